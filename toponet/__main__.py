@@ -1,0 +1,5 @@
+import sys
+
+from toponet.cli import main
+
+sys.exit(main())

@@ -1,0 +1,138 @@
+"""Spatial filters: the paper's point clouds, extracted from conv kernels and normalized.
+
+A conv layer with ``d`` output maps and ``c`` input maps, kernel ``h x w``, gives
+``d * c`` spatial filters, each a point in R^(h*w) (R^9 for 3x3 kernels).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from toponet._validation import check_cloud
+
+log = logging.getLogger(__name__)
+
+#: Points whose norm after mean-centering is below this are dropped by :func:`normalize`.
+MIN_NORM = 1e-8
+
+
+def conv_weights(model, layer: int) -> np.ndarray:
+    """The weight array of the ``layer``-th 2-D conv layer (1-based) of a torch module.
+
+    Returns an ndarray of shape (out_channels, in_channels, h, w). Raises ``ValueError``
+    naming the number of conv layers when ``layer`` is out of range.
+    """
+    import torch.nn as nn
+
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    if not convs:
+        raise ValueError(f"{type(model).__name__} has no Conv2d layer")
+    if isinstance(layer, bool) or not isinstance(layer, int) or not 1 <= layer <= len(convs):
+        raise ValueError(f"layer must be an integer in 1..{len(convs)} (the model's conv layers); got {layer!r}")
+    conv = convs[layer - 1]
+    if conv.groups != 1:
+        # A grouped/depthwise conv still yields one spatial filter per (out, in-of-group) slice.
+        log.info("conv layer %d has groups=%d; its in_channels axis is per group", layer, conv.groups)
+    return conv.weight.detach().cpu().numpy().astype(np.float64)
+
+
+def spatial_filters(weights, layer: int | None = None) -> np.ndarray:
+    """All spatial filters of a conv layer as points.
+
+    Parameters
+    ----------
+    weights : array-like of shape (out, in, h, w), or a torch ``nn.Module``
+        A conv kernel (torch tensor or ndarray). With a module, ``layer`` picks its
+        ``layer``-th Conv2d (1-based).
+    layer : int, optional
+        Required when ``weights`` is a module.
+
+    Returns
+    -------
+    X : ndarray of shape (out * in, h * w)
+        Row ``o * in + i`` is the slice ``weights[o, i]`` read row by row. Not normalized.
+    """
+    if hasattr(weights, "modules") and callable(weights.modules):
+        if layer is None:
+            raise ValueError("layer is required when spatial_filters is given a model")
+        weights = conv_weights(weights, layer)
+    elif hasattr(weights, "detach"):
+        weights = weights.detach().cpu().numpy()
+    W = np.asarray(weights, dtype=np.float64)
+    if W.ndim != 4:
+        raise ValueError(f"conv weights must have shape (out, in, h, w); got shape {W.shape}")
+    out, cin, h, w = W.shape
+    X = W.reshape(out * cin, h * w)
+    return check_cloud(X, name="conv weights")
+
+
+def normalize(X, *, min_norm: float = MIN_NORM) -> tuple[np.ndarray, np.ndarray]:
+    """Mean-center each point over its own entries and scale it to unit Euclidean norm.
+
+    This is the paper's normalization, applied before anything else. Points whose
+    centered norm is below ``min_norm`` (constant filters, dead filters) have no
+    direction; they are dropped and counted in a log message.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, n_features)
+
+    Returns
+    -------
+    Xn : ndarray of shape (n_kept, n_features)
+        Unit-norm, mean-zero rows.
+    kept : ndarray of shape (n_points,), bool
+        Which input rows survive; ``n_points - kept.sum()`` were dropped.
+    """
+    X = check_cloud(X, name="filters")
+    centered = X - X.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(centered, axis=1)
+    kept = norms >= min_norm
+    n_dropped = int((~kept).sum())
+    if n_dropped:
+        log.warning("normalize: dropped %d of %d filters with norm < %g after mean-centering",
+                    n_dropped, X.shape[0], min_norm)
+    if not kept.any():
+        raise ValueError(f"all {X.shape[0]} filters are constant (norm < {min_norm} after mean-centering); "
+                         "nothing is left to analyze")
+    return centered[kept] / norms[kept, None], kept
+
+
+@dataclass(frozen=True)
+class FilterCloud:
+    """Normalized spatial filters with their provenance.
+
+    Attributes
+    ----------
+    points : ndarray of shape (n_kept, h*w), unit-norm and mean-zero rows
+    kept : ndarray of shape (n_points,), bool; which raw filters survived normalization
+    label : str; the cloud in the paper's notation, e.g. ``"16 x M^1_2K(64,32,64)"``
+    """
+
+    points: np.ndarray
+    kept: np.ndarray
+    label: str = ""
+
+    @property
+    def n_points(self) -> int:
+        return int(self.kept.size)
+
+    @property
+    def n_dropped(self) -> int:
+        return int(self.kept.size - self.kept.sum())
+
+    @classmethod
+    def from_weights(cls, weights, label: str = "") -> "FilterCloud":
+        """Normalized spatial filters of a stack of conv kernels.
+
+        ``weights`` has shape (out, in, h, w) or (n_networks, out, in, h, w); the
+        networks' filters are pooled, network by network.
+        """
+        W = np.asarray(weights.detach().cpu().numpy() if hasattr(weights, "detach") else weights,
+                       dtype=np.float64)
+        if W.ndim == 5:
+            W = W.reshape(W.shape[0] * W.shape[1], *W.shape[2:])
+        Xn, kept = normalize(spatial_filters(W))
+        return cls(points=Xn, kept=kept, label=label)

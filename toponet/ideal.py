@@ -1,0 +1,178 @@
+"""Ideal filters: the primary circle and the Klein bottle of Carlsson et al. (2008).
+
+Filters are ``3 x 3`` patches on the grid {-1, 0, 1}^2, flattened row by row into
+points of R^9: entry ``[i, j]`` sits at ``x = j - 1`` (left to right) and
+``y = 1 - i`` (bottom to top). Every function returns *normalized* filters
+(mean-centered, unit norm), the same normalization applied to learned filters.
+
+The Klein bottle is parametrized as in Carlsson et al. (2008):
+
+    K(theta1, theta2) = sin(theta2) * L(theta1) + cos(theta2) * Q(theta1)
+    L(theta) = cos(theta) x + sin(theta) y           (a linear edge; odd)
+    Q(theta) = (cos(theta) x + sin(theta) y)^2       (a line; even)
+
+so that K(theta1 + pi, theta2) = K(theta1, -theta2) (the Klein identification), and
+K(theta1, pi/2) = L(theta1) is the primary circle. The secondary circles are
+theta1 in {0, pi/2} (vertical and horizontal structure) with theta2 free.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from toponet._validation import check_cloud, check_int
+
+_J, _I = np.meshgrid(np.arange(3), np.arange(3))
+GRID_X = (_J - 1).ravel().astype(np.float64)   # shape (9,)
+GRID_Y = (1 - _I).ravel().astype(np.float64)   # shape (9,)
+
+#: Models known to :func:`distance_to_model`.
+MODELS = ("primary_circle", "klein_bottle", "three_circles")
+
+
+def _unit(F: np.ndarray) -> np.ndarray:
+    F = F - F.mean(axis=-1, keepdims=True)
+    return F / np.linalg.norm(F, axis=-1, keepdims=True)
+
+
+def linear_edge(theta) -> np.ndarray:
+    """Un-normalized linear edges ``cos(theta) x + sin(theta) y``; shape (*theta.shape, 9)."""
+    t = np.asarray(theta, dtype=np.float64)[..., None]
+    return np.cos(t) * GRID_X + np.sin(t) * GRID_Y
+
+
+def line_quadratic(theta) -> np.ndarray:
+    """Un-normalized lines ``(cos(theta) x + sin(theta) y)^2``; shape (*theta.shape, 9)."""
+    return linear_edge(theta) ** 2
+
+
+def primary_circle(theta) -> np.ndarray:
+    """Normalized primary-circle filters at angles ``theta`` (radians); shape (*theta.shape, 9)."""
+    return _unit(linear_edge(theta))
+
+
+def klein_bottle(theta1, theta2) -> np.ndarray:
+    """Normalized Klein-bottle filters K(theta1, theta2); shape (*broadcast shape, 9)."""
+    t1, t2 = np.broadcast_arrays(np.asarray(theta1, float), np.asarray(theta2, float))
+    F = np.sin(t2)[..., None] * linear_edge(t1) + np.cos(t2)[..., None] * line_quadratic(t1)
+    return _unit(F)
+
+
+def primary_circle_sample(n: int, *, noise: float = 0.0, seed: int = 0) -> np.ndarray:
+    """``n`` primary-circle filters at uniform random angles, plus gaussian noise of
+    standard deviation ``noise`` per entry, re-normalized. Shape (n, 9)."""
+    n = check_int(n, name="n", low=1)
+    rng = np.random.default_rng(seed)
+    F = primary_circle(rng.uniform(0, 2 * np.pi, n))
+    return _unit(F + noise * rng.standard_normal(F.shape)) if noise else F
+
+
+def klein_bottle_sample(n: int, *, noise: float = 0.0, seed: int = 0) -> np.ndarray:
+    """``n`` Klein-bottle filters at uniform random (theta1, theta2), plus gaussian noise,
+    re-normalized. Shape (n, 9)."""
+    n = check_int(n, name="n", low=1)
+    rng = np.random.default_rng(seed)
+    F = klein_bottle(rng.uniform(0, 2 * np.pi, n), rng.uniform(0, 2 * np.pi, n))
+    return _unit(F + noise * rng.standard_normal(F.shape)) if noise else F
+
+
+def gaussian_filters(n: int, *, dim: int = 9, seed: int = 0) -> np.ndarray:
+    """``n`` i.i.d. standard gaussian filters, normalized; shape (n, dim). The null model."""
+    n = check_int(n, name="n", low=1)
+    return _unit(np.random.default_rng(seed).standard_normal((n, dim)))
+
+
+def circle_filter_bank(n: int = 64) -> np.ndarray:
+    """``n`` primary-circle filters at equally spaced angles, shape (n, 3, 3): the
+    'perfect discretization of the primary circle' used to fix a first layer (Sec. VI)."""
+    n = check_int(n, name="n", low=1)
+    return primary_circle(np.arange(n) * 2 * np.pi / n).reshape(n, 3, 3)
+
+
+def klein_filter_bank(n: int = 64) -> np.ndarray:
+    """``n`` Klein-bottle filters on an even (theta1, theta2) grid, shape (n, 3, 3).
+
+    The grid has ``round(sqrt(n))`` angles for theta1 in [0, pi) (the identification
+    makes [0, pi) x [0, 2 pi) a fundamental domain) and the rest for theta2.
+    """
+    n = check_int(n, name="n", low=1)
+    a = max(1, int(round(np.sqrt(n))))
+    b = int(np.ceil(n / a))
+    t1, t2 = np.meshgrid(np.arange(a) * np.pi / a, np.arange(b) * 2 * np.pi / b, indexing="ij")
+    return klein_bottle(t1.ravel(), t2.ravel())[:n].reshape(n, 3, 3)
+
+
+# --- distance to a model ---------------------------------------------------------------
+# For unit v and a unit circle C in a plane P through 0, the nearest point of C is the
+# direction of v's projection onto P, and |v - c|^2 = 2 - 2 |proj_P v|. Every model here
+# is a union of such circles (one per theta1), so the distance reduces to maximizing
+# |proj| over theta1: closed form for the primary circle, a fine grid for the others.
+
+def _plane_basis(theta1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Orthonormal (edge, line) directions at angles theta1; each shape (len, 9)."""
+    e = _unit(linear_edge(theta1))
+    q = _unit(line_quadratic(theta1))
+    return e, q     # orthogonal: e is odd and q even under (x, y) -> (-x, -y)
+
+
+def _dist_from_proj(r: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.clip(2.0 - 2.0 * r, 0.0, None))
+
+
+@dataclass(frozen=True)
+class ModelDistance:
+    """Distances of normalized filters to an ideal model.
+
+    Attributes
+    ----------
+    distances : ndarray of shape (n_points,), Euclidean distance in R^9 (unit sphere: 0..2)
+    threshold : float, the distance counted as "near"
+    fraction_within : float, share of points with distance <= threshold
+    model : str
+    """
+
+    distances: np.ndarray
+    threshold: float
+    fraction_within: float
+    model: str
+
+
+def distance_to_model(X, model: str = "primary_circle", *, threshold: float = 0.3,
+                      n_angles: int = 720) -> ModelDistance:
+    """Each filter's distance to the nearest normalized ideal filter of ``model``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, 9)
+        Spatial filters; normalized here (mean-centered, unit norm) if they are not.
+    model : {"primary_circle", "klein_bottle", "three_circles"}
+        ``three_circles`` is the primary circle plus the two secondary circles
+        (theta1 = 0 and pi/2 of the Klein bottle).
+    threshold : float
+        Distance in R^9 counted as "near" for ``fraction_within``. 0.3 on the unit
+        sphere is an angle of about 17 degrees.
+    n_angles : int
+        Grid size over theta1 for the Klein bottle (error <= (pi/n_angles)^2 / 2 in r).
+    """
+    X = check_cloud(X, name="X", dim=9)
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}; got {model!r}")
+    if not np.isfinite(threshold) or threshold < 0:
+        raise ValueError(f"threshold must be a non-negative distance; got {threshold}")
+    X = _unit(X)
+    e1, e2 = primary_circle(0.0), primary_circle(np.pi / 2)   # the primary circle's plane
+    r_primary = np.hypot(X @ e1, X @ e2)
+    if model == "primary_circle":
+        r = r_primary
+    else:
+        if model == "klein_bottle":
+            t1 = np.arange(n_angles) * np.pi / n_angles
+        else:
+            t1 = np.array([0.0, np.pi / 2])
+        E, Q = _plane_basis(t1)
+        r = np.sqrt((X @ E.T) ** 2 + (X @ Q.T) ** 2).max(axis=1)
+        r = np.maximum(r, r_primary)
+    d = _dist_from_proj(r)
+    return ModelDistance(distances=d, threshold=float(threshold),
+                         fraction_within=float(np.mean(d <= threshold)), model=model)
