@@ -1,0 +1,187 @@
+"""The paper's pipeline on one point cloud of spatial filters, with the null comparison.
+
+normalize -> density filtration rho(k, p) -> persistence (H0, H1) + Mapper(resolution, gain),
+plus the distance of every filter to the primary circle and the Klein bottle, and the same
+top-H1 statistic on matched null clouds (see :mod:`toponet.nulls`).
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from toponet._validation import check_cloud, check_fraction, check_int
+from toponet.density import density_filtration
+from toponet.filters import normalize
+from toponet.homology import PersistenceResult, persistence
+from toponet.ideal import distance_to_model
+from toponet.nulls import null_comparison
+
+#: The paper's Fig. 2 cloud: 100 networks x 64 first-layer filters.
+PAPER_POINTS_FIG2 = 6400
+
+
+def scaled_k(k_paper: int, n_points: int, n_points_paper: int) -> int:
+    """The paper's k rescaled to a cloud of ``n_points`` instead of ``n_points_paper``.
+
+    The k-th neighbour distance probes a ball holding a fraction ``k / n`` of the cloud;
+    keeping that fraction fixed keeps the density estimate at the same scale. Returns
+    ``max(1, round(k_paper * n_points / n_points_paper))``, at most ``n_points - 1``.
+    """
+    k_paper = check_int(k_paper, name="k_paper", low=1)
+    n_points = check_int(n_points, name="n_points", low=2)
+    n_points_paper = check_int(n_points_paper, name="n_points_paper", low=1)
+    return int(min(n_points - 1, max(1, round(k_paper * n_points / n_points_paper))))
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Parameters of :func:`analyze_filters` (the paper's notation in brackets).
+
+    k, p : density filtration rho(k, p); resolution, gain : Mapper(resolution, gain);
+    null_repeats : matched null clouds per null kind (0 skips the null comparison);
+    n_landmarks : passed to :func:`toponet.homology.persistence` ("auto" or an int);
+    threshold : distance in R^9 counted as "near" an ideal model; seed : for every
+    random step (landmarks, null clouds, Mapper layout).
+    """
+
+    k: int = 200
+    p: float = 0.3
+    resolution: int = 30
+    gain: float = 3.0
+    null_repeats: int = 10
+    null_kinds: tuple[str, ...] = ("gaussian", "shuffled")
+    n_landmarks: int | str = "auto"
+    threshold: float = 0.3
+    seed: int = 0
+    mapper: bool = True
+
+    def __post_init__(self):
+        check_int(self.k, name="k", low=1)
+        check_fraction(self.p, name="p")
+        check_int(self.resolution, name="resolution", low=1)
+        if not float(self.gain) > 1:
+            raise ValueError(f"gain must be > 1 (overlap 1 - 1/gain); got {self.gain}")
+        check_int(self.null_repeats, name="null_repeats", low=0)
+        check_int(self.seed, name="seed", low=0)
+
+
+@dataclass
+class AnalysisResult:
+    """Everything :func:`analyze_filters` computed.
+
+    ``kept_index`` indexes the normalized cloud ``points`` (rows that survived the
+    normalization); ``filtered`` = ``points[kept_index]`` is rho(k, p) of it.
+    """
+
+    config: AnalysisConfig
+    n_points: int
+    n_constant_dropped: int
+    points: np.ndarray
+    kept_index: np.ndarray
+    persistence: PersistenceResult
+    distance_primary: np.ndarray
+    distance_klein: np.ndarray
+    nulls: dict = field(default_factory=dict)
+    mapper: object | None = None
+
+    @property
+    def filtered(self) -> np.ndarray:
+        return self.points[self.kept_index]
+
+    @property
+    def n_kept(self) -> int:
+        return int(self.kept_index.size)
+
+    @property
+    def headline_null(self):
+        """The more conservative null comparison (smallest effect size), or None."""
+        if not self.nulls:
+            return None
+        return min(self.nulls.values(), key=lambda c: (c.effect_size, -c.p_value))
+
+    def summary(self) -> dict:
+        """The JSON-ready summary printed by ``toponet analyze --json``."""
+        cfg = self.config
+        h1 = self.persistence.lifetimes(1)
+        head = self.headline_null
+        out = {
+            "n_points": self.n_points,
+            "n_constant_dropped": self.n_constant_dropped,
+            "n_kept": self.n_kept,
+            "k": cfg.k,
+            "p": cfg.p,
+            "top_h1_lifetime": float(h1[0]) if h1.size else 0.0,
+            "h1_lifetimes": [float(v) for v in h1[:5]],
+            "top_h0_lifetime": float(self.persistence.lifetimes(0)[0]) if self.persistence.lifetimes(0).size else 0.0,
+            "persistence_method": self.persistence.method,
+            "null_kind": head.kind if head else None,
+            "null_mean": head.null_mean if head else None,
+            "null_sd": head.null_sd if head else None,
+            "effect_size": head.effect_size if head else None,
+            "p_value": head.p_value if head else None,
+            "null_repeats": cfg.null_repeats,
+            "nulls": {k: {"null_mean": c.null_mean, "null_sd": c.null_sd, "effect_size": c.effect_size,
+                          "p_value": c.p_value} for k, c in self.nulls.items()},
+            "frac_near_primary_circle": float(np.mean(self.distance_primary <= cfg.threshold)),
+            "frac_near_klein_bottle": float(np.mean(self.distance_klein <= cfg.threshold)),
+            "frac_near_primary_circle_filtered": float(np.mean(self.distance_primary[self.kept_index] <= cfg.threshold)),
+            "distance_threshold": cfg.threshold,
+        }
+        if self.mapper is not None:
+            out.update(mapper_resolution=cfg.resolution, mapper_gain=cfg.gain,
+                       mapper_nodes=int(self.mapper.n_nodes_), mapper_edges=int(self.mapper.n_edges_),
+                       mapper_components=int(self.mapper.n_components_),
+                       mapper_betti1=int(self.mapper.betti1_))
+        else:
+            out.update(mapper_nodes=None, mapper_edges=None, mapper_components=None, mapper_betti1=None)
+        return out
+
+
+def filtered_top_h1(X_raw, *, k: int, p: float, n_landmarks="auto", seed: int = 0) -> float:
+    """Top H1 lifetime of rho(k, p) of the normalized cloud: the statistic the nulls repeat."""
+    Xn, _ = normalize(X_raw)
+    k_eff = min(k, Xn.shape[0] - 1)
+    return persistence(density_filtration(Xn, k_eff, p), maxdim=1, n_landmarks=n_landmarks,
+                       seed=seed).top_lifetime(1)
+
+
+def analyze_filters(X, config: AnalysisConfig | None = None, **overrides) -> AnalysisResult:
+    """Run the paper's pipeline on raw spatial filters.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, 9) or (n_points, 3, 3)
+        Raw (un-normalized) spatial filters.
+    config : AnalysisConfig, optional; ``overrides`` replace its fields.
+    """
+    cfg = config or AnalysisConfig()
+    if overrides:
+        cfg = AnalysisConfig(**{**asdict(cfg), **overrides})
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 3 and X.shape[1:] == (3, 3):
+        X = X.reshape(len(X), 9)
+    X = check_cloud(X, name="filters", dim=9)
+    points, kept = normalize(X)
+    if cfg.k >= points.shape[0]:
+        raise ValueError(f"k={cfg.k} but only {points.shape[0]} filters remain after normalization; "
+                         "choose k < number of points (see toponet.analysis.scaled_k)")
+    _, kept_index = density_filtration(points, cfg.k, cfg.p, return_index=True)
+    filtered = points[kept_index]
+    ph = persistence(filtered, maxdim=1, n_landmarks=cfg.n_landmarks, seed=cfg.seed)
+    nulls = {}
+    if cfg.null_repeats:
+        def statistic(Y):
+            return filtered_top_h1(Y, k=cfg.k, p=cfg.p, n_landmarks=cfg.n_landmarks, seed=cfg.seed)
+        nulls = null_comparison(X[kept], statistic, kinds=cfg.null_kinds, repeats=cfg.null_repeats,
+                                seed=cfg.seed, observed=ph.top_lifetime(1))
+    mapper = None
+    if cfg.mapper:
+        from toponet.mapper import Mapper
+        mapper = Mapper(resolution=cfg.resolution, gain=cfg.gain, layout_seed=cfg.seed).fit(filtered)
+    return AnalysisResult(
+        config=cfg, n_points=int(X.shape[0]), n_constant_dropped=int((~kept).sum()), points=points,
+        kept_index=np.asarray(kept_index), persistence=ph,
+        distance_primary=distance_to_model(points, "primary_circle", threshold=cfg.threshold).distances,
+        distance_klein=distance_to_model(points, "klein_bottle", threshold=cfg.threshold).distances,
+        nulls=nulls, mapper=mapper)
