@@ -1,0 +1,83 @@
+"""`toponet analyze`: the pipeline on a user's file, end to end, in-process."""
+import json
+
+import numpy as np
+import pytest
+
+from toponet.cli import main
+from toponet.ideal import gaussian_filters, primary_circle_sample
+
+
+@pytest.fixture
+def circle_file(tmp_path):
+    # 400 noisy primary-circle filters, stored as un-normalized (n, 3, 3) kernels
+    X = 3.0 * primary_circle_sample(400, noise=0.05, seed=1).reshape(400, 3, 3) + 0.5
+    path = tmp_path / "circle.npy"
+    np.save(path, X)
+    return path
+
+
+def run_json(capsys, argv):
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_analyze_json_on_a_circle(circle_file, capsys, tmp_path):
+    html = tmp_path / "report.html"
+    out = run_json(capsys, ["analyze", str(circle_file), "--k", "10", "--p", "0.5", "--null-repeats", "3",
+                            "--json", "--html", str(html)])
+    for key in ("n_points", "n_kept", "top_h1_lifetime", "h1_lifetimes", "null_mean", "null_sd",
+                "effect_size", "p_value", "mapper_nodes", "mapper_edges", "mapper_betti1",
+                "frac_near_primary_circle"):
+        assert key in out, key
+    assert out["n_points"] == 400 and out["n_kept"] == 200
+    assert len(out["h1_lifetimes"]) <= 5 and out["top_h1_lifetime"] == out["h1_lifetimes"][0]
+    assert out["top_h1_lifetime"] > 3 * out["h1_lifetimes"][1]      # one long bar
+    assert out["top_h1_lifetime"] > out["null_mean"] + 3 * out["null_sd"]
+    assert out["p_value"] == pytest.approx(1 / 4)                      # smallest possible with 3 repeats
+    assert out["mapper_betti1"] == 1
+    assert out["frac_near_primary_circle"] > 0.95
+    page = html.read_text()
+    assert "plotly" in page and page.count("<script") >= 2
+
+
+def test_analyze_gaussian_is_not_a_circle(tmp_path, capsys):
+    path = tmp_path / "g.npy"
+    np.save(path, gaussian_filters(400, seed=2))
+    out = run_json(capsys, ["analyze", str(path), "--k", "10", "--p", "0.5", "--null-repeats", "3", "--json"])
+    assert out["frac_near_primary_circle"] < 0.1
+    assert out["p_value"] > 0.25 or out["effect_size"] < 3
+
+
+def test_analyze_accepts_conv_weights_and_prints_a_summary(tmp_path, capsys):
+    W = np.random.default_rng(0).normal(size=(20, 10, 3, 3))   # (out, in, 3, 3): 200 filters
+    path = tmp_path / "w.npy"
+    np.save(path, W)
+    assert main(["analyze", str(path), "--k", "5", "--p", "0.3", "--null-repeats", "0"]) == 0
+    text = capsys.readouterr().out
+    assert "200 filters" in text and "rho(5, 0.3) keeps 60" in text
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--k", "500", "--p", "0.3"], "k=500"),
+    (["--k", "5", "--p", "1.5"], "p must lie in (0, 1]"),
+    (["--k", "5", "--p", "0"], "p must lie in (0, 1]"),
+])
+def test_analyze_bad_parameters(circle_file, capsys, argv, message):
+    assert main(["analyze", str(circle_file), *argv, "--null-repeats", "0"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_analyze_bad_files(tmp_path, capsys):
+    bad = tmp_path / "bad.npy"
+    np.save(bad, np.zeros((4, 5)))
+    assert main(["analyze", str(bad), "--k", "2", "--p", "0.5"]) == 2
+    assert "expected shape" in capsys.readouterr().err
+    nan = tmp_path / "nan.npy"
+    X = primary_circle_sample(50, seed=0)
+    X[7, 3] = np.nan
+    np.save(nan, X)
+    assert main(["analyze", str(nan), "--k", "2", "--p", "0.5"]) == 2
+    assert "NaN" in capsys.readouterr().err
+    assert main(["analyze", str(tmp_path / "missing.npy"), "--k", "2", "--p", "0.5"]) == 2
+    assert "no such file" in capsys.readouterr().err

@@ -1,0 +1,30 @@
+import pytest
+
+from toponet.verdicts import Verdict, load, record, render_table
+
+
+def make(claim_id="F2", verdict="reproduced"):
+    return Verdict(claim_id=claim_id, claim="primary circle | layer 1", paper="one long H1 bar",
+                   ours="0.9 +- 0.1 (n = 4)", scale="16 x M^1_2K(64,32,64), default", data="MNIST (real)",
+                   verdict=verdict, chapter="MNIST")
+
+
+def test_record_load_render_roundtrip(tmp_path):
+    record(make("F2b"), tmp_path)
+    record(make("F2"), tmp_path)
+    record(make("F2", "partly"), tmp_path)   # a re-run overwrites its row
+    rows = load(tmp_path)
+    assert [r.claim_id for r in rows] == ["F2", "F2b"] and rows[0].verdict == "partly"
+    table = render_table(rows)
+    assert table.count("\n") == 4 and "primary circle \\| layer 1" in table
+
+
+def test_empty_table_says_so():
+    assert "No chapter" in render_table([])
+
+
+def test_bad_verdicts_are_refused():
+    with pytest.raises(ValueError, match="verdict must be one of"):
+        make(verdict="yes")
+    with pytest.raises(ValueError, match="claim_id"):
+        make(claim_id="a/b")

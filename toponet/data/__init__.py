@@ -1,0 +1,31 @@
+"""Datasets of the paper: MNIST, CIFAR-10 and SVHN (cropped digits).
+
+- ``data_root()``: where raw files live (``$TOPONET_DATA``, else the user cache).
+- ``fetch(name)``: download/install and verify the raw files; returns a sentence naming
+  the source (``toponet fetch-data NAME`` on the command line).
+- ``load(name, split)``: images uint8 (n, H, W, C) and labels int64 (n,), checksums
+  verified first.
+- ``cifar_augment``, ``svhn_to_mnist``, ``to_float``, ``to_grayscale``,
+  ``per_image_standardization``: batched torch preprocessing (``toponet.data.preprocess``),
+  imported on first use so that loading data does not import torch.
+"""
+from toponet.data._fetching import SOURCES, FetchError, fetch
+from toponet.data._formats import (read_idx, write_cifar_batch, write_idx,
+                                   write_svhn_mat)
+from toponet.data._loading import load
+from toponet.data._manifest import (DATASETS, MANIFEST, SPLIT_FILES, SPLITS, ChecksumError,
+                                    data_root, file_digest)
+
+_PREPROCESS = ("cifar_augment", "svhn_to_mnist", "to_float", "to_grayscale",
+               "per_image_standardization", "GRAY_WEIGHTS")
+
+__all__ = ["DATASETS", "SPLITS", "MANIFEST", "SPLIT_FILES", "SOURCES", "ChecksumError",
+           "FetchError", "data_root", "fetch", "load", "file_digest", "read_idx", "write_idx",
+           "write_cifar_batch", "write_svhn_mat", *_PREPROCESS]
+
+
+def __getattr__(attr):
+    if attr in _PREPROCESS:
+        from toponet.data import preprocess
+        return getattr(preprocess, attr)
+    raise AttributeError(f"module 'toponet.data' has no attribute {attr!r}")
