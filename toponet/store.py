@@ -1,0 +1,589 @@
+"""A content-addressed store of trained networks' conv weights.
+
+An *artifact* is every network trained under one :class:`~toponet.train.TrainConfig`
+(and one version of the training code). Its key is the first 16 hex digits of the
+sha256 of the canonical JSON of the config plus ``TRAIN_CODE_VERSION``; seeds are not
+part of the key. An artifact grows by *shards*: groups of seeds trained together, possibly
+in different runs, on different machines, until an experiment profile's network count is
+reached. A seed may appear in only one shard.
+
+Layout under the store root (see ``artifacts/README.md``)::
+
+    <root>/<key>/manifest.json             config, arch, shards (seeds, versions, device, ...)
+    <root>/<key>/shard-<first seed>-<n>.npz  "conv1@2000": (n, out, in, 3, 3) float32, ...
+                                            "train_accuracy@2000", "test_accuracy@2000": (n,)
+    <root>/.locks/<key>.lock               held while the manifest is merged (git-ignored)
+
+Resumable training checkpoints never go into the store root: see :attr:`Store.checkpoints`.
+The root is ``$TOPONET_STORE`` if set, else the checkout's ``artifacts/`` folder when toponet
+runs from a git checkout, else ``~/.cache/toponet/store``.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as _dt
+import hashlib
+import importlib
+import importlib.metadata
+import json
+import logging
+import os
+import platform
+import re
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+#: Version of the on-disk layout (manifest and shard files), not of the training code.
+STORE_FORMAT = 1
+
+#: Used only while ``toponet.train`` does not define its own ``TRAIN_CODE_VERSION``.
+#: Bump it (there) whenever a change to the training code changes the weights it produces.
+FALLBACK_TRAIN_CODE_VERSION = 1
+
+KEY_LENGTH = 16
+_KEY_RE = re.compile(r"^[0-9a-f]{%d}$" % KEY_LENGTH)
+_REPO = Path(__file__).resolve().parent.parent
+
+
+def train_code_version() -> int | str:
+    """``toponet.train.TRAIN_CODE_VERSION`` if that module defines it, else the fallback."""
+    try:
+        train = importlib.import_module("toponet.train")
+    except ModuleNotFoundError as exc:
+        if exc.name != "toponet.train":
+            raise  # toponet.train exists but is broken: do not silently change every key
+        return FALLBACK_TRAIN_CODE_VERSION
+    return getattr(train, "TRAIN_CODE_VERSION", FALLBACK_TRAIN_CODE_VERSION)
+
+
+def _repo_artifacts() -> Path | None:
+    """The checkout's ``artifacts/`` folder, or None when toponet is installed elsewhere."""
+    if (_REPO / "pyproject.toml").is_file() and (_REPO / "artifacts").is_dir():
+        return _REPO / "artifacts"
+    return None
+
+
+def default_root() -> Path:
+    """``$TOPONET_STORE``, else the checkout's ``artifacts/``, else ``~/.cache/toponet/store``."""
+    env = os.environ.get("TOPONET_STORE")
+    if env:
+        return Path(env).expanduser()
+    return _repo_artifacts() or Path.home() / ".cache" / "toponet" / "store"
+
+
+def config_dict(config) -> dict:
+    """The config as a JSON-ready dict (tuples become lists)."""
+    if dataclasses.is_dataclass(config) and not isinstance(config, type):
+        return json.loads(json.dumps(dataclasses.asdict(config)))
+    raise TypeError(f"config must be a TrainConfig dataclass instance; got {type(config).__name__}")
+
+
+def config_key(config) -> str:
+    """The artifact key of ``config``: 16 hex digits of sha256 of its canonical JSON.
+
+    The JSON holds every config field and the training code version, with sorted keys and
+    no whitespace, so equal configs give equal keys on every machine.
+    """
+    payload = {"config": config_dict(config), "train_code_version": train_code_version()}
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:KEY_LENGTH]
+
+
+def arch_string(cfg: Mapping) -> str:
+    """The paper's architecture notation, e.g. ``"M(64,32,64)"``, from a config dict."""
+    widths = cfg.get("widths")
+    if widths is None:
+        return str(cfg.get("arch", "?"))
+    return f"{cfg.get('arch', '?')}({','.join(str(int(w)) for w in widths)})"
+
+
+def iteration_label(iteration: int) -> str:
+    """Batch iterations as the paper writes them: 40000 -> "40K", 1500 -> "1500"."""
+    iteration = int(iteration)
+    return f"{iteration // 1000}K" if iteration >= 1000 and iteration % 1000 == 0 else str(iteration)
+
+
+def layer_name(layer) -> str:
+    """``1`` or ``"conv1"`` -> ``"conv1"``."""
+    if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
+        return f"conv{int(layer)}"
+    if isinstance(layer, str) and re.fullmatch(r"conv\d+", layer):
+        return layer
+    raise ValueError(f"layer must be a conv layer number (1, 2) or name ('conv1'); got {layer!r}")
+
+
+def check_seeds(seeds) -> tuple[int, ...]:
+    """Seeds as a tuple of distinct non-negative ints, or raise naming the problem."""
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds must be a sequence of integers; got {type(seeds).__name__}")
+    out = []
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"seeds must be integers; got {s!r} ({type(s).__name__})")
+        if s < 0:
+            raise ValueError(f"seeds must be >= 0; got {int(s)}")
+        out.append(int(s))
+    if not out:
+        raise ValueError("seeds is empty; a shard needs at least one seed")
+    dup = sorted({s for s in out if out.count(s) > 1})
+    if dup:
+        raise ValueError(f"seeds must be distinct; repeated: {dup}")
+    return tuple(out)
+
+
+def shard_name(seeds: Sequence[int]) -> str:
+    """``shard-<first seed>-<n>``."""
+    return f"shard-{seeds[0]}-{len(seeds)}"
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of python, numpy, torch and toponet (``"absent"`` when not installed)."""
+    out = {"python": platform.python_version()}
+    for dist in ("numpy", "torch", "toponet"):
+        if dist in sys.modules and hasattr(sys.modules[dist], "__version__"):
+            out[dist] = str(sys.modules[dist].__version__)  # torch's includes its CUDA build, "+cu130"
+            continue
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            out[dist] = "absent"
+    return out
+
+
+def hardware(device: str) -> dict[str, object]:
+    """What the training ran on: CPU model and core count, and the GPU name on CUDA."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    out: dict[str, object] = {"cpu": cpu, "cpu_count": os.cpu_count()}
+    if str(device).startswith("cuda"):
+        import torch
+
+        out["gpu"] = torch.cuda.get_device_name(torch.device(device))
+    return out
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    """An exclusive advisory lock (``flock``) on ``path``, held for the ``with`` block.
+
+    ``flock`` serializes writers in different processes of one machine and, on NFSv4 and
+    most cluster file systems, across machines; it is released if the holder dies.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        try:
+            import fcntl
+        except ImportError:  # Windows: single writer only
+            log.warning("no fcntl on this platform; concurrent writers to %s are not serialized", path)
+            yield
+            return
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _atomic_write(path: Path, write) -> None:
+    """Write via ``write(file_object)`` into a temp file beside ``path``, then rename it over."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+_NUMBER_LIST = re.compile(r"\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]")
+
+
+def _write_json(path: Path, obj) -> None:
+    # Lists of numbers on one line: a manifest stays readable and its git diffs short.
+    text = _NUMBER_LIST.sub(lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]",
+                            json.dumps(obj, indent=1))
+    _atomic_write(path, lambda fh: fh.write(text.encode() + b"\n"))
+
+
+def _round(x) -> float | None:
+    """Accuracies in the manifest: 6 decimals, no float32 noise; NaN (not evaluated) -> None."""
+    return None if x is None or not np.isfinite(x) else round(float(x), 6)
+
+
+def _nanmean(a) -> float | None:
+    a = np.asarray(a, dtype=np.float64)
+    return float(np.nanmean(a)) if a.size and np.isfinite(a).any() else None
+
+
+class Artifact:
+    """Read access to one stored artifact: every network of one config, shard by shard.
+
+    Networks are ordered by shard (shards sorted by first seed), then by the seed order
+    inside the shard; :attr:`seeds` gives that order.
+
+    Parameters
+    ----------
+    path : path of the artifact's folder ``<root>/<key>``
+    manifest : dict, the parsed ``manifest.json``
+    limit : int, optional; keep only the first ``limit`` networks (see :meth:`subset`)
+    """
+
+    def __init__(self, path: Path, manifest: dict, limit: int | None = None):
+        self.path = Path(path)
+        self.manifest = manifest
+        self._shards = sorted(manifest["shards"], key=lambda s: s["seeds"][0])
+        self._limit = limit
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __repr__(self) -> str:
+        return f"Artifact({self.key}, {self.networks} x {self.arch}, iterations {list(self.iterations)})"
+
+    @property
+    def key(self) -> str:
+        return self.manifest["key"]
+
+    @property
+    def config(self) -> dict:
+        """The training config as stored (a dict with the TrainConfig fields)."""
+        return self.manifest["config"]
+
+    @property
+    def arch(self) -> str:
+        return self.manifest["arch"]
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        seeds = tuple(s for shard in self._shards for s in shard["seeds"])
+        return seeds[: self._limit]
+
+    @property
+    def networks(self) -> int:
+        return len(self.seeds)
+
+    @property
+    def iterations(self) -> tuple[int, ...]:
+        """Snapshot iterations, ascending."""
+        return tuple(self.manifest["iterations"])
+
+    def stored_iterations(self, layer="conv1") -> tuple[int, ...]:
+        """Iterations at which ``layer``'s weights were kept in every shard."""
+        name = layer_name(layer)
+        sets = [set(shard["stored"].get(name, ())) for shard in self._shards]
+        return tuple(sorted(set.intersection(*sets))) if sets else ()
+
+    def subset(self, networks: int) -> "Artifact":
+        """The same artifact restricted to its first ``networks`` networks."""
+        if isinstance(networks, bool) or not isinstance(networks, (int, np.integer)):
+            raise TypeError(f"networks must be an integer; got {networks!r}")
+        if not 1 <= networks <= self.networks:
+            raise ValueError(f"networks must be in 1..{self.networks} (the networks stored); got {networks}")
+        return Artifact(self.path, self.manifest, limit=int(networks))
+
+    def _iteration(self, iteration) -> int:
+        if iteration is None:
+            return self.iterations[-1]
+        if int(iteration) not in self.iterations:
+            raise ValueError(f"iteration {iteration} is not a snapshot of artifact {self.key}; "
+                             f"snapshots: {list(self.iterations)}")
+        return int(iteration)
+
+    def _stacked(self, name: str) -> np.ndarray:
+        if name not in self._cache:
+            parts = []
+            for shard in self._shards:
+                with np.load(self.path / shard["file"], allow_pickle=False) as npz:
+                    parts.append(npz[name])
+            stacked = np.concatenate(parts, axis=0)
+            stacked.flags.writeable = False  # shared by every caller: copy before changing it
+            self._cache[name] = stacked
+        return self._cache[name][: self._limit]
+
+    def conv_weights(self, layer="conv1", iteration=None) -> np.ndarray:
+        """Conv kernels of every network.
+
+        Parameters
+        ----------
+        layer : int or str, 1 / "conv1" (default) or 2 / "conv2"
+        iteration : int, optional; a snapshot iteration, default the last
+
+        Returns
+        -------
+        ndarray of shape (n_networks, out, in, h, w), float32, read-only (cached)
+        """
+        name, it = layer_name(layer), self._iteration(iteration)
+        if it not in self.stored_iterations(name):
+            have = self.stored_iterations(name)
+            raise ValueError(f"artifact {self.key} keeps {name} only at iterations {list(have)}; "
+                             f"not at {it}" if have else f"artifact {self.key} has no layer {name}")
+        return self._stacked(f"{name}@{it}")
+
+    def test_accuracy(self, iteration=None) -> np.ndarray:
+        """Test accuracy of every network, shape (n_networks,), fractions in [0, 1]."""
+        return self._stacked(f"test_accuracy@{self._iteration(iteration)}")
+
+    def train_accuracy(self, iteration=None) -> np.ndarray:
+        """Training accuracy of every network, shape (n_networks,), fractions in [0, 1]."""
+        return self._stacked(f"train_accuracy@{self._iteration(iteration)}")
+
+    def train_loss(self, iteration=None) -> np.ndarray:
+        """Mean training cross-entropy (nats) since the previous snapshot, shape (n_networks,)."""
+        it = self._iteration(iteration)
+        try:
+            return self._stacked(f"train_loss@{it}")
+        except KeyError:
+            raise ValueError(f"artifact {self.key} has no training loss at iteration {it}") from None
+
+    def label(self, layer="conv1", iteration=None) -> str:
+        """The cloud in the paper's notation, e.g. ``"16 x M^1_2K(64,32,64)"``."""
+        name, it = layer_name(layer), self._iteration(iteration)
+        cfg = self.config
+        widths = ",".join(str(w) for w in cfg.get("widths", ()))
+        return f"{self.networks} x {cfg.get('arch', '?')}^{name[4:]}_{iteration_label(it)}({widths})"
+
+    def summary(self) -> dict:
+        """One row of :meth:`Store.ls`."""
+        last = self.iterations[-1] if self.iterations else None
+        devices = sorted({s["device"] for s in self._shards})
+        experiments = []
+        for s in self._shards:
+            if s.get("experiment") and s["experiment"] not in experiments:
+                experiments.append(s["experiment"])
+        return {
+            "key": self.key,
+            "experiment": ", ".join(experiments) or self.manifest.get("experiment"),
+            "dataset": self.manifest["dataset"],
+            "arch": self.arch,
+            "networks": self.networks,
+            "iterations": list(self.iterations),
+            "test_accuracy_mean": _nanmean(self.test_accuracy(last)) if last is not None else None,
+            "device": ", ".join(devices),
+            "wall_time_s": round(sum(s["wall_time_s"] or 0.0 for s in self._shards), 3),
+            "shards": len(self._shards),
+            "path": str(self.path),
+        }
+
+
+class Store:
+    """The artifact store under ``root``.
+
+    Parameters
+    ----------
+    root : path, optional
+        Default :func:`default_root`.
+    checkpoints : path, optional
+        Where resumable training state goes; never committed. Default ``$TOPONET_CHECKPOINTS``,
+        else ``<checkout>/cache/checkpoints`` (git-ignored) when ``root`` is the checkout's
+        ``artifacts/``, else ``<root>/.checkpoints`` (so Dask workers sharing a store share
+        checkpoints too).
+    """
+
+    def __init__(self, root=None, checkpoints=None):
+        self.root = (Path(root).expanduser() if root is not None else default_root()).absolute()
+        if checkpoints is None:
+            env = os.environ.get("TOPONET_CHECKPOINTS")
+            repo = _repo_artifacts()
+            if env:
+                checkpoints = Path(env).expanduser()
+            elif repo is not None and self.root.resolve() == repo.resolve():
+                checkpoints = repo.parent / "cache" / "checkpoints"
+            else:
+                checkpoints = self.root / ".checkpoints"
+        self.checkpoints = Path(checkpoints).expanduser().absolute()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    # -- paths -------------------------------------------------------------------------
+    key = staticmethod(config_key)
+
+    def path(self, config) -> Path:
+        """Folder of ``config``'s artifact."""
+        return self.root / config_key(config)
+
+    def checkpoint_dir(self, config, seeds) -> Path:
+        """Folder for one shard's resumable state: ``<checkpoints>/<key>/shard-<first>-<n>``."""
+        return self.checkpoints / config_key(config) / shard_name(check_seeds(seeds))
+
+    def _lock(self, key: str):
+        return _file_lock(self.root / ".locks" / f"{key}.lock")
+
+    def _read_manifest(self, folder: Path) -> dict | None:
+        path = folder / "manifest.json"
+        if not path.is_file():
+            return None
+        with open(path) as fh:
+            manifest = json.load(fh)
+        if manifest.get("format") != STORE_FORMAT:
+            raise ValueError(f"{path}: store format {manifest.get('format')!r}; this toponet reads {STORE_FORMAT}")
+        return manifest
+
+    # -- reading -----------------------------------------------------------------------
+    def seeds(self, config) -> frozenset[int]:
+        """Seeds already stored for ``config``."""
+        manifest = self._read_manifest(self.path(config))
+        return frozenset(s for shard in (manifest or {"shards": []})["shards"] for s in shard["seeds"])
+
+    def get(self, config, min_networks: int | None = None) -> Artifact | None:
+        """The artifact of ``config``, or None if absent or holding fewer than ``min_networks``."""
+        return self.open(config_key(config), min_networks=min_networks)
+
+    def open(self, key: str, min_networks: int | None = None) -> Artifact | None:
+        """The artifact with this key (as printed by ``toponet train``/``store ls``), or None."""
+        if not isinstance(key, str) or not _KEY_RE.match(key):
+            raise ValueError(f"an artifact key is {KEY_LENGTH} lowercase hex digits; got {key!r}")
+        manifest = self._read_manifest(self.root / key)
+        if manifest is None or not manifest["shards"]:
+            return None
+        artifact = Artifact(self.root / key, manifest)
+        if min_networks is not None and artifact.networks < min_networks:
+            return None
+        return artifact
+
+    def ls(self) -> list[dict]:
+        """One summary dict per artifact (see :meth:`Artifact.summary`), sorted by experiment."""
+        rows = []
+        if not self.root.is_dir():
+            return rows
+        for folder in sorted(self.root.iterdir()):
+            if folder.is_dir() and _KEY_RE.match(folder.name):
+                artifact = self.open(folder.name)
+                if artifact is not None:
+                    rows.append(artifact.summary())
+        return sorted(rows, key=lambda r: (str(r["experiment"]), r["arch"], r["key"]))
+
+    # -- writing -----------------------------------------------------------------------
+    def put_shard(self, config, seeds, snapshots, *, experiment: str | None = None,
+                  profile: str | None = None, device: str = "cpu", wall_time_s: float | None = None,
+                  keep: Mapping[str, Sequence[int]] | None = None, extra: Mapping | None = None) -> dict:
+        """Add one trained shard to ``config``'s artifact; returns the shard's manifest record.
+
+        Parameters
+        ----------
+        config : TrainConfig
+        seeds : sequence of int, the shard's networks in the trainer's order
+        snapshots : sequence of Snapshot
+            Each with ``iteration``, ``conv_weights`` {layer: (n_networks, out, in, h, w)},
+            ``train_accuracy`` and ``test_accuracy`` of shape (n_networks,); optionally
+            ``train_loss`` (n_networks,) and ``train_examples``/``test_examples`` (the number of
+            images the accuracies were measured on, recorded in the manifest).
+        experiment, profile : str, optional; recorded with the shard
+        device : str; the torch device the shard was trained on
+        wall_time_s : float, optional; training wall time in seconds
+        keep : mapping layer -> iterations, optional
+            Keep that layer's weights only at these iterations (the last snapshot is always
+            kept); other layers are kept at every snapshot. Saves space for wide layers.
+        extra : mapping, optional; more JSON-ready facts for the shard record
+
+        Raises ``ValueError`` if a seed is already stored in another shard, if the snapshot
+        iterations differ from the artifact's, or if an array has the wrong number of networks.
+        Storing exactly the same seeds again is a no-op (a second writer of the same shard).
+        """
+        seeds = check_seeds(seeds)
+        n = len(seeds)
+        snaps = sorted(snapshots, key=lambda s: s.iteration)
+        if not snaps:
+            raise ValueError("snapshots is empty; nothing to store")
+        iterations = [int(s.iteration) for s in snaps]
+        if len(set(iterations)) != len(iterations):
+            raise ValueError(f"snapshot iterations repeat: {iterations}")
+        keep = {layer_name(k): {int(i) for i in v} | {iterations[-1]} for k, v in (keep or {}).items()}
+
+        arrays: dict[str, np.ndarray] = {"seeds": np.asarray(seeds, dtype=np.int64)}
+        stored: dict[str, list[int]] = {}
+        examples: dict[str, dict[str, int]] = {}  # images each accuracy was measured on
+        shapes: dict[str, list[int]] = {}
+        for snap in snaps:
+            it = int(snap.iteration)
+            for name in ("train_accuracy", "test_accuracy"):
+                acc = np.asarray(getattr(snap, name), dtype=np.float32).reshape(-1)
+                if acc.shape != (n,):
+                    raise ValueError(f"{name} at iteration {it} has shape {acc.shape}; expected ({n},), "
+                                     f"one value per seed")
+                arrays[f"{name}@{it}"] = acc
+            loss = getattr(snap, "train_loss", None)
+            if loss is not None:
+                arrays[f"train_loss@{it}"] = np.asarray(loss, dtype=np.float32).reshape(-1)
+            for split in ("train", "test"):
+                if getattr(snap, f"{split}_examples", None) is not None:
+                    examples.setdefault(split, {})[str(it)] = int(getattr(snap, f"{split}_examples"))
+            for layer, w in snap.conv_weights.items():
+                layer = layer_name(layer)
+                w = np.asarray(w, dtype=np.float32)
+                if w.ndim != 5 or w.shape[0] != n:
+                    raise ValueError(f"{layer} at iteration {it} has shape {w.shape}; expected "
+                                     f"({n}, out, in, h, w), one kernel per seed")
+                shapes.setdefault(layer, list(w.shape[1:]))
+                if layer in keep and it not in keep[layer]:
+                    continue
+                arrays[f"{layer}@{it}"] = w
+                stored.setdefault(layer, []).append(it)
+
+        last = str(iterations[-1])
+        record = {
+            "file": f"{shard_name(seeds)}.npz",
+            "seeds": list(seeds),
+            "networks": n,
+            "experiment": experiment,
+            "profile": profile,
+            "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "versions": library_versions(),
+            "device": str(device),
+            "hardware": hardware(str(device)),
+            "wall_time_s": None if wall_time_s is None else round(float(wall_time_s), 3),
+            "iterations": iterations,
+            "stored": stored,
+            "layer_shapes": shapes,
+            "accuracy": {
+                "iteration": iterations[-1],
+                "train": [_round(a) for a in arrays[f"train_accuracy@{last}"]],
+                "test": [_round(a) for a in arrays[f"test_accuracy@{last}"]],
+                "test_mean": _round(_nanmean(arrays[f"test_accuracy@{last}"])),
+            },
+            "eval_examples": examples,
+            **dict(extra or {}),
+        }
+
+        key = config_key(config)
+        folder = self.root / key
+        cfg = config_dict(config)
+        with self._lock(key):
+            manifest = self._read_manifest(folder) or {
+                "format": STORE_FORMAT, "key": key, "train_code_version": train_code_version(),
+                "config": cfg, "experiment": experiment, "dataset": cfg.get("dataset"),
+                "arch": arch_string(cfg), "iterations": iterations, "shards": [],
+            }
+            for shard in manifest["shards"]:
+                if shard["seeds"] == list(seeds):
+                    log.warning("shard %s of %s is already stored; keeping the stored one", shard["file"], key)
+                    return shard
+                clash = sorted(set(shard["seeds"]) & set(seeds))
+                if clash:
+                    raise ValueError(f"seeds {clash} of the new shard are already stored in {key}/{shard['file']}; "
+                                     "a seed may appear in only one shard")
+            if manifest["iterations"] != iterations:
+                raise ValueError(f"snapshot iterations {iterations} differ from artifact {key}'s "
+                                 f"{manifest['iterations']}")
+            _atomic_write(folder / record["file"], lambda fh: np.savez_compressed(fh, **arrays))
+            manifest["shards"].append(record)
+            manifest["shards"].sort(key=lambda s: s["seeds"][0])
+            _write_json(folder / "manifest.json", manifest)
+        return record
