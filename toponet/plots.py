@@ -1,0 +1,595 @@
+"""Figures for the book: Mapper graphs, barcodes, persistence diagrams, filters, distances.
+
+Every function returns a figure and never shows it. Matplotlib figures are built with
+``matplotlib.figure.Figure`` (not pyplot), so they do not pile up in pyplot's registry
+and a notebook displays each one once, as the cell's value. Plotly figures are plain
+``go.Figure`` objects (not ``FigureWidget``), so they render in a static book.
+
+Persistence diagrams are accepted as a list indexed by dimension of arrays of shape
+(n_bars, 2) holding [birth, death] (death may be ``inf``), as any object with such a
+``.diagrams`` attribute (``toponet.homology.PersistenceResult``), as a dict
+``{dim: array}``, or as giotto-tda's array of shape ([1,] n_bars, 3) [birth, death, dim].
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import matplotlib
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+__all__ = ["mapper_figure", "mapper_static", "barcode_plot", "barcode_figure", "diagram_plot",
+           "filter_grid", "distance_histogram"]
+
+#: Cluster-size colour map: blue (small) to red (large), as in the paper.
+SIZE_CMAP = "turbo"
+_SIZE_COLORSCALE = "Turbo"
+_DIM_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
+
+
+# --- inputs --------------------------------------------------------------------------
+
+def _fitted_mapper(mapper):
+    needed = ("graph_", "layout_", "node_sizes_", "node_means_")
+    missing = [a for a in needed if not hasattr(mapper, a)]
+    if missing:
+        raise ValueError(f"mapper must be a fitted toponet.mapper.Mapper (call fit(X) first); "
+                         f"got {type(mapper).__name__} without {', '.join(missing)}")
+    return mapper
+
+
+def _glyphs(mapper, filter_shape) -> np.ndarray | None:
+    """Node mean filters as images, shape (n_nodes, h, w); None if filter_shape is None."""
+    if filter_shape is None:
+        return None
+    h, w = (int(v) for v in filter_shape)
+    means = np.asarray(mapper.node_means_)
+    if means.shape[1] != h * w:
+        raise ValueError(f"filter_shape {tuple(filter_shape)} needs {h * w} features per node but the "
+                         f"Mapper was fitted on {means.shape[1]}; pass filter_shape=None to draw no filters")
+    return means.reshape(-1, h, w)
+
+
+def _symmetric_limit(values: np.ndarray) -> float:
+    v = float(np.max(np.abs(values))) if values.size else 0.0
+    return v if v > 0 else 1.0
+
+
+def _as_diagrams(diagrams) -> dict[int, np.ndarray]:
+    """Normalize any accepted diagram format to {dim: ndarray of shape (n_bars, 2)}."""
+    if hasattr(diagrams, "diagrams"):
+        diagrams = diagrams.diagrams
+    if isinstance(diagrams, Mapping) and "dgms" in diagrams:     # ripser.py's dict
+        diagrams = diagrams["dgms"]
+    if isinstance(diagrams, np.ndarray) and diagrams.dtype != object:
+        arr = np.asarray(diagrams, dtype=np.float64)
+        if arr.ndim == 3 and arr.shape[0] == 1:
+            arr = arr[0]
+        if arr.ndim != 2 or arr.shape[1] != 3:
+            raise ValueError("an array of diagrams must be giotto-tda's (n_bars, 3) or (1, n_bars, 3) "
+                             f"[birth, death, dim]; got shape {arr.shape}. Pass a list of (n_bars, 2) "
+                             "arrays indexed by dimension instead")
+        dims = arr[:, 2]
+        if not np.all(np.isfinite(dims)) or np.any(dims != np.round(dims)) or np.any(dims < 0):
+            raise ValueError("the third column of a giotto-tda diagram must hold non-negative integer dims")
+        # giotto pads with (0, 0) bars; they have zero length and are dropped below.
+        items = {int(d): arr[dims == d, :2] for d in np.unique(dims)}
+    elif isinstance(diagrams, Mapping):
+        items = dict(diagrams)
+    elif isinstance(diagrams, Sequence) and not isinstance(diagrams, (str, bytes)):
+        items = dict(enumerate(diagrams))
+    else:
+        raise TypeError("diagrams must be a list of (n_bars, 2) arrays indexed by dimension, an object "
+                        f"with a .diagrams attribute, or a dict; got {type(diagrams).__name__}")
+    out: dict[int, np.ndarray] = {}
+    for dim, bars in items.items():
+        try:
+            b = np.asarray(bars, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"diagram of dimension {dim} is not an array of numbers") from exc
+        if b.size == 0:
+            b = b.reshape(0, 2)
+        if b.ndim != 2 or b.shape[1] != 2:
+            raise ValueError(f"diagram of dimension {dim} must have shape (n_bars, 2) [birth, death]; "
+                             f"got {b.shape}")
+        if np.any(np.isnan(b)) or np.any(~np.isfinite(b[:, 0])):
+            raise ValueError(f"diagram of dimension {dim} has NaN values or an infinite birth")
+        if np.any(b[:, 1] < b[:, 0]):
+            i = int(np.flatnonzero(b[:, 1] < b[:, 0])[0])
+            raise ValueError(f"diagram of dimension {dim} has death < birth at bar {i}: {b[i].tolist()}")
+        out[int(dim)] = b[b[:, 1] > b[:, 0]]
+    return out
+
+
+def _select_dims(dims) -> tuple[int, ...]:
+    dims = tuple(int(d) for d in np.atleast_1d(dims))
+    if not dims:
+        raise ValueError("dims must name at least one homology dimension")
+    for d in dims:
+        if d < 0:
+            raise ValueError(f"dims must be non-negative; got {d}")
+    return dims
+
+
+def _top_bars(bars: np.ndarray, max_bars: int | None) -> np.ndarray:
+    """Bars sorted longest first (infinite first), at most ``max_bars`` of them."""
+    order = np.argsort(-(bars[:, 1] - bars[:, 0]), kind="stable")
+    bars = bars[order]
+    return bars if max_bars is None else bars[:max_bars]
+
+
+def _finite_extent(diag: dict[int, np.ndarray], dims) -> tuple[float, float]:
+    vals = [diag[d][np.isfinite(diag[d])] for d in dims if d in diag]
+    vals = np.concatenate(vals) if vals else np.zeros(0)
+    lo = min(0.0, float(vals.min())) if vals.size else 0.0
+    hi = float(vals.max()) if vals.size else 1.0
+    return lo, hi if hi > lo else lo + 1.0
+
+
+def _new_axes(ax, *, figsize=(6.0, 4.0)):
+    if ax is None:
+        fig = Figure(figsize=figsize, layout="constrained")
+        return fig, fig.add_subplot()
+    return ax.figure, ax
+
+
+# --- Mapper --------------------------------------------------------------------------
+
+def _glyph_side(layout: np.ndarray) -> float:
+    """Side of a node's square in layout units.
+
+    Mapper nodes come in overlapping stacks (with gain 3 each point is in up to 9
+    nodes), so squares sized to avoid all overlap would be too small to show a filter;
+    three nearest-neighbour spacings, kept between 1/40 and 1/20 of the layout's
+    extent, lets neighbouring (similar) filters overlap and stay readable.
+    """
+    extent = float(np.ptp(layout, axis=0).max()) if len(layout) else 0.0
+    if len(layout) < 2 or extent == 0:
+        return 1.0
+    from scipy.spatial import cKDTree
+
+    d, _ = cKDTree(layout).query(layout, k=2)
+    nn = d[:, 1][d[:, 1] > 0]
+    side = 3.0 * float(np.median(nn)) if nn.size else extent / 20
+    return float(np.clip(side, extent / 40, extent / 20))
+
+
+def _hover(i: int, size: int, glyph) -> str:
+    text = f"node {i}: {size} points"
+    if glyph is not None:
+        text += "<br>" + "<br>".join(" ".join(f"{v:.2f}" for v in row) for row in glyph)
+    return text
+
+
+def mapper_figure(mapper, *, title: str = "", filter_shape=(3, 3), width: int = 760,
+                  height: int = 640):
+    """Interactive Mapper graph with each node's mean filter drawn on it.
+
+    Nodes sit at ``mapper.layout_``; each is a square coloured by cluster size (blue
+    small, red large; colour bar), with the node's mean filter drawn inside as a tiny
+    grayscale image (one square marker per pixel, shared symmetric scale: black
+    negative, white positive), so a coloured frame remains. Hover shows the node id,
+    size and mean filter values. Coordinates are rounded to keep the JSON small.
+
+    Parameters
+    ----------
+    mapper : fitted :class:`toponet.mapper.Mapper`
+    title : str
+    filter_shape : (int, int) or None
+        Shape of the image drawn per node; its product must equal the number of
+        features. ``None`` draws plain round nodes.
+    width, height : int
+        Figure size in pixels; the pixel squares are sized for it.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    import plotly.graph_objects as go
+
+    mapper = _fitted_mapper(mapper)
+    glyphs = _glyphs(mapper, filter_shape)
+    pos = np.asarray(mapper.layout_, dtype=np.float64)
+    sizes = np.asarray(mapper.node_sizes_)
+    n = len(pos)
+    if n:
+        # A 0..1000 box lets coordinates be written with 0-1 decimals: small JSON.
+        extent = float(np.ptp(pos, axis=0).max()) or 1.0
+        pos = (pos - pos.min(axis=0)) * (1000.0 / extent)
+
+    side = _glyph_side(pos)
+    pad = side * 1.5
+    lo = pos.min(axis=0) - pad if n else np.array([-1.0, -1.0])
+    hi = pos.max(axis=0) + pad if n else np.array([1.0, 1.0])
+    margin = dict(l=10, r=10, t=50 if title else 10, b=10)
+    domain_w = 0.86                     # the rest holds the colour bar
+    plot_w = (width - margin["l"] - margin["r"]) * domain_w
+    plot_h = height - margin["t"] - margin["b"]
+    # Equal aspect (scaleanchor): plotly widens the axis with room, so px/unit is the min.
+    px_per_unit = min(plot_w / (hi[0] - lo[0]), plot_h / (hi[1] - lo[1]))
+    node_px = max(4.0, side * px_per_unit)
+
+    edges = np.asarray(mapper.graph_.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    ex = np.full(3 * len(edges), None, dtype=object)
+    ey = np.full(3 * len(edges), None, dtype=object)
+    ex[0::3], ex[1::3] = np.round(pos[edges[:, 0], 0]).astype(int), np.round(pos[edges[:, 1], 0]).astype(int)
+    ey[0::3], ey[1::3] = np.round(pos[edges[:, 0], 1]).astype(int), np.round(pos[edges[:, 1], 1]).astype(int)
+
+    traces = [
+        go.Scatter(x=ex.tolist(), y=ey.tolist(), mode="lines", hoverinfo="skip", showlegend=False,
+                   line=dict(color="rgba(120,120,120,0.5)", width=1), name="edges"),
+        go.Scatter(
+            x=np.round(pos[:, 0], 1).tolist(), y=np.round(pos[:, 1], 1).tolist(), mode="markers",
+            name="nodes", showlegend=False, hoverinfo="text",
+            text=[_hover(i, int(sizes[i]), None if glyphs is None else glyphs[i]) for i in range(n)],
+            marker=dict(symbol="square" if glyphs is not None else "circle", size=node_px,
+                        color=sizes.tolist(), colorscale=_SIZE_COLORSCALE, cmin=0,
+                        cmax=int(sizes.max()) if n else 1, line=dict(width=0),
+                        colorbar=dict(title="points<br>per node", x=domain_w + 0.02, len=0.8)),
+        ),
+    ]
+    if glyphs is not None and n:
+        h, w = glyphs.shape[1:]
+        inner = 0.72 * side                 # leave a coloured frame of the node square
+        cell = inner / max(h, w)
+        # pixel (r, c) of the image: column c to the right, row r downwards
+        dx = (np.arange(w) - (w - 1) / 2) * cell
+        dy = -(np.arange(h) - (h - 1) / 2) * cell
+        gx = (pos[:, 0, None, None] + dx[None, None, :]) + 0 * dy[None, :, None]
+        gy = (pos[:, 1, None, None] + dy[None, :, None]) + 0 * dx[None, None, :]
+        vmax = _symmetric_limit(glyphs)
+        traces.append(go.Scatter(
+            x=np.round(gx.ravel(), 1).tolist(), y=np.round(gy.ravel(), 1).tolist(), mode="markers",
+            hoverinfo="skip", showlegend=False, name="mean filters",
+            marker=dict(symbol="square", size=max(1.0, cell * px_per_unit), line=dict(width=0),
+                        color=np.round(glyphs.ravel(), 2).tolist(), colorscale="gray",
+                        cmin=-vmax, cmax=vmax, showscale=False),
+        ))
+    fig = go.Figure(traces)
+    fig.update_layout(
+        title=title or None, width=width, height=height, margin=margin, template="plotly_white",
+        hovermode="closest",
+        xaxis=dict(visible=False, range=[lo[0], hi[0]], domain=[0, domain_w]),
+        yaxis=dict(visible=False, range=[lo[1], hi[1]], scaleanchor="x", scaleratio=1),
+    )
+    return fig
+
+
+def mapper_static(mapper, *, ax=None, title: str = "", filter_shape=(3, 3)):
+    """Matplotlib Mapper graph: each node's mean filter drawn at the node, framed by a
+    square coloured by cluster size (blue small, red large), with a colour bar.
+
+    Parameters
+    ----------
+    mapper : fitted :class:`toponet.mapper.Mapper`
+    ax : matplotlib Axes, optional
+    title : str
+    filter_shape : (int, int) or None
+        ``None`` draws plain coloured dots (for clouds that are not filters).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    mapper = _fitted_mapper(mapper)
+    glyphs = _glyphs(mapper, filter_shape)
+    fig, ax = _new_axes(ax, figsize=(7.0, 6.0))
+    pos = np.asarray(mapper.layout_, dtype=np.float64)
+    sizes = np.asarray(mapper.node_sizes_)
+    n = len(pos)
+    side = _glyph_side(pos)
+    norm = Normalize(vmin=0, vmax=max(int(sizes.max()) if n else 1, 1))
+
+    edges = np.asarray(mapper.graph_.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    if len(edges):
+        ax.add_collection(LineCollection(pos[edges], colors="0.6", linewidths=0.5, alpha=0.6, zorder=1))
+    if glyphs is None:
+        mappable = ax.scatter(pos[:, 0], pos[:, 1], c=sizes, cmap=SIZE_CMAP, norm=norm, s=25, zorder=2)
+    else:
+        from matplotlib.cm import ScalarMappable
+
+        cmap = matplotlib.colormaps[SIZE_CMAP]
+        vmax = _symmetric_limit(glyphs)
+        inner = 0.36 * side
+        # Each node's frame sits right under its own filter, and larger nodes are drawn
+        # last: in crowded regions the big clusters stay visible.
+        for rank, i in enumerate(np.argsort(sizes, kind="stable")):
+            x, y = pos[i]
+            ax.add_patch(Rectangle((x - side / 2, y - side / 2), side, side, linewidth=0,
+                                   facecolor=cmap(norm(sizes[i])), zorder=2 + 2 * rank))
+            # imshow with a data extent scales with the axes, unlike a pixel-sized inset.
+            ax.imshow(glyphs[i], cmap="gray", vmin=-vmax, vmax=vmax, interpolation="nearest",
+                      extent=(x - inner, x + inner, y - inner, y + inner), zorder=3 + 2 * rank)
+        mappable = ScalarMappable(norm=norm, cmap=cmap)
+    if n:
+        pad = side * 1.2
+        ax.set_xlim(pos[:, 0].min() - pad, pos[:, 0].max() + pad)
+        ax.set_ylim(pos[:, 1].min() - pad, pos[:, 1].max() + pad)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    fig.colorbar(mappable, ax=ax, label="points per node", shrink=0.8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+# --- persistence ---------------------------------------------------------------------
+
+def barcode_plot(diagrams, *, dims=(0, 1), ax=None, title: str = "", max_bars: int | None = 50):
+    """Classic barcodes, one stacked panel per homology dimension.
+
+    Bars are sorted longest first; at most ``max_bars`` per dimension are drawn (the
+    panel label says how many there are). Infinite bars run to the right edge and end
+    in an arrow head.
+
+    Parameters
+    ----------
+    diagrams : see the module docstring
+    dims : sequence of int
+    ax : Axes or sequence of Axes, optional
+        One Axes per dim; a single Axes gets all dims stacked in one panel.
+    title : str
+    max_bars : int or None
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    diag = _as_diagrams(diagrams)
+    dims = _select_dims(dims)
+    if max_bars is not None and (isinstance(max_bars, bool) or not isinstance(max_bars, (int, np.integer))
+                                 or max_bars < 1):
+        raise ValueError(f"max_bars must be a positive integer or None; got {max_bars!r}")
+    lo, hi = _finite_extent(diag, dims)
+    right = hi + 0.08 * (hi - lo)                     # where infinite bars end
+
+    shared = False            # all dims in one panel, stacked
+    if ax is None:
+        fig = Figure(figsize=(6.0, 1.6 + 1.6 * len(dims)), layout="constrained")
+        axes = list(np.atleast_1d(fig.subplots(len(dims), 1, sharex=True)))
+    elif isinstance(ax, (Sequence, np.ndarray)):
+        axes = list(np.ravel(ax))
+        if len(axes) != len(dims):
+            raise ValueError(f"got {len(axes)} axes for {len(dims)} dims")
+        fig = axes[0].figure
+    else:
+        axes, fig, shared = [ax] * len(dims), ax.figure, True
+
+    offset = 0
+    for a, d in zip(axes, dims):
+        allbars = diag.get(d, np.zeros((0, 2)))
+        bars = _top_bars(allbars, max_bars)
+        if not shared:
+            offset = 0
+        ys = offset + np.arange(len(bars))[::-1]
+        color = _DIM_COLORS[d % len(_DIM_COLORS)]
+        ends = np.where(np.isfinite(bars[:, 1]), bars[:, 1], right)
+        a.hlines(ys, bars[:, 0], ends, colors=color, linewidth=2)
+        inf = ~np.isfinite(bars[:, 1])
+        if inf.any():
+            a.plot(np.full(inf.sum(), right), ys[inf], ">", color=color, markersize=6, clip_on=False)
+        count = f"{len(allbars)} bars" + (f", longest {len(bars)} shown" if len(bars) < len(allbars) else "")
+        if shared:
+            a.text(lo, offset + len(bars) - 0.5, f"H{d} ({count})", color=color, va="bottom", fontsize=9)
+        else:
+            a.set_ylabel(f"H{d}")
+            # Lower right: bars are sorted longest on top, so short ones leave it empty.
+            a.text(0.99, 0.03, count, transform=a.transAxes, ha="right", va="bottom", fontsize=8,
+                   color="0.3")
+        a.set_yticks([])
+        a.set_xlim(lo, right + 0.03 * (hi - lo))
+        offset += len(bars) + 2
+    axes[-1].set_xlabel("filtration value (distance)")
+    if title:
+        axes[0].set_title(title)
+    return fig
+
+
+def _count_title(dim: int, n: int, max_bars: int | None) -> str:
+    shown = f", longest {max_bars} shown" if max_bars is not None and n > max_bars else ""
+    return f"H{dim} ({n} bars{shown})"
+
+
+def barcode_figure(diagrams, *, dims=(0, 1), title: str = "", max_bars: int | None = 50):
+    """Plotly barcodes, one stacked panel per dimension (see :func:`barcode_plot`).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    diag = _as_diagrams(diagrams)
+    dims = _select_dims(dims)
+    if max_bars is not None and (isinstance(max_bars, bool) or not isinstance(max_bars, (int, np.integer))
+                                 or max_bars < 1):
+        raise ValueError(f"max_bars must be a positive integer or None; got {max_bars!r}")
+    lo, hi = _finite_extent(diag, dims)
+    right = hi + 0.08 * (hi - lo)
+    fig = make_subplots(rows=len(dims), cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=[_count_title(d, len(diag.get(d, [])), max_bars) for d in dims])
+    for row, d in enumerate(dims, start=1):
+        bars = _top_bars(diag.get(d, np.zeros((0, 2))), max_bars)
+        ys = np.arange(len(bars))[::-1].astype(float)
+        ends = np.where(np.isfinite(bars[:, 1]), bars[:, 1], right)
+        x = np.full(3 * len(bars), None, dtype=object)
+        y = np.full(3 * len(bars), None, dtype=object)
+        x[0::3], x[1::3] = np.round(bars[:, 0], 4), np.round(ends, 4)
+        y[0::3], y[1::3] = ys, ys
+        color = _DIM_COLORS[d % len(_DIM_COLORS)]
+        fig.add_trace(go.Scatter(x=x.tolist(), y=y.tolist(), mode="lines", line=dict(color=color, width=3),
+                                 name=f"H{d}", hoverinfo="skip"), row=row, col=1)
+        hover = [f"H{d}: [{b:.3g}, {'inf' if not np.isfinite(e) else f'{e:.3g}'})" for b, e in bars]
+        fig.add_trace(go.Scatter(x=np.round(ends, 4).tolist(), y=ys.tolist(), mode="markers",
+                                 marker=dict(symbol=["triangle-right" if not np.isfinite(e) else "line-ns"
+                                                     for e in bars[:, 1]], color=color, size=8),
+                                 text=hover, hoverinfo="text", showlegend=False), row=row, col=1)
+        fig.update_yaxes(showticklabels=False, row=row, col=1)
+    fig.update_xaxes(title_text="filtration value (distance)", row=len(dims), col=1)
+    fig.update_layout(title=title or None, template="plotly_white", height=220 + 200 * len(dims),
+                      width=640, showlegend=False)
+    return fig
+
+
+def diagram_plot(diagrams, *, dims=(0, 1), ax=None, title: str = ""):
+    """Persistence diagram: birth vs death per dimension, the diagonal, and infinite
+    deaths drawn on a dashed line labelled ``inf`` above the finite points.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    diag = _as_diagrams(diagrams)
+    dims = _select_dims(dims)
+    fig, ax = _new_axes(ax, figsize=(4.8, 4.6))
+    lo, hi = _finite_extent(diag, dims)
+    inf_y = hi + 0.1 * (hi - lo)
+    ax.plot([lo, inf_y], [lo, inf_y], color="0.5", linewidth=1)
+    ax.axhline(inf_y, color="0.5", linestyle="--", linewidth=1)
+    ax.text(lo, inf_y, " inf", va="bottom", color="0.3", fontsize=9)
+    for d in dims:
+        bars = diag.get(d, np.zeros((0, 2)))
+        deaths = np.where(np.isfinite(bars[:, 1]), bars[:, 1], inf_y)
+        ax.scatter(bars[:, 0], deaths, s=14, color=_DIM_COLORS[d % len(_DIM_COLORS)],
+                   label=f"H{d} ({len(bars)})", zorder=3, clip_on=False)
+    pad = 0.04 * (inf_y - lo)
+    ax.set_xlim(lo - pad, inf_y + pad)
+    ax.set_ylim(lo - pad, inf_y + 2 * pad)
+    ax.set_aspect("equal")
+    ax.set_xlabel("birth")
+    ax.set_ylabel("death")
+    ax.legend(loc="lower right", fontsize=9)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+# --- filters and distances -----------------------------------------------------------
+
+def filter_grid(filters, *, ncols: int = 8, ax=None, title: str = ""):
+    """Filters as a grid of small grayscale images on one shared symmetric scale
+    (black = most negative, white = most positive over all filters).
+
+    Parameters
+    ----------
+    filters : array-like of shape (n, 9), (n, h*w) with h*w a square, or (n, h, w)
+    ncols : int
+    ax : Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    F = np.asarray(filters, dtype=np.float64)
+    if F.ndim == 2:
+        side = int(round(np.sqrt(F.shape[1])))
+        if side * side != F.shape[1]:
+            raise ValueError(f"filters of shape (n, {F.shape[1]}) are not square images; pass (n, h, w)")
+        F = F.reshape(-1, side, side)
+    if F.ndim != 3 or F.shape[0] == 0:
+        raise ValueError(f"filters must have shape (n, 9) or (n, h, w) with n >= 1; got {np.shape(filters)}")
+    if not np.all(np.isfinite(F)):
+        raise ValueError("filters contain NaN or infinite values")
+    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
+        raise ValueError(f"ncols must be a positive integer; got {ncols!r}")
+    n, h, w = F.shape
+    ncols = min(int(ncols), n)
+    nrows = int(np.ceil(n / ncols))
+    # One mosaic image with 1-pixel NaN gutters: fast for hundreds of filters.
+    mosaic = np.full((nrows * (h + 1) - 1, ncols * (w + 1) - 1), np.nan)
+    for i, img in enumerate(F):
+        r, c = divmod(i, ncols)
+        mosaic[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = img
+    fig, ax = _new_axes(ax, figsize=(max(2.0, 0.55 * ncols), max(1.2, 0.55 * nrows + (0.4 if title else 0))))
+    vmax = _symmetric_limit(F)
+    cmap = _gray_with_background()
+    ax.imshow(mosaic, cmap=cmap, vmin=-vmax, vmax=vmax, interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def _gray_with_background():
+    import matplotlib
+
+    cmap = matplotlib.colormaps["gray"].copy()
+    cmap.set_bad("#d0e4f5")          # gutters: a light blue, distinct from any gray
+    return cmap
+
+
+def distance_histogram(distances_by_label, threshold: float | None = None, *, bins: int = 50,
+                       kind: str = "both", ax=None, title: str = "",
+                       xlabel: str = "distance to model (R^9, unit sphere)"):
+    """Overlaid distance distributions, e.g. trained vs untrained vs gaussian filters.
+
+    ``kind="both"`` draws a density histogram and the empirical CDF side by side; with
+    ``threshold`` a vertical line marks it and each legend entry gives the fraction of
+    that group within it.
+
+    Parameters
+    ----------
+    distances_by_label : dict[str, array-like of shape (n_i,)]
+        Distances (same units for every group), e.g. ``ModelDistance.distances``.
+    threshold : float, optional
+    bins : int
+    kind : {"both", "hist", "ecdf"}
+    ax : Axes, optional
+        Only with ``kind="hist"`` or ``"ecdf"``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not isinstance(distances_by_label, Mapping) or not distances_by_label:
+        raise TypeError("distances_by_label must be a non-empty dict {label: distances}")
+    if kind not in ("both", "hist", "ecdf"):
+        raise ValueError(f"kind must be 'both', 'hist' or 'ecdf'; got {kind!r}")
+    if ax is not None and kind == "both":
+        raise ValueError("kind='both' draws two panels; pass ax only with kind='hist' or 'ecdf'")
+    if threshold is not None and not (np.isfinite(threshold) and threshold >= 0):
+        raise ValueError(f"threshold must be a non-negative number; got {threshold!r}")
+    data = {}
+    for label, d in distances_by_label.items():
+        arr = np.asarray(d, dtype=np.float64).ravel()
+        if arr.size == 0:
+            raise ValueError(f"distances for {label!r} are empty")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"distances for {label!r} contain NaN or infinite values")
+        data[str(label)] = arr
+    if ax is None:
+        fig = Figure(figsize=(10.0, 3.8) if kind == "both" else (5.5, 3.8), layout="constrained")
+        axes = fig.subplots(1, 2) if kind == "both" else [fig.add_subplot()]
+    else:
+        fig, axes = ax.figure, [ax]
+    kinds = ("hist", "ecdf") if kind == "both" else (kind,)
+    allv = np.concatenate(list(data.values()))
+    edges = np.histogram_bin_edges(allv, bins=bins)
+    for a, k in zip(axes, kinds):
+        for i, (label, arr) in enumerate(data.items()):
+            name = f"{label} (n={arr.size}"
+            name += f", {np.mean(arr <= threshold):.0%} <= {threshold:g})" if threshold is not None else ")"
+            color = f"C{i}"
+            if k == "hist":
+                a.hist(arr, bins=edges, density=True, histtype="stepfilled", alpha=0.25, color=color)
+                a.hist(arr, bins=edges, density=True, histtype="step", color=color, label=name)
+                a.set_ylabel("density")
+            else:
+                xs = np.sort(arr)
+                a.step(xs, np.arange(1, xs.size + 1) / xs.size, where="post", color=color, label=name)
+                a.set_ylabel("fraction <= distance")
+                a.set_ylim(0, 1.02)
+        if threshold is not None:
+            a.axvline(threshold, color="k", linestyle="--", linewidth=1)
+        a.set_xlabel(xlabel)
+        a.legend(fontsize=8)
+    if title:
+        if kind == "both":
+            fig.suptitle(title)
+        else:
+            axes[0].set_title(title)
+    return fig
