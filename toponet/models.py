@@ -77,7 +77,8 @@ class M(_PaperCNN):
     """``M(X, Y, Z)``: the paper's MNIST/SVHN network (Table I).
 
     conv 3x3xX (padding 1), ReLU, 2x2 max-pool; conv 3x3xY, ReLU, 2x2 max-pool; FC Z,
-    ReLU; dropout; readout 10 (logits: train with softmax cross-entropy).
+    ReLU; dropout; readout 10 (logits: train with softmax cross-entropy). The modules run
+    max-pool before ReLU, which computes the same function (see the comment in ``__init__``).
 
     Parameters
     ----------
@@ -108,7 +109,10 @@ class M(_PaperCNN):
         for depth in (X, Y):
             if depth == 0:
                 continue
-            layers += [nn.Conv2d(channels, depth, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+            # Table I says conv, ReLU, max-pool. Max-pool and ReLU commute (both are monotone:
+            # relu(max(a)) = max(relu(a)), gradients included), and pooling first leaves the
+            # ReLU a quarter of the values: about 1.4x faster training on a CPU.
+            layers += [nn.Conv2d(channels, depth, 3, padding=1), nn.MaxPool2d(2), nn.ReLU()]
             channels, size = depth, size // 2
         if size == 0:
             raise ValueError(f"image_size {image_size} is too small for {len(layers) // 3} 2x2 max-pools")
@@ -157,11 +161,12 @@ class C(_PaperCNN):
         layers: list[nn.Module] = []
         channels, size = in_channels, image_size
         if X > 0:
-            layers += [nn.Conv2d(channels, X, 3, padding=1), nn.ReLU()]
+            layers.append(nn.Conv2d(channels, X, 3, padding=1))
             if max_pool:
+                # Pool before ReLU: the same map (they commute, see M), on a quarter of the values.
                 layers.append(nn.MaxPool2d(3, stride=2, padding=1))
                 size = (size + 2 - 3) // 2 + 1
-            layers.append(tf_lrn_to_torch(**TF_LRN))
+            layers += [nn.ReLU(), tf_lrn_to_torch(**TF_LRN)]
             channels = X
         if Y > 0:
             layers += [nn.Conv2d(channels, Y, 3, padding=1), nn.ReLU(), tf_lrn_to_torch(**TF_LRN)]
@@ -219,33 +224,40 @@ def vgg(name: str, weights_path: str | Path | None = None) -> nn.Module:
 
     if name not in _VGG_NAMES:
         raise ValueError(f"name must be one of {_VGG_NAMES}; got {name!r}")
-    model = getattr(torchvision.models, name)(weights=None)
-    if weights_path is not None:
-        path = Path(weights_path)
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"{name} weights file {str(path)!r} does not exist; pass the path of a state dict "
-                f"saved with torch.save (e.g. torchvision's pretrained {name} .pth file)"
-            )
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
-            state = state["state_dict"]
-        if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-            raise ValueError(f"{str(path)!r} does not hold a state dict of tensors (got {type(state).__name__})")
-        expected = model.state_dict()
-        missing = sorted(set(expected) - set(state))
-        unexpected = sorted(set(state) - set(expected))
-        wrong_shape = sorted(k for k in set(expected) & set(state) if expected[k].shape != state[k].shape)
-        if missing or unexpected or wrong_shape:
-            parts = []
-            if missing:
-                parts.append(f"{len(missing)} missing (e.g. {missing[:3]})")
-            if unexpected:
-                parts.append(f"{len(unexpected)} unexpected (e.g. {unexpected[:3]})")
-            if wrong_shape:
-                k = wrong_shape[0]
-                parts.append(f"{len(wrong_shape)} with wrong shapes (e.g. {k}: file {tuple(state[k].shape)}, "
-                             f"{name} {tuple(expected[k].shape)})")
-            raise ValueError(f"{str(path)!r} does not match torchvision's {name}: " + "; ".join(parts) + " keys")
-        model.load_state_dict(state)
+    build = getattr(torchvision.models, name)
+    if weights_path is None:
+        return build(weights=None).eval()
+    path = Path(weights_path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{name} weights file {str(path)!r} does not exist; pass the path of a state dict "
+            f"saved with torch.save (e.g. torchvision's pretrained {name} .pth file)"
+        )
+    # Built without storage (meta device): the file's tensors become the parameters, so
+    # the 138M random initial weights are never drawn.
+    with torch.device("meta"):
+        model = build(weights=None)
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
+        state = state["state_dict"]
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ValueError(f"{str(path)!r} does not hold a state dict of tensors (got {type(state).__name__})")
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    wrong_shape = sorted(k for k in set(expected) & set(state) if expected[k].shape != state[k].shape)
+    if missing or unexpected or wrong_shape:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} missing keys (e.g. {missing[:3]})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected keys (e.g. {unexpected[:3]})")
+        if wrong_shape:
+            k = wrong_shape[0]
+            parts.append(f"{len(wrong_shape)} keys with wrong shapes (e.g. {k}: file {tuple(state[k].shape)}, "
+                         f"{name} {tuple(expected[k].shape)})")
+        raise ValueError(f"{str(path)!r} does not match torchvision's {name}: " + "; ".join(parts))
+    # float32 like a freshly built model, whatever precision the file was saved in
+    state = {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
+    model.load_state_dict(state, assign=True)
     return model.eval()

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 __all__ = ["mapper_figure", "mapper_static", "barcode_plot", "barcode_figure", "diagram_plot",
-           "filter_grid", "distance_histogram"]
+           "filter_grid", "distance_histogram", "statistic_strip", "evolution_plot", "sweep_heatmap"]
 
 #: Cluster-size colour map: blue (small) to red (large), as in the paper.
 SIZE_CMAP = "turbo"
@@ -592,4 +592,86 @@ def distance_histogram(distances_by_label, threshold: float | None = None, *, bi
             fig.suptitle(title)
         else:
             axes[0].set_title(title)
+    return fig
+
+
+# --- study figures (chapters) ------------------------------------------------------------
+
+def statistic_strip(values_by_label, *, ax=None, title: str = "", ylabel: str = "top $H_1$ lifetime"):
+    """One column of points per sample (e.g. trained / untrained / gaussian seed groups),
+    with the mean as a bar. ``values_by_label``: dict label -> 1-D array. Returns a Figure."""
+    if not isinstance(values_by_label, Mapping) or not values_by_label:
+        raise ValueError("values_by_label must be a non-empty dict of label -> values")
+    fig, ax = _new_axes(ax, figsize=(1.6 + 1.3 * len(values_by_label), 3.6))
+    for i, (label, vals) in enumerate(values_by_label.items()):
+        vals = np.asarray(vals, dtype=float).ravel()
+        if vals.size == 0:
+            raise ValueError(f"sample {label!r} is empty")
+        jitter = np.linspace(-0.12, 0.12, vals.size) if vals.size > 1 else np.zeros(1)
+        ax.scatter(i + jitter, vals, s=28, color=_DIM_COLORS[i % len(_DIM_COLORS)], zorder=3)
+        ax.hlines(vals.mean(), i - 0.3, i + 0.3, color="black", linewidth=2, zorder=4)
+    ax.set_xticks(range(len(values_by_label)),
+                  [f"{k}\n(n = {np.size(v)})" for k, v in values_by_label.items()])
+    ax.set_xlim(-0.6, len(values_by_label) - 0.4)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return fig
+
+
+def evolution_plot(rows: Sequence[Mapping], *, keys=("h1_top", "frac_near_circle", "test_accuracy"),
+                   labels=None, title: str = ""):
+    """Curves of per-snapshot statistics against training iterations.
+
+    ``rows``: one dict per snapshot with key ``iteration`` and each of ``keys``; each key
+    gets its own panel. Values may be scalars or (mean, sd) pairs (drawn with error bars).
+    """
+    if not rows:
+        raise ValueError("rows is empty: no snapshot to plot")
+    labels = labels or {}
+    fig = Figure(figsize=(3.3 * len(keys), 3.2), layout="constrained")
+    axes = fig.subplots(1, len(keys))
+    axes = np.atleast_1d(axes)
+    its = np.array([r["iteration"] for r in rows], dtype=float)
+    for ax, key in zip(axes, keys):
+        vals = [r[key] for r in rows]
+        if np.ndim(vals[0]) == 1:
+            mean = np.array([v[0] for v in vals], float)
+            sd = np.array([v[1] for v in vals], float)
+            ax.errorbar(its, mean, yerr=sd, marker="o", capsize=3)
+        else:
+            ax.plot(its, np.asarray(vals, float), marker="o")
+        ax.set_xlabel("batch iterations")
+        ax.set_title(labels.get(key, key.replace("_", " ")), fontsize=10)
+        ax.set_ylim(bottom=0)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def sweep_heatmap(rows: Sequence[Mapping], value: str = "h1_ratio", *, title: str = "",
+                  cap: float | None = 10.0):
+    """Heat map of a :func:`toponet.studies.parameter_sweep` statistic over (k, p), values written in."""
+    if not rows:
+        raise ValueError("rows is empty: nothing to plot")
+    ks = sorted({r["k"] for r in rows})
+    ps = sorted({r["p"] for r in rows})
+    grid = np.full((len(ks), len(ps)), np.nan)
+    for r in rows:
+        grid[ks.index(r["k"]), ps.index(r["p"])] = r[value]
+    shown = np.minimum(grid, cap) if cap is not None else grid
+    fig, ax = _new_axes(None, figsize=(1.2 + 0.9 * len(ps), 0.9 + 0.55 * len(ks)))
+    im = ax.imshow(shown, cmap="viridis", aspect="auto", origin="lower")
+    for i in range(len(ks)):
+        for j in range(len(ps)):
+            v = grid[i, j]
+            txt = "inf" if np.isinf(v) else f"{v:.1f}"
+            ax.text(j, i, txt, ha="center", va="center", color="white" if shown[i, j] < np.nanmax(shown) * 0.6 else "black",
+                    fontsize=8)
+    ax.set_xticks(range(len(ps)), [f"{p:g}" for p in ps])
+    ax.set_yticks(range(len(ks)), [str(k) for k in ks])
+    ax.set_xlabel("p (fraction kept)")
+    ax.set_ylabel("k (neighbour)")
+    ax.set_title(title or value)
+    fig.colorbar(im, ax=ax, shrink=0.8)
     return fig

@@ -191,3 +191,112 @@ def circle_verdict(*, trained: np.ndarray, nulls: dict, top_ratio: float, mapper
     else:
         verdict = "not reproduced"
     return CircleVerdict(verdict=verdict, reasons=tuple(reasons))
+
+
+def accuracy_summary(artifact, iteration=None) -> dict:
+    """Test accuracy of an artifact's networks at ``iteration`` (None = last): mean, sd, n, values."""
+    acc = np.asarray(artifact.test_accuracy(iteration), dtype=float)
+    return dict(mean=float(acc.mean()), sd=float(acc.std(ddof=1)) if acc.size > 1 else 0.0,
+                n=int(acc.size), values=acc)
+
+
+def evolution(artifact, *, layer: str = "conv1", k_paper: int, p: float, n_points_paper: int,
+              iterations=None, threshold: float = 0.3, seed: int = 0) -> list[dict]:
+    """Per snapshot: top H1 lifetime of rho(k, p) of the pooled filters, the share near the
+    primary circle (all filters and dense core) and the test accuracy.
+
+    k is rescaled from ``k_paper`` for a cloud of ``n_points_paper`` (see
+    :func:`toponet.analysis.scaled_k`). Returns one dict per stored snapshot with keys
+    iteration, k, n_kept, h1_top, h1_second, frac_near_circle, frac_near_circle_core,
+    test_accuracy (mean, sd).
+    """
+    from toponet.analysis import scaled_k
+
+    rows = []
+    its = iterations if iterations is not None else artifact.stored_iterations(layer)
+    for it in its:
+        X = layer_cloud(artifact.conv_weights(layer, it))
+        Xn, _ = normalize(X)
+        k = scaled_k(k_paper, Xn.shape[0], n_points_paper)
+        core = density_filtration(Xn, k, p)
+        life = persistence(core, maxdim=1, seed=seed).lifetimes(1)
+        acc = np.asarray(artifact.test_accuracy(it), float)
+        rows.append(dict(iteration=int(it), k=k, n_kept=int(core.shape[0]),
+                         h1_top=float(life[0]) if life.size else 0.0,
+                         h1_second=float(life[1]) if life.size > 1 else 0.0,
+                         frac_near_circle=distance_to_model(Xn, threshold=threshold).fraction_within,
+                         frac_near_circle_core=distance_to_model(core, threshold=threshold).fraction_within,
+                         test_accuracy=(float(acc.mean()), float(acc.std(ddof=1)) if acc.size > 1 else 0.0)))
+    return rows
+
+
+def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n_points_paper: int,
+                    resolution: int = 30, gain: float = 3.0, null_repeats: int = 10, seed: int = 0,
+                    n_groups: int = 4) -> dict:
+    """Everything :func:`circle_verdict` needs for one artifact's layer at its last snapshot.
+
+    Pools the layer's filters (k rescaled from the paper's cloud of ``n_points_paper``),
+    runs :func:`toponet.analysis.analyze_filters`, splits the networks into ``n_groups``
+    disjoint seed groups (fewer when there are fewer networks) for trained / untrained /
+    gaussian group statistics, and applies the verdict rule. Returns a dict with the
+    analysis ``result``, ``groups`` (GroupStatistics), ``verdict`` (CircleVerdict), ``k``.
+    """
+    from toponet.analysis import analyze_filters, scaled_k
+
+    W = artifact.conv_weights(layer)
+    X = layer_cloud(W)
+    k = scaled_k(k_paper, X.shape[0], n_points_paper)
+    result = analyze_filters(X, k=k, p=p, resolution=resolution, gain=gain, null_repeats=null_repeats, seed=seed)
+    group_size = max(1, artifact.networks // n_groups)
+    per_group = X.shape[0] // artifact.networks * group_size
+    kg = scaled_k(k_paper, per_group, n_points_paper)
+    groups = group_statistics({"trained": W, "untrained": artifact.conv_weights(layer, 0)},
+                              group_size=group_size, k=kg, p=p, seed=seed)
+    h1 = result.persistence.lifetimes(1)
+    verdict = circle_verdict(
+        trained=groups.values["trained"],
+        nulls={"untrained": groups.values["untrained"], "gaussian": groups.values["gaussian"]},
+        top_ratio=float(h1[0] / h1[1]) if h1.size > 1 and h1[1] > 0 else float("inf"),
+        mapper_betti1=int(result.mapper.n_large_loops_) if result.mapper is not None else 0,
+        frac_near_circle=float(np.mean(result.distance_primary[result.kept_index] <= 0.3)))
+    return dict(result=result, groups=groups, verdict=verdict, k=k)
+
+
+def variant_table(experiments, profile: str, *, iterations: int | None = None, k_paper: int = 200,
+                  p: float = 0.3, resolution: int = 30, gain: float = 3.0, seed: int = 0,
+                  device: str = "auto", null_repeats: int = 10) -> list[dict]:
+    """The circle evidence for the first layer of several experiments (e.g. the robustness
+    architectures), one row each. ``k_paper`` refers to the paper's 100 networks of each
+    architecture (100 x its first-layer width filters)."""
+    rows = []
+    for name in experiments:
+        art = load_or_train(name, profile, iterations=iterations, device=device)
+        width = art.conv_weights("conv1").shape[1]
+        ev = circle_evidence(art, k_paper=k_paper, p=p, n_points_paper=100 * width, resolution=resolution,
+                             gain=gain, null_repeats=null_repeats, seed=seed)
+        s = ev["result"].summary()
+        acc = accuracy_summary(art)
+        tr, un = ev["groups"].values["trained"], ev["groups"].values["untrained"]
+        rows.append(dict(experiment=name, arch=art.arch, networks=art.networks, iterations=art.iterations[-1],
+                         test_accuracy=f"{100 * acc['mean']:.2f} +- {100 * acc['sd']:.2f}",
+                         filters=s["n_points"], k=ev["k"], kept=s["n_kept"],
+                         top_h1=round(s["top_h1_lifetime"], 3),
+                         groups_trained=f"{tr.mean():.2f} +- {tr.std(ddof=1) if tr.size > 1 else 0:.2f}",
+                         groups_untrained=f"{un.mean():.2f} +- {un.std(ddof=1) if un.size > 1 else 0:.2f}",
+                         null_p=s["p_value"], large_loops=int(ev["result"].mapper.n_large_loops_),
+                         near_circle=f"{100 * s['frac_near_primary_circle_filtered']:.0f}%",
+                         verdict=ev["verdict"].verdict))
+    return rows
+
+
+def show_table(rows: list[dict]):
+    """``rows`` (dicts with the same keys) as a Markdown table a notebook displays."""
+    from IPython.display import Markdown
+
+    if not rows:
+        return Markdown("*(no rows)*")
+    keys = list(rows[0])
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for r in rows:
+        lines.append("| " + " | ".join(str(r[k_]) for k_ in keys) + " |")
+    return Markdown("\n".join(lines))

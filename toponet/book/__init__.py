@@ -1,0 +1,20 @@
+"""The book: executable chapters (papermill) rendered by Jupyter Book, offline.
+
+Chapters call :func:`setup_notebook` first and :func:`caption` under figures;
+``python -m toponet.book build --profile smoke`` executes and builds everything
+(:func:`toponet.book.build.build_book`). Importing this package stays light: the
+build's heavy dependencies (papermill, jupytext, plotly) load when used.
+"""
+from toponet.book.notebook import Caption, caption, cloud_label, setup_notebook
+from toponet.book.profiles import PARAMETERS, PROFILES, Profile, get_profile
+
+
+def build_book(*args, **kwargs):
+    """See :func:`toponet.book.build.build_book`."""
+    from toponet.book.build import build_book as _build_book
+
+    return _build_book(*args, **kwargs)
+
+
+__all__ = ["Caption", "PARAMETERS", "PROFILES", "Profile", "build_book", "caption", "cloud_label",
+           "get_profile", "setup_notebook"]

@@ -1,0 +1,345 @@
+"""The book build: text chapters -> executed notebooks -> HTML that renders offline.
+
+One call, :func:`build_book`, does all of it, in this order:
+
+1. checks that ``_toc.yml`` lists ``book/chapters/<name>`` for every ``notebooks/<name>.py``
+   and nothing else under ``book/chapters/``;
+2. clears every output of earlier builds (:data:`GENERATED`), so nothing stale is published;
+3. converts each ``notebooks/<name>.py`` (Jupytext percent format) ONE WAY into
+   ``_build/papermill/input/<name>.ipynb``; the text source is only ever read;
+4. executes it with papermill, injecting the profile's parameters, into
+   ``_build/papermill/executed/<name>.ipynb``; a failing chapter stops the build there
+   (its executed notebook, traceback included, stays for inspection);
+5. copies each executed notebook to ``book/chapters/<name>.ipynb`` (git-ignored), which is
+   what ``_toc.yml`` points at; Jupyter Book itself never executes (``execute_notebooks: off``);
+6. renders the verdict table the chapters recorded (:mod:`toponet.verdicts`) into
+   ``_build/generated/verdict_table.md``, which ``book/verdicts.md`` includes;
+7. runs ``jupyter-book build . --all --warningiserror --keep-going``;
+8. checks every built page with :mod:`toponet.book.offline`; any problem fails the build.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from toponet.book.notebook import BUILD_ENV
+from toponet.book.offline import PageReport, check_html_dir
+from toponet.book.profiles import PARAMETERS, get_profile
+
+log = logging.getLogger(__name__)
+
+NOTEBOOKS = Path("notebooks")
+CHAPTERS = Path("book/chapters")
+BUILD = Path("_build")
+HTML = BUILD / "html"
+PAPERMILL = BUILD / "papermill"
+VERDICTS = BUILD / "verdicts"
+VERDICT_TABLE = BUILD / "generated" / "verdict_table.md"
+#: Everything a build writes; removed at the start of every build.
+GENERATED = (CHAPTERS, HTML, BUILD / "html.failed", BUILD / ".doctrees", BUILD / "jupyter_execute",
+             PAPERMILL, VERDICTS, VERDICT_TABLE.parent, BUILD / "screenshots")
+KERNEL = "python3"
+
+
+class BuildError(RuntimeError):
+    """The book could not be built; the message says which step and where to look."""
+
+
+class ChapterFailed(BuildError):
+    """A chapter raised while papermill executed it."""
+
+
+@dataclass(frozen=True)
+class ChapterRun:
+    """One executed chapter.
+
+    Attributes
+    ----------
+    name : str, e.g. "00_ideal_filters"
+    source : Path, the Jupytext text source (read only)
+    executed : Path, the executed notebook the book shows
+    parameters : dict, the values papermill injected
+    seconds : float, wall-clock execution time
+    """
+
+    name: str
+    source: Path
+    executed: Path
+    parameters: dict[str, Any]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What :func:`build_book` did.
+
+    Attributes
+    ----------
+    profile : str
+    chapters : tuple of ChapterRun
+    html_dir : Path or None, the built book (None with ``html=False``)
+    pages : tuple of PageReport, one per built page
+    """
+
+    profile: str
+    chapters: tuple[ChapterRun, ...]
+    html_dir: Path | None
+    pages: tuple[PageReport, ...] = field(default=())
+
+
+# --- chapters and the table of contents ---------------------------------------------------
+
+def discover_chapters(root: str | os.PathLike = ".") -> list[Path]:
+    """The chapter sources ``notebooks/*.py``, sorted by name (files starting "_" skipped)."""
+    folder = Path(root) / NOTEBOOKS
+    return sorted(p for p in folder.glob("*.py") if not p.name.startswith("_"))
+
+
+def toc_files(root: str | os.PathLike = ".") -> list[str]:
+    """Every ``file:`` entry of ``<root>/_toc.yml``, in order, without suffix."""
+    import yaml
+
+    path = Path(root) / "_toc.yml"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no table of contents; is {Path(root).resolve()} the book root?")
+    files: list[str] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(str(Path(str(node["file"])).with_suffix("").as_posix()))
+            if "root" in node:
+                files.append(str(Path(str(node["root"])).with_suffix("").as_posix()))
+            for value in node.values():
+                if isinstance(value, (list, dict)):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return files
+
+
+def check_toc(root: str | os.PathLike, chapters: Sequence[Path]) -> None:
+    """Raise ``ValueError`` unless ``_toc.yml`` lists exactly the chapter sources under book/chapters."""
+    listed = {f for f in toc_files(root) if f.startswith(CHAPTERS.as_posix() + "/")}
+    wanted = {(CHAPTERS / c.stem).as_posix() for c in chapters}
+    problems = [f"notebooks/{Path(f).name}.py has no entry in _toc.yml; add '- file: {f}'"
+                for f in sorted(wanted - listed)]
+    problems += [f"_toc.yml lists {f} but there is no notebooks/{Path(f).name}.py to build it from"
+                 for f in sorted(listed - wanted)]
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+# --- one chapter ----------------------------------------------------------------------------
+
+def convert(source: str | os.PathLike, target: str | os.PathLike) -> Path:
+    """Write the Jupytext text ``source`` as an unexecuted notebook ``target``; return ``target``.
+
+    The copy drops Jupytext's pairing metadata, so opening a built notebook in Jupyter can
+    never write back into the text source.
+    """
+    import jupytext
+    import nbformat
+
+    source, target = Path(source), Path(target)
+    nb = jupytext.read(source, fmt="py:percent")
+    nb.metadata.get("jupytext", {}).pop("formats", None)
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3 (ipykernel)", "language": "python"}
+    if not any("parameters" in cell.get("metadata", {}).get("tags", []) for cell in nb.cells):
+        raise ValueError(f"{source}: no cell tagged 'parameters' (write '# %% tags=[\"parameters\"]' "
+                         f"above the cell that defines {', '.join(PARAMETERS)})")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, target)
+    return target
+
+
+def check_parameters(notebook: str | os.PathLike, names: Sequence[str] = PARAMETERS) -> None:
+    """Raise ``ValueError`` naming every one of ``names`` the notebook's parameters cell lacks."""
+    import papermill
+
+    found = papermill.inspect_notebook(str(notebook))
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise ValueError(f"{notebook}: the parameters cell does not define {missing}; every chapter "
+                         f"defines {list(PARAMETERS)} so that papermill can set them")
+
+
+@contextlib.contextmanager
+def _kernel_env(**values: str) -> Iterator[None]:
+    """Environment variables the chapter kernels inherit, restored afterwards."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def execute(notebook: str | os.PathLike, output: str | os.PathLike, parameters: dict[str, Any], *,
+            cwd: str | os.PathLike = ".", log_output: bool = False, progress_bar: bool = True) -> float:
+    """Run ``notebook`` with papermill, injecting ``parameters``; return the seconds it took.
+
+    Raises :class:`ChapterFailed` (naming the cell, the error and ``output``) when a cell
+    raises or the kernel dies; ``output`` then holds the notebook up to the failure.
+    """
+    import papermill
+
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
+                                   kernel_name=KERNEL, cwd=str(cwd), log_output=log_output,
+                                   progress_bar=progress_bar, request_save_on_cell_execute=False)
+    except papermill.PapermillExecutionError as exc:
+        raise ChapterFailed(f"{Path(notebook).stem}: cell {exc.exec_count} raised {exc.ename}: "
+                            f"{exc.evalue}; the executed notebook is {output}") from exc
+    except Exception as exc:  # kernel died, timed out, could not start
+        raise ChapterFailed(f"{Path(notebook).stem}: execution failed ({type(exc).__name__}: {exc}); "
+                            f"see {output}") from exc
+    return time.perf_counter() - start
+
+
+# --- the whole book -------------------------------------------------------------------------
+
+def clear_outputs(root: str | os.PathLike = ".") -> None:
+    """Delete everything a previous build wrote (:data:`GENERATED`)."""
+    for rel in GENERATED:
+        path = Path(root) / rel
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def write_verdict_table(root: str | os.PathLike = ".") -> Path:
+    """Render the rows the chapters recorded into :data:`VERDICT_TABLE`; return its path."""
+    from toponet import verdicts
+
+    path = Path(root) / VERDICT_TABLE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(verdicts.render_table(verdicts.load(Path(root) / VERDICTS)), encoding="utf-8")
+    return path
+
+
+def _jupyter_book() -> str:
+    exe = Path(sys.executable).with_name("jupyter-book")
+    found = str(exe) if exe.exists() else shutil.which("jupyter-book")
+    if not found:
+        raise BuildError("jupyter-book is not installed; pip install -e '.[book]'")
+    return found
+
+
+def build_html(root: str | os.PathLike = ".", *, quiet: bool = False) -> Path:
+    """``jupyter-book build <root> --all -W --keep-going``; return the HTML folder.
+
+    On failure the partial output is moved to ``_build/html.failed`` so that nothing
+    half-built sits where the book is published from, and :class:`BuildError` is raised.
+    """
+    root = Path(root)
+    cmd = [_jupyter_book(), "build", str(root), "--all", "--warningiserror", "--keep-going",
+           "--builder", "html"] + (["--quiet"] if quiet else [])
+    proc = subprocess.run(cmd, cwd=root)
+    html = root / HTML
+    if proc.returncode != 0:
+        if html.exists():
+            html.rename(root / BUILD / "html.failed")
+        raise BuildError(f"jupyter-book build failed (exit {proc.returncode}); the warnings above "
+                         "say where (with --warningiserror every warning fails the build)")
+    return html
+
+
+def build_book(profile: str = "smoke", *, root: str | os.PathLike = ".", chapters: Sequence[str] | None = None,
+               html: bool = True, overrides: dict[str, Any] | None = None, log_output: bool = False,
+               quiet: bool = False) -> BuildResult:
+    """Execute every chapter with ``profile``'s parameters and build the HTML book.
+
+    Parameters
+    ----------
+    profile : str
+        A name in :data:`toponet.book.profiles.PROFILES` ("smoke", "default").
+    root : path
+        The book root (holds ``_config.yml``, ``_toc.yml``, ``notebooks/``).
+    chapters : sequence of str, optional
+        Execute only these chapters (names without ``.py``); requires ``html=False``,
+        since a book missing chapters would fail on its table of contents.
+    html : bool
+        Build (and check) the HTML after executing.
+    overrides : dict, optional
+        Parameter values that win over the profile's for every chapter (e.g. ``device``).
+    log_output : bool
+        Stream the chapters' cell output to the log while they run.
+
+    Raises
+    ------
+    ValueError : unknown profile or chapter, inconsistent ``_toc.yml``, bad parameters cell
+    ChapterFailed : a chapter raised; nothing is built
+    BuildError : jupyter-book failed, or a built page needs the network (problems listed)
+    """
+    root = Path(root).resolve()
+    if not (root / "_config.yml").exists():
+        raise FileNotFoundError(f"{root}/_config.yml not found; run from the book root or pass --root")
+    prof = get_profile(profile)
+    sources = discover_chapters(root)
+    if not sources:
+        raise ValueError(f"no chapters: {root / NOTEBOOKS} has no *.py sources")
+    check_toc(root, sources)
+    if chapters:
+        by_name = {s.stem: s for s in sources}
+        unknown = [c for c in chapters if c not in by_name]
+        if unknown:
+            raise ValueError(f"unknown chapter(s) {unknown}; chapters: {sorted(by_name)}")
+        if html:
+            raise ValueError("executing only some chapters cannot build the book (its table of "
+                             "contents lists them all); add --no-html")
+        sources = [by_name[c] for c in chapters]
+    runs_params = {s.stem: prof.parameters(s.stem, **(overrides or {})) for s in sources}
+
+    # tqdm reads TQDM_* once, at import: import it before the kernels' TQDM_DISABLE below,
+    # so that papermill's per-cell progress bar stays on.
+    import tqdm.auto  # noqa: F401
+
+    clear_outputs(root)
+    runs: list[ChapterRun] = []
+    # Progress bars of the chapters' own loops would land in the page as stderr output;
+    # papermill's per-cell bar (below) shows progress instead.
+    with _kernel_env(TOPONET_VERDICTS_DIR=str(root / VERDICTS), TQDM_DISABLE="1", **{BUILD_ENV: "1"}):
+        for i, source in enumerate(sources, 1):
+            name, params = source.stem, runs_params[source.stem]
+            log.info("chapter %d/%d %s: %s", i, len(sources), name, params)
+            print(f"[{i}/{len(sources)}] executing {name} with profile {prof.name}", file=sys.stderr, flush=True)
+            unexecuted = convert(source, root / PAPERMILL / "input" / f"{name}.ipynb")
+            check_parameters(unexecuted)
+            executed = root / PAPERMILL / "executed" / f"{name}.ipynb"
+            seconds = execute(unexecuted, executed, params, cwd=root, log_output=log_output)
+            published = root / CHAPTERS / f"{name}.ipynb"
+            published.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(executed, published)
+            runs.append(ChapterRun(name=name, source=source, executed=published, parameters=params,
+                                   seconds=seconds))
+    write_verdict_table(root)
+    if not html:
+        return BuildResult(profile=prof.name, chapters=tuple(runs), html_dir=None)
+
+    html_dir = build_html(root, quiet=quiet)
+    pages, problems = check_html_dir(html_dir)
+    if problems:
+        html_dir.rename(root / BUILD / "html.failed")
+        raise BuildError("the built book would need the network or inlines plotly.js "
+                         "(moved to _build/html.failed):\n  " + "\n  ".join(problems))
+    return BuildResult(profile=prof.name, chapters=tuple(runs), html_dir=html_dir, pages=tuple(pages))

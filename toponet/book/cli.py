@@ -1,0 +1,102 @@
+"""``python -m toponet.book build|assets|check|profiles`` (also ``toponet book ...``)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from toponet.book.profiles import PARAMETERS, PROFILES
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The subcommands, added to ``parser`` (shared by both entry points)."""
+    sub = parser.add_subparsers(dest="book_command", metavar="ACTION")
+    sub.required = True
+    b = sub.add_parser("build", help="execute every chapter with papermill and build the HTML book",
+                       description="Convert notebooks/*.py to notebooks, execute them with the profile's "
+                                   "parameters, build _build/html with jupyter-book and check that every "
+                                   "page renders offline. Any failure exits non-zero.")
+    b.add_argument("--profile", default="smoke", choices=sorted(PROFILES),
+                   help="build scale: " + "; ".join(f"{p.name}: {p.description}" for p in PROFILES.values()))
+    b.add_argument("--root", type=Path, default=Path("."), help="book root (default: current folder)")
+    b.add_argument("--chapter", action="append", metavar="NAME",
+                   help="execute only this chapter (repeatable); needs --no-html")
+    b.add_argument("--no-html", action="store_true", help="execute the chapters, skip the HTML")
+    b.add_argument("--device", help="torch device for every chapter, overriding the profile (e.g. cuda)")
+    b.add_argument("--log-output", action="store_true", help="stream the chapters' output while they run")
+    b.set_defaults(book_func=_build)
+    a = sub.add_parser("assets", help="fetch plotly.js, require.js and MathJax for offline pages")
+    a.add_argument("--root", type=Path, default=Path("."), help="book root (default: current folder)")
+    a.set_defaults(book_func=_assets)
+    c = sub.add_parser("check", help="check built HTML for resources from other hosts and inlined plotly.js")
+    c.add_argument("html_dir", nargs="?", type=Path, default=Path("_build/html"))
+    c.set_defaults(book_func=_check)
+    p = sub.add_parser("profiles", help="print every profile's parameters per chapter")
+    p.add_argument("--root", type=Path, default=Path("."), help="book root (default: current folder)")
+    p.set_defaults(book_func=_profiles)
+
+
+def _build(args) -> int:
+    from toponet.book.build import build_book
+
+    overrides = {"device": args.device} if args.device else None
+    result = build_book(args.profile, root=args.root, chapters=args.chapter, html=not args.no_html,
+                        overrides=overrides, log_output=args.log_output)
+    for run in result.chapters:
+        print(f"executed {run.name} in {run.seconds:.1f} s -> {run.executed}")
+    if result.html_dir is not None:
+        biggest = max(result.pages, key=lambda p: p.size_bytes)
+        print(f"built {len(result.pages)} pages in {result.html_dir} (largest {biggest.path}: "
+              f"{biggest.size_bytes / 1e6:.2f} MB); every page renders offline")
+    return 0
+
+
+def _assets(args) -> int:
+    from toponet.book.assets import default_cache_dir, expected_versions, prepare_static
+
+    static = prepare_static(default_cache_dir(args.root))
+    print(f"{static}: {expected_versions()}")
+    return 0
+
+
+def _check(args) -> int:
+    from toponet.book.offline import check_html_dir
+
+    pages, problems = check_html_dir(args.html_dir)
+    for problem in problems:
+        print(problem)
+    print(f"{len(pages)} pages checked, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def _profiles(args) -> int:
+    from toponet.book.build import discover_chapters
+
+    names = [s.stem for s in discover_chapters(args.root)]
+    for prof in PROFILES.values():
+        print(f"{prof.name}: {prof.description}")
+        for name in names:
+            values = prof.parameters(name)
+            print(f"  {name}: " + ", ".join(f"{k}={values[k]!r}" for k in PARAMETERS[1:]))
+    return 0
+
+
+def run(args) -> int:
+    """Dispatch a parsed namespace; errors become a message and a non-zero exit code."""
+    from toponet.book.build import BuildError
+
+    try:
+        return int(args.book_func(args) or 0)
+    except BuildError as exc:
+        print(f"book: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        print(f"book: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m toponet.book",
+                                     description="Build the toponet book (Jupyter Book + papermill).")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

@@ -1,0 +1,200 @@
+"""What a chapter calls: :func:`setup_notebook` in its first cell, :func:`caption` under figures.
+
+Plotly figures in the book are HTML ``<div>``s plus one ``Plotly.newPlot`` call each; the
+plotly.js library itself is loaded once per page from ``_static`` by the book's Sphinx
+extension (:mod:`toponet.book.sphinx_ext`). Plotly's own notebook renderers would instead
+inline the 4.5 MB library into the first figure of every page, or fetch it from a CDN,
+which fails offline.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from typing import Sequence
+
+from toponet._validation import check_int
+
+#: Name of the plotly renderer :func:`setup_notebook` registers and makes the default.
+RENDERER = "toponet_book"
+
+#: Matplotlib resolution of the book's static figures (dots per inch).
+FIGURE_DPI = 100
+
+
+#: Set (to "1") by the book build for the chapter kernels; selects the book's renderer.
+BUILD_ENV = "TOPONET_BOOK_BUILD"
+
+
+def _book_renderer():
+    """A plotly renderer emitting only an HTML div that expects a global ``Plotly``.
+
+    Only ``text/html``: myst-nb warns on (and so, with ``--warningiserror``, fails at)
+    the plotly JSON mimetype it cannot render.
+    """
+    from plotly.io import to_html
+    from plotly.io._base_renderers import MimetypeRenderer
+
+    class BookRenderer(MimetypeRenderer):
+        """Figures as ``<div>`` + ``Plotly.newPlot``; plotly.js is NOT included."""
+
+        def __init__(self, config=None):
+            self.config = dict(config or {})
+
+        def to_mimebundle(self, fig_dict):
+            return {"text/html": to_html(fig_dict, config=self.config, include_plotlyjs=False,
+                                         include_mathjax=False, full_html=False, validate=False)}
+
+    # No "send data to Chart Studio" link: it points at an external host.
+    return BookRenderer(config={"displaylogo": False, "showLink": False, "responsive": True})
+
+
+def setup_notebook(book: bool | None = None) -> str:
+    """Configure plotly and matplotlib for a book chapter; call it in the first code cell.
+
+    Parameters
+    ----------
+    book : bool, optional
+        Render for the book: plotly figures without a copy of plotly.js (the book loads
+        it once per page, offline), through the renderer :data:`RENDERER`. By default
+        this is on when the book build runs the chapter (environment variable
+        :data:`BUILD_ENV`), and off in an interactive Jupyter session, where plotly's
+        own renderer draws the figures.
+
+    Matplotlib always draws inline PNG figures at :data:`FIGURE_DPI` (each static
+    figure is an ``<img>`` in the built page).
+
+    Returns the name of the plotly renderer now in use. Safe to call more than once.
+    """
+    import plotly.io as pio
+
+    if book is None:
+        book = os.environ.get(BUILD_ENV, "") not in ("", "0")
+    if book:
+        pio.renderers[RENDERER] = _book_renderer()
+        pio.renderers.default = RENDERER
+    try:  # only inside an IPython kernel; plain Python (tests, scripts) has no inline backend
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        if get_ipython() is not None:
+            set_matplotlib_formats("png")
+            import matplotlib
+
+            matplotlib.rcParams["figure.dpi"] = FIGURE_DPI
+    except ImportError:
+        pass
+    return pio.renderers.default
+
+
+# --- captions ------------------------------------------------------------------------------
+
+def _iterations_label(iterations: int) -> str:
+    """The paper's subscript: 40000 -> "40K", 1500 -> "1.5K", 300 -> "300"."""
+    if iterations >= 1000 and iterations % 100 == 0:
+        return f"{iterations / 1000:g}K"
+    return str(iterations)
+
+
+def cloud_label(*, networks: int, layer: int, iterations: int, widths: Sequence[int],
+                model: str = "M", k: int | None = None, p: float | None = None) -> str:
+    r"""The paper's name of a point cloud, as TeX without ``$`` delimiters.
+
+    ``cloud_label(networks=16, layer=1, iterations=2000, widths=(64, 32, 64), k=200, p=0.3)``
+    is ``\rho(200, 0.3, 16 \times M^{1}_{2K}(64, 32, 64))``: the density filtration
+    ``rho(k, p)`` of the layer-1 spatial filters of 16 networks ``M(64, 32, 64)`` trained
+    2000 batch iterations. Without ``k`` and ``p`` the cloud is unfiltered.
+    """
+    networks = check_int(networks, name="networks", low=1)
+    layer = check_int(layer, name="layer", low=1)
+    iterations = check_int(iterations, name="iterations", low=0)
+    widths = [check_int(w, name="widths", low=0) for w in widths]
+    if not widths:
+        raise ValueError("widths must name at least one layer width, e.g. (64, 32, 64)")
+    if not isinstance(model, str) or not model.isidentifier():
+        raise ValueError(f"model must be a short name such as 'M' or 'C'; got {model!r}")
+    if (k is None) != (p is None):
+        raise ValueError("give both k and p for a density-filtered cloud, or neither")
+    cloud = (f"{networks} \\times {model}^{{{layer}}}_{{{_iterations_label(iterations)}}}"
+             f"({', '.join(map(str, widths))})")
+    if k is None:
+        return cloud
+    k = check_int(k, name="k", low=1)
+    return f"\\rho({k}, {float(p):g}, {cloud})"
+
+
+def _accuracy_text(accuracy) -> str:
+    """"98.9 %" for one number, "98.9 ± 0.2 % (n = 4)" for per-network numbers (sd: ddof=1)."""
+    values = [accuracy] if isinstance(accuracy, (int, float)) else list(accuracy)
+    if not values:
+        raise ValueError("accuracy is an empty sequence; give at least one test accuracy")
+    for a in values:
+        if isinstance(a, bool) or not isinstance(a, (int, float)) or not 0.0 <= a <= 1.0:
+            raise ValueError(f"accuracy must be fractions in [0, 1] (0.989, not 98.9); got {a!r}")
+    mean = sum(values) / len(values)
+    if len(values) == 1:
+        return f"{100 * mean:.1f} %"
+    sd = math.sqrt(sum((a - mean) ** 2 for a in values) / (len(values) - 1))
+    return f"{100 * mean:.1f} ± {100 * sd:.1f} % (n = {len(values)})"
+
+
+@dataclass(frozen=True)
+class Caption:
+    """A figure caption; a notebook cell that ends with one renders it as Markdown.
+
+    Attributes
+    ----------
+    text : str
+        MyST Markdown (math between ``$`` signs).
+    """
+
+    text: str
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def caption(text: str, *, cloud: str, profile: str, accuracy=None,
+            paper_accuracy: float | None = None, figure: str | None = None) -> Caption:
+    r"""A caption stating the point cloud, the build profile and the test accuracy.
+
+    Parameters
+    ----------
+    text : str
+        What the figure shows, in words.
+    cloud : str
+        The point cloud in the paper's notation as TeX, e.g. from :func:`cloud_label`.
+    profile : str
+        The build profile the numbers come from (the chapter's ``profile`` parameter).
+    accuracy : float or sequence of float, optional
+        Test accuracy as a fraction in [0, 1], or one per network (shown as mean ± sd and n).
+        ``None`` for figures of untrained or ideal filters.
+    paper_accuracy : float, optional
+        The paper's accuracy for the same model, as a fraction.
+    figure : str, optional
+        A label such as "1" or "2b", printed as "**Figure 1.**".
+
+    Returns
+    -------
+    Caption
+        Displayed as Markdown in the notebook and in the built book.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("caption text must be a non-empty string saying what the figure shows")
+    if not isinstance(cloud, str) or not cloud.strip():
+        raise ValueError("cloud must name the point cloud (TeX), e.g. cloud_label(...)")
+    if not isinstance(profile, str) or not profile:
+        raise ValueError(f"profile must be the build profile's name; got {profile!r}")
+    parts = [f"**Figure {figure}.**" if figure else "", text.strip(),
+             f"Point cloud ${cloud.strip()}$.", f"Profile `{profile}`."]
+    if accuracy is None:
+        parts.append("No trained network (no test accuracy).")
+    else:
+        acc = f"Test accuracy {_accuracy_text(accuracy)}"
+        if paper_accuracy is not None:
+            acc += f" (paper: {_accuracy_text(paper_accuracy)})"
+        parts.append(acc + ".")
+    return Caption(" ".join(p for p in parts if p))

@@ -1,0 +1,143 @@
+"""Build profiles: the parameters papermill injects into every chapter.
+
+A profile fixes the *scale* of a build (how many networks, how many iterations, which
+device) and the default analysis parameters (density filtration ``rho(k, p)``, Mapper
+``resolution`` and ``gain``). A chapter whose figure needs other values at that scale
+gets them from ``Profile.chapters[<chapter name>]``; nothing else can change them, so
+the profile name printed in every caption says exactly what was run.
+
+Every chapter's ``parameters`` cell must define all of :data:`PARAMETERS`; the build
+refuses a chapter that lacks one (a misspelt name would otherwise be ignored silently).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from toponet._validation import check_fraction, check_int
+
+#: Names every chapter's ``parameters`` cell defines, in the order they are injected.
+PARAMETERS = ("profile", "networks", "iterations", "k", "p", "resolution", "gain", "seed", "device")
+
+_TYPES = {"profile": str, "networks": int, "iterations": int, "k": int, "p": float,
+          "resolution": int, "gain": float, "seed": int, "device": str}
+
+
+def _check_value(name: str, value: Any, where: str) -> Any:
+    """``value`` validated for parameter ``name``; the message names ``where`` it came from."""
+    label = f"{where}: {name}"
+    if name in ("networks", "iterations", "k", "resolution"):
+        return check_int(value, name=label, low=1)
+    if name == "seed":
+        return check_int(value, name=label, low=0)
+    if name == "p":
+        return check_fraction(value, name=label)
+    if name == "gain":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 1:
+            raise ValueError(f"{label} must be a number > 1 (Mapper overlap 1 - 1/gain); got {value!r}")
+        return float(value)
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{label} must be a non-empty string; got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One named build scale.
+
+    Attributes
+    ----------
+    name : str
+        What ``--profile`` selects and every caption prints.
+    networks : int
+        Networks per point cloud (the ``N`` of ``N x M^l_T``).
+    iterations : int
+        Training batch iterations (the ``T`` of ``N x M^l_T``).
+    k, p : int, float
+        Density filtration ``rho(k, p)``: k-th nearest neighbour, fraction kept.
+    resolution, gain : int, float
+        ``Mapper(resolution, gain)``.
+    seed : int
+        Seed of every stochastic step of a chapter.
+    device : str
+        Torch device for training ("auto": CUDA when visible, else CPU; "cpu", "cuda").
+    chapters : mapping of chapter name to {parameter: value}
+        Per-chapter values that replace the defaults above at this scale.
+    description : str
+        One line for ``--help`` and the re-run page.
+    """
+
+    name: str
+    networks: int
+    iterations: int
+    k: int
+    p: float
+    resolution: int
+    gain: float
+    seed: int = 0
+    device: str = "auto"
+    chapters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    description: str = ""
+
+    def __post_init__(self):
+        for name in PARAMETERS:
+            if name != "profile":
+                _check_value(name, getattr(self, name), f"profile {self.name!r}")
+        frozen = {}
+        for chapter, values in self.chapters.items():
+            unknown = sorted(set(values) - set(PARAMETERS) | ({"profile"} & set(values)))
+            if unknown:
+                raise ValueError(f"profile {self.name!r}, chapter {chapter!r}: unknown or fixed "
+                                 f"parameter(s) {unknown}; a chapter may override {list(PARAMETERS[1:])}")
+            frozen[chapter] = MappingProxyType(
+                {k: _check_value(k, v, f"profile {self.name!r}, chapter {chapter!r}") for k, v in values.items()})
+        object.__setattr__(self, "chapters", MappingProxyType(frozen))
+
+    def parameters(self, chapter: str, **overrides) -> dict[str, Any]:
+        """The values injected into ``chapter``: defaults, then the chapter's, then ``overrides``.
+
+        ``overrides`` (e.g. ``device="cuda"`` from the command line) win over both.
+        Returns a dict with exactly the keys of :data:`PARAMETERS`.
+        """
+        values = {name: getattr(self, name) for name in PARAMETERS if name != "profile"}
+        values.update(self.chapters.get(chapter, {}))
+        for name, value in overrides.items():
+            if name not in PARAMETERS or name == "profile":
+                raise ValueError(f"cannot override {name!r}; overridable: {list(PARAMETERS[1:])}")
+            values[name] = _check_value(name, value, "override")
+        return {"profile": self.name, **{name: values[name] for name in PARAMETERS[1:]}}
+
+
+# The lead tunes these numbers; a new profile is one more entry. networks x iterations match
+# toponet.experiments' profiles of the same name for the MNIST Fig. 2 run (smoke 2 x 30,
+# default 16 x 2000, paper 100 x 40K); chapters of other experiments override them here.
+# k, p, resolution, gain are the paper's Fig. 2 values in every profile: a chapter rescales k
+# to its cloud size itself (toponet.analysis.scaled_k), so a profile only changes the scale.
+# Keep "smoke" within a few minutes on 2 CPU cores for the whole book.
+_IDEAL_DEFAULT = {"networks": 15, "k": 30, "p": 0.5, "resolution": 20}  # ~1 min on 2 cores (Rips of 960 points)
+PROFILES: Mapping[str, Profile] = MappingProxyType({
+    "smoke": Profile(
+        name="smoke", networks=2, iterations=30, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
+        description="minutes on 2 CPU cores; checks that every chapter runs, its numbers are not evidence",
+        chapters={"00_ideal_filters": {"networks": 6, "k": 15, "p": 0.5, "resolution": 10}},
+    ),
+    "default": Profile(
+        name="default", networks=16, iterations=2000, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
+        description="the paper's analysis parameters at a reduced training scale",
+        chapters={"00_ideal_filters": _IDEAL_DEFAULT},
+    ),
+    "paper": Profile(
+        name="paper", networks=100, iterations=40000, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
+        description="the paper's scale (100 networks x 40K iterations for Fig. 2); needs a GPU",
+        chapters={"00_ideal_filters": _IDEAL_DEFAULT},
+    ),
+})
+
+
+def get_profile(name: str) -> Profile:
+    """The profile called ``name``; ``ValueError`` lists the known ones otherwise."""
+    try:
+        return PROFILES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown profile {name!r}; known profiles: {sorted(PROFILES)}") from None
