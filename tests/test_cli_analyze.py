@@ -10,8 +10,10 @@ from toponet.ideal import gaussian_filters, primary_circle_sample
 
 @pytest.fixture
 def circle_file(tmp_path):
-    # 400 noisy primary-circle filters, stored as un-normalized (n, 3, 3) kernels
-    X = 3.0 * primary_circle_sample(400, noise=0.05, seed=1).reshape(400, 3, 3) + 0.5
+    # 1,000 noisy primary-circle filters, stored as un-normalized (n, 3, 3) kernels. (A sparser
+    # sample thinned by rho(k, p) leaves gaps as wide as a Mapper cube: the loop then breaks,
+    # while the H1 bar survives.)
+    X = 3.0 * primary_circle_sample(1000, noise=0.05, seed=1).reshape(1000, 3, 3) + 0.5
     path = tmp_path / "circle.npy"
     np.save(path, X)
     return path
@@ -24,13 +26,13 @@ def run_json(capsys, argv):
 
 def test_analyze_json_on_a_circle(circle_file, capsys, tmp_path):
     html = tmp_path / "report.html"
-    out = run_json(capsys, ["analyze", str(circle_file), "--k", "10", "--p", "0.5", "--null-repeats", "3",
+    out = run_json(capsys, ["analyze", str(circle_file), "--k", "20", "--p", "0.5", "--null-repeats", "3",
                             "--json", "--html", str(html)])
     for key in ("n_points", "n_kept", "top_h1_lifetime", "h1_lifetimes", "null_mean", "null_sd",
                 "effect_size", "p_value", "mapper_nodes", "mapper_edges", "mapper_betti1",
                 "frac_near_primary_circle"):
         assert key in out, key
-    assert out["n_points"] == 400 and out["n_kept"] == 200
+    assert out["n_points"] == 1000 and out["n_kept"] == 500
     assert len(out["h1_lifetimes"]) <= 5 and out["top_h1_lifetime"] == out["h1_lifetimes"][0]
     assert out["top_h1_lifetime"] > 3 * out["h1_lifetimes"][1]      # one long bar
     assert out["top_h1_lifetime"] > out["null_mean"] + 3 * out["null_sd"]
@@ -59,7 +61,7 @@ def test_analyze_accepts_conv_weights_and_prints_a_summary(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--k", "500", "--p", "0.3"], "k=500"),
+    (["--k", "5000", "--p", "0.3"], "k=5000"),
     (["--k", "5", "--p", "1.5"], "p must lie in (0, 1]"),
     (["--k", "5", "--p", "0"], "p must lie in (0, 1]"),
 ])
