@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
+from toponet import homology
 from toponet.homology import (PersistenceResult, lifetimes, maxmin_landmarks, persistence,
                               top_h1_lifetime)
-from toponet.ideal import gaussian_filters, klein_bottle_sample
+from toponet.ideal import gaussian_filters, klein_bottle_sample, primary_circle_sample
 
 
 def circle_in_r9(n, *, radius=1.0, noise=0.05, seed=0):
@@ -106,21 +107,35 @@ def test_landmarks_reproduce_the_exact_top_h1_lifetime_within_the_bound():
 
 
 @pytest.mark.slow
-def test_landmarks_within_bound_on_1500_points():
-    X = np.vstack([circle_in_r9(1000, noise=0.05, seed=3), 0.8 * circle_in_r9(500, noise=0.3, seed=4)])
-    exact, approx, err = _landmark_error(X, 600)
-    print(f"\n1500 points, 600 landmarks: covering radius {approx.covering_radius:.4f}, "
-          f"bound {approx.lifetime_bound:.4f}, actual top-H1 error {err:.4f}")
+@pytest.mark.parametrize("cloud", ["two circles", "circle and gaussian"])
+def test_landmarks_within_bound_on_1500_points(cloud):
+    if cloud == "two circles":
+        X = np.vstack([circle_in_r9(1000, noise=0.05, seed=3), 0.8 * circle_in_r9(500, noise=0.3, seed=4)])
+    else:
+        X = np.vstack([primary_circle_sample(1000, noise=0.1, seed=9), gaussian_filters(500, seed=10)])
+    exact, approx, err = _landmark_error(X, 800)
+    print(f"\n{cloud}, 1500 points, 800 landmarks: exact top H1 {exact.top_lifetime(1):.3f}, landmarks "
+          f"{approx.top_lifetime(1):.3f}; covering radius {approx.covering_radius:.3f}, "
+          f"bound {approx.lifetime_bound:.3f}, actual error {err:.3f}")
     assert err <= approx.lifetime_bound
 
 
-def test_auto_picks_exact_for_small_and_landmarks_for_large():
+def test_auto_policy():
+    lo, hi = homology.AUTO_LANDMARKS
+    assert homology._auto_landmarks(homology.EXACT_MAX_POINTS) is None
+    assert homology._auto_landmarks(2_000) == lo
+    assert homology._auto_landmarks(20_480) == min(hi, max(lo, 20_480 // 20))
+    assert homology._auto_landmarks(10**7) == hi
+
+
+def test_auto_picks_exact_for_small_and_landmarks_for_large(monkeypatch):
+    monkeypatch.setattr(homology, "EXACT_MAX_POINTS", 300)
+    monkeypatch.setattr(homology, "AUTO_LANDMARKS", (150, 400))
     small = persistence(circle_in_r9(200), n_landmarks="auto")
     assert small.landmarks is None and "exact" in small.method and "200 points" in small.method
     big = persistence(circle_in_r9(2000, noise=0.02), n_landmarks="auto")
-    assert big.landmarks is not None and 2 <= big.landmarks.size < 2000
-    assert "maxmin landmarks of 2,000 points" in big.method and "covering radius" in big.method
-    assert big.n_points == 2000
+    assert big.landmarks.size == 150 and big.n_points == 2000
+    assert "150 maxmin landmarks of 2,000 points" in big.method and "covering radius" in big.method
     # An int at least the cloud size means exact.
     assert persistence(circle_in_r9(100), n_landmarks=500).landmarks is None
 

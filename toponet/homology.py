@@ -25,6 +25,15 @@ distance is at most ``eps`` and Rips stability (Chazal, de Silva, Oudot 2014) gi
 bottleneck distance at most ``2 eps`` between the landmark diagram and the full one; a
 bar's lifetime (death - birth) therefore moves by at most ``4 eps``. Both numbers are in
 :attr:`PersistenceResult.method`, so every caption says how close it is.
+
+The bound is honest but can be loose, and the error is real: on 1,500-point clouds with
+800 landmarks the top H1 lifetime came out 0.08 lower than exact (two circles, bound 0.71)
+and 0.11 lower (primary circle plus one third gaussian filters, bound 1.04). Farthest-point
+sampling favours sparse outliers, so landmarks under-sample a dense circle among them and
+its bar is born later; on the density-filtered clouds the paper analyses the error is
+smaller (0.08 with 600 landmarks on a 1,500-point rho(15, 0.3) core whose exact top
+lifetime is 1.33). Prefer exact (``n_landmarks=None``) when
+the time is there.
 """
 from __future__ import annotations
 
@@ -35,11 +44,12 @@ import numpy as np
 from toponet._validation import check_cloud, check_int
 
 #: ``n_landmarks="auto"`` computes the exact diagram for clouds up to this many points.
-EXACT_MAX_POINTS = 600
+EXACT_MAX_POINTS = 800
 #: Landmark counts chosen by ``"auto"`` above :data:`EXACT_MAX_POINTS`: ``n // 20``
-#: clipped to this range, so 2,000 points take about 3 s and 20,480 points about 15 s
-#: on the worst cloud we measured (a tight circle), on 2 cores.
-AUTO_LANDMARKS = (600, 1000)
+#: clipped to this range. Measured on the shared 2-core CPU (load 3-5): 2,000 points
+#: (800 landmarks) in under 10 s even for the worst cloud (a tight circle), 20,480
+#: points (1,000 landmarks) in about 35 s.
+AUTO_LANDMARKS = (800, 1000)
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,7 @@ def parameter_sweep(points: np.ndarray, ks, ps, *, resolution: int = 30, gain: f
 
     ``points`` are raw filters (n, 9). Returns one dict per (k, p) with keys k, p, n_kept,
     h1_top, h1_second, h1_ratio (top / second, inf when there is one bar), mapper_betti1,
+    mapper_large_loops,
     mapper_components and frac_near_circle (share of the kept points within 0.3 of the
     primary circle).
     """
@@ -145,7 +146,8 @@ def parameter_sweep(points: np.ndarray, ks, ps, *, resolution: int = 30, gain: f
                        frac_near_circle=distance_to_model(kept).fraction_within)
             if mapper:
                 m = Mapper(resolution=resolution, gain=gain, layout_seed=seed).fit(kept)
-                row.update(mapper_betti1=int(m.betti1_), mapper_components=int(m.n_components_))
+                row.update(mapper_betti1=int(m.betti1_), mapper_large_loops=int(m.n_large_loops_),
+                           mapper_components=int(m.n_components_))
             rows.append(row)
     return rows
 
@@ -158,7 +160,7 @@ class CircleVerdict:
     reasons: tuple[str, ...]
 
 
-def circle_verdict(*, trained: np.ndarray, nulls: dict, top_ratio: float, mapper_betti1: int,
+def circle_verdict(*, trained: np.ndarray, nulls: dict, top_ratio: float, mapper_loops: int,
                    frac_near_circle: float, alpha: float = 0.01) -> CircleVerdict:
     """The book's rule for a primary-circle claim (stated in book/method.md).
 
@@ -179,10 +181,10 @@ def circle_verdict(*, trained: np.ndarray, nulls: dict, top_ratio: float, mapper
                        f" -> {'pass' if ok else 'fail'}")
     a = all(beats) and bool(beats)
     b = top_ratio >= 2
-    c_ = mapper_betti1 >= 1
+    c_ = mapper_loops >= 1
     d = frac_near_circle >= 0.5
     reasons += [f"(b) top/second H1 bar = {top_ratio:.1f} -> {'pass' if b else 'fail'}",
-                f"(c) Mapper first Betti number = {mapper_betti1} -> {'pass' if c_ else 'fail'}",
+                f"(c) Mapper large loops = {mapper_loops} -> {'pass' if c_ else 'fail'}",
                 f"(d) dense core near the circle = {100 * frac_near_circle:.0f}% -> {'pass' if d else 'fail'}"]
     if a and b and c_ and d:
         verdict = "reproduced"
@@ -257,7 +259,7 @@ def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n
         trained=groups.values["trained"],
         nulls={"untrained": groups.values["untrained"], "gaussian": groups.values["gaussian"]},
         top_ratio=float(h1[0] / h1[1]) if h1.size > 1 and h1[1] > 0 else float("inf"),
-        mapper_betti1=int(result.mapper.n_large_loops_) if result.mapper is not None else 0,
+        mapper_loops=int(result.mapper.n_large_loops_) if result.mapper is not None else 0,
         frac_near_circle=float(np.mean(result.distance_primary[result.kept_index] <= 0.3)))
     return dict(result=result, groups=groups, verdict=verdict, k=k)
 
@@ -283,7 +285,7 @@ def variant_table(experiments, profile: str, *, iterations: int | None = None, k
                          top_h1=round(s["top_h1_lifetime"], 3),
                          groups_trained=f"{tr.mean():.2f} +- {tr.std(ddof=1) if tr.size > 1 else 0:.2f}",
                          groups_untrained=f"{un.mean():.2f} +- {un.std(ddof=1) if un.size > 1 else 0:.2f}",
-                         null_p=s["p_value"], large_loops=int(ev["result"].mapper.n_large_loops_),
+                         null_p=round(s["p_value"], 3), large_loops=int(ev["result"].mapper.n_large_loops_),
                          near_circle=f"{100 * s['frac_near_primary_circle_filtered']:.0f}%",
                          verdict=ev["verdict"].verdict))
     return rows

@@ -71,6 +71,8 @@ def setup_notebook(book: bool | None = None) -> str:
     if book is None:
         book = os.environ.get(BUILD_ENV, "") not in ("", "0")
     if book:
+        # Progress bars are for people at a terminal; in a built page they are noise.
+        os.environ["TQDM_DISABLE"] = "1"
         pio.renderers[RENDERER] = _book_renderer()
         pio.renderers.default = RENDERER
     try:  # only inside an IPython kernel; plain Python (tests, scripts) has no inline backend

@@ -1,0 +1,120 @@
+"""Chapter-level analyses (toponet.studies, toponet.analysis) on stores with known answers."""
+import numpy as np
+import pytest
+
+from toponet import studies
+from toponet.analysis import analyze_filters, scaled_k
+from toponet.ideal import gaussian_filters, primary_circle_sample
+from toponet.store import Store
+from toponet.train import Snapshot, TrainConfig
+
+N_NETS, OUT = 8, 64
+
+
+def circle_weights(n_nets, seed, noise=0.05):
+    """(n_nets, 64, 1, 3, 3) kernels whose filters are noisy primary-circle edges (scaled, shifted)."""
+    F = primary_circle_sample(n_nets * OUT, noise=noise, seed=seed) * 2.0 + 0.3
+    return F.reshape(n_nets, OUT, 1, 3, 3).astype(np.float32)
+
+
+def gaussian_weights(n_nets, seed):
+    return gaussian_filters(n_nets * OUT, seed=seed).reshape(n_nets, OUT, 1, 3, 3).astype(np.float32)
+
+
+@pytest.fixture
+def artifact(tmp_path):
+    """A stored 'training run': gaussian filters at iteration 0, circle filters at 100."""
+    config = TrainConfig(iterations=100, snapshots=(0, 100), widths=(64, 4, 16))
+    snaps = [Snapshot(iteration=0, conv_weights={"conv1": gaussian_weights(N_NETS, 1)},
+                      train_accuracy=np.full(N_NETS, 0.1), test_accuracy=np.full(N_NETS, 0.1)),
+             Snapshot(iteration=100, conv_weights={"conv1": circle_weights(N_NETS, 2)},
+                      train_accuracy=np.linspace(0.95, 0.99, N_NETS), test_accuracy=np.linspace(0.95, 0.99, N_NETS))]
+    store = Store(tmp_path / "store", checkpoints=tmp_path / "ck")
+    store.put_shard(config, list(range(N_NETS)), snaps, experiment="test", profile="smoke")
+    return store.get(config)
+
+
+def test_scaled_k():
+    assert scaled_k(200, 6400, 6400) == 200
+    assert scaled_k(200, 1024, 6400) == 32
+    assert scaled_k(10, 4096, 204_800) == 1          # never below 1
+    assert scaled_k(200, 50, 100) == 49              # never k >= n
+    with pytest.raises(TypeError, match="n_points must be an integer"):
+        scaled_k(200, 10.5, 6400)
+
+
+def test_layer_cloud_pools_networks():
+    W = circle_weights(3, 0)
+    X = studies.layer_cloud(W)
+    assert X.shape == (3 * OUT, 9)
+    np.testing.assert_allclose(X[OUT + 5], W[1, 5, 0].ravel(), rtol=1e-6)
+    with pytest.raises(ValueError, match="n_networks, out, in, h, w"):
+        studies.layer_cloud(W[0])
+
+
+def test_group_statistics_separate_circles_from_noise():
+    groups = studies.group_statistics({"trained": circle_weights(8, 3), "untrained": gaussian_weights(8, 4)},
+                                      group_size=2, k=8, p=0.8, seed=0)
+    # (With p = 0.5 the densest half of a uniform noisy circle of 128 points is a set of clumps
+    # with gaps, and the H1 bar often dies: strong filtration of small clouds breaks circles.)
+    assert set(groups.values) == {"trained", "untrained", "gaussian"}
+    assert all(v.shape == (4,) for v in groups.values.values()) and groups.points_per_group == 128
+    assert groups.values["trained"].min() > 1.5 * groups.values["untrained"].max()
+    cmp = groups.comparison("trained", "gaussian")
+    assert cmp.cohens_d > 3 and cmp.welch_p_greater < 0.01
+    with pytest.raises(ValueError, match="fewer than 2 groups"):
+        studies.group_statistics({"trained": circle_weights(3, 0)}, group_size=2, k=5, p=0.5)
+
+
+def test_circle_verdict_rules():
+    strong, weak = np.array([1.2, 1.3, 1.25, 1.28]), np.array([0.3, 0.35, 0.32, 0.31])
+    kw = dict(trained=strong, nulls={"untrained": weak, "gaussian": weak})
+    assert studies.circle_verdict(**kw, top_ratio=5, mapper_loops=1, frac_near_circle=0.8).verdict == "reproduced"
+    assert studies.circle_verdict(**kw, top_ratio=5, mapper_loops=0, frac_near_circle=0.2).verdict == "partly"
+    assert studies.circle_verdict(**kw, top_ratio=1.1, mapper_loops=0, frac_near_circle=0.2).verdict == "not reproduced"
+    flat = studies.circle_verdict(trained=weak, nulls={"gaussian": weak + 0.01}, top_ratio=5, mapper_loops=1,
+                                  frac_near_circle=0.9)
+    assert flat.verdict == "not reproduced" and any("fail" in r for r in flat.reasons)
+
+
+def test_circle_evidence_and_evolution_on_a_stored_artifact(artifact):
+    ev = studies.circle_evidence(artifact, k_paper=200, p=0.5, n_points_paper=6400, resolution=10,
+                                 null_repeats=3, seed=0, n_groups=4)
+    assert ev["k"] == 16 and ev["verdict"].verdict == "reproduced", ev["verdict"].reasons
+    rows = studies.evolution(artifact, k_paper=200, p=0.5, n_points_paper=6400)
+    assert [r["iteration"] for r in rows] == [0, 100]
+    assert rows[1]["h1_top"] > 2 * rows[0]["h1_top"]
+    assert rows[1]["frac_near_circle"] > 0.9 > 0.1 > rows[0]["frac_near_circle"]
+    assert studies.accuracy_summary(artifact)["n"] == N_NETS
+
+
+def test_load_or_train_reads_the_store_without_training(artifact, monkeypatch):
+    from toponet import experiments
+    from toponet import shards
+
+    store = Store(artifact.path.parent, checkpoints=artifact.path.parent.parent / "ck")
+    class Exp:
+        def plan(self, profile, networks=None, iterations=None):
+            return experiments.RunPlan("mnist", profile, artifact_config(artifact), tuple(range(4)), None)
+
+    monkeypatch.setattr(experiments, "experiment", lambda name: Exp())
+    monkeypatch.setattr(shards, "run_shards", lambda *a, **k: pytest.fail("must not train"))
+    art = studies.load_or_train("mnist", "smoke", store=store)
+    assert art.networks == 4
+
+
+def artifact_config(artifact):
+    return TrainConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in artifact.config.items()
+                          if k in TrainConfig.__dataclass_fields__})
+
+
+def test_parameter_sweep_finds_the_circle():
+    X = primary_circle_sample(600, noise=0.05, seed=5)
+    rows = studies.parameter_sweep(X, [10, 30], [0.3, 1.0], resolution=10)
+    assert len(rows) == 4 and all(r["h1_ratio"] > 3 for r in rows)
+    assert {r["n_kept"] for r in rows} == {180, 600}
+
+
+def test_analyze_filters_rejects_k_too_large():
+    with pytest.raises(ValueError, match="k=100 but only 50"):
+        analyze_filters(primary_circle_sample(50), k=100, p=0.5, null_repeats=0)
