@@ -30,8 +30,8 @@ def test_mnist_profiles_are_the_papers():
     assert (p.networks, p.iterations, p.snapshots[-1]) == (100, 40000, 40000)
     assert e.paper_test_accuracy == pytest.approx(0.99)
     for name in REQUIRED[1:]:
-        # M(256,32,512) is 4x the cost per step: 4 networks, 1,024 filters like 16 x M(64,...)
-        assert experiment(name).profile("default").networks == (4 if "M256" in name else 8)
+        # small robustness runs (see toponet/experiments.py): 4 networks, 2 of M(256,32,512)
+        assert experiment(name).profile("default").networks == (2 if "M256" in name else 4)
         assert experiment(name).profile("default").iterations == 2000
     assert experiment("mnist-M256-32-512").config.widths == (256, 32, 512)
 
