@@ -67,19 +67,40 @@ def test_group_statistics_separate_circles_from_noise():
 
 
 def test_circle_verdict_rules():
-    strong, weak = np.array([1.2, 1.3, 1.25, 1.28]), np.array([0.3, 0.35, 0.32, 0.31])
-    kw = dict(trained=strong, nulls={"untrained": weak, "gaussian": weak})
-    assert studies.circle_verdict(**kw, top_ratio=5, mapper_loops=1, frac_near_circle=0.8).verdict == "reproduced"
-    assert studies.circle_verdict(**kw, top_ratio=5, mapper_loops=0, frac_near_circle=0.2).verdict == "partly"
-    assert studies.circle_verdict(**kw, top_ratio=1.1, mapper_loops=0, frac_near_circle=0.2).verdict == "not reproduced"
-    flat = studies.circle_verdict(trained=weak, nulls={"gaussian": weak + 0.01}, top_ratio=5, mapper_loops=1,
-                                  frac_near_circle=0.9)
+    from toponet.nulls import NullComparison
+
+    def null(effect, p):
+        return NullComparison(observed=1.0, null_values=np.zeros(20), null_mean=0.3, null_sd=0.05,
+                              effect_size=effect, p_value=p, kind="gaussian", repeats=20)
+
+    strong = {"gaussian": null(12, 1 / 21), "shuffled": null(8, 1 / 21)}
+    kw = dict(observed=1.0, untrained=0.3, near_threshold=0.6)
+    assert studies.circle_verdict(nulls=strong, top_ratio=5, mapper_loops=1, core_median_distance=0.4,
+                                  **kw).verdict == "reproduced"
+    assert studies.circle_verdict(nulls=strong, top_ratio=5, mapper_loops=0, core_median_distance=0.9,
+                                  **kw).verdict == "partly"
+    assert studies.circle_verdict(nulls=strong, top_ratio=1.1, mapper_loops=0, core_median_distance=0.9,
+                                  **kw).verdict == "not reproduced"
+    weak = {"gaussian": null(1.0, 0.3)}
+    flat = studies.circle_verdict(nulls=weak, top_ratio=5, mapper_loops=1, core_median_distance=0.4, **kw)
     assert flat.verdict == "not reproduced" and any("fail" in r for r in flat.reasons)
+    # beating the nulls is not enough if the untrained networks do as well
+    same = studies.circle_verdict(nulls=strong, top_ratio=5, mapper_loops=1, core_median_distance=0.4,
+                                  observed=1.0, untrained=1.1, near_threshold=0.6)
+    assert same.verdict == "not reproduced"
+
+
+def test_null_distance_threshold_is_the_gaussian_quantile():
+    t = studies.null_distance_threshold()
+    assert 0.5 < t < 0.75
+    g = gaussian_filters(5000, seed=9)
+    from toponet.ideal import distance_to_model
+    assert abs(np.mean(distance_to_model(g).distances < t) - 0.05) < 0.015
 
 
 def test_circle_evidence_and_evolution_on_a_stored_artifact(artifact):
     ev = studies.circle_evidence(artifact, k_paper=200, p=0.5, n_points_paper=6400, resolution=10,
-                                 null_repeats=3, seed=0, n_groups=4)
+                                 null_repeats=20, seed=0, n_groups=4)
     assert ev["k"] == 16 and ev["verdict"].verdict == "reproduced", ev["verdict"].reasons
     rows = studies.evolution(artifact, k_paper=200, p=0.5, n_points_paper=6400)
     assert [r["iteration"] for r in rows] == [0, 100]
