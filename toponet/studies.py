@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from toponet._validation import check_fraction, check_int
+from toponet.analysis import filtered_top_h1
 from toponet.density import density_filtration
 from toponet.filters import normalize, spatial_filters
 from toponet.homology import persistence
@@ -81,12 +82,6 @@ class GroupStatistics:
         return compare_groups(self.values[a], self.values[b])
 
 
-def top_h1(points: np.ndarray, k: int, p: float, seed: int = 0) -> float:
-    """Top H1 lifetime of rho(k, p) of raw filters ``points`` (normalized here)."""
-    Xn, _ = normalize(points)
-    return persistence(density_filtration(Xn, min(k, Xn.shape[0] - 1), p), maxdim=1, seed=seed).top_lifetime(1)
-
-
 def group_statistics(samples: dict, *, group_size: int, k: int, p: float,
                      gaussian: bool = True, seed: int = 0) -> GroupStatistics:
     """Top H1 lifetime per disjoint group of ``group_size`` networks, for each sample.
@@ -112,11 +107,11 @@ def group_statistics(samples: dict, *, group_size: int, k: int, p: float,
         for g in range(n_groups_here):
             cloud = layer_cloud(W[g * group_size:(g + 1) * group_size])
             per_group = cloud.shape[0]
-            vals.append(top_h1(cloud, k, p, seed=seed + g))
+            vals.append(filtered_top_h1(cloud, k=k, p=p, seed=seed + g))
         values[name] = np.array(vals)
         n_groups = n_groups_here if n_groups is None else min(n_groups, n_groups_here)
     if gaussian:
-        values["gaussian"] = np.array([top_h1(gaussian_filters(per_group, seed=seed + 1000 + g), k, p, seed=seed + g)
+        values["gaussian"] = np.array([filtered_top_h1(gaussian_filters(per_group, seed=seed + 1000 + g), k=k, p=p, seed=seed + g)
                                        for g in range(n_groups)])
     return GroupStatistics(values=values, group_size=group_size, points_per_group=int(per_group), k=k, p=p)
 
@@ -277,7 +272,7 @@ def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n
                               group_size=group_size, k=kg, p=p, seed=seed)
     h1 = result.persistence.lifetimes(1)
     X0 = layer_cloud(artifact.conv_weights(layer, 0))
-    untrained = top_h1(X0, k, p, seed=seed)
+    untrained = filtered_top_h1(X0, k=k, p=p, seed=seed)
     core_d = result.distance_primary[result.kept_index]
     verdict = circle_verdict(
         observed=float(h1[0]) if h1.size else 0.0, nulls=result.nulls, untrained=untrained,
