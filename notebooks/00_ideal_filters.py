@@ -31,7 +31,7 @@
 profile = "smoke"  # build profile: the scale these numbers come from
 networks = 6  # cloud size: networks x 64 filters
 iterations = 30  # unused: nothing is trained in this chapter
-k = 15  # density filtration rho(k, p): not applied yet (toponet.density pending)
+k = 15  # density filtration rho(k, p) before persistence
 p = 0.5
 resolution = 10  # Mapper(resolution, gain)
 gain = 3.0
@@ -40,12 +40,13 @@ device = "auto"  # unused: nothing is trained in this chapter
 
 # %%
 import numpy as np
-from gph import ripser_parallel
 from IPython.display import display
 
 import toponet.book as tb
 from toponet import plots
 from toponet.ideal import distance_to_model, gaussian_filters, klein_bottle_sample, primary_circle_sample
+from toponet.density import density_filtration
+from toponet.homology import persistence
 from toponet.mapper import Mapper
 
 tb.setup_notebook()
@@ -94,17 +95,20 @@ tb.caption(f"Mapper({resolution}, {gain:g}) graph of the primary-circle filters:
 # %% [markdown]
 # ## Barcodes
 #
-# Vietoris–Rips persistence of the primary-circle cloud and of the gaussian null, $H_0$ and
-# $H_1$. A circle shows one $H_1$ bar much longer than the others; the null shows none.
+# Vietoris–Rips persistence (`toponet.homology.persistence`) of $\rho(k, p)$ of the
+# primary-circle cloud and of the gaussian null, $H_0$ and $H_1$. A circle shows one $H_1$ bar
+# much longer than the others; the null shows none.
 
 # %%
-# Straight from giotto-ph until toponet.homology.persistence lands.
-diagrams = {name: ripser_parallel(clouds[name], maxdim=1, n_threads=1) for name in ["primary circle", "gaussian"]}
-top_h1 = {name: float(np.max(np.diff(d["dgms"][1], axis=1), initial=0.0)) for name, d in diagrams.items()}
+diagrams = {name: persistence(density_filtration(clouds[name], k, p), seed=seed)
+            for name in ["primary circle", "gaussian"]}
+top_h1 = {name: d.top_lifetime(1) for name, d in diagrams.items()}
 for name, d in diagrams.items():
     display(plots.barcode_plot(d, title=f"{name}: top $H_1$ lifetime {top_h1[name]:.2f}", max_bars=40))
-tb.caption("Barcodes, 40 longest bars per dimension (top: primary circle; bottom: gaussian null).",
-           cloud=CLOUD["primary circle"] + r",\ " + CLOUD["gaussian"], profile=profile)
+tb.caption("Barcodes, 40 longest bars per dimension (top: primary circle; bottom: gaussian null); "
+           + diagrams["primary circle"].method + ".",
+           cloud=rf"\rho({k}, {p:g}, " + CLOUD["primary circle"] + r"),\ " + rf"\rho({k}, {p:g}, " + CLOUD["gaussian"] + ")",
+           profile=profile)
 
 # %% [markdown]
 # The top $H_1$ lifetime of the circle against the null is the statistic the MNIST chapter
