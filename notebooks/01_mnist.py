@@ -223,7 +223,7 @@ studies.show_table(variants)
 # %%
 X2 = studies.layer_cloud(art.conv_weights("conv2"))
 k2 = scaled_k(10, X2.shape[0], 204_800)
-res2 = analyze_filters(X2, k=k2, p=0.1, resolution=resolution, gain=gain, null_repeats=10, seed=seed)
+res2 = analyze_filters(X2, k=k2, p=0.1, resolution=resolution, gain=gain, null_repeats=9, seed=seed)
 s2 = res2.summary()
 cloud2 = tb.cloud_label(networks=art.networks, layer=2, iterations=T, widths=WIDTHS, k=k2, p=0.1)
 plots.barcode_plot(res2.persistence, title="Barcodes, second layer")
