@@ -318,6 +318,17 @@ def mapper_static(mapper, *, ax=None, title: str = "", filter_shape=(3, 3)):
 
 # --- persistence ---------------------------------------------------------------------
 
+def _barcode_inputs(diagrams, dims, max_bars):
+    """Checked barcode inputs: (diagrams by dim, dims, finite extent lo, hi, x where infinite bars end)."""
+    diag = _as_diagrams(diagrams)
+    dims = _select_dims(dims)
+    if max_bars is not None and (isinstance(max_bars, bool) or not isinstance(max_bars, (int, np.integer))
+                                 or max_bars < 1):
+        raise ValueError(f"max_bars must be a positive integer or None; got {max_bars!r}")
+    lo, hi = _finite_extent(diag, dims)
+    return diag, dims, lo, hi, hi + 0.08 * (hi - lo)
+
+
 def barcode_plot(diagrams, *, dims=(0, 1), ax=None, title: str = "", max_bars: int | None = 50):
     """Classic barcodes, one stacked panel per homology dimension.
 
@@ -338,13 +349,7 @@ def barcode_plot(diagrams, *, dims=(0, 1), ax=None, title: str = "", max_bars: i
     -------
     matplotlib.figure.Figure
     """
-    diag = _as_diagrams(diagrams)
-    dims = _select_dims(dims)
-    if max_bars is not None and (isinstance(max_bars, bool) or not isinstance(max_bars, (int, np.integer))
-                                 or max_bars < 1):
-        raise ValueError(f"max_bars must be a positive integer or None; got {max_bars!r}")
-    lo, hi = _finite_extent(diag, dims)
-    right = hi + 0.08 * (hi - lo)                     # where infinite bars end
+    diag, dims, lo, hi, right = _barcode_inputs(diagrams, dims, max_bars)
 
     shared = False            # all dims in one panel, stacked
     if ax is None:
@@ -403,13 +408,7 @@ def barcode_figure(diagrams, *, dims=(0, 1), title: str = "", max_bars: int | No
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    diag = _as_diagrams(diagrams)
-    dims = _select_dims(dims)
-    if max_bars is not None and (isinstance(max_bars, bool) or not isinstance(max_bars, (int, np.integer))
-                                 or max_bars < 1):
-        raise ValueError(f"max_bars must be a positive integer or None; got {max_bars!r}")
-    lo, hi = _finite_extent(diag, dims)
-    right = hi + 0.08 * (hi - lo)
+    diag, dims, lo, hi, right = _barcode_inputs(diagrams, dims, max_bars)
     fig = make_subplots(rows=len(dims), cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=[_count_title(d, len(diag.get(d, [])), max_bars) for d in dims])
     for row, d in enumerate(dims, start=1):
