@@ -79,10 +79,19 @@ def default_root() -> Path:
 
 
 def config_dict(config) -> dict:
-    """The config as a JSON-ready dict (tuples become lists)."""
+    """The config as a JSON-ready dict (tuples become lists).
+
+    Fields named in the config class's ``KEY_OPTIONAL`` (fields added after artifacts were
+    stored) are left out while they hold their default, so adding such a field does not
+    change the keys of existing artifacts.
+    """
     if dataclasses.is_dataclass(config) and not isinstance(config, type):
-        return json.loads(json.dumps(dataclasses.asdict(config)))
-    raise TypeError(f"config must be a TrainConfig dataclass instance; got {type(config).__name__}")
+        d = json.loads(json.dumps(dataclasses.asdict(config)))
+        for f in dataclasses.fields(config):
+            if f.name in getattr(type(config), "KEY_OPTIONAL", ()) and getattr(config, f.name) == f.default:
+                d.pop(f.name, None)
+        return d
+    raise TypeError(f"config must be a dataclass instance (e.g. a TrainConfig); got {type(config).__name__}")
 
 
 def config_key(config) -> str:

@@ -59,9 +59,23 @@ from toponet.models import C, M, conv_layers
 log = logging.getLogger(__name__)
 
 __all__ = ["TrainConfig", "Snapshot", "TrainingDiverged", "train_ensemble", "build_model",
-           "dropout_masks", "DATASETS", "ARCHS", "TRAIN_EVAL_SIZE", "TEST_EVAL_SIZE"]
+           "dropout_masks", "DATASETS", "FEEDS", "ARCHS", "TRAIN_EVAL_SIZE", "TEST_EVAL_SIZE"]
 
-DATASETS = ("mnist", "cifar10", "cifar10-gray", "svhn")
+DATASETS = ("mnist", "cifar10", "cifar10-gray", "svhn",
+            "natural-standin", "natural-standin-gray", "mnistm-standin", "digits8x8")
+
+#: How each dataset is fed to a network: (name for ``toponet.data.load``, preprocessing).
+#: "cifar": random 24x24 crop + flip, per-image standardization (gray when the name ends in
+#: "-gray"); "digits": 28x28x1 uint8 scaled to [0, 1]; "svhn": RGB -> gray 28x28
+#: (``svhn_to_mnist``) then scaled to [0, 1]. The stand-ins (built here from photos and
+#: digits that ship in package wheels; see ``toponet.data.STANDINS``) are fed like the
+#: dataset they stand in for.
+FEEDS = {
+    "mnist": ("mnist", "digits"), "digits8x8": ("digits8x8", "digits"),
+    "svhn": ("svhn", "svhn"), "mnistm-standin": ("mnistm-standin", "svhn"),
+    "cifar10": ("cifar10", "cifar"), "cifar10-gray": ("cifar10", "cifar"),
+    "natural-standin": ("natural-standin", "cifar"), "natural-standin-gray": ("natural-standin", "cifar"),
+}
 ARCHS = ("M", "C", "C-nopool")
 OPTIMIZERS = ("adam", "sgd")
 
@@ -92,7 +106,7 @@ class TrainConfig:
 
     Attributes
     ----------
-    dataset : {"mnist", "cifar10", "cifar10-gray", "svhn"}
+    dataset : one of ``DATASETS`` (fed as ``FEEDS`` says)
     arch : {"M", "C", "C-nopool"}
         ``M(X, Y, Z)`` of Table I, ``C(X, Y, Z)`` of Table II, or ``C`` without max-pooling (Fig. 7).
     widths : (X, Y, Z)
@@ -283,7 +297,7 @@ class _Data:
         if data is None:
             from toponet.data import load
 
-            name = "cifar10" if config.dataset.startswith("cifar10") else config.dataset
+            name = FEEDS[config.dataset][0]
             data = (load(name, "train"), load(name, "test"))
         try:
             (x_train, y_train), (x_test, y_test) = data
@@ -299,8 +313,8 @@ class _Data:
             raise ValueError(f"batch_size {config.batch_size} exceeds the {n} training images")
         self.config, self.device, self.n = config, device, n
         self.batches_per_epoch = n // config.batch_size
-        self.cifar = config.dataset.startswith("cifar10")
-        self.gray = config.dataset == "cifar10-gray"
+        self.cifar = FEEDS[config.dataset][1] == "cifar"
+        self.gray = config.dataset.endswith("-gray")
         eval_rng = np.random.default_rng(_EVAL_SUBSET_SEED)
         train_eval = np.sort(eval_rng.choice(n, size=min(TRAIN_EVAL_SIZE, n), replace=False))
         test_eval = np.sort(eval_rng.choice(len(y_test), size=min(TEST_EVAL_SIZE, len(y_test)), replace=False))
@@ -311,7 +325,7 @@ class _Data:
             self.x_train_eval = self._channels_last(evaluate(self.x_train[torch.as_tensor(train_eval, device=device)]))
             self.x_test = self._channels_last(evaluate(torch.as_tensor(np.asarray(x_test)).to(device)))
         else:
-            if config.dataset == "svhn":
+            if FEEDS[config.dataset][1] == "svhn":
                 x_train, x_test = preprocess.svhn_to_mnist(x_train), preprocess.svhn_to_mnist(x_test)
             self.x_train = self._channels_last(preprocess.to_float(x_train).to(device))
             self.x_train_eval = self.x_train[torch.as_tensor(train_eval, device=device)]
@@ -372,8 +386,8 @@ def build_model(config: TrainConfig, input_shape: tuple[int, int, int] = None) -
     Default input shape: (1, 28, 28) for M on MNIST/SVHN; (3 or 1, 24, 24) for C on CIFAR-10.
     """
     if input_shape is None:
-        if config.dataset.startswith("cifar10"):
-            input_shape = (1 if config.dataset == "cifar10-gray" else 3, 24, 24)
+        if FEEDS[config.dataset][1] == "cifar":
+            input_shape = (1 if config.dataset.endswith("-gray") else 3, 24, 24)
         else:
             input_shape = (1, 28, 28)
     c, h, w = input_shape

@@ -12,14 +12,14 @@
 from toponet.data._fetching import SOURCES, FetchError, fetch
 from toponet.data._formats import (read_idx, write_cifar_batch, write_idx,
                                    write_svhn_mat)
-from toponet.data._loading import load
+from toponet.data._loading import STANDINS, load
 from toponet.data._manifest import (DATASETS, MANIFEST, SPLIT_FILES, SPLITS, ChecksumError,
                                     data_root, file_digest)
 
 _PREPROCESS = ("cifar_augment", "svhn_to_mnist", "to_float", "to_grayscale",
                "per_image_standardization", "GRAY_WEIGHTS")
 
-__all__ = ["DATASETS", "SPLITS", "MANIFEST", "SPLIT_FILES", "SOURCES", "ChecksumError",
+__all__ = ["DATASETS", "STANDINS", "SPLITS", "MANIFEST", "SPLIT_FILES", "SOURCES", "ChecksumError",
            "FetchError", "data_root", "fetch", "load", "file_digest", "read_idx", "write_idx",
            "write_cifar_batch", "write_svhn_mat", *_PREPROCESS]
 
