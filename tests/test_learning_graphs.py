@@ -1,0 +1,193 @@
+"""L1/L2 (Gabella et al.): recording sigmoid MLPs, learning graphs, branches, confusion, jumps;
+Mapper's custom lens and the Mapper figure's node colours."""
+import numpy as np
+import pytest
+from sklearn.cluster import DBSCAN
+
+from toponet.learning_graphs import (LearningConfig, SigmoidMLP, accuracy_jumps, confusion_end,
+                                     groups_over_time, l2_norm_lens, layer_cloud, learning_graph,
+                                     local_dimension, neuron_groups, pca_projection, separation_step,
+                                     train_recording)
+from toponet.mapper import Mapper
+
+
+def tiny_data(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 10, n)
+    X = rng.uniform(0, 0.02, (n, 784)).astype(np.float32)
+    X[np.arange(n), y * 70] = 1.0                      # a pixel that gives the class away
+    return X, y
+
+
+def star(n_branches=3, per=60, length=5.0, seed=0):
+    """Branches from the origin in R^10 (a tree): points along each ray, noise 0.01."""
+    rng = np.random.default_rng(seed)
+    dirs = np.eye(10)[:n_branches]
+    t = np.linspace(0.05, length, per)
+    X = np.vstack([np.outer(t, d) for d in dirs])
+    return X + 0.01 * rng.standard_normal(X.shape)
+
+
+def test_mlp_zero_and_tiny_normal_init_without_biases():
+    net = SigmoidMLP((100,), init="zeros")
+    lin = [m for m in net if hasattr(m, "weight")]
+    assert [tuple(m.weight.shape) for m in lin] == [(100, 784), (10, 100)]
+    assert all(m.bias is None and float(m.weight.abs().max()) == 0 for m in lin)
+    net2 = SigmoidMLP((100, 100), init="normal", init_std=1e-6, seed=3)
+    w = net2[0].weight.detach().numpy()
+    assert 0.5e-6 < w.std() < 2e-6
+    np.testing.assert_array_equal(w, SigmoidMLP((100, 100), init="normal", init_std=1e-6, seed=3)[0].weight.detach())
+
+
+def test_recording_shapes_dtypes_and_determinism():
+    X, y = tiny_data()
+    cfg = LearningConfig(hidden=(8,), init="normal", init_std=0.3, lr=3.0, batch_size=30, epochs=3, records=6,
+                         first_layer_stride=2)
+    a = train_recording(cfg, X, y, X[:100], y[:100], progress=False)
+    b = train_recording(cfg, X, y, X[:100], y[:100], progress=False)
+    np.testing.assert_array_equal(a["w_hidden1"], b["w_hidden1"])
+    assert a["steps"].tolist() == [0, 5, 10, 15, 20, 25, 30]
+    assert a["w_output"].shape == (7, 10, 8) and a["w_output"].dtype == np.float16
+    assert a["steps_hidden1"].tolist() == [0, 10, 20, 30] and a["w_hidden1"].shape == (4, 8, 784)
+    assert a["norm_hidden1"].shape == (7, 8) and a["pred_of_9"].shape == (7, 10)
+    # norms are of the float32 weights; the stored float16 weights agree to ~3 digits
+    np.testing.assert_allclose(np.linalg.norm(a["w_output"][-1].astype(np.float32), axis=1),
+                               a["norm_output"][-1], rtol=1e-2)
+    assert a["final_train_accuracy"] > 0.2              # better than chance (0.1): it learns
+    P, step, neuron = layer_cloud(a, "output")
+    assert P.shape == (70, 8) and step[-1] == 30 and neuron[:10].tolist() == list(range(10))
+    with pytest.raises(ValueError, match="recorded"):
+        layer_cloud(a, "hidden3")
+
+
+def test_zero_init_output_layer_branches_from_one_point():
+    X, y = tiny_data(seed=1)
+    cfg = LearningConfig(hidden=(4,), init="zeros", lr=1.0, batch_size=30, epochs=4, records=8)
+    a = train_recording(cfg, X, y, X[:100], y[:100], progress=False)
+    g = groups_over_time(a, "output")
+    assert g[0] == 1 and g[-1] > 1                      # all output neurons start at 0, then branch
+
+
+def test_neuron_groups_known_answer():
+    W = np.array([[1.0, 0, 0], [1.0, 0, 0.001], [0, 1.0, 0], [0, 0, 1.0], [0, 0, 1.0]])
+    assert neuron_groups(W, rtol=0.1).tolist() == [0, 0, 1, 2, 2]
+    assert neuron_groups(np.zeros((5, 3))).tolist() == [0] * 5
+
+
+def test_separation_and_confusion_end():
+    steps = np.arange(6) * 10
+    W = np.zeros((6, 10, 3))
+    W[:, :, 0] = 1.0
+    W[3:, 9, 1] = 1.0                                    # neuron 9 leaves neuron 7 at step 30
+    assert separation_step(W, steps, 7, 9) == 30
+    assert separation_step(W, steps, 1, 2) is None
+    f = np.array([0.0, 0.2, 0.8, 0.6, 0.3, 0.1])
+    assert confusion_end(f, steps) == (40, 0.8, 20)
+    valid = np.array([True, True, False, True, True, True])   # record 2 is the one-class phase
+    assert confusion_end(f, steps, valid=valid)[1] == 0.6
+    assert confusion_end(np.array([0.0, 0.5, 0.6]), steps[:3])[0] is None
+
+
+def test_accuracy_jumps_of_a_staircase():
+    acc = np.r_[np.full(20, 0.1), np.full(20, 0.4), np.full(20, 0.8)]
+    jumps = accuracy_jumps(acc, np.arange(60), min_rise=0.2, window=3)
+    assert [(round(j["before"], 2), round(j["after"], 2)) for j in jumps] == [(0.1, 0.4), (0.4, 0.8)]
+    assert accuracy_jumps(np.linspace(0.1, 0.2, 50), np.arange(50)) == []
+
+
+def test_local_dimension_of_a_plane_and_a_curve():
+    rng = np.random.default_rng(0)
+    basis = np.linalg.qr(rng.normal(size=(50, 2)))[0].T
+    plane = rng.uniform(-1, 1, (800, 2)) @ basis
+    t = rng.uniform(0, 6, 800)
+    curve = np.c_[np.cos(t), np.sin(t), t / 3] @ np.linalg.qr(rng.normal(size=(50, 3)))[0].T
+    assert local_dimension(plane) == 2
+    assert local_dimension(curve) == 1
+
+
+def test_learning_graph_of_a_tree_is_connected_and_coloured():
+    X = star(3)
+    m = learning_graph(X, lens="l2", resolution=10, gain=3)
+    assert m.n_components_ == 1 and m.node_lens_.shape[1] == 1
+    # nodes far from the origin separate into the 3 branches
+    far = [i for i in range(m.n_nodes_) if m.node_lens_[i, 0] > 3.5]
+    import igraph
+    sub = m.graph_.induced_subgraph(far)
+    assert len(sub.connected_components()) == 3
+    m3 = learning_graph(X, lens="pca3", resolution=4, gain=2)
+    assert m3.node_lens_.shape[1] == 3
+    with pytest.raises(ValueError, match="lens"):
+        learning_graph(X, lens="umap")
+
+
+def test_mapper_custom_lens_and_default_unchanged():
+    X = star(2)
+    m = Mapper(8, 3, lens=l2_norm_lens, clusterer=DBSCAN(eps=0.5, min_samples=2)).fit(X)
+    np.testing.assert_allclose(m.lens_[:, 0], np.linalg.norm(X, axis=1))
+    assert np.isnan(m.scale_)
+    step = np.arange(len(X), dtype=float)
+    avg = m.node_average(step)
+    assert avg.shape == (m.n_nodes_,) and np.isclose(avg[0], step[m.node_members_[0]].mean())
+    with pytest.raises(ValueError, match="entries"):
+        m.node_average(step[:-1])
+    with pytest.raises(ValueError, match="shape"):
+        Mapper(5, 3, lens=lambda Z: np.ones((3, 2))).fit(X)
+    with pytest.raises(TypeError, match="callable"):
+        Mapper(5, 3, lens="l2").fit(X)
+    assert Mapper(5, 3).fit(X).node_lens_.shape[1] == 2
+    # vne=False clusters the raw cloud: the same DBSCAN sees other distances than with VNE
+    raw = Mapper(8, 3, lens=l2_norm_lens, clusterer=DBSCAN(eps=0.5, min_samples=2), vne=False).fit(X)
+    assert raw.n_components_ == 1
+
+
+def test_mapper_figure_colours_and_scatter3d():
+    from toponet.plots import mapper_figure, scatter3d_figure
+    X = star(2)
+    m = Mapper(8, 3, lens=l2_norm_lens, clusterer=DBSCAN(eps=0.5, min_samples=2)).fit(X)
+    fig = mapper_figure(m, filter_shape=None, color=m.node_average(np.arange(len(X))), color_title="step")
+    assert fig.data[1].marker.colorbar.title.text == "step"
+    with pytest.raises(ValueError, match="one finite value per node"):
+        mapper_figure(m, filter_shape=None, color=[1.0])
+    f3 = scatter3d_figure(np.zeros((10, 3)) + np.arange(10)[:, None], np.arange(10) % 2, categorical=True)
+    assert len(f3.data) == 2
+    with pytest.raises(ValueError, match="shape"):
+        scatter3d_figure(np.zeros((4, 2)), np.zeros(4))
+
+
+def test_pca_projection_and_config_validation():
+    X = star(3)
+    assert pca_projection(X, 2).shape == (len(X), 2)
+    with pytest.raises(ValueError, match="init"):
+        LearningConfig(init="ones")
+    with pytest.raises(ValueError, match="hidden"):
+        LearningConfig(hidden=())
+
+
+def test_l1_l2_verdict_rules_and_profiles():
+    from toponet.learning_graphs import configs_for, l1_verdict, l2_verdict
+    assert l1_verdict(10, 12, 1000, 1200, 10000)[0] == "reproduced"
+    assert l1_verdict(10, 2, 1000, 5000, 10000)[0] == "partly"
+    assert l1_verdict(8, 2, None, 5000, 10000)[0] == "not reproduced"
+    j = [{"before": 0.1, "after": 0.42}, {"before": 0.42, "after": 0.78}]
+    assert l2_verdict(j, 2.0)[0] == "reproduced"
+    assert l2_verdict(j[:1], 2.0)[0] == "partly"
+    assert l2_verdict([], 5.0)[0] == "not reproduced"
+    assert l2_verdict([], float("nan"))[0] == "not reproduced"
+    from toponet.learning_graphs import surface_dimension
+    assert np.isnan(surface_dimension({}, []))
+    c = configs_for("default")
+    assert c["L1"].init == "zeros" and c["L2"].hidden == (100, 100) and c["L2"].init_std == 1e-6
+    with pytest.raises(ValueError, match="profile"):
+        configs_for("huge")
+
+
+def test_curves_and_projection_plots():
+    from toponet.plots import curves_plot, projection_plot
+    x = np.arange(5)
+    fig = curves_plot(x, {"a": x * 0.1, "norms": np.ones((5, 3))}, vlines={"branch": 2}, panels=True)
+    assert len(fig.axes) == 2
+    with pytest.raises(ValueError, match="values for"):
+        curves_plot(x, {"a": np.ones(4)})
+    assert projection_plot(np.zeros((4, 2)), np.arange(4)).axes
+    with pytest.raises(ValueError, match="shape"):
+        projection_plot(np.zeros((4, 3)), np.arange(4))

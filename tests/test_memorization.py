@@ -1,0 +1,108 @@
+"""U2 (UMass Sec. 4): the CNN, permuted labels, resumable training, label agreement."""
+import numpy as np
+import pytest
+
+from toponet.memorization import (MemorizationCNN, MemorizationConfig, _select, label_agreement,
+                                  permuted_labels, train_memorization)
+
+
+def fake_mnist(n, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 10
+    X = rng.integers(0, 40, (n, 28, 28, 1)).astype(np.uint8)
+    X[np.arange(n), 2 + 2 * y, 5, 0] = 255
+    return X, y
+
+
+def test_cnn_is_equation_4():
+    import torch
+    net = MemorizationCNN(0)
+    x = torch.zeros(2, 1, 28, 28)
+    assert net(x).shape == (2, 10)
+    assert net[:-1](x).shape == (2, 256)
+    convs = [m for m in net if isinstance(m, torch.nn.Conv2d)]
+    assert [(c.in_channels, c.out_channels, c.kernel_size) for c in convs] == [(1, 256, (3, 3)), (256, 128, (3, 3))]
+    assert net[7].in_features == 3200
+    torch.testing.assert_close(MemorizationCNN(4)[0].weight, MemorizationCNN(4)[0].weight)
+
+
+def test_permuted_labels_keep_counts_and_are_seeded():
+    y = np.repeat(np.arange(10), 50)
+    p = permuted_labels(y, 1)
+    assert np.array_equal(np.bincount(p), np.bincount(y)) and np.array_equal(p, permuted_labels(y, 1))
+    assert np.mean(p == y) < 0.3
+    with pytest.raises(ValueError, match="non-empty"):
+        permuted_labels(np.array([]), 0)
+
+
+def test_select_permutes_train_and_test_together():
+    X, y = fake_mnist(200)
+    cfg = MemorizationConfig(labels="permuted", n_train=100, n_test=50)
+    _, true_tr, ass_tr, _, true_te, ass_te = _select(cfg, X, y, X[:100], y[:100])
+    assert np.array_equal(np.bincount(np.r_[true_tr, true_te], minlength=10),
+                          np.bincount(np.r_[ass_tr, ass_te], minlength=10))
+    assert np.mean(ass_tr == true_tr) < 0.4
+    cfg_true = MemorizationConfig(labels="true", n_train=100, n_test=50)
+    _, t2, a2, *_ = _select(cfg_true, X, y, X[:100], y[:100])
+    assert np.array_equal(t2, a2)
+
+
+def test_training_resumes_to_the_same_weights(tmp_path):
+    X, y = fake_mnist(48)
+    one = MemorizationConfig(labels="true", n_train=24, n_test=16, epochs=1, batch_size=12, lr=1e-3)
+    two = MemorizationConfig(labels="true", n_train=24, n_test=16, epochs=2, batch_size=12, lr=1e-3)
+    train_memorization(one, X, y, X, y, checkpoint_dir=tmp_path, progress=False)
+    resumed = train_memorization(two, X, y, X, y, checkpoint_dir=tmp_path, progress=False)
+    fresh = train_memorization(two, X, y, X, y, progress=False)
+    np.testing.assert_allclose(resumed["train_accuracy"], fresh["train_accuracy"])
+    np.testing.assert_allclose(resumed["softmax"], fresh["softmax"], rtol=1e-5, atol=1e-6)
+    assert fresh["hidden"].shape[1] == 256 and fresh["hidden"].dtype == np.float16
+    assert set(fresh["assigned"].tolist()) <= {1, 2} and len(fresh["true_digit"]) == len(fresh["softmax"])
+    np.testing.assert_allclose(fresh["softmax"].sum(1), 1, rtol=1e-5)
+
+
+def test_label_agreement_known_answers():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(100, 5)), rng.normal(size=(100, 5)) + 50
+    X, y = np.vstack([a, b]), np.r_[np.zeros(100), np.ones(100)]
+    assert label_agreement(X, y) == 1.0
+    mixed = rng.integers(0, 2, 200)
+    assert 0.35 < label_agreement(X, mixed, adjusted=False) < 0.65
+    assert abs(label_agreement(X, mixed)) < 0.15
+    ten = rng.integers(0, 10, 200)                       # ten mixed labels: raw ~0.1, adjusted ~0
+    assert label_agreement(X, ten, adjusted=False) < 0.2 and abs(label_agreement(X, ten)) < 0.1
+    with pytest.raises(ValueError, match="labels"):
+        label_agreement(X, y[:-1])
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="labels"):
+        MemorizationConfig(labels="random")
+    with pytest.raises(ValueError, match="digits"):
+        MemorizationConfig(digits=(11,))
+
+
+def _run(train, test, hidden, true_digit, assigned, softmax):
+    return {"train_accuracy": np.array([train]), "test_accuracy": np.array([test]), "hidden": hidden,
+            "true_digit": true_digit, "assigned": assigned, "softmax": softmax}
+
+
+def test_u2_verdict_rule_and_scales():
+    from toponet.memorization import configs_for, u2_verdict
+    rng = np.random.default_rng(0)
+    digit = np.r_[np.ones(60, int), np.full(60, 2)]
+    hidden = rng.normal(size=(120, 8)) + 20 * (digit[:, None] == 2)   # organized by digit
+    assigned = rng.permutation(digit)
+    soft_assigned = np.eye(10)[assigned] + 0.01 * rng.random((120, 10))
+    soft_digit = np.eye(10)[digit] + 0.01 * rng.random((120, 10))
+    N = _run(0.995, 0.988, hidden, digit, digit, soft_digit)
+    good = _run(0.88, 0.096, hidden, digit, assigned, soft_assigned)
+    assert u2_verdict(N, good)[0] == "reproduced"
+    weak = _run(0.30, 0.10, hidden, digit, assigned, soft_assigned)
+    assert u2_verdict(N, weak)[0] == "partly"
+    no_topo = _run(0.30, 0.30, rng.normal(size=(120, 8)), digit, assigned, soft_digit)   # hidden unorganized
+    assert u2_verdict(_run(0.5, 0.5, hidden, digit, digit, soft_digit), no_topo)[0] == "not reproduced"
+    cfgs = configs_for("smoke")
+    assert cfgs["true"].labels == "true" and cfgs["permuted"].epochs >= cfgs["true"].epochs
+    with pytest.raises(ValueError, match="profile"):
+        configs_for("huge")

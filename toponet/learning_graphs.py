@@ -1,0 +1,546 @@
+"""Gabella et al., "Topology of learning" (SPEC L1, L2): learning graphs of weight trajectories.
+
+A sigmoid MLP without biases is trained by plain SGD on MNIST while the incoming weight
+vector of every neuron is recorded at regular steps. A layer's recordings form a cloud of
+``n_steps x n_neurons`` points in ``R^{n_inputs}``; its PCA projections and its Mapper
+graph (lens: the L2 norm of each weight vector, i.e. the distance from the origin the
+branches grow from; clustering: DBSCAN) are the paper's "learning graphs".
+
+Storage (stated in every caption): weights are kept as float16 (about 3 significant
+digits; norms and accuracies are computed in float32 during training). The output and
+second hidden layers are kept at every recording step; the first hidden layer
+(784 inputs per neuron) only at every ``first_layer_stride``-th one.
+
+Choices the paper leaves open follow its notebook (github.com/maximevictor/topo-learning):
+pixels scaled to [0, 1], batch 100, SGD lr 0.05 without momentum, clouds reduced to 20 PCA
+components before Mapper.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from toponet._validation import check_cloud, check_int
+
+__all__ = ["LearningConfig", "SigmoidMLP", "train_recording", "learning_trajectories", "layer_cloud",
+           "pca_projection", "l2_norm_lens", "pca_lens", "learning_graph", "neuron_groups",
+           "groups_over_time", "separation_step", "confusion_end", "accuracy_jumps",
+           "local_dimension", "configs_for", "l1_verdict", "l2_verdict", "surface_dimension", "PAPER"]
+
+#: The paper's numbers: branches at the end of training, accuracy levels of L2.
+PAPER = {"branches_output": 10, "branches_hidden": 12, "accuracy_levels_l2": (0.10, 0.40, 0.80)}
+
+
+@dataclass(frozen=True)
+class LearningConfig:
+    """One recorded training run; its hash names its artifact.
+
+    hidden : widths of the sigmoid hidden layers ((100,) for L1, (100, 100) for L2)
+    init : "zeros" (L1) or "normal" (N(0, init_std^2), L2)
+    lr, batch_size, epochs : plain SGD
+    records : recording steps after step 0, evenly spaced in batches
+    first_layer_stride : the first layer's weights are kept at every n-th recording only
+    n_train : training images used (the first n of MNIST's training set)
+    seed : seed of the initialization and of the batch order
+    """
+
+    hidden: tuple = (100,)
+    init: str = "zeros"
+    init_std: float = 1e-6
+    lr: float = 0.05
+    batch_size: int = 100
+    epochs: int = 50
+    records: int = 200
+    first_layer_stride: int = 4
+    n_train: int = 60000
+    seed: int = 0
+    paper_reference: str = "Gabella et al. Sec. 3.1 (Figs. 3, 4), 3.2 (Figs. 5, 6, 8)"
+
+    def __post_init__(self):
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        if not self.hidden or min(self.hidden) < 1:
+            raise ValueError(f"hidden must list at least one positive width; got {self.hidden}")
+        if self.init not in ("zeros", "normal"):
+            raise ValueError(f"init must be 'zeros' or 'normal'; got {self.init!r}")
+        for name in ("batch_size", "epochs", "records", "first_layer_stride", "n_train"):
+            check_int(getattr(self, name), name=name, low=1)
+        if not (self.lr > 0 and self.init_std >= 0):
+            raise ValueError("need lr > 0 and init_std >= 0")
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        """Layer names: "hidden1", ..., "output"."""
+        return tuple(f"hidden{i + 1}" for i in range(len(self.hidden))) + ("output",)
+
+
+def SigmoidMLP(hidden, *, init: str = "zeros", init_std: float = 1e-6, seed: int = 0):
+    """784 -> hidden (sigmoid) ... -> 10 logits; no biases. Softmax is in the loss."""
+    import torch
+    from torch import nn
+
+    widths = (784, *[int(h) for h in hidden], 10)
+    layers = []
+    for i in range(len(widths) - 1):
+        layers.append(nn.Linear(widths[i], widths[i + 1], bias=False))
+        if i < len(widths) - 2:
+            layers.append(nn.Sigmoid())
+    net = nn.Sequential(*layers)
+    gen = torch.Generator().manual_seed(int(seed))
+    with torch.no_grad():
+        for m in net:
+            if isinstance(m, nn.Linear):
+                if init == "zeros":
+                    m.weight.zero_()
+                elif init == "normal":
+                    m.weight.copy_(torch.randn(m.weight.shape, generator=gen) * float(init_std))
+                else:
+                    raise ValueError(f"init must be 'zeros' or 'normal'; got {init!r}")
+    return net
+
+
+def _linears(net):
+    from torch import nn
+    return [m for m in net if isinstance(m, nn.Linear)]
+
+
+def train_recording(config: LearningConfig, X_train, y_train, X_test, y_test, *, progress: bool = True,
+                    n_eval: int = 2000) -> dict[str, np.ndarray]:
+    """Train ``config`` on the given data while recording every neuron's incoming weights.
+
+    Parameters
+    ----------
+    X_train : array of shape (n, 784), float in [0, 1]; y_train : (n,) int
+    X_test, y_test : the test set; curves use its first ``n_eval`` images, the final
+        accuracy all of them.
+
+    Returns
+    -------
+    dict of arrays
+        ``steps`` (R + 1,) batch step of each record (0 = initialization);
+        ``w_<layer>`` (R_layer, n_neurons, n_inputs) float16, with ``steps_<layer>`` its steps;
+        ``norm_<layer>`` (R + 1, n_neurons) float32, L2 norm of each neuron's weights;
+        ``test_accuracy`` (R + 1,) on the ``n_eval`` images; ``pred_of_9`` (R + 1, 10) how the
+        test images of the digit 9 among them are classified; ``final_test_accuracy``,
+        ``final_train_accuracy`` scalars (full sets).
+    """
+    import torch
+
+    Xtr = torch.as_tensor(np.asarray(X_train, dtype=np.float32))
+    ytr = torch.as_tensor(np.asarray(y_train, dtype=np.int64))
+    Xte = torch.as_tensor(np.asarray(X_test, dtype=np.float32))
+    yte = torch.as_tensor(np.asarray(y_test, dtype=np.int64))
+    if Xtr.ndim != 2 or Xtr.shape[1] != 784 or len(ytr) != len(Xtr):
+        raise ValueError(f"X_train must have shape (n, 784) with one label each; got {tuple(Xtr.shape)}, "
+                         f"{len(ytr)} labels")
+    net = SigmoidMLP(config.hidden, init=config.init, init_std=config.init_std, seed=config.seed)
+    lin = _linears(net)
+    opt = torch.optim.SGD(net.parameters(), lr=config.lr, momentum=0.0)
+    gen = torch.Generator().manual_seed(int(config.seed) + 1)
+    n = len(Xtr)
+    per_epoch = n // config.batch_size
+    total = per_epoch * config.epochs
+    if config.records > total:
+        raise ValueError(f"records={config.records} exceeds the {total} training steps")
+    record_at = set(np.round(np.linspace(0, total, config.records + 1)).astype(int).tolist())
+    Xev, yev = Xte[:n_eval], yte[:n_eval]
+    nines = yev == 9
+    out: dict[str, list] = {"steps": [], "test_accuracy": [], "pred_of_9": []}
+    for name in config.layers:
+        out[f"w_{name}"], out[f"steps_{name}"], out[f"norm_{name}"] = [], [], []
+
+    def record(step: int, k: int) -> None:
+        with torch.no_grad():
+            pred = net(Xev).argmax(1)
+        out["steps"].append(step)
+        out["test_accuracy"].append(float((pred == yev).float().mean()))
+        out["pred_of_9"].append(np.bincount(pred[nines].numpy(), minlength=10))
+        for i, (name, m) in enumerate(zip(config.layers, lin)):
+            W = m.weight.detach().numpy()               # (n_neurons, n_inputs): row = incoming weights
+            out[f"norm_{name}"].append(np.linalg.norm(W, axis=1).astype(np.float32))
+            if i > 0 or k % config.first_layer_stride == 0 or step == total:
+                out[f"w_{name}"].append(W.astype(np.float16))
+                out[f"steps_{name}"].append(step)
+
+    from tqdm.auto import tqdm
+
+    step, k = 0, 0
+    record(0, 0)
+    with tqdm(total=total, desc=f"MLP {config.hidden} {config.init}", disable=not progress) as bar:
+        for _ in range(config.epochs):
+            perm = torch.randperm(n, generator=gen)
+            for b in range(per_epoch):
+                idx = perm[b * config.batch_size:(b + 1) * config.batch_size]
+                opt.zero_grad()
+                loss = torch.nn.functional.cross_entropy(net(Xtr[idx]), ytr[idx])
+                loss.backward()
+                opt.step()
+                step += 1
+                if step in record_at:
+                    k += 1
+                    record(step, k)
+                bar.update(1)
+    with torch.no_grad():
+        final_te = float((net(Xte).argmax(1) == yte).float().mean())
+        final_tr = float((net(Xtr).argmax(1) == ytr).float().mean())
+    arrays = {k_: np.asarray(v) for k_, v in out.items()}
+    arrays["steps"] = arrays["steps"].astype(np.int64)
+    arrays["final_test_accuracy"] = np.float64(final_te)
+    arrays["final_train_accuracy"] = np.float64(final_tr)
+    arrays["steps_per_epoch"] = np.int64(per_epoch)
+    return arrays
+
+
+def learning_trajectories(config: LearningConfig, store=None, *, progress: bool = True) -> dict[str, np.ndarray]:
+    """The recorded run of ``config`` from ``store``, training it on MNIST first if absent."""
+    from toponet import data
+    from toponet.store import Store
+
+    store = Store() if store is None else store
+    got = store.get_arrays(config)
+    if got is not None:
+        return got[0]
+    import torch
+
+    Xtr, ytr = data.load("mnist", "train")
+    Xte, yte = data.load("mnist", "test")
+    Xtr = Xtr[:config.n_train].reshape(-1, 784).astype(np.float32) / 255.0
+    Xte = Xte.reshape(-1, 784).astype(np.float32) / 255.0
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    t0 = time.time()
+    try:
+        arrays = train_recording(config, Xtr, ytr[:config.n_train], Xte, yte, progress=progress)
+    finally:
+        torch.set_num_threads(threads)
+    store.put_arrays(config, arrays, extra={"wall_time_s": round(time.time() - t0, 2), "device": "cpu",
+                                            "dataset": "MNIST", "weights_dtype": "float16"})
+    return arrays
+
+
+# --- clouds and projections -----------------------------------------------------------
+
+def layer_cloud(traj: dict, layer: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A layer's recordings as one cloud.
+
+    Returns
+    -------
+    points : ndarray of shape (n_steps * n_neurons, n_inputs), float32
+    step : ndarray of shape (n_steps * n_neurons,), the batch step of each point
+    neuron : ndarray of shape (n_steps * n_neurons,), the neuron of each point
+    """
+    if f"w_{layer}" not in traj:
+        have = sorted(k[2:] for k in traj if k.startswith("w_"))
+        raise ValueError(f"no recorded layer {layer!r}; recorded: {have}")
+    W = np.asarray(traj[f"w_{layer}"], dtype=np.float32)
+    steps = np.asarray(traj[f"steps_{layer}"])
+    r, m, d = W.shape
+    return W.reshape(r * m, d), np.repeat(steps, m), np.tile(np.arange(m), r)
+
+
+def pca_projection(points, n_components: int = 2) -> np.ndarray:
+    """PCA coordinates of the cloud, shape (n_points, n_components) (deterministic SVD)."""
+    from sklearn.decomposition import PCA
+
+    X = check_cloud(points, name="points", min_points=2)
+    n_components = check_int(n_components, name="n_components", low=1, high=min(X.shape))
+    return PCA(n_components=n_components, svd_solver="full").fit_transform(X)
+
+
+def l2_norm_lens(X) -> np.ndarray:
+    """Lens: the L2 norm of each point (distance from the origin), shape (n_points,)."""
+    return np.linalg.norm(np.asarray(X, dtype=np.float64), axis=1)
+
+
+def pca_lens(n_components: int = 3):
+    """A lens function giving the first ``n_components`` PCA coordinates."""
+    def lens(X):
+        return pca_projection(X, n_components)
+    lens.__name__ = f"pca{n_components}"
+    return lens
+
+
+def _dbscan_eps(Z: np.ndarray, factor: float, q: float = 0.5) -> float:
+    """``factor`` x the ``q``-quantile of the distances from each distinct point to its nearest
+    distinct point."""
+    from sklearn.neighbors import NearestNeighbors
+
+    U = np.unique(np.round(Z, 6), axis=0)
+    if len(U) < 2:
+        return 1.0
+    d, _ = NearestNeighbors(n_neighbors=2).fit(U).kneighbors(U)
+    pos = d[:, 1][d[:, 1] > 0]
+    return float(factor * np.quantile(pos, q)) if pos.size else 1.0
+
+
+def learning_graph(points, *, lens: str = "l2", resolution: int = 30, gain: float = 3.0,
+                   n_components: int = 20, eps_factor: float = 2.0, eps_quantile: float = 0.99,
+                   min_samples: int = 2, seed: int = 0):
+    """The learning graph of a weight cloud: :class:`toponet.mapper.Mapper` with DBSCAN.
+
+    The cloud is first reduced to its first ``n_components`` PCA coordinates (as in the
+    paper's notebook; keeps DBSCAN fast in R^784). Lens "l2": the L2 norm of the *raw*
+    weight vectors (their distance from the origin, one lens); "pca3": PCA 1-3 (the
+    learning surface). DBSCAN's ``eps`` is ``eps_factor`` times the ``eps_quantile``-quantile
+    of the distances from each distinct reduced point to its nearest distinct neighbour
+    (``mapper.dbscan_eps_``): large enough to link consecutive recordings of a trajectory.
+
+    Parameters
+    ----------
+    points : array of shape (n_points, n_inputs)
+
+    Returns
+    -------
+    fitted Mapper (``vne=False``: DBSCAN sees the reduced coordinates)
+    """
+    from sklearn.cluster import DBSCAN
+
+    from toponet.mapper import Mapper
+
+    X = check_cloud(points, name="points", min_points=3)
+    k = min(int(n_components), X.shape[1], X.shape[0])
+    Z = pca_projection(X, k) if k < X.shape[1] else X
+    if lens == "l2":
+        norms = l2_norm_lens(X)
+        lens_fn = _Precomputed(norms)
+    elif lens == "pca3":
+        lens_fn = _Precomputed(Z[:, :3])
+    else:
+        raise ValueError(f"lens must be 'l2' or 'pca3'; got {lens!r}")
+    # No variance normalization: it would blow the low-variance PCA directions (noise) up
+    # to the weight of the main ones. DBSCAN sees the reduced coordinates as they are.
+    eps = _dbscan_eps(Z, eps_factor, eps_quantile)
+    m = Mapper(resolution, gain, clusterer=DBSCAN(eps=eps, min_samples=int(min_samples)), lens=lens_fn,
+               layout_seed=seed, scale_k=1, vne=False)
+    m.fit(Z)
+    m.dbscan_eps_ = eps
+    return m
+
+
+class _Precomputed:
+    """A lens returning values computed beforehand (for a cloud of the same size)."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype=np.float64)
+
+    def __call__(self, X):
+        if len(X) != len(self.values):
+            raise ValueError(f"lens has {len(self.values)} values for {len(X)} points")
+        return self.values
+
+
+# --- branches, confusion, accuracy -----------------------------------------------------
+
+def neuron_groups(W, *, rtol: float = 0.1, scale: float | None = None) -> np.ndarray:
+    """Group neurons whose weight vectors (nearly) coincide: branches at one step.
+
+    Single linkage on the rows of ``W``, cut at ``rtol`` times ``scale`` (default: the
+    median row norm): neurons closer than that (directly or through a chain) are one branch.
+
+    Parameters
+    ----------
+    W : array of shape (n_neurons, n_inputs)
+
+    Returns
+    -------
+    ndarray of shape (n_neurons,), group label 0 .. n_groups - 1 (by first neuron)
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    W = check_cloud(W, name="W", min_points=1)
+    if len(W) == 1:
+        return np.zeros(1, dtype=np.int64)
+    if scale is None:
+        scale = float(np.median(np.linalg.norm(W, axis=1)))
+    if not scale > 0:
+        scale = 1.0
+    Z = linkage(W, method="single")
+    raw = fcluster(Z, t=rtol * scale, criterion="distance")
+    _, first = np.unique(raw, return_index=True)
+    order = {lab: i for i, lab in enumerate(raw[np.sort(first)])}
+    return np.array([order[r] for r in raw], dtype=np.int64)
+
+
+def groups_over_time(traj: dict, layer: str, *, rtol: float = 0.1) -> np.ndarray:
+    """Number of branches (:func:`neuron_groups`) at each recorded step of ``layer``, shape (R,).
+
+    One scale for every step: ``rtol`` times the median neuron norm at the *last* step, so
+    that tiny differences early in training do not count as branches.
+    """
+    W = np.asarray(traj[f"w_{layer}"], dtype=np.float32)
+    scale = float(np.median(np.linalg.norm(W[-1], axis=1)))
+    return np.array([neuron_groups(w, rtol=rtol, scale=scale).max() + 1 for w in W], dtype=np.int64)
+
+
+def separation_step(W_steps, steps, i: int, j: int, *, rtol: float = 0.1) -> int | None:
+    """First recorded step from which neurons ``i`` and ``j`` stay apart for good.
+
+    Apart: their weight vectors differ by more than ``rtol`` times the median neuron norm
+    at the last step (one scale for all steps, as in :func:`groups_over_time`).
+    ``W_steps`` has shape (R, n_neurons, n_inputs); None if never apart.
+    """
+    W = np.asarray(W_steps, dtype=np.float64)
+    steps = np.asarray(steps)
+    if W.ndim != 3 or len(steps) != W.shape[0]:
+        raise ValueError(f"W_steps must have shape (R, n_neurons, n_inputs) with R = len(steps); got {W.shape}")
+    scale = float(np.median(np.linalg.norm(W[-1], axis=1)))
+    apart = np.linalg.norm(W[:, i] - W[:, j], axis=1) > rtol * (scale if scale > 0 else np.inf)
+    if not apart[-1]:
+        return None
+    last_together = np.flatnonzero(~apart)
+    first = last_together[-1] + 1 if last_together.size else 0
+    return int(steps[first])
+
+
+def confusion_end(fraction, steps, *, drop: float = 0.5, valid=None) -> tuple[int | None, float, int]:
+    """When a confusion (e.g. nines classified as sevens) ends.
+
+    Parameters
+    ----------
+    fraction : array of shape (R,), the confused share at each recorded step
+    steps : array of shape (R,)
+    drop : the confusion has ended once it stays below ``drop`` x its peak
+    valid : boolean array of shape (R,), optional
+        Records to consider (e.g. those past the phase where every image gets one class,
+        where "9 classified as 7" says nothing about 9 and 7); the others count as 0.
+
+    Returns
+    -------
+    (end_step or None, peak fraction, peak step)
+    """
+    f = np.asarray(fraction, dtype=np.float64).copy()
+    steps = np.asarray(steps)
+    if valid is not None:
+        valid = np.asarray(valid, dtype=bool)
+        if valid.shape != f.shape:
+            raise ValueError(f"valid has shape {valid.shape}; fraction has {f.shape}")
+        f[~valid] = 0.0
+    p = int(np.argmax(f))
+    peak = float(f[p])
+    if peak == 0:
+        return None, 0.0, int(steps[p])
+    below = f < drop * peak
+    below[:p] = False
+    if not below[-1]:
+        return None, peak, int(steps[p])
+    above_after = np.flatnonzero(~below[p:]) + p
+    return int(steps[above_after[-1] + 1]), peak, int(steps[p])
+
+
+def accuracy_jumps(accuracy, steps, *, min_rise: float = 0.15, window: int = 5) -> list[dict]:
+    """Sudden rises of an accuracy curve.
+
+    A jump is a maximal run of records ``t`` where ``acc[t + window] - acc[t] >= min_rise``;
+    it is reported from the run's first record to its last ``t + window``.
+
+    Returns
+    -------
+    list of dict with ``start``, ``end`` (steps), ``before``, ``after`` (accuracies)
+    """
+    a = np.asarray(accuracy, dtype=np.float64)
+    steps = np.asarray(steps)
+    window = check_int(window, name="window", low=1)
+    if len(a) <= window:
+        return []
+    rise = a[window:] - a[:-window] >= min_rise
+    jumps, t = [], 0
+    while t < len(rise):
+        if rise[t]:
+            s = t
+            while t + 1 < len(rise) and rise[t + 1]:
+                t += 1
+            e = t + window
+            jumps.append({"start": int(steps[s]), "end": int(steps[e]), "before": float(a[s]), "after": float(a[e])})
+        t += 1
+    return jumps
+
+
+def local_dimension(points, *, k: int = 20, variance: float = 0.9, seed: int = 0, max_points: int = 500) -> float:
+    """Median local PCA dimension: components needed for ``variance`` of each k-neighbourhood.
+
+    About 2 for a cloud on a smooth surface, 1 on a curve (tested). At most ``max_points``
+    centres (seeded subsample) are used.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    X = check_cloud(points, name="points", min_points=k + 1)
+    rng = np.random.default_rng(seed)
+    centres = rng.choice(len(X), min(max_points, len(X)), replace=False)
+    _, idx = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X[centres])
+    dims = []
+    for nb in idx:
+        P = X[nb] - X[nb].mean(axis=0)
+        s = np.linalg.svd(P, compute_uv=False) ** 2
+        if s.sum() == 0:
+            continue
+        dims.append(int(np.searchsorted(np.cumsum(s) / s.sum(), variance) + 1))
+    if not dims:
+        raise ValueError("every neighbourhood is a single repeated point; no dimension to estimate")
+    return float(np.median(dims))
+
+
+def configs_for(profile: str) -> dict[str, LearningConfig]:
+    """``{"L1": config, "L2": config}`` at build ``profile``'s scale.
+
+    ``default`` and ``paper`` are the paper notebook's run (full MNIST training set, batch
+    100, lr 0.05; L1 50 epochs as the paper's text, L2 70 epochs as its notebook), 200
+    recordings; ``smoke`` uses 6,000 images and a few epochs.
+    """
+    if profile == "smoke":
+        return {"L1": LearningConfig(hidden=(100,), init="zeros", epochs=3, records=30, first_layer_stride=3,
+                                     n_train=6000),
+                "L2": LearningConfig(hidden=(100, 100), init="normal", epochs=3, records=30, first_layer_stride=3,
+                                     n_train=6000)}
+    if profile in ("default", "paper"):
+        return {"L1": LearningConfig(hidden=(100,), init="zeros", epochs=50, records=200),
+                "L2": LearningConfig(hidden=(100, 100), init="normal", epochs=70, records=200)}
+    raise ValueError(f"unknown profile {profile!r}; known: ['default', 'paper', 'smoke']")
+
+
+def l1_verdict(final_output_branches: int, final_hidden_branches: int, separation: int | None,
+               confusion_end_step: int | None, total_steps: int, *, tolerance: float = 0.1) -> tuple[str, list[str]]:
+    """The L1 rule, three parts: the output layer ends in 10 branches; the hidden layer in
+    9 to 15 ("about 12"); the 9-as-7 confusion ends within ``tolerance`` x the training
+    length of the step where output neurons 7 and 9 branch apart. Reproduced: all three;
+    partly: one or two; not reproduced: none."""
+    out_ok = final_output_branches == 10
+    hid_ok = 9 <= final_hidden_branches <= 15
+    t_ok = (separation is not None and confusion_end_step is not None
+            and abs(confusion_end_step - separation) <= tolerance * total_steps)
+    reasons = [f"output branches {final_output_branches} (paper 10) -> {'yes' if out_ok else 'no'}",
+               f"hidden branches {final_hidden_branches} (paper ~12) -> {'yes' if hid_ok else 'no'}",
+               f"7/9 branch apart at step {separation}, 9-as-7 confusion ends at {confusion_end_step} "
+               f"(tolerance {int(tolerance * total_steps)} steps) -> {'yes' if t_ok else 'no'}"]
+    n = out_ok + hid_ok + t_ok
+    return ("reproduced" if n == 3 else "partly" if n else "not reproduced"), reasons
+
+
+def l2_verdict(jumps: list[dict], surface_dimension: float, *, levels=(0.10, 0.40, 0.80),
+               tol: float = 0.15) -> tuple[str, list[str]]:
+    """The L2 rule, two parts: (a) the accuracy rises in at least two jumps whose levels
+    match the paper's 10 -> 40 -> 80 % within ``tol``; (b) the first hidden layer's
+    recordings after the first jump have median local dimension <= 2 (a surface, or
+    thinner; ``nan``, no jump to start from, fails). Reproduced: both; partly: one; not
+    reproduced: neither."""
+    chain = [jumps[0]["before"]] + [j["after"] for j in jumps] if jumps else []
+    jumps_ok = len(jumps) >= 2 and all(abs(a - b) <= tol for a, b in zip(chain, levels))
+    surf_ok = bool(np.isfinite(surface_dimension) and surface_dimension <= 2)
+    reasons = [f"accuracy levels {' -> '.join(f'{100 * a:.0f}%' for a in chain) or 'no jump'} "
+               f"(paper 10 -> 40 -> 80%) -> {'yes' if jumps_ok else 'no'}",
+               f"median local dimension of the first hidden layer after the first jump {surface_dimension:g} -> "
+               f"{'yes' if surf_ok else 'no'}"]
+    n = jumps_ok + surf_ok
+    return ("reproduced" if n == 2 else "partly" if n else "not reproduced"), reasons
+
+
+def surface_dimension(traj: dict, jumps: list[dict], *, layer: str = "hidden1", seed: int = 0) -> float:
+    """Median local dimension (:func:`local_dimension`) of ``layer``'s recordings from the end
+    of the first accuracy jump on: the phase where the paper sees the learning surface.
+
+    ``nan`` when there is no jump (no such phase to measure).
+    """
+    if not jumps:
+        return float("nan")
+    P, step, _ = layer_cloud(traj, layer)
+    return local_dimension(P[step >= jumps[0]["end"]], seed=seed)
