@@ -193,6 +193,58 @@ def _mnist_variant(widths: tuple[int, int, int]) -> Experiment:
         paper_test_accuracy=None)
 
 
+# --- 05_generalization (Sec. VI): fixed first layers, transfer, appended features ---
+#: G1 (and G5's "none" arm on MNIST): 500 iterations, not the paper's 40K (CPU budget).
+_GEN_EVOLUTION = (0, 25, 50, 75, 100, 150, 200, 300, 500)
+#: The harder domain (G2, G3, G4): 1000 iterations, snapshots dense early (G4's curve).
+_GEN_HARD_EVOLUTION = (0, 25, 50, 75, 100, 150, 200, 300, 400, 500, 700, 1000)
+#: G5's appended-feature arms: 200 iterations (each step costs ~4x: conv 1 sees 65 maps).
+_GEN_APPEND_EVOLUTION = (0, 25, 50, 75, 100, 150, 200)
+#: CI smoke runs of this chapter: 2 networks x 20 iterations (appended arms: 1 x 20, evaluated
+#: once: their evaluations cost ~4x and dominate a smoke run). The harder domain keeps three
+#: snapshots (G4's correlation needs three points).
+_GEN_SMOKE = Profile(networks=2, iterations=20, snapshots=(0, 20))
+_GEN_SMOKE_HARD = Profile(networks=2, iterations=20, snapshots=(0, 10, 20))
+_GEN_SMOKE_APPEND = Profile(networks=1, iterations=20, snapshots=(20,))
+
+
+def _generalization_experiments(harder: str) -> tuple[Experiment, ...]:
+    """G1-G5's runs for one harder domain: "mnistm-standin" (built here) or "svhn" (real)."""
+    tag = "" if harder == "mnistm-standin" else "-svhn"
+    out = []
+    for first in ("trained", "circle", "gaussian"):
+        cfg = replace(_MNIST, first_layer=first, transfer=(harder, "digits8x8"),
+                      iterations=40000, snapshots=_GEN_EVOLUTION[:-1] + (40000,))
+        out.append(Experiment(
+            f"gen-mnist-{first}{tag}", "Sec. VI (G1; G5's normal network on MNIST)",
+            f"M(64,32,64) on MNIST with conv 1 {'trained' if first == 'trained' else 'fixed to ' + first + ' filters'}; "
+            f"accuracy on {harder} and the 8x8 digits at every snapshot.",
+            cfg, {"smoke": _GEN_SMOKE, "default": Profile(3, 500, _GEN_EVOLUTION),
+                  "paper": Profile(3, 40000, _GEN_EVOLUTION[:-1] + (40000,))},
+            paper_test_accuracy=0.99, placeholder=harder == "svhn"))
+    if harder == "mnistm-standin":
+        out.append(Experiment(
+            "gen-mnistm-standin", "Sec. VI (G2, G3, G4; G5's normal network)",
+            "M(64,32,64) on the MNIST-M-style stand-in for SVHN; accuracy on MNIST and the 8x8 digits.",
+            replace(_MNIST, dataset=harder, transfer=("mnist", "digits8x8"), iterations=40000,
+                    snapshots=_GEN_HARD_EVOLUTION[:-1] + (40000,)),
+            {"smoke": _GEN_SMOKE_HARD, "default": Profile(4, 1000, _GEN_HARD_EVOLUTION),
+             "paper": Profile(100, 40000, _GEN_HARD_EVOLUTION[:-1] + (40000,))}))
+    # G5's MNIST arms carry no transfer set: the same runs serve either harder domain.
+    for data in ("mnist", harder) if harder == "mnistm-standin" else (harder,):
+        for kind in ("circle", "klein", "gaussian"):
+            out.append(Experiment(
+                f"gen-{data}-append-{kind}", "Sec. VI, Fig. 13 (G5)",
+                f"M(64,32,64) on {data} with 64 appended {kind} features per pixel.",
+                replace(_MNIST, dataset=data, appended_features=kind, iterations=40000,
+                        snapshots=_GEN_APPEND_EVOLUTION + (40000,)),
+                # default: the gaussian arm (the paper's control) gets 1 network to fit the CPU budget
+                {"smoke": _GEN_SMOKE_APPEND, "default": Profile(1 if kind == "gaussian" else 2, 200, _GEN_APPEND_EVOLUTION),
+                 "paper": Profile(3, 40000, _GEN_APPEND_EVOLUTION + (40000,))},
+                placeholder=data == "svhn"))
+    return tuple(out)
+
+
 _REGISTRY: tuple[Experiment, ...] = (
     _experiment(
         "mnist", "Fig. 2, Sec. V.A (layers 1 and 2); Fig. 12, Sec. VI (G4)",
@@ -211,7 +263,8 @@ _REGISTRY: tuple[Experiment, ...] = (
         "svhn", "Sec. VI (G2, G3, G4)",
         "M(64,32,64) on SVHN (28x28 grayscale): transfer to MNIST, top H1 lifetime vs MNIST, "
         "persistence and accuracy during training.",
-        replace(_MNIST, dataset="svhn"),
+        # transfer: MNIST (G2) and the 8x8 digits measured at every evaluation (toponet.generalization)
+        replace(_MNIST, dataset="svhn", transfer=("mnist", "digits8x8")),
         default=Profile(8, 2000, _MNIST_EVOLUTION, conv2_snapshots=(2000,)),
         paper=Profile(100, 40000, _MNIST_PAPER, conv2_snapshots=(40000,)),
         paper_test_accuracy=0.85, placeholder=True),
@@ -247,6 +300,47 @@ _REGISTRY: tuple[Experiment, ...] = (
         default=Profile(8, 2000, (0, 500, 1000, 2000)),
         paper=Profile(82, 30000, (0, 2000, 10000, 30000)),
         paper_test_accuracy=0.718, placeholder=True),
+    # --- 02_cifar_gray, 03_cifar_color (F3-F9): stand-in twins of the four CIFAR-10 runs ---
+    # Same configs on "natural-standin" (toponet.data.natural: crops of 10 photographs), used
+    # when CIFAR-10's files are absent (toponet.cifar.pick_experiment). Their default profiles
+    # fit a shared 2-core machine (C(64,32,64) costs ~0.2 s per network-iteration on one free
+    # core, several times that when the cores are shared, plus snapshot evaluation): the
+    # training evolution (F5, F9) at the paper's iterations (100..2000 gray, 100..1500 colour),
+    # 4 networks each, both layers at every snapshot; the variants get 4 runs of 500
+    # iterations. The paper's final iterations (30K-100K) need the paper profile.
+    _experiment(
+        "cifar-gray-standin", "Figs. 3, 4, 5, Sec. V.B.1 (stand-in data)",
+        "C(64,32,64) on the grayscale natural-image stand-in for CIFAR-10: layers 1 and 2, and "
+        "their evolution over iterations 100-2000.",
+        replace(_CIFAR, dataset="natural-standin-gray"),
+        default=Profile(4, 2000, _upto(2000, 100)),
+        paper=Profile(100, 70000, _upto(2000, 100) + (5000, 10000, 20000, 50000, 60000, 70000)),
+        paper_test_accuracy=0.770),
+    _experiment(
+        "cifar-gray-C64-0-64-standin", "Fig. 3, Sec. V.B.1 (stand-in data)",
+        "C(64,0,64) on the grayscale natural-image stand-in for CIFAR-10: layer 1.",
+        replace(_CIFAR, dataset="natural-standin-gray", widths=(64, 0, 64)),
+        default=Profile(4, 500, (0, 100, 500)),
+        paper=Profile(48, 70000, (0, 2000, 10000, 70000)),
+        paper_test_accuracy=0.692),
+    _experiment(
+        "cifar-color-standin", "Figs. 6, 8, 9, Sec. V.B.2 (stand-in data)",
+        "C(64,32,64) on the colour natural-image stand-in for CIFAR-10: layer 1 (all channels and "
+        "per channel, three-circle model), layer 2, and their evolution over iterations 100-1500.",
+        replace(_CIFAR, dataset="natural-standin"),
+        default=Profile(4, 1500, _upto(1500, 100)),
+        paper=Profile(60, 100000, _upto(1500, 100) + (2000, 5000, 10000, 50000, 100000)),
+        paper_test_accuracy=0.812),
+    _experiment(
+        "cifar-color-C48-0-64-nopool-standin", "Fig. 7, Sec. V.B.2 (stand-in data)",
+        "C(48,0,64) without max-pooling on the colour natural-image stand-in for CIFAR-10: layer 1.",
+        replace(_CIFAR, dataset="natural-standin", arch="C-nopool", widths=(48, 0, 64)),
+        default=Profile(4, 500, (0, 100, 500)),
+        paper=Profile(82, 30000, (0, 2000, 10000, 30000)),
+        paper_test_accuracy=0.718),
+    # --- 05_generalization (Sec. VI, G1-G5): see toponet.generalization ---
+    *_generalization_experiments("mnistm-standin"),
+    *_generalization_experiments("svhn"),
 )
 
 #: name -> Experiment, in the book's order.

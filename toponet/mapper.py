@@ -262,6 +262,14 @@ class Mapper(BaseEstimator):
         Seed of the starting positions and of igraph's RNG for the layout.
     n_jobs : int
         Parallel jobs for the clustering step (joblib, via giotto-tda).
+    lens : callable or None
+        ``None`` (default): PCA components 1 and 2. Otherwise a function of the cloud
+        ``X`` (n_points, n_features) returning lens values of shape (n_points,) or
+        (n_points, n_lenses), e.g. the L2 norm of each point (one lens) or PCA 1-3;
+        the cover has ``resolution`` intervals along each lens.
+    vne : bool
+        Cluster on the variance-normalized cloud (default). ``False`` clusters the
+        cloud as given (for clouds whose low-variance directions are noise).
 
     Attributes
     ----------
@@ -274,10 +282,10 @@ class Mapper(BaseEstimator):
         Points per node. They sum to at least ``n_points`` (the cover overlaps).
     node_means_ : ndarray of shape (n_nodes, n_features)
         Mean of each node's input points, unscaled: the filter drawn at the node.
-    node_lens_ : ndarray of shape (n_nodes, 2)
-        Mean lens (PCA 1, 2) of each node's points.
-    lens_ : ndarray of shape (n_points, 2)
-        PCA components 1 and 2 of each point, in the input's units.
+    node_lens_ : ndarray of shape (n_nodes, n_lenses)
+        Mean lens (PCA 1, 2 unless ``lens`` is given) of each node's points.
+    lens_ : ndarray of shape (n_points, n_lenses)
+        PCA components 1 and 2 of each point (or the custom ``lens``), in the input's units.
     scale_ : float
         Global scale of the scaled cloud (``nan`` with a custom clusterer).
     n_nodes_, n_edges_, n_components_ : int
@@ -303,7 +311,9 @@ class Mapper(BaseEstimator):
     def __init__(self, resolution: int = 30, gain: float = 3.0, *,
                  clusterer="single_linkage_gap", gap: float = 3.0, scale_k: int = 10,
                  min_intersection: int = 1, loop_hops: int = 3, layout_seed: int = 0,
-                 n_jobs: int = 1):
+                 n_jobs: int = 1, lens=None, vne: bool = True):
+        self.lens = lens
+        self.vne = vne
         self.resolution = resolution
         self.gain = gain
         self.clusterer = clusterer
@@ -354,16 +364,19 @@ class Mapper(BaseEstimator):
         self._check_params()
         min_points = max(3, self.scale_k + 1)
         X = check_cloud(X, name="X", min_points=min_points)
-        if X.shape[1] < 2:
-            raise ValueError(f"X must have at least 2 features for 2 PCA lenses; got shape {X.shape}")
-
-        if np.ptp(X, axis=0).max() == 0:
-            self._check_lens(np.zeros((len(X), 2)))    # every point the same: name it
-        lens = PCA(n_components=2, svd_solver="full").fit_transform(X)
+        if self.lens is None:
+            if X.shape[1] < 2:
+                raise ValueError(f"X must have at least 2 features for 2 PCA lenses; got shape {X.shape}")
+            if np.ptp(X, axis=0).max() == 0:
+                self._check_lens(np.zeros((len(X), 2)))    # every point the same: name it
+            lens = PCA(n_components=2, svd_solver="full").fit_transform(X)
+        else:
+            lens = self._custom_lens(X)
         self._check_lens(lens)
         self.lens_ = lens
 
-        scaler = StandardScaler(with_mean=False)      # VNE: divide by the global std, once
+        # VNE: divide by the global std, once (or, with vne=False, leave the cloud as given)
+        scaler = StandardScaler(with_mean=False, with_std=bool(self.vne))
         if isinstance(self.clusterer, str):
             Z = scaler.fit_transform(X)
             dist, _ = NearestNeighbors(n_neighbors=self.scale_k + 1).fit(Z).kneighbors(Z)
@@ -391,6 +404,36 @@ class Mapper(BaseEstimator):
         self._build_graph(X, labels)
         self.layout_ = self._layout()
         return self
+
+    def _custom_lens(self, X: np.ndarray) -> np.ndarray:
+        if not callable(self.lens):
+            raise TypeError(f"lens must be None (PCA 1 and 2) or a callable X -> array of shape "
+                            f"(n_points, n_lenses); got {type(self.lens).__name__}")
+        lens = np.asarray(self.lens(X), dtype=np.float64)
+        if lens.ndim == 1:
+            lens = lens[:, None]
+        if lens.ndim != 2 or lens.shape[0] != X.shape[0] or lens.shape[1] < 1:
+            raise ValueError(f"lens returned shape {lens.shape}; expected ({X.shape[0]}, n_lenses)")
+        if not np.isfinite(lens).all():
+            raise ValueError("lens returned NaN or infinite values")
+        return lens
+
+    def node_average(self, values) -> np.ndarray:
+        """Mean of a per-point quantity over each node's points (e.g. a colour).
+
+        Parameters
+        ----------
+        values : array of shape (n_points,), the quantity at every point of the fitted cloud
+
+        Returns
+        -------
+        ndarray of shape (n_nodes,)
+        """
+        v = np.asarray(values, dtype=np.float64).reshape(-1)
+        n_points = self.lens_.shape[0]
+        if v.shape[0] != n_points:
+            raise ValueError(f"values has {v.shape[0]} entries; the Mapper was fitted on {n_points} points")
+        return np.array([v[m].mean() for m in self.node_members_], dtype=np.float64)
 
     def _build_graph(self, X: np.ndarray, labels) -> None:
         keys = sorted({pair for point_labels in labels for pair in point_labels})
@@ -421,7 +464,7 @@ class Mapper(BaseEstimator):
         self.node_members_ = members
         self.node_sizes_ = np.array([m.size for m in members], dtype=np.int64)
         self.node_means_ = np.array([X[m].mean(axis=0) for m in members]).reshape(n_nodes, X.shape[1])
-        self.node_lens_ = np.array([self.lens_[m].mean(axis=0) for m in members]).reshape(n_nodes, 2)
+        self.node_lens_ = np.array([self.lens_[m].mean(axis=0) for m in members]).reshape(n_nodes, -1)
         self.n_nodes_ = n_nodes
         self.n_edges_ = len(edges)
         self.n_components_ = len(graph.connected_components())
@@ -436,7 +479,9 @@ class Mapper(BaseEstimator):
         if n == 0:
             return np.zeros((0, 2))
         rng = np.random.default_rng(self.layout_seed)
-        start = self.node_lens_ - self.node_lens_.mean(axis=0)
+        start = self.node_lens_[:, :2] - self.node_lens_[:, :2].mean(axis=0)
+        if start.shape[1] == 1:          # one lens: start on a line, the jitter spreads it
+            start = np.hstack([start, np.zeros_like(start)])
         # FR's natural edge length is ~1; start at a comparable extent so it refines
         # the lens picture instead of exploding or collapsing it.
         extent = np.abs(start).max()

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 from toponet._validation import check_int
 
-__all__ = ["M", "C", "vgg", "conv_layers", "TF_LRN", "tf_lrn_to_torch"]
+__all__ = ["M", "C", "vgg", "conv_layers", "AppendedFeatures", "TF_LRN", "tf_lrn_to_torch"]
 
 #: TensorFlow's CIFAR-10 LRN settings, which Table II's footnote refers to.
 TF_LRN = {"depth_radius": 4, "bias": 1.0, "alpha": 0.001 / 9.0, "beta": 0.75}
@@ -73,6 +73,38 @@ class _PaperCNN(nn.Module):
         return self.readout(h)
 
 
+class AppendedFeatures(nn.Module):
+    """Append fixed filter responses to every input map (Sec. VI, Fig. 13).
+
+    Every pixel of every input map gets ``K`` extra channels: the inner products of its 3x3
+    patch (zero padded at the border) with ``K`` fixed 3x3 filters. Not an ``nn.Conv2d`` (the
+    bank is a buffer, never trained), so ``conv_layers`` still starts at the paper's conv 1.
+
+    Parameters
+    ----------
+    bank : tensor of shape (K, 3, 3)
+
+    Input (batch, c, H, W) -> output (batch, c * (1 + K), H, W): the c input maps first, then
+    the K responses of map 0, of map 1, ...
+    """
+
+    def __init__(self, bank: torch.Tensor):
+        super().__init__()
+        bank = torch.as_tensor(bank, dtype=torch.float32)
+        if bank.ndim != 3 or bank.shape[1:] != (3, 3) or not torch.isfinite(bank).all():
+            raise ValueError(f"bank must be finite with shape (K, 3, 3); got {tuple(bank.shape)}")
+        self.register_buffer("bank", bank[:, None].clone())
+
+    @property
+    def n_filters(self) -> int:
+        return self.bank.shape[0]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c = x.shape[1]
+        responses = F.conv2d(x, self.bank.repeat(c, 1, 1, 1), padding=1, groups=c)
+        return torch.cat([x, responses], dim=1)
+
+
 class M(_PaperCNN):
     """``M(X, Y, Z)``: the paper's MNIST/SVHN network (Table I).
 
@@ -90,13 +122,16 @@ class M(_PaperCNN):
         Input height = width, in pixels. Each max-pool halves it (floor).
     dropout : float in [0, 1), default 0.5
     n_classes : int, default 10
+    appended : tensor of shape (K, 3, 3), optional
+        Fixed filters whose responses are appended to the input (:class:`AppendedFeatures`);
+        conv 1 then takes ``in_channels * (1 + K)`` maps.
 
     Input: float tensor of shape (batch, in_channels, image_size, image_size).
     Output: logits of shape (batch, n_classes).
     """
 
     def __init__(self, X: int, Y: int, Z: int, *, in_channels: int = 1, image_size: int = 28,
-                 dropout: float = 0.5, n_classes: int = 10):
+                 dropout: float = 0.5, n_classes: int = 10, appended: torch.Tensor | None = None):
         super().__init__()
         X, Y, Z = _check_widths(X, Y, Z, "M")
         in_channels = check_int(in_channels, name="in_channels", low=1)
@@ -106,6 +141,10 @@ class M(_PaperCNN):
         self.widths = (X, Y, Z)
         layers: list[nn.Module] = []
         channels, size = in_channels, image_size
+        if appended is not None:
+            front = AppendedFeatures(appended)
+            layers.append(front)
+            channels = in_channels * (1 + front.n_filters)
         for depth in (X, Y):
             if depth == 0:
                 continue
@@ -115,7 +154,7 @@ class M(_PaperCNN):
             layers += [nn.Conv2d(channels, depth, 3, padding=1), nn.MaxPool2d(2), nn.ReLU()]
             channels, size = depth, size // 2
         if size == 0:
-            raise ValueError(f"image_size {image_size} is too small for {len(layers) // 3} 2x2 max-pools")
+            raise ValueError(f"image_size {image_size} is too small for {(X > 0) + (Y > 0)} 2x2 max-pools")
         self.features = nn.Sequential(*layers)
         self._build_head(channels * size * size, Z, dropout, n_classes)
 

@@ -21,7 +21,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-__all__ = ["mapper_figure", "mapper_static", "barcode_plot", "barcode_figure", "diagram_plot",
+__all__ = ["mapper_figure", "mapper_static", "scatter3d_figure", "curves_plot", "projection_plot", "barcode_plot", "barcode_figure", "diagram_plot",
            "filter_grid", "distance_histogram", "statistic_strip", "evolution_plot", "sweep_heatmap"]
 
 #: Cluster-size colour map: blue (small) to red (large), as in the paper.
@@ -165,7 +165,7 @@ def _hover(i: int, size: int, glyph) -> str:
 
 
 def mapper_figure(mapper, *, title: str = "", filter_shape=(3, 3), width: int = 760,
-                  height: int = 640):
+                  height: int = 640, color=None, color_title: str = "", colorscale: str = "Viridis"):
     """Interactive Mapper graph with each node's mean filter drawn on it.
 
     Nodes sit at ``mapper.layout_``; each is a square coloured by cluster size (blue
@@ -183,6 +183,11 @@ def mapper_figure(mapper, *, title: str = "", filter_shape=(3, 3), width: int = 
         features. ``None`` draws plain round nodes.
     width, height : int
         Figure size in pixels; the pixel squares are sized for it.
+    color : array of shape (n_nodes,), optional
+        Colour the nodes by this value (e.g. ``mapper.node_average(training_step)``)
+        instead of by cluster size; ``color_title`` names it on the colour bar.
+    colorscale : str
+        Plotly colour scale used with ``color``.
 
     Returns
     -------
@@ -191,6 +196,11 @@ def mapper_figure(mapper, *, title: str = "", filter_shape=(3, 3), width: int = 
     import plotly.graph_objects as go
 
     mapper = _fitted_mapper(mapper)
+    if color is not None:
+        color = np.asarray(color, dtype=np.float64).reshape(-1)
+        if color.shape[0] != len(mapper.node_sizes_) or not np.isfinite(color).all():
+            raise ValueError(f"color must hold one finite value per node ({len(mapper.node_sizes_)}); "
+                             f"got {color.shape[0]} values")
     glyphs = _glyphs(mapper, filter_shape)
     pos = np.asarray(mapper.layout_, dtype=np.float64)
     sizes = np.asarray(mapper.node_sizes_)
@@ -228,7 +238,11 @@ def mapper_figure(mapper, *, title: str = "", filter_shape=(3, 3), width: int = 
             marker=dict(symbol="square" if glyphs is not None else "circle", size=node_px,
                         color=sizes.tolist(), colorscale=_SIZE_COLORSCALE, cmin=0,
                         cmax=int(sizes.max()) if n else 1, line=dict(width=0),
-                        colorbar=dict(title="points<br>per node", x=domain_w + 0.02, len=0.8)),
+                        colorbar=dict(title="points<br>per node", x=domain_w + 0.02, len=0.8))
+            if color is None else
+            dict(symbol="square" if glyphs is not None else "circle", size=node_px,
+                 color=np.round(color, 4).tolist(), colorscale=colorscale, line=dict(width=0),
+                 colorbar=dict(title=color_title or "value", x=domain_w + 0.02, len=0.8)),
         ),
     ]
     if glyphs is not None and n:
@@ -673,4 +687,177 @@ def sweep_heatmap(rows: Sequence[Mapping], value: str = "h1_ratio", *, title: st
     ax.set_ylabel("k (neighbour)")
     ax.set_title(title or value)
     fig.colorbar(im, ax=ax, shrink=0.8)
+    return fig
+
+
+def scatter3d_figure(points, color, *, title: str = "", color_title: str = "", labels=("x", "y", "z"),
+                     max_points: int = 4000, seed: int = 0, marker_size: float = 2.0,
+                     categorical: bool = False):
+    """Interactive 3-D scatter of a point cloud coloured by a per-point value.
+
+    Parameters
+    ----------
+    points : array of shape (n_points, 3)
+    color : array of shape (n_points,)
+        Class labels (``categorical=True``: one trace per class, legend) or a value
+        shown on a colour bar.
+    max_points : int
+        Larger clouds are subsampled to this many points (seeded by ``seed``) to keep
+        the page small.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    import plotly.graph_objects as go
+
+    P = np.asarray(points, dtype=np.float64)
+    if P.ndim != 2 or P.shape[1] != 3:
+        raise ValueError(f"points must have shape (n_points, 3); got {P.shape}")
+    c = np.asarray(color).reshape(-1)
+    if c.shape[0] != P.shape[0]:
+        raise ValueError(f"color has {c.shape[0]} values for {P.shape[0]} points")
+    if P.shape[0] > max_points:
+        keep = np.sort(np.random.default_rng(seed).choice(P.shape[0], max_points, replace=False))
+        P, c = P[keep], c[keep]
+    P = np.round(P, 3)
+    if categorical:
+        traces = [go.Scatter3d(x=P[c == v, 0].tolist(), y=P[c == v, 1].tolist(), z=P[c == v, 2].tolist(),
+                               mode="markers", name=f"{color_title} {v}".strip(),
+                               marker=dict(size=marker_size)) for v in np.unique(c)]
+    else:
+        traces = [go.Scatter3d(x=P[:, 0].tolist(), y=P[:, 1].tolist(), z=P[:, 2].tolist(), mode="markers",
+                               showlegend=False,
+                               marker=dict(size=marker_size, color=np.round(c.astype(float), 4).tolist(),
+                                           colorscale="Viridis", colorbar=dict(title=color_title or "value")))]
+    fig = go.Figure(traces)
+    fig.update_layout(title=title or None, width=640, height=520, margin=dict(l=0, r=0, t=40 if title else 0, b=0),
+                      scene=dict(xaxis_title=labels[0], yaxis_title=labels[1], zaxis_title=labels[2]))
+    return fig
+
+
+def mapper_grid(rows: Mapping[str, Sequence], *, panel: float = 1.5, title: str = ""):
+    """Small Mapper graphs in a grid: one row per label (e.g. layer), one column per entry.
+
+    Parameters
+    ----------
+    rows : mapping label -> sequence of (column title, fitted Mapper) pairs, e.g.
+        ``{"layer 1": [("100", m1), ("200", m2), ...], "layer 2": [...]}``. Rows may have
+        different lengths; a missing panel stays blank.
+    panel : side of one panel in inches
+    title : str
+
+    Each panel draws the graph at ``mapper.layout_`` with nodes coloured by cluster size
+    (blue small, red large, scaled per panel) and writes the number of nodes and of large
+    loops under it (``"32 n, 1 loop"``). Returns a matplotlib Figure.
+    """
+    if not rows:
+        raise ValueError("rows is empty: nothing to draw")
+    ncols = max(len(v) for v in rows.values())
+    if ncols == 0:
+        raise ValueError("every row of the grid is empty")
+    fig = Figure(figsize=(0.6 + panel * ncols, 0.5 + (panel + 0.3) * len(rows)), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(len(rows), ncols, squeeze=False))
+    for r, (label, entries) in enumerate(rows.items()):
+        for c in range(ncols):
+            ax = axes[r, c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for side in ax.spines.values():
+                side.set_visible(False)
+            if c == 0:
+                ax.set_ylabel(label)
+            if c >= len(entries):
+                continue
+            head, mapper = entries[c]
+            mapper = _fitted_mapper(mapper)
+            pos = np.asarray(mapper.layout_, dtype=np.float64)
+            sizes = np.asarray(mapper.node_sizes_)
+            edges = np.asarray(mapper.graph_.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+            if len(edges):
+                ax.add_collection(LineCollection(pos[edges], colors="0.6", linewidths=0.4, alpha=0.7))
+            if len(pos):
+                ax.scatter(pos[:, 0], pos[:, 1], c=sizes, cmap=SIZE_CMAP, s=6, vmin=0,
+                           vmax=max(int(sizes.max()), 1), zorder=2)
+                ax.autoscale_view()
+            ax.set_aspect("equal", adjustable="datalim")
+            ax.set_title(str(head), fontsize=8)
+            loops = int(mapper.n_large_loops_)
+            ax.set_xlabel(f"{mapper.n_nodes_} n, {loops} loop{'s' if loops != 1 else ''}", fontsize=7)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def curves_plot(x, series, *, xlabel: str = "", ylabel: str = "", title: str = "", vlines=None,
+                panels: bool = False, alpha: float = 1.0):
+    """Curves against a common x axis (training steps, epochs).
+
+    Parameters
+    ----------
+    x : array of shape (n,)
+    series : dict label -> array of shape (n,) (one curve) or (n, m) (m thin curves, e.g.
+        one per neuron)
+    vlines : dict label -> x position, optional; dashed vertical markers with a legend
+    panels : bool
+        One panel per series (sharing x) instead of one panel for all.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    x = np.asarray(x, dtype=float).reshape(-1)
+    if not isinstance(series, Mapping) or not series:
+        raise ValueError("series must be a non-empty dict of label -> values")
+    n_ax = len(series) if panels else 1
+    fig = Figure(figsize=(3.4 * n_ax if panels else 6.0, 3.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, n_ax, sharex=True))
+    for i, (label, y) in enumerate(series.items()):
+        y = np.asarray(y, dtype=float)
+        if y.shape[0] != x.shape[0]:
+            raise ValueError(f"series {label!r} has {y.shape[0]} values for {x.shape[0]} x positions")
+        ax = axes[i if panels else 0]
+        color = _DIM_COLORS[i % len(_DIM_COLORS)]
+        if y.ndim == 2:
+            ax.plot(x, y, color=color, linewidth=0.6, alpha=min(alpha, 0.5))
+            ax.plot([], [], color=color, label=label)
+        else:
+            ax.plot(x, y, color=color, label=label, alpha=alpha, marker="o" if x.size <= 30 else None, ms=3)
+        if panels:
+            ax.set_title(label, fontsize=10)
+    for ax in axes:
+        for j, (name, pos) in enumerate((vlines or {}).items()):
+            if pos is not None:
+                ax.axvline(float(pos), linestyle="--", color=_DIM_COLORS[(j + 2) % len(_DIM_COLORS)], label=name)
+        ax.set_xlabel(xlabel)
+        if not panels or ax is axes[0]:
+            ax.set_ylabel(ylabel)
+        if not panels or vlines:
+            ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def projection_plot(xy, color, *, title: str = "", color_label: str = "", ax=None, size: float = 3.0):
+    """2-D scatter of projected points (e.g. PCA 1, 2 of weight trajectories) coloured by a value.
+
+    Parameters
+    ----------
+    xy : array of shape (n_points, 2); color : array of shape (n_points,)
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    P = np.asarray(xy, dtype=float)
+    c = np.asarray(color, dtype=float).reshape(-1)
+    if P.ndim != 2 or P.shape[1] != 2 or c.shape[0] != P.shape[0]:
+        raise ValueError(f"xy must have shape (n, 2) and color n values; got {P.shape} and {c.shape}")
+    fig, ax = _new_axes(ax, figsize=(5.0, 4.2))
+    sc = ax.scatter(P[:, 0], P[:, 1], c=c, s=size, cmap="viridis", linewidths=0)
+    fig.colorbar(sc, ax=ax, label=color_label)
+    ax.set_xlabel("PCA 1")
+    ax.set_ylabel("PCA 2")
+    ax.set_title(title)
     return fig

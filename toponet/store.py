@@ -479,6 +479,45 @@ class Store:
                     rows.append(artifact.summary())
         return sorted(rows, key=lambda r: (str(r["experiment"]), r["arch"], r["key"]))
 
+    # -- plain arrays for any config ----------------------------------------------------
+    def put_arrays(self, config, arrays: Mapping[str, np.ndarray], *, extra: Mapping | None = None) -> Path:
+        """Store named arrays computed under ``config`` (any frozen dataclass); returns the folder.
+
+        Written as ``<root>/<key>/arrays.npz`` (compressed, no pickles) beside
+        ``arrays.json`` (the config, versions, array shapes and dtypes, and ``extra``). A
+        folder holding arrays has no ``manifest.json``, so :meth:`get` and :meth:`ls` skip it.
+        Writing the same config again replaces the arrays.
+        """
+        if not arrays:
+            raise ValueError("arrays is empty; nothing to store")
+        arrs = {str(k): np.asarray(v) for k, v in arrays.items()}
+        for k, v in arrs.items():
+            if v.dtype == object:
+                raise TypeError(f"array {k!r} has dtype object; only numeric/bool arrays are stored")
+        key = config_key(config)
+        folder = self.root / key
+        meta = {"format": STORE_FORMAT, "key": key, "train_code_version": train_code_version(),
+                "config_class": type(config).__name__, "config": config_dict(config),
+                "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                "versions": library_versions(),
+                "arrays": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in arrs.items()},
+                **dict(extra or {})}
+        with self._lock(key):
+            _atomic_write(folder / "arrays.npz", lambda fh: np.savez_compressed(fh, **arrs))
+            _write_json(folder / "arrays.json", meta)
+        return folder
+
+    def get_arrays(self, config) -> tuple[dict[str, np.ndarray], dict] | None:
+        """``(arrays, metadata)`` stored by :meth:`put_arrays` for ``config``, or None if absent."""
+        folder = self.path(config)
+        if not (folder / "arrays.npz").is_file() or not (folder / "arrays.json").is_file():
+            return None
+        with open(folder / "arrays.json") as fh:
+            meta = json.load(fh)
+        with np.load(folder / "arrays.npz", allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        return arrays, meta
+
     # -- writing -----------------------------------------------------------------------
     def put_shard(self, config, seeds, snapshots, *, experiment: str | None = None,
                   profile: str | None = None, device: str = "cpu", wall_time_s: float | None = None,

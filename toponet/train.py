@@ -59,6 +59,7 @@ from toponet.models import C, M, conv_layers
 log = logging.getLogger(__name__)
 
 __all__ = ["TrainConfig", "Snapshot", "TrainingDiverged", "train_ensemble", "build_model",
+           "appended_bank", "fixed_first_layer", "FIRST_LAYERS", "APPENDED_FEATURES", "DIGIT_DATASETS",
            "dropout_masks", "DATASETS", "FEEDS", "ARCHS", "TRAIN_EVAL_SIZE", "TEST_EVAL_SIZE"]
 
 DATASETS = ("mnist", "cifar10", "cifar10-gray", "svhn",
@@ -78,6 +79,15 @@ FEEDS = {
 }
 ARCHS = ("M", "C", "C-nopool")
 OPTIMIZERS = ("adam", "sgd")
+#: ``TrainConfig.first_layer``: train conv 1, or fix (freeze) it to ideal filters (Sec. VI).
+FIRST_LAYERS = ("trained", "circle", "gaussian")
+#: ``TrainConfig.appended_features``: fixed filter banks whose responses are appended to the
+#: input pixels (Sec. VI, Fig. 13), or none.
+APPENDED_FEATURES = ("none", "circle", "klein", "gaussian")
+#: Datasets fed as 28x28x1 digits in [0, 1]: the ones a digit network can be evaluated on.
+DIGIT_DATASETS = ("mnist", "svhn", "mnistm-standin", "digits8x8")
+#: Seed of the gaussian bank of ``appended_features="gaussian"`` (the same bank for every network).
+APPENDED_GAUSSIAN_SEED = 0
 
 #: Version of the training semantics; part of every artifact key (toponet.store). Bump it
 #: whenever a change would make the same config and seed train to different weights.
@@ -97,7 +107,7 @@ _EVAL_SUBSET_SEED = 20180101
 #: The checkpoint layout; bump when it changes.
 _CHECKPOINT_FORMAT = 1
 # Stream tags of mix(seed, ..., stream): independent random streams of one network.
-_STREAM_DATA_ORDER, _STREAM_DROPOUT, _STREAM_AUGMENT = 1, 2, 3
+_STREAM_DATA_ORDER, _STREAM_DROPOUT, _STREAM_AUGMENT, _STREAM_FIRST_LAYER = 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -129,7 +139,27 @@ class TrainConfig:
     eval_every_snapshot : bool
         True: train/test accuracy at every snapshot. False: only at the last iteration;
         other snapshots get NaN accuracies.
+    first_layer : {"trained", "circle", "gaussian"}
+        "trained": the usual. "circle": conv 1's X filters are set to the ideal primary circle
+        at X equally spaced angles (``toponet.ideal.circle_filter_bank``), "gaussian": to X
+        normalized gaussian filters drawn from the network's seed; both with bias 0 and frozen
+        (weights and bias never change). Needs arch "M" or "C" with one input map per filter
+        (gray input) and no appended features. Sec. VI (i)-(iii).
+    appended_features : {"none", "circle", "klein", "gaussian"}
+        Every input pixel gets 64 extra channels, the inner products of its 3x3 patch (zero
+        padded) with 64 fixed unit filters: primary circle, Klein bottle
+        (``toponet.ideal.klein_filter_bank``) or gaussian (seed ``APPENDED_GAUSSIAN_SEED``).
+        Conv 1 then sees 65 input maps. Sec. VI, Fig. 13.
+    transfer : tuple of str
+        Digit datasets (``DIGIT_DATASETS``) whose test sets every evaluation also measures,
+        fed as they would be fed for training; their accuracies go into
+        ``Snapshot.transfer_accuracy``. Evaluation only: training is unchanged.
+
+    ``KEY_OPTIONAL`` lists the fields added after artifacts were committed: the store leaves
+    them out of an artifact's key while they hold their defaults (``toponet.store.config_dict``).
     """
+
+    KEY_OPTIONAL = ("first_layer", "appended_features", "transfer")
 
     dataset: str = "mnist"
     arch: str = "M"
@@ -143,6 +173,9 @@ class TrainConfig:
     snapshots: tuple[int, ...] = (0, 100, 500, 1000, 2000)
     dropout: float = 0.5
     eval_every_snapshot: bool = True
+    first_layer: str = "trained"
+    appended_features: str = "none"
+    transfer: tuple[str, ...] = ()
 
     def __post_init__(self):
         def bad(field_name, expected):
@@ -180,6 +213,23 @@ class TrainConfig:
         if list(snaps) != sorted(set(snaps)):
             bad("snapshots", "strictly ascending")
         object.__setattr__(self, "snapshots", tuple(int(s) for s in snaps))
+        if self.first_layer not in FIRST_LAYERS:
+            bad("first_layer", f"one of {FIRST_LAYERS}")
+        if self.appended_features not in APPENDED_FEATURES:
+            bad("appended_features", f"one of {APPENDED_FEATURES}")
+        if self.first_layer != "trained":
+            if self.widths[0] == 0:
+                bad("first_layer", "'trained' when conv layer 1 is removed (X = 0)")
+            if self.appended_features != "none" or FEEDS[self.dataset][1] == "cifar" and not self.dataset.endswith("-gray"):
+                bad("first_layer", "'trained' unless the input is one gray map without appended features")
+        if self.appended_features != "none" and self.dataset not in DIGIT_DATASETS:
+            bad("appended_features", f"'none' for dataset {self.dataset!r} (digit datasets only: {DIGIT_DATASETS})")
+        transfer = self.transfer if isinstance(self.transfer, (list, tuple)) else None
+        if transfer is None or any(t not in DIGIT_DATASETS for t in transfer) or len(set(transfer)) != len(transfer):
+            bad("transfer", f"a tuple of distinct digit datasets from {DIGIT_DATASETS}")
+        if transfer and self.dataset not in DIGIT_DATASETS:
+            bad("transfer", f"() for dataset {self.dataset!r}: transfer is measured between digit datasets")
+        object.__setattr__(self, "transfer", tuple(transfer))
 
 
 @dataclass
@@ -201,6 +251,11 @@ class Snapshot:
         previous snapshot; NaN at iteration 0.
     train_examples, test_examples : int
         Images the accuracies were measured on (0 when not evaluated).
+    transfer_accuracy : dict str -> ndarray of shape (n_networks,)
+        Accuracy on each ``config.transfer`` dataset's test images (a fixed subset of
+        ``TEST_EVAL_SIZE`` before the last snapshot, the whole test set at the last).
+    transfer_examples : dict str -> int
+        Images each transfer accuracy was measured on.
     """
 
     iteration: int
@@ -210,6 +265,8 @@ class Snapshot:
     train_loss: np.ndarray | None = None
     train_examples: int = 0
     test_examples: int = 0
+    transfer_accuracy: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
+    transfer_examples: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 class TrainingDiverged(FloatingPointError):
@@ -334,7 +391,28 @@ class _Data:
         self.y_train_eval = self.y_train[torch.as_tensor(train_eval, device=device)]
         self.y_test = y_test.to(device)
         self.test_subset = torch.as_tensor(test_eval, device=device)
+        # Transfer test sets: (full images, labels, subset index) per dataset, fed as that
+        # dataset would be fed. Their own subset generator leaves the ones above unchanged.
+        self.transfer = {}
+        for i, name in enumerate(config.transfer):
+            self.transfer[name] = self._transfer_set(name, np.random.default_rng([_EVAL_SUBSET_SEED, i + 1]))
         self._perms: dict[tuple[int, ...], tuple[int, torch.Tensor]] = {}
+
+    def _transfer_set(self, name: str, rng: np.random.Generator):
+        from toponet.data import load, preprocess
+
+        source, feed = FEEDS[name]
+        x, y = load(source, "test")
+        if feed == "svhn":
+            x = preprocess.svhn_to_mnist(x)
+        x = self._channels_last(preprocess.to_float(x).to(self.device))
+        if tuple(x.shape[1:]) != tuple(self.x_test.shape[1:]):
+            raise ValueError(f"transfer dataset {name!r} gives inputs of shape {tuple(x.shape[1:])}, the "
+                             f"network takes {tuple(self.x_test.shape[1:])}")
+        y = torch.as_tensor(np.asarray(y, dtype=np.int64)).to(self.device)
+        subset = torch.as_tensor(np.sort(rng.choice(len(y), size=min(TEST_EVAL_SIZE, len(y)), replace=False)),
+                                 device=self.device)
+        return x, y, subset
 
     @staticmethod
     def _channels_last(x: torch.Tensor) -> torch.Tensor:
@@ -394,9 +472,36 @@ def build_model(config: TrainConfig, input_shape: tuple[int, int, int] = None) -
     if h != w:
         raise ValueError(f"the paper's networks take square inputs; got {h}x{w}")
     if config.arch == "M":
-        return M(*config.widths, in_channels=c, image_size=h, dropout=config.dropout)
+        return M(*config.widths, in_channels=c, image_size=h, dropout=config.dropout,
+                 appended=appended_bank(config.appended_features))
     return C(*config.widths, in_channels=c, image_size=h, dropout=config.dropout,
              max_pool=config.arch == "C")
+
+
+def appended_bank(kind: str) -> torch.Tensor | None:
+    """The fixed (64, 3, 3) float32 filter bank of ``appended_features=kind`` (None for "none")."""
+    from toponet import ideal
+
+    if kind not in APPENDED_FEATURES:
+        raise ValueError(f"appended_features must be one of {APPENDED_FEATURES}; got {kind!r}")
+    if kind == "none":
+        return None
+    bank = {"circle": lambda: ideal.circle_filter_bank(64), "klein": lambda: ideal.klein_filter_bank(64),
+            "gaussian": lambda: ideal.gaussian_filters(64, seed=APPENDED_GAUSSIAN_SEED).reshape(64, 3, 3)}[kind]()
+    return torch.as_tensor(np.asarray(bank, dtype=np.float32))
+
+
+def fixed_first_layer(kind: str, n_filters: int, seed: int) -> np.ndarray:
+    """Conv-1 filters of ``first_layer=kind`` ("circle" or "gaussian"): (n_filters, 3, 3) float32 unit
+    filters; the gaussian ones are drawn from the network's ``seed`` (a stream of their own)."""
+    from toponet import ideal
+
+    if kind == "circle":
+        return ideal.circle_filter_bank(n_filters).astype(np.float32)
+    if kind == "gaussian":
+        return ideal.gaussian_filters(n_filters, seed=_mix(seed, _STREAM_FIRST_LAYER) % 2**63).reshape(
+            n_filters, 3, 3).astype(np.float32)
+    raise ValueError(f"first_layer kind must be 'circle' or 'gaussian'; got {kind!r}")
 
 
 def _seeded_model(config: TrainConfig, seed: int, input_shape) -> nn.Module:
@@ -404,7 +509,19 @@ def _seeded_model(config: TrainConfig, seed: int, input_shape) -> nn.Module:
     # weights whatever the device, the strategy or the other networks.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return build_model(config, input_shape)
+        model = build_model(config, input_shape)
+    if config.first_layer != "trained":
+        # The other layers keep the initialization of the trained arm with the same seed.
+        conv1 = conv_layers(model)[0]
+        if conv1.in_channels != 1:
+            raise ValueError(f"first_layer={config.first_layer!r} needs one input map; conv 1 has {conv1.in_channels}")
+        bank = torch.as_tensor(fixed_first_layer(config.first_layer, conv1.out_channels, seed))
+        with torch.no_grad():
+            conv1.weight.copy_(bank[:, None])
+            conv1.bias.zero_()
+        conv1.weight.requires_grad_(False)
+        conv1.bias.requires_grad_(False)
+    return model
 
 
 def _optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
@@ -481,7 +598,8 @@ class _VmapEngine:
         self.units = _dropout_units(models[0])
         params, buffers = stack_module_state(models)
         self.names = list(params)
-        self.params = {k: v.detach().to(device).requires_grad_() for k, v in params.items()}
+        trainable = {k for k, p in models[0].named_parameters() if p.requires_grad}
+        self.params = {k: v.detach().to(device).requires_grad_(k in trainable) for k, v in params.items()}
         self.buffers = {k: v.to(device) for k, v in buffers.items()}
         # The stateless skeleton that functional_call fills with one network's slice.
         self.base = copy.deepcopy(models[0]).to("meta")
@@ -584,7 +702,10 @@ def _snapshot_to_state(s: Snapshot) -> dict:
             "train_accuracy": torch.from_numpy(np.asarray(s.train_accuracy, dtype=np.float64)),
             "test_accuracy": torch.from_numpy(np.asarray(s.test_accuracy, dtype=np.float64)),
             "train_loss": torch.from_numpy(np.asarray(s.train_loss, dtype=np.float64)),
-            "train_examples": s.train_examples, "test_examples": s.test_examples}
+            "train_examples": s.train_examples, "test_examples": s.test_examples,
+            "transfer_accuracy": {k: torch.from_numpy(np.asarray(v, dtype=np.float64))
+                                  for k, v in s.transfer_accuracy.items()},
+            "transfer_examples": dict(s.transfer_examples)}
 
 
 def _snapshot_from_state(d: dict) -> Snapshot:
@@ -592,7 +713,9 @@ def _snapshot_from_state(d: dict) -> Snapshot:
                     conv_weights={k: v.numpy() for k, v in d["conv_weights"].items()},
                     train_accuracy=d["train_accuracy"].numpy(), test_accuracy=d["test_accuracy"].numpy(),
                     train_loss=d["train_loss"].numpy(), train_examples=int(d["train_examples"]),
-                    test_examples=int(d["test_examples"]))
+                    test_examples=int(d["test_examples"]),
+                    transfer_accuracy={k: v.numpy() for k, v in d.get("transfer_accuracy", {}).items()},
+                    transfer_examples={k: int(v) for k, v in d.get("transfer_examples", {}).items()})
 
 
 def _config_state(config: TrainConfig) -> dict:
@@ -614,7 +737,10 @@ def _load_checkpoint(path: Path, config: TrainConfig, seeds: list[int]) -> dict:
         raise ValueError(f"checkpoint {str(path)!r} is not a toponet training checkpoint of format "
                          f"{_CHECKPOINT_FORMAT}; delete it to start over")
     saved, now = state["config"], _config_state(config)
-    diff = [k for k in now if saved.get(k) != now[k]]
+    # A field added later (KEY_OPTIONAL) is absent from older checkpoints: equal when at its default.
+    defaults = {f.name: _config_state(TrainConfig())[f.name] for f in dataclasses.fields(TrainConfig)
+                if f.name in TrainConfig.KEY_OPTIONAL}
+    diff = [k for k in now if saved.get(k, defaults.get(k)) != now[k]]
     if diff:
         raise ValueError(f"checkpoint {str(path)!r} was written for another config (differs in "
                          f"{', '.join(f'{k}: {saved.get(k)!r} there, {now[k]!r} here' for k in diff)})")
@@ -790,6 +916,8 @@ def train_ensemble(config: TrainConfig, seeds: Sequence[int], *, device="auto",
         train_acc = np.full(n_nets, np.nan)
         test_acc = np.full(n_nets, np.nan)
         n_train = n_test = 0
+        transfer_acc = {name: np.full(n_nets, np.nan) for name in config.transfer}
+        transfer_n = {name: 0 for name in config.transfer}
         if evaluate:
             full = t == config.iterations
             x_test = loaded.x_test if full else loaded.x_test[loaded.test_subset]
@@ -797,10 +925,15 @@ def train_ensemble(config: TrainConfig, seeds: Sequence[int], *, device="auto",
             train_acc = np.concatenate([e.accuracy(loaded.x_train_eval, loaded.y_train_eval) for e in engines])
             test_acc = np.concatenate([e.accuracy(x_test, y_test) for e in engines])
             n_train, n_test = len(loaded.y_train_eval), len(y_test)
+            for name, (xt, yt, sub) in loaded.transfer.items():
+                xt, yt = (xt, yt) if full else (xt[sub], yt[sub])
+                transfer_acc[name] = np.concatenate([e.accuracy(xt, yt) for e in engines])
+                transfer_n[name] = len(yt)
         weights = [e.conv_weights() for e in engines]
         conv = {f"conv{i + 1}": np.concatenate([w[i] for w in weights]) for i in range(len(weights[0]))}
         mean_loss = (loss_sum / loss_count).numpy() if loss_count else np.full(n_nets, np.nan)
-        snapshots.append(Snapshot(t, conv, train_acc, test_acc, mean_loss, n_train, n_test))
+        snapshots.append(Snapshot(t, conv, train_acc, test_acc, mean_loss, n_train, n_test,
+                                  transfer_acc, transfer_n))
         loss_sum, loss_count = torch.zeros(n_nets, dtype=torch.float64), 0
         checkpoint()
         deliver_pending()

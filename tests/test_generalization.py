@@ -1,0 +1,281 @@
+"""Sec. VI machinery: fixed first layers, appended features, transfer accuracies, G1-G5 statistics."""
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from toponet import generalization as g
+from toponet.ideal import circle_filter_bank, primary_circle_sample
+from toponet.models import AppendedFeatures, conv_layers
+from toponet.store import Store, config_dict
+from toponet.train import TrainConfig, appended_bank, build_model, train_ensemble
+
+
+@pytest.fixture(autouse=True)
+def one_thread(tmp_path, monkeypatch):
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    monkeypatch.setenv("TOPONET_DATA", str(tmp_path / "data"))  # the 8x8 digits are built here
+    yield
+    torch.set_num_threads(before)
+
+
+TINY = TrainConfig(dataset="digits8x8", widths=(8, 0, 8), batch_size=64, iterations=6, snapshots=(0, 3, 6))
+
+
+# --- config -----------------------------------------------------------------------------
+
+def test_new_fields_stay_out_of_the_key_at_their_defaults():
+    d = config_dict(TrainConfig())
+    assert not set(TrainConfig.KEY_OPTIONAL) & set(d)
+    assert set(config_dict(TrainConfig(first_layer="circle", transfer=("digits8x8",)))) >= {"first_layer", "transfer"}
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"first_layer": "klein"}, "first_layer"),
+    ({"appended_features": "edges"}, "appended_features"),
+    ({"transfer": ("cifar10",)}, "transfer"),
+    ({"transfer": "mnist"}, "transfer"),
+    ({"dataset": "cifar10", "arch": "C", "transfer": ("mnist",)}, "transfer"),
+    ({"first_layer": "circle", "appended_features": "circle"}, "first_layer"),
+    ({"dataset": "cifar10", "arch": "C", "appended_features": "circle"}, "appended_features"),
+])
+def test_bad_fields_are_named(kw, match):
+    with pytest.raises(ValueError, match=match):
+        TrainConfig(**kw)
+
+
+# --- models -----------------------------------------------------------------------------
+
+def test_appended_features_are_patch_inner_products():
+    bank = torch.tensor(circle_filter_bank(4), dtype=torch.float32)
+    x = torch.rand(2, 1, 6, 6)
+    out = AppendedFeatures(bank)(x)
+    assert out.shape == (2, 5, 6, 6)
+    torch.testing.assert_close(out[:, :1], x)
+    patch = x[1, 0, 2:5, 1:4]  # the 3x3 patch centred at pixel (3, 2)
+    for j in range(4):
+        torch.testing.assert_close(out[1, 1 + j, 3, 2], (patch * bank[j]).sum())
+    with pytest.raises(ValueError, match="shape"):
+        AppendedFeatures(torch.zeros(4, 5, 5))
+
+
+def test_appended_network_has_65_input_maps_and_keeps_conv1_first():
+    model = build_model(TrainConfig(appended_features="klein"))
+    assert conv_layers(model)[0].in_channels == 65
+    assert model(torch.rand(3, 1, 28, 28)).shape == (3, 10)
+    assert appended_bank("none") is None
+    np.testing.assert_allclose(np.linalg.norm(appended_bank("gaussian").reshape(64, 9), axis=1), 1, atol=1e-6)
+
+
+# --- training ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("strategy", ["sequential", "vmap"])
+def test_fixed_circle_layer_never_changes_and_other_layers_start_as_trained(strategy):
+    fixed = train_ensemble(dataclasses.replace(TINY, first_layer="circle"), [0, 1], device="cpu",
+                           progress=False, strategy=strategy)
+    free = train_ensemble(TINY, [0, 1], device="cpu", progress=False, strategy=strategy)
+    bank = circle_filter_bank(8)[:, None].astype(np.float32)
+    for s in fixed:
+        for net in range(2):
+            np.testing.assert_array_equal(s.conv_weights["conv1"][net], bank)
+    assert not np.allclose(free[-1].conv_weights["conv1"], free[0].conv_weights["conv1"])
+    # the same seed gives the same initial readout in both arms: only conv 1 differs
+    from toponet.train import _seeded_model
+    m_fixed = _seeded_model(dataclasses.replace(TINY, first_layer="circle"), 3, (1, 28, 28))
+    m_free = _seeded_model(TINY, 3, (1, 28, 28))
+    torch.testing.assert_close(m_fixed.readout.weight, m_free.readout.weight)
+    assert not conv_layers(m_fixed)[0].weight.requires_grad and conv_layers(m_free)[0].weight.requires_grad
+
+
+def test_fixed_gaussian_layer_is_seeded_per_network():
+    cfg = dataclasses.replace(TINY, first_layer="gaussian", iterations=2, snapshots=(0, 2))
+    a = train_ensemble(cfg, [0, 1], device="cpu", progress=False)
+    b = train_ensemble(cfg, [1], device="cpu", progress=False)
+    w = a[-1].conv_weights["conv1"]
+    assert not np.allclose(w[0], w[1])
+    np.testing.assert_array_equal(w[1], b[-1].conv_weights["conv1"][0])
+    np.testing.assert_array_equal(w, a[0].conv_weights["conv1"])  # frozen
+
+
+def test_transfer_on_the_training_domain_equals_test_accuracy_and_is_recorded(tmp_path):
+    cfg = dataclasses.replace(TINY, transfer=("digits8x8",))
+    store = Store(root=tmp_path / "store", checkpoints=tmp_path / "ckpt")
+    snaps = g.TransferRecorder(store)(cfg, [0, 1], device="cpu", progress=False)
+    last = snaps[-1]
+    np.testing.assert_array_equal(last.transfer_accuracy["digits8x8"], last.test_accuracy)
+    assert last.transfer_examples["digits8x8"] == 539
+    doc = json.loads((store.path(cfg) / "transfer-0-2.json").read_text())
+    assert doc["seeds"] == [0, 1] and set(doc["accuracy"]) == {"0", "3", "6"}
+
+
+def test_transfer_accuracy_reads_back_through_the_store(tmp_path, monkeypatch):
+    from toponet import experiments
+    from toponet.experiments import Experiment, Profile
+
+    cfg = dataclasses.replace(TINY, transfer=("digits8x8",))
+    exp = Experiment("tiny-transfer", "test", "test", cfg,
+                     {p: Profile(2, 6, (0, 3, 6)) for p in ("smoke", "default", "paper")})
+    monkeypatch.setattr(experiments, "EXPERIMENTS", {**experiments.EXPERIMENTS, exp.name: exp})
+    store = Store(root=tmp_path / "store", checkpoints=tmp_path / "ckpt")
+    art = g.load_or_train("tiny-transfer", "smoke", device="cpu", store=store, progress=False)
+    acc = g.transfer_accuracy(art, "digits8x8")
+    np.testing.assert_allclose(acc, art.test_accuracy(), atol=1e-6)
+    assert g.transfer_accuracy(art, "digits8x8", 3).shape == (2,)
+    with pytest.raises(ValueError, match="mnist"):
+        g.transfer_accuracy(art, "mnist")
+    (art.path / "transfer-0-2.json").unlink()
+    with pytest.raises(ValueError, match="TransferRecorder"):
+        g.transfer_accuracy(art, "digits8x8")
+
+
+# --- statistics -------------------------------------------------------------------------
+
+def test_iterations_to_accuracy_interpolates():
+    assert g.iterations_to_accuracy([0, 100, 200], [0.1, 0.5, 0.9], 0.7) == pytest.approx(150)
+    assert g.iterations_to_accuracy([0, 100, 200], [0.1, 0.5, 0.9], 0.1) == 0
+    assert np.isnan(g.iterations_to_accuracy([0, 100], [0.1, 0.5], 0.9))
+    with pytest.raises(ValueError, match="ascending"):
+        g.iterations_to_accuracy([0, 0], [0.1, 0.2], 0.5)
+    with pytest.raises(ValueError, match="same length"):
+        g.iterations_to_accuracy([0, 1, 2], [0.1, 0.2], 0.5)
+
+
+def test_speedup_is_the_ratio_of_iterations():
+    its = np.array([0, 50, 100, 200])
+    base = dict(iterations=its, mean=np.array([0.1, 0.4, 0.6, 0.9]))
+    fast = dict(iterations=its, mean=np.array([0.1, 0.7, 0.9, 0.95]))
+    s = g.speedup(base, fast, 0.9)
+    assert s["base_iterations"] == pytest.approx(200) and s["arm_iterations"] == pytest.approx(100)
+    assert s["speedup"] == pytest.approx(2.0)
+    assert np.isnan(g.speedup(base, fast, 0.99)["speedup"])
+
+
+def test_correlation_and_its_interval():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=40)
+    y = 0.6 * x + 0.8 * rng.normal(size=40)
+    c = g.correlation(x, y)
+    assert c.r == pytest.approx(np.corrcoef(x, y)[0, 1])
+    assert c.low < c.r < c.high and c.low > 0 and c.p_value < 0.01
+    # Fisher z: the half-width in z units is 1.96 / sqrt(n - 3)
+    assert np.arctanh(c.high) - np.arctanh(c.r) == pytest.approx(1.959964 / np.sqrt(37), rel=1e-5)
+    wide = g.correlation(x[:6], y[:6])
+    assert wide.high - wide.low > c.high - c.low
+    assert np.isnan(g.correlation([1, 2, 3], [1, 3, 2]).low)
+    with pytest.raises(ValueError, match="constant"):
+        g.correlation([1, 1, 1, 1], [1, 2, 3, 4])
+    with pytest.raises(ValueError, match="finite"):
+        g.correlation([1, 2, np.nan, 4], [1, 2, 3, 4])
+
+
+def test_significance_detects_a_difference_and_its_direction():
+    a, b = [0.30, 0.28, 0.29], [0.11, 0.12, 0.10]
+    s = g.significance(a, b)
+    assert s["p_greater"] < 0.01 and s["diff"] == pytest.approx(0.18)
+    assert g.significance(b, a)["p_greater"] > 0.99
+    assert np.isnan(g.significance([0.3], b)["p_greater"])
+
+
+def test_summary():
+    s = g.summary([0.5, 0.7])
+    assert s["mean"] == pytest.approx(0.6) and s["sd"] == pytest.approx(np.sqrt(0.02)) and s["n"] == 2
+    with pytest.raises(ValueError, match="finite"):
+        g.summary([np.nan])
+
+
+def test_simplicity_sees_the_circle_and_not_noise():
+    circle = primary_circle_sample(4 * 64, noise=0.05, seed=0).reshape(4, 64, 1, 3, 3)
+    noise = np.random.default_rng(0).normal(size=(4, 64, 1, 3, 3))
+    sc = g.simplicity(circle, group_size=2, k_paper=100, p=0.5, n_points_paper=6400)
+    sn = g.simplicity(noise, group_size=2, k_paper=100, p=0.5, n_points_paper=6400)
+    assert sc["values"].shape == (2,) and sc["points_per_group"] == 128 and sc["k"] == 2
+    assert sc["values"].min() > sn["values"].max()
+    assert sc["values"].min() > sc["gaussian"].max()
+    with pytest.raises(ValueError, match="shape"):
+        g.simplicity(circle[0], group_size=1)
+
+
+def test_experiment_names_and_harder_domain(tmp_path):
+    from toponet.experiments import experiment
+
+    assert g.harder_domain(tmp_path) == "mnistm-standin"
+    for harder in ("mnistm-standin", "svhn"):
+        names = g.experiment_names(harder)
+        for key in ("trained", "circle", "gaussian", "harder"):
+            experiment(names[key])
+        for d in names["append"].values():
+            for name in d.values():
+                experiment(name)
+        assert experiment(names["circle"]).config.first_layer == "circle"
+        assert harder in experiment(names["trained"]).config.transfer
+        assert "mnist" in experiment(names["harder"]).config.transfer
+    with pytest.raises(ValueError, match="harder"):
+        g.experiment_names("usps")
+
+
+# --- verdict rules and figures ----------------------------------------------------------
+
+def test_g1_rule():
+    assert g.g1_verdict([0.30, 0.28, 0.29], [0.12, 0.11, 0.13], [0.11, 0.10, 0.12])[0] == "reproduced"
+    assert g.g1_verdict([0.30, 0.10, 0.20], [0.12, 0.30, 0.13], [0.11, 0.10, 0.19])[0] == "partly"
+    assert g.g1_verdict([0.10, 0.11, 0.12], [0.12, 0.11, 0.13], [0.31, 0.30, 0.32])[0] == "not reproduced"
+
+
+def test_g2_g3_g4_g5_rules():
+    assert g.g2_verdict([0.55, 0.53, 0.54], [0.11, 0.12, 0.10])[0] == "reproduced"
+    assert g.g2_verdict([0.10, 0.11, 0.12], [0.55, 0.53, 0.54])[0] == "not reproduced"
+    hard = dict(mean=1.3, sd=0.0, values=np.array([1.3]), gaussian=np.array([0.3]), k=4, p=0.1, points_per_group=256)
+    mn = dict(mean=1.1, sd=0.05, values=np.array([1.05, 1.1, 1.15]))
+    assert g.g3_verdict(hard, mn)[0] == "reproduced"
+    assert g.g3_verdict(hard, dict(mn, sd=0.2))[0] == "partly"
+    assert g.g3_verdict(hard, dict(mn, mean=1.4))[0] == "not reproduced"
+    up = g.Correlation(0.9, 0.5, 0.98, 0.95, 10, 0.001)
+    flat = g.Correlation(0.2, -0.5, 0.7, 0.95, 10, 0.5)
+    down = g.Correlation(-0.2, -0.7, 0.5, 0.95, 10, 0.5)
+    assert g.g4_verdict({"a": up, "b": up})[0] == "reproduced"
+    assert g.g4_verdict({"a": up, "b": flat})[0] == "partly"
+    assert g.g4_verdict({"a": down, "b": flat})[0] == "not reproduced"
+    fast = dict(speedup=2.0, target=0.9)
+    slow = dict(speedup=0.8, target=0.9)
+    assert g.g5_verdict({"a": fast, "b": fast}, {"a": "circle", "b": "circle"})[0] == "reproduced"
+    assert g.g5_verdict({"a": fast, "b": slow}, {"a": "circle", "b": "none"})[0] == "partly"
+    assert g.g5_verdict({"a": slow, "b": dict(speedup=float("nan"), target=0.9)}, {"a": "none", "b": "none"})[0] == "not reproduced"
+
+
+def test_fastest_arm_and_figures():
+    its = np.array([0, 50, 100])
+    curves = {"none": dict(iterations=its, mean=np.array([0.1, 0.5, 0.8]), sd=np.zeros(3)),
+              "circle": dict(iterations=its, mean=np.array([0.1, 0.8, 0.9]), sd=np.full(3, 0.01))}
+    assert g.fastest_arm(curves, 0.7) == "circle"
+    assert g.fastest_arm(curves, 0.95) == "none of them"
+    fig = g.curves_figure(curves, target=0.7)
+    assert len(fig.data) == 2 and fig.data[1].y[1] == pytest.approx(80)
+    bars = g.transfer_figure({"circle": {"MNIST": [0.9, 0.92]}, "trained": {"MNIST": [0.8, 0.82]}})
+    assert [t.name for t in bars.data] == ["circle", "trained"] and bars.data[0].y[0] == pytest.approx(91)
+    sc = g.scatter_figure({"MNIST": ([0.1, 0.5], [0.2, 0.9], [0, 100])})
+    assert list(sc.data[0].y) == pytest.approx([20, 90])
+    with pytest.raises(ValueError, match="empty"):
+        g.curves_figure({})
+
+
+def test_checkpoints_written_before_the_new_fields_still_resume(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (256, 28, 28, 1)).astype(np.uint8)
+    y = rng.integers(0, 10, 256)
+    data = ((x, y), (x[:64], y[:64]))
+    cfg = TrainConfig(widths=(4, 0, 8), batch_size=32, iterations=4, snapshots=(0, 4))
+    path = tmp_path / "ck.pt"
+    train_ensemble(cfg, [0], device="cpu", progress=False, data=data, checkpoint_path=path, stop_after=2)
+    state = torch.load(path, weights_only=True)
+    for name in TrainConfig.KEY_OPTIONAL:
+        del state["config"][name]  # as an older toponet wrote it
+    torch.save(state, path)
+    resumed = train_ensemble(cfg, [0], device="cpu", progress=False, data=data, checkpoint_path=path)
+    fresh = train_ensemble(cfg, [0], device="cpu", progress=False, data=data)
+    np.testing.assert_array_equal(resumed[-1].conv_weights["conv1"], fresh[-1].conv_weights["conv1"])
+    other = dataclasses.replace(cfg, first_layer="circle")
+    with pytest.raises(ValueError, match="first_layer"):
+        train_ensemble(other, [0], device="cpu", progress=False, data=data, checkpoint_path=path)

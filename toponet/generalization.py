@@ -1,0 +1,485 @@
+"""Sec. VI of the paper: generalization across digit domains and appended topological features.
+
+- :func:`harder_domain`: real SVHN when its files are present, else the MNIST-M-style
+  stand-in (``toponet.data.digit_domains``); :data:`DOMAIN_LABELS` names each in captions.
+- :func:`load_or_train`: an experiment's artifact, trained if missing; the accuracies on the
+  config's ``transfer`` datasets, measured during training (``TrainConfig.transfer``), are
+  kept beside the shards in ``<artifact>/transfer-<shard>.json`` (:class:`TransferRecorder`).
+- :func:`transfer_accuracy`: those accuracies, network by network.
+- :func:`summary`, :func:`significance`: mean +- sd and the G1 test between two arms.
+- :func:`iterations_to_accuracy`, :func:`speedup`: training speed as iterations to reach a
+  stated test accuracy (G5).
+- :func:`correlation`: Pearson's r with a Fisher-z confidence interval (G4).
+- :func:`simplicity`: the top H1 lifetime of layer-1 filters over disjoint seed groups (G3).
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from toponet._validation import check_fraction, check_int
+
+__all__ = ["harder_domain", "DOMAIN_LABELS", "SHORT_LABELS", "experiment_names", "TransferRecorder", "load_or_train",
+           "transfer_accuracy", "summary", "significance", "iterations_to_accuracy", "speedup",
+           "correlation", "Correlation", "simplicity", "accuracy_curve"]
+
+#: How captions and verdict rows name each digit domain.
+DOMAIN_LABELS = {
+    "mnist": "MNIST (real)",
+    "svhn": "SVHN (real, 28x28 gray)",
+    "mnistm-standin": "MNIST-M-style stand-in for SVHN (MNIST digits blended with scikit-image photo patches)",
+    "digits8x8": "scikit-learn 8x8 digits upscaled to 28x28 (stand-in, 539 test images)",
+}
+
+#: Short names for axis labels.
+SHORT_LABELS = {"mnist": "MNIST", "svhn": "SVHN", "mnistm-standin": "MNIST-M-style stand-in",
+                "digits8x8": "8x8 digits"}
+
+
+def harder_domain(root=None) -> str:
+    """"svhn" when SVHN's train and test files are in the data root, else "mnistm-standin"."""
+    from toponet.data._manifest import SPLIT_FILES, resolve_root
+
+    base = resolve_root(root)
+    present = all((base / rel).is_file() for split in ("train", "test") for rel in SPLIT_FILES["svhn", split])
+    return "svhn" if present else "mnistm-standin"
+
+
+def experiment_names(harder: str) -> dict:
+    """Registry names of the chapter's runs for ``harder`` ("mnistm-standin" or "svhn").
+
+    Keys: "trained", "circle", "gaussian" (G1 arms on MNIST), "harder" (trained on the harder
+    domain), "append" -> {dataset: {kind: name}} for G5 (the "none" arm is "trained"/"harder").
+    """
+    if harder not in ("mnistm-standin", "svhn"):
+        raise ValueError(f"harder must be 'mnistm-standin' or 'svhn'; got {harder!r}")
+    tag = "" if harder == "mnistm-standin" else "-svhn"
+    append = {d: {"none": "gen-mnist-trained" + tag if d == "mnist" else ("gen-mnistm-standin" if not tag else "svhn"),
+                  **{k: f"gen-{d}-append-{k}" for k in ("circle", "klein", "gaussian")}}
+              for d in ("mnist", harder)}
+    return {"trained": f"gen-mnist-trained{tag}", "circle": f"gen-mnist-circle{tag}",
+            "gaussian": f"gen-mnist-gaussian{tag}", "harder": "gen-mnistm-standin" if not tag else "svhn",
+            "append": append}
+
+
+def _sidecar(folder: Path, seeds) -> Path:
+    return Path(folder) / f"transfer-{seeds[0]}-{len(seeds)}.json"
+
+
+class TransferRecorder:
+    """A trainer (the signature of ``toponet.train.train_ensemble``) that also keeps the
+    snapshots' transfer accuracies in the store, beside the shard the snapshots go into.
+
+    The sidecar ``<store>/<key>/transfer-<first seed>-<n>.json`` holds
+    ``{"seeds": [...], "accuracy": {iteration: {dataset: [per network]}}, "examples": {...}}``;
+    it is updated as each snapshot arrives, so a resumed shard keeps the earlier ones.
+    """
+
+    def __init__(self, store):
+        self.store = store
+
+    def __call__(self, config, seeds, *, on_snapshot=None, **kw):
+        from toponet.train import train_ensemble
+
+        path = _sidecar(self.store.path(config), list(seeds))
+
+        def hook(snap):
+            if config.transfer:
+                doc = json.loads(path.read_text()) if path.is_file() else {
+                    "seeds": list(seeds), "accuracy": {}, "examples": {}}
+                doc["accuracy"][str(snap.iteration)] = {k: [float(a) for a in v]
+                                                        for k, v in snap.transfer_accuracy.items()}
+                doc["examples"][str(snap.iteration)] = {k: int(v) for k, v in snap.transfer_examples.items()}
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(".json.tmp")
+                tmp.write_text(json.dumps(doc, indent=1))
+                tmp.replace(path)
+            if on_snapshot is not None:
+                on_snapshot(snap)
+
+        return train_ensemble(config, seeds, on_snapshot=hook, **kw)
+
+
+def load_or_train(experiment: str, profile: str, *, networks: int | None = None, iterations: int | None = None,
+                  device: str = "auto", store=None, progress: bool = True):
+    """The artifact of ``experiment`` at ``profile`` (trained with :class:`TransferRecorder` if missing).
+
+    Like :func:`toponet.studies.load_or_train`; returns a :class:`toponet.store.Artifact`.
+    """
+    from toponet.experiments import experiment as get_experiment
+    from toponet.shards import run_shards
+    from toponet.store import Store
+
+    store = store if store is not None else Store()
+    plan = get_experiment(experiment).plan(profile, networks, iterations)
+    art = store.get(plan.config, min_networks=len(plan.seeds))
+    if art is None:
+        run_shards(plan.config, plan.seeds, shard_size=8, store=store, device=device, progress=progress,
+                   experiment=experiment, profile=profile, keep=plan.keep, trainer=TransferRecorder(store))
+        art = store.get(plan.config, min_networks=len(plan.seeds))
+    return art.subset(len(plan.seeds)) if art.networks > len(plan.seeds) else art
+
+
+def transfer_accuracy(artifact, dataset: str, iteration=None) -> np.ndarray:
+    """Accuracy (fraction) of each network of ``artifact`` on ``dataset``'s test images.
+
+    Parameters
+    ----------
+    artifact : toponet.store.Artifact of a config whose ``transfer`` names ``dataset``
+    dataset : str
+    iteration : int, optional; a snapshot (default: the last, measured on the whole test set)
+
+    Returns
+    -------
+    ndarray of shape (artifact.networks,), in the artifact's network order
+
+    Raises
+    ------
+    ValueError
+        ``dataset`` was not measured, or a shard's sidecar is missing (trained without
+        :class:`TransferRecorder`: retrain it with :func:`load_or_train`).
+    """
+    measured = tuple(artifact.config.get("transfer", ()))
+    if dataset not in measured:
+        raise ValueError(f"artifact {artifact.key} measured no transfer accuracy on {dataset!r} "
+                         f"(its config's transfer: {list(measured)})")
+    it = str(artifact.iterations[-1] if iteration is None else int(iteration))
+    values = {}
+    for shard in artifact.manifest["shards"]:
+        path = _sidecar(artifact.path, shard["seeds"])
+        if not path.is_file():
+            raise ValueError(f"artifact {artifact.key}: shard {shard['file']} has no transfer record {path.name}; "
+                             "it was trained without toponet.generalization.TransferRecorder")
+        doc = json.loads(path.read_text())
+        if it not in doc["accuracy"]:
+            raise ValueError(f"artifact {artifact.key}: no transfer accuracy at iteration {it} in {path.name}")
+        values.update(zip(doc["seeds"], doc["accuracy"][it][dataset]))
+    return np.array([values[s] for s in artifact.seeds], dtype=float)
+
+
+def summary(values) -> dict:
+    """mean, sd (ddof 1; 0 for one value), n and the values (fractions or any numbers)."""
+    v = np.asarray(values, dtype=float).reshape(-1)
+    if v.size == 0 or not np.isfinite(v).all():
+        raise ValueError(f"values must be a non-empty sample of finite numbers; got {v.tolist()}")
+    return dict(mean=float(v.mean()), sd=float(v.std(ddof=1)) if v.size > 1 else 0.0, n=int(v.size), values=v)
+
+
+def significance(a, b) -> dict:
+    """Is sample ``a`` larger than ``b``? Welch's t-test (one- and two-sided) and Cohen's d.
+
+    Uses :func:`toponet.nulls.compare_groups`; needs at least 2 values per sample (with one
+    value in either, the p-values are NaN). Returns a dict with mean_a, mean_b, diff,
+    cohens_d, welch_t, p_greater (one-sided, H1: mean a > mean b), p_two_sided, n_a, n_b.
+    """
+    from toponet.nulls import compare_groups
+
+    a, b = np.asarray(a, float).reshape(-1), np.asarray(b, float).reshape(-1)
+    if min(a.size, b.size) < 2:
+        nan = float("nan")
+        return dict(mean_a=float(a.mean()), mean_b=float(b.mean()), diff=float(a.mean() - b.mean()),
+                    cohens_d=nan, welch_t=nan, p_greater=nan, p_two_sided=nan, n_a=int(a.size), n_b=int(b.size))
+    c = compare_groups(a, b)
+    return dict(mean_a=c.mean_a, mean_b=c.mean_b, diff=c.mean_a - c.mean_b, cohens_d=c.cohens_d,
+                welch_t=c.welch_t, p_greater=c.welch_p_greater, p_two_sided=c.welch_p, n_a=c.n_a, n_b=c.n_b)
+
+
+def accuracy_curve(artifact, *, max_iteration: int | None = None) -> dict:
+    """Test accuracy against iterations: {"iterations": (T,), "mean": (T,), "sd": (T,), "values": (T, n)}.
+
+    Snapshots before the last are measured on a fixed 2,000-image test subset, the last on the
+    whole test set (``toponet.train``). ``max_iteration`` drops later snapshots.
+    """
+    its = [i for i in artifact.iterations if max_iteration is None or i <= max_iteration]
+    vals = np.array([np.asarray(artifact.test_accuracy(i), float) for i in its])
+    sd = vals.std(axis=1, ddof=1) if vals.shape[1] > 1 else np.zeros(len(its))
+    return dict(iterations=np.array(its), mean=vals.mean(axis=1), sd=sd, values=vals)
+
+
+def iterations_to_accuracy(iterations, accuracy, target: float) -> float:
+    """The first iteration at which ``accuracy`` reaches ``target``, linearly interpolated.
+
+    Parameters
+    ----------
+    iterations : array of shape (T,), ascending
+    accuracy : array of shape (T,), e.g. a mean test-accuracy curve (fractions)
+    target : float in (0, 1]
+
+    Returns
+    -------
+    float; ``iterations[0]`` if already reached there, NaN if never reached.
+    """
+    it = np.asarray(iterations, float)
+    acc = np.asarray(accuracy, float)
+    if it.ndim != 1 or it.shape != acc.shape or it.size == 0:
+        raise ValueError(f"iterations and accuracy must be 1-D of the same length; got {it.shape} and {acc.shape}")
+    if np.any(np.diff(it) <= 0):
+        raise ValueError("iterations must be strictly ascending")
+    target = check_fraction(target, name="target")
+    hit = np.flatnonzero(acc >= target)
+    if hit.size == 0:
+        return float("nan")
+    j = int(hit[0])
+    if j == 0:
+        return float(it[0])
+    a0, a1 = acc[j - 1], acc[j]
+    return float(it[j - 1] + (target - a0) / (a1 - a0) * (it[j] - it[j - 1]))
+
+
+def speedup(base: dict, arm: dict, target: float) -> dict:
+    """How many times fewer iterations ``arm`` needs than ``base`` to reach ``target``.
+
+    ``base`` and ``arm`` are :func:`accuracy_curve` dicts (mean curves are used). Returns
+    {"target", "base_iterations", "arm_iterations", "speedup"}; the speed-up is NaN when
+    either never reaches the target.
+    """
+    b = iterations_to_accuracy(base["iterations"], base["mean"], target)
+    a = iterations_to_accuracy(arm["iterations"], arm["mean"], target)
+    s = b / a if np.isfinite(a) and np.isfinite(b) and a > 0 else float("nan")
+    return dict(target=float(target), base_iterations=b, arm_iterations=a, speedup=float(s))
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Pearson's r of two paired samples with a Fisher-z confidence interval.
+
+    r : correlation; low, high : the interval (NaN when n < 4); level : e.g. 0.95;
+    n : pairs; p_value : two-sided test of r = 0 (scipy.stats.pearsonr).
+    """
+
+    r: float
+    low: float
+    high: float
+    level: float
+    n: int
+    p_value: float
+
+
+def correlation(x, y, *, level: float = 0.95) -> Correlation:
+    """Pearson's r of ``x`` and ``y`` (shape (n,) each) with its ``level`` confidence interval.
+
+    The interval is ``tanh(atanh(r) -+ z / sqrt(n - 3))`` (Fisher's z transform, z the normal
+    quantile). Raises ``ValueError`` for unequal lengths, fewer than 3 pairs, non-finite values
+    or a constant sample (r undefined).
+    """
+    from scipy import stats
+
+    x, y = np.asarray(x, float).reshape(-1), np.asarray(y, float).reshape(-1)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same length; got {x.size} and {y.size}")
+    if x.size < 3:
+        raise ValueError(f"a correlation needs at least 3 pairs; got {x.size}")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError("x and y must be finite (no NaN accuracies or lifetimes)")
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        raise ValueError("x or y is constant; the correlation is undefined")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1); got {level}")
+    r, p = stats.pearsonr(x, y)
+    r = float(np.clip(r, -1.0, 1.0))
+    if x.size < 4 or abs(r) == 1.0:
+        low = high = float("nan") if x.size < 4 else r
+    else:
+        z = stats.norm.ppf(0.5 + level / 2) / math.sqrt(x.size - 3)
+        low, high = float(np.tanh(np.arctanh(r) - z)), float(np.tanh(np.arctanh(r) + z))
+    return Correlation(r=r, low=low, high=high, level=float(level), n=int(x.size), p_value=float(p))
+
+
+def simplicity(weights, *, group_size: int, k_paper: int = 100, p: float = 0.1, n_points_paper: int = 6400,
+               seed: int = 0) -> dict:
+    """G3's "topological simplicity": top H1 lifetime of rho(k, p) of layer-1 filters.
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n_networks, out, in, 3, 3)
+        Conv-1 kernels at one snapshot.
+    group_size : networks per group; the networks are split into ``n_networks // group_size``
+        disjoint groups (seed order), each analysed alone, as independent repeats
+    k_paper, p, n_points_paper : the paper's rho(100, 0.1), its k meant for ``n_points_paper``
+        filters (100 networks x 64); k is rescaled to a group's cloud (``toponet.analysis.scaled_k``)
+
+    Returns
+    -------
+    dict with "values" (n_groups,) top H1 lifetimes, "k", "points_per_group", "gaussian"
+    (n_groups,) the same pipeline on as many normalized gaussian filters (the null), and
+    "mean", "sd".
+    """
+    from toponet.analysis import filtered_top_h1, scaled_k
+    from toponet.ideal import gaussian_filters
+    from toponet.studies import layer_cloud
+
+    W = np.asarray(weights)
+    if W.ndim != 5:
+        raise ValueError(f"weights must have shape (n_networks, out, in, 3, 3); got {W.shape}")
+    group_size = check_int(group_size, name="group_size", low=1, high=W.shape[0])
+    p = check_fraction(p, name="p")
+    n_groups = W.shape[0] // group_size
+    per_group = layer_cloud(W[:group_size]).shape[0]
+    k = scaled_k(k_paper, per_group, n_points_paper)
+    vals = [filtered_top_h1(layer_cloud(W[g * group_size:(g + 1) * group_size]), k=k, p=p, seed=seed + g)
+            for g in range(n_groups)]
+    null = [filtered_top_h1(gaussian_filters(per_group, seed=seed + 1000 + g), k=k, p=p, seed=seed + g)
+            for g in range(n_groups)]
+    v = np.array(vals)
+    return dict(values=v, gaussian=np.array(null), k=int(k), points_per_group=int(per_group), p=p,
+                mean=float(v.mean()), sd=float(v.std(ddof=1)) if v.size > 1 else 0.0)
+
+
+# --- verdict rules (stated in the chapter; the paper's number is printed beside ours) ---------
+
+def _pct(s: dict) -> str:
+    return f"{100 * s['mean']:.1f} +- {100 * s['sd']:.1f} % (n = {s['n']})"
+
+
+def g1_verdict(circle, gaussian, trained, *, alpha: float = 0.05) -> tuple[str, str]:
+    """G1: the fixed-circle arm transfers better than both others.
+
+    reproduced: circle > trained and circle > gaussian, each by a one-sided Welch test with
+    p < ``alpha``; partly: the circle arm has the highest mean but a test fails; not
+    reproduced otherwise. Returns (verdict, our numbers in words).
+    """
+    s = {k: summary(v) for k, v in (("circle", circle), ("gaussian", gaussian), ("trained", trained))}
+    vs_t, vs_g = significance(circle, trained), significance(circle, gaussian)
+    best = s["circle"]["mean"] > max(s["gaussian"]["mean"], s["trained"]["mean"])
+    sig = vs_t["p_greater"] < alpha and vs_g["p_greater"] < alpha
+    verdict = "reproduced" if best and sig else ("partly" if best else "not reproduced")
+    words = (f"(i) circle {_pct(s['circle'])}, (ii) gaussian {_pct(s['gaussian'])}, (iii) trained "
+             f"{_pct(s['trained'])}; (i) > (iii): Welch p = {vs_t['p_greater']:.2g}, (i) > (ii): p = {vs_g['p_greater']:.2g}")
+    return verdict, words
+
+
+def g2_verdict(harder_to_mnist, mnist_to_harder, *, alpha: float = 0.05) -> tuple[str, str]:
+    """G2: networks trained on the harder domain transfer to MNIST better than the reverse.
+
+    reproduced: mean harder->MNIST > mean MNIST->harder with one-sided Welch p < ``alpha``;
+    partly: larger but not significant; not reproduced otherwise.
+    """
+    a, b = summary(harder_to_mnist), summary(mnist_to_harder)
+    t = significance(harder_to_mnist, mnist_to_harder)
+    verdict = ("reproduced" if a["mean"] > b["mean"] and t["p_greater"] < alpha
+               else "partly" if a["mean"] > b["mean"] else "not reproduced")
+    return verdict, f"harder -> MNIST {_pct(a)} vs MNIST -> harder {_pct(b)} (Welch p = {t['p_greater']:.2g})"
+
+
+def g3_verdict(harder: dict, mnist: dict) -> tuple[str, str]:
+    """G3: the harder domain's layer-1 circle is stronger (longer top H1 bar) than MNIST's.
+
+    ``harder``, ``mnist``: :func:`simplicity` results. reproduced: the harder domain's mean
+    exceeds MNIST's mean by more than 2 sd of MNIST's groups (sd 0 with one group: any
+    excess) and its groups beat their gaussian null; partly: larger mean only; not reproduced
+    otherwise.
+    """
+    h, m = harder["mean"], mnist["mean"]
+    beats_null = bool(np.all(harder["values"] > harder["gaussian"]))
+    clear = h > m + 2 * mnist["sd"]
+    verdict = "reproduced" if clear and beats_null else ("partly" if h > m else "not reproduced")
+    words = (f"top H1 {h:.3f} +- {harder['sd']:.3f} ({harder['values'].size} group(s)) vs MNIST {m:.3f} +- "
+             f"{mnist['sd']:.3f} ({mnist['values'].size} groups), gaussian null {harder['gaussian'].mean():.3f}; "
+             f"rho(k = {harder['k']}, {harder['p']:g}) on {harder['points_per_group']} filters per group")
+    return verdict, words
+
+
+def g4_verdict(correlations: dict) -> tuple[str, str]:
+    """G4: top H1 lifetime and test accuracy rise together during training.
+
+    ``correlations``: dataset -> :class:`Correlation`. reproduced: every r > 0 with its
+    confidence interval above 0; partly: every r > 0, or one interval above 0; not reproduced
+    otherwise.
+    """
+    pos = [c.r > 0 for c in correlations.values()]
+    above = [np.isfinite(c.low) and c.low > 0 for c in correlations.values()]
+    verdict = "reproduced" if all(above) else ("partly" if all(pos) or any(above) else "not reproduced")
+    words = "; ".join(f"{d}: r = {c.r:.2f} [{c.low:.2f}, {c.high:.2f}] ({100 * c.level:.0f} % CI, n = {c.n} snapshots)"
+                      for d, c in correlations.items())
+    return verdict, words
+
+
+def g5_verdict(speedups: dict, fastest: dict) -> tuple[str, str]:
+    """G5: appended primary-circle features speed training up.
+
+    ``speedups``: dataset -> :func:`speedup` dict of the circle arm vs the normal network;
+    ``fastest``: dataset -> name of the arm that reaches the target first. reproduced: the
+    circle speed-up exceeds 1 on every dataset and the circle arm is the fastest on every one;
+    partly: a speed-up above 1 on at least one dataset; not reproduced otherwise.
+    """
+    s = {d: v["speedup"] for d, v in speedups.items()}
+    above = [np.isfinite(v) and v > 1 for v in s.values()]
+    verdict = ("reproduced" if all(above) and all(f == "circle" for f in fastest.values())
+               else "partly" if any(above) else "not reproduced")
+    words = "; ".join(f"{d}: circle {s[d]:.2f}x to {100 * speedups[d]['target']:.1f} % (fastest arm: {fastest[d]})"
+                      for d in s)
+    return verdict, words
+
+
+def fastest_arm(curves: dict, target: float) -> str:
+    """The arm (key of ``curves``, :func:`accuracy_curve` dicts) that reaches ``target`` first ("none of them" if none)."""
+    its = {k: iterations_to_accuracy(c["iterations"], c["mean"], target) for k, c in curves.items()}
+    its = {k: v for k, v in its.items() if np.isfinite(v)}
+    return min(its, key=its.get) if its else "none of them"
+
+
+# --- figures (plotly, rendered offline in the book) ------------------------------------------
+
+def transfer_figure(rows: dict, *, title: str = ""):
+    """Grouped bars of accuracies with sd error bars and every network as a dot.
+
+    ``rows``: arm -> {domain label: values (n,) fractions}. Returns a plotly Figure (percent).
+    """
+    import plotly.graph_objects as go
+
+    if not rows:
+        raise ValueError("rows is empty: nothing to plot")
+    fig = go.Figure()
+    for arm, per_domain in rows.items():
+        labels = list(per_domain)
+        stats = [summary(per_domain[d]) for d in labels]
+        fig.add_trace(go.Bar(name=arm, x=labels, y=[100 * s["mean"] for s in stats],
+                             error_y=dict(type="data", array=[100 * s["sd"] for s in stats]),
+                             hovertext=[f"{arm}: {_pct(s)}" for s in stats]))
+    fig.update_layout(barmode="group", title=title, yaxis_title="accuracy (%)", yaxis_range=[0, 100],
+                      template="plotly_white", width=760, height=420)
+    return fig
+
+
+def curves_figure(curves: dict, *, title: str = "", y_title: str = "test accuracy (%)", percent: bool = True,
+                  target: float | None = None):
+    """Mean curves with +- sd bands against batch iterations.
+
+    ``curves``: label -> {"iterations": (T,), "mean": (T,), "sd": (T,)}; ``target``: a
+    horizontal line (e.g. G5's stated accuracy). Returns a plotly Figure.
+    """
+    import plotly.graph_objects as go
+
+    if not curves:
+        raise ValueError("curves is empty: nothing to plot")
+    f = 100.0 if percent else 1.0
+    fig = go.Figure()
+    for label, c in curves.items():
+        x, m, s = np.asarray(c["iterations"]), f * np.asarray(c["mean"]), f * np.asarray(c["sd"])
+        fig.add_trace(go.Scatter(x=x, y=m, mode="lines+markers", name=label,
+                                 error_y=dict(type="data", array=s, visible=True)))
+    if target is not None:
+        fig.add_hline(y=f * target, line_dash="dot", annotation_text=f"target {f * target:.1f}")
+    fig.update_layout(title=title, xaxis_title="batch iterations", yaxis_title=y_title,
+                      template="plotly_white", width=760, height=420)
+    return fig
+
+
+def scatter_figure(points: dict, *, title: str = "", x_title: str = "top H1 lifetime",
+                   y_title: str = "test accuracy (%)"):
+    """One scatter per dataset: ``points``: label -> (x (T,), y (T,) fractions, iterations (T,))."""
+    import plotly.graph_objects as go
+
+    if not points:
+        raise ValueError("points is empty: nothing to plot")
+    fig = go.Figure()
+    for label, (x, y, its) in points.items():
+        fig.add_trace(go.Scatter(x=np.asarray(x), y=100 * np.asarray(y), mode="markers+lines", name=label,
+                                 text=[f"iteration {i}" for i in its]))
+    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, template="plotly_white",
+                      width=760, height=420)
+    return fig
