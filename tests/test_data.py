@@ -352,14 +352,11 @@ _REAL = data.data_root() / "MNIST" / "raw" / "train-images-idx3-ubyte"
 
 @pytest.mark.skipif(not _REAL.is_file(), reason="real MNIST not fetched (toponet fetch-data mnist)")
 def test_real_mnist_sizes_and_labels():
-    import time
-
-    start = time.perf_counter()
+    # Load speed (checksum + parse) is a benchmark's business, not a test's: timed asserts
+    # fail on a loaded machine.
     images, labels = load("mnist", "train")
-    elapsed = time.perf_counter() - start
     assert images.shape == (60000, 28, 28, 1) and labels.shape == (60000,)
     assert np.bincount(labels, minlength=10).tolist()[:2] == [5923, 6742]
     assert labels[:5].tolist() == [5, 0, 4, 1, 9]
-    assert elapsed < 2.0
     test_images, test_labels = load("mnist", "test")
     assert test_images.shape == (10000, 28, 28, 1) and set(test_labels.tolist()) == set(range(10))
