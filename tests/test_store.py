@@ -1,11 +1,11 @@
 import hashlib
 import json
 import multiprocessing
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pytest
-from _fake_trainer import FakeConfig, FakeTrainer, network
+from _fake_trainer import FakeConfig, FakeTrainer, Interrupted, network
 
 from toponet import store as store_mod
 from toponet.store import Store, config_key, iteration_label
@@ -242,3 +242,128 @@ def test_bad_weight_shape(store):
     snaps[0].conv_weights["conv1"] = snaps[0].conv_weights["conv1"][:1]
     with pytest.raises(ValueError, match=r"conv1 at iteration 0 has shape \(1, 8, 1, 3, 3\)"):
         store.put_shard(cfg, [0, 1], snaps)
+
+
+# --- transfer accuracies (TrainConfig.transfer) -----------------------------------------
+
+@dataclass(frozen=True)
+class TransferConfig(FakeConfig):
+    transfer: tuple[str, ...] = ("digits8x8", "mnistm-standin")
+
+
+def transfer_values(seed: int, iteration: int, dataset: str) -> float:
+    """A fake network's transfer accuracy: distinct per (seed, iteration, dataset)."""
+    return 0.1 + 0.001 * seed + 0.01 * iteration + (0.2 if dataset == "mnistm-standin" else 0.0)
+
+
+class TransferTrainer(FakeTrainer):
+    """The fake trainer, measuring the config's transfer datasets like train_ensemble does."""
+
+    def __call__(self, config, seeds, *, on_snapshot=None, **kw):
+        def add(snap):
+            snap.transfer_accuracy = {d: np.array([transfer_values(s, snap.iteration, d) for s in seeds])
+                                      for d in config.transfer}
+            snap.transfer_examples = {d: 100 + snap.iteration for d in config.transfer}
+            return snap
+
+        def hook(snap):
+            if on_snapshot is not None:
+                on_snapshot(add(snap))
+
+        return [add(s) for s in super().__call__(config, seeds, on_snapshot=hook, **kw)]
+
+
+def test_put_shard_stores_transfer_accuracies(store):
+    cfg = TransferConfig()
+    for seeds in ([3, 4], [0, 1, 2]):
+        store.put_shard(cfg, seeds, TransferTrainer()(cfg, seeds), device="cpu")
+    art = store.get(cfg)
+    assert art.transfer_datasets == ("digits8x8", "mnistm-standin")
+    for it in art.iterations:
+        for d in cfg.transfer:
+            acc = art.transfer_accuracy(d, it)
+            assert acc.shape == (5,) and acc.dtype == np.float64
+            np.testing.assert_array_equal(acc, [transfer_values(s, it, d) for s in art.seeds])
+            assert art.transfer_examples(d, it) == 100 + it
+    np.testing.assert_array_equal(art.transfer_accuracy("digits8x8"), art.transfer_accuracy("digits8x8", 30))
+    np.testing.assert_array_equal(art.subset(2).transfer_accuracy("digits8x8"), art.transfer_accuracy("digits8x8")[:2])
+    doc = json.loads((art.path / "transfer-3-2.json").read_text())
+    assert doc["seeds"] == [3, 4] and set(doc["accuracy"]) == set(doc["examples"]) == {"0", "10", "30"}
+    assert doc["accuracy"]["10"]["digits8x8"] == [transfer_values(s, 10, "digits8x8") for s in (3, 4)]
+    with pytest.raises(ValueError, match="'mnist'"):
+        art.transfer_accuracy("mnist")
+    with pytest.raises(ValueError, match="iteration 7 is not a snapshot"):
+        art.transfer_accuracy("digits8x8", 7)
+
+
+def test_transfer_nan_is_kept_and_no_file_without_transfer(store):
+    cfg = TransferConfig(transfer=("digits8x8",))
+    snaps = TransferTrainer()(cfg, [0, 1])
+    snaps[0].transfer_accuracy["digits8x8"][1] = np.nan  # not evaluated at that snapshot
+    store.put_shard(cfg, [0, 1], snaps)
+    acc = store.get(cfg).transfer_accuracy("digits8x8", 0)
+    assert acc[0] == transfer_values(0, 0, "digits8x8") and np.isnan(acc[1])
+    put(store, FakeConfig(), [0])
+    assert not list(store.path(FakeConfig()).glob("transfer-*"))
+    with pytest.raises(ValueError, match="measured no transfer accuracy"):
+        store.get(FakeConfig()).transfer_accuracy("digits8x8")
+
+
+def test_transfer_bad_snapshots_are_refused(store):
+    cfg = TransferConfig()
+    with pytest.raises(ValueError, match=r"no transfer accuracy on \['digits8x8', 'mnistm-standin'\]"):
+        put(store, cfg, [0, 1])  # a trainer that does not measure them
+    snaps = TransferTrainer()(cfg, [0, 1])
+    snaps[1].transfer_accuracy["mnistm-standin"] = np.zeros(3)
+    with pytest.raises(ValueError, match=r"'mnistm-standin' at iteration 10 has shape \(3,\)"):
+        store.put_shard(cfg, [0, 1], snaps)
+    assert store.get(cfg) is None and not store.path(cfg).exists()
+
+
+def test_missing_transfer_record_is_named(store):
+    cfg = TransferConfig()
+    store.put_shard(cfg, [0, 1], TransferTrainer()(cfg, [0, 1]))
+    path = store.path(cfg) / "transfer-0-2.json"
+    doc = json.loads(path.read_text())
+    path.write_text(json.dumps({**doc, "seeds": [0, 5]}))
+    with pytest.raises(ValueError, match=r"seeds \[0, 5\] differ from shard shard-0-2.npz's \[0, 1\]"):
+        store.get(cfg).transfer_accuracy("digits8x8")
+    path.unlink()
+    with pytest.raises(ValueError, match="shard-0-2.npz has no transfer record transfer-0-2.json"):
+        store.get(cfg).transfer_accuracy("digits8x8")
+
+
+def test_transfer_survives_an_interrupted_shard(tmp_path):
+    from toponet.shards import run_shards
+
+    store = Store(tmp_path / "store", checkpoints=tmp_path / "ckpt")
+    cfg = TransferConfig()
+    with pytest.raises(Interrupted):
+        run_shards(cfg, [0, 1], shard_size=2, store=store, trainer=TransferTrainer(fail_after=2),
+                   device="cpu", progress=False)
+    # the resumed trainer re-delivers nothing: snapshots 0 and 10 come from the checkpoint folder
+    run = run_shards(cfg, [0, 1], shard_size=2, store=store, trainer=TransferTrainer(return_all=False),
+                     device="cpu", progress=False)
+    art = run.artifact
+    assert art.manifest["shards"][0]["resumed"] is True
+    for it in (0, 10, 30):
+        np.testing.assert_array_equal(art.transfer_accuracy("mnistm-standin", it),
+                                      [transfer_values(s, it, "mnistm-standin") for s in (0, 1)])
+        assert art.transfer_examples("mnistm-standin", it) == 100 + it
+
+
+@pytest.mark.parametrize("key", ["d0e21e739a294ea1", "69a98a2a9ddb0714", "f1c32121663fbd10", "fc3944fff4cc27df"])
+def test_committed_transfer_records_still_load(key):
+    # Written by toponet.generalization.TransferRecorder before the store wrote them: same format.
+    root = store_mod._repo_artifacts()
+    if root is None or not (root / key).is_dir():
+        pytest.skip(f"committed artifact {key} not in this checkout")
+    art = Store(root).open(key)
+    docs = [json.loads((art.path / f"transfer-{s['seeds'][0]}-{len(s['seeds'])}.json").read_text())
+            for s in art.manifest["shards"]]
+    assert art.transfer_datasets and art.iterations
+    for d in art.transfer_datasets:
+        for it in art.iterations:
+            raw = {seed: v for doc in docs for seed, v in zip(doc["seeds"], doc["accuracy"][str(it)][d])}
+            np.testing.assert_array_equal(art.transfer_accuracy(d, it), [raw[s] for s in art.seeds])
+            assert art.transfer_examples(d, it) == docs[0]["examples"][str(it)][d]

@@ -4,8 +4,10 @@
   stand-in (``toponet.data.digit_domains``); :data:`DOMAIN_LABELS` names each in captions.
 - :func:`load_or_train`: an experiment's artifact, trained if missing; the accuracies on the
   config's ``transfer`` datasets, measured during training (``TrainConfig.transfer``), are
-  kept beside the shards in ``<artifact>/transfer-<shard>.json`` (:class:`TransferRecorder`).
-- :func:`transfer_accuracy`: those accuracies, network by network.
+  stored by the store beside the shards in ``<artifact>/transfer-<shard>.json``
+  (:meth:`toponet.store.Store.put_shard`), also when trained with ``toponet train``.
+- :func:`transfer_accuracy`: those accuracies, network by network
+  (:meth:`toponet.store.Artifact.transfer_accuracy`).
 - :func:`summary`, :func:`significance`: mean +- sd and the G1 test between two arms.
 - :func:`iterations_to_accuracy`, :func:`speedup`: training speed as iterations to reach a
   stated test accuracy (G5).
@@ -14,16 +16,14 @@
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from toponet._validation import check_fraction, check_int
 
-__all__ = ["harder_domain", "DOMAIN_LABELS", "SHORT_LABELS", "experiment_names", "TransferRecorder", "load_or_train",
+__all__ = ["harder_domain", "DOMAIN_LABELS", "SHORT_LABELS", "experiment_names", "load_or_train",
            "transfer_accuracy", "summary", "significance", "iterations_to_accuracy", "speedup",
            "correlation", "Correlation", "simplicity", "accuracy_curve"]
 
@@ -66,62 +66,17 @@ def experiment_names(harder: str) -> dict:
             "append": append}
 
 
-def _sidecar(folder: Path, seeds) -> Path:
-    return Path(folder) / f"transfer-{seeds[0]}-{len(seeds)}.json"
-
-
-class TransferRecorder:
-    """A trainer (the signature of ``toponet.train.train_ensemble``) that also keeps the
-    snapshots' transfer accuracies in the store, beside the shard the snapshots go into.
-
-    The sidecar ``<store>/<key>/transfer-<first seed>-<n>.json`` holds
-    ``{"seeds": [...], "accuracy": {iteration: {dataset: [per network]}}, "examples": {...}}``;
-    it is updated as each snapshot arrives, so a resumed shard keeps the earlier ones.
-    """
-
-    def __init__(self, store):
-        self.store = store
-
-    def __call__(self, config, seeds, *, on_snapshot=None, **kw):
-        from toponet.train import train_ensemble
-
-        path = _sidecar(self.store.path(config), list(seeds))
-
-        def hook(snap):
-            if config.transfer:
-                doc = json.loads(path.read_text()) if path.is_file() else {
-                    "seeds": list(seeds), "accuracy": {}, "examples": {}}
-                doc["accuracy"][str(snap.iteration)] = {k: [float(a) for a in v]
-                                                        for k, v in snap.transfer_accuracy.items()}
-                doc["examples"][str(snap.iteration)] = {k: int(v) for k, v in snap.transfer_examples.items()}
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".json.tmp")
-                tmp.write_text(json.dumps(doc, indent=1))
-                tmp.replace(path)
-            if on_snapshot is not None:
-                on_snapshot(snap)
-
-        return train_ensemble(config, seeds, on_snapshot=hook, **kw)
-
-
 def load_or_train(experiment: str, profile: str, *, networks: int | None = None, iterations: int | None = None,
                   device: str = "auto", store=None, progress: bool = True):
-    """The artifact of ``experiment`` at ``profile`` (trained with :class:`TransferRecorder` if missing).
+    """The artifact of ``experiment`` at ``profile``, trained if missing.
 
-    Like :func:`toponet.studies.load_or_train`; returns a :class:`toponet.store.Artifact`.
+    :func:`toponet.studies.load_or_train`, the path ``toponet train`` takes too: the store
+    keeps the transfer accuracies beside the shards. Returns a :class:`toponet.store.Artifact`.
     """
-    from toponet.experiments import experiment as get_experiment
-    from toponet.shards import run_shards
-    from toponet.store import Store
+    from toponet.studies import load_or_train as _load_or_train
 
-    store = store if store is not None else Store()
-    plan = get_experiment(experiment).plan(profile, networks, iterations)
-    art = store.get(plan.config, min_networks=len(plan.seeds))
-    if art is None:
-        run_shards(plan.config, plan.seeds, shard_size=8, store=store, device=device, progress=progress,
-                   experiment=experiment, profile=profile, keep=plan.keep, trainer=TransferRecorder(store))
-        art = store.get(plan.config, min_networks=len(plan.seeds))
-    return art.subset(len(plan.seeds)) if art.networks > len(plan.seeds) else art
+    return _load_or_train(experiment, profile, networks=networks, iterations=iterations, device=device,
+                          store=store, progress=progress)
 
 
 def transfer_accuracy(artifact, dataset: str, iteration=None) -> np.ndarray:
@@ -140,25 +95,10 @@ def transfer_accuracy(artifact, dataset: str, iteration=None) -> np.ndarray:
     Raises
     ------
     ValueError
-        ``dataset`` was not measured, or a shard's sidecar is missing (trained without
-        :class:`TransferRecorder`: retrain it with :func:`load_or_train`).
+        ``dataset`` was not measured, or a shard's transfer record is missing (see
+        :meth:`toponet.store.Artifact.transfer_accuracy`, which this calls).
     """
-    measured = tuple(artifact.config.get("transfer", ()))
-    if dataset not in measured:
-        raise ValueError(f"artifact {artifact.key} measured no transfer accuracy on {dataset!r} "
-                         f"(its config's transfer: {list(measured)})")
-    it = str(artifact.iterations[-1] if iteration is None else int(iteration))
-    values = {}
-    for shard in artifact.manifest["shards"]:
-        path = _sidecar(artifact.path, shard["seeds"])
-        if not path.is_file():
-            raise ValueError(f"artifact {artifact.key}: shard {shard['file']} has no transfer record {path.name}; "
-                             "it was trained without toponet.generalization.TransferRecorder")
-        doc = json.loads(path.read_text())
-        if it not in doc["accuracy"]:
-            raise ValueError(f"artifact {artifact.key}: no transfer accuracy at iteration {it} in {path.name}")
-        values.update(zip(doc["seeds"], doc["accuracy"][it][dataset]))
-    return np.array([values[s] for s in artifact.seeds], dtype=float)
+    return artifact.transfer_accuracy(dataset, iteration)
 
 
 def summary(values) -> dict:

@@ -122,6 +122,10 @@ _SNAPSHOT_FIELDS = ("train_accuracy", "test_accuracy", "train_loss", "train_exam
 def _save_snapshot(folder: Path, snap) -> None:
     arrays = {f: np.asarray(getattr(snap, f)) for f in _SNAPSHOT_FIELDS if getattr(snap, f, None) is not None}
     arrays.update({f"w/{k}": np.asarray(v, dtype=np.float32) for k, v in snap.conv_weights.items()})
+    # transfer accuracies too, so a resumed shard still stores them (Store.put_shard needs every snapshot's)
+    arrays.update({f"t/{k}": np.asarray(v, dtype=np.float64)
+                   for k, v in (getattr(snap, "transfer_accuracy", None) or {}).items()})
+    arrays.update({f"tn/{k}": np.asarray(int(v)) for k, v in (getattr(snap, "transfer_examples", None) or {}).items()})
     _atomic_write(folder / f"snapshot-{int(snap.iteration)}.npz", lambda fh: np.savez(fh, **arrays))
 
 
@@ -131,8 +135,10 @@ def _load_snapshots(folder: Path) -> dict[int, SimpleNamespace]:
         it = int(f.stem.split("-", 1)[1])
         with np.load(f, allow_pickle=False) as npz:
             fields = {k: (npz[k] if npz[k].ndim else npz[k].item()) for k in _SNAPSHOT_FIELDS if k in npz.files}
-            out[it] = SimpleNamespace(iteration=it, conv_weights={k[2:]: npz[k] for k in npz.files
-                                                                  if k.startswith("w/")}, **fields)
+            out[it] = SimpleNamespace(
+                iteration=it, conv_weights={k[2:]: npz[k] for k in npz.files if k.startswith("w/")},
+                transfer_accuracy={k[2:]: npz[k] for k in npz.files if k.startswith("t/")},
+                transfer_examples={k[3:]: int(npz[k]) for k in npz.files if k.startswith("tn/")}, **fields)
     return out
 
 

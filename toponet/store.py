@@ -12,6 +12,8 @@ Layout under the store root (see ``artifacts/README.md``)::
     <root>/<key>/manifest.json             config, arch, shards (seeds, versions, device, ...)
     <root>/<key>/shard-<first seed>-<n>.npz  "conv1@2000": (n, out, in, 3, 3) float32, ...
                                             "train_accuracy@2000", "test_accuracy@2000": (n,)
+    <root>/<key>/transfer-<first seed>-<n>.json  accuracies on the config's ``transfer`` datasets
+                                            (only for configs that name some; see :func:`transfer_record`)
     <root>/.locks/<key>.lock               held while the manifest is merged (git-ignored)
 
 Resumable training checkpoints never go into the store root: see :attr:`Store.checkpoints`.
@@ -152,6 +154,64 @@ def shard_name(seeds: Sequence[int]) -> str:
     return f"shard-{seeds[0]}-{len(seeds)}"
 
 
+def transfer_name(seeds: Sequence[int]) -> str:
+    """``transfer-<first seed>-<n>.json``: the file beside a shard holding its transfer accuracies."""
+    return f"transfer-{seeds[0]}-{len(seeds)}.json"
+
+
+def _json_float(x) -> float | None:
+    """A transfer accuracy as JSON: full precision; NaN (not evaluated) -> None."""
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
+def transfer_record(seeds: Sequence[int], snapshots, datasets: Sequence[str] = ()) -> dict | None:
+    """The transfer-accuracy document of one shard, or None when nothing was measured.
+
+    Parameters
+    ----------
+    seeds : sequence of int, the shard's networks in the trainer's order (n of them)
+    snapshots : sequence of Snapshot; each may carry ``transfer_accuracy`` {dataset: (n,)}
+        (fractions in [0, 1], NaN when not evaluated) and ``transfer_examples`` {dataset: int}
+    datasets : the config's ``transfer`` datasets; every snapshot must hold each of them
+
+    Returns
+    -------
+    dict ``{"seeds": [n ints], "accuracy": {"<iteration>": {dataset: [n floats or None]}},
+    "examples": {"<iteration>": {dataset: int}}}`` (iterations as strings, None for NaN), or
+    None when ``datasets`` is empty and no snapshot carries transfer accuracies.
+
+    Raises
+    ------
+    ValueError
+        A snapshot lacks one of ``datasets`` (a trainer that does not measure them, or
+        snapshots restored without them), or an accuracy array does not hold one value per seed.
+    """
+    seeds = check_seeds(seeds)
+    n, datasets = len(seeds), tuple(datasets)
+    doc: dict = {"seeds": list(seeds), "accuracy": {}, "examples": {}}
+    for snap in sorted(snapshots, key=lambda s: s.iteration):
+        it = int(snap.iteration)
+        acc = dict(getattr(snap, "transfer_accuracy", None) or {})
+        missing = [d for d in datasets if d not in acc]
+        if missing:
+            raise ValueError(f"the snapshot at iteration {it} has no transfer accuracy on {missing}, which the "
+                             f"config's transfer names; the trainer must measure them "
+                             f"(toponet.train.train_ensemble does)")
+        if not acc:
+            continue
+        examples = dict(getattr(snap, "transfer_examples", None) or {})
+        doc["accuracy"][str(it)] = {}
+        for name, values in acc.items():
+            values = np.asarray(values, dtype=np.float64).reshape(-1)
+            if values.shape != (n,):
+                raise ValueError(f"transfer accuracy on {name!r} at iteration {it} has shape {values.shape}; "
+                                 f"expected ({n},), one value per seed")
+            doc["accuracy"][str(it)][str(name)] = [_json_float(a) for a in values]
+        doc["examples"][str(it)] = {str(k): int(v) for k, v in examples.items()}
+    return doc if doc["accuracy"] else None
+
+
 def library_versions() -> dict[str, str]:
     """Versions of python, numpy, torch and toponet (``"absent"`` when not installed)."""
     out = {"python": platform.python_version()}
@@ -262,6 +322,7 @@ class Artifact:
         self._shards = sorted(manifest["shards"], key=lambda s: s["seeds"][0])
         self._limit = limit
         self._cache: dict[str, np.ndarray] = {}
+        self._transfer: dict[str, dict] = {}
 
     def __repr__(self) -> str:
         return f"Artifact({self.key}, {self.networks} x {self.arch}, iterations {list(self.iterations)})"
@@ -360,6 +421,72 @@ class Artifact:
             return self._stacked(f"train_loss@{it}")
         except KeyError:
             raise ValueError(f"artifact {self.key} has no training loss at iteration {it}") from None
+
+    @property
+    def transfer_datasets(self) -> tuple[str, ...]:
+        """The datasets the config's ``transfer`` names (accuracies measured at every snapshot)."""
+        return tuple(self.config.get("transfer", ()))
+
+    def _transfer_doc(self, shard: dict) -> dict:
+        name = transfer_name(shard["seeds"])
+        if name not in self._transfer:
+            path = self.path / name
+            if not path.is_file():
+                raise ValueError(f"artifact {self.key}: shard {shard['file']} has no transfer record {name}; "
+                                 f"it was stored without its transfer accuracies: delete {self.path} and "
+                                 f"train it again")
+            with open(path) as fh:
+                doc = json.load(fh)
+            if doc.get("seeds") != shard["seeds"]:
+                raise ValueError(f"{path}: seeds {doc.get('seeds')} differ from shard {shard['file']}'s "
+                                 f"{shard['seeds']}")
+            self._transfer[name] = doc
+        return self._transfer[name]
+
+    def _transfer_dataset(self, dataset) -> str:
+        if dataset not in self.transfer_datasets:
+            raise ValueError(f"artifact {self.key} measured no transfer accuracy on {dataset!r} "
+                             f"(its config's transfer: {list(self.transfer_datasets)})")
+        return dataset
+
+    def transfer_accuracy(self, dataset: str, iteration=None) -> np.ndarray:
+        """Accuracy of every network on ``dataset``'s test images (the config's ``transfer``).
+
+        Parameters
+        ----------
+        dataset : str, one of :attr:`transfer_datasets`
+        iteration : int, optional; a snapshot iteration, default the last (measured on the whole
+            test set; earlier ones on a fixed subset, see :meth:`transfer_examples`)
+
+        Returns
+        -------
+        ndarray of shape (n_networks,), float64 fractions in [0, 1] (NaN where not evaluated),
+        in :attr:`seeds` order
+
+        Raises
+        ------
+        ValueError
+            ``dataset`` is not in the config's ``transfer``, or a shard's transfer record is
+            missing or lacks the iteration.
+        """
+        dataset, it = self._transfer_dataset(dataset), str(self._iteration(iteration))
+        values: dict[int, float] = {}
+        for shard in self._shards:
+            doc = self._transfer_doc(shard)
+            if dataset not in doc["accuracy"].get(it, {}):
+                raise ValueError(f"artifact {self.key}: no transfer accuracy on {dataset!r} at iteration {it} "
+                                 f"in {transfer_name(shard['seeds'])}")
+            values.update(zip(doc["seeds"], doc["accuracy"][it][dataset]))
+        return np.array([np.nan if values[s] is None else values[s] for s in self.seeds], dtype=np.float64)
+
+    def transfer_examples(self, dataset: str, iteration=None) -> int:
+        """Number of ``dataset`` test images each :meth:`transfer_accuracy` was measured on."""
+        dataset, it = self._transfer_dataset(dataset), str(self._iteration(iteration))
+        counts = {self._transfer_doc(s)["examples"].get(it, {}).get(dataset) for s in self._shards}
+        if len(counts) != 1 or None in counts:
+            raise ValueError(f"artifact {self.key}: shards record {sorted(counts, key=str)} {dataset!r} images "
+                             f"at iteration {it}; expected one count")
+        return int(counts.pop())
 
     def label(self, layer="conv1", iteration=None) -> str:
         """The cloud in the paper's notation, e.g. ``"16 x M^1_2K(64,32,64)"``."""
@@ -532,7 +659,10 @@ class Store:
             Each with ``iteration``, ``conv_weights`` {layer: (n_networks, out, in, h, w)},
             ``train_accuracy`` and ``test_accuracy`` of shape (n_networks,); optionally
             ``train_loss`` (n_networks,) and ``train_examples``/``test_examples`` (the number of
-            images the accuracies were measured on, recorded in the manifest).
+            images the accuracies were measured on, recorded in the manifest), and
+            ``transfer_accuracy``/``transfer_examples`` for each dataset of the config's
+            ``transfer`` (written beside the shard as ``transfer-<first seed>-<n>.json``,
+            see :func:`transfer_record`; read back with :meth:`Artifact.transfer_accuracy`).
         experiment, profile : str, optional; recorded with the shard
         device : str; the torch device the shard was trained on
         wall_time_s : float, optional; training wall time in seconds
@@ -542,7 +672,8 @@ class Store:
         extra : mapping, optional; more JSON-ready facts for the shard record
 
         Raises ``ValueError`` if a seed is already stored in another shard, if the snapshot
-        iterations differ from the artifact's, or if an array has the wrong number of networks.
+        iterations differ from the artifact's, if an array has the wrong number of networks, or
+        if a snapshot lacks a transfer accuracy the config's ``transfer`` names.
         Storing exactly the same seeds again is a no-op (a second writer of the same shard).
         """
         seeds = check_seeds(seeds)
@@ -554,6 +685,7 @@ class Store:
         if len(set(iterations)) != len(iterations):
             raise ValueError(f"snapshot iterations repeat: {iterations}")
         keep = {layer_name(k): {int(i) for i in v} | {iterations[-1]} for k, v in (keep or {}).items()}
+        transfer = transfer_record(seeds, snaps, getattr(config, "transfer", ()))
 
         arrays: dict[str, np.ndarray] = {"seeds": np.asarray(seeds, dtype=np.int64)}
         stored: dict[str, list[int]] = {}
@@ -630,6 +762,8 @@ class Store:
             if manifest["iterations"] != iterations:
                 raise ValueError(f"snapshot iterations {iterations} differ from artifact {key}'s "
                                  f"{manifest['iterations']}")
+            if transfer is not None:  # before the manifest names the shard: a listed shard has its record
+                _write_json(folder / transfer_name(seeds), transfer)
             _atomic_write(folder / record["file"], lambda fh: np.savez_compressed(fh, **arrays))
             manifest["shards"].append(record)
             manifest["shards"].sort(key=lambda s: s["seeds"][0])
