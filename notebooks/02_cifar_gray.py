@@ -216,27 +216,6 @@ tb.caption(f"Top $H_1$ lifetime and share of the dense core within 0.3 of the pr
            cloud=cifar.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]))
 
 # %% [markdown]
-# ## What we found
-#
-# At the `default` scale of this build (stand-in data; 4 x $C(64,32,64)$ trained 500 iterations to
-# 33.7 +- 13.3% test accuracy, one network barely above chance; 4 x $C(64,0,64)$ trained 100
-# iterations to 22.3 +- 8.4%): the first layer of $C(64,32,64)$ falls into 6 Mapper clusters and
-# that of $C(64,0,64)$ into 8, against the paper's five; neither shows a significant primary circle
-# (top $H_1$ at or below its matched null), which agrees with the paper, but at this scale "no
-# circle" is also what barely trained filters give, so it is weak evidence. The pooled second layer's
-# top $H_1$ bar is slightly above its gaussian null (effect size 2.8, p = 0.048), short of the
-# book's rule (effect > 3 and every null); that persistence ran on 800 landmarks whose error bound
-# (lifetimes within 0.57) exceeds the bars, so it is no evidence either way. The most accurate
-# network's second layer (43.7%) has one large Mapper loop and passes part of the circle rule
-# (median distance 0.67 to the circle, just above the null threshold 0.61): a hint of the paper's
-# single-network circle, not a reproduction.
-# During training, the layer-1 Mapper graph has loops at 100-400 but the filters stay far from the
-# primary circle (median distance above the null threshold), so we see no circle appear at 400 and
-# none to break at 500. These are findings about a short run on a stand-in, not a refutation of the
-# paper's 70K-iteration CIFAR-10 result: the numbers printed in the captions above are the ones
-# this build computed, whatever its profile.
-
-# %% [markdown]
 # ## Verdicts
 #
 # Each claim is split into checks, each pass or fail (or not testable at this scale, e.g. an
@@ -278,3 +257,18 @@ record(Verdict("F5", "CIFAR gray training: circle at 400, broken at 500, back in
                verdict5, "CIFAR-10 gray"))
 for cid, v, rs in (("F3", verdict3, reasons3), ("F4", verdict4, reasons4), ("F5", verdict5, reasons5)):
     print(cid, v, *rs, sep="\n  ")
+
+# %% [markdown]
+# ## What we found
+#
+# Computed from this build's results (`toponet.cifar.gray_findings`): the numbers and the sentences
+# they pick change with the profile and the data.
+
+# %%
+cifar.gray_findings(
+    profile=profile, data=data, real=data == cifar.REAL_DATA,
+    runs=[("C(64,32,64)", art.networks, T, acc), ("C(64,0,64)", art0.networks, T0, acc0)],
+    clusters={lab: v["clusters"]["n_clusters"] for lab, v in F3.items()},
+    circles={lab: v["ev"]["verdict"].verdict for lab, v in F3.items()},
+    pooled2=cifar.cloud_summary(res2, v2), one2=cifar.cloud_summary(res2one, v2one),
+    one2_accuracy=float(acc["values"][best]), evolution1=evo1, near_threshold=studies.null_distance_threshold())

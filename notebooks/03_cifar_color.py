@@ -227,21 +227,6 @@ tb.caption(f"Layer 1 ($\\rho(200, {p:g})$, k rescaled): top $H_1$ lifetime, shar
            cloud=cifar.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]))
 
 # %% [markdown]
-# ## What we found
-#
-# At the `default` scale of this build (stand-in data; 4 x $C(64,32,64)$ trained 500 iterations to
-# 71.4 +- 11.9% test accuracy, 4 x $C(48,0,64)$ without max-pooling trained 100 iterations to
-# 50.4 +- 7.9%): **no primary circle** in the colour first layer, neither pooled over channels nor
-# in any single channel: every top $H_1$ bar is within its matched null and the dense core's median
-# distance to the circle (about 1.0) is that of random filters. The paper's circle comes after 100K
-# iterations on CIFAR-10; after 500 iterations on crops of ten photographs we do not see it, a
-# disagreement that only a longer run (the `paper` profile) can settle. The no-pooling network shows
-# no bar above the null (the paper: three). The **three-circle model** fares better: 16% of the
-# dense core lies near it against 7% before training and 5% of random filters, and 11.5% lies on
-# the secondary circles only, against 3% of random filters; but the median filter is still far from
-# the model, so this is a partial match. During training no snapshot shows the circle at 300.
-
-# %% [markdown]
 # ## Verdicts
 #
 # Each claim is split into checks (pass, fail, or not testable at this scale); **reproduced** when
@@ -291,3 +276,16 @@ record(Verdict("F9", "CIFAR colour training: circle at 300, broken at 500, back 
 for cid, v, rs in (("F6", verdict6, reasons6), ("F7", verdict7, reasons7), ("F8", verdict8, reasons8),
                    ("F9", verdict9, reasons9)):
     print(cid, v, *rs, sep="\n  ")
+
+# %% [markdown]
+# ## What we found
+#
+# Computed from this build's results (`toponet.cifar.color_findings`): the numbers and the sentences
+# they pick change with the profile and the data.
+
+# %%
+cifar.color_findings(
+    profile=profile, data=data, real=data == cifar.REAL_DATA,
+    runs=[("C(64,32,64)", art.networks, T, acc), ("C(48,0,64)", art_np.networks, T_np, acc_np)],
+    channels={ch: cifar.cloud_summary(v[1], v[2]) for ch, v in F6.items()}, n_bars_nopool=bars7["n_bars"],
+    fit=fit8, fit_untrained=fit8_untrained, evolution1=evo1, near_threshold=studies.null_distance_threshold())

@@ -106,7 +106,7 @@ tb.caption(f"Accuracy of networks trained on MNIST, on MNIST's test set and on t
 # %% [markdown]
 # The rule: G1 is **reproduced** when the circle arm's mean is the highest and beats each other arm
 # by a one-sided Welch test with p < 0.05; **partly** when its mean is the highest only; **not
-# reproduced** otherwise. With 3 networks per arm a Welch test has little power: read the sd too.
+# reproduced** otherwise. With a few networks per arm a Welch test has little power: read the sd too.
 
 # %% [markdown]
 # ## G2: from the harder domain to MNIST
@@ -284,34 +284,15 @@ for cid, v in (("G1", v_g1), ("G2", v_g2), ("G3", v_g3), ("G4", v_g4), ("G5", ge
     print(cid, v)
 
 # %% [markdown]
-# ## What we found (the `default` build)
+# ## What we found
 #
-# The numbers in this section were read off the `default` build (MNIST-M-style stand-in, no SVHN);
-# the captions above always show the numbers of the build you are reading.
-#
-# - **G1, partly.** On the stand-in, MNIST networks with a fixed circle first layer transferred best
-#   (about 60 % vs 57 % gaussian and 53 % trained, 3 networks each, 500 iterations), and the circle
-#   arm beat the trained arm significantly (Welch p about 0.02), but not the gaussian arm (p about
-#   0.1). The ordering is the paper's; the gaps are far smaller than its 28 / 12 / 11 %, because the
-#   stand-in keeps MNIST's digit shapes and every arm transfers well to it. On the 8x8 digits the
-#   three arms are within their spread. The fixed circle layer also trained *faster* on MNIST itself
-#   (98.1 % vs 97.3 % at 500 iterations), something the paper does not report.
-# - **G2, reproduced by the stated rule, but weak evidence.** Networks trained on the stand-in reach
-#   about 96 % on MNIST, the reverse about 53 %. The stand-in contains MNIST's own digits on photo
-#   backgrounds, so transfer to MNIST is easy by construction; the paper's 54 % from SVHN is a far
-#   harder test that this build cannot make.
-# - **G3, reproduced by the stated rule, on small clouds.** At iteration 1000 the stand-in's
-#   first-layer top $H_1$ bar (one group of 4 networks, 26 points after $\rho(4, 0.1)$) is about 0.30
-#   against MNIST's 0.16 +- 0.07 over 4 groups of 4 networks, and a gaussian null of 0.19: the
-#   direction of the paper's 1.27 vs 1.10. One group on the stand-in side and clouds of 26 points
-#   make this a hint, not a measurement.
-# - **G4, partly.** For the stand-in, top $H_1$ lifetime and test accuracy rise together over
-#   training (r about 0.75, interval above 0); for MNIST at $\rho(100, 0.1)$ (k rescaled) they do not
-#   (r about 0.1, interval across 0): the MNIST bar at this strong filtration is short and noisy at
-#   every snapshot.
-# - **G5, partly.** Appended features sped training up on both domains (to the normal network's
-#   accuracy at 200 iterations: circle about 2.9x on MNIST, 3.2x on the stand-in; the paper: 2x and
-#   3.5x), but the Klein and *gaussian* features did nearly as well or better (stand-in: gaussian
-#   about 4x, from a single network), so the speed-up here comes from the extra fixed 3x3 filter
-#   responses, not specifically from the circle's topology. The paper's order circle > Klein >
-#   gaussian > none holds on MNIST only, with 1-2 networks per arm.
+# Computed from this build's results (`toponet.generalization.findings_markdown`): the numbers and
+# the judgements below change with the profile and the data.
+
+# %%
+gen.findings_markdown(
+    HARDER,
+    g1=tuple(gen.transfer_accuracy(arms[a], HARDER) for a in ("circle", "gaussian", "trained")),
+    g1_digits=tuple(gen.transfer_accuracy(arms[a], "digits8x8") for a in ("circle", "gaussian", "trained")),
+    g1_own=(arms["circle"].test_accuracy(), arms["trained"].test_accuracy()),
+    g2=(h2m, m2h), g3=(s_hard, s_mn), g4=corr, g5_speedups=g5_speed, g5_fastest=g5_fast)

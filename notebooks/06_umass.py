@@ -48,7 +48,6 @@ import numpy as np
 import toponet.book as tb
 from toponet import memorization, plots, tori
 from toponet.homology import persistence
-from toponet.mapper import Mapper
 from toponet.studies import show_table
 from toponet.verdicts import Verdict, record
 
@@ -174,14 +173,10 @@ record(Verdict("U1", "abs unlinks the linked tori, ReLU cannot",
                f"{networks} seeds x 2 nets, {iterations} full-batch Adam iterations ({profile})",
                DATA_U1, v_u1, "UMass"))
 
+# %%
+tori.u1_findings(study["activation"], study["test_accuracy"], bars)
+
 # %% [markdown]
-# **What we found** (the `default` build, 10 seeds). The claim holds, including its caveat. $N_{|\cdot|}$
-# reached 100% test accuracy in 4 of 10 seeds, and each of those runs has two long $H_0$ bars in its
-# first hidden layer: the absolute value laid the tori apart. The other 6 got stuck between 95.6% and
-# 99.1%, some of them below ReLU. No $N_\text{ReLU}$ run reached 100%: all 10 ended between 95.7% and
-# 97.8% (the paper reports 98%), and each has a single long $H_0$ bar, because the tori are squashed
-# together.
-#
 # ## U2: true vs permuted labels
 #
 # The paper's CNN (conv 3x3 256, max-pool, conv 3x3 128, max-pool, FC 256, FC 10; Adam 5e-5, batch
@@ -227,9 +222,7 @@ tb.caption(f"Train and test accuracy per epoch of $N$ (true labels) and $N'$ (pe
 # is 2 and, for $N'$, by the share whose assigned label is 2 (1 = all 2s, 0 = all 1s).
 
 # %%
-def_mapper = dict(resolution=resolution, gain=gain, layout_seed=seed)
-maps = {(kind, layer): Mapper(**def_mapper).fit(np.asarray(runs[kind][layer], dtype=np.float64))
-        for kind in ("true", "permuted") for layer in ("hidden", "softmax")}
+maps = memorization.layer_mappers(runs, resolution=resolution, gain=gain, seed=seed)
 is2 = {kind: (runs[kind]["true_digit"] == 2).astype(float) for kind in runs}
 as2 = {kind: (runs[kind]["assigned"] == 2).astype(float) for kind in runs}
 plots.mapper_figure(maps["true", "hidden"], filter_shape=None, color=maps["true", "hidden"].node_average(is2["true"]),
@@ -298,7 +291,7 @@ print(v_u2, *why_u2, sep="\n  ")
 # (N at least 97% test; N' at least 80% train with test at chance, at most 15%); (B) $N'$'s hidden layer
 # is organized by the true digit, not by the assigned label (agreement at least 0.1 higher); (C) $N'$'s
 # softmax outputs follow the assigned label by at least 0.1 more than its hidden layer (the last layer
-# memorizes). *Reproduced* with all three, *partly* with one or two. At our reduced scale $N'$ has had
+# memorizes). *Reproduced* with all three, *partly* with one or two. At the reduced scales (`smoke`, `default`) $N'$ has had
 # far fewer epochs than the paper's 100 and memorizes only a little, so (A), and likely (C), cannot
 # hold; (B) is the part this build can test.
 
@@ -312,14 +305,5 @@ record(Verdict("U2", "memorization lives in the FC layers (true vs permuted labe
                "MNIST (real), labels permuted for N'",
                v_u2, "UMass"))
 
-# %% [markdown]
-# **What we found** (the `default` build). This scale does not test the paper's accuracies. After 4 epochs
-# on 1,000 images, $N$ reaches 77.6% / 74.4% (train / test), far from 99.57% / 98.77%: at Adam's learning
-# rate of $5 \cdot 10^{-5}$ our run is about 1/300 of the paper's image passes. $N'$ starts to memorize:
-# after 15 epochs its training accuracy is 23.2% while its test accuracy stays at chance (11.6%). That is
-# still far from 88%.
-#
-# The part about the hidden layer does hold. $N'$'s final hidden layer groups the images by their true
-# digit (adjusted agreement 0.50) and not by the label it was trained on (0.08), as the paper says. Its
-# softmax outputs do not separate the assigned labels yet (0.08), so at this scale we cannot decide
-# *where* memorization lives. That needs the `paper` profile (a GPU).
+# %%
+memorization.u2_findings(nums, epochs_true=ep_true, epochs_permuted=ep_perm, n_train=n_train)

@@ -179,18 +179,6 @@ print(v_l1, *why_l1, sep="\n  ")
 # floating-point sums. How soon and how often that happens depends on the arithmetic of the library and
 # hardware (Keras/TensorFlow in the paper, PyTorch on a CPU here); the caption above gives what we got.
 
-# %% [markdown]
-# **What we found** (the `default` build, the paper's own settings). The output layer behaves as the
-# paper says: all ten weight vectors start at 0, move together and then branch. At the end there are 9
-# branches at our 10% threshold; neurons 3 and 8 stay within 6% of each other, so a 5% threshold gives 10.
-# The hidden layer disagrees with the paper. It splits once, into two groups of 84 and 16 identical
-# neurons, not about 12. With only two distinct hidden features, the network stalls near 50% test
-# accuracy.
-#
-# The 9-vs-7 link disagrees too. The share of nines taken for sevens peaks at 71% around epoch 10, and
-# only fades below half of that peak by epoch 28. Output neurons 7 and 9 branch apart much earlier, at
-# epoch 6.8. In our run the confusion outlasts the branching by about 20 epochs.
-
 # %%
 record(Verdict("L1", "zero init: learning graphs are trees (10 output, ~12 hidden branches); 9-vs-7 confusion ends at their branching",
                "output 10 branches, hidden about 12; confusion ends when 7 and 9 branch apart",
@@ -198,6 +186,12 @@ record(Verdict("L1", "zero init: learning graphs are trees (10 output, ~12 hidde
                f"{'never' if sep79 is None else f'{sep79 / per_epoch:.1f}'}, confusion ends at "
                f"{'never' if end79 is None else f'{end79 / per_epoch:.1f}'}; test acc {100 * acc1:.1f}%",
                SCALE["L1"] + f" ({profile})", "MNIST (real)", v_l1, "Learning graphs"))
+
+# %%
+lg.l1_findings(output_branches=int(br_out[-1]), output_branches_5=int(br_out5),
+               hidden_sizes=lg.final_branch_sizes(l1, "hidden1"), separation=sep79, confusion_end_step=end79,
+               peak_share=peak79, peak_step=peak_step, final_accuracy=acc1, total_steps=total1,
+               steps_per_epoch=per_epoch)
 
 # %% [markdown]
 # ## L2: tiny random initialization, the learning surface
@@ -270,17 +264,6 @@ print(v_l2, *why_l2, sep="\n  ")
 # two jumps through levels within 15 points of 10%, 40% and 80%, and the first hidden layer's
 # recordings after the first jump have median local dimension at most 2; *partly* with one of them.
 
-# %% [markdown]
-# **What we found** (the `default` build, 70 epochs as the paper's notebook). The first half agrees with
-# the paper:
-#
-# - the accuracy sits at chance (12%) for about 33 epochs, then jumps to about 27% by epoch 35;
-# - it holds near 35-40% until about epoch 50, close to the paper's 40% plateau.
-#
-# The climb to 80% (83% at epoch 70) then comes gradually over 20 epochs, not as a jump. Our rule asks for
-# two jumps, so this part fails. The first hidden layer does spread along a surface: after the first jump,
-# its recordings have median local dimension 2.
-
 # %%
 record(Verdict("L2", "tiny init: first hidden layer on a 2-D learning surface; accuracy jumps 10 -> 40 -> 80%",
                "smooth 2-D surface; accuracy 10 -> 40 -> 80%",
@@ -288,3 +271,6 @@ record(Verdict("L2", "tiny init: first hidden layer on a 2-D learning surface; a
                + (" -> ".join([f"{100 * jumps[0]['before']:.0f}%"] + [f"{100 * j['after']:.0f}%" for j in jumps])
                   if jumps else "no jump") + f"; final {100 * acc2:.1f}%",
                SCALE["L2"] + f" ({profile})", "MNIST (real)", v_l2, "Learning graphs"))
+
+# %%
+lg.l2_findings(jumps, dim2, l2["test_accuracy"], l2["steps"], steps_per_epoch=per_epoch2)

@@ -180,3 +180,127 @@ def test_broken_after(artifact):
     assert cifar.broken_after(rows, 100, 200) is True     # circle at 100, blobs at 200
     assert cifar.broken_after(rows, 200, 100) is None     # no circle to break at 200
     assert cifar.broken_after(rows, 100, 300) is None     # 300 not stored
+
+
+# --- findings text, computed from (here fabricated) results ---------------------------------------
+
+def _cmp(p, effect, mean=0.2):
+    return SimpleNamespace(p_value=p, effect_size=effect, null_mean=mean, null_sd=0.05)
+
+
+def _result(top, bound, p, effect, loops, dists):
+    return SimpleNamespace(persistence=SimpleNamespace(top_lifetime=lambda dim: top, lifetime_bound=bound),
+                           headline_null=_cmp(p, effect), nulls={"gaussian": _cmp(p, effect), "shuffle": _cmp(p, effect)},
+                           mapper=SimpleNamespace(n_large_loops_=loops), distance_primary=np.asarray(dists),
+                           kept_index=np.arange(len(dists)))
+
+
+def _row(it, loops, dist):
+    return SimpleNamespace(iteration=it, loops=loops, median_distance=dist)
+
+
+def test_cloud_summary_reads_the_result():
+    s = cifar.cloud_summary(_result(0.3, 0.57, 0.048, 2.8, 1, [0.6, 0.67, 0.9]), SimpleNamespace(verdict="partly"))
+    assert s == dict(top_h1=0.3, lifetime_bound=0.57, effect=2.8, p=0.048, null_mean=0.2, beats_nulls=False,
+                     loops=1, median_distance=0.67, verdict="partly")
+    assert cifar.cloud_summary(_result(1.0, 0.0, 0.01, 5.0, 1, [0.1]), "reproduced")["beats_nulls"] is True
+
+
+def test_run_sentence_flags_networks_near_chance():
+    acc = dict(mean=0.337, sd=0.133, n=4, values=np.array([0.12, 0.3, 0.44, 0.48]))
+    s = cifar.run_sentence("C(64,32,64)", 4, 500, acc)
+    assert s == "4 x $C(64,32,64)$ trained 500 iterations to 33.7% +- 13.3% test accuracy, 1 network(s) barely above chance"
+    assert "chance" not in cifar.run_sentence("C", 2, 9, dict(mean=0.7, sd=0.0, n=2, values=np.array([0.7, 0.7])))
+
+
+def _gray(**kw):
+    acc = dict(mean=0.337, sd=0.133, n=4, values=np.array([0.12, 0.3, 0.44, 0.48]))
+    base = dict(profile="default", data="stand-in photos", real=False,
+                runs=[("C(64,32,64)", 4, 500, acc), ("C(64,0,64)", 4, 100, acc)],
+                clusters={"C(64,32,64)": 6, "C(64,0,64)": 8}, circles={"C(64,32,64)": "not reproduced",
+                                                                       "C(64,0,64)": "not reproduced"},
+                pooled2=cifar.cloud_summary(_result(0.3, 0.57, 0.048, 2.8, 0, [0.9])),
+                one2=cifar.cloud_summary(_result(0.5, 0.0, 0.2, 1.0, 1, [0.67]), "partly"), one2_accuracy=0.437,
+                evolution1=[_row(100, 1, 0.9), _row(200, 1, 0.9), _row(400, 1, 0.9), _row(500, 0, 0.9)],
+                near_threshold=0.61)
+    return cifar.gray_findings(**{**base, **kw})._repr_markdown_()
+
+
+def test_gray_findings_default_like_outcome():
+    s = _gray()
+    assert "At the `default` scale of this build (stand-in photos; 4 x $C(64,32,64)$ trained 500 iterations" in s
+    assert "falls into 6 Mapper cluster(s) and that of $C(64,0,64)$ into 8, against the paper's 5" in s
+    assert "none shows a significant primary circle, which agrees with the paper, but" in s and "weak evidence" in s
+    assert "effect size 2.8, p = 0.048), short of the book's rule" in s
+    assert "error bound (lifetimes within 0.57) exceeds the bar" in s
+    assert "(43.7%) has 1 large Mapper loop(s)" in s and "median distance 0.67" in s and "above the null threshold 0.61" in s
+    assert "a hint of the paper's single-network circle" in s
+    assert "loops at 100, 200, 400 but the filters stay far" in s and "on a stand-in" in s
+
+
+def test_gray_findings_other_outcome():
+    acc = dict(mean=0.77, sd=0.01, n=4, values=np.array([0.76, 0.77, 0.78, 0.77]))
+    s = _gray(real=True, profile="paper", data="CIFAR-10 (real)", runs=[("C(64,32,64)", 100, 70000, acc)],
+              clusters={"A": 5, "B": 4}, circles={"A": "reproduced", "B": "not reproduced"},
+              pooled2=cifar.cloud_summary(_result(0.9, 0.1, 0.01, 6.0, 1, [0.3])),
+              one2=cifar.cloud_summary(_result(0.9, 0.0, 0.01, 6.0, 1, [0.3]), "reproduced"), one2_accuracy=0.78,
+              evolution1=[_row(300, 0, 0.9), _row(400, 1, 0.3), _row(500, 0, 0.3)])
+    assert "close to the paper's 5" in s and "$A$ shows a primary circle by the book's rule" in s
+    assert "beats its matched nulls (effect size 6.0" in s and "short of" not in s and "error bound" not in s
+    assert "below the null threshold" in s and "circle rule: reproduced: the paper's single-network circle." in s
+    assert "shows the circle (a loop, filters near it) at 400, including 400 as in the paper" in s
+    assert "broken at 500, as the paper says" in s
+    assert "stand-in" not in s and "weak evidence" not in s and "shorter run" not in s
+    with pytest.raises(ValueError, match="same architectures"):
+        _gray(circles={"X": "reproduced"})
+    assert "no layer-1 Mapper graph closes a loop" in _gray(evolution1=[_row(100, 0, 0.9), _row(500, 0, 0.9)])
+    assert "closes no loop; the run stops at 200" in _gray(evolution1=[_row(100, 0, 0.9), _row(200, 0, 0.9)])
+
+
+def _fit(near, sec, median, thr=0.8):
+    return dict(near_three=near, null_near_three=0.05, near_secondary_only=sec, null_near_secondary_only=0.03,
+                median_three=median, threshold=thr)
+
+
+def _color(**kw):
+    acc = dict(mean=0.714, sd=0.119, n=4, values=np.array([0.6, 0.7, 0.75, 0.8]))
+    far = cifar.cloud_summary(_result(0.2, 0.0, 0.5, 0.1, 0, [1.0]), "not reproduced")
+    base = dict(profile="default", data="stand-in photos", real=False, runs=[("C(64,32,64)", 4, 500, acc)],
+                channels={ch: far for ch in ("all", "R", "G", "B")}, n_bars_nopool=0,
+                fit=_fit(0.16, 0.115, 1.0), fit_untrained=_fit(0.07, 0.02, 1.1),
+                evolution1=[_row(100, 0, 1.0), _row(300, 0, 1.0)], near_threshold=0.61)
+    return cifar.color_findings(**{**base, **kw})._repr_markdown_()
+
+
+def test_color_findings_both_outcomes():
+    s = _color()
+    assert "**no primary circle** in the colour first layer" in s and "within its matched nulls" in s
+    assert "median distance to the circle (1.00) is that of random filters" in s and "after 500 iterations" in s
+    assert "shows 0 $H_1$ bar(s) above the null (the paper: 3)." in s
+    assert "16.0% of the dense core lies near it against 7.0% before training and 5.0%" in s
+    assert "11.5% lies on the secondary circles only, against 3.0%" in s and "a partial match" in s
+    assert "no layer-1 Mapper graph closes a loop" in s and "stand-in" in s
+    near = cifar.cloud_summary(_result(1.2, 0.0, 0.01, 9.0, 1, [0.3]), "reproduced")
+    t = _color(channels={ch: near for ch in ("all", "R", "G", "B")}, n_bars_nopool=3,
+               fit=_fit(0.5, 0.2, 0.5), evolution1=[_row(300, 1, 0.3), _row(500, 0, 0.3)])
+    assert "shows the **primary circle** by the book's rule for all, R, G, B (all channels pooled and each alone)" in t
+    assert "no primary circle" not in t and "(the paper: 3), as the paper." in t
+    assert "the median filter is near the model: a match." in t
+    assert "including 300 as in the paper, and it is broken at 500" in t
+    none = _color(fit=_fit(0.04, 0.01, 1.2))
+    assert "no sign of it" in none
+    with pytest.raises(ValueError, match="channels"):
+        _color(channels={})
+
+
+def test_findings_say_when_the_run_stops_before_the_papers_iterations():
+    s = _gray(evolution1=[_row(10, 1, 0.9), _row(30, 0, 0.9)])
+    assert "has loops at 10; the run stops at 30, before the paper's circle at 400" in s and "untested" in s
+    t = _color(evolution1=[_row(100, 1, 0.3), _row(200, 0, 0.9)])
+    assert "shows the circle (a loop, filters near it) at 100; the run stops at 200, before the paper's circle at 300" in t
+
+
+def test_color_findings_at_the_papers_scale_name_the_disagreement():
+    s = _color(profile="paper", real=True, data="CIFAR-10 (real)")
+    assert "a disagreement with the paper at its own scale" in s and "longer run" not in s and "stand-in" not in s
+    assert "only a longer run (the `paper` profile)" in _color()

@@ -324,3 +324,64 @@ def test_committed_generalization_artifacts_still_give_their_transfer_accuracies
             acc = g.transfer_accuracy(art, d, it)
             assert acc.shape == (n,) and np.all((acc >= 0) & (acc <= 1))
             np.testing.assert_array_equal(acc, doc["accuracy"][str(it)][d])
+
+
+def _simpl(values, gaussian, k=4, per=26):
+    v = np.asarray(values, float)
+    return dict(values=v, gaussian=np.asarray(gaussian, float), k=k, points_per_group=per, p=0.1,
+                mean=float(v.mean()), sd=float(v.std(ddof=1)) if v.size > 1 else 0.0)
+
+
+def test_findings_markdown_follow_the_numbers():
+    C = g.Correlation
+    # the default build's shape: small gaps on the stand-in, one stand-in group, MNIST's r interval across 0
+    weak = g.findings_markdown(
+        "mnistm-standin",
+        g1=([0.60, 0.61, 0.59], [0.57, 0.55, 0.59], [0.53, 0.52, 0.54]),
+        g1_digits=([0.5, 0.6, 0.4], [0.55, 0.45, 0.5], [0.5, 0.52, 0.48]),
+        g1_own=([0.98, 0.981, 0.982], [0.97, 0.973, 0.976]),
+        g2=([0.96, 0.95, 0.97], [0.53, 0.52, 0.54]),
+        g3=(_simpl([0.30], [0.19]), _simpl([0.1, 0.2, 0.15, 0.2], [0.2] * 4)),
+        g4={"mnist": C(0.1, -0.5, 0.6, 0.95, 10, 0.7), "mnistm-standin": C(0.75, 0.2, 0.95, 0.95, 10, 0.01)},
+        g5_speedups={"mnist": {"speedup": 2.9, "target": 0.9}, "mnistm-standin": {"speedup": 3.2, "target": 0.8}},
+        g5_fastest={"mnist": "circle", "mnistm-standin": "gaussian"})._repr_markdown_()
+    assert "(on the MNIST-M-style stand-in, not SVHN)" in weak
+    assert "**G1, partly.**" in weak and "60 %" in weak and "The ordering is the paper's" in weak
+    assert "every arm transfers to it" in weak and "no arm is significantly better" in weak
+    assert "something the paper does not report" in weak
+    assert "**G2, reproduced.**" in weak and "easy by construction" in weak
+    assert "**G3, reproduced.**" in weak and "0.30" in weak and "a hint, not a measurement" in weak
+    assert "**G4, partly.**" in weak and "rise together for MNIST-M-style stand-in; for MNIST the interval" in weak
+    assert "**G5, partly.**" in weak and "2.9x" in weak and "another appended arm was faster" in weak
+    assert "On the MNIST-M-style stand-in, MNIST networks" in weak
+    # the other outcome everywhere
+    strong = g.findings_markdown(
+        "svhn",
+        g1=([0.10, 0.11, 0.12], [0.30, 0.31, 0.32], [0.20, 0.21, 0.22]),
+        g1_digits=([0.9, 0.91, 0.92], [0.5, 0.51, 0.52], [0.4, 0.41, 0.42]),
+        g1_own=([0.9, 0.9, 0.91], [0.95, 0.96, 0.97]),
+        g2=([0.2, 0.21, 0.22], [0.5, 0.51, 0.52]),
+        g3=(_simpl([0.1, 0.1, 0.12], [0.2] * 3, per=640), _simpl([0.5, 0.6, 0.55], [0.2] * 3, per=640)),
+        g4={"mnist": C(-0.2, -0.6, 0.3, 0.95, 10, 0.5), "svhn": C(-0.1, -0.5, 0.4, 0.95, 10, 0.6)},
+        g5_speedups={"mnist": {"speedup": 2.0, "target": 0.9}, "svhn": {"speedup": 3.5, "target": 0.8}},
+        g5_fastest={"mnist": "circle", "svhn": "circle"})._repr_markdown_()
+    assert "not SVHN" not in strong and "stand-in" not in strong
+    assert "**G1, not reproduced.**" in strong and "not the best" in strong and "significantly the best" in strong
+    assert "does not report" not in strong
+    assert "**G2, not reproduced.**" in strong and "**G3, not reproduced.**" in strong and "not the paper's" in strong
+    assert "hint" not in strong and "**G4, not reproduced.**" in strong and "For no domain" in strong
+    assert "**G5, reproduced.**" in strong and "fastest everywhere" in strong
+    # small-build corner cases: no transfer advantage on the stand-in, too few snapshots, the normal net fastest
+    small = g.findings_markdown(
+        "mnistm-standin", g1=([0.4, 0.42], [0.44, 0.45], [0.29, 0.3]), g1_digits=([0.3, 0.4], [0.2, 0.2], [0.3, 0.3]),
+        g1_own=([0.8, 0.8], [0.7, 0.7]), g2=([0.25, 0.26], [0.29, 0.3]),
+        g3=(_simpl([0.21], [0.21]), _simpl([0.2], [0.2])),
+        g4={"mnist": C(0.87, float("nan"), float("nan"), 0.95, 3, 0.3)},
+        g5_speedups={"mnist": {"speedup": 1.0, "target": 0.5}, "mnistm-standin": {"speedup": 0.9, "target": 0.3}},
+        g5_fastest={"mnist": "none", "mnistm-standin": "none of them"})._repr_markdown_()
+    assert "yet this build's networks do not transfer to MNIST better" in small and "easy by construction" not in small
+    assert "too few snapshots for an interval" in small and "a hint that they rise together" in small
+    assert "(fastest arm: the normal network)" in small and "On MNIST no appended features beat the normal" in small
+    assert "no arm reached the target" in small and "another appended arm" not in small
+    with pytest.raises(ValueError, match="harder"):
+        g.findings_markdown("cifar", g1=(), g1_digits=(), g1_own=(), g2=(), g3=(), g4={}, g5_speedups={}, g5_fastest={})

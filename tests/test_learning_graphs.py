@@ -191,3 +191,67 @@ def test_curves_and_projection_plots():
     assert projection_plot(np.zeros((4, 2)), np.arange(4)).axes
     with pytest.raises(ValueError, match="shape"):
         projection_plot(np.zeros((4, 3)), np.arange(4))
+
+
+def test_final_branch_sizes_counts_identical_neurons():
+    from toponet.learning_graphs import final_branch_sizes
+    W = np.zeros((2, 5, 3), np.float32)
+    W[-1] = [[1, 0, 0], [1, 0, 0], [1, 0, 0], [0, 5, 0], [0, 5, 0]]
+    assert final_branch_sizes({"w_hidden1": W}, "hidden1") == [3, 2]
+    with pytest.raises(ValueError, match="recordings"):
+        final_branch_sizes({"w_hidden1": W[0]}, "hidden1")
+
+
+def test_l1_findings_pick_sentences_by_the_numbers():
+    from toponet.learning_graphs import l1_findings
+    bad = l1_findings(output_branches=9, output_branches_5=10, hidden_sizes=[84, 16], separation=68,
+                      confusion_end_step=280, peak_share=0.71, peak_step=100, final_accuracy=0.5,
+                      total_steps=500, steps_per_epoch=10)._repr_markdown_()
+    assert "ends in 9 branches" in bad and "a 5% threshold gives 10" in bad
+    assert "disagrees with the paper. It ends in 2 group(s)" in bad and "sizes 84, 16" in bad and "stalls at 50%" in bad
+    assert "link disagrees" in bad and "peaks at 71% around epoch 10" in bad and "epoch 28.0" in bad
+    assert "epoch 6.8" in bad and "outlasts the branching by about 21 epochs" in bad
+    good = l1_findings(output_branches=10, output_branches_5=10, hidden_sizes=[10] * 12, separation=100,
+                       confusion_end_step=110, peak_share=0.4, peak_step=50, final_accuracy=0.9,
+                       total_steps=500, steps_per_epoch=10)._repr_markdown_()
+    assert "branch into 10" in good and "agrees with the paper: it ends in 12 branches" in good
+    assert "link agrees" in good and "disagrees" not in good
+    never = l1_findings(output_branches=10, output_branches_5=10, hidden_sizes=[100], separation=None,
+                        confusion_end_step=None, peak_share=0.4, peak_step=50, final_accuracy=0.2,
+                        total_steps=500, steps_per_epoch=10)._repr_markdown_()
+    assert "cannot be confirmed" in never and "epoch never" in never
+    with pytest.raises(ValueError, match="hidden_sizes"):
+        l1_findings(output_branches=10, output_branches_5=10, hidden_sizes=[], separation=None,
+                    confusion_end_step=None, peak_share=0.4, peak_step=50, final_accuracy=0.2,
+                    total_steps=500, steps_per_epoch=10)
+
+
+def test_l2_findings_pick_sentences_by_the_numbers():
+    from toponet.learning_graphs import accuracy_jumps, l2_findings
+    steps = np.arange(71) * 10
+    # chance, one jump to ~40 %, then a slow climb to 83 %: one jump only, the rule's jump part fails
+    acc = np.r_[np.full(33, 0.12), np.linspace(0.12, 0.4, 4), np.full(14, 0.4), np.linspace(0.4, 0.83, 20)]
+    jumps = accuracy_jumps(acc, steps)
+    assert len(jumps) == 1
+    one = l2_findings(jumps, 2.0, acc, steps, steps_per_epoch=10)._repr_markdown_()
+    assert "One part agrees" in one and "jumps 1 time(s)" in one and "comes gradually" in one
+    assert "so this part fails" in one and "does spread along a surface" in one and "dimension 2" in one
+    # two clean jumps through 10 -> 40 -> 80 %, on a surface
+    acc2 = np.r_[np.full(20, 0.1), np.full(20, 0.4), np.full(31, 0.8)]
+    jumps2 = accuracy_jumps(acc2, steps)
+    two = l2_findings(jumps2, 1.5, acc2, steps, steps_per_epoch=10)._repr_markdown_()
+    assert "Both parts agree" in two and "jumps 2 time(s)" in two and "matches the paper" in two
+    flat = l2_findings([], float("nan"), np.full(71, 0.1), steps, steps_per_epoch=10)._repr_markdown_()
+    assert "Neither part agrees" in flat and "no jump" in flat and "no phase after it" in flat
+    thick = l2_findings(jumps2, 5.0, acc2, steps, steps_per_epoch=10)._repr_markdown_()
+    assert "not on a surface" in thick and "dimension 5" in thick
+    with pytest.raises(ValueError, match="one length"):
+        l2_findings([], 2.0, acc, steps[:3], steps_per_epoch=10)
+
+
+def test_l1_findings_without_any_confusion():
+    from toponet.learning_graphs import l1_findings
+    txt = l1_findings(output_branches=10, output_branches_5=10, hidden_sizes=[100], separation=1,
+                      confusion_end_step=None, peak_share=0.0, peak_step=0, final_accuracy=0.1,
+                      total_steps=30, steps_per_epoch=10)._repr_markdown_()
+    assert "cannot be confirmed: no test nine is taken for a seven" in txt and "peaks at" not in txt and "epoch 0.1" in txt

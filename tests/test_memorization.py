@@ -106,3 +106,42 @@ def test_u2_verdict_rule_and_scales():
     assert cfgs["true"].labels == "true" and cfgs["permuted"].epochs >= cfgs["true"].epochs
     with pytest.raises(ValueError, match="profile"):
         configs_for("huge")
+
+
+def _nums(**kw):
+    base = dict(N_train=0.776, N_test=0.744, Np_train=0.232, Np_test=0.116, Np_hidden_true=0.50,
+                Np_hidden_assigned=0.08, Np_softmax_assigned=0.08)
+    return {**base, **kw}
+
+
+def test_u2_findings_pick_sentences_by_the_numbers():
+    from toponet.memorization import u2_findings
+    small = u2_findings(_nums(), epochs_true=4, epochs_permuted=15, n_train=1000)._repr_markdown_()
+    assert "does not test the paper's accuracies" in small and "77.6% / 74.4%" in small
+    assert "starts to memorize" in small and "23.2%" in small and "(11.6%)" in small
+    assert "does hold" in small and "(adjusted agreement 0.50)" in small
+    assert "cannot decide *where*" in small
+    full = u2_findings(_nums(N_train=0.996, N_test=0.988, Np_train=0.9, Np_test=0.1, Np_hidden_true=0.05,
+                             Np_hidden_assigned=0.04, Np_softmax_assigned=0.9),
+                       epochs_true=20, epochs_permuted=100, n_train=60000)._repr_markdown_()
+    assert "of the paper's kind" in full and "60,000 images" in full and "90.0%" in full
+    assert "does not hold here" in full and "the last layer does the memorizing" in full
+    assert "does not test" not in full and "does hold." not in full
+    none = u2_findings(_nums(Np_train=0.1, Np_test=0.3), epochs_true=1, epochs_permuted=1, n_train=10)._repr_markdown_()
+    assert "no sign of memorization yet" in none
+    with pytest.raises(KeyError, match="u2_verdict"):
+        u2_findings({"N_train": 1.0}, epochs_true=1, epochs_permuted=1, n_train=1)
+
+
+def test_layer_mappers_one_graph_per_kind_and_layer():
+    from toponet.memorization import layer_mappers
+    rng = np.random.default_rng(0)
+    blobs = np.r_[rng.normal(size=(40, 3)), rng.normal(size=(40, 3)) + 30]
+    runs = {k: {"hidden": blobs, "softmax": blobs[:, :2]} for k in ("true", "permuted")}
+    maps = layer_mappers(runs, resolution=5, gain=2.0, seed=0)
+    assert set(maps) == {("true", "hidden"), ("true", "softmax"), ("permuted", "hidden"), ("permuted", "softmax")}
+    assert maps["true", "hidden"].n_components_ == 2     # two far blobs: two components
+    with pytest.raises(KeyError, match="no run"):
+        layer_mappers({"true": runs["true"]}, resolution=5, gain=2.0)
+    with pytest.raises(ValueError, match="n_images"):
+        layer_mappers({k: {"hidden": np.zeros(3), "softmax": blobs} for k in ("true", "permuted")}, resolution=5, gain=2.0)

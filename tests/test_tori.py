@@ -111,3 +111,20 @@ def test_u1_verdict_rule():
     assert u1_verdict(act, [1.0, 0.97, 1.0, 0.96], [2, 2, 1, 1])[0] == "not reproduced"
     with pytest.raises(ValueError, match="one length"):
         u1_verdict(act, [1.0], [1])
+
+
+def test_u1_findings_follow_the_runs():
+    from toponet.tori import u1_findings
+    act = np.array([0, 0, 1, 1, 1])
+    good = u1_findings(act, [0.957, 0.978, 1.0, 0.956, 0.991], [1, 1, 2, 1, 1])._repr_markdown_()
+    assert "The claim holds, including its caveat" in good
+    assert "100% test accuracy in 1 of 3 seeds" in good and "two long $H_0$ bars" in good
+    assert "between 95.6% and 99.1%, some of them below ReLU" in good
+    assert "No $N_\\text{ReLU}$ run reached 100%: all 2 ended between 95.7% and 97.8%" in good
+    assert "single long $H_0$ bar" in good
+    bad = u1_findings(act, [1.0, 0.97, 0.96, 0.95, 0.94], [2, 2, 1, 1, 1])._repr_markdown_()
+    assert "does not hold" in bad and "No $N_{|\\cdot|}$ run reached 100%" in bad and "best 96.0%" in bad
+    assert "1 $N_\\text{ReLU}$ run(s) reached 100%, against the paper" in bad and "0 of them have a single" in bad
+    assert "holds, including" not in bad
+    with pytest.raises(ValueError, match="one length"):
+        u1_findings(act, [1.0], [1])

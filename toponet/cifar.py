@@ -301,3 +301,220 @@ def broken_after(rows, before: int, after: int, near_threshold: float | None = N
     if a is not True or b is None:
         return None
     return not b
+
+
+# --- "what we found", computed from the results (no result number is written into a chapter) ---
+
+def cloud_summary(result, verdict=None, *, alpha: float = 0.05, min_effect: float = 3.0) -> dict:
+    """The numbers a chapter's findings quote about one analysed cloud.
+
+    Parameters
+    ----------
+    result : :class:`toponet.analysis.AnalysisResult`-like
+        Needs ``persistence`` (``top_lifetime``, ``lifetime_bound``), ``headline_null``, ``nulls``,
+        ``mapper`` (``n_large_loops_``), ``distance_primary`` and ``kept_index``.
+    verdict : :class:`toponet.studies.CircleVerdict`-like or str, optional
+        The circle rule's outcome (its ``verdict`` attribute, or the string itself).
+
+    Returns
+    -------
+    dict
+        ``top_h1`` (lifetime), ``lifetime_bound`` (0 when exact), ``effect`` and ``p`` of the headline
+        null, ``null_mean``, ``beats_nulls`` (every null: p < ``alpha`` and effect > ``min_effect``),
+        ``loops`` (large Mapper loops), ``median_distance`` (dense core to the primary circle) and
+        ``verdict`` (str or None).
+    """
+    h = result.headline_null
+    v = getattr(verdict, "verdict", verdict)
+    return dict(top_h1=float(result.persistence.top_lifetime(1)),
+                lifetime_bound=float(getattr(result.persistence, "lifetime_bound", 0.0) or 0.0),
+                effect=float(h.effect_size), p=float(h.p_value), null_mean=float(h.null_mean),
+                beats_nulls=bool(result.nulls) and all(c.p_value < alpha and c.effect_size > min_effect
+                                                       for c in result.nulls.values()),
+                loops=int(result.mapper.n_large_loops_),
+                median_distance=float(np.median(np.asarray(result.distance_primary)[result.kept_index])),
+                verdict=v)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def run_sentence(label: str, networks: int, iterations: int, accuracy: dict, *, chance: float = 0.1) -> str:
+    """"4 x $C(64,32,64)$ trained 500 iterations to 33.7 +- 13.3% test accuracy", with a note when
+    a network ends within 5 points of ``chance``. ``accuracy``: :func:`toponet.studies.accuracy_summary`."""
+    s = (f"{networks} x ${label}$ trained {iterations} iterations to {_pct(accuracy['mean'])} +- "
+         f"{100 * accuracy['sd']:.1f}% test accuracy")
+    low = int(np.sum(np.asarray(accuracy["values"], dtype=float) < chance + 0.05))
+    if low:
+        s += f", {low} network(s) barely above chance"
+    return s
+
+
+def _scale_head(profile: str, data: str, runs) -> str:
+    if not runs:
+        raise ValueError("runs must name at least one trained run: (label, networks, iterations, accuracy)")
+    return (f"At the `{profile}` scale of this build ({data}; "
+            + "; ".join(run_sentence(*r) for r in runs) + ")")
+
+
+def _closing(real: bool, profile: str) -> str:
+    if not real:
+        return (" These are findings about a short run on a stand-in, not about CIFAR-10: the numbers are the ones "
+                "this build computed.")
+    if profile != "paper":
+        return " These are findings about a shorter run than the paper's; the `paper` profile is its scale."
+    return ""
+
+
+def _loop_iterations(rows) -> list[int]:
+    return [r.iteration for r in rows if r.loops >= 1]
+
+
+def _evolution_sentence(rows, *, appear: int, broken: int, near_threshold: float) -> str:
+    """What the layer-1 evolution rows show against the paper's "circle at ``appear``, broken at ``broken``"."""
+    if not rows:
+        return " No training snapshot was analysed."
+    circ = [r.iteration for r in rows if r.loops >= 1 and r.median_distance < near_threshold]
+    loops = _loop_iterations(rows)
+    stored = {r.iteration for r in rows}
+    last = max(stored)
+    if last < appear:
+        return (f" During training, the layer-1 Mapper graph "
+                + (f"has loops at {', '.join(map(str, loops))}" if loops else "closes no loop")
+                + (f" and shows the circle (a loop, filters near it) at {', '.join(map(str, circ))}" if circ else "")
+                + f"; the run stops at {last}, before the paper's circle at {appear} and its break at {broken}, so "
+                "that part is untested here.")
+    if circ:
+        s = f" During training, the layer-1 Mapper graph shows the circle (a loop, filters near it) at {', '.join(map(str, circ))}"
+        at = circle_at(rows, appear, near_threshold)
+        s += (f", including {appear} as in the paper" if at else
+              (f", not at {appear} as in the paper" if appear in stored else f"; the run stored no snapshot at {appear}"))
+        brk = broken_after(rows, appear, broken, near_threshold)
+        s += (f", and it is broken at {broken}, as the paper says." if brk else
+              (f"; it is not broken at {broken}." if brk is False else "."))
+        return s
+    if loops:
+        return (f" During training, the layer-1 Mapper graph has loops at {', '.join(map(str, loops))} but the filters "
+                "stay far from the primary circle (median distance above the null threshold), so we see no circle "
+                f"appear at {appear} and none to break at {broken}.")
+    return (f" During training, no layer-1 Mapper graph closes a loop ({rows[0].iteration}-{rows[-1].iteration}), so "
+            f"we see no circle appear at {appear} and none to break at {broken}.")
+
+
+def gray_findings(*, profile: str, data: str, real: bool, runs, clusters: dict, circles: dict, pooled2: dict,
+                  one2: dict, one2_accuracy: float, evolution1, near_threshold: float, paper_clusters: int = 5):
+    """The grayscale CIFAR chapter's "what we found" (Figs. 3-5), picked by this build's numbers.
+
+    Parameters
+    ----------
+    profile, data : the build profile and the data label (:func:`pick_experiment`); ``real``: CIFAR-10 itself
+    runs : list of (label, networks, iterations, accuracy) -- see :func:`run_sentence`
+    clusters : dict, architecture label -> number of Mapper clusters of layer 1 (:func:`count_clusters`)
+    circles : dict, architecture label -> circle-rule verdict (str) of layer 1
+    pooled2, one2 : :func:`cloud_summary` of the pooled second layer and of one network's second layer
+    one2_accuracy : test accuracy (fraction) of that network
+    evolution1 : rows of :func:`evolution_mappers` for layer 1
+    near_threshold : distance to the primary circle below which a filter is "near" (the null threshold)
+
+    Returns
+    -------
+    toponet.book.notebook.Caption
+    """
+    from toponet.book.notebook import Caption
+
+    if set(clusters) != set(circles) or not clusters:
+        raise ValueError("clusters and circles must name the same architectures")
+    labs = list(clusters)
+    counts = " and ".join(f"that of ${lab}$ into {clusters[lab]}" if i else f"the first layer of ${lab}$ falls into "
+                          f"{clusters[lab]} Mapper cluster(s)" for i, lab in enumerate(labs))
+    close = all(abs(clusters[lab] - paper_clusters) <= 1 for lab in labs)
+    s = _scale_head(profile, data, runs) + ": " + counts + (
+        f", close to the paper's {paper_clusters}" if close else f", against the paper's {paper_clusters}") + "; "
+    circ = [lab for lab in labs if circles[lab] == "reproduced"]
+    if not circ:
+        s += "none shows a significant primary circle, which agrees with the paper"
+        weak = min(r[3]["mean"] for r in runs) < 0.5
+        s += (", but at this scale \"no circle\" is also what barely trained filters give, so it is weak evidence."
+              if weak else ".")
+    else:
+        s += f"${'$, $'.join(circ)}$ shows a primary circle by the book's rule, which the paper does not see."
+    s += (f" The pooled second layer's top $H_1$ bar {pooled2['top_h1']:.2f} "
+          + ("beats its matched nulls" if pooled2["beats_nulls"] else
+             ("is above its headline null" if pooled2["effect"] > 0 else "is not above its headline null"))
+          + f" (effect size {pooled2['effect']:.1f}, p = {pooled2['p']:.2g})"
+          + ("" if pooled2["beats_nulls"] else ", short of the book's rule (effect > 3 and every null)"))
+    if pooled2["lifetime_bound"] > pooled2["top_h1"]:
+        s += (f"; that persistence ran on landmarks whose error bound (lifetimes within {pooled2['lifetime_bound']:.2f}) "
+              "exceeds the bar, so it is no evidence either way.")
+    else:
+        s += "."
+    near = one2["median_distance"] < near_threshold
+    s += (f" The most accurate network's second layer ({_pct(one2_accuracy)}) has {one2['loops']} large Mapper loop(s) "
+          f"and a dense core at median distance {one2['median_distance']:.2f} from the primary circle ("
+          + ("below" if near else "above") + f" the null threshold {near_threshold:.2f}); circle rule: {one2['verdict']}: "
+          + {"reproduced": "the paper's single-network circle.",
+             "partly": "a hint of the paper's single-network circle, not a reproduction."}.get(
+              one2["verdict"], "no sign of the paper's single-network circle."))
+    s += _evolution_sentence(evolution1, appear=400, broken=500, near_threshold=near_threshold)
+    s += _closing(real, profile)
+    return Caption(s)
+
+
+def color_findings(*, profile: str, data: str, real: bool, runs, channels: dict, n_bars_nopool: int, fit: dict,
+                   fit_untrained: dict, evolution1, near_threshold: float, paper_bars: int = 3):
+    """The colour CIFAR chapter's "what we found" (Figs. 6-9), picked by this build's numbers.
+
+    Parameters
+    ----------
+    profile, data, real, runs : as :func:`gray_findings`
+    channels : dict, "all" / "R" / "G" / "B" -> :func:`cloud_summary` of that first-layer cloud
+    n_bars_nopool : H1 bars above the null (:func:`significant_h1_bars`) without max-pooling
+    fit, fit_untrained : :func:`model_fit` of the trained and the untrained dense core
+    evolution1 : rows of :func:`evolution_mappers` for layer 1
+    near_threshold : as :func:`gray_findings`
+
+    Returns
+    -------
+    toponet.book.notebook.Caption
+    """
+    from toponet.book.notebook import Caption
+
+    if not channels:
+        raise ValueError("channels must hold at least one cloud summary")
+    circ = [ch for ch, c in channels.items() if c["verdict"] == "reproduced"]
+    s = _scale_head(profile, data, runs) + ": "
+    dists = [c["median_distance"] for c in channels.values()]
+    dist_txt = (f"{min(dists):.2f}" if max(dists) - min(dists) < 0.005 else f"{min(dists):.2f}-{max(dists):.2f}")
+    if not circ:
+        s += "**no primary circle** in the colour first layer, neither pooled over channels nor in any single channel"
+        beat = [ch for ch, c in channels.items() if c["beats_nulls"]]
+        s += (": every top $H_1$ bar is within its matched nulls" if not beat else
+              f"; the top $H_1$ bar beats its nulls for {', '.join(beat)}, but the rest of the rule fails")
+        s += (f", and the dense core's median distance to the circle ({dist_txt}) is "
+              + ("that of random filters" if min(dists) >= near_threshold else "below the null threshold in part")
+              + f" (null threshold {near_threshold:.2f}). The paper's circle comes after 100K iterations on CIFAR-10; "
+              f"after {runs[0][2]} iterations here we do not see it, "
+              + ("a disagreement that only a longer run (the `paper` profile) can settle." if profile != "paper"
+                 else "a disagreement with the paper at its own scale."))
+    else:
+        s += (f"the colour first layer shows the **primary circle** by the book's rule for {', '.join(circ)}"
+              + (" (all channels pooled and each alone), as the paper says." if len(circ) == len(channels)
+                 else f", not for {', '.join(ch for ch in channels if ch not in circ)}, where the paper sees it too."))
+    s += (f" The no-pooling network shows {n_bars_nopool} $H_1$ bar(s) above the null (the paper: {paper_bars})"
+          + (", as the paper." if n_bars_nopool == paper_bars else "."))
+    more = fit["near_three"] > max(fit_untrained["near_three"], fit["null_near_three"])
+    sec = fit["near_secondary_only"] > 2 * fit["null_near_secondary_only"]
+    s += (f" The **three-circle model**: {_pct(fit['near_three'])} of the dense core lies near it against "
+          f"{_pct(fit_untrained['near_three'])} before training and {_pct(fit['null_near_three'])} of random filters, and "
+          f"{_pct(fit['near_secondary_only'])} lies on the secondary circles only, against "
+          f"{_pct(fit['null_near_secondary_only'])} of random filters; ")
+    if fit["median_three"] < fit["threshold"]:
+        s += "the median filter is near the model" + (": a match." if more and sec else ", but the other signs are weak.")
+    elif more or sec:
+        s += "but the median filter is still far from the model, so this is a partial match."
+    else:
+        s += "the core is no nearer the model than random filters: no sign of it."
+    s += _evolution_sentence(evolution1, appear=300, broken=500, near_threshold=near_threshold)
+    s += _closing(real, profile)
+    return Caption(s)

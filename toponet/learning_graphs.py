@@ -27,7 +27,8 @@ from toponet._validation import check_cloud, check_int
 __all__ = ["LearningConfig", "SigmoidMLP", "train_recording", "learning_trajectories", "layer_cloud",
            "pca_projection", "l2_norm_lens", "pca_lens", "learning_graph", "neuron_groups",
            "groups_over_time", "separation_step", "confusion_end", "accuracy_jumps",
-           "local_dimension", "configs_for", "l1_verdict", "l2_verdict", "surface_dimension", "PAPER"]
+           "local_dimension", "configs_for", "l1_verdict", "l2_verdict", "surface_dimension", "PAPER",
+           "final_branch_sizes", "l1_findings", "l2_findings"]
 
 #: The paper's numbers: branches at the end of training, accuracy levels of L2.
 PAPER = {"branches_output": 10, "branches_hidden": 12, "accuracy_levels_l2": (0.10, 0.40, 0.80)}
@@ -544,3 +545,132 @@ def surface_dimension(traj: dict, jumps: list[dict], *, layer: str = "hidden1", 
         return float("nan")
     P, step, _ = layer_cloud(traj, layer)
     return local_dimension(P[step >= jumps[0]["end"]], seed=seed)
+
+
+def final_branch_sizes(traj: dict, layer: str, *, rtol: float = 0.1) -> list[int]:
+    """Sizes of the branches (:func:`neuron_groups`, the scale of :func:`groups_over_time`) of
+    ``layer`` at its last recording, largest first; their sum is the number of neurons."""
+    W = np.asarray(traj[f"w_{layer}"], dtype=np.float32)
+    if W.ndim != 3 or len(W) == 0:
+        raise ValueError(f"w_{layer} must be (recordings, neurons, inputs); got shape {W.shape}")
+    scale = float(np.median(np.linalg.norm(W[-1], axis=1)))
+    return sorted(np.bincount(neuron_groups(W[-1], rtol=rtol, scale=scale)).tolist(), reverse=True)
+
+
+def _epoch(step, per_epoch: int) -> str:
+    return "never" if step is None else f"{step / per_epoch:.1f}"
+
+
+def l1_findings(*, output_branches: int, output_branches_5: int, hidden_sizes, separation: int | None,
+                confusion_end_step: int | None, peak_share: float, peak_step: int, final_accuracy: float,
+                total_steps: int, steps_per_epoch: int, tolerance: float = 0.1):
+    """The chapter's "what we found" for L1, picked by the numbers (none stored in the text).
+
+    Parameters
+    ----------
+    output_branches, output_branches_5 : final output-layer branches at the 10 % and 5 % thresholds
+    hidden_sizes : sizes of the final hidden-layer branches (:func:`final_branch_sizes`)
+    separation, confusion_end_step : steps (or None) of :func:`separation_step` and :func:`confusion_end`
+    peak_share : float, the peak share of nines classified as sevens (fraction); peak_step its step
+    final_accuracy : fraction; total_steps, steps_per_epoch : the run's length and steps per epoch
+    tolerance : as :func:`l1_verdict`
+
+    Returns
+    -------
+    toponet.book.notebook.Caption
+    """
+    from toponet.book.notebook import Caption
+
+    steps_per_epoch = check_int(steps_per_epoch, name="steps_per_epoch", low=1)
+    sizes = [int(s) for s in hidden_sizes]
+    if not sizes:
+        raise ValueError("hidden_sizes must hold at least one branch size")
+    n_hid = len(sizes)
+    if output_branches == 10:
+        out = ("The output layer behaves as the paper says: all ten weight vectors start at 0, move together and "
+               "then branch into 10.")
+    else:
+        out = (f"The output layer starts as the paper says (all ten weight vectors at 0, moving together, then "
+               f"branching), but ends in {output_branches} branches at our 10% threshold, not 10"
+               + ("; some neurons stay within 10% of each other, and a 5% threshold gives 10." if output_branches_5 == 10
+                  else f" ({output_branches_5} at a 5% threshold)."))
+    if 9 <= n_hid <= 15:
+        hid = f"The hidden layer agrees with the paper: it ends in {n_hid} branches (paper: about 12)."
+    else:
+        hid = (f"The hidden layer disagrees with the paper. It ends in {n_hid} group(s) of identical neurons "
+               f"(sizes {', '.join(map(str, sizes))}), not about 12."
+               + (f" With only {n_hid} distinct hidden feature(s), the network stalls at "
+                  f"{100 * final_accuracy:.0f}% test accuracy." if n_hid < 9 else ""))
+    ok = (separation is not None and confusion_end_step is not None
+          and abs(confusion_end_step - separation) <= tolerance * total_steps)
+    if peak_share > 0:
+        conf = (f"The share of nines taken for sevens peaks at {100 * peak_share:.0f}% around epoch "
+                f"{peak_step / steps_per_epoch:.0f}, and fades below half of that peak at epoch "
+                f"{_epoch(confusion_end_step, steps_per_epoch)}; ")
+    else:
+        conf = "No test nine is taken for a seven at any recording where the network tells classes apart; "
+    conf += f"output neurons 7 and 9 branch apart at epoch {_epoch(separation, steps_per_epoch)}."
+    if ok:
+        conf = "The 9-vs-7 link agrees: " + conf[0].lower() + conf[1:] + " The two coincide within our tolerance."
+    elif separation is None or confusion_end_step is None:
+        conf = "The 9-vs-7 link cannot be confirmed: " + conf[0].lower() + conf[1:]
+    else:
+        gap = (confusion_end_step - separation) / steps_per_epoch
+        conf = ("The 9-vs-7 link disagrees. " + conf + f" In our run the confusion "
+                + (f"outlasts the branching by about {gap:.0f} epochs." if gap > 0 else
+                   f"ends about {-gap:.0f} epochs before the branching."))
+    return Caption(f"**What we found.** {out} {hid}\n\n{conf}")
+
+
+def l2_findings(jumps: list[dict], surface_dimension: float, accuracy, steps, *, steps_per_epoch: int,
+                levels=(0.10, 0.40, 0.80), tol: float = 0.15, min_rise: float = 0.15):
+    """The chapter's "what we found" for L2, picked by the numbers (none stored in the text).
+
+    Parameters
+    ----------
+    jumps : :func:`accuracy_jumps` of ``accuracy``
+    surface_dimension : :func:`surface_dimension`
+    accuracy, steps : arrays (R,), test accuracy (fraction) at each recorded step
+    steps_per_epoch : int
+    levels, tol : as :func:`l2_verdict`; min_rise : the rise counted as a climb (as :func:`accuracy_jumps`)
+
+    Returns
+    -------
+    toponet.book.notebook.Caption
+    """
+    from toponet.book.notebook import Caption
+
+    a, s = np.asarray(accuracy, dtype=np.float64), np.asarray(steps)
+    if a.ndim != 1 or a.shape != s.shape or a.size == 0:
+        raise ValueError(f"accuracy and steps must be 1-D arrays of one length; got {a.shape} and {s.shape}")
+    steps_per_epoch = check_int(steps_per_epoch, name="steps_per_epoch", low=1)
+    verdict, _ = l2_verdict(jumps, surface_dimension, levels=levels, tol=tol)
+    chain = [jumps[0]["before"]] + [j["after"] for j in jumps] if jumps else []
+    jumps_ok = len(jumps) >= 2 and all(abs(x - y) <= tol for x, y in zip(chain, levels))
+    ep = lambda st: f"{st / steps_per_epoch:.0f}"  # noqa: E731
+    paper = " -> ".join(f"{100 * v:.0f}%" for v in levels)
+    if not jumps:
+        acc = (f"The accuracy shows no jump: it goes from {100 * a[0]:.0f}% to {100 * a[-1]:.0f}% at epoch "
+               f"{ep(s[-1])} without a rise of {100 * min_rise:.0f} points within a few recordings; the paper's "
+               f"{paper} is not what we see.")
+    else:
+        items = "; ".join(f"from {100 * j['before']:.0f}% at epoch {ep(j['start'])} to {100 * j['after']:.0f}% by epoch "
+                          f"{ep(j['end'])}" for j in jumps)
+        acc = f"The accuracy jumps {len(jumps)} time(s): {items}."
+        rest = a[-1] - jumps[-1]["after"]
+        if rest >= min_rise:
+            acc += (f" The climb from there to {100 * a[-1]:.0f}% at epoch {ep(s[-1])} comes gradually, not as a jump.")
+        acc += (f" That matches the paper's {paper} within {100 * tol:.0f} points." if jumps_ok else
+                f" Our rule asks for two jumps through the paper's {paper} (within {100 * tol:.0f} points), so this "
+                "part fails.")
+    if np.isfinite(surface_dimension) and surface_dimension <= 2:
+        surf = (f"The first hidden layer does spread along a surface (or thinner): after the first jump its recordings "
+                f"have median local dimension {surface_dimension:g}.")
+    elif np.isfinite(surface_dimension):
+        surf = (f"The first hidden layer is not on a surface: after the first jump its recordings have median local "
+                f"dimension {surface_dimension:g}, more than 2.")
+    else:
+        surf = "Without a jump there is no phase after it in which to measure the learning surface."
+    head = {"reproduced": "Both parts agree with the paper.", "partly": "One part agrees with the paper.",
+            "not reproduced": "Neither part agrees with the paper."}[verdict]
+    return Caption(f"**What we found.** {head} {acc} {surf}")

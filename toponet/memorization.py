@@ -23,7 +23,7 @@ import numpy as np
 from toponet._validation import check_int
 
 __all__ = ["MemorizationConfig", "MemorizationCNN", "permuted_labels", "train_memorization",
-           "memorization_run", "label_agreement", "configs_for", "u2_verdict", "SCALES", "PAPER"]
+           "memorization_run", "label_agreement", "configs_for", "u2_verdict", "u2_findings", "layer_mappers", "SCALES", "PAPER"]
 
 #: The paper's accuracies (fractions): true labels 20 epochs, permuted labels 100 epochs.
 PAPER = {"true": {"train": 0.9957, "test": 0.9877, "epochs": 20},
@@ -317,3 +317,100 @@ def u2_verdict(true_run: dict, permuted_run: dict, *, chance_band: float = 0.15,
     n = acc_ok + digit_ok + last_ok
     verdict = "reproduced" if n == 3 else ("partly" if n else "not reproduced")
     return verdict, reasons, nums
+
+
+def layer_mappers(runs: dict, *, resolution: int, gain: float, seed: int = 0,
+                  kinds=("true", "permuted"), layers=("hidden", "softmax")) -> dict:
+    """A fitted :class:`toponet.mapper.Mapper` per (run kind, layer), as the chapter's U2 figures draw them.
+
+    Parameters
+    ----------
+    runs : dict
+        Run kind ("true", "permuted") -> :func:`memorization_run` output; each layer an array
+        (n_images, n_units).
+    resolution, gain : Mapper cover (the method page's lenses and clustering).
+    seed : int
+        Layout seed of each graph.
+
+    Returns
+    -------
+    dict
+        ``(kind, layer) -> Mapper`` for every kind in ``kinds`` and layer in ``layers``.
+    """
+    from toponet.mapper import Mapper
+
+    resolution = check_int(resolution, name="resolution", low=1)
+    out = {}
+    for kind in kinds:
+        if kind not in runs:
+            raise KeyError(f"no run {kind!r}; runs has {sorted(runs)}")
+        for layer in layers:
+            if layer not in runs[kind]:
+                raise KeyError(f"run {kind!r} has no layer {layer!r}; it has {sorted(runs[kind])}")
+            X = np.asarray(runs[kind][layer], dtype=np.float64)
+            if X.ndim != 2 or X.shape[0] < 2:
+                raise ValueError(f"{kind}/{layer} must be an (n_images >= 2, n_units) array; got shape {X.shape}")
+            out[kind, layer] = Mapper(resolution=resolution, gain=gain, layout_seed=seed).fit(X)
+    return out
+
+
+def u2_findings(nums: dict, *, epochs_true: int, epochs_permuted: int, n_train: int, margin: float = 0.1,
+                chance_band: float = 0.15):
+    """The chapter's "what we found" for U2, from :func:`u2_verdict`'s numbers (no stored numbers).
+
+    Parameters
+    ----------
+    nums : dict
+        The third value of :func:`u2_verdict` (accuracies as fractions, chance-adjusted agreements).
+    epochs_true, epochs_permuted, n_train : the scale of this build.
+    margin, chance_band : as :func:`u2_verdict`.
+
+    Returns
+    -------
+    toponet.book.notebook.Caption
+        Markdown whose sentences follow the parts (A), (B), (C) of the rule.
+    """
+    from toponet.book.notebook import Caption
+
+    need = ("N_train", "N_test", "Np_train", "Np_test", "Np_hidden_true", "Np_hidden_assigned", "Np_softmax_assigned")
+    missing = [k for k in need if k not in nums]
+    if missing:
+        raise KeyError(f"nums lacks {missing}; pass the numbers returned by u2_verdict")
+    n = {k: float(nums[k]) for k in need}
+    pct = lambda a: f"{100 * a:.1f}%"  # noqa: E731
+    acc_ok = n["N_test"] >= 0.97 and n["Np_train"] >= 0.8 and n["Np_test"] <= chance_band
+    digit_ok = n["Np_hidden_true"] > n["Np_hidden_assigned"] + margin
+    last_ok = n["Np_softmax_assigned"] > n["Np_hidden_assigned"] + margin
+    p = PAPER
+    pp = lambda a: f"{100 * a:.2f}%"  # noqa: E731  (the paper states two decimals)
+    if acc_ok:
+        acc = (f"The accuracies are of the paper's kind: $N$ reaches {pct(n['N_train'])} / {pct(n['N_test'])} (train / "
+               f"test) after {epochs_true} epoch(s) on {n_train:,} images (paper {pp(p['true']['train'])} / "
+               f"{pp(p['true']['test'])}), and $N'$ memorizes: {pct(n['Np_train'])} on its training labels, "
+               f"{pct(n['Np_test'])} on the test set (paper {pp(p['permuted']['train'])} / {pp(p['permuted']['test'])}).")
+    else:
+        acc = (f"This scale does not test the paper's accuracies. After {epochs_true} epoch(s) on {n_train:,} images, $N$ "
+               f"reaches {pct(n['N_train'])} / {pct(n['N_test'])} (train / test), against {pp(p['true']['train'])} / "
+               f"{pp(p['true']['test'])}. ")
+        if n["Np_test"] <= chance_band and n["Np_train"] >= n["Np_test"] + 0.05:
+            acc += (f"$N'$ starts to memorize: after {epochs_permuted} epoch(s) its training accuracy is "
+                    f"{pct(n['Np_train'])} while its test accuracy stays at chance ({pct(n['Np_test'])}), against the "
+                    f"paper's {pp(p['permuted']['train'])} after {p['permuted']['epochs']} epochs.")
+        else:
+            acc += (f"$N'$ reaches {pct(n['Np_train'])} / {pct(n['Np_test'])} after {epochs_permuted} epoch(s): "
+                    "no sign of memorization yet.")
+    if digit_ok:
+        hid = (f"The part about the hidden layer does hold. $N'$'s final hidden layer groups the images by their true "
+               f"digit (adjusted agreement {n['Np_hidden_true']:.2f}) and not by the label it was trained on "
+               f"({n['Np_hidden_assigned']:.2f}), as the paper says.")
+    else:
+        hid = (f"The part about the hidden layer does not hold here: $N'$'s final hidden layer agrees with the true "
+               f"digit {n['Np_hidden_true']:.2f} and with the assigned label {n['Np_hidden_assigned']:.2f} (adjusted), "
+               f"not {margin:g} apart in favour of the digit.")
+    if last_ok:
+        last = (f" Its softmax outputs follow the assigned labels ({n['Np_softmax_assigned']:.2f}) far more than its "
+                "hidden layer does: the last layer does the memorizing.")
+    else:
+        last = (f" Its softmax outputs do not separate the assigned labels yet ({n['Np_softmax_assigned']:.2f}), so at "
+                "this scale we cannot decide *where* memorization lives. That needs the `paper` profile (a GPU).")
+    return Caption(f"**What we found.** {acc}\n\n{hid}{last}")

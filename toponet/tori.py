@@ -19,7 +19,7 @@ import numpy as np
 from toponet._validation import check_cloud, check_int
 
 __all__ = ["ToriConfig", "ToriRun", "ToriStudyConfig", "tori_study", "linked_tori", "split_tori", "tori_network", "train_tori",
-           "first_hidden", "long_h0_bars", "h0_components", "u1_verdict", "study_long_bars", "best_run", "SEEDS", "PAPER_ACCURACY"]
+           "first_hidden", "long_h0_bars", "h0_components", "u1_verdict", "study_long_bars", "best_run", "u1_findings", "SEEDS", "PAPER_ACCURACY"]
 
 #: The paper's accuracies (train and test alike): N_ReLU 98 %, N_abs 100 %.
 PAPER_ACCURACY = {"relu": 0.98, "abs": 1.00}
@@ -351,3 +351,60 @@ def best_run(study: dict, activation: str) -> int:
         raise ValueError(f"the study has no {activation} run")
     acc = np.asarray(study["test_accuracy"])[idx]
     return int(idx[np.argmax(acc)])
+
+
+def u1_findings(activation, test_accuracy, long_bars, *, perfect: float = 0.995):
+    """The chapter's "what we found" for U1, in words computed from the study (no stored numbers).
+
+    Parameters
+    ----------
+    activation : array (n_runs,), 0 = ReLU, 1 = abs
+    test_accuracy : array (n_runs,), fractions in [0, 1]
+    long_bars : array (n_runs,), long H0 bars of each run's first hidden layer (:func:`study_long_bars`)
+    perfect : float
+        Test accuracy counted as 100 % (as :func:`u1_verdict`).
+
+    Returns
+    -------
+    toponet.book.notebook.Caption
+        Markdown; the sentences depend on the verdict of :func:`u1_verdict` and on the runs.
+    """
+    from toponet.book.notebook import Caption
+
+    verdict, _ = u1_verdict(activation, test_accuracy, long_bars, perfect=perfect)
+    act, acc, bars = np.asarray(activation), np.asarray(test_accuracy, dtype=float), np.asarray(long_bars)
+    relu, absn = act == 0, act == 1
+    good = absn & (acc >= perfect)
+    rest = absn & ~good
+    pct = lambda a: f"{100 * a:.1f}%"  # noqa: E731
+    head = {"reproduced": "The claim holds, including its caveat.",
+            "partly": "The claim holds only in part.",
+            "not reproduced": "The claim does not hold in this build."}[verdict]
+    parts = [f"**What we found** ({int(absn.sum())} seeds per network). {head}"]
+    if good.any():
+        two = int((bars[good] == 2).sum())
+        parts.append(f"$N_{{|\\cdot|}}$ reached 100% test accuracy in {int(good.sum())} of {int(absn.sum())} seeds, and "
+                     + (f"each of those runs has two long $H_0$ bars in its first hidden layer: the absolute value laid "
+                        "the tori apart." if two == good.sum() else
+                        f"{two} of those runs have two long $H_0$ bars in the first hidden layer (the long bars per "
+                        f"run: {bars[good].tolist()})."))
+    else:
+        parts.append(f"No $N_{{|\\cdot|}}$ run reached 100% test accuracy (best {pct(acc[absn].max())}), against the "
+                     "paper's 100%." if absn.any() else "There is no $N_{|\\cdot|}$ run.")
+    if rest.any() and good.any():
+        below = bool(relu.any() and acc[rest].min() < acc[relu].max())
+        parts.append(f"The other {int(rest.sum())} got stuck between {pct(acc[rest].min())} and {pct(acc[rest].max())}"
+                     + (", some of them below ReLU." if below else ".")
+                     + " The paper's caveat (sensitive to initialization) shows.")
+    if relu.any():
+        relu_perfect = int((acc[relu] >= perfect).sum())
+        ones = int((bars[relu] == 1).sum())
+        parts.append((f"No $N_\\text{{ReLU}}$ run reached 100%: all {int(relu.sum())} ended between "
+                      if relu_perfect == 0 else
+                      f"{relu_perfect} $N_\\text{{ReLU}}$ run(s) reached 100%, against the paper; the {int(relu.sum())} "
+                      "ended between ")
+                     + f"{pct(acc[relu].min())} and {pct(acc[relu].max())} (the paper reports 98%), and "
+                     + ("each has a single long $H_0$ bar, because the tori are squashed together."
+                        if ones == relu.sum() else
+                        f"{ones} of them have a single long $H_0$ bar (long bars per run: {bars[relu].tolist()})."))
+    return Caption(" ".join(parts))
