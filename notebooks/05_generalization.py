@@ -225,28 +225,15 @@ for data, names in NAMES["append"].items():
 gen.curves_figure(g5_curves["mnist"], target=g5_speed["mnist"]["target"], title="MNIST (real): appended features")
 
 # %%
-def _g5_caption(data):
-    sp, runs = g5_speed[data], g5_arts[data]
-    others = {kind: gen.speedup(g5_curves[data]["none"], g5_curves[data][kind], sp["target"])["speedup"]
-              for kind in ("circle", "klein", "gaussian")}
-    return tb.caption(
-        f"Test accuracy (mean +- sd over networks) against batch iterations on {LABEL[data]}, with 64 appended "
-        f"circle / Klein / gaussian features per pixel or none. Target {100 * sp['target']:.1f} % (dotted): the normal "
-        f"network reaches it at {sp['base_iterations']:.0f} iterations; speed-ups: "
-        + ", ".join(f"{kd} {v:.2f}x" for kd, v in others.items()) + f"; fastest: {g5_fast[data]}. Networks: "
-        + ", ".join(f"{kd} {r.networks}" for kd, r in runs.items()) + ". Paper: 2x (MNIST), 3.5x (SVHN).",
-        cloud=tb.cloud_label(networks=runs["circle"].networks, layer=1, iterations=runs["circle"].iterations[-1],
-                             widths=WIDTHS),
-        profile=profile, accuracy=list(studies.accuracy_summary(runs["circle"])["values"]), figure="13")
-
-
-_g5_caption("mnist")
+gen.g5_caption(LABEL["mnist"], g5_curves["mnist"], g5_speed["mnist"], g5_arts["mnist"], g5_fast["mnist"],
+               profile=profile, widths=WIDTHS)
 
 # %%
 gen.curves_figure(g5_curves[HARDER], target=g5_speed[HARDER]["target"], title=f"{HARDER}: appended features")
 
 # %%
-_g5_caption(HARDER)
+gen.g5_caption(LABEL[HARDER], g5_curves[HARDER], g5_speed[HARDER], g5_arts[HARDER], g5_fast[HARDER],
+               profile=profile, widths=WIDTHS)
 
 # %% [markdown]
 # The rule: **reproduced** when the circle features speed training up (speed-up > 1) on both

@@ -385,3 +385,23 @@ def test_findings_markdown_follow_the_numbers():
     assert "no arm reached the target" in small and "another appended arm" not in small
     with pytest.raises(ValueError, match="harder"):
         g.findings_markdown("cifar", g1=(), g1_digits=(), g1_own=(), g2=(), g3=(), g4={}, g5_speedups={}, g5_fastest={})
+
+
+def test_g5_caption_states_every_arm_and_the_target():
+    import toponet.generalization as gen
+    from toponet.experiments import experiment
+
+    # committed default artifact: 2 x M(64,32,64) with appended circle features, 200 iterations
+    circle = Store().get(experiment("gen-mnist-append-circle").config_for("default"))
+    assert circle is not None and circle.networks == 2
+    its = np.array([0, 100, 200])
+    curve = lambda acc: {"iterations": its, "mean": np.array(acc), "sd": np.zeros(3), "values": np.array(acc)[:, None]}
+    curves = {"none": curve([0.1, 0.5, 0.9]), "circle": curve([0.1, 0.9, 0.95]),
+              "klein": curve([0.1, 0.6, 0.92]), "gaussian": curve([0.1, 0.45, 0.9])}
+    speed = gen.speedup(curves["none"], curves["circle"], 0.9)
+    text = str(gen.g5_caption("MNIST (real)", curves, speed, {"circle": circle}, "circle", profile="default"))
+    assert "**Figure 13.**" in text and "Target 90.0 %" in text and "at 200 iterations" in text
+    assert "circle 2.00x" in text and "gaussian 1.00x" in text and "circle 2" in text
+    with pytest.raises(ValueError, match="klein"):
+        gen.g5_caption("MNIST", {k: v for k, v in curves.items() if k != "klein"}, speed,
+                       {"circle": circle}, "circle", profile="default")

@@ -25,7 +25,7 @@ from toponet._validation import check_fraction, check_int
 
 __all__ = ["harder_domain", "DOMAIN_LABELS", "SHORT_LABELS", "experiment_names", "load_or_train",
            "transfer_accuracy", "summary", "significance", "iterations_to_accuracy", "speedup",
-           "correlation", "Correlation", "simplicity", "accuracy_curve", "findings_markdown"]
+           "correlation", "Correlation", "simplicity", "accuracy_curve", "findings_markdown", "g5_caption"]
 
 #: How captions and verdict rows name each digit domain.
 DOMAIN_LABELS = {
@@ -546,3 +546,36 @@ def findings_markdown(harder: str, *, g1, g1_digits, g1_own, g2, g3, g4: dict, g
     out.append(txt)
     head = ("**What we found** in this build" + (f" (on the {short}, not SVHN)" if standin else "") + ".")
     return Caption(head + "\n\n" + "\n".join(out))
+
+
+def g5_caption(label: str, curves: dict, speed: dict, runs: dict, fastest: str, *, profile: str,
+               widths=(64, 32, 64)):
+    """Fig. 13's caption for one dataset: target accuracy, every arm's speed-up, networks per arm.
+
+    Parameters
+    ----------
+    label : the dataset's name as captions print it (e.g. ``DOMAIN_LABELS[name]``)
+    curves : arm ("none", "circle", "klein", "gaussian") -> accuracy curve, as :func:`speedup` takes
+    speed : :func:`speedup` of the circle arm (keys "target", "base_iterations")
+    runs : arm -> Artifact of that arm
+    fastest : the fastest arm's name
+    profile : the build profile
+    """
+    from toponet import book as tb
+    from toponet.studies import accuracy_summary
+
+    missing = {"none", "circle", "klein", "gaussian"} - set(curves) | ({"circle"} - set(runs))
+    if missing:
+        raise ValueError(f"g5_caption needs curves for none/circle/klein/gaussian and the circle run; "
+                         f"missing {sorted(missing)}")
+    others = {kind: speedup(curves["none"], curves[kind], speed["target"])["speedup"]
+              for kind in ("circle", "klein", "gaussian")}
+    circle = runs["circle"]
+    return tb.caption(
+        f"Test accuracy (mean +- sd over networks) against batch iterations on {label}, with 64 appended "
+        f"circle / Klein / gaussian features per pixel or none. Target {100 * speed['target']:.1f} % (dotted): "
+        f"the normal network reaches it at {speed['base_iterations']:.0f} iterations; speed-ups: "
+        + ", ".join(f"{kind} {v:.2f}x" for kind, v in others.items()) + f"; fastest: {fastest}. Networks: "
+        + ", ".join(f"{kind} {r.networks}" for kind, r in runs.items()) + ". Paper: 2x (MNIST), 3.5x (SVHN).",
+        cloud=tb.cloud_label(networks=circle.networks, layer=1, iterations=circle.iterations[-1], widths=widths),
+        profile=profile, accuracy=list(accuracy_summary(circle)["values"]), figure="13")
