@@ -34,8 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-#: Chromium flags: no sandbox (containers, root), no GPU, and nothing that phones home.
+#: Chromium flags: no sandbox (containers, root), no GPU (software WebGL), and nothing that phones home.
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  # software WebGL (SwiftShader), so plotly's 3-D scenes draw without a GPU
+                  "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
                   "--disable-component-update", "--no-first-run", "--disable-sync",
                   "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
                   "--metrics-recording-only", "--no-default-browser-check", "--remote-debugging-port=0")
@@ -46,7 +48,10 @@ _DOM_STATS = """(() => {
   const math = [...document.querySelectorAll('.math')];
   return JSON.stringify({
     plotly_plots: plots.length,
-    plotly_drawn: plots.filter(p => p.querySelector('svg.main-svg') && p.querySelector('svg.main-svg .trace'))
+    // 2-D traces are SVG; 3-D scenes draw into a WebGL canvas (plotly puts a .no-webgl
+    // notice there instead when the browser has no WebGL).
+    plotly_drawn: plots.filter(p => (p.querySelector('svg.main-svg') && p.querySelector('svg.main-svg .trace'))
+                                 || (p.querySelector('.gl-container canvas') && !p.querySelector('.no-webgl')))
                        .length,
     plotly_points: plots.reduce((n, p) => n + p.querySelectorAll('.point').length, 0),
     images: imgs.length,
