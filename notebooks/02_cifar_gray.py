@@ -45,7 +45,7 @@
 # %% tags=["parameters"]
 profile = "default"  # training scale: smoke | default | paper (toponet.experiments)
 networks = 4  # networks C(64, 32, 64) pooled into each cloud
-iterations = 500  # batch iterations of training (the last evolution snapshot)
+iterations = 2000  # batch iterations of training (the last evolution snapshot)
 k = 200  # the paper's k for layer 1 (6,400 points); rescaled to our cloud size below
 p = 0.5  # density filtration of Fig. 3
 resolution = 30  # Mapper(resolution, gain) of Fig. 3

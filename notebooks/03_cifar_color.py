@@ -42,7 +42,7 @@
 # %% tags=["parameters"]
 profile = "default"  # training scale: smoke | default | paper (toponet.experiments)
 networks = 4  # networks C(64, 32, 64) pooled into each cloud
-iterations = 500  # batch iterations of training (the last evolution snapshot)
+iterations = 1500  # batch iterations of training (the last evolution snapshot)
 k = 200  # the paper's k for 11,520 first-layer filters (60 networks); rescaled below
 p = 0.14  # density filtration of Fig. 6
 resolution = 30  # Mapper(resolution, gain) of Figs. 6-8
