@@ -20,7 +20,6 @@ error that names it (delete it to rebuild).
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -128,14 +127,6 @@ def build_digits8x8(split: str, *, seed: int = DIGITS8X8_SEED) -> tuple[np.ndarr
     return out, y[idx]
 
 
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _build(name: str, split: str, root) -> tuple[np.ndarray, np.ndarray]:
     if name == "digits8x8":
         return build_digits8x8(split)
@@ -166,7 +157,7 @@ def load_standin(name: str, split: str, root=None) -> tuple[np.ndarray, np.ndarr
     ValueError
         Unknown name or split; a cached file that does not match its recorded checksum.
     """
-    from toponet.data._manifest import check_split, resolve_root
+    from toponet.data._manifest import check_split, file_digest, resolve_root
 
     if name not in STANDIN_NAMES:
         raise ValueError(f"unknown stand-in digit domain {name!r}; expected one of {STANDIN_NAMES}")
@@ -176,7 +167,7 @@ def load_standin(name: str, split: str, root=None) -> tuple[np.ndarray, np.ndarr
     if data_path.is_file() and meta_path.is_file():
         meta = json.loads(meta_path.read_text())
         if meta.get("build_version") == BUILD_VERSION:
-            if _digest(data_path) != meta.get("sha256"):
+            if file_digest(data_path, "sha256") != meta.get("sha256"):
                 raise ValueError(f"cached stand-in {str(data_path)!r} does not match the sha256 recorded in "
                                  f"{str(meta_path)!r}; delete both files to rebuild it")
             with np.load(data_path, allow_pickle=False) as npz:
@@ -190,6 +181,6 @@ def load_standin(name: str, split: str, root=None) -> tuple[np.ndarray, np.ndarr
         fh.write(buf.getvalue())
     os.replace(tmp, data_path)
     meta_path.write_text(json.dumps({"name": name, "split": split, "build_version": BUILD_VERSION,
-                                     "sha256": _digest(data_path), "n": int(len(labels)),
+                                     "sha256": file_digest(data_path, "sha256"), "n": int(len(labels)),
                                      "photos": list(PHOTOS) if name == "mnistm-standin" else None}, indent=1))
     return images, labels
