@@ -35,6 +35,8 @@ import platform
 import re
 import sys
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -245,6 +247,137 @@ def hardware(device: str) -> dict[str, object]:
     return out
 
 
+class StoreError(ValueError):
+    """A stored file is missing, unreadable or inconsistent; the message names the file and the fix."""
+
+
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_SHARD_FILE_RE = re.compile(r"^shard-\d+-\d+\.npz$")
+_MANIFEST_FIX = ("restore it (git checkout -- FILE in a checkout, or from a backup), or move its folder "
+                 "aside and train again")
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """The sha256 hex digest of the file at ``path``, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _manifest_problem(manifest, folder_name: str) -> str | None:
+    """What is wrong with a parsed manifest's structure, or None if nothing is."""
+    if not isinstance(manifest, dict):
+        return f"holds a JSON {type(manifest).__name__}, not an object"
+    if manifest.get("format") != STORE_FORMAT:
+        return f"store format {manifest.get('format')!r}; this toponet reads {STORE_FORMAT}"
+    for name, kind in (("key", str), ("config", dict), ("arch", str), ("iterations", list), ("shards", list)):
+        if not isinstance(manifest.get(name), kind):
+            return f"field {name!r} is missing or not a {kind.__name__}"
+    if manifest["key"] != folder_name:
+        return f"key {manifest['key']!r} differs from its folder's name {folder_name!r}"
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in manifest["iterations"]):
+        return f"iterations {manifest['iterations']!r} are not all integers"
+    seen: set[int] = set()
+    for i, shard in enumerate(manifest["shards"]):
+        problem = _shard_record_problem(shard)
+        if problem:
+            return f"shard {i}: {problem}"
+        clash = seen & set(shard["seeds"])
+        if clash:
+            return f"shard {shard['file']}: seeds {sorted(clash)} appear in another shard too"
+        seen |= set(shard["seeds"])
+    return None
+
+
+def _shard_record_problem(shard) -> str | None:
+    """What is wrong with one shard record of a manifest, or None."""
+    if not isinstance(shard, dict):
+        return f"is a JSON {type(shard).__name__}, not an object"
+    file = shard.get("file")
+    if not isinstance(file, str) or not _SHARD_FILE_RE.match(file):
+        return (f"file {file!r} is not a shard file name (shard-<first seed>-<n>.npz inside the "
+                f"artifact's folder)")
+    try:
+        seeds = check_seeds(shard.get("seeds"))
+    except (TypeError, ValueError) as exc:
+        return f"{file}: {exc}"
+    if file != f"{shard_name(seeds)}.npz":
+        return f"file {file!r} does not match its seeds (expected {shard_name(seeds)}.npz)"
+    if shard.get("networks", len(seeds)) != len(seeds):
+        return f"{file}: networks {shard.get('networks')!r} but {len(seeds)} seeds"
+    stored = shard.get("stored")
+    if not isinstance(stored, dict) or not all(isinstance(v, list) for v in stored.values()):
+        return f"{file}: 'stored' is missing or not an object of iteration lists"
+    if not isinstance(shard.get("device"), str):
+        return f"{file}: 'device' is missing or not a string"
+    if not isinstance(shard.get("wall_time_s"), (int, float, type(None))) or isinstance(shard.get("wall_time_s"), bool):
+        return f"{file}: 'wall_time_s' is not a number"
+    sha = shard.get("sha256")
+    if sha is not None and not (isinstance(sha, str) and _SHA256_RE.match(sha)):
+        return f"{file}: 'sha256' {sha!r} is not 64 lowercase hex digits"
+    return None
+
+
+def read_manifest(path: Path) -> dict:
+    """The parsed, structurally checked ``manifest.json`` at ``path``.
+
+    Raises
+    ------
+    StoreError
+        The file cannot be read, is not JSON, or its structure is wrong (missing fields, a
+        shard's ``file`` that is not a plain shard name inside the folder, repeated or
+        invalid seeds, a malformed ``sha256``); the message names the file and the fix.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        manifest = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"{path}: unreadable manifest ({exc}); {_MANIFEST_FIX.replace('FILE', str(path))}") from None
+    problem = _manifest_problem(manifest, path.parent.name)
+    if problem:
+        raise StoreError(f"{path}: {problem}; {_MANIFEST_FIX.replace('FILE', str(path))}")
+    return manifest
+
+
+#: Shard files whose recorded sha256 was checked in this process: (path, size, mtime_ns, sha256).
+_VERIFIED: set[tuple[str, int, int, str]] = set()
+
+
+def check_shard_hash(path: Path, sha256: str) -> None:
+    """Raise :class:`StoreError` unless the file at ``path`` has this sha256.
+
+    The check is done once per process for a file that did not change since (same size
+    and modification time); later calls return at once.
+    """
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise StoreError(f"{path}: shard file missing or unreadable ({exc.strerror}); the manifest lists it: "
+                         f"restore the file, or move the artifact's folder aside and train again") from None
+    token = (str(path), st.st_size, st.st_mtime_ns, sha256)
+    if token in _VERIFIED:
+        return
+    got = file_sha256(path)
+    if got != sha256:
+        raise StoreError(f"{path}: sha256 {got[:16]}... differs from the manifest's {sha256[:16]}...; the file "
+                         f"is corrupt or was replaced: restore it, or move the artifact's folder aside and train again")
+    _VERIFIED.add(token)
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the platform allows."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def _file_lock(path: Path):
     """An exclusive advisory lock (``flock``) on ``path``, held for the ``with`` block.
@@ -268,7 +401,11 @@ def _file_lock(path: Path):
 
 
 def _atomic_write(path: Path, write) -> None:
-    """Write via ``write(file_object)`` into a temp file beside ``path``, then rename it over."""
+    """Write via ``write(file_object)`` into a temp file beside ``path``, then rename it over.
+
+    The file gets the permissions of a plainly created file (``0666`` less the umask), so
+    readers sharing the store see it; a reader never sees a half-written file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -276,6 +413,8 @@ def _atomic_write(path: Path, write) -> None:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp creates 0600; a shared store must be readable as the umask allows
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -376,12 +515,80 @@ class Artifact:
                              f"snapshots: {list(self.iterations)}")
         return int(iteration)
 
+    def _shard_file(self, shard: dict) -> Path:
+        """The shard's file, its recorded sha256 checked (once per process)."""
+        path = self.path / shard["file"]  # a plain name: read_manifest refuses anything else
+        if shard.get("sha256"):
+            check_shard_hash(path, shard["sha256"])
+        return path
+
+    def _read_member(self, shard: dict, name: str) -> np.ndarray:
+        """Array ``name`` of one shard, checked to hold one row per seed."""
+        path = self._shard_file(shard)
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                arr = npz[name]
+        except KeyError:
+            raise
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise StoreError(f"{path}: unreadable shard ({type(exc).__name__}: {exc}); restore the file, or "
+                             f"move the artifact's folder aside and train again") from None
+        if arr.ndim < 1 or arr.shape[0] != len(shard["seeds"]):
+            raise StoreError(f"{path}: {name} holds {arr.shape[0] if arr.ndim else 0} networks but the manifest "
+                             f"lists {len(shard['seeds'])} seeds {shard['seeds']}; the manifest does not describe "
+                             f"this file: restore both from the same source")
+        return arr
+
+    def check_shard(self, shard: dict, *, deep: bool = False) -> None:
+        """Raise :class:`StoreError` naming the file when a shard does not match its record.
+
+        Checks the recorded sha256 (if any), that the file opens, that its ``seeds`` equal the
+        manifest's, and that every array the record promises is there. With ``deep`` every
+        array is also decompressed (catching corruption in a shard with no recorded hash)
+        and checked to hold one row per seed.
+        """
+        path = self._shard_file(shard)
+        expected = {"seeds"} | {f"{a}@{it}" for it in shard.get("iterations", self.iterations)
+                                for a in ("train_accuracy", "test_accuracy")}
+        expected |= {f"{layer}@{it}" for layer, its in shard["stored"].items() for it in its}
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                missing = sorted(expected - set(npz.files))
+                seeds = npz["seeds"].tolist() if "seeds" in npz.files else None
+                names = list(npz.files) if deep else []
+                for name in names:
+                    arr = npz[name]
+                    if name != "seeds" and (arr.ndim < 1 or arr.shape[0] != len(shard["seeds"])):
+                        raise StoreError(f"{path}: {name} has shape {arr.shape}; expected one row per seed "
+                                         f"({len(shard['seeds'])})")
+        except StoreError:
+            raise
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
+            raise StoreError(f"{path}: unreadable shard ({type(exc).__name__}: {exc}); restore the file, or "
+                             f"move the artifact's folder aside and train again") from None
+        if seeds != shard["seeds"]:
+            raise StoreError(f"{path}: the file holds seeds {seeds} but the manifest lists {shard['seeds']}; "
+                             f"restore the manifest and the shard from the same source")
+        if missing:
+            raise StoreError(f"{path}: lacks {missing[:4]}{' ...' if len(missing) > 4 else ''}, which the "
+                             f"manifest records; restore the file, or move the artifact's folder aside and "
+                             f"train again")
+
+    def check(self, *, deep: bool = False) -> list[str]:
+        """Check every shard (see :meth:`check_shard`); return the files without a recorded hash.
+
+        Raises :class:`StoreError` at the first broken shard.
+        """
+        unhashed = []
+        for shard in self._shards:
+            self.check_shard(shard, deep=deep)
+            if not shard.get("sha256"):
+                unhashed.append(shard["file"])
+        return unhashed
+
     def _stacked(self, name: str) -> np.ndarray:
         if name not in self._cache:
-            parts = []
-            for shard in self._shards:
-                with np.load(self.path / shard["file"], allow_pickle=False) as npz:
-                    parts.append(npz[name])
+            parts = [self._read_member(shard, name) for shard in self._shards]
             stacked = np.concatenate(parts, axis=0)
             stacked.flags.writeable = False  # shared by every caller: copy before changing it
             self._cache[name] = stacked
@@ -563,14 +770,11 @@ class Store:
         return _file_lock(self.root / ".locks" / f"{key}.lock")
 
     def _read_manifest(self, folder: Path) -> dict | None:
+        """The checked manifest in ``folder`` (see :func:`read_manifest`), or None if it has none."""
         path = folder / "manifest.json"
-        if not path.is_file():
+        if not path.exists():
             return None
-        with open(path) as fh:
-            manifest = json.load(fh)
-        if manifest.get("format") != STORE_FORMAT:
-            raise ValueError(f"{path}: store format {manifest.get('format')!r}; this toponet reads {STORE_FORMAT}")
-        return manifest
+        return read_manifest(path)
 
     # -- reading -----------------------------------------------------------------------
     def seeds(self, config) -> frozenset[int]:
@@ -594,17 +798,66 @@ class Store:
             return None
         return artifact
 
-    def ls(self) -> list[dict]:
-        """One summary dict per artifact (see :meth:`Artifact.summary`), sorted by experiment."""
-        rows = []
+    def _artifact_folders(self) -> list[Path]:
+        """Folders under the root named like a key and holding a manifest (sorted)."""
         if not self.root.is_dir():
-            return rows
-        for folder in sorted(self.root.iterdir()):
-            if folder.is_dir() and _KEY_RE.match(folder.name):
-                artifact = self.open(folder.name)
-                if artifact is not None:
-                    rows.append(artifact.summary())
-        return sorted(rows, key=lambda r: (str(r["experiment"]), r["arch"], r["key"]))
+            return []
+        return [f for f in sorted(self.root.iterdir())
+                if f.is_dir() and _KEY_RE.match(f.name) and (f / "manifest.json").exists()]
+
+    def scan(self, *, deep: bool = False) -> list[dict]:
+        """Check every artifact; one row per artifact, healthy or broken.
+
+        A healthy row is :meth:`Artifact.summary` plus ``"status": "ok"`` and
+        ``"unhashed_shards"`` (shard files whose manifest records no sha256: readable, but
+        not checkable; ``toponet store verify --record`` records them). A broken row holds
+        ``"key"``, ``"path"``, ``"status": "broken"`` and ``"problem"`` (the file and what is
+        wrong). Shards are checked as :meth:`Artifact.check` does (``deep`` decompresses every
+        array). Healthy rows come first, sorted by experiment, then the broken ones by key.
+        """
+        rows, broken = [], []
+        for folder in self._artifact_folders():
+            try:
+                manifest = self._read_manifest(folder)
+                if not manifest["shards"]:
+                    continue
+                artifact = Artifact(folder, manifest)
+                unhashed = artifact.check(deep=deep)
+                rows.append({**artifact.summary(), "status": "ok", "unhashed_shards": unhashed})
+            except StoreError as exc:
+                broken.append({"key": folder.name, "path": str(folder), "status": "broken", "problem": str(exc)})
+        rows.sort(key=lambda r: (str(r["experiment"]), r["arch"], r["key"]))
+        return rows + broken
+
+    def ls(self) -> list[dict]:
+        """One summary dict per healthy artifact (see :meth:`scan`), sorted by experiment."""
+        return [r for r in self.scan() if r["status"] == "ok"]
+
+    def record_hashes(self, key: str) -> list[str]:
+        """Record the sha256 of every shard of ``key`` that has none; return the files recorded.
+
+        Each such shard is first checked in full (:meth:`Artifact.check_shard` with ``deep``:
+        it opens, every array decompresses, its seeds and network count match the manifest);
+        a shard failing that raises :class:`StoreError` and nothing is recorded for it. The
+        manifest is re-read and rewritten under the artifact's lock, so a trainer adding
+        shards meanwhile loses nothing.
+        """
+        folder = self.root / key
+        with self._lock(key):
+            manifest = self._read_manifest(folder)
+            if manifest is None:
+                raise StoreError(f"{folder}: no manifest.json; not an artifact")
+            artifact = Artifact(folder, manifest)
+            done = []
+            for shard in manifest["shards"]:
+                if shard.get("sha256"):
+                    continue
+                artifact.check_shard(shard, deep=True)
+                shard["sha256"] = file_sha256(folder / shard["file"])
+                done.append(shard["file"])
+            if done:
+                _write_json(folder / "manifest.json", manifest)
+        return done
 
     # -- plain arrays for any config ----------------------------------------------------
     def put_arrays(self, config, arrays: Mapping[str, np.ndarray], *, extra: Mapping | None = None) -> Path:
@@ -765,6 +1018,7 @@ class Store:
             if transfer is not None:  # before the manifest names the shard: a listed shard has its record
                 _write_json(folder / transfer_name(seeds), transfer)
             _atomic_write(folder / record["file"], lambda fh: np.savez_compressed(fh, **arrays))
+            record["sha256"] = file_sha256(folder / record["file"])  # checked on every read
             manifest["shards"].append(record)
             manifest["shards"].sort(key=lambda s: s["seeds"][0])
             _write_json(folder / "manifest.json", manifest)
