@@ -5,6 +5,9 @@ One call, :func:`build_book`, does all of it, in this order:
 1. checks that ``_toc.yml`` lists ``book/chapters/<name>`` for every ``notebooks/<name>.py``
    and nothing else under ``book/chapters/``;
 2. clears every output of earlier builds (:data:`GENERATED`), so nothing stale is published;
+   a build of some chapters (``chapters=``) clears only those chapters' outputs
+   (:func:`chapter_outputs`) and keeps the rest: the other executed chapters, their verdict
+   rows and the HTML of the last full build;
 3. converts each ``notebooks/<name>.py`` (Jupytext percent format) ONE WAY into
    ``_build/papermill/input/<name>.ipynb``; the text source is only ever read;
 4. executes it with papermill, injecting the profile's parameters, into
@@ -12,7 +15,8 @@ One call, :func:`build_book`, does all of it, in this order:
    (its executed notebook, traceback included, stays for inspection);
 5. copies each executed notebook to ``book/chapters/<name>.ipynb`` (git-ignored), which is
    what ``_toc.yml`` points at; Jupyter Book itself never executes (``execute_notebooks: off``);
-6. renders the verdict table the chapters recorded (:mod:`toponet.verdicts`) into
+6. renders the verdict table the chapters recorded (:mod:`toponet.verdicts`; each chapter
+   records into its own ``_build/verdicts/<name>/``) into
    ``_build/generated/verdict_table.md``, which ``book/verdicts.md`` includes;
 7. runs ``jupyter-book build . --all --warningiserror --keep-going``;
 8. checks every built page with :mod:`toponet.book.offline`; any problem fails the build.
@@ -217,9 +221,28 @@ def execute(notebook: str | os.PathLike, output: str | os.PathLike, parameters: 
 
 # --- the whole book -------------------------------------------------------------------------
 
-def clear_outputs(root: str | os.PathLike = ".") -> None:
-    """Delete everything a previous build wrote (:data:`GENERATED`)."""
-    for rel in GENERATED:
+def chapter_outputs(name: str) -> tuple[Path, ...]:
+    """What executing chapter ``name`` writes, relative to the book root.
+
+    Its unexecuted and executed notebooks, the copy the book shows, and the folder of the
+    verdict rows it records.
+    """
+    return (CHAPTERS / f"{name}.ipynb", PAPERMILL / "input" / f"{name}.ipynb",
+            PAPERMILL / "executed" / f"{name}.ipynb", VERDICTS / name)
+
+
+def clear_outputs(root: str | os.PathLike = ".", chapters: Sequence[str] | None = None) -> None:
+    """Delete what a previous build wrote.
+
+    Parameters
+    ----------
+    root : path, the book root
+    chapters : sequence of str, optional
+        Delete only these chapters' outputs (:func:`chapter_outputs`), keeping every other
+        chapter's and the HTML. Default: everything in :data:`GENERATED`.
+    """
+    rels = GENERATED if chapters is None else [rel for name in chapters for rel in chapter_outputs(name)]
+    for rel in rels:
         path = Path(root) / rel
         if path.is_dir():
             shutil.rmtree(path)
@@ -227,13 +250,31 @@ def clear_outputs(root: str | os.PathLike = ".") -> None:
             path.unlink()
 
 
+def load_verdicts(root: str | os.PathLike = ".") -> list:
+    """Every verdict row the executed chapters recorded, sorted by claim id.
+
+    Rows are read from each chapter's folder ``_build/verdicts/<name>/``; rows lying directly
+    in ``_build/verdicts/`` (builds before per-chapter folders) count only when no chapter
+    folder holds the same claim.
+    """
+    from toponet import verdicts
+
+    folder = Path(root) / VERDICTS
+    if not folder.is_dir():
+        return []
+    rows = [row for sub in sorted(p for p in folder.iterdir() if p.is_dir()) for row in verdicts.load(sub)]
+    have = {row.claim_id for row in rows}
+    rows += [row for row in verdicts.load(folder) if row.claim_id not in have]
+    return sorted(rows, key=lambda v: v.claim_id)
+
+
 def write_verdict_table(root: str | os.PathLike = ".") -> Path:
-    """Render the rows the chapters recorded into :data:`VERDICT_TABLE`; return its path."""
+    """Render the rows the chapters recorded (:func:`load_verdicts`) into :data:`VERDICT_TABLE`."""
     from toponet import verdicts
 
     path = Path(root) / VERDICT_TABLE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(verdicts.render_table(verdicts.load(Path(root) / VERDICTS)), encoding="utf-8")
+    path.write_text(verdicts.render_table(load_verdicts(root)), encoding="utf-8")
     return path
 
 
@@ -277,7 +318,10 @@ def build_book(profile: str = "smoke", *, root: str | os.PathLike = ".", chapter
         The book root (holds ``_config.yml``, ``_toc.yml``, ``notebooks/``).
     chapters : sequence of str, optional
         Execute only these chapters (names without ``.py``); requires ``html=False``,
-        since a book missing chapters would fail on its table of contents.
+        since a book missing chapters would fail on its table of contents. Only these
+        chapters' earlier outputs are replaced; the other chapters' executed notebooks and
+        verdict rows, and the HTML of the last full build, stay (the verdict table is
+        rendered again from all rows).
     html : bool
         Build (and check) the HTML after executing.
     overrides : dict, optional
@@ -314,13 +358,15 @@ def build_book(profile: str = "smoke", *, root: str | os.PathLike = ".", chapter
     # so that papermill's per-cell progress bar stays on.
     import tqdm.auto  # noqa: F401
 
-    clear_outputs(root)
+    # A build of some chapters replaces only theirs: a user rerunning one keeps the rest.
+    clear_outputs(root, [s.stem for s in sources] if chapters else None)
     runs: list[ChapterRun] = []
     # Progress bars of the chapters' own loops would land in the page as stderr output;
     # papermill's per-cell bar (below) shows progress instead.
     with _kernel_env(TOPONET_VERDICTS_DIR=str(root / VERDICTS), TQDM_DISABLE="1", **{BUILD_ENV: "1"}):
         for i, source in enumerate(sources, 1):
             name, params = source.stem, runs_params[source.stem]
+            os.environ["TOPONET_VERDICTS_DIR"] = str(root / VERDICTS / name)  # restored by _kernel_env
             log.info("chapter %d/%d %s: %s", i, len(sources), name, params)
             print(f"[{i}/{len(sources)}] executing {name} with profile {prof.name}", file=sys.stderr, flush=True)
             unexecuted = convert(source, root / PAPERMILL / "input" / f"{name}.ipynb")

@@ -44,6 +44,9 @@ def _build(args) -> int:
                         overrides=overrides, log_output=args.log_output)
     for run in result.chapters:
         print(f"executed {run.name} in {run.seconds:.1f} s -> {run.executed}")
+    if args.chapter:
+        print(f"kept the other chapters' outputs; {Path(args.root) / '_build' / 'html'} is from the last full build "
+              "(a build without --chapter makes it again)")
     if result.html_dir is not None:
         biggest = max(result.pages, key=lambda p: p.size_bytes)
         print(f"built {len(result.pages)} pages in {result.html_dir} (largest {biggest.path}: "
