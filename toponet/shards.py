@@ -16,6 +16,8 @@ import json
 import logging
 import shutil
 import time
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,6 +26,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
+from toponet._io import atomic_write_json
 from toponet._validation import check_int
 from toponet.store import Artifact, Store, _atomic_write, check_seeds, config_key, shard_name
 
@@ -108,8 +111,9 @@ def _claim(folder: Path):
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RuntimeError(f"shard {folder.name} is being trained by another process "
-                               f"(lock {folder / 'claim.lock'})") from None
+            raise RuntimeError(f"shard {folder.name} is being trained by another process (lock "
+                               f"{folder / 'claim.lock'}); wait for it to finish, then run the same command "
+                               f"again to continue") from None
         try:
             yield
         finally:
@@ -129,7 +133,43 @@ def _save_snapshot(folder: Path, snap) -> None:
     _atomic_write(folder / f"snapshot-{int(snap.iteration)}.npz", lambda fh: np.savez(fh, **arrays))
 
 
+def _read_elapsed(path: Path) -> float:
+    """Training seconds spent on a shard before this run; 0 (with a warning) if the file is bad."""
+    if not path.is_file():
+        return 0.0
+    try:
+        seconds = json.loads(path.read_text())["seconds"]
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+            raise ValueError(f"seconds {seconds!r}")
+        return float(seconds)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("%s: unreadable progress file (%s); the shard's recorded wall time restarts from 0 "
+                    "and the file is rewritten at the next snapshot", path, exc)
+        return 0.0
+
+
+def _reset(folder: Path, why: str) -> None:
+    """Delete a shard's resumable state (checkpoint, snapshots, progress) so it trains afresh."""
+    log.warning("%s: %s; this shard trains again from the start", folder, why)
+    for f in [folder / "checkpoint.pt", folder / "elapsed.json", *folder.glob("snapshot-*.npz")]:
+        with contextlib.suppress(FileNotFoundError):
+            f.unlink()
+
+
 def _load_snapshots(folder: Path) -> dict[int, SimpleNamespace]:
+    """The snapshots a shard's earlier runs delivered; a bad file resets the shard (see :func:`_reset`).
+
+    The trainer delivers each snapshot once, even across resumes, so a lost snapshot cannot be
+    had again without training from the start.
+    """
+    try:
+        return _read_snapshots(folder)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        _reset(folder, f"a saved snapshot is unreadable ({type(exc).__name__}: {exc})")
+        return {}
+
+
+def _read_snapshots(folder: Path) -> dict[int, SimpleNamespace]:
     out = {}
     for f in folder.glob("snapshot-*.npz"):
         it = int(f.stem.split("-", 1)[1])
@@ -167,10 +207,10 @@ def train_shard(config, seeds, *, store: Store, device: str = "auto", trainer: C
     device = resolve_device(device)
     folder = store.checkpoint_dir(config, seeds)
     with _claim(folder):
-        (folder / "seeds.json").write_text(json.dumps(list(seeds)))
+        atomic_write_json(folder / "seeds.json", list(seeds))
         elapsed_file = folder / "elapsed.json"
-        before = json.loads(elapsed_file.read_text())["seconds"] if elapsed_file.is_file() else 0.0
         collected = _load_snapshots(folder)
+        before = _read_elapsed(elapsed_file)
         resumed = bool(collected) or (folder / "checkpoint.pt").exists()
         start = time.perf_counter()
 
@@ -178,10 +218,14 @@ def train_shard(config, seeds, *, store: Store, device: str = "auto", trainer: C
             # Saved as they arrive: the trainer delivers each snapshot once, even across resumes.
             _save_snapshot(folder, snap)
             collected[int(snap.iteration)] = snap
-            elapsed_file.write_text(json.dumps({"seconds": before + time.perf_counter() - start}))
+            atomic_write_json(elapsed_file, {"seconds": before + time.perf_counter() - start})
 
-        returned = trainer(config, list(seeds), device=device, checkpoint_path=folder / "checkpoint.pt",
-                           on_snapshot=on_snapshot, progress=progress)
+        try:
+            returned = trainer(config, list(seeds), device=device, checkpoint_path=folder / "checkpoint.pt",
+                               on_snapshot=on_snapshot, progress=progress)
+        except BaseException:
+            _drop_if_nothing_to_resume(folder)
+            raise
         for snap in returned or ():
             collected.setdefault(int(snap.iteration), snap)
         wanted = sorted({int(i) for i in config.snapshots if int(i) <= int(config.iterations)})
@@ -193,16 +237,60 @@ def train_shard(config, seeds, *, store: Store, device: str = "auto", trainer: C
                                  profile=profile, device=device,
                                  wall_time_s=before + time.perf_counter() - start, keep=keep,
                                  extra={"resumed": resumed})
-    shutil.rmtree(folder, ignore_errors=True)  # the shard is stored; its resumable state is moot
+    _remove_checkpoint(folder)  # the shard is stored; its resumable state is moot
+    return record
+
+
+def _remove_checkpoint(folder: Path) -> None:
+    """Delete a shard's checkpoint folder, and its config's folder once that is empty."""
+    shutil.rmtree(folder, ignore_errors=True)
     with contextlib.suppress(OSError):
         folder.parent.rmdir()  # only succeeds once no other shard of this config is pending
-    return record
+
+
+def _drop_if_nothing_to_resume(folder: Path) -> None:
+    """After a failed run: remove the shard's folder when it holds nothing a rerun could resume."""
+    if not (folder / "checkpoint.pt").exists() and not any(folder.glob("snapshot-*.npz")):
+        _remove_checkpoint(folder)
+
+
+def clean_checkpoints(store: Store, config) -> list[Path]:
+    """Remove checkpoint folders of ``config`` that no run can use; return them.
+
+    Those are folders whose shard is already stored (a run killed between storing the shard
+    and deleting its checkpoint, or a shard another worker stored), folders with no readable
+    ``seeds.json``, and empty ones. A folder another process holds (training it) is left.
+    """
+    folder = store.checkpoints / config_key(config)
+    if not folder.is_dir():
+        return []
+    held = store.seeds(config)
+    removed = []
+    for shard_dir in sorted(p for p in folder.iterdir() if p.is_dir() and p.name.startswith("shard-")):
+        try:
+            seeds = json.loads((shard_dir / "seeds.json").read_text())
+            moot = set(seeds) <= held
+        except (OSError, ValueError, TypeError):
+            moot = not (shard_dir / "checkpoint.pt").exists() and not any(shard_dir.glob("snapshot-*.npz"))
+        if not moot:
+            continue
+        try:
+            with _claim(shard_dir):
+                shutil.rmtree(shard_dir, ignore_errors=True)
+        except RuntimeError:
+            continue  # being trained right now
+        removed.append(shard_dir)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+    if removed:
+        log.info("removed %d checkpoint folder(s) no run can use: %s", len(removed), [p.name for p in removed])
+    return removed
 
 
 def run_shards(config, seeds, *, shard_size: int, store: Store | None = None, device: str = "auto",
                scheduler=None, progress: bool = True, trainer: Callable | None = None,
                experiment: str | None = None, profile: str | None = None,
-               keep: Mapping[str, Sequence[int]] | None = None) -> ShardRun:
+               keep: Mapping[str, Sequence[int]] | None = None, connect_timeout: float | None = None) -> ShardRun:
     """Make ``store`` hold a network for every seed in ``seeds``, training the missing shards.
 
     Parameters
@@ -222,6 +310,11 @@ def run_shards(config, seeds, *, shard_size: int, store: Store | None = None, de
         importable by the workers)
     experiment, profile : str, optional; recorded in the manifest
     keep : mapping layer -> iterations, optional; see :meth:`Store.put_shard`
+    connect_timeout : float, optional; seconds to wait for the Dask scheduler (default Dask's,
+        ``distributed.comm.timeouts.connect``)
+
+    Checkpoint folders no run can use (their shard is stored) are removed first
+    (:func:`clean_checkpoints`).
 
     Returns
     -------
@@ -229,6 +322,7 @@ def run_shards(config, seeds, *, shard_size: int, store: Store | None = None, de
     """
     store = store if store is not None else Store()
     seeds = check_seeds(seeds)
+    clean_checkpoints(store, config)
     held = store.seeds(config)
     shards = plan_shards(seeds, held, shard_size, pending_shards(store, config))
     skipped = tuple(s for s in seeds if s in held)
@@ -240,18 +334,31 @@ def run_shards(config, seeds, *, shard_size: int, store: Store | None = None, de
         for shard in tqdm(shards, desc=f"shards of {key}", unit="shard", disable=not progress or len(shards) < 2):
             train_shard(config, shard, progress=progress, **kwargs)
     elif shards:
-        _run_on_dask(scheduler, config, shards, progress=progress, **kwargs)
+        _run_on_dask(scheduler, config, shards, progress=progress, connect_timeout=connect_timeout, **kwargs)
     artifact = store.get(config)
     if artifact is None:
         raise RuntimeError(f"no shard of {key} reached the store at {store.root}")
     return ShardRun(key=key, trained=tuple(shards), skipped=skipped, artifact=artifact)
 
 
-def _run_on_dask(scheduler, config, shards, *, progress: bool, **kwargs) -> None:
+def _connect(address: str, timeout: float | None):
+    """A Dask client of the scheduler at ``address``, or ``RuntimeError`` saying how to get one."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=timeout) if timeout is not None else Client(address)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise RuntimeError(f"--scheduler {address}: no Dask scheduler answered ({' '.join(str(exc).split())}); "
+                           f"start one ('dask scheduler', then 'dask worker {address}' on each machine) or "
+                           f"leave out --scheduler to train in this process") from None
+
+
+def _run_on_dask(scheduler, config, shards, *, progress: bool, connect_timeout: float | None = None,
+                 **kwargs) -> None:
     from distributed import Client, as_completed
 
     own = not isinstance(scheduler, Client)
-    client = Client(scheduler) if own else scheduler
+    client = _connect(scheduler, connect_timeout) if own else scheduler
     try:
         key = config_key(config)
         futures = [client.submit(train_shard, config, shard, progress=False, pure=False,

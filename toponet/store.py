@@ -34,13 +34,14 @@ import os
 import platform
 import re
 import sys
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from toponet._io import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -367,17 +368,6 @@ def check_shard_hash(path: Path, sha256: str) -> None:
     _VERIFIED.add(token)
 
 
-def _umask() -> int:
-    """The process umask, read without changing it where the platform allows."""
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 @contextlib.contextmanager
 def _file_lock(path: Path):
     """An exclusive advisory lock (``flock``) on ``path``, held for the ``with`` block.
@@ -400,26 +390,7 @@ def _file_lock(path: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Write via ``write(file_object)`` into a temp file beside ``path``, then rename it over.
-
-    The file gets the permissions of a plainly created file (``0666`` less the umask), so
-    readers sharing the store see it; a reader never sees a half-written file.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp creates 0600; a shared store must be readable as the umask allows
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+_atomic_write = atomic_write  # the name toponet.shards and older code import
 
 
 _NUMBER_LIST = re.compile(r"\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]")

@@ -29,6 +29,8 @@ def register(sub) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address (tcp://host:8786): train shards on its workers, which must "
                         "see the same --store")
+    p.add_argument("--scheduler-timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="how long to wait for the --scheduler to answer (default 10)")
     p.add_argument("--store", type=Path, metavar="DIR",
                    help="store root (default $TOPONET_STORE, else the checkout's artifacts/, else "
                         "~/.cache/toponet/store)")
@@ -66,7 +68,7 @@ def run(args) -> int:
           f"{plan.config.dataset}, {plan.config.iterations} iterations, snapshots {list(plan.config.snapshots)}")
     result = run_shards(plan.config, plan.seeds, shard_size=args.shard_size, store=store, device=args.device,
                         scheduler=args.scheduler, progress=not args.no_progress, experiment=exp.name,
-                        profile=plan.profile, keep=plan.keep)
+                        profile=plan.profile, keep=plan.keep, connect_timeout=args.scheduler_timeout)
     art = result.artifact
     print(f"artifact {result.key} in {art.path}")
     print(f"trained {sum(map(len, result.trained))} networks in {len(result.trained)} shard(s) now; "

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
+import logging
 from pathlib import Path
 
 import numpy as np
+
+from toponet._io import atomic_write, atomic_write_json
 
 __all__ = ["load_standin", "build_mnistm", "build_digits8x8", "photos", "PHOTOS", "STANDIN_NAMES",
            "MNISTM_SEED", "DIGITS8X8_SEED", "TRAIN_REGION", "DIGITS8X8_TEST_FRACTION"]
@@ -43,6 +44,18 @@ DIGITS8X8_TEST_FRACTION = 0.3
 #: Bump when a build changes the images it produces (invalidates caches).
 BUILD_VERSION = 1
 _SIZE = 28
+
+log = logging.getLogger(__name__)
+
+
+def _read_meta(path: Path) -> dict:
+    """A cached stand-in's metadata; an unreadable file counts as absent (the stand-in is rebuilt)."""
+    try:
+        meta = json.loads(path.read_text())
+        return meta if isinstance(meta, dict) else {}
+    except (OSError, ValueError) as exc:
+        log.warning("%s: unreadable (%s); rebuilding the cached stand-in", path, exc)
+        return {}
 
 
 def photos() -> list[np.ndarray]:
@@ -165,7 +178,7 @@ def load_standin(name: str, split: str, root=None) -> tuple[np.ndarray, np.ndarr
     folder = resolve_root(root) / name
     data_path, meta_path = folder / f"{split}.npz", folder / f"{split}.json"
     if data_path.is_file() and meta_path.is_file():
-        meta = json.loads(meta_path.read_text())
+        meta = _read_meta(meta_path)
         if meta.get("build_version") == BUILD_VERSION:
             if file_digest(data_path, "sha256") != meta.get("sha256"):
                 raise ValueError(f"cached stand-in {str(data_path)!r} does not match the sha256 recorded in "
@@ -176,11 +189,8 @@ def load_standin(name: str, split: str, root=None) -> tuple[np.ndarray, np.ndarr
     folder.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     np.savez(buf, images=images, labels=labels)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{split}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(buf.getvalue())
-    os.replace(tmp, data_path)
-    meta_path.write_text(json.dumps({"name": name, "split": split, "build_version": BUILD_VERSION,
-                                     "sha256": file_digest(data_path, "sha256"), "n": int(len(labels)),
-                                     "photos": list(PHOTOS) if name == "mnistm-standin" else None}, indent=1))
+    atomic_write(data_path, lambda fh: fh.write(buf.getvalue()))
+    atomic_write_json(meta_path, {"name": name, "split": split, "build_version": BUILD_VERSION,
+                                  "sha256": file_digest(data_path, "sha256"), "n": int(len(labels)),
+                                  "photos": list(PHOTOS) if name == "mnistm-standin" else None}, indent=1)
     return images, labels

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from toponet._io import atomic_write_json
 from toponet._validation import check_int
 from toponet.data._manifest import ChecksumError, check_split, file_digest, resolve_root
 
@@ -221,8 +222,11 @@ def _cached(directory: pathlib.Path, split: str):
     meta_path, data_path = directory / f"{split}.json", directory / f"{split}.npz"
     if not (meta_path.is_file() and data_path.is_file()):
         return None
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if meta.get("identity") != _identity(split):
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # unreadable metadata: rebuild
+    if not isinstance(meta, dict) or meta.get("identity") != _identity(split):
         return None  # built with other parameters: rebuild
     actual = file_digest(data_path, "sha256")
     if actual != meta.get("sha256"):
@@ -253,7 +257,7 @@ def load_standin(name: str, split: str, root=None) -> tuple[np.ndarray, np.ndarr
     tmp.replace(data_path)
     meta = dict(identity=_identity(split), sha256=file_digest(data_path, "sha256"),
                 classes=list(CLASSES), shape=list(images.shape))
-    (directory / f"{split}.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    atomic_write_json(directory / f"{split}.json", meta, indent=1)
     return images, labels
 
 
