@@ -7,10 +7,14 @@ import numpy as np
 def check_cloud(X, *, name: str = "X", min_points: int = 1, dim: int | None = None) -> np.ndarray:
     """Return ``X`` as a float64 array of shape (n_points, n_features), or raise.
 
-    Raises ``ValueError`` naming ``name`` when ``X`` is not 2-D, has fewer than
+    Raises ``TypeError`` when ``X`` is complex or not numeric, and ``ValueError`` naming
+    ``name`` when ``X`` is not 2-D, has fewer than
     ``min_points`` rows, has ``dim`` given and a different number of columns, or holds
     NaN/inf values (reported with the first offending row).
     """
+    if np.iscomplexobj(X):
+        raise TypeError(f"{name} is complex; filters are real (pass the real part, X.real, if the "
+                        f"imaginary part is known to be zero)")
     try:
         arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as exc:

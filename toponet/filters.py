@@ -14,8 +14,14 @@ from toponet._validation import check_cloud
 
 log = logging.getLogger(__name__)
 
-#: Points whose norm after mean-centering is below this are dropped by :func:`normalize`.
+#: :func:`normalize` drops points whose norm after mean-centering is at most this fraction of
+#: the cloud's scale (the median centered norm of its non-constant points): relative, so a
+#: cloud of filters at scale 1e-9 is kept whole and a dead filter among live ones is dropped.
 MIN_NORM = 1e-8
+
+# Clouds whose largest magnitude lies outside [2**-_EXP, 2**_EXP] are first scaled by a power
+# of two (exact): the squared norms of values near 1e154 overflow, near 1e-154 underflow.
+_EXP = 500
 
 
 def conv_weights(model, layer: int) -> np.ndarray:
@@ -68,16 +74,43 @@ def spatial_filters(weights, layer: int | None = None) -> np.ndarray:
     return check_cloud(X, name="conv weights")
 
 
+def _power_of_two_rescaled(X: np.ndarray) -> np.ndarray:
+    """``X`` times a power of two bringing its largest magnitude near 1, when that is far from 1.
+
+    Scaling by a power of two is exact (no rounding), and :func:`normalize` is scale
+    invariant, so this only avoids overflow or underflow of the squared norms.
+    """
+    top = float(np.abs(X).max()) if X.size else 0.0
+    if top == 0.0 or 2.0 ** -_EXP < top < 2.0 ** _EXP:
+        return X
+    return np.ldexp(X, -int(np.frexp(top)[1]))
+
+
+def _norm_floor(X: np.ndarray, norms: np.ndarray, min_norm: float) -> np.ndarray:
+    """Per point, the centered norm at or below which it counts as constant.
+
+    ``min_norm`` times the cloud's scale (median centered norm of the points with a
+    non-zero one), and never below the rounding noise of centering that point.
+    """
+    live = norms[norms > 0]
+    scale = float(np.median(live)) if live.size else 0.0
+    noise = 16 * np.finfo(np.float64).eps * np.sqrt(X.shape[1]) * np.abs(X).max(axis=1)
+    return np.maximum(min_norm * scale, noise)
+
+
 def normalize(X, *, min_norm: float = MIN_NORM) -> tuple[np.ndarray, np.ndarray]:
     """Mean-center each point over its own entries and scale it to unit Euclidean norm.
 
     This is the paper's normalization, applied before anything else. Points whose
-    centered norm is below ``min_norm`` (constant filters, dead filters) have no
-    direction; they are dropped and counted in a log message.
+    centered norm is at most ``min_norm`` times the cloud's scale (the median centered
+    norm; constant filters, dead filters) have no direction; they are dropped and counted
+    in a log message. Any magnitude a float64 holds works: a cloud near 1e200 or 1e-200 is
+    first scaled by an exact power of two.
 
     Parameters
     ----------
-    X : array-like of shape (n_points, n_features)
+    X : array-like of shape (n_points, n_features), real
+    min_norm : float, relative to the cloud's scale (default :data:`MIN_NORM`)
 
     Returns
     -------
@@ -85,17 +118,24 @@ def normalize(X, *, min_norm: float = MIN_NORM) -> tuple[np.ndarray, np.ndarray]
         Unit-norm, mean-zero rows.
     kept : ndarray of shape (n_points,), bool
         Which input rows survive; ``n_points - kept.sum()`` were dropped.
+
+    Raises
+    ------
+    ValueError
+        Every point is constant, or ``X`` is empty, not 2-D, or not finite.
+    TypeError
+        ``X`` is complex or not numeric.
     """
-    X = check_cloud(X, name="filters")
+    X = _power_of_two_rescaled(check_cloud(X, name="filters"))
     centered = X - X.mean(axis=1, keepdims=True)
     norms = np.linalg.norm(centered, axis=1)
-    kept = norms >= min_norm
+    kept = norms > _norm_floor(X, norms, min_norm)
     n_dropped = int((~kept).sum())
     if n_dropped:
-        log.warning("normalize: dropped %d of %d filters with norm < %g after mean-centering",
-                    n_dropped, X.shape[0], min_norm)
+        log.warning("normalize: dropped %d of %d filters with (nearly) zero norm after mean-centering "
+                    "(at most %g of the cloud's median norm)", n_dropped, X.shape[0], min_norm)
     if not kept.any():
-        raise ValueError(f"all {X.shape[0]} filters are constant (norm < {min_norm} after mean-centering); "
+        raise ValueError(f"all {X.shape[0]} filters are constant (zero norm after mean-centering); "
                          "nothing is left to analyze")
     return centered[kept] / norms[kept, None], kept
 

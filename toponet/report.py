@@ -27,6 +27,5 @@ def write_html_report(result, path, *, title: str = "toponet analysis") -> Path:
             f"<body><h1>{html.escape(title)}</h1>{''.join(parts)}<h2>Summary</h2><pre>{summary}</pre>"
             "</body></html>")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path

@@ -20,24 +20,56 @@ def register(sub) -> None:
     p.add_argument("--resolution", type=int, default=30, help="Mapper resolution (default 30)")
     p.add_argument("--gain", type=float, default=3.0, help="Mapper gain, > 1 (default 3)")
     p.add_argument("--null-repeats", type=int, default=10,
-                   help="matched null clouds per null kind (gaussian, shuffled); 0 skips (default 10)")
+                   help="matched null clouds per null kind (gaussian, shuffled): 0 skips the nulls, else "
+                        "at least 2 (their standard deviation needs two) (default 10)")
     p.add_argument("--threshold", type=float, default=0.3,
                    help="distance in R^9 counted as near the primary circle (default 0.3)")
     p.add_argument("--seed", type=int, default=0, help="seed for landmarks, nulls and layout")
-    p.add_argument("--html", type=Path, help="write the Mapper graph and barcodes to this HTML page")
+    p.add_argument("--html", type=Path, metavar="PAGE.html",
+                   help="write the Mapper graph and barcodes to this new HTML page (its folder must exist)")
+    p.add_argument("--force", action="store_true", help="let --html overwrite an existing page")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     p.set_defaults(func=run)
 
 
+def _npy_header(path: Path) -> tuple[tuple[int, ...], np.dtype, int]:
+    """Shape, dtype and data offset of a ``.npy`` file, read from its header alone."""
+    from numpy.lib import format as npy
+
+    with open(path, "rb") as fh:
+        try:
+            version = npy.read_magic(fh)
+            read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+            shape, _, dtype = read(fh, max_header_size=100_000)
+        except (ValueError, EOFError) as exc:
+            raise ValueError(f"{path}: not a .npy file ({exc or 'empty'}); write the filters with numpy.save") from None
+        return tuple(shape), np.dtype(dtype), fh.tell()
+
+
 def load_filters(path: Path) -> np.ndarray:
-    """Filters from a .npy file as an array of shape (n, 9)."""
+    """Filters from a .npy file as an array of shape (n, 9).
+
+    The header is checked before the data is read: a file whose header promises more data
+    than the file holds (truncated, or a forged header) is refused without allocating it,
+    as are object (pickle), complex and non-numeric arrays.
+    """
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder; name the .npy file of filters")
     if path.suffix != ".npy":
         raise ValueError(f"{path}: expected a .npy file (numpy.save), got '{path.suffix or 'no suffix'}'")
+    shape, dtype, offset = _npy_header(path)
+    if dtype.hasobject or dtype.kind not in "biuf":
+        kind = "complex numbers" if dtype.kind == "c" else f"dtype {dtype}"
+        raise ValueError(f"{path}: holds {kind}; toponet reads real numeric arrays (write a float array)")
+    need, have = int(np.prod(shape, dtype=object)) * dtype.itemsize, path.stat().st_size - offset
+    if have < need:
+        raise ValueError(f"{path}: its header promises shape {shape} ({need:,} bytes of {dtype}) but the file "
+                         f"holds {have:,} bytes of data; it is truncated or not written by numpy.save")
     try:
         arr = np.load(path, allow_pickle=False)
-    except ValueError as exc:
+    except (ValueError, OSError, EOFError) as exc:
         raise ValueError(f"{path}: not a plain numeric .npy array ({exc})") from exc
     if arr.ndim == 2 and arr.shape[1] == 9:
         return arr
@@ -48,9 +80,38 @@ def load_filters(path: Path) -> np.ndarray:
     raise ValueError(f"{path}: expected shape (n, 9), (n, 3, 3) or (out, in, 3, 3); got {arr.shape}")
 
 
+def check_html_target(page: Path, source: Path, *, force: bool = False) -> Path:
+    """``page`` if ``--html`` may write it, else ``ValueError`` naming the problem and the fix.
+
+    The page must end in ``.html``, must not be the input file, must lie in an existing
+    folder, must not be a folder, and must not exist unless ``force``.
+    """
+    if page.is_dir():
+        raise ValueError(f"--html {page}: is a folder; name a page inside it, e.g. {page / 'report.html'}")
+    if page.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"--html {page}: a page name ends in .html; e.g. {page.with_suffix('.html')}")
+    if page.exists() and source.exists() and page.resolve() == source.resolve():
+        raise ValueError(f"--html {page}: is the input file; name another page")
+    if not page.parent.is_dir():
+        raise ValueError(f"--html {page}: folder {page.parent} does not exist; create it first")
+    if page.exists() and not force:
+        raise ValueError(f"--html {page}: exists; pass --force to overwrite it")
+    return page
+
+
+def _check_null_repeats(n: int) -> int:
+    if n == 1 or n < 0:
+        raise ValueError(f"--null-repeats {n}: use 0 to skip the nulls, or at least 2 (the null's standard "
+                         f"deviation needs two clouds)")
+    return n
+
+
 def run(args) -> int:
     from toponet.analysis import AnalysisConfig, analyze_filters
 
+    _check_null_repeats(args.null_repeats)
+    if args.html:
+        check_html_target(args.html, args.file, force=args.force)
     X = load_filters(args.file)
     cfg = AnalysisConfig(k=args.k, p=args.p, resolution=args.resolution, gain=args.gain,
                          null_repeats=args.null_repeats, threshold=args.threshold, seed=args.seed)

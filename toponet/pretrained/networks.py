@@ -7,12 +7,14 @@
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
 
 from toponet.pretrained.layers import ConvLayer, efficientnet_layers, tfjs_layers, vgg_layers
 
-__all__ = ["NETWORK_LABELS", "VGG_FILES", "find_vgg_weights", "load_layers"]
+__all__ = ["NETWORK_LABELS", "VGG_FILES", "check_vgg_weights", "find_vgg_weights", "load_layers"]
 
 #: How every caption and verdict row names the weights actually used.
 NETWORK_LABELS = {
@@ -42,6 +44,37 @@ def find_vgg_weights(name: str) -> Path | None:
     return path if path.is_file() else None
 
 
+#: VGG weight files whose sha256 prefix was checked in this process: (path, size, mtime_ns).
+_CHECKED: set[tuple[str, int, int]] = set()
+
+
+def check_vgg_weights(name: str, path) -> Path:
+    """``path`` if its sha256 starts with the prefix in torchvision's file name, else ``ValueError``.
+
+    torchvision names its weight files ``<arch>-<first 8 hex digits of the sha256>.pth``
+    (:data:`VGG_FILES`); a file with another hash is not the ImageNet ``name`` weights,
+    whatever it is called. Checked once per process for an unchanged file.
+    """
+    if name not in VGG_FILES:
+        raise ValueError(f"name must be one of {sorted(VGG_FILES)}; got {name!r}")
+    path = Path(path)
+    prefix = re.search(r"-([0-9a-f]+)\.pth$", VGG_FILES[name]).group(1)
+    st = path.stat()
+    token = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if token in _CHECKED:
+        return path
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    if not h.hexdigest().startswith(prefix):
+        raise ValueError(f"{path}: sha256 {h.hexdigest()[:16]}... does not start with {prefix}, the prefix of "
+                         f"torchvision's {VGG_FILES[name]}; it is not torchvision's ImageNet {name} file "
+                         f"(download that file again, or point $TOPONET_{name.upper()}_WEIGHTS at it)")
+    _CHECKED.add(token)
+    return path
+
+
 def load_layers(network: str, *, root=None, download: bool = True, weights_path=None) -> list[ConvLayer]:
     """The 3x3 conv layers of ``network``, input to output.
 
@@ -51,7 +84,8 @@ def load_layers(network: str, *, root=None, download: bool = True, weights_path=
     root : weights cache (default :func:`toponet.pretrained.fetch.weights_root`)
     download : fetch the stand-ins' weights when the cache lacks them
     weights_path : for VGG, the state-dict file (default :func:`find_vgg_weights`); VGG
-        without a file raises ``FileNotFoundError`` (no registry ships VGG weights).
+        without a file raises ``FileNotFoundError`` (no registry ships VGG weights), a file
+        whose sha256 is not torchvision's ``ValueError`` (:func:`check_vgg_weights`).
     """
     from toponet.pretrained.fetch import fetch_weights, weights_path as cached
 
@@ -61,7 +95,7 @@ def load_layers(network: str, *, root=None, download: bool = True, weights_path=
             raise FileNotFoundError(
                 f"no ImageNet {network} weights here: put torchvision's {VGG_FILES[network]} in "
                 f"~/.cache/torch/hub/checkpoints/ or set $TOPONET_{network.upper()}_WEIGHTS")
-        return vgg_layers(network, path)
+        return vgg_layers(network, check_vgg_weights(network, path))
     if network not in NETWORK_LABELS:
         raise ValueError(f"unknown network {network!r}; known: {sorted([*NETWORK_LABELS, *VGG_FILES])}")
     path = fetch_weights(network, root) if download else cached(network, root)
