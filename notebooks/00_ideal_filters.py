@@ -49,6 +49,7 @@ from toponet.density import density_filtration
 from toponet.homology import persistence
 from toponet.mapper import Mapper
 
+tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
 n = networks * 64
 clouds = {

@@ -48,6 +48,7 @@ from toponet.analysis import PAPER_POINTS_FIG2, analyze_filters, scaled_k
 from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.verdicts import Verdict, load, record
 
+tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
 art = studies.load_or_train("mnist", profile, networks=networks, iterations=iterations, device=device)
 acc = studies.accuracy_summary(art)

@@ -61,6 +61,7 @@ from toponet import cifar, plots, studies
 from toponet.analysis import scaled_k
 from toponet.verdicts import Verdict, record
 
+tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
 name64, data = cifar.pick_experiment("cifar-gray")
 name0, _ = cifar.pick_experiment("cifar-gray-C64-0-64")

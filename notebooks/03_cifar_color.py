@@ -61,6 +61,7 @@ from toponet.density import density_filtration
 from toponet.ideal import gaussian_filters
 from toponet.verdicts import Verdict, record
 
+tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
 name, data = cifar.pick_experiment("cifar-color")
 name_np, _ = cifar.pick_experiment("cifar-color-C48-0-64-nopool")

@@ -70,6 +70,7 @@ from toponet.pretrained import chapter, deep
 from toponet.pretrained.networks import NETWORK_LABELS, inception_quantization
 from toponet.verdicts import Verdict, load, record
 
+tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
 cfg, selection = deep.profile_config(profile, k=k, p=p, resolution=resolution, gain=gain, seed=seed)
 print(f"profile {profile}: at most {cfg.sample_size} filters per layer (seed {seed}), "

@@ -62,6 +62,7 @@ from toponet import generalization as gen
 from toponet import plots, studies
 from toponet.verdicts import Verdict, record
 
+tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
 HARDER = gen.harder_domain()
 NAMES = gen.experiment_names(HARDER)

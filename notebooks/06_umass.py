@@ -51,6 +51,7 @@ from toponet.homology import persistence
 from toponet.studies import show_table
 from toponet.verdicts import Verdict, record
 
+tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
 study = tori.tori_study(tori.ToriStudyConfig(seeds=networks, iterations=iterations))
 bars = tori.study_long_bars(study)

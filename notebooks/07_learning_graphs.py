@@ -53,6 +53,7 @@ from toponet import plots
 from toponet.studies import show_table
 from toponet.verdicts import Verdict, record
 
+tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
 cfgs = lg.configs_for(profile)
 l1, l2 = lg.learning_trajectories(cfgs["L1"]), lg.learning_trajectories(cfgs["L2"])

@@ -1,12 +1,13 @@
 """The book: executable chapters (papermill) rendered by Jupyter Book, offline.
 
-Chapters call :func:`setup_notebook` first and :func:`caption` under figures;
+Chapters call :func:`validate_parameters` and :func:`setup_notebook` first and
+:func:`caption` under figures;
 ``python -m toponet.book build --profile smoke`` executes and builds everything
 (:func:`toponet.book.build.build_book`). Importing this package stays light: the
 build's heavy dependencies (papermill, jupytext, plotly) load when used.
 """
 from toponet.book.notebook import Caption, caption, cloud_label, setup_notebook
-from toponet.book.profiles import PARAMETERS, PROFILES, Profile, get_profile
+from toponet.book.profiles import PARAMETERS, PROFILES, Profile, get_profile, validate_parameters
 
 
 def build_book(*args, **kwargs):
@@ -17,4 +18,4 @@ def build_book(*args, **kwargs):
 
 
 __all__ = ["Caption", "PARAMETERS", "PROFILES", "Profile", "build_book", "caption", "cloud_label",
-           "get_profile", "setup_notebook"]
+           "get_profile", "setup_notebook", "validate_parameters"]

@@ -11,9 +11,12 @@ refuses a chapter that lacks one (a misspelt name would otherwise be ignored sil
 """
 from __future__ import annotations
 
+import ast
+import difflib
+import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from toponet._validation import check_fraction, check_int
 
@@ -24,9 +27,12 @@ _TYPES = {"profile": str, "networks": int, "iterations": int, "k": int, "p": flo
           "resolution": int, "gain": float, "seed": int, "device": str}
 
 
+_DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+
+
 def _check_value(name: str, value: Any, where: str) -> Any:
     """``value`` validated for parameter ``name``; the message names ``where`` it came from."""
-    label = f"{where}: {name}"
+    label = f"{where}: {name}" if where else name
     if name in ("networks", "iterations", "k", "resolution"):
         return check_int(value, name=label, low=1)
     if name == "seed":
@@ -39,6 +45,8 @@ def _check_value(name: str, value: Any, where: str) -> Any:
         return float(value)
     if not isinstance(value, str) or not value:
         raise TypeError(f"{label} must be a non-empty string; got {value!r}")
+    if name == "device" and not _DEVICE.match(value):
+        raise ValueError(f"{label} must be auto, cpu, mps, cuda or cuda:<n>; got {value!r}")
     return value
 
 
@@ -140,4 +148,59 @@ def get_profile(name: str) -> Profile:
     try:
         return PROFILES[name]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown profile {name!r}; known profiles: {sorted(PROFILES)}") from None
+        raise ValueError(f"profile: unknown profile {name!r}; known profiles: {sorted(PROFILES)}") from None
+
+
+def injected_names(namespace: Mapping[str, Any]) -> list[str] | None:
+    """Names papermill injected into a running chapter, read from the kernel's input history.
+
+    Papermill runs a cell starting ``# Parameters`` right after the chapter's ``parameters``
+    cell; IPython keeps every executed cell's source in ``In``. Returns the names that cell
+    assigns, or None when there is no such cell (the chapter runs without papermill).
+    """
+    history = namespace.get("In") or namespace.get("_ih") or ()
+    for source in reversed(list(history)):
+        if isinstance(source, str) and source.lstrip().startswith("# Parameters"):
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                return None
+            return [t.id for node in tree.body if isinstance(node, ast.Assign)
+                    for t in node.targets if isinstance(t, ast.Name)]
+    return None
+
+
+def validate_parameters(namespace: Mapping[str, Any], *, injected: Iterable[str] | None = None) -> dict[str, Any]:
+    """Check a chapter's parameters; call it in the chapter's first code cell with ``globals()``.
+
+    Parameters
+    ----------
+    namespace : mapping, the chapter's globals after its ``parameters`` cell (and papermill's)
+    injected : names passed from outside, optional; default the names papermill injected
+        (:func:`injected_names`), so a misspelt ``-p netwroks 4`` fails instead of running
+        with the defaults
+
+    Returns
+    -------
+    dict : the values of :data:`PARAMETERS`, checked
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter: an unknown name (with the closest known one), an unknown
+        profile, a value of the wrong type or out of range (``networks`` >= 1, ``p`` in (0, 1],
+        ``gain`` > 1, ``seed`` >= 0, ``device`` auto/cpu/mps/cuda[:n]), or a missing one.
+    """
+    names = list(injected) if injected is not None else (injected_names(namespace) or [])
+    unknown = [n for n in names if n not in PARAMETERS]
+    if unknown:
+        hints = [f"{n!r}" + (f" (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(n, PARAMETERS, 1))
+                             else "") for n in unknown]
+        raise ValueError(f"unknown chapter parameter {', '.join(hints)}; a chapter takes {', '.join(PARAMETERS)}")
+    missing = [n for n in PARAMETERS if n not in namespace]
+    if missing:
+        raise ValueError(f"chapter parameter(s) {missing} are not defined; the parameters cell defines all of "
+                         f"{list(PARAMETERS)}")
+    values = {name: _check_value(name, namespace[name], "") for name in PARAMETERS}
+    get_profile(values["profile"])  # raises naming the known profiles
+    return values
