@@ -250,3 +250,170 @@ def top_h1_lifetime(X_or_result, **kw) -> float:
     if kw["maxdim"] < 1:
         raise ValueError(f"top_h1_lifetime needs maxdim >= 1; got maxdim={kw['maxdim']}")
     return persistence(X_or_result, **kw).top_lifetime(1)
+
+
+# --- exact-by-bounds H1: capped Rips with a proof of what the cap cannot hide -------------
+# Why: exact Rips on a 1,920-point dense core of a noisy circle took 94 s and 4.5 GB here
+# (the memory peaks as the scale approaches the enclosing radius), while a gaussian core of
+# the same size took 4 s. A Rips computation capped at scale T gives every H1 bar born
+# below T, exactly when it also dies below T, and with death "> T" otherwise. Two facts
+# bound what the cap hides:
+#   * at the enclosing radius R = min_x max_y |x - y| the Rips complex is a cone (the centre
+#     is joined to every point), so every H1 class dies by R;
+#   * hence a bar alive at T with birth b has lifetime in [T - b, R - b], and a bar born
+#     at or after T has lifetime at most R - T.
+# Raising T until these intervals settle the question asked gives exact answers at a
+# fraction of the cost: the same 1,920-point circle core is settled at T = 1.6 in about 40 s
+# and 1 GB, a gaussian core's "is the top bar shorter than 0.82?" at T = 1.05 in 0.5 s.
+
+#: Scales tried in turn by :func:`h1_bounds` (units of the normalized cloud: unit vectors,
+#: distances in [0, 2]); the enclosing radius ends the list and gives the exact diagram.
+CAP_SCHEDULE = (0.5, 0.7, 0.9, 1.05, 1.2, 1.35, 1.5, 1.65, 1.8)
+#: Default edge budget of :func:`h1_bounds`: it stops raising the cap when a Rips complex
+#: would hold more edges than this. Measured on a 1,920-point noisy-circle core: 1.0 M edges
+#: (T = 1.5) 0.8 GB; all 1.84 M edges 4.5 GB. The budget keeps a process under ~2 GB.
+MAX_EDGES = 1_300_000
+
+
+def enclosing_radius(X) -> float:
+    """min over points of the largest distance to another point: all Rips homology in
+    degree >= 1 is dead at this scale (the complex is a cone). X : (n_points, n_features)."""
+    X = check_cloud(X, name="X", min_points=1)
+    sq = np.einsum("ij,ij->i", X, X)
+    best = np.inf
+    for start in range(0, X.shape[0], 1024):  # rows in chunks: memory O(1024 n)
+        rows = X[start:start + 1024]
+        d2 = sq[start:start + 1024, None] - 2.0 * rows @ X.T + sq[None, :]
+        best = min(best, float(np.max(d2, axis=1).min()))
+    return float(np.sqrt(max(best, 0.0)))
+
+
+def _edges_below(X: np.ndarray, t: float) -> int:
+    sq = np.einsum("ij,ij->i", X, X)
+    count = 0
+    for start in range(0, X.shape[0], 1024):
+        rows = X[start:start + 1024]
+        d2 = sq[start:start + 1024, None] - 2.0 * rows @ X.T + sq[None, :]
+        count += int(np.count_nonzero(d2 <= t * t))
+    return (count - X.shape[0]) // 2
+
+
+@dataclass(frozen=True)
+class H1Bounds:
+    """What a Rips computation capped at ``thresh`` proves about the H1 lifetimes.
+
+    Attributes
+    ----------
+    lower, upper : ndarray of shape (n_bars,)
+        Bounds on the lifetime of every H1 bar born below ``thresh``, sorted by ``lower``
+        descending (exact bars have lower == upper).
+    hidden : float
+        Upper bound on the lifetime of any bar born at or after ``thresh`` (``R - thresh``;
+        0 when the cap reached the enclosing radius ``R``).
+    thresh, enclosing_radius : float
+    n_points : int
+    """
+
+    lower: np.ndarray
+    upper: np.ndarray
+    hidden: float
+    thresh: float
+    enclosing_radius: float
+    n_points: int
+
+    @property
+    def exact(self) -> bool:
+        """True when the cap reached the enclosing radius: every bar is known exactly."""
+        return self.hidden <= 0.0 and bool(np.all(self.upper <= self.lower))
+
+    def top(self, rank: int = 1) -> tuple[float, float]:
+        """(lower, upper) bounds of the ``rank``-th longest H1 lifetime (rank 1 = the top)."""
+        rank = check_int(rank, name="rank", low=1)
+        lo = np.sort(self.lower)[::-1]
+        up = np.sort(np.concatenate([self.upper, [self.hidden] * rank]))[::-1]
+        return (float(lo[rank - 1]) if lo.size >= rank else 0.0, float(up[rank - 1]))
+
+    def at_least(self, value: float, rank: int = 1) -> bool | None:
+        """Is the ``rank``-th longest H1 lifetime >= ``value``? True/False when this cap
+        proves it, None when it cannot tell."""
+        lo, hi = self.top(rank)
+        if lo >= value:
+            return True
+        if hi < value:
+            return False
+        return None
+
+    def top_settled(self) -> bool:
+        """True when the top lifetime is known exactly."""
+        lo, hi = self.top(1)
+        return hi <= lo
+
+
+def capped_h1(X, thresh: float, *, radius: float | None = None, n_threads: int = 1) -> H1Bounds:
+    """H1 lifetime bounds from Rips persistence of ``X`` capped at scale ``thresh``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, n_features); Euclidean distances.
+    thresh : float > 0, the cap (a scale at or above the enclosing radius is exact).
+    radius : the enclosing radius of X if already known.
+    """
+    from gph import ripser_parallel
+
+    X = check_cloud(X, name="X", min_points=1)
+    R = enclosing_radius(X) if radius is None else float(radius)
+    t = float(thresh)
+    if not t > 0:
+        raise ValueError(f"thresh must be > 0; got {thresh!r}")
+    t = min(t, R)
+    dgm = np.asarray(ripser_parallel(X, maxdim=1, thresh=t if t < R else np.inf, collapse_edges=False,
+                                     n_threads=n_threads)["dgms"][1], dtype=np.float64).reshape(-1, 2)
+    birth, death = dgm[:, 0], dgm[:, 1]
+    alive = ~np.isfinite(death) | (death > t)
+    lower = np.where(alive, t - birth, death - birth)
+    upper = np.where(alive, R - birth, death - birth)
+    keep = upper > 0
+    order = np.argsort(-lower[keep], kind="stable")
+    lower, upper = lower[keep][order], upper[keep][order]
+    hidden = 0.0 if t >= R else R - t
+    for a in (lower, upper):
+        a.setflags(write=False)
+    return H1Bounds(lower=lower, upper=upper, hidden=float(hidden), thresh=t, enclosing_radius=R,
+                    n_points=int(X.shape[0]))
+
+
+def h1_bounds(X, *, questions=(), top: bool = False, max_edges: int | None = MAX_EDGES,
+              schedule=CAP_SCHEDULE, n_threads: int = 1) -> H1Bounds:
+    """Capped Rips at rising scales (``schedule``, then the enclosing radius) until settled.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, n_features)
+    questions : iterable of (rank, value)
+        Stop once :meth:`H1Bounds.at_least` answers every "is the rank-th longest H1
+        lifetime >= value?" (e.g. ``[(1, 0.82)]``: is a null cloud's top bar as long as
+        the observed one?).
+    top : bool
+        Also require the top lifetime exactly. With no question and ``top=False`` the cap
+        rises to the enclosing radius (the exact diagram).
+    max_edges : int or None
+        Do not run a complex with more edges than this (memory); the last bounds are
+        returned unsettled. None: no limit.
+
+    Returns
+    -------
+    H1Bounds of the last capped run; ask it :meth:`H1Bounds.at_least` / ``top_settled``.
+    """
+    X = check_cloud(X, name="X", min_points=1)
+    questions = [(check_int(r, name="rank", low=1), float(v)) for r, v in questions]
+    R = enclosing_radius(X)
+    scales = [t for t in schedule if t < R] + [R]
+    result = None
+    for t in scales:
+        if max_edges is not None and result is not None and _edges_below(X, t) > max_edges:
+            break
+        result = capped_h1(X, t, radius=R, n_threads=n_threads)
+        settled = all(result.at_least(v, r) is not None for r, v in questions)
+        if (questions or top) and settled and (not top or result.top_settled()):
+            break
+    return result

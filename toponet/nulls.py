@@ -22,7 +22,7 @@ from toponet._validation import check_cloud, check_int
 
 #: Null kinds known to :func:`null_cloud`. The position seeds each kind's clouds, so a
 #: kind's null clouds do not depend on which other kinds are requested.
-NULL_KINDS = ("gaussian", "shuffled")
+NULL_KINDS = ("gaussian", "shuffled", "covariance")
 
 
 def shuffle_coordinates(X, seed: int) -> np.ndarray:
@@ -48,6 +48,17 @@ def shuffle_coordinates(X, seed: int) -> np.ndarray:
     return out
 
 
+def covariance_matched(X, seed: int) -> np.ndarray:
+    """Gaussian points with the mean and covariance (ddof=1) of ``X``; shape of ``X``, float64."""
+    X = check_cloud(X, name="X", min_points=2)
+    rng = np.random.default_rng(seed)
+    mean, cov = X.mean(axis=0), np.cov(X, rowvar=False)
+    # eigh, not cholesky: a normalized cloud's covariance is singular (rows sum to 0)
+    w, V = np.linalg.eigh(cov)
+    root = V * np.sqrt(np.clip(w, 0.0, None))
+    return mean + rng.standard_normal(X.shape) @ root.T
+
+
 def null_cloud(X, kind: str, seed: int) -> np.ndarray:
     """A null cloud matched to ``X``: same number of points and dimension.
 
@@ -55,10 +66,14 @@ def null_cloud(X, kind: str, seed: int) -> np.ndarray:
     ----------
     X : array-like of shape (n_points, n_features)
         The raw (or normalized) filters the null is matched to.
-    kind : {"gaussian", "shuffled"}
+    kind : {"gaussian", "shuffled", "covariance"}
         "gaussian": i.i.d. standard gaussian filters, normalized (mean-zero, unit norm).
         "shuffled": :func:`shuffle_coordinates` of X, then normalized. A shuffled row
         that happens to be constant would be dropped by normalization (and logged).
+        "covariance": gaussian filters with the mean and covariance of X, normalized: all
+        of X's second-order structure (e.g. two dominant edge directions), nothing more.
+        A circle that this null also produces is no evidence of structure beyond second
+        order; it is still a circle (a noisy ideal circle *is* second-order structure).
     seed : int
 
     Returns
@@ -73,6 +88,8 @@ def null_cloud(X, kind: str, seed: int) -> np.ndarray:
         return gaussian_filters(X.shape[0], dim=X.shape[1], seed=seed)
     if kind == "shuffled":
         return normalize(shuffle_coordinates(X, seed))[0]
+    if kind == "covariance":
+        return normalize(covariance_matched(X, seed))[0]
     raise ValueError(f"kind must be one of {NULL_KINDS}; got {kind!r}")
 
 

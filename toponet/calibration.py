@@ -1,0 +1,246 @@
+"""Calibration of the circle rule at the cloud size, k, p and draws it is applied to.
+
+For a cloud of ``n_points`` filters analysed with rho(k, p) and ``draws`` null clouds per
+kind, :func:`calibrate_circle` measures
+
+* the **false-positive rate** of the rule "the top H1 bar beats the gaussian and the
+  shuffled nulls": on ``fpr_draws`` fresh gaussian clouds and ``fpr_draws`` fresh
+  coordinate-shuffled clouds (of the model cloud below), the fraction whose top bar exceeds
+  the thresholds the ``draws`` reference null clouds set;
+* its **power** on a noisy ideal model: ``power_draws`` clouds of ``n_points`` filters, a
+  fraction ``circle_fraction`` of them primary-circle filters with gaussian noise of sd
+  ``noise`` per entry (noise 0.25 puts the median filter 0.51 from the ideal circle, as
+  far as the dense core of trained MNIST filters), the rest gaussian filters; the
+  fraction of those clouds whose top bar exceeds the same thresholds.
+
+A permutation test's false-positive rate is at most its level by construction; measuring it
+checks that the observed and null clouds really go through the same pipeline. Power uses
+the thresholds of one reference model cloud's shuffled nulls (one set of ``draws`` per model
+cloud would cost ``power_draws`` times more), which is stated beside every number.
+
+Results are cached as JSON in ``results/calibration/`` (committed: the book reads them
+instead of recomputing), keyed by every parameter and :data:`CALIBRATION_VERSION`. Exact
+top bars of gaussian null clouds, which depend only on (n_points, k, p, seed), are cached
+there too (:class:`GaussianTops`) and shared with :func:`toponet.rules.circle_test`.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from toponet._validation import check_fraction, check_int
+from toponet.density import density_filtration
+from toponet.filters import normalize
+from toponet.homology import h1_bounds
+from toponet.ideal import gaussian_filters, primary_circle_sample
+from toponet.nulls import null_cloud
+from toponet.rules import ALPHA, DRAWS, floor_k, null_seed
+
+#: Bump when the rule or the model changes: cached calibrations of older versions are ignored.
+CALIBRATION_VERSION = 1
+
+
+def default_directory() -> Path:
+    """``$TOPONET_CALIBRATION`` or ``results/calibration`` of the checkout (else ~/.cache)."""
+    env = os.environ.get("TOPONET_CALIBRATION")
+    if env:
+        return Path(env)
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file():
+        return root / "results" / "calibration"
+    return Path.home() / ".cache" / "toponet" / "calibration"
+
+
+def _write_json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _ptag(p: float) -> str:
+    return f"{float(p):.4g}"
+
+
+class GaussianTops:
+    """Exact top H1 lifetimes of rho(k, p) of gaussian null clouds, cached on disk.
+
+    A gaussian null cloud of ``n`` points with seed ``s`` is ``gaussian_filters(n, seed=s)``;
+    :meth:`top` returns the exact longest H1 lifetime of its dense core.
+    """
+
+    def __init__(self, directory: str | os.PathLike | None = None):
+        self.directory = Path(directory) if directory is not None else default_directory()
+        self._mem: dict[tuple, dict] = {}
+
+    def _path(self, n: int, k: int, p: float) -> Path:
+        return self.directory / f"gaussian-tops-v{CALIBRATION_VERSION}-n{n}-k{k}-p{_ptag(p)}.json"
+
+    def top(self, n: int, k: int, p: float, seed: int) -> float:
+        key = (n, k, _ptag(p))
+        table = self._mem.get(key)
+        if table is None:
+            table = _read_json(self._path(n, k, p)) or {}
+            self._mem[key] = table
+        s = str(int(seed))
+        if s not in table:
+            core = density_filtration(null_cloud(np.zeros((n, 9)), "gaussian", int(seed)), k, p)
+            b = h1_bounds(core, top=True, max_edges=None)
+            table[s] = round(float(b.top(1)[0]), 7)
+            _write_json(self._path(n, k, p), table)
+        return float(table[s])
+
+
+def exceed_limit(draws: int, alpha: float = ALPHA) -> int:
+    """Largest number of null clouds at least as long as the observed bar with p < alpha."""
+    return int(math.ceil(alpha * (1 + draws) - 1)) - 1
+
+
+def threshold(values, alpha: float = ALPHA) -> float:
+    """The rule's threshold: p < alpha exactly when the observed top bar exceeds this value."""
+    v = np.sort(np.asarray(values, dtype=np.float64))[::-1]
+    m = exceed_limit(v.size, alpha)
+    return float(v[m]) if m < v.size else float("-inf")
+
+
+def model_cloud(n_points: int, *, noise: float, circle_fraction: float, seed: int) -> np.ndarray:
+    """The power model: ``n_points`` unit filters, a fraction of them noisy primary-circle
+    filters, the rest gaussian filters. Shape (n_points, 9)."""
+    n_circle = int(round(check_fraction(circle_fraction, name="circle_fraction") * n_points))
+    parts = [primary_circle_sample(n_circle, noise=noise, seed=seed)] if n_circle else []
+    if n_points - n_circle:
+        parts.append(gaussian_filters(n_points - n_circle, seed=seed + 10_000_019))
+    return np.concatenate(parts)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """False-positive rate and power of the circle rule at one size (see module doc)."""
+
+    n_points: int
+    k: int
+    p: float
+    draws: int
+    noise: float
+    circle_fraction: float
+    thresholds: dict
+    fpr_exceed: dict
+    fpr_draws: int
+    power_hits: int
+    power_draws: int
+    version: int = CALIBRATION_VERSION
+
+    @property
+    def power(self) -> float:
+        return self.power_hits / self.power_draws
+
+    @property
+    def false_positive_rate(self) -> float:
+        """The largest per-kind rate: fresh null clouds whose top bar beats both thresholds."""
+        return max(e / self.fpr_draws for e in self.fpr_exceed.values())
+
+    @property
+    def model_description(self) -> str:
+        return (f"{self.circle_fraction:.0%} noisy primary-circle filters (noise {self.noise:g}) + "
+                f"gaussian filters, {self.n_points:,} filters")
+
+    def describe(self) -> str:
+        fp = ", ".join(f"{k} {e}/{self.fpr_draws}" for k, e in self.fpr_exceed.items())
+        return (f"n = {self.n_points:,}, rho({self.k}, {self.p:g}), {self.draws} draws per null: "
+                f"false positives {fp}; power {self.power_hits}/{self.power_draws} = {self.power:.0%} "
+                f"on {self.model_description}")
+
+    def record(self) -> dict:
+        return asdict(self)
+
+
+def _calibration_path(directory: Path, n: int, k: int, p: float, draws: int, noise: float,
+                      fraction: float, fpr_draws: int, power_draws: int, seed: int) -> Path:
+    return directory / (f"circle-v{CALIBRATION_VERSION}-n{n}-k{k}-p{_ptag(p)}-d{draws}-noise{noise:g}-"
+                        f"f{fraction:g}-fp{fpr_draws}-pw{power_draws}-s{seed}.json")
+
+
+def _exact_top(cloud: np.ndarray, k: int, p: float) -> float:
+    return float(h1_bounds(density_filtration(normalize(cloud)[0], k, p), top=True, max_edges=None).top(1)[0])
+
+
+def calibrate_circle(n_points: int, k: int, p: float, *, draws: int = DRAWS, fpr_draws: int = 40,
+                     power_draws: int = 40, noise: float = 0.25, circle_fraction: float = 0.5,
+                     seed: int = 0, directory=None, recompute: bool = False,
+                     progress: bool = False) -> Calibration:
+    """Calibrate the circle rule at ``n_points`` filters, rho(k, p), ``draws`` nulls per kind.
+
+    ``k`` is passed through :func:`toponet.rules.floor_k` (as the rule does). Cached: a second
+    call with the same arguments reads ``results/calibration/circle-...json``.
+    """
+    from tqdm.auto import tqdm
+
+    n = check_int(n_points, name="n_points", low=2)
+    k = floor_k(k, n)
+    p = check_fraction(p, name="p")
+    draws = check_int(draws, name="draws", low=2)
+    fpr_draws = check_int(fpr_draws, name="fpr_draws", low=1)
+    power_draws = check_int(power_draws, name="power_draws", low=1)
+    directory = Path(directory) if directory is not None else default_directory()
+    path = _calibration_path(directory, n, k, p, draws, noise, circle_fraction, fpr_draws, power_draws, seed)
+    cached = None if recompute else _read_json(path)
+    if cached is not None and cached.get("version") == CALIBRATION_VERSION:
+        return Calibration(**cached)
+
+    gauss = GaussianTops(directory)
+    ref_model = model_cloud(n, noise=noise, circle_fraction=circle_fraction, seed=seed)
+    total = 2 * draws + 2 * fpr_draws + power_draws
+    with tqdm(total=total, desc=f"calibrating n={n}", disable=not progress) as bar:
+        ref = {"gaussian": [], "shuffled": []}
+        for r in range(draws):
+            ref["gaussian"].append(gauss.top(n, k, p, null_seed(seed, "gaussian", r)))
+            bar.update()
+            ref["shuffled"].append(_exact_top(null_cloud(ref_model, "shuffled", null_seed(seed, "shuffled", r)), k, p))
+            bar.update()
+        thresholds = {kind: threshold(v) for kind, v in ref.items()}
+        q = max(thresholds.values())
+        fpr = {"gaussian": 0, "shuffled": 0}
+        for r in range(fpr_draws):
+            fresh = {"gaussian": null_cloud(ref_model, "gaussian", null_seed(seed + 1, "gaussian", r)),
+                     "shuffled": null_cloud(ref_model, "shuffled", null_seed(seed + 1, "shuffled", r))}
+            for kind, cloud in fresh.items():
+                b = h1_bounds(density_filtration(normalize(cloud)[0], k, p), questions=[(1, np.nextafter(q, 3))],
+                              max_edges=None)
+                fpr[kind] += bool(b.at_least(np.nextafter(q, 3)))
+                bar.update()
+        hits = 0
+        for r in range(power_draws):
+            cloud = model_cloud(n, noise=noise, circle_fraction=circle_fraction, seed=seed + 1 + r)
+            b = h1_bounds(density_filtration(normalize(cloud)[0], k, p), questions=[(1, np.nextafter(q, 3))],
+                          max_edges=None)
+            hits += bool(b.at_least(np.nextafter(q, 3)))
+            bar.update()
+    cal = Calibration(n_points=n, k=k, p=float(p), draws=draws, noise=float(noise),
+                      circle_fraction=float(circle_fraction),
+                      thresholds={kk: round(v, 7) for kk, v in thresholds.items()}, fpr_exceed=fpr,
+                      fpr_draws=fpr_draws, power_hits=hits, power_draws=power_draws)
+    _write_json(path, cal.record())
+    return cal
+
+
+def load_all(directory=None) -> list[Calibration]:
+    """Every cached calibration of the current version, sorted by size (for the Calibration page)."""
+    directory = Path(directory) if directory is not None else default_directory()
+    out = []
+    for path in sorted(directory.glob(f"circle-v{CALIBRATION_VERSION}-*.json")):
+        data = _read_json(path)
+        if data and data.get("version") == CALIBRATION_VERSION:
+            out.append(Calibration(**data))
+    return sorted(out, key=lambda c: (c.n_points, c.k, c.p))

@@ -1,0 +1,314 @@
+"""Calibrated decision rules: from a cloud of filters to a verdict that a referee can check.
+
+One verdict shape for every claim (:class:`RuleResult`), and the rule every "circle" claim
+uses (:func:`circle_test` + :func:`circle_rule`):
+
+1. **The statistic**: the H1 lifetimes of Vietoris-Rips persistence of the dense core
+   rho(k, p) of the normalized cloud, the longest (and second longest) bar. It is computed
+   by capped Rips (:func:`toponet.homology.h1_bounds`): every comparison the test makes is
+   decided exactly, never by an approximation.
+2. **Matched nulls**, ``draws`` clouds of each kind with as many points, through the same
+   pipeline (normalize, rho(k, p) with the same k and p, persistence): ``gaussian``,
+   ``shuffled`` (each coordinate permuted: marginals kept, joint structure destroyed) and
+   ``covariance`` (gaussian with the cloud's covariance: all second-order structure). The
+   Monte-Carlo p-value is ``(1 + #{null >= observed}) / (1 + draws)``, so 99 draws floor it
+   at 0.01; every p is reported with its number of draws.
+3. **The rule**: a circle exists when the top bar beats both the gaussian and the shuffled
+   nulls at level :data:`ALPHA`. The covariance null answers a second question, "structure
+   beyond second order?", reported as its own column; it does not veto the first (a noisy
+   ideal circle *is* second-order structure). "One long bar" (the paper's words for Fig. 2)
+   holds when the second bar does *not* beat those nulls.
+4. **Calibration** (:mod:`toponet.calibration`): at the same cloud size, k and p, the rule's
+   false-positive rate on fresh null clouds and its power on a noisy ideal model. A claim
+   whose test has power below :data:`MIN_POWER` and finds nothing is ``inconclusive``,
+   never ``not reproduced``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from toponet._validation import check_cloud, check_fraction, check_int
+from toponet.density import density_filtration
+from toponet.filters import normalize
+from toponet.homology import H1Bounds, h1_bounds
+from toponet.nulls import NULL_KINDS, null_cloud
+
+#: Verdict values, strongest first; "inconclusive": the test at this scale could not have
+#: detected the effect (calibrated power below MIN_POWER); "not tested": no data.
+VERDICTS = ("reproduced", "partly", "not reproduced", "inconclusive", "not tested")
+#: Level of every test.
+ALPHA = 0.05
+#: Null clouds per kind: the p-value floor is 1 / (1 + DRAWS) = 0.01.
+DRAWS = 99
+#: Below this power a negative result is "inconclusive".
+MIN_POWER = 0.8
+#: The density filtration's k never goes below this (k = 1 or 2 measures nearest-neighbour
+#: noise, not density; the deep chapter used this floor first).
+K_MIN = 5
+#: The kinds whose p-values decide whether a circle exists.
+EXISTENCE_KINDS = ("gaussian", "shuffled")
+
+
+def floor_k(k: int, n_points: int) -> int:
+    """``k`` clipped to [K_MIN, n_points - 1]; the one place every chapter's k goes through.
+
+    Raises ValueError when the cloud has too few points for k = K_MIN.
+    """
+    k = check_int(k, name="k", low=1)
+    n_points = check_int(n_points, name="n_points", low=1)
+    if n_points - 1 < K_MIN:
+        raise ValueError(f"a cloud of {n_points} points is too small for a density filtration with "
+                         f"k >= {K_MIN}; pool more networks")
+    return int(min(max(k, K_MIN), n_points - 1))
+
+
+def dense_core(X_raw, k: int, p: float) -> np.ndarray:
+    """rho(k, p) of the normalized cloud, k through :func:`floor_k`.
+
+    X_raw : (n_points, 9) raw filters. Returns (n_kept, 9) unit, mean-zero rows.
+    Raises ValueError naming the problem when nothing survives normalization.
+    """
+    Xn, _ = normalize(check_cloud(X_raw, name="filters", min_points=2))
+    if Xn.shape[0] < 2:
+        raise ValueError(f"only {Xn.shape[0]} filters remain after normalization (constant filters "
+                         "are dropped); nothing to filter")
+    return density_filtration(Xn, floor_k(k, Xn.shape[0]), check_fraction(p, name="p"))
+
+
+def p_value(exceed: int, draws: int) -> float:
+    """Monte-Carlo p: (1 + #{null >= observed}) / (1 + draws)."""
+    return (1 + int(exceed)) / (1 + int(draws))
+
+
+@dataclass(frozen=True)
+class NullTest:
+    """The observed top bar against ``draws`` null clouds of one kind.
+
+    exceed : null clouds whose top bar is at least the observed one (decided exactly);
+    p : Monte-Carlo p-value; null_values : (draws,) lower bounds of the nulls' top
+    lifetimes (exact where the cap reached them; the p-value does not depend on them);
+    effect_size : (observed - mean) / sd of null_values.
+    """
+
+    kind: str
+    draws: int
+    exceed: int
+    p: float
+    null_values: np.ndarray
+    effect_size: float
+
+    @property
+    def null_mean(self) -> float:
+        return float(np.mean(self.null_values))
+
+    @property
+    def null_sd(self) -> float:
+        return float(np.std(self.null_values, ddof=1)) if self.null_values.size > 1 else float("nan")
+
+    def record(self) -> dict:
+        """The ``nulls`` entry of a verdict row: {"p", "draws", "effect_size"}."""
+        return {"p": round(self.p, 4), "draws": self.draws, "effect_size": _round(self.effect_size)}
+
+    def describe(self) -> str:
+        return f"p = {self.p:.2g} ({self.draws} draws)"
+
+
+def _round(x: float, nd: int = 3):
+    return None if x is None or not np.isfinite(x) else round(float(x), nd)
+
+
+@dataclass(frozen=True)
+class CircleTest:
+    """Everything :func:`circle_test` measured on one cloud.
+
+    n_points : filters after normalization; n_core : points in rho(k, p); k, p : as used
+    top, second : (lower, upper) bounds of the two longest H1 lifetimes (equal when exact)
+    nulls : kind -> NullTest of the top bar
+    second_exceed : kind -> null clouds at least as long as the second bar's upper bound
+    bounds : the observed cloud's H1Bounds
+    """
+
+    n_points: int
+    n_core: int
+    k: int
+    p: float
+    top: tuple[float, float]
+    second: tuple[float, float]
+    nulls: dict
+    second_exceed: dict
+    draws: int
+    bounds: H1Bounds = field(repr=False)
+
+    @property
+    def top_exact(self) -> bool:
+        return self.top[1] <= self.top[0]
+
+    @property
+    def exists(self) -> bool:
+        """The top bar beats the gaussian and the shuffled nulls at level ALPHA."""
+        return all(self.nulls[k].p < ALPHA for k in EXISTENCE_KINDS if k in self.nulls)
+
+    def second_p(self, kind: str) -> float:
+        """p of the second bar against ``kind`` (computed at its upper bound: a lower bound on p)."""
+        return p_value(self.second_exceed[kind], self.draws)
+
+    @property
+    def one_long_bar(self) -> bool:
+        """The top bar is significant and the second is not, against both existence nulls."""
+        return self.exists and all(self.second_p(k) >= ALPHA for k in EXISTENCE_KINDS if k in self.second_exceed)
+
+    @property
+    def beyond_second_order(self) -> bool | None:
+        """Top bar beats the covariance-matched null (None when that null was not run)."""
+        return None if "covariance" not in self.nulls else self.nulls["covariance"].p < ALPHA
+
+    def nulls_record(self) -> dict:
+        return {k: t.record() for k, t in self.nulls.items()}
+
+    def describe(self) -> str:
+        top = f"{self.top[0]:.2f}" if self.top_exact else f">= {self.top[0]:.2f} (at most {self.top[1]:.2f})"
+        nul = "; ".join(f"{k} {t.null_mean:.2f} +- {t.null_sd:.2f}, {t.describe()}" for k, t in self.nulls.items())
+        sec = f"{self.second[0]:.2f}" if self.second[1] <= self.second[0] else f"{self.second[0]:.2f}-{self.second[1]:.2f}"
+        return (f"top H1 {top}, second {sec} on rho({self.k}, {self.p:g}) = {self.n_core:,} of "
+                f"{self.n_points:,} filters; nulls: {nul}")
+
+
+def null_seed(seed: int, kind: str, draw: int) -> int:
+    """The seed of null cloud ``draw`` of ``kind``: same seed, same null clouds."""
+    return int(np.random.SeedSequence([seed, NULL_KINDS.index(kind), draw]).generate_state(1)[0])
+
+
+def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS, seed: int = 0,
+                progress: bool = False, gaussian_cache=None) -> CircleTest:
+    """The top two H1 bars of rho(k, p) of ``X_raw`` against matched null clouds.
+
+    Parameters
+    ----------
+    X_raw : array-like of shape (n_points, 9); raw filters (normalized here).
+    k, p : density filtration rho(k, p); k goes through :func:`floor_k`.
+    kinds : null kinds (see :func:`toponet.nulls.null_cloud`).
+    draws : null clouds per kind (>= 2; 99 for a p floor of 0.01).
+    seed : seeds the null clouds (:func:`null_seed`).
+    gaussian_cache : optional :class:`toponet.calibration.GaussianTops`; gaussian null clouds
+        depend only on (n_points, k, p, seed), so their exact top bars are computed once.
+    """
+    from tqdm.auto import tqdm
+
+    draws = check_int(draws, name="draws", low=2)
+    Xn, _ = normalize(check_cloud(X_raw, name="filters", min_points=2))
+    n = Xn.shape[0]
+    kk = floor_k(k, n)
+    core = density_filtration(Xn, kk, check_fraction(p, name="p"))
+    obs = h1_bounds(core, top=True, questions=[(2, 0.0)])
+    top, second = obs.top(1), obs.top(2)
+    nulls, second_exceed = {}, {}
+    with tqdm(total=len(kinds) * draws, desc="null clouds", disable=not progress) as bar:
+        for kind in kinds:
+            if kind not in NULL_KINDS:
+                raise ValueError(f"unknown null kind {kind!r}; known: {NULL_KINDS}")
+            values, exceed, exceed2 = np.empty(draws), 0, 0
+            for r in range(draws):
+                s = null_seed(seed, kind, r)
+                if kind == "gaussian" and gaussian_cache is not None:
+                    v = gaussian_cache.top(n, kk, p, s)
+                    big, big2 = v >= top[0], v >= second[1]
+                else:
+                    ncore = density_filtration(null_cloud(Xn, kind, s), kk, p)
+                    b = h1_bounds(ncore, questions=[(1, top[0]), (1, second[1])])
+                    v = b.top(1)[0]
+                    big, big2 = b.at_least(top[0]), b.at_least(second[1])
+                    if big is None or big2 is None:
+                        raise RuntimeError(f"{kind} null cloud {r} could not be settled within the memory "
+                                           "budget; lower MAX_EDGES or use a smaller p")
+                values[r] = v
+                exceed += bool(big)
+                exceed2 += bool(big2)
+                bar.update()
+            values.setflags(write=False)
+            sd = float(np.std(values, ddof=1))
+            eff = (top[0] - float(values.mean())) / sd if sd > 0 else float("nan")
+            nulls[kind] = NullTest(kind=kind, draws=draws, exceed=exceed, p=p_value(exceed, draws),
+                                   null_values=values, effect_size=eff)
+            second_exceed[kind] = exceed2
+    return CircleTest(n_points=n, n_core=int(core.shape[0]), k=kk, p=float(p), top=top, second=second,
+                      nulls=nulls, second_exceed=second_exceed, draws=draws, bounds=obs)
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """One claim's verdict and what it rests on: the shape every rule returns.
+
+    verdict : one of VERDICTS; reasons : one line per criterion, pass or fail
+    nulls : kind -> {"p", "draws", "effect_size"}; power, false_positive_rate : of the rule
+    at this cloud size (None when not calibrated); cloud_points : points the test ran on
+    """
+
+    verdict: str
+    reasons: tuple[str, ...]
+    nulls: dict = field(default_factory=dict)
+    power: float | None = None
+    false_positive_rate: float | None = None
+    cloud_points: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"verdict must be one of {VERDICTS}; got {self.verdict!r}")
+
+
+def circle_rule(test: CircleTest, calibration, *, one_bar: bool = True) -> RuleResult:
+    """The verdict on "these filters lie on a circle" (the paper's Fig. 2 claim and its kin).
+
+    Parameters
+    ----------
+    test : CircleTest of the cloud
+    calibration : :class:`toponet.calibration.Calibration` at the same size, k, p and draws
+    one_bar : the claim says "one long bar" (F2): the second bar must not beat the nulls
+
+    Returns
+    -------
+    RuleResult: ``reproduced`` (circle, and one long bar when asked), ``partly`` (circle,
+    but a second significant bar), ``not reproduced`` (no circle, power >= MIN_POWER),
+    ``inconclusive`` (no circle, power below MIN_POWER).
+    """
+    if calibration is not None and (calibration.n_points, calibration.k, calibration.draws) != (
+            test.n_points, test.k, test.draws) or calibration is not None and not np.isclose(calibration.p, test.p):
+        raise ValueError(f"calibration at n={calibration.n_points}, k={calibration.k}, p={calibration.p}, "
+                         f"draws={calibration.draws} does not match the test at n={test.n_points}, k={test.k}, "
+                         f"p={test.p}, draws={test.draws}; calibrate at the size the rule is applied to")
+    power = None if calibration is None else calibration.power
+    fpr = None if calibration is None else calibration.false_positive_rate
+    reasons = [f"circle vs {k}: {t.describe()} ({'significant' if t.p < ALPHA else 'not significant'})"
+               for k, t in test.nulls.items() if k in EXISTENCE_KINDS]
+    if test.exists:
+        if one_bar:
+            ps = ", ".join(f"{k} p = {test.second_p(k):.2g}" for k in EXISTENCE_KINDS if k in test.second_exceed)
+            reasons.append(f"second bar vs nulls: {ps} ({'one long bar' if test.one_long_bar else 'more than one long bar'})")
+        verdict = "reproduced" if (test.one_long_bar or not one_bar) else "partly"
+    elif power is not None and power >= MIN_POWER:
+        verdict = "not reproduced"
+    else:
+        verdict = "inconclusive"
+    if power is not None:
+        reasons.append(f"power {power:.0%} on {calibration.model_description} "
+                       f"({calibration.power_draws} clouds); false-positive rate {fpr:.0%} "
+                       f"({calibration.fpr_draws} null clouds)")
+    else:
+        reasons.append("power not calibrated at this size")
+    return RuleResult(verdict=verdict, reasons=tuple(reasons), nulls=test.nulls_record(), power=power,
+                      false_positive_rate=fpr, cloud_points=test.n_core,
+                      extra={"beyond_second_order": test.beyond_second_order})
+
+
+def circle_answer(result: RuleResult) -> str:
+    """The ``circle`` value of ``toponet analyze --json``: yes / partly / no / inconclusive."""
+    return {"reproduced": "yes", "partly": "partly", "not reproduced": "no"}.get(result.verdict, "inconclusive")
+
+
+def beyond_answer(test: CircleTest) -> str:
+    """``beyond_second_order``: "yes" when the top bar beats the covariance-matched null;
+    otherwise "inconclusive" (no calibrated power for this question yet)."""
+    b = test.beyond_second_order
+    return "yes" if b else "inconclusive"
