@@ -224,3 +224,17 @@ def test_ls_of_a_missing_store_folder_is_an_error(tmp_path, capsys):
     """Item 8: ``store ls --store /typo`` says the folder does not exist (exit 2)."""
     assert main(["store", "ls", "--store", str(tmp_path / "typo")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_arrays_are_hashed_and_bad_files_named(tmp_path):
+    s = Store(tmp_path / "store")
+    folder = s.put_arrays(FakeConfig(), {"a": [1.0, 2.0]})
+    meta = json.loads((folder / "arrays.json").read_text())
+    assert meta["sha256"] == file_sha256(folder / "arrays.npz")
+    assert s.get_arrays(FakeConfig())[0]["a"].tolist() == [1.0, 2.0]
+    flip_byte(folder / "arrays.npz")
+    with pytest.raises(StoreError, match=f"{folder / 'arrays.npz'}: sha256"):
+        s.get_arrays(FakeConfig())
+    (folder / "arrays.json").write_text("{")
+    with pytest.raises(StoreError, match=f"{folder / 'arrays.json'}: unreadable"):
+        s.get_arrays(FakeConfig())

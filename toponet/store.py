@@ -835,7 +835,8 @@ class Store:
         """Store named arrays computed under ``config`` (any frozen dataclass); returns the folder.
 
         Written as ``<root>/<key>/arrays.npz`` (compressed, no pickles) beside
-        ``arrays.json`` (the config, versions, array shapes and dtypes, and ``extra``). A
+        ``arrays.json`` (the config, versions, array shapes and dtypes, ``extra``, and the
+        sha256 of ``arrays.npz``, checked by :meth:`get_arrays`). A
         folder holding arrays has no ``manifest.json``, so :meth:`get` and :meth:`ls` skip it.
         Writing the same config again replaces the arrays.
         """
@@ -855,6 +856,7 @@ class Store:
                 **dict(extra or {})}
         with self._lock(key):
             _atomic_write(folder / "arrays.npz", lambda fh: np.savez_compressed(fh, **arrs))
+            meta["sha256"] = file_sha256(folder / "arrays.npz")  # checked by get_arrays
             _write_json(folder / "arrays.json", meta)
         return folder
 
@@ -863,10 +865,21 @@ class Store:
         folder = self.path(config)
         if not (folder / "arrays.npz").is_file() or not (folder / "arrays.json").is_file():
             return None
-        with open(folder / "arrays.json") as fh:
-            meta = json.load(fh)
-        with np.load(folder / "arrays.npz", allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
+        meta_path, path = folder / "arrays.json", folder / "arrays.npz"
+        fix = f"delete {folder} to compute the arrays again"
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if not isinstance(meta, dict):
+                raise ValueError(f"a JSON {type(meta).__name__}, not an object")
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{meta_path}: unreadable ({exc}); {fix}") from None
+        if meta.get("sha256"):
+            check_shard_hash(path, str(meta["sha256"]))
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in npz.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise StoreError(f"{path}: unreadable ({type(exc).__name__}: {exc}); {fix}") from None
         return arrays, meta
 
     # -- writing -----------------------------------------------------------------------
