@@ -34,9 +34,13 @@ book: venv
 	$(PY) -m toponet fetch-data mnist
 	$(PY) -m toponet.book build --profile $(PROFILE)
 
+# Side by side with ripser.py / giotto-tda / scikit-learn / a plain training loop; ripser.py is
+# a benchmark-only extra (.[bench]). BENCH_ARGS=--quick for small clouds, --json for rows.
+BENCH_ARGS ?=
 benchmarks: venv
-	$(PY) benchmarks/topology.py
-	$(PY) benchmarks/train_throughput.py
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) benchmarks/topology.py $(BENCH_ARGS)
+	$(PY) benchmarks/train_throughput.py $(BENCH_ARGS)
 
 clean:
 	rm -rf _build build-out

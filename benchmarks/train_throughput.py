@@ -1,6 +1,6 @@
 """Network-iterations per second: a plain per-network PyTorch loop vs ``train_ensemble``.
 
-    python benchmarks/train_throughput.py [--networks 16] [--iterations 200] [--threads N]
+    python benchmarks/train_throughput.py [--networks 16] [--iterations 200] [--threads N] [--quick] [--json]
 
 (a) the plain loop: one ``torch.utils.data.DataLoader`` (shuffle, batch 128) per network,
     contiguous NCHW tensors, a textbook ``nn.Sequential`` in Table I's order (conv, ReLU,
@@ -13,13 +13,18 @@ alike); the best round of each is reported. Each measurement runs in a fresh Pyt
 process, so (a) never inherits process-wide settings that (b) makes (its malloc tuning).
 Targets: (b) / (a) >= 1.5 on a CPU; on CUDA,
 100 x M(64,32,64) x 40,000 iterations in under 20 minutes, extrapolated from a run of
-``--target-networks`` networks. MNIST is used when its files are installed
+``--target-networks`` networks. ``--quick``: 2 networks, 20 timed iterations, one round
+(a smoke test of the comparison, not a measurement to quote). ``--json``: the progress
+goes to stderr and stdout gets one row shaped like ``benchmarks/topology.py --json``'s
+(``toponet_s`` / ``anchor_s`` are seconds per network-iteration, ``ratio`` the speed-up).
+MNIST is used when its files are installed
 (``toponet fetch-data mnist``), random images otherwise (the output says which).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -147,8 +152,12 @@ def main(argv=None) -> int:
     p.add_argument("--device", default="auto")
     p.add_argument("--target-networks", type=int, default=GPU_TARGET_NETWORKS,
                    help="CUDA only: ensemble size of the extrapolated full-scale run")
+    p.add_argument("--quick", action="store_true", help="2 networks x 20 iterations, 1 round (smoke test)")
+    p.add_argument("--json", action="store_true", help="progress to stderr, one JSON row to stdout")
     p.add_argument("--measure", choices=("plain", "ensemble"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.quick:
+        args.networks, args.iterations, args.warmup, args.rounds = 2, 20, 2, 1
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
@@ -159,32 +168,47 @@ def main(argv=None) -> int:
         rate = run(data, args.networks, widths, args.batch_size, args.warmup, args.iterations, device)
         print(json.dumps({"rate": rate}))
         return 0
+    out = sys.stderr if args.json else sys.stdout
+
+    def say(*a, **k):  # progress: stderr with --json
+        print(*a, file=out, **k)
+
     _, source = mnist_or_synthetic()
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "CPU"
-    print(f"device: {device} ({name}); torch {torch.__version__}; threads: {torch.get_num_threads()}")
-    print(f"data: {source}")
-    print(f"workload: {args.networks} x M{widths}, batch {args.batch_size}, {args.iterations} timed "
+    say(f"device: {device} ({name}); torch {torch.__version__}; threads: {torch.get_num_threads()}")
+    say(f"data: {source}")
+    say(f"workload: {args.networks} x M{widths}, batch {args.batch_size}, {args.iterations} timed "
           f"iterations per network after {args.warmup} warm-up, {args.rounds} round(s)")
     plain, ours = [], []
     for r in range(args.rounds):
         plain.append(measure_in_subprocess("plain", args, args.networks))
-        print(f"  round {r + 1}: (a) plain loop     {plain[-1]:8.2f} network-iterations/s", flush=True)
+        say(f"  round {r + 1}: (a) plain loop     {plain[-1]:8.2f} network-iterations/s", flush=True)
         ours.append(measure_in_subprocess("ensemble", args, args.networks))
-        print(f"  round {r + 1}: (b) train_ensemble {ours[-1]:8.2f} network-iterations/s", flush=True)
+        say(f"  round {r + 1}: (b) train_ensemble {ours[-1]:8.2f} network-iterations/s", flush=True)
     a, b = max(plain), max(ours)
     ratio = b / a
-    print(f"(a) plain per-network loop: {a:.2f} network-iterations/s (best of {args.rounds})")
-    print(f"(b) train_ensemble:         {b:.2f} network-iterations/s (best of {args.rounds})")
-    print(f"ratio (b)/(a): {ratio:.2f}x; target >= {CPU_TARGET_RATIO}x: "
+    say(f"(a) plain per-network loop: {a:.2f} network-iterations/s (best of {args.rounds})")
+    say(f"(b) train_ensemble:         {b:.2f} network-iterations/s (best of {args.rounds})")
+    say(f"ratio (b)/(a): {ratio:.2f}x; target >= {CPU_TARGET_RATIO}x: "
           f"{'MET' if ratio >= CPU_TARGET_RATIO else 'NOT MET'}")
     if device.type == "cuda":
         n = args.target_networks
         big = measure_in_subprocess("ensemble", args, n)
         seconds = GPU_TARGET_NETWORKS * GPU_TARGET_ITERATIONS / big
-        print(f"(b) with {n} networks: {big:.1f} network-iterations/s -> {GPU_TARGET_NETWORKS} x "
+        say(f"(b) with {n} networks: {big:.1f} network-iterations/s -> {GPU_TARGET_NETWORKS} x "
               f"{GPU_TARGET_ITERATIONS} iterations in {seconds / 60:.1f} min (target < "
               f"{GPU_TARGET_SECONDS / 60:.0f} min: {'MET' if seconds < GPU_TARGET_SECONDS else 'NOT MET'}); "
               f"snapshot evaluation and checkpoints not included")
+    if args.json:
+        row = {"stage": "training", "cloud": None, "points": None, "toponet": "train_ensemble",
+               "toponet_s": 1 / b, "anchor": "plain per-network PyTorch loop", "anchor_s": 1 / a,
+               "ratio": ratio, "max_abs_error": None, "measured_diff": None,
+               "toponet_rss_mb": None, "anchor_rss_mb": None,
+               "note": (f"{args.networks} x M{widths}, batch {args.batch_size}, {args.iterations} timed iterations, "
+                        f"best of {args.rounds}; seconds per network-iteration; {source}"
+                        + ("; QUICK (smoke test)" if args.quick else "")),
+               "device": str(device), "threads": torch.get_num_threads(), "load_average": list(os.getloadavg())}
+        sys.stdout.write(json.dumps(row) + "\n")
     return 0
 
 

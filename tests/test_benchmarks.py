@@ -1,0 +1,74 @@
+"""benchmarks/topology.py: the side-by-side rows have their shape, and exact methods agree
+with their anchors on a tiny cloud (no timing is asserted)."""
+import importlib.util
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_topology", ROOT / "benchmarks" / "topology.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def check_shape(bench, row):
+    assert tuple(row) == bench.ROW_KEYS
+    assert {"stage", "points", "toponet_s", "anchor", "anchor_s", "ratio", "max_abs_error"} <= set(row)
+    assert row["toponet_s"] > 0 and row["points"] > 0
+    if row["anchor_s"] is not None:
+        assert math.isclose(row["ratio"], row["anchor_s"] / row["toponet_s"])
+
+
+def test_persistence_rows_exact_methods_match_anchors(bench):
+    pytest.importorskip("gtda")
+    rows = bench.persistence_rows("mixed", 150, timeout=120)
+    assert len(rows) == 4 and {r["stage"] for r in rows} == {"persistence"}
+    for row in rows:
+        check_shape(bench, row)
+        assert row["points"] == 150
+        assert row["max_abs_error"] is None          # both toponet modes are exact at 150 points
+        if row["anchor"].startswith("ripser") and row["anchor_s"] is None:
+            assert "ripser not installed" in row["note"]   # the bench extra is optional
+            continue
+        assert row["anchor_s"] is not None, row["note"]
+        assert row["measured_diff"] < 1e-5, row
+
+
+def test_landmark_error_is_measured_against_exact(bench, monkeypatch):
+    """Above 800 points landmarks are approximate: the row carries |top H1 - exact|."""
+    def fake(name, cloud, n, **kw):
+        value = {"toponet_exact": 0.5, "toponet_landmarks": 0.4, "ripser": 0.5, "giotto_vr": 0.5}[name]
+        return {"seconds": 1.0, "rss_mb": 1.0, "points": n, "value": value,
+                "exact": name != "toponet_landmarks", "note": ""}
+
+    monkeypatch.setattr(bench, "run_isolated", fake)
+    rows = bench.persistence_rows("mixed", 1_000)
+    landmark = [r for r in rows if "landmarks" in r["toponet"]]
+    assert len(landmark) == 2 and all(math.isclose(r["max_abs_error"], 0.1) for r in landmark)
+    assert all(r["max_abs_error"] is None and r["measured_diff"] == 0 for r in rows if r not in landmark)
+
+
+def test_density_and_mapper_rows(bench):
+    pytest.importorskip("gtda")
+    for row in bench.density_rows(400, timeout=120):
+        check_shape(bench, row)
+        assert row["max_abs_error"] is None and row["measured_diff"] < 1e-9, row
+    (row,) = bench.mapper_rows(150, timeout=120)
+    check_shape(bench, row)
+    assert row["anchor_s"] is not None and row["max_abs_error"] is None
+
+
+def test_a_failed_anchor_is_recorded_not_raised(bench):
+    r = bench.run_isolated("no_such_method", "mixed", 50, timeout=60)
+    assert "failed" in r
+    ok = {"seconds": 2.0, "rss_mb": 1.0, "points": 50, "value": 0.1, "exact": True, "note": ""}
+    row = bench._row("persistence", "c", "x", ok, "anchor", {"failed": "timed out after 300 s"})
+    assert row["anchor_s"] is None and row["ratio"] is None and "timed out" in row["note"]
