@@ -37,7 +37,8 @@ def artifact(tmp_path):
 def test_scaled_k():
     assert scaled_k(200, 6400, 6400) == 200
     assert scaled_k(200, 1024, 6400) == 32
-    assert scaled_k(10, 4096, 204_800) == 1          # never below 1
+    assert scaled_k(10, 4096, 204_800) == 5          # never below K_MIN = 5
+    assert scaled_k(10, 4, 204_800) == 3             # but below the cloud size
     assert scaled_k(200, 50, 100) == 49              # never k >= n
     with pytest.raises(TypeError, match="n_points must be an integer"):
         scaled_k(200, 10.5, 6400)
@@ -98,15 +99,39 @@ def test_null_distance_threshold_is_the_gaussian_quantile():
     assert abs(np.mean(distance_to_model(g).distances < t) - 0.05) < 0.015
 
 
-def test_circle_evidence_and_evolution_on_a_stored_artifact(artifact):
+def test_circle_evidence_and_evolution_on_a_stored_artifact(artifact, tmp_path, monkeypatch):
+    monkeypatch.setenv("TOPONET_CALIBRATION", str(tmp_path / "cal"))
     ev = studies.circle_evidence(artifact, k_paper=200, p=0.5, n_points_paper=6400, resolution=10,
-                                 null_repeats=20, seed=0, n_groups=4)
-    assert ev["k"] == 16 and ev["verdict"].verdict == "reproduced", ev["verdict"].reasons
+                                 draws=19, seed=0, n_groups=4)
+    rule = ev["claim"]["rule"]
+    # 19 draws cannot reach p < 0.05 (floor 0.05): the rule must not call the circle real
+    assert ev["k"] == 16 and rule.verdict != "reproduced" and ev["claim"]["test"].nulls["gaussian"].p == 0.05
+    assert all(n["draws"] == 19 for n in rule.nulls.values())
+    ev = studies.circle_evidence(artifact, k_paper=200, p=0.5, n_points_paper=6400, resolution=10, seed=0)
+    assert ev["claim"]["rule"].verdict == "reproduced", ev["claim"]["rule"].reasons
     rows = studies.evolution(artifact, k_paper=200, p=0.5, n_points_paper=6400)
     assert [r["iteration"] for r in rows] == [0, 100]
     assert rows[1]["h1_top"] > 2 * rows[0]["h1_top"]
     assert rows[1]["frac_near_circle"] > 0.9 > 0.1 > rows[0]["frac_near_circle"]
     assert studies.accuracy_summary(artifact)["n"] == N_NETS
+
+
+def test_aggregate_verdict():
+    agg = studies.aggregate_verdict
+    assert agg(["reproduced"] * 4) == "reproduced"
+    assert agg(["reproduced", "not reproduced"]) == "partly" and agg(["partly", "inconclusive"]) == "partly"
+    assert agg(["not reproduced"] * 2) == "not reproduced"
+    assert agg(["not reproduced", "inconclusive"]) == "inconclusive"
+
+
+def test_layer_comparison_same_size(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOPONET_CALIBRATION", str(tmp_path / "cal"))
+    l1 = studies.circle_claim(primary_circle_sample(300, noise=0.2, seed=1), k=10, p=0.3, calibrate=False)
+    out = studies.layer_comparison(l1, primary_circle_sample(3000, noise=0.45, seed=2), k_paper=100, p=0.3,
+                                   n_points_paper=3000)
+    assert out["n"] == 300 and out["claim"]["test"].n_points == 300 and out["k"] == 10
+    assert out["weaker"] and out["effect2"] < out["effect1"]
+    assert out["verdict"].verdict in ("reproduced", "not reproduced", "inconclusive")
 
 
 def test_load_or_train_reads_the_store_without_training(artifact, monkeypatch):

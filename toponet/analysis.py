@@ -26,12 +26,16 @@ def scaled_k(k_paper: int, n_points: int, n_points_paper: int) -> int:
 
     The k-th neighbour distance probes a ball holding a fraction ``k / n`` of the cloud;
     keeping that fraction fixed keeps the density estimate at the same scale. Returns
-    ``max(1, round(k_paper * n_points / n_points_paper))``, at most ``n_points - 1``.
+    ``max(K_MIN, round(k_paper * n_points / n_points_paper))``, at most ``n_points - 1``:
+    k never falls below :data:`toponet.rules.K_MIN` (k = 1 or 2 measures nearest-neighbour
+    noise, not density).
     """
+    from toponet.rules import K_MIN
+
     k_paper = check_int(k_paper, name="k_paper", low=1)
     n_points = check_int(n_points, name="n_points", low=2)
     n_points_paper = check_int(n_points_paper, name="n_points_paper", low=1)
-    return int(min(n_points - 1, max(1, round(k_paper * n_points / n_points_paper))))
+    return int(min(n_points - 1, max(K_MIN, round(k_paper * n_points / n_points_paper))))
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ there too (:class:`GaussianTops`) and shared with :func:`toponet.rules.circle_te
 from __future__ import annotations
 
 import json
-import math
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -104,14 +103,20 @@ class GaussianTops:
 
 
 def exceed_limit(draws: int, alpha: float = ALPHA) -> int:
-    """Largest number of null clouds at least as long as the observed bar with p < alpha."""
-    return int(math.ceil(alpha * (1 + draws) - 1)) - 1
+    """Largest number of null clouds at least as long as the observed bar with p < alpha;
+    -1 when even 0 gives p >= alpha (too few draws for this level)."""
+    e = -1
+    while (2 + e) / (1 + draws) < alpha:
+        e += 1
+    return e
 
 
 def threshold(values, alpha: float = ALPHA) -> float:
     """The rule's threshold: p < alpha exactly when the observed top bar exceeds this value."""
     v = np.sort(np.asarray(values, dtype=np.float64))[::-1]
     m = exceed_limit(v.size, alpha)
+    if m < 0:
+        return float("inf")     # p < alpha is out of reach with this many draws
     return float(v[m]) if m < v.size else float("-inf")
 
 

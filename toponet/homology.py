@@ -273,6 +273,8 @@ CAP_SCHEDULE = (0.5, 0.7, 0.9, 1.05, 1.2, 1.35, 1.5, 1.65, 1.8)
 #: would hold more edges than this. Measured on a 1,920-point noisy-circle core: 1.0 M edges
 #: (T = 1.5) 0.8 GB; all 1.84 M edges 4.5 GB. The budget keeps a process under ~2 GB.
 MAX_EDGES = 1_300_000
+#: :func:`h1_bounds` computes clouds up to this size exactly in one run (a few ms to ~0.3 s).
+DIRECT_MAX_POINTS = 300
 
 
 def enclosing_radius(X) -> float:
@@ -407,7 +409,8 @@ def h1_bounds(X, *, questions=(), top: bool = False, max_edges: int | None = MAX
     X = check_cloud(X, name="X", min_points=1)
     questions = [(check_int(r, name="rank", low=1), float(v)) for r, v in questions]
     R = enclosing_radius(X)
-    scales = [t for t in schedule if t < R] + [R]
+    # Small clouds: one exact run costs less than the fixed cost of several capped ones.
+    scales = ([t for t in schedule if t < R] if X.shape[0] > DIRECT_MAX_POINTS else []) + [R]
     result = None
     for t in scales:
         if max_edges is not None and result is not None and _edges_below(X, t) > max_edges:

@@ -6,7 +6,11 @@
 - :func:`group_statistics`: the top H1 lifetime of rho(k, p) over disjoint groups of
   networks (independent seeds), for trained and untrained networks and a gaussian null.
 - :func:`parameter_sweep`: how the top H1 bar and the Mapper graph respond to k and p.
-- :func:`circle_verdict`: the stated rule that turns those numbers into a verdict.
+- :func:`circle_claim`: the calibrated circle rule (:mod:`toponet.rules`) on one cloud, with
+  its calibration at that size (:mod:`toponet.calibration`); :func:`circle_evidence` and
+  :func:`variant_table` apply it to artifacts (F2, F2b), :func:`layer_comparison` to F2c.
+- :func:`circle_verdict`: the older four-criterion rule, still used by the chapters not yet
+  moved to :mod:`toponet.rules` (CIFAR, deep networks); their rows say so.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from toponet.filters import normalize, spatial_filters
 from toponet.homology import persistence
 from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.nulls import compare_groups
+from toponet.rules import DRAWS, RuleResult, circle_rule, circle_test, floor_k
 
 
 def load_or_train(experiment: str, profile: str, *, networks: int | None = None,
@@ -246,69 +251,129 @@ def evolution(artifact, *, layer: str = "conv1", k_paper: int, p: float, n_point
     return rows
 
 
-def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n_points_paper: int,
-                    resolution: int = 30, gain: float = 3.0, null_repeats: int = 10, seed: int = 0,
-                    n_groups: int = 4) -> dict:
-    """Everything :func:`circle_verdict` needs for one artifact's layer at its last snapshot.
+def circle_claim(X_raw, *, k: int, p: float, draws: int = DRAWS, seed: int = 0, one_bar: bool = True,
+                 calibrate: bool = True, progress: bool = False) -> dict:
+    """The calibrated circle rule on one cloud of raw filters.
 
-    Pools the layer's filters (k rescaled from the paper's cloud of ``n_points_paper``),
-    runs :func:`toponet.analysis.analyze_filters`, splits the networks into ``n_groups``
-    disjoint seed groups (fewer when there are fewer networks) for trained / untrained /
-    gaussian group statistics (reported, not part of the verdict: small groups under strong
-    filtration break even ideal circles), and applies :func:`circle_verdict`. Returns a dict
-    with the analysis ``result``, ``groups`` (GroupStatistics), ``verdict`` (CircleVerdict),
-    ``k`` and ``untrained_top_h1`` (the same pipeline on the networks at iteration 0).
+    Runs :func:`toponet.rules.circle_test` (gaussian, shuffled and covariance-matched nulls,
+    ``draws`` each; gaussian tops cached), calibrates the rule at the cloud's size, k, p and
+    draws (:func:`toponet.calibration.calibrate_circle`, cached in ``results/calibration``)
+    and applies :func:`toponet.rules.circle_rule`. Returns dict(test, calibration, rule).
+    """
+    from toponet.calibration import GaussianTops, calibrate_circle
+
+    test = circle_test(X_raw, k=k, p=p, draws=draws, seed=seed, gaussian_cache=GaussianTops(), progress=progress)
+    cal = calibrate_circle(test.n_points, test.k, test.p, draws=draws, progress=progress) if calibrate else None
+    return dict(test=test, calibration=cal, rule=circle_rule(test, cal, one_bar=one_bar))
+
+
+def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n_points_paper: int,
+                    resolution: int = 30, gain: float = 3.0, draws: int = DRAWS, seed: int = 0,
+                    n_groups: int = 4, mapper: bool = True) -> dict:
+    """The circle claim for one artifact's layer at its last snapshot, plus what the figures show.
+
+    Pools the layer's filters, rescales k from the paper's cloud of ``n_points_paper``
+    (:func:`toponet.analysis.scaled_k`, floored by :func:`toponet.rules.floor_k`), and returns
+    a dict with ``claim`` (:func:`circle_claim`: test, calibration, rule), ``result`` (the
+    exact persistence and Mapper of the same dense core for the figures,
+    :func:`toponet.analysis.analyze_filters` without its own nulls), ``groups`` (top H1 over
+    disjoint seed groups, trained / untrained / gaussian: reported, not in the rule),
+    ``untrained_top_h1`` (the same pipeline on the networks at iteration 0) and ``k``.
     """
     from toponet.analysis import analyze_filters, scaled_k
 
     W = artifact.conv_weights(layer)
     X = layer_cloud(W)
-    k = scaled_k(k_paper, X.shape[0], n_points_paper)
-    result = analyze_filters(X, k=k, p=p, resolution=resolution, gain=gain, null_repeats=null_repeats, seed=seed)
+    k = floor_k(scaled_k(k_paper, X.shape[0], n_points_paper), X.shape[0])
+    claim = circle_claim(X, k=k, p=p, draws=draws, seed=seed)
+    result = analyze_filters(X, k=k, p=p, resolution=resolution, gain=gain, null_repeats=0, seed=seed,
+                             n_landmarks=None, mapper=mapper)
     group_size = max(1, artifact.networks // n_groups)
     per_group = X.shape[0] // artifact.networks * group_size
-    kg = scaled_k(k_paper, per_group, n_points_paper)
+    kg = floor_k(scaled_k(k_paper, per_group, n_points_paper), per_group)
     groups = group_statistics({"trained": W, "untrained": artifact.conv_weights(layer, 0)},
-                              group_size=group_size, k=kg, p=p, seed=seed)
-    h1 = result.persistence.lifetimes(1)
-    X0 = layer_cloud(artifact.conv_weights(layer, 0))
-    untrained = filtered_top_h1(X0, k=k, p=p, seed=seed)
-    core_d = result.distance_primary[result.kept_index]
-    verdict = circle_verdict(
-        observed=float(h1[0]) if h1.size else 0.0, nulls=result.nulls, untrained=untrained,
-        top_ratio=float(h1[0] / h1[1]) if h1.size > 1 and h1[1] > 0 else float("inf"),
-        mapper_loops=int(result.mapper.n_large_loops_) if result.mapper is not None else 0,
-        core_median_distance=float(np.median(core_d)), near_threshold=null_distance_threshold())
-    return dict(result=result, groups=groups, verdict=verdict, k=k, untrained_top_h1=untrained)
+                              group_size=group_size, k=kg, p=p, seed=seed) if artifact.networks >= 2 * group_size else None
+    untrained = filtered_top_h1(layer_cloud(artifact.conv_weights(layer, 0)), k=k, p=p, seed=seed,
+                                n_landmarks=None)
+    return dict(claim=claim, result=result, groups=groups, k=k, untrained_top_h1=untrained,
+                verdict=claim["rule"])
 
 
 def variant_table(experiments, profile: str, *, iterations: int | None = None, k_paper: int = 200,
                   p: float = 0.3, resolution: int = 30, gain: float = 3.0, seed: int = 0,
-                  device: str = "auto", null_repeats: int = 10) -> list[dict]:
-    """The circle evidence for the first layer of several experiments (e.g. the robustness
-    architectures), one row each. ``k_paper`` refers to the paper's 100 networks of each
-    architecture (100 x its first-layer width filters)."""
+                  device: str = "auto", draws: int = DRAWS) -> list[dict]:
+    """The circle claim for the first layer of several experiments (e.g. the robustness
+    architectures), one row each, by the same calibrated rule as Fig. 2. ``k_paper`` refers to
+    the paper's 100 networks of each architecture (100 x its first-layer width filters)."""
     rows = []
     for name in experiments:
         art = load_or_train(name, profile, iterations=iterations, device=device)
         width = art.conv_weights("conv1").shape[1]
-        ev = circle_evidence(art, k_paper=k_paper, p=p, n_points_paper=100 * width, resolution=resolution,
-                             gain=gain, null_repeats=null_repeats, seed=seed)
-        s = ev["result"].summary()
+        X = layer_cloud(art.conv_weights("conv1"))
+        n = normalize(X)[0].shape[0]
+        from toponet.analysis import scaled_k
+        k = floor_k(scaled_k(k_paper, n, 100 * width), n)
+        claim = circle_claim(X, k=k, p=p, draws=draws, seed=seed)
+        t, rule = claim["test"], claim["rule"]
         acc = accuracy_summary(art)
-        tr, un = ev["groups"].values["trained"], ev["groups"].values["untrained"]
         rows.append(dict(experiment=name, arch=art.arch, networks=art.networks, iterations=art.iterations[-1],
                          test_accuracy=f"{100 * acc['mean']:.2f} +- {100 * acc['sd']:.2f}",
-                         filters=s["n_points"], k=ev["k"], kept=s["n_kept"],
-                         top_h1=round(s["top_h1_lifetime"], 3),
-                         groups_trained=f"{tr.mean():.2f} +- {tr.std(ddof=1) if tr.size > 1 else 0:.2f}",
-                         groups_untrained=f"{un.mean():.2f} +- {un.std(ddof=1) if un.size > 1 else 0:.2f}",
-                         null_p=round(s["p_value"], 3), large_loops=int(ev["result"].mapper.n_large_loops_),
-                         untrained_top_h1=round(ev["untrained_top_h1"], 3),
-                         core_median_distance=round(float(np.median(
-                             ev["result"].distance_primary[ev["result"].kept_index])), 2),
-                         verdict=ev["verdict"].verdict))
+                         filters=t.n_points, k=t.k, kept=t.n_core, top_h1=round(t.top[0], 3),
+                         p_gaussian=t.nulls["gaussian"].p, p_shuffled=t.nulls["shuffled"].p,
+                         p_covariance=t.nulls["covariance"].p, draws=t.draws,
+                         power=None if rule.power is None else round(rule.power, 2),
+                         verdict=rule.verdict, rule=rule))
     return rows
+
+
+def aggregate_verdict(verdicts) -> str:
+    """One verdict for a claim made of several parts (F2b: "the circle in all four").
+
+    reproduced: every part; partly: at least one part reproduced or partly; otherwise
+    not reproduced when every part is, else inconclusive (some part could not have seen it).
+    """
+    verdicts = list(verdicts)
+    if verdicts and all(v == "reproduced" for v in verdicts):
+        return "reproduced"
+    if any(v in ("reproduced", "partly") for v in verdicts):
+        return "partly"
+    if verdicts and all(v == "not reproduced" for v in verdicts):
+        return "not reproduced"
+    return "inconclusive"
+
+
+def layer_comparison(layer1_claim: dict, X2_raw, *, k_paper: int = 10, p: float = 0.1,
+                     n_points_paper: int = 204_800, draws: int = DRAWS, seed: int = 0) -> dict:
+    """F2c: is layer 2's circle present and weaker than layer 1's, compared at the same size?
+
+    Layer 2's raw filters are subsampled (seeded) to layer 1's filter count, so both tests run
+    on clouds of the same size against nulls of that size (a comparison across sizes would be
+    decided by n: the nulls' spread shrinks as the cloud grows). k is the paper's k for layer 2
+    rescaled to that size (floored at 5). "Weaker" compares effect sizes against the gaussian
+    null. Returns dict(claim (layer 2's circle_claim), weaker, effect1, effect2, n, verdict,
+    reasons).
+    """
+    from toponet.analysis import scaled_k
+
+    t1 = layer1_claim["test"]
+    X2 = np.asarray(X2_raw, dtype=np.float64)
+    n = min(t1.n_points, X2.shape[0])
+    idx = np.sort(np.random.default_rng(seed).choice(X2.shape[0], size=n, replace=False))
+    k2 = floor_k(scaled_k(k_paper, n, n_points_paper), n)
+    claim = circle_claim(X2[idx], k=k2, p=p, draws=draws, seed=seed, one_bar=False)
+    t2, rule2 = claim["test"], claim["rule"]
+    e1, e2 = t1.nulls["gaussian"].effect_size, t2.nulls["gaussian"].effect_size
+    weaker = bool(e2 < e1)
+    if rule2.verdict == "reproduced":
+        verdict = "reproduced" if weaker else "partly"
+    else:
+        verdict = rule2.verdict          # not reproduced (powered) or inconclusive
+    reasons = (*rule2.reasons, f"effect size vs gaussian null: layer 2 {e2:.1f} vs layer 1 {e1:.1f} "
+               f"({'weaker' if weaker else 'not weaker'}), both on {n:,} filters")
+    return dict(claim=claim, weaker=weaker, effect1=e1, effect2=e2, n=n, k=k2,
+                verdict=RuleResult(verdict=verdict, reasons=reasons, nulls=rule2.nulls, power=rule2.power,
+                                   false_positive_rate=rule2.false_positive_rate,
+                                   cloud_points=rule2.cloud_points))
 
 
 def show_table(rows: list[dict]):
@@ -322,3 +387,65 @@ def show_table(rows: list[dict]):
     for r in rows:
         lines.append("| " + " | ".join(str(r[k_]) for k_ in keys) + " |")
     return Markdown("\n".join(lines))
+
+
+def _beyond(test) -> str:
+    b = test.beyond_second_order
+    c = test.nulls.get("covariance")
+    if b is None or c is None:
+        return ""
+    return (f"; beyond second order: {'yes' if b else 'not shown'} (covariance-matched null "
+            f"{c.null_mean:.2f} +- {c.null_sd:.2f}, {c.describe()})")
+
+
+def mnist_verdicts(*, ev1: dict, variants: list[dict], cmp2: dict, art, acc: dict, profile: str) -> list:
+    """The MNIST chapter's verdict rows (F2, F2b, F2c, U3), every number from the tests run.
+
+    ``ev1`` from :func:`circle_evidence`, ``variants`` from :func:`variant_table`, ``cmp2`` from
+    :func:`layer_comparison`, ``art``/``acc`` the Fig. 2 artifact and its accuracy summary.
+    """
+    from toponet.verdicts import Verdict
+
+    T = art.iterations[-1]
+    scale = f"{art.networks} x {T} iterations ({profile}); test acc {100 * acc['mean']:.1f}%"
+    common = dict(data="MNIST (real)", chapter="MNIST", networks=art.networks, iterations=T)
+    t1, r1 = ev1["claim"]["test"], ev1["claim"]["rule"]
+    g = ev1["groups"]
+    groups = ("" if g is None else f"; seed groups ({g.values['trained'].size} x {g.group_size} nets) "
+              f"{g.values['trained'].mean():.2f} vs untrained {g.values['untrained'].mean():.2f}")
+    ours1 = (f"{t1.describe()}; untrained networks {ev1['untrained_top_h1']:.2f}{_beyond(t1)}{groups}; "
+             f"Mapper large loops {ev1['result'].mapper.n_large_loops_} (not in the rule)")
+    rows = [Verdict.from_rule(r1, claim_id="F2", claim="MNIST layer 1 lies on the primary circle",
+                              paper="Fig. 2: one long H1 bar, Mapper loop (100 x 40K)", ours=ours1, scale=scale,
+                              **common)]
+    vb = aggregate_verdict(r["verdict"] for r in variants)
+    nets = ", ".join(f"{r['arch']} {r['networks']}" for r in variants)
+    oursb = "; ".join(f"{r['arch']}: top H1 {r['top_h1']:.2f} on {r['kept']} pts, gaussian p = {r['p_gaussian']:.2g}, "
+                      f"shuffled p = {r['p_shuffled']:.2g} ({r['draws']} draws), power "
+                      f"{'n/a' if r['power'] is None else format(r['power'], '.0%')}: {r['verdict']}" for r in variants)
+    powers = [r["rule"].power for r in variants if r["rule"].power is not None]
+    fprs = [r["rule"].false_positive_rate for r in variants if r["rule"].false_positive_rate is not None]
+    first = variants[0]["rule"] if variants else None
+    rows.append(Verdict(claim_id="F2b", claim="the circle in M(64,0,64), M(64,8,512), M(64,16,512), M(256,32,512)",
+                        paper="primary circle in all four", ours=oursb,
+                        scale=f"networks: {nets}; {variants[0]['iterations'] if variants else T} iterations ({profile})",
+                        data="MNIST (real)", verdict=vb, chapter="MNIST",
+                        networks=min((r["networks"] for r in variants), default=None), iterations=T,
+                        cloud_points=min((r["kept"] for r in variants), default=None),
+                        nulls={} if first is None else dict(first.nulls),
+                        power=min(powers) if powers else None, false_positive_rate=max(fprs) if fprs else None))
+    t2, r2 = cmp2["claim"]["test"], cmp2["verdict"]
+    ours2 = (f"layer 2 subsampled to {cmp2['n']:,} filters (layer 1's count): {t2.describe()}; effect size vs "
+             f"gaussian {cmp2['effect2']:.1f} vs layer 1 {cmp2['effect1']:.1f} "
+             f"({'weaker' if cmp2['weaker'] else 'not weaker'})")
+    rows.append(Verdict.from_rule(r2, claim_id="F2c", claim="layer 2: a very weak primary circle",
+                                  paper="rho(10, 0.1) of 204,800 filters: weak circle", ours=ours2,
+                                  scale=f"{scale}; k = {cmp2['k']}", **common))
+    # UMass's claim ("it does not reproduce") holds exactly when ours fails
+    u3 = {"reproduced": "not reproduced", "partly": "partly", "not reproduced": "reproduced"}.get(r1.verdict,
+                                                                                                "inconclusive")
+    rows.append(Verdict(claim_id="U3", claim="UMass: the MNIST circle does not reproduce",
+                        paper="failed to reproduce (UMass Sec. 2.3)", ours=f"our Fig. 2 verdict: {r1.verdict}",
+                        scale=scale, verdict=u3, nulls=dict(r1.nulls), power=r1.power,
+                        false_positive_rate=r1.false_positive_rate, cloud_points=r1.cloud_points, **common))
+    return rows

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-VERDICTS = ("reproduced", "partly", "not reproduced", "not tested")
+VERDICTS = ("reproduced", "partly", "not reproduced", "inconclusive", "not tested")
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,11 @@ class Verdict:
     paper : the paper's figure/number; ours : our number(s), "mean +- sd (n = ...)";
     scale : networks x iterations and profile, in the paper's notation;
     data : the data actually used ("MNIST (real)" or a named stand-in);
-    verdict : one of VERDICTS; chapter : the chapter that computed it.
+    verdict : one of VERDICTS (:data:`toponet.rules.VERDICTS`); chapter : the chapter that
+    computed it. The statistical record (None / empty where a claim has no such test yet):
+    networks, iterations : the training scale; cloud_points : points the test ran on;
+    nulls : kind -> {"p", "draws", "effect_size"}; power, false_positive_rate : of the
+    rule at this cloud size, from :mod:`toponet.calibration`.
     """
 
     claim_id: str
@@ -35,6 +39,19 @@ class Verdict:
     data: str
     verdict: str
     chapter: str
+    networks: int | None = None
+    iterations: int | None = None
+    cloud_points: int | None = None
+    nulls: dict = field(default_factory=dict)
+    power: float | None = None
+    false_positive_rate: float | None = None
+
+    @classmethod
+    def from_rule(cls, rule, **fields) -> "Verdict":
+        """A row from a :class:`toponet.rules.RuleResult`: its verdict, nulls, power, false-positive
+        rate and cloud size; ``fields`` give the rest (claim_id, claim, paper, ours, ...)."""
+        return cls(verdict=rule.verdict, nulls=dict(rule.nulls), power=rule.power,
+                   false_positive_rate=rule.false_positive_rate, cloud_points=rule.cloud_points, **fields)
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:
@@ -63,6 +80,57 @@ def load(directory: str | os.PathLike | None = None) -> list[Verdict]:
     return sorted(rows, key=lambda v: v.claim_id)
 
 
+#: The committed record of the default build: the README's results and the tests read it.
+RECORD = Path(__file__).resolve().parent.parent / "results" / "verdicts.json"
+#: Paper order of the claims (SPEC.md); unknown ids sort after these, "not tested" rows last.
+CLAIM_ORDER = ("F2", "F2b", "F2c", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11",
+               "G1", "G2", "G3", "G4", "G5", "U1", "U2", "U3", "L1", "L2")
+
+
+def paper_order(rows: list[Verdict]) -> list[Verdict]:
+    """``rows`` in the paper's order (F2, F2b, ... L2), "not tested" rows last."""
+    def key(v):
+        base = v.claim_id.split("-")[0]
+        pos = CLAIM_ORDER.index(base) if base in CLAIM_ORDER else len(CLAIM_ORDER)
+        return (v.verdict == "not tested", pos, v.claim_id)
+    return sorted(rows, key=key)
+
+
+def write_record(rows: list[Verdict], path: str | os.PathLike = RECORD, *, keep_others: bool = True) -> Path:
+    """Write ``rows`` as the JSON record (a list of row dicts in paper order).
+
+    With ``keep_others``, rows of claims not in ``rows`` are kept from the existing record
+    (a build of some chapters updates their rows and leaves the rest).
+    """
+    path = Path(path)
+    merged = {v.claim_id: v for v in (read_record(path) if keep_others and path.is_file() else [])}
+    merged.update({v.claim_id: v for v in rows})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps([asdict(v) for v in paper_order(list(merged.values()))], indent=1) + "\n",
+                   encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def read_record(path: str | os.PathLike = RECORD) -> list[Verdict]:
+    """The rows of a record written by :func:`write_record`."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, list):
+        raise ValueError(f"{path}: a verdict record is a JSON list of rows; got {type(data).__name__}")
+    return [Verdict(**row) for row in data]
+
+
+def evidence(v: Verdict) -> str:
+    """One cell: each null's p with its draws, the rule's power and false-positive rate."""
+    parts = [f"{k} p = {n['p']:.2g} ({n['draws']} draws)" for k, n in v.nulls.items()]
+    if v.power is not None:
+        parts.append(f"power {100 * v.power:.0f}%")
+    if v.false_positive_rate is not None:
+        parts.append(f"false positives {100 * v.false_positive_rate:.0f}%")
+    return "; ".join(parts) if parts else "no calibrated test yet"
+
+
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -71,8 +139,10 @@ def render_table(rows: list[Verdict]) -> str:
     """A Markdown table of ``rows`` (or a sentence saying none were recorded)."""
     if not rows:
         return "*No chapter has recorded a verdict in this build.*\n"
-    head = "| claim | paper | ours | scale | data | verdict | chapter |\n|---|---|---|---|---|---|---|\n"
+    head = ("| claim | paper | ours | scale | data | evidence | verdict | chapter |\n"
+            "|---|---|---|---|---|---|---|---|\n")
     body = "".join(
         f"| **{_cell(v.claim_id)}** {_cell(v.claim)} | {_cell(v.paper)} | {_cell(v.ours)} | {_cell(v.scale)} "
-        f"| {_cell(v.data)} | **{_cell(v.verdict)}** | {_cell(v.chapter)} |\n" for v in rows)
+        f"| {_cell(v.data)} | {_cell(evidence(v))} | **{_cell(v.verdict)}** | {_cell(v.chapter)} |\n"
+        for v in paper_order(rows))
     return head + body

@@ -268,6 +268,18 @@ def load_verdicts(root: str | os.PathLike = ".") -> list:
     return sorted(rows, key=lambda v: v.claim_id)
 
 
+#: The profile whose builds write the committed record ``results/verdicts.json``.
+RECORD_PROFILE = "default"
+
+
+def write_record(root: str | os.PathLike = ".") -> Path:
+    """Merge the rows of this build into ``<root>/results/verdicts.json`` (the committed record
+    the README's results are generated from); rows of chapters not executed are kept."""
+    from toponet import verdicts
+
+    return verdicts.write_record(load_verdicts(root), Path(root) / "results" / "verdicts.json")
+
+
 def write_verdict_table(root: str | os.PathLike = ".") -> Path:
     """Render the rows the chapters recorded (:func:`load_verdicts`) into :data:`VERDICT_TABLE`."""
     from toponet import verdicts
@@ -379,6 +391,8 @@ def build_book(profile: str = "smoke", *, root: str | os.PathLike = ".", chapter
             runs.append(ChapterRun(name=name, source=source, executed=published, parameters=params,
                                    seconds=seconds))
     write_verdict_table(root)
+    if prof.name == RECORD_PROFILE:
+        write_record(root)
     if not html:
         return BuildResult(profile=prof.name, chapters=tuple(runs), html_dir=None)
 
