@@ -124,9 +124,11 @@ class CircleTest:
     """Everything :func:`circle_test` measured on one cloud.
 
     n_points : filters after normalization; n_core : points in rho(k, p); k, p : as used
-    top, second : (lower, upper) bounds of the two longest H1 lifetimes (equal when exact)
+    bars : ((lower, upper), ...) bounds of the ``ranks`` longest H1 lifetimes, longest first
+        (equal bounds: exact)
     nulls : kind -> NullTest of the top bar
-    second_exceed : kind -> null clouds at least as long as the second bar's upper bound
+    exceed : kind -> ((at lower, at upper), ...) per rank: null clouds whose top bar is at
+        least that long, at the bar's lower and at its upper bound
     bounds : the observed cloud's H1Bounds
     """
 
@@ -134,12 +136,19 @@ class CircleTest:
     n_core: int
     k: int
     p: float
-    top: tuple[float, float]
-    second: tuple[float, float]
+    bars: tuple
     nulls: dict
-    second_exceed: dict
+    exceed: dict
     draws: int
     bounds: H1Bounds = field(repr=False)
+
+    @property
+    def top(self) -> tuple[float, float]:
+        return self.bars[0]
+
+    @property
+    def second(self) -> tuple[float, float]:
+        return self.bars[1] if len(self.bars) > 1 else (0.0, 0.0)
 
     @property
     def top_exact(self) -> bool:
@@ -150,14 +159,32 @@ class CircleTest:
         """The top bar beats the gaussian and the shuffled nulls at level ALPHA."""
         return all(self.nulls[k].p < ALPHA for k in EXISTENCE_KINDS if k in self.nulls)
 
+    def rank_p(self, kind: str, rank: int) -> tuple[float, float]:
+        """(smallest, largest) p of the ``rank``-th bar against ``kind``'s null top bars
+        (at the bar's upper and lower bound; equal when the bar is exact)."""
+        at_lo, at_hi = self.exceed[kind][rank - 1]
+        return p_value(at_hi, self.draws), p_value(at_lo, self.draws)
+
     def second_p(self, kind: str) -> float:
-        """p of the second bar against ``kind`` (computed at its upper bound: a lower bound on p)."""
-        return p_value(self.second_exceed[kind], self.draws)
+        """p of the second bar against ``kind``, at its upper bound (the smallest it can be)."""
+        return self.rank_p(kind, 2)[0]
+
+    def long_bars(self) -> tuple[int, int]:
+        """(surely, at most) bars beating both existence nulls: a bar counts surely when its
+        largest p is below ALPHA against both, and at most when its smallest p is."""
+        kinds = [k for k in EXISTENCE_KINDS if k in self.exceed]
+        sure = most = 0
+        for rank in range(1, len(self.bars) + 1):
+            if all(self.rank_p(k, rank)[1] < ALPHA for k in kinds):
+                sure += 1
+            if all(self.rank_p(k, rank)[0] < ALPHA for k in kinds):
+                most += 1
+        return sure, most
 
     @property
     def one_long_bar(self) -> bool:
-        """The top bar is significant and the second is not, against both existence nulls."""
-        return self.exists and all(self.second_p(k) >= ALPHA for k in EXISTENCE_KINDS if k in self.second_exceed)
+        """The top bar is significant and the second surely is not, against both existence nulls."""
+        return self.exists and all(self.second_p(k) >= ALPHA for k in EXISTENCE_KINDS if k in self.exceed)
 
     @property
     def beyond_second_order(self) -> bool | None:
@@ -168,11 +195,11 @@ class CircleTest:
         return {k: t.record() for k, t in self.nulls.items()}
 
     def describe(self) -> str:
-        top = f"{self.top[0]:.2f}" if self.top_exact else f">= {self.top[0]:.2f} (at most {self.top[1]:.2f})"
+        def bar(b):
+            return f"{b[0]:.2f}" if b[1] <= b[0] else f"{b[0]:.2f}-{b[1]:.2f}"
         nul = "; ".join(f"{k} {t.null_mean:.2f} +- {t.null_sd:.2f}, {t.describe()}" for k, t in self.nulls.items())
-        sec = f"{self.second[0]:.2f}" if self.second[1] <= self.second[0] else f"{self.second[0]:.2f}-{self.second[1]:.2f}"
-        return (f"top H1 {top}, second {sec} on rho({self.k}, {self.p:g}) = {self.n_core:,} of "
-                f"{self.n_points:,} filters; nulls: {nul}")
+        return (f"top H1 bars {', '.join(bar(b) for b in self.bars)} on rho({self.k}, {self.p:g}) = "
+                f"{self.n_core:,} of {self.n_points:,} filters; nulls: {nul}")
 
 
 def null_seed(seed: int, kind: str, draw: int) -> int:
@@ -181,59 +208,66 @@ def null_seed(seed: int, kind: str, draw: int) -> int:
 
 
 def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS, seed: int = 0,
-                progress: bool = False, gaussian_cache=None) -> CircleTest:
-    """The top two H1 bars of rho(k, p) of ``X_raw`` against matched null clouds.
+                ranks: int = 2, progress: bool = False, gaussian_cache=None) -> CircleTest:
+    """The ``ranks`` longest H1 bars of rho(k, p) of ``X_raw`` against matched null clouds.
 
     Parameters
     ----------
     X_raw : array-like of shape (n_points, 9); raw filters (normalized here).
     k, p : density filtration rho(k, p); k goes through :func:`floor_k`.
-    kinds : null kinds (see :func:`toponet.nulls.null_cloud`).
+    kinds : null kinds (see :func:`toponet.nulls.null_cloud`); null clouds are made from the
+        normalized cloud.
     draws : null clouds per kind (>= 2; 99 for a p floor of 0.01).
     seed : seeds the null clouds (:func:`null_seed`).
+    ranks : how many of the longest bars are tested (2: "one long bar"; 4: "three bars").
     gaussian_cache : optional :class:`toponet.calibration.GaussianTops`; gaussian null clouds
         depend only on (n_points, k, p, seed), so their exact top bars are computed once.
     """
     from tqdm.auto import tqdm
 
     draws = check_int(draws, name="draws", low=2)
+    ranks = check_int(ranks, name="ranks", low=1)
     Xn, _ = normalize(check_cloud(X_raw, name="filters", min_points=2))
     n = Xn.shape[0]
     kk = floor_k(k, n)
     core = density_filtration(Xn, kk, check_fraction(p, name="p"))
-    obs = h1_bounds(core, top=True, questions=[(2, 0.0)])
-    top, second = obs.top(1), obs.top(2)
-    nulls, second_exceed = {}, {}
+    obs = h1_bounds(core, top=True, questions=[(r, 0.0) for r in range(2, ranks + 1)])
+    bars = tuple(obs.top(r) for r in range(1, ranks + 1))
+    # each null cloud answers: is its top bar at least bar r's lower / upper bound?
+    cuts = [bars[0][0]] + [v for b in bars[1:] for v in b]
+    nulls, exceed = {}, {}
     with tqdm(total=len(kinds) * draws, desc="null clouds", disable=not progress) as bar:
         for kind in kinds:
             if kind not in NULL_KINDS:
                 raise ValueError(f"unknown null kind {kind!r}; known: {NULL_KINDS}")
-            values, exceed, exceed2 = np.empty(draws), 0, 0
+            values, counts = np.empty(draws), np.zeros(len(cuts), dtype=int)
             for r in range(draws):
                 s = null_seed(seed, kind, r)
                 if kind == "gaussian" and gaussian_cache is not None:
                     v = gaussian_cache.top(n, kk, p, s)
-                    big, big2 = v >= top[0], v >= second[1]
+                    answers = [v >= c for c in cuts]
                 else:
                     ncore = density_filtration(null_cloud(Xn, kind, s), kk, p)
-                    b = h1_bounds(ncore, questions=[(1, top[0]), (1, second[1])])
+                    b = h1_bounds(ncore, questions=[(1, c) for c in cuts])
                     v = b.top(1)[0]
-                    big, big2 = b.at_least(top[0]), b.at_least(second[1])
-                    if big is None or big2 is None:
+                    answers = [b.at_least(c) for c in cuts]
+                    if any(a is None for a in answers):
                         raise RuntimeError(f"{kind} null cloud {r} could not be settled within the memory "
-                                           "budget; lower MAX_EDGES or use a smaller p")
+                                           "budget (toponet.homology.MAX_EDGES); use a smaller p")
                 values[r] = v
-                exceed += bool(big)
-                exceed2 += bool(big2)
+                counts += np.array(answers, dtype=bool)
                 bar.update()
             values.setflags(write=False)
             sd = float(np.std(values, ddof=1))
-            eff = (top[0] - float(values.mean())) / sd if sd > 0 else float("nan")
-            nulls[kind] = NullTest(kind=kind, draws=draws, exceed=exceed, p=p_value(exceed, draws),
+            eff = (bars[0][0] - float(values.mean())) / sd if sd > 0 else float("nan")
+            nulls[kind] = NullTest(kind=kind, draws=draws, exceed=int(counts[0]), p=p_value(counts[0], draws),
                                    null_values=values, effect_size=eff)
-            second_exceed[kind] = exceed2
-    return CircleTest(n_points=n, n_core=int(core.shape[0]), k=kk, p=float(p), top=top, second=second,
-                      nulls=nulls, second_exceed=second_exceed, draws=draws, bounds=obs)
+            # rank 1 is tested at its lower bound only (a conservative p); ranks >= 2 at both
+            per_rank = [(int(counts[0]), int(counts[0]))]
+            per_rank += [(int(counts[1 + 2 * i]), int(counts[2 + 2 * i])) for i in range(ranks - 1)]
+            exceed[kind] = tuple(per_rank)
+    return CircleTest(n_points=n, n_core=int(core.shape[0]), k=kk, p=float(p), bars=bars, nulls=nulls,
+                      exceed=exceed, draws=draws, bounds=obs)
 
 
 @dataclass(frozen=True)
@@ -278,13 +312,15 @@ def circle_rule(test: CircleTest, calibration, *, one_bar: bool = True) -> RuleR
         raise ValueError(f"calibration at n={calibration.n_points}, k={calibration.k}, p={calibration.p}, "
                          f"draws={calibration.draws} does not match the test at n={test.n_points}, k={test.k}, "
                          f"p={test.p}, draws={test.draws}; calibrate at the size the rule is applied to")
+    if one_bar and len(test.bars) < 2:
+        raise ValueError("a one-long-bar claim needs the second bar: run circle_test with ranks >= 2")
     power = None if calibration is None else calibration.power
     fpr = None if calibration is None else calibration.false_positive_rate
     reasons = [f"circle vs {k}: {t.describe()} ({'significant' if t.p < ALPHA else 'not significant'})"
                for k, t in test.nulls.items() if k in EXISTENCE_KINDS]
     if test.exists:
         if one_bar:
-            ps = ", ".join(f"{k} p = {test.second_p(k):.2g}" for k in EXISTENCE_KINDS if k in test.second_exceed)
+            ps = ", ".join(f"{k} p = {test.second_p(k):.2g}" for k in EXISTENCE_KINDS if k in test.exceed)
             reasons.append(f"second bar vs nulls: {ps} ({'one long bar' if test.one_long_bar else 'more than one long bar'})")
         verdict = "reproduced" if (test.one_long_bar or not one_bar) else "partly"
     elif power is not None and power >= MIN_POWER:
