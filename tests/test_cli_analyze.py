@@ -26,29 +26,47 @@ def run_json(capsys, argv):
 
 def test_analyze_json_on_a_circle(circle_file, capsys, tmp_path):
     html = tmp_path / "report.html"
-    out = run_json(capsys, ["analyze", str(circle_file), "--k", "20", "--p", "0.5", "--null-repeats", "3",
+    out = run_json(capsys, ["analyze", str(circle_file), "--k", "20", "--p", "0.5", "--null-repeats", "0",
                             "--json", "--html", str(html)])
     for key in ("n_points", "n_kept", "top_h1_lifetime", "h1_lifetimes", "null_mean", "null_sd",
                 "effect_size", "p_value", "mapper_nodes", "mapper_edges", "mapper_betti1",
-                "frac_near_primary_circle"):
+                "frac_near_primary_circle", "nulls", "circle", "beyond_second_order"):
         assert key in out, key
     assert out["n_points"] == 1000 and out["n_kept"] == 500
     assert len(out["h1_lifetimes"]) <= 5 and out["top_h1_lifetime"] == out["h1_lifetimes"][0]
     assert out["top_h1_lifetime"] > 3 * out["h1_lifetimes"][1]      # one long bar
-    assert out["top_h1_lifetime"] > out["null_mean"] + 3 * out["null_sd"]
-    assert out["p_value"] == pytest.approx(1 / 4)                      # smallest possible with 3 repeats
+    assert out["circle"] == "inconclusive" and out["nulls"] == {}       # no null test was run
     assert out["mapper_betti1"] == 1
     assert out["frac_near_primary_circle"] > 0.95
     page = html.read_text()
     assert "plotly" in page and page.count("<script") >= 2
 
 
-def test_analyze_gaussian_is_not_a_circle(tmp_path, capsys):
+@pytest.fixture
+def calibration_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOPONET_CALIBRATION", str(tmp_path / "cal"))
+    return tmp_path / "cal"
+
+
+def test_analyze_json_decides_the_circle_by_the_books_rule(tmp_path, capsys, calibration_dir):
+    path = tmp_path / "c.npy"
+    np.save(path, 2.0 * primary_circle_sample(300, noise=0.2, seed=1))
+    out = run_json(capsys, ["analyze", str(path), "--k", "10", "--p", "0.3", "--json"])
+    assert set(out["nulls"]) == {"gaussian", "shuffled", "covariance"}
+    for kind, n in out["nulls"].items():
+        assert n["draws"] == 99 and set(n) >= {"p", "draws", "effect_size"}
+    assert out["nulls"]["gaussian"]["p"] == pytest.approx(0.01) and out["circle"] == "yes"
+    assert out["beyond_second_order"] in ("yes", "inconclusive") and 0.8 <= out["power"] <= 1
+    assert out["p_value"] == pytest.approx(0.01) and out["null_repeats"] == 99
+    assert list(calibration_dir.glob("circle-*.json"))          # the calibration at this size, cached
+
+
+def test_analyze_gaussian_is_not_a_circle(tmp_path, capsys, calibration_dir):
     path = tmp_path / "g.npy"
-    np.save(path, gaussian_filters(400, seed=2))
-    out = run_json(capsys, ["analyze", str(path), "--k", "10", "--p", "0.5", "--null-repeats", "3", "--json"])
+    np.save(path, gaussian_filters(300, seed=2))
+    out = run_json(capsys, ["analyze", str(path), "--k", "10", "--p", "0.3", "--json"])
     assert out["frac_near_primary_circle"] < 0.1
-    assert out["p_value"] > 0.25 or out["effect_size"] < 3
+    assert out["circle"] in ("no", "inconclusive") and out["nulls"]["gaussian"]["p"] > 0.05
 
 
 def test_analyze_accepts_conv_weights_and_prints_a_summary(tmp_path, capsys):

@@ -348,3 +348,27 @@ def beyond_answer(test: CircleTest) -> str:
     otherwise "inconclusive" (no calibrated power for this question yet)."""
     b = test.beyond_second_order
     return "yes" if b else "inconclusive"
+
+
+def summary_keys(test: CircleTest, rule: RuleResult) -> dict:
+    """The keys ``toponet analyze --json`` adds from the rule (the book's rule, same numbers).
+
+    ``nulls``: kind -> {"p", "draws", "effect_size"} (plus the older "p_value", "null_mean",
+    "null_sd"); ``circle``: yes / partly / no / inconclusive; ``beyond_second_order``;
+    ``power`` and ``false_positive_rate`` of the rule at this size; ``rule_k`` (k after
+    :func:`floor_k`); ``rule_reasons``; and the older headline keys (``null_kind``,
+    ``null_mean``, ``null_sd``, ``effect_size``, ``p_value``, ``null_repeats``) from the
+    existence null with the smaller effect size.
+    """
+    nulls = {k: {**t.record(), "p_value": t.p, "null_mean": t.null_mean, "null_sd": t.null_sd}
+             for k, t in test.nulls.items()}
+    head = min((t for k, t in test.nulls.items() if k in EXISTENCE_KINDS),
+               key=lambda t: (t.effect_size if np.isfinite(t.effect_size) else np.inf, -t.p), default=None)
+    return {
+        "nulls": nulls, "circle": circle_answer(rule), "beyond_second_order": beyond_answer(test),
+        "power": rule.power, "false_positive_rate": rule.false_positive_rate, "rule_k": test.k,
+        "rule_reasons": list(rule.reasons), "null_repeats": test.draws,
+        "null_kind": head.kind if head else None, "null_mean": head.null_mean if head else None,
+        "null_sd": head.null_sd if head else None, "effect_size": head.effect_size if head else None,
+        "p_value": head.p if head else None,
+    }

@@ -19,9 +19,10 @@ def register(sub) -> None:
     p.add_argument("--p", type=float, required=True, help="density filtration: fraction kept, in (0, 1]")
     p.add_argument("--resolution", type=int, default=30, help="Mapper resolution (default 30)")
     p.add_argument("--gain", type=float, default=3.0, help="Mapper gain, > 1 (default 3)")
-    p.add_argument("--null-repeats", type=int, default=10,
-                   help="matched null clouds per null kind (gaussian, shuffled): 0 skips the nulls, else "
-                        "at least 2 (their standard deviation needs two) (default 10)")
+    p.add_argument("--null-repeats", type=int, default=99,
+                   help="matched null clouds per null kind (gaussian, shuffled, covariance-matched) for the "
+                        "book's calibrated circle rule: 0 skips the nulls (circle: inconclusive), else at least "
+                        "2; 99 (default) floors p at 0.01, fewer than 19 can never reach p < 0.05")
     p.add_argument("--threshold", type=float, default=0.3,
                    help="distance in R^9 counted as near the primary circle (default 0.3)")
     p.add_argument("--seed", type=int, default=0, help="seed for landmarks, nulls and layout")
@@ -106,6 +107,22 @@ def _check_null_repeats(n: int) -> int:
     return n
 
 
+def _rule_keys(X, args) -> dict:
+    """The book's calibrated circle rule on the same filters (toponet.rules, toponet.calibration)."""
+    from toponet.rules import summary_keys
+
+    if not args.null_repeats:
+        return {"nulls": {}, "circle": "inconclusive", "beyond_second_order": "inconclusive", "power": None,
+                "false_positive_rate": None, "rule_reasons": ["--null-repeats 0: no null test was run"]}
+    from toponet.calibration import GaussianTops, calibrate_circle
+    from toponet.rules import circle_rule, circle_test
+
+    test = circle_test(X, k=args.k, p=args.p, draws=args.null_repeats, seed=args.seed,
+                       gaussian_cache=GaussianTops(), progress=not args.json)
+    cal = calibrate_circle(test.n_points, test.k, test.p, draws=args.null_repeats, progress=not args.json)
+    return summary_keys(test, circle_rule(test, cal))
+
+
 def run(args) -> int:
     from toponet.analysis import AnalysisConfig, analyze_filters
 
@@ -113,10 +130,12 @@ def run(args) -> int:
     if args.html:
         check_html_target(args.html, args.file, force=args.force)
     X = load_filters(args.file)
+    # The figures' pipeline without its own nulls: the nulls are the rule's (below).
     cfg = AnalysisConfig(k=args.k, p=args.p, resolution=args.resolution, gain=args.gain,
-                         null_repeats=args.null_repeats, threshold=args.threshold, seed=args.seed)
+                         null_repeats=0, threshold=args.threshold, seed=args.seed)
     result = analyze_filters(X, cfg)
     summary = result.summary()
+    summary.update(_rule_keys(X, args))
     if args.html:
         from toponet.report import write_html_report
         write_html_report(result, args.html, title=f"toponet analyze {args.file.name}")
@@ -132,9 +151,12 @@ def run(args) -> int:
         + ", ".join(f"{v:.3f}" for v in s["h1_lifetimes"][1:]),
         f"persistence: {s['persistence_method']}",
     ]
-    if s["null_kind"] is not None:
-        lines.append(f"null ({s['null_kind']}, {s['null_repeats']} repeats): {s['null_mean']:.3f} +- "
-                     f"{s['null_sd']:.3f}; effect size {s['effect_size']:.1f}, p = {s['p_value']:.3g}")
+    for kind, nl in s["nulls"].items():
+        lines.append(f"{kind} null ({nl['draws']} draws): {nl['null_mean']:.3f} +- {nl['null_sd']:.3f}; "
+                     f"effect size {nl['effect_size']}, p = {nl['p']:.3g}")
+    power = "not calibrated" if s["power"] is None else f"{100 * s['power']:.0f}%"
+    lines.append(f"circle: {s['circle']} (power at this size {power}); beyond second order: "
+                 f"{s['beyond_second_order']}")
     if s["mapper_nodes"] is not None:
         lines.append(f"Mapper({args.resolution}, {args.gain:g}): {s['mapper_nodes']} nodes, "
                      f"{s['mapper_edges']} edges, {s['mapper_components']} components, "
