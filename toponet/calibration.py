@@ -249,3 +249,22 @@ def load_all(directory=None) -> list[Calibration]:
         if data and data.get("version") == CALIBRATION_VERSION:
             out.append(Calibration(**data))
     return sorted(out, key=lambda c: (c.n_points, c.k, c.p))
+
+
+def size_curve(sizes, *, k_paper: int = 200, n_paper: int = 6400, p: float = 0.3, draws: int = DRAWS,
+               progress: bool = False) -> list[Calibration]:
+    """The circle rule calibrated at each cloud size in ``sizes``, k rescaled from the paper's
+    (k_paper for n_paper points, as the chapters do). Cached: sizes calibrated before are read."""
+    from toponet.analysis import scaled_k
+
+    return [calibrate_circle(n, scaled_k(k_paper, n, n_paper), p, draws=draws, progress=progress)
+            for n in sizes]
+
+
+def table_rows(cals) -> list[dict]:
+    """One row per calibration, for the Calibration page."""
+    return [{"filters": c.n_points, "rho(k, p)": f"rho({c.k}, {c.p:g})", "draws per null": c.draws,
+             "false positives, gaussian": f"{c.fpr_exceed['gaussian']}/{c.fpr_draws}",
+             "false positives, shuffled": f"{c.fpr_exceed['shuffled']}/{c.fpr_draws}",
+             "power": f"{c.power_hits}/{c.power_draws} = {100 * c.power:.0f}%",
+             "threshold (top H1)": f"{max(c.thresholds.values()):.3f}"} for c in cals]

@@ -861,3 +861,25 @@ def projection_plot(xy, color, *, title: str = "", color_label: str = "", ax=Non
     ax.set_ylabel("PCA 2")
     ax.set_title(title)
     return fig
+
+
+def calibration_plot(cals, *, ax=None, title: str = "The circle rule at each cloud size"):
+    """Power and false-positive rates of calibrations (:class:`toponet.calibration.Calibration`)
+    against the number of filters (log scale); dashed lines at 80 % power and 5 % level."""
+    fig, ax = _new_axes(ax, figsize=(6.5, 3.8))
+    cals = sorted(cals, key=lambda c: c.n_points)
+    if not cals:
+        raise ValueError("no calibration to plot; run toponet.calibration.calibrate_circle first")
+    n = [c.n_points for c in cals]
+    ax.plot(n, [100 * c.power for c in cals], "o-", color="tab:green", label="power (noisy ideal model)")
+    for kind, style in (("gaussian", "s--"), ("shuffled", "^--")):
+        ax.plot(n, [100 * c.fpr_exceed[kind] / c.fpr_draws for c in cals], style, label=f"false positives ({kind})")
+    ax.axhline(80, color="tab:green", lw=0.8, ls=":")
+    ax.axhline(5, color="tab:red", lw=0.8, ls=":")
+    ax.set_xscale("log")
+    ax.set_xlabel("filters in the cloud (before density filtration)")
+    ax.set_ylabel("% of clouds")
+    ax.set_ylim(-3, 103)
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="center right")
+    return fig
