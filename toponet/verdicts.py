@@ -146,3 +146,46 @@ def render_table(rows: list[Verdict]) -> str:
         f"| {_cell(v.data)} | {_cell(evidence(v))} | **{_cell(v.verdict)}** | {_cell(v.chapter)} |\n"
         for v in paper_order(rows))
     return head + body
+
+
+#: The README's results block lies between these lines; :func:`update_readme` rewrites it.
+README_START = "<!-- results: generated from results/verdicts.json by `python -m toponet.book readme`; do not edit -->"
+README_END = "<!-- end of generated results -->"
+
+
+def tally(rows: list[Verdict]) -> str:
+    """"n reproduced / n partly / ..." over ``rows``, in the order of VERDICTS."""
+    counts = {v: sum(r.verdict == v for r in rows) for v in VERDICTS}
+    return " / ".join(f"{n} {v}" for v, n in counts.items() if n)
+
+
+def readme_results(rows: list[Verdict]) -> str:
+    """The README's results block: a tally and one short line per claim, from the record."""
+    lines = [README_START, "", f"**{len(rows)} claims: {tally(rows)}** (default profile; every number below "
+             "is read from `results/verdicts.json`, which the default build writes).", "",
+             "| claim | verdict | data | scale | evidence |", "|---|---|---|---|---|"]
+    for v in paper_order(rows):
+        lines.append(f"| **{_cell(v.claim_id)}** {_cell(v.claim)} | **{_cell(v.verdict)}** | {_cell(v.data)} "
+                     f"| {_cell(v.scale)} | {_cell(evidence(v))} |")
+    lines += ["", README_END]
+    return "\n".join(lines)
+
+
+def update_readme(readme: str | os.PathLike, record: str | os.PathLike = RECORD, *, check: bool = False) -> bool:
+    """Rewrite the results block of ``readme`` from ``record``; True when it changed.
+
+    With ``check``, change nothing and return True when the block is out of date. Raises
+    ValueError when the README lacks the two marker lines.
+    """
+    path = Path(readme)
+    text = path.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        raise ValueError(f"{path}: no generated results block (the lines {README_START!r} ... {README_END!r})")
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    new = head + readme_results(read_record(record)) + tail
+    if new == text:
+        return False
+    if not check:
+        path.write_text(new, encoding="utf-8")
+    return True

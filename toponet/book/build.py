@@ -273,11 +273,15 @@ RECORD_PROFILE = "default"
 
 
 def write_record(root: str | os.PathLike = ".") -> Path:
-    """Merge the rows of this build into ``<root>/results/verdicts.json`` (the committed record
-    the README's results are generated from); rows of chapters not executed are kept."""
+    """Merge the rows of this build into ``<root>/results/verdicts.json`` (the committed record)
+    and regenerate the README's results block from it; rows of chapters not executed are kept."""
     from toponet import verdicts
 
-    return verdicts.write_record(load_verdicts(root), Path(root) / "results" / "verdicts.json")
+    path = verdicts.write_record(load_verdicts(root), Path(root) / "results" / "verdicts.json")
+    readme = Path(root) / "README.md"
+    if readme.is_file() and verdicts.README_START in readme.read_text(encoding="utf-8"):
+        verdicts.update_readme(readme, path)   # the README's results come from the same record
+    return path
 
 
 def write_verdict_table(root: str | os.PathLike = ".") -> Path:

@@ -31,6 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     c = sub.add_parser("check", help="check built HTML for resources from other hosts and inlined plotly.js")
     c.add_argument("html_dir", nargs="?", type=Path, default=Path("_build/html"))
     c.set_defaults(book_func=_check)
+    r = sub.add_parser("readme", help="rewrite the README's results block from results/verdicts.json")
+    r.add_argument("--root", type=Path, default=Path("."), help="book root (default: current folder)")
+    r.add_argument("--check", action="store_true", help="change nothing; exit 1 when the block is out of date")
+    r.set_defaults(book_func=_readme)
     p = sub.add_parser("profiles", help="print every profile's parameters per chapter")
     p.add_argument("--root", type=Path, default=Path("."), help="book root (default: current folder)")
     p.set_defaults(book_func=_profiles)
@@ -51,6 +55,21 @@ def _build(args) -> int:
         biggest = max(result.pages, key=lambda p: p.size_bytes)
         print(f"built {len(result.pages)} pages in {result.html_dir} (largest {biggest.path}: "
               f"{biggest.size_bytes / 1e6:.2f} MB); every page renders offline")
+    return 0
+
+
+def _readme(args) -> int:
+    from toponet.verdicts import update_readme
+
+    readme, record = Path(args.root) / "README.md", Path(args.root) / "results" / "verdicts.json"
+    if not record.is_file():
+        raise FileNotFoundError(f"{record}: no verdict record; build the book at the default profile first "
+                                "(make book)")
+    changed = update_readme(readme, record, check=args.check)
+    if args.check:
+        print(f"{readme}: results block {'out of date' if changed else 'matches'} {record}")
+        return 1 if changed else 0
+    print(f"{readme}: results block {'rewritten' if changed else 'already matches'} from {record}")
     return 0
 
 
