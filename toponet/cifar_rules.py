@@ -1,0 +1,925 @@
+"""Calibrated verdicts of the CIFAR chapters (Figs. 3-9: F3-F9), one named function per claim.
+
+Every claim function returns a :class:`toponet.rules.RuleResult`; the chapters only call them
+and display what they return. The statistics (issue 12):
+
+- **Circles** (F3's "no circle", F4, F5, F6, F9): the calibrated circle rule of
+  :mod:`toponet.rules` (top H1 bar of rho(k, p) against 99 gaussian, shuffled and, where the
+  budget allows, covariance-matched null clouds; power and false-positive rate at the same
+  size from :mod:`toponet.calibration`, cached in ``results/calibration``), through
+  :func:`circle_claim`, which also subsamples a cloud whose dense core would exceed
+  :data:`MAX_CORE` points (a stated time budget) and floors k at 5.
+- **Cluster count** (F3): :func:`cluster_test`, the Mapper cluster count of the dense core
+  against 99 same-size gaussian and shuffled null clouds; the criterion "count in the claimed
+  range" is used only where its false-positive rate (the share of null clouds whose count is
+  in the range) is at most 5 %, its power measured on a five-cluster model.
+- **Three H1 bars** (F7): ``circle_test(..., ranks=4)`` and ``long_bars()``, with the power
+  of "exactly three bars" on a noisy two-circles-meeting-in-two-points model
+  (:func:`bars_power`).
+- **Distance to the three-circle model** (F8): :func:`model_fit_test`, the median distance of
+  the dense core to the model and the share on the secondary circles only, against 99
+  gaussian, shuffled and covariance-matched null clouds, with power on a noisy three-circle
+  model (:func:`calibrate_model_fit`).
+- **Training evolution** (F5, F9): :func:`evolution_circles`, the circle rule per snapshot,
+  and :func:`evolution_rule` for "appears at a, broken at b, back at c".
+
+Parts of a claim are combined by :func:`combine_parts`: each part ``pass``, ``fail`` or
+``inconclusive`` (its test could not have seen the effect: power below 80 %, or a criterion
+whose false-positive rate at this size is above 5 %), or None (not testable here).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from toponet._validation import check_fraction, check_int
+from toponet.rules import (ALPHA, DRAWS, EXISTENCE_KINDS, MIN_POWER, RuleResult, circle_rule, circle_test,
+                           floor_k, null_seed, p_value)
+
+#: The dense core a circle test may hold: larger clouds are subsampled at random (seeded)
+#: before normalizing so that rho(k, p) keeps at most this many points. Up to 300 points
+#: one exact Rips run settles every comparison (:data:`toponet.homology.DIRECT_MAX_POINTS`):
+#: ~0.1-0.15 s per null cloud here, against ~2 s at 750 points, so that 3 x 99 null clouds
+#: and the calibration of each size fit a chapter's budget.
+MAX_CORE = 300
+#: Parts of a claim: a criterion passes, fails, or could not have seen the effect.
+OUTCOMES = ("pass", "fail", "inconclusive")
+#: The calibration models' noise (sd per entry) and share of model filters (the rest
+#: gaussian), as :func:`toponet.calibration.calibrate_circle` uses for the primary circle.
+MODEL_NOISE = 0.25
+MODEL_FRACTION = 0.5
+#: Model clouds and fresh null clouds per calibration (as toponet.calibration).
+POWER_DRAWS = 40
+FPR_DRAWS = 40
+CACHE_VERSION = 1
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+def budget_cloud(X_raw, p: float, *, max_core: int = MAX_CORE, seed: int = 0) -> tuple[np.ndarray, str | None]:
+    """``X_raw`` or a seeded random subsample whose rho(., p) keeps at most ``max_core`` points.
+
+    Returns (cloud, note): note is None when nothing was dropped, else a sentence for the
+    verdict row ("subsampled at random to 3,000 of 8,192 filters ...").
+    """
+    X = np.asarray(X_raw, dtype=np.float64)
+    p = check_fraction(p, name="p")
+    max_core = check_int(max_core, name="max_core", low=10)
+    cap = int(np.floor(max_core / p))
+    if X.shape[0] <= cap:
+        return X, None
+    idx = np.sort(np.random.default_rng(seed).choice(X.shape[0], size=cap, replace=False))
+    return X[idx], (f"subsampled at random to {cap:,} of {X.shape[0]:,} filters (a dense core of at most "
+                    f"{max_core} points: the chapter's time budget)")
+
+
+def part_outcome(found: bool, *, expect: bool, power: float | None) -> str:
+    """One criterion's outcome: ``found`` (the test saw the effect) against what the claim
+    ``expect`` s. Seeing nothing counts only with calibrated power >= MIN_POWER."""
+    if found:
+        return "pass" if expect else "fail"
+    if power is not None and power >= MIN_POWER:
+        return "fail" if expect else "pass"
+    return "inconclusive"
+
+
+def combine_parts(parts: dict) -> str:
+    """A claim's verdict from its parts ({name: "pass" / "fail" / "inconclusive" / None}).
+
+    reproduced: every testable part passes; partly: some pass; not reproduced: none passes
+    and at least one fails; inconclusive: the testable parts are all inconclusive; not
+    tested: no part is testable.
+    """
+    if not isinstance(parts, dict) or not parts:
+        raise ValueError("parts must be a non-empty dict {criterion: outcome}")
+    bad = [o for o in parts.values() if o is not None and o not in OUTCOMES]
+    if bad:
+        raise ValueError(f"part outcomes must be one of {OUTCOMES} or None; got {bad}")
+    tested = [o for o in parts.values() if o is not None]
+    if not tested:
+        return "not tested"
+    if all(o == "pass" for o in tested):
+        return "reproduced"
+    if "pass" in tested:
+        return "partly"
+    if "fail" in tested:
+        return "not reproduced"
+    return "inconclusive"
+
+
+def _parts_reasons(parts: dict) -> list[str]:
+    return [f"{name} -> {'not testable here' if o is None else o}" for name, o in parts.items()]
+
+
+def _cache_dir() -> Path:
+    from toponet.calibration import default_directory
+
+    return default_directory()
+
+
+def _read(path: Path):
+    from toponet.calibration import _read_json
+
+    return _read_json(path)
+
+
+def _write(path: Path, data) -> None:
+    from toponet.calibration import _write_json
+
+    _write_json(path, data)
+
+
+def _unit(F: np.ndarray) -> np.ndarray:
+    F = F - F.mean(axis=-1, keepdims=True)
+    return F / np.linalg.norm(F, axis=-1, keepdims=True)
+
+
+def _effect(observed: float, values) -> float | None:
+    v = np.asarray(values, dtype=np.float64)
+    sd = float(np.std(v, ddof=1)) if v.size > 1 else 0.0
+    return None if sd <= 0 else round((float(observed) - float(v.mean())) / sd, 3)
+
+
+# --- ideal models for power -----------------------------------------------------------------
+
+def secondary_circle(theta2, theta1: float = 0.0) -> np.ndarray:
+    """Normalized filters of the secondary circle at ``theta1`` (0: vertical structure,
+    pi/2: horizontal), K(theta1, theta2) of the Klein bottle; shape (*theta2.shape, 9). It
+    meets the primary circle in the two points theta2 = +-pi/2."""
+    from toponet.ideal import klein_bottle
+
+    return klein_bottle(theta1, np.asarray(theta2, dtype=np.float64))
+
+
+def circles_sample(n: int, *, circles: int = 3, noise: float = 0.0, seed: int = 0) -> np.ndarray:
+    """``n`` normalized filters spread evenly over the primary circle and ``circles - 1``
+    secondary circles (2: two circles meeting in two points, Fig. 7; 3: the three-circle
+    model, Fig. 8), at uniform random angles, with gaussian noise of sd ``noise`` per entry.
+    Shape (n, 9)."""
+    n = check_int(n, name="n", low=1)
+    circles = check_int(circles, name="circles", low=1)
+    if circles > 3:
+        raise ValueError(f"the three-circle model has at most 3 circles; got circles={circles}")
+    from toponet.ideal import primary_circle
+
+    rng = np.random.default_rng(seed)
+    which = np.arange(n) % circles
+    t = rng.uniform(0, 2 * np.pi, n)
+    F = np.empty((n, 9))
+    F[which == 0] = primary_circle(t[which == 0])
+    for c, theta1 in ((1, 0.0), (2, np.pi / 2)):
+        if c < circles:
+            F[which == c] = secondary_circle(t[which == c], theta1)
+    F = _unit(F + noise * rng.standard_normal(F.shape)) if noise else F
+    return F[rng.permutation(n)]
+
+
+#: Centres of the five-cluster model (F3's power): horizontal and vertical edges, a
+#: centre-surround blob and horizontal and vertical lines (pairwise far apart on the sphere).
+def cluster_centres() -> np.ndarray:
+    from toponet.ideal import GRID_X, GRID_Y
+
+    blob = np.zeros(9)
+    blob[4] = 1.0
+    return _unit(np.stack([GRID_X, GRID_Y, blob, GRID_X ** 2, GRID_Y ** 2]))
+
+
+def clusters_sample(n: int, *, noise: float = MODEL_NOISE, seed: int = 0) -> np.ndarray:
+    """``n`` normalized filters around the five :func:`cluster_centres` (evenly), gaussian
+    noise of sd ``noise`` per entry. Shape (n, 9)."""
+    n = check_int(n, name="n", low=1)
+    rng = np.random.default_rng(seed)
+    C = cluster_centres()
+    F = C[np.arange(n) % len(C)]
+    return _unit(F + noise * rng.standard_normal(F.shape))[rng.permutation(n)]
+
+
+def mixed_model(sample, n: int, *, fraction: float = MODEL_FRACTION, seed: int = 0) -> np.ndarray:
+    """A calibration model cloud: ``fraction`` of ``n`` filters from ``sample(m, seed)``, the
+    rest gaussian filters (as :func:`toponet.calibration.model_cloud`)."""
+    from toponet.ideal import gaussian_filters
+
+    m = int(round(fraction * n))
+    parts = [sample(m, seed)] if m else []
+    if n - m:
+        parts.append(gaussian_filters(n - m, seed=seed + 10_000_019))
+    return np.concatenate(parts)
+
+
+# --- the circle rule on one cloud ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CircleClaim:
+    """The calibrated circle rule on one cloud (see :func:`circle_claim`).
+
+    label : what the cloud is; n_raw : filters before any subsampling; note : the
+    subsampling sentence or None; test : :class:`toponet.rules.CircleTest`;
+    calibration : :class:`toponet.calibration.Calibration`; rule : RuleResult.
+    """
+
+    label: str
+    n_raw: int
+    note: str | None
+    test: object
+    calibration: object
+    rule: RuleResult
+    cloud: np.ndarray = field(repr=False, default=None)
+
+    @property
+    def exists(self) -> bool:
+        return bool(self.test.exists)
+
+    def describe(self) -> str:
+        s = f"{self.label}: {self.test.describe()}"
+        return s + (f" ({self.note})" if self.note else "")
+
+
+def circle_claim(X_raw, *, k_paper: int, n_points_paper: int, p: float, draws: int = DRAWS, seed: int = 0,
+                 one_bar: bool = True, kinds=("gaussian", "shuffled", "covariance"), ranks: int = 2,
+                 max_core: int = MAX_CORE, label: str = "") -> CircleClaim:
+    """The circle rule on ``X_raw`` (raw filters, (n, 9)) with the paper's rho(k_paper, p).
+
+    The cloud is first cut to the time budget (:func:`budget_cloud`), then k is the paper's k
+    rescaled to the cloud's size (:func:`toponet.analysis.scaled_k`) and floored at 5
+    (:func:`toponet.rules.floor_k`). The rule is calibrated at that size, k, p and draws
+    (cached in ``results/calibration``).
+    """
+    from toponet.analysis import scaled_k
+    from toponet.calibration import GaussianTops, calibrate_circle
+    from toponet.filters import normalize
+
+    X_raw = np.asarray(X_raw, dtype=np.float64)
+    X, note = budget_cloud(X_raw, p, max_core=max_core, seed=seed)
+    n = normalize(X)[0].shape[0]
+    k = floor_k(scaled_k(k_paper, n, n_points_paper), n)
+    test = circle_test(X, k=k, p=p, kinds=tuple(kinds), draws=draws, seed=seed, ranks=max(ranks, 2 if one_bar else 1),
+                       gaussian_cache=GaussianTops())
+    cal = calibrate_circle(test.n_points, test.k, test.p, draws=draws)
+    return CircleClaim(label=label, n_raw=int(X_raw.shape[0]), note=note, test=test, calibration=cal,
+                       rule=circle_rule(test, cal, one_bar=one_bar), cloud=X)
+
+
+def claim_persistence(claim: CircleClaim):
+    """Exact persistence (H0, H1) of the dense core the claim tested, for its barcode figure."""
+    from toponet.homology import persistence
+    from toponet.rules import dense_core
+
+    return persistence(dense_core(claim.cloud, claim.test.k, claim.test.p), maxdim=1, n_landmarks=None)
+
+
+def describe_claim(label: str, claim: CircleClaim) -> str:
+    """One sentence: the top bar against the existence nulls and the rule's verdict."""
+    t, r = claim.test, claim.rule
+    ps = ", ".join(f"{k} {t.nulls[k].describe()}" for k in EXISTENCE_KINDS if k in t.nulls)
+    pw = "" if r.power is None else f", power {r.power:.0%}"
+    return (f"{label}: top $H_1$ bar {t.top[0]:.2f} on {t.n_core} points ({ps}): "
+            f"{'a circle' if t.exists else 'no circle'} (rule: {r.verdict}{pw})")
+
+
+def _claim_record(claims) -> tuple[dict, float | None, float | None, int | None]:
+    """nulls (of the first claim), min power, max false-positive rate, min cloud size."""
+    claims = list(claims)
+    powers = [c.rule.power for c in claims if c.rule.power is not None]
+    fprs = [c.rule.false_positive_rate for c in claims if c.rule.false_positive_rate is not None]
+    sizes = [c.rule.cloud_points for c in claims if c.rule.cloud_points is not None]
+    return (dict(claims[0].rule.nulls) if claims else {}, min(powers) if powers else None,
+            max(fprs) if fprs else None, min(sizes) if sizes else None)
+
+
+# --- F3: the Mapper cluster count against null clouds ---------------------------------------
+
+def _graph_mapper(resolution: int, gain: float, seed: int):
+    """A Mapper that skips the drawing layout (only the graph is needed to count clusters)."""
+    from toponet.mapper import Mapper
+
+    class _GraphOnly(Mapper):
+        def _layout(self):
+            return np.zeros((self.n_nodes_, 2))
+
+    return _GraphOnly(resolution=resolution, gain=gain, layout_seed=seed)
+
+
+def core_clusters(core: np.ndarray, *, resolution: int, gain: float, seed: int = 0) -> int:
+    """Mapper(resolution, gain) clusters (:func:`toponet.cifar.count_clusters`) of a dense core."""
+    from toponet.cifar import count_clusters
+
+    return int(count_clusters(_graph_mapper(resolution, gain, seed).fit(core))["n_clusters"])
+
+
+@dataclass(frozen=True)
+class ClusterTest:
+    """The Mapper cluster count of a dense core against same-size null clouds.
+
+    observed : clusters of the cloud; claimed : (low, high) range the claim accepts;
+    null_counts : kind -> counts of the ``draws`` null clouds; power_counts : counts of
+    :func:`clusters_sample` model clouds (five clusters, half the filters gaussian);
+    n_points, n_core, k, p, resolution, gain : the pipeline.
+    """
+
+    observed: int
+    claimed: tuple
+    null_counts: dict
+    power_counts: tuple
+    n_points: int
+    n_core: int
+    k: int
+    p: float
+    resolution: int
+    gain: float
+    draws: int
+
+    def _in(self, c: int) -> bool:
+        return self.claimed[0] <= c <= self.claimed[1]
+
+    @property
+    def in_range(self) -> bool:
+        return self._in(self.observed)
+
+    def hits(self, kind: str) -> int:
+        """Null clouds of ``kind`` whose count lies in the claimed range."""
+        return int(sum(self._in(c) for c in self.null_counts[kind]))
+
+    def pval(self, kind: str) -> float:
+        """(1 + null clouds in the range) / (1 + draws) when the observed count is in the range
+        (how often chance passes the criterion), else 1."""
+        return p_value(self.hits(kind), self.draws) if self.in_range else 1.0
+
+    @property
+    def false_positive_rate(self) -> float:
+        """Largest share, over null kinds, of null clouds that pass the criterion."""
+        return max(self.hits(k) / self.draws for k in self.null_counts)
+
+    @property
+    def usable(self) -> bool:
+        """The criterion's false-positive rate at this size is at most ALPHA."""
+        return self.false_positive_rate <= ALPHA
+
+    @property
+    def power(self) -> float | None:
+        return None if not self.power_counts else float(np.mean([self._in(c) for c in self.power_counts]))
+
+    @property
+    def outcome(self) -> str:
+        """pass: in range and beyond chance (p < ALPHA for every null kind, criterion usable);
+        fail: out of range with power >= MIN_POWER; inconclusive otherwise."""
+        if not self.usable:
+            return "inconclusive"
+        if self.in_range:
+            return "pass" if all(self.pval(k) < ALPHA for k in self.null_counts) else "inconclusive"
+        return part_outcome(False, expect=True, power=self.power)
+
+    def nulls_record(self) -> dict:
+        return {f"clusters-{k}": {"p": round(self.pval(k), 4), "draws": self.draws,
+                                  "effect_size": _effect(self.observed, v)} for k, v in self.null_counts.items()}
+
+    def describe(self) -> str:
+        lo, hi = self.claimed
+        nul = "; ".join(f"{k}: {self.hits(k)} of {self.draws} null clouds have {lo}-{hi} (median {np.median(v):g})"
+                        for k, v in self.null_counts.items())
+        pw = "n/a" if self.power is None else f"{self.power:.0%} ({len(self.power_counts)} five-cluster model clouds)"
+        use = ("usable" if self.usable else
+               f"cannot be used at this size: its false-positive rate {self.false_positive_rate:.0%} is above 5%")
+        return (f"{self.observed} Mapper({self.resolution}, {self.gain:g}) clusters on rho({self.k}, {self.p:g}) = "
+                f"{self.n_core} of {self.n_points} filters; {nul}; criterion '{lo}-{hi} clusters' {use}; "
+                f"power {pw}")
+
+
+def _cluster_cache_path(n, k, p, resolution, gain, draws, power_draws, seed) -> Path:
+    return _cache_dir() / (f"clusters-v{CACHE_VERSION}-n{n}-k{k}-p{p:.4g}-r{resolution}-g{gain:g}-d{draws}-"
+                           f"pw{power_draws}-s{seed}.json")
+
+
+def calibrate_clusters(n: int, k: int, p: float, *, resolution: int, gain: float, draws: int = DRAWS,
+                       power_draws: int = POWER_DRAWS, seed: int = 0) -> dict:
+    """Mapper cluster counts of ``draws`` gaussian null clouds and ``power_draws`` five-cluster
+    model clouds of ``n`` filters through rho(k, p): they depend only on these parameters, so
+    they are cached in ``results/calibration/clusters-...json``. Returns {"gaussian": [...],
+    "model": [...]}."""
+    from toponet.density import density_filtration
+    from toponet.filters import normalize
+    from toponet.nulls import null_cloud
+
+    path = _cluster_cache_path(n, k, p, resolution, gain, draws, power_draws, seed)
+    cached = _read(path)
+    if cached is not None and cached.get("version") == CACHE_VERSION:
+        return cached
+    zeros = np.zeros((n, 9))
+    gauss = [core_clusters(density_filtration(null_cloud(zeros, "gaussian", null_seed(seed, "gaussian", r)), k, p),
+                           resolution=resolution, gain=gain, seed=seed) for r in range(draws)]
+    model = [core_clusters(density_filtration(normalize(mixed_model(lambda m, s: clusters_sample(m, seed=s), n,
+                                                                    seed=seed + 1 + r))[0], k, p),
+                           resolution=resolution, gain=gain, seed=seed) for r in range(power_draws)]
+    out = {"version": CACHE_VERSION, "n": n, "k": k, "p": float(p), "resolution": resolution, "gain": gain,
+           "draws": draws, "seed": seed, "gaussian": gauss, "model": model,
+           "model_description": f"{MODEL_FRACTION:.0%} five-cluster filters (noise {MODEL_NOISE:g}) + gaussian"}
+    _write(path, out)
+    return out
+
+
+def cluster_test(X_raw, *, k: int, p: float, resolution: int = 30, gain: float = 3.0, claimed=(4, 6),
+                 draws: int = DRAWS, power_draws: int = POWER_DRAWS, seed: int = 0) -> ClusterTest:
+    """Mapper cluster count of rho(k, p) of ``X_raw`` against ``draws`` gaussian and shuffled
+    null clouds of the same size (gaussian counts and the five-cluster model's are cached)."""
+    from toponet.density import density_filtration
+    from toponet.filters import normalize
+    from toponet.nulls import null_cloud
+
+    lo, hi = (check_int(c, name="claimed", low=0) for c in claimed)
+    if lo > hi:
+        raise ValueError(f"claimed must be (low, high) with low <= high; got {claimed}")
+    Xn, _ = normalize(np.asarray(X_raw, dtype=np.float64))
+    n = Xn.shape[0]
+    k = floor_k(k, n)
+    core = density_filtration(Xn, k, p)
+    observed = core_clusters(core, resolution=resolution, gain=gain, seed=seed)
+    cal = calibrate_clusters(n, k, p, resolution=resolution, gain=gain, draws=draws, power_draws=power_draws,
+                             seed=seed)
+    shuffled = [core_clusters(density_filtration(null_cloud(Xn, "shuffled", null_seed(seed, "shuffled", r)), k, p),
+                              resolution=resolution, gain=gain, seed=seed) for r in range(draws)]
+    return ClusterTest(observed=observed, claimed=(lo, hi),
+                       null_counts={"gaussian": tuple(cal["gaussian"]), "shuffled": tuple(shuffled)},
+                       power_counts=tuple(cal["model"]), n_points=n, n_core=int(core.shape[0]), k=k, p=float(p),
+                       resolution=int(resolution), gain=float(gain), draws=draws)
+
+
+def no_circle_outcome(claim: CircleClaim) -> str:
+    """F3's "no significant circle": fail when the circle rule finds one (a ``partly``, a
+    circle with a second long bar, is a circle too), pass when it finds none with power
+    >= MIN_POWER, inconclusive otherwise."""
+    return part_outcome(claim.exists, expect=False, power=claim.rule.power)
+
+
+def f3_rule(parts: dict) -> RuleResult:
+    """F3: "five clusters and no significant primary circle", for each architecture.
+
+    parts : label -> dict(circle=:class:`CircleClaim`, clusters=:class:`ClusterTest`)
+
+    Each architecture gives two criteria: "no significant circle" (:func:`no_circle_outcome`)
+    and "4-6 clusters" (:attr:`ClusterTest.outcome`: inconclusive where the criterion's
+    false-positive rate is above 5 %); :func:`combine_parts` decides. The row's power and
+    false-positive rate are the circle rule's (min power, max rate over architectures).
+    """
+    if not parts:
+        raise ValueError("f3_rule needs at least one architecture")
+    outcomes, reasons = {}, []
+    for lab, v in parts.items():
+        c, cl = v["circle"], v["clusters"]
+        lo, hi = cl.claimed
+        outcomes[f"{lab}: no significant circle (circle rule: {c.rule.verdict})"] = no_circle_outcome(c)
+        outcomes[f"{lab}: {lo}-{hi} clusters (found {cl.observed})"] = cl.outcome
+        reasons += [f"{lab} circle: {c.describe()}", f"{lab} clusters: {cl.describe()}"]
+    verdict = combine_parts(outcomes)
+    nulls, power, fpr, size = _claim_record(v["circle"] for v in parts.values())
+    first = next(iter(parts.values()))["clusters"]
+    nulls.update(first.nulls_record())
+    return RuleResult(verdict=verdict, reasons=tuple(_parts_reasons(outcomes) + reasons), nulls=nulls, power=power,
+                      false_positive_rate=fpr, cloud_points=size,
+                      extra={"parts": outcomes, "cluster_fpr": {lab: v["clusters"].false_positive_rate
+                                                                for lab, v in parts.items()}})
+
+
+# --- F4, F6: circles in several clouds ------------------------------------------------------
+
+def circles_rule(claims: dict, *, require_all: bool = True) -> RuleResult:
+    """A claim made of circle claims (label -> :class:`CircleClaim`): F4 (pooled layer 2 and
+    one network's layer 2), F6 (all channels, R, G, B).
+
+    reproduced: every cloud's rule says reproduced; partly: at least one reproduced or partly;
+    not reproduced: every cloud's rule says not reproduced; inconclusive otherwise
+    (:func:`toponet.studies.aggregate_verdict`).
+    """
+    from toponet.studies import aggregate_verdict
+
+    if not claims:
+        raise ValueError("circles_rule needs at least one circle claim")
+    verdict = aggregate_verdict(c.rule.verdict for c in claims.values())
+    reasons = [f"{lab}: {c.rule.verdict}: {c.describe()}" for lab, c in claims.items()]
+    for lab, c in claims.items():
+        reasons += [f"  {lab}: {r}" for r in c.rule.reasons]
+    nulls, power, fpr, size = _claim_record(claims.values())
+    return RuleResult(verdict=verdict, reasons=tuple(reasons), nulls=nulls, power=power, false_positive_rate=fpr,
+                      cloud_points=size, extra={"parts": {lab: c.rule.verdict for lab, c in claims.items()},
+                                                "beyond_second_order": {lab: c.test.beyond_second_order
+                                                                        for lab, c in claims.items()}})
+
+
+def f4_rule(pooled: CircleClaim, one: CircleClaim) -> RuleResult:
+    """F4: a circle in the barcodes of the pooled second layer and the primary circle in one
+    network's second layer: the circle rule on both clouds (:func:`circles_rule`). The
+    paper's Mapper picture is not in the rule (its false-positive rate at these sizes is not
+    calibrated)."""
+    return circles_rule({"pooled layer 2": pooled, "one network's layer 2": one})
+
+
+def f6_rule(claims: dict) -> RuleResult:
+    """F6: the primary circle in the colour first layer, all channels pooled and each of R,
+    G, B alone: the circle rule per cloud (:func:`circles_rule`)."""
+    return circles_rule(claims)
+
+
+# --- F7: three H1 bars -------------------------------------------------------------------------
+
+def _bars_cache_path(n, k, p, draws, circles, power_draws, seed) -> Path:
+    return _cache_dir() / (f"bars-v{CACHE_VERSION}-n{n}-k{k}-p{p:.4g}-d{draws}-circles{circles}-"
+                           f"noise{MODEL_NOISE:g}-f{MODEL_FRACTION:g}-pw{power_draws}-s{seed}.json")
+
+
+def bars_power(calibration, *, expected: int = 3, circles: int = 2, power_draws: int = POWER_DRAWS,
+               seed: int = 0) -> dict:
+    """Power of "exactly ``expected`` H1 bars beat the nulls" on a noisy model of ``circles``
+    circles (2: two circles meeting in two points, three independent loops).
+
+    Model clouds (:func:`mixed_model` of :func:`circles_sample`) at the calibration's size,
+    k and p; a bar beats the nulls when it exceeds the calibration's larger threshold (the
+    gaussian and shuffled nulls' top bars; the shuffled threshold comes from the primary-circle
+    reference cloud, as in :func:`toponet.calibration.calibrate_circle`). Cached. Returns
+    {"counts": [bars per model cloud], "power": share with exactly ``expected``}.
+    """
+    from toponet.density import density_filtration
+    from toponet.filters import normalize
+    from toponet.homology import h1_bounds
+
+    n, k, p = calibration.n_points, calibration.k, calibration.p
+    path = _bars_cache_path(n, k, p, calibration.draws, circles, power_draws, seed)
+    cached = _read(path)
+    if cached is None or cached.get("version") != CACHE_VERSION:
+        q = float(np.nextafter(max(calibration.thresholds.values()), 3))
+        counts = []
+        for r in range(power_draws):
+            cloud = mixed_model(lambda m, s: circles_sample(m, circles=circles, noise=MODEL_NOISE, seed=s), n,
+                                seed=seed + 1 + r)
+            b = h1_bounds(density_filtration(normalize(cloud)[0], k, p), top=True, max_edges=None)
+            counts.append(int(np.sum(b.lower >= q)))
+        cached = {"version": CACHE_VERSION, "n": n, "k": k, "p": p, "threshold": q, "circles": circles,
+                  "counts": counts}
+        _write(path, cached)
+    counts = cached["counts"]
+    return dict(counts=counts, power=float(np.mean([c == expected for c in counts])), circles=circles)
+
+
+def f7_rule(claim: CircleClaim, *, expected: int = 3, power: dict | None = None) -> RuleResult:
+    """F7: "two circles meeting in two points": exactly ``expected`` H1 bars beat both
+    existence nulls (``long_bars()`` of a ``ranks=expected + 1`` circle test).
+
+    reproduced: exactly ``expected`` bars surely beat the nulls; partly: a circle, but another
+    number of bars; not reproduced: no circle with power >= MIN_POWER; inconclusive otherwise.
+    ``power`` (:func:`bars_power`) is reported, and decides "not reproduced" vs
+    "inconclusive" when no bar is found. The Mapper loop count is not in the rule (it passes
+    on 2 of 15 gaussian clouds at this size).
+    """
+    t = claim.test
+    if len(t.bars) < expected + 1:
+        raise ValueError(f"f7_rule needs a circle test with ranks >= {expected + 1}; got {len(t.bars)} ranks")
+    sure, most = t.long_bars()
+    circle_power = claim.rule.power
+    bar_power = None if power is None else power["power"]
+    kinds = [k for k in EXISTENCE_KINDS if k in t.exceed]
+    per_rank = ", ".join(f"bar {r} {t.bars[r - 1][0]:.3f}: " + ", ".join(
+        f"{k} p <= {t.rank_p(k, r)[1]:.2g}" for k in kinds) for r in range(1, len(t.bars) + 1))
+    reasons = [f"H1 bars beating both nulls: {sure} surely, at most {most} (paper: {expected}); {per_rank} "
+               f"({t.draws} draws per null)"]
+    if sure == expected and most == expected:
+        verdict = "reproduced"
+    elif sure >= 1 or t.exists:
+        verdict = "partly"
+    else:
+        pw = bar_power if bar_power is not None else circle_power
+        verdict = "not reproduced" if pw is not None and pw >= MIN_POWER else "inconclusive"
+    if bar_power is not None:
+        reasons.append(f"power of 'exactly {expected} bars' on {MODEL_FRACTION:.0%} noisy two-circle filters "
+                       f"(noise {MODEL_NOISE:g}) + gaussian: {bar_power:.0%} ({len(power['counts'])} clouds; bars "
+                       f"found: {', '.join(map(str, power['counts']))})")
+    reasons += list(claim.rule.reasons)
+    return RuleResult(verdict=verdict, reasons=tuple(reasons), nulls=dict(claim.rule.nulls),
+                      power=bar_power if bar_power is not None else circle_power,
+                      false_positive_rate=claim.rule.false_positive_rate, cloud_points=claim.rule.cloud_points,
+                      extra={"bars_sure": sure, "bars_at_most": most, "circle_power": circle_power})
+
+
+# --- F8: distance to the three-circle model ---------------------------------------------------
+
+_NEAR: dict = {}
+
+
+def near_threshold(seed: int = 0, n: int = 20_000) -> float:
+    """The 5 % quantile of gaussian filters' distance to the three-circle model: a filter
+    nearer than this is "near" the model (as :func:`toponet.cifar.model_fit`)."""
+    from toponet.ideal import distance_to_model, gaussian_filters
+
+    key = (seed, n)
+    if key not in _NEAR:
+        _NEAR[key] = float(np.quantile(distance_to_model(gaussian_filters(n, seed=seed), "three_circles").distances,
+                                       0.05))
+    return _NEAR[key]
+
+
+def fit_statistics(core: np.ndarray, thr: float) -> tuple[float, float]:
+    """(closeness, secondary) of a dense core: minus its median distance to the three-circle
+    model (larger = nearer), and the share of it near the model but not near the primary
+    circle (on the secondary circles only) at distance ``thr``."""
+    from toponet.ideal import distance_to_model
+
+    d3 = distance_to_model(core, "three_circles").distances
+    d1 = distance_to_model(core, "primary_circle").distances
+    return -float(np.median(d3)), float(np.mean((d3 <= thr) & (d1 > thr)))
+
+
+STAT_NAMES = ("closeness", "secondary")
+
+
+def _fit_cache_path(n, k, p, draws, seed) -> Path:
+    return _cache_dir() / (f"threecircle-v{CACHE_VERSION}-n{n}-k{k}-p{p:.4g}-d{draws}-noise{MODEL_NOISE:g}-"
+                           f"f{MODEL_FRACTION:g}-fp{FPR_DRAWS}-pw{POWER_DRAWS}-s{seed}.json")
+
+
+def calibrate_model_fit(n: int, k: int, p: float, *, draws: int = DRAWS, seed: int = 0) -> dict:
+    """False-positive rate and power of F8's criterion at ``n`` filters, rho(k, p).
+
+    The criterion: both :func:`fit_statistics` beat the ``draws`` gaussian and shuffled
+    null clouds (p < ALPHA). Thresholds from gaussian clouds and from shuffles of a reference
+    model cloud; false-positive rate on ``FPR_DRAWS`` fresh clouds of each kind; power on
+    ``POWER_DRAWS`` model clouds (half noisy three-circle filters, half gaussian). Cached.
+    """
+    from toponet.calibration import threshold
+    from toponet.density import density_filtration
+    from toponet.filters import normalize
+    from toponet.nulls import null_cloud
+
+    path = _fit_cache_path(n, k, p, draws, seed)
+    cached = _read(path)
+    if cached is not None and cached.get("version") == CACHE_VERSION:
+        return cached
+    thr = near_threshold()
+
+    def model(s):
+        return mixed_model(lambda m, ss: circles_sample(m, circles=3, noise=MODEL_NOISE, seed=ss), n, seed=s)
+
+    def stats(cloud):
+        return fit_statistics(density_filtration(normalize(cloud)[0], k, p), thr)
+
+    ref = model(seed)
+    zeros = np.zeros((n, 9))
+    gauss = [stats(null_cloud(zeros, "gaussian", null_seed(seed, "gaussian", r))) for r in range(draws)]
+    shuf = [stats(null_cloud(ref, "shuffled", null_seed(seed, "shuffled", r))) for r in range(draws)]
+    q = [max(threshold([g[i] for g in gauss]), threshold([s[i] for s in shuf])) for i in range(2)]
+
+    def passes(st):
+        return bool(st[0] > q[0] and st[1] > q[1])
+
+    fpr = {"gaussian": sum(passes(stats(null_cloud(ref, "gaussian", null_seed(seed + 1, "gaussian", r))))
+                           for r in range(FPR_DRAWS)),
+           "shuffled": sum(passes(stats(null_cloud(ref, "shuffled", null_seed(seed + 1, "shuffled", r))))
+                           for r in range(FPR_DRAWS))}
+    hits = sum(passes(stats(model(seed + 1 + r))) for r in range(POWER_DRAWS))
+    out = {"version": CACHE_VERSION, "n": n, "k": k, "p": float(p), "draws": draws, "thresholds": q,
+           "fpr_exceed": fpr, "fpr_draws": FPR_DRAWS, "power_hits": hits, "power_draws": POWER_DRAWS,
+           "false_positive_rate": max(fpr.values()) / FPR_DRAWS, "power": hits / POWER_DRAWS,
+           "model_description": f"{MODEL_FRACTION:.0%} noisy three-circle filters (noise {MODEL_NOISE:g}) + "
+                                f"gaussian filters, {n:,} filters"}
+    _write(path, out)
+    return out
+
+
+@dataclass(frozen=True)
+class ModelFitTest:
+    """F8's statistics of a dense core against null clouds (see :func:`model_fit_test`).
+
+    observed : (closeness, secondary); null_values : kind -> (draws, 2) array;
+    calibration : :func:`calibrate_model_fit`'s dict; median_three, near_three : the core's
+    median distance to the model and share within ``threshold``.
+    """
+
+    observed: tuple
+    null_values: dict
+    draws: int
+    n_points: int
+    n_core: int
+    k: int
+    p: float
+    threshold: float
+    median_three: float
+    near_three: float
+    calibration: dict = field(repr=False)
+
+    def pval(self, kind: str, stat: int) -> float:
+        v = self.null_values[kind][:, stat]
+        return p_value(int(np.sum(v >= self.observed[stat])), self.draws)
+
+    def beats(self, stat: int, kinds=EXISTENCE_KINDS) -> bool:
+        return all(self.pval(k, stat) < ALPHA for k in kinds if k in self.null_values)
+
+    @property
+    def beyond_second_order(self) -> bool | None:
+        if "covariance" not in self.null_values:
+            return None
+        return self.beats(0, ("covariance",)) and self.beats(1, ("covariance",))
+
+    def nulls_record(self) -> dict:
+        """kind -> {"p", "draws", "effect_size"} of the closeness statistic (median distance)."""
+        return {k: {"p": round(self.pval(k, 0), 4), "draws": self.draws,
+                    "effect_size": _effect(self.observed[0], v[:, 0])} for k, v in self.null_values.items()}
+
+    def describe(self) -> str:
+        parts = []
+        for i, name in enumerate(("median distance to the three-circle model", "share on the secondary circles only")):
+            obs = -self.observed[i] if i == 0 else self.observed[i]
+            nul = "; ".join(f"{k} {(-v[:, i] if i == 0 else v[:, i]).mean():.3f}, p = {self.pval(k, i):.2g}"
+                            for k, v in self.null_values.items())
+            parts.append(f"{name} {obs:.3f} (nulls: {nul}; {self.draws} draws each)")
+        return (f"rho({self.k}, {self.p:g}) = {self.n_core} of {self.n_points} filters: " + "; ".join(parts)
+                + f"; near the model (< {self.threshold:.2f}) {self.near_three:.0%}")
+
+
+def model_fit_test(X_raw, *, k: int, p: float, draws: int = DRAWS, seed: int = 0,
+                   kinds=("gaussian", "shuffled", "covariance")) -> ModelFitTest:
+    """F8's two statistics (:func:`fit_statistics`) of rho(k, p) of ``X_raw`` against
+    ``draws`` null clouds of each kind, with the criterion's calibration at this size."""
+    from toponet.density import density_filtration
+    from toponet.filters import normalize
+    from toponet.ideal import distance_to_model
+    from toponet.nulls import null_cloud
+
+    Xn, _ = normalize(np.asarray(X_raw, dtype=np.float64))
+    n = Xn.shape[0]
+    k = floor_k(k, n)
+    thr = near_threshold()
+    core = density_filtration(Xn, k, p)
+    obs = fit_statistics(core, thr)
+    nulls = {}
+    for kind in kinds:
+        vals = [fit_statistics(density_filtration(null_cloud(Xn, kind, null_seed(seed, kind, r)), k, p), thr)
+                for r in range(draws)]
+        arr = np.array(vals)
+        arr.setflags(write=False)
+        nulls[kind] = arr
+    d3 = distance_to_model(core, "three_circles").distances
+    return ModelFitTest(observed=obs, null_values=nulls, draws=draws, n_points=n, n_core=int(core.shape[0]), k=k,
+                        p=float(p), threshold=thr, median_three=float(np.median(d3)),
+                        near_three=float(np.mean(d3 <= thr)),
+                        calibration=calibrate_model_fit(n, k, p, draws=draws, seed=seed))
+
+
+def f8_rule(test: ModelFitTest) -> RuleResult:
+    """F8: the colour first layer follows the three-circle model.
+
+    reproduced: the core is nearer the model *and* has more filters on the secondary circles
+    than the gaussian and shuffled null clouds (p < ALPHA each); partly: one of the two;
+    not reproduced: neither, with the criterion's power >= MIN_POWER; inconclusive otherwise.
+    The covariance-matched null answers "beyond second order?" beside the verdict.
+    """
+    near, sec = test.beats(0), test.beats(1)
+    cal = test.calibration
+    power, fpr = cal["power"], cal["false_positive_rate"]
+    reasons = [f"nearer the three-circle model than the nulls -> {'pass' if near else 'fail'}",
+               f"more on the secondary circles than the nulls -> {'pass' if sec else 'fail'}",
+               test.describe(),
+               f"criterion (both): power {power:.0%} on {cal['model_description']} ({cal['power_draws']} clouds); "
+               f"false-positive rate {fpr:.0%} ({cal['fpr_draws']} fresh gaussian and shuffled clouds)"]
+    b = test.beyond_second_order
+    if b is not None:
+        reasons.append(f"beyond second order (both statistics beat the covariance-matched null): {'yes' if b else 'no'}")
+    if near and sec:
+        verdict = "reproduced"
+    elif near or sec:
+        verdict = "partly"
+    else:
+        verdict = "not reproduced" if power >= MIN_POWER else "inconclusive"
+    return RuleResult(verdict=verdict, reasons=tuple(reasons), nulls=test.nulls_record(), power=power,
+                      false_positive_rate=fpr, cloud_points=test.n_core,
+                      extra={"beyond_second_order": b, "near": near, "secondary": sec})
+
+
+# --- F5, F9: the circle rule per training snapshot ----------------------------------------------
+
+def pick_snapshots(stored, wanted) -> list[int]:
+    """The snapshots to test: those of ``wanted`` that were stored, plus the last stored one
+    (so a short run is tested where it ends)."""
+    stored = sorted(int(s) for s in stored if int(s) > 0)
+    if not stored:
+        return []
+    out = {int(w) for w in wanted if int(w) in stored}
+    out.add(stored[-1])
+    return sorted(out)
+
+
+@dataclass(frozen=True)
+class SnapshotCircle:
+    iteration: int
+    claim: CircleClaim
+
+    @property
+    def exists(self) -> bool:
+        return self.claim.exists
+
+    @property
+    def verdict(self) -> str:
+        return self.claim.rule.verdict
+
+
+def evolution_circles(artifact, *, layer: str, iterations, k_paper: int, p: float, n_points_paper: int,
+                      draws: int = DRAWS, seed: int = 0, max_core: int = MAX_CORE,
+                      kinds=EXISTENCE_KINDS, progress: bool = False) -> list[SnapshotCircle]:
+    """The circle rule on ``layer``'s pooled filters at each of ``iterations``.
+
+    Null kinds default to the two that decide existence (the covariance null's second
+    question is asked of the final clouds, F3/F4/F6); every snapshot has the same size, so
+    one calibration (cached) serves all of them, and so do the gaussian null tops.
+    """
+    from tqdm.auto import tqdm
+
+    from toponet.studies import layer_cloud
+
+    rows = []
+    for it in tqdm(list(iterations), desc=f"circle rule, {layer}", disable=not progress):
+        X = layer_cloud(artifact.conv_weights(layer, int(it)))
+        c = circle_claim(X, k_paper=k_paper, n_points_paper=n_points_paper, p=p, draws=draws, seed=seed,
+                         one_bar=False, kinds=kinds, max_core=max_core, label=f"{layer} at {int(it)}")
+        rows.append(SnapshotCircle(iteration=int(it), claim=c))
+    return rows
+
+
+def circle_summary(rows) -> str:
+    """"circle at 2 of 7 snapshots (300, 400)"."""
+    if not rows:
+        return "no snapshot tested"
+    at = [r.iteration for r in rows if r.exists]
+    return (f"circle at {len(at)} of {len(rows)} snapshots" + (f" ({', '.join(map(str, at))})" if at else "")
+            + f"; tested {', '.join(str(r.iteration) for r in rows)}")
+
+
+def snapshot_outcome(rows, iteration: int, *, expect: bool) -> str | None:
+    """pass / fail / inconclusive of "a circle (expect=True) / no circle at ``iteration``";
+    None when that snapshot was not tested."""
+    for r in rows:
+        if r.iteration == int(iteration):
+            return part_outcome(r.exists, expect=expect, power=r.claim.rule.power)
+    return None
+
+
+def evolution_rule(layers: dict, events) -> RuleResult:
+    """F5 / F9: a sequence of events in training, each a snapshot with or without a circle.
+
+    layers : name -> rows of :func:`evolution_circles` (e.g. {"layer 1": ..., "layer 2": ...})
+    events : list of (description, layer name, iteration, expect circle, condition) where
+        condition is None or the index of an earlier event that must have passed for this one
+        to be testable ("broken at 500" needs the circle at 400).
+
+    Each event's outcome is :func:`snapshot_outcome`; :func:`combine_parts` decides.
+    """
+    outcomes = {}
+    order = []
+    for desc, layer, it, expect, cond in events:
+        o = snapshot_outcome(layers[layer], it, expect=expect)
+        if cond is not None and order[cond] != "pass":
+            o = None
+        order.append(o)
+        outcomes[desc] = o
+    verdict = combine_parts(outcomes)
+    reasons = _parts_reasons(outcomes) + [f"{name}: {circle_summary(rows)}" for name, rows in layers.items()]
+    for name, rows in layers.items():
+        for r in rows:
+            t = r.claim.test
+            reasons.append(f"{name} {r.iteration}: {r.verdict}; top H1 {t.top[0]:.3f}, "
+                           + ", ".join(f"{k} {t.nulls[k].describe()}" for k in t.nulls))
+    all_claims = [r.claim for rows in layers.values() for r in rows]
+    nulls, power, fpr, size = _claim_record(all_claims)
+    # the nulls shown: those of the snapshot of the first event (the claim's key moment)
+    desc0, layer0, it0 = events[0][0], events[0][1], events[0][2]
+    for r in layers[layer0]:
+        if r.iteration == int(it0):
+            nulls = dict(r.claim.rule.nulls)
+    return RuleResult(verdict=verdict, reasons=tuple(reasons), nulls=nulls, power=power, false_positive_rate=fpr,
+                      cloud_points=size, extra={"parts": outcomes,
+                                                "summary": {name: circle_summary(rows) for name, rows in layers.items()}})
+
+
+def f5_rule(evo1, evo2) -> RuleResult:
+    """F5 (grayscale): a circle in layer 1 at 400, broken at 500, a circle in layer 2 at 2000."""
+    return evolution_rule({"layer 1": evo1, "layer 2": evo2},
+                          [("layer 1 shows a circle at 400", "layer 1", 400, True, None),
+                           ("layer 1 circle (present at 400) broken at 500", "layer 1", 500, False, 0),
+                           ("layer 2 shows a circle at 2000", "layer 2", 2000, True, None)])
+
+
+def f9_rule(evo1, evo2) -> RuleResult:
+    """F9 (colour): a circle in layer 1 at 300, broken at 500, back at 1500; layer 2 at 1000."""
+    return evolution_rule({"layer 1": evo1, "layer 2": evo2},
+                          [("layer 1 shows a circle at 300", "layer 1", 300, True, None),
+                           ("layer 1 circle (present at 300) broken at 500", "layer 1", 500, False, 0),
+                           ("layer 1 circle (broken at 500) back at 1500", "layer 1", 1500, True, 1),
+                           ("layer 2 shows a circle at 1000", "layer 2", 1000, True, None)])
+
+
+def snapshot_series(rows) -> tuple[np.ndarray, dict]:
+    """(iterations, {"top H1 bar": ..., "<kind> null, 95% quantile": ...}) of
+    :func:`evolution_circles` rows, for :func:`toponet.plots.curves_plot`."""
+    if not rows:
+        raise ValueError("no snapshot rows")
+    x = np.array([r.iteration for r in rows], dtype=float)
+    series = {"top $H_1$ bar": np.array([r.claim.test.top[0] for r in rows])}
+    for kind in rows[0].claim.test.nulls:
+        series[f"{kind} null, 95% quantile"] = np.array([np.quantile(r.claim.test.nulls[kind].null_values, 0.95)
+                                                         for r in rows])
+    return x, series
