@@ -255,3 +255,107 @@ def test_l1_findings_without_any_confusion():
                       confusion_end_step=None, peak_share=0.0, peak_step=0, final_accuracy=0.1,
                       total_steps=30, steps_per_epoch=10)._repr_markdown_()
     assert "cannot be confirmed: no test nine is taken for a seven" in txt and "peaks at" not in txt and "epoch 0.1" in txt
+
+
+# --- branches on the learning graph (L1) and the surface test with its null (L2) ------------
+
+def tree_trajectories(splits, n_neurons=20, records=60, dim=30):
+    """Weight trajectories that grow from the origin along e0 and branch: each split (t0,
+    assignment) sends neuron i off along its own direction from time t0 on. Neurons of one
+    branch coincide, as under zero init. Returns a trajectory dict with layer "output"."""
+    t = np.linspace(0, 1, records + 1)
+    e = np.eye(dim)
+    W = np.repeat((3 * np.outer(t, e[0]))[:, None, :], n_neurons, axis=1)
+    for j, (t0, assign) in enumerate(splits):
+        for i in range(n_neurons):
+            W[:, i] += 4 * np.outer(np.clip(t - t0, 0, None), e[1 + (j * 10 + assign[i]) % (dim - 1)])
+    return {"w_output": W, "steps_output": np.arange(records + 1) * 10}
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 10])
+def test_graph_branches_of_a_synthetic_tree_with_k_branches(k):
+    from toponet.learning_graphs import layer_branches
+    b, m, *_ = layer_branches(tree_trajectories([(0.3, np.arange(20) % k)]), "output")
+    assert b.count == k and b.components == 1 and len(b.tips) == k
+
+
+def test_graph_branches_of_a_nested_tree_and_short_spurs():
+    from toponet.learning_graphs import graph_branches, layer_branches
+    nested = [(0.2, np.arange(20) % 2), (0.5, (np.arange(20) // 2) % 2)]       # 2 branches, each splits in 2
+    b, m, *_ = layer_branches(tree_trajectories(nested), "output")
+    assert b.count == 4
+    # a spur shorter than min_levels is not a branch; with min_levels=1 every tip counts
+    late = tree_trajectories([(0.85, np.arange(20) % 2)])            # a tip 2 levels above its split
+    b2, m2, *_ = layer_branches(late, "output")
+    assert b2.count == 1 and len(b2.bars) == 2
+    assert graph_branches(m2, min_levels=1).count == 2
+
+
+def test_graph_separation_step_on_a_synthetic_tree():
+    from toponet.learning_graphs import graph_separation_step, layer_branches
+    tr = tree_trajectories([(0.5, np.arange(20) % 2)])
+    _, m, step, neuron = layer_branches(tr, "output")
+    s = graph_separation_step(m, step, neuron, 0, 1)                       # different branches
+    assert s is not None and 300 <= s <= 450                               # they part after t = 0.5 (step 300)
+    assert graph_separation_step(m, step, neuron, 0, 2) is None            # one branch
+
+
+def surface_trajectories(n_neurons=40, records=30, dim=40, noise=1e-3, seed=0):
+    """Neurons spread along s in [0, 1] move smoothly in t along a curved 2-D sheet in R^dim."""
+    rng = np.random.default_rng(seed)
+    Q = np.linalg.qr(rng.normal(size=(dim, 4)))[0].T
+    s = np.linspace(0, 1, n_neurons)[None, :, None]
+    t = np.linspace(0, 1, records + 1)[:, None, None]
+    F = np.concatenate(np.broadcast_arrays(3 * t + 0 * s, 2 * s * (0.5 + t), np.sin(3 * t) * s, (t ** 2) * (1 - s)),
+                       axis=2)
+    return (F @ Q + noise * rng.standard_normal((records + 1, n_neurons, dim))).astype(np.float32)
+
+
+def test_surface_test_known_answers():
+    from toponet.learning_graphs import surface_test, time_shuffled
+    W = surface_trajectories(n_neurons=25, records=20)
+    sheet = surface_test(W, draws=39)
+    assert sheet.dimension == 2 and sheet.p == 1 / 40 and sheet.is_surface      # beats all 39 shuffles
+    # time-shuffled trajectories are not called a surface
+    shuffled = surface_test(time_shuffled(W, np.random.default_rng(5)), draws=19)
+    assert not shuffled.is_surface
+    # one curve (all neurons on the same path, slightly apart) is 1-D, not a surface
+    curve = surface_trajectories(n_neurons=1, records=200, noise=0.0)       # s = 0: one neuron's path
+    c = surface_test(curve, draws=19)
+    assert c.dimension == 1 and not c.is_surface
+    assert sheet.record()["draws"] == 39 and "39 draws" in sheet.describe()
+    with pytest.raises(ValueError, match="recordings"):
+        surface_test(W[:2])
+
+
+def test_time_shuffled_keeps_each_neurons_steps_and_end():
+    from toponet.learning_graphs import time_shuffled
+    W = surface_trajectories(n_neurons=5, records=8, dim=6)
+    S = time_shuffled(W, np.random.default_rng(0))
+    np.testing.assert_allclose(S[0], W[0])
+    np.testing.assert_allclose(S[-1], W[-1], atol=1e-5)
+    for i in range(5):
+        a = np.sort(np.linalg.norm(np.diff(W[:, i], axis=0), axis=1))
+        np.testing.assert_allclose(np.sort(np.linalg.norm(np.diff(S[:, i], axis=0), axis=1)), a, rtol=1e-4)
+
+
+def test_l1_rule_and_l2_rule():
+    from toponet.learning_graphs import Branches, SurfaceTest, l1_rule, l2_rule
+    B = lambda n: Branches(count=n, bars=(), min_levels=3, components=1, tips=())  # noqa: E731
+    r = l1_rule({"output": B(10), "hidden1": B(12)}, None, 1000, 1100, 10000)
+    assert r.verdict == "reproduced" and r.nulls == {} and r.power is None
+    assert l1_rule({"output": B(5), "hidden1": B(2)}, {"output": B(10), "hidden1": B(97)}, 1000, 5000,
+                   10000).verdict == "not reproduced"
+    assert l1_rule({"output": B(5), "hidden1": B(2)}, {"output": B(10), "hidden1": B(12)}, 1000, 5000,
+                   10000).verdict == "partly"
+    assert l1_rule({"output": B(10), "hidden1": B(2)}, None, 1000, 5000, 10000).verdict == "partly"
+    j = [{"before": 0.1, "after": 0.42}, {"before": 0.42, "after": 0.78}]
+    surf = SurfaceTest(dimension=2.0, residual=0.02, null_residuals=np.full(99, 0.3), p=0.01, draws=99,
+                       n_points=100, first_step=5)
+    assert l2_rule(j, surf).verdict == "reproduced"
+    assert l2_rule(j, surf).nulls["time-shuffled"]["draws"] == 99
+    curve = SurfaceTest(dimension=1.0, residual=0.0, null_residuals=np.full(99, 0.3), p=0.01, draws=99,
+                        n_points=100, first_step=5)
+    assert l2_rule(j[:1], curve).verdict == "not reproduced"
+    assert l2_rule(j, curve).verdict == "partly"
+    assert l2_rule([], None).verdict == "inconclusive"

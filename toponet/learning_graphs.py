@@ -23,12 +23,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from toponet._validation import check_cloud, check_int
+from toponet.rules import ALPHA, DRAWS, RuleResult, p_value
 
 __all__ = ["LearningConfig", "SigmoidMLP", "train_recording", "learning_trajectories", "layer_cloud",
            "pca_projection", "l2_norm_lens", "pca_lens", "learning_graph", "neuron_groups",
            "groups_over_time", "separation_step", "confusion_end", "accuracy_jumps",
            "local_dimension", "configs_for", "l1_verdict", "l2_verdict", "surface_dimension", "PAPER",
-           "final_branch_sizes", "l1_findings", "l2_findings"]
+           "final_branch_sizes", "l1_findings", "l2_findings", "Branches", "graph_branches", "layer_branches",
+           "graph_separation_step", "SurfaceTest", "surface_test", "time_shuffled", "l1_rule", "l2_rule",
+           "L1_NORMAL_STD"]
 
 #: The paper's numbers: branches at the end of training, accuracy levels of L2.
 PAPER = {"branches_output": 10, "branches_hidden": 12, "accuracy_levels_l2": (0.10, 0.40, 0.80)}
@@ -481,8 +484,16 @@ def local_dimension(points, *, k: int = 20, variance: float = 0.9, seed: int = 0
     return float(np.median(dims))
 
 
+#: The non-degenerate initialization run beside L1's zero init: N(0, L1_NORMAL_STD^2). Zero init
+#: gives every hidden neuron the same gradient, so in exact arithmetic they never separate (ours
+#: end as 2 distinct neurons, split by rounding); a tiny gaussian breaks the symmetry.
+L1_NORMAL_STD = 1e-3
+
+
 def configs_for(profile: str) -> dict[str, LearningConfig]:
-    """``{"L1": config, "L2": config}`` at build ``profile``'s scale.
+    """``{"L1": config, "L1-normal": config, "L2": config}`` at build ``profile``'s scale.
+
+    "L1-normal" is L1 with the init N(0, 1e-3) (:data:`L1_NORMAL_STD`) instead of zeros.
 
     ``default`` and ``paper`` are the paper notebook's run (full MNIST training set, batch
     100, lr 0.05; L1 50 epochs as the paper's text, L2 70 epochs as its notebook), 200
@@ -491,10 +502,14 @@ def configs_for(profile: str) -> dict[str, LearningConfig]:
     if profile == "smoke":
         return {"L1": LearningConfig(hidden=(100,), init="zeros", epochs=3, records=30, first_layer_stride=3,
                                      n_train=6000),
+                "L1-normal": LearningConfig(hidden=(100,), init="normal", init_std=L1_NORMAL_STD, epochs=3,
+                                            records=30, first_layer_stride=3, n_train=6000),
                 "L2": LearningConfig(hidden=(100, 100), init="normal", epochs=3, records=30, first_layer_stride=3,
                                      n_train=6000)}
     if profile in ("default", "paper"):
         return {"L1": LearningConfig(hidden=(100,), init="zeros", epochs=50, records=200),
+                "L1-normal": LearningConfig(hidden=(100,), init="normal", init_std=L1_NORMAL_STD, epochs=50,
+                                            records=200),
                 "L2": LearningConfig(hidden=(100, 100), init="normal", epochs=70, records=200)}
     raise ValueError(f"unknown profile {profile!r}; known: ['default', 'paper', 'smoke']")
 
@@ -674,3 +689,309 @@ def l2_findings(jumps: list[dict], surface_dimension: float, accuracy, steps, *,
     head = {"reproduced": "Both parts agree with the paper.", "partly": "One part agrees with the paper.",
             "not reproduced": "Neither part agrees with the paper."}[verdict]
     return Caption(f"**What we found.** {head} {acc} {surf}")
+
+
+# --- branches counted on the learning graph (L1) -------------------------------------------
+
+@dataclass(frozen=True)
+class Branches:
+    """The branches of a learning graph (:func:`graph_branches`).
+
+    count : branches (tips) whose persistence reaches ``min_levels`` cover intervals
+    bars : ((birth level, death level), ...) of every tip, longest first; death -inf for the
+        oldest tip of each connected component (it never merges)
+    min_levels : the persistence a tip needs to count; components : connected components
+    tips : node ids of the counted tips (the highest node of each branch)
+    """
+
+    count: int
+    bars: tuple
+    min_levels: int
+    components: int
+    tips: tuple
+
+    def describe(self) -> str:
+        return (f"{self.count} branches (tips persisting >= {self.min_levels} cover intervals; "
+                f"{len(self.bars)} tips in all, {self.components} component(s))")
+
+
+def graph_branches(mapper, *, min_levels: int | None = None) -> Branches:
+    """Count the branches of a learning graph: the leaves of its tree, read by persistence.
+
+    Definition. Each node of the Mapper graph sits at the level of its cover interval of the
+    lens (the L2 norm: branches grow away from the origin). Sweep the levels from the highest
+    down, adding nodes (ties: larger mean lens first) and their edges to the nodes already added:
+    a node without an added neighbour starts a new *tip*; where the sweep joins tips, the one
+    born lower dies (the elder rule), at the level of the joining node. This is the
+    0-dimensional persistence of the superlevel sets of the level on the graph: on a tree
+    grown from the root, one bar per leaf, its length the leaf's height above its branch point.
+    A branch counts when its bar spans at least ``min_levels`` levels (default ``ceil(gain)``:
+    with gain g one recording lies in up to g overlapping intervals, so shorter tips are one
+    cluster of points split by the cover, not a branch). The oldest tip of each connected
+    component never dies and counts when the component spans ``min_levels`` levels (a chain
+    broken by a jump in the lens leaves a short component that does not count).
+    """
+    g = mapper.graph_
+    n = g.vcount()
+    if n == 0:
+        return Branches(0, (), 0, 0, ())
+    if min_levels is None:
+        min_levels = int(np.ceil(float(mapper.gain)))
+    min_levels = check_int(min_levels, name="min_levels", low=1)
+    level = np.asarray(g.vs["pullback_set_label"], dtype=np.float64)
+    lens = np.asarray(mapper.node_lens_, dtype=np.float64)[:, 0]
+    order = np.lexsort((-lens, -level))
+    parent = np.arange(n)
+    birth, top = {}, {}
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    added = np.zeros(n, dtype=bool)
+    adj = g.get_adjlist()
+    bars, tips, low = [], [], {}
+    for v in order:
+        v = int(v)
+        added[v] = True
+        roots = sorted({find(u) for u in adj[v] if added[u]}, key=lambda r: (-birth[r], r))
+        if not roots:
+            birth[v], top[v] = level[v], v
+            continue
+        keep = roots[0]
+        for r in roots[1:]:
+            bars.append((birth[r], level[v], top[r]))
+            parent[r] = keep
+        parent[v] = keep
+    for r in {find(v) for v in range(n)}:
+        members = np.flatnonzero([find(v) == r for v in range(n)])
+        bars.append((birth[r], -np.inf, top[r]))
+        low[r] = level[members].min()
+    counted = []
+    for b, d, t in bars:
+        span = b - (low[find(t)] if not np.isfinite(d) else d)
+        if span >= min_levels:
+            counted.append(t)
+    bars = sorted(bars, key=lambda x: -(x[0] - x[1]))
+    return Branches(count=len(counted), bars=tuple((float(b), float(d)) for b, d, _ in bars),
+                    min_levels=int(min_levels), components=int(len(g.connected_components())),
+                    tips=tuple(int(t) for t in counted))
+
+
+def layer_branches(traj: dict, layer: str, *, resolution: int = 30, gain: float = 3.0, seed: int = 0):
+    """The learning graph of ``layer`` (:func:`learning_graph`, lens L2 norm) and its
+    :func:`graph_branches`. Returns (Branches, mapper, step, neuron) (per-point step and neuron)."""
+    P, step, neuron = layer_cloud(traj, layer)
+    m = learning_graph(P, lens="l2", resolution=resolution, gain=gain, seed=seed)
+    return graph_branches(m), m, step, neuron
+
+
+def graph_separation_step(mapper, step, neuron, i: int, j: int) -> int | None:
+    """First recorded step from which neurons ``i`` and ``j`` never share a node of the
+    learning graph at the same recording (they branch apart in the graph); None if they
+    still share one at the last recording."""
+    step, neuron = np.asarray(step), np.asarray(neuron)
+    node_of = [set() for _ in range(len(step))]
+    for v, mem in enumerate(mapper.node_members_):
+        for q in mem:
+            node_of[int(q)].add(v)
+    steps = np.unique(step)
+    together = []
+    for s in steps:
+        a = np.flatnonzero((step == s) & (neuron == i))
+        b = np.flatnonzero((step == s) & (neuron == j))
+        if a.size == 0 or b.size == 0:
+            raise ValueError(f"neurons {i} and {j} must both be recorded at step {s}")
+        together.append(bool(node_of[int(a[0])] & node_of[int(b[0])]))
+    together = np.array(together)
+    if together[-1]:
+        return None
+    last = np.flatnonzero(together)
+    return int(steps[last[-1] + 1]) if last.size else int(steps[0])
+
+
+def l1_rule(zero: dict, normal: dict | None, separation: int | None, confusion_end_step: int | None,
+            total_steps: int, *, tolerance: float = 0.1) -> RuleResult:
+    """The L1 verdict from branch counts on the learning graphs (:func:`graph_branches`).
+
+    zero, normal : {"output": Branches, "hidden1": Branches} of the zero-init run (the paper's)
+        and of the N(0, 1e-3) run beside it (None when not run)
+    separation : step where output neurons 7 and 9 branch apart in the graph
+        (:func:`graph_separation_step`); confusion_end_step : :func:`confusion_end`
+
+    Three parts on the zero-init run, as the paper: the output graph has 10 branches; the
+    hidden graph 9 to 15 ("about 12"); the 9-as-7 confusion ends within ``tolerance`` x the
+    run of the 7/9 branching. reproduced: all three; partly: one or two, or (none) both
+    counts hold on the non-degenerate init (the tree appears once the symmetry is broken);
+    not reproduced otherwise. A count on one run: no null, no calibration.
+    """
+    out_ok = zero["output"].count == 10
+    hid_ok = 9 <= zero["hidden1"].count <= 15
+    t_ok = (separation is not None and confusion_end_step is not None
+            and abs(confusion_end_step - separation) <= tolerance * total_steps)
+    reasons = [f"zero init, output graph: {zero['output'].describe()} (paper 10) -> {'yes' if out_ok else 'no'}",
+               f"zero init, hidden graph: {zero['hidden1'].describe()} (paper ~12, 9-15) -> {'yes' if hid_ok else 'no'}",
+               f"7/9 branch apart in the output graph at step {separation}, 9-as-7 confusion ends at "
+               f"{confusion_end_step} (tolerance {int(tolerance * total_steps)} steps) -> {'yes' if t_ok else 'no'}"]
+    n = out_ok + hid_ok + t_ok
+    normal_ok = False
+    if normal is not None:
+        n_out, n_hid = normal["output"].count, normal["hidden1"].count
+        normal_ok = n_out == 10 and 9 <= n_hid <= 15
+        reasons.append(f"N(0, {L1_NORMAL_STD:g}) init beside it: output {normal['output'].describe()}, hidden "
+                       f"{normal['hidden1'].describe()} -> {'both counts hold' if normal_ok else 'counts differ from the paper'}")
+    verdict = "reproduced" if n == 3 else "partly" if n or normal_ok else "not reproduced"
+    reasons.append("branch counts on one recorded run each: no null model or calibration applies")
+    return RuleResult(verdict=verdict, reasons=tuple(reasons),
+                      extra={"zero": {k: v.count for k, v in zero.items()},
+                             "normal": None if normal is None else {k: v.count for k, v in normal.items()}})
+
+
+# --- the learning surface (L2) ---------------------------------------------------------------
+
+def _surface_stats(W, *, k: int = 20, variance: float = 0.9, seed: int = 0, max_points: int = 500):
+    """(median local dimension, median share of each k-neighbourhood's variance outside its
+    top 2 principal directions) of the cloud of trajectories ``W`` (R, n_neurons, d)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    X = np.asarray(W, dtype=np.float32).reshape(-1, W.shape[-1])
+    if len(X) < k + 1:
+        raise ValueError(f"{len(X)} points are too few for neighbourhoods of {k}")
+    rng = np.random.default_rng(seed)
+    c = rng.choice(len(X), min(max_points, len(X)), replace=False)
+    _, idx = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X[c])
+    P = X[idx] - X[idx].mean(axis=1, keepdims=True)
+    s = np.linalg.svd(P.astype(np.float64), compute_uv=False) ** 2
+    tot = s.sum(axis=1)
+    ok = tot > 0
+    if not ok.any():
+        raise ValueError("every neighbourhood is a single repeated point; no dimension to estimate")
+    fr = np.cumsum(s[ok], axis=1) / tot[ok, None]
+    dims = np.minimum((fr < variance).sum(axis=1) + 1, fr.shape[1])
+    return float(np.median(dims)), float(np.median(1.0 - fr[:, min(1, fr.shape[1] - 1)]))
+
+
+def time_shuffled(W, rng) -> np.ndarray:
+    """Trajectories rebuilt from their own increments in a random order, per neuron.
+
+    ``W`` (R, n_neurons, d): each neuron keeps its start, its end and every step it took
+    (their sizes and directions), but not their order, and the neurons no longer move in
+    step: the null of "the neurons move together along a smooth surface".
+    """
+    W = np.asarray(W, dtype=np.float32)
+    D = np.diff(W, axis=0)
+    R, n = D.shape[:2]
+    perm = np.argsort(rng.random((R, n)), axis=0)
+    Dp = D[perm, np.arange(n)[None, :]]
+    return np.concatenate([W[:1], W[:1] + np.cumsum(Dp, axis=0)])
+
+
+@dataclass(frozen=True)
+class SurfaceTest:
+    """Is a layer's cloud of trajectories a smooth 2-D surface? (:func:`surface_test`)
+
+    dimension : median local PCA dimension (90 % of each 20-neighbourhood's variance)
+    residual : median share of a neighbourhood's variance outside its top 2 directions
+    null_residuals : (draws,) the same on time-shuffled trajectories (:func:`time_shuffled`)
+    p : Monte-Carlo p of residual <= null (small: smoother than the null); n_points, steps
+    """
+
+    dimension: float
+    residual: float
+    null_residuals: np.ndarray
+    p: float
+    draws: int
+    n_points: int
+    first_step: int
+
+    @property
+    def two_dimensional(self) -> bool:
+        return self.dimension == 2
+
+    @property
+    def smooth(self) -> bool:
+        return self.p < ALPHA
+
+    @property
+    def is_surface(self) -> bool:
+        """Locally 2-D (not a curve, not thicker) and smoother than its time-shuffled null."""
+        return self.two_dimensional and self.smooth
+
+    @property
+    def effect_size(self) -> float:
+        sd = float(np.std(self.null_residuals, ddof=1)) if self.null_residuals.size > 1 else 0.0
+        return (float(np.mean(self.null_residuals)) - self.residual) / sd if sd > 0 else float("nan")
+
+    def record(self) -> dict:
+        e = self.effect_size
+        return {"p": round(self.p, 4), "draws": self.draws, "effect_size": round(e, 3) if np.isfinite(e) else None}
+
+    def describe(self) -> str:
+        return (f"median local dimension {self.dimension:g}; off-plane variance {self.residual:.3f} vs time-shuffled "
+                f"trajectories {np.mean(self.null_residuals):.3f} +- {np.std(self.null_residuals, ddof=1):.3f}, "
+                f"p = {self.p:.2g} ({self.draws} draws), on {self.n_points:,} points")
+
+
+def surface_test(W, *, draws: int = DRAWS, seed: int = 0, first_step: int = 0) -> SurfaceTest:
+    """Test "the trajectories ``W`` (R, n_neurons, d) move along a smooth 2-D surface".
+
+    Statistic: the median share of variance outside the top 2 principal directions of each
+    point's 20-neighbourhood (0 on a plane or a curve). Null: ``draws`` clouds of the same
+    neurons' time-shuffled trajectories (:func:`time_shuffled`: same start, end and steps per
+    neuron, random order). p = (1 + #{null <= observed}) / (1 + draws). A surface needs a median
+    local dimension of exactly 2 (a curve has 1) and p < ALPHA.
+    """
+    W = np.asarray(W, dtype=np.float32)
+    if W.ndim != 3 or W.shape[0] < 3:
+        raise ValueError(f"W must have shape (recordings >= 3, neurons, inputs); got {W.shape}")
+    draws = check_int(draws, name="draws", low=2)
+    dim, res = _surface_stats(W, seed=seed)
+    rng = np.random.default_rng(seed)
+    null = np.array([_surface_stats(time_shuffled(W, rng), seed=seed)[1] for _ in range(draws)])
+    null.setflags(write=False)
+    return SurfaceTest(dimension=dim, residual=res, null_residuals=null,
+                       p=p_value(int(np.sum(null <= res)), draws), draws=draws,
+                       n_points=int(W.shape[0] * W.shape[1]), first_step=int(first_step))
+
+
+def layer_surface_test(traj: dict, jumps: list[dict], *, layer: str = "hidden1", draws: int = DRAWS,
+                       seed: int = 0) -> SurfaceTest | None:
+    """:func:`surface_test` of ``layer``'s recordings from the end of the first accuracy jump
+    on (the phase where the paper sees the surface); None without a jump or with fewer than 3
+    recordings after it."""
+    if not jumps:
+        return None
+    W = np.asarray(traj[f"w_{layer}"], dtype=np.float32)
+    steps = np.asarray(traj[f"steps_{layer}"])
+    keep = steps >= jumps[0]["end"]
+    if keep.sum() < 3:
+        return None
+    return surface_test(W[keep], draws=draws, seed=seed, first_step=int(steps[keep][0]))
+
+
+def l2_rule(jumps: list[dict], surface: SurfaceTest | None, *, levels=(0.10, 0.40, 0.80),
+            tol: float = 0.15) -> RuleResult:
+    """The L2 verdict, two parts: (a) the accuracy rises in at least two jumps whose levels
+    match the paper's 10 -> 40 -> 80 % within ``tol``; (b) the first hidden layer after the
+    first jump is a smooth 2-D surface (:attr:`SurfaceTest.is_surface`: local dimension 2 and
+    smoother than its time-shuffled null, p < ALPHA). reproduced: both; partly: one; not
+    reproduced: neither; inconclusive when (a) fails and (b) could not be tested (no jump)."""
+    chain = [jumps[0]["before"]] + [j["after"] for j in jumps] if jumps else []
+    jumps_ok = len(jumps) >= 2 and all(abs(a - b) <= tol for a, b in zip(chain, levels))
+    reasons = [f"accuracy levels {' -> '.join(f'{100 * a:.0f}%' for a in chain) or 'no jump'} "
+               f"(paper 10 -> 40 -> 80%) -> {'yes' if jumps_ok else 'no'}"]
+    if surface is None:
+        reasons.append("surface: no accuracy jump, so no phase after it to test -> not tested")
+        verdict = "partly" if jumps_ok else "inconclusive"
+        return RuleResult(verdict=verdict, reasons=tuple(reasons))
+    reasons.append(f"surface after step {surface.first_step}: {surface.describe()} -> "
+                   + ("yes" if surface.is_surface else "no (" + ", ".join(
+                       w for w, bad in (("not 2-D", not surface.two_dimensional),
+                                        ("not smoother than the null", not surface.smooth)) if bad) + ")"))
+    reasons.append("null not calibrated for power (one recorded run)")
+    n = jumps_ok + surface.is_surface
+    verdict = "reproduced" if n == 2 else "partly" if n else "not reproduced"
+    return RuleResult(verdict=verdict, reasons=tuple(reasons), nulls={"time-shuffled": surface.record()},
+                      cloud_points=surface.n_points)
