@@ -16,7 +16,7 @@ approximation against the exact answer on that cloud:
   worst case for exact Rips) at 800, 1,500, 2,000 points; and the realistic case, the
   rho(200, 0.3) dense cores (1,920 points) of 6,400-point gaussian, noisy-circle and
   mixed clouds. ``max_abs_error`` is |top H1 - exact top H1| (null where the method is
-  exact; ``measured_diff`` then says how far it was from the anchor's number).
+  exact; ``measured_diff`` then says how far it was from the anchor's number; ``exact`` says which).
 * density: ``knn_distance(X, 15)`` and ``density_filtration(X, 15, 0.1)`` against
   scikit-learn ``NearestNeighbors`` (plus the same sort for rho) on 204,800 points.
 * Mapper: ``Mapper(30, 3)`` against giotto-tda ``make_mapper_pipeline`` with the same
@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 #: Row keys every row has (``--json``), in this order.
 ROW_KEYS = ("stage", "cloud", "points", "toponet", "toponet_s", "anchor", "anchor_s", "ratio",
-            "max_abs_error", "measured_diff", "toponet_rss_mb", "anchor_rss_mb", "note")
+            "max_abs_error", "measured_diff", "exact", "toponet_rss_mb", "anchor_rss_mb", "note")
 
 
 # --- clouds --------------------------------------------------------------------------------
@@ -233,6 +233,8 @@ def run_isolated(method: str, cloud: str, n: int, *, threads: int = 1, timeout: 
         if ("MemoryError" in err or "bad_alloc" in err or "Unable to allocate" in err
                 or proc.returncode in (-6, -9, 134, 137)):
             return {"failed": f"out of memory (address-space limit {max_gb:g} GB)"}
+        if proc.returncode == -11:
+            return {"failed": f"crashed (SIGSEGV; an allocation failing under the {max_gb:g} GB limit)"}
         if "No module named 'ripser'" in err:
             return {"failed": "ripser not installed (pip install -e '.[bench]')"}
         last = err.splitlines()[-1] if err else f"exit status {proc.returncode}"
@@ -246,7 +248,8 @@ def run_isolated(method: str, cloud: str, n: int, *, threads: int = 1, timeout: 
 
 # --- rows ----------------------------------------------------------------------------------
 
-def _row(stage, cloud, label, ours, anchor_name, anchor, *, max_abs_error=None, measured_diff=None, note=""):
+def _row(stage, cloud, label, ours, anchor_name, anchor, *, max_abs_error=None, measured_diff=None, note="",
+         exact=True):
     ok_t, ok_a = "failed" not in ours, "failed" not in anchor
     t_s = ours["seconds"] if ok_t else None
     a_s = anchor["seconds"] if ok_a else None
@@ -259,7 +262,7 @@ def _row(stage, cloud, label, ours, anchor_name, anchor, *, max_abs_error=None, 
     row = {"stage": stage, "cloud": cloud, "points": points, "toponet": label, "toponet_s": t_s,
            "anchor": anchor_name, "anchor_s": a_s,
            "ratio": (a_s / t_s) if (t_s and a_s) else None,
-           "max_abs_error": max_abs_error, "measured_diff": measured_diff,
+           "max_abs_error": max_abs_error, "measured_diff": measured_diff, "exact": exact,
            "toponet_rss_mb": ours.get("rss_mb"), "anchor_rss_mb": anchor.get("rss_mb"),
            "note": "; ".join(notes)}
     return {k: row[k] for k in ROW_KEYS}
@@ -287,13 +290,16 @@ def persistence_rows(cloud: str, n: int, **kw) -> list[dict]:
                 notes.append(f"top H1 {ours['value']:.4f}")
                 if "failed" not in anchor:
                     diff = abs(ours["value"] - anchor["value"])
+                if not ours["exact"] and ref is None:
+                    notes.append("error not measured: no exact method finished on this cloud")
                 if not ours["exact"] and ref is not None:
                     err = abs(ours["value"] - ref)
                     notes.append(f"exact {ref:.4f} by {ref_label[ref_name]} ({ours['value'] - ref:+.4f}, "
                                  f"{100 * (ours['value'] - ref) / ref:+.1f} %)" if ref else f"exact {ref:.4f}")
             rows.append(_row("persistence", label, mine_label, ours, anc_label, anchor,
                              max_abs_error=err, measured_diff=None if (err is not None) else diff,
-                             note="; ".join(x for x in notes if x)))
+                             note="; ".join(x for x in notes if x),
+                             exact=ours.get("exact") if "failed" not in ours else mine == "toponet_exact"))
     return rows
 
 
@@ -316,7 +322,7 @@ def density_rows(n: int, **kw) -> list[dict]:
 def mapper_rows(n: int, **kw) -> list[dict]:
     ours, anc = run_isolated("toponet_mapper", "mixed", n, **kw), run_isolated("giotto_mapper", "mixed", n, **kw)
     return [_row("mapper", CLOUDS["mixed"], "Mapper(30, 3)", ours,
-                 "giotto-tda make_mapper_pipeline (PCA 2, CubicalCover(30, 2/3), DBSCAN)", anc,
+                 "giotto-tda make_mapper_pipeline (PCA 2, CubicalCover(30, 2/3), DBSCAN)", anc, exact=None,
                  note=f"toponet {ours.get('note', '-')} vs giotto {anc.get('note', '-')}; "
                       "different clusterings, not an approximation")]
 
@@ -338,8 +344,10 @@ def _fmt(x, spec):
 def print_row(r: dict) -> None:
     if r["max_abs_error"] is not None:
         err = _fmt(r["max_abs_error"], ".4f")
-    elif r["stage"] == "mapper":
+    elif r["exact"] is None:
         err = "n/a"
+    elif not r["exact"]:
+        err = "unmeasured"
     else:
         err = "exact" + (f" ({r['measured_diff']:.2g})" if r["measured_diff"] is not None else "")
     print(f"{r['stage']:<11} {_fmt(r['points'], ','):>7} {r['toponet'][:36]:<36} {_fmt(r['toponet_s'], '.2f'):>7} "

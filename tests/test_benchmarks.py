@@ -34,7 +34,7 @@ def test_persistence_rows_exact_methods_match_anchors(bench):
     for row in rows:
         check_shape(bench, row)
         assert row["points"] == 150
-        assert row["max_abs_error"] is None          # both toponet modes are exact at 150 points
+        assert row["max_abs_error"] is None and row["exact"] is True   # both modes exact at 150 points
         if row["anchor"].startswith("ripser") and row["anchor_s"] is None:
             assert "ripser not installed" in row["note"]   # the bench extra is optional
             continue
@@ -53,7 +53,20 @@ def test_landmark_error_is_measured_against_exact(bench, monkeypatch):
     rows = bench.persistence_rows("mixed", 1_000)
     landmark = [r for r in rows if "landmarks" in r["toponet"]]
     assert len(landmark) == 2 and all(math.isclose(r["max_abs_error"], 0.1) for r in landmark)
+    assert all(r["exact"] is False for r in landmark)
     assert all(r["max_abs_error"] is None and r["measured_diff"] == 0 for r in rows if r not in landmark)
+
+
+def test_landmark_error_without_exact_reference_says_so(bench, monkeypatch):
+    def fake(name, cloud, n, **kw):
+        if name != "toponet_landmarks":
+            return {"failed": "timed out after 300 s"}
+        return {"seconds": 1.0, "rss_mb": 1.0, "points": n, "value": 0.4, "exact": False, "note": ""}
+
+    monkeypatch.setattr(bench, "run_isolated", fake)
+    landmark = [r for r in bench.persistence_rows("mixed", 1_000) if "landmarks" in r["toponet"]]
+    assert all(r["max_abs_error"] is None and r["exact"] is False and "not measured" in r["note"]
+               for r in landmark)
 
 
 def test_density_and_mapper_rows(bench):
@@ -63,7 +76,7 @@ def test_density_and_mapper_rows(bench):
         assert row["max_abs_error"] is None and row["measured_diff"] < 1e-9, row
     (row,) = bench.mapper_rows(150, timeout=120)
     check_shape(bench, row)
-    assert row["anchor_s"] is not None and row["max_abs_error"] is None
+    assert row["anchor_s"] is not None and row["max_abs_error"] is None and row["exact"] is None
 
 
 def test_a_failed_anchor_is_recorded_not_raised(bench):
