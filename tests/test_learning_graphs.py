@@ -359,3 +359,14 @@ def test_l1_rule_and_l2_rule():
     assert l2_rule(j[:1], curve).verdict == "not reproduced"
     assert l2_rule(j, curve).verdict == "partly"
     assert l2_rule([], None).verdict == "inconclusive"
+
+
+def test_l2_findings_follow_the_surface_test():
+    from toponet.learning_graphs import SurfaceTest, accuracy_jumps, l2_findings
+    steps = np.arange(71) * 10
+    acc2 = np.r_[np.full(20, 0.1), np.full(20, 0.4), np.full(31, 0.8)]
+    jumps2 = accuracy_jumps(acc2, steps)
+    flat = SurfaceTest(dimension=2.0, residual=0.3, null_residuals=np.full(99, 0.3), p=1.0, draws=99, n_points=10,
+                       first_step=5)
+    txt = l2_findings(jumps2, 2.0, acc2, steps, steps_per_epoch=10, surface=flat)._repr_markdown_()
+    assert "One part agrees" in txt and "is not shown to be" in txt and "(99 draws)" in txt

@@ -25,7 +25,8 @@ from toponet._validation import check_fraction, check_int
 
 __all__ = ["harder_domain", "DOMAIN_LABELS", "SHORT_LABELS", "experiment_names", "load_or_train",
            "transfer_accuracy", "summary", "significance", "iterations_to_accuracy", "speedup",
-           "correlation", "Correlation", "simplicity", "accuracy_curve", "findings_markdown", "g5_caption"]
+           "correlation", "Correlation", "simplicity", "simplicity_test", "accuracy_curve", "findings_markdown",
+           "g5_caption", "g1_rule", "g2_rule", "g3_rule", "g4_rule", "g5_rule"]
 
 #: How captions and verdict rows name each digit domain.
 DOMAIN_LABELS = {
@@ -288,7 +289,8 @@ def g1_verdict(circle, gaussian, trained, *, alpha: float = 0.05) -> tuple[str, 
     sig = vs_t["p_greater"] < alpha and vs_g["p_greater"] < alpha
     verdict = "reproduced" if best and sig else ("partly" if best else "not reproduced")
     words = (f"(i) circle {_pct(s['circle'])}, (ii) gaussian {_pct(s['gaussian'])}, (iii) trained "
-             f"{_pct(s['trained'])}; (i) > (iii): Welch p = {vs_t['p_greater']:.2g}, (i) > (ii): p = {vs_g['p_greater']:.2g}")
+             f"{_pct(s['trained'])}; (i) > (iii): Welch p = {vs_t['p_greater']:.2g}, (i) > (ii): p = {vs_g['p_greater']:.2g} "
+             f"(one-sided Welch t-tests over networks: parametric, no Monte-Carlo draws)")
     return verdict, words
 
 
@@ -302,25 +304,127 @@ def g2_verdict(harder_to_mnist, mnist_to_harder, *, alpha: float = 0.05) -> tupl
     t = significance(harder_to_mnist, mnist_to_harder)
     verdict = ("reproduced" if a["mean"] > b["mean"] and t["p_greater"] < alpha
                else "partly" if a["mean"] > b["mean"] else "not reproduced")
-    return verdict, f"harder -> MNIST {_pct(a)} vs MNIST -> harder {_pct(b)} (Welch p = {t['p_greater']:.2g})"
+    return verdict, (f"harder -> MNIST {_pct(a)} vs MNIST -> harder {_pct(b)} (one-sided Welch t-test over networks, "
+                     f"p = {t['p_greater']:.2g}: parametric, no Monte-Carlo draws)")
+
+
+def simplicity_test(weights, *, group_size: int, k_paper: int = 100, p: float = 0.1, n_points_paper: int = 6400,
+                    draws: int = 99, seed: int = 0) -> dict:
+    """G3's statistic with its nulls: the top H1 bar of rho(k, p) of each disjoint group of
+    networks, tested against ``draws`` gaussian and shuffled null clouds of the same size
+    (:func:`toponet.rules.circle_test`, exact p-values).
+
+    weights : (n_networks, out, in, 3, 3) conv-1 kernels; groups of ``group_size`` networks in
+    seed order (``n_networks // group_size`` groups; fewer than 2 is allowed and reported: the
+    rule then says inconclusive). k is the paper's ``k_paper`` rescaled to a group's cloud
+    (floored at 5). Returns the keys of :func:`simplicity` ("values": top-bar lower bounds,
+    "gaussian": each group's gaussian null mean, "k", "points_per_group", "p", "mean", "sd")
+    plus "tests" (one CircleTest per group), "n_core" and "draws".
+    """
+    from toponet.analysis import scaled_k
+    from toponet.rules import circle_test, floor_k
+    from toponet.studies import layer_cloud
+
+    W = np.asarray(weights)
+    if W.ndim != 5:
+        raise ValueError(f"weights must have shape (n_networks, out, in, 3, 3); got {W.shape}")
+    group_size = check_int(group_size, name="group_size", low=1, high=W.shape[0])
+    p = check_fraction(p, name="p")
+    n_groups = W.shape[0] // group_size
+    per_group = layer_cloud(W[:group_size]).shape[0]
+    k = floor_k(scaled_k(k_paper, per_group, n_points_paper), per_group)
+    tests = [circle_test(layer_cloud(W[g * group_size:(g + 1) * group_size]), k=k, p=p, draws=draws,
+                         kinds=("gaussian", "shuffled"), seed=seed + g, ranks=1) for g in range(n_groups)]
+    v = np.array([t.top[0] for t in tests])
+    return dict(values=v, gaussian=np.array([t.nulls["gaussian"].null_mean for t in tests]), k=int(tests[0].k),
+                points_per_group=int(per_group), p=p, mean=float(v.mean()),
+                sd=float(v.std(ddof=1)) if v.size > 1 else 0.0, tests=tests, n_core=int(tests[0].n_core),
+                draws=int(draws))
+
+
+def g3_rule(harder: dict, mnist: dict, *, alpha: float = 0.05):
+    """G3: the harder domain's layer-1 circle is stronger (longer top H1 bar) than MNIST's.
+
+    ``harder``, ``mnist``: :func:`simplicity_test` results (disjoint groups of networks, same
+    group size). inconclusive: fewer than 2 groups in either domain (no spread to test against),
+    or no significant difference either way; otherwise the harder domain's groups against
+    MNIST's by a one-sided Welch t-test (Mann-Whitney reported beside): reproduced when
+    harder > MNIST at ``alpha`` and every harder group's top bar beats its gaussian and
+    shuffled nulls (a circle to be stronger); partly when harder > MNIST only; not reproduced
+    when MNIST > harder at ``alpha``. Returns a :class:`toponet.rules.RuleResult`.
+    """
+    from scipy import stats
+
+    from toponet.rules import RuleResult
+
+    nh, nm = harder["values"].size, mnist["values"].size
+    desc = (f"top H1 {harder['mean']:.3f} +- {harder['sd']:.3f} ({nh} group(s)) vs MNIST {mnist['mean']:.3f} +- "
+            f"{mnist['sd']:.3f} ({nm} group(s)); rho(k = {harder['k']}, {harder['p']:g}) = {harder.get('n_core', '?')} "
+            f"of {harder['points_per_group']} filters per group")
+    circ = []
+    for name, s in (("harder", harder), ("MNIST", mnist)):
+        for i, t in enumerate(s.get("tests", [])):
+            circ.append((name, i, t))
+    null_txt = "; ".join(f"{name} group {i + 1}: {t.top[0]:.2f}, gaussian {t.nulls['gaussian'].describe()}, "
+                         f"shuffled {t.nulls['shuffled'].describe()}" for name, i, t in circ)
+    reasons = [desc] + ([f"each group against its nulls: {null_txt}"] if null_txt else [])
+    tests_h = harder.get("tests", [])
+    nulls = {}
+    if tests_h:
+        for kind in ("gaussian", "shuffled"):
+            worst = max(tests_h, key=lambda t: t.nulls[kind].p).nulls[kind]
+            nulls[kind] = worst.record()
+    cloud = harder.get("n_core")
+    if nh < 2 or nm < 2:
+        reasons.append(f"{nh} group(s) of the harder domain and {nm} of MNIST: at least 2 disjoint groups per domain "
+                       "are needed to compare them; inconclusive")
+        return RuleResult(verdict="inconclusive", reasons=tuple(reasons), nulls=nulls, cloud_points=cloud)
+    t = significance(harder["values"], mnist["values"])
+    mw = stats.mannwhitneyu(harder["values"], mnist["values"], alternative="greater")
+    p_less = significance(mnist["values"], harder["values"])["p_greater"]
+    reasons.append(f"harder > MNIST: one-sided Welch p = {t['p_greater']:.2g}, Mann-Whitney p = {mw.pvalue:.2g} "
+                   f"({nh} vs {nm} groups; exact/parametric, no Monte-Carlo draws)")
+    circle = bool(tests_h) and all(ti.exists for ti in tests_h)
+    reasons.append(f"every harder group's top bar beats its gaussian and shuffled nulls: {'yes' if circle else 'no'}")
+    if t["p_greater"] < alpha:
+        verdict = "reproduced" if circle else "partly"
+    elif p_less < alpha:
+        verdict = "not reproduced"
+    else:
+        verdict = "inconclusive"
+        reasons.append(f"no significant difference either way with {nh} vs {nm} groups (MNIST > harder: p = {p_less:.2g})")
+    return RuleResult(verdict=verdict, reasons=tuple(reasons), nulls=nulls, cloud_points=cloud)
 
 
 def g3_verdict(harder: dict, mnist: dict) -> tuple[str, str]:
-    """G3: the harder domain's layer-1 circle is stronger (longer top H1 bar) than MNIST's.
+    """(verdict, words) of :func:`g3_rule`."""
+    r = g3_rule(harder, mnist)
+    return r.verdict, "; ".join(r.reasons)
 
-    ``harder``, ``mnist``: :func:`simplicity` results. reproduced: the harder domain's mean
-    exceeds MNIST's mean by more than 2 sd of MNIST's groups (sd 0 with one group: any
-    excess) and its groups beat their gaussian null; partly: larger mean only; not reproduced
-    otherwise.
-    """
-    h, m = harder["mean"], mnist["mean"]
-    beats_null = bool(np.all(harder["values"] > harder["gaussian"]))
-    clear = h > m + 2 * mnist["sd"]
-    verdict = "reproduced" if clear and beats_null else ("partly" if h > m else "not reproduced")
-    words = (f"top H1 {h:.3f} +- {harder['sd']:.3f} ({harder['values'].size} group(s)) vs MNIST {m:.3f} +- "
-             f"{mnist['sd']:.3f} ({mnist['values'].size} groups), gaussian null {harder['gaussian'].mean():.3f}; "
-             f"rho(k = {harder['k']}, {harder['p']:g}) on {harder['points_per_group']} filters per group")
-    return verdict, words
+
+def _rule(verdict: str, words: str, note: str):
+    from toponet.rules import RuleResult
+    return RuleResult(verdict=verdict, reasons=(words, note))
+
+
+def g1_rule(circle, gaussian, trained, *, alpha: float = 0.05):
+    """:func:`g1_verdict` as a :class:`toponet.rules.RuleResult` (parametric tests: no nulls)."""
+    return _rule(*g1_verdict(circle, gaussian, trained, alpha=alpha), "Welch t-tests over networks; no null clouds")
+
+
+def g2_rule(harder_to_mnist, mnist_to_harder, *, alpha: float = 0.05):
+    """:func:`g2_verdict` as a :class:`toponet.rules.RuleResult`."""
+    return _rule(*g2_verdict(harder_to_mnist, mnist_to_harder, alpha=alpha), "Welch t-test over networks; no null clouds")
+
+
+def g4_rule(correlations: dict):
+    """:func:`g4_verdict` as a :class:`toponet.rules.RuleResult`."""
+    return _rule(*g4_verdict(correlations), "Pearson r with Fisher-z intervals over snapshots; no null clouds")
+
+
+def g5_rule(speedups: dict, fastest: dict):
+    """:func:`g5_verdict` as a :class:`toponet.rules.RuleResult`."""
+    return _rule(*g5_verdict(speedups, fastest), "speed-ups of mean accuracy curves; no test, no null clouds")
 
 
 def g4_verdict(correlations: dict) -> tuple[str, str]:

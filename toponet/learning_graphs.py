@@ -638,7 +638,7 @@ def l1_findings(*, output_branches: int, output_branches_5: int, hidden_sizes, s
 
 
 def l2_findings(jumps: list[dict], surface_dimension: float, accuracy, steps, *, steps_per_epoch: int,
-                levels=(0.10, 0.40, 0.80), tol: float = 0.15, min_rise: float = 0.15):
+                levels=(0.10, 0.40, 0.80), tol: float = 0.15, min_rise: float = 0.15, surface=None):
     """The chapter's "what we found" for L2, picked by the numbers (none stored in the text).
 
     Parameters
@@ -648,6 +648,8 @@ def l2_findings(jumps: list[dict], surface_dimension: float, accuracy, steps, *,
     accuracy, steps : arrays (R,), test accuracy (fraction) at each recorded step
     steps_per_epoch : int
     levels, tol : as :func:`l2_verdict`; min_rise : the rise counted as a climb (as :func:`accuracy_jumps`)
+    surface : optional :class:`SurfaceTest`; when given, the surface sentence and the verdict
+        follow :func:`l2_rule` (local dimension 2 and smoother than the time-shuffled null)
 
     Returns
     -------
@@ -659,7 +661,8 @@ def l2_findings(jumps: list[dict], surface_dimension: float, accuracy, steps, *,
     if a.ndim != 1 or a.shape != s.shape or a.size == 0:
         raise ValueError(f"accuracy and steps must be 1-D arrays of one length; got {a.shape} and {s.shape}")
     steps_per_epoch = check_int(steps_per_epoch, name="steps_per_epoch", low=1)
-    verdict, _ = l2_verdict(jumps, surface_dimension, levels=levels, tol=tol)
+    verdict = (l2_rule(jumps, surface, levels=levels, tol=tol).verdict if surface is not None
+               else l2_verdict(jumps, surface_dimension, levels=levels, tol=tol)[0])
     chain = [jumps[0]["before"]] + [j["after"] for j in jumps] if jumps else []
     jumps_ok = len(jumps) >= 2 and all(abs(x - y) <= tol for x, y in zip(chain, levels))
     ep = lambda st: f"{st / steps_per_epoch:.0f}"  # noqa: E731
@@ -678,7 +681,12 @@ def l2_findings(jumps: list[dict], surface_dimension: float, accuracy, steps, *,
         acc += (f" That matches the paper's {paper} within {100 * tol:.0f} points." if jumps_ok else
                 f" Our rule asks for two jumps through the paper's {paper} (within {100 * tol:.0f} points), so this "
                 "part fails.")
-    if np.isfinite(surface_dimension) and surface_dimension <= 2:
+    if surface is not None:
+        surf = (f"After the first jump the first hidden layer {'is' if surface.is_surface else 'is not shown to be'} "
+                f"a smooth 2-D surface: {surface.describe()}."
+                + ("" if surface.two_dimensional else " A surface needs local dimension 2.")
+                + ("" if surface.smooth else " It is not smoother than its time-shuffled trajectories."))
+    elif np.isfinite(surface_dimension) and surface_dimension <= 2:
         surf = (f"The first hidden layer does spread along a surface (or thinner): after the first jump its recordings "
                 f"have median local dimension {surface_dimension:g}.")
     elif np.isfinite(surface_dimension):
@@ -687,7 +695,8 @@ def l2_findings(jumps: list[dict], surface_dimension: float, accuracy, steps, *,
     else:
         surf = "Without a jump there is no phase after it in which to measure the learning surface."
     head = {"reproduced": "Both parts agree with the paper.", "partly": "One part agrees with the paper.",
-            "not reproduced": "Neither part agrees with the paper."}[verdict]
+            "not reproduced": "Neither part agrees with the paper.",
+            "inconclusive": "The surface could not be tested, and the jumps do not match the paper."}[verdict]
     return Caption(f"**What we found.** {head} {acc} {surf}")
 
 
