@@ -202,7 +202,7 @@ def main(argv=None) -> int:
     if args.json:
         row = {"stage": "training", "cloud": None, "points": None, "toponet": "train_ensemble",
                "toponet_s": 1 / b, "anchor": "plain per-network PyTorch loop", "anchor_s": 1 / a,
-               "ratio": ratio, "max_abs_error": None, "measured_diff": None,
+               "ratio": ratio, "max_abs_error": None, "measured_diff": None, "exact": None,
                "toponet_rss_mb": None, "anchor_rss_mb": None,
                "note": (f"{args.networks} x M{widths}, batch {args.batch_size}, {args.iterations} timed iterations, "
                         f"best of {args.rounds}; seconds per network-iteration; {source}"
