@@ -4,8 +4,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from toponet import cifar
-from toponet.homology import persistence
+from toponet import cifar, cifar_rules
 from toponet.ideal import gaussian_filters, klein_bottle, primary_circle_sample
 from toponet.mapper import Mapper
 from toponet.store import Store
@@ -56,19 +55,6 @@ def test_channel_clouds_split_by_input_channel():
 
 def _null(mean, sd):
     return SimpleNamespace(null_mean=mean, null_sd=sd)
-
-
-def test_significant_bars_one_circle_vs_two_circles_meeting_twice():
-    t = np.linspace(0, 2 * np.pi, 120, endpoint=False)
-    circle = np.c_[np.cos(t), np.sin(t), np.zeros_like(t)]
-    # two great circles in orthogonal planes meet at (+-1, 0, 0): a graph with b1 = 3
-    two = np.concatenate([circle, np.c_[np.cos(t), np.zeros_like(t), np.sin(t)]])
-    nulls = {"gaussian": _null(0.1, 0.05)}
-    assert cifar.significant_h1_bars(persistence(circle, maxdim=1).lifetimes(1), nulls)["n_bars"] == 1
-    out = cifar.significant_h1_bars(persistence(two, maxdim=1).lifetimes(1), nulls)
-    assert out["n_bars"] == 3 and out["threshold"] == pytest.approx(0.25)
-    with pytest.raises(ValueError, match="null"):
-        cifar.significant_h1_bars([1.0], {})
 
 
 def test_model_fit_finds_secondary_circles_and_not_noise():
@@ -146,161 +132,105 @@ def test_mapper_grid_lays_out_rows_and_columns(artifact):
         mapper_grid({})
 
 
-def test_verdict_from_checks():
-    assert cifar.verdict_from({"a": True, "b": None})[0] == "reproduced"
-    assert cifar.verdict_from({"a": True, "b": False})[0] == "partly"
-    assert cifar.verdict_from({"a": False, "b": False})[0] == "not reproduced"
-    v, reasons = cifar.verdict_from({"a": None})
-    assert v == "not tested" and "not testable" in reasons[0]
-    with pytest.raises(ValueError, match="non-empty"):
-        cifar.verdict_from({})
+# --- verdict rows and findings text, from (here fabricated or tiny) results ---------------------
+
+def _null_test(p):
+    return SimpleNamespace(p=p, draws=99, describe=lambda: f"p = {p:.2g} (99 draws)")
 
 
-def test_cloud_circle_verdict_tells_a_circle_from_noise():
-    # 20 null clouds: the smallest permutation p-value, 1/21, passes alpha = 0.05
-    circle = primary_circle_sample(600, noise=0.03, seed=4) * 1.5 + 0.2
-    noise = gaussian_filters(600, seed=6)
-    _, v = cifar.cloud_circle_verdict(circle, noise, k=10, p=0.5, resolution=10, null_repeats=20)
-    assert v.verdict == "reproduced"
-    _, v0 = cifar.cloud_circle_verdict(noise, gaussian_filters(600, seed=7), k=10, p=0.5, resolution=10,
-                                       null_repeats=5)
-    assert v0.verdict == "not reproduced"
+def _claim(exists, verdict=None, power=0.9, note=None, bars=((0.5, 0.5), (0.1, 0.1))):
+    from toponet.rules import RuleResult
+
+    verdict = verdict or ("reproduced" if exists else "not reproduced")
+    p = 0.01 if exists else 0.4
+    test = SimpleNamespace(exists=exists, top=bars[0], bars=bars, n_core=128, n_points=256, k=8, draws=99,
+                           nulls={"gaussian": _null_test(p), "shuffled": _null_test(p)}, beyond_second_order=None,
+                           long_bars=lambda: (sum(b[0] > 0.3 for b in bars),) * 2, describe=lambda: "test")
+    rule = RuleResult(verdict=verdict, reasons=("r",), nulls={"gaussian": {"p": p, "draws": 99, "effect_size": 1.0}},
+                      power=power, false_positive_rate=0.03, cloud_points=128)
+    return cifar_rules.CircleClaim(label="c", n_raw=8192 if note else 256, note=note, test=test, calibration=None,
+                                   rule=rule, cloud=np.zeros((256, 9)))
 
 
-def test_circle_at_needs_a_loop_near_the_circle(artifact):
-    rows = cifar.evolution_mappers(artifact, resolution=12, progress=False)
-    assert rows[0].median_distance < 0.2 and rows[1].median_distance > 0.6
-    assert cifar.circle_at(rows, 100) is True and cifar.circle_at(rows, 200) is False
-    assert cifar.circle_at(rows, 100, near_threshold=0.0) is False   # a loop far from the circle
-    assert cifar.circle_at(rows, 300) is None
+def _clusters(observed, hits):
+    return cifar_rules.ClusterTest(observed=observed, claimed=(4, 6),
+                                   null_counts={"gaussian": (5,) * hits + (9,) * (99 - hits), "shuffled": (9,) * 99},
+                                   power_counts=(5,) * 40, n_points=256, n_core=128, k=8, p=0.5, resolution=30,
+                                   gain=3.0, draws=99)
 
 
-def test_broken_after(artifact):
-    rows = cifar.evolution_mappers(artifact, resolution=12, progress=False)
-    assert cifar.broken_after(rows, 100, 200) is True     # circle at 100, blobs at 200
-    assert cifar.broken_after(rows, 200, 100) is None     # no circle to break at 200
-    assert cifar.broken_after(rows, 100, 300) is None     # 300 not stored
+_ACC = dict(mean=0.337, sd=0.133, n=4, values=np.array([0.12, 0.3, 0.44, 0.48]))
 
 
-# --- findings text, computed from (here fabricated) results ---------------------------------------
-
-def _cmp(p, effect, mean=0.2):
-    return SimpleNamespace(p_value=p, effect_size=effect, null_mean=mean, null_sd=0.05)
-
-
-def _result(top, bound, p, effect, loops, dists):
-    return SimpleNamespace(persistence=SimpleNamespace(top_lifetime=lambda dim: top, lifetime_bound=bound),
-                           headline_null=_cmp(p, effect), nulls={"gaussian": _cmp(p, effect), "shuffle": _cmp(p, effect)},
-                           mapper=SimpleNamespace(n_large_loops_=loops), distance_primary=np.asarray(dists),
-                           kept_index=np.arange(len(dists)))
+def _gray_inputs():
+    parts = {"C(64,32,64)": dict(circle=_claim(False), clusters=_clusters(6, 48)),
+             "C(64,0,64)": dict(circle=_claim(True, "partly"), clusters=_clusters(8, 3))}
+    pooled, one = _claim(True, note="subsampled at random to 3,000 of 8,192 filters"), _claim(False, power=0.5,
+                                                                                            verdict="inconclusive")
+    rows1 = [cifar_rules.SnapshotCircle(it, _claim(it == 400)) for it in (300, 400, 500)]
+    rows2 = [cifar_rules.SnapshotCircle(2000, _claim(False, power=0.4, verdict="inconclusive"))]
+    return dict(f3_parts=parts, f3=cifar_rules.f3_rule(parts), pooled2=pooled, one2=one,
+                f4=cifar_rules.f4_rule(pooled, one), f5=cifar_rules.f5_rule(rows1, rows2), evo1=rows1, evo2=rows2)
 
 
-def _row(it, loops, dist):
-    return SimpleNamespace(iteration=it, loops=loops, median_distance=dist)
+def test_gray_verdict_rows_carry_the_rules_record():
+    g = _gray_inputs()
+    art = SimpleNamespace(networks=4, iterations=[0, 2000], stored_iterations=lambda layer: [0, 100, 200, 300, 400, 500])
+    art0 = SimpleNamespace(networks=4, iterations=[0, 500])
+    rows = cifar.gray_verdicts(profile="default", data="stand-in photos", art=art, art0=art0, acc=_ACC, acc0=_ACC,
+                               evo_desc=("all 256 filters", "rho(5, 0.5) of 600 of 8,192 filters"), **g)
+    f3, f4, f5 = rows
+    assert [r.claim_id for r in rows] == ["F3", "F4", "F5"]
+    # C(64,0,64)'s "partly" circle is a significant circle; C(64,32,64)'s cluster criterion cannot be used
+    assert f3.verdict == "partly" and "48/99" in f3.ours and "not used" in f3.ours and "criterion used" in f3.ours
+    assert f3.nulls["gaussian"]["draws"] == 99 and f3.nulls["clusters-gaussian"]["draws"] == 99
+    assert f3.power == 0.9 and f3.false_positive_rate == 0.03 and f3.networks == 4 and f3.iterations == 2000
+    assert f4.verdict == "partly" and "3,000 of 8,192" in f4.ours and f4.cloud_points == 128
+    assert f5.verdict == "partly" and "circle at 1 of 3 snapshots (400)" in f5.ours and "a subset" in f5.ours
 
 
-def test_cloud_summary_reads_the_result():
-    s = cifar.cloud_summary(_result(0.3, 0.57, 0.048, 2.8, 1, [0.6, 0.67, 0.9]), SimpleNamespace(verdict="partly"))
-    assert s == dict(top_h1=0.3, lifetime_bound=0.57, effect=2.8, p=0.048, null_mean=0.2, beats_nulls=False,
-                     loops=1, median_distance=0.67, verdict="partly")
-    assert cifar.cloud_summary(_result(1.0, 0.0, 0.01, 5.0, 1, [0.1]), "reproduced")["beats_nulls"] is True
+def test_gray_findings_text():
+    g = _gray_inputs()
+    for key in ("evo1", "evo2"):
+        g.pop(key)
+    s = cifar.gray_findings(profile="default", data="stand-in photos", real=False,
+                            runs=[("C(64,32,64)", 4, 2000, _ACC)], **g)._repr_markdown_()
+    assert "At the `default` scale of this build (stand-in photos; 4 x $C(64,32,64)$ trained 2000 iterations" in s
+    assert "$C(64,32,64)$ 6, $C(64,0,64)$ 8 (the paper: 5)" in s and "up to 48% of gaussian" in s
+    assert "**F3: partly**" in s and "**F4: partly**" in s and "on a stand-in" in s
+    assert "layer 1: circle at 1 of 3 snapshots (400)" in s and "verdict **partly**" in s
+    with pytest.raises(ValueError, match="architecture"):
+        cifar.gray_findings(profile="default", data="x", real=True, runs=[("C", 1, 1, _ACC)],
+                            **{**g, "f3_parts": {}})
 
 
-def test_run_sentence_flags_networks_near_chance():
-    acc = dict(mean=0.337, sd=0.133, n=4, values=np.array([0.12, 0.3, 0.44, 0.48]))
-    s = cifar.run_sentence("C(64,32,64)", 4, 500, acc)
-    assert s == "4 x $C(64,32,64)$ trained 500 iterations to 33.7% +- 13.3% test accuracy, 1 network(s) barely above chance"
-    assert "chance" not in cifar.run_sentence("C", 2, 9, dict(mean=0.7, sd=0.0, n=2, values=np.array([0.7, 0.7])))
+def test_color_verdict_rows_and_findings():
+    from toponet.rules import RuleResult
 
-
-def _gray(**kw):
-    acc = dict(mean=0.337, sd=0.133, n=4, values=np.array([0.12, 0.3, 0.44, 0.48]))
-    base = dict(profile="default", data="stand-in photos", real=False,
-                runs=[("C(64,32,64)", 4, 500, acc), ("C(64,0,64)", 4, 100, acc)],
-                clusters={"C(64,32,64)": 6, "C(64,0,64)": 8}, circles={"C(64,32,64)": "not reproduced",
-                                                                       "C(64,0,64)": "not reproduced"},
-                pooled2=cifar.cloud_summary(_result(0.3, 0.57, 0.048, 2.8, 0, [0.9])),
-                one2=cifar.cloud_summary(_result(0.5, 0.0, 0.2, 1.0, 1, [0.67]), "partly"), one2_accuracy=0.437,
-                evolution1=[_row(100, 1, 0.9), _row(200, 1, 0.9), _row(400, 1, 0.9), _row(500, 0, 0.9)],
-                near_threshold=0.61)
-    return cifar.gray_findings(**{**base, **kw})._repr_markdown_()
-
-
-def test_gray_findings_default_like_outcome():
-    s = _gray()
-    assert "At the `default` scale of this build (stand-in photos; 4 x $C(64,32,64)$ trained 500 iterations" in s
-    assert "falls into 6 Mapper cluster(s) and that of $C(64,0,64)$ into 8, against the paper's 5" in s
-    assert "none shows a significant primary circle, which agrees with the paper, but" in s and "weak evidence" in s
-    assert "effect size 2.8, p = 0.048), short of the book's rule" in s
-    assert "error bound (lifetimes within 0.57) exceeds the bar" in s
-    assert "(43.7%) has 1 large Mapper loop(s)" in s and "median distance 0.67" in s and "above the null threshold 0.61" in s
-    assert "a hint of the paper's single-network circle" in s
-    assert "loops at 100, 200, 400 but the filters stay far" in s and "on a stand-in" in s
-
-
-def test_gray_findings_other_outcome():
-    acc = dict(mean=0.77, sd=0.01, n=4, values=np.array([0.76, 0.77, 0.78, 0.77]))
-    s = _gray(real=True, profile="paper", data="CIFAR-10 (real)", runs=[("C(64,32,64)", 100, 70000, acc)],
-              clusters={"A": 5, "B": 4}, circles={"A": "reproduced", "B": "not reproduced"},
-              pooled2=cifar.cloud_summary(_result(0.9, 0.1, 0.01, 6.0, 1, [0.3])),
-              one2=cifar.cloud_summary(_result(0.9, 0.0, 0.01, 6.0, 1, [0.3]), "reproduced"), one2_accuracy=0.78,
-              evolution1=[_row(300, 0, 0.9), _row(400, 1, 0.3), _row(500, 0, 0.3)])
-    assert "close to the paper's 5" in s and "$A$ shows a primary circle by the book's rule" in s
-    assert "beats its matched nulls (effect size 6.0" in s and "short of" not in s and "error bound" not in s
-    assert "below the null threshold" in s and "circle rule: reproduced: the paper's single-network circle." in s
-    assert "shows the circle (a loop, filters near it) at 400, including 400 as in the paper" in s
-    assert "broken at 500, as the paper says" in s
-    assert "stand-in" not in s and "weak evidence" not in s and "shorter run" not in s
-    with pytest.raises(ValueError, match="same architectures"):
-        _gray(circles={"X": "reproduced"})
-    assert "no layer-1 Mapper graph closes a loop" in _gray(evolution1=[_row(100, 0, 0.9), _row(500, 0, 0.9)])
-    assert "closes no loop; the run stops at 200" in _gray(evolution1=[_row(100, 0, 0.9), _row(200, 0, 0.9)])
-
-
-def _fit(near, sec, median, thr=0.8):
-    return dict(near_three=near, null_near_three=0.05, near_secondary_only=sec, null_near_secondary_only=0.03,
-                median_three=median, threshold=thr)
-
-
-def _color(**kw):
-    acc = dict(mean=0.714, sd=0.119, n=4, values=np.array([0.6, 0.7, 0.75, 0.8]))
-    far = cifar.cloud_summary(_result(0.2, 0.0, 0.5, 0.1, 0, [1.0]), "not reproduced")
-    base = dict(profile="default", data="stand-in photos", real=False, runs=[("C(64,32,64)", 4, 500, acc)],
-                channels={ch: far for ch in ("all", "R", "G", "B")}, n_bars_nopool=0,
-                fit=_fit(0.16, 0.115, 1.0), fit_untrained=_fit(0.07, 0.02, 1.1),
-                evolution1=[_row(100, 0, 1.0), _row(300, 0, 1.0)], near_threshold=0.61)
-    return cifar.color_findings(**{**base, **kw})._repr_markdown_()
-
-
-def test_color_findings_both_outcomes():
-    s = _color()
-    assert "**no primary circle** in the colour first layer" in s and "within its matched nulls" in s
-    assert "median distance to the circle (1.00) is that of random filters" in s and "after 500 iterations" in s
-    assert "shows 0 $H_1$ bar(s) above the null (the paper: 3)." in s
-    assert "16.0% of the dense core lies near it against 7.0% before training and 5.0%" in s
-    assert "11.5% lies on the secondary circles only, against 3.0%" in s and "a partial match" in s
-    assert "no layer-1 Mapper graph closes a loop" in s and "stand-in" in s
-    near = cifar.cloud_summary(_result(1.2, 0.0, 0.01, 9.0, 1, [0.3]), "reproduced")
-    t = _color(channels={ch: near for ch in ("all", "R", "G", "B")}, n_bars_nopool=3,
-               fit=_fit(0.5, 0.2, 0.5), evolution1=[_row(300, 1, 0.3), _row(500, 0, 0.3)])
-    assert "shows the **primary circle** by the book's rule for all, R, G, B (all channels pooled and each alone)" in t
-    assert "no primary circle" not in t and "(the paper: 3), as the paper." in t
-    assert "the median filter is near the model: a match." in t
-    assert "including 300 as in the paper, and it is broken at 500" in t
-    none = _color(fit=_fit(0.04, 0.01, 1.2))
-    assert "no sign of it" in none
-    with pytest.raises(ValueError, match="channels"):
-        _color(channels={})
-
-
-def test_findings_say_when_the_run_stops_before_the_papers_iterations():
-    s = _gray(evolution1=[_row(10, 1, 0.9), _row(30, 0, 0.9)])
-    assert "has loops at 10; the run stops at 30, before the paper's circle at 400" in s and "untested" in s
-    t = _color(evolution1=[_row(100, 1, 0.3), _row(200, 0, 0.9)])
-    assert "shows the circle (a loop, filters near it) at 100; the run stops at 200, before the paper's circle at 300" in t
-
-
-def test_color_findings_at_the_papers_scale_name_the_disagreement():
-    s = _color(profile="paper", real=True, data="CIFAR-10 (real)")
-    assert "a disagreement with the paper at its own scale" in s and "longer run" not in s and "stand-in" not in s
-    assert "only a longer run (the `paper` profile)" in _color()
+    f6c = {ch: _claim(ch == "all", verdict=None if ch == "all" else "inconclusive", power=0.3) for ch in
+           ("all", "R", "G", "B")}
+    c7 = _claim(True, bars=((0.6, 0.6), (0.2, 0.2), (0.1, 0.1), (0.05, 0.05)))
+    f7 = RuleResult(verdict="partly", reasons=("r",), nulls={}, power=0.1, false_positive_rate=0.0,
+                    cloud_points=184, extra={"circle_power": 0.85})
+    t8 = SimpleNamespace(k=7, describe=lambda: "median distance 0.9")
+    f8 = RuleResult(verdict="not reproduced", reasons=("r",), nulls={"covariance": {"p": 0.3, "draws": 99,
+                                                                                   "effect_size": 0.1}},
+                    power=0.9, false_positive_rate=0.02, cloud_points=269, extra={"beyond_second_order": False})
+    rows1 = [cifar_rules.SnapshotCircle(it, _claim(False)) for it in (300, 500, 1500)]
+    rows2 = [cifar_rules.SnapshotCircle(1000, _claim(True))]
+    f9 = cifar_rules.f9_rule(rows1, rows2)
+    art = SimpleNamespace(networks=4, iterations=[0, 1500])
+    rows = cifar.color_verdicts(profile="default", data="stand-in", art=art, art_np=SimpleNamespace(networks=4,
+                                iterations=[0, 500]), acc=_ACC, acc_np=_ACC, f6_claims=f6c,
+                                f6=cifar_rules.f6_rule(f6c), f7_claim=c7, f7=f7, f8_test=t8, f8=f8, evo1=rows1,
+                                evo2=rows2, f9=f9)
+    assert [r.claim_id for r in rows] == ["F6", "F7", "F8", "F9"]
+    assert rows[0].verdict == "partly" and rows[0].power == 0.3
+    assert "1 H1 bar(s) surely beat both nulls" in rows[1].ours and rows[1].power == 0.1
+    assert rows[2].nulls["covariance"]["draws"] == 99 and "beyond second order: no" in rows[2].ours
+    assert rows[3].verdict == "partly" and "circle at 0 of 3 snapshots" in rows[3].ours
+    s = cifar.color_findings(profile="paper", data="CIFAR-10 (real)", real=True, runs=[("C(64,32,64)", 60, 100000, _ACC)],
+                             f6_claims=f6c, f6=rows[0], f7_claim=c7, f7=f7, f8_test=t8, f8=f8,
+                             f9=f9)._repr_markdown_()
+    assert "finds a circle in all" in s and "**F6: partly**" in s and "**F7: partly**" in s
+    assert "**F8: not reproduced**; the covariance-matched null does as well" in s and "stand-in" not in s

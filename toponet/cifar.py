@@ -4,11 +4,13 @@
   stand-in twin (``toponet.data.natural``), with the data label every caption and verdict uses.
 - :func:`count_clusters`: the number of clusters of a Mapper graph (Fig. 3's "five clusters").
 - :func:`channel_clouds`: colour first-layer filters, all channels pooled and per channel (Fig. 6).
-- :func:`significant_h1_bars`: how many H1 bars stand above a matched null (Fig. 7's "three").
 - :func:`evolution_mappers`: the Mapper graphs of one layer at each training snapshot (Figs. 5, 9),
   drawn as one grid by :func:`toponet.plots.mapper_grid`.
 - :func:`model_fit`: each filter's distance to the primary circle and the three-circle model
-  against gaussian filters (Fig. 8).
+  against gaussian filters (Fig. 8's histogram).
+- :func:`gray_verdicts`, :func:`color_verdicts`: the chapters' verdict rows, from the calibrated
+  rules of :mod:`toponet.cifar_rules` (one named function per claim, F3-F9).
+- :func:`gray_findings`, :func:`color_findings`: the chapters' "what we found", from the same results.
 """
 from __future__ import annotations
 
@@ -109,22 +111,6 @@ def channel_clouds(weights) -> dict[str, np.ndarray]:
     return out
 
 
-def significant_h1_bars(lifetimes, nulls: dict, *, z: float = 3.0) -> dict:
-    """How many H1 bars are longer than every matched null's top bar would be by chance.
-
-    The threshold is ``max over null kinds of (null_mean + z * null_sd)`` of the nulls' top
-    H1 lifetime (:class:`toponet.nulls.NullComparison`). A circle gives one bar above it,
-    two circles meeting in two points three.
-
-    Returns dict with ``n_bars``, ``threshold`` and ``lifetimes`` (the top five).
-    """
-    if not nulls:
-        raise ValueError("significant_h1_bars needs at least one null comparison (null_repeats > 0)")
-    life = np.sort(np.asarray(lifetimes, dtype=np.float64))[::-1]
-    thr = max(c.null_mean + z * c.null_sd for c in nulls.values())
-    return dict(n_bars=int(np.sum(life > thr)), threshold=float(thr), lifetimes=[float(v) for v in life[:5]])
-
-
 @dataclass(frozen=True)
 class EvolutionMapper:
     """The Mapper graph of one layer at one training snapshot.
@@ -218,63 +204,6 @@ def model_fit(points, *, threshold: float | None = None, seed: int = 0, n_null: 
                 null_near_secondary_only=float(np.mean((dg3 <= thr) & (dg1 > thr))))
 
 
-def verdict_from(checks: dict) -> tuple[str, tuple[str, ...]]:
-    """The book's verdict from named pass/fail checks of one claim.
-
-    ``checks`` maps a check, in words, to True (pass), False (fail) or None (not testable at
-    this scale: e.g. an iteration the run did not reach). "reproduced" when every testable
-    check passes, "partly" when some do, "not reproduced" when none does, and "not tested"
-    when none is testable. Returns (verdict, reasons).
-    """
-    if not isinstance(checks, dict) or not checks:
-        raise ValueError("checks must be a non-empty dict {check in words: True/False/None}")
-    reasons = tuple(f"{name} -> {'not testable here' if ok is None else ('pass' if ok else 'fail')}"
-                    for name, ok in checks.items())
-    tested = [bool(ok) for ok in checks.values() if ok is not None]
-    if not tested:
-        return "not tested", reasons
-    if all(tested):
-        return "reproduced", reasons
-    return ("partly" if any(tested) else "not reproduced"), reasons
-
-
-def cloud_circle_verdict(X, X_untrained, *, k: int, p: float, resolution: int = 30, gain: float = 3.0,
-                         null_repeats: int = 10, seed: int = 0):
-    """:func:`toponet.studies.circle_verdict` for one cloud of raw filters (e.g. one colour channel).
-
-    ``X`` (n, 9) are the trained filters, ``X_untrained`` the same networks' filters before
-    training. Returns (AnalysisResult, CircleVerdict).
-    """
-    from toponet.analysis import analyze_filters, filtered_top_h1
-    from toponet.studies import circle_verdict, null_distance_threshold
-
-    result = analyze_filters(X, k=k, p=p, resolution=resolution, gain=gain, null_repeats=null_repeats, seed=seed)
-    h1 = result.persistence.lifetimes(1)
-    verdict = circle_verdict(
-        observed=float(h1[0]) if h1.size else 0.0, nulls=result.nulls,
-        untrained=filtered_top_h1(X_untrained, k=k, p=p, seed=seed),
-        top_ratio=float(h1[0] / h1[1]) if h1.size > 1 and h1[1] > 0 else float("inf"),
-        mapper_loops=int(result.mapper.n_large_loops_),
-        core_median_distance=float(np.median(result.distance_primary[result.kept_index])),
-        near_threshold=null_distance_threshold())
-    return result, verdict
-
-
-def circle_at(rows, iteration: int, near_threshold: float | None = None) -> bool | None:
-    """Whether the cloud at ``iteration`` (rows of :func:`evolution_mappers`) shows the primary
-    circle: its Mapper graph has a large loop *and* the median distance of its points to the
-    primary circle is below ``near_threshold`` (default: the 5% quantile of gaussian filters,
-    :func:`toponet.studies.null_distance_threshold`), so that a loop through noise does not
-    count. None when that iteration was not stored."""
-    from toponet.studies import null_distance_threshold
-
-    thr = null_distance_threshold() if near_threshold is None else float(near_threshold)
-    for r in rows:
-        if r.iteration == iteration:
-            return bool(r.loops >= 1 and r.median_distance < thr)
-    return None
-
-
 def cloud_label_of(artifact, layer: int, k: int | None = None, p: float | None = None,
                    networks: int | None = None) -> str:
     """:func:`toponet.book.cloud_label` of a stored C-network artifact's layer, e.g.
@@ -288,52 +217,6 @@ def cloud_label_of(artifact, layer: int, k: int | None = None, p: float | None =
         raise ValueError(f"artifact arch {arch!r} is not of the form C(X,Y,Z)") from exc
     return cloud_label(networks=networks or artifact.networks, layer=layer, iterations=artifact.iterations[-1],
                        widths=widths, model="C", k=k, p=p)
-
-
-def broken_after(rows, before: int, after: int, near_threshold: float | None = None) -> bool | None:
-    """Whether a circle present at ``before`` is gone at ``after`` (see :func:`circle_at`).
-
-    None when either iteration was not stored or there was no circle at ``before`` (then
-    "it breaks" says nothing).
-    """
-    a = circle_at(rows, before, near_threshold)
-    b = circle_at(rows, after, near_threshold)
-    if a is not True or b is None:
-        return None
-    return not b
-
-
-# --- "what we found", computed from the results (no result number is written into a chapter) ---
-
-def cloud_summary(result, verdict=None, *, alpha: float = 0.05, min_effect: float = 3.0) -> dict:
-    """The numbers a chapter's findings quote about one analysed cloud.
-
-    Parameters
-    ----------
-    result : :class:`toponet.analysis.AnalysisResult`-like
-        Needs ``persistence`` (``top_lifetime``, ``lifetime_bound``), ``headline_null``, ``nulls``,
-        ``mapper`` (``n_large_loops_``), ``distance_primary`` and ``kept_index``.
-    verdict : :class:`toponet.studies.CircleVerdict`-like or str, optional
-        The circle rule's outcome (its ``verdict`` attribute, or the string itself).
-
-    Returns
-    -------
-    dict
-        ``top_h1`` (lifetime), ``lifetime_bound`` (0 when exact), ``effect`` and ``p`` of the headline
-        null, ``null_mean``, ``beats_nulls`` (every null: p < ``alpha`` and effect > ``min_effect``),
-        ``loops`` (large Mapper loops), ``median_distance`` (dense core to the primary circle) and
-        ``verdict`` (str or None).
-    """
-    h = result.headline_null
-    v = getattr(verdict, "verdict", verdict)
-    return dict(top_h1=float(result.persistence.top_lifetime(1)),
-                lifetime_bound=float(getattr(result.persistence, "lifetime_bound", 0.0) or 0.0),
-                effect=float(h.effect_size), p=float(h.p_value), null_mean=float(h.null_mean),
-                beats_nulls=bool(result.nulls) and all(c.p_value < alpha and c.effect_size > min_effect
-                                                       for c in result.nulls.values()),
-                loops=int(result.mapper.n_large_loops_),
-                median_distance=float(np.median(np.asarray(result.distance_primary)[result.kept_index])),
-                verdict=v)
 
 
 def _pct(x: float) -> str:
@@ -367,154 +250,195 @@ def _closing(real: bool, profile: str) -> str:
     return ""
 
 
-def _loop_iterations(rows) -> list[int]:
-    return [r.iteration for r in rows if r.loops >= 1]
 
 
-def _evolution_sentence(rows, *, appear: int, broken: int, near_threshold: float) -> str:
-    """What the layer-1 evolution rows show against the paper's "circle at ``appear``, broken at ``broken``"."""
-    if not rows:
-        return " No training snapshot was analysed."
-    circ = [r.iteration for r in rows if r.loops >= 1 and r.median_distance < near_threshold]
-    loops = _loop_iterations(rows)
-    stored = {r.iteration for r in rows}
-    last = max(stored)
-    if last < appear:
-        return (f" During training, the layer-1 Mapper graph "
-                + (f"has loops at {', '.join(map(str, loops))}" if loops else "closes no loop")
-                + (f" and shows the circle (a loop, filters near it) at {', '.join(map(str, circ))}" if circ else "")
-                + f"; the run stops at {last}, before the paper's circle at {appear} and its break at {broken}, so "
-                "that part is untested here.")
-    if circ:
-        s = f" During training, the layer-1 Mapper graph shows the circle (a loop, filters near it) at {', '.join(map(str, circ))}"
-        at = circle_at(rows, appear, near_threshold)
-        s += (f", including {appear} as in the paper" if at else
-              (f", not at {appear} as in the paper" if appear in stored else f"; the run stored no snapshot at {appear}"))
-        brk = broken_after(rows, appear, broken, near_threshold)
-        s += (f", and it is broken at {broken}, as the paper says." if brk else
-              (f"; it is not broken at {broken}." if brk is False else "."))
-        return s
-    if loops:
-        return (f" During training, the layer-1 Mapper graph has loops at {', '.join(map(str, loops))} but the filters "
-                "stay far from the primary circle (median distance above the null threshold), so we see no circle "
-                f"appear at {appear} and none to break at {broken}.")
-    return (f" During training, no layer-1 Mapper graph closes a loop ({rows[0].iteration}-{rows[-1].iteration}), so "
-            f"we see no circle appear at {appear} and none to break at {broken}.")
+# --- verdict rows: every verdict from a named rule of toponet.cifar_rules ---------------------
+
+def _outcome_list(rule) -> str:
+    parts = rule.extra.get("parts", {})
+    return "; ".join(f"{name}: {'not testable here' if o is None else o}" for name, o in parts.items())
 
 
-def gray_findings(*, profile: str, data: str, real: bool, runs, clusters: dict, circles: dict, pooled2: dict,
-                  one2: dict, one2_accuracy: float, evolution1, near_threshold: float, paper_clusters: int = 5):
-    """The grayscale CIFAR chapter's "what we found" (Figs. 3-5), picked by this build's numbers.
+def _f3_ours(parts: dict) -> str:
+    from toponet.cifar_rules import describe_claim
 
-    Parameters
-    ----------
-    profile, data : the build profile and the data label (:func:`pick_experiment`); ``real``: CIFAR-10 itself
-    runs : list of (label, networks, iterations, accuracy) -- see :func:`run_sentence`
-    clusters : dict, architecture label -> number of Mapper clusters of layer 1 (:func:`count_clusters`)
-    circles : dict, architecture label -> circle-rule verdict (str) of layer 1
-    pooled2, one2 : :func:`cloud_summary` of the pooled second layer and of one network's second layer
-    one2_accuracy : test accuracy (fraction) of that network
-    evolution1 : rows of :func:`evolution_mappers` for layer 1
-    near_threshold : distance to the primary circle below which a filter is "near" (the null threshold)
+    out = []
+    for lab, v in parts.items():
+        cl = v["clusters"]
+        lo, hi = cl.claimed
+        use = ("criterion used" if cl.usable else
+               f"criterion not used: its false-positive rate here is {cl.false_positive_rate:.0%} > 5%")
+        out.append(f"{lab}: {cl.observed} Mapper clusters on {cl.n_core} points; null clouds with {lo}-{hi}: "
+                   + ", ".join(f"{k} {cl.hits(k)}/{cl.draws}" for k in cl.null_counts)
+                   + f" ({use}; power {'n/a' if cl.power is None else format(cl.power, '.0%')} on a five-cluster "
+                   f"model); " + describe_claim("circle", v["circle"]))
+    return "; ".join(out)
 
-    Returns
-    -------
-    toponet.book.notebook.Caption
+
+def _notes(*claims) -> str:
+    notes = [f"{c.label} {c.note}" for c in claims if c.note]
+    return (" (" + "; ".join(notes) + ")") if notes else ""
+
+
+def _evolution_ours(rule, layers: dict) -> str:
+    from toponet.cifar_rules import circle_summary
+
+    s = "; ".join(f"{name} ({desc}): {circle_summary(rows)}" for name, (desc, rows) in layers.items())
+    return s + f"; events: {_outcome_list(rule)}"
+
+
+def gray_verdicts(*, profile: str, data: str, art, art0, acc: dict, acc0: dict, f3_parts: dict, f3, pooled2, one2,
+                  f4, evo1, evo2, f5, evo_desc=("", "")) -> list:
+    """The grayscale chapter's rows F3, F4, F5 (:class:`toponet.verdicts.Verdict`).
+
+    f3 / f4 / f5 : RuleResults of :func:`toponet.cifar_rules.f3_rule`, ``f4_rule``, ``f5_rule``;
+    f3_parts : label -> dict(circle, clusters); pooled2, one2 : the F4 circle claims;
+    evo1, evo2 : rows of :func:`toponet.cifar_rules.evolution_circles`; evo_desc : how each
+    layer's snapshot clouds were made, in words.
+    """
+    from toponet.verdicts import Verdict
+
+    T, T0 = art.iterations[-1], art0.iterations[-1]
+    chapter = "CIFAR-10 gray"
+    rows = [Verdict.from_rule(
+        f3, claim_id="F3", claim="CIFAR gray layer 1: five clusters, no significant primary circle",
+        paper="Fig. 3: 5 clusters for C(64,32,64) and C(64,0,64), no circle; acc 77.0% / 69.2% (70K)",
+        ours=_f3_ours(f3_parts) + f"; acc {100 * acc['mean']:.1f}% / {100 * acc0['mean']:.1f}%",
+        scale=f"{art.networks} x {T} and {art0.networks} x {T0} iterations ({profile})", data=data, chapter=chapter,
+        networks=min(art.networks, art0.networks), iterations=T)]
+    from toponet.cifar_rules import describe_claim
+
+    rows.append(Verdict.from_rule(
+        f4, claim_id="F4", claim="CIFAR gray layer 2: a circle in the barcodes, the primary circle in one network",
+        paper="Fig. 4: circle in barcodes of rho(15,0.1) (100 x 50K); primary circle in 1 x 60K at rho(75,0.37)",
+        ours=(describe_claim("pooled layer 2", pooled2) + "; " + describe_claim("one network's layer 2", one2)
+              + _notes(pooled2, one2) + "; the Mapper picture is not in the rule (not calibrated)"),
+        scale=f"{art.networks} x {T} ({profile}); k = {pooled2.test.k} and {one2.test.k}", data=data, chapter=chapter,
+        networks=art.networks, iterations=T))
+    stored = [it for it in art.stored_iterations("conv1") if it > 0]
+    note = ("" if len(evo1) >= len(stored) else
+            " Snapshots tested: a subset (99 draws per null at each), for the time budget.")
+    rows.append(Verdict.from_rule(
+        f5, claim_id="F5", claim="CIFAR gray training: circle at 400, broken at 500, back in layer 2 at 2000",
+        paper="Fig. 5 (100 networks, iterations 100-2000)",
+        ours=_evolution_ours(f5, {"layer 1": (evo_desc[0], evo1), "layer 2": (evo_desc[1], evo2)}) + note,
+        scale=f"{art.networks} nets, iterations up to {T} ({profile})", data=data, chapter=chapter,
+        networks=art.networks, iterations=T))
+    return rows
+
+
+def color_verdicts(*, profile: str, data: str, art, art_np, acc: dict, acc_np: dict, f6_claims: dict, f6,
+                   f7_claim, f7, f8_test, f8, evo1, evo2, f9, evo_desc=("", "")) -> list:
+    """The colour chapter's rows F6, F7, F8, F9 (:class:`toponet.verdicts.Verdict`), from
+    :func:`toponet.cifar_rules.f6_rule`, ``f7_rule``, ``f8_rule``, ``f9_rule``."""
+    from toponet.cifar_rules import describe_claim
+    from toponet.verdicts import Verdict
+
+    T, T_np = art.iterations[-1], art_np.iterations[-1]
+    chapter = "CIFAR-10 colour"
+    scale = f"{art.networks} x {T} iterations ({profile})"
+    rows = [Verdict.from_rule(
+        f6, claim_id="F6", claim="CIFAR colour layer 1: primary circle, all channels and each of R, G, B",
+        paper="Fig. 6: primary circle in 60 x 100K (11,520 pts, rho(200,0.14)) and per channel; acc 81.2%",
+        ours="; ".join(describe_claim(ch, c) for ch, c in f6_claims.items()) + _notes(*f6_claims.values())
+        + f"; acc {100 * acc['mean']:.1f} +- {100 * acc['sd']:.1f}%",
+        scale=scale, data=data, chapter=chapter, networks=art.networks, iterations=T)]
+    t7 = f7_claim.test
+    sure, most = t7.long_bars()
+    rows.append(Verdict.from_rule(
+        f7, claim_id="F7", claim="C(48,0,64) without max-pooling: two circles meeting in two points (3 H1 bars)",
+        paper="Fig. 7: 3 long H1 bars (82 x 30K, rho(200,0.32)); acc 71.8%",
+        ours=(f"{sure} H1 bar(s) surely beat both nulls (at most {most}); top bars "
+              + ", ".join(f"{b[0]:.2f}" for b in t7.bars) + f" on {t7.n_core} points; "
+              + describe_claim("top bar", f7_claim)
+              + f"; circle power {f7.extra['circle_power']:.0%}, 3-bar power "
+              + ("n/a" if f7.power is None else f"{f7.power:.0%}")
+              + f"; Mapper not in the rule; acc {100 * acc_np['mean']:.1f} +- {100 * acc_np['sd']:.1f}%"),
+        scale=f"{art_np.networks} x {T_np} ({profile}), k = {t7.k}", data=data, chapter=chapter,
+        networks=art_np.networks, iterations=T_np))
+    rows.append(Verdict.from_rule(
+        f8, claim_id="F8", claim="CIFAR colour layer 1 follows the three-circle (Klein bottle) model",
+        paper="Fig. 8: primary + two secondary circles at rho(100,0.35) (60 or 100 x 100K)",
+        ours=f8_test.describe() + "; beyond second order: "
+        + {True: "yes", False: "no", None: "not tested"}[f8.extra.get("beyond_second_order")],
+        scale=f"{scale}, k = {f8_test.k}", data=data, chapter=chapter, networks=art.networks, iterations=T))
+    note = " Snapshots tested: a subset (99 draws per null at each), for the time budget."
+    rows.append(Verdict.from_rule(
+        f9, claim_id="F9", claim="CIFAR colour training: circle at 300, broken at 500, back at 1500; layer 2 at 1000",
+        paper="Fig. 9 (60 networks, iterations 100-1500)",
+        ours=_evolution_ours(f9, {"layer 1": (evo_desc[0], evo1), "layer 2": (evo_desc[1], evo2)}) + note,
+        scale=f"{art.networks} nets, iterations up to {T} ({profile})", data=data, chapter=chapter,
+        networks=art.networks, iterations=T))
+    return rows
+
+
+# --- "what we found", computed from the results (no result number is written into a chapter) ---
+
+def _events_sentence(rule, paper: str) -> str:
+    from toponet.cifar_rules import circle_summary  # noqa: F401  (summary strings come from the rule)
+
+    summ = rule.extra.get("summary", {})
+    s = (" During training (the circle rule at each tested snapshot): "
+         + "; ".join(f"{name}: {txt.split('; tested')[0]}" for name, txt in summ.items())
+         + f". The paper: {paper}. By event: {_outcome_list(rule)}")
+    return s + f"; verdict **{rule.verdict}**."
+
+
+def gray_findings(*, profile: str, data: str, real: bool, runs, f3_parts: dict, f3, pooled2, one2, f4, f5):
+    """The grayscale chapter's "what we found" (Figs. 3-5), picked by this build's results.
+
+    runs : list of (label, networks, iterations, accuracy) (:func:`run_sentence`);
+    f3_parts : label -> dict(circle=CircleClaim, clusters=ClusterTest); f3, f4, f5 : the
+    RuleResults of :mod:`toponet.cifar_rules`; pooled2, one2 : F4's circle claims.
+    Returns a :class:`toponet.book.notebook.Caption`.
     """
     from toponet.book.notebook import Caption
+    from toponet.cifar_rules import describe_claim
 
-    if set(clusters) != set(circles) or not clusters:
-        raise ValueError("clusters and circles must name the same architectures")
-    labs = list(clusters)
-    counts = " and ".join(f"that of ${lab}$ into {clusters[lab]}" if i else f"the first layer of ${lab}$ falls into "
-                          f"{clusters[lab]} Mapper cluster(s)" for i, lab in enumerate(labs))
-    close = all(abs(clusters[lab] - paper_clusters) <= 1 for lab in labs)
-    s = _scale_head(profile, data, runs) + ": " + counts + (
-        f", close to the paper's {paper_clusters}" if close else f", against the paper's {paper_clusters}") + "; "
-    circ = [lab for lab in labs if circles[lab] == "reproduced"]
-    if not circ:
-        s += "none shows a significant primary circle, which agrees with the paper"
-        weak = min(r[3]["mean"] for r in runs) < 0.5
-        s += (", but at this scale \"no circle\" is also what barely trained filters give, so it is weak evidence."
-              if weak else ".")
+    if not f3_parts:
+        raise ValueError("f3_parts must name at least one architecture")
+    s = _scale_head(profile, data, runs) + ": "
+    counts = ", ".join(f"${lab}$ {v['clusters'].observed}" for lab, v in f3_parts.items())
+    s += f"the first layer falls into Mapper clusters: {counts} (the paper: 5). "
+    unusable = [lab for lab, v in f3_parts.items() if not v["clusters"].usable]
+    if unusable:
+        worst = max(v["clusters"].false_positive_rate for v in f3_parts.values())
+        s += (f"At this size the cluster count cannot tell trained filters from noise: up to {worst:.0%} of gaussian or "
+              "shuffled null clouds of the same size also fall into 4-6 clusters, so the criterion is not used "
+              f"({', '.join('$' + u + '$' for u in unusable)}). ")
     else:
-        s += f"${'$, $'.join(circ)}$ shows a primary circle by the book's rule, which the paper does not see."
-    s += (f" The pooled second layer's top $H_1$ bar {pooled2['top_h1']:.2f} "
-          + ("beats its matched nulls" if pooled2["beats_nulls"] else
-             ("is above its headline null" if pooled2["effect"] > 0 else "is not above its headline null"))
-          + f" (effect size {pooled2['effect']:.1f}, p = {pooled2['p']:.2g})"
-          + ("" if pooled2["beats_nulls"] else ", short of the book's rule (effect > 3 and every null)"))
-    if pooled2["lifetime_bound"] > pooled2["top_h1"]:
-        s += (f"; that persistence ran on landmarks whose error bound (lifetimes within {pooled2['lifetime_bound']:.2f}) "
-              "exceeds the bar, so it is no evidence either way.")
-    else:
-        s += "."
-    near = one2["median_distance"] < near_threshold
-    s += (f" The most accurate network's second layer ({_pct(one2_accuracy)}) has {one2['loops']} large Mapper loop(s) "
-          f"and a dense core at median distance {one2['median_distance']:.2f} from the primary circle ("
-          + ("below" if near else "above") + f" the null threshold {near_threshold:.2f}); circle rule: {one2['verdict']}: "
-          + {"reproduced": "the paper's single-network circle.",
-             "partly": "a hint of the paper's single-network circle, not a reproduction."}.get(
-              one2["verdict"], "no sign of the paper's single-network circle."))
-    s += _evolution_sentence(evolution1, appear=400, broken=500, near_threshold=near_threshold)
+        s += "The cluster criterion is usable here (at most 5% of null clouds pass it). "
+    s += "Circles: " + "; ".join(describe_claim(f"${lab}$", v["circle"]) for lab, v in f3_parts.items())
+    s += f". **F3: {f3.verdict}**."
+    s += (" Second layer: " + describe_claim("pooled", pooled2) + "; " + describe_claim("one network", one2)
+          + f". **F4: {f4.verdict}** (the Mapper picture of one network is shown, not counted).")
+    s += _events_sentence(f5, "a circle in layer 1 at 400, broken at 500, in layer 2 at 2000")
     s += _closing(real, profile)
     return Caption(s)
 
 
-def color_findings(*, profile: str, data: str, real: bool, runs, channels: dict, n_bars_nopool: int, fit: dict,
-                   fit_untrained: dict, evolution1, near_threshold: float, paper_bars: int = 3):
-    """The colour CIFAR chapter's "what we found" (Figs. 6-9), picked by this build's numbers.
-
-    Parameters
-    ----------
-    profile, data, real, runs : as :func:`gray_findings`
-    channels : dict, "all" / "R" / "G" / "B" -> :func:`cloud_summary` of that first-layer cloud
-    n_bars_nopool : H1 bars above the null (:func:`significant_h1_bars`) without max-pooling
-    fit, fit_untrained : :func:`model_fit` of the trained and the untrained dense core
-    evolution1 : rows of :func:`evolution_mappers` for layer 1
-    near_threshold : as :func:`gray_findings`
-
-    Returns
-    -------
-    toponet.book.notebook.Caption
-    """
+def color_findings(*, profile: str, data: str, real: bool, runs, f6_claims: dict, f6, f7_claim, f7, f8_test, f8,
+                   f9):
+    """The colour chapter's "what we found" (Figs. 6-9), picked by this build's results
+    (RuleResults of :mod:`toponet.cifar_rules` and what they rest on)."""
     from toponet.book.notebook import Caption
+    from toponet.cifar_rules import describe_claim
 
-    if not channels:
-        raise ValueError("channels must hold at least one cloud summary")
-    circ = [ch for ch, c in channels.items() if c["verdict"] == "reproduced"]
+    if not f6_claims:
+        raise ValueError("f6_claims must hold at least one circle claim")
     s = _scale_head(profile, data, runs) + ": "
-    dists = [c["median_distance"] for c in channels.values()]
-    dist_txt = (f"{min(dists):.2f}" if max(dists) - min(dists) < 0.005 else f"{min(dists):.2f}-{max(dists):.2f}")
-    if not circ:
-        s += "**no primary circle** in the colour first layer, neither pooled over channels nor in any single channel"
-        beat = [ch for ch, c in channels.items() if c["beats_nulls"]]
-        s += (": every top $H_1$ bar is within its matched nulls" if not beat else
-              f"; the top $H_1$ bar beats its nulls for {', '.join(beat)}, but the rest of the rule fails")
-        s += (f", and the dense core's median distance to the circle ({dist_txt}) is "
-              + ("that of random filters" if min(dists) >= near_threshold else "below the null threshold in part")
-              + f" (null threshold {near_threshold:.2f}). The paper's circle comes after 100K iterations on CIFAR-10; "
-              f"after {runs[0][2]} iterations here we do not see it, "
-              + ("a disagreement that only a longer run (the `paper` profile) can settle." if profile != "paper"
-                 else "a disagreement with the paper at its own scale."))
-    else:
-        s += (f"the colour first layer shows the **primary circle** by the book's rule for {', '.join(circ)}"
-              + (" (all channels pooled and each alone), as the paper says." if len(circ) == len(channels)
-                 else f", not for {', '.join(ch for ch in channels if ch not in circ)}, where the paper sees it too."))
-    s += (f" The no-pooling network shows {n_bars_nopool} $H_1$ bar(s) above the null (the paper: {paper_bars})"
-          + (", as the paper." if n_bars_nopool == paper_bars else "."))
-    more = fit["near_three"] > max(fit_untrained["near_three"], fit["null_near_three"])
-    sec = fit["near_secondary_only"] > 2 * fit["null_near_secondary_only"]
-    s += (f" The **three-circle model**: {_pct(fit['near_three'])} of the dense core lies near it against "
-          f"{_pct(fit_untrained['near_three'])} before training and {_pct(fit['null_near_three'])} of random filters, and "
-          f"{_pct(fit['near_secondary_only'])} lies on the secondary circles only, against "
-          f"{_pct(fit['null_near_secondary_only'])} of random filters; ")
-    if fit["median_three"] < fit["threshold"]:
-        s += "the median filter is near the model" + (": a match." if more and sec else ", but the other signs are weak.")
-    elif more or sec:
-        s += "but the median filter is still far from the model, so this is a partial match."
-    else:
-        s += "the core is no nearer the model than random filters: no sign of it."
-    s += _evolution_sentence(evolution1, appear=300, broken=500, near_threshold=near_threshold)
+    circ = [ch for ch, c in f6_claims.items() if c.exists]
+    s += ("the circle rule finds a circle in " + (", ".join(circ) if circ else "none of the clouds") + " ("
+          + "; ".join(describe_claim(ch, c) for ch, c in f6_claims.items()) + f"). **F6: {f6.verdict}**"
+          + (": with power below 80% a missing circle is no evidence of absence." if f6.verdict == "inconclusive"
+             else "."))
+    sure, most = f7_claim.test.long_bars()
+    s += (f" Without max-pooling, {sure} $H_1$ bar(s) surely beat both nulls (at most {most}; the paper: 3); "
+          f"**F7: {f7.verdict}**.")
+    s += (f" Three-circle model: {f8_test.describe()}. **F8: {f8.verdict}**"
+          + {True: "; the covariance-matched null does not produce it (beyond second order).",
+             False: "; the covariance-matched null does as well (no evidence beyond second order).",
+             None: "."}[f8.extra.get("beyond_second_order")])
+    s += _events_sentence(f9, "a circle in layer 1 at 300, broken at 500, back at 1500; in layer 2 at 1000")
     s += _closing(real, profile)
     return Caption(s)
