@@ -375,8 +375,6 @@ def color_verdicts(*, profile: str, data: str, art, art_np, acc: dict, acc_np: d
 # --- "what we found", computed from the results (no result number is written into a chapter) ---
 
 def _events_sentence(rule, paper: str) -> str:
-    from toponet.cifar_rules import circle_summary  # noqa: F401  (summary strings come from the rule)
-
     summ = rule.extra.get("summary", {})
     s = (" During training (the circle rule at each tested snapshot): "
          + "; ".join(f"{name}: {txt.split('; tested')[0]}" for name, txt in summ.items())
