@@ -25,7 +25,7 @@ def test_mnist_profiles_are_the_papers():
     assert (e.config.arch, e.config.widths, e.config.dataset) == ("M", (64, 32, 64), "mnist")
     assert (e.config.optimizer, e.config.batch_size, e.config.dropout) == ("adam", 128, 0.5)
     d, p = e.profile("default"), e.profile("paper")
-    assert (d.networks, d.iterations) == (16, 2000)
+    assert (d.networks, d.iterations) == (48, 2000)      # 48 of 100 trained on a CPU so far (issue 13)
     assert d.snapshots == (0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1500, 2000)
     assert (p.networks, p.iterations, p.snapshots[-1]) == (100, 40000, 40000)
     assert e.paper_test_accuracy == pytest.approx(0.99)
