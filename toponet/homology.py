@@ -269,6 +269,10 @@ def top_h1_lifetime(X_or_result, **kw) -> float:
 #: Scales tried in turn by :func:`h1_bounds` (units of the normalized cloud: unit vectors,
 #: distances in [0, 2]); the enclosing radius ends the list and gives the exact diagram.
 CAP_SCHEDULE = (0.5, 0.7, 0.9, 1.05, 1.2, 1.35, 1.5, 1.65, 1.8)
+#: Scales for an exact top lifetime (``top=True``): settling the top needs a cap near its
+#: death and R - T below it, so few, higher rungs cost less than the fine schedule (each rung
+#: is a fresh computation): a 1,920-point circle core 79 s instead of 176 s.
+TOP_SCHEDULE = (0.9, 1.35, 1.65, 1.8)
 #: Default edge budget of :func:`h1_bounds`: it stops raising the cap when a Rips complex
 #: would hold more edges than this. Measured on a 1,920-point noisy-circle core: 1.0 M edges
 #: (T = 1.5) 0.8 GB; all 1.84 M edges 4.5 GB. The budget keeps a process under ~2 GB.
@@ -385,7 +389,7 @@ def capped_h1(X, thresh: float, *, radius: float | None = None, n_threads: int =
 
 
 def h1_bounds(X, *, questions=(), top: bool = False, max_edges: int | None = MAX_EDGES,
-              schedule=CAP_SCHEDULE, n_threads: int = 1) -> H1Bounds:
+              schedule=None, n_threads: int = 1) -> H1Bounds:
     """Capped Rips at rising scales (``schedule``, then the enclosing radius) until settled.
 
     Parameters
@@ -401,6 +405,7 @@ def h1_bounds(X, *, questions=(), top: bool = False, max_edges: int | None = MAX
     max_edges : int or None
         Do not run a complex with more edges than this (memory); the last bounds are
         returned unsettled. None: no limit.
+    schedule : scales to try; default :data:`TOP_SCHEDULE` with ``top``, else :data:`CAP_SCHEDULE`.
 
     Returns
     -------
@@ -408,6 +413,8 @@ def h1_bounds(X, *, questions=(), top: bool = False, max_edges: int | None = MAX
     """
     X = check_cloud(X, name="X", min_points=1)
     questions = [(check_int(r, name="rank", low=1), float(v)) for r, v in questions]
+    if schedule is None:
+        schedule = TOP_SCHEDULE if top else CAP_SCHEDULE
     R = enclosing_radius(X)
     # Small clouds: one exact run costs less than the fixed cost of several capped ones.
     scales = ([t for t in schedule if t < R] if X.shape[0] > DIRECT_MAX_POINTS else []) + [R]
