@@ -87,7 +87,8 @@ def test_circle_claim_finds_a_noisy_circle_and_not_gaussian_noise():
     assert cr.no_circle_outcome(gauss) in ("pass", "inconclusive")
     both = cr.f4_rule(circ, gauss)
     assert both.verdict == "partly" and both.nulls["gaussian"]["draws"] == 99
-    assert cr.f6_rule({"all": circ, "R": circ}).verdict == "reproduced"
+    f6 = cr.f6_rule({"all": circ, "R": circ})
+    assert f6.verdict == "reproduced" and any("multiplicity: a circle in 2 of 2" in s for s in f6.reasons)
     assert cr.f6_rule({"all": gauss, "R": gauss}).verdict in ("not reproduced", "inconclusive")
     assert "circle" in cr.describe_claim("x", circ)
 
@@ -168,7 +169,9 @@ def test_f7_three_bars_on_two_circles_one_on_a_circle_none_on_noise():
     assert cr.f7_rule(noise).verdict in ("not reproduced", "inconclusive")
     pw = cr.bars_power(two.calibration, power_draws=5)
     assert len(pw["counts"]) == 5 and 0 <= pw["power"] <= 1
-    assert cr.f7_rule(noise, power=pw).power == pw["power"]
+    assert cr.f7_rule(noise, power=pw).power == pw["power"] and 0 <= pw["power_any"] <= 1
+    assert cr.f7_rule(noise, power={**pw, "power_any": 1.0}).verdict == "not reproduced"
+    assert cr.f7_rule(noise, power={**pw, "power_any": 0.5}).verdict == "inconclusive"
     with pytest.raises(ValueError, match="ranks"):
         cr.f7_rule(cr.circle_claim(gaussian_filters(60, seed=1), k_paper=5, n_points_paper=60, p=1.0, draws=9,
                                    kinds=("gaussian",)))

@@ -351,8 +351,9 @@ def color_verdicts(*, profile: str, data: str, art, art_np, acc: dict, acc_np: d
         ours=(f"{sure} H1 bar(s) surely beat both nulls (at most {most}); top bars "
               + ", ".join(f"{b[0]:.2f}" for b in t7.bars) + f" on {t7.n_core} points; "
               + describe_claim("top bar", f7_claim)
-              + f"; circle power {f7.extra['circle_power']:.0%}, 3-bar power "
+              + f"; circle power {f7.extra['circle_power']:.0%}, on a two-circle model: 3-bar power "
               + ("n/a" if f7.power is None else f"{f7.power:.0%}")
+              + ("" if f7.extra.get("power_any") is None else f", at least one bar {f7.extra['power_any']:.0%}")
               + f"; Mapper not in the rule; acc {100 * acc_np['mean']:.1f} +- {100 * acc_np['sd']:.1f}%"),
         scale=f"{art_np.networks} x {T_np} ({profile}), k = {t7.k}", data=data, chapter=chapter,
         networks=art_np.networks, iterations=T_np))

@@ -496,6 +496,13 @@ def circles_rule(claims: dict, *, require_all: bool = True) -> RuleResult:
         raise ValueError("circles_rule needs at least one circle claim")
     verdict = aggregate_verdict(c.rule.verdict for c in claims.values())
     reasons = [f"{lab}: {c.rule.verdict}: {c.describe()}" for lab, c in claims.items()]
+    found = [lab for lab, c in claims.items() if c.exists]
+    if found and len(claims) > 1:
+        strict = [lab for lab in found if all(claims[lab].test.nulls[k].p < ALPHA / len(claims)
+                                              for k in EXISTENCE_KINDS if k in claims[lab].test.nulls)]
+        reasons.append(f"multiplicity: a circle in {len(found)} of {len(claims)} clouds at p < {ALPHA:g}; "
+                       f"{len(strict)} of them also at p < {ALPHA / len(claims):.3g} (Bonferroni over the "
+                       f"{len(claims)} clouds){': ' + ', '.join(strict) if strict else ''}")
     for lab, c in claims.items():
         reasons += [f"  {lab}: {r}" for r in c.rule.reasons]
     nulls, power, fpr, size = _claim_record(claims.values())
@@ -556,7 +563,8 @@ def bars_power(calibration, *, expected: int = 3, circles: int = 2, power_draws:
                   "counts": counts}
         _write(path, cached)
     counts = cached["counts"]
-    return dict(counts=counts, power=float(np.mean([c == expected for c in counts])), circles=circles)
+    return dict(counts=counts, power=float(np.mean([c == expected for c in counts])),
+                power_any=float(np.mean([c >= 1 for c in counts])), circles=circles)
 
 
 def f7_rule(claim: CircleClaim, *, expected: int = 3, power: dict | None = None) -> RuleResult:
@@ -565,9 +573,10 @@ def f7_rule(claim: CircleClaim, *, expected: int = 3, power: dict | None = None)
 
     reproduced: exactly ``expected`` bars surely beat the nulls; partly: a circle, but another
     number of bars; not reproduced: no circle with power >= MIN_POWER; inconclusive otherwise.
-    ``power`` (:func:`bars_power`) is reported, and decides "not reproduced" vs
-    "inconclusive" when no bar is found. The Mapper loop count is not in the rule (it passes
-    on 2 of 15 gaussian clouds at this size).
+    ``power`` (:func:`bars_power`): its share of model clouds with at least one bar decides
+    "not reproduced" vs "inconclusive" when no bar is found (without it, the circle rule's
+    power); the share with exactly ``expected`` bars is the row's power. The Mapper loop count
+    is not in the rule (it passes on 2 of 15 gaussian clouds at this size).
     """
     t = claim.test
     if len(t.bars) < expected + 1:
@@ -585,17 +594,19 @@ def f7_rule(claim: CircleClaim, *, expected: int = 3, power: dict | None = None)
     elif sure >= 1 or t.exists:
         verdict = "partly"
     else:
-        pw = bar_power if bar_power is not None else circle_power
+        pw = power.get("power_any", bar_power) if power is not None else circle_power
         verdict = "not reproduced" if pw is not None and pw >= MIN_POWER else "inconclusive"
     if bar_power is not None:
         reasons.append(f"power of 'exactly {expected} bars' on {MODEL_FRACTION:.0%} noisy two-circle filters "
-                       f"(noise {MODEL_NOISE:g}) + gaussian: {bar_power:.0%} ({len(power['counts'])} clouds; bars "
-                       f"found: {', '.join(map(str, power['counts']))})")
+                       f"(noise {MODEL_NOISE:g}) + gaussian: {bar_power:.0%}; at least one bar: "
+                       f"{power.get('power_any', float('nan')):.0%} ({len(power['counts'])} clouds; bars found: "
+                       f"{', '.join(map(str, power['counts']))})")
     reasons += list(claim.rule.reasons)
     return RuleResult(verdict=verdict, reasons=tuple(reasons), nulls=dict(claim.rule.nulls),
                       power=bar_power if bar_power is not None else circle_power,
                       false_positive_rate=claim.rule.false_positive_rate, cloud_points=claim.rule.cloud_points,
-                      extra={"bars_sure": sure, "bars_at_most": most, "circle_power": circle_power})
+                      extra={"bars_sure": sure, "bars_at_most": most, "circle_power": circle_power,
+                             "power_any": None if power is None else power.get("power_any")})
 
 
 # --- F8: distance to the three-circle model ---------------------------------------------------
