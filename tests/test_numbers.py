@@ -49,4 +49,4 @@ def test_complex_filters_are_refused(cloud):
 def test_null_repeats_help_says_why_one_is_refused():
     help_text = subprocess.run([sys.executable, "-m", "toponet", "analyze", "--help"], capture_output=True,
                                text=True).stdout
-    assert "0 skips the nulls, else at least 2" in " ".join(help_text.split())
+    assert "0 skips the nulls (circle: inconclusive), else at least 2" in " ".join(help_text.split())

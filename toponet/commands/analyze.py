@@ -21,8 +21,9 @@ def register(sub) -> None:
     p.add_argument("--gain", type=float, default=3.0, help="Mapper gain, > 1 (default 3)")
     p.add_argument("--null-repeats", type=int, default=99,
                    help="matched null clouds per null kind (gaussian, shuffled, covariance-matched) for the "
-                        "book's calibrated circle rule: 0 skips the nulls (circle: inconclusive), else at least "
-                        "2; 99 (default) floors p at 0.01, fewer than 19 can never reach p < 0.05")
+                        "book's calibrated circle rule: 0 skips the nulls (circle: inconclusive), else at least 2 "
+                        "(a standard deviation needs two clouds); 99 (default) floors p at 0.01, fewer than 20 "
+                        "can never reach p < 0.05")
     p.add_argument("--threshold", type=float, default=0.3,
                    help="distance in R^9 counted as near the primary circle (default 0.3)")
     p.add_argument("--seed", type=int, default=0, help="seed for landmarks, nulls and layout")
