@@ -245,7 +245,8 @@ def test_g2_g3_g4_g5_rules():
     assert "at least 2 disjoint groups" in g.g3_verdict(hard, mn)[1]
     hard2 = dict(hard, values=np.array([1.3, 1.32]), mean=1.31, sd=0.014)
     assert g.g3_verdict(hard2, mn)[0] == "partly"                  # longer, but no null tests to show a circle
-    assert g.g3_verdict(dict(hard2, values=np.array([0.5, 0.52]), mean=0.51), mn)[0] == "not reproduced"
+    # MNIST longer, but no MNIST group was shown to beat its nulls: noise against noise
+    assert g.g3_verdict(dict(hard2, values=np.array([0.5, 0.52]), mean=0.51), mn)[0] == "inconclusive"
     assert g.g3_verdict(dict(hard2, values=np.array([0.9, 1.4]), mean=1.15, sd=0.35), mn)[0] == "inconclusive"
     assert g.g1_rule([0.30, 0.28, 0.29], [0.12, 0.11, 0.13], [0.11, 0.10, 0.12]).verdict == "reproduced"
     assert "no Monte-Carlo draws" in g.g2_rule([0.55, 0.53, 0.54], [0.11, 0.12, 0.10]).reasons[0]

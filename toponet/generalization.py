@@ -351,7 +351,8 @@ def g3_rule(harder: dict, mnist: dict, *, alpha: float = 0.05):
     MNIST's by a one-sided Welch t-test (Mann-Whitney reported beside): reproduced when
     harder > MNIST at ``alpha`` and every harder group's top bar beats its gaussian and
     shuffled nulls (a circle to be stronger); partly when harder > MNIST only; not reproduced
-    when MNIST > harder at ``alpha``. Returns a :class:`toponet.rules.RuleResult`.
+    when MNIST > harder at ``alpha`` and some MNIST group's bar beats its nulls (else both
+    are noise: inconclusive). Returns a :class:`toponet.rules.RuleResult`.
     """
     from scipy import stats
 
@@ -388,8 +389,14 @@ def g3_rule(harder: dict, mnist: dict, *, alpha: float = 0.05):
     reasons.append(f"every harder group's top bar beats its gaussian and shuffled nulls: {'yes' if circle else 'no'}")
     if t["p_greater"] < alpha:
         verdict = "reproduced" if circle else "partly"
-    elif p_less < alpha:
+    elif p_less < alpha and any(ti.exists for ti in mnist.get("tests", [])):
         verdict = "not reproduced"
+    elif p_less < alpha:
+        # MNIST's bars are longer, but no MNIST group's bar beats its own nulls: noise against
+        # noise (at a few points per group the test has no power), not evidence against G3
+        verdict = "inconclusive"
+        reasons.append(f"MNIST > harder (p = {p_less:.2g}), but no MNIST group's top bar beats its nulls: "
+                       "both are noise at this group size")
     else:
         verdict = "inconclusive"
         reasons.append(f"no significant difference either way with {nh} vs {nm} groups (MNIST > harder: p = {p_less:.2g})")
