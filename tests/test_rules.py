@@ -190,3 +190,14 @@ def test_rule_on_40_null_clouds_rarely_says_reproduced(kind, calib):
         t = circle_test(X, k=10, p=0.3, kinds=("gaussian", "shuffled"), gaussian_cache=g, seed=i)
         verdicts.append(circle_rule(t, None, one_bar=True).verdict)
     assert sum(v == "reproduced" for v in verdicts) <= 2      # <= 5 % of 40
+
+
+def test_a_rule_with_too_many_false_positives_is_not_used(calib):
+    d, cal = calib
+    assert not cal.fpr_too_high
+    assert not type(cal)(**{**cal.record(), "fpr_exceed": {"gaussian": 4, "shuffled": 2}}).fpr_too_high  # noise
+    bad = type(cal)(**{**cal.record(), "fpr_exceed": {"gaussian": 5, "shuffled": 2}})   # P(>= 5 of 40 | 5 %) = 0.048
+    assert bad.fpr_too_high
+    circle = circle_test(primary_circle_sample(300, noise=0.25, seed=1), k=10, p=0.3, gaussian_cache=GaussianTops(d))
+    r = circle_rule(circle, bad)
+    assert r.verdict == "inconclusive" and "not used at this size" in r.reasons[-1]

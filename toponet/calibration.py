@@ -157,6 +157,16 @@ class Calibration:
         return max(e / self.fpr_draws for e in self.fpr_exceed.values())
 
     @property
+    def fpr_too_high(self) -> bool:
+        """True when some kind's false positives are significantly above the level ALPHA
+        (one-sided binomial test at ALPHA: 5 or more of 40): the rule is then not used
+        at this size. A rate measured on 40 clouds is noisy (4 % +- 3 %); this asks whether
+        the excess is more than that noise."""
+        from scipy.stats import binom
+
+        return any(binom.sf(e - 1, self.fpr_draws, ALPHA) < ALPHA for e in self.fpr_exceed.values() if e > 0)
+
+    @property
     def model_description(self) -> str:
         return (f"{self.circle_fraction:.0%} noisy primary-circle filters (noise {self.noise:g}) + "
                 f"gaussian filters, {self.n_points:,} filters")

@@ -318,6 +318,12 @@ def circle_rule(test: CircleTest, calibration, *, one_bar: bool = True) -> RuleR
     fpr = None if calibration is None else calibration.false_positive_rate
     reasons = [f"circle vs {k}: {t.describe()} ({'significant' if t.p < ALPHA else 'not significant'})"
                for k, t in test.nulls.items() if k in EXISTENCE_KINDS]
+    if calibration is not None and calibration.fpr_too_high:
+        reasons.append(f"the rule is not used at this size: its false-positive rate here is significantly above "
+                       f"{ALPHA:.0%} ({calibration.describe()})")
+        return RuleResult(verdict="inconclusive", reasons=tuple(reasons), nulls=test.nulls_record(), power=power,
+                          false_positive_rate=fpr, cloud_points=test.n_core,
+                          extra={"beyond_second_order": test.beyond_second_order})
     if test.exists:
         if one_bar:
             ps = ", ".join(f"{k} p = {test.second_p(k):.2g}" for k in EXISTENCE_KINDS if k in test.exceed)
