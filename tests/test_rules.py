@@ -201,3 +201,12 @@ def test_a_rule_with_too_many_false_positives_is_not_used(calib):
     circle = circle_test(primary_circle_sample(300, noise=0.25, seed=1), k=10, p=0.3, gaussian_cache=GaussianTops(d))
     r = circle_rule(circle, bad)
     assert r.verdict == "inconclusive" and "not used at this size" in r.reasons[-1]
+
+
+def test_h1_bounds_settles_the_second_bar_when_asked():
+    Y = density_filtration(primary_circle_sample(2000, noise=0.25, seed=0), 30, 0.3)
+    exact = _exact_h1(Y)
+    b = h1_bounds(Y, top=2)
+    for rank in (1, 2):
+        lo, hi = b.top(rank)
+        assert lo == hi == pytest.approx(exact[rank - 1], abs=1e-6)

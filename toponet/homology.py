@@ -388,7 +388,7 @@ def capped_h1(X, thresh: float, *, radius: float | None = None, n_threads: int =
                     n_points=int(X.shape[0]))
 
 
-def h1_bounds(X, *, questions=(), top: bool = False, max_edges: int | None = MAX_EDGES,
+def h1_bounds(X, *, questions=(), top: bool | int = False, max_edges: int | None = MAX_EDGES,
               schedule=None, n_threads: int = 1) -> H1Bounds:
     """Capped Rips at rising scales (``schedule``, then the enclosing radius) until settled.
 
@@ -399,9 +399,9 @@ def h1_bounds(X, *, questions=(), top: bool = False, max_edges: int | None = MAX
         Stop once :meth:`H1Bounds.at_least` answers every "is the rank-th longest H1
         lifetime >= value?" (e.g. ``[(1, 0.82)]``: is a null cloud's top bar as long as
         the observed one?).
-    top : bool
-        Also require the top lifetime exactly. With no question and ``top=False`` the cap
-        rises to the enclosing radius (the exact diagram).
+    top : bool or int
+        Also require the top lifetime exactly (an int r: the r longest lifetimes). With no
+        question and ``top=False`` the cap rises to the enclosing radius (the exact diagram).
     max_edges : int or None
         Do not run a complex with more edges than this (memory); the last bounds are
         returned unsettled. None: no limit.
@@ -424,6 +424,7 @@ def h1_bounds(X, *, questions=(), top: bool = False, max_edges: int | None = MAX
             break
         result = capped_h1(X, t, radius=R, n_threads=n_threads)
         settled = all(result.at_least(v, r) is not None for r, v in questions)
-        if (questions or top) and settled and (not top or result.top_settled()):
+        exact = all(result.top(r)[1] <= result.top(r)[0] for r in range(1, int(top) + 1))
+        if (questions or top) and settled and exact:
             break
     return result
