@@ -389,7 +389,9 @@ def test_findings_markdown_follow_the_numbers():
     assert "not SVHN" not in strong and "stand-in" not in strong
     assert "**G1, not reproduced.**" in strong and "not the best" in strong and "significantly the best" in strong
     assert "does not report" not in strong
-    assert "**G2, not reproduced.**" in strong and "**G3, not reproduced.**" in strong and "not the paper's" in strong
+    # G3: MNIST's bars are longer, but these inputs carry no per-group null tests, so nothing shows
+    # that MNIST's groups beat their nulls: inconclusive (g3_rule), not "not reproduced"
+    assert "**G2, not reproduced.**" in strong and "**G3, inconclusive.**" in strong and "not the paper's" in strong
     assert "hint" not in strong and "**G4, not reproduced.**" in strong and "For no domain" in strong
     assert "**G5, reproduced.**" in strong and "fastest everywhere" in strong
     # small-build corner cases: no transfer advantage on the stand-in, too few snapshots, the normal net fastest
