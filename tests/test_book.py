@@ -414,8 +414,9 @@ def test_every_chapter_draws_its_figures_offline_in_chromium(built_book):
         shot = REPO / "_build" / "screenshots" / f"{page.stem}.png"
         report = render_page(built_book, page.relative_to(built_book).as_posix(), shot)
         assert report.problems == [], (page.name, report.problems)
-        assert report.plotly_plots >= 1 and report.plotly_points > 0
-        assert report.images >= 1 and report.math >= 1
+        if page.stem[:2].isdigit():     # the numbered chapters draw interactive plotly figures;
+            assert report.plotly_plots >= 1 and report.plotly_points > 0, page.name  # the Calibration page a static one
+        assert report.images >= 1 and report.math >= 1, page.name
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
     demo = render_page(built_book, "book/chapters/00_ideal_filters.html", REPO / "_build" / "screenshots" /
                        "00_ideal_filters.png")
