@@ -251,18 +251,12 @@ def simplicity(weights, *, group_size: int, k_paper: int = 100, p: float = 0.1, 
     """
     from toponet.analysis import filtered_top_h1, scaled_k
     from toponet.ideal import gaussian_filters
-    from toponet.studies import layer_cloud
 
-    W = np.asarray(weights)
-    if W.ndim != 5:
-        raise ValueError(f"weights must have shape (n_networks, out, in, 3, 3); got {W.shape}")
-    group_size = check_int(group_size, name="group_size", low=1, high=W.shape[0])
+    clouds = _group_clouds(weights, group_size)
     p = check_fraction(p, name="p")
-    n_groups = W.shape[0] // group_size
-    per_group = layer_cloud(W[:group_size]).shape[0]
+    n_groups, per_group = len(clouds), clouds[0].shape[0]
     k = scaled_k(k_paper, per_group, n_points_paper)
-    vals = [filtered_top_h1(layer_cloud(W[g * group_size:(g + 1) * group_size]), k=k, p=p, seed=seed + g)
-            for g in range(n_groups)]
+    vals = [filtered_top_h1(c, k=k, p=p, seed=seed + g) for g, c in enumerate(clouds)]
     null = [filtered_top_h1(gaussian_filters(per_group, seed=seed + 1000 + g), k=k, p=p, seed=seed + g)
             for g in range(n_groups)]
     v = np.array(vals)
@@ -308,6 +302,21 @@ def g2_verdict(harder_to_mnist, mnist_to_harder, *, alpha: float = 0.05) -> tupl
                      f"p = {t['p_greater']:.2g}: parametric, no Monte-Carlo draws)")
 
 
+def _group_clouds(weights, group_size: int) -> list:
+    """Raw conv-1 filter clouds of disjoint groups of ``group_size`` networks, in seed order.
+
+    weights : (n_networks, out, in, 3, 3); returns ``n_networks // group_size`` arrays of
+    shape (group_size * out * in, 9).
+    """
+    from toponet.studies import layer_cloud
+
+    W = np.asarray(weights)
+    if W.ndim != 5:
+        raise ValueError(f"weights must have shape (n_networks, out, in, 3, 3); got {W.shape}")
+    group_size = check_int(group_size, name="group_size", low=1, high=W.shape[0])
+    return [layer_cloud(W[g * group_size:(g + 1) * group_size]) for g in range(W.shape[0] // group_size)]
+
+
 def simplicity_test(weights, *, group_size: int, k_paper: int = 100, p: float = 0.1, n_points_paper: int = 6400,
                     draws: int = 99, seed: int = 0) -> dict:
     """G3's statistic with its nulls: the top H1 bar of rho(k, p) of each disjoint group of
@@ -323,18 +332,13 @@ def simplicity_test(weights, *, group_size: int, k_paper: int = 100, p: float = 
     """
     from toponet.analysis import scaled_k
     from toponet.rules import circle_test, floor_k
-    from toponet.studies import layer_cloud
 
-    W = np.asarray(weights)
-    if W.ndim != 5:
-        raise ValueError(f"weights must have shape (n_networks, out, in, 3, 3); got {W.shape}")
-    group_size = check_int(group_size, name="group_size", low=1, high=W.shape[0])
+    clouds = _group_clouds(weights, group_size)
     p = check_fraction(p, name="p")
-    n_groups = W.shape[0] // group_size
-    per_group = layer_cloud(W[:group_size]).shape[0]
+    n_groups, per_group = len(clouds), clouds[0].shape[0]
     k = floor_k(scaled_k(k_paper, per_group, n_points_paper), per_group)
-    tests = [circle_test(layer_cloud(W[g * group_size:(g + 1) * group_size]), k=k, p=p, draws=draws,
-                         kinds=("gaussian", "shuffled"), seed=seed + g, ranks=1) for g in range(n_groups)]
+    tests = [circle_test(c, k=k, p=p, draws=draws, kinds=("gaussian", "shuffled"), seed=seed + g, ranks=1)
+             for g, c in enumerate(clouds)]
     v = np.array([t.top[0] for t in tests])
     return dict(values=v, gaussian=np.array([t.nulls["gaussian"].null_mean for t in tests]), k=int(tests[0].k),
                 points_per_group=int(per_group), p=p, mean=float(v.mean()),
