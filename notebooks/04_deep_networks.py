@@ -39,16 +39,23 @@
 #   convs (32 to 1,152 filters each, one spatial filter per channel); its 5x5 depthwise convs
 #   have no $3 \times 3$ filters.
 #
-# **Method per layer** (`toponet.pretrained.deep`). A layer of up to 262,144 filters would not fit
-# the Rips computation, so a seeded subsample of a stated size is drawn *before* the density step
-# (memory and time stay bounded). $k$ is the paper's 100 rescaled to the subsample
-# ($k = \mathrm{round}(100\, n / N)$, as everywhere in this book), at least 5 (a 1st- or
-# 2nd-neighbour density is mostly noise) and at most a tenth of the cloud; $p = 0.4$ for layer 2 and
-# 0.3 for the others, as the paper. Then the book's pipeline: persistence, Mapper, distances to
-# the primary circle and the Klein bottle, the gaussian and coordinate-shuffled matched nulls,
-# the same pipeline on filters drawn like a freshly initialized layer (i.i.d. uniform entries:
-# Keras' Glorot-uniform and torch's Kaiming-uniform), and the top $H_1$ bar again on other
-# subsample seeds. Each layer gets the book's circle verdict (method page).
+# **Method per layer** (`toponet.pretrained.deep`). Constant filters (dead channels, stored as
+# exact zeros) are dropped from the whole layer first. A layer of up to 262,144 filters would not
+# fit the Rips computation, so a seeded subsample of a stated size is drawn *before* the density
+# step: memory and time stay bounded, and every large layer is tested at the same cloud size. $k$
+# is the paper's 100 rescaled to the subsample ($k = \mathrm{round}(100\, n / N)$, as everywhere in
+# this book), at least 5 (a 1st- or 2nd-neighbour density is mostly noise) and at most a tenth of
+# the cloud; $p = 0.4$ for layer 2 and 0.3 for the others, as the paper.
+#
+# Each layer's verdict is the book's **calibrated circle rule** (method page), the same as for
+# Fig. 2: the two longest $H_1$ bars of $\rho(k, p)$ against 99 gaussian, 99 coordinate-shuffled
+# and 99 covariance-matched null clouds of the same size; a circle when the top bar beats the
+# gaussian and shuffled nulls (p < 0.05), "dominant" (the paper's word) when the second bar does
+# not; without a circle, **not reproduced** only where the rule's calibrated power at this size,
+# $k$ and $p$ is at least 80 % (the Calibration page), else **inconclusive**. Beside the rule, not
+# in it: Mapper, the distances to the primary circle and the Klein bottle, the same pipeline on
+# filters drawn like a freshly initialized layer (i.i.d. uniform entries: Keras' Glorot-uniform
+# and torch's Kaiming-uniform), and the top $H_1$ bar again on other subsample seeds.
 
 # %% tags=["parameters"]
 profile = "default"  # analysis scale: subsample size, null clouds, layers (toponet.pretrained.deep.PROFILE_SCALE)
@@ -100,13 +107,16 @@ print(f"{len(inc_layers)} regular 3x3 conv layers, {sum(L.n_filters for L in inc
 studies.show_table(chapter.layer_table(inc))
 
 # %% [markdown]
-# Columns: `filters` in the layer, `used` after subsampling, $\rho(k, p)$, `constant` filters
-# dropped by the normalization (all nine entries equal; in the early layers these are whole maps
-# stored as exactly zero, i.e. dead channels, not rounding), `kept` after $\rho$, the top $H_1$ lifetime and its ratio to the second, the
-# more conservative matched null (mean $\pm$ sd), effect size and permutation p-value, the same
-# pipeline on initialization-like filters, the range of the top bar over subsample seeds, the
-# dense core's share within 0.3 of the primary circle and of the Klein bottle, its median distance
-# to the circle, the Mapper graph's large loops, and the layer's verdict.
+# Columns: `filters` in the layer, `used` after dropping constant filters and subsampling,
+# $\rho(k, p)$, `constant` filters in the whole layer (all nine entries equal; in the early
+# layers these are whole maps stored as exactly zero, i.e. dead channels, not rounding), `kept`
+# after $\rho$, the top $H_1$ lifetime and its ratio to the second, the more conservative of the
+# gaussian and shuffled nulls (mean $\pm$ sd), the effect size and p against it with its number of
+# draws, `covariance_p` (the covariance-matched null: structure beyond second order, not part of
+# the verdict), the rule's calibrated `power` at this size, the same pipeline on
+# initialization-like filters, the range of the top bar over subsample seeds, the dense core's
+# share within 0.3 of the primary circle and of the Klein bottle, its median distance to the
+# circle, the Mapper graph's large loops (descriptive: not calibrated), and the layer's verdict.
 
 # %%
 Markdown(chapter.findings_markdown(inc, "InceptionV3 (nsfwjs)"))
@@ -264,12 +274,13 @@ studies.show_table(chapter.quantization_rows([L for L in eff_layers if L.n_filte
 # ## Side by side, and verdicts
 #
 # Per network (rule in `toponet.pretrained.chapter.depth_verdict`): over its analysed layers 2 and
-# up, **reproduced** when at least 80 % of them pass the circle rule in full, **partly** when at
-# least half pass it at least partly, **inconclusive** otherwise: this chapter's per-layer rule
-# (20 null clouds per kind, Mapper loops, distance to the circle) is the book's older rule, not yet
-# calibrated at these sizes (see the Calibration page), so a negative result cannot be called
-# "not reproduced". For VGG16 the paper's exception is part of the claim: layer 13 must *not* show
-# the circle.
+# up, **reproduced** when at least 80 % of them pass the calibrated circle rule in full (a
+# significant *and* dominant bar), **partly** when at least half have a significant circle,
+# **not reproduced** when fewer than half would pass even if every inconclusive layer (no power at
+# its size) passed, **inconclusive** otherwise. A layer passes by chance about 5 % of the time at
+# most (its calibrated false-positive rate, in the table), so chance alone does not reach half of
+# the layers. For VGG16 the paper's exception is part of the claim: layer 13 must *not* show the
+# circle.
 #
 # How to read this against the paper: a stand-in's row is evidence about *that* network, not about
 # VGG. If the stand-ins do not show the primary circle as the dominant structure layer after layer,
@@ -290,7 +301,8 @@ studies.show_table(rows)
 
 # %%
 scale = (f"{profile}: <= {cfg.sample_size} filters per layer (seed {seed}), k = 100 rescaled, "
-         f"{cfg.null_repeats} nulls per kind")
+         f"{cfg.null_repeats} nulls per kind and layer")
+inc_fields, eff_fields = chapter.record_fields(inc), chapter.record_fields(eff)
 record(Verdict("F10", "VGG16 layers 2-12 show the primary circle, layer 13 does not",
                "Fig. 10: circle dominant in layers 2-12, not 13", vgg_v["F10"][1], scale,
                "ImageNet VGG16" if vgg["vgg16"] else "none: no VGG16 weights on this machine", vgg_v["F10"][0],
@@ -300,10 +312,10 @@ record(Verdict("F11", "VGG19 layer 5 shows the circle VGG16 has at layer 13", "F
                "04_deep_networks"))
 record(Verdict("F10-inception", "stand-in, NOT VGG: the primary circle by depth in InceptionV3",
                "VGG16: circle dominant in layers 2-12", inc_text, scale, INC,
-               inc_v, "04_deep_networks"))
+               inc_v, "04_deep_networks", **inc_fields))
 record(Verdict("F10-efficientnet", "stand-in, NOT VGG: the primary circle by depth in EfficientNet-Lite0",
                "VGG16: circle dominant in layers 2-12",
                f"{eff_text}; all depthwise pooled: top H1 {eff_pool.row()['top_h1']} vs null {eff_pool.row()['null']}, "
                f"p = {eff_pool.row()['p_value']}, verdict {eff_pool.row()['verdict']}", scale, EFF, eff_v,
-               "04_deep_networks"))
-print(*(f"{v.claim_id}: {v.verdict}" for v in load()), sep="\n")
+               "04_deep_networks", **eff_fields))
+print(*(f"{v.claim_id}: {v.verdict}" for v in load() if v.chapter == "04_deep_networks"), sep="\n")

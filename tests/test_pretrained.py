@@ -270,6 +270,12 @@ def test_quantize_per_tensor_error_bound_and_levels():
     assert np.isinf(deep.direction_change_bound(np.ones((1, 9)), 0.1)[0])
 
 
+@pytest.fixture(autouse=True)
+def _calibration_in_tmp(monkeypatch, tmp_path):
+    """Calibrations made by these tests go to a temporary folder, not results/calibration."""
+    monkeypatch.setenv("TOPONET_CALIBRATION", str(tmp_path / "calibration"))
+
+
 def _layer(X, index=3):
     return layers.ConvLayer("test", "L", index, index, (len(X), 1, 3, 3), "conv", np.asarray(X, np.float32))
 
@@ -300,13 +306,21 @@ def test_analyze_layer_verdicts_with_twenty_nulls():
     cfg = deep.DeepConfig(sample_size=400, null_repeats=20, subsample_seeds=1, resolution=10)
     circle = deep.analyze_layer(_layer(_circle_in_noise()), cfg)
     blob = deep.analyze_layer(_layer(gaussian_filters(4000, seed=0)), cfg)
-    assert circle.verdict.verdict in ("reproduced", "partly") and circle.row()["p_value"] < 0.05
-    assert blob.verdict.verdict == "not reproduced"
+    assert circle.verdict.verdict == "reproduced"
+    assert circle.headline.p < 0.05 and circle.row()["p_value"].endswith("(20 draws)")
+    assert blob.verdict.power >= 0.8 and blob.verdict.verdict == "not reproduced"
+    assert set(circle.claim["test"].nulls) == {"gaussian", "shuffled", "covariance"}
 
 
 def test_analyze_layer_too_few_filters_and_bad_input():
     a = deep.analyze_layer(_layer(np.random.default_rng(0).standard_normal((50, 9))), deep.DeepConfig())
     assert a.result is None and "too few filters" in a.row()["verdict"]
+    # dead channels (constant filters) are dropped from the whole layer before subsampling
+    X = np.concatenate([_circle_in_noise()[:300], np.zeros((100, 9))])
+    d = deep.analyze_layer(_layer(X), deep.DeepConfig(sample_size=250, null_repeats=0, subsample_seeds=1, mapper=False))
+    assert d.n_constant == 100 and d.n_used == 250 and d.claim is None and d.row()["constant"] == 100
+    dead = deep.analyze_layer(_layer(np.concatenate([X[:150], np.zeros((200, 9))])), deep.DeepConfig())
+    assert dead.result is None and dead.n_constant == 200
     with pytest.raises(TypeError, match="ConvLayer"):
         deep.analyze_layer(np.zeros((10, 9)))
     with pytest.raises(ValueError, match="sample_size"):
@@ -408,29 +422,38 @@ def test_cli_fetch_weights_uses_the_cache(tmp_path, monkeypatch, capsys):
 
 
 # --------------------------------------------------------------------------- chapter rules
-def _fake_analysis(index, verdict, reasons=()):
-    from toponet.studies import CircleVerdict
+def _fake_analysis(index, verdict, reasons=(), power=0.95):
+    from types import SimpleNamespace
+
+    from toponet.rules import RuleResult
     L = _layer(np.zeros((300, 9)), index)
-    return deep.LayerAnalysis(L, 300, 10, 0.3, result=None,
-                              verdict=None if verdict is None else CircleVerdict(verdict, tuple(reasons)))
+    claim = None if verdict is None else dict(
+        rule=RuleResult(verdict=verdict, reasons=tuple(reasons), power=power, false_positive_rate=0.05),
+        test=SimpleNamespace(draws=99))
+    return deep.LayerAnalysis(L, 300, 10, 0.3, result=None, claim=claim)
 
 
 def test_depth_verdict_rule():
     from toponet.pretrained import chapter
-    R, P, N = "reproduced", "partly", "not reproduced"
+    R, P, N, I = "reproduced", "partly", "not reproduced", "inconclusive"
     assert chapter.depth_verdict([_fake_analysis(i, R) for i in range(2, 12)])[0] == R
     # layer 1 and layers without a verdict do not count
     assert chapter.depth_verdict([_fake_analysis(1, N), _fake_analysis(2, R), _fake_analysis(3, None)])[0] == R
     mixed = [_fake_analysis(i, v) for i, v in zip(range(2, 12), [R] * 7 + [N] * 3)]
     assert chapter.depth_verdict(mixed)[0] == P  # 7 of 10 < 80 %
-    # the per-layer rule is not calibrated: no circle in most layers is inconclusive, not "not reproduced"
-    verdict, text = chapter.depth_verdict([_fake_analysis(i, v) for i, v in zip(range(2, 6), [P, N, N, N])])
-    assert verdict == "inconclusive" and "no calibrated power" in text
+    # powered negatives: fewer than half pass even counting inconclusive layers -> not reproduced
+    verdict, text = chapter.depth_verdict([_fake_analysis(i, v) for i, v in zip(range(2, 8), [P, N, N, N, N, I])])
+    assert verdict == N and "99 null clouds per kind" in text
+    # inconclusive layers that could lift the count to half: inconclusive, and the text says why
+    verdict, text = chapter.depth_verdict([_fake_analysis(i, v) for i, v in zip(range(2, 6), [P, N, I, I])])
+    assert verdict == I and "2 layer(s) inconclusive" in text
     # VGG16: layer 13 must not show the circle
     v16 = [_fake_analysis(i, R) for i in range(2, 13)]
     assert chapter.depth_verdict(v16 + [_fake_analysis(13, N)], last_layer_not=13)[0] == R
     verdict, text = chapter.depth_verdict(v16 + [_fake_analysis(13, R)], last_layer_not=13)
     assert verdict == P and "layer 13: reproduced" in text
+    # layer 13 without power: the full claim cannot be settled
+    assert chapter.depth_verdict(v16 + [_fake_analysis(13, I)], last_layer_not=13)[0] == P
     assert chapter.depth_verdict([_fake_analysis(1, R)])[0] == "not tested"
 
 
@@ -438,11 +461,10 @@ def test_vgg_verdicts_not_tested_without_weights_and_f11_rule():
     from toponet.pretrained import chapter
     out = chapter.vgg_verdicts({"vgg16": None, "vgg19": None})
     assert out["F10"][0] == out["F11"][0] == "not tested" and "no ImageNet VGG16" in out["F10"][1]
-    ok = ["(a) vs gaussian null: -> pass", "(a) vs untrained networks: -> pass", "(b) top/second -> pass",
-          "(c) Mapper large loops = 1 -> pass", "(d) dense core -> fail"]
-    assert chapter.vgg_verdicts({"vgg16": None, "vgg19": [_fake_analysis(5, "partly", ok)]})["F11"][0] == "reproduced"
-    no_loop = ok[:3] + ["(c) Mapper large loops = 0 -> fail", ok[4]]
-    assert chapter.vgg_verdicts({"vgg19": [_fake_analysis(5, "partly", no_loop)]})["F11"][0] == "partly"
+    reasons = ["circle vs gaussian: ... (significant)", "second bar vs nulls: ... (one long bar)"]
+    f11 = chapter.vgg_verdicts({"vgg16": None, "vgg19": [_fake_analysis(5, "reproduced", reasons)]})["F11"]
+    assert f11 == ("reproduced", "; ".join(reasons))
+    assert chapter.vgg_verdicts({"vgg19": [_fake_analysis(5, "partly")]})["F11"][0] == "partly"
 
 
 def test_criteria_and_findings_on_known_clouds():
@@ -465,3 +487,15 @@ def test_dither_summary_names_the_layers_that_move():
     text = chapter.dither_summary(rows)
     assert "layers 13 (+0.200 on 0.600)" in text and "2 (" not in text
     assert "does not drive" in chapter.dither_summary(rows[:1])
+
+
+def test_record_fields_summarize_the_judged_layers():
+    from types import SimpleNamespace
+
+    from toponet.pretrained import chapter
+    a, b = _fake_analysis(2, "reproduced", power=0.9), _fake_analysis(3, "not reproduced", power=0.85)
+    a.claim["test"] = SimpleNamespace(draws=99, n_core=300)
+    b.claim["test"] = SimpleNamespace(draws=99, n_core=280)
+    out = chapter.record_fields([a, b, _fake_analysis(1, "reproduced"), _fake_analysis(4, None)])
+    assert out == dict(power=0.85, false_positive_rate=0.05, cloud_points=300)
+    assert chapter.record_fields([]) == dict(power=None, false_positive_rate=None, cloud_points=None)

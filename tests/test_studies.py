@@ -67,30 +67,6 @@ def test_group_statistics_separate_circles_from_noise():
         studies.group_statistics({"trained": circle_weights(3, 0)}, group_size=2, k=5, p=0.5)
 
 
-def test_circle_verdict_rules():
-    from toponet.nulls import NullComparison
-
-    def null(effect, p):
-        return NullComparison(observed=1.0, null_values=np.zeros(20), null_mean=0.3, null_sd=0.05,
-                              effect_size=effect, p_value=p, kind="gaussian", repeats=20)
-
-    strong = {"gaussian": null(12, 1 / 21), "shuffled": null(8, 1 / 21)}
-    kw = dict(observed=1.0, untrained=0.3, near_threshold=0.6)
-    assert studies.circle_verdict(nulls=strong, top_ratio=5, mapper_loops=1, core_median_distance=0.4,
-                                  **kw).verdict == "reproduced"
-    assert studies.circle_verdict(nulls=strong, top_ratio=5, mapper_loops=0, core_median_distance=0.9,
-                                  **kw).verdict == "partly"
-    assert studies.circle_verdict(nulls=strong, top_ratio=1.1, mapper_loops=0, core_median_distance=0.9,
-                                  **kw).verdict == "not reproduced"
-    weak = {"gaussian": null(1.0, 0.3)}
-    flat = studies.circle_verdict(nulls=weak, top_ratio=5, mapper_loops=1, core_median_distance=0.4, **kw)
-    assert flat.verdict == "not reproduced" and any("fail" in r for r in flat.reasons)
-    # beating the nulls is not enough if the untrained networks do as well
-    same = studies.circle_verdict(nulls=strong, top_ratio=5, mapper_loops=1, core_median_distance=0.4,
-                                  observed=1.0, untrained=1.1, near_threshold=0.6)
-    assert same.verdict == "not reproduced"
-
-
 def test_null_distance_threshold_is_the_gaussian_quantile():
     t = studies.null_distance_threshold()
     assert 0.5 < t < 0.75

@@ -9,8 +9,6 @@
 - :func:`circle_claim`: the calibrated circle rule (:mod:`toponet.rules`) on one cloud, with
   its calibration at that size (:mod:`toponet.calibration`); :func:`circle_evidence` and
   :func:`variant_table` apply it to artifacts (F2, F2b), :func:`layer_comparison` to F2c.
-- :func:`circle_verdict`: the older four-criterion rule, still used by the chapters not yet
-  moved to :mod:`toponet.rules` (CIFAR, deep networks); their rows say so.
 """
 from __future__ import annotations
 
@@ -152,16 +150,8 @@ def parameter_sweep(points: np.ndarray, ks, ps, *, resolution: int = 30, gain: f
     return rows
 
 
-@dataclass(frozen=True)
-class CircleVerdict:
-    """A verdict on "the filters lie on the primary circle" and the evidence it rests on."""
-
-    verdict: str
-    reasons: tuple[str, ...]
-
-
-#: Share of gaussian (null) filters nearer the primary circle than the "near" threshold of
-#: criterion (d): the threshold is the null distribution's 5th percentile.
+#: Share of gaussian (null) filters nearer the primary circle than the "near the circle"
+#: threshold (a descriptive column): the threshold is the null distribution's 5th percentile.
 NULL_DISTANCE_QUANTILE = 0.05
 
 
@@ -173,45 +163,6 @@ def null_distance_threshold(model: str = "primary_circle", *, q: float = NULL_DI
     directions (about 0.61 for the primary circle at q = 0.05).
     """
     return float(np.quantile(distance_to_model(gaussian_filters(n, seed=seed), model).distances, q))
-
-
-def circle_verdict(*, observed: float, nulls: dict, untrained: float, top_ratio: float, mapper_loops: int,
-                   core_median_distance: float, near_threshold: float, alpha: float = 0.05,
-                   min_effect: float = 3.0) -> CircleVerdict:
-    """The book's rule for a primary-circle claim (stated in book/method.md).
-
-    (a) the pooled cloud's top H1 lifetime ``observed`` beats every matched null in
-    ``nulls`` (kind -> :class:`toponet.nulls.NullComparison`: permutation p < alpha and
-    effect size > min_effect) and the same pipeline on the same networks before training
-    (``untrained``); (b) the top H1 bar is at least twice the second; (c) the Mapper graph has
-    a large loop; (d) the dense core's median distance to the primary circle is below
-    ``near_threshold`` (see :func:`null_distance_threshold`). "reproduced" needs all four,
-    "partly" needs (a) and at least one other, "not reproduced" otherwise.
-    """
-    reasons, beats = [], []
-    for name, c in nulls.items():
-        ok = c.p_value < alpha and c.effect_size > min_effect
-        beats.append(ok)
-        reasons.append(f"(a) vs {name} null: effect size {c.effect_size:.1f}, p = {c.p_value:.3g} "
-                       f"({c.repeats} clouds) -> {'pass' if ok else 'fail'}")
-    ok_u = observed > untrained
-    beats.append(ok_u)
-    reasons.append(f"(a) vs untrained networks: {observed:.3f} vs {untrained:.3f} -> {'pass' if ok_u else 'fail'}")
-    a = all(beats)
-    b = top_ratio >= 2
-    c_ = mapper_loops >= 1
-    d = core_median_distance < near_threshold
-    reasons += [f"(b) top/second H1 bar = {top_ratio:.1f} -> {'pass' if b else 'fail'}",
-                f"(c) Mapper large loops = {mapper_loops} -> {'pass' if c_ else 'fail'}",
-                f"(d) dense core median distance to the circle {core_median_distance:.2f} vs null 5% "
-                f"quantile {near_threshold:.2f} -> {'pass' if d else 'fail'}"]
-    if a and b and c_ and d:
-        verdict = "reproduced"
-    elif a and (b or c_ or d):
-        verdict = "partly"
-    else:
-        verdict = "not reproduced"
-    return CircleVerdict(verdict=verdict, reasons=tuple(reasons))
 
 
 def accuracy_summary(artifact, iteration=None) -> dict:

@@ -2,20 +2,25 @@
 
 For each 3x3 conv layer (:class:`toponet.pretrained.layers.ConvLayer`):
 
-1. a seeded subsample of at most ``sample_size`` spatial filters, drawn *before* the density
-   step, so memory and time are bounded whatever the layer's size (VGG16's last layers hold
-   262,144 filters, InceptionV3's deepest 172,032);
+1. constant filters (dead channels, stored as exact zeros) are dropped from the whole layer
+   (:func:`toponet.filters.normalize`), then a seeded subsample of at most ``sample_size`` of
+   the others is drawn *before* the density step, so memory and time are bounded whatever the
+   layer's size (VGG16's last layers hold 262,144 filters, InceptionV3's deepest 172,032) and
+   every large layer is tested at the same cloud size;
 2. rho(k, p) with the paper's VGG values (k = 100; p = 0.4 for layer 2, 0.3 otherwise) and k
    rescaled to the subsample (``toponet.analysis.scaled_k``: the k-th neighbour probes the same
    fraction of the cloud), floored at ``k_min`` (a 1st-neighbour density is mostly noise) and
    capped at a tenth of the subsample (the paper used k/n <= 2.4 %; a larger k turns an
    evenly sampled circle into its densest arc);
-3. :func:`toponet.analysis.analyze_filters`: persistence, Mapper(30, 3), distances to the
-   primary circle and the Klein bottle, the gaussian and coordinate-shuffled matched nulls;
-4. the same pipeline on filters drawn like a freshly initialized layer (i.i.d. uniform
-   entries, as Keras' Glorot-uniform and torch's Kaiming-uniform give) and on further
-   subsamples with other seeds;
-5. :func:`toponet.studies.circle_verdict`, the book's rule.
+3. the book's calibrated circle rule (:func:`toponet.studies.circle_claim`: the two longest H1
+   bars against ``null_repeats`` gaussian, shuffled and covariance-matched null clouds each,
+   the rule calibrated at this cloud size, k and p); "one long bar" is part of the claim
+   (Fig. 10: the circle is the *dominant* structure);
+4. for the figures and the table, :func:`toponet.analysis.analyze_filters` on the same cloud
+   (exact persistence, Mapper(30, 3), distances to the primary circle and the Klein bottle),
+   the same pipeline on filters drawn like a freshly initialized layer (i.i.d. uniform
+   entries, as Keras' Glorot-uniform and torch's Kaiming-uniform give) and the top bar on
+   further subsamples with other seeds: reported, not part of the rule.
 
 Also the quantization check (:func:`quantize_per_tensor`, :func:`direction_change_bound`): the
 nsfwjs weights are stored as uint8 per tensor; the same statistics on float weights
@@ -31,7 +36,7 @@ from toponet._validation import check_fraction, check_int
 from toponet.pretrained.layers import ConvLayer
 
 __all__ = ["DeepConfig", "subsample", "layer_k", "layer_p", "initialization_filters", "LayerAnalysis",
-           "analyze_layer", "analyze_layers", "pooled_layer", "quantize_per_tensor", "quantized_layer",
+           "live_filters", "analyze_layer", "analyze_layers", "pooled_layer", "quantize_per_tensor", "quantized_layer",
            "direction_change_bound", "dithered_layer", "compare_statistics", "quantization_effect",
            "depth_figure", "PROFILE_SCALE", "profile_config", "select_layers", "cloud_tex"]
 
@@ -46,7 +51,8 @@ class DeepConfig:
     k_min : floor on the rescaled k.
     min_filters : layers with fewer filters get no analysis (the paper's layer 1, 192
         filters, was "too few"); they are listed as such.
-    null_repeats : matched null clouds per kind (20 makes p < 0.05 reachable).
+    null_repeats : null clouds per kind of the calibrated circle rule (99: p floor 0.01); 0 runs
+        no rule (descriptive statistics only, e.g. :func:`compare_statistics`).
     subsample_seeds : subsamples (seeds ``seed``, ``seed + 1``, ...) the top H1 is repeated on.
     resolution, gain : Mapper(resolution, gain). threshold : "near" an ideal model (R^9).
     seed : every random step.
@@ -55,10 +61,10 @@ class DeepConfig:
     k_paper: int = 100
     p: float = 0.3
     p_second_layer: float = 0.4
-    sample_size: int = 2000
+    sample_size: int = 1000
     k_min: int = 5
     min_filters: int = 200
-    null_repeats: int = 20
+    null_repeats: int = 99
     subsample_seeds: int = 3
     resolution: int = 30
     gain: float = 3.0
@@ -126,12 +132,14 @@ class LayerAnalysis:
     Attributes
     ----------
     layer : ConvLayer
-    n_used : filters analysed (after subsampling); k, p : rho(k, p) used
-    result : toponet.analysis.AnalysisResult or None
+    n_used : filters analysed (after dropping constant ones and subsampling); k, p : rho(k, p)
+    result : toponet.analysis.AnalysisResult or None (figures and descriptive columns)
     untrained_top_h1 : the same pipeline on :func:`initialization_filters` of ``n_used``
     subsample_top_h1, subsample_near_core : top H1 lifetime and the dense core's share within
         ``threshold`` of the primary circle, one per subsample seed (the first is ``result``'s)
-    verdict : toponet.studies.CircleVerdict or None
+    claim : dict(test, calibration, rule) of :func:`toponet.studies.circle_claim`, or None
+        (no nulls asked for: ``null_repeats=0``)
+    n_constant : constant filters of the whole layer (dropped before subsampling)
     min_filters : the threshold a layer without ``result`` fell below
     """
 
@@ -143,8 +151,25 @@ class LayerAnalysis:
     untrained_top_h1: float = float("nan")
     subsample_top_h1: np.ndarray | None = None
     subsample_near_core: np.ndarray | None = None
-    verdict: object | None = None
+    claim: dict | None = None
+    n_constant: int = 0
     min_filters: int = 0
+
+    @property
+    def verdict(self):
+        """The layer's :class:`toponet.rules.RuleResult` (None without a claim)."""
+        return None if self.claim is None else self.claim["rule"]
+
+    @property
+    def headline(self):
+        """The more conservative existence null (gaussian or shuffled: the smaller effect size),
+        a :class:`toponet.rules.NullTest`; None without a claim."""
+        if self.claim is None:
+            return None
+        from toponet.rules import EXISTENCE_KINDS
+
+        tests = [t for kind, t in self.claim["test"].nulls.items() if kind in EXISTENCE_KINDS]
+        return min(tests, key=lambda t: (np.nan_to_num(t.effect_size, nan=-np.inf), -t.p)) if tests else None
 
     def row(self) -> dict:
         """One row of the per-layer table (plain values, rounded for display)."""
@@ -152,40 +177,59 @@ class LayerAnalysis:
         out = dict(network=L.network, layer=L.index, name=L.name, depth=L.depth,
                    kernel="x".join(map(str, L.shape)), filters=L.n_filters, used=self.n_used)
         if self.result is None:
-            out.update(k=None, p=None, constant=None, kept=None, top_h1=None, ratio=None, null=None, effect=None, p_value=None,
-                       untrained=None, seeds=None, near_circle_core=None, near_klein_core=None,
-                       core_median_dist=None, loops=None, verdict=f"too few filters (< {self.min_filters})")
+            out.update(k=None, p=None, constant=None, kept=None, top_h1=None, ratio=None, null=None, effect=None,
+                       p_value=None, covariance_p=None, power=None, untrained=None, seeds=None,
+                       near_circle_core=None, near_klein_core=None, core_median_dist=None, loops=None,
+                       verdict=f"too few filters (< {self.min_filters})")
             return out
         r = self.result
         h1 = r.persistence.lifetimes(1)
         top = float(h1[0]) if h1.size else 0.0
         second = float(h1[1]) if h1.size > 1 else 0.0
-        head = r.headline_null
+        head = self.headline
+        cov = self.claim["test"].nulls.get("covariance") if self.claim is not None else None
+        rule = self.verdict
         core = r.kept_index
         ts = self.subsample_top_h1
         out.update(
-            k=self.k, p=self.p, constant=r.n_constant_dropped, kept=r.n_kept, top_h1=round(top, 3),
+            k=self.k, p=self.p, constant=self.n_constant, kept=r.n_kept, top_h1=round(top, 3),
             ratio=round(top / second, 1) if second > 0 else float("inf"),
-            null=f"{head.null_mean:.3f} +- {head.null_sd:.3f} ({head.kind})" if head else None,
+            null=f"{head.null_mean:.3f} ± {head.null_sd:.3f} ({head.kind})" if head else None,
             effect=round(head.effect_size, 1) if head else None,
-            p_value=round(head.p_value, 3) if head else None,
+            p_value=f"{head.p:.2g} ({head.draws} draws)" if head else None,
+            covariance_p=f"{cov.p:.2g} ({cov.draws} draws)" if cov else None,
+            power=None if rule is None or rule.power is None else round(rule.power, 2),
             untrained=round(self.untrained_top_h1, 3),
             seeds=(f"{ts.min():.3f}-{ts.max():.3f}" if ts is not None and ts.size > 1 else "(all filters)"),
             near_circle_core=round(float(np.mean(r.distance_primary[core] <= r.config.threshold)), 3),
             near_klein_core=round(float(np.mean(r.distance_klein[core] <= r.config.threshold)), 3),
             core_median_dist=round(float(np.median(r.distance_primary[core])), 3),
             loops=int(r.mapper.n_large_loops_) if r.mapper is not None else None,
-            verdict=self.verdict.verdict if self.verdict is not None else None)
+            verdict=rule.verdict if rule is not None else None)
         return out
 
 
+def live_filters(filters) -> tuple[np.ndarray, int]:
+    """The layer's filters that have a direction (not constant), raw, and how many were dropped.
+
+    Uses the rule of :func:`toponet.filters.normalize` on the whole layer, so that a subsample
+    holds no dead channel and every large layer is tested at the same size.
+    """
+    from toponet.filters import normalize
+
+    X = np.asarray(filters, dtype=np.float64).reshape(len(filters), -1)
+    _, kept = normalize(X)
+    return X[kept], int((~kept).sum())
+
+
 def analyze_layer(layer: ConvLayer, config: DeepConfig | None = None) -> LayerAnalysis:
-    """The paper's pipeline on one layer, with nulls, other subsamples and the verdict."""
+    """The paper's pipeline on one layer, with the calibrated circle rule, other subsamples and
+    initialization-like filters."""
     from toponet.analysis import analyze_filters, filtered_top_h1
-    from toponet.ideal import distance_to_model
     from toponet.density import density_filtration
     from toponet.filters import normalize
-    from toponet.studies import circle_verdict, null_distance_threshold
+    from toponet.ideal import distance_to_model
+    from toponet.studies import circle_claim
 
     cfg = config or DeepConfig()
     if not isinstance(layer, ConvLayer):
@@ -193,31 +237,31 @@ def analyze_layer(layer: ConvLayer, config: DeepConfig | None = None) -> LayerAn
     n = layer.n_filters
     if n < cfg.min_filters:
         return LayerAnalysis(layer, n, 0, layer_p(layer.index, cfg), min_filters=cfg.min_filters)
-    X, _ = subsample(layer.filters, cfg.sample_size, cfg.seed)
+    live, n_constant = live_filters(layer.filters)
+    if live.shape[0] < cfg.min_filters:
+        return LayerAnalysis(layer, live.shape[0], 0, layer_p(layer.index, cfg), n_constant=n_constant,
+                             min_filters=cfg.min_filters)
+    X, _ = subsample(live, cfg.sample_size, cfg.seed)
     n_used = X.shape[0]
-    k, p = layer_k(n_used, n, cfg), layer_p(layer.index, cfg)
-    res = analyze_filters(X, k=k, p=p, resolution=cfg.resolution, gain=cfg.gain, null_repeats=cfg.null_repeats,
-                          threshold=cfg.threshold, seed=cfg.seed, mapper=cfg.mapper)
-    untrained = filtered_top_h1(initialization_filters(n_used, seed=cfg.seed), k=k, p=p, seed=cfg.seed)
+    k, p = layer_k(n_used, live.shape[0], cfg), layer_p(layer.index, cfg)
+    claim = (circle_claim(X, k=k, p=p, draws=cfg.null_repeats, seed=cfg.seed, one_bar=True)
+             if cfg.null_repeats else None)
+    res = analyze_filters(X, k=k, p=p, resolution=cfg.resolution, gain=cfg.gain, null_repeats=0,
+                          threshold=cfg.threshold, seed=cfg.seed, mapper=cfg.mapper, n_landmarks=None)
+    untrained = filtered_top_h1(initialization_filters(n_used, seed=cfg.seed), k=k, p=p, seed=cfg.seed,
+                                n_landmarks=None)
     h1 = res.persistence.lifetimes(1)
     tops = [float(h1[0]) if h1.size else 0.0]
     near = [float(np.mean(res.distance_primary[res.kept_index] <= cfg.threshold))]
-    if n > cfg.sample_size:
+    if live.shape[0] > cfg.sample_size:
         for s in range(1, cfg.subsample_seeds):
-            Xs, _ = subsample(layer.filters, cfg.sample_size, cfg.seed + s)
-            Xn, _ = normalize(np.asarray(Xs, dtype=np.float64))
+            Xs, _ = subsample(live, cfg.sample_size, cfg.seed + s)
+            Xn, _ = normalize(Xs)
             core = density_filtration(Xn, k, p)
-            tops.append(filtered_top_h1(Xs, k=k, p=p, seed=cfg.seed))
+            tops.append(filtered_top_h1(Xs, k=k, p=p, seed=cfg.seed, n_landmarks=None))
             near.append(distance_to_model(core, threshold=cfg.threshold).fraction_within)
-    verdict = None
-    if res.nulls:
-        core_d = res.distance_primary[res.kept_index]
-        verdict = circle_verdict(
-            observed=tops[0], nulls=res.nulls, untrained=untrained,
-            top_ratio=float(h1[0] / h1[1]) if h1.size > 1 and h1[1] > 0 else float("inf"),
-            mapper_loops=int(res.mapper.n_large_loops_) if res.mapper is not None else 0,
-            core_median_distance=float(np.median(core_d)), near_threshold=null_distance_threshold())
-    return LayerAnalysis(layer, n_used, k, p, res, untrained, np.array(tops), np.array(near), verdict)
+    return LayerAnalysis(layer, n_used, k, p, res, untrained, np.array(tops), np.array(near), claim,
+                         n_constant=n_constant)
 
 
 def analyze_layers(layers, config: DeepConfig | None = None, *, progress: bool = True) -> list[LayerAnalysis]:
@@ -340,7 +384,7 @@ def depth_figure(analyses, *, title: str = ""):
     for net, items in by_net.items():
         x = [a.layer.index for a in items]
         top = [float(a.result.persistence.top_lifetime(1)) for a in items]
-        heads = [a.result.headline_null for a in items]
+        heads = [a.headline for a in items]
         if all(h is not None for h in heads):
             fig.add_trace(go.Scatter(x=x, y=[h.null_mean for h in heads], mode="markers", name=f"{net}: null",
                                      marker=dict(symbol="line-ew-open", size=14),
@@ -358,10 +402,10 @@ def depth_figure(analyses, *, title: str = ""):
 #: chapter's parameters): filters drawn per layer, matched null clouds per kind, subsample
 #: seeds, and which layers are analysed (None: all).
 PROFILE_SCALE = {
-    "smoke": dict(sample_size=400, null_repeats=3, subsample_seeds=2, layers={"inception": (2, 3, 17),
+    "smoke": dict(sample_size=400, null_repeats=99, subsample_seeds=2, layers={"inception": (2, 3, 17),
                                                                              "efficientnet": (8,)}),
-    "default": dict(sample_size=2000, null_repeats=20, subsample_seeds=3, layers=None),
-    "paper": dict(sample_size=4000, null_repeats=20, subsample_seeds=5, layers=None),
+    "default": dict(sample_size=1000, null_repeats=99, subsample_seeds=3, layers=None),
+    "paper": dict(sample_size=2000, null_repeats=99, subsample_seeds=5, layers=None),
 }
 
 
