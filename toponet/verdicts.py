@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 VERDICTS = ("reproduced", "partly", "not reproduced", "inconclusive", "not tested")
@@ -65,7 +65,16 @@ def verdicts_dir() -> Path:
 
 
 def record(verdict: Verdict, directory: str | os.PathLike | None = None) -> Path:
-    """Store one row (overwriting an earlier row with the same claim_id); returns its path."""
+    """Store one row (overwriting an earlier row with the same claim_id); returns its path.
+
+    In a run with custom parameters (``python -m toponet.book run``) the row's ``scale`` ends
+    with "custom parameters: p=0.9 (profile: 0.5)" (:func:`toponet.book.profiles.custom_note`).
+    """
+    from toponet.book.profiles import custom_note
+
+    note = custom_note()
+    if note and note not in verdict.scale:
+        verdict = replace(verdict, scale=f"{verdict.scale}; {note}")
     d = Path(directory) if directory is not None else verdicts_dir()
     d.mkdir(parents=True, exist_ok=True)
     path = d / f"{verdict.claim_id}.json"

@@ -1,4 +1,4 @@
-"""``python -m toponet.book build|assets|check|profiles`` (also ``toponet book ...``)."""
+"""``python -m toponet.book build|run|assets|check|profiles`` (also ``toponet book ...``)."""
 from __future__ import annotations
 
 import argparse
@@ -25,6 +25,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     b.add_argument("--device", help="torch device for every chapter, overriding the profile (e.g. cuda)")
     b.add_argument("--log-output", action="store_true", help="stream the chapters' output while they run")
     b.set_defaults(book_func=_build)
+    r = sub.add_parser("run", help="execute one chapter with your own parameters into _build/runs/",
+                       description="Execute one chapter with its profile's parameters, the ones named with -p "
+                                   "replaced, into _build/runs/<chapter>-<hash>/ (the executed notebook, its "
+                                   "verdict rows, with --html a page that renders offline). Every name and value "
+                                   "is checked before anything runs; the main build's outputs are never touched. "
+                                   "Networks the store lacks are trained first (the estimated time is printed).",
+                       epilog="example: python -m toponet.book run 01_mnist -p k 100 -p p 0.2")
+    r.add_argument("chapter", help="chapter name, e.g. 01_mnist (or a unique prefix: 01)")
+    r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                   dest="parameters", help="a parameter and its value, parsed like papermill's -p "
+                                           "(int, float, True/False, else text); repeatable")
+    r.add_argument("--profile", default="default", choices=sorted(PROFILES),
+                   help="the profile whose parameters of the chapter the run starts from (default: default)")
+    r.add_argument("--root", type=Path, default=Path("."), help="book root (default: current folder)")
+    r.add_argument("--html", action="store_true", help="also build a one-page HTML book of the chapter")
+    r.add_argument("--dry-run", action="store_true",
+                   help="print the parameters (profile value -> yours) and what would be trained; run nothing")
+    r.add_argument("--log-output", action="store_true", help="stream the chapter's output while it runs")
+    r.set_defaults(book_func=_run)
     a = sub.add_parser("assets", help="fetch plotly.js, require.js and MathJax for offline pages")
     a.add_argument("--root", type=Path, default=Path("."), help="book root (default: current folder)")
     a.set_defaults(book_func=_assets)
@@ -55,6 +74,28 @@ def _build(args) -> int:
         biggest = max(result.pages, key=lambda p: p.size_bytes)
         print(f"built {len(result.pages)} pages in {result.html_dir} (largest {biggest.path}: "
               f"{biggest.size_bytes / 1e6:.2f} MB); every page renders offline")
+    return 0
+
+
+def _run(args) -> int:
+    from toponet.book.rerun import describe, execute_run, prepare_run, training_needs
+
+    run = prepare_run(args.chapter, [tuple(p) for p in args.parameters], profile=args.profile, root=args.root)
+    needs = training_needs(run)
+    for line in describe(run, needs):
+        print(line)
+    if args.dry_run:
+        print(f"dry run: nothing trained or executed; a run writes {run.folder}")
+        return 0
+    result = execute_run(run, needs, html=args.html, log_output=args.log_output)
+    print(f"executed {run.chapter} in {result.seconds:.1f} s"
+          + (f" (after {result.trained_seconds:.0f} s of training)" if result.trained_seconds else "")
+          + f" -> {result.notebook}")
+    if result.verdicts:
+        print(f"{len(result.verdicts)} verdict row(s) in {result.folder / 'verdicts'} (table: "
+              f"{result.folder / 'verdicts.md'})")
+    if result.html is not None:
+        print(f"page: {result.html} (renders offline)")
     return 0
 
 

@@ -147,10 +147,19 @@ class Caption:
     Attributes
     ----------
     text : str
-        MyST Markdown (math between ``$`` signs).
+        MyST Markdown (math between ``$`` signs). In a run with custom parameters
+        (:func:`toponet.book.profiles.custom_note`) it ends with "Run with custom parameters:
+        p=0.9 (profile: 0.5)."; every caption of such a run says so, whoever built it.
     """
 
     text: str
+
+    def __post_init__(self):
+        from toponet.book.profiles import custom_note
+
+        note = custom_note()
+        if note and note not in self.text:
+            object.__setattr__(self, "text", f"{self.text.rstrip()} Run with {note}.")
 
     def _repr_markdown_(self) -> str:
         return self.text

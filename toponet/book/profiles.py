@@ -8,11 +8,17 @@ the profile name printed in every caption says exactly what was run.
 
 Every chapter's ``parameters`` cell must define all of :data:`PARAMETERS`; the build
 refuses a chapter that lacks one (a misspelt name would otherwise be ignored silently).
+
+A chapter run with values of its own (``python -m toponet.book run``, :mod:`toponet.book.rerun`)
+gets the values that differ from its profile's in :data:`CUSTOM_ENV`; every caption and verdict
+row then says so (:func:`custom_note`).
 """
 from __future__ import annotations
 
 import ast
 import difflib
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -170,6 +176,47 @@ def injected_names(namespace: Mapping[str, Any]) -> list[str] | None:
     return None
 
 
+#: Environment variable ``python -m toponet.book run`` sets for the chapter's kernel: JSON
+#: ``{name: [profile value, value]}`` of the parameters that differ from the profile's.
+CUSTOM_ENV = "TOPONET_CUSTOM_PARAMETERS"
+
+
+def format_value(value: Any) -> str:
+    """A parameter value as captions print it: ``0.5``, ``100``, ``cuda``."""
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def custom_parameters() -> dict[str, tuple[Any, Any]]:
+    """The parameters of this run that differ from the profile's, ``{name: (profile value, value)}``.
+
+    Read from :data:`CUSTOM_ENV`; empty for a book build (which never sets it).
+    """
+    text = os.environ.get(CUSTOM_ENV, "")
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ValueError(f"${CUSTOM_ENV} must be JSON {{name: [profile value, value]}}; got {text[:80]!r}") from None
+    if not isinstance(data, dict) or not all(
+            n in PARAMETERS[1:] and isinstance(v, list) and len(v) == 2 for n, v in data.items()):
+        raise ValueError(f"${CUSTOM_ENV} must map names of {list(PARAMETERS[1:])} to [profile value, value]; "
+                         f"got {text[:80]!r}")
+    return {name: (old, new) for name, (old, new) in data.items()}
+
+
+def custom_note(changed: Mapping[str, tuple[Any, Any]] | None = None) -> str:
+    """``"custom parameters: p=0.9 (profile: 0.5)"``, or ``""`` when no value differs from the profile.
+
+    ``changed`` maps a name to (profile value, value); default :func:`custom_parameters`.
+    """
+    changed = custom_parameters() if changed is None else changed
+    if not changed:
+        return ""
+    return "custom parameters: " + ", ".join(f"{name}={format_value(new)} (profile: {format_value(old)})"
+                                             for name, (old, new) in changed.items())
+
+
 def validate_parameters(namespace: Mapping[str, Any], *, injected: Iterable[str] | None = None) -> dict[str, Any]:
     """Check a chapter's parameters; call it in the chapter's first code cell with ``globals()``.
 
@@ -189,7 +236,8 @@ def validate_parameters(namespace: Mapping[str, Any], *, injected: Iterable[str]
     ValueError, TypeError
         Naming the parameter: an unknown name (with the closest known one), an unknown
         profile, a value of the wrong type or out of range (``networks`` >= 1, ``p`` in (0, 1],
-        ``gain`` > 1, ``seed`` >= 0, ``device`` auto/cpu/mps/cuda[:n]), or a missing one.
+        ``gain`` > 1, ``seed`` >= 0, ``device`` auto/cpu/mps/cuda[:n]), or a missing one;
+        or a value that differs from the one :data:`CUSTOM_ENV` announces to the captions.
     """
     names = list(injected) if injected is not None else (injected_names(namespace) or [])
     unknown = [n for n in names if n not in PARAMETERS]
@@ -203,4 +251,8 @@ def validate_parameters(namespace: Mapping[str, Any], *, injected: Iterable[str]
                          f"{list(PARAMETERS)}")
     values = {name: _check_value(name, namespace[name], "") for name in PARAMETERS}
     get_profile(values["profile"])  # raises naming the known profiles
+    for name, (_, new) in custom_parameters().items():
+        if values[name] != new:  # a caption must never claim values the chapter did not run with
+            raise ValueError(f"${CUSTOM_ENV} says {name}={new!r} but the chapter runs with "
+                             f"{name}={values[name]!r}; unset it or run python -m toponet.book run")
     return values

@@ -1,0 +1,484 @@
+"""One chapter with your own parameters: ``python -m toponet.book run 01_mnist -p p 0.5``.
+
+Used by ``python -m toponet.book run``, ``make chapter`` and ``book/rerun.md`` ("Your own
+parameters"). Three steps, each a plain function:
+
+1. :func:`prepare_run` starts from the profile's parameters of the chapter
+   (:meth:`toponet.book.profiles.Profile.parameters`), replaces the ones named on the command
+   line (values parsed like papermill's ``-p``: :func:`parse_value`) and checks them with the
+   chapter's own check, :func:`toponet.book.profiles.validate_parameters`. A bad name or value
+   fails here, before anything is trained, executed or written.
+2. :func:`training_needs` lists what the chapter loads from the artifact store at these values
+   (experiments, networks, iterations), how much of it is stored, and how long training the
+   rest would take, from the wall times the store recorded (:func:`store_rates`).
+3. :func:`execute_run` trains what is missing (with progress bars), then executes the chapter
+   with papermill into ``_build/runs/<chapter>-<hash of the parameters>/``: the executed
+   notebook, its verdict rows (and a table of them), ``parameters.json`` and, asked for, a
+   one-page HTML book of the chapter that renders offline. The main build's outputs
+   (``_build/html``, ``_build/verdicts``, ``book/chapters``, ``results/``, the README) are never
+   written: the kernel records verdict rows into the run's folder and caches calibrations
+   in ``_build/runs/calibration`` (:data:`toponet.calibration` would write into ``results/``).
+
+The chapter's captions and verdict rows say "custom parameters: p=0.5 (profile: 0.3)"
+(:data:`toponet.book.profiles.CUSTOM_ENV`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from toponet.book.profiles import (CUSTOM_ENV, PARAMETERS, custom_note, format_value, get_profile,
+                                   validate_parameters)
+
+#: Where custom runs go, relative to the book root; a book build never clears it.
+RUNS = Path("_build") / "runs"
+#: Calibration cache shared by custom runs, seeded from ``results/calibration``.
+RUN_CALIBRATION = RUNS / "calibration"
+
+#: Wall seconds per network and batch iteration when the store has no record of a similar run:
+#: M(64, 32, 64) on MNIST on one CPU thread trained 8 networks x 2,000 iterations in 713 s.
+DEFAULT_SECONDS_PER_STEP = 0.045
+
+#: The robustness architectures chapter 01 analyses beside M(64, 32, 64) (its ``variant_table``).
+MNIST_VARIANTS = ("mnist-M64-0-64", "mnist-M64-8-512", "mnist-M64-16-512", "mnist-M256-32-512")
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value as papermill's ``-p`` reads it: bool, None, int, float, else str."""
+    if text in ("True", "False"):
+        return text == "True"
+    if text == "None":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def resolve_chapter(name: str, root: str | os.PathLike = ".") -> str:
+    """The chapter called ``name`` (or the only one starting with it: "01" -> "01_mnist")."""
+    from toponet.book.build import discover_chapters
+
+    names = [s.stem for s in discover_chapters(root)]
+    stem = Path(name).stem if name.endswith(".py") else name
+    if stem in names:
+        return stem
+    matches = [n for n in names if n.startswith(stem)]
+    if len(matches) == 1:
+        return matches[0]
+    raise ValueError(f"unknown chapter {name!r}" + (f" (matches {matches})" if matches else "")
+                     + f"; chapters: {', '.join(names)}")
+
+
+@dataclass(frozen=True)
+class CustomRun:
+    """A chapter with its parameters, checked; nothing has run yet.
+
+    Attributes
+    ----------
+    chapter : str, e.g. "01_mnist"
+    profile : str, the profile the values start from
+    parameters : dict, all of :data:`~toponet.book.profiles.PARAMETERS`, as papermill injects them
+    changed : dict name -> (profile value, value), the values that differ from the profile's
+    root : Path, the book root
+    folder : Path, ``<root>/_build/runs/<chapter>-<hash>``, named by the parameters
+    """
+
+    chapter: str
+    profile: str
+    parameters: dict[str, Any]
+    changed: dict[str, tuple[Any, Any]]
+    root: Path
+    folder: Path
+
+    @property
+    def note(self) -> str:
+        """What captions and verdict rows add, e.g. "custom parameters: p=0.9 (profile: 0.5)"."""
+        return custom_note(self.changed)
+
+
+def parameters_hash(chapter: str, parameters: dict[str, Any]) -> str:
+    """Eight hex digits naming a run: the same chapter and values give the same folder."""
+    text = json.dumps({"chapter": chapter, **parameters}, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def prepare_run(chapter: str, overrides: Sequence[tuple[str, Any]] = (), *, profile: str = "default",
+                root: str | os.PathLike = ".") -> CustomRun:
+    """Check a custom run of ``chapter``; writes nothing.
+
+    Parameters
+    ----------
+    chapter : str, a chapter name (``notebooks/<name>.py``) or its unique prefix
+    overrides : sequence of (name, value); a str value is parsed like papermill's ``-p``
+    profile : str, the profile whose parameters of ``chapter`` the run starts from
+    root : path, the book root
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter: an unknown name (with the closest known one), ``profile`` (chosen
+        with ``--profile``), a name given twice, or a value the chapter's own check refuses.
+    """
+    root = Path(root).resolve()
+    prof = get_profile(profile)
+    chapter = resolve_chapter(chapter, root)
+    values = {}
+    for name, value in overrides:
+        if name == "profile":
+            raise ValueError("profile is not set with -p; choose it with --profile (the run starts from "
+                             "that profile's parameters)")
+        if name in values:
+            raise ValueError(f"parameter {name!r} given twice (-p {name} ...)")
+        values[name] = parse_value(value) if isinstance(value, str) else value
+    base = prof.parameters(chapter)
+    # The chapter's own check (its first cell calls it): unknown names, types, ranges.
+    checked = validate_parameters({**base, **values}, injected=list(values))
+    parameters = {name: checked[name] for name in PARAMETERS}
+    changed = {name: (base[name], parameters[name]) for name in values if parameters[name] != base[name]}
+    folder = root / RUNS / f"{chapter}-{parameters_hash(chapter, parameters)}"
+    return CustomRun(chapter=chapter, profile=prof.name, parameters=parameters, changed=changed,
+                     root=root, folder=folder)
+
+
+# --- what the chapter loads from the store ----------------------------------------------------
+
+@dataclass(frozen=True)
+class TrainingNeed:
+    """One result a chapter loads from the artifact store (:mod:`toponet.store`).
+
+    Attributes
+    ----------
+    name : str, an experiment (:mod:`toponet.experiments`) or a stored study ("U1 tori study")
+    networks : int, networks (or training runs) the chapter uses
+    iterations : int, batch iterations (or epochs, see ``unit``) of each
+    stored : int, how many of the ``networks`` the store holds
+    seconds_per_step : float, wall seconds per network and iteration, from ``rate_source``
+    rate_source : str, where that number comes from
+    ensure : callable, loads the result, training what is missing (progress bars on)
+    unit : str, "iterations" or "epochs"
+    """
+
+    name: str
+    networks: int
+    iterations: int
+    stored: int
+    seconds_per_step: float
+    rate_source: str
+    ensure: Callable[[], Any] = field(repr=False, compare=False)
+    unit: str = "iterations"
+
+    @property
+    def missing(self) -> int:
+        return self.networks - self.stored
+
+    @property
+    def seconds(self) -> float:
+        """Estimated wall time to train the missing networks."""
+        return self.missing * self.iterations * self.seconds_per_step
+
+    def describe(self) -> str:
+        what = f"{self.name}: {self.networks} x {self.iterations} {self.unit}"
+        if not self.missing:
+            return f"{what}: in the store"
+        held = f"{self.stored} of {self.networks} in the store" if self.stored else "not in the store"
+        return (f"{what}: {held}; trains {self.missing} (about {_duration(self.seconds)} at "
+                f"{self.seconds_per_step:.3g} s per network and {self.unit[:-1]}, {self.rate_source})")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min" if seconds < 7200 \
+        else f"{seconds / 3600:.1f} h"
+
+
+def _units(kind: str, config: dict) -> tuple[int, int, str]:
+    """(networks, iterations, unit) of a stored study (config class ``kind``, fields ``config``)."""
+    if kind == "ToriStudyConfig":       # N_ReLU and N_abs from each seed
+        return 2 * int(config["seeds"]), int(config["iterations"]), "iterations"
+    if "epochs" in config:
+        return 1, int(config["epochs"]), "epochs"
+    return 1, int(config.get("iterations") or 1), "iterations"
+
+
+def store_rates(store) -> list[dict]:
+    """What training took for everything in ``store``: one dict per stored artifact.
+
+    Keys: ``kind`` (experiment name, or config class of stored arrays), ``key``, ``arch``
+    ((dataset, arch, widths), None for arrays), ``seconds`` (wall time of all its shards) and
+    ``steps`` (networks x iterations they trained).
+    """
+    rows = []
+    root = Path(store.root)
+    for manifest in sorted(root.glob("*/manifest.json")):
+        try:
+            m = json.loads(manifest.read_text(encoding="utf-8"))
+            cfg, timed = m["config"], [s for s in m["shards"] if s.get("wall_time_s") and s.get("seeds")]
+            if timed:
+                rows.append(dict(kind=m.get("experiment"), key=m.get("key"),
+                                 arch=(cfg.get("dataset"), cfg.get("arch"), tuple(cfg.get("widths") or ())),
+                                 seconds=sum(s["wall_time_s"] for s in timed),
+                                 steps=sum(len(s["seeds"]) for s in timed) * int(cfg["iterations"])))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a broken manifest is for `toponet store verify` to report
+    for meta in sorted(root.glob("*/arrays.json")):
+        try:
+            m = json.loads(meta.read_text(encoding="utf-8"))
+            n, its, _ = _units(m["config_class"], m["config"])
+            if m.get("wall_time_s"):
+                rows.append(dict(kind=m["config_class"], key=m.get("key"), arch=None, seconds=m["wall_time_s"],
+                                 steps=n * its))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return rows
+
+
+def _rate(rates: list[dict], kind: str, key: str, arch=None) -> tuple[float, str]:
+    """Seconds per network-iteration for a run: total wall time over total network-iterations of
+    the same artifact, else of the same experiment, else of the same dataset and architecture,
+    else :data:`DEFAULT_SECONDS_PER_STEP`. Pooled, so long runs weigh more than smoke runs (whose
+    time is mostly start-up)."""
+    for label, match in (("measured on this artifact", lambda r: r["key"] == key),
+                         (f"measured on stored {kind} runs", lambda r: r["kind"] == kind),
+                         ("measured on stored runs of the same architecture", lambda r: arch and r["arch"] == arch)):
+        found = [r for r in rates if match(r)]
+        if found:
+            return sum(r["seconds"] for r in found) / sum(r["steps"] for r in found), label
+    return DEFAULT_SECONDS_PER_STEP, "no similar run stored: DEFAULT_SECONDS_PER_STEP"
+
+
+def _experiment_need(name: str, profile: str, store, rates, *, networks=None, iterations=None,
+                     device: str = "auto") -> TrainingNeed:
+    from toponet import studies
+    from toponet.experiments import experiment
+    from toponet.store import config_key
+
+    plan = experiment(name).plan(profile, networks, iterations)
+    stored = len(set(plan.seeds) & store.seeds(plan.config))
+    cfg = plan.config
+    rate, source = _rate(rates, name, config_key(cfg), (cfg.dataset, cfg.arch, tuple(cfg.widths)))
+    return TrainingNeed(name, len(plan.seeds), cfg.iterations, stored, rate, source, ensure=lambda: (
+        studies.load_or_train(name, profile, networks=networks, iterations=iterations, device=device,
+                              store=store, progress=True)))
+
+
+def _arrays_need(label: str, config, store, rates, ensure: Callable) -> TrainingNeed:
+    from toponet.store import config_dict, config_key
+
+    networks, iterations, unit = _units(type(config).__name__, config_dict(config))
+    stored = networks if (store.path(config) / "arrays.json").is_file() else 0
+    rate, source = _rate(rates, type(config).__name__, config_key(config))
+    return TrainingNeed(label, networks, iterations, stored, rate, source, unit=unit,
+                        ensure=lambda: ensure(config, store=store))
+
+
+def training_needs(run: CustomRun, store=None) -> list[TrainingNeed]:
+    """What ``run.chapter`` loads from ``store`` (default the book's) at ``run.parameters``.
+
+    Mirrors the chapters' ``load_or_train`` calls (``tests/test_rerun.py`` checks that each
+    name listed here appears in its chapter); chapters 00, 04 and the calibration page train
+    nothing.
+    """
+    from toponet.store import Store
+
+    store = Store() if store is None else store
+    rates = store_rates(store)
+    p, profile = run.parameters, run.parameters["profile"]
+    chosen = dict(networks=p["networks"], iterations=p["iterations"], device=p["device"])
+    if run.chapter == "01_mnist":
+        return ([_experiment_need("mnist", profile, store, rates, **chosen)]
+                + [_experiment_need(v, profile, store, rates, iterations=p["iterations"], device=p["device"])
+                   for v in MNIST_VARIANTS])
+    if run.chapter in ("02_cifar_gray", "03_cifar_color"):
+        from toponet import cifar
+
+        bases = (("cifar-gray", "cifar-gray-C64-0-64") if run.chapter == "02_cifar_gray"
+                 else ("cifar-color", "cifar-color-C48-0-64-nopool"))
+        main, other = (cifar.pick_experiment(b)[0] for b in bases)
+        return [_experiment_need(main, profile, store, rates, **chosen),
+                _experiment_need(other, profile, store, rates, device=p["device"])]
+    if run.chapter == "05_generalization":
+        from toponet import generalization as gen
+
+        names = gen.experiment_names(gen.harder_domain())
+        needs = [_experiment_need(names[arm], profile, store, rates, **chosen) for arm in ("circle", "gaussian", "trained")]
+        needs += [_experiment_need(n, profile, store, rates, device=p["device"]) for n in (names["harder"], "mnist")]
+        needs += [_experiment_need(n, profile, store, rates, device=p["device"])
+                  for arms in names["append"].values() for kind, n in arms.items() if kind != "none"]
+        return needs
+    if run.chapter == "06_umass":
+        from toponet import memorization, tori
+
+        needs = [_arrays_need("U1 tori study", tori.ToriStudyConfig(seeds=p["networks"], iterations=p["iterations"]),
+                              store, rates, tori.tori_study)]
+        return needs + [_arrays_need(f"U2 memorization ({kind} labels)", c, store, rates, memorization.memorization_run)
+                        for kind, c in memorization.configs_for(profile).items()]
+    if run.chapter == "07_learning_graphs":
+        from toponet import learning_graphs as lg
+
+        return [_arrays_need(f"learning graph {name}", c, store, rates, lg.learning_trajectories)
+                for name, c in lg.configs_for(profile).items()]
+    return []
+
+
+def describe(run: CustomRun, needs: Sequence[TrainingNeed]) -> list[str]:
+    """Lines saying the parameters (profile value -> yours) and what would be trained."""
+    lines = [f"{run.chapter} with profile {run.profile}'s parameters"
+             + (" and your own:" if run.changed else "; no value differs from the profile's")]
+    for name, (old, new) in run.changed.items():
+        lines.append(f"  {name}: {format_value(old)} -> {format_value(new)}")
+    same = [n for n in PARAMETERS[1:] if n not in run.changed]
+    lines.append("  unchanged: " + ", ".join(f"{n}={format_value(run.parameters[n])}" for n in same))
+    if not needs:
+        lines.append("training: none (this chapter loads nothing from the artifact store)")
+    else:
+        missing = [n for n in needs if n.missing]
+        lines.append("training: " + (f"{sum(n.missing for n in missing)} network(s) to train, about "
+                                     f"{_duration(sum(n.seconds for n in missing))}" if missing
+                                     else "none, everything is in the store"))
+        lines += [f"  {n.describe()}" for n in needs]
+    return lines
+
+
+# --- executing --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RunResult:
+    """What :func:`execute_run` wrote.
+
+    Attributes
+    ----------
+    folder : Path, the run's folder
+    notebook : Path, the executed chapter
+    verdicts : tuple of Path, the verdict rows it recorded (``<folder>/verdicts/*.json``)
+    html : Path or None, the chapter's page (``<folder>/html/<chapter>.html``) when asked for
+    seconds : float, wall time of the execution (training not included)
+    trained_seconds : float, wall time spent training what the store lacked
+    """
+
+    folder: Path
+    notebook: Path
+    verdicts: tuple[Path, ...]
+    html: Path | None
+    seconds: float
+    trained_seconds: float
+
+
+def _seed_calibrations(root: Path) -> Path:
+    """``_build/runs/calibration``, holding a copy of every committed calibration (newer ones win)."""
+    target = root / RUN_CALIBRATION
+    target.mkdir(parents=True, exist_ok=True)
+    source = root / "results" / "calibration"
+    for path in sorted(source.glob("*.json")) if source.is_dir() else ():
+        copy = target / path.name
+        if not copy.exists() or copy.stat().st_mtime < path.stat().st_mtime:
+            shutil.copy2(path, copy)
+    return target
+
+
+def execute_run(run: CustomRun, needs: Sequence[TrainingNeed] = (), *, html: bool = False,
+                log_output: bool = False, echo: Callable[[str], None] = print) -> RunResult:
+    """Train what ``needs`` lack, then execute ``run.chapter`` into ``run.folder``.
+
+    ``run.folder`` is emptied first (a run with the same parameters replaces it). The chapter
+    runs with papermill, like a book build, with ``$TOPONET_VERDICTS_DIR`` in the run's folder,
+    ``$TOPONET_CALIBRATION`` in ``_build/runs/calibration`` and :data:`CUSTOM_ENV` naming the
+    changed values. Raises :class:`toponet.book.build.ChapterFailed` when a cell raises (the
+    executed notebook, traceback included, stays in the folder).
+    """
+    import tqdm.auto  # noqa: F401  (reads TQDM_* once, at import: before the kernel's TQDM_DISABLE)
+
+    from toponet.book import build
+    from toponet.book.notebook import BUILD_ENV
+    from toponet.verdicts import load, render_table
+
+    trained = 0.0
+    missing = [n for n in needs if n.missing]
+    if missing:
+        echo(f"training {sum(n.missing for n in missing)} network(s) first, about "
+             f"{_duration(sum(n.seconds for n in missing))}")
+        start = time.perf_counter()
+        for need in missing:
+            echo(f"  {need.describe()}")
+            need.ensure()
+        trained = time.perf_counter() - start
+    if run.folder.exists():
+        shutil.rmtree(run.folder)
+    run.folder.mkdir(parents=True)
+    record = dict(chapter=run.chapter, profile=run.profile, parameters=run.parameters,
+                  custom={n: list(v) for n, v in run.changed.items()}, note=run.note)
+    (run.folder / "parameters.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    source = run.root / build.NOTEBOOKS / f"{run.chapter}.py"
+    unexecuted = build.convert(source, run.folder / "input" / f"{run.chapter}.ipynb")
+    build.check_parameters(unexecuted)
+    executed = run.folder / f"{run.chapter}.ipynb"
+    verdict_dir = run.folder / "verdicts"
+    env = {"TOPONET_VERDICTS_DIR": str(verdict_dir), "TOPONET_CALIBRATION": str(_seed_calibrations(run.root)),
+           CUSTOM_ENV: json.dumps({n: list(v) for n, v in run.changed.items()}), "TQDM_DISABLE": "1", BUILD_ENV: "1"}
+    echo(f"executing {run.chapter} -> {executed}")
+    with build._kernel_env(**env):
+        seconds = build.execute(unexecuted, executed, run.parameters, cwd=run.root, log_output=log_output)
+    rows = load(verdict_dir) if verdict_dir.is_dir() else []
+    if rows:
+        (run.folder / "verdicts.md").write_text(render_table(rows), encoding="utf-8")
+    record.update(seconds=round(seconds, 1), trained_seconds=round(trained, 1))
+    (run.folder / "parameters.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    page = build_page(run, executed) if html else None
+    return RunResult(folder=run.folder, notebook=executed, verdicts=tuple(sorted(verdict_dir.glob("*.json"))),
+                     html=page, seconds=seconds, trained_seconds=trained)
+
+
+def build_page(run: CustomRun, executed: Path) -> Path:
+    """A one-page Jupyter Book of the executed chapter in ``<folder>/html``; returns its page.
+
+    Same configuration, Sphinx extension and offline assets as the book (``_config.yml``,
+    :mod:`toponet.book.sphinx_ext`), so the page renders with no network like the book's;
+    checked with :func:`toponet.book.offline.check_html_dir`. Links to the book's other pages
+    do not resolve in a one-page book, so warnings do not fail it.
+    """
+    import yaml
+
+    from toponet.book import build
+    from toponet.book.assets import default_cache_dir
+    from toponet.book.offline import check_html_dir
+
+    src = run.folder / "page"
+    if src.exists():
+        shutil.rmtree(src)
+    src.mkdir()
+    shutil.copy2(executed, src / executed.name)
+    config_path = run.root / "_config.yml"
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
+    config = dict(config or {}, title=f"{run.chapter}, {run.note or 'profile ' + run.profile}",
+                  only_build_toc_files=True, exclude_patterns=["_build", ".*"])
+    (src / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    (src / "_toc.yml").write_text(f"format: jb-book\nroot: {run.chapter}\n", encoding="utf-8")
+    if (run.root / "_static").is_dir():
+        shutil.copytree(run.root / "_static", src / "_static")
+    env = dict(os.environ, TOPONET_BOOK_CACHE=str(default_cache_dir(run.root)))
+    proc = subprocess.run([build._jupyter_book(), "build", str(src), "--all", "--keep-going", "--builder", "html",
+                           "--quiet"], cwd=src, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    built = src / "_build" / "html"
+    if proc.returncode != 0 or not (built / f"{run.chapter}.html").is_file():
+        tail = "\n".join(proc.stdout.strip().splitlines()[-15:])
+        raise build.BuildError(f"jupyter-book could not build the page of {run.chapter} "
+                               f"(exit {proc.returncode}); its sources are in {src}:\n{tail}")
+    html = run.folder / "html"
+    if html.exists():
+        shutil.rmtree(html)
+    shutil.move(str(built), html)
+    shutil.rmtree(src)
+    _, problems = check_html_dir(html)
+    if problems:
+        raise build.BuildError(f"the page in {html} would need the network or inlines plotly.js:\n  "
+                               + "\n  ".join(problems))
+    return html / f"{run.chapter}.html"
