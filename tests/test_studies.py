@@ -98,6 +98,14 @@ def test_aggregate_verdict():
     assert agg(["reproduced", "not reproduced"]) == "partly" and agg(["partly", "inconclusive"]) == "partly"
     assert agg(["not reproduced"] * 2) == "not reproduced"
     assert agg(["not reproduced", "inconclusive"]) == "inconclusive"
+    # multiplicity: a part found at p < 0.05 but not below 0.05 / m does not make the claim "partly"
+    three = ["not reproduced", "reproduced", "not reproduced"]
+    assert agg(three, [0.4, 0.03, 0.5]) == "inconclusive"
+    assert agg(three, [0.4, 0.01, 0.5]) == "partly"
+    assert agg(["reproduced"] * 3, [0.03] * 3) == "reproduced"  # a conjunction needs no correction
+    assert agg(["not reproduced"] * 2, [0.5, 0.6]) == "not reproduced"
+    with pytest.raises(ValueError, match="existence_p"):
+        agg(three, [0.1])
 
 
 def test_layer_comparison_same_size(tmp_path, monkeypatch):

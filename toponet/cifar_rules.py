@@ -486,15 +486,18 @@ def circles_rule(claims: dict, *, require_all: bool = True) -> RuleResult:
     """A claim made of circle claims (label -> :class:`CircleClaim`): F4 (pooled layer 2 and
     one network's layer 2), F6 (all channels, R, G, B).
 
-    reproduced: every cloud's rule says reproduced; partly: at least one reproduced or partly;
-    not reproduced: every cloud's rule says not reproduced; inconclusive otherwise
+    reproduced: every cloud's rule says reproduced; partly: at least one reproduced or partly
+    whose existence p-values survive Bonferroni over the clouds (else inconclusive); not
+    reproduced: every cloud's rule says not reproduced; inconclusive otherwise
     (:func:`toponet.studies.aggregate_verdict`).
     """
     from toponet.studies import aggregate_verdict
 
     if not claims:
         raise ValueError("circles_rule needs at least one circle claim")
-    verdict = aggregate_verdict(c.rule.verdict for c in claims.values())
+    verdict = aggregate_verdict([c.rule.verdict for c in claims.values()],
+                                [max((c.test.nulls[k].p for k in EXISTENCE_KINDS if k in c.test.nulls), default=1.0)
+                                 for c in claims.values()])
     reasons = [f"{lab}: {c.rule.verdict}: {c.describe()}" for lab, c in claims.items()]
     found = [lab for lab, c in claims.items() if c.exists]
     if found and len(claims) > 1:

@@ -277,16 +277,32 @@ def variant_table(experiments, profile: str, *, iterations: int | None = None, k
     return rows
 
 
-def aggregate_verdict(verdicts) -> str:
+def aggregate_verdict(verdicts, existence_p=None) -> str:
     """One verdict for a claim made of several parts (F2b: "the circle in all four").
 
-    reproduced: every part; partly: at least one part reproduced or partly; otherwise
-    not reproduced when every part is, else inconclusive (some part could not have seen it).
+    reproduced: every part reproduced (a conjunction: each part tested at ALPHA keeps the
+    claim at level ALPHA). partly: at least one part reproduced or partly, and, when
+    ``existence_p`` is given (per part, the largest p of its existence nulls), at least one
+    such part whose p is below ALPHA / number of parts (Bonferroni: with m parts, one chance
+    hit at ALPHA is up to m times likelier than ALPHA); a part found only at the uncorrected
+    level gives inconclusive. not reproduced: every part not reproduced; otherwise inconclusive
+    (some part could not have seen it).
     """
+    from toponet.rules import ALPHA
+
     verdicts = list(verdicts)
     if verdicts and all(v == "reproduced" for v in verdicts):
         return "reproduced"
-    if any(v in ("reproduced", "partly") for v in verdicts):
+    found = [v in ("reproduced", "partly") for v in verdicts]
+    if existence_p is not None:
+        existence_p = list(existence_p)
+        if len(existence_p) != len(verdicts):
+            raise ValueError(f"existence_p has {len(existence_p)} values for {len(verdicts)} parts")
+        if any(f and p < ALPHA / len(verdicts) for f, p in zip(found, existence_p)):
+            return "partly"
+        if any(found):
+            return "inconclusive"
+    elif any(found):
         return "partly"
     if verdicts and all(v == "not reproduced" for v in verdicts):
         return "not reproduced"
@@ -369,7 +385,8 @@ def mnist_verdicts(*, ev1: dict, variants: list[dict], cmp2: dict, art, acc: dic
     rows = [Verdict.from_rule(r1, claim_id="F2", claim="MNIST layer 1 lies on the primary circle",
                               paper="Fig. 2: one long H1 bar, Mapper loop (100 x 40K)", ours=ours1, scale=scale,
                               **common)]
-    vb = aggregate_verdict(r["verdict"] for r in variants)
+    vb = aggregate_verdict([r["verdict"] for r in variants],
+                           [max(r["p_gaussian"], r["p_shuffled"]) for r in variants])
     nets = ", ".join(f"{r['arch']} {r['networks']}" for r in variants)
     oursb = "; ".join(f"{r['arch']}: top H1 {r['top_h1']:.2f} on {r['kept']} pts, gaussian p = {r['p_gaussian']:.2g}, "
                       f"shuffled p = {r['p_shuffled']:.2g} ({r['draws']} draws), power "
