@@ -1,6 +1,8 @@
 # Two commands do everything on a fresh machine (see README):
 #   make book   - create .venv if missing, install, fetch data, execute every chapter, build the HTML
 #   make test   - create .venv if missing, install, run the test suite
+# and one reruns a chapter with your own parameters, into _build/runs/ (the book is not touched):
+#   make chapter NAME=01_mnist PARAMS="-p k 100 -p p 0.2"
 # PROFILE picks the training/analysis scale of the book: smoke | default | paper.
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3.12 2>/dev/null || command -v python3)
@@ -11,7 +13,7 @@ PY     := $(VENV)/bin/python
 PROFILE ?= default
 PYTEST_ARGS ?=
 
-.PHONY: book test venv benchmarks clean check-python
+.PHONY: book test venv benchmarks clean check-python chapter check-chapter-name
 
 venv: $(VENV)/.installed
 
@@ -33,6 +35,18 @@ test: venv
 book: venv
 	$(PY) -m toponet fetch-data mnist
 	$(PY) -m toponet.book build --profile $(PROFILE)
+
+# One chapter with your own parameters (python -m toponet.book run): NAME, a chapter (01_mnist);
+# PARAMS, "-p NAME VALUE" pairs; PROFILE, where the values start from; CHAPTER_ARGS, e.g. --html
+# (an offline page) or --dry-run (print the values and what would be trained, run nothing).
+NAME ?=
+PARAMS ?=
+CHAPTER_ARGS ?=
+chapter: check-chapter-name venv
+	$(PY) -m toponet.book run $(NAME) --profile $(PROFILE) $(PARAMS) $(CHAPTER_ARGS)
+
+check-chapter-name:
+	@test -n "$(NAME)" || { echo 'make chapter needs NAME=<chapter>, e.g. make chapter NAME=01_mnist PARAMS="-p p 0.5"' >&2; exit 2; }
 
 # Side by side with ripser.py / giotto-tda / scikit-learn / a plain training loop; ripser.py is
 # a benchmark-only extra (.[bench]). BENCH_ARGS=--quick for small clouds, --json for rows.

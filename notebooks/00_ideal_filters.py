@@ -29,13 +29,13 @@
 
 # %% tags=["parameters"]
 profile = "smoke"  # build profile: the scale these numbers come from
-networks = 6  # cloud size: networks x 64 filters
+networks = 6  # cloud size: networks x 64 filters; more points: a cleaner circle bar and a slower Rips
 iterations = 30  # unused: nothing is trained in this chapter
-k = 15  # density filtration rho(k, p) before persistence
-p = 0.5
-resolution = 10  # Mapper(resolution, gain)
-gain = 3.0
-seed = 0
+k = 15  # density filtration rho(k, p) before persistence; larger k: a smoother density estimate
+p = 0.5  # fraction of densest points kept; higher: noisier points stay, lower: a thinner circle
+resolution = 10  # Mapper(resolution, gain); more intervals: more, smaller nodes (gaps in the loop if points are few)
+gain = 3.0  # overlap 1 - 1/gain; larger: more edges, fewer gaps
+seed = 0  # the noise of the sampled clouds; another seed moves the numbers a little, not the picture
 device = "auto"  # unused: nothing is trained in this chapter
 
 # %%

@@ -30,13 +30,14 @@
 
 # %% tags=["parameters"]
 profile = "default"  # training scale: smoke | default | paper (toponet.experiments)
-networks = 48  # networks M(64, 32, 64) pooled into the cloud (the default profile's; the paper: 100)
-iterations = 2000  # batch iterations of training
-k = 200  # the paper's k for 6,400 points; rescaled to our cloud size below
-p = 0.3  # density filtration: fraction of densest points kept
-resolution = 30  # Mapper(resolution, gain)
+networks = 48  # networks M(64, 32, 64) pooled into the cloud (the paper: 100); more: a bigger cloud, more seed groups
+iterations = 2000  # batch iterations of training; a value the store lacks trains networks first (run --dry-run)
+k = 200  # the paper's k for 6,400 points, rescaled to our cloud below; smaller: a more local density, noisier core
+p = 0.3  # density filtration: fraction of densest points kept; lower: a tighter core, higher: more noise in it
+#   (a new k or p calibrates the circle rule at that size first: minutes)
+resolution = 30  # Mapper(resolution, gain): the pictures only, no verdict uses Mapper
 gain = 3.0
-seed = 0  # seed of every stochastic step of the analysis (training seeds are 0..networks-1)
+seed = 0  # null clouds, landmarks and layouts (training seeds are 0..networks-1); p-values move by a few draws
 device = "auto"  # torch device for any training this chapter has to do
 
 # %%

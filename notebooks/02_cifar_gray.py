@@ -44,13 +44,13 @@
 
 # %% tags=["parameters"]
 profile = "default"  # training scale: smoke | default | paper (toponet.experiments)
-networks = 4  # networks C(64, 32, 64) pooled into each cloud
+networks = 4  # networks C(64, 32, 64) pooled into each cloud; a count the store lacks trains first (run --dry-run)
 iterations = 2000  # batch iterations of training (the last evolution snapshot)
 k = 200  # the paper's k for layer 1 (6,400 points); rescaled to our cloud size below
-p = 0.5  # density filtration of Fig. 3
-resolution = 30  # Mapper(resolution, gain) of Fig. 3
+p = 0.5  # density filtration of Fig. 3; lower: only the densest filters, fewer points per cluster
+resolution = 30  # Mapper(resolution, gain) of Fig. 3; F3 counts clusters on this graph, so its count can change
 gain = 3.0
-seed = 0  # seed of every stochastic step of the analysis (training seeds are 0..networks-1)
+seed = 0  # null clouds, landmarks and layouts (training seeds are 0..networks-1); p-values move by a few draws
 device = "auto"  # torch device for any training this chapter has to do
 
 # %%

@@ -41,13 +41,13 @@
 
 # %% tags=["parameters"]
 profile = "default"  # training scale: smoke | default | paper (toponet.experiments)
-networks = 4  # networks C(64, 32, 64) pooled into each cloud
+networks = 4  # networks C(64, 32, 64) pooled into each cloud; a count the store lacks trains first (run --dry-run)
 iterations = 1500  # batch iterations of training (the last evolution snapshot)
 k = 200  # the paper's k for 11,520 first-layer filters (60 networks); rescaled below
-p = 0.14  # density filtration of Fig. 6
-resolution = 30  # Mapper(resolution, gain) of Figs. 6-8
+p = 0.14  # density filtration of Fig. 6 (F6's circle rule); higher: more, noisier filters in the core
+resolution = 30  # Mapper(resolution, gain) of Figs. 6-8: pictures, the verdicts use persistence
 gain = 3.0
-seed = 0  # seed of every stochastic step of the analysis (training seeds are 0..networks-1)
+seed = 0  # null clouds, landmarks and layouts (training seeds are 0..networks-1); p-values move by a few draws
 device = "auto"  # torch device for any training this chapter has to do
 
 # %%

@@ -61,11 +61,11 @@
 profile = "default"  # analysis scale: subsample size, null clouds, layers (toponet.pretrained.deep.PROFILE_SCALE)
 networks = 1  # one pretrained network per architecture (nothing is trained here)
 iterations = 1  # unused: pretrained weights, no training in this chapter
-k = 100  # the paper's k for VGG's full layers; rescaled to each subsample
-p = 0.3  # the paper's p for layers 3 and up (layer 2 uses 0.4, as the paper)
-resolution = 30  # Mapper(resolution, gain), the paper's Mapper(30, 3)
+k = 100  # the paper's k for VGG's full layers; rescaled to each subsample (a new k or p calibrates first: minutes)
+p = 0.3  # the paper's p for layers 3 and up (layer 2 uses 0.4, as the paper); higher: noisier cores
+resolution = 30  # Mapper(resolution, gain), the paper's Mapper(30, 3): pictures, the verdicts use persistence
 gain = 3.0
-seed = 0  # seed of the subsampling, the null clouds, the landmarks and the Mapper layout
+seed = 0  # seed of the subsampling, the null clouds, the landmarks and the Mapper layout: another subsample
 device = "auto"  # unused: no training
 
 # %%

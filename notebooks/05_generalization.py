@@ -45,13 +45,13 @@
 
 # %% tags=["parameters"]
 profile = "default"  # training scale: smoke | default | paper (toponet.experiments)
-networks = 3  # networks per G1 arm (the paper: 3)
-iterations = 500  # batch iterations of the G1 arms
+networks = 3  # networks per G1 arm (the paper: 3); more: tighter means; missing ones are trained first
+iterations = 500  # batch iterations of the G1 arms; another value trains all three arms (run --dry-run)
 k = 100  # G3/G4: the paper's rho(100, 0.1), k rescaled to our cloud size
-p = 0.1
+p = 0.1  # G3/G4: fraction of densest filters kept; higher: a bigger, noisier core
 resolution = 30  # Mapper (unused here; every chapter defines the book parameters)
 gain = 3.0
-seed = 0  # seed of every stochastic step of the analysis
+seed = 0  # seed of every stochastic step of the analysis; G3's null p-values move by a few draws
 device = "auto"  # torch device for any training this chapter has to do
 
 # %%

@@ -33,13 +33,13 @@
 
 # %% tags=["parameters"]
 profile = "default"  # training scale: smoke | default | paper
-networks = 10  # U1: initialization seeds, each trains N_ReLU and N_abs
-iterations = 800  # U1: full-batch Adam iterations (the paper's 800)
-k = 10  # U2: neighbours of the label-agreement statistic
+networks = 10  # U1: initialization seeds, each trains N_ReLU and N_abs; another count trains (~70 s per 10)
+iterations = 800  # U1: full-batch Adam iterations (the paper's 800); another value trains the study anew
+k = 10  # U2: neighbours of the label-agreement statistic (U2's verdict); larger: a less local agreement
 p = 0.3  # unused here (no density filtration in this chapter)
-resolution = 15  # Mapper(resolution, gain) of the U2 activations
+resolution = 15  # Mapper(resolution, gain) of the U2 activations: pictures, no verdict uses them
 gain = 3.0
-seed = 0  # seed of the analysis (layouts); training seeds are stated with each run
+seed = 0  # seed of the Mapper layouts only: another seed moves the drawings, every number stays
 device = "auto"  # unused: this chapter trains on the CPU
 
 # %%

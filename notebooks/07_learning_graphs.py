@@ -35,13 +35,13 @@
 
 # %% tags=["parameters"]
 profile = "default"  # training scale: smoke | default | paper
-networks = 1  # one recorded network per experiment, as the paper
-iterations = 200  # recordings of the weights during training (set by the profile's configs)
+networks = 1  # one recorded network per experiment, as the paper (fixed by the profile: changing it changes nothing)
+iterations = 200  # recordings of the weights (set by the profile's configs: changing it changes nothing)
 k = 200  # unused here
 p = 0.3  # unused here
-resolution = 30  # Mapper(resolution, gain) of the learning graphs (intervals of the L2-norm lens)
+resolution = 30  # Mapper(resolution, gain) of the learning graphs (L2-norm lens); the branch counts are read from them
 gain = 3.0
-seed = 0  # seed of the layouts
+seed = 0  # seed of the layouts and of L2's surface test
 device = "auto"  # unused: this chapter trains on the CPU
 
 # %%

@@ -33,10 +33,10 @@
 
 # %% tags=["parameters"]
 profile = "default"  # build profile: which sizes the size curve covers
-networks = 64  # the size curve runs to networks x 64 filters
+networks = 64  # the size curve runs to networks x 64 filters; a size not cached calibrates first (minutes)
 iterations = 2000  # unused: nothing is trained on this page
-k = 200  # the paper's k for 6,400 filters, rescaled to each size
-p = 0.3  # density filtration: fraction kept
+k = 200  # the paper's k for 6,400 filters, rescaled to each size; another k calibrates every size anew
+p = 0.3  # density filtration: fraction kept; another p calibrates every size anew
 resolution = 30  # unused: no Mapper on this page
 gain = 3.0  # unused
 seed = 0  # unused: calibrations use their own fixed seeds (cached)

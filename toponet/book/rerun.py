@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -46,6 +47,10 @@ RUN_CALIBRATION = RUNS / "calibration"
 #: Wall seconds per network and batch iteration when the store has no record of a similar run:
 #: M(64, 32, 64) on MNIST on one CPU thread trained 8 networks x 2,000 iterations in 713 s.
 DEFAULT_SECONDS_PER_STEP = 0.045
+
+#: Chapters that load trained networks or studies from the store (:func:`training_needs`).
+TRAINING_CHAPTERS = ("01_mnist", "02_cifar_gray", "03_cifar_color", "05_generalization", "06_umass",
+                     "07_learning_graphs")
 
 #: The robustness architectures chapter 01 analyses beside M(64, 32, 64) (its ``variant_table``).
 MNIST_VARIANTS = ("mnist-M64-0-64", "mnist-M64-8-512", "mnist-M64-16-512", "mnist-M256-32-512")
@@ -290,6 +295,8 @@ def training_needs(run: CustomRun, store=None) -> list[TrainingNeed]:
     """
     from toponet.store import Store
 
+    if run.chapter not in TRAINING_CHAPTERS:
+        return []
     store = Store() if store is None else store
     rates = store_rates(store)
     p, profile = run.parameters, run.parameters["profile"]
@@ -327,15 +334,29 @@ def training_needs(run: CustomRun, store=None) -> list[TrainingNeed]:
 
         return [_arrays_need(f"learning graph {name}", c, store, rates, lg.learning_trajectories)
                 for name, c in lg.configs_for(profile).items()]
-    return []
+    raise AssertionError(f"{run.chapter} is in TRAINING_CHAPTERS but has no entry here")
+
+
+def parameter_comments(source: str | os.PathLike) -> dict[str, str]:
+    """The comment after each assignment of a chapter's ``parameters`` cell: what a value does."""
+    text = Path(source).read_text(encoding="utf-8")
+    start = text.find('# %% tags=["parameters"]')
+    cell = text[start:].split("\n# %%", 1)[0] if start >= 0 else ""
+    found = (re.match(r"^(\w+)\s*=[^#]*#\s*(.+)$", line) for line in cell.splitlines())
+    return {m[1]: m[2].strip() for m in found if m and m[1] in PARAMETERS}
 
 
 def describe(run: CustomRun, needs: Sequence[TrainingNeed]) -> list[str]:
-    """Lines saying the parameters (profile value -> yours) and what would be trained."""
+    """Lines saying the parameters (profile value -> yours, and the chapter's comment on what the
+    value does) and what would be trained."""
+    from toponet.book.build import NOTEBOOKS
+
+    comments = parameter_comments(run.root / NOTEBOOKS / f"{run.chapter}.py")
     lines = [f"{run.chapter} with profile {run.profile}'s parameters"
              + (" and your own:" if run.changed else "; no value differs from the profile's")]
     for name, (old, new) in run.changed.items():
-        lines.append(f"  {name}: {format_value(old)} -> {format_value(new)}")
+        lines.append(f"  {name}: {format_value(old)} -> {format_value(new)}"
+                     + (f"  ({comments[name]})" if name in comments else ""))
     same = [n for n in PARAMETERS[1:] if n not in run.changed]
     lines.append("  unchanged: " + ", ".join(f"{n}={format_value(run.parameters[n])}" for n in same))
     if not needs:
