@@ -379,6 +379,8 @@ def _copy_book(dest: Path) -> Path:
         shutil.copy2(REPO / name, dest / name)
     shutil.copytree(REPO / "book", dest / "book", ignore=shutil.ignore_patterns("chapters"))
     shutil.copytree(REPO / "notebooks", dest / "notebooks", ignore=shutil.ignore_patterns("*.ipynb"))
+    if (REPO / "results").exists():   # the committed record: the intro's results at a glance
+        shutil.copytree(REPO / "results", dest / "results")
     if (REPO / "_static").exists():
         shutil.copytree(REPO / "_static", dest / "_static")
     return dest
@@ -403,17 +405,27 @@ def _chromium_or_skip():
         pytest.skip("no Chromium (apt-get install chromium)")
 
 
+#: Set to "1" to fail on the chapters' reading problems too (wide tables, stderr boxes, PosixPath);
+#: until the chapters are fixed they are reported as warnings and in _build/screenshots/reading_problems.txt.
+STRICT_READING = os.environ.get("TOPONET_BOOK_STRICT_READING") == "1"
+
+
 @pytest.mark.slow
 def test_every_chapter_draws_its_figures_offline_in_chromium(built_book):
+    import warnings
+
     from toponet.book.browser import render_page
 
     _chromium_or_skip()
     chapters = sorted((built_book / "book" / "chapters").glob("*.html"))
     assert chapters, "the build produced no chapter pages"
+    reading = {}
     for page in chapters:
         shot = REPO / "_build" / "screenshots" / f"{page.stem}.png"
-        report = render_page(built_book, page.relative_to(built_book).as_posix(), shot)
+        report = render_page(built_book, page.relative_to(built_book).as_posix(), shot, width=1400)
         assert report.problems == [], (page.name, report.problems)
+        if report.reading_problems:
+            reading[page.name] = report.reading_problems
         if page.stem[:2].isdigit():     # the numbered chapters draw interactive plotly figures;
             assert report.plotly_plots >= 1 and report.plotly_points > 0, page.name  # the Calibration page a static one
         assert report.images >= 1 and report.math >= 1, page.name
@@ -421,17 +433,88 @@ def test_every_chapter_draws_its_figures_offline_in_chromium(built_book):
     demo = render_page(built_book, "book/chapters/00_ideal_filters.html", REPO / "_build" / "screenshots" /
                        "00_ideal_filters.png")
     assert demo.plotly_drawn == 1 and demo.images_loaded == 3  # Mapper graph; distances, 2 barcodes
+    summary = "\n".join(f"{name}:\n  " + "\n  ".join(problems) for name, problems in reading.items())
+    (REPO / "_build" / "screenshots" / "reading_problems.txt").write_text(summary + "\n" if summary else "none\n")
+    if reading:
+        assert not STRICT_READING, summary
+        warnings.warn(f"chapter pages hard to read (TOPONET_BOOK_STRICT_READING=1 fails on them):\n{summary}")
+
+
+#: The book's own pages (not chapters), with what must be in their first screen.
+PROSE_PAGES = {"book/intro.html": (), "book/verdicts.html": ("p.verdict-tally",), "book/teaching.html": (),
+               "book/primer.html": (), "book/glossary.html": (), "search.html": ()}
 
 
 @pytest.mark.slow
-def test_prose_pages_render_offline_in_chromium(built_book, tmp_path):
+def test_prose_pages_render_offline_and_read_well_in_chromium(built_book):
     from toponet.book.browser import render_page
 
     _chromium_or_skip()
-    for page in ("book/intro.html", "book/verdicts.html", "search.html"):
-        report = render_page(built_book, page, tmp_path / "shot.png")
+    shots = REPO / "_build" / "screenshots"
+    reports = {}
+    for page, first_screen in PROSE_PAGES.items():
+        stem = Path(page).stem
+        # 1400 x 900: a laptop's first screen, where the verdict page's tally must be
+        report = render_page(built_book, page, shots / f"{stem}.png", width=1400, height=900,
+                             first_screen=first_screen, first_screen_shot=shots / f"{stem}-first-screen.png")
         assert report.problems == [], (page, report.problems)
+        assert report.reading_problems == [], (page, report.reading_problems)
         assert report.plotly_plots == 0
+        reports[page] = report
+    primer = reports["book/primer.html"]
+    assert primer.images == primer.images_loaded == 4   # cloud, filtration, barcode, Mapper
+
+
+@pytest.mark.slow
+def test_links_of_the_generated_pages_resolve(built_book):
+    """Glossary terms, chapter sections and claim anchors linked from raw HTML exist in the built pages."""
+    import re
+    from urllib.parse import urljoin, urlparse
+
+    ids = {}
+
+    def page_ids(path: Path) -> set:
+        if path not in ids:
+            ids[path] = set(re.findall(r'\bid="([^"]+)"', path.read_text(encoding="utf-8")))
+        return ids[path]
+
+    checked = 0
+    for page in ("book/intro.html", "book/verdicts.html", "book/teaching.html", "book/primer.html"):
+        text = (built_book / page).read_text(encoding="utf-8")
+        for href in re.findall(r'href="([^"#:]*\.html#[^"]+)"', text) + re.findall(r'href="(#[^"]+)"', text):
+            url = urlparse(urljoin("http://book/" + page, href))
+            target = built_book / url.path.lstrip("/")
+            assert target.is_file(), (page, href)
+            assert url.fragment in page_ids(target), (page, href)
+            checked += 1
+    assert checked > 50
+    source = (built_book / "book" / "chapters" / "01_mnist.html").read_text(encoding="utf-8")
+    assert 'href="../../notebooks/01_mnist.py"' in source and "_sources/book/chapters/01_mnist.ipynb" in source
+    assert (built_book / "notebooks" / "01_mnist.py").read_bytes() == (REPO / "notebooks" / "01_mnist.py").read_bytes()
+
+
+@pytest.mark.slow
+def test_the_browser_check_sees_pages_that_read_badly(tmp_path):
+    import re
+
+    from toponet.book.browser import render_page
+
+    _chromium_or_skip()
+    (tmp_path / "bad.html").write_text(
+        '<html><body style="margin:0"><article class="bd-article" style="width:600px">'
+        '<h2>Numbers</h2><table><tr><td style="min-width:900px">wide</td></tr></table>'
+        '<div class="cell_output"><div class="output stderr"><pre>100%|#####| 10/10</pre></div></div>'
+        "<p>saved to PosixPath('/tmp/x.json')</p><img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\" width=700>"
+        '<div style="height:2000px"></div><p class="verdict-tally">24 claims</p></article></body></html>')
+    report = render_page(tmp_path, "bad.html", tmp_path / "bad.png", width=1400, height=900, timeout=20,
+                         settle=0.5, first_screen=("p.verdict-tally", "p.missing"))
+    problems = " | ".join(report.reading_problems)
+    assert report.column_width == 600
+    assert re.search(r'table 9\d\d px wide in a 600 px column \(under "Numbers"\)', problems), problems
+    assert "img 700 px wide" in problems
+    assert "visible PosixPath: ...saved to PosixPath('/tmp/x.json')..." in problems
+    assert 'stderr output box under "Numbers": 100%|#####| 10/10' in problems
+    assert "not in the first screen: p.verdict-tally" in problems and "p.missing" in problems
 
 
 @pytest.mark.slow

@@ -64,7 +64,7 @@ def test_one_chapter_build_keeps_the_other_chapters_and_the_html(tmp_path, fake_
     rows = {v.claim_id: v.ours for v in load_verdicts(tmp_path)}
     assert rows == {"A1": "run 3", "B1": "run 2"}
     table = (tmp_path / "_build" / "generated" / "verdict_table.md").read_text()
-    assert "**A1**" in table and "**B1**" in table and "**A2**" not in table
+    assert 'id="claim-A1"' in table and 'id="claim-B1"' in table and 'id="claim-A2"' not in table
 
 
 def test_a_full_build_still_clears_everything(tmp_path, fake_execute):

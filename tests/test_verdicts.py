@@ -1,6 +1,7 @@
 import pytest
 
-from toponet.verdicts import Verdict, load, record, render_table
+from toponet.book.pages import verdict_table
+from toponet.verdicts import Verdict, load, record
 
 
 def make(claim_id="F2", verdict="reproduced"):
@@ -15,12 +16,12 @@ def test_record_load_render_roundtrip(tmp_path):
     record(make("F2", "partly"), tmp_path)   # a re-run overwrites its row
     rows = load(tmp_path)
     assert [r.claim_id for r in rows] == ["F2", "F2b"] and rows[0].verdict == "partly"
-    table = render_table(rows)
-    assert table.count("\n") == 4 and "primary circle \\| layer 1" in table
+    table = verdict_table(rows)
+    assert table.count('class="verdict-row"') == 2 and "primary circle | layer 1" in table
 
 
 def test_empty_table_says_so():
-    assert "No chapter" in render_table([])
+    assert "No chapter" in verdict_table([])
 
 
 def test_bad_verdicts_are_refused():

@@ -1,8 +1,8 @@
 """The front page's verdict table: one row per claim, written by the chapters as they run.
 
 A chapter calls :func:`record` with its numbers; the book build collects the rows of all
-chapters it executed and renders them with :func:`render_table` into the page
-``book/verdicts.md`` includes. Rows live as one JSON file per claim in
+chapters it executed and renders them (:func:`toponet.book.pages.verdict_table`) into the
+page ``book/verdicts.md`` includes. Rows live as one JSON file per claim in
 ``$TOPONET_VERDICTS_DIR`` (the build sets it; default ``_build/verdicts``), so a chapter
 that is not re-executed never leaves a stale row behind: the build clears the folder first.
 """
@@ -142,19 +142,6 @@ def evidence(v: Verdict) -> str:
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def render_table(rows: list[Verdict]) -> str:
-    """A Markdown table of ``rows`` (or a sentence saying none were recorded)."""
-    if not rows:
-        return "*No chapter has recorded a verdict in this build.*\n"
-    head = ("| claim | paper | ours | scale | data | evidence | verdict | chapter |\n"
-            "|---|---|---|---|---|---|---|---|\n")
-    body = "".join(
-        f"| **{_cell(v.claim_id)}** {_cell(v.claim)} | {_cell(v.paper)} | {_cell(v.ours)} | {_cell(v.scale)} "
-        f"| {_cell(v.data)} | {_cell(evidence(v))} | **{_cell(v.verdict)}** | {_cell(v.chapter)} |\n"
-        for v in paper_order(rows))
-    return head + body
 
 
 #: The README's results block lies between these lines; :func:`update_readme` rewrites it.

@@ -14,6 +14,12 @@ dependency), and reports
 
 and saves a full-page PNG screenshot. The page is served from a local HTTP server on
 127.0.0.1 (how a published book is read) or, with ``serve=False``, opened as a file.
+
+It also reports what makes a page hard to read (:attr:`RenderReport.reading_problems`):
+tables, figures and images wider than the content column (a reader would scroll sideways
+or lose a column), a visible ``PosixPath(...)`` (a Python repr leaking into prose), stderr
+output boxes (warnings and progress bars), and elements that must be in the first screen
+(``first_screen=``: the verdict page's tally) but are not.
 """
 from __future__ import annotations
 
@@ -63,6 +69,47 @@ _DOM_STATS = """(() => {
   });
 })()"""
 
+#: Layout and content checks, run in the first screen (before the full-page resize).
+#: The content column is the article's content box; margin notes and sidebars are skipped.
+_READING = r"""((firstScreen) => {
+  const article = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+  const cs = getComputedStyle(article), box = article.getBoundingClientRect();
+  const left = box.left + parseFloat(cs.paddingLeft), right = box.right - parseFloat(cs.paddingRight);
+  const heading = el => {
+    let found = '';
+    for (const h of article.querySelectorAll('h1, h2, h3')) {
+      if (h.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) found = h.textContent;
+    }
+    return found.replace(/[#\u00b6]/g, '').trim().slice(0, 60);
+  };
+  const checked = [...article.querySelectorAll('table, img, figure, .js-plotly-plot')]
+    .filter(el => !el.closest('.margin, aside, .sidebar'))
+    .filter(el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; });
+  const wide = [];
+  for (const el of checked) {
+    // an element inside another checked one (an image in a figure) is reported once
+    if (checked.some(o => o !== el && o.contains(el))) continue;
+    const r = el.getBoundingClientRect();
+    const width = Math.max(r.width, el.scrollWidth);
+    if (r.left < left - 2 || r.left + width > right + 2) {
+      const name = el.classList.contains('js-plotly-plot') ? 'plotly figure' : el.tagName.toLowerCase();
+      wide.push(`${name} ${Math.round(width)} px wide in a ${Math.round(right - left)} px column ` +
+                `(under "${heading(el)}")`);
+    }
+  }
+  const text = article.innerText;
+  const posix = [...text.matchAll(/.{0,40}PosixPath\(.{0,40}/g)].map(m => m[0].replace(/\s+/g, ' '));
+  const stderr = [...article.querySelectorAll('.output.stderr')].map(el =>
+    `under "${heading(el)}": ${el.innerText.trim().split('\n')[0].slice(0, 80)}`);
+  const missing = firstScreen.filter(sel => {
+    const el = document.querySelector(sel);
+    if (!el) return true;
+    const r = el.getBoundingClientRect();
+    return !(r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight);
+  });
+  return JSON.stringify({column: right - left, wide, posix, stderr, missing});
+})"""
+
 _SETTLE = """(async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
@@ -85,6 +132,14 @@ class RenderReport:
     exceptions, console_errors, log_errors : tuple of str
     external_requests : tuple of str, URLs outside the page's own origin
     failed_requests : tuple of str, URLs that did not load (with the reason)
+    column_width : float, CSS pixels of the article's content column
+    wide_elements : tuple of str, tables, figures, images and plotly figures wider than the
+        column (or sticking out of it), each with its width and the heading above it
+    posix_paths : tuple of str, visible text around each "PosixPath("
+    stderr_outputs : tuple of str, each stderr output box: the heading above it, its first line
+    not_in_first_screen : tuple of str, selectors of ``first_screen`` that were missing or not
+        entirely inside the first screen
+    first_screen_shot : Path or None, PNG of the first screen (viewport only), when asked for
     """
 
     url: str
@@ -101,6 +156,21 @@ class RenderReport:
     log_errors: tuple[str, ...]
     external_requests: tuple[str, ...]
     failed_requests: tuple[str, ...]
+    column_width: float = 0.0
+    wide_elements: tuple[str, ...] = ()
+    posix_paths: tuple[str, ...] = ()
+    stderr_outputs: tuple[str, ...] = ()
+    not_in_first_screen: tuple[str, ...] = ()
+    first_screen_shot: Path | None = None
+
+    @property
+    def reading_problems(self) -> list[str]:
+        """What makes the page hard to read, in words; empty when none."""
+        out = [f"wider than the content column: {w}" for w in self.wide_elements]
+        out += [f"visible PosixPath: ...{p}..." for p in self.posix_paths]
+        out += [f"stderr output box {e}" for e in self.stderr_outputs]
+        out += [f"not in the first screen: {sel}" for sel in self.not_in_first_screen]
+        return out
 
     @property
     def problems(self) -> list[str]:
@@ -221,7 +291,8 @@ def _launch(chromium: str, profile_dir: Path, width: int, height: int) -> tuple[
 
 
 async def _inspect(ws_url: str, url: str, origin: str, screenshot: Path, width: int, height: int,
-                   timeout: float, settle: float) -> RenderReport:
+                   timeout: float, settle: float, first_screen: tuple[str, ...] = (),
+                   first_screen_shot: Path | None = None) -> RenderReport:
     from tornado.websocket import websocket_connect
 
     conn = await websocket_connect(ws_url, max_message_size=1 << 30)
@@ -240,6 +311,12 @@ async def _inspect(ws_url: str, url: str, origin: str, screenshot: Path, width: 
         await dt.drain(settle)
         stats = json.loads((await dt.send("Runtime.evaluate", {"expression": _DOM_STATS, "returnByValue": True},
                                           session=session))["result"]["value"])
+        reading = json.loads((await dt.send("Runtime.evaluate", {
+            "expression": f"{_READING}({json.dumps(list(first_screen))})", "returnByValue": True},
+            session=session))["result"]["value"])
+        first = None
+        if first_screen_shot is not None:
+            first = await dt.send("Page.captureScreenshot", {"format": "png"}, session=session, timeout=timeout)
         # Full page: grow the viewport to the document's height and lay out again. (With
         # captureBeyondViewport alone, the book theme's sticky sidebars shift the page.)
         metrics = await dt.send("Page.getLayoutMetrics", session=session)
@@ -253,6 +330,9 @@ async def _inspect(ws_url: str, url: str, origin: str, screenshot: Path, width: 
         conn.close()
     screenshot.parent.mkdir(parents=True, exist_ok=True)
     screenshot.write_bytes(base64.b64decode(shot["data"]))
+    if first is not None:
+        first_screen_shot.parent.mkdir(parents=True, exist_ok=True)
+        first_screen_shot.write_bytes(base64.b64decode(first["data"]))
 
     exceptions, console, log_errors, requests, failed = [], [], [], {}, []
     for ev in dt.events:
@@ -275,12 +355,17 @@ async def _inspect(ws_url: str, url: str, origin: str, screenshot: Path, width: 
                         images=stats["images"], images_loaded=stats["images_loaded"], math=stats["math"],
                         math_typeset=stats["math_typeset"], exceptions=tuple(exceptions),
                         console_errors=tuple(console), log_errors=tuple(log_errors),
-                        external_requests=tuple(external), failed_requests=tuple(failed))
+                        external_requests=tuple(external), failed_requests=tuple(failed),
+                        column_width=float(reading["column"]), wide_elements=tuple(reading["wide"]),
+                        posix_paths=tuple(reading["posix"]), stderr_outputs=tuple(reading["stderr"]),
+                        not_in_first_screen=tuple(reading["missing"]),
+                        first_screen_shot=first_screen_shot if first is not None else None)
 
 
 def render_page(html_dir: str | os.PathLike, page: str, screenshot: str | os.PathLike, *,
                 serve: bool = True, width: int = 1280, height: int = 900, timeout: float = 60.0,
-                settle: float = 2.0, chromium: str | None = None) -> RenderReport:
+                settle: float = 2.0, chromium: str | None = None, first_screen: tuple[str, ...] = (),
+                first_screen_shot: str | os.PathLike | None = None) -> RenderReport:
     """Load ``page`` (a path relative to the built ``html_dir``) in headless Chromium.
 
     Parameters
@@ -294,6 +379,11 @@ def render_page(html_dir: str | os.PathLike, page: str, screenshot: str | os.Pat
     timeout : float, seconds for the page to load and typeset
     settle : float, seconds to keep listening for late errors and requests
     chromium : str, optional, the browser executable (default :func:`find_chromium`)
+    first_screen : tuple of str
+        CSS selectors of elements that must lie entirely inside the first screen (the
+        viewport ``width`` x ``height`` before any scrolling); see ``not_in_first_screen``.
+    first_screen_shot : path, optional
+        Also save a PNG of just the first screen there.
 
     Raises ``FileNotFoundError`` when the page or Chromium is missing.
     """
@@ -313,7 +403,9 @@ def render_page(html_dir: str | os.PathLike, page: str, screenshot: str | os.Pat
             tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True)))
         proc, ws_url = _launch(chromium, profile_dir, width, height)
         try:
-            return asyncio.run(_inspect(ws_url, url, origin, Path(screenshot), width, height, timeout, settle))
+            return asyncio.run(_inspect(ws_url, url, origin, Path(screenshot), width, height, timeout, settle,
+                                        tuple(first_screen),
+                                        Path(first_screen_shot) if first_screen_shot is not None else None))
         finally:
             _stop(proc)
 

@@ -15,9 +15,12 @@ One call, :func:`build_book`, does all of it, in this order:
    (its executed notebook, traceback included, stays for inspection);
 5. copies each executed notebook to ``book/chapters/<name>.ipynb`` (git-ignored), which is
    what ``_toc.yml`` points at; Jupyter Book itself never executes (``execute_notebooks: off``);
-6. renders the verdict table the chapters recorded (:mod:`toponet.verdicts`; each chapter
-   records into its own ``_build/verdicts/<name>/``) into
-   ``_build/generated/verdict_table.md``, which ``book/verdicts.md`` includes;
+6. writes the generated parts of the prose pages into ``_build/generated/``
+   (:func:`toponet.book.pages.write_generated`): the verdict table the chapters recorded
+   (:mod:`toponet.verdicts`; each chapter records into its own ``_build/verdicts/<name>/``),
+   which ``book/verdicts.md`` includes; the intro's results at a glance (from the committed
+   record); the teaching guide's chapter times (from papermill's metadata in each executed
+   notebook); the primer's figures;
 7. runs ``jupyter-book build . --all --warningiserror --keep-going``;
 8. checks every built page with :mod:`toponet.book.offline`; any problem fails the build.
 """
@@ -284,14 +287,14 @@ def write_record(root: str | os.PathLike = ".") -> Path:
     return path
 
 
-def write_verdict_table(root: str | os.PathLike = ".") -> Path:
-    """Render the rows the chapters recorded (:func:`load_verdicts`) into :data:`VERDICT_TABLE`."""
-    from toponet import verdicts
+def write_verdict_table(root: str | os.PathLike = ".", *, figures: bool = False) -> Path:
+    """Write the generated page parts (:func:`toponet.book.pages.write_generated`: the verdict
+    table of the rows the chapters recorded, the intro's results at a glance, the chapter
+    times and, with ``figures``, the primer's figures); return :data:`VERDICT_TABLE`."""
+    from toponet.book.pages import write_generated
 
-    path = Path(root) / VERDICT_TABLE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(verdicts.render_table(load_verdicts(root)), encoding="utf-8")
-    return path
+    write_generated(root, figures=figures)
+    return Path(root) / VERDICT_TABLE
 
 
 def _jupyter_book() -> str:
@@ -394,9 +397,9 @@ def build_book(profile: str = "smoke", *, root: str | os.PathLike = ".", chapter
             shutil.copy2(executed, published)
             runs.append(ChapterRun(name=name, source=source, executed=published, parameters=params,
                                    seconds=seconds))
-    write_verdict_table(root)
     if prof.name == RECORD_PROFILE:
-        write_record(root)
+        write_record(root)           # first: the intro's results at a glance read the record
+    write_verdict_table(root, figures=html)
     if not html:
         return BuildResult(profile=prof.name, chapters=tuple(runs), html_dir=None)
 

@@ -10,13 +10,24 @@
   require.js (plotly.js itself, sphinx-copybutton's clipboard.min.js) registers an
   anonymous AMD module instead of its global and require.js throws "Mismatched anonymous
   define() module", which is what happened when require.js was on every page.
+* Also at ``html-page-context``: a chapter page (``book/chapters/<name>``) gets a ``.py``
+  entry in the theme's download menu, beside the executed ``.ipynb``: the chapter's Jupytext
+  source ``notebooks/<name>.py``, which ``build-finished`` copies to ``<html>/notebooks/``.
 * Also at ``html-page-context``: identical script tags are dropped (sphinx-thebe's inline
   configuration is added twice under Jupyter Book 1.0.4: "Identifier 'THEBE_JS_URL' has
   already been declared" on every page).
 """
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from toponet.book.assets import PLOTLY_JS, REQUIRE_JS, default_cache_dir, prepare_static
+
+#: Pages built from notebooks/<name>.py live at this docname prefix.
+CHAPTER_PREFIX = "book/chapters/"
+#: Where the chapters' Jupytext sources are published, relative to the HTML root.
+SOURCES = "notebooks"
 
 #: Markers of plotly output in a page body: our renderer's and plotly's require-based one.
 PLOTLY_MARKERS = ("Plotly.newPlot(", 'require(["plotly"]')
@@ -43,6 +54,39 @@ def _dedupe_scripts(context) -> None:
     files[:] = kept  # in place: later handlers append to this same list
 
 
+def chapter_source(srcdir, pagename: str) -> Path | None:
+    """``<srcdir>/notebooks/<name>.py`` of a chapter page ``book/chapters/<name>``, if it exists."""
+    if not pagename.startswith(CHAPTER_PREFIX):
+        return None
+    source = Path(srcdir) / SOURCES / f"{pagename[len(CHAPTER_PREFIX):]}.py"
+    return source if source.is_file() else None
+
+
+def _source_button(app, pagename, templatename, context, doctree) -> None:
+    """Add the chapter's Jupytext source to the theme's download menu (after the theme built it)."""
+    source = chapter_source(app.srcdir, pagename)
+    if source is None:
+        return
+    for group in context.get("header_buttons") or []:
+        if group.get("label") == "download-buttons":
+            group["buttons"].insert(1, {
+                "type": "link", "url": context["pathto"](f"{SOURCES}/{source.name}", 1), "text": ".py",
+                "tooltip": "Download the chapter's source (Jupytext percent format; opens as a notebook)",
+                "icon": "fas fa-file-code", "label": "download-jupytext-source-button"})
+
+
+def _copy_sources(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    names = [d[len(CHAPTER_PREFIX):] for d in app.env.found_docs if d.startswith(CHAPTER_PREFIX)]
+    out = Path(app.outdir) / SOURCES
+    for name in names:
+        source = Path(app.srcdir) / SOURCES / f"{name}.py"
+        if source.is_file():
+            out.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, out / source.name)
+
+
 def _page_scripts(app, pagename, templatename, context, doctree) -> None:
     body = context.get("body") or ""
     if any(marker in body for marker in PLOTLY_MARKERS):
@@ -58,4 +102,6 @@ def setup(app):
     app.connect("config-inited", _add_static)
     # Late (priority 900): after other extensions have added their page scripts.
     app.connect("html-page-context", _page_scripts, priority=900)
+    app.connect("html-page-context", _source_button, priority=900)   # after the theme's (501)
+    app.connect("build-finished", _copy_sources)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,596 @@
+"""The generated parts of the book's own pages: what ``book/*.md`` include from ``_build/generated/``.
+
+The build (:func:`toponet.book.build.build_book`) calls :func:`write_generated` after the
+chapters ran and before Jupyter Book renders, so every number on these pages is read from
+this build or from the committed record ``results/verdicts.json``, never typed into prose:
+
+* ``verdict_table.md`` (included by ``book/verdicts.md``): the tally, then one compact row
+  per claim in the paper's order (claim, paper, verdict and data as badges, a link to the
+  chapter section), the numbers in a collapsible detail under each row (ours, scale, each
+  null's p with its draws and effect size, power, false-positive rate), and each stand-in
+  data set described once, in a legend;
+* ``results_glance.md`` (``book/intro.md``): the committed record's tally, claims by verdict;
+* ``chapter_times.md`` (``book/teaching.md``): the wall time papermill measured executing
+  each chapter, with the profile it ran at;
+* ``primer/*.png`` (``book/primer.md``): :func:`toponet.book.primer.primer_figures`.
+
+The HTML is plain (``<table>``, ``<details>``, links, ``<span class>`` badges styled by
+``_static/toponet.css``), so it renders the same under Jupyter Book 1 and 2. Jargon links
+to the glossary (``book/glossary.md``) by the anchors Sphinx gives its terms
+(:func:`term_anchor`).
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from toponet.verdicts import VERDICTS, Verdict, paper_order
+
+GENERATED = Path("_build") / "generated"
+VERDICT_TABLE = GENERATED / "verdict_table.md"
+RESULTS_GLANCE = GENERATED / "results_glance.md"
+CHAPTER_TIMES = GENERATED / "chapter_times.md"
+PRIMER = GENERATED / "primer"
+RECORD = Path("results") / "verdicts.json"
+
+#: CSS class of each verdict's badge (``_static/toponet.css`` colours them).
+VERDICT_CLASS = {v: "verdict-" + v.replace(" ", "-") for v in VERDICTS}
+#: The data badge's three values: the paper's own data, a named stand-in, or none.
+DATA_KINDS = ("real", "stand-in", "none")
+#: Series of more numbers than this are shortened in the compact view.
+MAX_SERIES = 6
+#: Characters of "ours" in a row's one-line summary.
+SUMMARY_CHARS = 120
+
+
+# --- glossary links -------------------------------------------------------------------------
+
+#: Terms the generated pages link; each must be a term of ``book/glossary.md`` (tested).
+LINKED_TERMS = ("top H1", "effect size", "rho(k, p)", "null", "p-value", "power", "false-positive rate",
+                "Mapper", "barcode", "density filtration", "stand-in", "profile", "verdict")
+
+
+def term_anchor(term: str) -> str:
+    """The HTML id Sphinx gives ``term`` in a ``{glossary}`` ("top H1" -> "term-top-H1").
+
+    Sphinx's ``make_id(prefix="term")``: ASCII only, runs of other characters become one
+    hyphen, case kept.
+    """
+    text = unicodedata.normalize("NFKD", f"term-{term}").encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^a-zA-Z0-9._]+", "-", " ".join(text.split()))
+    return re.sub(r"^[-0-9._]+|-+$", "", text)
+
+
+def glossary_link(term: str, text: str | None = None, *, page: str = "glossary.html") -> str:
+    """An HTML link to ``term`` on the glossary page (``page`` relative to the linking page)."""
+    if term not in LINKED_TERMS:
+        raise ValueError(f"{term!r} is not one of the linked glossary terms {LINKED_TERMS}")
+    return (f'<a class="glossary-link" href="{page}#{term_anchor(term)}">'
+            f"{html.escape(text if text is not None else term)}</a>")
+
+
+def glossary_terms(path: str | os.PathLike) -> list[str]:
+    """The terms a glossary page defines: the unindented lines inside its ``{glossary}`` block."""
+    terms, inside = [], False
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if re.match(r"^(:{3,}|`{3,})\{glossary\}", line):
+            inside = True
+        elif inside and re.match(r"^(:{3,}|`{3,})\s*$", line):
+            inside = False
+        elif inside and line.strip() and not line[0].isspace() and not line.startswith(":"):
+            terms.append(line.strip())
+    return terms
+
+
+# --- text of a row -------------------------------------------------------------------------
+
+_NUMBER = r"-?\d[\d,.]*\d%?|-?\d%?"
+_SERIES = re.compile(rf"(?<![\w.])(?:{_NUMBER})(?:, (?:{_NUMBER})){{{MAX_SERIES},}}(?![\w.])")
+
+
+def shorten_series(text: str, keep: int = 3) -> str:
+    """Every run of more than :data:`MAX_SERIES` comma-separated numbers as its first
+    ``keep``, "...", the last one and the count: "200, 300, ..., 2000 (7 values)"."""
+    def repl(m: re.Match) -> str:
+        items = m.group(0).split(", ")
+        return ", ".join(items[:keep]) + f", …, {items[-1]} ({len(items)} values)"
+    return _SERIES.sub(repl, text)
+
+
+def _clauses(text: str) -> list[str]:
+    """``text`` split at "; " outside parentheses."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+        elif ch == ";" and depth == 0:
+            out.append(text[start:i].strip())
+            start = i + 1
+    out.append(text[start:].strip())
+    return [c for c in out if c]
+
+
+def summarize(ours: str, limit: int = SUMMARY_CHARS) -> str:
+    """A one-line summary of a row's numbers: the first clause, long series shortened,
+    cut at a word before ``limit`` characters (with "…")."""
+    clauses = _clauses(shorten_series(ours))
+    first = clauses[0] if clauses else ""
+    if len(first) > limit:
+        first = first[:limit].rsplit(" ", 1)[0].rstrip(",;:( ") + " …"
+    elif len(clauses) > 1:
+        first += " …"
+    return first
+
+
+_TEX = {r"\rho": "ρ", r"\times": "×", r"\pm": "±", r"\to": "→", r"\alpha": "α", r"\theta": "θ",
+        r"\ge": "≥", r"\le": "≤", r"\mathbb{R}": "ℝ"}
+
+
+def text_html(text: str) -> str:
+    """Row text as HTML: escaped, inline TeX (``$H_1$``) as plain HTML, "+-" as "±", "rho(" as "ρ(".
+
+    Raw HTML is not typeset by MathJax, so math is rewritten rather than left as "$...$".
+    """
+    def math(m: re.Match) -> str:
+        s = m.group(1)
+        for tex, uni in _TEX.items():
+            s = s.replace(tex, uni)
+        s = re.sub(r"_\{([^}]*)\}|_(\w)", lambda g: f"<sub>{g.group(1) or g.group(2)}</sub>", s)
+        s = re.sub(r"\^\{([^}]*)\}|\^(\w)", lambda g: f"<sup>{g.group(1) or g.group(2)}</sup>", s)
+        s = re.sub(r"\\text\{([^}]*)\}", r"\1", s)
+        return s.replace("\\", "").replace("{", "").replace("}", "")
+
+    out = html.escape(str(text), quote=False)
+    out = re.sub(r"\$([^$]+)\$", math, out)
+    out = out.replace("+-", "±")
+    return re.sub(r"\brho\(", "ρ(", out)
+
+
+def data_kind(v: Verdict) -> str:
+    """The data badge of a row: "stand-in" when the row's data (or, for a stand-in network,
+    its claim) names a stand-in, "none" when no data was available, else "real"."""
+    data = v.data.strip().lower()
+    if data.startswith("none") or v.verdict == "not tested" and not data:
+        return "none"
+    if "stand-in" in data or "stand-in" in v.claim.lower():
+        return "stand-in"
+    return "real"
+
+
+def _split_top(text: str, seps: Sequence[str]) -> list[str]:
+    """``text`` split at any of ``seps`` outside parentheses, separators kept as items."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+        elif depth == 0:
+            sep = next((s for s in seps if text.startswith(s, i)), None)
+            if sep:
+                out += [text[start:i], sep]
+                i = start = i + len(sep)
+                continue
+        i += 1
+    return out + [text[start:]]
+
+
+_LEAD_IN = re.compile(r"^(trained on|evaluated on|tested on|also)\s+", re.I)
+
+
+def data_parts(v: Verdict) -> list[tuple[str, str, bool]]:
+    """A row's data text as (lead-in, description, is stand-in) parts, separators as parts
+    with an empty description: "trained on MNIST (real); evaluated on <stand-in>" gives
+    ("trained on ", "MNIST (real)", False), ("; ", "", False), ("evaluated on ", "<stand-in>", True).
+    A row whose claim is about a stand-in network is one stand-in part."""
+    text = v.data.strip()
+    if data_kind(v) == "stand-in" and "stand-in" not in text.lower():
+        return [("", text, True)]
+    out = []
+    for i, piece in enumerate(_split_top(text, ("; ", " vs ", " <-> "))):
+        if i % 2:
+            out.append((piece, "", False))
+            continue
+        m = _LEAD_IN.match(piece)
+        lead, desc = (m.group(0), piece[m.end():]) if m else ("", piece)
+        standin = "stand-in" in desc.lower()
+        out.append((lead, re.sub(r"^stand-in:\s*", "", desc) if standin else desc, standin))
+    return out
+
+
+def _standin_notes(rows: Sequence[Verdict]) -> dict[str, int]:
+    """Each distinct stand-in description of ``rows`` -> its note number (in row order)."""
+    notes: dict[str, int] = {}
+    for v in rows:
+        for _, desc, standin in data_parts(v):
+            if standin:
+                notes.setdefault(desc, len(notes) + 1)
+    return notes
+
+
+def _data_html(v: Verdict, notes: dict[str, int]) -> str:
+    """The detail's data line: real parts as text, each stand-in as a link to its note."""
+    return "".join(text_html(lead) + (f'<a href="#data-{notes[desc]}">stand-in {notes[desc]}</a>' if standin
+                                      else text_html(desc))
+                   for lead, desc, standin in data_parts(v))
+
+
+# --- chapters: titles and section anchors ----------------------------------------------------
+
+@dataclass(frozen=True)
+class ChapterPage:
+    """One chapter as the verdict table links it.
+
+    name : str, the source's stem ("01_mnist"); title : str, its H1 before any ":";
+    headings : tuple of str, its section headings (H2 and H3) in order.
+    """
+
+    name: str
+    title: str
+    headings: tuple[str, ...] = ()
+
+    @property
+    def href(self) -> str:
+        """The chapter page, relative to a page in ``book/``."""
+        return f"chapters/{self.name}.html"
+
+
+def chapter_page(source: str | os.PathLike) -> ChapterPage:
+    """Title and headings of a Jupytext percent source ``notebooks/<name>.py`` (read only)."""
+    source = Path(source)
+    title, headings, in_markdown = source.stem, [], False
+    for line in source.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# %%"):
+            in_markdown = "[markdown]" in line
+            continue
+        m = re.match(r"^# (#{1,3}) (.+?)\s*$", line) if in_markdown else None
+        if m and len(m.group(1)) == 1 and title == source.stem:
+            title = re.sub(r"\s*\(.*\)$", "", m.group(2).split(":")[0].strip())   # "Learning graphs (Gabella et al.)"
+        elif m and len(m.group(1)) > 1:
+            headings.append(m.group(2))
+    return ChapterPage(name=source.stem, title=title, headings=tuple(headings))
+
+
+def section_anchor(heading: str) -> str:
+    """The HTML id docutils gives a section titled ``heading`` (math ``$...$`` as its TeX)."""
+    from docutils.nodes import make_id
+
+    return make_id(heading.replace("$", ""))
+
+
+#: Claims whose section is not named by the claim id or its figure number: a heading that
+#: starts with these words. (A hint that no longer matches falls back to the generic rules.)
+SECTION_HINTS = {"F2b": "Other architectures", "F2c": "The second layer", "U3": "Is the circle real",
+                 "F10": "The VGG path", "F11": "The VGG path", "F10-inception": "InceptionV3",
+                 "F10-efficientnet": "EfficientNet"}
+
+
+def claim_section(claim_id: str, headings: Sequence[str]) -> str | None:
+    """The heading of the section that tests ``claim_id``, or None.
+
+    In order: :data:`SECTION_HINTS`; a heading starting with the claim id ("G1: ...",
+    "G4 (Fig. 12): ..."); for "F<n>", a heading starting "Figure <n>"; the chapter's
+    verdicts section.
+    """
+    hint = SECTION_HINTS.get(claim_id)
+    if hint:
+        for h in headings:
+            if h.lower().startswith(hint.lower()):
+                return h
+    base = claim_id.split("-")[0]
+    for h in headings:
+        if re.match(rf"{re.escape(base)}(?![\w])", h):
+            return h
+    m = re.fullmatch(r"F(\d+)", base)
+    if m:
+        for h in headings:
+            if re.match(rf"Fig(?:ure|\.)\s*{m.group(1)}(?!\d)", h):
+                return h
+    for h in headings:
+        if "verdict" in h.lower():
+            return h
+    return None
+
+
+def chapter_link(v: Verdict, page: ChapterPage | None) -> str:
+    """The chapter cell: a link to the section that tests the row's claim, or the chapter's name."""
+    if page is None:
+        return html.escape(v.chapter)
+    section = claim_section(v.claim_id, page.headings)
+    href = page.href + (f"#{section_anchor(section)}" if section else "")
+    tip = f"{page.title}: {section}" if section else page.title
+    return (f'<a class="chapter-link" href="{href}" title="{html.escape(tip.replace("$", ""))}">'
+            f"{html.escape(page.title)}</a>")
+
+
+# --- the verdict page --------------------------------------------------------------------------
+
+def counts(rows: Iterable[Verdict]) -> dict[str, int]:
+    """Rows per verdict, in the order of VERDICTS (zeros included)."""
+    rows = list(rows)
+    return {v: sum(r.verdict == v for r in rows) for v in VERDICTS}
+
+
+def badge(text: str, cls: str, title: str = "") -> str:
+    tip = f' title="{html.escape(title)}"' if title else ""
+    return f'<span class="badge {cls}"{tip}>{html.escape(text)}</span>'
+
+
+def verdict_badge(verdict: str, text: str | None = None) -> str:
+    return badge(text if text is not None else verdict, VERDICT_CLASS[verdict])
+
+
+def tally_html(rows: Sequence[Verdict], *, label: str = "") -> str:
+    """The tally as one paragraph of badges: "24 claims: 6 reproduced / 12 partly / ..."."""
+    parts = [verdict_badge(v, f"{n} {v}") for v, n in counts(rows).items() if n]
+    lead = f"<strong>{len(rows)} claims</strong>{html.escape(label)}: " if rows else ""
+    return f'<p class="verdict-tally">{lead}{" / ".join(parts)}</p>'
+
+
+def _percent(x: float | None) -> str:
+    return "not calibrated for this test" if x is None else f"{100 * x:.0f} %"
+
+
+def _nulls_html(v: Verdict) -> str:
+    if not v.nulls:
+        return "none: this claim is not tested against null clouds"
+    items = []
+    for kind, n in v.nulls.items():
+        effect = n.get("effect_size")
+        effect = "" if effect is None else f", {glossary_link('effect size')} {effect:+.2f}"
+        items.append(f"<li>{html.escape(kind)}: p = {n['p']:.2g} ({n['draws']} draws){effect}</li>")
+    return "<ul>" + "".join(items) + "</ul>"
+
+
+def _detail_html(v: Verdict, notes: dict[str, int], chapter: str) -> str:
+    scale = text_html(v.scale)
+    sizes = []
+    if v.networks is not None:
+        sizes.append(f"{v.networks} networks")
+    if v.iterations is not None:
+        sizes.append(f"{v.iterations:,} iterations")
+    if v.cloud_points is not None:
+        sizes.append(f"{v.cloud_points:,} points in the tested cloud")
+    if sizes:
+        scale += " (" + ", ".join(sizes) + ")"
+    data = _data_html(v, notes)
+    clauses = _clauses(v.ours)
+    ours = ("<ul>" + "".join(f"<li>{text_html(c)}</li>" for c in clauses) + "</ul>" if len(clauses) > 2
+            else text_html(v.ours))
+    facts = [("ours", ours), ("scale", scale), ("data", data),
+             (glossary_link("null", "nulls") + f" ({glossary_link('p-value')})", _nulls_html(v)),
+             (glossary_link("power"), _percent(v.power)),
+             (glossary_link("false-positive rate"), _percent(v.false_positive_rate)),
+             ("chapter", chapter)]
+    return '<dl class="verdict-facts">' + "".join(f"<dt>{k}</dt><dd>{d}</dd>" for k, d in facts) + "</dl>"
+
+
+def verdict_table(rows: Sequence[Verdict], chapters: dict[str, ChapterPage] | None = None, *,
+                  label: str = "") -> str:
+    """The verdict page's generated part (Markdown with raw HTML blocks).
+
+    Parameters
+    ----------
+    rows : sequence of Verdict, any order (rendered in :func:`toponet.verdicts.paper_order`)
+    chapters : dict, claim_id -> ChapterPage, optional; rows without one name their chapter unlinked
+    label : str, appended to the tally's "N claims" (e.g. " in this build (profile default)")
+    """
+    if not rows:
+        return "*No chapter has recorded a verdict in this build.*\n"
+    chapters = chapters or {}
+    rows = paper_order(list(rows))
+    notes = _standin_notes(rows)
+    head = "".join(f"<th>{h}</th>" for h in ("claim", "paper", "verdict", "data", "chapter"))
+    body = []
+    for v in rows:
+        kind = data_kind(v)
+        row_notes = sorted({notes[d] for _, d, standin in data_parts(v) if standin})
+        chapter = chapter_link(v, chapters.get(v.claim_id))
+        data = badge(kind, f"data-{kind}", title=v.data)
+        if row_notes:
+            notes_text = ", ".join(map(str, row_notes))
+            data = (f'<a href="#data-{row_notes[0]}" class="data-note" title="stand-in: data note {notes_text}">'
+                    f'<span class="badge data-{kind}">{kind}<sup>{notes_text}</sup></span></a>')
+        cid = html.escape(v.claim_id)
+        body.append(
+            f'<tr class="verdict-row" id="claim-{cid}"><td class="claim"><strong>{cid}</strong> {text_html(v.claim)}</td>'
+            f'<td class="paper">{text_html(v.paper)}</td><td>{verdict_badge(v.verdict)}</td>'
+            f"<td>{data}</td><td>{chapter}</td></tr>\n"
+            f'<tr class="verdict-detail"><td colspan="5"><details><summary><span class="ours-label">ours:</span> '
+            f"{text_html(summarize(v.ours))}</summary>{_detail_html(v, notes, chapter)}</details></td></tr>\n")
+    legend = "".join(f'<li id="data-{n}">{text_html(text)}: '
+                     + ", ".join(f'<a href="#claim-{html.escape(v.claim_id)}">{html.escape(v.claim_id)}</a>'
+                                 for v in rows if any(s and d == text for _, d, s in data_parts(v)))
+                     + "</li>" for text, n in notes.items())
+    parts = [tally_html(rows, label=label), "",
+             f'<table class="verdict-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{"".join(body)}</tbody>\n</table>',
+             ""]
+    if notes:
+        parts += [f'<div class="data-legend"><p><strong>Stand-in data</strong> ({glossary_link("stand-in")}; '
+                  "the paper's data could not be obtained where this book is built):</p>"
+                  f"<ol>{legend}</ol></div>", ""]
+    return "\n".join(parts)
+
+
+# --- the intro's results at a glance -------------------------------------------------------------
+
+def results_glance(rows: Sequence[Verdict], *, source: str = str(RECORD)) -> str:
+    """The intro's "Results at a glance" box (MyST Markdown) from the committed record's rows."""
+    if not rows:
+        return (":::{note}\nNo committed verdict record (`" + source + "`) in this checkout: the "
+                "default build writes it.\n:::\n")
+    rows = paper_order(list(rows))
+    lines = [":::{admonition} Results at a glance", ":class: tip",
+             f"The record of the `default` build (`{source}`): every claim of the paper and its two "
+             "peers that a chapter tested, with a calibrated {term}`verdict`.", "",
+             tally_html(rows), ""]
+    items = []
+    for verdict, n in counts(rows).items():
+        if not n:
+            continue
+        ids = ", ".join(
+            f'<a href="verdicts.html#claim-{html.escape(v.claim_id)}" title="{html.escape(v.claim)}"'
+            + (' class="claim-standin"' if data_kind(v) == "stand-in" else "")
+            + f">{html.escape(v.claim_id)}{'†' if data_kind(v) == 'stand-in' else ''}</a>"
+            for v in rows if v.verdict == verdict)
+        items.append(f"<li>{verdict_badge(verdict)} {ids}</li>")
+    lines += ['<ul class="glance-list">' + "".join(items) + "</ul>", "",
+              "† on {term}`stand-in` data. F: the paper's figures, G: its generalization claims, "
+              "U: the UMass report, L: the learning-graphs paper. Every row with its numbers: "
+              "{doc}`verdicts`.", ":::", ""]
+    return "\n".join(lines)
+
+
+# --- the teaching guide's chapter times ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChapterTime:
+    """What papermill recorded executing one chapter (None: not executed in this checkout)."""
+
+    name: str
+    title: str
+    seconds: float | None
+    profile: str | None
+    started: str | None
+    words: int
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def chapter_time(notebook: str | os.PathLike, page: ChapterPage) -> ChapterTime:
+    """Wall time, profile and start papermill stored in an executed notebook, and its prose words."""
+    path = Path(notebook)
+    if not path.is_file():
+        return ChapterTime(page.name, page.title, None, None, None, 0)
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    meta = nb.get("metadata", {}).get("papermill", {})
+    prose = []   # markdown cells, and the captions chapters print as Markdown outputs
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            prose.append("".join(cell.get("source", "")))
+        for output in cell.get("outputs", []):
+            prose.append("".join((output.get("data") or {}).get("text/markdown", "")))
+    words = len(re.findall(r"[A-Za-z]{2,}", "\n".join(prose)))
+    seconds = meta.get("duration")
+    return ChapterTime(page.name, page.title, float(seconds) if seconds is not None else None,
+                       (meta.get("parameters") or {}).get("profile"), meta.get("start_time"), words)
+
+
+#: Reading speed for the "prose" column, words per minute.
+READING_WPM = 150
+
+
+def chapter_times_table(times: Sequence[ChapterTime]) -> str:
+    """The teaching guide's table: per chapter, execution wall time, profile, date, reading time."""
+    profiles = sorted({t.profile for t in times if t.profile})
+    if not profiles:
+        return "*No executed chapter in this checkout: build the book to measure the chapters.*\n"
+    head = [f"Wall-clock time papermill measured executing each chapter in this build "
+            f"(profile{'s' if len(profiles) > 1 else ''} {', '.join(f'`{p}`' for p in profiles)}), on the machine "
+            "that built the book, including any training a chapter had to do (networks the artifact store "
+            f"already held are loaded, not trained); reading time counts the chapter's prose and captions at "
+            f"{READING_WPM} words a minute.", "",
+            "| chapter | execution | profile | executed | reading |", "|---|---|---|---|---|"]
+    rows = []
+    for t in times:
+        link = f"[{t.title}](chapters/{t.name}.ipynb)"
+        if t.seconds is None:
+            rows.append(f"| {link} | not executed | | | |")
+            continue
+        reading = f"{max(1, round(t.words / READING_WPM))} min"
+        rows.append(f"| {link} | {_duration(t.seconds)} | `{t.profile}` | {(t.started or '')[:10]} | {reading} |")
+    total = sum(t.seconds for t in times if t.seconds is not None)
+    rows.append(f"| **all chapters** | **{_duration(total)}** | | | "
+                f"**{sum(max(1, round(t.words / READING_WPM)) for t in times if t.seconds is not None)} min** |")
+    return "\n".join(head + rows) + "\n"
+
+
+# --- writing them ---------------------------------------------------------------------------------
+
+def _chapter_pages(root: Path) -> dict[str, ChapterPage]:
+    from toponet.book.build import discover_chapters
+
+    return {s.stem: chapter_page(s) for s in discover_chapters(root)}
+
+
+def _claim_chapters(root: Path, pages: dict[str, ChapterPage]) -> dict[str, ChapterPage]:
+    """claim_id -> the chapter whose folder ``_build/verdicts/<name>/`` recorded it."""
+    from toponet import verdicts
+    from toponet.book.build import VERDICTS
+
+    out = {}
+    folder = root / VERDICTS
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []:
+        if sub.name in pages:
+            out.update({v.claim_id: pages[sub.name] for v in verdicts.load(sub)})
+    return out
+
+
+def _build_profiles(root: Path, names: Iterable[str]) -> list[str]:
+    from toponet.book.build import CHAPTERS
+
+    found = set()
+    for name in names:
+        path = root / CHAPTERS / f"{name}.ipynb"
+        if path.is_file():
+            meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("papermill", {})
+            if (meta.get("parameters") or {}).get("profile"):
+                found.add(meta["parameters"]["profile"])
+    return sorted(found)
+
+
+def write_generated(root: str | os.PathLike = ".", *, figures: bool = True) -> list[Path]:
+    """Write every generated page part under ``<root>/_build/generated/``; return the paths.
+
+    Reads this build's verdict rows (:func:`toponet.book.build.load_verdicts`), the
+    committed record ``results/verdicts.json`` (when present), the executed notebooks'
+    papermill metadata and the chapter sources. ``figures=False`` skips the primer's
+    figures (they take a few seconds).
+    """
+    from toponet import verdicts
+    from toponet.book.build import CHAPTERS, load_verdicts, toc_files
+
+    root = Path(root)
+    (root / GENERATED).mkdir(parents=True, exist_ok=True)
+    pages = _chapter_pages(root)
+    rows = load_verdicts(root)
+    claim_pages = _claim_chapters(root, pages)
+    profiles = _build_profiles(root, {p.name for p in claim_pages.values()})
+    label = f" in this build (profile{'s' if len(profiles) > 1 else ''} {', '.join(profiles)})" if profiles else ""
+    written = []
+
+    path = root / VERDICT_TABLE
+    path.write_text(verdict_table(rows, claim_pages, label=label), encoding="utf-8")
+    written.append(path)
+
+    record = root / RECORD
+    path = root / RESULTS_GLANCE
+    path.write_text(results_glance(verdicts.read_record(record) if record.is_file() else []), encoding="utf-8")
+    written.append(path)
+
+    order = [Path(f).name for f in toc_files(root) if f.startswith(CHAPTERS.as_posix() + "/")]
+    times = [chapter_time(root / CHAPTERS / f"{name}.ipynb", pages[name]) for name in order if name in pages]
+    path = root / CHAPTER_TIMES
+    path.write_text(chapter_times_table(times), encoding="utf-8")
+    written.append(path)
+
+    if figures:
+        from toponet.book.primer import primer_figures
+
+        written += list(primer_figures(root / PRIMER).values())
+    return written
