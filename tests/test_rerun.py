@@ -200,6 +200,28 @@ def test_a_run_writes_its_own_folder_and_never_the_main_builds_outputs(book, cap
     assert captions and all(c.endswith("Run with custom parameters: p=0.9 (profile: 0.5).") for c in captions)
 
 
+def test_verdict_rows_of_a_run_go_to_its_folder_with_the_note(book, monkeypatch):
+    import os
+
+    from toponet.verdicts import Verdict, load, record
+
+    def execute(notebook, output, parameters, **kw):  # stands for the kernel: same environment
+        shutil.copy(notebook, output)
+        record(Verdict("F1", "claim", "paper", f"p was {parameters['p']}", "6 x 64 (smoke)", "ideal", "reproduced",
+                       CHAPTER), os.environ["TOPONET_VERDICTS_DIR"])
+        return 0.0
+
+    monkeypatch.setattr(build_mod, "execute", execute)
+    before = _main_outputs(book)
+    run = rerun.prepare_run(CHAPTER, [("p", "0.9")], profile="smoke", root=book)
+    result = rerun.execute_run(run, echo=lambda _: None)
+    assert result.verdicts == (run.folder / "verdicts" / "F1.json",)
+    assert load(run.folder / "verdicts")[0].scale == "6 x 64 (smoke); custom parameters: p=0.9 (profile: 0.5)"
+    table = (run.folder / "verdicts.md").read_text()
+    assert "| **F1** claim | **reproduced** | p was 0.9 | 6 x 64 (smoke); custom parameters: p=0.9" in table
+    assert _main_outputs(book) == before and CUSTOM_ENV not in os.environ
+
+
 def test_runs_cache_calibrations_beside_them_seeded_from_the_committed_ones(tmp_path):
     import os
 

@@ -420,7 +420,7 @@ def execute_run(run: CustomRun, needs: Sequence[TrainingNeed] = (), *, html: boo
 
     from toponet.book import build
     from toponet.book.notebook import BUILD_ENV
-    from toponet.verdicts import load, render_table
+    from toponet.verdicts import load
 
     trained = 0.0
     missing = [n for n in needs if n.missing]
@@ -450,12 +450,22 @@ def execute_run(run: CustomRun, needs: Sequence[TrainingNeed] = (), *, html: boo
         seconds = build.execute(unexecuted, executed, run.parameters, cwd=run.root, log_output=log_output)
     rows = load(verdict_dir) if verdict_dir.is_dir() else []
     if rows:
-        (run.folder / "verdicts.md").write_text(render_table(rows), encoding="utf-8")
+        (run.folder / "verdicts.md").write_text(rows_markdown(rows), encoding="utf-8")
     record.update(seconds=round(seconds, 1), trained_seconds=round(trained, 1))
     (run.folder / "parameters.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     page = build_page(run, executed) if html else None
     return RunResult(folder=run.folder, notebook=executed, verdicts=tuple(sorted(verdict_dir.glob("*.json"))),
                      html=page, seconds=seconds, trained_seconds=trained)
+
+
+def rows_markdown(rows) -> str:
+    """The verdict rows of a run as a Markdown table (claim, verdict, our numbers, scale)."""
+    def cell(text) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| claim | verdict | ours | scale |", "|---|---|---|---|"]
+    lines += [f"| **{v.claim_id}** {cell(v.claim)} | **{v.verdict}** | {cell(v.ours)} | {cell(v.scale)} |" for v in rows]
+    return "\n".join(lines) + "\n"
 
 
 def build_page(run: CustomRun, executed: Path) -> Path:
