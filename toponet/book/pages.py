@@ -104,18 +104,8 @@ def shorten_series(text: str, keep: int = 3) -> str:
 
 
 def _clauses(text: str) -> list[str]:
-    """``text`` split at "; " outside parentheses."""
-    out, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "([":
-            depth += 1
-        elif ch in ")]" and depth:
-            depth -= 1
-        elif ch == ";" and depth == 0:
-            out.append(text[start:i].strip())
-            start = i + 1
-    out.append(text[start:].strip())
-    return [c for c in out if c]
+    """``text`` split at ";" outside parentheses (:func:`_split_top`)."""
+    return [c.strip() for c in _split_top(text, (";",))[::2] if c.strip()]
 
 
 def summarize(ours: str, limit: int = SUMMARY_CHARS) -> str:
@@ -389,7 +379,7 @@ def verdict_table(rows: Sequence[Verdict], chapters: dict[str, ChapterPage] | No
     chapters = chapters or {}
     rows = paper_order(list(rows))
     notes = _standin_notes(rows)
-    head = "".join(f"<th>{h}</th>" for h in ("claim", "paper", "verdict", "data", "chapter"))
+    head = "".join(f"<th>{h}</th>" for h in ("claim", "paper", glossary_link("verdict"), "data", "chapter"))
     body = []
     for v in rows:
         kind = data_kind(v)
@@ -572,6 +562,8 @@ def write_generated(root: str | os.PathLike = ".", *, figures: bool = True) -> l
     claim_pages = _claim_chapters(root, pages)
     profiles = _build_profiles(root, {p.name for p in claim_pages.values()})
     label = f" in this build (profile{'s' if len(profiles) > 1 else ''} {', '.join(profiles)})" if profiles else ""
+    if "smoke" in profiles:
+        label = label[:-1] + ": a smoke build's numbers are not evidence)"
     written = []
 
     path = root / VERDICT_TABLE
