@@ -30,7 +30,7 @@
 
 # %% tags=["parameters"]
 profile = "default"  # training scale: smoke | default | paper (toponet.experiments)
-networks = 48  # networks M(64, 32, 64) pooled into the cloud (the paper: 100); more: a bigger cloud, more seed groups
+networks = 100  # networks M(64, 32, 64) pooled into the cloud (the paper: 100); more: a bigger cloud, more seed groups
 iterations = 2000  # batch iterations of training; a value the store lacks trains networks first (run --dry-run)
 k = 200  # the paper's k for 6,400 points, rescaled to our cloud below; smaller: a more local density, noisier core
 p = 0.3  # density filtration: fraction of densest points kept; lower: a tighter core, higher: more noise in it

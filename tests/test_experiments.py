@@ -25,13 +25,13 @@ def test_mnist_profiles_are_the_papers():
     assert (e.config.arch, e.config.widths, e.config.dataset) == ("M", (64, 32, 64), "mnist")
     assert (e.config.optimizer, e.config.batch_size, e.config.dropout) == ("adam", 128, 0.5)
     d, p = e.profile("default"), e.profile("paper")
-    assert (d.networks, d.iterations) == (48, 2000)      # 48 of 100 trained on a CPU so far (issue 13)
+    assert (d.networks, d.iterations) == (100, 2000)     # the paper's 100 networks at CPU length (issue 13)
     assert d.snapshots == (0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1500, 2000)
     assert (p.networks, p.iterations, p.snapshots[-1]) == (100, 40000, 40000)
     assert e.paper_test_accuracy == pytest.approx(0.99)
     for name in REQUIRED[1:]:
-        # small robustness runs (see toponet/experiments.py): 4 networks, 2 of M(256,32,512)
-        assert experiment(name).profile("default").networks == (2 if "M256" in name else 4)
+        # robustness runs (see toponet/experiments.py): 16 networks, 8 of M(256,32,512)
+        assert experiment(name).profile("default").networks == (8 if "M256" in name else 16)
         assert experiment(name).profile("default").iterations == 2000
     assert experiment("mnist-M256-32-512").config.widths == (256, 32, 512)
 
@@ -71,8 +71,9 @@ def _default_artifact_bytes(e) -> int:
 
 @pytest.mark.parametrize("name", names())
 def test_default_profiles_stay_committable(name):
-    # float32 weights barely compress, so raw bytes bound the file size
-    assert _default_artifact_bytes(experiment(name)) < 10e6
+    # float32 weights barely compress, so raw bytes bound the file size; the largest is the
+    # paper's headline run, 100 x M(64,32,64) with 13 layer-1 snapshots: about 10.4 MB
+    assert _default_artifact_bytes(experiment(name)) < 12e6
 
 
 def test_errors_name_the_problem():
