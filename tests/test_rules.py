@@ -62,6 +62,19 @@ def test_noisy_circle_has_one_long_bar_by_bounds():
     assert b.at_least(0.8, 1) is True and b.at_least(0.5, 2) is False
 
 
+def test_direct_run_within_the_edge_budget_is_exact_and_skips_the_rungs():
+    Y = density_filtration(gaussian_filters(2000, seed=4), 30, 0.3)   # 600 points
+    exact = _exact_h1(Y)
+    b = h1_bounds(Y, questions=[(1, 0.8), (2, 0.1)], direct_edges=10**7)
+    assert b.exact and b.thresh == pytest.approx(enclosing_radius(Y))
+    assert b.at_least(0.8, 1) == (exact[0] >= 0.8) and b.at_least(0.1, 2) == (exact[1] >= 0.1)
+    # over the budget: the capped schedule as before (first rung below R)
+    small = h1_bounds(Y, questions=[(1, 0.8)], direct_edges=10)
+    assert small.thresh < small.enclosing_radius and small.at_least(0.8, 1) is False
+    with pytest.raises(ValueError, match="direct_edges"):
+        h1_bounds(Y, questions=[(1, 0.8)], direct_edges=-1)
+
+
 def test_memory_budget_returns_unsettled_bounds():
     Y = density_filtration(primary_circle_sample(2000, noise=0.25, seed=0), 30, 0.3)
     b = h1_bounds(Y, top=True, max_edges=2_000)

@@ -35,7 +35,7 @@ import numpy as np
 from toponet._validation import check_fraction, check_int
 from toponet.density import density_filtration
 from toponet.filters import normalize
-from toponet.homology import h1_bounds
+from toponet.homology import NULL_DIRECT_EDGES, h1_bounds
 from toponet.ideal import gaussian_filters, primary_circle_sample
 from toponet.nulls import null_cloud
 from toponet.rules import ALPHA, DRAWS, floor_k, null_seed
@@ -96,7 +96,7 @@ class GaussianTops:
         s = str(int(seed))
         if s not in table:
             core = density_filtration(null_cloud(np.zeros((n, 9)), "gaussian", int(seed)), k, p)
-            b = h1_bounds(core, top=True, max_edges=None)
+            b = h1_bounds(core, top=True, max_edges=None, direct_edges=NULL_DIRECT_EDGES)
             table[s] = round(float(b.top(1)[0]), 7)
             _write_json(self._path(n, k, p), table)
         return float(table[s])
@@ -188,7 +188,8 @@ def _calibration_path(directory: Path, n: int, k: int, p: float, draws: int, noi
 
 
 def _exact_top(cloud: np.ndarray, k: int, p: float) -> float:
-    return float(h1_bounds(density_filtration(normalize(cloud)[0], k, p), top=True, max_edges=None).top(1)[0])
+    core = density_filtration(normalize(cloud)[0], k, p)
+    return float(h1_bounds(core, top=True, max_edges=None, direct_edges=NULL_DIRECT_EDGES).top(1)[0])
 
 
 def calibrate_circle(n_points: int, k: int, p: float, *, draws: int = DRAWS, fpr_draws: int = 40,
@@ -232,7 +233,7 @@ def calibrate_circle(n_points: int, k: int, p: float, *, draws: int = DRAWS, fpr
                      "shuffled": null_cloud(ref_model, "shuffled", null_seed(seed + 1, "shuffled", r))}
             for kind, cloud in fresh.items():
                 b = h1_bounds(density_filtration(normalize(cloud)[0], k, p), questions=[(1, np.nextafter(q, 3))],
-                              max_edges=None)
+                              max_edges=None, direct_edges=NULL_DIRECT_EDGES)
                 fpr[kind] += bool(b.at_least(np.nextafter(q, 3)))
                 bar.update()
         hits = 0

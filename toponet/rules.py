@@ -32,7 +32,7 @@ import numpy as np
 from toponet._validation import check_cloud, check_fraction, check_int
 from toponet.density import density_filtration
 from toponet.filters import normalize
-from toponet.homology import H1Bounds, h1_bounds
+from toponet.homology import NULL_DIRECT_EDGES, H1Bounds, h1_bounds
 from toponet.nulls import NULL_KINDS, null_cloud
 
 #: Verdict values, strongest first; "inconclusive": the test at this scale could not have
@@ -249,7 +249,7 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
                     answers = [v >= c for c in cuts]
                 else:
                     ncore = density_filtration(null_cloud(Xn, kind, s), kk, p)
-                    b = h1_bounds(ncore, questions=[(1, c) for c in cuts])
+                    b = h1_bounds(ncore, questions=[(1, c) for c in cuts], direct_edges=NULL_DIRECT_EDGES)
                     v = b.top(1)[0]
                     answers = [b.at_least(c) for c in cuts]
                     if any(a is None for a in answers):
