@@ -7,6 +7,12 @@ import pytest
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 
+@pytest.fixture(autouse=True)
+def _null_test_cache(tmp_path_factory, monkeypatch):
+    """Cached circle tests go to a temporary folder, never into the checkout's results/."""
+    monkeypatch.setenv("TOPONET_NULL_TESTS", str(tmp_path_factory.getbasetemp() / "null-tests"))
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

@@ -223,3 +223,24 @@ def test_h1_bounds_settles_the_second_bar_when_asked():
     for rank in (1, 2):
         lo, hi = b.top(rank)
         assert lo == hi == pytest.approx(exact[rank - 1], abs=1e-6)
+
+
+def test_circle_test_cache_returns_the_same_test_and_resumes(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOPONET_NULL_TESTS", str(tmp_path))
+    X = primary_circle_sample(400, noise=0.3, seed=5)
+    first = circle_test(X, k=10, p=0.3, draws=5, seed=1)
+    files = list(tmp_path.glob("test-v*.json"))
+    assert len(files) == 1
+    again = circle_test(X, k=10, p=0.3, draws=5, seed=1)
+    assert again.bars == first.bars and again.draws == first.draws
+    for kind in first.nulls:
+        assert again.nulls[kind].exceed == first.nulls[kind].exceed
+        assert np.array_equal(again.nulls[kind].null_values, first.nulls[kind].null_values)
+        assert again.exceed[kind] == first.exceed[kind]
+    fresh = circle_test(X, k=10, p=0.3, draws=5, seed=1, cache=False)
+    assert fresh.bars == first.bars and fresh.exceed == first.exceed
+    # another seed or another cloud: another file; a subset of kinds reads the stored ones
+    circle_test(X, k=10, p=0.3, draws=5, seed=2)
+    assert len(list(tmp_path.glob("test-v*.json"))) == 2
+    only = circle_test(X, k=10, p=0.3, draws=5, seed=1, kinds=("shuffled",))
+    assert only.exceed["shuffled"] == first.exceed["shuffled"]

@@ -53,3 +53,23 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 def atomic_write_json(path: str | os.PathLike, obj, **dumps) -> None:
     """:func:`atomic_write` of ``json.dumps(obj, **dumps)``."""
     atomic_write_text(path, json.dumps(obj, **dumps))
+
+
+def results_directory() -> Path:
+    """``$TOPONET_CALIBRATION`` or ``results/calibration`` of the checkout (else ~/.cache):
+    where calibrations and cached null tests live (tests point the variable at a tmp folder)."""
+    env = os.environ.get("TOPONET_CALIBRATION")
+    if env:
+        return Path(env)
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file():
+        return root / "results" / "calibration"
+    return Path.home() / ".cache" / "toponet" / "calibration"
+
+
+def read_json(path: str | os.PathLike):
+    """The JSON document at ``path``, or None when it is missing or torn."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -35,6 +35,7 @@ import numpy as np
 from toponet._validation import check_fraction, check_int
 from toponet.density import density_filtration
 from toponet.filters import normalize
+from toponet._io import read_json, results_directory
 from toponet.homology import NULL_DIRECT_EDGES, h1_bounds
 from toponet.ideal import gaussian_filters, primary_circle_sample
 from toponet.nulls import null_cloud
@@ -46,13 +47,7 @@ CALIBRATION_VERSION = 1
 
 def default_directory() -> Path:
     """``$TOPONET_CALIBRATION`` or ``results/calibration`` of the checkout (else ~/.cache)."""
-    env = os.environ.get("TOPONET_CALIBRATION")
-    if env:
-        return Path(env)
-    root = Path(__file__).resolve().parent.parent
-    if (root / "pyproject.toml").is_file():
-        return root / "results" / "calibration"
-    return Path.home() / ".cache" / "toponet" / "calibration"
+    return results_directory()
 
 
 def _write_json(path: Path, data) -> None:
@@ -63,10 +58,7 @@ def _write_json(path: Path, data) -> None:
 
 
 def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    return read_json(path)
 
 
 def _ptag(p: float) -> str:

@@ -25,10 +25,15 @@ uses (:func:`circle_test` + :func:`circle_rule`):
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from toponet._io import atomic_write_json, read_json, results_directory
 from toponet._validation import check_cloud, check_fraction, check_int
 from toponet.density import density_filtration
 from toponet.filters import normalize
@@ -207,8 +212,38 @@ def null_seed(seed: int, kind: str, draw: int) -> int:
     return int(np.random.SeedSequence([seed, NULL_KINDS.index(kind), draw]).generate_state(1)[0])
 
 
+#: Bump when :func:`circle_test`'s computation changes: cached tests of older versions are ignored.
+NULL_TEST_VERSION = 1
+#: Bars of the observed cloud kept in a cached test (``CircleTest.bounds`` answers ranks up to this).
+_CACHED_BARS = 16
+
+
+def _test_path(Xn: np.ndarray, k: int, p: float, draws: int, seed: int, ranks: int):
+    """The cache file of one circle test, keyed by the normalized cloud's bytes and the arguments
+    (each null kind is stored under its name: kinds are independent, seeded by kind)."""
+    h = hashlib.sha256(np.ascontiguousarray(Xn, dtype=np.float64).tobytes())
+    h.update(json.dumps([NULL_TEST_VERSION, list(Xn.shape), int(k), float(p), int(draws),
+                         int(seed), int(ranks)]).encode())
+    folder = os.environ.get("TOPONET_NULL_TESTS") or results_directory() / "null-tests"
+    return Path(folder) / f"test-v{NULL_TEST_VERSION}-{h.hexdigest()[:24]}.json"
+
+
+def _bounds_record(b: H1Bounds) -> dict:
+    top = lambda a: sorted(map(float, a), reverse=True)[:_CACHED_BARS]  # noqa: E731
+    return {"lower": top(b.lower), "upper": top(b.upper), "hidden": b.hidden, "thresh": b.thresh,
+            "enclosing_radius": b.enclosing_radius, "n_points": b.n_points}
+
+
+def _bounds_from(d: dict) -> H1Bounds:
+    lower, upper = np.array(d["lower"], dtype=float), np.array(d["upper"], dtype=float)
+    lower.setflags(write=False)
+    upper.setflags(write=False)
+    return H1Bounds(lower=lower, upper=upper, hidden=float(d["hidden"]), thresh=float(d["thresh"]),
+                    enclosing_radius=float(d["enclosing_radius"]), n_points=int(d["n_points"]))
+
+
 def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS, seed: int = 0,
-                ranks: int = 2, progress: bool = False, gaussian_cache=None) -> CircleTest:
+                ranks: int = 2, progress: bool = False, gaussian_cache=None, cache: bool = True) -> CircleTest:
     """The ``ranks`` longest H1 bars of rho(k, p) of ``X_raw`` against matched null clouds.
 
     Parameters
@@ -222,6 +257,11 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
     ranks : how many of the longest bars are tested (2: "one long bar"; 4: "three bars").
     gaussian_cache : optional :class:`toponet.calibration.GaussianTops`; gaussian null clouds
         depend only on (n_points, k, p, seed), so their exact top bars are computed once.
+    cache : read and write the test's outcome (observed bars, every null's value and answers)
+        in ``results/calibration/null-tests/`` (``$TOPONET_NULL_TESTS``), keyed by the
+        normalized cloud's bytes and every argument; the computation is deterministic, so a
+        cached test is the same test. Each finished null kind is stored as it completes, so an
+        interrupted test resumes. ``False``: always compute, store nothing.
     """
     from tqdm.auto import tqdm
 
@@ -231,8 +271,19 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
     n = Xn.shape[0]
     kk = floor_k(k, n)
     core = density_filtration(Xn, kk, check_fraction(p, name="p"))
-    # every tested bar exact where the memory budget allows (else bounds: conservative p)
-    obs = h1_bounds(core, top=ranks)
+    kinds = tuple(kinds)
+    path = _test_path(Xn, kk, p, draws, seed, ranks) if cache else None
+    stored = (read_json(path) if path is not None else None) or {}
+    if "bounds" in stored:
+        obs = _bounds_from(stored["bounds"])
+    else:
+        # every tested bar exact where the memory budget allows (else bounds: conservative p)
+        obs = h1_bounds(core, top=ranks)
+        stored = {"version": NULL_TEST_VERSION, "n_points": n, "n_core": int(core.shape[0]), "k": kk,
+                  "p": float(p), "draws": draws, "seed": seed, "ranks": ranks,
+                  "bounds": _bounds_record(obs), "kinds": {}}
+        if path is not None:
+            atomic_write_json(path, stored, indent=1)
     bars = tuple(obs.top(r) for r in range(1, ranks + 1))
     # each null cloud answers: is its top bar at least bar r's lower / upper bound?
     cuts = [bars[0][0]] + [v for b in bars[1:] for v in b]
@@ -242,7 +293,11 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
             if kind not in NULL_KINDS:
                 raise ValueError(f"unknown null kind {kind!r}; known: {NULL_KINDS}")
             values, counts = np.empty(draws), np.zeros(len(cuts), dtype=int)
-            for r in range(draws):
+            done = stored["kinds"].get(kind)
+            if done is not None:
+                values[:], counts[:] = done["values"], done["counts"]
+                bar.update(draws)
+            for r in (range(draws) if done is None else ()):
                 s = null_seed(seed, kind, r)
                 if kind == "gaussian" and gaussian_cache is not None:
                     v = gaussian_cache.top(n, kk, p, s)
@@ -258,6 +313,9 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
                 values[r] = v
                 counts += np.array(answers, dtype=bool)
                 bar.update()
+            if done is None and path is not None:
+                stored["kinds"][kind] = {"values": [float(x) for x in values], "counts": [int(c) for c in counts]}
+                atomic_write_json(path, stored, indent=1)
             values.setflags(write=False)
             sd = float(np.std(values, ddof=1))
             eff = (bars[0][0] - float(values.mean())) / sd if sd > 0 else float("nan")
