@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -278,10 +279,12 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
         obs = _bounds_from(stored["bounds"])
     else:
         # every tested bar exact where the memory budget allows (else bounds: conservative p)
+        started = time.perf_counter()
         obs = h1_bounds(core, top=ranks)
         stored = {"version": NULL_TEST_VERSION, "n_points": n, "n_core": int(core.shape[0]), "k": kk,
                   "p": float(p), "draws": draws, "seed": seed, "ranks": ranks,
-                  "bounds": _bounds_record(obs), "kinds": {}}
+                  "bounds": _bounds_record(obs), "bounds_wall_s": round(time.perf_counter() - started, 1),
+                  "kinds": {}}
         if path is not None:
             atomic_write_json(path, stored, indent=1)
     bars = tuple(obs.top(r) for r in range(1, ranks + 1))
@@ -297,6 +300,7 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
             if done is not None:
                 values[:], counts[:] = done["values"], done["counts"]
                 bar.update(draws)
+            started = time.perf_counter()
             for r in (range(draws) if done is None else ()):
                 s = null_seed(seed, kind, r)
                 if kind == "gaussian" and gaussian_cache is not None:
@@ -314,7 +318,8 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
                 counts += np.array(answers, dtype=bool)
                 bar.update()
             if done is None and path is not None:
-                stored["kinds"][kind] = {"values": [float(x) for x in values], "counts": [int(c) for c in counts]}
+                stored["kinds"][kind] = {"values": [float(x) for x in values], "counts": [int(c) for c in counts],
+                                         "wall_s": round(time.perf_counter() - started, 1)}
                 atomic_write_json(path, stored, indent=1)
             values.setflags(write=False)
             sd = float(np.std(values, ddof=1))
