@@ -19,6 +19,14 @@ approximation against the exact answer on that cloud:
   exact; ``measured_diff`` then says how far it was from the anchor's number; ``exact`` says which).
 * density: ``knn_distance(X, 15)`` and ``density_filtration(X, 15, 0.1)`` against
   scikit-learn ``NearestNeighbors`` (plus the same sort for rho) on 204,800 points.
+* decision: the whole circle test behind a verdict, ``toponet.rules.circle_test`` (observed
+  top bars exact by bounds, 99 null clouds of each kind, gaussian, shuffled and
+  covariance-matched, each answered exactly; no cache), against the same decision made the
+  plain way: giotto-tda ``VietorisRipsPersistence`` (exact) on the observed core and on every
+  null core (the same seeded null clouds), counting null top bars >= the observed one. The
+  raw cloud is the mixed cloud of 6,400 filters (F2's size; core 1,920), ``--quick`` 2,000
+  (core 600); k = 200 scaled to the cloud (as the book does). ``measured_diff`` is the largest
+  difference between the two methods' p-values (0: the same decision).
 * Mapper: ``Mapper(30, 3)`` against giotto-tda ``make_mapper_pipeline`` with the same
   lens (PCA 1, 2) and cover (30 intervals, overlap 2/3) and its default clustering (DBSCAN).
 
@@ -78,7 +86,10 @@ CLOUDS = {
     "core-gaussian": "rho(200, 0.3) core of gaussian filters",
     "core-circle": "rho(200, 0.3) core of noisy primary-circle filters (noise 0.2)",
     "core-mixed": "rho(200, 0.3) core of the mixed cloud",
+    "raw-mixed": "the mixed cloud (raw filters; the test makes rho(k, 0.3) itself)",
 }
+#: Null clouds of each kind in the decision benchmark (the book's draws: p floor 0.01).
+DECISION_DRAWS = 99
 
 
 def make_cloud(cloud: str, n: int) -> np.ndarray:
@@ -89,6 +100,8 @@ def make_cloud(cloud: str, n: int) -> np.ndarray:
         return benchmark_cloud(n, seed=5)
     if cloud == "tight-circle":
         return benchmark_cloud(n, seed=6, circle_noise=0.05, circle_share=1.0)
+    if cloud == "raw-mixed":
+        return benchmark_cloud(n, seed=10)
     if cloud.startswith("core-"):
         from toponet.density import density_filtration
 
@@ -115,7 +128,15 @@ _IMPORTS = {
     "toponet_knn": ("pykdtree.kdtree", "toponet.density"), "toponet_rho": ("pykdtree.kdtree", "toponet.density"),
     "sklearn_knn": ("sklearn.neighbors",), "sklearn_rho": ("sklearn.neighbors",),
     "toponet_mapper": ("gtda.mapper", "toponet.mapper"), "giotto_mapper": ("gtda.mapper", "sklearn.decomposition"),
+    "toponet_decision": ("gph", "toponet.rules"), "giotto_decision": ("gtda.homology", "toponet.rules"),
 }
+
+
+def _decision_k(n: int) -> int:
+    """The book's k for ``n`` raw filters: the paper's k = 200 at 6,400, scaled (>= 5)."""
+    from toponet.rules import floor_k
+
+    return floor_k(round(CORE_K * n / 6400), n)
 
 
 def measure(method: str, cloud: str, n: int, threads: int = 1, out: str | None = None) -> dict:
@@ -200,6 +221,37 @@ def measure(method: str, cloud: str, n: int, threads: int = 1, out: str | None =
         g = pipe.fit_transform(X)
         seconds = time.perf_counter() - t
         note = f"{g.vcount()} nodes, {g.ecount()} edges (DBSCAN)"
+    elif method == "toponet_decision":
+        from toponet.rules import circle_test
+
+        test = circle_test(X, k=_decision_k(n), p=CORE_P, draws=DECISION_DRAWS, cache=False)
+        seconds = time.perf_counter() - t
+        value = test.top[0]
+        array = np.array([test.nulls[k].p for k in ("gaussian", "shuffled", "covariance")])
+        note = (f"core {test.n_core:,}; p " + ", ".join(f"{k} {test.nulls[k].p:.2g}" for k in test.nulls)
+                + f" ({DECISION_DRAWS} draws each); second bar {test.second[0]:.3f}-{test.second[1]:.3f}")
+    elif method == "giotto_decision":
+        from gtda.homology import VietorisRipsPersistence
+
+        from toponet.density import density_filtration
+        from toponet.filters import normalize
+        from toponet.nulls import NULL_KINDS, null_cloud
+        from toponet.rules import null_seed, p_value
+
+        vr = VietorisRipsPersistence(homology_dimensions=(1,), n_jobs=1)
+
+        def top(cloud):
+            dg = vr.fit_transform(density_filtration(cloud, k, CORE_P)[None])[0]
+            return _top_h1(dg[:, :2])
+
+        Xn, k = normalize(X)[0], _decision_k(n)
+        observed, ps = top(Xn), []
+        for kind in ("gaussian", "shuffled", "covariance"):
+            exceed = sum(top(null_cloud(Xn, kind, null_seed(0, kind, r))) >= observed for r in range(DECISION_DRAWS))
+            ps.append(p_value(exceed, DECISION_DRAWS))
+        seconds = time.perf_counter() - t
+        value, array = observed, np.array(ps)
+        note = "p " + ", ".join(f"{kd} {q:.2g}" for kd, q in zip(NULL_KINDS, ps)) + f" ({DECISION_DRAWS} draws each)"
     else:
         raise ValueError(f"unknown method {method!r}")
     if array is not None and out:
@@ -327,6 +379,20 @@ def mapper_rows(n: int, **kw) -> list[dict]:
                       "different clusterings, not an approximation")]
 
 
+def decision_rows(n: int, **kw) -> list[dict]:
+    kw = dict(kw, timeout=max(kw.get("timeout", 300.0), DECISION_TIMEOUT))
+    ours = run_isolated("toponet_decision", "raw-mixed", n, **kw)
+    anc = run_isolated("giotto_decision", "raw-mixed", n, **kw)
+    diff = (float(np.max(np.abs(ours["array"] - anc["array"]))) if "array" in ours and "array" in anc else None)
+    return [_row("decision", f"{CLOUDS['raw-mixed']} of {n:,} filters", "circle_test (99 x 3 nulls, exact)",
+                 ours, "giotto-tda VR on observed + every null core", anc, measured_diff=diff,
+                 note=f"toponet {ours.get('note', '-')}; giotto {anc.get('note', '-')}")]
+
+
+#: Wall-clock limit of one decision measurement (297 exact null clouds; the others: --timeout).
+DECISION_TIMEOUT = 7200.0
+
+
 def plan(quick: bool) -> list[tuple]:
     """The benchmark's rows: (kind, cloud, n)."""
     sizes = (1_000,) if quick else (800, 1_500, 2_000)  # quick: 1,000 so landmarks (800) approximate
@@ -334,6 +400,7 @@ def plan(quick: bool) -> list[tuple]:
     steps = [("persistence", c, n) for c in ("mixed", "tight-circle") for n in sizes]
     steps += [("persistence", f"core-{k}", core_raw) for k in ("gaussian", "circle", "mixed")]
     steps += [("density", "mixed", 20_480 if quick else 204_800), ("mapper", "mixed", 1_000 if quick else 2_000)]
+    steps += [("decision", "raw-mixed", 2_000 if quick else 6_400)]
     return steps
 
 
@@ -363,7 +430,7 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="threads for every tool that takes them (default 1)")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per measurement (default 300)")
     ap.add_argument("--max-gb", type=float, default=5.0, help="address-space limit per measurement (default 5)")
-    ap.add_argument("--only", choices=("persistence", "density", "mapper"), help="run one stage")
+    ap.add_argument("--only", choices=("persistence", "density", "mapper", "decision"), help="run one stage")
     ap.add_argument("--one", nargs=3, metavar=("METHOD", "CLOUD", "N"), help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -388,7 +455,8 @@ def main(argv=None) -> int:
         if args.only and kind != args.only:
             continue
         new = (persistence_rows(cloud, n, **kw) if kind == "persistence" else
-               density_rows(n, **kw) if kind == "density" else mapper_rows(n, **kw))
+               density_rows(n, **kw) if kind == "density" else
+               decision_rows(n, **kw) if kind == "decision" else mapper_rows(n, **kw))
         for r in new:
             failures += r["toponet_s"] is None
             if not args.json:

@@ -85,3 +85,16 @@ def test_a_failed_anchor_is_recorded_not_raised(bench):
     ok = {"seconds": 2.0, "rss_mb": 1.0, "points": 50, "value": 0.1, "exact": True, "note": ""}
     row = bench._row("persistence", "c", "x", ok, "anchor", {"failed": "timed out after 300 s"})
     assert row["anchor_s"] is None and row["ratio"] is None and "timed out" in row["note"]
+
+
+def test_decision_rows_make_the_same_decision_as_plain_giotto(bench, monkeypatch, tmp_path):
+    pytest.importorskip("gtda")
+    monkeypatch.setattr(bench, "DECISION_DRAWS", 9)
+    monkeypatch.setenv("TOPONET_NULL_TESTS", str(tmp_path))
+    ours = bench.measure("toponet_decision", "raw-mixed", 300, out=str(tmp_path / "a.npy"))
+    plain = bench.measure("giotto_decision", "raw-mixed", 300, out=str(tmp_path / "b.npy"))
+    assert ours["value"] == pytest.approx(plain["value"], abs=1e-6)       # exact top bar both ways
+    import numpy as np
+    assert np.array_equal(np.load(tmp_path / "a.npy"), np.load(tmp_path / "b.npy"))   # same p-values
+    assert "9 draws each" in ours["note"] and not list(tmp_path.glob("test-v*.json"))  # cache=False
+    assert ("decision", "raw-mixed", 2_000) in bench.plan(True) and ("decision", "raw-mixed", 6_400) in bench.plan(False)
