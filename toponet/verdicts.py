@@ -93,7 +93,7 @@ def load(directory: str | os.PathLike | None = None) -> list[Verdict]:
 RECORD = Path(__file__).resolve().parent.parent / "results" / "verdicts.json"
 #: Paper order of the claims (SPEC.md); unknown ids sort after these, "not tested" rows last.
 CLAIM_ORDER = ("F2", "F2b", "F2c", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11",
-               "G1", "G2", "G3", "G4", "G5", "U1", "U2", "U3", "L1", "L2")
+               "G1", "G2", "G3", "G4", "G5", "U1", "U2", "U3", "L1", "L2", "NP1", "NP2")
 
 
 def paper_order(rows: list[Verdict]) -> list[Verdict]:

@@ -130,21 +130,26 @@ class Profile:
 # to its cloud size itself (toponet.analysis.scaled_k), so a profile only changes the scale.
 # Keep "smoke" within a few minutes on 2 CPU cores for the whole book.
 _IDEAL_DEFAULT = {"networks": 15, "k": 30, "p": 0.5, "resolution": 20}  # ~1 min on 2 cores (Rips of 960 points)
+# Natural patches (chapter 08): k is the paper's k of the first core X(300, 30) for 50,000 patches
+# (the chapter rescales it to its sample; the sample size per profile is in
+# toponet.chapters.natural_patches.SCALES); networks x iterations select the MNIST filters it
+# compares with (read from the store, never trained there).
+_PATCHES = {"k": 300, "p": 0.3, "resolution": 30}
 PROFILES: Mapping[str, Profile] = MappingProxyType({
     "smoke": Profile(
         name="smoke", networks=2, iterations=30, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="minutes on 2 CPU cores; checks that every chapter runs, its numbers are not evidence",
-        chapters={"00_ideal_filters": {"networks": 6, "k": 15, "p": 0.5, "resolution": 10}, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"networks": 2, "iterations": 20, "k": 100, "p": 0.1}, "02_cifar_gray": {"networks": 2, "iterations": 30, "p": 0.5}, "03_cifar_color": {"networks": 2, "iterations": 30, "p": 0.14}, "06_umass": {"networks": 3, "iterations": 800, "k": 10, "resolution": 8}, "07_learning_graphs": {"networks": 1, "iterations": 30, "resolution": 12}, "calibration": {"networks": 4}},
+        chapters={"00_ideal_filters": {"networks": 6, "k": 15, "p": 0.5, "resolution": 10}, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"networks": 2, "iterations": 20, "k": 100, "p": 0.1}, "02_cifar_gray": {"networks": 2, "iterations": 30, "p": 0.5}, "03_cifar_color": {"networks": 2, "iterations": 30, "p": 0.14}, "06_umass": {"networks": 3, "iterations": 800, "k": 10, "resolution": 8}, "07_learning_graphs": {"networks": 1, "iterations": 30, "resolution": 12}, "calibration": {"networks": 4}, "08_natural_patches": _PATCHES},
     ),
     "default": Profile(
         name="default", networks=16, iterations=2000, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="the paper's analysis parameters at a reduced training scale",
-        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "01_mnist": {"networks": 100}, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"networks": 3, "iterations": 500, "k": 100, "p": 0.1}, "02_cifar_gray": {"networks": 4, "iterations": 2000, "p": 0.5}, "03_cifar_color": {"networks": 4, "iterations": 1500, "p": 0.14}, "06_umass": {"networks": 10, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 1, "iterations": 200, "resolution": 30}, "calibration": {"networks": 16}},
+        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "01_mnist": {"networks": 100}, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"networks": 3, "iterations": 500, "k": 100, "p": 0.1}, "02_cifar_gray": {"networks": 4, "iterations": 2000, "p": 0.5}, "03_cifar_color": {"networks": 4, "iterations": 1500, "p": 0.14}, "06_umass": {"networks": 10, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 1, "iterations": 200, "resolution": 30}, "calibration": {"networks": 16}, "08_natural_patches": {**_PATCHES, "networks": 100}},
     ),
     "paper": Profile(
         name="paper", networks=100, iterations=40000, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="the paper's scale (100 networks x 40K iterations for Fig. 2); needs a GPU",
-        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"networks": 3, "iterations": 40000, "k": 100, "p": 0.1}, "02_cifar_gray": {"networks": 100, "iterations": 70000, "p": 0.5}, "03_cifar_color": {"networks": 60, "iterations": 100000, "p": 0.14}, "06_umass": {"networks": 10, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 1, "iterations": 200, "resolution": 30}, "calibration": {"networks": 100}},
+        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"networks": 3, "iterations": 40000, "k": 100, "p": 0.1}, "02_cifar_gray": {"networks": 100, "iterations": 70000, "p": 0.5}, "03_cifar_color": {"networks": 60, "iterations": 100000, "p": 0.14}, "06_umass": {"networks": 10, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 1, "iterations": 200, "resolution": 30}, "calibration": {"networks": 100}, "08_natural_patches": _PATCHES},
     ),
 })
 

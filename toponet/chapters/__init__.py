@@ -1,0 +1,1 @@
+"""Chapter code: what each notebook in ``notebooks/`` calls, one module per chapter."""
