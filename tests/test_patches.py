@@ -204,3 +204,72 @@ def test_np2_rule_counts_bars_and_never_fails_on_low_power(long_bars, power, ver
     rule = ch.np2_rule(claim, pw)
     assert rule.verdict == verdict
     assert "99 draws" in rule.reasons[0] and rule.power == power
+
+
+def _circle_cloud(n=3000, seed=0):
+    """A primary circle (70 %) among gaussian directions: its dense core is the circle."""
+    from toponet.ideal import gaussian_filters, primary_circle_sample
+
+    m = int(0.7 * n)
+    return np.vstack([primary_circle_sample(m, noise=0.1, seed=seed), gaussian_filters(n - m, seed=seed + 1)])
+
+
+def test_cores_rescale_k_and_draw_a_test_sample():
+    from toponet.chapters import natural_patches as ch
+
+    X = _circle_cloud(5000)
+    cm = ch.cores(X, (300, 15), 0.3, seed=1)
+    assert [c.k for c in cm.values()] == [30, 5]                 # 300 * 5,000 / 50,000; 15 -> floor 5
+    for c in cm.values():
+        assert c.points.shape == (1500, 9) and c.test_sample.shape == (ch.TEST_POINTS, 9)
+        assert np.median(distance_to_model(c.points).distances) < 0.4
+    np.testing.assert_array_equal(cm[300].test_sample, ch.cores(X, (300,), 0.3, seed=1)[300].test_sample)
+    with pytest.raises(ValueError, match="the test needs 300"):
+        ch.cores(X[:900], (300,), 0.3)
+
+
+def test_comparison_rows_measure_every_cloud_alike():
+    from toponet.chapters import natural_patches as ch
+    from toponet.ideal import gaussian_filters
+
+    rows = ch.comparison_rows({"circle": (_circle_cloud(2000), "a"), "small": (gaussian_filters(200), "b")},
+                              p=0.3, threshold=0.6)
+    assert [r["cloud"] for r in rows] == ["circle", "small"] and rows[0].keys() == rows[1].keys()
+    assert float(rows[0]["X(300, 30): median distance"]) < float(rows[1]["X(300, 30): median distance"])
+    top = [float(v) for v in rows[0]["X(300, 30): top H1 bars"].split(", ")]
+    assert top[0] > 2 * top[1]                                    # one circle
+
+
+def test_learned_clouds_read_the_store_and_report_what_is_missing(monkeypatch):
+    from toponet import studies
+    from toponet.chapters import natural_patches as ch
+
+    class Art:
+        networks, arch, iterations = 2, "M(64,32,64)", [0, 30]
+
+        def conv_weights(self, layer):
+            return np.random.default_rng(0).standard_normal((2, 64, 1, 3, 3))
+
+    def fake(name, profile, *, train_if_missing=True, **kw):
+        assert train_if_missing is False                          # the chapter never trains
+        if name == "mnist":
+            return Art()
+        raise FileNotFoundError(f"no {name} at {profile}")
+
+    monkeypatch.setattr(studies, "load_or_train", fake)
+    out = ch.learned_clouds("smoke", networks=2, iterations=30)
+    (label, (X, desc)), = out["clouds"].items()
+    assert label.startswith("MNIST") and X.shape == (128, 9) and "2 networks" in desc
+    assert len(out["missing"]) == 1 and "CIFAR" in out["missing"][0]
+
+
+@pytest.mark.slow
+def test_core_claim_finds_one_circle_with_calibrated_nulls(tmp_path, monkeypatch):
+    from toponet.chapters import natural_patches as ch
+
+    monkeypatch.setenv("TOPONET_CALIBRATION", str(tmp_path))
+    core = ch.cores(_circle_cloud(5000), (300,), 0.3)[300]
+    claim = ch.core_claim(core, draws=20)      # p floor 1/21 < 0.05
+    rule = ch.np1_rule(claim)
+    assert claim["test"].draws == 20 and claim["calibration"].n_points == ch.TEST_POINTS
+    assert rule.verdict == "reproduced" and all(n["draws"] == 20 for n in rule.nulls.values())
