@@ -246,9 +246,9 @@ for kp, counts in bars.items():
 learned = ch.learned_clouds(profile, networks=networks, iterations=iterations)
 if learned["missing"]:
     print("not in the store, left out:", *learned["missing"], sep="\n  ")
-clouds = {f"natural patches ({S.n_photos} photographs)": (S.patches, S.describe().split(" (")[0]),
-          **learned["clouds"],
-          "gaussian filters": (gaussian_filters(2000, seed=seed), "2,000 random directions")}
+NATURAL, RANDOM = f"natural patches ({S.n_photos} photographs)", "gaussian filters"
+clouds = {NATURAL: (S.patches, S.describe().split(" (")[0]), **learned["clouds"],
+          RANDOM: (gaussian_filters(2000, seed=seed), "2,000 random directions")}
 plots.distance_histogram({name: distance_to_model(X).distances for name, (X, _) in clouds.items()},
                          threshold=thr, xlabel="distance to the primary circle")
 
@@ -261,13 +261,19 @@ tb.caption("Distance to the primary circle of natural patches, the first-layer f
 # %%
 studies.show_table(ch.comparison_rows(clouds, p=p, threshold=thr, calibration=cal, seed=seed))
 
+# %% tags=["remove-input"]
+print(ch.closeness_text(ch.closeness(clouds, p=p, reference=NATURAL, null=RANDOM, k_paper=k1), reference=NATURAL,
+                        null=RANDOM, k_paper=k1, p=p))
+
 # %% [markdown]
-# How close do networks come? Read the table row by row: the median distance to the circle of
-# all filters and of the cores, the three longest $H_1$ bars of a sample of each core (at most
-# the test's size), and how many of them exceed the threshold calibrated for the patches' test
-# at that size (descriptive, no p-values; a core smaller than the test size has no count). Natural patches set the scale: a network whose dense core is as near the circle
-# as the patches' core has learned the edge statistics of images; one whose small-$k$ core also
-# shows more than one long bar has learned more of their structure.
+# How close do networks come? The line above puts each network's dense core on one scale, from
+# random filters (0 %) to natural patches (100 %). The table says more, row by row: the median
+# distance to the circle of all filters and of the cores, the three longest $H_1$ bars of a
+# sample of each core (at most the test's size), and how many of them exceed the threshold
+# calibrated for the patches' test at that size (descriptive, no p-values; a core smaller than
+# the test size has no count). A network whose dense core is as near the circle as the patches'
+# core has learned the edge statistics of images; one whose small-$k$ core also shows more than
+# one long bar has learned more of their structure.
 
 # %% [markdown]
 # ## Verdicts

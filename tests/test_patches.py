@@ -273,3 +273,18 @@ def test_core_claim_finds_one_circle_with_calibrated_nulls(tmp_path, monkeypatch
     rule = ch.np1_rule(claim)
     assert claim["test"].draws == 20 and claim["calibration"].n_points == ch.TEST_POINTS
     assert rule.verdict == "reproduced" and all(n["draws"] == 20 for n in rule.nulls.values())
+
+
+def test_closeness_places_clouds_between_random_filters_and_patches():
+    from toponet.chapters import natural_patches as ch
+    from toponet.ideal import gaussian_filters
+
+    circle, rand = _circle_cloud(3000), gaussian_filters(3000, seed=9)
+    half = np.vstack([circle[:1500], rand[:1500]])
+    res = ch.closeness({"patches": (circle, ""), "half": (half, ""), "random": (rand, "")}, p=0.3,
+                       reference="patches", null="random")
+    assert res["patches"][1] == pytest.approx(1) and res["random"][1] == pytest.approx(0)
+    assert 0 < res["half"][1] <= 1
+    assert "half: " in ch.closeness_text(res, reference="patches", null="random")
+    with pytest.raises(ValueError, match="reference 'x'"):
+        ch.closeness({"a": (circle, "")}, p=0.3, reference="x", null="a")

@@ -297,3 +297,38 @@ def comparison_rows(clouds: dict, *, p: float, threshold: float, calibration=Non
         rows.append(row)
     keys = list(dict.fromkeys(k for r in rows for k in r))
     return [{k: r.get(k, "-") for k in keys} for r in rows]
+
+
+def closeness(clouds: dict, *, p: float, reference: str, null: str, k_paper: int = PAPER_K[0]) -> dict:
+    """How far each cloud's dense core has come from random filters towards natural patches.
+
+    For every cloud (label -> (raw (n, 9), description)) the median distance ``d`` of its core
+    X(k_paper, p) (k rescaled to its size) to the primary circle; then
+    ``(d_null - d) / (d_null - d_reference)``: 0 for a core as far from the circle as the
+    ``null`` cloud's (random filters), 1 for one as near as the ``reference`` (the patches).
+    Returns {label: (d, share)}, ``reference`` and ``null`` included.
+    """
+    from toponet.density import density_filtration
+    from toponet.filters import normalize
+    from toponet.ideal import distance_to_model
+
+    if reference not in clouds or null not in clouds:
+        raise ValueError(f"closeness needs the reference {reference!r} and the null {null!r} among the clouds")
+    med = {}
+    for label, (X, _) in clouds.items():
+        Xn = normalize(X)[0]
+        k = scaled_k(k_paper, Xn.shape[0])
+        core = density_filtration(Xn, k, p) if k < Xn.shape[0] else Xn
+        med[label] = float(np.median(distance_to_model(core).distances))
+    span = med[null] - med[reference]
+    return {label: (d, (med[null] - d) / span if span > 0 else float("nan")) for label, d in med.items()}
+
+
+def closeness_text(result: dict, *, reference: str, null: str, k_paper: int = PAPER_K[0], p: float = PAPER_P) -> str:
+    """One sentence from :func:`closeness`."""
+    core = f"X({k_paper}, {100 * p:g})"
+    parts = [f"{label}: {d:.2f} ({100 * share:.0f}% of the way)" for label, (d, share) in result.items()
+             if label not in (reference, null)]
+    return (f"Median distance of the core {core} to the primary circle, and how far it has come from random "
+            f"filters ({result[null][0]:.2f}) towards natural patches ({result[reference][0]:.2f}): "
+            + "; ".join(parts) + ".")
