@@ -98,7 +98,7 @@ def _norm_floor(X: np.ndarray, norms: np.ndarray, min_norm: float) -> np.ndarray
     return np.maximum(min_norm * scale, noise)
 
 
-def normalize(X, *, min_norm: float = MIN_NORM) -> tuple[np.ndarray, np.ndarray]:
+def normalize(X, *, min_norm: float = MIN_NORM, quiet: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Mean-center each point over its own entries and scale it to unit Euclidean norm.
 
     This is the paper's normalization, applied before anything else. Points whose
@@ -111,6 +111,9 @@ def normalize(X, *, min_norm: float = MIN_NORM) -> tuple[np.ndarray, np.ndarray]
     ----------
     X : array-like of shape (n_points, n_features), real
     min_norm : float, relative to the cloud's scale (default :data:`MIN_NORM`)
+    quiet : bool
+        Do not log the dropped points: for callers that report the count themselves
+        (``~kept``), e.g. the per-layer table of chapter 04 (its ``constant`` column).
 
     Returns
     -------
@@ -131,7 +134,7 @@ def normalize(X, *, min_norm: float = MIN_NORM) -> tuple[np.ndarray, np.ndarray]
     norms = np.linalg.norm(centered, axis=1)
     kept = norms > _norm_floor(X, norms, min_norm)
     n_dropped = int((~kept).sum())
-    if n_dropped:
+    if n_dropped and not quiet:
         log.warning("normalize: dropped %d of %d filters with (nearly) zero norm after mean-centering "
                     "(at most %g of the cloud's median norm)", n_dropped, X.shape[0], min_norm)
     if not kept.any():

@@ -23,7 +23,7 @@ import numpy as np
 
 from toponet._validation import check_fraction, check_int
 
-__all__ = ["harder_domain", "DOMAIN_LABELS", "SHORT_LABELS", "experiment_names", "load_or_train",
+__all__ = ["harder_domain", "nets_per_arm", "DOMAIN_LABELS", "SHORT_LABELS", "experiment_names", "load_or_train",
            "transfer_accuracy", "summary", "significance", "iterations_to_accuracy", "speedup",
            "correlation", "Correlation", "simplicity", "simplicity_test", "accuracy_curve", "findings_markdown",
            "g5_caption", "g1_rule", "g2_rule", "g3_rule", "g4_rule", "g5_rule"]
@@ -100,6 +100,20 @@ def transfer_accuracy(artifact, dataset: str, iteration=None) -> np.ndarray:
         :meth:`toponet.store.Artifact.transfer_accuracy`, which this calls).
     """
     return artifact.transfer_accuracy(dataset, iteration)
+
+
+def nets_per_arm(arms: dict) -> str:
+    """The scale of a comparison of arms, read from the artifacts: "2 nets per arm" when every
+    arm has as many networks, else each arm's count ("circle 2, gaussian 1, trained 2 nets").
+
+    arms : dict name -> artifact (anything with ``.networks``)
+    """
+    counts = {name: int(a.networks) for name, a in arms.items()}
+    if not counts:
+        raise ValueError("arms is empty; give at least one arm's artifact")
+    if len(set(counts.values())) == 1:
+        return f"{next(iter(counts.values()))} nets per arm"
+    return ", ".join(f"{name} {n}" for name, n in counts.items()) + " nets"
 
 
 def summary(values) -> dict:

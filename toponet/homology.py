@@ -170,7 +170,7 @@ def _check_n_landmarks(n_landmarks, n: int) -> int | None:
 
 
 def persistence(X, *, maxdim: int = 1, n_landmarks="auto", seed: int = 0,
-                n_threads: int = 2) -> PersistenceResult:
+                n_threads: int = 2, coeff: int = 2) -> PersistenceResult:
     """Vietoris-Rips persistence diagrams (H0..H``maxdim``) of a point cloud.
 
     Parameters
@@ -187,6 +187,9 @@ def persistence(X, *, maxdim: int = 1, n_landmarks="auto", seed: int = 0,
         Start of the maxmin landmark sequence (the only random step).
     n_threads : int
         Threads for giotto-ph (-1: all cores).
+    coeff : int, a prime
+        Homology with coefficients in Z/coeff (default Z/2). The Klein bottle tells them
+        apart: two H1 classes over Z/2, one over Z/3 (chapter 00's exercise).
 
     Returns
     -------
@@ -198,6 +201,9 @@ def persistence(X, *, maxdim: int = 1, n_landmarks="auto", seed: int = 0,
     n = X.shape[0]
     maxdim = check_int(maxdim, name="maxdim", low=0)
     n_threads = check_int(n_threads, name="n_threads", low=-1)
+    coeff = check_int(coeff, name="coeff", low=2)
+    if any(coeff % d == 0 for d in range(2, int(coeff ** 0.5) + 1)):
+        raise ValueError(f"coeff must be a prime (homology over the field Z/coeff); got {coeff}")
     if n_threads == 0:
         raise ValueError("n_threads must be a positive thread count or -1 (all cores); got 0")
     L = _check_n_landmarks(n_landmarks, n)
@@ -209,7 +215,8 @@ def persistence(X, *, maxdim: int = 1, n_landmarks="auto", seed: int = 0,
         points = X[landmarks]
         method = (f"Vietoris-Rips on {L:,} maxmin landmarks of {n:,} points (covering radius "
                   f"{eps:.3g}; bars within {2 * eps:.2g} of the full diagram, lifetimes within {4 * eps:.2g})")
-    raw = ripser_parallel(points, maxdim=maxdim, collapse_edges=False, n_threads=n_threads)["dgms"]
+    raw = ripser_parallel(points, maxdim=maxdim, coeff=coeff, collapse_edges=False,
+                          n_threads=n_threads)["dgms"]
     diagrams = []
     for q in range(maxdim + 1):
         dgm = np.asarray(raw[q], dtype=np.float64).reshape(-1, 2) if q < len(raw) else np.empty((0, 2))

@@ -330,6 +330,119 @@ def mapper_static(mapper, *, ax=None, title: str = "", filter_shape=(3, 3)):
     return fig
 
 
+def spread_nodes(layout, count: int, *, min_distance: float = 0.0, first: int = 0) -> np.ndarray:
+    """Indices of up to ``count`` nodes spread over ``layout`` (farthest-point order from
+    ``first``), none closer than ``min_distance`` to another; shape (m,), m <= count."""
+    pos = np.asarray(layout, dtype=np.float64).reshape(-1, 2)
+    if not len(pos) or count < 1:
+        return np.empty(0, dtype=np.int64)
+    chosen = [int(first)]
+    dist = np.linalg.norm(pos - pos[first], axis=1)
+    while len(chosen) < count:
+        j = int(np.argmax(dist))
+        if dist[j] <= max(min_distance, 0.0):
+            break
+        chosen.append(j)
+        dist = np.minimum(dist, np.linalg.norm(pos - pos[j], axis=1))
+    return np.asarray(chosen, dtype=np.int64)
+
+
+def angle_strip(mapper, *, bins: int = 12, filter_shape=(3, 3)) -> tuple[np.ndarray, np.ndarray]:
+    """Mean filters of a Mapper's nodes in ``bins`` equal sectors of angle around the loop.
+
+    The angle of a node is that of its mean filter in the plane of the first two principal
+    components of all node means (for a primary circle: the edge's orientation). Each
+    sector's filter is the size-weighted mean of its nodes' means. Returns (angles in
+    degrees of the sectors' centres, shape (m,); filters, shape (m, h, w)); empty sectors
+    are skipped.
+    """
+    mapper = _fitted_mapper(mapper)
+    glyphs = _glyphs(mapper, filter_shape)
+    if glyphs is None:
+        raise ValueError("angle_strip draws filters; give their filter_shape, e.g. (3, 3)")
+    bins = int(bins)
+    if bins < 2:
+        raise ValueError(f"bins must be at least 2 sectors; got {bins}")
+    means = glyphs.reshape(len(glyphs), -1)
+    sizes = np.asarray(mapper.node_sizes_, dtype=np.float64)
+    centred = means - np.average(means, axis=0, weights=sizes)
+    _, _, vt = np.linalg.svd(centred * np.sqrt(sizes)[:, None], full_matrices=False)
+    xy = centred @ vt[:2].T
+    theta = np.degrees(np.arctan2(xy[:, 1], xy[:, 0])) % 360.0
+    sector = np.minimum((theta / (360.0 / bins)).astype(int), bins - 1)
+    angles, filters = [], []
+    for b in range(bins):
+        members = sector == b
+        if members.any():
+            angles.append((b + 0.5) * 360.0 / bins)
+            filters.append(np.average(means[members], axis=0, weights=sizes[members]))
+    return np.asarray(angles), np.asarray(filters).reshape(len(filters), *glyphs.shape[1:])
+
+
+def mapper_overview(mapper, *, n_glyphs: int = 18, bins: int = 12, title: str = "", filter_shape=(3, 3)):
+    """One readable picture of a Mapper graph of filters (Fig. 2a).
+
+    Top: the graph, nodes as dots coloured by cluster size (blue small, red large), and the
+    mean filter drawn large on up to ``n_glyphs`` nodes spread along the graph
+    (:func:`spread_nodes`; glyphs never overlap), each framed in its node's colour. Bottom: a
+    strip of the mean filters in ``bins`` sectors of angle around the loop
+    (:func:`angle_strip`), so the rotation of the edge can be read left to right.
+
+    Returns a matplotlib Figure.
+    """
+    from matplotlib.cm import ScalarMappable
+
+    mapper = _fitted_mapper(mapper)
+    glyphs = _glyphs(mapper, filter_shape)
+    if glyphs is None:
+        raise ValueError("mapper_overview draws filters; for other clouds use mapper_static(filter_shape=None)")
+    pos = np.asarray(mapper.layout_, dtype=np.float64)
+    sizes = np.asarray(mapper.node_sizes_)
+    n = len(pos)
+    extent = float(np.ptp(pos, axis=0).max()) if n > 1 else 1.0
+    extent = extent or 1.0
+    side = extent / 11.0
+    fig = Figure(figsize=(7.0, 8.2), layout="constrained")
+    grid = fig.add_gridspec(2, 1, height_ratios=[6.0, 1.2])
+    ax = fig.add_subplot(grid[0])
+    norm = Normalize(vmin=0, vmax=max(int(sizes.max()) if n else 1, 1))
+    cmap = matplotlib.colormaps[SIZE_CMAP]
+    edges = np.asarray(mapper.graph_.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    if len(edges):
+        ax.add_collection(LineCollection(pos[edges], colors="0.55", linewidths=0.6, alpha=0.7, zorder=1))
+    if n:
+        ax.scatter(pos[:, 0], pos[:, 1], c=sizes, cmap=cmap, norm=norm, s=14, zorder=2, linewidths=0)
+    vmax = _symmetric_limit(glyphs)
+    shown = spread_nodes(pos, n_glyphs, min_distance=1.15 * side, first=int(np.argmax(sizes)) if n else 0)
+    for i in shown:
+        x, y = pos[i]
+        ax.add_patch(Rectangle((x - side / 2, y - side / 2), side, side, linewidth=0,
+                               facecolor=cmap(norm(sizes[i])), zorder=3))
+        inner = 0.42 * side
+        ax.imshow(glyphs[i], cmap="gray", vmin=-vmax, vmax=vmax, interpolation="nearest",
+                  extent=(x - inner, x + inner, y - inner, y + inner), zorder=4)
+    if n:
+        pad = side * 0.7
+        ax.set_xlim(pos[:, 0].min() - pad, pos[:, 0].max() + pad)
+        ax.set_ylim(pos[:, 1].min() - pad, pos[:, 1].max() + pad)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="points per node", shrink=0.7)
+    ax.set_title(title or f"Mapper graph: {mapper.n_nodes_} nodes; mean filter on {len(shown)} of them",
+                 fontsize=11)
+    angles, strip = angle_strip(mapper, bins=bins, filter_shape=filter_shape)
+    sub = grid[1].subgridspec(1, max(len(strip), 1))
+    for j in range(len(strip)):
+        a = fig.add_subplot(sub[0, j])
+        a.imshow(strip[j], cmap="gray", vmin=-vmax, vmax=vmax, interpolation="nearest")
+        a.set_xticks([])
+        a.set_yticks([])
+        a.set_xlabel(f"{angles[j]:.0f}°", fontsize=10)
+        if j == 0:
+            a.set_ylabel("around\nthe loop", fontsize=10)
+    return fig
+
+
 # --- persistence ---------------------------------------------------------------------
 
 def _barcode_inputs(diagrams, dims, max_bars):
@@ -736,7 +849,8 @@ def scatter3d_figure(points, color, *, title: str = "", color_title: str = "", l
     return fig
 
 
-def mapper_grid(rows: Mapping[str, Sequence], *, panel: float = 1.5, title: str = ""):
+def mapper_grid(rows: Mapping[str, Sequence], *, panel: float = 1.5, title: str = "", columns: int | None = None,
+                fontsize: float = 8.0):
     """Small Mapper graphs in a grid: one row per label (e.g. layer), one column per entry.
 
     Parameters
@@ -746,6 +860,11 @@ def mapper_grid(rows: Mapping[str, Sequence], *, panel: float = 1.5, title: str 
         different lengths; a missing panel stays blank.
     panel : side of one panel in inches
     title : str
+    columns : int, optional
+        Draw only this many entries per row, evenly spaced from the first to the last (a
+        readable summary of a long series; the labels say which entries they are).
+    fontsize : float
+        Points of the panel titles and labels (at least 10 for a figure shown at full width).
 
     Each panel draws the graph at ``mapper.layout_`` with nodes coloured by cluster size
     (blue small, red large, scaled per panel) and writes the number of nodes and of large
@@ -753,6 +872,12 @@ def mapper_grid(rows: Mapping[str, Sequence], *, panel: float = 1.5, title: str 
     """
     if not rows:
         raise ValueError("rows is empty: nothing to draw")
+    if columns is not None:
+        if int(columns) < 1:
+            raise ValueError(f"columns must be at least 1; got {columns}")
+        rows = {label: [list(v)[j] for j in np.unique(np.round(np.linspace(0, len(v) - 1, min(int(columns), len(v))))
+                                                      .astype(int))] if len(v) else []
+                for label, v in rows.items()}
     ncols = max(len(v) for v in rows.values())
     if ncols == 0:
         raise ValueError("every row of the grid is empty")
@@ -766,7 +891,7 @@ def mapper_grid(rows: Mapping[str, Sequence], *, panel: float = 1.5, title: str 
             for side in ax.spines.values():
                 side.set_visible(False)
             if c == 0:
-                ax.set_ylabel(label)
+                ax.set_ylabel(label, fontsize=max(fontsize, 8.0))
             if c >= len(entries):
                 continue
             head, mapper = entries[c]
@@ -781,9 +906,9 @@ def mapper_grid(rows: Mapping[str, Sequence], *, panel: float = 1.5, title: str 
                            vmax=max(int(sizes.max()), 1), zorder=2)
                 ax.autoscale_view()
             ax.set_aspect("equal", adjustable="datalim")
-            ax.set_title(str(head), fontsize=8)
+            ax.set_title(str(head), fontsize=fontsize)
             loops = int(mapper.n_large_loops_)
-            ax.set_xlabel(f"{mapper.n_nodes_} n, {loops} loop{'s' if loops != 1 else ''}", fontsize=7)
+            ax.set_xlabel(f"{mapper.n_nodes_} n, {loops} loop{'s' if loops != 1 else ''}", fontsize=fontsize - 1)
     if title:
         fig.suptitle(title)
     return fig

@@ -17,7 +17,8 @@ and saves a full-page PNG screenshot. The page is served from a local HTTP serve
 
 It also reports what makes a page hard to read (:attr:`RenderReport.reading_problems`):
 tables, figures and images wider than the content column (a reader would scroll sideways
-or lose a column), a visible ``PosixPath(...)`` (a Python repr leaking into prose), stderr
+or lose a column; a table scrolling inside the column under a visible "scroll sideways" hint
+is fine), a visible ``PosixPath(...)`` (a Python repr leaking into prose), stderr
 output boxes (warnings and progress bars), and elements that must be in the first screen
 (``first_screen=``: the verdict page's tally) but are not.
 """
@@ -89,6 +90,13 @@ _READING = r"""((firstScreen) => {
   for (const el of checked) {
     // an element inside another checked one (an image in a figure) is reported once
     if (checked.some(o => o !== el && o.contains(el))) continue;
+    // a table that scrolls inside the column with a visible hint (toponet.studies.show_table) fits
+    const scroller = el.tagName === 'TABLE' && el.closest('.toponet-table-scroll');
+    if (scroller) {
+      const s = scroller.getBoundingClientRect();
+      const hinted = scroller.parentElement.querySelector('.scroll-hint') || el.scrollWidth <= s.width + 2;
+      if (s.left >= left - 2 && s.right <= right + 2 && hinted) continue;
+    }
     const r = el.getBoundingClientRect();
     const width = Math.max(r.width, el.scrollWidth);
     if (r.left < left - 2 || r.left + width > right + 2) {

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -219,7 +220,69 @@ def execute(notebook: str | os.PathLike, output: str | os.PathLike, parameters: 
     except Exception as exc:  # kernel died, timed out, could not start
         raise ChapterFailed(f"{Path(notebook).stem}: execution failed ({type(exc).__name__}: {exc}); "
                             f"see {output}") from exc
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    tidy_executed(output)
+    return seconds
+
+
+#: Marks, in a chapter's opening box, the text the build replaces by the measured time.
+TIME_START, TIME_END = "<!-- chapter-time -->", "<!-- /chapter-time -->"
+
+
+def _parameter_source(source: str, values: dict[str, Any]) -> str:
+    """``source`` (a parameters cell) with the value of every ``name = ...`` in ``values``
+    replaced by ``repr(values[name])``; comments and other lines stay."""
+    import ast
+
+    lines = source.splitlines(keepends=True)
+    edits = []
+    for node in ast.parse(source).body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id in values and node.value.lineno == node.value.end_lineno):
+            edits.append((node.value.lineno - 1, node.value.col_offset, node.value.end_col_offset,
+                          repr(values[node.targets[0].id])))
+    for row, start, end, text in sorted(edits, reverse=True):
+        line = lines[row].encode("utf-8")   # ast offsets count UTF-8 bytes
+        lines[row] = (line[:start] + text.encode("utf-8") + line[end:]).decode("utf-8")
+    return "".join(lines)
+
+
+def tidy_executed(path: str | os.PathLike) -> Path:
+    """Make an executed chapter say only what ran, in place; return ``path``.
+
+    * the cell papermill injected (tag ``injected-parameters``) gets ``remove-cell``, and the
+      chapter's own ``parameters`` cell shows the values papermill injected (with its
+      comments), so the page shows one cell with the values this build used;
+    * the text between :data:`TIME_START` and :data:`TIME_END` in a markdown cell (the
+      chapter's "How long") becomes the time papermill measured for this run and the reading
+      time of the prose (:func:`toponet.book.pages.time_sentence`).
+    """
+    import nbformat
+
+    from toponet.book.pages import prose_words, time_sentence
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    meta = nb.metadata.get("papermill", {})
+    injected = dict(meta.get("parameters") or {})
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+        elif "parameters" in tags and injected:
+            try:
+                cell.source = _parameter_source(cell.source, injected)
+            except SyntaxError:
+                pass
+        if not tags:
+            del cell.metadata["tags"]
+    sentence = time_sentence(meta.get("duration"), injected.get("profile"), prose_words(nb))
+    pattern = re.compile(re.escape(TIME_START) + ".*?" + re.escape(TIME_END), re.S)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and TIME_START in cell.source:
+            cell.source = pattern.sub(lambda m: sentence, cell.source)
+    nbformat.write(nb, path)
+    return path
 
 
 # --- the whole book -------------------------------------------------------------------------

@@ -462,6 +462,32 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def prose_words(nb: dict) -> int:
+    """Words of prose in a notebook (as a dict): its markdown cells and the captions chapters
+    print as Markdown outputs."""
+    prose = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            prose.append("".join(cell.get("source", "")))
+        for output in cell.get("outputs", []):
+            prose.append("".join((output.get("data") or {}).get("text/markdown", "")))
+    return len(re.findall(r"[A-Za-z]{2,}", "\n".join(prose)))
+
+
+def reading_minutes(words: int) -> int:
+    """Minutes to read ``words`` at :data:`READING_WPM` (at least 1)."""
+    return max(1, round(words / READING_WPM))
+
+
+def time_sentence(seconds: float | None, profile: str | None, words: int) -> str:
+    """What a chapter's "How long" line says, from papermill's measure of this very run."""
+    read = f"reading it takes about {reading_minutes(words)} min"
+    if seconds is None:
+        return f"{read}; the {{doc}}`teaching guide <../teaching>` lists how long each chapter executes"
+    return (f"executing it took {_duration(seconds)} at profile `{profile}` in this build (measured by "
+            f"papermill; the {{doc}}`teaching guide <../teaching>` lists every chapter); {read}")
+
+
 def chapter_time(notebook: str | os.PathLike, page: ChapterPage) -> ChapterTime:
     """Wall time, profile and start papermill stored in an executed notebook, and its prose words."""
     path = Path(notebook)
@@ -469,13 +495,7 @@ def chapter_time(notebook: str | os.PathLike, page: ChapterPage) -> ChapterTime:
         return ChapterTime(page.name, page.title, None, None, None, 0)
     nb = json.loads(path.read_text(encoding="utf-8"))
     meta = nb.get("metadata", {}).get("papermill", {})
-    prose = []   # markdown cells, and the captions chapters print as Markdown outputs
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "markdown":
-            prose.append("".join(cell.get("source", "")))
-        for output in cell.get("outputs", []):
-            prose.append("".join((output.get("data") or {}).get("text/markdown", "")))
-    words = len(re.findall(r"[A-Za-z]{2,}", "\n".join(prose)))
+    words = prose_words(nb)
     seconds = meta.get("duration")
     return ChapterTime(page.name, page.title, float(seconds) if seconds is not None else None,
                        (meta.get("parameters") or {}).get("profile"), meta.get("start_time"), words)
@@ -502,11 +522,11 @@ def chapter_times_table(times: Sequence[ChapterTime]) -> str:
         if t.seconds is None:
             rows.append(f"| {link} | not executed | | | |")
             continue
-        reading = f"{max(1, round(t.words / READING_WPM))} min"
+        reading = f"{reading_minutes(t.words)} min"
         rows.append(f"| {link} | {_duration(t.seconds)} | `{t.profile}` | {(t.started or '')[:10]} | {reading} |")
     total = sum(t.seconds for t in times if t.seconds is not None)
     rows.append(f"| **all chapters** | **{_duration(total)}** | | | "
-                f"**{sum(max(1, round(t.words / READING_WPM)) for t in times if t.seconds is not None)} min** |")
+                f"**{sum(reading_minutes(t.words) for t in times if t.seconds is not None)} min** |")
     return "\n".join(head + rows) + "\n"
 
 

@@ -218,7 +218,7 @@ def live_filters(filters) -> tuple[np.ndarray, int]:
     from toponet.filters import normalize
 
     X = np.asarray(filters, dtype=np.float64).reshape(len(filters), -1)
-    _, kept = normalize(X)
+    _, kept = normalize(X, quiet=True)   # the count is the caller's to report (LayerAnalysis.n_constant)
     return X[kept], int((~kept).sum())
 
 
