@@ -244,3 +244,61 @@ def test_circle_test_cache_returns_the_same_test_and_resumes(tmp_path, monkeypat
     assert len(list(tmp_path.glob("test-v*.json"))) == 2
     only = circle_test(X, k=10, p=0.3, draws=5, seed=1, kinds=("shuffled",))
     assert only.exceed["shuffled"] == first.exceed["shuffled"]
+
+
+def test_circle_test_resumes_an_interrupted_null_kind(tmp_path, monkeypatch):
+    import toponet.rules as rules
+
+    monkeypatch.setenv("TOPONET_NULL_TESTS", str(tmp_path))
+    X = primary_circle_sample(400, noise=0.3, seed=6)
+    full = circle_test(X, k=10, p=0.3, draws=6, seed=3, cache=False)
+    # interrupt the shuffled kind after 4 draws (every draw written: "slow" clock)
+    ticks = iter(range(0, 10**6, 10))
+    monkeypatch.setattr(rules.time, "perf_counter", lambda: float(next(ticks)))
+    calls = {"n": 0}
+    real = rules.null_cloud
+
+    def flaky(X, kind, seed):
+        if kind == "shuffled":
+            calls["n"] += 1
+            if calls["n"] == 5:
+                raise KeyboardInterrupt
+        return real(X, kind, seed)
+
+    monkeypatch.setattr(rules, "null_cloud", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        circle_test(X, k=10, p=0.3, draws=6, seed=3)
+    stored = json.loads(next(tmp_path.glob("test-v*.json")).read_text())
+    assert "gaussian" in stored["kinds"] and len(stored["partial"]["shuffled"]["values"]) == 4
+    calls["n"] = -100   # no more interruptions; count the shuffled clouds drawn on resume
+    resumed = circle_test(X, k=10, p=0.3, draws=6, seed=3)
+    assert calls["n"] == -100 + 2      # only the two missing draws were computed
+    assert resumed.exceed == full.exceed and resumed.bars == full.bars
+    for kind in full.nulls:
+        assert np.allclose(resumed.nulls[kind].null_values, full.nulls[kind].null_values)
+
+
+def test_interrupted_calibration_resumes_to_the_same_numbers(tmp_path, monkeypatch):
+    import toponet.calibration as calibration
+
+    kw = dict(draws=9, fpr_draws=4, power_draws=3)
+    whole = calibrate_circle(200, 10, 0.3, directory=tmp_path / "whole", **kw)
+    ticks = iter(range(0, 10**6, 10))
+    monkeypatch.setattr(calibration.time, "perf_counter", lambda: float(next(ticks)))   # write every draw
+    real, calls = calibration._exact_top, {"n": 0}
+
+    def flaky(cloud, k, p):
+        calls["n"] += 1
+        if calls["n"] == 6:
+            raise KeyboardInterrupt
+        return real(cloud, k, p)
+
+    monkeypatch.setattr(calibration, "_exact_top", flaky)
+    d = tmp_path / "resumed"
+    with pytest.raises(KeyboardInterrupt):
+        calibrate_circle(200, 10, 0.3, directory=d, **kw)
+    partial = json.loads(next(d.glob("circle-*.partial.json")).read_text())
+    assert sum(key.startswith("ref-shuffled-") for key in partial) == 5
+    calls["n"] = -100
+    assert calibrate_circle(200, 10, 0.3, directory=d, **kw) == whole
+    assert calls["n"] == -100 + 4 and not list(d.glob("*.partial.json"))

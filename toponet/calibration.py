@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -210,36 +211,50 @@ def calibrate_circle(n_points: int, k: int, p: float, *, draws: int = DRAWS, fpr
     gauss = GaussianTops(directory)
     ref_model = model_cloud(n, noise=noise, circle_fraction=circle_fraction, seed=seed)
     total = 2 * draws + 2 * fpr_draws + power_draws
+    # every finished draw is kept in a partial file beside the result: an interrupted
+    # calibration resumes where it stopped (the draws are seeded: same draws, same numbers)
+    partial_path = path.with_name(path.name.replace(".json", ".partial.json"))
+    done = _read_json(partial_path) or {}
+    last_write = [time.perf_counter()]
+
+    def draw(key: str, compute):
+        if key not in done:
+            done[key] = compute()
+            if time.perf_counter() - last_write[0] > 5.0:
+                _write_json(partial_path, done)
+                last_write[0] = time.perf_counter()
+        bar.update()
+        return done[key]
+
+    def answers(cloud, q, *, null: bool = True) -> bool:
+        # null clouds: one direct exact run; model circles: the rungs settle "yes" early
+        b = h1_bounds(density_filtration(normalize(cloud)[0], k, p), questions=[(1, np.nextafter(q, 3))],
+                      max_edges=None, direct_edges=NULL_DIRECT_EDGES if null else None)
+        return bool(b.at_least(np.nextafter(q, 3)))
+
     with tqdm(total=total, desc=f"calibrating n={n}", disable=not progress) as bar:
         ref = {"gaussian": [], "shuffled": []}
         for r in range(draws):
-            ref["gaussian"].append(gauss.top(n, k, p, null_seed(seed, "gaussian", r)))
-            bar.update()
-            ref["shuffled"].append(_exact_top(null_cloud(ref_model, "shuffled", null_seed(seed, "shuffled", r)), k, p))
-            bar.update()
+            ref["gaussian"].append(draw(f"ref-gaussian-{r}", lambda: gauss.top(n, k, p, null_seed(seed, "gaussian", r))))
+            ref["shuffled"].append(draw(f"ref-shuffled-{r}", lambda: _exact_top(
+                null_cloud(ref_model, "shuffled", null_seed(seed, "shuffled", r)), k, p)))
         thresholds = {kind: threshold(v) for kind, v in ref.items()}
         q = max(thresholds.values())
         fpr = {"gaussian": 0, "shuffled": 0}
         for r in range(fpr_draws):
-            fresh = {"gaussian": null_cloud(ref_model, "gaussian", null_seed(seed + 1, "gaussian", r)),
-                     "shuffled": null_cloud(ref_model, "shuffled", null_seed(seed + 1, "shuffled", r))}
-            for kind, cloud in fresh.items():
-                b = h1_bounds(density_filtration(normalize(cloud)[0], k, p), questions=[(1, np.nextafter(q, 3))],
-                              max_edges=None, direct_edges=NULL_DIRECT_EDGES)
-                fpr[kind] += bool(b.at_least(np.nextafter(q, 3)))
-                bar.update()
+            for kind in fpr:
+                fpr[kind] += draw(f"fpr-{kind}-{r}", lambda: answers(
+                    null_cloud(ref_model, kind, null_seed(seed + 1, kind, r)), q))
         hits = 0
         for r in range(power_draws):
-            cloud = model_cloud(n, noise=noise, circle_fraction=circle_fraction, seed=seed + 1 + r)
-            b = h1_bounds(density_filtration(normalize(cloud)[0], k, p), questions=[(1, np.nextafter(q, 3))],
-                          max_edges=None)
-            hits += bool(b.at_least(np.nextafter(q, 3)))
-            bar.update()
+            hits += draw(f"power-{r}", lambda: answers(
+                model_cloud(n, noise=noise, circle_fraction=circle_fraction, seed=seed + 1 + r), q, null=False))
     cal = Calibration(n_points=n, k=k, p=float(p), draws=draws, noise=float(noise),
                       circle_fraction=float(circle_fraction),
                       thresholds={kk: round(v, 7) for kk, v in thresholds.items()}, fpr_exceed=fpr,
                       fpr_draws=fpr_draws, power_hits=hits, power_draws=power_draws)
     _write_json(path, cal.record())
+    partial_path.unlink(missing_ok=True)
     return cal
 
 

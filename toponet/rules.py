@@ -295,32 +295,44 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
         for kind in kinds:
             if kind not in NULL_KINDS:
                 raise ValueError(f"unknown null kind {kind!r}; known: {NULL_KINDS}")
-            values, counts = np.empty(draws), np.zeros(len(cuts), dtype=int)
             done = stored["kinds"].get(kind)
-            if done is not None:
-                values[:], counts[:] = done["values"], done["counts"]
+            if done is None:
+                # draws finished by an interrupted run are kept draw by draw under "partial"
+                part = stored.setdefault("partial", {}).setdefault(kind, {"values": [], "answers": [], "wall_s": 0.0})
+                bar.update(len(part["values"]))
+                last_write = time.perf_counter()
+                for r in range(len(part["values"]), draws):
+                    started = time.perf_counter()
+                    s = null_seed(seed, kind, r)
+                    if kind == "gaussian" and gaussian_cache is not None:
+                        v = gaussian_cache.top(n, kk, p, s)
+                        answers = [v >= c for c in cuts]
+                    else:
+                        ncore = density_filtration(null_cloud(Xn, kind, s), kk, p)
+                        b = h1_bounds(ncore, questions=[(1, c) for c in cuts], direct_edges=NULL_DIRECT_EDGES)
+                        v = b.top(1)[0]
+                        answers = [b.at_least(c) for c in cuts]
+                        if any(a is None for a in answers):
+                            raise RuntimeError(f"{kind} null cloud {r} could not be settled within the memory "
+                                               "budget (toponet.homology.MAX_EDGES); use a smaller p")
+                    part["values"].append(float(v))
+                    part["answers"].append([bool(a) for a in answers])
+                    part["wall_s"] = round(part["wall_s"] + time.perf_counter() - started, 3)
+                    if path is not None and time.perf_counter() - last_write > 5.0:   # slow draws only
+                        atomic_write_json(path, stored, indent=1)
+                        last_write = time.perf_counter()
+                    bar.update()
+                counts = np.array(part["answers"], dtype=bool).reshape(draws, len(cuts)).sum(axis=0)
+                done = {"values": part["values"], "counts": [int(c) for c in counts],
+                        "wall_s": round(part["wall_s"], 1)}
+                stored["kinds"][kind] = done
+                del stored["partial"][kind]
+                if path is not None:
+                    atomic_write_json(path, stored, indent=1)
+            else:
                 bar.update(draws)
-            started = time.perf_counter()
-            for r in (range(draws) if done is None else ()):
-                s = null_seed(seed, kind, r)
-                if kind == "gaussian" and gaussian_cache is not None:
-                    v = gaussian_cache.top(n, kk, p, s)
-                    answers = [v >= c for c in cuts]
-                else:
-                    ncore = density_filtration(null_cloud(Xn, kind, s), kk, p)
-                    b = h1_bounds(ncore, questions=[(1, c) for c in cuts], direct_edges=NULL_DIRECT_EDGES)
-                    v = b.top(1)[0]
-                    answers = [b.at_least(c) for c in cuts]
-                    if any(a is None for a in answers):
-                        raise RuntimeError(f"{kind} null cloud {r} could not be settled within the memory "
-                                           "budget (toponet.homology.MAX_EDGES); use a smaller p")
-                values[r] = v
-                counts += np.array(answers, dtype=bool)
-                bar.update()
-            if done is None and path is not None:
-                stored["kinds"][kind] = {"values": [float(x) for x in values], "counts": [int(c) for c in counts],
-                                         "wall_s": round(time.perf_counter() - started, 1)}
-                atomic_write_json(path, stored, indent=1)
+            values = np.array(done["values"], dtype=float)
+            counts = np.array(done["counts"], dtype=int)
             values.setflags(write=False)
             sd = float(np.std(values, ddof=1))
             eff = (bars[0][0] - float(values.mean())) / sd if sd > 0 else float("nan")
