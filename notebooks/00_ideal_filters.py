@@ -26,6 +26,16 @@
 # Each cloud has `networks` $\times$ 64 points, as many as the first layers of `networks`
 # networks $M(64, \cdot, \cdot)$, with gaussian noise of standard deviation 0.1 per entry. No
 # network is trained here, so `iterations` and `device` are unused.
+#
+# ```{admonition} What you will learn, what you need, how long
+# :class: tip
+# * **Learn**: what a point cloud of $3 \times 3$ filters is; how the density filtration
+#   $\rho(k, p)$, a barcode and a Mapper graph look on clouds whose topology is known in advance.
+# * **Need**: the {doc}`../primer` (or any first look at persistent homology); Python with NumPy.
+#   No GPU, no data: every cloud is sampled here.
+# * **How long**: <!-- chapter-time -->measured by the book build (see the {doc}`../teaching`)<!-- /chapter-time -->;
+#   the exercises at the end take about 15 minutes.
+# ```
 
 # %% tags=["parameters"]
 profile = "smoke"  # build profile: the scale these numbers come from
@@ -67,8 +77,10 @@ CLOUD = {name: rf"{networks} \times 64 \text{{ {name} filters}}" for name in clo
 
 # %%
 distances = {name: distance_to_model(X, "primary_circle") for name, X in clouds.items()}
-display(plots.distance_histogram({name: d.distances for name, d in distances.items()}, threshold=0.3,
-                                 xlabel="distance to the primary circle"))
+plots.distance_histogram({name: d.distances for name, d in distances.items()}, threshold=0.3,
+                         xlabel="distance to the primary circle")
+
+# %% tags=["remove-input"]
 tb.caption("Distance of each filter to the nearest primary-circle filter (left: density, right: "
            "cumulative fraction); dashed: the 0.3 threshold.",
            cloud=rf"3 \times {n}" + r"\text{ ideal and gaussian filters}", profile=profile)
@@ -89,6 +101,8 @@ tb.caption("Distance of each filter to the nearest primary-circle filter (left: 
 mapper = Mapper(resolution, gain, layout_seed=seed).fit(clouds["primary circle"])
 plots.mapper_figure(mapper, title=f"Mapper({resolution}, {gain:g}): {mapper.n_nodes_} nodes, "
                                   f"{mapper.betti1_} loop(s)", width=640, height=540).show()
+
+# %% tags=["remove-input"]
 tb.caption(f"Mapper({resolution}, {gain:g}) graph of the primary-circle filters: "
            f"{mapper.n_nodes_} nodes, first Betti number {mapper.betti1_}.",
            cloud=CLOUD["primary circle"], profile=profile)
@@ -106,6 +120,8 @@ diagrams = {name: persistence(density_filtration(clouds[name], k, p), seed=seed)
 top_h1 = {name: d.top_lifetime(1) for name, d in diagrams.items()}
 for name, d in diagrams.items():
     display(plots.barcode_plot(d, title=f"{name}: top $H_1$ lifetime {top_h1[name]:.2f}", max_bars=40))
+
+# %% tags=["remove-input"]
 tb.caption("Barcodes, 40 longest bars per dimension (top: primary circle; bottom: gaussian null); "
            + diagrams["primary circle"].method + ".",
            cloud=rf"\rho({k}, {p:g}, " + CLOUD["primary circle"] + r"),\ " + rf"\rho({k}, {p:g}, " + CLOUD["gaussian"] + ")",
@@ -118,3 +134,66 @@ tb.caption("Barcodes, 40 longest bars per dimension (top: primary circle; bottom
 # %%
 print({name: round(v, 3) for name, v in top_h1.items()})
 assert top_h1["primary circle"] > 2 * top_h1["gaussian"], "the pipeline failed on the known answer"
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{admonition} Exercise 1: the fraction p
+# Compute the top $H_1$ lifetime of $\rho(k, p)$ of the primary-circle cloud for
+# $p = 0.1, 0.2, 0.5, 1.0$ (`density_filtration`, `persistence`, `.top_lifetime(1)`). Why is the
+# bar shorter at small $p$?
+# ```
+
+# %% tags=["hide-cell"]
+for pp in (0.1, 0.2, 0.5, 1.0):
+    core = density_filtration(clouds["primary circle"], k, pp)
+    print(f"p = {pp}: {core.shape[0]} points, top H1 lifetime {persistence(core, seed=seed).top_lifetime(1):.3f}")
+
+# %% [markdown]
+# ```{dropdown} Solution 1
+# A bar is born when the points close the loop and dies when the hole fills in. The densest
+# points are not spread evenly around the circle: at small $p$ few points remain, with gaps
+# along the circle, so the loop closes only at a larger scale (a later birth) and the bar is
+# shorter, and at very small $p$ the circle breaks into pieces. Between, $p$ barely matters:
+# the death is set by the circle's radius.
+# ```
+#
+# ```{admonition} Exercise 2: the Klein bottle over Z/2 and Z/3
+# Sample 600 noiseless Klein-bottle filters (`klein_bottle_sample(600, seed=1)`) and compute
+# their $H_1$ with coefficients in $\mathbb{Z}/2$ and in $\mathbb{Z}/3$
+# (`persistence(X, coeff=2)` and `coeff=3`). How many long bars does each give, and why?
+# ```
+
+# %% tags=["hide-cell"]
+K = klein_bottle_sample(600, seed=1)
+for c in (2, 3):
+    bars = persistence(K, coeff=c, n_landmarks=None).lifetimes(1)
+    print(f"Z/{c}: three longest H1 bars", np.round(np.sort(bars)[::-1][:3], 3))
+
+# %% [markdown]
+# ```{dropdown} Solution 2
+# $H_1$ of the Klein bottle is $\mathbb{Z} \oplus \mathbb{Z}/2$: over $\mathbb{Z}/2$ the torsion
+# part counts as a second class (two long bars), over $\mathbb{Z}/3$ it vanishes (one long
+# bar). A torus would give two bars with both. The coefficients are how persistent homology
+# tells a Klein bottle from a torus.
+# ```
+#
+# ```{admonition} Exercise 3: how much noise?
+# Redo the barcode of the primary circle with `primary_circle_sample(n, noise=s, seed=seed)`
+# for $s = 0.1, 0.3, 0.5, 1.0$. At what noise does the top $H_1$ bar stop standing far above the
+# gaussian null's?
+# ```
+
+# %% tags=["hide-cell"]
+for s in (0.1, 0.3, 0.5, 1.0):
+    core = density_filtration(primary_circle_sample(n, noise=s, seed=seed), k, p)
+    print(f"noise {s}: top H1 {persistence(core, seed=seed).top_lifetime(1):.3f} "
+          f"(gaussian null: {top_h1['gaussian']:.3f})")
+
+# %% [markdown]
+# ```{dropdown} Solution 3
+# Noise of standard deviation $s$ per entry moves a 9-dimensional unit filter by about
+# $3s$; once that is comparable with the circle's radius in the normalized space (about 1),
+# the points fill the disc and the bar shrinks toward the null's. Compare the numbers above
+# with the null's lifetime printed in the same line.
+# ```

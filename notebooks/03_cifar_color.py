@@ -25,7 +25,18 @@
 #   (primary circle plus the two secondary circles of the Klein bottle model of natural patches);
 # - **F9** (Fig. 9): during training the first layer's circle appears at iteration 300, breaks at
 #   500 and is back at 1,500; layer 2 shows it at 1,000.
-#
+
+# %% [markdown]
+# ```{admonition} What you will learn, what you need, how long
+# :class: tip
+# * **Learn**: how colour filters are turned into $3 \times 3$ clouds (per channel and pooled);
+#   several circles and the three-circle (Klein bottle) model; counting long $H_1$ bars against nulls.
+# * **Need**: chapters 01 and 02.
+# * **How long**: <!-- chapter-time -->measured by the book build (see the {doc}`../teaching`)<!-- /chapter-time -->;
+#   the exercises take about 15 minutes.
+# ```
+
+# %% [markdown]
 # **Data.** As in the grayscale chapter: real CIFAR-10 when its files are present, otherwise the
 # natural-image stand-in (10 classes = 10 photographs from the scikit-image and scikit-learn
 # wheels, 32x32 crops from disjoint regions; `toponet.data.natural`), named in every caption and
@@ -108,7 +119,7 @@ res6 = {ch: analyze_filters(clouds[ch], k=F6[ch].test.k, p=p, resolution=resolut
 # %%
 plots.mapper_figure(res6["all"].mapper, title=f"All channels, Mapper({resolution}, {gain:g})")
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Layer 1, all three input channels pooled, on {data}: Mapper({resolution}, {gain:g}) of the dense core "
            f"({res6['all'].mapper.n_nodes_} nodes; a picture, not evidence). "
            + cifar_rules.describe_claim("The circle rule", F6["all"]) + ".",
@@ -125,7 +136,7 @@ studies.show_table([dict(channels=ch, filters=c.test.n_points, k=c.test.k, kept=
 # %%
 plots.mapper_figure(res6["R"].mapper, title="Red channel only")
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Layer 1, red-channel filters only, on {data} (a picture). Circle rule: red {F6['R'].rule.verdict}, green "
            f"{F6['G'].rule.verdict}, blue {F6['B'].rule.verdict} (table above; {F6['R'].test.n_core} points per "
            f"channel core, power {F6['R'].rule.power:.0%}).",
@@ -142,7 +153,7 @@ X2one = studies.layer_cloud(art.conv_weights("conv2")[best:best + 1])
 m2 = Mapper(resolution=resolution, gain=gain, layout_seed=seed).fit(dense_core(X2one, 10, 0.32))
 plots.mapper_figure(m2, title="One network's second layer")
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Second layer of network {best} (the most accurate) on {data}: Mapper of $\\rho(10, 0.32)$, "
            f"{m2.n_nodes_} nodes, {m2.n_large_loops_} large loop(s) (not evidence).",
            cloud=cifar.cloud_label_of(art, 2, 10, 0.32, networks=1), profile=profile,
@@ -169,7 +180,7 @@ print(c7.describe())
 print(f7.verdict, *f7.reasons, sep="\n  ")
 plots.barcode_plot(cifar_rules.claim_persistence(c7), title="Barcodes, C(48,0,64) without max-pooling")
 
-# %%
+# %% tags=["remove-input"]
 sure7, most7 = c7.test.long_bars()
 tb.caption(f"Barcodes of the first layer of C(48,0,64) without max-pooling on {data}. Longest $H_1$ bars "
            + ", ".join(f"{b[0]:.3f}" for b in c7.test.bars)
@@ -183,7 +194,7 @@ res7 = analyze_filters(X7, k=c7.test.k, p=0.32, resolution=resolution, gain=gain
                        n_landmarks=None)
 plots.mapper_figure(res7.mapper, title="C(48,0,64) without max-pooling")
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Mapper({resolution}, {gain:g}) of the same cloud: {res7.mapper.n_nodes_} nodes, "
            f"{res7.mapper.n_large_loops_} large loop(s) (a picture: 'two or more loops' passes on 2 of 15 gaussian "
            "clouds of this size, so it is not in the verdict).", cloud=cifar.cloud_label_of(art_np, 1, c7.test.k, 0.32),
@@ -212,7 +223,7 @@ plots.distance_histogram({"trained core": fit8["distances_three"], "untrained co
                           "gaussian": cifar.model_fit(gaussian_filters(core8.shape[0], seed=seed), seed=seed)["distances_three"]},
                          threshold=fit8["threshold"], title="distance to the three-circle model")
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Distance of the dense core ({core8.shape[0]} filters) to the three-circle model on {data}; dotted: "
            f"{fit8['threshold']:.2f}, the 5% quantile of gaussian filters. Near the model: trained "
            f"{100 * fit8['near_three']:.1f}%, untrained {100 * fit8_untrained['near_three']:.1f}%, gaussian "
@@ -231,15 +242,22 @@ tb.caption(f"Distance of the dense core ({core8.shape[0]} filters) to the three-
 evo1 = cifar.evolution_mappers(art, layer="conv1", p=1.0, resolution=33, gain=2.0, seed=seed)
 evo2 = cifar.evolution_mappers(art, layer="conv2", k_paper=100, p=0.3, n_points_paper=122_880, resolution=60,
                                gain=2.0, seed=seed)
-plots.mapper_grid({"layer 1": [(r.iteration, r.mapper) for r in evo1],
-                   "layer 2": [(r.iteration, r.mapper) for r in evo2]})
+EVO_GRID = {"layer 1": [(r.iteration, r.mapper) for r in evo1], "layer 2": [(r.iteration, r.mapper) for r in evo2]}
+plots.mapper_grid(EVO_GRID, columns=5, panel=1.45, fontsize=10)
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Mapper graphs of layer 1 (top; Mapper(33, 2), no filtration) and layer 2 (bottom; "
            f"$\\rho(k, 0.3)$ with k = {evo2[-1].k}, Mapper(60, 2)) over training iterations, on {data}. "
            "Large loops (not evidence): layer 1 " + ", ".join(f"{r.iteration}: {r.loops}" for r in evo1)
            + "; layer 2 " + ", ".join(f"{r.iteration}: {r.loops}" for r in evo2) + ".",
            cloud=cifar.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]), figure="9")
+
+
+# %% [markdown]
+# Five of the snapshots are drawn above; the grid of every stored snapshot is below (click to open).
+
+# %% tags=["remove-input", "hide-output"]
+plots.mapper_grid(EVO_GRID, title="Every stored snapshot")
 
 # %% [markdown]
 # **The circle rule per snapshot**: layer 1 with no density filtration (as the paper) and layer 2
@@ -263,7 +281,7 @@ for name, rows in (("layer 1", circ1), ("layer 2", circ2)):
 x1, s1 = cifar_rules.snapshot_series(circ1)
 plots.curves_plot(x1, s1, xlabel="batch iterations", ylabel="$H_1$ lifetime", title="layer 1: top bar vs null clouds")
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Layer 1 ({circ1[0].claim.cloud.shape[0]} of the {circ1[0].claim.n_raw} filters, no filtration) at each "
            f"tested snapshot on {data}: the top $H_1$ bar and the 95% quantile of the top bars of 99 gaussian and 99 "
            "shuffled null clouds. " + cifar_rules.circle_summary(circ1) + ".",
@@ -273,7 +291,7 @@ tb.caption(f"Layer 1 ({circ1[0].claim.cloud.shape[0]} of the {circ1[0].claim.n_r
 x2, s2 = cifar_rules.snapshot_series(circ2)
 plots.curves_plot(x2, s2, xlabel="batch iterations", ylabel="$H_1$ lifetime", title="layer 2: top bar vs null clouds")
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Layer 2 ($\\rho({circ2[0].claim.test.k}, 0.3)$ of {circ2[0].claim.cloud.shape[0]:,} of the "
            f"{circ2[0].claim.n_raw:,} pooled filters) at each tested snapshot on {data}, as above. "
            + cifar_rules.circle_summary(circ2) + ".",
@@ -285,7 +303,7 @@ plots.evolution_plot(curve1, keys=("h1_top", "frac_near_circle_core", "test_accu
                      labels={"h1_top": "layer 1: top $H_1$", "frac_near_circle_core": "layer 1: core near circle",
                              "test_accuracy": "test accuracy"})
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Layer 1 ($\\rho({curve1[-1]['k']}, {p:g})$, all snapshots, no nulls; for orientation): top $H_1$ "
            "lifetime, share of the dense core within 0.3 of the primary circle, and test accuracy (mean and sd over "
            f"networks) against iterations, on {data}.",
@@ -300,7 +318,7 @@ tb.caption(f"Layer 1 ($\\rho({curve1[-1]['k']}, {p:g})$, all snapshots, no nulls
 # secondary circles than the gaussian and shuffled nulls; the covariance null reported beside);
 # **F9** `f9_rule` (the circle rule at 300, 500 and 1,500 in layer 1 and at 1,000 in layer 2).
 
-# %%
+# %% tags=["remove-input"]
 f6 = cifar_rules.f6_rule(F6)
 f9 = cifar_rules.f9_rule(circ1, circ2)
 rows = cifar.color_verdicts(profile=profile, data=data, art=art, art_np=art_np, acc=acc, acc_np=acc_np, f6_claims=F6,
@@ -318,7 +336,50 @@ for row, rule in zip(rows, (f6, f7, f8, f9)):
 # Computed from this build's results (`toponet.cifar.color_findings`): the numbers and the sentences
 # they pick change with the profile and the data.
 
-# %%
+# %% tags=["remove-input"]
 cifar.color_findings(profile=profile, data=data, real=data == cifar.REAL_DATA,
                      runs=[("C(64,32,64)", art.networks, T, acc), ("C(48,0,64)", art_np.networks, T_np, acc_np)],
                      f6_claims=F6, f6=f6, f7_claim=c7, f7=f7, f8_test=t8, f8=f8, f9=f9)
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{admonition} Exercise 1: which channel is nearest the circle?
+# For the pooled cloud and each colour channel (`clouds`), compute the dense core
+# (`toponet.rules.dense_core` with the chapter's $k$ rescaled by `scaled_k`) and the median
+# distance of its filters to the primary circle (`toponet.ideal.distance_to_model`).
+# ```
+
+# %% tags=["hide-cell"]
+from toponet.ideal import distance_to_model
+
+for ch_name, X in clouds.items():
+    core = dense_core(X, scaled_k(k, X.shape[0], 11_520), p)
+    print(f"{ch_name}: {core.shape[0]} core filters, median distance to the primary circle "
+          f"{np.median(distance_to_model(core).distances):.3f}")
+
+# %% [markdown]
+# ```{dropdown} Solution 1
+# Luminance edges appear in all three channels with the same sign, so each channel's filters
+# carry the edge structure; differences between channels (colour-opponent filters) pull some
+# cores away from the circle. With a stand-in data set the ordering is a fact about those
+# photographs, not about CIFAR-10.
+# ```
+#
+# ```{admonition} Exercise 2: circles or a Klein bottle?
+# Compute the distance of the pooled core to the Klein bottle model
+# (`distance_to_model(core, "klein_bottle")`) and compare it with the distance to the primary
+# circle. Which model fits better, and why must it fit at least as well?
+# ```
+
+# %% tags=["hide-cell"]
+core = dense_core(clouds["all"], scaled_k(k, clouds["all"].shape[0], 11_520), p)
+for model in ("primary_circle", "klein_bottle"):
+    print(f"{model}: median distance {np.median(distance_to_model(core, model).distances):.3f}")
+
+# %% [markdown]
+# ```{dropdown} Solution 2
+# The primary circle lies on the Klein bottle, so every filter is at least as close to the Klein
+# bottle as to the circle. The question is how much closer: a large gain means filters of the
+# line type (the secondary circles), which is the paper's three-circle picture.
+# ```

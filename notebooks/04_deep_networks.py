@@ -20,7 +20,19 @@
 # dominant structure in layers 2-12 but not in layer 13**, patches with no Klein-bottle
 # counterpart in layers 5, 6, 8, 11, 12 and 13, and in VGG19 "already at layer 5" the circle that
 # VGG16 shows at layer 13.
-#
+
+# %% [markdown]
+# ```{admonition} What you will learn, what you need, how long
+# :class: tip
+# * **Learn**: how the pipeline scales to pretrained deep networks: every $3 \times 3$ layer,
+#   subsampling, dead channels, quantized weights, and the circle by depth.
+# * **Need**: chapter 01; no training (pretrained weights ship with the package; VGG weights only when
+#   present).
+# * **How long**: <!-- chapter-time -->measured by the book build (see the {doc}`../teaching`)<!-- /chapter-time -->;
+#   the exercises take about 10 minutes.
+# ```
+
+# %% [markdown]
 # **What we can and cannot test here.** No package registry ships VGG weights, and this build
 # machine reaches nothing else. The VGG path is written and tested (on randomly initialized VGG
 # weights saved to a file: `tests/test_pretrained.py`); it runs as soon as torchvision's
@@ -92,10 +104,11 @@ vgg = chapter.run_vgg(cfg)
 vgg_v = chapter.vgg_verdicts(vgg)
 for name, found in chapter.vgg_availability().items():
     print(f"{name}: {'ImageNet weights at ' + str(found) if found else 'no ImageNet weights on this machine'}")
-studies.show_table(chapter.layer_table([a for v in vgg.values() if v for a in v]))
+studies.show_table(chapter.layer_table([a for v in vgg.values() if v for a in v]),
+                   empty="*No VGG16 or VGG19 weights on this machine: no VGG layer analysed.*")
 
 # %% [markdown]
-# In this build the table above is empty unless the VGG files were present: then the claims F10 and
+# Without the VGG files (the line above says so) the claims F10 and
 # F11 are **not tested**, and everything below is about other networks.
 #
 # ## InceptionV3 (nsfwjs): every 3x3 layer
@@ -118,13 +131,13 @@ studies.show_table(chapter.layer_table(inc))
 # share within 0.3 of the primary circle and of the Klein bottle, its median distance to the
 # circle, the Mapper graph's large loops (descriptive: not calibrated), and the layer's verdict.
 
-# %%
+# %% tags=["remove-input"]
 Markdown(chapter.findings_markdown(inc, "InceptionV3 (nsfwjs)"))
 
 # %%
 deep.depth_figure(inc, title="InceptionV3 (nsfwjs): top H1 lifetime by layer")
 
-# %%
+# %% tags=["remove-input"]
 inc_best = chapter.best_layer(inc)
 chapter.pretrained_caption(
     f"Top $H_1$ lifetime of $\\rho(k, p)$ of each analysed 3x3 layer (line), the more conservative "
@@ -145,7 +158,7 @@ chapter.pretrained_caption(
 inc2 = [a for a in inc if a.layer.index == 2][0]
 plots.mapper_figure(inc2.result.mapper, title=f"InceptionV3 layer 2: Mapper({resolution}, {gain:g})")
 
-# %%
+# %% tags=["remove-input"]
 chapter.pretrained_caption(
     f"Mapper({resolution}, {gain:g}) of the dense core of layer 2 ({inc2.layer.name}): "
     f"{inc2.result.mapper.n_nodes_} nodes, {inc2.result.mapper.n_large_loops_} large loop(s); node colour = "
@@ -154,15 +167,15 @@ chapter.pretrained_caption(
 # %%
 plots.barcode_plot(inc2.result.persistence, title="InceptionV3 layer 2: barcodes")
 
-# %%
+# %% tags=["remove-input"]
 chapter.pretrained_caption(
     f"Barcodes of the same cloud ({inc2.result.persistence.method}). Top $H_1$ lifetimes: "
     + ", ".join(f"{v:.3f}" for v in inc2.result.persistence.lifetimes(1)[:5]) + ".", inc2, profile=profile, data=INC)
 
 # %%
-plots.mapper_figure(inc_best.result.mapper, title=f"InceptionV3 layer {inc_best.layer.index}: Mapper({resolution}, {gain:g})")
+plots.mapper_overview(inc_best.result.mapper, title=f"InceptionV3 layer {inc_best.layer.index}: Mapper({resolution}, {gain:g})")
 
-# %%
+# %% tags=["remove-input"]
 chapter.pretrained_caption(
     f"Mapper({resolution}, {gain:g}) of layer {inc_best.layer.index} ({inc_best.layer.name}), the layer whose top "
     f"$H_1$ bar stands furthest above its null: {inc_best.result.mapper.n_nodes_} nodes, "
@@ -171,14 +184,11 @@ chapter.pretrained_caption(
 # %%
 plots.barcode_plot(inc_best.result.persistence, title=f"InceptionV3 layer {inc_best.layer.index}: barcodes")
 
-# %%
+# %% tags=["remove-input"]
 chapter.pretrained_caption(
     f"Barcodes of layer {inc_best.layer.index} ({inc_best.result.persistence.method}). Top $H_1$ lifetimes: "
     + ", ".join(f"{v:.3f}" for v in inc_best.result.persistence.lifetimes(1)[:5]) + ".",
     inc_best, profile=profile, data=INC)
-
-# %%
-plots.mapper_static(inc_best.result.mapper, title=f"InceptionV3 layer {inc_best.layer.index}: mean filter at every node")
 
 # %% [markdown]
 # ## EfficientNet-Lite0: the stem and the 3x3 depthwise convs
@@ -195,20 +205,26 @@ studies.show_table(chapter.layer_table([*eff, eff_pool]))
 # Layers with fewer than 200 filters are listed but not analysed (the paper left VGG's layer 1,
 # 192 filters, out as "too few"). The last row pools every 3x3 depthwise filter of the network.
 
-# %%
+# %% tags=["remove-input"]
 Markdown(chapter.findings_markdown(eff, "EfficientNet-Lite0"))
 
 # %%
 deep.depth_figure(eff, title="EfficientNet-Lite0: top H1 lifetime by layer")
 
-# %%
+# %% tags=["remove-input"]
 chapter.pretrained_caption(
     "Top $H_1$ lifetime of $\\rho(k, p)$ of each analysed 3x3 layer (line) against the more conservative matched "
     "null (mean $\\pm$ 2 sd) and initialization-like filters (open circles); the pooled cloud is the one named here.",
     eff_pool, profile=profile, data=EFF)
 
 # %%
-plots.mapper_static(eff_pool.result.mapper, title="EfficientNet-Lite0 depthwise: mean filter at every node")
+plots.mapper_overview(eff_pool.result.mapper, title=f"EfficientNet-Lite0 depthwise: Mapper({resolution}, {gain:g})")
+
+# %% tags=["remove-input"]
+chapter.pretrained_caption(
+    f"Mapper({resolution}, {gain:g}) of the dense core of all 3x3 depthwise filters pooled: "
+    f"{eff_pool.result.mapper.n_nodes_} nodes, {eff_pool.result.mapper.n_large_loops_} large loop(s); mean filters "
+    "on nodes spread along the graph, and by angle around it below.", eff_pool, profile=profile, data=EFF)
 
 # %% [markdown]
 # The distance columns matter here: a median distance near $\sqrt{2} \approx 1.41$ means the
@@ -218,19 +234,11 @@ plots.mapper_static(eff_pool.result.mapper, title="EfficientNet-Lite0 depthwise:
 # %%
 plots.barcode_plot(eff_pool.result.persistence, title="EfficientNet-Lite0: all 3x3 depthwise filters")
 
-# %%
+# %% tags=["remove-input"]
 chapter.pretrained_caption(
     f"Barcodes of $\\rho$ of all 3x3 depthwise filters pooled ({eff_pool.result.persistence.method}). Top $H_1$ "
     f"{eff_pool.row()['top_h1']} vs null {eff_pool.row()['null']} (effect size {eff_pool.row()['effect']}, "
     f"p = {eff_pool.row()['p_value']}).", eff_pool, profile=profile, data=EFF)
-
-# %%
-plots.mapper_figure(eff_pool.result.mapper, title=f"EfficientNet-Lite0 depthwise: Mapper({resolution}, {gain:g})")
-
-# %%
-chapter.pretrained_caption(
-    f"Mapper({resolution}, {gain:g}) of the same dense core: {eff_pool.result.mapper.n_nodes_} nodes, "
-    f"{eff_pool.result.mapper.n_large_loops_} large loop(s).", eff_pool, profile=profile, data=EFF)
 
 # %% [markdown]
 # ## Does the uint8 storage matter?
@@ -257,7 +265,7 @@ studies.show_table(chapter.stored_bound_rows(inc_layers, inc_q))
 dither = chapter.dither_rows(deep.select_layers(inc_layers, [a.layer.index for a in inc]), inc_q, cfg)
 studies.show_table(dither)
 
-# %%
+# %% tags=["remove-input"]
 Markdown(chapter.dither_summary(dither))
 
 # %%
@@ -299,7 +307,7 @@ rows = [dict(network="VGG16 (paper)", claim="circle dominant in layers 2-12, not
         dict(network=EFF, claim="(stand-in) circle dominant by depth", ours=eff_text, verdict=eff_v)]
 studies.show_table(rows)
 
-# %%
+# %% tags=["remove-cell"]
 scale = (f"{profile}: <= {cfg.sample_size} filters per layer (seed {seed}), k = 100 rescaled, "
          f"{cfg.null_repeats} nulls per kind and layer")
 inc_fields, eff_fields = chapter.record_fields(inc), chapter.record_fields(eff)
@@ -319,3 +327,44 @@ record(Verdict("F10-efficientnet", "stand-in, NOT VGG: the primary circle by dep
                f"p = {eff_pool.row()['p_value']}, verdict {eff_pool.row()['verdict']}", scale, EFF, eff_v,
                "04_deep_networks", **eff_fields))
 print(*(f"{v.claim_id}: {v.verdict}" for v in load() if v.chapter == "04_deep_networks"), sep="\n")
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{admonition} Exercise 1: the strongest layer
+# Find the InceptionV3 layer with the largest effect size over its null (`chapter.best_layer`)
+# and print its row (`.row()`): is its circle also beyond second order (`covariance_p`), and
+# what share of its dense core lies near the circle?
+# ```
+
+# %% tags=["hide-cell"]
+row = chapter.best_layer(inc).row()
+print({key: row[key] for key in ("layer", "name", "top_h1", "null", "effect", "p_value", "covariance_p",
+                                 "near_circle_core", "verdict")})
+
+# %% [markdown]
+# ```{dropdown} Solution 1
+# The effect size says how far the top bar is above the more conservative of the gaussian and
+# shuffled nulls, in null standard deviations; `covariance_p` is the same comparison against a
+# gaussian with the layer's covariance. A small effect size with a large `covariance_p` is a
+# circle explained by two dominant edge directions.
+# ```
+#
+# ```{admonition} Exercise 2: circle or Klein bottle, by depth
+# For every analysed InceptionV3 layer print the share of the dense core within 0.3 of the
+# primary circle and of the Klein bottle (`near_circle_core`, `near_klein_core` in `.row()`).
+# Where does the gap between the two grow?
+# ```
+
+# %% tags=["hide-cell"]
+for a in inc:
+    if a.result is not None:
+        r = a.row()
+        print(f"layer {r['layer']:>2} {r['name']:<28} circle {r['near_circle_core']:.2f}  Klein {r['near_klein_core']:.2f}")
+
+# %% [markdown]
+# ```{dropdown} Solution 2
+# Every filter near the circle is near the Klein bottle (the circle lies on it); a Klein share
+# well above the circle share means line-like filters (secondary circles). In deep networks the
+# layers past the first few are less edge-like, and both shares fall.
+# ```

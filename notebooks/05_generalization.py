@@ -27,7 +27,18 @@
 # - **G5** (Fig. 13): appending to every pixel the inner products of its 3x3 patch with 64 fixed
 #   filters (primary circle, Klein bottle, gaussian) speeds training up: circle > Klein >
 #   gaussian > none, 2x faster on MNIST and 3.5x on SVHN.
-#
+
+# %% [markdown]
+# ```{admonition} What you will learn, what you need, how long
+# :class: tip
+# * **Learn**: whether a circle in the first layer helps a network generalize: fixed-filter
+#   arms, transfer across digit domains, topology against accuracy during training.
+# * **Need**: chapter 01; a correlation and a two-sample comparison.
+# * **How long**: <!-- chapter-time -->measured by the book build (see the {doc}`../teaching`)<!-- /chapter-time -->;
+#   the exercises take about 15 minutes.
+# ```
+
+# %% [markdown]
 # **Data.** SVHN cannot be obtained on the machines this book is built on. When its files are in
 # the data root (`toponet fetch-data svhn`) the chapter uses real SVHN (28x28 gray); otherwise it
 # uses an **MNIST-M-style stand-in** (Ganin & Lempitsky 2015): MNIST digits blended as
@@ -93,7 +104,7 @@ g1 = {arm: {"MNIST (own test set)": art.test_accuracy(),
                        ("(iii) trained", arms["trained"]))}
 gen.transfer_figure(g1, title="Trained on MNIST, evaluated on three digit domains")
 
-# %%
+# %% tags=["remove-input"]
 v_g1, w_g1 = gen.g1_verdict(gen.transfer_accuracy(arms["circle"], HARDER), gen.transfer_accuracy(arms["gaussian"], HARDER),
                             gen.transfer_accuracy(arms["trained"], HARDER))
 v_g1b, w_g1b = gen.g1_verdict(*(gen.transfer_accuracy(arms[a], "digits8x8") for a in ("circle", "gaussian", "trained")))
@@ -127,7 +138,7 @@ gen.transfer_figure({f"trained on {HARDER}": {"own test set": hard.test_accuracy
                                           "8x8 digits": gen.transfer_accuracy(arms["trained"], "digits8x8")}},
                     title="Transfer in both directions")
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Networks trained on {LABEL[HARDER]} ({hard.networks} x {TH} iterations) and on MNIST "
            f"({arms['trained'].networks} x {T1}), each evaluated on its own test set and on the other domains. "
            f"{w_g2}. Paper: SVHN -> MNIST 54 %, MNIST -> SVHN 11 %.",
@@ -157,7 +168,7 @@ v_g3, w_g3 = rule_g3.verdict, "; ".join(rule_g3.reasons)
 plots.statistic_strip({HARDER: s_hard["values"], "MNIST": s_mn["values"], "gaussian null": s_hard["gaussian"]},
                       title=f"top $H_1$ lifetime, layer 1, iteration {common}")
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Top $H_1$ lifetime of the first-layer filters per group of {group} networks at iteration {common}: "
            f"{LABEL[HARDER]} vs MNIST (real). {w_g3}. Paper (SVHN vs MNIST, 100 x 40K): 1.27 vs 1.10.",
            cloud=tb.cloud_label(networks=group, layer=1, iterations=common, widths=WIDTHS, k=s_hard["k"], p=p),
@@ -191,7 +202,7 @@ gen.curves_figure({f"{d}: top H1": dict(iterations=[r["iteration"] for r in rows
                                                   sd=[r["test_accuracy"][1] for r in rows]) for d, rows in evo.items()},
                   title="Top H1 lifetime and test accuracy (fraction) vs iterations", y_title="value", percent=False)
 
-# %%
+# %% tags=["remove-input"]
 v_g4, w_g4 = gen.g4_verdict(corr)
 tb.caption(f"Top $H_1$ lifetime of $\\rho(k, {p:g})$ of the pooled first-layer filters and test accuracy (fraction, "
            f"mean +- sd over networks) against batch iterations, for MNIST (real, {mn.networks} networks) and "
@@ -231,14 +242,14 @@ for data, names in NAMES["append"].items():
     g5_fast[data] = gen.fastest_arm(curves, target)
 gen.curves_figure(g5_curves["mnist"], target=g5_speed["mnist"]["target"], title="MNIST (real): appended features")
 
-# %%
+# %% tags=["remove-input"]
 gen.g5_caption(LABEL["mnist"], g5_curves["mnist"], g5_speed["mnist"], g5_arts["mnist"], g5_fast["mnist"],
                profile=profile, widths=WIDTHS)
 
 # %%
 gen.curves_figure(g5_curves[HARDER], target=g5_speed[HARDER]["target"], title=f"{HARDER}: appended features")
 
-# %%
+# %% tags=["remove-input"]
 gen.g5_caption(LABEL[HARDER], g5_curves[HARDER], g5_speed[HARDER], g5_arts[HARDER], g5_fast[HARDER],
                profile=profile, widths=WIDTHS)
 
@@ -250,8 +261,8 @@ gen.g5_caption(LABEL[HARDER], g5_curves[HARDER], g5_speed[HARDER], g5_arts[HARDE
 # %% [markdown]
 # ## Verdicts
 
-# %%
-scale1 = f"{arms['trained'].networks} nets per arm x {T1} iterations ({profile})"
+# %% tags=["remove-input"]
+scale1 = f"{gen.nets_per_arm(arms)} x {T1} iterations ({profile})"
 data_g1 = f"trained on MNIST (real); evaluated on {LABEL[HARDER]}; also {LABEL['digits8x8']}"
 CH = "05_generalization"
 NO_NULL = "; no null clouds: a test over networks, not a Monte-Carlo null"
@@ -262,7 +273,7 @@ rows = [
     Verdict.from_rule(rule_g1, claim_id="G1", claim="a first layer fixed to the primary circle transfers best (MNIST -> SVHN)",
                       paper="SVHN, 3 x 40K: (i) circle 28 %, (ii) gaussian 12 %, (iii) trained 11 %",
                       ours=f"on {HARDER}: {w_g1}; on 8x8 digits ({v_g1b}): {w_g1b}{NO_NULL}", scale=scale1, data=data_g1,
-                      chapter=CH, networks=arms["trained"].networks, iterations=T1),
+                      chapter=CH, networks=min(a.networks for a in arms.values()), iterations=T1),
     Verdict.from_rule(rule_g2, claim_id="G2", claim="trained on SVHN, a network transfers to MNIST (better than the reverse)",
                       paper="SVHN -> MNIST 54 % (SVHN test ~85 %); MNIST -> SVHN 11 %",
                       ours=f"{w_g2}; own test accuracy {100 * hard_acc['mean']:.1f} +- {100 * hard_acc['sd']:.1f} %{NO_NULL}",
@@ -280,10 +291,10 @@ rows = [
     Verdict.from_rule(rule_g5, claim_id="G5", claim="appended primary-circle features speed up training (Fig. 13)",
                       paper="circle > Klein > gaussian > none; 2x (MNIST), 3.5x (SVHN)",
                       ours=rule_g5.reasons[0] + "; no null clouds: speed-ups of mean accuracy curves, not a test",
-                      scale=", ".join(f"{d}: {g5_arts[d]['circle'].networks} nets per arm x "
+                      scale=", ".join(f"{d}: {gen.nets_per_arm(g5_arts[d])} x "
                                       f"{g5_arts[d]['circle'].iterations[-1]}" for d in g5_arts) + f" ({profile})",
                       data=f"MNIST (real); {LABEL[HARDER]}", chapter=CH,
-                      networks=min(g5_arts[d]["circle"].networks for d in g5_arts),
+                      networks=min(a.networks for d in g5_arts for a in g5_arts[d].values()),
                       iterations=min(g5_arts[d]["circle"].iterations[-1] for d in g5_arts)),
 ]
 for row in rows:
@@ -296,10 +307,51 @@ for row in rows:
 # Computed from this build's results (`toponet.generalization.findings_markdown`): the numbers and
 # the judgements below change with the profile and the data.
 
-# %%
+# %% tags=["remove-input"]
 gen.findings_markdown(
     HARDER,
     g1=tuple(gen.transfer_accuracy(arms[a], HARDER) for a in ("circle", "gaussian", "trained")),
     g1_digits=tuple(gen.transfer_accuracy(arms[a], "digits8x8") for a in ("circle", "gaussian", "trained")),
     g1_own=(arms["circle"].test_accuracy(), arms["trained"].test_accuracy()),
     g2=(h2m, m2h), g3=(s_hard, s_mn), g4=corr, g5_speedups=g5_speed, g5_fastest=g5_fast)
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{admonition} Exercise 1: transfer per arm
+# For each arm (`arms`: first layer fixed to circle filters, to gaussian filters, or trained),
+# print the mean and sd over networks of the accuracy on the 8x8 digits
+# (`gen.transfer_accuracy(arm, "digits8x8")`). Is the difference between arms larger than the
+# spread within an arm?
+# ```
+
+# %% tags=["hide-cell"]
+for arm, a in arms.items():
+    t = gen.transfer_accuracy(a, "digits8x8")
+    print(f"{arm:>9}: {100 * t.mean():.1f} +- {100 * (t.std(ddof=1) if t.size > 1 else 0):.1f} % "
+          f"over {t.size} network(s)")
+
+# %% [markdown]
+# ```{dropdown} Solution 1
+# With a handful of networks per arm the spread within an arm is often as large as the gap
+# between arms: the chapter's verdict says whether the difference is significant. The paper's
+# claim (circle filters transfer better) needs the gap to hold across networks, not in the mean
+# of two.
+# ```
+#
+# ```{admonition} Exercise 2: topology against accuracy
+# The correlation between top $H_1$ and test accuracy over training (`corr`) pools snapshots of
+# the same run. Print it, with its interval, for both data sets, and say why the interval is
+# optimistic.
+# ```
+
+# %% tags=["hide-cell"]
+for d, c in corr.items():
+    print(f"{d}: r = {c.r:.2f}, 95 % interval {c.low:.2f} to {c.high:.2f}, {c.n} snapshots")
+
+# %% [markdown]
+# ```{dropdown} Solution 2
+# Snapshots of one training run are not independent: both the bar and the accuracy grow with the
+# iteration, so they correlate whatever the mechanism. The interval assumes independent pairs,
+# hence is too narrow; a fair test compares networks at one iteration (as G3 does).
+# ```

@@ -16,7 +16,18 @@
 #
 # The peer paper from UMass (*Topological understanding of the representational power of neural
 # networks*) makes two experimental claims that this chapter reproduces.
-#
+
+# %% [markdown]
+# ```{admonition} What you will learn, what you need, how long
+# :class: tip
+# * **Learn**: the UMass peer paper's two claims: an activation that unlinks two linked tori ($H_0$
+#   of hidden activations), and memorization seen in Mapper graphs of the last layers.
+# * **Need**: chapter 00 ($H_0$ bars, Mapper); a little PyTorch helps but is not needed.
+# * **How long**: <!-- chapter-time -->measured by the book build (see the {doc}`../teaching`)<!-- /chapter-time -->;
+#   the exercises take about 15 minutes.
+# ```
+
+# %% [markdown]
 # - **U1** (Sec. 3.3, Fig. 3): two linked tori in $\mathbb{R}^3$ cannot be pulled apart by
 #   homeomorphisms. $N_\text{ReLU}$ (equation (2): ReLU after every hidden layer) reaches 98%;
 #   $N_{|\cdot|}$ (equation (3): the first activation is the absolute value, which folds space) reaches
@@ -73,7 +84,7 @@ plots.statistic_strip({"N_ReLU train": study["train_accuracy"][relu], "N_ReLU te
                        "N_abs train": study["train_accuracy"][absn], "N_abs test": acc_abs},
                       title="U1: accuracy per seed", ylabel="accuracy")
 
-# %%
+# %% tags=["remove-input"]
 DATA_U1 = "two linked tori (synthetic, as the paper)"
 hid_cloud = r"\text{first hidden layer, 1,000 test points}"
 tb.caption(f"Train and test accuracy of $N_\\text{{ReLU}}$ and $N_{{|\\cdot|}}$ for {networks} seeds, "
@@ -98,7 +109,7 @@ plots.scatter3d_figure(X_test, y_test, title="input: two linked tori (test point
 plots.scatter3d_figure(study["hidden_test"][b_abs], y_test, categorical=True, color_title="torus",
                        title=f"N_abs, first hidden layer (seed {study['seed'][b_abs]})")
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"First hidden activations $|L_{{3\\to 3}}(x)|$ of $N_{{|\\cdot|}}$ (seed {study['seed'][b_abs]}, test "
            f"accuracy {100 * study['test_accuracy'][b_abs]:.1f}%), coloured by torus; data: {DATA_U1}.",
            cloud=hid_cloud, profile=profile, accuracy=float(study["test_accuracy"][b_abs]),
@@ -108,7 +119,7 @@ tb.caption(f"First hidden activations $|L_{{3\\to 3}}(x)|$ of $N_{{|\\cdot|}}$ (
 plots.scatter3d_figure(study["hidden_test"][b_relu], y_test, categorical=True, color_title="torus",
                        title=f"N_ReLU, first hidden layer (seed {study['seed'][b_relu]})")
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"First hidden activations $\\mathrm{{ReLU}}(L_{{3\\to 3}}(x))$ of $N_\\text{{ReLU}}$ (seed "
            f"{study['seed'][b_relu]}, test accuracy {100 * study['test_accuracy'][b_relu]:.1f}%); data: {DATA_U1}.",
            cloud=hid_cloud, profile=profile, accuracy=float(study["test_accuracy"][b_relu]),
@@ -135,7 +146,7 @@ plots.barcode_plot(p_abs, dims=(0,), title=f"N_abs, seed {study['seed'][b_abs]}:
 # %%
 plots.barcode_plot(p_relu, dims=(0,), title=f"N_ReLU, seed {study['seed'][b_relu]}: {n_relu} long H0 bar(s)")
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"$H_0$ barcodes of the first hidden activations of the best $N_{{|\\cdot|}}$ ({n_abs} long bar(s)) and "
            f"$N_\\text{{ReLU}}$ ({n_relu}); the input itself has {n_in}. Over all seeds, long $H_0$ bars: N_abs "
            f"{bars[absn].tolist()}, N_ReLU {bars[relu].tolist()}; data: {DATA_U1}.",
@@ -165,16 +176,16 @@ print(v_u1, *why_u1, sep="\n  ")
 # $N_\text{ReLU}$ run does, and (topology) at least half of those perfect $N_{|\cdot|}$ runs show 2 long
 # $H_0$ bars while at least half of the $N_\text{ReLU}$ runs show 1; *partly* with one of the two.
 
-# %%
+# %% tags=["remove-cell"]
 record(Verdict("U1", "abs unlinks the linked tori, ReLU cannot",
                "N_ReLU 98%, N_abs 100% (init-sensitive); H0: abs 2 components, ReLU 1",
                f"N_ReLU {100 * acc_relu.mean():.1f}% test (max {100 * acc_relu.max():.1f}%); N_abs 100% in "
                f"{int(perfect.sum())}/{absn.sum()} seeds (mean {100 * acc_abs.mean():.1f}%); long H0 bars: perfect "
                f"N_abs {bars[perfect].tolist()}, N_ReLU {bars[relu].tolist()}",
                f"{networks} seeds x 2 nets, {iterations} full-batch Adam iterations ({profile})",
-               DATA_U1, v_u1, "UMass"))
+               DATA_U1, v_u1, "UMass"));
 
-# %%
+# %% tags=["remove-input"]
 tori.u1_findings(study["activation"], study["test_accuracy"], bars)
 
 # %% [markdown]
@@ -205,7 +216,7 @@ plots.curves_plot(np.arange(1, ep_true + 1),
                   {"N train": runs["true"]["train_accuracy"], "N test": runs["true"]["test_accuracy"]},
                   xlabel="epoch", ylabel="accuracy", title="N: true labels")
 
-# %%
+# %% tags=["remove-input"]
 u2_cloud = r"\text{final hidden layer / softmax of the training images labelled 1 or 2}"
 tb.caption(f"Train and test accuracy per epoch of $N$ (true labels) and $N'$ (permuted labels); {SCALE_U2}. "
            f"Final: N {100 * runs['true']['train_accuracy'][-1]:.1f}% / {100 * runs['true']['test_accuracy'][-1]:.1f}%, "
@@ -234,7 +245,7 @@ plots.mapper_figure(maps["true", "softmax"], filter_shape=None,
                     color=maps["true", "softmax"].node_average(is2["true"]),
                     color_title="share of 2s", title="N, softmax outputs")
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Mapper({resolution}, {gain:g}) of $N$'s final hidden layer and softmax outputs for the "
            f"{len(is2['true'])} training images labelled 1 or 2, coloured by the share of true 2s per node "
            f"({maps['true', 'hidden'].n_components_} and {maps['true', 'softmax'].n_components_} components). "
@@ -256,7 +267,7 @@ plots.mapper_figure(maps["permuted", "softmax"], filter_shape=None,
                     color=maps["permuted", "softmax"].node_average(as2["permuted"]),
                     color_title="share assigned 2", title="N', softmax outputs, by assigned label")
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Mapper({resolution}, {gain:g}) of $N'$ (permuted labels): the final hidden layer coloured by the true "
            f"digit and by the assigned label, and the softmax outputs by the assigned label; "
            f"{len(as2['permuted'])} training images assigned 1 or 2. {SCALE_U2}. Data: MNIST (real), labels permuted.",
@@ -296,7 +307,7 @@ print(v_u2, *why_u2, sep="\n  ")
 # far fewer epochs than the paper's 100 and memorizes only a little, so (A), and likely (C), cannot
 # hold; (B) is the part this build can test.
 
-# %%
+# %% tags=["remove-cell"]
 record(Verdict("U2", "memorization lives in the FC layers (true vs permuted labels)",
                "N 99.57/98.77%, N' 88.25/9.62% (train/test); N' hidden layer organized by digit, not by label",
                f"N {100 * nums['N_train']:.1f}/{100 * nums['N_test']:.1f}%, N' {100 * nums['Np_train']:.1f}/"
@@ -304,7 +315,49 @@ record(Verdict("U2", "memorization lives in the FC layers (true vs permuted labe
                f"{nums['Np_hidden_assigned']:.2f}; softmax vs label {nums['Np_softmax_assigned']:.2f}",
                f"{n_train:,} of 60,000 train images, {ep_true}/{ep_perm} epochs (paper 20/100) ({profile})",
                "MNIST (real), labels permuted for N'",
-               v_u2, "UMass"))
+               v_u2, "UMass"));
 
-# %%
+# %% tags=["remove-input"]
 memorization.u2_findings(nums, epochs_true=ep_true, epochs_permuted=ep_perm, n_train=n_train)
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{admonition} Exercise 1: fewer training steps
+# Train $N_{|\cdot|}$ and $N_\text{ReLU}$ for 200 iterations instead of `iterations`, seeds 0-2
+# (`tori.train_tori(tori.ToriConfig(activation=..., seed=s, iterations=200))`), and count long
+# $H_0$ bars of the first hidden activations (`tori.h0_components(run.hidden_test)`).
+# ```
+
+# %% tags=["hide-cell"]
+for act in ("abs", "relu"):
+    for s in range(3):
+        run = tori.train_tori(tori.ToriConfig(activation=act, seed=s, iterations=200))
+        print(f"{act:>4} seed {s}: test accuracy {100 * run.test_accuracy:.1f}%, "
+              f"long H0 bars {tori.h0_components(run.hidden_test)[1]}")
+
+# %% [markdown]
+# ```{dropdown} Solution 1
+# $|x|$ folds space, so one layer can pull the two tori apart (two components); ReLU only clips,
+# and a linked pair cannot be unlinked by a map that is injective on most of it. With fewer steps
+# fewer $N_{|\cdot|}$ runs get there: the claim is about what the activation allows, and training
+# decides whether a given run finds it.
+# ```
+#
+# ```{admonition} Exercise 2: the threshold of a long bar
+# `tori.h0_components(points, ratio=r)` counts an $H_0$ bar as long when it is `r` times the 95 %
+# quantile of all bars. Count the long bars of the best $N_{|\cdot|}$ run's hidden activations
+# (`study["hidden_test"][b_abs]`) and of the input `X_test` for $r = 2, 3, 5$.
+# ```
+
+# %% tags=["hide-cell"]
+for r in (2.0, 3.0, 5.0):
+    print(f"ratio {r:g}: N_abs hidden layer {tori.h0_components(study['hidden_test'][b_abs], ratio=r)[1]}, "
+          f"input {tori.h0_components(X_test, ratio=r)[1]} long H0 bar(s)")
+
+# %% [markdown]
+# ```{dropdown} Solution 2
+# A clear separation gives the same count over a range of ratios. If the count changes between
+# 2 and 5, the gap between the two tori is only a few times the spacing of the sample, and the
+# topological half of U1 rests on the threshold; the accuracy half does not.
+# ```

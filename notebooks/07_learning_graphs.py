@@ -18,7 +18,18 @@
 # every neuron's vector of incoming weights through training. A layer's recordings form a cloud of
 # $n_\text{steps} \times n_\text{neurons}$ points; its PCA projections and its Mapper graph (lens: the
 # $L^2$ norm of each weight vector, clustering: DBSCAN) are the *learning graph*.
-#
+
+# %% [markdown]
+# ```{admonition} What you will learn, what you need, how long
+# :class: tip
+# * **Learn**: learning graphs (Mapper of weight trajectories over training), their branches,
+#   and how a jump in test accuracy shows in the weights.
+# * **Need**: chapter 00 (Mapper); what gradient descent and a sigmoid MLP are.
+# * **How long**: <!-- chapter-time -->measured by the book build (see the {doc}`../teaching`)<!-- /chapter-time -->;
+#   the exercises take about 15 minutes.
+# ```
+
+# %% [markdown]
 # - **L1** (Sec. 3.1, Figs. 3, 4): one hidden layer of 100 sigmoid units, no biases, all weights
 #   initialized to **zero**, SGD. The weights grow as a tree: the output layer ends in **10** branches,
 #   the hidden layer in about **12**; nines stop being classified as sevens when output neurons 7 and 9
@@ -76,7 +87,7 @@ plots.projection_plot(lg.pca_projection(P_hid), step_hid, title="L1 hidden layer
 # %%
 plots.projection_plot(lg.pca_projection(P_out), step_out, title="L1 output layer", color_label="training step")
 
-# %%
+# %% tags=["remove-input"]
 acc1 = float(l1["final_test_accuracy"])
 cl_hid = r"\text{L1: incoming weights of the 100 hidden neurons} \in \mathbb{R}^{784}\text{, all recordings}"
 cl_out = r"\text{L1: incoming weights of the 10 output neurons} \in \mathbb{R}^{100}\text{, all recordings}"
@@ -99,7 +110,7 @@ plots.mapper_figure(g_hid, filter_shape=None, color=g_hid.node_average(step_hid)
 plots.mapper_figure(g_out, filter_shape=None, color=g_out.node_average(step_out), color_title="step",
                     title="L1 output layer: learning graph")
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Learning graphs of L1: Mapper({resolution}, {gain:g}), lens = L2 norm, DBSCAN "
            f"(eps {g_hid.dbscan_eps_:.3g} and {g_out.dbscan_eps_:.3g} in PCA-20 units). Hidden layer: {g_hid.n_nodes_} nodes, "
            f"{g_hid.n_components_} component(s); output layer: {g_out.n_nodes_} nodes, {g_out.n_components_} component(s). "
@@ -132,7 +143,7 @@ show_table([{"run": f"{name} init", "layer": layer, "learning-graph branches": b
              "neurons within 10% (old count)": int(lg.groups_over_time(tr, layer)[-1])}
             for (name, tr) in (("zero", l1), ("normal", l1n)) for layer, b in counts[name].items()])
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Branches of the learning graphs (Mapper({resolution}, {gain:g}), lens L2 norm, DBSCAN), counted as tips "
            f"persisting at least {counts['zero']['output'].min_levels} cover intervals: zero init output "
            f"{counts['zero']['output'].count}, hidden {counts['zero']['hidden1'].count}; N(0, {lg.L1_NORMAL_STD:g}^2) init "
@@ -165,7 +176,7 @@ plots.curves_plot(l1["steps"] / per_epoch, {"9 classified as 9": pred9[:, 9] / p
                   vlines={"7 and 9 branch apart": None if sep79 is None else sep79 / per_epoch,
                           "9-as-7 confusion ends": None if end79 is None else end79 / per_epoch})
 
-# %%
+# %% tags=["remove-input"]
 tb.caption(f"Classification of the test nines over training. The 9-as-7 share peaks at {100 * peak79:.0f}% (epoch "
            f"{peak_step / per_epoch:.1f}) and stays below half its peak from epoch "
            f"{'never' if end79 is None else f'{end79 / per_epoch:.1f}'}; output neurons 7 and 9 branch apart at epoch "
@@ -186,7 +197,7 @@ show_table([
     {"": "final test accuracy", "paper": "not given", "ours": f"{100 * acc1:.1f}% (zero), {100 * acc1n:.1f}% (N(0, 1e-3))"},
 ])
 
-# %%
+# %% tags=["remove-input"]
 print(rule_l1.verdict, *rule_l1.reasons, sep="\n  ")
 
 # %% [markdown]
@@ -202,7 +213,7 @@ print(rule_l1.verdict, *rule_l1.reasons, sep="\n  ")
 # (Keras/TensorFlow in the paper, PyTorch on a CPU here). The non-degenerate init shows what the
 # hidden layer does once the symmetry is broken.
 
-# %%
+# %% tags=["remove-cell"]
 record(Verdict.from_rule(
     rule_l1, claim_id="L1",
     claim="zero init: learning graphs are trees (10 output, ~12 hidden branches); 9-vs-7 confusion ends at their branching",
@@ -214,9 +225,9 @@ record(Verdict.from_rule(
           f"{'never' if end79 is None else f'{end79 / per_epoch:.1f}'}; test acc {100 * acc1:.1f}% (zero), "
           f"{100 * acc1n:.1f}% (N(0, 1e-3)); no null: branch counts of one recorded run each"),
     scale=SCALE["L1"] + f"; 2 runs (zero and N(0, 1e-3) init) ({profile})", data="MNIST (real)",
-    chapter="Learning graphs", networks=2, iterations=total1))
+    chapter="Learning graphs", networks=2, iterations=total1));
 
-# %%
+# %% tags=["remove-input"]
 lg.l1_findings(output_branches=counts["zero"]["output"].count, output_branches_5=int(br_out5),
                hidden_sizes=lg.final_branch_sizes(l1, "hidden1"), separation=sep79, confusion_end_step=end79,
                peak_share=peak79, peak_step=peak_step, final_accuracy=acc1, total_steps=total1,
@@ -238,7 +249,7 @@ acc2 = float(l2["final_test_accuracy"])
 per_epoch2 = int(l2["steps_per_epoch"])
 plots.projection_plot(lg.pca_projection(P2), step2, title="L2 first hidden layer", color_label="training step")
 
-# %%
+# %% tags=["remove-input"]
 cl2 = r"\text{L2: incoming weights of the 100 first-layer neurons} \in \mathbb{R}^{784}\text{, all kept recordings}"
 tb.caption(f"PCA 1-2 of the first hidden layer's weights of L2 (784-100-100-10 sigmoid, init N(0, 1e-6)); "
            f"{SCALE['L2']}; this layer at {len(l2['steps_hidden1'])} recordings. Data: MNIST (real).",
@@ -249,7 +260,7 @@ surf = lg.learning_graph(P2, lens="pca3", resolution=max(4, resolution // 4), ga
 plots.mapper_figure(surf, filter_shape=None, color=surf.node_average(step2), color_title="step",
                     title="L2 first hidden layer: Mapper with PCA 1-3 lenses")
 
-# %%
+# %% tags=["remove-input"]
 jumps = lg.accuracy_jumps(l2["test_accuracy"], l2["steps"])
 st2 = lg.layer_surface_test(l2, jumps, seed=seed)
 dim2 = float("nan") if st2 is None else st2.dimension
@@ -269,7 +280,7 @@ plots.curves_plot(l2["steps"] / per_epoch2, {"test accuracy": l2["test_accuracy"
                   ylabel="test accuracy (2,000 images)",
                   vlines={f"jump {i + 1}": j["end"] / per_epoch2 for i, j in enumerate(jumps)})
 
-# %%
+# %% tags=["remove-input"]
 tb.caption("Weight norm of every neuron per layer (one line per neuron) and test accuracy over training. Jumps "
            "(a rise of at least 15 points within 5 recordings): "
            + ("; ".join(f"{100 * j['before']:.0f}% -> {100 * j['after']:.0f}% by epoch {j['end'] / per_epoch2:.1f}"
@@ -297,7 +308,7 @@ show_table([
      "ours": "no jump, not tested" if st2 is None else st2.describe()},
 ])
 
-# %%
+# %% tags=["remove-input"]
 print(rule_l2.verdict, *rule_l2.reasons, sep="\n  ")
 
 # %% [markdown]
@@ -306,7 +317,7 @@ print(rule_l2.verdict, *rule_l2.reasons, sep="\n  ")
 # first jump passes the surface test; *partly* with one of them; *inconclusive* when there is no jump
 # and so no phase in which to test the surface.
 
-# %%
+# %% tags=["remove-cell"]
 record(Verdict.from_rule(
     rule_l2, claim_id="L2", claim="tiny init: first hidden layer on a 2-D learning surface; accuracy jumps 10 -> 40 -> 80%",
     paper="smooth 2-D surface; accuracy 10 -> 40 -> 80%",
@@ -314,7 +325,46 @@ record(Verdict.from_rule(
           + "".join(f" (jump {i + 1} at epochs {j['start'] / per_epoch2:.0f}-{j['end'] / per_epoch2:.0f})"
                     for i, j in enumerate(jumps)) + f"; final {100 * acc2:.1f}%"),
     scale=SCALE["L2"] + f" ({profile})", data="MNIST (real)", chapter="Learning graphs", networks=1,
-    iterations=int(l2["steps"][-1])))
+    iterations=int(l2["steps"][-1])));
 
-# %%
+# %% tags=["remove-input"]
 lg.l2_findings(jumps, dim2, l2["test_accuracy"], l2["steps"], steps_per_epoch=per_epoch2, surface=st2)
+
+# %% [markdown]
+# ## Exercises
+#
+# ```{admonition} Exercise 1: branches and the Mapper resolution
+# Count the branches of L1's output-layer learning graph (`lg.layer_branches(l1, "output", ...)`,
+# its first value's `.count`) for half, once and twice the chapter's `resolution`.
+# ```
+
+# %% tags=["hide-cell"]
+for r in (max(2, resolution // 2), resolution, 2 * resolution):
+    b = lg.layer_branches(l1, "output", resolution=r, gain=gain, seed=seed)[0]
+    print(f"resolution {r}: {b.count} branch(es)")
+
+# %% [markdown]
+# ```{dropdown} Solution 1
+# Branches are counted as tips of the graph several cover intervals long; a coarse cover merges
+# the trajectories before they split, a fine one breaks a trajectory into pieces. A count that
+# holds over a range of resolutions is a property of the weights; one that moves is a property
+# of the cover.
+# ```
+#
+# ```{admonition} Exercise 2: the overlap of the cover
+# Draw the output-layer learning graph of L1 again with twice the gain (more overlap between the
+# cover's intervals: `lg.learning_graph(P_out, lens="l2", gain=2 * gain, ...)`) and compare its
+# nodes, edges and components with `g_out`.
+# ```
+
+# %% tags=["hide-cell"]
+g_wide = lg.learning_graph(P_out, lens="l2", resolution=resolution, gain=2 * gain, seed=seed)
+for label, g in ((f"gain {gain:g}", g_out), (f"gain {2 * gain:g}", g_wide)):
+    print(f"{label}: {g.n_nodes_} nodes, {g.n_edges_} edges, {g.n_components_} component(s)")
+
+# %% [markdown]
+# ```{dropdown} Solution 2
+# More overlap puts each recording in more intervals: more nodes and many more edges. Pieces
+# that stay apart under the larger gain are far apart in weight space; pieces that join were
+# separated by the cover, not by the weights.
+# ```
