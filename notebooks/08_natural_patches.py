@@ -34,8 +34,8 @@
 #   the book decides "a circle" and counts long $H_1$ bars against calibrated null clouds.
 # * **Need**: chapter 00 (the primary circle, barcodes, Mapper); Python with NumPy. No GPU:
 #   nothing is trained here; the network filters are read from the book's artifact store.
-# * **How long**: the teaching guide lists the time this chapter takes to execute at each
-#   profile, measured by the build; reading it and the exercises take about an hour.
+# * **How long**: <!-- chapter-time -->measured by the book build (see the {doc}`../teaching`)<!-- /chapter-time -->;
+#   reading it and the exercises take about an hour.
 # ```
 #
 # **Data.** The 2008 paper used the van Hateren collection of calibrated photographs (about
@@ -153,11 +153,13 @@ print("median distance to the three-circle model: "
 mappers = {kp: Mapper(resolution, gain, layout_seed=seed).fit(
     patches.sample_rows(core_maps[kp].points, min(ch.MAPPER_POINTS, core_maps[kp].points.shape[0]), seed=seed))
     for kp in run["k"]}
-for kp, m in mappers.items():
-    display(plots.mapper_static(m, title=f"{core_maps[kp].label}: {m.n_nodes_} nodes, nerve Betti number {m.betti1_}"))
+for i, (kp, m) in enumerate(mappers.items()):
+    title = f"{core_maps[kp].label}: {m.n_nodes_} nodes, nerve Betti number {m.betti1_}"
+    # the first core interactive (hover a node for its mean patch), the second as a readable overview
+    display(plots.mapper_figure(m, title=title) if i == 0 else plots.mapper_overview(m, title=title))
 
 # %% tags=["remove-input"]
-tb.caption("Mapper graphs of samples of the two cores (top: " + core_maps[k1].label + ", bottom: "
+tb.caption("Mapper graphs of samples of the two cores (top, interactive: " + core_maps[k1].label + "; bottom: "
            + core_maps[k2].label + f"; {min(ch.MAPPER_POINTS, core_maps[k2].points.shape[0]):,} patches each); "
            "node colour = cluster size, each node's mean patch drawn inside it. Mapper's loop count is not "
            "calibrated, so no verdict uses it.", cloud=PATCH_CLOUD, profile=profile)
