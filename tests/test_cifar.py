@@ -1,10 +1,11 @@
-"""CIFAR analyses (toponet.cifar) on clouds with known answers."""
+"""CIFAR analyses (toponet.chapters._cifar) on clouds with known answers."""
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from toponet import cifar, cifar_rules
+from toponet import claims
+from toponet.chapters import _cifar, cifar_color, cifar_gray
 from toponet.ideal import gaussian_filters, klein_bottle, primary_circle_sample
 from toponet.mapper import Mapper
 from toponet.store import Store
@@ -20,37 +21,37 @@ def blobs(n_blobs, per_blob, seed=0, spread=0.02):
 def test_count_clusters_counts_separated_blobs():
     X = blobs(5, 80)
     m = Mapper(resolution=10, gain=3.0).fit(X)
-    out = cifar.count_clusters(m)
+    out = claims.count_clusters(m)
     assert out["n_clusters"] == 5 and len(out["sizes"]) == 5 and sum(out["sizes"]) == 400
 
 
 def test_count_clusters_ignores_tiny_components():
     X = np.concatenate([blobs(2, 150), np.full((2, 9), -5.0)])  # a 2-point outlier pair
     m = Mapper(resolution=10, gain=3.0).fit(X)
-    assert cifar.count_clusters(m, min_fraction=0.05)["n_clusters"] == 2
-    assert cifar.count_clusters(m, min_fraction=0.001)["n_clusters"] == 3
+    assert claims.count_clusters(m, min_fraction=0.05)["n_clusters"] == 2
+    assert claims.count_clusters(m, min_fraction=0.001)["n_clusters"] == 3
 
 
 def test_count_clusters_needs_a_fitted_mapper():
     with pytest.raises(ValueError, match="fitted"):
-        cifar.count_clusters(Mapper())
+        claims.count_clusters(Mapper())
 
 
 def test_a_circle_is_one_cluster():
     m = Mapper(resolution=15, gain=3.0).fit(primary_circle_sample(600, noise=0.02, seed=1))
-    assert cifar.count_clusters(m)["n_clusters"] == 1
+    assert claims.count_clusters(m)["n_clusters"] == 1
 
 
 def test_channel_clouds_split_by_input_channel():
     W = np.zeros((2, 4, 3, 3, 3))
     for c in range(3):
         W[:, :, c] = c + 1
-    out = cifar.channel_clouds(W)
+    out = _cifar.channel_clouds(W)
     assert out["all"].shape == (24, 9)
-    for c, name in enumerate(cifar.CHANNELS):
+    for c, name in enumerate(_cifar.CHANNELS):
         assert out[name].shape == (8, 9) and np.all(out[name] == c + 1)
     with pytest.raises(ValueError, match="RGB"):
-        cifar.channel_clouds(np.zeros((2, 4, 1, 3, 3)))
+        _cifar.channel_clouds(np.zeros((2, 4, 1, 3, 3)))
 
 
 def _null(mean, sd):
@@ -60,29 +61,29 @@ def _null(mean, sd):
 def test_model_fit_finds_secondary_circles_and_not_noise():
     t2 = np.linspace(0, 2 * np.pi, 200, endpoint=False)
     secondary = np.concatenate([klein_bottle(0.0, t2), klein_bottle(np.pi / 2, t2)])
-    fit = cifar.model_fit(secondary, seed=0)
+    fit = _cifar.model_fit(secondary, seed=0)
     assert fit["median_three"] < 1e-6 and fit["near_three"] == 1.0
     assert fit["near_secondary_only"] > 0.3 > fit["null_near_secondary_only"]
     assert fit["null_near_three"] == pytest.approx(0.05, abs=0.01)
-    noise = cifar.model_fit(gaussian_filters(2000, seed=5), seed=0)
+    noise = _cifar.model_fit(gaussian_filters(2000, seed=5), seed=0)
     assert noise["near_three"] == pytest.approx(0.05, abs=0.02)
 
 
 def test_pick_experiment(tmp_path, monkeypatch):
-    assert cifar.pick_experiment("cifar-gray", real=True) == ("cifar-gray", cifar.REAL_DATA)
-    name, label = cifar.pick_experiment("cifar-color", real=False)
+    assert _cifar.pick_experiment("cifar-gray", real=True) == ("cifar-gray", _cifar.REAL_DATA)
+    name, label = _cifar.pick_experiment("cifar-color", real=False)
     assert name == "cifar-color-standin" and "stand-in" in label and "photographs" in label
     with pytest.raises(ValueError, match="unknown CIFAR"):
-        cifar.pick_experiment("mnist")
-    assert cifar.cifar10_available(tmp_path) is False
+        _cifar.pick_experiment("mnist")
+    assert _cifar.cifar10_available(tmp_path) is False
     monkeypatch.setenv("TOPONET_DATA", str(tmp_path))
-    assert cifar.pick_experiment("cifar-gray")[0] == "cifar-gray-standin"
+    assert _cifar.pick_experiment("cifar-gray")[0] == "cifar-gray-standin"
 
 
 def test_every_cifar_experiment_has_a_standin_twin():
     from toponet.experiments import experiment
 
-    for base in cifar.CIFAR_EXPERIMENTS:
+    for base in _cifar.CIFAR_EXPERIMENTS:
         real, twin = experiment(base), experiment(base + "-standin")
         assert twin.config.dataset.startswith("natural-standin")
         assert twin.config.dataset.endswith("-gray") == real.config.dataset.endswith("-gray")
@@ -107,21 +108,21 @@ def artifact(tmp_path):
 
 
 def test_evolution_mappers_per_snapshot(artifact):
-    rows = cifar.evolution_mappers(artifact, resolution=12, gain=3.0, progress=False)
+    rows = _cifar.evolution_mappers(artifact, resolution=12, gain=3.0, progress=False)
     assert [r.iteration for r in rows] == [100, 200]
     assert rows[0].loops >= 1 and rows[0].clusters["n_clusters"] == 1 and rows[0].k is None
     assert rows[1].loops == 0 and rows[1].clusters["n_clusters"] == 4
-    filt = cifar.evolution_mappers(artifact, iterations=[100], k_paper=20, p=0.5, n_points_paper=256,
+    filt = _cifar.evolution_mappers(artifact, iterations=[100], k_paper=20, p=0.5, n_points_paper=256,
                                    resolution=12, progress=False)
     assert filt[0].k == 20 and filt[0].n_kept == 128 and filt[0].n_points == 256
     with pytest.raises(ValueError, match="k_paper"):
-        cifar.evolution_mappers(artifact, p=0.5, progress=False)
+        _cifar.evolution_mappers(artifact, p=0.5, progress=False)
 
 
 def test_mapper_grid_lays_out_rows_and_columns(artifact):
     from toponet.plots import mapper_grid
 
-    ms = cifar.evolution_mappers(artifact, resolution=12, progress=False)
+    ms = _cifar.evolution_mappers(artifact, resolution=12, progress=False)
     fig = mapper_grid({"layer 1": [(str(r.iteration), r.mapper) for r in ms], "layer 2": [("100", ms[0].mapper)]})
     axes = fig.get_axes()
     assert len(axes) == 4
@@ -148,12 +149,12 @@ def _claim(exists, verdict=None, power=0.9, note=None, bars=((0.5, 0.5), (0.1, 0
                            long_bars=lambda: (sum(b[0] > 0.3 for b in bars),) * 2, describe=lambda: "test")
     rule = RuleResult(verdict=verdict, reasons=("r",), nulls={"gaussian": {"p": p, "draws": 99, "effect_size": 1.0}},
                       power=power, false_positive_rate=0.03, cloud_points=128)
-    return cifar_rules.CircleClaim(label="c", n_raw=8192 if note else 256, note=note, test=test, calibration=None,
+    return claims.CircleClaim(label="c", n_raw=8192 if note else 256, note=note, test=test, calibration=None,
                                    rule=rule, cloud=np.zeros((256, 9)))
 
 
 def _clusters(observed, hits):
-    return cifar_rules.ClusterTest(observed=observed, claimed=(4, 6),
+    return claims.ClusterTest(observed=observed, claimed=(4, 6),
                                    null_counts={"gaussian": (5,) * hits + (9,) * (99 - hits), "shuffled": (9,) * 99},
                                    power_counts=(5,) * 40, n_points=256, n_core=128, k=8, p=0.5, resolution=30,
                                    gain=3.0, draws=99)
@@ -167,17 +168,17 @@ def _gray_inputs():
              "C(64,0,64)": dict(circle=_claim(True, "partly"), clusters=_clusters(8, 3))}
     pooled, one = _claim(True, note="subsampled at random to 3,000 of 8,192 filters"), _claim(False, power=0.5,
                                                                                             verdict="inconclusive")
-    rows1 = [cifar_rules.SnapshotCircle(it, _claim(it == 400)) for it in (300, 400, 500)]
-    rows2 = [cifar_rules.SnapshotCircle(2000, _claim(False, power=0.4, verdict="inconclusive"))]
-    return dict(f3_parts=parts, f3=cifar_rules.f3_rule(parts), pooled2=pooled, one2=one,
-                f4=cifar_rules.f4_rule(pooled, one), f5=cifar_rules.f5_rule(rows1, rows2), evo1=rows1, evo2=rows2)
+    rows1 = [claims.SnapshotCircle(it, _claim(it == 400)) for it in (300, 400, 500)]
+    rows2 = [claims.SnapshotCircle(2000, _claim(False, power=0.4, verdict="inconclusive"))]
+    return dict(f3_parts=parts, f3=claims.f3_rule(parts), pooled2=pooled, one2=one,
+                f4=claims.f4_rule(pooled, one), f5=claims.f5_rule(rows1, rows2), evo1=rows1, evo2=rows2)
 
 
 def test_gray_verdict_rows_carry_the_rules_record():
     g = _gray_inputs()
     art = SimpleNamespace(networks=4, iterations=[0, 2000], stored_iterations=lambda layer: [0, 100, 200, 300, 400, 500])
     art0 = SimpleNamespace(networks=4, iterations=[0, 500])
-    rows = cifar.gray_verdicts(profile="default", data="stand-in photos", art=art, art0=art0, acc=_ACC, acc0=_ACC,
+    rows = cifar_gray.gray_verdicts(profile="default", data="stand-in photos", art=art, art0=art0, acc=_ACC, acc0=_ACC,
                                evo_desc=("all 256 filters", "rho(5, 0.5) of 600 of 8,192 filters"), **g)
     f3, f4, f5 = rows
     assert [r.claim_id for r in rows] == ["F3", "F4", "F5"]
@@ -193,14 +194,14 @@ def test_gray_findings_text():
     g = _gray_inputs()
     for key in ("evo1", "evo2"):
         g.pop(key)
-    s = cifar.gray_findings(profile="default", data="stand-in photos", real=False,
+    s = cifar_gray.gray_findings(profile="default", data="stand-in photos", real=False,
                             runs=[("C(64,32,64)", 4, 2000, _ACC)], **g)._repr_markdown_()
     assert "At the `default` scale of this build (stand-in photos; 4 x $C(64,32,64)$ trained 2000 iterations" in s
     assert "$C(64,32,64)$ 6, $C(64,0,64)$ 8 (the paper: 5)" in s and "up to 48% of gaussian" in s
     assert "**F3: partly**" in s and "**F4: partly**" in s and "on a stand-in" in s
     assert "layer 1: circle at 1 of 3 snapshots (400)" in s and "verdict **partly**" in s
     with pytest.raises(ValueError, match="architecture"):
-        cifar.gray_findings(profile="default", data="x", real=True, runs=[("C", 1, 1, _ACC)],
+        cifar_gray.gray_findings(profile="default", data="x", real=True, runs=[("C", 1, 1, _ACC)],
                             **{**g, "f3_parts": {}})
 
 
@@ -216,20 +217,20 @@ def test_color_verdict_rows_and_findings():
     f8 = RuleResult(verdict="not reproduced", reasons=("r",), nulls={"covariance": {"p": 0.3, "draws": 99,
                                                                                    "effect_size": 0.1}},
                     power=0.9, false_positive_rate=0.02, cloud_points=269, extra={"beyond_second_order": False})
-    rows1 = [cifar_rules.SnapshotCircle(it, _claim(False)) for it in (300, 500, 1500)]
-    rows2 = [cifar_rules.SnapshotCircle(1000, _claim(True))]
-    f9 = cifar_rules.f9_rule(rows1, rows2)
+    rows1 = [claims.SnapshotCircle(it, _claim(False)) for it in (300, 500, 1500)]
+    rows2 = [claims.SnapshotCircle(1000, _claim(True))]
+    f9 = claims.f9_rule(rows1, rows2)
     art = SimpleNamespace(networks=4, iterations=[0, 1500])
-    rows = cifar.color_verdicts(profile="default", data="stand-in", art=art, art_np=SimpleNamespace(networks=4,
+    rows = cifar_color.color_verdicts(profile="default", data="stand-in", art=art, art_np=SimpleNamespace(networks=4,
                                 iterations=[0, 500]), acc=_ACC, acc_np=_ACC, f6_claims=f6c,
-                                f6=cifar_rules.f6_rule(f6c), f7_claim=c7, f7=f7, f8_test=t8, f8=f8, evo1=rows1,
+                                f6=claims.f6_rule(f6c), f7_claim=c7, f7=f7, f8_test=t8, f8=f8, evo1=rows1,
                                 evo2=rows2, f9=f9)
     assert [r.claim_id for r in rows] == ["F6", "F7", "F8", "F9"]
     assert rows[0].verdict == "partly" and rows[0].power == 0.3
     assert "1 H1 bar(s) surely beat both nulls" in rows[1].ours and rows[1].power == 0.1
     assert rows[2].nulls["covariance"]["draws"] == 99 and "beyond second order: no" in rows[2].ours
     assert rows[3].verdict == "partly" and "circle at 0 of 3 snapshots" in rows[3].ours
-    s = cifar.color_findings(profile="paper", data="CIFAR-10 (real)", real=True, runs=[("C(64,32,64)", 60, 100000, _ACC)],
+    s = cifar_color.color_findings(profile="paper", data="CIFAR-10 (real)", real=True, runs=[("C(64,32,64)", 60, 100000, _ACC)],
                              f6_claims=f6c, f6=rows[0], f7_claim=c7, f7=f7, f8_test=t8, f8=f8,
                              f9=f9)._repr_markdown_()
     assert "finds a circle in all" in s and "**F6: partly**" in s and "**F7: partly**" in s

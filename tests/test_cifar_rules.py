@@ -1,10 +1,10 @@
-"""The CIFAR claims' calibrated rules (toponet.cifar_rules) on small clouds with known answers."""
+"""The CIFAR claims' calibrated rules (toponet.claims) on small clouds with known answers."""
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from toponet import cifar_rules as cr
+from toponet import claims as cr
 from toponet.homology import h1_bounds
 from toponet.ideal import gaussian_filters, primary_circle_sample
 from toponet.rules import RuleResult

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from toponet import generalization as g
+from toponet.chapters import generalization as g
 from toponet.ideal import circle_filter_bank, primary_circle_sample
 from toponet.models import AppendedFeatures, conv_layers
 from toponet.store import Store, config_dict
@@ -411,7 +411,7 @@ def test_findings_markdown_follow_the_numbers():
 
 
 def test_g5_caption_states_every_arm_and_the_target():
-    import toponet.generalization as gen
+    import toponet.chapters.generalization as gen
     from toponet.experiments import experiment
 
     # committed default artifact: 2 x M(64,32,64) with appended circle features, 200 iterations

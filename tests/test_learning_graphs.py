@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sklearn.cluster import DBSCAN
 
-from toponet.learning_graphs import (LearningConfig, SigmoidMLP, accuracy_jumps, confusion_end,
-                                     groups_over_time, l2_norm_lens, layer_cloud, learning_graph,
+from toponet.chapters.learning_graphs import (LearningConfig, SigmoidMLP, accuracy_jumps, confusion_end,
+                                     groups_over_time, l2_norm_lens, trajectory_cloud, learning_graph,
                                      local_dimension, neuron_groups, pca_projection, separation_step,
                                      train_recording)
 from toponet.mapper import Mapper
@@ -54,10 +54,10 @@ def test_recording_shapes_dtypes_and_determinism():
     np.testing.assert_allclose(np.linalg.norm(a["w_output"][-1].astype(np.float32), axis=1),
                                a["norm_output"][-1], rtol=1e-2)
     assert a["final_train_accuracy"] > 0.2              # better than chance (0.1): it learns
-    P, step, neuron = layer_cloud(a, "output")
+    P, step, neuron = trajectory_cloud(a, "output")
     assert P.shape == (70, 8) and step[-1] == 30 and neuron[:10].tolist() == list(range(10))
     with pytest.raises(ValueError, match="recorded"):
-        layer_cloud(a, "hidden3")
+        trajectory_cloud(a, "hidden3")
 
 
 def test_zero_init_output_layer_branches_from_one_point():
@@ -164,7 +164,7 @@ def test_pca_projection_and_config_validation():
 
 
 def test_l1_l2_verdict_rules_and_profiles():
-    from toponet.learning_graphs import configs_for, l1_verdict, l2_verdict
+    from toponet.chapters.learning_graphs import configs_for, l1_verdict, l2_verdict
     assert l1_verdict(10, 12, 1000, 1200, 10000)[0] == "reproduced"
     assert l1_verdict(10, 2, 1000, 5000, 10000)[0] == "partly"
     assert l1_verdict(8, 2, None, 5000, 10000)[0] == "not reproduced"
@@ -173,7 +173,7 @@ def test_l1_l2_verdict_rules_and_profiles():
     assert l2_verdict(j[:1], 2.0)[0] == "partly"
     assert l2_verdict([], 5.0)[0] == "not reproduced"
     assert l2_verdict([], float("nan"))[0] == "not reproduced"
-    from toponet.learning_graphs import surface_dimension
+    from toponet.chapters.learning_graphs import surface_dimension
     assert np.isnan(surface_dimension({}, []))
     c = configs_for("default")
     assert c["L1"].init == "zeros" and c["L2"].hidden == (100, 100) and c["L2"].init_std == 1e-6
@@ -194,7 +194,7 @@ def test_curves_and_projection_plots():
 
 
 def test_final_branch_sizes_counts_identical_neurons():
-    from toponet.learning_graphs import final_branch_sizes
+    from toponet.chapters.learning_graphs import final_branch_sizes
     W = np.zeros((2, 5, 3), np.float32)
     W[-1] = [[1, 0, 0], [1, 0, 0], [1, 0, 0], [0, 5, 0], [0, 5, 0]]
     assert final_branch_sizes({"w_hidden1": W}, "hidden1") == [3, 2]
@@ -203,7 +203,7 @@ def test_final_branch_sizes_counts_identical_neurons():
 
 
 def test_l1_findings_pick_sentences_by_the_numbers():
-    from toponet.learning_graphs import l1_findings
+    from toponet.chapters.learning_graphs import l1_findings
     bad = l1_findings(output_branches=9, output_branches_5=10, hidden_sizes=[84, 16], separation=68,
                       confusion_end_step=280, peak_share=0.71, peak_step=100, final_accuracy=0.5,
                       total_steps=500, steps_per_epoch=10)._repr_markdown_()
@@ -227,7 +227,7 @@ def test_l1_findings_pick_sentences_by_the_numbers():
 
 
 def test_l2_findings_pick_sentences_by_the_numbers():
-    from toponet.learning_graphs import accuracy_jumps, l2_findings
+    from toponet.chapters.learning_graphs import accuracy_jumps, l2_findings
     steps = np.arange(71) * 10
     # chance, one jump to ~40 %, then a slow climb to 83 %: one jump only, the rule's jump part fails
     acc = np.r_[np.full(33, 0.12), np.linspace(0.12, 0.4, 4), np.full(14, 0.4), np.linspace(0.4, 0.83, 20)]
@@ -250,7 +250,7 @@ def test_l2_findings_pick_sentences_by_the_numbers():
 
 
 def test_l1_findings_without_any_confusion():
-    from toponet.learning_graphs import l1_findings
+    from toponet.chapters.learning_graphs import l1_findings
     txt = l1_findings(output_branches=10, output_branches_5=10, hidden_sizes=[100], separation=1,
                       confusion_end_step=None, peak_share=0.0, peak_step=0, final_accuracy=0.1,
                       total_steps=30, steps_per_epoch=10)._repr_markdown_()
@@ -274,13 +274,13 @@ def tree_trajectories(splits, n_neurons=20, records=60, dim=30):
 
 @pytest.mark.parametrize("k", [1, 2, 3, 10])
 def test_graph_branches_of_a_synthetic_tree_with_k_branches(k):
-    from toponet.learning_graphs import layer_branches
+    from toponet.chapters.learning_graphs import layer_branches
     b, m, *_ = layer_branches(tree_trajectories([(0.3, np.arange(20) % k)]), "output")
     assert b.count == k and b.components == 1 and len(b.tips) == k
 
 
 def test_graph_branches_of_a_nested_tree_and_short_spurs():
-    from toponet.learning_graphs import graph_branches, layer_branches
+    from toponet.chapters.learning_graphs import graph_branches, layer_branches
     nested = [(0.2, np.arange(20) % 2), (0.5, (np.arange(20) // 2) % 2)]       # 2 branches, each splits in 2
     b, m, *_ = layer_branches(tree_trajectories(nested), "output")
     assert b.count == 4
@@ -292,7 +292,7 @@ def test_graph_branches_of_a_nested_tree_and_short_spurs():
 
 
 def test_graph_separation_step_on_a_synthetic_tree():
-    from toponet.learning_graphs import graph_separation_step, layer_branches
+    from toponet.chapters.learning_graphs import graph_separation_step, layer_branches
     tr = tree_trajectories([(0.5, np.arange(20) % 2)])
     _, m, step, neuron = layer_branches(tr, "output")
     s = graph_separation_step(m, step, neuron, 0, 1)                       # different branches
@@ -312,7 +312,7 @@ def surface_trajectories(n_neurons=40, records=30, dim=40, noise=1e-3, seed=0):
 
 
 def test_surface_test_known_answers():
-    from toponet.learning_graphs import surface_test, time_shuffled
+    from toponet.chapters.learning_graphs import surface_test, time_shuffled
     W = surface_trajectories(n_neurons=25, records=20)
     sheet = surface_test(W, draws=39)
     assert sheet.dimension == 2 and sheet.p == 1 / 40 and sheet.is_surface      # beats all 39 shuffles
@@ -329,7 +329,7 @@ def test_surface_test_known_answers():
 
 
 def test_time_shuffled_keeps_each_neurons_steps_and_end():
-    from toponet.learning_graphs import time_shuffled
+    from toponet.chapters.learning_graphs import time_shuffled
     W = surface_trajectories(n_neurons=5, records=8, dim=6)
     S = time_shuffled(W, np.random.default_rng(0))
     np.testing.assert_allclose(S[0], W[0])
@@ -340,7 +340,7 @@ def test_time_shuffled_keeps_each_neurons_steps_and_end():
 
 
 def test_l1_rule_and_l2_rule():
-    from toponet.learning_graphs import Branches, SurfaceTest, l1_rule, l2_rule
+    from toponet.chapters.learning_graphs import Branches, SurfaceTest, l1_rule, l2_rule
     B = lambda n: Branches(count=n, bars=(), min_levels=3, components=1, tips=())  # noqa: E731
     r = l1_rule({"output": B(10), "hidden1": B(12)}, None, 1000, 1100, 10000)
     assert r.verdict == "reproduced" and r.nulls == {} and r.power is None
@@ -362,7 +362,7 @@ def test_l1_rule_and_l2_rule():
 
 
 def test_l2_findings_follow_the_surface_test():
-    from toponet.learning_graphs import SurfaceTest, accuracy_jumps, l2_findings
+    from toponet.chapters.learning_graphs import SurfaceTest, accuracy_jumps, l2_findings
     steps = np.arange(71) * 10
     acc2 = np.r_[np.full(20, 0.1), np.full(20, 0.4), np.full(31, 0.8)]
     jumps2 = accuracy_jumps(acc2, steps)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from toponet.memorization import (MemorizationCNN, MemorizationConfig, _select, label_agreement,
+from toponet.chapters.umass.memorization import (MemorizationCNN, MemorizationConfig, _select, label_agreement,
                                   permuted_labels, train_memorization)
 
 
@@ -88,7 +88,7 @@ def _run(train, test, hidden, true_digit, assigned, softmax):
 
 
 def test_u2_verdict_rule_and_scales():
-    from toponet.memorization import configs_for, u2_verdict
+    from toponet.chapters.umass.memorization import configs_for, u2_verdict
     rng = np.random.default_rng(0)
     digit = np.r_[np.ones(60, int), np.full(60, 2)]
     hidden = rng.normal(size=(120, 8)) + 20 * (digit[:, None] == 2)   # organized by digit
@@ -115,7 +115,7 @@ def _nums(**kw):
 
 
 def test_u2_findings_pick_sentences_by_the_numbers():
-    from toponet.memorization import u2_findings
+    from toponet.chapters.umass.memorization import u2_findings
     small = u2_findings(_nums(), epochs_true=4, epochs_permuted=15, n_train=1000)._repr_markdown_()
     assert "does not test the paper's accuracies" in small and "77.6% / 74.4%" in small
     assert "starts to memorize" in small and "23.2%" in small and "(11.6%)" in small
@@ -134,7 +134,7 @@ def test_u2_findings_pick_sentences_by_the_numbers():
 
 
 def test_layer_mappers_one_graph_per_kind_and_layer():
-    from toponet.memorization import layer_mappers
+    from toponet.chapters.umass.memorization import layer_mappers
     rng = np.random.default_rng(0)
     blobs = np.r_[rng.normal(size=(40, 3)), rng.normal(size=(40, 3)) + 30]
     runs = {k: {"hidden": blobs, "softmax": blobs[:, :2]} for k in ("true", "permuted")}

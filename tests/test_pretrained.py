@@ -1,4 +1,4 @@
-"""toponet.pretrained: TF.js reading, layer enumeration, EfficientNet weights, the per-layer analysis.
+"""toponet.pretrained and toponet.chapters.deep_networks: TF.js reading, layer enumeration, EfficientNet weights, the per-layer analysis.
 
 Every model here is built by the test itself: a tiny TF.js model written as the browserify
 bundles nsfwjs ships, a fake EfficientNet state dict, and a randomly initialized VGG.
@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 import torch
 
-from toponet.pretrained import deep, efficientnet, fetch, layers, tfjs
+from toponet.chapters import deep_networks
+from toponet.pretrained import efficientnet, fetch, layers, tfjs
 
 
 # --------------------------------------------------------------------------- JS literal parsing
@@ -238,36 +239,36 @@ def test_vgg_layers_from_a_weights_file(tmp_path, name, n_layers):
 # --------------------------------------------------------------------------- the analysis
 def test_subsample_seeded_without_replacement():
     X = np.arange(100)[:, None] * np.ones((1, 9))
-    a, ia = deep.subsample(X, 30, seed=3)
-    b, ib = deep.subsample(X, 30, seed=3)
-    c, ic = deep.subsample(X, 30, seed=4)
+    a, ia = deep_networks.subsample(X, 30, seed=3)
+    b, ib = deep_networks.subsample(X, 30, seed=3)
+    c, ic = deep_networks.subsample(X, 30, seed=4)
     assert np.array_equal(ia, ib) and not np.array_equal(ia, ic)
     assert len(np.unique(ia)) == 30 and np.all(np.diff(ia) > 0)
-    full, idx = deep.subsample(X, 500, seed=0)
+    full, idx = deep_networks.subsample(X, 500, seed=0)
     assert full.shape == X.shape and np.array_equal(idx, np.arange(100))
 
 
 def test_layer_k_and_p_follow_the_paper():
-    cfg = deep.DeepConfig()
-    assert deep.layer_k(4096, 4096, cfg) == 100  # not subsampled: the paper's k
-    assert deep.layer_k(2000, 4096, cfg) == 49  # k rescaled: round(100 * 2000 / 4096)
-    assert deep.layer_k(2000, 262144, cfg) == cfg.k_min  # rescaled k = 1, floored
-    assert deep.layer_k(300, 300, cfg) == 30  # at most a tenth of the cloud
-    assert deep.layer_p(2, cfg) == 0.4 and deep.layer_p(3, cfg) == 0.3 and deep.layer_p(13, cfg) == 0.3
+    cfg = deep_networks.DeepConfig()
+    assert deep_networks.layer_k(4096, 4096, cfg) == 100  # not subsampled: the paper's k
+    assert deep_networks.layer_k(2000, 4096, cfg) == 49  # k rescaled: round(100 * 2000 / 4096)
+    assert deep_networks.layer_k(2000, 262144, cfg) == cfg.k_min  # rescaled k = 1, floored
+    assert deep_networks.layer_k(300, 300, cfg) == 30  # at most a tenth of the cloud
+    assert deep_networks.layer_p(2, cfg) == 0.4 and deep_networks.layer_p(3, cfg) == 0.3 and deep_networks.layer_p(13, cfg) == 0.3
 
 
 def test_quantize_per_tensor_error_bound_and_levels():
     W = np.random.default_rng(0).standard_normal((500, 9))
-    Q, scale = deep.quantize_per_tensor(W)
+    Q, scale = deep_networks.quantize_per_tensor(W)
     assert scale == pytest.approx((W.max() - W.min()) / 255)
     assert np.max(np.abs(Q - W)) <= scale / 2 + 1e-12
     assert len(np.unique(np.round((Q - W.min()) / scale))) <= 256
     # the stated bound on the move of each normalized filter holds
     from toponet.filters import normalize
-    bound = deep.direction_change_bound(W, scale)
+    bound = deep_networks.direction_change_bound(W, scale)
     moved = np.linalg.norm(normalize(Q)[0] - normalize(W)[0], axis=1)
     assert np.all(moved <= bound + 1e-12) and np.all(moved > 0)
-    assert np.isinf(deep.direction_change_bound(np.ones((1, 9)), 0.1)[0])
+    assert np.isinf(deep_networks.direction_change_bound(np.ones((1, 9)), 0.1)[0])
 
 
 @pytest.fixture(autouse=True)
@@ -288,24 +289,24 @@ def _circle_in_noise(seed=0):
 
 def test_analyze_layer_known_answers():
     from toponet.ideal import gaussian_filters
-    cfg = deep.DeepConfig(sample_size=400, null_repeats=2, subsample_seeds=2, mapper=False)
-    circle = deep.analyze_layer(_layer(_circle_in_noise()), cfg)
-    blob = deep.analyze_layer(_layer(gaussian_filters(4000, seed=0)), cfg)
+    cfg = deep_networks.DeepConfig(sample_size=400, null_repeats=2, subsample_seeds=2, mapper=False)
+    circle = deep_networks.analyze_layer(_layer(_circle_in_noise()), cfg)
+    blob = deep_networks.analyze_layer(_layer(gaussian_filters(4000, seed=0)), cfg)
     rc, rb = circle.row(), blob.row()
     assert circle.n_used == 400 and circle.k == 10  # round(100 * 400 / 4000)
     assert rc["top_h1"] > 0.8 and rc["ratio"] > 5 and rc["near_circle_core"] > 0.9
     assert rb["top_h1"] < 0.5 and rb["near_circle_core"] < 0.1
     assert circle.subsample_top_h1.size == 2 and np.all(circle.subsample_top_h1 > 0.8)
     assert rc["effect"] > 3 > rb["effect"]
-    again = deep.analyze_layer(_layer(_circle_in_noise()), cfg)
+    again = deep_networks.analyze_layer(_layer(_circle_in_noise()), cfg)
     assert again.row() == rc  # same seed, same numbers
 
 
 def test_analyze_layer_verdicts_with_twenty_nulls():
     from toponet.ideal import gaussian_filters
-    cfg = deep.DeepConfig(sample_size=400, null_repeats=20, subsample_seeds=1, resolution=10)
-    circle = deep.analyze_layer(_layer(_circle_in_noise()), cfg)
-    blob = deep.analyze_layer(_layer(gaussian_filters(4000, seed=0)), cfg)
+    cfg = deep_networks.DeepConfig(sample_size=400, null_repeats=20, subsample_seeds=1, resolution=10)
+    circle = deep_networks.analyze_layer(_layer(_circle_in_noise()), cfg)
+    blob = deep_networks.analyze_layer(_layer(gaussian_filters(4000, seed=0)), cfg)
     assert circle.verdict.verdict == "reproduced"
     assert circle.headline.p < 0.05 and circle.row()["p_value"].endswith("(20 draws)")
     assert blob.verdict.power >= 0.8 and blob.verdict.verdict == "not reproduced"
@@ -313,23 +314,23 @@ def test_analyze_layer_verdicts_with_twenty_nulls():
 
 
 def test_analyze_layer_too_few_filters_and_bad_input():
-    a = deep.analyze_layer(_layer(np.random.default_rng(0).standard_normal((50, 9))), deep.DeepConfig())
+    a = deep_networks.analyze_layer(_layer(np.random.default_rng(0).standard_normal((50, 9))), deep_networks.DeepConfig())
     assert a.result is None and "too few filters" in a.row()["verdict"]
     # dead channels (constant filters) are dropped from the whole layer before subsampling
     X = np.concatenate([_circle_in_noise()[:300], np.zeros((100, 9))])
-    d = deep.analyze_layer(_layer(X), deep.DeepConfig(sample_size=250, null_repeats=0, subsample_seeds=1, mapper=False))
+    d = deep_networks.analyze_layer(_layer(X), deep_networks.DeepConfig(sample_size=250, null_repeats=0, subsample_seeds=1, mapper=False))
     assert d.n_constant == 100 and d.n_used == 250 and d.claim is None and d.row()["constant"] == 100
-    dead = deep.analyze_layer(_layer(np.concatenate([X[:150], np.zeros((200, 9))])), deep.DeepConfig())
+    dead = deep_networks.analyze_layer(_layer(np.concatenate([X[:150], np.zeros((200, 9))])), deep_networks.DeepConfig())
     assert dead.result is None and dead.n_constant == 200
     with pytest.raises(TypeError, match="ConvLayer"):
-        deep.analyze_layer(np.zeros((10, 9)))
+        deep_networks.analyze_layer(np.zeros((10, 9)))
     with pytest.raises(ValueError, match="sample_size"):
-        deep.DeepConfig(sample_size=0)
+        deep_networks.DeepConfig(sample_size=0)
 
 
 def test_quantization_effect_small_on_a_circle():
-    cfg = deep.DeepConfig(sample_size=400)
-    out = deep.quantization_effect(_layer(_circle_in_noise(1)), cfg)
+    cfg = deep_networks.DeepConfig(sample_size=400)
+    out = deep_networks.quantization_effect(_layer(_circle_in_noise(1)), cfg)
     # each filter moves by < 0.05 (bound); the kept set can change, so the bar moves a little more
     assert out["bound_median"] < 0.05 and out["scale"] > 0
     assert abs(out["difference"]["top_h1"]) < 0.1 * out["a"]["top_h1"]
@@ -339,23 +340,23 @@ def test_quantization_effect_small_on_a_circle():
 def test_pooled_and_selected_layers_and_profile_config():
     A = _layer(np.ones((3, 9)), 1)
     B = _layer(np.zeros((4, 9)), 2)
-    P = deep.pooled_layer([A, B], "all")
+    P = deep_networks.pooled_layer([A, B], "all")
     assert P.n_filters == 7 and P.index == 0
-    assert [L.index for L in deep.select_layers([A, B], (2,))] == [2]
+    assert [L.index for L in deep_networks.select_layers([A, B], (2,))] == [2]
     with pytest.raises(ValueError, match="no layer"):
-        deep.select_layers([A, B], (5,))
-    cfg, sel = deep.profile_config("smoke", k=100, p=0.3, resolution=30, gain=3.0, seed=0)
-    assert cfg.sample_size < deep.profile_config("default", k=100, p=0.3, resolution=30, gain=3.0, seed=0)[0].sample_size
+        deep_networks.select_layers([A, B], (5,))
+    cfg, sel = deep_networks.profile_config("smoke", k=100, p=0.3, resolution=30, gain=3.0, seed=0)
+    assert cfg.sample_size < deep_networks.profile_config("default", k=100, p=0.3, resolution=30, gain=3.0, seed=0)[0].sample_size
     with pytest.raises(ValueError, match="unknown profile"):
-        deep.profile_config("huge", k=100, p=0.3, resolution=30, gain=3.0, seed=0)
+        deep_networks.profile_config("huge", k=100, p=0.3, resolution=30, gain=3.0, seed=0)
 
 
 def test_depth_figure_and_cloud_tex():
-    cfg = deep.DeepConfig(sample_size=200, null_repeats=2, subsample_seeds=1, mapper=False)
-    a = deep.analyze_layer(_layer(_circle_in_noise(2)), cfg)
-    fig = deep.depth_figure([a], title="t")
+    cfg = deep_networks.DeepConfig(sample_size=200, null_repeats=2, subsample_seeds=1, mapper=False)
+    a = deep_networks.analyze_layer(_layer(_circle_in_noise(2)), cfg)
+    fig = deep_networks.depth_figure([a], title="t")
     assert len(fig.data) == 3 and list(fig.data[2].x) == [3]
-    assert deep.cloud_tex(a).startswith(f"\\rho({a.k}, 0.3, ") and "200" in deep.cloud_tex(a)
+    assert deep_networks.cloud_tex(a).startswith(f"\\rho({a.k}, 0.3, ") and "200" in deep_networks.cloud_tex(a)
 
 
 # --------------------------------------------------------------------------- networks
@@ -390,16 +391,16 @@ def test_load_layers_reads_a_cached_tfjs_model(tmp_path):
 
 def test_dithered_layer_stays_within_half_a_step():
     L = _layer(np.random.default_rng(0).standard_normal((100, 9)))
-    D = deep.dithered_layer(L, 0.2, seed=1)
+    D = deep_networks.dithered_layer(L, 0.2, seed=1)
     assert np.max(np.abs(D.filters - L.filters)) <= 0.1 + 1e-6 and not np.array_equal(D.filters, L.filters)
-    assert np.array_equal(deep.dithered_layer(L, 0.2, seed=1).filters, D.filters)
+    assert np.array_equal(deep_networks.dithered_layer(L, 0.2, seed=1).filters, D.filters)
     with pytest.raises(ValueError, match="scale"):
-        deep.dithered_layer(L, -1.0)
+        deep_networks.dithered_layer(L, -1.0)
 
 
 def test_compare_statistics_identical_layers_differ_by_zero():
     L = _layer(_circle_in_noise(3))
-    out = deep.compare_statistics(L, L, deep.DeepConfig(sample_size=300))
+    out = deep_networks.compare_statistics(L, L, deep_networks.DeepConfig(sample_size=300))
     assert all(v == 0 for v in out["difference"].values()) and out["a"]["top_h1"] > 0.5
 
 
@@ -430,72 +431,67 @@ def _fake_analysis(index, verdict, reasons=(), power=0.95):
     claim = None if verdict is None else dict(
         rule=RuleResult(verdict=verdict, reasons=tuple(reasons), power=power, false_positive_rate=0.05),
         test=SimpleNamespace(draws=99))
-    return deep.LayerAnalysis(L, 300, 10, 0.3, result=None, claim=claim)
+    return deep_networks.LayerAnalysis(L, 300, 10, 0.3, result=None, claim=claim)
 
 
 def test_depth_verdict_rule():
-    from toponet.pretrained import chapter
     R, P, N, I = "reproduced", "partly", "not reproduced", "inconclusive"
-    assert chapter.depth_verdict([_fake_analysis(i, R) for i in range(2, 12)])[0] == R
+    assert deep_networks.depth_verdict([_fake_analysis(i, R) for i in range(2, 12)])[0] == R
     # layer 1 and layers without a verdict do not count
-    assert chapter.depth_verdict([_fake_analysis(1, N), _fake_analysis(2, R), _fake_analysis(3, None)])[0] == R
+    assert deep_networks.depth_verdict([_fake_analysis(1, N), _fake_analysis(2, R), _fake_analysis(3, None)])[0] == R
     mixed = [_fake_analysis(i, v) for i, v in zip(range(2, 12), [R] * 7 + [N] * 3)]
-    assert chapter.depth_verdict(mixed)[0] == P  # 7 of 10 < 80 %
+    assert deep_networks.depth_verdict(mixed)[0] == P  # 7 of 10 < 80 %
     # powered negatives: fewer than half pass even counting inconclusive layers -> not reproduced
-    verdict, text = chapter.depth_verdict([_fake_analysis(i, v) for i, v in zip(range(2, 8), [P, N, N, N, N, I])])
+    verdict, text = deep_networks.depth_verdict([_fake_analysis(i, v) for i, v in zip(range(2, 8), [P, N, N, N, N, I])])
     assert verdict == N and "99 null clouds per kind" in text
     # inconclusive layers that could lift the count to half: inconclusive, and the text says why
-    verdict, text = chapter.depth_verdict([_fake_analysis(i, v) for i, v in zip(range(2, 6), [P, N, I, I])])
+    verdict, text = deep_networks.depth_verdict([_fake_analysis(i, v) for i, v in zip(range(2, 6), [P, N, I, I])])
     assert verdict == I and "2 layer(s) inconclusive" in text
     # VGG16: layer 13 must not show the circle
     v16 = [_fake_analysis(i, R) for i in range(2, 13)]
-    assert chapter.depth_verdict(v16 + [_fake_analysis(13, N)], last_layer_not=13)[0] == R
-    verdict, text = chapter.depth_verdict(v16 + [_fake_analysis(13, R)], last_layer_not=13)
+    assert deep_networks.depth_verdict(v16 + [_fake_analysis(13, N)], last_layer_not=13)[0] == R
+    verdict, text = deep_networks.depth_verdict(v16 + [_fake_analysis(13, R)], last_layer_not=13)
     assert verdict == P and "layer 13: reproduced" in text
     # layer 13 without power: the full claim cannot be settled
-    assert chapter.depth_verdict(v16 + [_fake_analysis(13, I)], last_layer_not=13)[0] == P
-    assert chapter.depth_verdict([_fake_analysis(1, R)])[0] == "not tested"
+    assert deep_networks.depth_verdict(v16 + [_fake_analysis(13, I)], last_layer_not=13)[0] == P
+    assert deep_networks.depth_verdict([_fake_analysis(1, R)])[0] == "not tested"
 
 
 def test_vgg_verdicts_not_tested_without_weights_and_f11_rule():
-    from toponet.pretrained import chapter
-    out = chapter.vgg_verdicts({"vgg16": None, "vgg19": None})
+    out = deep_networks.vgg_verdicts({"vgg16": None, "vgg19": None})
     assert out["F10"][0] == out["F11"][0] == "not tested" and "no ImageNet VGG16" in out["F10"][1]
     reasons = ["circle vs gaussian: ... (significant)", "second bar vs nulls: ... (one long bar)"]
-    f11 = chapter.vgg_verdicts({"vgg16": None, "vgg19": [_fake_analysis(5, "reproduced", reasons)]})["F11"]
+    f11 = deep_networks.vgg_verdicts({"vgg16": None, "vgg19": [_fake_analysis(5, "reproduced", reasons)]})["F11"]
     assert f11 == ("reproduced", "; ".join(reasons))
-    assert chapter.vgg_verdicts({"vgg19": [_fake_analysis(5, "partly")]})["F11"][0] == "partly"
+    assert deep_networks.vgg_verdicts({"vgg19": [_fake_analysis(5, "partly")]})["F11"][0] == "partly"
 
 
 def test_criteria_and_findings_on_known_clouds():
     from toponet.ideal import gaussian_filters
-    from toponet.pretrained import chapter
-    cfg = deep.DeepConfig(sample_size=400, null_repeats=20, subsample_seeds=1, resolution=10)
-    circle = deep.analyze_layer(_layer(_circle_in_noise(), index=2), cfg)
-    blob = deep.analyze_layer(_layer(gaussian_filters(4000, seed=0), index=3), cfg)
-    c = chapter.criteria(circle)
+    cfg = deep_networks.DeepConfig(sample_size=400, null_repeats=20, subsample_seeds=1, resolution=10)
+    circle = deep_networks.analyze_layer(_layer(_circle_in_noise(), index=2), cfg)
+    blob = deep_networks.analyze_layer(_layer(gaussian_filters(4000, seed=0), index=3), cfg)
+    c = deep_networks.criteria(circle)
     assert c["beats_nulls"] and c["dominant_bar"] and c["near_circle"]
-    assert not any(chapter.criteria(blob).values())
-    text = chapter.findings_markdown([circle, blob], "test")
+    assert not any(deep_networks.criteria(blob).values())
+    text = deep_networks.findings_markdown([circle, blob], "test")
     assert "2 layers analysed" in text and "layers 2." in text
-    assert chapter.criteria(_fake_analysis(2, None)) is None
+    assert deep_networks.criteria(_fake_analysis(2, None)) is None
 
 
 def test_dither_summary_names_the_layers_that_move():
-    from toponet.pretrained import chapter
     rows = [dict(index=2, top_h1_stored=0.5, top_h1_change=0.01), dict(index=13, top_h1_stored=0.6, top_h1_change=0.2)]
-    text = chapter.dither_summary(rows)
+    text = deep_networks.dither_summary(rows)
     assert "layers 13 (+0.200 on 0.600)" in text and "2 (" not in text
-    assert "does not drive" in chapter.dither_summary(rows[:1])
+    assert "does not drive" in deep_networks.dither_summary(rows[:1])
 
 
 def test_record_fields_summarize_the_judged_layers():
     from types import SimpleNamespace
 
-    from toponet.pretrained import chapter
     a, b = _fake_analysis(2, "reproduced", power=0.9), _fake_analysis(3, "not reproduced", power=0.85)
     a.claim["test"] = SimpleNamespace(draws=99, n_core=300)
     b.claim["test"] = SimpleNamespace(draws=99, n_core=280)
-    out = chapter.record_fields([a, b, _fake_analysis(1, "reproduced"), _fake_analysis(4, None)])
+    out = deep_networks.record_fields([a, b, _fake_analysis(1, "reproduced"), _fake_analysis(4, None)])
     assert out == dict(power=0.85, false_positive_rate=0.05, cloud_points=300)
-    assert chapter.record_fields([]) == dict(power=None, false_positive_rate=None, cloud_points=None)
+    assert deep_networks.record_fields([]) == dict(power=None, false_positive_rate=None, cloud_points=None)

@@ -354,7 +354,7 @@ def test_transfer_survives_an_interrupted_shard(tmp_path):
 
 @pytest.mark.parametrize("key", ["d0e21e739a294ea1", "69a98a2a9ddb0714", "f1c32121663fbd10", "fc3944fff4cc27df"])
 def test_committed_transfer_records_still_load(key):
-    # Written by toponet.generalization.TransferRecorder before the store wrote them: same format.
+    # Written by toponet.chapters.generalization.TransferRecorder before the store wrote them: same format.
     root = store_mod._repo_artifacts()
     if root is None or not (root / key).is_dir():
         pytest.skip(f"committed artifact {key} not in this checkout")

@@ -1,8 +1,10 @@
-"""Chapter-level analyses (toponet.studies, toponet.analysis) on stores with known answers."""
+"""Chapter-level analyses (toponet.chapters.mnist, toponet.analysis, experiments.load_or_train) on stores with known answers."""
 import numpy as np
 import pytest
 
-from toponet import studies
+from toponet.chapters import mnist
+from toponet.filters import pooled_filters
+from toponet.rules import aggregate_verdict
 from toponet.analysis import analyze_filters, scaled_k
 from toponet.ideal import gaussian_filters, primary_circle_sample
 from toponet.store import Store
@@ -46,15 +48,15 @@ def test_scaled_k():
 
 def test_layer_cloud_pools_networks():
     W = circle_weights(3, 0)
-    X = studies.layer_cloud(W)
+    X = pooled_filters(W)
     assert X.shape == (3 * OUT, 9)
     np.testing.assert_allclose(X[OUT + 5], W[1, 5, 0].ravel(), rtol=1e-6)
     with pytest.raises(ValueError, match="n_networks, out, in, h, w"):
-        studies.layer_cloud(W[0])
+        pooled_filters(W[0])
 
 
 def test_group_statistics_separate_circles_from_noise():
-    groups = studies.group_statistics({"trained": circle_weights(8, 3), "untrained": gaussian_weights(8, 4)},
+    groups = mnist.group_statistics({"trained": circle_weights(8, 3), "untrained": gaussian_weights(8, 4)},
                                       group_size=2, k=8, p=0.8, seed=0)
     # (With p = 0.5 the densest half of a uniform noisy circle of 128 points is a set of clumps
     # with gaps, and the H1 bar often dies: strong filtration of small clouds breaks circles.)
@@ -64,11 +66,11 @@ def test_group_statistics_separate_circles_from_noise():
     cmp = groups.comparison("trained", "gaussian")
     assert cmp.cohens_d > 3 and cmp.welch_p_greater < 0.01
     with pytest.raises(ValueError, match="fewer than 2 groups"):
-        studies.group_statistics({"trained": circle_weights(3, 0)}, group_size=2, k=5, p=0.5)
+        mnist.group_statistics({"trained": circle_weights(3, 0)}, group_size=2, k=5, p=0.5)
 
 
 def test_null_distance_threshold_is_the_gaussian_quantile():
-    t = studies.null_distance_threshold()
+    t = mnist.null_distance_threshold()
     assert 0.5 < t < 0.75
     g = gaussian_filters(5000, seed=9)
     from toponet.ideal import distance_to_model
@@ -77,23 +79,23 @@ def test_null_distance_threshold_is_the_gaussian_quantile():
 
 def test_circle_evidence_and_evolution_on_a_stored_artifact(artifact, tmp_path, monkeypatch):
     monkeypatch.setenv("TOPONET_CALIBRATION", str(tmp_path / "cal"))
-    ev = studies.circle_evidence(artifact, k_paper=200, p=0.5, n_points_paper=6400, resolution=10,
+    ev = mnist.circle_evidence(artifact, k_paper=200, p=0.5, n_points_paper=6400, resolution=10,
                                  draws=19, seed=0, n_groups=4)
     rule = ev["claim"]["rule"]
     # 19 draws cannot reach p < 0.05 (floor 0.05): the rule must not call the circle real
     assert ev["k"] == 16 and rule.verdict != "reproduced" and ev["claim"]["test"].nulls["gaussian"].p == 0.05
     assert all(n["draws"] == 19 for n in rule.nulls.values())
-    ev = studies.circle_evidence(artifact, k_paper=200, p=0.5, n_points_paper=6400, resolution=10, seed=0)
+    ev = mnist.circle_evidence(artifact, k_paper=200, p=0.5, n_points_paper=6400, resolution=10, seed=0)
     assert ev["claim"]["rule"].verdict == "reproduced", ev["claim"]["rule"].reasons
-    rows = studies.evolution(artifact, k_paper=200, p=0.5, n_points_paper=6400)
+    rows = mnist.evolution(artifact, k_paper=200, p=0.5, n_points_paper=6400)
     assert [r["iteration"] for r in rows] == [0, 100]
     assert rows[1]["h1_top"] > 2 * rows[0]["h1_top"]
     assert rows[1]["frac_near_circle"] > 0.9 > 0.1 > rows[0]["frac_near_circle"]
-    assert studies.accuracy_summary(artifact)["n"] == N_NETS
+    assert mnist.accuracy_summary(artifact)["n"] == N_NETS
 
 
 def test_aggregate_verdict():
-    agg = studies.aggregate_verdict
+    agg = aggregate_verdict
     assert agg(["reproduced"] * 4) == "reproduced"
     assert agg(["reproduced", "not reproduced"]) == "partly" and agg(["partly", "inconclusive"]) == "partly"
     assert agg(["not reproduced"] * 2) == "not reproduced"
@@ -110,8 +112,8 @@ def test_aggregate_verdict():
 
 def test_layer_comparison_same_size(tmp_path, monkeypatch):
     monkeypatch.setenv("TOPONET_CALIBRATION", str(tmp_path / "cal"))
-    l1 = studies.circle_claim(primary_circle_sample(300, noise=0.2, seed=1), k=10, p=0.3, calibrate=False)
-    out = studies.layer_comparison(l1, primary_circle_sample(3000, noise=0.45, seed=2), k_paper=100, p=0.3,
+    l1 = mnist.circle_claim(primary_circle_sample(300, noise=0.2, seed=1), k=10, p=0.3, calibrate=False)
+    out = mnist.layer_comparison(l1, primary_circle_sample(3000, noise=0.45, seed=2), k_paper=100, p=0.3,
                                    n_points_paper=3000)
     assert out["n"] == 300 and out["claim"]["test"].n_points == 300 and out["k"] == 10
     assert out["weaker"] and out["effect2"] < out["effect1"]
@@ -120,7 +122,6 @@ def test_layer_comparison_same_size(tmp_path, monkeypatch):
 
 def test_load_or_train_reads_the_store_without_training(artifact, monkeypatch):
     from toponet import experiments
-    from toponet import shards
 
     store = Store(artifact.path.parent, checkpoints=artifact.path.parent.parent / "ck")
     class Exp:
@@ -128,8 +129,8 @@ def test_load_or_train_reads_the_store_without_training(artifact, monkeypatch):
             return experiments.RunPlan("mnist", profile, artifact_config(artifact), tuple(range(4)), None)
 
     monkeypatch.setattr(experiments, "experiment", lambda name: Exp())
-    monkeypatch.setattr(shards, "run_shards", lambda *a, **k: pytest.fail("must not train"))
-    art = studies.load_or_train("mnist", "smoke", store=store)
+    monkeypatch.setattr(experiments, "run_shards", lambda *a, **k: pytest.fail("must not train"))
+    art = experiments.load_or_train("mnist", "smoke", store=store)
     assert art.networks == 4
 
 
@@ -140,7 +141,7 @@ def artifact_config(artifact):
 
 def test_parameter_sweep_finds_the_circle():
     X = primary_circle_sample(600, noise=0.05, seed=5)
-    rows = studies.parameter_sweep(X, [10, 30], [0.3, 1.0], resolution=10)
+    rows = mnist.parameter_sweep(X, [10, 30], [0.3, 1.0], resolution=10)
     assert len(rows) == 4 and all(r["h1_ratio"] > 3 for r in rows)
     assert {r["n_kept"] for r in rows} == {180, 600}
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from toponet.store import Store
-from toponet.tori import (ToriConfig, ToriStudyConfig, first_hidden, h0_components, linked_tori,
+from toponet.chapters.umass.tori import (ToriConfig, ToriStudyConfig, first_hidden, h0_components, linked_tori,
                           long_h0_bars, split_tori, tori_network, tori_study, train_tori)
 
 
@@ -92,7 +92,7 @@ def test_study_is_stored_and_read_back(tmp_path):
     for k in a:
         np.testing.assert_array_equal(np.asarray(a[k]), b[k])
     assert store.ls() == []                              # array folders are not shard artifacts
-    from toponet.tori import best_run, study_long_bars
+    from toponet.chapters.umass.tori import best_run, study_long_bars
     assert study_long_bars(b).shape == (2,) and set(study_long_bars(b)) <= {1, 2, 3, 4}
     assert best_run(b, "relu") == 0 and best_run(b, "abs") == 1
     with pytest.raises(ValueError, match="activation"):
@@ -104,7 +104,7 @@ def test_study_is_stored_and_read_back(tmp_path):
 
 
 def test_u1_verdict_rule():
-    from toponet.tori import u1_verdict
+    from toponet.chapters.umass.tori import u1_verdict
     act = np.array([0, 0, 1, 1])
     assert u1_verdict(act, [0.98, 0.97, 1.0, 0.96], [1, 1, 2, 1])[0] == "reproduced"
     assert u1_verdict(act, [0.98, 0.97, 1.0, 0.96], [2, 2, 1, 1])[0] == "partly"
@@ -114,7 +114,7 @@ def test_u1_verdict_rule():
 
 
 def test_u1_findings_follow_the_runs():
-    from toponet.tori import u1_findings
+    from toponet.chapters.umass.tori import u1_findings
     act = np.array([0, 0, 1, 1, 1])
     good = u1_findings(act, [0.957, 0.978, 1.0, 0.956, 0.991], [1, 1, 2, 1, 1])._repr_markdown_()
     assert "The claim holds, including its caveat" in good

@@ -35,8 +35,16 @@ from pathlib import Path
 import numpy as np
 
 from toponet._validation import check_fraction, check_int
-from toponet.rules import (ALPHA, DRAWS, EXISTENCE_KINDS, MIN_POWER, RuleResult, circle_rule, circle_test,
-                           floor_k, null_seed, p_value)
+from toponet.analysis import scaled_k
+from toponet.calibration import GaussianTops, _read_json, _write_json, calibrate_circle, default_directory, threshold
+from toponet.density import density_filtration
+from toponet.filters import normalize, pooled_filters
+from toponet.homology import h1_bounds, persistence
+from toponet.ideal import GRID_X, GRID_Y, distance_to_model, gaussian_filters, klein_bottle, primary_circle
+from toponet.mapper import Mapper
+from toponet.nulls import null_cloud
+from toponet.rules import (ALPHA, DRAWS, EXISTENCE_KINDS, MIN_POWER, RuleResult, aggregate_verdict, circle_rule,
+                           circle_test, dense_core, floor_k, null_seed, p_value)
 
 #: The dense core a circle test may hold: larger clouds are subsampled at random (seeded)
 #: before normalizing so that rho(k, p) keeps at most this many points. Up to 300 points
@@ -114,19 +122,16 @@ def _parts_reasons(parts: dict) -> list[str]:
 
 
 def _cache_dir() -> Path:
-    from toponet.calibration import default_directory
 
     return default_directory()
 
 
 def _read(path: Path):
-    from toponet.calibration import _read_json
 
     return _read_json(path)
 
 
 def _write(path: Path, data) -> None:
-    from toponet.calibration import _write_json
 
     _write_json(path, data)
 
@@ -148,7 +153,6 @@ def secondary_circle(theta2, theta1: float = 0.0) -> np.ndarray:
     """Normalized filters of the secondary circle at ``theta1`` (0: vertical structure,
     pi/2: horizontal), K(theta1, theta2) of the Klein bottle; shape (*theta2.shape, 9). It
     meets the primary circle in the two points theta2 = +-pi/2."""
-    from toponet.ideal import klein_bottle
 
     return klein_bottle(theta1, np.asarray(theta2, dtype=np.float64))
 
@@ -162,7 +166,6 @@ def circles_sample(n: int, *, circles: int = 3, noise: float = 0.0, seed: int = 
     circles = check_int(circles, name="circles", low=1)
     if circles > 3:
         raise ValueError(f"the three-circle model has at most 3 circles; got circles={circles}")
-    from toponet.ideal import primary_circle
 
     rng = np.random.default_rng(seed)
     which = np.arange(n) % circles
@@ -179,7 +182,6 @@ def circles_sample(n: int, *, circles: int = 3, noise: float = 0.0, seed: int = 
 #: Centres of the five-cluster model (F3's power): horizontal and vertical edges, a
 #: centre-surround blob and horizontal and vertical lines (pairwise far apart on the sphere).
 def cluster_centres() -> np.ndarray:
-    from toponet.ideal import GRID_X, GRID_Y
 
     blob = np.zeros(9)
     blob[4] = 1.0
@@ -199,7 +201,6 @@ def clusters_sample(n: int, *, noise: float = MODEL_NOISE, seed: int = 0) -> np.
 def mixed_model(sample, n: int, *, fraction: float = MODEL_FRACTION, seed: int = 0) -> np.ndarray:
     """A calibration model cloud: ``fraction`` of ``n`` filters from ``sample(m, seed)``, the
     rest gaussian filters (as :func:`toponet.calibration.model_cloud`)."""
-    from toponet.ideal import gaussian_filters
 
     m = int(round(fraction * n))
     parts = [sample(m, seed)] if m else []
@@ -246,9 +247,6 @@ def circle_claim(X_raw, *, k_paper: int, n_points_paper: int, p: float, draws: i
     (:func:`toponet.rules.floor_k`). The rule is calibrated at that size, k, p and draws
     (cached in ``results/calibration``).
     """
-    from toponet.analysis import scaled_k
-    from toponet.calibration import GaussianTops, calibrate_circle
-    from toponet.filters import normalize
 
     X_raw = np.asarray(X_raw, dtype=np.float64)
     X, note = budget_cloud(X_raw, p, max_core=max_core, seed=seed)
@@ -263,8 +261,6 @@ def circle_claim(X_raw, *, k_paper: int, n_points_paper: int, p: float, draws: i
 
 def claim_persistence(claim: CircleClaim):
     """Exact persistence (H0, H1) of the dense core the claim tested, for its barcode figure."""
-    from toponet.homology import persistence
-    from toponet.rules import dense_core
 
     return persistence(dense_core(claim.cloud, claim.test.k, claim.test.p), maxdim=1, n_landmarks=None)
 
@@ -290,9 +286,33 @@ def _claim_record(claims) -> tuple[dict, float | None, float | None, int | None]
 
 # --- F3: the Mapper cluster count against null clouds ---------------------------------------
 
+def count_clusters(mapper, *, min_fraction: float = 0.02) -> dict:
+    """Clusters of a fitted Mapper graph: its connected components holding enough points.
+
+    A component counts when its nodes cover at least ``min_fraction`` of the points the
+    Mapper saw (so isolated nodes of a few outliers are not "clusters").
+
+    Returns
+    -------
+    dict with ``n_clusters`` (int), ``sizes`` (points per counted cluster, descending),
+    ``n_components`` (all components) and ``min_fraction``.
+    """
+    min_fraction = check_fraction(min_fraction, name="min_fraction")
+    members = getattr(mapper, "node_members_", None)
+    if members is None:
+        raise ValueError("count_clusters needs a fitted toponet.mapper.Mapper (call .fit first)")
+    n_points = int(mapper.lens_.shape[0])
+    sizes = []
+    for comp in mapper.graph_.connected_components():
+        pts = np.unique(np.concatenate([members[i] for i in comp])) if comp else np.empty(0, int)
+        sizes.append(int(pts.size))
+    sizes = sorted(sizes, reverse=True)
+    counted = [s for s in sizes if s >= min_fraction * n_points]
+    return dict(n_clusters=len(counted), sizes=counted, n_components=len(sizes), min_fraction=min_fraction)
+
+
 def _graph_mapper(resolution: int, gain: float, seed: int):
     """A Mapper that skips the drawing layout (only the graph is needed to count clusters)."""
-    from toponet.mapper import Mapper
 
     class _GraphOnly(Mapper):
         def _layout(self):
@@ -302,9 +322,7 @@ def _graph_mapper(resolution: int, gain: float, seed: int):
 
 
 def core_clusters(core: np.ndarray, *, resolution: int, gain: float, seed: int = 0) -> int:
-    """Mapper(resolution, gain) clusters (:func:`toponet.cifar.count_clusters`) of a dense core."""
-    from toponet.cifar import count_clusters
-
+    """Mapper(resolution, gain) clusters (:func:`count_clusters`) of a dense core."""
     return int(count_clusters(_graph_mapper(resolution, gain, seed).fit(core))["n_clusters"])
 
 
@@ -397,9 +415,6 @@ def calibrate_clusters(n: int, k: int, p: float, *, resolution: int, gain: float
     model clouds of ``n`` filters through rho(k, p): they depend only on these parameters, so
     they are cached in ``results/calibration/clusters-...json``. Returns {"gaussian": [...],
     "model": [...]}."""
-    from toponet.density import density_filtration
-    from toponet.filters import normalize
-    from toponet.nulls import null_cloud
 
     path = _cluster_cache_path(n, k, p, resolution, gain, draws, power_draws, seed)
     cached = _read(path)
@@ -422,9 +437,6 @@ def cluster_test(X_raw, *, k: int, p: float, resolution: int = 30, gain: float =
                  draws: int = DRAWS, power_draws: int = POWER_DRAWS, seed: int = 0) -> ClusterTest:
     """Mapper cluster count of rho(k, p) of ``X_raw`` against ``draws`` gaussian and shuffled
     null clouds of the same size (gaussian counts and the five-cluster model's are cached)."""
-    from toponet.density import density_filtration
-    from toponet.filters import normalize
-    from toponet.nulls import null_cloud
 
     lo, hi = (check_int(c, name="claimed", low=0) for c in claimed)
     if lo > hi:
@@ -489,9 +501,8 @@ def circles_rule(claims: dict, *, require_all: bool = True) -> RuleResult:
     reproduced: every cloud's rule says reproduced; partly: at least one reproduced or partly
     whose existence p-values survive Bonferroni over the clouds (else inconclusive); not
     reproduced: every cloud's rule says not reproduced; inconclusive otherwise
-    (:func:`toponet.studies.aggregate_verdict`).
+    (:func:`toponet.rules.aggregate_verdict`).
     """
-    from toponet.studies import aggregate_verdict
 
     if not claims:
         raise ValueError("circles_rule needs at least one circle claim")
@@ -547,9 +558,6 @@ def bars_power(calibration, *, expected: int = 3, circles: int = 2, power_draws:
     reference cloud, as in :func:`toponet.calibration.calibrate_circle`). Cached. Returns
     {"counts": [bars per model cloud], "power": share with exactly ``expected``}.
     """
-    from toponet.density import density_filtration
-    from toponet.filters import normalize
-    from toponet.homology import h1_bounds
 
     n, k, p = calibration.n_points, calibration.k, calibration.p
     path = _bars_cache_path(n, k, p, calibration.draws, circles, power_draws, seed)
@@ -619,8 +627,7 @@ _NEAR: dict = {}
 
 def near_threshold(seed: int = 0, n: int = 20_000) -> float:
     """The 5 % quantile of gaussian filters' distance to the three-circle model: a filter
-    nearer than this is "near" the model (as :func:`toponet.cifar.model_fit`)."""
-    from toponet.ideal import distance_to_model, gaussian_filters
+    nearer than this is "near" the model (as :func:`toponet.chapters._cifar.model_fit`)."""
 
     key = (seed, n)
     if key not in _NEAR:
@@ -633,7 +640,6 @@ def fit_statistics(core: np.ndarray, thr: float) -> tuple[float, float]:
     """(closeness, secondary) of a dense core: minus its median distance to the three-circle
     model (larger = nearer), and the share of it near the model but not near the primary
     circle (on the secondary circles only) at distance ``thr``."""
-    from toponet.ideal import distance_to_model
 
     d3 = distance_to_model(core, "three_circles").distances
     d1 = distance_to_model(core, "primary_circle").distances
@@ -656,10 +662,6 @@ def calibrate_model_fit(n: int, k: int, p: float, *, draws: int = DRAWS, seed: i
     model cloud; false-positive rate on ``FPR_DRAWS`` fresh clouds of each kind; power on
     ``POWER_DRAWS`` model clouds (half noisy three-circle filters, half gaussian). Cached.
     """
-    from toponet.calibration import threshold
-    from toponet.density import density_filtration
-    from toponet.filters import normalize
-    from toponet.nulls import null_cloud
 
     path = _fit_cache_path(n, k, p, draws, seed)
     cached = _read(path)
@@ -750,10 +752,6 @@ def model_fit_test(X_raw, *, k: int, p: float, draws: int = DRAWS, seed: int = 0
                    kinds=("gaussian", "shuffled", "covariance")) -> ModelFitTest:
     """F8's two statistics (:func:`fit_statistics`) of rho(k, p) of ``X_raw`` against
     ``draws`` null clouds of each kind, with the criterion's calibration at this size."""
-    from toponet.density import density_filtration
-    from toponet.filters import normalize
-    from toponet.ideal import distance_to_model
-    from toponet.nulls import null_cloud
 
     Xn, _ = normalize(np.asarray(X_raw, dtype=np.float64))
     n = Xn.shape[0]
@@ -843,11 +841,9 @@ def evolution_circles(artifact, *, layer: str, iterations, k_paper: int, p: floa
     """
     from tqdm.auto import tqdm
 
-    from toponet.studies import layer_cloud
-
     rows = []
     for it in tqdm(list(iterations), desc=f"circle rule, {layer}", disable=not progress):
-        X = layer_cloud(artifact.conv_weights(layer, int(it)))
+        X = pooled_filters(artifact.conv_weights(layer, int(it)))
         c = circle_claim(X, k_paper=k_paper, n_points_paper=n_points_paper, p=p, draws=draws, seed=seed,
                          one_bar=False, kinds=kinds, max_core=max_core, label=f"{layer} at {int(it)}")
         rows.append(SnapshotCircle(iteration=int(it), claim=c))

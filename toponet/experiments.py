@@ -28,6 +28,8 @@ from types import MappingProxyType
 from typing import Mapping
 
 from toponet._validation import check_int
+from toponet.shards import run_shards
+from toponet.store import Store
 from toponet.train import TrainConfig
 
 PROFILES = ("smoke", "default", "paper")
@@ -266,7 +268,7 @@ _REGISTRY: tuple[Experiment, ...] = (
         "svhn", "Sec. VI (G2, G3, G4)",
         "M(64,32,64) on SVHN (28x28 grayscale): transfer to MNIST, top H1 lifetime vs MNIST, "
         "persistence and accuracy during training.",
-        # transfer: MNIST (G2) and the 8x8 digits measured at every evaluation (toponet.generalization)
+        # transfer: MNIST (G2) and the 8x8 digits measured at every evaluation (toponet.chapters.generalization)
         replace(_MNIST, dataset="svhn", transfer=("mnist", "digits8x8")),
         default=Profile(8, 2000, _MNIST_EVOLUTION, conv2_snapshots=(2000,)),
         paper=Profile(100, 40000, _MNIST_PAPER, conv2_snapshots=(40000,)),
@@ -305,7 +307,7 @@ _REGISTRY: tuple[Experiment, ...] = (
         paper_test_accuracy=0.718, placeholder=True),
     # --- 02_cifar_gray, 03_cifar_color (F3-F9): stand-in twins of the four CIFAR-10 runs ---
     # Same configs on "natural-standin" (toponet.data.natural: crops of 10 photographs), used
-    # when CIFAR-10's files are absent (toponet.cifar.pick_experiment). Their default profiles
+    # when CIFAR-10's files are absent (toponet.chapters._cifar.pick_experiment). Their default profiles
     # fit a shared 2-core machine (C(64,32,64) costs ~0.2 s per network-iteration on one free
     # core, several times that when the cores are shared, plus snapshot evaluation): the
     # training evolution (F5, F9) at the paper's iterations (100..2000 gray, 100..1500 colour),
@@ -341,7 +343,7 @@ _REGISTRY: tuple[Experiment, ...] = (
         default=Profile(4, 500, (0, 100, 500)),
         paper=Profile(82, 30000, (0, 2000, 10000, 30000)),
         paper_test_accuracy=0.718),
-    # --- 05_generalization (Sec. VI, G1-G5): see toponet.generalization ---
+    # --- 05_generalization (Sec. VI, G1-G5): see toponet.chapters.generalization ---
     *_generalization_experiments("mnistm-standin"),
     *_generalization_experiments("svhn"),
 )
@@ -360,3 +362,30 @@ def experiment(name: str) -> Experiment:
     if name not in EXPERIMENTS:
         raise ValueError(f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}")
     return EXPERIMENTS[name]
+
+
+def _named(name: str) -> Experiment:
+    # load_or_train's first argument shadows experiment(); looked up at call time, so a test can replace it
+    return experiment(name)
+
+
+def load_or_train(experiment: str, profile: str, *, networks: int | None = None,
+                  iterations: int | None = None, device: str = "auto", store=None,
+                  train_if_missing: bool = True, progress: bool = True):
+    """The artifact of ``experiment`` at ``profile``, trained (and stored) if the store lacks it.
+
+    Returns a :class:`toponet.store.Artifact` holding at least the profile's networks (a
+    stored artifact with more networks is cut to the requested count).
+    """
+    store = store if store is not None else Store()
+    plan = _named(experiment).plan(profile, networks, iterations)
+    art = store.get(plan.config, min_networks=len(plan.seeds))
+    if art is None:
+        if not train_if_missing:
+            raise FileNotFoundError(
+                f"the store {store.root} holds no {experiment!r} artifact at profile {profile!r} with "
+                f"{len(plan.seeds)} networks; run: toponet train {experiment} --profile {profile}")
+        run_shards(plan.config, plan.seeds, shard_size=8, store=store, device=device, progress=progress,
+                   experiment=experiment, profile=profile, keep=plan.keep)
+        art = store.get(plan.config, min_networks=len(plan.seeds))
+    return art.subset(len(plan.seeds)) if art.networks > len(plan.seeds) else art

@@ -179,3 +179,14 @@ class FilterCloud:
             W = W.reshape(W.shape[0] * W.shape[1], *W.shape[2:])
         Xn, kept = normalize(spatial_filters(W))
         return cls(points=Xn, kept=kept, label=label)
+
+
+def pooled_filters(weights) -> np.ndarray:
+    """Raw spatial filters of stacked kernels, pooled network by network.
+
+    ``weights`` has shape (n_networks, out, in, h, w); returns (n_networks * out * in, h * w).
+    """
+    W = np.asarray(weights, dtype=np.float64)
+    if W.ndim != 5:
+        raise ValueError(f"weights must have shape (n_networks, out, in, h, w); got {W.shape}")
+    return spatial_filters(W.reshape(-1, *W.shape[2:]))

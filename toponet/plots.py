@@ -777,7 +777,7 @@ def evolution_plot(rows: Sequence[Mapping], *, keys=("h1_top", "frac_near_circle
 
 def sweep_heatmap(rows: Sequence[Mapping], value: str = "h1_ratio", *, title: str = "",
                   cap: float | None = 10.0):
-    """Heat map of a :func:`toponet.studies.parameter_sweep` statistic over (k, p), values written in."""
+    """Heat map of a :func:`toponet.chapters.mnist.parameter_sweep` statistic over (k, p), values written in."""
     if not rows:
         raise ValueError("rows is empty: nothing to plot")
     ks = sorted({r["k"] for r in rows})

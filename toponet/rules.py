@@ -454,3 +454,33 @@ def summary_keys(test: CircleTest, rule: RuleResult) -> dict:
         "null_sd": head.null_sd if head else None, "effect_size": head.effect_size if head else None,
         "p_value": head.p if head else None,
     }
+
+
+def aggregate_verdict(verdicts, existence_p=None) -> str:
+    """One verdict for a claim made of several parts (F2b: "the circle in all four").
+
+    reproduced: every part reproduced (a conjunction: each part tested at ALPHA keeps the
+    claim at level ALPHA). partly: at least one part reproduced or partly, and, when
+    ``existence_p`` is given (per part, the largest p of its existence nulls), at least one
+    such part whose p is below ALPHA / number of parts (Bonferroni: with m parts, one chance
+    hit at ALPHA is up to m times likelier than ALPHA); a part found only at the uncorrected
+    level gives inconclusive. not reproduced: every part not reproduced; otherwise inconclusive
+    (some part could not have seen it).
+    """
+    verdicts = list(verdicts)
+    if verdicts and all(v == "reproduced" for v in verdicts):
+        return "reproduced"
+    found = [v in ("reproduced", "partly") for v in verdicts]
+    if existence_p is not None:
+        existence_p = list(existence_p)
+        if len(existence_p) != len(verdicts):
+            raise ValueError(f"existence_p has {len(existence_p)} values for {len(verdicts)} parts")
+        if any(f and p < ALPHA / len(verdicts) for f, p in zip(found, existence_p)):
+            return "partly"
+        if any(found):
+            return "inconclusive"
+    elif any(found):
+        return "partly"
+    if verdicts and all(v == "not reproduced" for v in verdicts):
+        return "not reproduced"
+    return "inconclusive"

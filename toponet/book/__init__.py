@@ -6,16 +6,16 @@ Chapters call :func:`validate_parameters` and :func:`setup_notebook` first and
 (:func:`toponet.book.build.build_book`). Importing this package stays light: the
 build's heavy dependencies (papermill, jupytext, plotly) load when used.
 """
-from toponet.book.notebook import Caption, caption, cloud_label, setup_notebook
+from toponet.book.notebook import Caption, caption, cloud_label, setup_notebook, show_table
 from toponet.book.profiles import PARAMETERS, PROFILES, Profile, get_profile, validate_parameters
 
 
 def build_book(*args, **kwargs):
     """See :func:`toponet.book.build.build_book`."""
-    from toponet.book.build import build_book as _build_book
+    from toponet.book.build import build_book as _build_book  # deferred: build loads papermill, jupytext
 
     return _build_book(*args, **kwargs)
 
 
 __all__ = ["Caption", "PARAMETERS", "PROFILES", "Profile", "build_book", "caption", "cloud_label",
-           "get_profile", "setup_notebook", "validate_parameters"]
+           "get_profile", "setup_notebook", "show_table", "validate_parameters"]

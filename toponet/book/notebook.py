@@ -8,8 +8,10 @@ which fails offline.
 """
 from __future__ import annotations
 
+import html
 import math
 import os
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -209,3 +211,38 @@ def caption(text: str, *, cloud: str, profile: str, accuracy=None,
             acc += f" (paper: {_accuracy_text(paper_accuracy)})"
         parts.append(acc + ".")
     return Caption(" ".join(p for p in parts if p))
+
+
+#: A table of more columns than this gets a "scroll sideways" hint above it.
+WIDE_TABLE_COLUMNS = 8
+
+
+def _table_cell(value) -> str:
+    """A table cell's text: floats to 3 significant digits, long decimals in text rounded to 3
+    places (``<= 0.64245`` -> ``<= 0.642``)."""
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return re.sub(r"\d+\.\d{4,}", lambda m: f"{float(m.group()):.3f}", str(value))
+
+
+def show_table(rows: list[dict], *, empty: str | None = None):
+    """``rows`` (dicts with the same keys) as an HTML table a notebook displays.
+
+    Numbers are rounded for reading (:func:`_table_cell`); headers wrap at underscores. The
+    table sits in a ``div.toponet-table`` that scrolls sideways inside the content column
+    (``_static/toponet.css``), with a visible hint above it when it has more than
+    :data:`WIDE_TABLE_COLUMNS` columns. No rows: ``empty`` as Markdown (a sentence saying why),
+    or None (nothing displayed).
+    """
+    from IPython.display import HTML, Markdown
+
+    if not rows:
+        return Markdown(empty) if empty else None
+    keys = list(rows[0])
+    head = "".join(f"<th>{html.escape(str(k_).replace('_', ' '))}</th>" for k_ in keys)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_table_cell(r[k_]))}</td>" for k_ in keys) + "</tr>"
+                   for r in rows)
+    hint = (f'<p class="scroll-hint">{len(keys)} columns: scroll the table sideways to see them all.</p>'
+            if len(keys) > WIDE_TABLE_COLUMNS else "")
+    return HTML(f'<div class="toponet-table">{hint}<div class="toponet-table-scroll"><table>'
+                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div></div>")

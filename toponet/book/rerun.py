@@ -263,7 +263,7 @@ def _rate(rates: list[dict], kind: str, key: str, arch=None) -> tuple[float, str
 
 def _experiment_need(name: str, profile: str, store, rates, *, networks=None, iterations=None,
                      device: str = "auto") -> TrainingNeed:
-    from toponet import studies
+    from toponet.chapters import mnist
     from toponet.experiments import experiment
     from toponet.store import config_key
 
@@ -306,7 +306,7 @@ def training_needs(run: CustomRun, store=None) -> list[TrainingNeed]:
                 + [_experiment_need(v, profile, store, rates, iterations=p["iterations"], device=p["device"])
                    for v in MNIST_VARIANTS])
     if run.chapter in ("02_cifar_gray", "03_cifar_color"):
-        from toponet import cifar
+        from toponet.chapters import _cifar as cifar
 
         bases = (("cifar-gray", "cifar-gray-C64-0-64") if run.chapter == "02_cifar_gray"
                  else ("cifar-color", "cifar-color-C48-0-64-nopool"))
@@ -314,7 +314,7 @@ def training_needs(run: CustomRun, store=None) -> list[TrainingNeed]:
         return [_experiment_need(main, profile, store, rates, **chosen),
                 _experiment_need(other, profile, store, rates, device=p["device"])]
     if run.chapter == "05_generalization":
-        from toponet import generalization as gen
+        from toponet.chapters import generalization as gen
 
         names = gen.experiment_names(gen.harder_domain())
         needs = [_experiment_need(names[arm], profile, store, rates, **chosen) for arm in ("circle", "gaussian", "trained")]
@@ -323,14 +323,14 @@ def training_needs(run: CustomRun, store=None) -> list[TrainingNeed]:
                   for arms in names["append"].values() for kind, n in arms.items() if kind != "none"]
         return needs
     if run.chapter == "06_umass":
-        from toponet import memorization, tori
+        from toponet.chapters.umass import memorization, tori
 
         needs = [_arrays_need("U1 tori study", tori.ToriStudyConfig(seeds=p["networks"], iterations=p["iterations"]),
                               store, rates, tori.tori_study)]
         return needs + [_arrays_need(f"U2 memorization ({kind} labels)", c, store, rates, memorization.memorization_run)
                         for kind, c in memorization.configs_for(profile).items()]
     if run.chapter == "07_learning_graphs":
-        from toponet import learning_graphs as lg
+        from toponet.chapters import learning_graphs as lg
 
         return [_arrays_need(f"learning graph {name}", c, store, rates, lg.learning_trajectories)
                 for name, c in lg.configs_for(profile).items()]

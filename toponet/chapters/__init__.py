@@ -1,1 +1,24 @@
-"""Chapter code: what each notebook in ``notebooks/`` calls, one module per chapter."""
+"""One module per chapter notebook: what a chapter calls beyond the core, so the notebook holds
+narrative and calls only.
+
+==========================  ==============================================================
+notebook                    module
+==========================  ==============================================================
+``00_ideal_filters``        none (the core only: :mod:`toponet.ideal`, :mod:`toponet.plots`)
+``01_mnist``                :mod:`toponet.chapters.mnist`
+``02_cifar_gray``           :mod:`toponet.chapters.cifar_gray`
+``03_cifar_color``          :mod:`toponet.chapters.cifar_color`
+``04_deep_networks``        :mod:`toponet.chapters.deep_networks`
+``05_generalization``       :mod:`toponet.chapters.generalization`
+``06_umass``                :mod:`toponet.chapters.umass` (``tori``, ``memorization``)
+``07_learning_graphs``      :mod:`toponet.chapters.learning_graphs`
+==========================  ==============================================================
+
+Helpers two or more chapters share live in ``_common.py`` (artifact accuracy, training
+evolution, the calibrated circle claim) and ``_cifar.py`` (chapters 02 and 03); a chapter
+module re-exports the shared names its notebook calls. A new chapter ``NN_name`` gets
+``toponet/chapters/name.py`` (docstring: its notebook and paper figures) and its tests.
+
+Layering (``tests/test_layers.py``): chapter modules may import the book helpers
+(:mod:`toponet.book`) and everything below; nothing below imports a chapter.
+"""

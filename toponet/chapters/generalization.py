@@ -1,8 +1,10 @@
-"""Sec. VI of the paper: generalization across digit domains and appended topological features.
+"""Chapter 05 (``notebooks/05_generalization.py``; paper Sec. VI, claims G1-G5): generalization across
+digit domains and appended topological features.
 
 - :func:`harder_domain`: real SVHN when its files are present, else the MNIST-M-style
   stand-in (``toponet.data.digit_domains``); :data:`DOMAIN_LABELS` names each in captions.
-- :func:`load_or_train`: an experiment's artifact, trained if missing; the accuracies on the
+- :func:`load_or_train` (:func:`toponet.experiments.load_or_train`, re-exported): an experiment's
+  artifact, trained if missing; the accuracies on the
   config's ``transfer`` datasets, measured during training (``TrainConfig.transfer``), are
   stored by the store beside the shards in ``<artifact>/transfer-<shard>.json``
   (:meth:`toponet.store.Store.put_shard`), also when trained with ``toponet train``.
@@ -21,7 +23,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from toponet import book as tb
 from toponet._validation import check_fraction, check_int
+from toponet.analysis import filtered_top_h1, scaled_k
+from toponet.book.notebook import Caption
+from toponet.chapters._common import accuracy_summary
+from toponet.data._manifest import SPLIT_FILES, resolve_root
+from toponet.experiments import load_or_train
+from toponet.filters import pooled_filters
+from toponet.ideal import gaussian_filters
+from toponet.nulls import compare_groups
+from toponet.rules import RuleResult, circle_test, floor_k
 
 __all__ = ["harder_domain", "nets_per_arm", "DOMAIN_LABELS", "SHORT_LABELS", "experiment_names", "load_or_train",
            "transfer_accuracy", "summary", "significance", "iterations_to_accuracy", "speedup",
@@ -43,7 +55,6 @@ SHORT_LABELS = {"mnist": "MNIST", "svhn": "SVHN", "mnistm-standin": "MNIST-M-sty
 
 def harder_domain(root=None) -> str:
     """"svhn" when SVHN's train and test files are in the data root, else "mnistm-standin"."""
-    from toponet.data._manifest import SPLIT_FILES, resolve_root
 
     base = resolve_root(root)
     present = all((base / rel).is_file() for split in ("train", "test") for rel in SPLIT_FILES["svhn", split])
@@ -65,19 +76,6 @@ def experiment_names(harder: str) -> dict:
     return {"trained": f"gen-mnist-trained{tag}", "circle": f"gen-mnist-circle{tag}",
             "gaussian": f"gen-mnist-gaussian{tag}", "harder": "gen-mnistm-standin" if not tag else "svhn",
             "append": append}
-
-
-def load_or_train(experiment: str, profile: str, *, networks: int | None = None, iterations: int | None = None,
-                  device: str = "auto", store=None, progress: bool = True):
-    """The artifact of ``experiment`` at ``profile``, trained if missing.
-
-    :func:`toponet.studies.load_or_train`, the path ``toponet train`` takes too: the store
-    keeps the transfer accuracies beside the shards. Returns a :class:`toponet.store.Artifact`.
-    """
-    from toponet.studies import load_or_train as _load_or_train
-
-    return _load_or_train(experiment, profile, networks=networks, iterations=iterations, device=device,
-                          store=store, progress=progress)
 
 
 def transfer_accuracy(artifact, dataset: str, iteration=None) -> np.ndarray:
@@ -131,7 +129,6 @@ def significance(a, b) -> dict:
     value in either, the p-values are NaN). Returns a dict with mean_a, mean_b, diff,
     cohens_d, welch_t, p_greater (one-sided, H1: mean a > mean b), p_two_sided, n_a, n_b.
     """
-    from toponet.nulls import compare_groups
 
     a, b = np.asarray(a, float).reshape(-1), np.asarray(b, float).reshape(-1)
     if min(a.size, b.size) < 2:
@@ -263,8 +260,6 @@ def simplicity(weights, *, group_size: int, k_paper: int = 100, p: float = 0.1, 
     (n_groups,) the same pipeline on as many normalized gaussian filters (the null), and
     "mean", "sd".
     """
-    from toponet.analysis import filtered_top_h1, scaled_k
-    from toponet.ideal import gaussian_filters
 
     clouds = _group_clouds(weights, group_size)
     p = check_fraction(p, name="p")
@@ -322,13 +317,12 @@ def _group_clouds(weights, group_size: int) -> list:
     weights : (n_networks, out, in, 3, 3); returns ``n_networks // group_size`` arrays of
     shape (group_size * out * in, 9).
     """
-    from toponet.studies import layer_cloud
 
     W = np.asarray(weights)
     if W.ndim != 5:
         raise ValueError(f"weights must have shape (n_networks, out, in, 3, 3); got {W.shape}")
     group_size = check_int(group_size, name="group_size", low=1, high=W.shape[0])
-    return [layer_cloud(W[g * group_size:(g + 1) * group_size]) for g in range(W.shape[0] // group_size)]
+    return [pooled_filters(W[g * group_size:(g + 1) * group_size]) for g in range(W.shape[0] // group_size)]
 
 
 def simplicity_test(weights, *, group_size: int, k_paper: int = 100, p: float = 0.1, n_points_paper: int = 6400,
@@ -344,8 +338,6 @@ def simplicity_test(weights, *, group_size: int, k_paper: int = 100, p: float = 
     "gaussian": each group's gaussian null mean, "k", "points_per_group", "p", "mean", "sd")
     plus "tests" (one CircleTest per group), "n_core" and "draws".
     """
-    from toponet.analysis import scaled_k
-    from toponet.rules import circle_test, floor_k
 
     clouds = _group_clouds(weights, group_size)
     p = check_fraction(p, name="p")
@@ -373,8 +365,6 @@ def g3_rule(harder: dict, mnist: dict, *, alpha: float = 0.05):
     are noise: inconclusive). Returns a :class:`toponet.rules.RuleResult`.
     """
     from scipy import stats
-
-    from toponet.rules import RuleResult
 
     nh, nm = harder["values"].size, mnist["values"].size
     desc = (f"top H1 {harder['mean']:.3f} +- {harder['sd']:.3f} ({nh} group(s)) vs MNIST {mnist['mean']:.3f} +- "
@@ -428,7 +418,6 @@ def g3_verdict(harder: dict, mnist: dict) -> tuple[str, str]:
 
 
 def _rule(verdict: str, words: str, note: str):
-    from toponet.rules import RuleResult
     return RuleResult(verdict=verdict, reasons=(words, note))
 
 
@@ -581,7 +570,6 @@ def findings_markdown(harder: str, *, g1, g1_digits, g1_own, g2, g3, g4: dict, g
     toponet.book.notebook.Caption
         Markdown; every number in it is computed here, every judgement follows those numbers.
     """
-    from toponet.book.notebook import Caption
 
     if harder not in DOMAIN_LABELS:
         raise ValueError(f"harder must be one of {sorted(DOMAIN_LABELS)}; got {harder!r}")
@@ -690,8 +678,6 @@ def g5_caption(label: str, curves: dict, speed: dict, runs: dict, fastest: str, 
     fastest : the fastest arm's name
     profile : the build profile
     """
-    from toponet import book as tb
-    from toponet.studies import accuracy_summary
 
     missing = {"none", "circle", "klein", "gaussian"} - set(curves) | ({"circle"} - set(runs))
     if missing:

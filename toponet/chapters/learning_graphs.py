@@ -1,4 +1,5 @@
-"""Gabella et al., "Topology of learning" (SPEC L1, L2): learning graphs of weight trajectories.
+"""Chapter 07 (``notebooks/07_learning_graphs.py``; Gabella et al., "Topology of learning", claims L1,
+L2): learning graphs of weight trajectories.
 
 A sigmoid MLP without biases is trained by plain SGD on MNIST while the incoming weight
 vector of every neuron is recorded at regular steps. A layer's recordings form a cloud of
@@ -22,10 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from toponet import data
 from toponet._validation import check_cloud, check_int
+from toponet.book.notebook import Caption
+from toponet.mapper import Mapper
 from toponet.rules import ALPHA, DRAWS, RuleResult, p_value
+from toponet.store import Store
 
-__all__ = ["LearningConfig", "SigmoidMLP", "train_recording", "learning_trajectories", "layer_cloud",
+__all__ = ["LearningConfig", "SigmoidMLP", "train_recording", "learning_trajectories", "trajectory_cloud",
            "pca_projection", "l2_norm_lens", "pca_lens", "learning_graph", "neuron_groups",
            "groups_over_time", "separation_step", "confusion_end", "accuracy_jumps",
            "local_dimension", "configs_for", "l1_verdict", "l2_verdict", "surface_dimension", "PAPER",
@@ -198,8 +203,6 @@ def train_recording(config: LearningConfig, X_train, y_train, X_test, y_test, *,
 
 def learning_trajectories(config: LearningConfig, store=None, *, progress: bool = True) -> dict[str, np.ndarray]:
     """The recorded run of ``config`` from ``store``, training it on MNIST first if absent."""
-    from toponet import data
-    from toponet.store import Store
 
     store = Store() if store is None else store
     got = store.get_arrays(config)
@@ -225,7 +228,7 @@ def learning_trajectories(config: LearningConfig, store=None, *, progress: bool 
 
 # --- clouds and projections -----------------------------------------------------------
 
-def layer_cloud(traj: dict, layer: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def trajectory_cloud(traj: dict, layer: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A layer's recordings as one cloud.
 
     Returns
@@ -299,8 +302,6 @@ def learning_graph(points, *, lens: str = "l2", resolution: int = 30, gain: floa
     fitted Mapper (``vne=False``: DBSCAN sees the reduced coordinates)
     """
     from sklearn.cluster import DBSCAN
-
-    from toponet.mapper import Mapper
 
     X = check_cloud(points, name="points", min_points=3)
     k = min(int(n_components), X.shape[1], X.shape[0])
@@ -558,7 +559,7 @@ def surface_dimension(traj: dict, jumps: list[dict], *, layer: str = "hidden1", 
     """
     if not jumps:
         return float("nan")
-    P, step, _ = layer_cloud(traj, layer)
+    P, step, _ = trajectory_cloud(traj, layer)
     return local_dimension(P[step >= jumps[0]["end"]], seed=seed)
 
 
@@ -594,7 +595,6 @@ def l1_findings(*, output_branches: int, output_branches_5: int, hidden_sizes, s
     -------
     toponet.book.notebook.Caption
     """
-    from toponet.book.notebook import Caption
 
     steps_per_epoch = check_int(steps_per_epoch, name="steps_per_epoch", low=1)
     sizes = [int(s) for s in hidden_sizes]
@@ -655,7 +655,6 @@ def l2_findings(jumps: list[dict], surface_dimension: float, accuracy, steps, *,
     -------
     toponet.book.notebook.Caption
     """
-    from toponet.book.notebook import Caption
 
     a, s = np.asarray(accuracy, dtype=np.float64), np.asarray(steps)
     if a.ndim != 1 or a.shape != s.shape or a.size == 0:
@@ -792,7 +791,7 @@ def graph_branches(mapper, *, min_levels: int | None = None) -> Branches:
 def layer_branches(traj: dict, layer: str, *, resolution: int = 30, gain: float = 3.0, seed: int = 0):
     """The learning graph of ``layer`` (:func:`learning_graph`, lens L2 norm) and its
     :func:`graph_branches`. Returns (Branches, mapper, step, neuron) (per-point step and neuron)."""
-    P, step, neuron = layer_cloud(traj, layer)
+    P, step, neuron = trajectory_cloud(traj, layer)
     m = learning_graph(P, lens="l2", resolution=resolution, gain=gain, seed=seed)
     return graph_branches(m), m, step, neuron
 

@@ -1,8 +1,11 @@
-"""Chapter-level analyses: what the book's chapters call, so notebooks hold no logic.
+"""Chapter 01 (``notebooks/01_mnist.py``; paper Sec. V.A, Fig. 2 and its robustness
+variants, claims F2, F2b, F2c and UMass's U3): what the chapter calls, so the notebook holds no logic.
 
-- :func:`load_or_train`: the stored artifact of an experiment at a profile, trained if missing.
-- :func:`layer_cloud`: the raw spatial filters of one layer, pooled over networks, with their
-  label in the paper's notation.
+Shared with other chapters (re-exported here, defined in :mod:`toponet.chapters._common`):
+:func:`accuracy_summary`, :func:`evolution`, :func:`circle_claim`, :func:`null_distance_threshold`;
+from the layers below: :func:`toponet.experiments.load_or_train` (the stored artifact of an
+experiment at a profile, trained if missing) and :func:`toponet.filters.pooled_filters`.
+
 - :func:`group_statistics`: the top H1 lifetime of rho(k, p) over disjoint groups of
   networks (independent seeds), for trained and untrained networks and a gaussian null.
 - :func:`parameter_sweep`: how the top H1 bar and the Mapper graph respond to k and p.
@@ -17,50 +20,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from toponet._validation import check_fraction, check_int
-from toponet.analysis import filtered_top_h1
+from toponet.analysis import analyze_filters, filtered_top_h1, scaled_k
+from toponet.chapters._common import (NULL_DISTANCE_QUANTILE, accuracy_summary, circle_claim, evolution,  # noqa: F401
+                                      null_distance_threshold)  # chapter 01 calls these as mnist.<name>
 from toponet.density import density_filtration
-from toponet.filters import normalize, spatial_filters
+from toponet.experiments import load_or_train
+from toponet.filters import normalize, pooled_filters
 from toponet.homology import persistence
 from toponet.ideal import distance_to_model, gaussian_filters
+from toponet.mapper import Mapper
 from toponet.nulls import compare_groups
-from toponet.rules import DRAWS, RuleResult, circle_rule, circle_test, floor_k
-
-
-def load_or_train(experiment: str, profile: str, *, networks: int | None = None,
-                  iterations: int | None = None, device: str = "auto", store=None,
-                  train_if_missing: bool = True, progress: bool = True):
-    """The artifact of ``experiment`` at ``profile``, trained (and stored) if the store lacks it.
-
-    Returns a :class:`toponet.store.Artifact` holding at least the profile's networks (a
-    stored artifact with more networks is cut to the requested count).
-    """
-    from toponet.experiments import experiment as get_experiment
-    from toponet.shards import run_shards
-    from toponet.store import Store
-
-    store = store if store is not None else Store()
-    plan = get_experiment(experiment).plan(profile, networks, iterations)
-    art = store.get(plan.config, min_networks=len(plan.seeds))
-    if art is None:
-        if not train_if_missing:
-            raise FileNotFoundError(
-                f"the store {store.root} holds no {experiment!r} artifact at profile {profile!r} with "
-                f"{len(plan.seeds)} networks; run: toponet train {experiment} --profile {profile}")
-        run_shards(plan.config, plan.seeds, shard_size=8, store=store, device=device, progress=progress,
-                   experiment=experiment, profile=profile, keep=plan.keep)
-        art = store.get(plan.config, min_networks=len(plan.seeds))
-    return art.subset(len(plan.seeds)) if art.networks > len(plan.seeds) else art
-
-
-def layer_cloud(weights) -> np.ndarray:
-    """Raw spatial filters of stacked kernels, pooled network by network.
-
-    ``weights`` has shape (n_networks, out, in, h, w); returns (n_networks * out * in, h * w).
-    """
-    W = np.asarray(weights, dtype=np.float64)
-    if W.ndim != 5:
-        raise ValueError(f"weights must have shape (n_networks, out, in, h, w); got {W.shape}")
-    return spatial_filters(W.reshape(-1, *W.shape[2:]))
+from toponet.rules import DRAWS, RuleResult, aggregate_verdict, floor_k
+from toponet.verdicts import Verdict
 
 
 @dataclass(frozen=True)
@@ -108,7 +79,7 @@ def group_statistics(samples: dict, *, group_size: int, k: int, p: float,
             raise ValueError(f"{name}: {W.shape[0]} networks make fewer than 2 groups of {group_size}")
         vals = []
         for g in range(n_groups_here):
-            cloud = layer_cloud(W[g * group_size:(g + 1) * group_size])
+            cloud = pooled_filters(W[g * group_size:(g + 1) * group_size])
             per_group = cloud.shape[0]
             vals.append(filtered_top_h1(cloud, k=k, p=p, seed=seed + g))
         values[name] = np.array(vals)
@@ -129,7 +100,6 @@ def parameter_sweep(points: np.ndarray, ks, ps, *, resolution: int = 30, gain: f
     mapper_components and frac_near_circle (share of the kept points within 0.3 of the
     primary circle).
     """
-    from toponet.mapper import Mapper
 
     Xn, _ = normalize(points)
     rows = []
@@ -150,74 +120,6 @@ def parameter_sweep(points: np.ndarray, ks, ps, *, resolution: int = 30, gain: f
     return rows
 
 
-#: Share of gaussian (null) filters nearer the primary circle than the "near the circle"
-#: threshold (a descriptive column): the threshold is the null distribution's 5th percentile.
-NULL_DISTANCE_QUANTILE = 0.05
-
-
-def null_distance_threshold(model: str = "primary_circle", *, q: float = NULL_DISTANCE_QUANTILE,
-                            n: int = 20_000, seed: int = 0) -> float:
-    """The ``q``-quantile of the distance of normalized gaussian filters to ``model``.
-
-    A filter nearer than this is nearer the model than all but a fraction ``q`` of random
-    directions (about 0.61 for the primary circle at q = 0.05).
-    """
-    return float(np.quantile(distance_to_model(gaussian_filters(n, seed=seed), model).distances, q))
-
-
-def accuracy_summary(artifact, iteration=None) -> dict:
-    """Test accuracy of an artifact's networks at ``iteration`` (None = last): mean, sd, n, values."""
-    acc = np.asarray(artifact.test_accuracy(iteration), dtype=float)
-    return dict(mean=float(acc.mean()), sd=float(acc.std(ddof=1)) if acc.size > 1 else 0.0,
-                n=int(acc.size), values=acc)
-
-
-def evolution(artifact, *, layer: str = "conv1", k_paper: int, p: float, n_points_paper: int,
-              iterations=None, threshold: float = 0.3, seed: int = 0) -> list[dict]:
-    """Per snapshot: top H1 lifetime of rho(k, p) of the pooled filters, the share near the
-    primary circle (all filters and dense core) and the test accuracy.
-
-    k is rescaled from ``k_paper`` for a cloud of ``n_points_paper`` (see
-    :func:`toponet.analysis.scaled_k`). Returns one dict per stored snapshot with keys
-    iteration, k, n_kept, h1_top, h1_second, frac_near_circle, frac_near_circle_core,
-    test_accuracy (mean, sd).
-    """
-    from toponet.analysis import scaled_k
-
-    rows = []
-    its = iterations if iterations is not None else artifact.stored_iterations(layer)
-    for it in its:
-        X = layer_cloud(artifact.conv_weights(layer, it))
-        Xn, _ = normalize(X)
-        k = scaled_k(k_paper, Xn.shape[0], n_points_paper)
-        core = density_filtration(Xn, k, p)
-        life = persistence(core, maxdim=1, seed=seed).lifetimes(1)
-        acc = np.asarray(artifact.test_accuracy(it), float)
-        rows.append(dict(iteration=int(it), k=k, n_kept=int(core.shape[0]),
-                         h1_top=float(life[0]) if life.size else 0.0,
-                         h1_second=float(life[1]) if life.size > 1 else 0.0,
-                         frac_near_circle=distance_to_model(Xn, threshold=threshold).fraction_within,
-                         frac_near_circle_core=distance_to_model(core, threshold=threshold).fraction_within,
-                         test_accuracy=(float(acc.mean()), float(acc.std(ddof=1)) if acc.size > 1 else 0.0)))
-    return rows
-
-
-def circle_claim(X_raw, *, k: int, p: float, draws: int = DRAWS, seed: int = 0, one_bar: bool = True,
-                 calibrate: bool = True, progress: bool = False) -> dict:
-    """The calibrated circle rule on one cloud of raw filters.
-
-    Runs :func:`toponet.rules.circle_test` (gaussian, shuffled and covariance-matched nulls,
-    ``draws`` each; gaussian tops cached), calibrates the rule at the cloud's size, k, p and
-    draws (:func:`toponet.calibration.calibrate_circle`, cached in ``results/calibration``)
-    and applies :func:`toponet.rules.circle_rule`. Returns dict(test, calibration, rule).
-    """
-    from toponet.calibration import GaussianTops, calibrate_circle
-
-    test = circle_test(X_raw, k=k, p=p, draws=draws, seed=seed, gaussian_cache=GaussianTops(), progress=progress)
-    cal = calibrate_circle(test.n_points, test.k, test.p, draws=draws, progress=progress) if calibrate else None
-    return dict(test=test, calibration=cal, rule=circle_rule(test, cal, one_bar=one_bar))
-
-
 def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n_points_paper: int,
                     resolution: int = 30, gain: float = 3.0, draws: int = DRAWS, seed: int = 0,
                     n_groups: int = 4, mapper: bool = True) -> dict:
@@ -231,10 +133,9 @@ def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n
     disjoint seed groups, trained / untrained / gaussian: reported, not in the rule),
     ``untrained_top_h1`` (the same pipeline on the networks at iteration 0) and ``k``.
     """
-    from toponet.analysis import analyze_filters, scaled_k
 
     W = artifact.conv_weights(layer)
-    X = layer_cloud(W)
+    X = pooled_filters(W)
     k = floor_k(scaled_k(k_paper, X.shape[0], n_points_paper), X.shape[0])
     claim = circle_claim(X, k=k, p=p, draws=draws, seed=seed)
     result = analyze_filters(X, k=k, p=p, resolution=resolution, gain=gain, null_repeats=0, seed=seed,
@@ -244,7 +145,7 @@ def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n
     kg = floor_k(scaled_k(k_paper, per_group, n_points_paper), per_group)
     groups = group_statistics({"trained": W, "untrained": artifact.conv_weights(layer, 0)},
                               group_size=group_size, k=kg, p=p, seed=seed) if artifact.networks >= 2 * group_size else None
-    untrained = filtered_top_h1(layer_cloud(artifact.conv_weights(layer, 0)), k=k, p=p, seed=seed,
+    untrained = filtered_top_h1(pooled_filters(artifact.conv_weights(layer, 0)), k=k, p=p, seed=seed,
                                 n_landmarks=None)
     return dict(claim=claim, result=result, groups=groups, k=k, untrained_top_h1=untrained,
                 verdict=claim["rule"])
@@ -260,9 +161,8 @@ def variant_table(experiments, profile: str, *, iterations: int | None = None, k
     for name in experiments:
         art = load_or_train(name, profile, iterations=iterations, device=device)
         width = art.conv_weights("conv1").shape[1]
-        X = layer_cloud(art.conv_weights("conv1"))
+        X = pooled_filters(art.conv_weights("conv1"))
         n = normalize(X)[0].shape[0]
-        from toponet.analysis import scaled_k
         k = floor_k(scaled_k(k_paper, n, 100 * width), n)
         claim = circle_claim(X, k=k, p=p, draws=draws, seed=seed)
         t, rule = claim["test"], claim["rule"]
@@ -277,38 +177,6 @@ def variant_table(experiments, profile: str, *, iterations: int | None = None, k
     return rows
 
 
-def aggregate_verdict(verdicts, existence_p=None) -> str:
-    """One verdict for a claim made of several parts (F2b: "the circle in all four").
-
-    reproduced: every part reproduced (a conjunction: each part tested at ALPHA keeps the
-    claim at level ALPHA). partly: at least one part reproduced or partly, and, when
-    ``existence_p`` is given (per part, the largest p of its existence nulls), at least one
-    such part whose p is below ALPHA / number of parts (Bonferroni: with m parts, one chance
-    hit at ALPHA is up to m times likelier than ALPHA); a part found only at the uncorrected
-    level gives inconclusive. not reproduced: every part not reproduced; otherwise inconclusive
-    (some part could not have seen it).
-    """
-    from toponet.rules import ALPHA
-
-    verdicts = list(verdicts)
-    if verdicts and all(v == "reproduced" for v in verdicts):
-        return "reproduced"
-    found = [v in ("reproduced", "partly") for v in verdicts]
-    if existence_p is not None:
-        existence_p = list(existence_p)
-        if len(existence_p) != len(verdicts):
-            raise ValueError(f"existence_p has {len(existence_p)} values for {len(verdicts)} parts")
-        if any(f and p < ALPHA / len(verdicts) for f, p in zip(found, existence_p)):
-            return "partly"
-        if any(found):
-            return "inconclusive"
-    elif any(found):
-        return "partly"
-    if verdicts and all(v == "not reproduced" for v in verdicts):
-        return "not reproduced"
-    return "inconclusive"
-
-
 def layer_comparison(layer1_claim: dict, X2_raw, *, k_paper: int = 10, p: float = 0.1,
                      n_points_paper: int = 204_800, draws: int = DRAWS, seed: int = 0) -> dict:
     """F2c: is layer 2's circle present and weaker than layer 1's, compared at the same size?
@@ -320,7 +188,6 @@ def layer_comparison(layer1_claim: dict, X2_raw, *, k_paper: int = 10, p: float 
     null. Returns dict(claim (layer 2's circle_claim), weaker, effect1, effect2, n, verdict,
     reasons).
     """
-    from toponet.analysis import scaled_k
 
     t1 = layer1_claim["test"]
     X2 = np.asarray(X2_raw, dtype=np.float64)
@@ -343,45 +210,6 @@ def layer_comparison(layer1_claim: dict, X2_raw, *, k_paper: int = 10, p: float 
                                    cloud_points=rule2.cloud_points))
 
 
-#: A table of more columns than this gets a "scroll sideways" hint above it.
-WIDE_TABLE_COLUMNS = 8
-
-
-def _table_cell(value) -> str:
-    """A table cell's text: floats to 3 significant digits, long decimals in text rounded to 3
-    places (``<= 0.64245`` -> ``<= 0.642``)."""
-    import re
-
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    return re.sub(r"\d+\.\d{4,}", lambda m: f"{float(m.group()):.3f}", str(value))
-
-
-def show_table(rows: list[dict], *, empty: str | None = None):
-    """``rows`` (dicts with the same keys) as an HTML table a notebook displays.
-
-    Numbers are rounded for reading (:func:`_table_cell`); headers wrap at underscores. The
-    table sits in a ``div.toponet-table`` that scrolls sideways inside the content column
-    (``_static/toponet.css``), with a visible hint above it when it has more than
-    :data:`WIDE_TABLE_COLUMNS` columns. No rows: ``empty`` as Markdown (a sentence saying why),
-    or None (nothing displayed).
-    """
-    import html
-
-    from IPython.display import HTML, Markdown
-
-    if not rows:
-        return Markdown(empty) if empty else None
-    keys = list(rows[0])
-    head = "".join(f"<th>{html.escape(str(k_).replace('_', ' '))}</th>" for k_ in keys)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_table_cell(r[k_]))}</td>" for k_ in keys) + "</tr>"
-                   for r in rows)
-    hint = (f'<p class="scroll-hint">{len(keys)} columns: scroll the table sideways to see them all.</p>'
-            if len(keys) > WIDE_TABLE_COLUMNS else "")
-    return HTML(f'<div class="toponet-table">{hint}<div class="toponet-table-scroll"><table>'
-                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div></div>")
-
-
 def _beyond(test) -> str:
     b = test.beyond_second_order
     c = test.nulls.get("covariance")
@@ -397,7 +225,6 @@ def mnist_verdicts(*, ev1: dict, variants: list[dict], cmp2: dict, art, acc: dic
     ``ev1`` from :func:`circle_evidence`, ``variants`` from :func:`variant_table`, ``cmp2`` from
     :func:`layer_comparison`, ``art``/``acc`` the Fig. 2 artifact and its accuracy summary.
     """
-    from toponet.verdicts import Verdict
 
     T = art.iterations[-1]
     scale = f"{art.networks} x {T} iterations ({profile}); test acc {100 * acc['mean']:.1f}%"

@@ -1,4 +1,5 @@
-"""UMass Sec. 4 (SPEC U2): a CNN trained on MNIST with true vs randomly permuted labels.
+"""Chapter 06, second half (``notebooks/06_umass.py``; UMass Sec. 4, claim U2): a CNN trained on MNIST
+with true vs randomly permuted labels.
 
 The paper's model (eq. 4): conv 3x3 1->256, ReLU, max-pool 2; conv 3x3 256->128, ReLU,
 max-pool 2; fully connected 3200->256, ReLU; 256->10; softmax. Adam (lr 5e-5, betas 0.9 /
@@ -20,7 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toponet._validation import check_int
+from toponet import data
+from toponet._validation import check_cloud, check_int
+from toponet.book.notebook import Caption
+from toponet.mapper import Mapper
+from toponet.store import Store
 
 __all__ = ["MemorizationConfig", "MemorizationCNN", "permuted_labels", "train_memorization",
            "memorization_run", "label_agreement", "configs_for", "u2_verdict", "u2_findings", "layer_mappers", "SCALES", "PAPER"]
@@ -208,9 +213,6 @@ def memorization_run(config: MemorizationConfig, store=None, *, progress: bool =
 
     import torch
 
-    from toponet import data
-    from toponet.store import Store
-
     store = Store() if store is None else store
     got = store.get_arrays(config)
     if got is not None:
@@ -247,8 +249,6 @@ def label_agreement(points, labels, *, k: int = 10, adjusted: bool = True) -> fl
     points : array of shape (n, d); labels : array of shape (n,)
     """
     from sklearn.neighbors import NearestNeighbors
-
-    from toponet._validation import check_cloud
 
     X = check_cloud(points, name="points", min_points=k + 1)
     y = np.asarray(labels).reshape(-1)
@@ -337,7 +337,6 @@ def layer_mappers(runs: dict, *, resolution: int, gain: float, seed: int = 0,
     dict
         ``(kind, layer) -> Mapper`` for every kind in ``kinds`` and layer in ``layers``.
     """
-    from toponet.mapper import Mapper
 
     resolution = check_int(resolution, name="resolution", low=1)
     out = {}
@@ -370,7 +369,6 @@ def u2_findings(nums: dict, *, epochs_true: int, epochs_permuted: int, n_train: 
     toponet.book.notebook.Caption
         Markdown whose sentences follow the parts (A), (B), (C) of the rule.
     """
-    from toponet.book.notebook import Caption
 
     need = ("N_train", "N_test", "Np_train", "Np_test", "Np_hidden_true", "Np_hidden_assigned", "Np_softmax_assigned")
     missing = [k for k in need if k not in nums]

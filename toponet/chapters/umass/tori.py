@@ -1,4 +1,5 @@
-"""UMass Sec. 3.3 (SPEC U1): can a network unlink two linked tori?
+"""Chapter 06, first half (``notebooks/06_umass.py``; UMass Sec. 3.3, claim U1): can a network unlink
+two linked tori?
 
 Two hollow tori in R^3 (central radius 15, tube radius 2), linked like the links of a
 chain, one class each. ``N_ReLU`` (the paper's equation (2)) has ReLU after every hidden
@@ -17,6 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from toponet._validation import check_cloud, check_int
+from toponet.book.notebook import Caption
+from toponet.homology import persistence
+from toponet.store import Store
 
 __all__ = ["ToriConfig", "ToriRun", "ToriStudyConfig", "tori_study", "linked_tori", "split_tori", "tori_network", "train_tori",
            "first_hidden", "long_h0_bars", "h0_components", "u1_verdict", "study_long_bars", "best_run", "u1_findings", "SEEDS", "PAPER_ACCURACY"]
@@ -252,8 +256,6 @@ def tori_study(config: ToriStudyConfig, store=None, *, progress: bool = True) ->
     """
     from tqdm.auto import tqdm
 
-    from toponet.store import Store
-
     store = Store() if store is None else store
     got = store.get_arrays(config)
     if got is not None:
@@ -293,7 +295,6 @@ def h0_components(points, *, ratio: float = 3.0, q: float = 0.95):
     -------
     (PersistenceResult, int) : the diagrams (H0 only) and :func:`long_h0_bars` of them
     """
-    from toponet.homology import persistence
 
     X = check_cloud(points, name="points", min_points=2)
     res = persistence(X, maxdim=0, n_landmarks=None)
@@ -369,7 +370,6 @@ def u1_findings(activation, test_accuracy, long_bars, *, perfect: float = 0.995)
     toponet.book.notebook.Caption
         Markdown; the sentences depend on the verdict of :func:`u1_verdict` and on the runs.
     """
-    from toponet.book.notebook import Caption
 
     verdict, _ = u1_verdict(activation, test_accuracy, long_bars, perfect=perfect)
     act, acc, bars = np.asarray(activation), np.asarray(test_accuracy, dtype=float), np.asarray(long_bars)

@@ -1,0 +1,86 @@
+"""Helpers shared by several chapter modules (not a chapter of its own).
+
+- :func:`accuracy_summary`: an artifact's test accuracy at a snapshot (chapters 01, 02, 03, 05).
+- :func:`evolution`: the top H1 bar and the share near the primary circle per training
+  snapshot (chapters 01, 02, 03, 05).
+- :func:`circle_claim`: the book's calibrated circle rule on one cloud (chapters 01, 04).
+- :func:`null_distance_threshold`: "near the circle" as a quantile of gaussian filters
+  (chapters 01, 04).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from toponet.analysis import scaled_k
+from toponet.calibration import GaussianTops, calibrate_circle
+from toponet.density import density_filtration
+from toponet.filters import normalize, pooled_filters
+from toponet.homology import persistence
+from toponet.ideal import distance_to_model, gaussian_filters
+from toponet.rules import DRAWS, circle_rule, circle_test
+
+__all__ = ["accuracy_summary", "evolution", "circle_claim", "null_distance_threshold", "NULL_DISTANCE_QUANTILE"]
+
+
+#: Share of gaussian (null) filters nearer the primary circle than the "near the circle"
+#: threshold (a descriptive column): the threshold is the null distribution's 5th percentile.
+NULL_DISTANCE_QUANTILE = 0.05
+
+
+def null_distance_threshold(model: str = "primary_circle", *, q: float = NULL_DISTANCE_QUANTILE,
+                            n: int = 20_000, seed: int = 0) -> float:
+    """The ``q``-quantile of the distance of normalized gaussian filters to ``model``.
+
+    A filter nearer than this is nearer the model than all but a fraction ``q`` of random
+    directions (about 0.61 for the primary circle at q = 0.05).
+    """
+    return float(np.quantile(distance_to_model(gaussian_filters(n, seed=seed), model).distances, q))
+
+
+def accuracy_summary(artifact, iteration=None) -> dict:
+    """Test accuracy of an artifact's networks at ``iteration`` (None = last): mean, sd, n, values."""
+    acc = np.asarray(artifact.test_accuracy(iteration), dtype=float)
+    return dict(mean=float(acc.mean()), sd=float(acc.std(ddof=1)) if acc.size > 1 else 0.0,
+                n=int(acc.size), values=acc)
+
+
+def evolution(artifact, *, layer: str = "conv1", k_paper: int, p: float, n_points_paper: int,
+              iterations=None, threshold: float = 0.3, seed: int = 0) -> list[dict]:
+    """Per snapshot: top H1 lifetime of rho(k, p) of the pooled filters, the share near the
+    primary circle (all filters and dense core) and the test accuracy.
+
+    k is rescaled from ``k_paper`` for a cloud of ``n_points_paper`` (see
+    :func:`toponet.analysis.scaled_k`). Returns one dict per stored snapshot with keys
+    iteration, k, n_kept, h1_top, h1_second, frac_near_circle, frac_near_circle_core,
+    test_accuracy (mean, sd).
+    """
+    rows = []
+    its = iterations if iterations is not None else artifact.stored_iterations(layer)
+    for it in its:
+        X = pooled_filters(artifact.conv_weights(layer, it))
+        Xn, _ = normalize(X)
+        k = scaled_k(k_paper, Xn.shape[0], n_points_paper)
+        core = density_filtration(Xn, k, p)
+        life = persistence(core, maxdim=1, seed=seed).lifetimes(1)
+        acc = np.asarray(artifact.test_accuracy(it), float)
+        rows.append(dict(iteration=int(it), k=k, n_kept=int(core.shape[0]),
+                         h1_top=float(life[0]) if life.size else 0.0,
+                         h1_second=float(life[1]) if life.size > 1 else 0.0,
+                         frac_near_circle=distance_to_model(Xn, threshold=threshold).fraction_within,
+                         frac_near_circle_core=distance_to_model(core, threshold=threshold).fraction_within,
+                         test_accuracy=(float(acc.mean()), float(acc.std(ddof=1)) if acc.size > 1 else 0.0)))
+    return rows
+
+
+def circle_claim(X_raw, *, k: int, p: float, draws: int = DRAWS, seed: int = 0, one_bar: bool = True,
+                 calibrate: bool = True, progress: bool = False) -> dict:
+    """The calibrated circle rule on one cloud of raw filters.
+
+    Runs :func:`toponet.rules.circle_test` (gaussian, shuffled and covariance-matched nulls,
+    ``draws`` each; gaussian tops cached), calibrates the rule at the cloud's size, k, p and
+    draws (:func:`toponet.calibration.calibrate_circle`, cached in ``results/calibration``)
+    and applies :func:`toponet.rules.circle_rule`. Returns dict(test, calibration, rule).
+    """
+    test = circle_test(X_raw, k=k, p=p, draws=draws, seed=seed, gaussian_cache=GaussianTops(), progress=progress)
+    cal = calibrate_circle(test.n_points, test.k, test.p, draws=draws, progress=progress) if calibrate else None
+    return dict(test=test, calibration=cal, rule=circle_rule(test, cal, one_bar=one_bar))

@@ -1,0 +1,90 @@
+"""Chapter 03 (``notebooks/03_cifar_color.py``; paper Sec. V.B, Figs. 6-9, claims F6-F9): CIFAR-10
+in colour, what the chapter calls beyond the core.
+
+- :func:`color_verdicts`: the chapter's verdict rows F6-F9, from the calibrated rules of
+  :mod:`toponet.claims`;
+- :func:`color_findings`: the chapter's "what we found", from the same results;
+- re-exported from :mod:`toponet.chapters._cifar` (shared with chapter 02): :func:`pick_experiment`,
+  :func:`channel_clouds`, :func:`model_fit`, :func:`evolution_mappers`, :func:`cloud_label_of`,
+  :data:`REAL_DATA`; from :mod:`toponet.chapters._common`: :func:`accuracy_summary`, :func:`evolution`.
+"""
+from __future__ import annotations
+
+from toponet.book.notebook import Caption
+from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evolution_ours, _notes,  # noqa: F401
+                                     _scale_head, channel_clouds, cloud_label_of, evolution_mappers, model_fit,
+                                     pick_experiment)
+from toponet.chapters._common import accuracy_summary, evolution  # noqa: F401
+from toponet.claims import describe_claim
+from toponet.experiments import load_or_train
+from toponet.verdicts import Verdict
+
+__all__ = ["color_verdicts", "color_findings", "pick_experiment", "channel_clouds", "model_fit", "evolution_mappers",
+           "cloud_label_of", "REAL_DATA", "accuracy_summary", "evolution", "load_or_train"]
+
+
+def color_verdicts(*, profile: str, data: str, art, art_np, acc: dict, acc_np: dict, f6_claims: dict, f6,
+                   f7_claim, f7, f8_test, f8, evo1, evo2, f9, evo_desc=("", "")) -> list:
+    """The colour chapter's rows F6, F7, F8, F9 (:class:`toponet.verdicts.Verdict`), from
+    :func:`toponet.claims.f6_rule`, ``f7_rule``, ``f8_rule``, ``f9_rule``."""
+    T, T_np = art.iterations[-1], art_np.iterations[-1]
+    chapter = "CIFAR-10 colour"
+    scale = f"{art.networks} x {T} iterations ({profile})"
+    rows = [Verdict.from_rule(
+        f6, claim_id="F6", claim="CIFAR colour layer 1: primary circle, all channels and each of R, G, B",
+        paper="Fig. 6: primary circle in 60 x 100K (11,520 pts, rho(200,0.14)) and per channel; acc 81.2%",
+        ours="; ".join(describe_claim(ch, c) for ch, c in f6_claims.items()) + _notes(*f6_claims.values())
+        + f"; acc {100 * acc['mean']:.1f} +- {100 * acc['sd']:.1f}%",
+        scale=scale, data=data, chapter=chapter, networks=art.networks, iterations=T)]
+    t7 = f7_claim.test
+    sure, most = t7.long_bars()
+    rows.append(Verdict.from_rule(
+        f7, claim_id="F7", claim="C(48,0,64) without max-pooling: two circles meeting in two points (3 H1 bars)",
+        paper="Fig. 7: 3 long H1 bars (82 x 30K, rho(200,0.32)); acc 71.8%",
+        ours=(f"{sure} H1 bar(s) surely beat both nulls (at most {most}); top bars "
+              + ", ".join(f"{b[0]:.2f}" for b in t7.bars) + f" on {t7.n_core} points; "
+              + describe_claim("top bar", f7_claim)
+              + f"; circle power {f7.extra['circle_power']:.0%}, on a two-circle model: 3-bar power "
+              + ("n/a" if f7.power is None else f"{f7.power:.0%}")
+              + ("" if f7.extra.get("power_any") is None else f", at least one bar {f7.extra['power_any']:.0%}")
+              + f"; Mapper not in the rule; acc {100 * acc_np['mean']:.1f} +- {100 * acc_np['sd']:.1f}%"),
+        scale=f"{art_np.networks} x {T_np} ({profile}), k = {t7.k}", data=data, chapter=chapter,
+        networks=art_np.networks, iterations=T_np))
+    rows.append(Verdict.from_rule(
+        f8, claim_id="F8", claim="CIFAR colour layer 1 follows the three-circle (Klein bottle) model",
+        paper="Fig. 8: primary + two secondary circles at rho(100,0.35) (60 or 100 x 100K)",
+        ours=f8_test.describe() + "; beyond second order: "
+        + {True: "yes", False: "no", None: "not tested"}[f8.extra.get("beyond_second_order")],
+        scale=f"{scale}, k = {f8_test.k}", data=data, chapter=chapter, networks=art.networks, iterations=T))
+    note = " Snapshots tested: a subset (99 draws per null at each), for the time budget."
+    rows.append(Verdict.from_rule(
+        f9, claim_id="F9", claim="CIFAR colour training: circle at 300, broken at 500, back at 1500; layer 2 at 1000",
+        paper="Fig. 9 (60 networks, iterations 100-1500)",
+        ours=_evolution_ours(f9, {"layer 1": (evo_desc[0], evo1), "layer 2": (evo_desc[1], evo2)}) + note,
+        scale=f"{art.networks} nets, iterations up to {T} ({profile})", data=data, chapter=chapter,
+        networks=art.networks, iterations=T))
+    return rows
+
+
+def color_findings(*, profile: str, data: str, real: bool, runs, f6_claims: dict, f6, f7_claim, f7, f8_test, f8,
+                   f9):
+    """The colour chapter's "what we found" (Figs. 6-9), picked by this build's results
+    (RuleResults of :mod:`toponet.claims` and what they rest on)."""
+    if not f6_claims:
+        raise ValueError("f6_claims must hold at least one circle claim")
+    s = _scale_head(profile, data, runs) + ": "
+    circ = [ch for ch, c in f6_claims.items() if c.exists]
+    s += ("the circle rule finds a circle in " + (", ".join(circ) if circ else "none of the clouds") + " ("
+          + "; ".join(describe_claim(ch, c) for ch, c in f6_claims.items()) + f"). **F6: {f6.verdict}**"
+          + (": with power below 80% a missing circle is no evidence of absence." if f6.verdict == "inconclusive"
+             else "."))
+    sure, most = f7_claim.test.long_bars()
+    s += (f" Without max-pooling, {sure} $H_1$ bar(s) surely beat both nulls (at most {most}; the paper: 3); "
+          f"**F7: {f7.verdict}**.")
+    s += (f" Three-circle model: {f8_test.describe()}. **F8: {f8.verdict}**"
+          + {True: "; the covariance-matched null does not produce it (beyond second order).",
+             False: "; the covariance-matched null does as well (no evidence beyond second order).",
+             None: "."}[f8.extra.get("beyond_second_order")])
+    s += _events_sentence(f9, "a circle in layer 1 at 300, broken at 500, back at 1500; in layer 2 at 1000")
+    s += _closing(real, profile)
+    return Caption(s)

@@ -1,0 +1,104 @@
+"""Chapter 02 (``notebooks/02_cifar_gray.py``; paper Sec. V.B, Figs. 3-5, claims F3-F5): CIFAR-10
+in grayscale, what the chapter calls beyond the core.
+
+- :func:`gray_verdicts`: the chapter's verdict rows F3, F4, F5, from the calibrated rules of
+  :mod:`toponet.claims` (one named function per claim);
+- :func:`gray_findings`: the chapter's "what we found", from the same results;
+- re-exported from :mod:`toponet.chapters._cifar` (shared with chapter 03): :func:`pick_experiment`,
+  :func:`evolution_mappers`, :func:`cloud_label_of`, :data:`REAL_DATA`; from
+  :mod:`toponet.chapters._common`: :func:`accuracy_summary`, :func:`evolution`.
+"""
+from __future__ import annotations
+
+from toponet.book.notebook import Caption
+from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evolution_ours, _notes,  # noqa: F401
+                                     _scale_head, cloud_label_of, evolution_mappers, pick_experiment)
+from toponet.chapters._common import accuracy_summary, evolution  # noqa: F401
+from toponet.claims import count_clusters, describe_claim  # noqa: F401
+from toponet.experiments import load_or_train
+from toponet.verdicts import Verdict
+
+__all__ = ["gray_verdicts", "gray_findings", "pick_experiment", "evolution_mappers", "cloud_label_of", "REAL_DATA",
+           "accuracy_summary", "evolution", "load_or_train", "count_clusters"]
+
+
+def _f3_ours(parts: dict) -> str:
+
+    out = []
+    for lab, v in parts.items():
+        cl = v["clusters"]
+        lo, hi = cl.claimed
+        use = ("criterion used" if cl.usable else
+               f"criterion not used: its false-positive rate here is {cl.false_positive_rate:.0%} > 5%")
+        out.append(f"{lab}: {cl.observed} Mapper clusters on {cl.n_core} points; null clouds with {lo}-{hi}: "
+                   + ", ".join(f"{k} {cl.hits(k)}/{cl.draws}" for k in cl.null_counts)
+                   + f" ({use}; power {'n/a' if cl.power is None else format(cl.power, '.0%')} on a five-cluster "
+                   f"model); " + describe_claim("circle", v["circle"]))
+    return "; ".join(out)
+
+
+def gray_verdicts(*, profile: str, data: str, art, art0, acc: dict, acc0: dict, f3_parts: dict, f3, pooled2, one2,
+                  f4, evo1, evo2, f5, evo_desc=("", "")) -> list:
+    """The grayscale chapter's rows F3, F4, F5 (:class:`toponet.verdicts.Verdict`).
+
+    f3 / f4 / f5 : RuleResults of :func:`toponet.claims.f3_rule`, ``f4_rule``, ``f5_rule``;
+    f3_parts : label -> dict(circle, clusters); pooled2, one2 : the F4 circle claims;
+    evo1, evo2 : rows of :func:`toponet.claims.evolution_circles`; evo_desc : how each
+    layer's snapshot clouds were made, in words.
+    """
+    T, T0 = art.iterations[-1], art0.iterations[-1]
+    chapter = "CIFAR-10 gray"
+    rows = [Verdict.from_rule(
+        f3, claim_id="F3", claim="CIFAR gray layer 1: five clusters, no significant primary circle",
+        paper="Fig. 3: 5 clusters for C(64,32,64) and C(64,0,64), no circle; acc 77.0% / 69.2% (70K)",
+        ours=_f3_ours(f3_parts) + f"; acc {100 * acc['mean']:.1f}% / {100 * acc0['mean']:.1f}%",
+        scale=f"{art.networks} x {T} and {art0.networks} x {T0} iterations ({profile})", data=data, chapter=chapter,
+        networks=min(art.networks, art0.networks), iterations=T)]
+
+    rows.append(Verdict.from_rule(
+        f4, claim_id="F4", claim="CIFAR gray layer 2: a circle in the barcodes, the primary circle in one network",
+        paper="Fig. 4: circle in barcodes of rho(15,0.1) (100 x 50K); primary circle in 1 x 60K at rho(75,0.37)",
+        ours=(describe_claim("pooled layer 2", pooled2) + "; " + describe_claim("one network's layer 2", one2)
+              + _notes(pooled2, one2) + "; the Mapper picture is not in the rule (not calibrated)"),
+        scale=f"{art.networks} x {T} ({profile}); k = {pooled2.test.k} and {one2.test.k}", data=data, chapter=chapter,
+        networks=art.networks, iterations=T))
+    stored = [it for it in art.stored_iterations("conv1") if it > 0]
+    note = ("" if len(evo1) >= len(stored) else
+            " Snapshots tested: a subset (99 draws per null at each), for the time budget.")
+    rows.append(Verdict.from_rule(
+        f5, claim_id="F5", claim="CIFAR gray training: circle at 400, broken at 500, back in layer 2 at 2000",
+        paper="Fig. 5 (100 networks, iterations 100-2000)",
+        ours=_evolution_ours(f5, {"layer 1": (evo_desc[0], evo1), "layer 2": (evo_desc[1], evo2)}) + note,
+        scale=f"{art.networks} nets, iterations up to {T} ({profile})", data=data, chapter=chapter,
+        networks=art.networks, iterations=T))
+    return rows
+
+
+def gray_findings(*, profile: str, data: str, real: bool, runs, f3_parts: dict, f3, pooled2, one2, f4, f5):
+    """The grayscale chapter's "what we found" (Figs. 3-5), picked by this build's results.
+
+    runs : list of (label, networks, iterations, accuracy) (:func:`run_sentence`);
+    f3_parts : label -> dict(circle=CircleClaim, clusters=ClusterTest); f3, f4, f5 : the
+    RuleResults of :mod:`toponet.claims`; pooled2, one2 : F4's circle claims.
+    Returns a :class:`toponet.book.notebook.Caption`.
+    """
+    if not f3_parts:
+        raise ValueError("f3_parts must name at least one architecture")
+    s = _scale_head(profile, data, runs) + ": "
+    counts = ", ".join(f"${lab}$ {v['clusters'].observed}" for lab, v in f3_parts.items())
+    s += f"the first layer falls into Mapper clusters: {counts} (the paper: 5). "
+    unusable = [lab for lab, v in f3_parts.items() if not v["clusters"].usable]
+    if unusable:
+        worst = max(v["clusters"].false_positive_rate for v in f3_parts.values())
+        s += (f"At this size the cluster count cannot tell trained filters from noise: up to {worst:.0%} of gaussian or "
+              "shuffled null clouds of the same size also fall into 4-6 clusters, so the criterion is not used "
+              f"({', '.join('$' + u + '$' for u in unusable)}). ")
+    else:
+        s += "The cluster criterion is usable here (at most 5% of null clouds pass it). "
+    s += "Circles: " + "; ".join(describe_claim(f"${lab}$", v["circle"]) for lab, v in f3_parts.items())
+    s += f". **F3: {f3.verdict}**."
+    s += (" Second layer: " + describe_claim("pooled", pooled2) + "; " + describe_claim("one network", one2)
+          + f". **F4: {f4.verdict}** (the Mapper picture of one network is shown, not counted).")
+    s += _events_sentence(f5, "a circle in layer 1 at 400, broken at 500, in layer 2 at 2000")
+    s += _closing(real, profile)
+    return Caption(s)
