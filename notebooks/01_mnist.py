@@ -57,15 +57,17 @@ device = "auto"  # torch device for any training this chapter has to do
 import numpy as np
 
 import toponet.book as tb
-from toponet import plots, studies
+from toponet import plots
+from toponet.chapters import mnist
 from toponet.analysis import PAPER_POINTS_FIG2, analyze_filters, scaled_k
+from toponet.filters import pooled_filters
 from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.verdicts import Verdict, load, record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
-art = studies.load_or_train("mnist", profile, networks=networks, iterations=iterations, device=device)
-acc = studies.accuracy_summary(art)
+art = mnist.load_or_train("mnist", profile, networks=networks, iterations=iterations, device=device)
+acc = mnist.accuracy_summary(art)
 T = art.iterations[-1]
 WIDTHS = (64, 32, 64)
 print(f"{art.networks} networks {art.arch}, {T} iterations; test accuracy "
@@ -80,11 +82,11 @@ print(f"{art.networks} networks {art.arch}, {T} iterations; test accuracy "
 # landmarks with a stated error bound for large clouds).
 
 # %%
-ev1 = studies.circle_evidence(art, k_paper=k, p=p, n_points_paper=PAPER_POINTS_FIG2, resolution=resolution,
+ev1 = mnist.circle_evidence(art, k_paper=k, p=p, n_points_paper=PAPER_POINTS_FIG2, resolution=resolution,
                              gain=gain, seed=seed)
 res1, groups, v1, k1 = ev1["result"], ev1["groups"], ev1["verdict"], ev1["k"]
 test1, cal1 = ev1["claim"]["test"], ev1["claim"]["calibration"]
-X1 = studies.layer_cloud(art.conv_weights("conv1"))
+X1 = pooled_filters(art.conv_weights("conv1"))
 cloud1 = tb.cloud_label(networks=art.networks, layer=1, iterations=T, widths=WIDTHS, k=k1, p=p)
 s1 = res1.summary()
 print(f"{s1['n_points']} filters, k = {k1} (paper: {k} for {PAPER_POINTS_FIG2}), {s1['n_kept']} kept; "
@@ -164,11 +166,11 @@ tb.caption(f"Top $H_1$ lifetime of $\\rho({kg}, {p:g})$ for disjoint groups of {
 # step edges rather than exact linear ramps, so look at the whole distribution, not one threshold.
 
 # %%
-X0 = studies.layer_cloud(art.conv_weights("conv1", 0))
+X0 = pooled_filters(art.conv_weights("conv1", 0))
 dists = {"trained": res1.distance_primary,
          "untrained": distance_to_model(X0).distances,
          "gaussian": distance_to_model(gaussian_filters(X1.shape[0], seed=seed)).distances}
-thr = studies.null_distance_threshold()
+thr = mnist.null_distance_threshold()
 plots.distance_histogram(dists, threshold=thr, title="distance to the primary circle")
 
 # %% tags=["remove-input"]
@@ -192,7 +194,7 @@ tb.caption(f"Distance to the primary circle, all first-layer filters; dotted lin
 # The same statistics at every stored snapshot of training (iteration 0 = initialization).
 
 # %%
-evo = studies.evolution(art, layer="conv1", k_paper=k, p=p, n_points_paper=PAPER_POINTS_FIG2, seed=seed)
+evo = mnist.evolution(art, layer="conv1", k_paper=k, p=p, n_points_paper=PAPER_POINTS_FIG2, seed=seed)
 plots.evolution_plot(evo, keys=("h1_top", "frac_near_circle_core", "test_accuracy"),
                      labels={"h1_top": "top $H_1$ lifetime", "frac_near_circle_core": "dense core near circle",
                              "test_accuracy": "test accuracy"})
@@ -214,7 +216,7 @@ tb.caption("Top $H_1$ lifetime of the dense core, its share within 0.3 of the pr
 # %%
 ks = sorted({max(2, int(round(k1 * f))) for f in (0.25, 0.5, 1, 2, 4)} - {0} )
 ks = [kk for kk in ks if kk < X1.shape[0] // 2]
-sweep = studies.parameter_sweep(X1, ks, [0.1, 0.2, 0.3, 0.5, 0.7, 1.0], resolution=resolution, gain=gain,
+sweep = mnist.parameter_sweep(X1, ks, [0.1, 0.2, 0.3, 0.5, 0.7, 1.0], resolution=resolution, gain=gain,
                                 seed=seed)
 plots.sweep_heatmap(sweep, "h1_ratio", title="top / second $H_1$ lifetime")
 
@@ -235,10 +237,10 @@ tb.caption(f"Top/second $H_1$ ratio and share of the dense core near the circle 
 # $M(64, 16, 512)$ and $M(256, 32, 512)$ too.
 
 # %%
-variants = studies.variant_table(["mnist-M64-0-64", "mnist-M64-8-512", "mnist-M64-16-512", "mnist-M256-32-512"],
+variants = mnist.variant_table(["mnist-M64-0-64", "mnist-M64-8-512", "mnist-M64-16-512", "mnist-M256-32-512"],
                                  profile, iterations=iterations, k_paper=k, p=p, resolution=resolution,
                                  gain=gain, seed=seed, device=device)
-studies.show_table([{key: val for key, val in r.items() if key != "rule"} for r in variants])
+tb.show_table([{key: val for key, val in r.items() if key != "rule"} for r in variants])
 
 # %% [markdown]
 # ## The second layer (Sec. V.A)
@@ -247,8 +249,8 @@ studies.show_table([{key: val for key, val in r.items() if key != "rule"} for r 
 # "a very weak primary circle, significantly weaker than in the first layer".
 
 # %%
-X2 = studies.layer_cloud(art.conv_weights("conv2"))
-cmp2 = studies.layer_comparison(ev1["claim"], X2, k_paper=10, p=0.1, seed=seed)
+X2 = pooled_filters(art.conv_weights("conv2"))
+cmp2 = mnist.layer_comparison(ev1["claim"], X2, k_paper=10, p=0.1, seed=seed)
 test2, k2 = cmp2["claim"]["test"], cmp2["k"]
 res2 = analyze_filters(X2[np.sort(np.random.default_rng(seed).choice(X2.shape[0], cmp2["n"], replace=False))],
                        k=k2, p=0.1, resolution=resolution, gain=gain, null_repeats=0, seed=seed, n_landmarks=None)
@@ -287,7 +289,7 @@ print(v1.verdict, *v1.reasons, sep="\n  ")
 
 # %% tags=["remove-input"]
 scale = f"{art.networks} x {T} iterations ({profile}); test acc {100 * acc['mean']:.1f}%"
-rows = studies.mnist_verdicts(ev1=ev1, variants=variants, cmp2=cmp2, art=art, acc=acc, profile=profile)
+rows = mnist.mnist_verdicts(ev1=ev1, variants=variants, cmp2=cmp2, art=art, acc=acc, profile=profile)
 for row in rows:
     record(row)
 print(*(f"{v.claim_id}: {v.verdict}" for v in load()), sep="\n")

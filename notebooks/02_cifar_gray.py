@@ -69,7 +69,9 @@ device = "auto"  # torch device for any training this chapter has to do
 import numpy as np
 
 import toponet.book as tb
-from toponet import cifar, cifar_rules, plots, studies
+from toponet import claims, plots
+from toponet.chapters import cifar_gray
+from toponet.filters import pooled_filters
 from toponet.analysis import analyze_filters
 from toponet.mapper import Mapper
 from toponet.rules import dense_core
@@ -77,11 +79,11 @@ from toponet.verdicts import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
-name64, data = cifar.pick_experiment("cifar-gray")
-name0, _ = cifar.pick_experiment("cifar-gray-C64-0-64")
-art = studies.load_or_train(name64, profile, networks=networks, iterations=iterations, device=device)
-art0 = studies.load_or_train(name0, profile, device=device)
-acc, acc0 = studies.accuracy_summary(art), studies.accuracy_summary(art0)
+name64, data = cifar_gray.pick_experiment("cifar-gray")
+name0, _ = cifar_gray.pick_experiment("cifar-gray-C64-0-64")
+art = cifar_gray.load_or_train(name64, profile, networks=networks, iterations=iterations, device=device)
+art0 = cifar_gray.load_or_train(name0, profile, device=device)
+acc, acc0 = cifar_gray.accuracy_summary(art), cifar_gray.accuracy_summary(art0)
 T, T0 = art.iterations[-1], art0.iterations[-1]
 print(f"data: {data}")
 for a, s in ((art, acc), (art0, acc0)):
@@ -92,7 +94,7 @@ print("paper (70K iterations, CIFAR-10): C(64,32,64) 77.0 %, C(64,0,64) 69.2 %")
 # %% [markdown]
 # ## How the claims are tested
 #
-# Every verdict below comes from a named rule in `toponet.cifar_rules`, calibrated at the size
+# Every verdict below comes from a named rule in `toponet.claims`, calibrated at the size
 # of the cloud it is applied to (the method and **Calibration** pages):
 #
 # - **a circle** exists when the top $H_1$ bar of the dense core $\rho(k, p)$ beats 99 gaussian and
@@ -114,14 +116,14 @@ print("paper (70K iterations, CIFAR-10): C(64,32,64) 77.0 %, C(64,0,64) 69.2 %")
 # All first-layer filters of each architecture, pooled; $\rho(k, 0.5)$ with the paper's $k = 200$
 # rescaled from its cloud (100 x 64 = 6,400 filters for $C(64,32,64)$, 48 x 64 = 3,072 for
 # $C(64,0,64)$); Mapper$(30, 3)$. A *cluster* is a connected component of the Mapper graph holding at
-# least 2% of the points (`toponet.cifar.count_clusters`).
+# least 2% of the points (`toponet.claims.count_clusters`).
 
 # %%
 F3 = {}
 for label, a, n_paper in (("C(64,32,64)", art, 6400), ("C(64,0,64)", art0, 3072)):
-    X = studies.layer_cloud(a.conv_weights("conv1"))
-    circle = cifar_rules.circle_claim(X, k_paper=k, n_points_paper=n_paper, p=p, seed=seed, label=label)
-    clusters = cifar_rules.cluster_test(X, k=circle.test.k, p=p, resolution=resolution, gain=gain, seed=seed)
+    X = pooled_filters(a.conv_weights("conv1"))
+    circle = claims.circle_claim(X, k_paper=k, n_points_paper=n_paper, p=p, seed=seed, label=label)
+    clusters = claims.cluster_test(X, k=circle.test.k, p=p, resolution=resolution, gain=gain, seed=seed)
     result = analyze_filters(X, k=circle.test.k, p=p, resolution=resolution, gain=gain, null_repeats=0, seed=seed,
                              n_landmarks=None)
     F3[label] = dict(circle=circle, clusters=clusters, result=result, art=a)
@@ -137,7 +139,7 @@ tb.caption(f"Layer 1 of C(64,32,64) on {data}: Mapper({resolution}, {gain:g}) of
            f"cluster size, mean filters on nodes spread along the graph. {c64.observed} cluster(s) of >= 2% of the points; "
            f"{c64.hits('gaussian')} of {c64.draws} gaussian and {c64.hits('shuffled')} of {c64.draws} shuffled null "
            f"clouds of the same size have {c64.claimed[0]}-{c64.claimed[1]}.",
-           cloud=cifar.cloud_label_of(art, 1, c64.k, p), profile=profile,
+           cloud=cifar_gray.cloud_label_of(art, 1, c64.k, p), profile=profile,
            accuracy=list(acc["values"]), paper_accuracy=0.770, figure="3a")
 
 # %%
@@ -148,7 +150,7 @@ c0 = F3["C(64,0,64)"]["clusters"]
 tb.caption(f"Layer 1 of C(64,0,64) on {data}: the same analysis. {c0.observed} cluster(s); "
            f"{c0.hits('gaussian')} of {c0.draws} gaussian and {c0.hits('shuffled')} of {c0.draws} shuffled null "
            f"clouds have {c0.claimed[0]}-{c0.claimed[1]}.",
-           cloud=cifar.cloud_label_of(art0, 1, c0.k, p), profile=profile,
+           cloud=cifar_gray.cloud_label_of(art0, 1, c0.k, p), profile=profile,
            accuracy=list(acc0["values"]), paper_accuracy=0.692, figure="3b")
 
 # %% [markdown]
@@ -158,7 +160,7 @@ tb.caption(f"Layer 1 of C(64,0,64) on {data}: the same analysis. {c0.observed} c
 # clouds (99 draws per kind).
 
 # %%
-studies.show_table([dict(arch=lab, filters=v["clusters"].n_points, k=v["clusters"].k, kept=v["clusters"].n_core,
+tb.show_table([dict(arch=lab, filters=v["clusters"].n_points, k=v["clusters"].k, kept=v["clusters"].n_core,
                          clusters=v["clusters"].observed,
                          **{f"{kk} nulls with 4-6": f"{v['clusters'].hits(kk)}/{v['clusters'].draws}"
                             for kk in v["clusters"].null_counts},
@@ -178,21 +180,21 @@ studies.show_table([dict(arch=lab, filters=v["clusters"].n_points, k=v["clusters
 # subsample whose dense core holds at most 300 points (the captions give the sizes).
 
 # %%
-X2 = studies.layer_cloud(art.conv_weights("conv2"))
-pooled2 = cifar_rules.circle_claim(X2, k_paper=15, n_points_paper=204_800, p=0.1, seed=seed, label="pooled layer 2")
+X2 = pooled_filters(art.conv_weights("conv2"))
+pooled2 = claims.circle_claim(X2, k_paper=15, n_points_paper=204_800, p=0.1, seed=seed, label="pooled layer 2")
 best = int(np.argmax(acc["values"]))  # the most accurate network (the paper does not say which it used)
-X2one = studies.layer_cloud(art.conv_weights("conv2")[best:best + 1])
-one2 = cifar_rules.circle_claim(X2one, k_paper=75, n_points_paper=2048, p=0.37, seed=seed,
+X2one = pooled_filters(art.conv_weights("conv2")[best:best + 1])
+one2 = claims.circle_claim(X2one, k_paper=75, n_points_paper=2048, p=0.37, seed=seed,
                                 label="one network's layer 2")
 for c in (pooled2, one2):
     print(c.describe(), "->", c.rule.verdict)
-plots.barcode_plot(cifar_rules.claim_persistence(pooled2), title="Barcodes, second layer, pooled")
+plots.barcode_plot(claims.claim_persistence(pooled2), title="Barcodes, second layer, pooled")
 
 # %% tags=["remove-input"]
 tb.caption(f"Barcodes of the dense core the rule tested ({pooled2.test.n_core} points of "
            f"{pooled2.cloud.shape[0]:,} filters drawn from the {pooled2.n_raw:,} pooled second-layer filters) on "
-           f"{data}. " + cifar_rules.describe_claim("Pooled layer 2", pooled2) + ".",
-           cloud=cifar.cloud_label_of(art, 2, pooled2.test.k, 0.1), profile=profile, accuracy=list(acc["values"]),
+           f"{data}. " + claims.describe_claim("Pooled layer 2", pooled2) + ".",
+           cloud=cifar_gray.cloud_label_of(art, 2, pooled2.test.k, 0.1), profile=profile, accuracy=list(acc["values"]),
            paper_accuracy=0.770, figure="4a")
 
 # %%
@@ -203,8 +205,8 @@ plots.mapper_figure(m_one, title=f"One network's second layer, Mapper({resolutio
 # %% tags=["remove-input"]
 tb.caption(f"Second layer of network {best} (the most accurate) on {data}: Mapper of $\\rho({k_one}, 0.37)$ of all "
            f"{X2one.shape[0]:,} filters, {m_one.n_nodes_} nodes, {m_one.n_large_loops_} large loop(s) (a picture, "
-           "not evidence). " + cifar_rules.describe_claim("The circle rule", one2) + f" ({one2.note or 'all filters'}).",
-           cloud=cifar.cloud_label_of(art, 2, k_one, 0.37, networks=1), profile=profile,
+           "not evidence). " + claims.describe_claim("The circle rule", one2) + f" ({one2.note or 'all filters'}).",
+           cloud=cifar_gray.cloud_label_of(art, 2, k_one, 0.37, networks=1), profile=profile,
            accuracy=[float(acc["values"][best])], paper_accuracy=0.770, figure="4b")
 
 # %% [markdown]
@@ -216,8 +218,8 @@ tb.caption(f"Second layer of network {best} (the most accurate) on {data}: Mappe
 # picture; the circle rule below decides, snapshot by snapshot.
 
 # %%
-evo1 = cifar.evolution_mappers(art, layer="conv1", p=1.0, resolution=30, gain=3.0, seed=seed)
-evo2 = cifar.evolution_mappers(art, layer="conv2", k_paper=15, p=0.5, n_points_paper=204_800, resolution=70,
+evo1 = cifar_gray.evolution_mappers(art, layer="conv1", p=1.0, resolution=30, gain=3.0, seed=seed)
+evo2 = cifar_gray.evolution_mappers(art, layer="conv2", k_paper=15, p=0.5, n_points_paper=204_800, resolution=70,
                                gain=2.0, seed=seed)
 EVO_GRID = {"layer 1": [(r.iteration, r.mapper) for r in evo1], "layer 2": [(r.iteration, r.mapper) for r in evo2]}
 plots.mapper_grid(EVO_GRID, columns=5, panel=1.45, fontsize=10)
@@ -228,7 +230,7 @@ tb.caption(f"Mapper graphs of layer 1 (top; Mapper(30, 3), no filtration) and la
            "Large loops per column (not evidence: the count fires on gaussian clouds of this size): layer 1 "
            + ", ".join(f"{r.iteration}: {r.loops}" for r in evo1)
            + "; layer 2 " + ", ".join(f"{r.iteration}: {r.loops}" for r in evo2) + ".",
-           cloud=cifar.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]), figure="5")
+           cloud=cifar_gray.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]), figure="5")
 
 
 # %% [markdown]
@@ -243,46 +245,46 @@ plots.mapper_grid(EVO_GRID, title="Every stored snapshot")
 # points), against 99 gaussian and 99 shuffled null clouds at each snapshot (the covariance null is
 # left out here for time: it does not decide existence). Every snapshot has the same size, so one
 # calibration serves them all. Tested snapshots: the paper's key iterations and a few around
-# them (`toponet.cifar_rules.pick_snapshots`), not all 20, for the time budget.
+# them (`toponet.claims.pick_snapshots`), not all 20, for the time budget.
 
 # %%
-snaps1 = cifar_rules.pick_snapshots(art.stored_iterations("conv1"), (200, 300, 400, 500, 600, 1000, 2000))
-snaps2 = cifar_rules.pick_snapshots(art.stored_iterations("conv2"), (1000, 1500, 2000))
-circ1 = cifar_rules.evolution_circles(art, layer="conv1", iterations=snaps1, k_paper=k, p=1.0, n_points_paper=6400,
+snaps1 = claims.pick_snapshots(art.stored_iterations("conv1"), (200, 300, 400, 500, 600, 1000, 2000))
+snaps2 = claims.pick_snapshots(art.stored_iterations("conv2"), (1000, 1500, 2000))
+circ1 = claims.evolution_circles(art, layer="conv1", iterations=snaps1, k_paper=k, p=1.0, n_points_paper=6400,
                                       seed=seed)
-circ2 = cifar_rules.evolution_circles(art, layer="conv2", iterations=snaps2, k_paper=15, p=0.5,
+circ2 = claims.evolution_circles(art, layer="conv2", iterations=snaps2, k_paper=15, p=0.5,
                                       n_points_paper=204_800, seed=seed)
 for name, rows in (("layer 1", circ1), ("layer 2", circ2)):
-    print(name, cifar_rules.circle_summary(rows), "|", rows[0].claim.calibration.describe())
+    print(name, claims.circle_summary(rows), "|", rows[0].claim.calibration.describe())
     for r in rows:
         print(f"  {r.iteration}: {r.verdict}; {r.claim.test.describe()}")
 
 # %%
-x1, s1 = cifar_rules.snapshot_series(circ1)
+x1, s1 = claims.snapshot_series(circ1)
 plots.curves_plot(x1, s1, xlabel="batch iterations", ylabel="$H_1$ lifetime", title="layer 1: top bar vs null clouds")
 
 # %% tags=["remove-input"]
 tb.caption(f"Layer 1 (all {circ1[0].claim.test.n_points} filters, no filtration) at each tested snapshot on {data}: "
            "the top $H_1$ bar and the 95% quantile of the top bars of 99 gaussian and 99 shuffled null clouds. "
-           + cifar_rules.circle_summary(circ1) + ".",
-           cloud=cifar.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]))
+           + claims.circle_summary(circ1) + ".",
+           cloud=cifar_gray.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]))
 
 # %%
-x2, s2 = cifar_rules.snapshot_series(circ2)
+x2, s2 = claims.snapshot_series(circ2)
 plots.curves_plot(x2, s2, xlabel="batch iterations", ylabel="$H_1$ lifetime", title="layer 2: top bar vs null clouds")
 
 # %% tags=["remove-input"]
 tb.caption(f"Layer 2 ($\\rho({circ2[0].claim.test.k}, 0.5)$ of {circ2[0].claim.cloud.shape[0]:,} of the "
            f"{circ2[0].claim.n_raw:,} pooled filters) at each tested snapshot on {data}, as above. "
-           + cifar_rules.circle_summary(circ2) + ".",
-           cloud=cifar.cloud_label_of(art, 2), profile=profile, accuracy=list(acc["values"]))
+           + claims.circle_summary(circ2) + ".",
+           cloud=cifar_gray.cloud_label_of(art, 2), profile=profile, accuracy=list(acc["values"]))
 
 # %% [markdown]
 # The first layer's density-filtered core over all snapshots, for orientation: top $H_1$ lifetime,
-# share within 0.3 of the primary circle, test accuracy (`toponet.studies.evolution`; no nulls).
+# share within 0.3 of the primary circle, test accuracy (`toponet.chapters._common.evolution`; no nulls).
 
 # %%
-curve1 = studies.evolution(art, layer="conv1", k_paper=k, p=p, n_points_paper=6400, seed=seed)
+curve1 = cifar_gray.evolution(art, layer="conv1", k_paper=k, p=p, n_points_paper=6400, seed=seed)
 plots.evolution_plot(curve1, keys=("h1_top", "frac_near_circle_core", "test_accuracy"),
                      labels={"h1_top": "layer 1: top $H_1$", "frac_near_circle_core": "layer 1: core near circle",
                              "test_accuracy": "test accuracy"})
@@ -291,12 +293,12 @@ plots.evolution_plot(curve1, keys=("h1_top", "frac_near_circle_core", "test_accu
 tb.caption(f"Layer 1 at $\\rho({curve1[-1]['k']}, {p:g})$: top $H_1$ lifetime and share of the dense core within 0.3 "
            "of the primary circle, and test accuracy (mean and sd over networks; before the last snapshot on a "
            f"fixed 2,000-image test subset), against training iterations, on {data}.",
-           cloud=cifar.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]))
+           cloud=cifar_gray.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]))
 
 # %% [markdown]
 # ## Verdicts
 #
-# Each claim's rule (`toponet.cifar_rules`): **F3** `f3_rule` (per architecture, "no significant
+# Each claim's rule (`toponet.claims`): **F3** `f3_rule` (per architecture, "no significant
 # circle" fails when the circle rule finds one, a *partly* included, and "4-6 clusters" counts only
 # where its false-positive rate is at most 5 %); **F4** `f4_rule` (the circle rule on the pooled
 # second layer and on one network's); **F5** `f5_rule` (the circle rule at 400 and 500 in layer 1 and
@@ -304,10 +306,10 @@ tb.caption(f"Layer 1 at $\\rho({curve1[-1]['k']}, {p:g})$: top $H_1$ lifetime an
 # claim is *reproduced* when every testable criterion passes, *partly* when some do.
 
 # %% tags=["remove-input"]
-f3 = cifar_rules.f3_rule({lab: dict(circle=v["circle"], clusters=v["clusters"]) for lab, v in F3.items()})
-f4 = cifar_rules.f4_rule(pooled2, one2)
-f5 = cifar_rules.f5_rule(circ1, circ2)
-rows = cifar.gray_verdicts(profile=profile, data=data, art=art, art0=art0, acc=acc, acc0=acc0,
+f3 = claims.f3_rule({lab: dict(circle=v["circle"], clusters=v["clusters"]) for lab, v in F3.items()})
+f4 = claims.f4_rule(pooled2, one2)
+f5 = claims.f5_rule(circ1, circ2)
+rows = cifar_gray.gray_verdicts(profile=profile, data=data, art=art, art0=art0, acc=acc, acc0=acc0,
                            f3_parts={lab: dict(circle=v["circle"], clusters=v["clusters"]) for lab, v in F3.items()},
                            f3=f3, pooled2=pooled2, one2=one2, f4=f4, evo1=circ1, evo2=circ2, f5=f5,
                            evo_desc=(f"all {circ1[0].claim.test.n_points} filters, no filtration",
@@ -320,11 +322,11 @@ for row, rule in zip(rows, (f3, f4, f5)):
 # %% [markdown]
 # ## What we found
 #
-# Computed from this build's results (`toponet.cifar.gray_findings`): the numbers and the sentences
+# Computed from this build's results (`toponet.chapters.cifar_gray.gray_findings`): the numbers and the sentences
 # they pick change with the profile and the data.
 
 # %% tags=["remove-input"]
-cifar.gray_findings(profile=profile, data=data, real=data == cifar.REAL_DATA,
+cifar_gray.gray_findings(profile=profile, data=data, real=data == cifar_gray.REAL_DATA,
                     runs=[("C(64,32,64)", art.networks, T, acc), ("C(64,0,64)", art0.networks, T0, acc0)],
                     f3_parts={lab: dict(circle=v["circle"], clusters=v["clusters"]) for lab, v in F3.items()},
                     f3=f3, pooled2=pooled2, one2=one2, f4=f4, f5=f5)
@@ -339,7 +341,7 @@ cifar.gray_findings(profile=profile, data=data, real=data == cifar.REAL_DATA,
 # ```
 
 # %% tags=["hide-cell"]
-X1c = studies.layer_cloud(art.conv_weights("conv1"))
+X1c = pooled_filters(art.conv_weights("conv1"))
 core1 = dense_core(X1c, F3["C(64,32,64)"]["clusters"].k, p)
 for r in (10, 20, 30, 40):
     m = Mapper(r, gain, layout_seed=seed).fit(core1)

@@ -65,7 +65,9 @@ device = "auto"  # torch device for any training this chapter has to do
 import numpy as np
 
 import toponet.book as tb
-from toponet import cifar, cifar_rules, plots, studies
+from toponet import claims, plots
+from toponet.chapters import cifar_color
+from toponet.filters import pooled_filters
 from toponet.analysis import analyze_filters, scaled_k
 from toponet.ideal import gaussian_filters
 from toponet.mapper import Mapper
@@ -74,11 +76,11 @@ from toponet.verdicts import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
-name, data = cifar.pick_experiment("cifar-color")
-name_np, _ = cifar.pick_experiment("cifar-color-C48-0-64-nopool")
-art = studies.load_or_train(name, profile, networks=networks, iterations=iterations, device=device)
-art_np = studies.load_or_train(name_np, profile, device=device)
-acc, acc_np = studies.accuracy_summary(art), studies.accuracy_summary(art_np)
+name, data = cifar_color.pick_experiment("cifar-color")
+name_np, _ = cifar_color.pick_experiment("cifar-color-C48-0-64-nopool")
+art = cifar_color.load_or_train(name, profile, networks=networks, iterations=iterations, device=device)
+art_np = cifar_color.load_or_train(name_np, profile, device=device)
+acc, acc_np = cifar_color.accuracy_summary(art), cifar_color.accuracy_summary(art_np)
 T, T_np = art.iterations[-1], art_np.iterations[-1]
 print(f"data: {data}")
 for a, s in ((art, acc), (art_np, acc_np)):
@@ -90,7 +92,7 @@ print("paper (CIFAR-10): C(64,32,64) 81.2 % at 100K; C(48,0,64) without max-pool
 # ## How the claims are tested
 #
 # As in the grayscale chapter, every verdict comes from a named, calibrated rule
-# (`toponet.cifar_rules`): **a circle** exists when the top $H_1$ bar of the dense core beats 99
+# (`toponet.claims`): **a circle** exists when the top $H_1$ bar of the dense core beats 99
 # gaussian and 99 coordinate-shuffled null clouds of the same size (p < 0.05); the
 # covariance-matched null (gaussian filters with the cloud's covariance) asks whether there is
 # structure *beyond second order*, reported beside the verdict, never vetoing it; a missing circle
@@ -106,9 +108,9 @@ print("paper (CIFAR-10): C(64,32,64) 81.2 % at 100K; C(48,0,64) without max-pool
 # cloud gets $\rho(200, 0.14)$ with $k$ rescaled to its size, the circle rule, and Mapper$(30, 3)$.
 
 # %%
-clouds = cifar.channel_clouds(art.conv_weights("conv1"))
-clouds0 = cifar.channel_clouds(art.conv_weights("conv1", 0))
-F6 = {ch: cifar_rules.circle_claim(X, k_paper=k, n_points_paper=11_520 if ch == "all" else 3_840, p=p, seed=seed,
+clouds = cifar_color.channel_clouds(art.conv_weights("conv1"))
+clouds0 = cifar_color.channel_clouds(art.conv_weights("conv1", 0))
+F6 = {ch: claims.circle_claim(X, k_paper=k, n_points_paper=11_520 if ch == "all" else 3_840, p=p, seed=seed,
                                    label=ch) for ch, X in clouds.items()}
 for ch, c in F6.items():
     print(c.describe(), "->", c.rule.verdict)
@@ -122,12 +124,12 @@ plots.mapper_figure(res6["all"].mapper, title=f"All channels, Mapper({resolution
 # %% tags=["remove-input"]
 tb.caption(f"Layer 1, all three input channels pooled, on {data}: Mapper({resolution}, {gain:g}) of the dense core "
            f"({res6['all'].mapper.n_nodes_} nodes; a picture, not evidence). "
-           + cifar_rules.describe_claim("The circle rule", F6["all"]) + ".",
-           cloud=cifar.cloud_label_of(art, 1, F6["all"].test.k, p), profile=profile, accuracy=list(acc["values"]),
+           + claims.describe_claim("The circle rule", F6["all"]) + ".",
+           cloud=cifar_color.cloud_label_of(art, 1, F6["all"].test.k, p), profile=profile, accuracy=list(acc["values"]),
            paper_accuracy=0.812, figure="6a")
 
 # %%
-studies.show_table([dict(channels=ch, filters=c.test.n_points, k=c.test.k, kept=c.test.n_core,
+tb.show_table([dict(channels=ch, filters=c.test.n_points, k=c.test.k, kept=c.test.n_core,
                          top_h1=round(c.test.top[0], 3),
                          **{f"p {kk}": c.test.nulls[kk].describe() for kk in c.test.nulls},
                          power=f"{c.rule.power:.0%}", false_positives=f"{c.rule.false_positive_rate:.0%}",
@@ -140,7 +142,7 @@ plots.mapper_figure(res6["R"].mapper, title="Red channel only")
 tb.caption(f"Layer 1, red-channel filters only, on {data} (a picture). Circle rule: red {F6['R'].rule.verdict}, green "
            f"{F6['G'].rule.verdict}, blue {F6['B'].rule.verdict} (table above; {F6['R'].test.n_core} points per "
            f"channel core, power {F6['R'].rule.power:.0%}).",
-           cloud=cifar.cloud_label_of(art, 1, F6["R"].test.k, p), profile=profile, accuracy=list(acc["values"]),
+           cloud=cifar_color.cloud_label_of(art, 1, F6["R"].test.k, p), profile=profile, accuracy=list(acc["values"]),
            paper_accuracy=0.812, figure="6b")
 
 # %% [markdown]
@@ -149,14 +151,14 @@ tb.caption(f"Layer 1, red-channel filters only, on {data} (a picture). Circle ru
 
 # %%
 best = int(np.argmax(acc["values"]))  # the most accurate network (the paper does not say which it used)
-X2one = studies.layer_cloud(art.conv_weights("conv2")[best:best + 1])
+X2one = pooled_filters(art.conv_weights("conv2")[best:best + 1])
 m2 = Mapper(resolution=resolution, gain=gain, layout_seed=seed).fit(dense_core(X2one, 10, 0.32))
 plots.mapper_figure(m2, title="One network's second layer")
 
 # %% tags=["remove-input"]
 tb.caption(f"Second layer of network {best} (the most accurate) on {data}: Mapper of $\\rho(10, 0.32)$, "
            f"{m2.n_nodes_} nodes, {m2.n_large_loops_} large loop(s) (not evidence).",
-           cloud=cifar.cloud_label_of(art, 2, 10, 0.32, networks=1), profile=profile,
+           cloud=cifar_color.cloud_label_of(art, 2, 10, 0.32, networks=1), profile=profile,
            accuracy=[float(acc["values"][best])], paper_accuracy=0.812, figure="6c")
 
 # %% [markdown]
@@ -167,18 +169,18 @@ tb.caption(f"Second layer of network {best} (the most accurate) on {data}: Mappe
 # the paper sees three long $H_1$ bars. We test the four longest bars, each against the top bars of
 # 99 gaussian and 99 shuffled null clouds (`toponet.rules.CircleTest.long_bars`), and measure how
 # often "exactly three bars" is seen at this size on a noisy two-circle model
-# (`toponet.cifar_rules.bars_power`: the primary circle and one secondary circle, which meet in two
+# (`toponet.claims.bars_power`: the primary circle and one secondary circle, which meet in two
 # points, half the filters, noise 0.25, the rest gaussian).
 
 # %%
-X7 = studies.layer_cloud(art_np.conv_weights("conv1"))
-c7 = cifar_rules.circle_claim(X7, k_paper=200, n_points_paper=11_808, p=0.32, seed=seed, ranks=4, one_bar=False,
+X7 = pooled_filters(art_np.conv_weights("conv1"))
+c7 = claims.circle_claim(X7, k_paper=200, n_points_paper=11_808, p=0.32, seed=seed, ranks=4, one_bar=False,
                               label="no max-pool layer 1")
-pw7 = cifar_rules.bars_power(c7.calibration, seed=seed)
-f7 = cifar_rules.f7_rule(c7, power=pw7)
+pw7 = claims.bars_power(c7.calibration, seed=seed)
+f7 = claims.f7_rule(c7, power=pw7)
 print(c7.describe())
 print(f7.verdict, *f7.reasons, sep="\n  ")
-plots.barcode_plot(cifar_rules.claim_persistence(c7), title="Barcodes, C(48,0,64) without max-pooling")
+plots.barcode_plot(claims.claim_persistence(c7), title="Barcodes, C(48,0,64) without max-pooling")
 
 # %% tags=["remove-input"]
 sure7, most7 = c7.test.long_bars()
@@ -186,7 +188,7 @@ tb.caption(f"Barcodes of the first layer of C(48,0,64) without max-pooling on {d
            + ", ".join(f"{b[0]:.3f}" for b in c7.test.bars)
            + f"; {sure7} surely beat both nulls (at most {most7}; {c7.test.draws} draws each); 'exactly three "
            f"bars' is seen on {pw7['power']:.0%} of two-circle model clouds of this size.",
-           cloud=cifar.cloud_label_of(art_np, 1, c7.test.k, 0.32), profile=profile, accuracy=list(acc_np["values"]),
+           cloud=cifar_color.cloud_label_of(art_np, 1, c7.test.k, 0.32), profile=profile, accuracy=list(acc_np["values"]),
            paper_accuracy=0.718, figure="7a")
 
 # %%
@@ -197,7 +199,7 @@ plots.mapper_figure(res7.mapper, title="C(48,0,64) without max-pooling")
 # %% tags=["remove-input"]
 tb.caption(f"Mapper({resolution}, {gain:g}) of the same cloud: {res7.mapper.n_nodes_} nodes, "
            f"{res7.mapper.n_large_loops_} large loop(s) (a picture: 'two or more loops' passes on 2 of 15 gaussian "
-           "clouds of this size, so it is not in the verdict).", cloud=cifar.cloud_label_of(art_np, 1, c7.test.k, 0.32),
+           "clouds of this size, so it is not in the verdict).", cloud=cifar_color.cloud_label_of(art_np, 1, c7.test.k, 0.32),
            profile=profile, accuracy=list(acc_np["values"]), paper_accuracy=0.718, figure="7b")
 
 # %% [markdown]
@@ -207,20 +209,20 @@ tb.caption(f"Mapper({resolution}, {gain:g}) of the same cloud: {res7.mapper.n_no
 # dense core, its distance to the three-circle model (primary circle and the two secondary circles,
 # `toponet.ideal`) and to the primary circle alone; "near" = nearer than 95% of random (gaussian)
 # filters. Two statistics, each set against 99 gaussian, 99 shuffled and 99 covariance-matched null
-# clouds of the same size pushed through the same pipeline (`toponet.cifar_rules.model_fit_test`):
+# clouds of the same size pushed through the same pipeline (`toponet.claims.model_fit_test`):
 # the core's median distance to the model, and its share on the secondary circles only (near the
 # model, not near the primary circle). Their power is measured on a noisy three-circle model.
 
 # %%
 k8 = scaled_k(100, clouds["all"].shape[0], 11_520)
-t8 = cifar_rules.model_fit_test(clouds["all"], k=k8, p=0.35, seed=seed)
-f8 = cifar_rules.f8_rule(t8)
+t8 = claims.model_fit_test(clouds["all"], k=k8, p=0.35, seed=seed)
+f8 = claims.f8_rule(t8)
 print(f8.verdict, *f8.reasons, sep="\n  ")
 core8 = dense_core(clouds["all"], t8.k, 0.35)
-fit8 = cifar.model_fit(core8, seed=seed)
-fit8_untrained = cifar.model_fit(dense_core(clouds0["all"], t8.k, 0.35), seed=seed)
+fit8 = cifar_color.model_fit(core8, seed=seed)
+fit8_untrained = cifar_color.model_fit(dense_core(clouds0["all"], t8.k, 0.35), seed=seed)
 plots.distance_histogram({"trained core": fit8["distances_three"], "untrained core": fit8_untrained["distances_three"],
-                          "gaussian": cifar.model_fit(gaussian_filters(core8.shape[0], seed=seed), seed=seed)["distances_three"]},
+                          "gaussian": cifar_color.model_fit(gaussian_filters(core8.shape[0], seed=seed), seed=seed)["distances_three"]},
                          threshold=fit8["threshold"], title="distance to the three-circle model")
 
 # %% tags=["remove-input"]
@@ -228,7 +230,7 @@ tb.caption(f"Distance of the dense core ({core8.shape[0]} filters) to the three-
            f"{fit8['threshold']:.2f}, the 5% quantile of gaussian filters. Near the model: trained "
            f"{100 * fit8['near_three']:.1f}%, untrained {100 * fit8_untrained['near_three']:.1f}%, gaussian "
            f"{100 * fit8['null_near_three']:.1f}%. Against null clouds: {t8.describe()}.",
-           cloud=cifar.cloud_label_of(art, 1, t8.k, 0.35), profile=profile, accuracy=list(acc["values"]),
+           cloud=cifar_color.cloud_label_of(art, 1, t8.k, 0.35), profile=profile, accuracy=list(acc["values"]),
            paper_accuracy=0.812, figure="8")
 
 # %% [markdown]
@@ -239,8 +241,8 @@ tb.caption(f"Distance of the dense core ({core8.shape[0]} filters) to the three-
 # The grid is a picture; the circle rule per snapshot decides (below).
 
 # %%
-evo1 = cifar.evolution_mappers(art, layer="conv1", p=1.0, resolution=33, gain=2.0, seed=seed)
-evo2 = cifar.evolution_mappers(art, layer="conv2", k_paper=100, p=0.3, n_points_paper=122_880, resolution=60,
+evo1 = cifar_color.evolution_mappers(art, layer="conv1", p=1.0, resolution=33, gain=2.0, seed=seed)
+evo2 = cifar_color.evolution_mappers(art, layer="conv2", k_paper=100, p=0.3, n_points_paper=122_880, resolution=60,
                                gain=2.0, seed=seed)
 EVO_GRID = {"layer 1": [(r.iteration, r.mapper) for r in evo1], "layer 2": [(r.iteration, r.mapper) for r in evo2]}
 plots.mapper_grid(EVO_GRID, columns=5, panel=1.45, fontsize=10)
@@ -250,7 +252,7 @@ tb.caption(f"Mapper graphs of layer 1 (top; Mapper(33, 2), no filtration) and la
            f"$\\rho(k, 0.3)$ with k = {evo2[-1].k}, Mapper(60, 2)) over training iterations, on {data}. "
            "Large loops (not evidence): layer 1 " + ", ".join(f"{r.iteration}: {r.loops}" for r in evo1)
            + "; layer 2 " + ", ".join(f"{r.iteration}: {r.loops}" for r in evo2) + ".",
-           cloud=cifar.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]), figure="9")
+           cloud=cifar_color.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]), figure="9")
 
 
 # %% [markdown]
@@ -266,39 +268,39 @@ plots.mapper_grid(EVO_GRID, title="Every stored snapshot")
 # iterations and a few around them, for the time budget; one calibration serves every snapshot).
 
 # %%
-snaps1 = cifar_rules.pick_snapshots(art.stored_iterations("conv1"), (200, 300, 400, 500, 600, 1000, 1500))
-snaps2 = cifar_rules.pick_snapshots(art.stored_iterations("conv2"), (500, 1000, 1500))
-circ1 = cifar_rules.evolution_circles(art, layer="conv1", iterations=snaps1, k_paper=k, p=1.0, n_points_paper=11_520,
+snaps1 = claims.pick_snapshots(art.stored_iterations("conv1"), (200, 300, 400, 500, 600, 1000, 1500))
+snaps2 = claims.pick_snapshots(art.stored_iterations("conv2"), (500, 1000, 1500))
+circ1 = claims.evolution_circles(art, layer="conv1", iterations=snaps1, k_paper=k, p=1.0, n_points_paper=11_520,
                                       seed=seed)
-circ2 = cifar_rules.evolution_circles(art, layer="conv2", iterations=snaps2, k_paper=100, p=0.3,
+circ2 = claims.evolution_circles(art, layer="conv2", iterations=snaps2, k_paper=100, p=0.3,
                                       n_points_paper=122_880, seed=seed)
 for name, rows in (("layer 1", circ1), ("layer 2", circ2)):
-    print(name, cifar_rules.circle_summary(rows), "|", rows[0].claim.calibration.describe())
+    print(name, claims.circle_summary(rows), "|", rows[0].claim.calibration.describe())
     for r in rows:
         print(f"  {r.iteration}: {r.verdict}; {r.claim.test.describe()}")
 
 # %%
-x1, s1 = cifar_rules.snapshot_series(circ1)
+x1, s1 = claims.snapshot_series(circ1)
 plots.curves_plot(x1, s1, xlabel="batch iterations", ylabel="$H_1$ lifetime", title="layer 1: top bar vs null clouds")
 
 # %% tags=["remove-input"]
 tb.caption(f"Layer 1 ({circ1[0].claim.cloud.shape[0]} of the {circ1[0].claim.n_raw} filters, no filtration) at each "
            f"tested snapshot on {data}: the top $H_1$ bar and the 95% quantile of the top bars of 99 gaussian and 99 "
-           "shuffled null clouds. " + cifar_rules.circle_summary(circ1) + ".",
-           cloud=cifar.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]))
+           "shuffled null clouds. " + claims.circle_summary(circ1) + ".",
+           cloud=cifar_color.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]))
 
 # %%
-x2, s2 = cifar_rules.snapshot_series(circ2)
+x2, s2 = claims.snapshot_series(circ2)
 plots.curves_plot(x2, s2, xlabel="batch iterations", ylabel="$H_1$ lifetime", title="layer 2: top bar vs null clouds")
 
 # %% tags=["remove-input"]
 tb.caption(f"Layer 2 ($\\rho({circ2[0].claim.test.k}, 0.3)$ of {circ2[0].claim.cloud.shape[0]:,} of the "
            f"{circ2[0].claim.n_raw:,} pooled filters) at each tested snapshot on {data}, as above. "
-           + cifar_rules.circle_summary(circ2) + ".",
-           cloud=cifar.cloud_label_of(art, 2), profile=profile, accuracy=list(acc["values"]))
+           + claims.circle_summary(circ2) + ".",
+           cloud=cifar_color.cloud_label_of(art, 2), profile=profile, accuracy=list(acc["values"]))
 
 # %%
-curve1 = studies.evolution(art, layer="conv1", k_paper=k, p=p, n_points_paper=11_520, seed=seed)
+curve1 = cifar_color.evolution(art, layer="conv1", k_paper=k, p=p, n_points_paper=11_520, seed=seed)
 plots.evolution_plot(curve1, keys=("h1_top", "frac_near_circle_core", "test_accuracy"),
                      labels={"h1_top": "layer 1: top $H_1$", "frac_near_circle_core": "layer 1: core near circle",
                              "test_accuracy": "test accuracy"})
@@ -307,21 +309,21 @@ plots.evolution_plot(curve1, keys=("h1_top", "frac_near_circle_core", "test_accu
 tb.caption(f"Layer 1 ($\\rho({curve1[-1]['k']}, {p:g})$, all snapshots, no nulls; for orientation): top $H_1$ "
            "lifetime, share of the dense core within 0.3 of the primary circle, and test accuracy (mean and sd over "
            f"networks) against iterations, on {data}.",
-           cloud=cifar.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]))
+           cloud=cifar_color.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]))
 
 # %% [markdown]
 # ## Verdicts
 #
-# Each claim's rule (`toponet.cifar_rules`): **F6** `f6_rule` (the circle rule on all channels and
+# Each claim's rule (`toponet.claims`): **F6** `f6_rule` (the circle rule on all channels and
 # on R, G, B alone); **F7** `f7_rule` (exactly three bars surely beat both nulls; a circle with
 # another count is *partly*); **F8** `f8_rule` (nearer the three-circle model and more on the
 # secondary circles than the gaussian and shuffled nulls; the covariance null reported beside);
 # **F9** `f9_rule` (the circle rule at 300, 500 and 1,500 in layer 1 and at 1,000 in layer 2).
 
 # %% tags=["remove-input"]
-f6 = cifar_rules.f6_rule(F6)
-f9 = cifar_rules.f9_rule(circ1, circ2)
-rows = cifar.color_verdicts(profile=profile, data=data, art=art, art_np=art_np, acc=acc, acc_np=acc_np, f6_claims=F6,
+f6 = claims.f6_rule(F6)
+f9 = claims.f9_rule(circ1, circ2)
+rows = cifar_color.color_verdicts(profile=profile, data=data, art=art, art_np=art_np, acc=acc, acc_np=acc_np, f6_claims=F6,
                             f6=f6, f7_claim=c7, f7=f7, f8_test=t8, f8=f8, evo1=circ1, evo2=circ2, f9=f9,
                             evo_desc=(f"{circ1[0].claim.cloud.shape[0]} of {circ1[0].claim.n_raw} filters, no filtration",
                                       f"rho({circ2[0].claim.test.k}, 0.3) of {circ2[0].claim.cloud.shape[0]:,} of "
@@ -333,11 +335,11 @@ for row, rule in zip(rows, (f6, f7, f8, f9)):
 # %% [markdown]
 # ## What we found
 #
-# Computed from this build's results (`toponet.cifar.color_findings`): the numbers and the sentences
+# Computed from this build's results (`toponet.chapters.cifar_color.color_findings`): the numbers and the sentences
 # they pick change with the profile and the data.
 
 # %% tags=["remove-input"]
-cifar.color_findings(profile=profile, data=data, real=data == cifar.REAL_DATA,
+cifar_color.color_findings(profile=profile, data=data, real=data == cifar_color.REAL_DATA,
                      runs=[("C(64,32,64)", art.networks, T, acc), ("C(48,0,64)", art_np.networks, T_np, acc_np)],
                      f6_claims=F6, f6=f6, f7_claim=c7, f7=f7, f8_test=t8, f8=f8, f9=f9)
 

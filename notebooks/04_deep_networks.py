@@ -51,7 +51,7 @@
 #   convs (32 to 1,152 filters each, one spatial filter per channel); its 5x5 depthwise convs
 #   have no $3 \times 3$ filters.
 #
-# **Method per layer** (`toponet.pretrained.deep`). Constant filters (dead channels, stored as
+# **Method per layer** (`toponet.chapters.deep_networks`). Constant filters (dead channels, stored as
 # exact zeros) are dropped from the whole layer first. A layer of up to 262,144 filters would not
 # fit the Rips computation, so a seeded subsample of a stated size is drawn *before* the density
 # step: memory and time stay bounded, and every large layer is tested at the same cloud size. $k$
@@ -70,7 +70,7 @@
 # and torch's Kaiming-uniform), and the top $H_1$ bar again on other subsample seeds.
 
 # %% tags=["parameters"]
-profile = "default"  # analysis scale: subsample size, null clouds, layers (toponet.pretrained.deep.PROFILE_SCALE)
+profile = "default"  # analysis scale: subsample size, null clouds, layers (toponet.chapters.deep_networks.PROFILE_SCALE)
 networks = 1  # one pretrained network per architecture (nothing is trained here)
 iterations = 1  # unused: pretrained weights, no training in this chapter
 k = 100  # the paper's k for VGG's full layers; rescaled to each subsample (a new k or p calibrates first: minutes)
@@ -84,8 +84,8 @@ device = "auto"  # unused: no training
 from IPython.display import Markdown
 
 import toponet.book as tb
-from toponet import plots, studies
-from toponet.pretrained import chapter, deep
+from toponet import plots
+from toponet.chapters import deep_networks as deep
 from toponet.pretrained.networks import NETWORK_LABELS, inception_quantization
 from toponet.verdicts import Verdict, load, record
 
@@ -100,11 +100,11 @@ print(f"profile {profile}: at most {cfg.sample_size} filters per layer (seed {se
 # ## The VGG path (the paper's networks)
 
 # %%
-vgg = chapter.run_vgg(cfg)
-vgg_v = chapter.vgg_verdicts(vgg)
-for name, found in chapter.vgg_availability().items():
+vgg = deep.run_vgg(cfg)
+vgg_v = deep.vgg_verdicts(vgg)
+for name, found in deep.vgg_availability().items():
     print(f"{name}: {'ImageNet weights at ' + str(found) if found else 'no ImageNet weights on this machine'}")
-studies.show_table(chapter.layer_table([a for v in vgg.values() if v for a in v]),
+tb.show_table(deep.layer_table([a for v in vgg.values() if v for a in v]),
                    empty="*No VGG16 or VGG19 weights on this machine: no VGG layer analysed.*")
 
 # %% [markdown]
@@ -114,10 +114,10 @@ studies.show_table(chapter.layer_table([a for v in vgg.values() if v for a in v]
 # ## InceptionV3 (nsfwjs): every 3x3 layer
 
 # %%
-inc_layers, inc = chapter.run_network("inception-v3-nsfwjs", cfg, None if selection is None else selection["inception"])
+inc_layers, inc = deep.run_network("inception-v3-nsfwjs", cfg, None if selection is None else selection["inception"])
 INC = NETWORK_LABELS["inception-v3-nsfwjs"]
 print(f"{len(inc_layers)} regular 3x3 conv layers, {sum(L.n_filters for L in inc_layers):,} spatial filters")
-studies.show_table(chapter.layer_table(inc))
+tb.show_table(deep.layer_table(inc))
 
 # %% [markdown]
 # Columns: `filters` in the layer, `used` after dropping constant filters and subsampling,
@@ -132,14 +132,14 @@ studies.show_table(chapter.layer_table(inc))
 # circle, the Mapper graph's large loops (descriptive: not calibrated), and the layer's verdict.
 
 # %% tags=["remove-input"]
-Markdown(chapter.findings_markdown(inc, "InceptionV3 (nsfwjs)"))
+Markdown(deep.findings_markdown(inc, "InceptionV3 (nsfwjs)"))
 
 # %%
 deep.depth_figure(inc, title="InceptionV3 (nsfwjs): top H1 lifetime by layer")
 
 # %% tags=["remove-input"]
-inc_best = chapter.best_layer(inc)
-chapter.pretrained_caption(
+inc_best = deep.best_layer(inc)
+deep.pretrained_caption(
     f"Top $H_1$ lifetime of $\\rho(k, p)$ of each analysed 3x3 layer (line), the more conservative "
     f"matched null (mean $\\pm$ 2 sd) and initialization-like filters (open circles). The largest effect "
     f"size is at layer {inc_best.layer.index} ({inc_best.layer.name}); the cloud below is that layer's.",
@@ -159,7 +159,7 @@ inc2 = [a for a in inc if a.layer.index == 2][0]
 plots.mapper_figure(inc2.result.mapper, title=f"InceptionV3 layer 2: Mapper({resolution}, {gain:g})")
 
 # %% tags=["remove-input"]
-chapter.pretrained_caption(
+deep.pretrained_caption(
     f"Mapper({resolution}, {gain:g}) of the dense core of layer 2 ({inc2.layer.name}): "
     f"{inc2.result.mapper.n_nodes_} nodes, {inc2.result.mapper.n_large_loops_} large loop(s); node colour = "
     "cluster size, each node's mean 3x3 filter drawn inside it.", inc2, profile=profile, data=INC, figure="10 (stand-in)")
@@ -168,7 +168,7 @@ chapter.pretrained_caption(
 plots.barcode_plot(inc2.result.persistence, title="InceptionV3 layer 2: barcodes")
 
 # %% tags=["remove-input"]
-chapter.pretrained_caption(
+deep.pretrained_caption(
     f"Barcodes of the same cloud ({inc2.result.persistence.method}). Top $H_1$ lifetimes: "
     + ", ".join(f"{v:.3f}" for v in inc2.result.persistence.lifetimes(1)[:5]) + ".", inc2, profile=profile, data=INC)
 
@@ -176,7 +176,7 @@ chapter.pretrained_caption(
 plots.mapper_overview(inc_best.result.mapper, title=f"InceptionV3 layer {inc_best.layer.index}: Mapper({resolution}, {gain:g})")
 
 # %% tags=["remove-input"]
-chapter.pretrained_caption(
+deep.pretrained_caption(
     f"Mapper({resolution}, {gain:g}) of layer {inc_best.layer.index} ({inc_best.layer.name}), the layer whose top "
     f"$H_1$ bar stands furthest above its null: {inc_best.result.mapper.n_nodes_} nodes, "
     f"{inc_best.result.mapper.n_large_loops_} large loop(s).", inc_best, profile=profile, data=INC)
@@ -185,7 +185,7 @@ chapter.pretrained_caption(
 plots.barcode_plot(inc_best.result.persistence, title=f"InceptionV3 layer {inc_best.layer.index}: barcodes")
 
 # %% tags=["remove-input"]
-chapter.pretrained_caption(
+deep.pretrained_caption(
     f"Barcodes of layer {inc_best.layer.index} ({inc_best.result.persistence.method}). Top $H_1$ lifetimes: "
     + ", ".join(f"{v:.3f}" for v in inc_best.result.persistence.lifetimes(1)[:5]) + ".",
     inc_best, profile=profile, data=INC)
@@ -194,25 +194,25 @@ chapter.pretrained_caption(
 # ## EfficientNet-Lite0: the stem and the 3x3 depthwise convs
 
 # %%
-eff_layers, eff = chapter.run_network("efficientnet-lite0", cfg, None if selection is None else selection["efficientnet"])
+eff_layers, eff = deep.run_network("efficientnet-lite0", cfg, None if selection is None else selection["efficientnet"])
 EFF = NETWORK_LABELS["efficientnet-lite0"]
 dw = [L for L in eff_layers if L.kind == "depthwise"]
 eff_pool = deep.analyze_layer(deep.pooled_layer(dw, "all 3x3 depthwise"), cfg)
 print(f"stem: {eff_layers[0].n_filters} filters; {len(dw)} 3x3 depthwise layers, {sum(L.n_filters for L in dw):,} filters")
-studies.show_table(chapter.layer_table([*eff, eff_pool]))
+tb.show_table(deep.layer_table([*eff, eff_pool]))
 
 # %% [markdown]
 # Layers with fewer than 200 filters are listed but not analysed (the paper left VGG's layer 1,
 # 192 filters, out as "too few"). The last row pools every 3x3 depthwise filter of the network.
 
 # %% tags=["remove-input"]
-Markdown(chapter.findings_markdown(eff, "EfficientNet-Lite0"))
+Markdown(deep.findings_markdown(eff, "EfficientNet-Lite0"))
 
 # %%
 deep.depth_figure(eff, title="EfficientNet-Lite0: top H1 lifetime by layer")
 
 # %% tags=["remove-input"]
-chapter.pretrained_caption(
+deep.pretrained_caption(
     "Top $H_1$ lifetime of $\\rho(k, p)$ of each analysed 3x3 layer (line) against the more conservative matched "
     "null (mean $\\pm$ 2 sd) and initialization-like filters (open circles); the pooled cloud is the one named here.",
     eff_pool, profile=profile, data=EFF)
@@ -221,7 +221,7 @@ chapter.pretrained_caption(
 plots.mapper_overview(eff_pool.result.mapper, title=f"EfficientNet-Lite0 depthwise: Mapper({resolution}, {gain:g})")
 
 # %% tags=["remove-input"]
-chapter.pretrained_caption(
+deep.pretrained_caption(
     f"Mapper({resolution}, {gain:g}) of the dense core of all 3x3 depthwise filters pooled: "
     f"{eff_pool.result.mapper.n_nodes_} nodes, {eff_pool.result.mapper.n_large_loops_} large loop(s); mean filters "
     "on nodes spread along the graph, and by angle around it below.", eff_pool, profile=profile, data=EFF)
@@ -235,7 +235,7 @@ chapter.pretrained_caption(
 plots.barcode_plot(eff_pool.result.persistence, title="EfficientNet-Lite0: all 3x3 depthwise filters")
 
 # %% tags=["remove-input"]
-chapter.pretrained_caption(
+deep.pretrained_caption(
     f"Barcodes of $\\rho$ of all 3x3 depthwise filters pooled ({eff_pool.result.persistence.method}). Top $H_1$ "
     f"{eff_pool.row()['top_h1']} vs null {eff_pool.row()['null']} (effect size {eff_pool.row()['effect']}, "
     f"p = {eff_pool.row()['p_value']}).", eff_pool, profile=profile, data=EFF)
@@ -259,17 +259,17 @@ chapter.pretrained_caption(
 
 # %%
 inc_q = inception_quantization()
-studies.show_table(chapter.stored_bound_rows(inc_layers, inc_q))
+tb.show_table(deep.stored_bound_rows(inc_layers, inc_q))
 
 # %%
-dither = chapter.dither_rows(deep.select_layers(inc_layers, [a.layer.index for a in inc]), inc_q, cfg)
-studies.show_table(dither)
+dither = deep.dither_rows(deep.select_layers(inc_layers, [a.layer.index for a in inc]), inc_q, cfg)
+tb.show_table(dither)
 
 # %% tags=["remove-input"]
-Markdown(chapter.dither_summary(dither))
+Markdown(deep.dither_summary(dither))
 
 # %%
-studies.show_table(chapter.quantization_rows([L for L in eff_layers if L.n_filters >= cfg.min_filters], cfg,
+tb.show_table(deep.quantization_rows([L for L in eff_layers if L.n_filters >= cfg.min_filters], cfg,
                                              pooled="all 3x3 depthwise (>= 200 per layer)"))
 
 # %% [markdown]
@@ -281,7 +281,7 @@ studies.show_table(chapter.quantization_rows([L for L in eff_layers if L.n_filte
 # %% [markdown]
 # ## Side by side, and verdicts
 #
-# Per network (rule in `toponet.pretrained.chapter.depth_verdict`): over its analysed layers 2 and
+# Per network (rule in `toponet.chapters.deep_networks.depth_verdict`): over its analysed layers 2 and
 # up, **reproduced** when at least 80 % of them pass the calibrated circle rule in full (a
 # significant *and* dominant bar), **partly** when at least half have a significant circle,
 # **not reproduced** when fewer than half would pass even if every inconclusive layer (no power at
@@ -297,20 +297,20 @@ studies.show_table(chapter.quantization_rows([L for L in eff_layers if L.n_filte
 # EfficientNet-Lite0's 3x3 filters are depthwise, one per channel, unlike VGG's).
 
 # %%
-inc_v, inc_text = chapter.depth_verdict(inc)
-eff_v, eff_text = chapter.depth_verdict(eff)
+inc_v, inc_text = deep.depth_verdict(inc)
+eff_v, eff_text = deep.depth_verdict(eff)
 rows = [dict(network="VGG16 (paper)", claim="circle dominant in layers 2-12, not 13", ours=vgg_v["F10"][1],
              verdict=vgg_v["F10"][0]),
         dict(network="VGG19 (paper)", claim="layer 5: the circle of VGG16's layer 13", ours=vgg_v["F11"][1],
              verdict=vgg_v["F11"][0]),
         dict(network=INC, claim="(stand-in) circle dominant by depth", ours=inc_text, verdict=inc_v),
         dict(network=EFF, claim="(stand-in) circle dominant by depth", ours=eff_text, verdict=eff_v)]
-studies.show_table(rows)
+tb.show_table(rows)
 
 # %% tags=["remove-cell"]
 scale = (f"{profile}: <= {cfg.sample_size} filters per layer (seed {seed}), k = 100 rescaled, "
          f"{cfg.null_repeats} nulls per kind and layer")
-inc_fields, eff_fields = chapter.record_fields(inc), chapter.record_fields(eff)
+inc_fields, eff_fields = deep.record_fields(inc), deep.record_fields(eff)
 record(Verdict("F10", "VGG16 layers 2-12 show the primary circle, layer 13 does not",
                "Fig. 10: circle dominant in layers 2-12, not 13", vgg_v["F10"][1], scale,
                "ImageNet VGG16" if vgg["vgg16"] else "none: no VGG16 weights on this machine", vgg_v["F10"][0],
@@ -338,7 +338,7 @@ print(*(f"{v.claim_id}: {v.verdict}" for v in load() if v.chapter == "04_deep_ne
 # ```
 
 # %% tags=["hide-cell"]
-row = chapter.best_layer(inc).row()
+row = deep.best_layer(inc).row()
 print({key: row[key] for key in ("layer", "name", "top_h1", "null", "effect", "p_value", "covariance_p",
                                  "near_circle_core", "verdict")})
 

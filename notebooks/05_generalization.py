@@ -69,8 +69,8 @@ device = "auto"  # torch device for any training this chapter has to do
 import numpy as np
 
 import toponet.book as tb
-from toponet import generalization as gen
-from toponet import plots, studies
+from toponet.chapters import generalization as gen
+from toponet import plots
 from toponet.verdicts import Verdict, record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
@@ -84,7 +84,7 @@ arms = {arm: gen.load_or_train(NAMES[arm], profile, networks=networks, iteration
         for arm in ("circle", "gaussian", "trained")}
 hard = gen.load_or_train(NAMES["harder"], profile, device=device)
 for name, art in {**arms, "harder": hard}.items():
-    acc = studies.accuracy_summary(art)
+    acc = gen.accuracy_summary(art)
     print(f"{name:>9}: {art.networks} x {art.arch} on {art.config['dataset']}, {art.iterations[-1]} iterations, "
           f"test accuracy {100 * acc['mean']:.2f} +- {100 * acc['sd']:.2f} % (n = {acc['n']})")
 
@@ -112,7 +112,7 @@ cloud_g1 = tb.cloud_label(networks=arms["trained"].networks, layer=1, iterations
 tb.caption(f"Accuracy of networks trained on MNIST, on MNIST's test set and on two other digit domains: "
            f"{LABEL[HARDER]} and {LABEL['digits8x8']}. Bars: mean, error bars: sd over networks. "
            f"On the harder domain: {w_g1}. On the 8x8 digits: {w_g1b}. Paper (SVHN, 3 x 40K): 28 / 12 / 11 %.",
-           cloud=cloud_g1, profile=profile, accuracy=list(studies.accuracy_summary(arms["trained"])["values"]), paper_accuracy=0.99,
+           cloud=cloud_g1, profile=profile, accuracy=list(gen.accuracy_summary(arms["trained"])["values"]), paper_accuracy=0.99,
            figure="G1")
 
 # %% [markdown]
@@ -130,7 +130,7 @@ tb.caption(f"Accuracy of networks trained on MNIST, on MNIST's test set and on t
 h2m = gen.transfer_accuracy(hard, "mnist")
 m2h = gen.transfer_accuracy(arms["trained"], HARDER)
 v_g2, w_g2 = gen.g2_verdict(h2m, m2h)
-hard_acc = studies.accuracy_summary(hard)
+hard_acc = gen.accuracy_summary(hard)
 TH = hard.iterations[-1]
 gen.transfer_figure({f"trained on {HARDER}": {"own test set": hard.test_accuracy(), "MNIST": h2m,
                                               "8x8 digits": gen.transfer_accuracy(hard, "digits8x8")},
@@ -143,7 +143,7 @@ tb.caption(f"Networks trained on {LABEL[HARDER]} ({hard.networks} x {TH} iterati
            f"({arms['trained'].networks} x {T1}), each evaluated on its own test set and on the other domains. "
            f"{w_g2}. Paper: SVHN -> MNIST 54 %, MNIST -> SVHN 11 %.",
            cloud=tb.cloud_label(networks=hard.networks, layer=1, iterations=TH, widths=WIDTHS), profile=profile,
-           accuracy=list(studies.accuracy_summary(hard)["values"]), paper_accuracy=0.85, figure="G2")
+           accuracy=list(gen.accuracy_summary(hard)["values"]), paper_accuracy=0.85, figure="G2")
 
 # %% [markdown]
 # ## G3: is the harder domain's circle stronger?
@@ -155,10 +155,10 @@ tb.caption(f"Networks trained on {LABEL[HARDER]} ({hard.networks} x {TH} iterati
 # gives at least 2 independent groups), every cloud the same size. Each group's top bar is tested
 # against 99 gaussian and 99 coordinate-shuffled null clouds of the same size
 # (`toponet.rules.circle_test`), and the domains are compared over groups (one-sided Welch t-test,
-# Mann-Whitney beside it; `toponet.generalization.g3_rule`). Fewer than 2 groups in a domain: inconclusive.
+# Mann-Whitney beside it; `toponet.chapters.generalization.g3_rule`). Fewer than 2 groups in a domain: inconclusive.
 
 # %%
-mn = studies.load_or_train("mnist", profile, device=device)
+mn = gen.load_or_train("mnist", profile, device=device)
 common = max(set(mn.stored_iterations("conv1")) & set(hard.stored_iterations("conv1")))
 group = max(1, min(hard.networks, mn.networks) // 2)
 s_hard = gen.simplicity_test(hard.conv_weights("conv1", common), group_size=group, k_paper=k, p=p, seed=seed)
@@ -172,10 +172,10 @@ plots.statistic_strip({HARDER: s_hard["values"], "MNIST": s_mn["values"], "gauss
 tb.caption(f"Top $H_1$ lifetime of the first-layer filters per group of {group} networks at iteration {common}: "
            f"{LABEL[HARDER]} vs MNIST (real). {w_g3}. Paper (SVHN vs MNIST, 100 x 40K): 1.27 vs 1.10.",
            cloud=tb.cloud_label(networks=group, layer=1, iterations=common, widths=WIDTHS, k=s_hard["k"], p=p),
-           profile=profile, accuracy=list(studies.accuracy_summary(hard, common)["values"]))
+           profile=profile, accuracy=list(gen.accuracy_summary(hard, common)["values"]))
 
 # %% [markdown]
-# The rule (`toponet.generalization.g3_rule`): **inconclusive** with fewer than 2 groups in either
+# The rule (`toponet.chapters.generalization.g3_rule`): **inconclusive** with fewer than 2 groups in either
 # domain or no significant difference either way; **reproduced** when the harder domain's groups
 # exceed MNIST's by a one-sided Welch test (p < 0.05) and each of its groups' top bar beats its
 # gaussian and shuffled nulls; **partly** when only the first holds; **not reproduced** when MNIST's
@@ -191,8 +191,8 @@ tb.caption(f"Top $H_1$ lifetime of the first-layer filters per group of {group} 
 # and snapshots of one run are not independent (the interval is optimistic).
 
 # %%
-evo = {"MNIST": studies.evolution(mn, layer="conv1", k_paper=k, p=p, n_points_paper=6400, seed=seed),
-       HARDER: studies.evolution(hard, layer="conv1", k_paper=k, p=p, n_points_paper=6400, seed=seed)}
+evo = {"MNIST": gen.evolution(mn, layer="conv1", k_paper=k, p=p, n_points_paper=6400, seed=seed),
+       HARDER: gen.evolution(hard, layer="conv1", k_paper=k, p=p, n_points_paper=6400, seed=seed)}
 corr = {d: gen.correlation([r["h1_top"] for r in rows], [r["test_accuracy"][0] for r in rows])
         for d, rows in evo.items()}
 gen.curves_figure({f"{d}: top H1": dict(iterations=[r["iteration"] for r in rows], mean=[r["h1_top"] for r in rows],
@@ -208,7 +208,7 @@ tb.caption(f"Top $H_1$ lifetime of $\\rho(k, {p:g})$ of the pooled first-layer f
            f"mean +- sd over networks) against batch iterations, for MNIST (real, {mn.networks} networks) and "
            f"{LABEL[HARDER]} ({hard.networks} networks). {w_g4}.",
            cloud=tb.cloud_label(networks=hard.networks, layer=1, iterations=TH, widths=WIDTHS, k=evo[HARDER][-1]["k"], p=p),
-           profile=profile, accuracy=list(studies.accuracy_summary(hard)["values"]), figure="12")
+           profile=profile, accuracy=list(gen.accuracy_summary(hard)["values"]), figure="12")
 
 # %%
 gen.scatter_figure({d: ([r["h1_top"] for r in rows], [r["test_accuracy"][0] for r in rows],
@@ -304,7 +304,7 @@ for row in rows:
 # %% [markdown]
 # ## What we found
 #
-# Computed from this build's results (`toponet.generalization.findings_markdown`): the numbers and
+# Computed from this build's results (`toponet.chapters.generalization.findings_markdown`): the numbers and
 # the judgements below change with the profile and the data.
 
 # %% tags=["remove-input"]

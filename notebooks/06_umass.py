@@ -57,9 +57,9 @@ device = "auto"  # unused: this chapter trains on the CPU
 import numpy as np
 
 import toponet.book as tb
-from toponet import memorization, plots, tori
+from toponet import plots
+from toponet.chapters.umass import memorization, tori
 from toponet.homology import persistence
-from toponet.studies import show_table
 from toponet.verdicts import Verdict, record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
@@ -134,7 +134,7 @@ tb.caption(f"First hidden activations $\\mathrm{{ReLU}}(L_{{3\\to 3}}(x))$ of $N
 #
 # Exact Vietoris-Rips $H_0$ of the 1,000 test points. A bar is *long* when its lifetime exceeds 3
 # times the 95% quantile of all $H_0$ lifetimes (the typical gap between neighbouring points);
-# the infinite bar counts (`toponet.tori.long_h0_bars`; tested: two separated blobs give 2, one gives 1,
+# the infinite bar counts (`toponet.chapters.umass.tori.long_h0_bars`; tested: two separated blobs give 2, one gives 1,
 # the linked tori themselves give 2).
 
 # %%
@@ -158,7 +158,7 @@ tb.caption(f"$H_0$ barcodes of the first hidden activations of the best $N_{{|\\
 # %%
 v_u1, why_u1 = tori.u1_verdict(study["activation"], study["test_accuracy"], bars)
 perfect = absn & (study["test_accuracy"] >= 0.995)
-show_table([
+tb.show_table([
     {"": "N_ReLU train / test", "paper": "98% / 98%",
      "ours": f"{100 * study['train_accuracy'][relu].mean():.1f}% / {100 * acc_relu.mean():.1f}% (mean of {relu.sum()})"},
     {"": "N_abs train / test", "paper": "100% / 100% (init-sensitive)",
@@ -276,13 +276,13 @@ tb.caption(f"Mapper({resolution}, {gain:g}) of $N'$ (permuted labels): the final
 # %% [markdown]
 # What to see: whether the colours separate. A Mapper picture is read by eye; the numbers below
 # measure the same thing: the share of each image's `k` nearest neighbours (in the layer's
-# activations) that carry its label, adjusted for chance (`toponet.memorization.label_agreement`):
+# activations) that carry its label, adjusted for chance (`toponet.chapters.umass.memorization.label_agreement`):
 # 1 when the labelling separates the cloud, about 0 when it is mixed. The adjustment matters: the
 # images assigned 1 or 2 by $N'$ carry ten true digits but only two assigned labels.
 
 # %%
 v_u2, why_u2, nums = memorization.u2_verdict(runs["true"], runs["permuted"], k=k)
-show_table([
+tb.show_table([
     {"": "N (true labels) train / test", "paper": "99.57% / 98.77% (20 epochs)",
      "ours": f"{100 * nums['N_train']:.1f}% / {100 * nums['N_test']:.1f}% ({ep_true} epochs)"},
     {"": "N' (permuted) train / test", "paper": "88.25% / 9.62% (100 epochs)",
@@ -299,7 +299,7 @@ show_table([
 print(v_u2, *why_u2, sep="\n  ")
 
 # %% [markdown]
-# **Rule** (`toponet.memorization.u2_verdict`), three parts: (A) the accuracies are the paper's kind
+# **Rule** (`toponet.chapters.umass.memorization.u2_verdict`), three parts: (A) the accuracies are the paper's kind
 # (N at least 97% test; N' at least 80% train with test at chance, at most 15%); (B) $N'$'s hidden layer
 # is organized by the true digit, not by the assigned label (agreement at least 0.1 higher); (C) $N'$'s
 # softmax outputs follow the assigned label by at least 0.1 more than its hidden layer (the last layer

@@ -42,7 +42,7 @@
 # open: pixels in [0, 1], batch 100, plain SGD with learning rate 0.05, L2 trained 70 epochs (L1: 50, the
 # text's number), clouds reduced to 20 PCA components before Mapper. Weights are recorded 200 times,
 # evenly spaced, and stored as **float16**; the first hidden layer (784 weights per neuron) only at every
-# 4th recording (`toponet.learning_graphs`). All runs are on MNIST (real) on the CPU.
+# 4th recording (`toponet.chapters.learning_graphs`). All runs are on MNIST (real) on the CPU.
 
 # %% tags=["parameters"]
 profile = "default"  # training scale: smoke | default | paper
@@ -59,9 +59,8 @@ device = "auto"  # unused: this chapter trains on the CPU
 import numpy as np
 
 import toponet.book as tb
-from toponet import learning_graphs as lg
+from toponet.chapters import learning_graphs as lg
 from toponet import plots
-from toponet.studies import show_table
 from toponet.verdicts import Verdict, record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
@@ -80,8 +79,8 @@ print(SCALE, f"; final test accuracy L1 {100 * float(l1['final_test_accuracy']):
 # PCA projections (components 1 and 2 of each layer's cloud), coloured by training step.
 
 # %%
-P_hid, step_hid, _ = lg.layer_cloud(l1, "hidden1")
-P_out, step_out, neuron_out = lg.layer_cloud(l1, "output")
+P_hid, step_hid, _ = lg.trajectory_cloud(l1, "hidden1")
+P_out, step_out, neuron_out = lg.trajectory_cloud(l1, "output")
 plots.projection_plot(lg.pca_projection(P_hid), step_hid, title="L1 hidden layer", color_label="training step")
 
 # %%
@@ -98,7 +97,7 @@ tb.caption(f"PCA 1-2 of the weight trajectories of L1 (784-100-10 sigmoid MLP, z
 # %% [markdown]
 # The learning graphs: Mapper with the $L^2$ norm of the weight vectors (their distance from the
 # origin, where every trajectory starts) as the lens and DBSCAN as the clusterer; `eps` is set from
-# the cloud (`toponet.learning_graphs.learning_graph`). Nodes coloured by mean training step.
+# the cloud (`toponet.chapters.learning_graphs.learning_graph`). Nodes coloured by mean training step.
 
 # %%
 g_hid = lg.learning_graph(P_hid, lens="l2", resolution=resolution, gain=gain, seed=seed)
@@ -119,7 +118,7 @@ tb.caption(f"Learning graphs of L1: Mapper({resolution}, {gain:g}), lens = L2 no
 # %% [markdown]
 # ## L1: counting branches on the learning graph
 #
-# A branch is counted on the learning graph itself (`toponet.learning_graphs.graph_branches`): sweeping
+# A branch is counted on the learning graph itself (`toponet.chapters.learning_graphs.graph_branches`): sweeping
 # the lens levels from the outermost cover interval inwards, every tip of the graph starts a component,
 # and where two meet the younger one ends (0-dimensional persistence of the level on the graph). On a
 # tree grown from the origin that is one bar per leaf; a leaf counts when it reaches at least
@@ -138,7 +137,7 @@ counts = {name: {layer: b[0] for layer, b in d.items()} for name, d in br.items(
 acc1n = float(l1n["final_test_accuracy"])
 br_hid, br_out = lg.groups_over_time(l1, "hidden1"), lg.groups_over_time(l1, "output")
 br_hid5, br_out5 = lg.groups_over_time(l1, "hidden1", rtol=0.05)[-1], lg.groups_over_time(l1, "output", rtol=0.05)[-1]
-show_table([{"run": f"{name} init", "layer": layer, "learning-graph branches": b.count, "tips in all": len(b.bars),
+tb.show_table([{"run": f"{name} init", "layer": layer, "learning-graph branches": b.count, "tips in all": len(b.bars),
              "components": b.components,
              "neurons within 10% (old count)": int(lg.groups_over_time(tr, layer)[-1])}
             for (name, tr) in (("zero", l1), ("normal", l1n)) for layer, b in counts[name].items()])
@@ -186,7 +185,7 @@ tb.caption(f"Classification of the test nines over training. The 9-as-7 share pe
 # %%
 total1 = int(l1["steps"][-1])
 rule_l1 = lg.l1_rule(counts["zero"], counts["normal"], sep79, end79, total1)
-show_table([
+tb.show_table([
     {"": "output layer branches (learning graph)", "paper": "10",
      "ours": f"zero init {counts['zero']['output'].count}; N(0, 1e-3) init {counts['normal']['output'].count}"},
     {"": "hidden layer branches (learning graph)", "paper": "about 12",
@@ -201,7 +200,7 @@ show_table([
 print(rule_l1.verdict, *rule_l1.reasons, sep="\n  ")
 
 # %% [markdown]
-# **Rule** (`toponet.learning_graphs.l1_rule`): three parts on the paper's zero-init run, the output
+# **Rule** (`toponet.chapters.learning_graphs.l1_rule`): three parts on the paper's zero-init run, the output
 # graph has 10 branches, the hidden graph 9 to 15, and the confusion ends within 10% of the training
 # length of the 7/9 branching; *reproduced* with all three, *partly* with one or two (or with none, when
 # both counts hold on the non-degenerate init beside it). Branch counts of one recorded run each: there
@@ -244,7 +243,7 @@ lg.l1_findings(output_branches=counts["zero"]["output"].count, output_branches_5
 # surface is measured after the first accuracy jump, when the weights are far larger.
 
 # %%
-P2, step2, _ = lg.layer_cloud(l2, "hidden1")
+P2, step2, _ = lg.trajectory_cloud(l2, "hidden1")
 acc2 = float(l2["final_test_accuracy"])
 per_epoch2 = int(l2["steps_per_epoch"])
 plots.projection_plot(lg.pca_projection(P2), step2, title="L2 first hidden layer", color_label="training step")
@@ -292,14 +291,14 @@ tb.caption("Weight norm of every neuron per layer (one line per neuron) and test
 # "at most 2") nor a coordinated sheet from neurons wandering each on its own. The statistic is the
 # median share of each 20-neighbourhood's variance outside its top 2 principal directions; its null
 # rebuilds every neuron's trajectory from its own recorded steps in a random order
-# (`toponet.learning_graphs.time_shuffled`: same start, end and steps, no smooth joint motion), 99
+# (`toponet.chapters.learning_graphs.time_shuffled`: same start, end and steps, no smooth joint motion), 99
 # draws. A surface needs a median local dimension of exactly 2 and p < 0.05.
 
 # %%
 rule_l2 = lg.l2_rule(jumps, st2)
 chain2 = (" -> ".join([f"{100 * jumps[0]['before']:.0f}%"] + [f"{100 * j['after']:.0f}%" for j in jumps]) if jumps
           else "no jump")
-show_table([
+tb.show_table([
     {"": "accuracy levels", "paper": "10% -> 40% -> 80% (jumps at epochs 28, 45; 70 epochs)",
      "ours": chain2 + "".join(f"; jump {i + 1} at epochs {j['start'] / per_epoch2:.0f}-{j['end'] / per_epoch2:.0f}"
                               for i, j in enumerate(jumps))},
@@ -312,7 +311,7 @@ show_table([
 print(rule_l2.verdict, *rule_l2.reasons, sep="\n  ")
 
 # %% [markdown]
-# **Rule** (`toponet.learning_graphs.l2_rule`): *reproduced* when the accuracy rises in at least
+# **Rule** (`toponet.chapters.learning_graphs.l2_rule`): *reproduced* when the accuracy rises in at least
 # two jumps through levels within 15 points of 10%, 40% and 80%, and the first hidden layer after the
 # first jump passes the surface test; *partly* with one of them; *inconclusive* when there is no jump
 # and so no phase in which to test the surface.

@@ -69,7 +69,7 @@ import numpy as np
 from IPython.display import display
 
 import toponet.book as tb
-from toponet import patches, plots, studies
+from toponet import patches, plots
 from toponet.chapters import natural_patches as ch
 from toponet.homology import persistence
 from toponet.ideal import distance_to_model, gaussian_filters
@@ -116,7 +116,7 @@ for c in core_maps.values():
     print(f"{c.label}: k = {c.k}, {c.points.shape[0]:,} patches")
 
 # %%
-thr = studies.null_distance_threshold()
+thr = ch.null_distance_threshold()
 dists = {"all patches": distance_to_model(S.patches).distances,
          **{core_maps[kp].label: distance_to_model(core_maps[kp].points).distances for kp in run["k"]},
          "gaussian filters": distance_to_model(gaussian_filters(S.patches.shape[0], seed=seed)).distances}
@@ -261,7 +261,7 @@ tb.caption("Distance to the primary circle of natural patches, the first-layer f
            cloud=PATCH_CLOUD + r",\ \text{first-layer filters}", profile=profile)
 
 # %%
-studies.show_table(ch.comparison_rows(clouds, p=p, threshold=thr, calibration=cal, seed=seed))
+tb.show_table(ch.comparison_rows(clouds, p=p, threshold=thr, calibration=cal, seed=seed))
 
 # %% tags=["remove-input"]
 print(ch.closeness_text(ch.closeness(clouds, p=p, reference=NATURAL, null=RANDOM, k_paper=k1), reference=NATURAL,

@@ -44,7 +44,7 @@ device = "auto"  # unused
 
 # %% tags=["remove-cell"]
 import toponet.book as tb
-from toponet import calibration, plots, studies
+from toponet import calibration, plots
 
 tb.validate_parameters(globals())
 tb.setup_notebook()
@@ -58,7 +58,7 @@ curve = calibration.size_curve(sizes, k_paper=k, n_paper=6400, p=p)
 plots.calibration_plot(curve)
 
 # %%
-studies.show_table(calibration.table_rows(curve))
+tb.show_table(calibration.table_rows(curve))
 
 # %% [markdown]
 # What to see: the false-positive rates stay at the test's level at every size (the nulls and
@@ -70,4 +70,4 @@ studies.show_table(calibration.table_rows(curve))
 # ## Every calibration this build used
 
 # %%
-studies.show_table(calibration.table_rows(calibration.load_all()))
+tb.show_table(calibration.table_rows(calibration.load_all()))

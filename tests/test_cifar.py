@@ -6,6 +6,7 @@ import pytest
 
 from toponet import claims
 from toponet.chapters import _cifar, cifar_color, cifar_gray
+from toponet.data import registry
 from toponet.ideal import gaussian_filters, klein_bottle, primary_circle_sample
 from toponet.mapper import Mapper
 from toponet.store import Store
@@ -75,7 +76,7 @@ def test_pick_experiment(tmp_path, monkeypatch):
     assert name == "cifar-color-standin" and "stand-in" in label and "photographs" in label
     with pytest.raises(ValueError, match="unknown CIFAR"):
         _cifar.pick_experiment("mnist")
-    assert _cifar.cifar10_available(tmp_path) is False
+    assert registry.available("cifar10", tmp_path) is False
     monkeypatch.setenv("TOPONET_DATA", str(tmp_path))
     assert _cifar.pick_experiment("cifar-gray")[0] == "cifar-gray-standin"
 

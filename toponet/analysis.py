@@ -15,7 +15,9 @@ from toponet.density import density_filtration
 from toponet.filters import normalize
 from toponet.homology import PersistenceResult, persistence
 from toponet.ideal import distance_to_model
+from toponet.mapper import Mapper
 from toponet.nulls import null_comparison
+from toponet.rules import K_MIN
 
 #: The paper's Fig. 2 cloud: 100 networks x 64 first-layer filters.
 PAPER_POINTS_FIG2 = 6400
@@ -30,7 +32,6 @@ def scaled_k(k_paper: int, n_points: int, n_points_paper: int) -> int:
     k never falls below :data:`toponet.rules.K_MIN` (k = 1 or 2 measures nearest-neighbour
     noise, not density).
     """
-    from toponet.rules import K_MIN
 
     k_paper = check_int(k_paper, name="k_paper", low=1)
     n_points = check_int(n_points, name="n_points", low=2)
@@ -181,7 +182,6 @@ def analyze_filters(X, config: AnalysisConfig | None = None, **overrides) -> Ana
                                 seed=cfg.seed, observed=ph.top_lifetime(1))
     mapper = None
     if cfg.mapper:
-        from toponet.mapper import Mapper
         mapper = Mapper(resolution=cfg.resolution, gain=cfg.gain, layout_seed=cfg.seed).fit(filtered)
     return AnalysisResult(
         config=cfg, n_points=int(X.shape[0]), n_constant_dropped=int((~kept).sum()), points=points,

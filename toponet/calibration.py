@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from toponet._validation import check_fraction, check_int
+from toponet.analysis import scaled_k
 from toponet.density import density_filtration
 from toponet.filters import normalize
 from toponet._io import read_json, results_directory
@@ -273,7 +274,6 @@ def size_curve(sizes, *, k_paper: int = 200, n_paper: int = 6400, p: float = 0.3
                progress: bool = False) -> list[Calibration]:
     """The circle rule calibrated at each cloud size in ``sizes``, k rescaled from the paper's
     (k_paper for n_paper points, as the chapters do). Cached: sizes calibrated before are read."""
-    from toponet.analysis import scaled_k
 
     return [calibrate_circle(n, scaled_k(k_paper, n, n_paper), p, draws=draws, progress=progress)
             for n in sizes]

@@ -19,6 +19,8 @@ from typing import Callable
 import numpy as np
 
 from toponet._validation import check_cloud, check_int
+from toponet.filters import normalize
+from toponet.ideal import gaussian_filters
 
 #: Null kinds known to :func:`null_cloud`. The position seeds each kind's clouds, so a
 #: kind's null clouds do not depend on which other kinds are requested.
@@ -80,8 +82,6 @@ def null_cloud(X, kind: str, seed: int) -> np.ndarray:
     -------
     ndarray of shape (n_points, n_features), normalized rows
     """
-    from toponet.filters import normalize
-    from toponet.ideal import gaussian_filters
 
     X = check_cloud(X, name="X")
     if kind == "gaussian":

@@ -5,6 +5,8 @@ import html
 import json
 from pathlib import Path
 
+from toponet import plots
+
 
 def write_html_report(result, path, *, title: str = "toponet analysis") -> Path:
     """Write ``result`` (an :class:`toponet.analysis.AnalysisResult`) as one HTML page.
@@ -13,8 +15,6 @@ def write_html_report(result, path, *, title: str = "toponet analysis") -> Path:
     Mapper graph (when computed), the barcodes and the JSON summary.
     """
     import plotly.io as pio
-
-    from toponet import plots
 
     figures = []
     if result.mapper is not None:

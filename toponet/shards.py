@@ -61,6 +61,7 @@ def resolve_device(device: str = "auto") -> str:
 
 
 def _default_trainer() -> Callable:
+    # deferred: toponet.train imports torch (3.5 s measured); `toponet store` and dry runs read shards without it
     from toponet.train import train_ensemble
 
     return train_ensemble

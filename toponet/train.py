@@ -53,30 +53,19 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from toponet import ideal
 from toponet._validation import check_int
+from toponet.data import load, preprocess
+from toponet.data.preprocess import cifar_augment
+from toponet.data.registry import DATASETS, digit_datasets
 from toponet.models import C, M, conv_layers
 
 log = logging.getLogger(__name__)
 
 __all__ = ["TrainConfig", "Snapshot", "TrainingDiverged", "train_ensemble", "build_model",
-           "appended_bank", "fixed_first_layer", "FIRST_LAYERS", "APPENDED_FEATURES", "DIGIT_DATASETS",
-           "dropout_masks", "DATASETS", "FEEDS", "ARCHS", "TRAIN_EVAL_SIZE", "TEST_EVAL_SIZE"]
+           "appended_bank", "fixed_first_layer", "FIRST_LAYERS", "APPENDED_FEATURES",
+           "dropout_masks", "ARCHS", "TRAIN_EVAL_SIZE", "TEST_EVAL_SIZE"]
 
-DATASETS = ("mnist", "cifar10", "cifar10-gray", "svhn",
-            "natural-standin", "natural-standin-gray", "mnistm-standin", "digits8x8")
-
-#: How each dataset is fed to a network: (name for ``toponet.data.load``, preprocessing).
-#: "cifar": random 24x24 crop + flip, per-image standardization (gray when the name ends in
-#: "-gray"); "digits": 28x28x1 uint8 scaled to [0, 1]; "svhn": RGB -> gray 28x28
-#: (``svhn_to_mnist``) then scaled to [0, 1]. The stand-ins (built here from photos and
-#: digits that ship in package wheels; see ``toponet.data.STANDINS``) are fed like the
-#: dataset they stand in for.
-FEEDS = {
-    "mnist": ("mnist", "digits"), "digits8x8": ("digits8x8", "digits"),
-    "svhn": ("svhn", "svhn"), "mnistm-standin": ("mnistm-standin", "svhn"),
-    "cifar10": ("cifar10", "cifar"), "cifar10-gray": ("cifar10", "cifar"),
-    "natural-standin": ("natural-standin", "cifar"), "natural-standin-gray": ("natural-standin", "cifar"),
-}
 ARCHS = ("M", "C", "C-nopool")
 OPTIMIZERS = ("adam", "sgd")
 #: ``TrainConfig.first_layer``: train conv 1, or fix (freeze) it to ideal filters (Sec. VI).
@@ -84,8 +73,6 @@ FIRST_LAYERS = ("trained", "circle", "gaussian")
 #: ``TrainConfig.appended_features``: fixed filter banks whose responses are appended to the
 #: input pixels (Sec. VI, Fig. 13), or none.
 APPENDED_FEATURES = ("none", "circle", "klein", "gaussian")
-#: Datasets fed as 28x28x1 digits in [0, 1]: the ones a digit network can be evaluated on.
-DIGIT_DATASETS = ("mnist", "svhn", "mnistm-standin", "digits8x8")
 #: Seed of the gaussian bank of ``appended_features="gaussian"`` (the same bank for every network).
 APPENDED_GAUSSIAN_SEED = 0
 
@@ -116,7 +103,7 @@ class TrainConfig:
 
     Attributes
     ----------
-    dataset : one of ``DATASETS`` (fed as ``FEEDS`` says)
+    dataset : a name of :data:`toponet.data.registry.DATASETS` (fed as its entry says)
     arch : {"M", "C", "C-nopool"}
         ``M(X, Y, Z)`` of Table I, ``C(X, Y, Z)`` of Table II, or ``C`` without max-pooling (Fig. 7).
     widths : (X, Y, Z)
@@ -151,7 +138,7 @@ class TrainConfig:
         (``toponet.ideal.klein_filter_bank``) or gaussian (seed ``APPENDED_GAUSSIAN_SEED``).
         Conv 1 then sees 65 input maps. Sec. VI, Fig. 13.
     transfer : tuple of str
-        Digit datasets (``DIGIT_DATASETS``) whose test sets every evaluation also measures,
+        Digit datasets (``digit_datasets()``) whose test sets every evaluation also measures,
         fed as they would be fed for training; their accuracies go into
         ``Snapshot.transfer_accuracy``. Evaluation only: training is unchanged.
 
@@ -182,7 +169,7 @@ class TrainConfig:
             raise ValueError(f"TrainConfig.{field_name} must be {expected}; got {getattr(self, field_name)!r}")
 
         if self.dataset not in DATASETS:
-            bad("dataset", f"one of {DATASETS}")
+            bad("dataset", f"one of {tuple(DATASETS)}")
         if self.arch not in ARCHS:
             bad("arch", f"one of {ARCHS}")
         if self.optimizer not in OPTIMIZERS:
@@ -220,14 +207,14 @@ class TrainConfig:
         if self.first_layer != "trained":
             if self.widths[0] == 0:
                 bad("first_layer", "'trained' when conv layer 1 is removed (X = 0)")
-            if self.appended_features != "none" or FEEDS[self.dataset][1] == "cifar" and not self.dataset.endswith("-gray"):
+            if self.appended_features != "none" or DATASETS[self.dataset].feed == "cifar" and not DATASETS[self.dataset].gray:
                 bad("first_layer", "'trained' unless the input is one gray map without appended features")
-        if self.appended_features != "none" and self.dataset not in DIGIT_DATASETS:
-            bad("appended_features", f"'none' for dataset {self.dataset!r} (digit datasets only: {DIGIT_DATASETS})")
+        if self.appended_features != "none" and self.dataset not in digit_datasets():
+            bad("appended_features", f"'none' for dataset {self.dataset!r} (digit datasets only: {digit_datasets()})")
         transfer = self.transfer if isinstance(self.transfer, (list, tuple)) else None
-        if transfer is None or any(t not in DIGIT_DATASETS for t in transfer) or len(set(transfer)) != len(transfer):
-            bad("transfer", f"a tuple of distinct digit datasets from {DIGIT_DATASETS}")
-        if transfer and self.dataset not in DIGIT_DATASETS:
+        if transfer is None or any(t not in digit_datasets() for t in transfer) or len(set(transfer)) != len(transfer):
+            bad("transfer", f"a tuple of distinct digit datasets from {digit_datasets()}")
+        if transfer and self.dataset not in digit_datasets():
             bad("transfer", f"() for dataset {self.dataset!r}: transfer is measured between digit datasets")
         object.__setattr__(self, "transfer", tuple(transfer))
 
@@ -349,12 +336,8 @@ class _Data:
     """
 
     def __init__(self, config: TrainConfig, data, device: torch.device):
-        from toponet.data import preprocess
-
         if data is None:
-            from toponet.data import load
-
-            name = FEEDS[config.dataset][0]
+            name = DATASETS[config.dataset].source
             data = (load(name, "train"), load(name, "test"))
         try:
             (x_train, y_train), (x_test, y_test) = data
@@ -370,8 +353,8 @@ class _Data:
             raise ValueError(f"batch_size {config.batch_size} exceeds the {n} training images")
         self.config, self.device, self.n = config, device, n
         self.batches_per_epoch = n // config.batch_size
-        self.cifar = FEEDS[config.dataset][1] == "cifar"
-        self.gray = config.dataset.endswith("-gray")
+        self.cifar = DATASETS[config.dataset].feed == "cifar"
+        self.gray = DATASETS[config.dataset].gray
         eval_rng = np.random.default_rng(_EVAL_SUBSET_SEED)
         train_eval = np.sort(eval_rng.choice(n, size=min(TRAIN_EVAL_SIZE, n), replace=False))
         test_eval = np.sort(eval_rng.choice(len(y_test), size=min(TEST_EVAL_SIZE, len(y_test)), replace=False))
@@ -382,7 +365,7 @@ class _Data:
             self.x_train_eval = self._channels_last(evaluate(self.x_train[torch.as_tensor(train_eval, device=device)]))
             self.x_test = self._channels_last(evaluate(torch.as_tensor(np.asarray(x_test)).to(device)))
         else:
-            if FEEDS[config.dataset][1] == "svhn":
+            if DATASETS[config.dataset].feed == "svhn":
                 x_train, x_test = preprocess.svhn_to_mnist(x_train), preprocess.svhn_to_mnist(x_test)
             self.x_train = self._channels_last(preprocess.to_float(x_train).to(device))
             self.x_train_eval = self.x_train[torch.as_tensor(train_eval, device=device)]
@@ -399,9 +382,7 @@ class _Data:
         self._perms: dict[tuple[int, ...], tuple[int, torch.Tensor]] = {}
 
     def _transfer_set(self, name: str, rng: np.random.Generator):
-        from toponet.data import load, preprocess
-
-        source, feed = FEEDS[name]
+        source, feed = DATASETS[name].source, DATASETS[name].feed
         x, y = load(source, "test")
         if feed == "svhn":
             x = preprocess.svhn_to_mnist(x)
@@ -441,8 +422,6 @@ class _Data:
         idx = self.indices(seeds, t)
         x, y = self.x_train[idx], self.y_train[idx]  # one gather for all networks
         if self.cifar:
-            from toponet.data.preprocess import cifar_augment
-
             x = torch.stack([
                 cifar_augment(xi, torch.Generator().manual_seed(_mix(s, t, _STREAM_AUGMENT)),
                               train=True, grayscale=self.gray)
@@ -464,8 +443,8 @@ def build_model(config: TrainConfig, input_shape: tuple[int, int, int] = None) -
     Default input shape: (1, 28, 28) for M on MNIST/SVHN; (3 or 1, 24, 24) for C on CIFAR-10.
     """
     if input_shape is None:
-        if FEEDS[config.dataset][1] == "cifar":
-            input_shape = (1 if config.dataset.endswith("-gray") else 3, 24, 24)
+        if DATASETS[config.dataset].feed == "cifar":
+            input_shape = (1 if DATASETS[config.dataset].gray else 3, 24, 24)
         else:
             input_shape = (1, 28, 28)
     c, h, w = input_shape
@@ -480,7 +459,6 @@ def build_model(config: TrainConfig, input_shape: tuple[int, int, int] = None) -
 
 def appended_bank(kind: str) -> torch.Tensor | None:
     """The fixed (64, 3, 3) float32 filter bank of ``appended_features=kind`` (None for "none")."""
-    from toponet import ideal
 
     if kind not in APPENDED_FEATURES:
         raise ValueError(f"appended_features must be one of {APPENDED_FEATURES}; got {kind!r}")
@@ -494,7 +472,6 @@ def appended_bank(kind: str) -> torch.Tensor | None:
 def fixed_first_layer(kind: str, n_filters: int, seed: int) -> np.ndarray:
     """Conv-1 filters of ``first_layer=kind`` ("circle" or "gaussian"): (n_filters, 3, 3) float32 unit
     filters; the gaussian ones are drawn from the network's ``seed`` (a stream of their own)."""
-    from toponet import ideal
 
     if kind == "circle":
         return ideal.circle_filter_bank(n_filters).astype(np.float32)

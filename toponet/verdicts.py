@@ -13,6 +13,8 @@ import os
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from toponet._custom import custom_note
+
 VERDICTS = ("reproduced", "partly", "not reproduced", "inconclusive", "not tested")
 
 
@@ -68,9 +70,8 @@ def record(verdict: Verdict, directory: str | os.PathLike | None = None) -> Path
     """Store one row (overwriting an earlier row with the same claim_id); returns its path.
 
     In a run with custom parameters (``python -m toponet.book run``) the row's ``scale`` ends
-    with "custom parameters: p=0.9 (profile: 0.5)" (:func:`toponet.book.profiles.custom_note`).
+    with "custom parameters: p=0.9 (profile: 0.5)" (:func:`toponet._custom.custom_note`).
     """
-    from toponet.book.profiles import custom_note
 
     note = custom_note()
     if note and note not in verdict.scale:

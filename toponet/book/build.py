@@ -38,8 +38,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from toponet import verdicts
 from toponet.book.notebook import BUILD_ENV
 from toponet.book.offline import PageReport, check_html_dir
+from toponet.book.pages import write_generated
 from toponet.book.profiles import PARAMETERS, get_profile
 
 log = logging.getLogger(__name__)
@@ -323,7 +325,6 @@ def load_verdicts(root: str | os.PathLike = ".") -> list:
     in ``_build/verdicts/`` (builds before per-chapter folders) count only when no chapter
     folder holds the same claim.
     """
-    from toponet import verdicts
 
     folder = Path(root) / VERDICTS
     if not folder.is_dir():
@@ -341,7 +342,6 @@ RECORD_PROFILE = "default"
 def write_record(root: str | os.PathLike = ".") -> Path:
     """Merge the rows of this build into ``<root>/results/verdicts.json`` (the committed record)
     and regenerate the README's results block from it; rows of chapters not executed are kept."""
-    from toponet import verdicts
 
     path = verdicts.write_record(load_verdicts(root), Path(root) / "results" / "verdicts.json")
     readme = Path(root) / "README.md"
@@ -354,7 +354,6 @@ def write_verdict_table(root: str | os.PathLike = ".", *, figures: bool = False)
     """Write the generated page parts (:func:`toponet.book.pages.write_generated`: the verdict
     table of the rows the chapters recorded, the intro's results at a glance, the chapter
     times and, with ``figures``, the primer's figures); return :data:`VERDICT_TABLE`."""
-    from toponet.book.pages import write_generated
 
     write_generated(root, figures=figures)
     return Path(root) / VERDICT_TABLE

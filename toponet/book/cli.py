@@ -5,7 +5,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from toponet.book.assets import default_cache_dir, expected_versions, prepare_static
+from toponet.book.build import BuildError, build_book, discover_chapters
+from toponet.book.offline import check_html_dir
 from toponet.book.profiles import PARAMETERS, PROFILES
+from toponet.book.rerun import describe, execute_run, prepare_run, training_needs
+from toponet.verdicts import update_readme
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,7 +65,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _build(args) -> int:
-    from toponet.book.build import build_book
 
     overrides = {"device": args.device} if args.device else None
     result = build_book(args.profile, root=args.root, chapters=args.chapter, html=not args.no_html,
@@ -78,7 +82,6 @@ def _build(args) -> int:
 
 
 def _run(args) -> int:
-    from toponet.book.rerun import describe, execute_run, prepare_run, training_needs
 
     run = prepare_run(args.chapter, [tuple(p) for p in args.parameters], profile=args.profile, root=args.root)
     needs = training_needs(run)
@@ -100,7 +103,6 @@ def _run(args) -> int:
 
 
 def _readme(args) -> int:
-    from toponet.verdicts import update_readme
 
     readme, record = Path(args.root) / "README.md", Path(args.root) / "results" / "verdicts.json"
     if not record.is_file():
@@ -115,7 +117,6 @@ def _readme(args) -> int:
 
 
 def _assets(args) -> int:
-    from toponet.book.assets import default_cache_dir, expected_versions, prepare_static
 
     static = prepare_static(default_cache_dir(args.root))
     print(f"{static}: {expected_versions()}")
@@ -123,7 +124,6 @@ def _assets(args) -> int:
 
 
 def _check(args) -> int:
-    from toponet.book.offline import check_html_dir
 
     pages, problems = check_html_dir(args.html_dir)
     for problem in problems:
@@ -133,7 +133,6 @@ def _check(args) -> int:
 
 
 def _profiles(args) -> int:
-    from toponet.book.build import discover_chapters
 
     names = [s.stem for s in discover_chapters(args.root)]
     for prof in PROFILES.values():
@@ -146,7 +145,6 @@ def _profiles(args) -> int:
 
 def run(args) -> int:
     """Dispatch a parsed namespace; errors become a message and a non-zero exit code."""
-    from toponet.book.build import BuildError
 
     try:
         return int(args.book_func(args) or 0)

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from toponet._custom import custom_note
 from toponet._validation import check_int
 
 #: Name of the plotly renderer :func:`setup_notebook` registers and makes the default.
@@ -150,15 +151,13 @@ class Caption:
     ----------
     text : str
         MyST Markdown (math between ``$`` signs). In a run with custom parameters
-        (:func:`toponet.book.profiles.custom_note`) it ends with "Run with custom parameters:
+        (:func:`toponet._custom.custom_note`) it ends with "Run with custom parameters:
         p=0.9 (profile: 0.5)."; every caption of such a run says so, whoever built it.
     """
 
     text: str
 
     def __post_init__(self):
-        from toponet.book.profiles import custom_note
-
         note = custom_note()
         if note and note not in self.text:
             object.__setattr__(self, "text", f"{self.text.rstrip()} Run with {note}.")

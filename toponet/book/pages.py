@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from toponet import verdicts
+from toponet.book.primer import primer_figures
 from toponet.verdicts import VERDICTS, Verdict, paper_order
 
 GENERATED = Path("_build") / "generated"
@@ -533,6 +535,7 @@ def chapter_times_table(times: Sequence[ChapterTime]) -> str:
 # --- writing them ---------------------------------------------------------------------------------
 
 def _chapter_pages(root: Path) -> dict[str, ChapterPage]:
+    # deferred: build imports this module (build writes these pages; these pages read build's tables)
     from toponet.book.build import discover_chapters
 
     return {s.stem: chapter_page(s) for s in discover_chapters(root)}
@@ -540,7 +543,7 @@ def _chapter_pages(root: Path) -> dict[str, ChapterPage]:
 
 def _claim_chapters(root: Path, pages: dict[str, ChapterPage]) -> dict[str, ChapterPage]:
     """claim_id -> the chapter whose folder ``_build/verdicts/<name>/`` recorded it."""
-    from toponet import verdicts
+    # deferred: build imports this module (build writes these pages; these pages read build's tables)
     from toponet.book.build import VERDICTS
 
     out = {}
@@ -552,6 +555,7 @@ def _claim_chapters(root: Path, pages: dict[str, ChapterPage]) -> dict[str, Chap
 
 
 def _build_profiles(root: Path, names: Iterable[str]) -> list[str]:
+    # deferred: build imports this module (build writes these pages; these pages read build's tables)
     from toponet.book.build import CHAPTERS
 
     found = set()
@@ -572,7 +576,7 @@ def write_generated(root: str | os.PathLike = ".", *, figures: bool = True) -> l
     papermill metadata and the chapter sources. ``figures=False`` skips the primer's
     figures (they take a few seconds).
     """
-    from toponet import verdicts
+    # deferred: build imports this module (build writes these pages; these pages read build's tables)
     from toponet.book.build import CHAPTERS, load_verdicts, toc_files
 
     root = Path(root)
@@ -602,7 +606,5 @@ def write_generated(root: str | os.PathLike = ".", *, figures: bool = True) -> l
     written.append(path)
 
     if figures:
-        from toponet.book.primer import primer_figures
-
         written += list(primer_figures(root / PRIMER).values())
     return written

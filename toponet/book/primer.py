@@ -14,7 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from toponet import plots
 from toponet.book.notebook import FIGURE_DPI
+from toponet.homology import maxmin_landmarks, persistence
+from toponet.ideal import primary_circle_sample
+from toponet.mapper import Mapper
 
 #: Filters in the cloud: chapter 00's smoke cloud, 6 networks x 64.
 CLOUD_POINTS = 384
@@ -28,7 +32,6 @@ RESOLUTION, GAIN = 10, 3.0
 
 def primer_cloud(seed: int = 0) -> np.ndarray:
     """Chapter 00's primary-circle cloud: (CLOUD_POINTS, 9) unit, mean-zero filters."""
-    from toponet.ideal import primary_circle_sample
 
     return primary_circle_sample(CLOUD_POINTS, noise=NOISE, seed=seed)
 
@@ -80,10 +83,6 @@ def primer_figures(out_dir: str | os.PathLike, *, seed: int = 0) -> dict[str, Pa
     mapper.png: Mapper(RESOLUTION, GAIN) of the whole cloud.
     """
     from matplotlib.figure import Figure
-
-    from toponet import plots
-    from toponet.homology import maxmin_landmarks, persistence
-    from toponet.mapper import Mapper
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

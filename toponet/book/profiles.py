@@ -17,17 +17,13 @@ from __future__ import annotations
 
 import ast
 import difflib
-import json
-import os
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
+from toponet._custom import CUSTOM_ENV, PARAMETERS, custom_note, custom_parameters, format_value  # noqa: F401
 from toponet._validation import check_fraction, check_int
-
-#: Names every chapter's ``parameters`` cell defines, in the order they are injected.
-PARAMETERS = ("profile", "networks", "iterations", "k", "p", "resolution", "gain", "seed", "device")
 
 _TYPES = {"profile": str, "networks": int, "iterations": int, "k": int, "p": float,
           "resolution": int, "gain": float, "seed": int, "device": str}
@@ -179,47 +175,6 @@ def injected_names(namespace: Mapping[str, Any]) -> list[str] | None:
             return [t.id for node in tree.body if isinstance(node, ast.Assign)
                     for t in node.targets if isinstance(t, ast.Name)]
     return None
-
-
-#: Environment variable ``python -m toponet.book run`` sets for the chapter's kernel: JSON
-#: ``{name: [profile value, value]}`` of the parameters that differ from the profile's.
-CUSTOM_ENV = "TOPONET_CUSTOM_PARAMETERS"
-
-
-def format_value(value: Any) -> str:
-    """A parameter value as captions print it: ``0.5``, ``100``, ``cuda``."""
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def custom_parameters() -> dict[str, tuple[Any, Any]]:
-    """The parameters of this run that differ from the profile's, ``{name: (profile value, value)}``.
-
-    Read from :data:`CUSTOM_ENV`; empty for a book build (which never sets it).
-    """
-    text = os.environ.get(CUSTOM_ENV, "")
-    if not text:
-        return {}
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise ValueError(f"${CUSTOM_ENV} must be JSON {{name: [profile value, value]}}; got {text[:80]!r}") from None
-    if not isinstance(data, dict) or not all(
-            n in PARAMETERS[1:] and isinstance(v, list) and len(v) == 2 for n, v in data.items()):
-        raise ValueError(f"${CUSTOM_ENV} must map names of {list(PARAMETERS[1:])} to [profile value, value]; "
-                         f"got {text[:80]!r}")
-    return {name: (old, new) for name, (old, new) in data.items()}
-
-
-def custom_note(changed: Mapping[str, tuple[Any, Any]] | None = None) -> str:
-    """``"custom parameters: p=0.9 (profile: 0.5)"``, or ``""`` when no value differs from the profile.
-
-    ``changed`` maps a name to (profile value, value); default :func:`custom_parameters`.
-    """
-    changed = custom_parameters() if changed is None else changed
-    if not changed:
-        return ""
-    return "custom parameters: " + ", ".join(f"{name}={format_value(new)} (profile: {format_value(old)})"
-                                             for name, (old, new) in changed.items())
 
 
 def validate_parameters(namespace: Mapping[str, Any], *, injected: Iterable[str] | None = None) -> dict[str, Any]:

@@ -36,8 +36,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from toponet.book.profiles import (CUSTOM_ENV, PARAMETERS, custom_note, format_value, get_profile,
-                                   validate_parameters)
+from toponet.book import build
+from toponet.book.assets import default_cache_dir
+from toponet.book.build import NOTEBOOKS, discover_chapters
+from toponet.book.notebook import BUILD_ENV
+from toponet.book.offline import check_html_dir
+from toponet.book.profiles import CUSTOM_ENV, PARAMETERS, custom_note, format_value, get_profile, validate_parameters
+from toponet.store import Store, config_dict, config_key
+from toponet.verdicts import load
 
 #: Where custom runs go, relative to the book root; a book build never clears it.
 RUNS = Path("_build") / "runs"
@@ -72,7 +78,6 @@ def parse_value(text: str) -> Any:
 
 def resolve_chapter(name: str, root: str | os.PathLike = ".") -> str:
     """The chapter called ``name`` (or the only one starting with it: "01" -> "01_mnist")."""
-    from toponet.book.build import discover_chapters
 
     names = [s.stem for s in discover_chapters(root)]
     stem = Path(name).stem if name.endswith(".py") else name
@@ -263,21 +268,19 @@ def _rate(rates: list[dict], kind: str, key: str, arch=None) -> tuple[float, str
 
 def _experiment_need(name: str, profile: str, store, rates, *, networks=None, iterations=None,
                      device: str = "auto") -> TrainingNeed:
-    from toponet.chapters import mnist
-    from toponet.experiments import experiment
-    from toponet.store import config_key
+    # deferred: imports torch (5 s measured), which `python -m toponet.book --help` need not load
+    from toponet.experiments import experiment, load_or_train
 
     plan = experiment(name).plan(profile, networks, iterations)
     stored = len(set(plan.seeds) & store.seeds(plan.config))
     cfg = plan.config
     rate, source = _rate(rates, name, config_key(cfg), (cfg.dataset, cfg.arch, tuple(cfg.widths)))
     return TrainingNeed(name, len(plan.seeds), cfg.iterations, stored, rate, source, ensure=lambda: (
-        studies.load_or_train(name, profile, networks=networks, iterations=iterations, device=device,
-                              store=store, progress=True)))
+        load_or_train(name, profile, networks=networks, iterations=iterations, device=device,
+                      store=store, progress=True)))
 
 
 def _arrays_need(label: str, config, store, rates, ensure: Callable) -> TrainingNeed:
-    from toponet.store import config_dict, config_key
 
     networks, iterations, unit = _units(type(config).__name__, config_dict(config))
     stored = networks if (store.path(config) / "arrays.json").is_file() else 0
@@ -293,7 +296,6 @@ def training_needs(run: CustomRun, store=None) -> list[TrainingNeed]:
     name listed here appears in its chapter); chapters 00, 04 and the calibration page train
     nothing.
     """
-    from toponet.store import Store
 
     if run.chapter not in TRAINING_CHAPTERS:
         return []
@@ -306,6 +308,7 @@ def training_needs(run: CustomRun, store=None) -> list[TrainingNeed]:
                 + [_experiment_need(v, profile, store, rates, iterations=p["iterations"], device=p["device"])
                    for v in MNIST_VARIANTS])
     if run.chapter in ("02_cifar_gray", "03_cifar_color"):
+        # deferred: imports torch (5 s measured), which `python -m toponet.book --help` need not load
         from toponet.chapters import _cifar as cifar
 
         bases = (("cifar-gray", "cifar-gray-C64-0-64") if run.chapter == "02_cifar_gray"
@@ -314,6 +317,7 @@ def training_needs(run: CustomRun, store=None) -> list[TrainingNeed]:
         return [_experiment_need(main, profile, store, rates, **chosen),
                 _experiment_need(other, profile, store, rates, device=p["device"])]
     if run.chapter == "05_generalization":
+        # deferred: imports torch (5 s measured), which `python -m toponet.book --help` need not load
         from toponet.chapters import generalization as gen
 
         names = gen.experiment_names(gen.harder_domain())
@@ -323,6 +327,7 @@ def training_needs(run: CustomRun, store=None) -> list[TrainingNeed]:
                   for arms in names["append"].values() for kind, n in arms.items() if kind != "none"]
         return needs
     if run.chapter == "06_umass":
+        # deferred: imports torch (5 s measured), which `python -m toponet.book --help` need not load
         from toponet.chapters.umass import memorization, tori
 
         needs = [_arrays_need("U1 tori study", tori.ToriStudyConfig(seeds=p["networks"], iterations=p["iterations"]),
@@ -330,6 +335,7 @@ def training_needs(run: CustomRun, store=None) -> list[TrainingNeed]:
         return needs + [_arrays_need(f"U2 memorization ({kind} labels)", c, store, rates, memorization.memorization_run)
                         for kind, c in memorization.configs_for(profile).items()]
     if run.chapter == "07_learning_graphs":
+        # deferred: imports torch (5 s measured), which `python -m toponet.book --help` need not load
         from toponet.chapters import learning_graphs as lg
 
         return [_arrays_need(f"learning graph {name}", c, store, rates, lg.learning_trajectories)
@@ -349,7 +355,6 @@ def parameter_comments(source: str | os.PathLike) -> dict[str, str]:
 def describe(run: CustomRun, needs: Sequence[TrainingNeed]) -> list[str]:
     """Lines saying the parameters (profile value -> yours, and the chapter's comment on what the
     value does) and what would be trained."""
-    from toponet.book.build import NOTEBOOKS
 
     comments = parameter_comments(run.root / NOTEBOOKS / f"{run.chapter}.py")
     lines = [f"{run.chapter} with profile {run.profile}'s parameters"
@@ -418,10 +423,6 @@ def execute_run(run: CustomRun, needs: Sequence[TrainingNeed] = (), *, html: boo
     """
     import tqdm.auto  # noqa: F401  (reads TQDM_* once, at import: before the kernel's TQDM_DISABLE)
 
-    from toponet.book import build
-    from toponet.book.notebook import BUILD_ENV
-    from toponet.verdicts import load
-
     trained = 0.0
     missing = [n for n in needs if n.missing]
     if missing:
@@ -477,10 +478,6 @@ def build_page(run: CustomRun, executed: Path) -> Path:
     do not resolve in a one-page book, so warnings do not fail it.
     """
     import yaml
-
-    from toponet.book import build
-    from toponet.book.assets import default_cache_dir
-    from toponet.book.offline import check_html_dir
 
     src = run.folder / "page"
     if src.exists():

@@ -22,7 +22,7 @@ from toponet._validation import check_fraction, check_int
 from toponet.analysis import scaled_k
 from toponet.book.notebook import cloud_label
 from toponet.claims import circle_summary, count_clusters
-from toponet.data import load
+from toponet.data.registry import real_or_standin
 from toponet.data.natural import describe
 from toponet.density import density_filtration
 from toponet.filters import normalize, pooled_filters
@@ -35,24 +35,14 @@ REAL_DATA = "CIFAR-10 (real)"
 CHANNELS = ("R", "G", "B")
 
 
-def cifar10_available(root=None) -> bool:
-    """True when CIFAR-10's files are in the data root and pass their checksums."""
-
-    try:
-        load("cifar10", "test", root)
-        load("cifar10", "train", root)
-    except (FileNotFoundError, ValueError):
-        return False
-    return True
-
-
 def pick_experiment(base: str, *, real: bool | None = None) -> tuple[str, str]:
     """The experiment to use for ``base`` and the data it trains on, in words.
 
     Parameters
     ----------
     base : one of :data:`CIFAR_EXPERIMENTS`
-    real : force the choice; None = real CIFAR-10 exactly when :func:`cifar10_available`
+    real : force the choice; None = real CIFAR-10 exactly when its files are here
+        (:func:`toponet.data.registry.real_or_standin`)
 
     Returns
     -------
@@ -61,11 +51,9 @@ def pick_experiment(base: str, *, real: bool | None = None) -> tuple[str, str]:
     """
     if base not in CIFAR_EXPERIMENTS:
         raise ValueError(f"unknown CIFAR experiment {base!r}; expected one of {CIFAR_EXPERIMENTS}")
-    if real is None:
-        real = cifar10_available()
+    _, real = real_or_standin("cifar10", real=real)
     if real:
         return base, REAL_DATA
-
     return f"{base}-standin", "stand-in: " + describe()
 
 

@@ -27,8 +27,8 @@ from toponet import book as tb
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import filtered_top_h1, scaled_k
 from toponet.book.notebook import Caption
-from toponet.chapters._common import accuracy_summary
-from toponet.data._manifest import SPLIT_FILES, resolve_root
+from toponet.chapters._common import accuracy_summary, evolution  # noqa: F401  (re-exported for chapter 05)
+from toponet.data.registry import real_or_standin
 from toponet.experiments import load_or_train
 from toponet.filters import pooled_filters
 from toponet.ideal import gaussian_filters
@@ -38,7 +38,7 @@ from toponet.rules import RuleResult, circle_test, floor_k
 __all__ = ["harder_domain", "nets_per_arm", "DOMAIN_LABELS", "SHORT_LABELS", "experiment_names", "load_or_train",
            "transfer_accuracy", "summary", "significance", "iterations_to_accuracy", "speedup",
            "correlation", "Correlation", "simplicity", "simplicity_test", "accuracy_curve", "findings_markdown",
-           "g5_caption", "g1_rule", "g2_rule", "g3_rule", "g4_rule", "g5_rule"]
+           "g5_caption", "g1_rule", "g2_rule", "g3_rule", "g4_rule", "g5_rule", "accuracy_summary", "evolution"]
 
 #: How captions and verdict rows name each digit domain.
 DOMAIN_LABELS = {
@@ -54,11 +54,9 @@ SHORT_LABELS = {"mnist": "MNIST", "svhn": "SVHN", "mnistm-standin": "MNIST-M-sty
 
 
 def harder_domain(root=None) -> str:
-    """"svhn" when SVHN's train and test files are in the data root, else "mnistm-standin"."""
-
-    base = resolve_root(root)
-    present = all((base / rel).is_file() for split in ("train", "test") for rel in SPLIT_FILES["svhn", split])
-    return "svhn" if present else "mnistm-standin"
+    """"svhn" when SVHN's train and test files are in the data root (checksums verified), else its
+    stand-in "mnistm-standin" (:func:`toponet.data.registry.real_or_standin`)."""
+    return real_or_standin("svhn", root=root)[0]
 
 
 def experiment_names(harder: str) -> dict:

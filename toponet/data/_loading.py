@@ -7,18 +7,14 @@ from collections.abc import Mapping
 import numpy as np
 
 from toponet.data import _formats
-from toponet.data._manifest import (SPLIT_FILES, check_name, check_split, resolve_root,
-                                    verify_file)
+from toponet.data._manifest import SPLIT_FILES, check_name, check_split, resolve_root, verify_file
+from toponet.data.registry import standin_modules
 
 
 #: Stand-in datasets built on this machine from data that ships inside package wheels, for
 #: the datasets no registry here provides: name -> module with ``load_standin(name, split,
-#: root)`` (same return values as ``load``). Every caption that uses one names it.
-STANDINS = {
-    "natural-standin": "toponet.data.natural",      # for CIFAR-10: crops of photographs
-    "mnistm-standin": "toponet.data.digit_domains",  # for SVHN: MNIST-M-style digits
-    "digits8x8": "toponet.data.digit_domains",       # scikit-learn's 8x8 digits at 28x28
-}
+#: root)`` (same return values as ``load``), from :mod:`toponet.data.registry`.
+STANDINS = standin_modules()
 
 
 def load(name: str, split: str, root=None, *,

@@ -14,8 +14,9 @@ import os
 import pathlib
 from collections.abc import Mapping
 
-#: Dataset names accepted by ``load`` and ``fetch``.
-DATASETS = ("mnist", "cifar10", "svhn")
+#: Raw datasets whose files ``fetch`` downloads and ``load`` reads (training's names, stand-ins
+#: included, are :data:`toponet.data.registry.DATASETS`).
+RAW_DATASETS = ("mnist", "cifar10", "svhn")
 #: Splits accepted by ``load``.
 SPLITS = ("train", "test")
 
@@ -94,9 +95,9 @@ def resolve_root(root) -> pathlib.Path:
 def check_name(name) -> str:
     """Return the dataset ``name`` lower-cased, or raise naming the valid ones."""
     if not isinstance(name, str):
-        raise TypeError(f"dataset name must be a string, one of {DATASETS}; got {name!r}")
-    if name.lower() not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; expected one of {DATASETS}")
+        raise TypeError(f"dataset name must be a string, one of {RAW_DATASETS}; got {name!r}")
+    if name.lower() not in RAW_DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {RAW_DATASETS}")
     return name.lower()
 
 

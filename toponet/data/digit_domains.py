@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from toponet._io import atomic_write, atomic_write_json
+from toponet.data._loading import load
+from toponet.data._manifest import check_split, file_digest, resolve_root
 
 __all__ = ["load_standin", "build_mnistm", "build_digits8x8", "photos", "PHOTOS", "STANDIN_NAMES",
            "MNISTM_SEED", "DIGITS8X8_SEED", "TRAIN_REGION", "DIGITS8X8_TEST_FRACTION"]
@@ -143,7 +145,6 @@ def build_digits8x8(split: str, *, seed: int = DIGITS8X8_SEED) -> tuple[np.ndarr
 def _build(name: str, split: str, root) -> tuple[np.ndarray, np.ndarray]:
     if name == "digits8x8":
         return build_digits8x8(split)
-    from toponet.data._loading import load
 
     digits, labels = load("mnist", split, root)
     return build_mnistm(digits, split), labels
@@ -170,7 +171,6 @@ def load_standin(name: str, split: str, root=None) -> tuple[np.ndarray, np.ndarr
     ValueError
         Unknown name or split; a cached file that does not match its recorded checksum.
     """
-    from toponet.data._manifest import check_split, file_digest, resolve_root
 
     if name not in STANDIN_NAMES:
         raise ValueError(f"unknown stand-in digit domain {name!r}; expected one of {STANDIN_NAMES}")

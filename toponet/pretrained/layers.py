@@ -78,6 +78,7 @@ def torch_layers(model, network: str) -> list[ConvLayer]:
     For a plain chain (VGG) the order is input to output and ``depth == index``. Grouped convs
     other than depthwise are refused (their filters are not one per input map).
     """
+    # deferred: toponet.models imports torch (5 s measured); reading TF.js weights needs none
     from toponet.models import conv_layers
 
     out = []
@@ -100,6 +101,7 @@ def vgg_layers(name: str, weights_path=None) -> list[ConvLayer]:
     :func:`toponet.models.vgg` with ``weights_only=True``; None gives a randomly initialized
     network (the network label then says so). Layer 1 has 3 x 64 = 192 spatial filters.
     """
+    # deferred: toponet.models imports torch (5 s measured); reading TF.js weights needs none
     from toponet.models import vgg
 
     model = vgg(name, weights_path)

@@ -12,7 +12,10 @@ import os
 import re
 from pathlib import Path
 
+from toponet.pretrained.efficientnet import load_state_dict
+from toponet.pretrained.fetch import fetch_weights, weights_path as cached
 from toponet.pretrained.layers import ConvLayer, efficientnet_layers, tfjs_layers, vgg_layers
+from toponet.pretrained.tfjs import read_tfjs_model
 
 __all__ = ["NETWORK_LABELS", "VGG_FILES", "check_vgg_weights", "find_vgg_weights", "load_layers"]
 
@@ -87,7 +90,6 @@ def load_layers(network: str, *, root=None, download: bool = True, weights_path=
         without a file raises ``FileNotFoundError`` (no registry ships VGG weights), a file
         whose sha256 is not torchvision's ``ValueError`` (:func:`check_vgg_weights`).
     """
-    from toponet.pretrained.fetch import fetch_weights, weights_path as cached
 
     if network in VGG_FILES:
         path = weights_path or find_vgg_weights(network)
@@ -100,16 +102,12 @@ def load_layers(network: str, *, root=None, download: bool = True, weights_path=
         raise ValueError(f"unknown network {network!r}; known: {sorted([*NETWORK_LABELS, *VGG_FILES])}")
     path = fetch_weights(network, root) if download else cached(network, root)
     if network == "inception-v3-nsfwjs":
-        from toponet.pretrained.tfjs import read_tfjs_model
         return tfjs_layers(read_tfjs_model(path), "InceptionV3 (nsfwjs)")
-    from toponet.pretrained.efficientnet import load_state_dict
     return efficientnet_layers(load_state_dict(path), "EfficientNet-Lite0")
 
 
 def inception_quantization(*, root=None, download: bool = True) -> dict:
     """The manifest's quantization entry of every InceptionV3 (nsfwjs) weight: name -> dict."""
-    from toponet.pretrained.fetch import fetch_weights, weights_path as cached
-    from toponet.pretrained.tfjs import read_tfjs_model
 
     path = fetch_weights("inception-v3-nsfwjs", root) if download else cached("inception-v3-nsfwjs", root)
     return dict(read_tfjs_model(path).quantization)
