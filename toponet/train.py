@@ -52,6 +52,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from tqdm.auto import tqdm
 
 from toponet import ideal
 from toponet._validation import check_int
@@ -831,6 +832,40 @@ def train_ensemble(config: TrainConfig, seeds: Sequence[int], *, device="auto",
     ValueError
         Bad seeds, device or strategy; a checkpoint of another config or other seeds.
     """
+    seeds, device, strategy, checkpoint_every, stop_after = _check_options(config, seeds, device, strategy,
+                                                                            checkpoint_every, stop_after)
+    if device.type == "cpu":
+        _keep_freed_memory()
+    run = _EnsembleRun(config, seeds, _Data(config, data, device), strategy, group_size, checkpoint_path, on_snapshot)
+    run.deliver_pending()  # snapshots a killed run took but never handed over
+    wanted = set(config.snapshots)
+    if run.t == 0 and 0 in wanted and not run.snapshots:
+        run.take_snapshot()  # the untrained networks
+    end = config.iterations if stop_after is None else min(stop_after, config.iterations)
+    bar = tqdm(total=len(seeds) * config.iterations, initial=len(seeds) * run.t, unit="net-it", disable=not progress,
+               desc=f"{config.arch}{config.widths} x{len(seeds)} on {config.dataset} ({device.type}, {strategy})")
+    check_every = 1 if device.type == "cpu" else 50  # on a GPU a NaN check is a device sync: look every 50
+    losses = []
+    try:
+        while run.t < end:
+            losses.append(run.step())  # one batch for every network, engine by engine
+            bar.update(len(seeds))
+            t = run.t
+            if len(losses) >= check_every or t in wanted or t % checkpoint_every == 0 or t == end:
+                run.add_losses(losses)  # raises TrainingDiverged on a NaN/inf loss
+                losses = []
+            if t in wanted:
+                run.take_snapshot()  # evaluate, checkpoint, hand over
+            elif t % checkpoint_every == 0 or t == end:
+                run.checkpoint()
+    finally:
+        bar.close()
+    return run.snapshots
+
+
+def _check_options(config, seeds, device, strategy: str, checkpoint_every, stop_after):
+    """train_ensemble's arguments checked and defaulted: (seeds, torch.device, strategy, checkpoint_every,
+    stop_after)."""
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig; got {type(config).__name__}")
     seeds = _check_seeds(seeds)
@@ -844,59 +879,78 @@ def train_ensemble(config: TrainConfig, seeds: Sequence[int], *, device="auto",
     checkpoint_every = check_int(checkpoint_every, name="checkpoint_every", low=1)
     if stop_after is not None:
         stop_after = check_int(stop_after, name="stop_after", low=0)
-    n_nets = len(seeds)
+    return seeds, device, strategy, checkpoint_every, stop_after
 
-    if device.type == "cpu":
-        _keep_freed_memory()
-    loaded = _Data(config, data, device)
-    if strategy == "sequential":
-        engines = [_SequentialEngine(config, [s], loaded, device) for s in seeds]
-    else:
-        size = n_nets if group_size is None else check_int(group_size, name="group_size", low=1)
-        engines = [_VmapEngine(config, seeds[i:i + size], loaded, device) for i in range(0, n_nets, size)]
 
-    t, snapshots, delivered = 0, [], 0
-    loss_sum = torch.zeros(n_nets, dtype=torch.float64)
-    loss_count = 0
-    path = Path(checkpoint_path) if checkpoint_path is not None else None
-    if path is not None and path.exists():
-        state = _load_checkpoint(path, config, seeds)
-        t, delivered, loss_count = int(state["iteration"]), int(state["delivered"]), int(state["loss_count"])
-        loss_sum = state["loss_sum"].to(torch.float64)
-        snapshots = [_snapshot_from_state(s) for s in state["snapshots"]]
-        networks = state["networks"]
+class _EnsembleRun:
+    """The state of one :func:`train_ensemble` call and its named steps.
+
+    ``t`` iterations done; ``snapshots`` taken, the first ``delivered`` of them handed to
+    ``on_snapshot``; ``loss_sum`` / ``loss_count``: the training loss summed per network since
+    the last snapshot. Everything here is what a checkpoint saves and a resume restores.
+    """
+
+    def __init__(self, config: TrainConfig, seeds: list[int], loaded: _Data, strategy: str,
+                 group_size: int | None, checkpoint_path, on_snapshot):
+        self.config, self.seeds, self.loaded, self.on_snapshot = config, seeds, loaded, on_snapshot
+        n = len(seeds)
+        if strategy == "sequential":
+            self.engines = [_SequentialEngine(config, [s], loaded, loaded.device) for s in seeds]
+        else:
+            size = n if group_size is None else check_int(group_size, name="group_size", low=1)
+            self.engines = [_VmapEngine(config, seeds[i:i + size], loaded, loaded.device) for i in range(0, n, size)]
+        self.t, self.snapshots, self.delivered = 0, [], 0
+        self.loss_sum, self.loss_count = torch.zeros(n, dtype=torch.float64), 0
+        self.path = Path(checkpoint_path) if checkpoint_path is not None else None
+        if self.path is not None and self.path.exists():
+            self._resume(_load_checkpoint(self.path, config, seeds))
+
+    def _resume(self, state: dict) -> None:
+        self.t, self.delivered = int(state["iteration"]), int(state["delivered"])
+        self.loss_count, self.loss_sum = int(state["loss_count"]), state["loss_sum"].to(torch.float64)
+        self.snapshots = [_snapshot_from_state(s) for s in state["snapshots"]]
         start = 0
-        for e in engines:
-            e.load(networks[start:start + len(e.seeds)])
+        for e in self.engines:
+            e.load(state["networks"][start:start + len(e.seeds)])
             start += len(e.seeds)
 
-    def checkpoint() -> None:
-        if path is None:
+    def step(self) -> torch.Tensor:
+        """One training iteration of every network; returns their losses (n_nets,) on the device."""
+        losses = torch.cat([e.step(self.t) for e in self.engines])
+        self.t += 1
+        return losses
+
+    def add_losses(self, losses: list[torch.Tensor]) -> None:
+        """Check the losses of the last ``len(losses)`` iterations and add them to the running sums."""
+        block = torch.stack(losses).to("cpu", torch.float64)  # (iterations, n_nets)
+        _check_finite(block, self.t - len(losses), self.seeds)
+        self.loss_sum += block.sum(0)
+        self.loss_count += len(losses)
+
+    def checkpoint(self) -> None:
+        if self.path is None:
             return
-        _save_checkpoint(path, {
-            "format": _CHECKPOINT_FORMAT, "config": _config_state(config), "seeds": list(seeds),
-            "iteration": t, "delivered": delivered, "loss_sum": loss_sum.clone(), "loss_count": loss_count,
-            "snapshots": [_snapshot_to_state(s) for s in snapshots],
-            "networks": [st for e in engines for st in e.states()]})
+        _save_checkpoint(self.path, {
+            "format": _CHECKPOINT_FORMAT, "config": _config_state(self.config), "seeds": list(self.seeds),
+            "iteration": self.t, "delivered": self.delivered, "loss_sum": self.loss_sum.clone(),
+            "loss_count": self.loss_count, "snapshots": [_snapshot_to_state(s) for s in self.snapshots],
+            "networks": [st for e in self.engines for st in e.states()]})
 
-    def deliver_pending() -> None:
-        nonlocal delivered
-        while delivered < len(snapshots):
-            if on_snapshot is not None:
-                on_snapshot(snapshots[delivered])
-            delivered += 1
-            checkpoint()
+    def deliver_pending(self) -> None:
+        while self.delivered < len(self.snapshots):
+            if self.on_snapshot is not None:
+                self.on_snapshot(self.snapshots[self.delivered])
+            self.delivered += 1
+            self.checkpoint()
 
-    def take_snapshot() -> None:
-        nonlocal loss_sum, loss_count
-        evaluate = config.eval_every_snapshot or t == config.iterations
-        train_acc = np.full(n_nets, np.nan)
-        test_acc = np.full(n_nets, np.nan)
-        n_train = n_test = 0
-        transfer_acc = {name: np.full(n_nets, np.nan) for name in config.transfer}
+    def take_snapshot(self) -> None:
+        """Weights, accuracies and mean loss of every network now; then checkpoint and hand it over."""
+        config, loaded, engines, n, t = self.config, self.loaded, self.engines, len(self.seeds), self.t
+        train_acc, test_acc, n_train, n_test = np.full(n, np.nan), np.full(n, np.nan), 0, 0
+        transfer_acc = {name: np.full(n, np.nan) for name in config.transfer}
         transfer_n = {name: 0 for name in config.transfer}
-        if evaluate:
-            full = t == config.iterations
+        if config.eval_every_snapshot or t == config.iterations:
+            full = t == config.iterations  # the last snapshot is measured on the whole test set
             x_test = loaded.x_test if full else loaded.x_test[loaded.test_subset]
             y_test = loaded.y_test if full else loaded.y_test[loaded.test_subset]
             train_acc = np.concatenate([e.accuracy(loaded.x_train_eval, loaded.y_train_eval) for e in engines])
@@ -908,43 +962,12 @@ def train_ensemble(config: TrainConfig, seeds: Sequence[int], *, device="auto",
                 transfer_n[name] = len(yt)
         weights = [e.conv_weights() for e in engines]
         conv = {f"conv{i + 1}": np.concatenate([w[i] for w in weights]) for i in range(len(weights[0]))}
-        mean_loss = (loss_sum / loss_count).numpy() if loss_count else np.full(n_nets, np.nan)
-        snapshots.append(Snapshot(t, conv, train_acc, test_acc, mean_loss, n_train, n_test,
-                                  transfer_acc, transfer_n))
-        loss_sum, loss_count = torch.zeros(n_nets, dtype=torch.float64), 0
-        checkpoint()
-        deliver_pending()
-
-    deliver_pending()
-    wanted = set(config.snapshots)
-    if t == 0 and 0 in wanted and not snapshots:
-        take_snapshot()
-    end = config.iterations if stop_after is None else min(stop_after, config.iterations)
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=n_nets * config.iterations, initial=n_nets * t, unit="net-it", disable=not progress,
-               desc=f"{config.arch}{config.widths} x{n_nets} on {config.dataset} ({device.type}, {strategy})")
-    # On a GPU a NaN check is a device sync; look every few iterations (CPU: every one).
-    check_every = 1 if device.type == "cpu" else 50
-    pending_losses = []
-    try:
-        while t < end:
-            pending_losses.append(torch.cat([e.step(t) for e in engines]))
-            t += 1
-            bar.update(n_nets)
-            if len(pending_losses) >= check_every or t in wanted or t % checkpoint_every == 0 or t == end:
-                block = torch.stack(pending_losses).to("cpu", torch.float64)  # (iterations, n_nets)
-                _check_finite(block, t - len(pending_losses), seeds)
-                loss_sum += block.sum(0)
-                loss_count += len(pending_losses)
-                pending_losses = []
-            if t in wanted:
-                take_snapshot()
-            elif t % checkpoint_every == 0 or t == end:
-                checkpoint()
-    finally:
-        bar.close()
-    return snapshots
+        mean_loss = (self.loss_sum / self.loss_count).numpy() if self.loss_count else np.full(n, np.nan)
+        self.snapshots.append(Snapshot(t, conv, train_acc, test_acc, mean_loss, n_train, n_test,
+                                       transfer_acc, transfer_n))
+        self.loss_sum, self.loss_count = torch.zeros(n, dtype=torch.float64), 0
+        self.checkpoint()
+        self.deliver_pending()
 
 
 def _check_finite(block: torch.Tensor, first_iteration: int, seeds: list[int]) -> None:

@@ -110,13 +110,13 @@ def _check_null_repeats(n: int) -> int:
 
 def _rule_keys(X, args) -> dict:
     """The book's calibrated circle rule on the same filters (toponet.rules, toponet.calibration)."""
-    # deferred: `toponet --help` and every other command start in 0.1 s; this one loads its own dependencies (scipy, ripser: 0.3 s)
+    # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (scipy, ripser: 0.3 s)
     from toponet.rules import summary_keys
 
     if not args.null_repeats:
         return {"nulls": {}, "circle": "inconclusive", "beyond_second_order": "inconclusive", "power": None,
                 "false_positive_rate": None, "rule_reasons": ["--null-repeats 0: no null test was run"]}
-    # deferred: `toponet --help` and every other command start in 0.1 s; this one loads its own dependencies (scipy, ripser: 0.3 s)
+    # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (scipy, ripser: 0.3 s)
     from toponet.calibration import GaussianTops, calibrate_circle
     from toponet.rules import circle_rule, circle_test
 
@@ -127,7 +127,7 @@ def _rule_keys(X, args) -> dict:
 
 
 def run(args) -> int:
-    # deferred: `toponet --help` and every other command start in 0.1 s; this one loads its own dependencies (scipy, ripser: 0.3 s)
+    # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (scipy, ripser: 0.3 s)
     from toponet.analysis import AnalysisConfig, analyze_filters
 
     _check_null_repeats(args.null_repeats)
@@ -141,7 +141,7 @@ def run(args) -> int:
     summary = result.summary()
     summary.update(_rule_keys(X, args))
     if args.html:
-        # deferred: `toponet --help` and every other command start in 0.1 s; this one loads its own dependencies (scipy, ripser: 0.3 s)
+        # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (scipy, ripser: 0.3 s)
         from toponet.report import write_html_report
         write_html_report(result, args.html, title=f"toponet analyze {args.file.name}")
         summary["html"] = str(args.html)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 def register(sub) -> None:
-    # deferred: `toponet --help` and every other command start in 0.1 s; this one loads its own dependencies (0.4 s)
+    # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (0.4 s)
     from toponet.book.cli import add_arguments
 
     p = sub.add_parser("book", help="execute the chapters and build the HTML book",
@@ -14,7 +14,7 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
-    # deferred: `toponet --help` and every other command start in 0.1 s; this one loads its own dependencies (0.4 s)
+    # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (0.4 s)
     from toponet.book.cli import run
 
     return run(args)

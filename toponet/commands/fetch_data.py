@@ -6,7 +6,7 @@ import sys
 
 
 def register(subparsers) -> None:
-    # deferred: `toponet --help` and every other command start in 0.1 s; this one loads its own dependencies
+    # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports
     from toponet.data import RAW_DATASETS
 
     parser = subparsers.add_parser(
@@ -27,7 +27,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # deferred: `toponet --help` and every other command start in 0.1 s; this one loads its own dependencies
+    # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports
     from toponet.data import RAW_DATASETS, FetchError, data_root, fetch
 
     names = RAW_DATASETS if args.dataset == "all" else (args.dataset,)

@@ -27,7 +27,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # deferred: `toponet --help` and every other command start in 0.1 s; this one loads its own dependencies
+    # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports
     from toponet.pretrained.fetch import fetch_weights, weights_root
     from toponet.pretrained.networks import VGG_FILES, check_vgg_weights, find_vgg_weights
 

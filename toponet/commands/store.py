@@ -46,7 +46,7 @@ def _open_store(args):
     """The store the options name; an explicit root that is not a folder is a usage error."""
     import os
 
-    # deferred: `toponet --help` and every other command start in 0.1 s; this one loads its own dependencies
+    # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports
     from toponet.store import Store
 
     store = Store(args.store)

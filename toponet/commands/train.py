@@ -39,7 +39,7 @@ def register(sub) -> None:
 
 
 def _list() -> int:
-    # deferred: `toponet --help` and every other command start in 0.1 s; this one loads its own dependencies (torch: 3.5 s)
+    # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (torch: 3.5 s)
     from toponet.experiments import EXPERIMENTS
 
     for e in EXPERIMENTS.values():
@@ -57,7 +57,7 @@ def run(args) -> int:
         return _list()
     if not args.experiment:
         raise ValueError("name an EXPERIMENT (see 'toponet train --list')")
-    # deferred: `toponet --help` and every other command start in 0.1 s; this one loads its own dependencies (torch: 3.5 s)
+    # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (torch: 3.5 s)
     from toponet.experiments import experiment
     from toponet.shards import run_shards
     from toponet.store import Store, arch_string, config_dict
