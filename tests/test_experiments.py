@@ -2,7 +2,7 @@ from dataclasses import replace
 
 import pytest
 
-from toponet.experiments import EXPERIMENTS, PROFILES, Profile, experiment, names
+from toponet.experiments import EXPERIMENTS, SCALES, Profile, experiment, names
 from toponet.store import config_key
 from toponet.train import TrainConfig
 
@@ -13,7 +13,7 @@ def test_registry_has_the_required_experiments():
     assert set(REQUIRED) <= set(names())
     assert any(e.config.arch.startswith("C") for e in EXPERIMENTS.values())  # CIFAR placeholders
     for e in EXPERIMENTS.values():
-        assert set(e.profiles) == set(PROFILES) and e.paper_reference and e.description
+        assert set(e.profiles) == set(SCALES) and e.paper_reference and e.description
         assert isinstance(e.config, TrainConfig)
         assert e.config.iterations == e.profiles["paper"].iterations
         assert e.config.snapshots == e.profiles["paper"].snapshots
@@ -42,7 +42,7 @@ def test_config_for_follows_the_profile():
     assert isinstance(cfg, TrainConfig) and cfg.iterations == 2000 and cfg.snapshots[-1] == 2000
     assert replace(cfg, iterations=e.config.iterations, snapshots=e.config.snapshots) == e.config
     assert e.config_for("smoke") == e.config_for("smoke", networks=5)  # seeds are not in the config
-    assert len({config_key(e.config_for(p)) for p in PROFILES}) == 3
+    assert len({config_key(e.config_for(p)) for p in SCALES}) == 3
 
 
 def test_iterations_override_clips_snapshots():

@@ -157,3 +157,19 @@ def test_notebook_helpers_import_no_chapter():
         path = PACKAGE.parent.joinpath(*helper.split("."))
         path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
         assert not [t for t, _, _ in imports(path) if t.startswith("toponet.chapters")], helper
+
+
+def test_readme_layout_example_runs(capsys):
+    """The README's five-line example (section "Layout") runs and prints what its comments say."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Layout\n.*?```python\n(.*?)```", text, re.S).group(1)
+    assert len(block.strip().splitlines()) == 5
+    exec(compile(block, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "top H1 bar 1.52" in out and "near the circle 100%" in out
+
+
+def test_package_api_is_declared():
+    import toponet
+
+    assert toponet.__all__ and all(getattr(toponet, name) is not None for name in toponet.__all__)

@@ -2,7 +2,7 @@
 import pytest
 
 from toponet.book.profiles import PROFILES as BOOK
-from toponet.experiments import PROFILES, experiment
+from toponet.experiments import SCALES, experiment
 
 
 # chapter -> the experiment whose networks x iterations its parameters select
@@ -11,7 +11,7 @@ CHAPTER_EXPERIMENTS = {"01_mnist": "mnist", "02_cifar_gray": "cifar-gray-standin
 
 
 @pytest.mark.parametrize("chapter", CHAPTER_EXPERIMENTS)
-@pytest.mark.parametrize("name", PROFILES)
+@pytest.mark.parametrize("name", SCALES)
 def test_book_profile_matches_the_training_profile(name, chapter):
     # A chapter reads networks x iterations from the book profile and trains (or loads) its
     # experiment at the profile of the same name: the two must agree, or the chapter would
@@ -22,4 +22,4 @@ def test_book_profile_matches_the_training_profile(name, chapter):
 
 
 def test_every_training_profile_has_a_book_profile():
-    assert set(PROFILES) <= set(BOOK)
+    assert set(SCALES) <= set(BOOK)

@@ -6,7 +6,7 @@ The core API below is what ``toponet analyze`` calls; a reader of the package le
     import toponet
     X = toponet.primary_circle_sample(2000, noise=0.05, seed=0)      # (2000, 9) filters
     core = toponet.density_filtration(toponet.normalize(X)[0], k=15, p=0.3)
-    print(toponet.top_h1_lifetime(core))                             # one long H1 bar: a circle
+    print(toponet.top_h1_lifetime(core))                             # 1.52: one long H1 bar, a circle
     result = toponet.analyze_filters(X, k=15, p=0.3, null_repeats=0)  # persistence, Mapper, distances
 
 Names load on first use (``import toponet`` stays light); the layers under them are described

@@ -33,7 +33,9 @@ from toponet.shards import run_shards
 from toponet.store import Store
 from toponet.train import TrainConfig
 
-PROFILES = ("smoke", "default", "paper")
+#: The training scales every experiment defines (the book's build profiles, :data:`toponet.book.PROFILES`,
+#: map onto these by name).
+SCALES = ("smoke", "default", "paper")
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ class Experiment:
     placeholder: bool = False
 
     def __post_init__(self):
-        missing = set(PROFILES) - set(self.profiles)
+        missing = set(SCALES) - set(self.profiles)
         if missing:
             raise ValueError(f"experiment {self.name!r} lacks profiles {sorted(missing)}")
         object.__setattr__(self, "profiles", MappingProxyType(dict(self.profiles)))
