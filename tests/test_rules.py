@@ -302,3 +302,15 @@ def test_interrupted_calibration_resumes_to_the_same_numbers(tmp_path, monkeypat
     calls["n"] = -100
     assert calibrate_circle(200, 10, 0.3, directory=d, **kw) == whole
     assert calls["n"] == -100 + 4 and not list(d.glob("*.partial.json"))
+
+
+def test_combined_record_takes_the_weakest_part():
+    from toponet.rules import RuleResult, combined_record
+
+    a = RuleResult(verdict="reproduced", reasons=(), nulls={"gaussian": {"p": 0.01}}, power=0.9,
+                   false_positive_rate=0.02, cloud_points=300)
+    b = RuleResult(verdict="partly", reasons=(), nulls={}, power=0.7, false_positive_rate=0.04, cloud_points=200)
+    assert combined_record([a, b]) == dict(nulls={"gaussian": {"p": 0.01}}, power=0.7, false_positive_rate=0.04,
+                                           cloud_points=200)
+    assert combined_record([a], nulls=False)["nulls"] == {}
+    assert combined_record([]) == dict(nulls={}, power=None, false_positive_rate=None, cloud_points=None)

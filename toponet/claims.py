@@ -44,7 +44,7 @@ from toponet.ideal import GRID_X, GRID_Y, distance_to_model, gaussian_filters, k
 from toponet.mapper import Mapper
 from toponet.nulls import null_cloud
 from toponet.rules import (ALPHA, DRAWS, EXISTENCE_KINDS, MIN_POWER, RuleResult, aggregate_verdict, circle_rule,
-                           circle_test, dense_core, floor_k, null_seed, p_value)
+                           circle_test, combined_record, dense_core, floor_k, null_seed, p_value)
 
 #: The dense core a circle test may hold: larger clouds are subsampled at random (seeded)
 #: before normalizing so that rho(k, p) keeps at most this many points. Up to 300 points
@@ -275,13 +275,10 @@ def describe_claim(label: str, claim: CircleClaim) -> str:
 
 
 def _claim_record(claims) -> tuple[dict, float | None, float | None, int | None]:
-    """nulls (of the first claim), min power, max false-positive rate, min cloud size."""
-    claims = list(claims)
-    powers = [c.rule.power for c in claims if c.rule.power is not None]
-    fprs = [c.rule.false_positive_rate for c in claims if c.rule.false_positive_rate is not None]
-    sizes = [c.rule.cloud_points for c in claims if c.rule.cloud_points is not None]
-    return (dict(claims[0].rule.nulls) if claims else {}, min(powers) if powers else None,
-            max(fprs) if fprs else None, min(sizes) if sizes else None)
+    """nulls (of the first claim), min power, max false-positive rate, min cloud size
+    (:func:`toponet.rules.combined_record` of the claims' rules)."""
+    rec = combined_record(c.rule for c in claims)
+    return rec["nulls"], rec["power"], rec["false_positive_rate"], rec["cloud_points"]
 
 
 # --- F3: the Mapper cluster count against null clouds ---------------------------------------

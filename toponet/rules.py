@@ -484,3 +484,20 @@ def aggregate_verdict(verdicts, existence_p=None) -> str:
     if verdicts and all(v == "not reproduced" for v in verdicts):
         return "not reproduced"
     return "inconclusive"
+
+
+def combined_record(results, *, nulls: bool = True) -> dict:
+    """The statistical fields of one verdict row made of several rule results (parts of a claim).
+
+    ``results``: :class:`RuleResult` s. Returns dict(nulls, power, false_positive_rate,
+    cloud_points) for :class:`toponet.verdicts.Verdict`: the nulls of the first result (empty
+    when ``nulls`` is False), the smallest power (the claim is only as testable as its weakest
+    part), the largest false-positive rate and the smallest cloud.
+    None where no part has the field.
+    """
+    results = list(results)
+    powers = [r.power for r in results if r.power is not None]
+    fprs = [r.false_positive_rate for r in results if r.false_positive_rate is not None]
+    sizes = [r.cloud_points for r in results if r.cloud_points is not None]
+    return dict(nulls=dict(results[0].nulls) if results and nulls else {}, power=min(powers) if powers else None,
+                false_positive_rate=max(fprs) if fprs else None, cloud_points=min(sizes) if sizes else None)

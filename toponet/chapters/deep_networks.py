@@ -55,7 +55,7 @@ from toponet.filters import normalize
 from toponet.ideal import distance_to_model
 from toponet.pretrained.layers import ConvLayer
 from toponet.pretrained.networks import find_vgg_weights, load_layers
-from toponet.rules import EXISTENCE_KINDS
+from toponet.rules import EXISTENCE_KINDS, combined_record
 
 __all__ = ["DeepConfig", "subsample", "layer_k", "layer_p", "initialization_filters", "LayerAnalysis",
            "live_filters", "analyze_layer", "analyze_layers", "pooled_layer", "quantize_per_tensor", "quantized_layer",
@@ -530,10 +530,9 @@ def record_fields(analyses) -> dict:
     stays empty; the row's text names the draws).
     """
     judged = [a for a in analyses if a.verdict is not None and a.layer.index >= 2]
-    powers = [a.verdict.power for a in judged if a.verdict.power is not None]
-    fprs = [a.verdict.false_positive_rate for a in judged if a.verdict.false_positive_rate is not None]
+    rec = combined_record((a.verdict for a in judged), nulls=False)
     cores = [a.claim["test"].n_core for a in judged]
-    return dict(power=min(powers) if powers else None, false_positive_rate=max(fprs) if fprs else None,
+    return dict(power=rec["power"], false_positive_rate=rec["false_positive_rate"],
                 cloud_points=max(cores) if cores else None)
 
 

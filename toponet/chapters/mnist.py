@@ -30,7 +30,7 @@ from toponet.homology import persistence
 from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.mapper import Mapper
 from toponet.nulls import compare_groups
-from toponet.rules import DRAWS, RuleResult, aggregate_verdict, floor_k
+from toponet.rules import DRAWS, RuleResult, aggregate_verdict, combined_record, floor_k
 from toponet.verdicts import Verdict
 
 
@@ -244,17 +244,13 @@ def mnist_verdicts(*, ev1: dict, variants: list[dict], cmp2: dict, art, acc: dic
     oursb = "; ".join(f"{r['arch']}: top H1 {r['top_h1']:.2f} on {r['kept']} pts, gaussian p = {r['p_gaussian']:.2g}, "
                       f"shuffled p = {r['p_shuffled']:.2g} ({r['draws']} draws), power "
                       f"{'n/a' if r['power'] is None else format(r['power'], '.0%')}: {r['verdict']}" for r in variants)
-    powers = [r["rule"].power for r in variants if r["rule"].power is not None]
-    fprs = [r["rule"].false_positive_rate for r in variants if r["rule"].false_positive_rate is not None]
-    first = variants[0]["rule"] if variants else None
+    rec = combined_record(r["rule"] for r in variants)
     rows.append(Verdict(claim_id="F2b", claim="the circle in M(64,0,64), M(64,8,512), M(64,16,512), M(256,32,512)",
                         paper="primary circle in all four", ours=oursb,
                         scale=f"networks: {nets}; {variants[0]['iterations'] if variants else T} iterations ({profile})",
                         data="MNIST (real)", verdict=vb, chapter="MNIST",
                         networks=min((r["networks"] for r in variants), default=None), iterations=T,
-                        cloud_points=min((r["kept"] for r in variants), default=None),
-                        nulls={} if first is None else dict(first.nulls),
-                        power=min(powers) if powers else None, false_positive_rate=max(fprs) if fprs else None))
+                        **rec))
     t2, r2 = cmp2["claim"]["test"], cmp2["verdict"]
     ours2 = (f"layer 2 subsampled to {cmp2['n']:,} filters (layer 1's count): {t2.describe()}; effect size vs "
              f"gaussian {cmp2['effect2']:.1f} vs layer 1 {cmp2['effect1']:.1f} "
