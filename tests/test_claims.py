@@ -1,4 +1,4 @@
-"""The CIFAR claims' calibrated rules (toponet.claims) on small clouds with known answers."""
+"""toponet.claims: the calibrated verdicts of the CIFAR chapters (F3-F9), one named function per claim."""
 from types import SimpleNamespace
 
 import numpy as np
