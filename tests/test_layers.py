@@ -7,7 +7,7 @@ Top to bottom (README, "Layout"):
 2. ``train``, ``shards``, ``store``, ``experiments``, ``data/``, ``models``, ``pretrained/``,
    ``verdicts``, ``report``: training, storage, data and records;
 1. the maths core (``filters``, ``ideal``, ``density``, ``homology``, ``mapper``, ``nulls``,
-   ``analysis``, ``rules``, ``calibration``, ``claims``), ``plots`` and the small helpers.
+   ``analysis``, ``rules``, ``calibration``, ``claims``, ``patches``), ``plots`` and the small helpers.
 
 A module may import its own layer and the layers below, never above, with one exception: a
 chapter module may use the book's notebook helpers (``toponet.book``, ``toponet.book.notebook``:
@@ -36,7 +36,7 @@ _PREFIXES = (
     ("toponet.pretrained", MIDDLE), ("toponet.verdicts", MIDDLE), ("toponet.report", MIDDLE),
 )
 CORE_MODULES = {"filters", "ideal", "density", "homology", "mapper", "nulls", "analysis", "rules", "calibration",
-                "claims", "plots", "_validation", "_io", "_custom"}
+                "claims", "patches", "plots", "_validation", "_io", "_custom"}
 #: What a chapter module may take from the book: its notebook helpers (captions, labels, tables).
 NOTEBOOK_HELPERS = {"toponet.book", "toponet.book.notebook", "toponet.book.profiles"}
 NAMES = {TOP: "cli/commands/book", CHAPTERS: "chapters", MIDDLE: "train/store/data/...", CORE: "core"}
@@ -130,7 +130,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
 #: notebook -> the chapter module(s) it may import (the rest of the chapter layer is off limits).
 OWN = {"01_mnist": {"mnist"}, "02_cifar_gray": {"cifar_gray"}, "03_cifar_color": {"cifar_color"},
        "04_deep_networks": {"deep_networks"}, "05_generalization": {"generalization"},
-       "06_umass": {"umass"}, "07_learning_graphs": {"learning_graphs"}}
+       "06_umass": {"umass"}, "07_learning_graphs": {"learning_graphs"}, "08_natural_patches": {"natural_patches"}}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -241,7 +241,6 @@ def test_comparison_rows_measure_every_cloud_alike():
 
 
 def test_learned_clouds_read_the_store_and_report_what_is_missing(monkeypatch):
-    from toponet import studies
     from toponet.chapters import natural_patches as ch
 
     class Art:
@@ -256,7 +255,7 @@ def test_learned_clouds_read_the_store_and_report_what_is_missing(monkeypatch):
             return Art()
         raise FileNotFoundError(f"no {name} at {profile}")
 
-    monkeypatch.setattr(studies, "load_or_train", fake)
+    monkeypatch.setattr(ch, "load_or_train", fake)
     out = ch.learned_clouds("smoke", networks=2, iterations=30)
     (label, (X, desc)), = out["clouds"].items()
     assert label.startswith("MNIST") and X.shape == (128, 9) and "2 networks" in desc

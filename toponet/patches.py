@@ -28,7 +28,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from toponet._io import atomic_write_json
 from toponet._validation import check_cloud, check_fraction, check_int
+from toponet.calibration import CALIBRATION_VERSION, default_directory
+from toponet.density import density_filtration
+from toponet.filters import normalize
+from toponet.homology import h1_bounds
+from toponet.ideal import _unit, distance_to_model, klein_bottle, primary_circle
 
 __all__ = ["CIRCLES", "D_PAIRS", "PatchSample", "circle_shares", "contrast_normalize", "d_norm",
            "extract_patches", "log_intensity", "matched_noise", "matched_shares", "natural_patches", "sample_rows",
@@ -233,7 +239,6 @@ CIRCLES = ("primary", "vertical", "horizontal")
 
 def _circle_projections(X: np.ndarray) -> np.ndarray:
     """(n, 3): the norm of each unit row's projection onto the plane of each circle."""
-    from toponet.ideal import klein_bottle, primary_circle
 
     planes = [(primary_circle(0.0), primary_circle(np.pi / 2))]
     for t1 in (0.0, np.pi / 2):
@@ -256,7 +261,6 @@ def circle_shares(X, *, off: float = OFF_PRIMARY) -> np.ndarray:
     rule applied to :func:`three_circle_sample` gives less than the model's shares (part of each
     secondary circle lies near the primary): :func:`matched_shares` corrects for that.
     """
-    from toponet.filters import normalize
 
     X = normalize(check_cloud(X, name="X", dim=9))[0]
     r = _circle_projections(X)
@@ -270,7 +274,6 @@ def three_circle_sample(n: int, *, shares=(1 / 3, 1 / 3, 1 / 3), noise: float = 
     """``n`` normalized filters of the three-circle model, ``round(share * n)`` on each circle
     (:data:`CIRCLES`; the primary circle takes the rounding remainder) at uniform random angles,
     plus gaussian noise of sd ``noise`` per entry, re-normalized; rows shuffled. Shape (n, 9)."""
-    from toponet.ideal import _unit, klein_bottle, primary_circle
 
     n = check_int(n, name="n", low=1)
     shares = np.asarray(shares, dtype=np.float64)
@@ -293,7 +296,6 @@ def matched_noise(core, *, shares=(1 / 3, 1 / 3, 1 / 3), noises=None, n: int = 2
     three-circle model as ``core`` is: the value of ``noises`` (default 0.02, 0.04, ..., 0.5)
     whose median distance to the model is nearest the core's. A power model at that noise is
     neither cleaner nor noisier than the data it stands for."""
-    from toponet.ideal import distance_to_model
 
     core = check_cloud(core, name="core", dim=9, min_points=1)
     noises = np.round(np.arange(0.02, 0.5001, 0.02), 2) if noises is None else np.asarray(noises, float)
@@ -336,12 +338,6 @@ def three_circle_bars_power(calibration, *, noise: float, shares=(1 / 3, 1 / 3, 
     """
     import json
     from pathlib import Path
-
-    from toponet._io import atomic_write_json
-    from toponet.calibration import CALIBRATION_VERSION, default_directory
-    from toponet.density import density_filtration
-    from toponet.filters import normalize
-    from toponet.homology import h1_bounds
 
     n, k, p = calibration.n_points, calibration.k, calibration.p
     power_draws = check_int(power_draws, name="power_draws", low=1)

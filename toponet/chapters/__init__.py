@@ -12,6 +12,7 @@ notebook                    module
 ``05_generalization``       :mod:`toponet.chapters.generalization`
 ``06_umass``                :mod:`toponet.chapters.umass` (``tori``, ``memorization``)
 ``07_learning_graphs``      :mod:`toponet.chapters.learning_graphs`
+``08_natural_patches``      :mod:`toponet.chapters.natural_patches` (the maths: :mod:`toponet.patches`)
 ==========================  ==============================================================
 
 Helpers two or more chapters share live in ``_common.py`` (artifact accuracy, training

@@ -20,8 +20,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from toponet._validation import check_fraction, check_int
-from toponet.patches import CIRCLES, PatchSample, natural_patches, sample_rows
+from toponet.analysis import scaled_k as _scaled
+from toponet.calibration import GaussianTops, calibrate_circle
+from toponet.chapters._cifar import pick_experiment
+from toponet.chapters._common import null_distance_threshold  # noqa: F401  (re-exported for chapter 08)
+from toponet.data import natural
+from toponet.density import density_filtration
+from toponet.experiments import load_or_train
+from toponet.filters import normalize, pooled_filters
+from toponet.homology import h1_bounds
+from toponet.ideal import distance_to_model
+from toponet.patches import (CIRCLES, PatchSample, matched_noise, matched_shares, natural_patches, sample_rows,
+                             three_circle_bars_power)
 from toponet.rules import ALPHA, DRAWS, EXISTENCE_KINDS, K_MIN, MIN_POWER, RuleResult, circle_rule, circle_test
+from toponet.verdicts import Verdict
 
 CHAPTER = "08_natural_patches"
 #: The paper's sample and cores: 50,000 patches, X(300, 30) and X(15, 30).
@@ -79,7 +91,6 @@ def validate(params: dict) -> dict:
 def load_patches(profile: str, *, seed: int = 0) -> PatchSample:
     """The chapter's patch sample: every photograph of :mod:`toponet.data.natural` (checked
     against its sha256), at the profile's scale."""
-    from toponet.data import natural
 
     per_photo, sample = scale(profile)
     images = [natural.read_photo(p) for p in natural.SOURCES]
@@ -89,7 +100,6 @@ def load_patches(profile: str, *, seed: int = 0) -> PatchSample:
 
 def scaled_k(k_paper: int, n_points: int) -> int:
     """The paper's k (for 50,000 patches) rescaled to ``n_points``, at least K_MIN."""
-    from toponet.analysis import scaled_k as _scaled
 
     return max(K_MIN, _scaled(k_paper, n_points, PAPER_SAMPLE))
 
@@ -115,8 +125,6 @@ class Core:
 
 def cores(patches, k_values, p: float, *, seed: int = 0) -> dict[int, Core]:
     """The density cores X(k, p) of ``patches`` ((n, 9), normalized here) for each paper k."""
-    from toponet.density import density_filtration
-    from toponet.filters import normalize
 
     Xn = normalize(patches)[0]
     out = {}
@@ -132,7 +140,6 @@ def cores(patches, k_values, p: float, *, seed: int = 0) -> dict[int, Core]:
 def core_claim(core: Core, *, ranks: int = 6, draws: int = DRAWS, seed: int = 0) -> dict:
     """The circle test on a core's test sample (rho(5, 1): no second filtration), its
     calibration at that size, and the ``ranks`` longest bars. Returns dict(test, calibration)."""
-    from toponet.calibration import GaussianTops, calibrate_circle
 
     test = circle_test(core.test_sample, k=K_MIN, p=1.0, ranks=ranks, draws=draws, seed=seed,
                        gaussian_cache=GaussianTops())
@@ -142,7 +149,6 @@ def core_claim(core: Core, *, ranks: int = 6, draws: int = DRAWS, seed: int = 0)
 def resampled_bars(core: Core, calibration, *, samples: int = RESAMPLES, seed: int = 0) -> list[int]:
     """Long bars (lifetime above the calibrated threshold) in ``samples`` independent
     test-size samples of the core (descriptive: the p-values are the first sample's)."""
-    from toponet.homology import h1_bounds
 
     q = float(np.nextafter(max(calibration.thresholds.values()), 3))
     counts = []
@@ -194,7 +200,6 @@ def np2_rule(claim: dict, power: dict, *, expected: int = 5) -> RuleResult:
 def five_bar_power(core: Core, calibration, *, seed: int = 0) -> dict:
     """The power of "five bars" for ``core``'s test: three-circle clouds whose noise and share
     on each circle match the core (:func:`toponet.patches.three_circle_bars_power`)."""
-    from toponet.patches import matched_noise, matched_shares, three_circle_bars_power
 
     noise = matched_noise(core.points, seed=seed)
     shares = matched_shares(core.points, noise=noise, seed=seed)
@@ -214,7 +219,6 @@ DATA = ("natural photographs (real): the 10 sample photographs of scikit-image a
 
 def verdict_rows(*, S: PatchSample, core_maps: dict, claims: dict, rules: dict, bars: dict, profile: str) -> list:
     """The rows NP1 (X(300, 30): one H1 class) and NP2 (X(15, 30): five H1 classes)."""
-    from toponet.verdicts import Verdict
 
     k1, k2 = PAPER_K[0] if PAPER_K[0] in core_maps else max(core_maps), PAPER_K[1]
     rows = []
@@ -240,21 +244,19 @@ def learned_clouds(profile: str, *, networks: int | None = None, iterations: int
     trained here): label -> (raw filters (n, 9), description). ``networks``/``iterations``
     apply to MNIST; the CIFAR stand-in uses its profile's scale. A missing artifact is left
     out with its reason under the key "missing"."""
-    from toponet import cifar, studies
-
     out, missing = {}, []
     for base, label in LEARNED:
         if base == "mnist":
             name, data, kw = "mnist", "MNIST (real)", dict(networks=networks, iterations=iterations)
         else:
-            name, data = cifar.pick_experiment(base)
+            name, data = pick_experiment(base)
             data, kw = ("CIFAR-10 (real)" if not name.endswith("-standin") else "CIFAR stand-in"), {}
         try:
-            art = studies.load_or_train(name, profile, train_if_missing=False, progress=False, **kw)
+            art = load_or_train(name, profile, train_if_missing=False, progress=False, **kw)
         except FileNotFoundError as exc:
             missing.append(f"{label}: {exc}")
             continue
-        out[f"{label} ({data})"] = (studies.layer_cloud(art.conv_weights("conv1")),
+        out[f"{label} ({data})"] = (pooled_filters(art.conv_weights("conv1")),
                                     f"first layers of {art.networks} networks {art.arch}, {art.iterations[-1]} iterations")
     return {"clouds": out, "missing": missing}
 
@@ -265,10 +267,6 @@ def comparison_rows(clouds: dict, *, p: float, threshold: float, calibration=Non
     both paper k's rescaled to its size), the median distance of the small-k core to the three
     circles, and the long H1 bars of a TEST_POINTS sample of each core (lifetime above the
     calibration's threshold, when given)."""
-    from toponet.density import density_filtration
-    from toponet.filters import normalize
-    from toponet.homology import h1_bounds
-    from toponet.ideal import distance_to_model
 
     q = None if calibration is None else float(np.nextafter(max(calibration.thresholds.values()), 3))
     rows = []
