@@ -1,4 +1,7 @@
-"""Calibrated verdicts of the CIFAR chapters (Figs. 3-9: F3-F9), one named function per claim.
+"""Calibrated claim rules (used by chapters 02 and 03, Figs. 3-9: F3-F9), one named function per claim.
+
+Part of the maths core: it imports nothing from the chapters, which call it
+(:mod:`toponet.chapters.cifar_gray`, :mod:`toponet.chapters.cifar_color`).
 
 Every claim function returns a :class:`toponet.rules.RuleResult`; the chapters only call them
 and display what they return. The statistics (issue 12):
