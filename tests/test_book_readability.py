@@ -8,10 +8,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from toponet import plots, studies
+import toponet.book as tb
+from toponet import plots
 from toponet.density import density_filtration
 from toponet.filters import normalize
-from toponet.generalization import nets_per_arm
+from toponet.chapters.generalization import nets_per_arm
 from toponet.homology import persistence
 from toponet.ideal import klein_bottle_sample, primary_circle_sample
 from toponet.mapper import Mapper
@@ -25,17 +26,17 @@ def circle_mapper():
 
 def test_show_table_is_html_that_scrolls_with_a_hint_and_rounds():
     rows = [dict(layer_name="a", threshold="<= 0.64245", value=0.123456, **{f"c{i}": i for i in range(8)})]
-    html = studies.show_table(rows)._repr_html_()
+    html = tb.show_table(rows)._repr_html_()
     assert 'class="toponet-table-scroll"' in html and "scroll-hint" in html
     assert "&lt;= 0.642<" in html and "0.123<" in html and "0.64245" not in html
     assert "<th>layer name</th>" in html
-    narrow = studies.show_table([dict(a=1, b=2)])._repr_html_()
+    narrow = tb.show_table([dict(a=1, b=2)])._repr_html_()
     assert "scroll-hint" not in narrow
 
 
 def test_show_table_without_rows_shows_nothing_or_a_sentence():
-    assert studies.show_table([]) is None
-    assert studies.show_table([], empty="*No VGG weights.*").data == "*No VGG weights.*"
+    assert tb.show_table([]) is None
+    assert tb.show_table([], empty="*No VGG weights.*").data == "*No VGG weights.*"
 
 
 def test_spread_nodes_keeps_glyphs_apart(circle_mapper):

@@ -90,7 +90,7 @@ _READING = r"""((firstScreen) => {
   for (const el of checked) {
     // an element inside another checked one (an image in a figure) is reported once
     if (checked.some(o => o !== el && o.contains(el))) continue;
-    // a table that scrolls inside the column with a visible hint (toponet.studies.show_table) fits
+    // a table that scrolls inside the column with a visible hint (toponet.book.show_table) fits
     const scroller = el.tagName === 'TABLE' && el.closest('.toponet-table-scroll');
     if (scroller) {
       const s = scroller.getBoundingClientRect();

@@ -41,7 +41,7 @@ from typing import Any, Iterator, Sequence
 from toponet import verdicts
 from toponet.book.notebook import BUILD_ENV
 from toponet.book.offline import PageReport, check_html_dir
-from toponet.book.pages import write_generated
+from toponet.book.pages import prose_words, time_sentence, write_generated
 from toponet.book.profiles import PARAMETERS, get_profile
 
 log = logging.getLogger(__name__)
@@ -260,8 +260,6 @@ def tidy_executed(path: str | os.PathLike) -> Path:
       time of the prose (:func:`toponet.book.pages.time_sentence`).
     """
     import nbformat
-
-    from toponet.book.pages import prose_words, time_sentence
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)

@@ -306,9 +306,6 @@ def closeness(clouds: dict, *, p: float, reference: str, null: str, k_paper: int
     ``null`` cloud's (random filters), 1 for one as near as the ``reference`` (the patches).
     Returns {label: (d, share)}, ``reference`` and ``null`` included.
     """
-    from toponet.density import density_filtration
-    from toponet.filters import normalize
-    from toponet.ideal import distance_to_model
 
     if reference not in clouds or null not in clouds:
         raise ValueError(f"closeness needs the reference {reference!r} and the null {null!r} among the clouds")
