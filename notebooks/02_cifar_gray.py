@@ -248,16 +248,9 @@ plots.mapper_grid(EVO_GRID, title="Every stored snapshot")
 # them (`toponet.claims.pick_snapshots`), not all 20, for the time budget.
 
 # %%
-snaps1 = claims.pick_snapshots(art.stored_iterations("conv1"), (200, 300, 400, 500, 600, 1000, 2000))
-snaps2 = claims.pick_snapshots(art.stored_iterations("conv2"), (1000, 1500, 2000))
-circ1 = claims.evolution_circles(art, layer="conv1", iterations=snaps1, k_paper=k, p=1.0, n_points_paper=6400,
-                                      seed=seed)
-circ2 = claims.evolution_circles(art, layer="conv2", iterations=snaps2, k_paper=15, p=0.5,
-                                      n_points_paper=204_800, seed=seed)
-for name, rows in (("layer 1", circ1), ("layer 2", circ2)):
-    print(name, claims.circle_summary(rows), "|", rows[0].claim.calibration.describe())
-    for r in rows:
-        print(f"  {r.iteration}: {r.verdict}; {r.claim.test.describe()}")
+circ1, circ2 = claims.snapshot_circle_tests(art, {
+    "conv1": ((200, 300, 400, 500, 600, 1000, 2000), k, 1.0, 6400),
+    "conv2": ((1000, 1500, 2000), 15, 0.5, 204_800)}, seed=seed).values()
 
 # %%
 x1, s1 = claims.snapshot_series(circ1)

@@ -224,3 +224,22 @@ def test_evolution_circles_on_a_fake_artifact():
     assert [r.iteration for r in rows] == [300, 400] and rows[1].exists and not rows[0].exists
     x, series = cr.snapshot_series(rows)
     assert list(x) == [300, 400] and "gaussian null, 95% quantile" in series
+
+
+def test_snapshot_circle_tests_picks_stored_snapshots_and_reports_each(monkeypatch):
+    circle = primary_circle_sample(60, noise=0.05, seed=1).reshape(60, 1, 3, 3)
+    art = SimpleNamespace(conv_weights=lambda layer, it: circle[None],
+                          stored_iterations=lambda layer: [0, 300, 400, 500])
+    seen, real = {}, cr.evolution_circles
+
+    def fake(artifact, *, layer, iterations, k_paper, p, n_points_paper, seed):
+        seen[layer] = (list(iterations), k_paper, p, n_points_paper, seed)
+        return real(artifact, layer=layer, iterations=iterations, k_paper=k_paper, p=p,
+                                    n_points_paper=n_points_paper, seed=seed, draws=19)
+
+    monkeypatch.setattr(cr, "evolution_circles", fake)
+    lines = []
+    out = cr.snapshot_circle_tests(art, {"conv1": ((300, 600), 5, 1.0, 60)}, seed=3, report=lines.append)
+    assert seen["conv1"] == ([300, 500], 5, 1.0, 60, 3)          # 600 not stored: the last stored one
+    assert list(out) == ["conv1"] and [r.iteration for r in out["conv1"]] == [300, 500]
+    assert lines[0].startswith("conv1: circle at") and len(lines) == 3

@@ -859,6 +859,26 @@ def circle_summary(rows) -> str:
             + f"; tested {', '.join(str(r.iteration) for r in rows)}")
 
 
+def snapshot_circle_tests(artifact, layers: dict, *, seed: int = 0, report=print) -> dict:
+    """F5 / F9: the circle rule at the tested snapshots of each layer.
+
+    layers : {layer name: (wanted iterations, k_paper, p, n_points_paper)}; the snapshots
+        tested are :func:`pick_snapshots` of the stored ones.
+    report : called with one line per layer (summary, calibration) and per snapshot.
+    Returns {layer name: [SnapshotCircle, ...]} in the order given.
+    """
+    out = {}
+    for layer, (wanted, k_paper, p, n_paper) in layers.items():
+        snaps = pick_snapshots(artifact.stored_iterations(layer), wanted)
+        rows = evolution_circles(artifact, layer=layer, iterations=snaps, k_paper=k_paper, p=p,
+                                 n_points_paper=n_paper, seed=seed)
+        report(f"{layer}: {circle_summary(rows)} | {rows[0].claim.calibration.describe()}")
+        for r in rows:
+            report(f"  {r.iteration}: {r.verdict}; {r.claim.test.describe()}")
+        out[layer] = rows
+    return out
+
+
 def snapshot_outcome(rows, iteration: int, *, expect: bool) -> str | None:
     """pass / fail / inconclusive of "a circle (expect=True) / no circle at ``iteration``";
     None when that snapshot was not tested."""
