@@ -204,7 +204,10 @@ def test_simplicity_test_groups_with_exact_nulls_and_the_g3_rule():
     assert all(t.exists for t in sc["tests"]) and not any(t.exists for t in sn["tests"])
     r = g.g3_rule(sc, sn)                       # 2 vs 2 groups: circle groups significantly longer
     assert r.verdict == "reproduced" and r.nulls["gaussian"]["draws"] == 39 and r.cloud_points == 64
-    assert g.g3_rule(sn, sc).verdict == "not reproduced"
+    # MNIST longer: "not reproduced" needs an MNIST group's circle at p < 0.05 / 2 groups
+    sc59 = g.simplicity_test(circle, group_size=2, k_paper=100, p=0.5, draws=59)    # p floor 1/60
+    assert g.g3_rule(sn, sc59).verdict == "not reproduced"
+    assert g.g3_rule(sn, sc).verdict == "inconclusive"          # p floor 1/40 = 0.025: not < 0.025
     one = g.simplicity_test(circle, group_size=4, k_paper=100, p=0.5, draws=19)   # 1 group per domain
     assert g.g3_rule(one, g.simplicity_test(noise, group_size=4, p=0.5, draws=19)).verdict == "inconclusive"
 
@@ -428,3 +431,15 @@ def test_g5_caption_states_every_arm_and_the_target():
     with pytest.raises(ValueError, match="klein"):
         gen.g5_caption("MNIST", {k: v for k, v in curves.items() if k != "klein"}, speed,
                        {"circle": circle}, "circle", profile="default")
+
+
+def test_g3_counts_a_group_circle_only_after_bonferroni():
+    from types import SimpleNamespace as NS
+
+    def t(p):
+        return NS(nulls={"gaussian": NS(p=p), "shuffled": NS(p=p)})
+
+    # 50 groups, two at p = 0.01: about 2.5 pass at 0.05 by chance, none at 0.05 / 50
+    assert not g._some_group_circle([t(0.01)] * 2 + [t(0.6)] * 48, 0.05)
+    assert g._some_group_circle([t(0.01), t(0.5)], 0.05)      # 2 groups: 0.01 < 0.025
+    assert not g._some_group_circle([], 0.05)
