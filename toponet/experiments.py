@@ -315,7 +315,8 @@ _REGISTRY: tuple[Experiment, ...] = (
     # fit a shared 2-core machine (C(64,32,64) costs ~0.2 s per network-iteration on one free
     # core, several times that when the cores are shared, plus snapshot evaluation): the
     # training evolution (F5, F9) at the paper's iterations (100..2000 gray, 100..1500 colour),
-    # 4 networks each, both layers at every snapshot; the variants get 4 runs of 500
+    # 8 gray and 4 colour networks so far (issue 13 asks 16), both layers at every snapshot;
+    # the variants get 4 runs of 500
     # iterations. The paper's final iterations (30K-100K) need the paper profile.
     _experiment(
         "cifar-gray-standin", "Figs. 3, 4, 5, Sec. V.B.1 (stand-in data)",
