@@ -33,7 +33,7 @@ from toponet.store import Store
 __all__ = ["LearningConfig", "SigmoidMLP", "train_recording", "learning_trajectories", "trajectory_cloud",
            "pca_projection", "l2_norm_lens", "pca_lens", "learning_graph", "neuron_groups",
            "groups_over_time", "separation_step", "confusion_end", "accuracy_jumps",
-           "local_dimension", "configs_for", "l1_verdict", "l2_verdict", "surface_dimension", "PAPER",
+           "local_dimension", "configs_for", "l2_verdict", "surface_dimension", "PAPER",
            "final_branch_sizes", "l1_findings", "l2_findings", "Branches", "graph_branches", "layer_branches",
            "graph_separation_step", "SurfaceTest", "surface_test", "time_shuffled", "l1_rule", "l2_rule",
            "L1_NORMAL_STD"]
@@ -515,24 +515,6 @@ def configs_for(profile: str) -> dict[str, LearningConfig]:
     raise ValueError(f"unknown profile {profile!r}; known: ['default', 'paper', 'smoke']")
 
 
-def l1_verdict(final_output_branches: int, final_hidden_branches: int, separation: int | None,
-               confusion_end_step: int | None, total_steps: int, *, tolerance: float = 0.1) -> tuple[str, list[str]]:
-    """The L1 rule, three parts: the output layer ends in 10 branches; the hidden layer in
-    9 to 15 ("about 12"); the 9-as-7 confusion ends within ``tolerance`` x the training
-    length of the step where output neurons 7 and 9 branch apart. Reproduced: all three;
-    partly: one or two; not reproduced: none."""
-    out_ok = final_output_branches == 10
-    hid_ok = 9 <= final_hidden_branches <= 15
-    t_ok = (separation is not None and confusion_end_step is not None
-            and abs(confusion_end_step - separation) <= tolerance * total_steps)
-    reasons = [f"output branches {final_output_branches} (paper 10) -> {'yes' if out_ok else 'no'}",
-               f"hidden branches {final_hidden_branches} (paper ~12) -> {'yes' if hid_ok else 'no'}",
-               f"7/9 branch apart at step {separation}, 9-as-7 confusion ends at {confusion_end_step} "
-               f"(tolerance {int(tolerance * total_steps)} steps) -> {'yes' if t_ok else 'no'}"]
-    n = out_ok + hid_ok + t_ok
-    return ("reproduced" if n == 3 else "partly" if n else "not reproduced"), reasons
-
-
 def l2_verdict(jumps: list[dict], surface_dimension: float, *, levels=(0.10, 0.40, 0.80),
                tol: float = 0.15) -> tuple[str, list[str]]:
     """The L2 rule, two parts: (a) the accuracy rises in at least two jumps whose levels
@@ -589,7 +571,7 @@ def l1_findings(*, output_branches: int, output_branches_5: int, hidden_sizes, s
     separation, confusion_end_step : steps (or None) of :func:`separation_step` and :func:`confusion_end`
     peak_share : float, the peak share of nines classified as sevens (fraction); peak_step its step
     final_accuracy : fraction; total_steps, steps_per_epoch : the run's length and steps per epoch
-    tolerance : as :func:`l1_verdict`
+    tolerance : as :func:`l1_rule`
 
     Returns
     -------
