@@ -59,10 +59,6 @@ def _write_json(path: Path, data) -> None:
     os.replace(tmp, path)
 
 
-def _read_json(path: Path):
-    return read_json(path)
-
-
 def _ptag(p: float) -> str:
     return f"{float(p):.4g}"
 
@@ -85,7 +81,7 @@ class GaussianTops:
         key = (n, k, _ptag(p))
         table = self._mem.get(key)
         if table is None:
-            table = _read_json(self._path(n, k, p)) or {}
+            table = read_json(self._path(n, k, p)) or {}
             self._mem[key] = table
         s = str(int(seed))
         if s not in table:
@@ -205,7 +201,7 @@ def calibrate_circle(n_points: int, k: int, p: float, *, draws: int = DRAWS, fpr
     power_draws = check_int(power_draws, name="power_draws", low=1)
     directory = Path(directory) if directory is not None else default_directory()
     path = _calibration_path(directory, n, k, p, draws, noise, circle_fraction, fpr_draws, power_draws, seed)
-    cached = None if recompute else _read_json(path)
+    cached = None if recompute else read_json(path)
     if cached is not None and cached.get("version") == CALIBRATION_VERSION:
         return Calibration(**cached)
 
@@ -215,7 +211,7 @@ def calibrate_circle(n_points: int, k: int, p: float, *, draws: int = DRAWS, fpr
     # every finished draw is kept in a partial file beside the result: an interrupted
     # calibration resumes where it stopped (the draws are seeded: same draws, same numbers)
     partial_path = path.with_name(path.name.replace(".json", ".partial.json"))
-    done = _read_json(partial_path) or {}
+    done = read_json(partial_path) or {}
     last_write = [time.perf_counter()]
 
     def draw(key: str, compute):
@@ -264,7 +260,7 @@ def load_all(directory=None) -> list[Calibration]:
     directory = Path(directory) if directory is not None else default_directory()
     out = []
     for path in sorted(directory.glob(f"circle-v{CALIBRATION_VERSION}-*.json")):
-        data = _read_json(path)
+        data = read_json(path)
         if data and data.get("version") == CALIBRATION_VERSION:
             out.append(Calibration(**data))
     return sorted(out, key=lambda c: (c.n_points, c.k, c.p))

@@ -39,7 +39,8 @@ import numpy as np
 
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import scaled_k
-from toponet.calibration import GaussianTops, _read_json, _write_json, calibrate_circle, default_directory, threshold
+from toponet._io import read_json
+from toponet.calibration import GaussianTops, _write_json, calibrate_circle, default_directory, threshold
 from toponet.density import density_filtration
 from toponet.filters import normalize, pooled_filters
 from toponet.homology import h1_bounds, persistence
@@ -131,7 +132,7 @@ def _cache_dir() -> Path:
 
 def _read(path: Path):
 
-    return _read_json(path)
+    return read_json(path)
 
 
 def _write(path: Path, data) -> None:
