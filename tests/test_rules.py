@@ -9,7 +9,7 @@ import pytest
 from toponet.calibration import (GaussianTops, calibrate_circle, exceed_limit, load_all, model_cloud,
                                  threshold)
 from toponet.density import density_filtration
-from toponet.homology import capped_h1, enclosing_radius, h1_bounds, persistence
+from toponet.homology import birth_scales, capped_h1, enclosing_radius, h1_bounds, persistence
 from toponet.ideal import gaussian_filters, klein_bottle_sample, primary_circle_sample
 from toponet.nulls import covariance_matched, null_cloud
 from toponet.rules import (K_MIN, NullTest, RuleResult, circle_answer, circle_rule, circle_test, dense_core,
@@ -65,14 +65,87 @@ def test_noisy_circle_has_one_long_bar_by_bounds():
 def test_direct_run_within_the_edge_budget_is_exact_and_skips_the_rungs():
     Y = density_filtration(gaussian_filters(2000, seed=4), 30, 0.3)   # 600 points
     exact = _exact_h1(Y)
-    b = h1_bounds(Y, questions=[(1, 0.8), (2, 0.1)], direct_edges=10**7)
+    b = h1_bounds(Y, questions=[(1, 0.8), (2, 0.1)], direct_edges=10**7, certify=False)
     assert b.exact and b.thresh == pytest.approx(enclosing_radius(Y))
     assert b.at_least(0.8, 1) == (exact[0] >= 0.8) and b.at_least(0.1, 2) == (exact[1] >= 0.1)
     # over the budget: the capped schedule as before (first rung below R)
-    small = h1_bounds(Y, questions=[(1, 0.8)], direct_edges=10)
+    small = h1_bounds(Y, questions=[(1, 0.8)], direct_edges=10, certify=False)
     assert small.thresh < small.enclosing_radius and small.at_least(0.8, 1) is False
     with pytest.raises(ValueError, match="direct_edges"):
         h1_bounds(Y, questions=[(1, 0.8)], direct_edges=-1)
+
+
+def _exact_diagram(Y):
+    from gph import ripser_parallel
+    dgm = np.asarray(ripser_parallel(Y, maxdim=1, collapse_edges=False, n_threads=1)["dgms"][1]).reshape(-1, 2)
+    return dgm[dgm[:, 1] - dgm[:, 0] > 1e-7]
+
+
+def _certificate_clouds():
+    return {"circle": density_filtration(primary_circle_sample(1500, noise=0.3, seed=3), 20, 0.3),
+            "gaussian": density_filtration(gaussian_filters(1500, seed=2), 20, 0.3),
+            "klein": density_filtration(klein_bottle_sample(1500, noise=0.2, seed=1), 20, 0.3),
+            "plane": np.random.default_rng(5).uniform(size=(400, 2))}
+
+
+def test_birth_scales_match_brute_force_lens_test():
+    Y = density_filtration(primary_circle_sample(600, noise=0.3, seed=1), 10, 0.2)    # 120 points
+    D = np.linalg.norm(Y[:, None] - Y[None], axis=-1)
+    lens = np.max(np.stack([np.broadcast_to(D[:, None, :], D.shape + (len(Y),)),
+                            np.broadcast_to(D[None, :, :], D.shape + (len(Y),))]), axis=0).min(axis=2)
+    iu = np.triu_indices(len(Y), 1)
+    brute = np.sort(D[iu][lens[iu] >= D[iu] - 1e-5])
+    assert np.allclose(birth_scales(Y, neighbours=4), brute) and np.allclose(birth_scales(Y), brute)
+    assert 0 < brute.size < 0.2 * iu[0].size          # a real filter, not "every edge"
+    with pytest.raises(ValueError, match="at most"):
+        birth_scales(np.zeros((6000, 2)))
+
+
+@pytest.mark.parametrize("name", ["circle", "gaussian", "klein", "plane"])
+def test_every_h1_bar_is_born_at_a_lonely_edge(name):
+    Y = _certificate_clouds()[name]
+    births = birth_scales(Y)
+    dgm = _exact_diagram(Y)
+    assert dgm.shape[0] > 0
+    gap = np.abs(dgm[:, :1] - births[None, :]).min(axis=1)
+    assert gap.max() < 1e-5, f"bars born away from every lonely edge: {dgm[gap >= 1e-5][:3]}"
+    # the last possible birth is well below the enclosing radius: that is what the cap saves
+    assert births[births < enclosing_radius(Y)].max() < 0.8 * enclosing_radius(Y)
+
+
+@pytest.mark.parametrize("name", ["circle", "gaussian", "klein"])
+def test_certified_caps_contain_the_exact_lifetimes_and_settle_early(name):
+    Y = _certificate_clouds()[name]
+    exact = _exact_h1(Y)
+    births = birth_scales(Y)
+    R = enclosing_radius(Y)
+    for t in (0.4, 0.7, 1.0, 1.3):
+        b = capped_h1(Y, t, births=births)
+        plain = capped_h1(Y, t)
+        assert b.hidden <= plain.hidden
+        for rank in range(1, 4):
+            lo, hi = b.top(rank)
+            assert lo - 1e-6 <= exact[rank - 1] <= hi + 1e-6
+    b = h1_bounds(Y, top=3)
+    assert b.thresh < R and b.top_settled()
+    assert [b.top(r)[0] for r in (1, 2, 3)] == pytest.approx(exact[:3], abs=1e-6)
+    for v in (0.05, 0.2, 0.5, 1.0):
+        for rank in (1, 2):
+            assert h1_bounds(Y, questions=[(rank, v)]).at_least(v, rank) == (exact[rank - 1] >= v)
+    assert h1_bounds(Y).exact
+
+
+def test_certified_null_test_gives_the_same_numbers_as_the_plain_one(monkeypatch, tmp_path):
+    X = primary_circle_sample(1200, noise=0.3, seed=7)
+    import toponet.rules as rules
+    certified = circle_test(X, k=15, p=0.3, kinds=("shuffled", "covariance"), draws=4, cache=False)
+    plain_bounds = rules.h1_bounds
+    monkeypatch.setattr(rules, "h1_bounds", lambda *a, **kw: plain_bounds(*a, **{**kw, "certify": False}))
+    plain = circle_test(X, k=15, p=0.3, kinds=("shuffled", "covariance"), draws=4, cache=False)
+    for kind in ("shuffled", "covariance"):
+        assert np.array_equal(certified.nulls[kind].null_values, plain.nulls[kind].null_values)
+        assert certified.exceed[kind] == plain.exceed[kind]
+    assert certified.bars == plain.bars
 
 
 def test_memory_budget_returns_unsettled_bounds():
