@@ -81,14 +81,15 @@ tb.validate_parameters(globals())  # papermill parameters: unknown names, types,
 tb.setup_notebook()
 name64, data = cifar_gray.pick_experiment("cifar-gray")
 name0, _ = cifar_gray.pick_experiment("cifar-gray-C64-0-64")
-art = cifar_gray.load_or_train(name64, profile, networks=networks, iterations=iterations, device=device)
-art0 = cifar_gray.load_or_train(name0, profile, device=device)
+art = cifar_gray.load_trained(name64, profile, networks=networks, iterations=iterations, device=device)
+art0 = cifar_gray.load_trained(name0, profile, device=device)
 acc, acc0 = cifar_gray.accuracy_summary(art), cifar_gray.accuracy_summary(art0)
 T, T0 = art.iterations[-1], art0.iterations[-1]
 print(f"data: {data}")
 for a, s in ((art, acc), (art0, acc0)):
     print(f"{a.networks} x {a.arch}, {a.iterations[-1]} iterations: test accuracy "
-          f"{100 * s['mean']:.1f} +- {100 * s['sd']:.1f} % (n = {s['n']})")
+          f"{100 * s['mean']:.1f} +- {100 * s['sd']:.1f} % (n = {s['n']})"
+          + (f"; left out, collapsed to chance: seeds {list(a.dropped)}" if a.dropped else ""))
 print("paper (70K iterations, CIFAR-10): C(64,32,64) 77.0 %, C(64,0,64) 69.2 %")
 
 # %% [markdown]

@@ -78,14 +78,15 @@ tb.validate_parameters(globals())  # papermill parameters: unknown names, types,
 tb.setup_notebook()
 name, data = cifar_color.pick_experiment("cifar-color")
 name_np, _ = cifar_color.pick_experiment("cifar-color-C48-0-64-nopool")
-art = cifar_color.load_or_train(name, profile, networks=networks, iterations=iterations, device=device)
-art_np = cifar_color.load_or_train(name_np, profile, device=device)
+art = cifar_color.load_trained(name, profile, networks=networks, iterations=iterations, device=device)
+art_np = cifar_color.load_trained(name_np, profile, device=device)
 acc, acc_np = cifar_color.accuracy_summary(art), cifar_color.accuracy_summary(art_np)
 T, T_np = art.iterations[-1], art_np.iterations[-1]
 print(f"data: {data}")
 for a, s in ((art, acc), (art_np, acc_np)):
     print(f"{a.networks} x {a.arch}, {a.iterations[-1]} iterations: test accuracy "
-          f"{100 * s['mean']:.1f} +- {100 * s['sd']:.1f} % (n = {s['n']})")
+          f"{100 * s['mean']:.1f} +- {100 * s['sd']:.1f} % (n = {s['n']})"
+          + (f"; left out, collapsed to chance: seeds {list(a.dropped)}" if a.dropped else ""))
 print("paper (CIFAR-10): C(64,32,64) 81.2 % at 100K; C(48,0,64) without max-pooling 71.8 % at 30K")
 
 # %% [markdown]

@@ -236,3 +236,12 @@ def test_color_verdict_rows_and_findings():
                              f9=f9)._repr_markdown_()
     assert "finds a circle in all" in s and "**F6: partly**" in s and "**F7: partly**" in s
     assert "**F8: not reproduced**; the covariance-matched null does as well" in s and "stand-in" not in s
+
+
+def test_run_sentence_names_the_networks_left_out():
+    from toponet.chapters._cifar import run_sentence
+    acc = dict(mean=0.5, sd=0.02, n=3, values=np.array([0.5, 0.48, 0.52]), dropped=(9,))
+    s = run_sentence("C(64,32,64)", 3, 2000, acc)
+    assert s.startswith("3 x $C(64,32,64)$ trained 2000 iterations to 50.0% +- 2.0%")
+    assert s.endswith("(seed 9 collapsed to chance and is left out)")
+    assert "left out" not in run_sentence("C(64,32,64)", 3, 2000, {**acc, "dropped": ()})

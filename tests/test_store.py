@@ -367,3 +367,23 @@ def test_committed_transfer_records_still_load(key):
             raw = {seed: v for doc in docs for seed, v in zip(doc["seeds"], doc["accuracy"][str(it)][d])}
             np.testing.assert_array_equal(art.transfer_accuracy(d, it), [raw[s] for s in art.seeds])
             assert art.transfer_examples(d, it) == docs[0]["examples"][str(it)][d]
+
+
+def test_without_leaves_networks_out_of_every_array(store):
+    cfg = FakeConfig()
+    put(store, cfg, [5, 6, 7, 8, 9])
+    art = store.get(cfg)
+    assert art.collapsed() == ()                       # all learned by the last snapshot
+    failed = art.collapsed(iteration=0, margin=-0.0025)   # fake test accuracy 0.1 - 0.001 (seed % 5)
+    assert failed == (8, 9)
+    kept = art.without(failed)
+    assert kept.seeds == (5, 6, 7) and kept.dropped == (8, 9) and kept.networks == 3
+    assert np.array_equal(kept.conv_weights(), art.conv_weights()[:3])
+    assert np.array_equal(kept.test_accuracy(0), art.test_accuracy(0)[:3])
+    assert art.subset(4).without([6]).seeds == (5, 7, 8)
+    with pytest.raises(ValueError, match=r"\[42\] are not networks"):
+        art.without([42])
+    with pytest.raises(ValueError, match="leave no network"):
+        art.without([5, 6, 7, 8, 9])
+    with pytest.raises(ValueError, match="before without"):
+        kept.subset(2)

@@ -424,13 +424,15 @@ class Artifact:
     path : path of the artifact's folder ``<root>/<key>``
     manifest : dict, the parsed ``manifest.json``
     limit : int, optional; keep only the first ``limit`` networks (see :meth:`subset`)
+    drop : seeds left out after the limit (see :meth:`without`)
     """
 
-    def __init__(self, path: Path, manifest: dict, limit: int | None = None):
+    def __init__(self, path: Path, manifest: dict, limit: int | None = None, drop=()):
         self.path = Path(path)
         self.manifest = manifest
         self._shards = sorted(manifest["shards"], key=lambda s: s["seeds"][0])
         self._limit = limit
+        self._drop = frozenset(int(s) for s in drop)
         self._cache: dict[str, np.ndarray] = {}
         self._transfer: dict[str, dict] = {}
 
@@ -453,7 +455,12 @@ class Artifact:
     @property
     def seeds(self) -> tuple[int, ...]:
         seeds = tuple(s for shard in self._shards for s in shard["seeds"])
-        return seeds[: self._limit]
+        return tuple(s for s in seeds[: self._limit] if s not in self._drop)
+
+    @property
+    def dropped(self) -> tuple[int, ...]:
+        """Seeds left out by :meth:`without`, ascending."""
+        return tuple(sorted(self._drop))
 
     @property
     def networks(self) -> int:
@@ -476,7 +483,27 @@ class Artifact:
             raise TypeError(f"networks must be an integer; got {networks!r}")
         if not 1 <= networks <= self.networks:
             raise ValueError(f"networks must be in 1..{self.networks} (the networks stored); got {networks}")
+        if self._drop:
+            raise ValueError("subset() counts networks from the first shard: call it before without()")
         return Artifact(self.path, self.manifest, limit=int(networks))
+
+    def without(self, seeds) -> "Artifact":
+        """The same artifact without the networks of ``seeds`` (e.g. :meth:`collapsed`)."""
+        seeds = {int(s) for s in seeds}
+        unknown = seeds - set(self.seeds)
+        if unknown:
+            raise ValueError(f"seeds {sorted(unknown)} are not networks of this artifact; seeds: {list(self.seeds)}")
+        if len(seeds) >= self.networks:
+            raise ValueError(f"without({sorted(seeds)}) would leave no network of {self.networks}")
+        return Artifact(self.path, self.manifest, limit=self._limit, drop=self._drop | seeds)
+
+    def collapsed(self, *, classes: int = 10, margin: float = 0.02, iteration=None) -> tuple[int, ...]:
+        """Seeds of the networks whose test accuracy at ``iteration`` (default the last) is
+        within ``margin`` of chance (1 / ``classes``): they diverged or never learned, and
+        their kernels are not trained filters. A chapter drops them with :meth:`without`
+        and says so."""
+        acc = np.asarray(self.test_accuracy(iteration), dtype=float)
+        return tuple(int(s) for s, a in zip(self.seeds, acc) if a <= 1.0 / classes + margin)
 
     def _iteration(self, iteration) -> int:
         if iteration is None:
@@ -563,7 +590,12 @@ class Artifact:
             stacked = np.concatenate(parts, axis=0)
             stacked.flags.writeable = False  # shared by every caller: copy before changing it
             self._cache[name] = stacked
-        return self._cache[name][: self._limit]
+        out = self._cache[name][: self._limit]
+        if self._drop:
+            everyone = tuple(s for shard in self._shards for s in shard["seeds"])[: self._limit]
+            out = out[np.array([s not in self._drop for s in everyone])]
+            out.flags.writeable = False
+        return out
 
     def conv_weights(self, layer="conv1", iteration=None) -> np.ndarray:
         """Conv kernels of every network.

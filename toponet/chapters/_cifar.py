@@ -3,6 +3,7 @@ the CIFAR-10 analyses of Sec. V.B (Figs. 3-9) that the generic pipeline does not
 
 - :func:`pick_experiment`: the real CIFAR-10 experiment when its files are present, else its
   stand-in twin (``toponet.data.natural``), with the data label every caption and verdict uses.
+- :func:`load_trained`: an experiment's artifact without the networks that collapsed to chance.
 - :func:`channel_clouds`: colour first-layer filters, all channels pooled and per channel (Fig. 6).
 - :func:`evolution_mappers`: the Mapper graphs of one layer at each training snapshot (Figs. 5, 9),
   drawn as one grid by :func:`toponet.plots.mapper_grid`.
@@ -25,6 +26,7 @@ from toponet.claims import circle_summary, count_clusters
 from toponet.data.registry import real_or_standin
 from toponet.data.natural import describe
 from toponet.density import density_filtration
+from toponet.experiments import load_or_train
 from toponet.filters import normalize, pooled_filters
 from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.mapper import Mapper
@@ -55,6 +57,19 @@ def pick_experiment(base: str, *, real: bool | None = None) -> tuple[str, str]:
     if real:
         return base, REAL_DATA
     return f"{base}-standin", "stand-in: " + describe()
+
+
+def load_trained(experiment: str, profile: str, **kw):
+    """:func:`toponet.experiments.load_or_train`, without the networks that ended at chance.
+
+    At lr 0.1 a CIFAR network sometimes diverges (C(64,32,64) seed 9 of the stand-in: loss
+    3.9e4 at iteration 1,600, test accuracy 10 % from then on); its kernels are not trained
+    filters, so they stay out of every cloud. ``artifact.dropped`` names them and
+    :func:`run_sentence` says so. Keyword arguments go to ``load_or_train``.
+    """
+    art = load_or_train(experiment, profile, **kw)
+    failed = art.collapsed()
+    return art.without(failed) if failed else art
 
 
 def channel_clouds(weights) -> dict[str, np.ndarray]:
@@ -189,6 +204,10 @@ def run_sentence(label: str, networks: int, iterations: int, accuracy: dict, *, 
     low = int(np.sum(np.asarray(accuracy["values"], dtype=float) < chance + 0.05))
     if low:
         s += f", {low} network(s) barely above chance"
+    dropped = accuracy.get("dropped", ())
+    if dropped:
+        s += (f" (seed{'s' if len(dropped) > 1 else ''} {', '.join(str(d) for d in dropped)} collapsed to "
+              f"chance and {'are' if len(dropped) > 1 else 'is'} left out)")
     return s
 
 

@@ -38,10 +38,11 @@ def null_distance_threshold(model: str = "primary_circle", *, q: float = NULL_DI
 
 
 def accuracy_summary(artifact, iteration=None) -> dict:
-    """Test accuracy of an artifact's networks at ``iteration`` (None = last): mean, sd, n, values."""
+    """Test accuracy of an artifact's networks at ``iteration`` (None = last): mean, sd, n,
+    values, and ``dropped`` (the seeds the artifact leaves out, :meth:`toponet.store.Artifact.without`)."""
     acc = np.asarray(artifact.test_accuracy(iteration), dtype=float)
     return dict(mean=float(acc.mean()), sd=float(acc.std(ddof=1)) if acc.size > 1 else 0.0,
-                n=int(acc.size), values=acc)
+                n=int(acc.size), values=acc, dropped=tuple(getattr(artifact, "dropped", ())))
 
 
 def evolution(artifact, *, layer: str = "conv1", k_paper: int, p: float, n_points_paper: int,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from toponet.book.notebook import Caption
 from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evolution_ours, _notes,  # noqa: F401
-                                     _scale_head, channel_clouds, cloud_label_of, evolution_mappers, model_fit,
+                                     _scale_head, load_trained, channel_clouds, cloud_label_of, evolution_mappers, model_fit,
                                      pick_experiment)
 from toponet.chapters._common import accuracy_summary, evolution  # noqa: F401
 from toponet.claims import describe_claim
@@ -20,7 +20,7 @@ from toponet.experiments import load_or_train
 from toponet.verdicts import Verdict
 
 __all__ = ["color_verdicts", "color_findings", "pick_experiment", "channel_clouds", "model_fit", "evolution_mappers",
-           "cloud_label_of", "REAL_DATA", "accuracy_summary", "evolution", "load_or_train"]
+           "cloud_label_of", "REAL_DATA", "accuracy_summary", "evolution", "load_or_train", "load_trained"]
 
 
 def color_verdicts(*, profile: str, data: str, art, art_np, acc: dict, acc_np: dict, f6_claims: dict, f6,

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from toponet.book.notebook import Caption
 from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evolution_ours, _notes,  # noqa: F401
-                                     _scale_head, cloud_label_of, evolution_mappers, pick_experiment)
+                                     _scale_head, load_trained, cloud_label_of, evolution_mappers, pick_experiment)
 from toponet.chapters._common import accuracy_summary, evolution  # noqa: F401
 from toponet.claims import count_clusters, describe_claim  # noqa: F401
 from toponet.experiments import load_or_train
 from toponet.verdicts import Verdict
 
 __all__ = ["gray_verdicts", "gray_findings", "pick_experiment", "evolution_mappers", "cloud_label_of", "REAL_DATA",
-           "accuracy_summary", "evolution", "load_or_train", "count_clusters"]
+           "accuracy_summary", "evolution", "load_or_train", "load_trained", "count_clusters"]
 
 
 def _f3_ours(parts: dict) -> str:
