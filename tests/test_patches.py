@@ -244,7 +244,7 @@ def test_learned_clouds_read_the_store_and_report_what_is_missing(monkeypatch):
     from toponet.chapters import natural_patches as ch
 
     class Art:
-        networks, arch, iterations = 2, "M(64,32,64)", [0, 30]
+        networks, arch, iterations, dropped = 2, "M(64,32,64)", [0, 30], ()
 
         def conv_weights(self, layer):
             return np.random.default_rng(0).standard_normal((2, 64, 1, 3, 3))
@@ -255,7 +255,7 @@ def test_learned_clouds_read_the_store_and_report_what_is_missing(monkeypatch):
             return Art()
         raise FileNotFoundError(f"no {name} at {profile}")
 
-    monkeypatch.setattr(ch, "load_or_train", fake)
+    monkeypatch.setattr(ch, "load_trained", fake)
     out = ch.learned_clouds("smoke", networks=2, iterations=30)
     (label, (X, desc)), = out["clouds"].items()
     assert label.startswith("MNIST") and X.shape == (128, 9) and "2 networks" in desc

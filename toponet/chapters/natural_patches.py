@@ -22,11 +22,10 @@ import numpy as np
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import scaled_k as _scaled
 from toponet.calibration import GaussianTops, calibrate_circle
-from toponet.chapters._cifar import pick_experiment
+from toponet.chapters._cifar import load_trained, pick_experiment
 from toponet.chapters._common import null_distance_threshold  # noqa: F401  (re-exported for chapter 08)
 from toponet.data import natural
 from toponet.density import density_filtration
-from toponet.experiments import load_or_train
 from toponet.filters import normalize, pooled_filters
 from toponet.homology import h1_bounds
 from toponet.ideal import distance_to_model
@@ -252,12 +251,15 @@ def learned_clouds(profile: str, *, networks: int | None = None, iterations: int
             name, data = pick_experiment(base)
             data, kw = ("CIFAR-10 (real)" if not name.endswith("-standin") else "CIFAR stand-in"), {}
         try:
-            art = load_or_train(name, profile, train_if_missing=False, progress=False, **kw)
+            art = load_trained(name, profile, train_if_missing=False, progress=False, **kw)
         except FileNotFoundError as exc:
             missing.append(f"{label}: {exc}")
             continue
+        left_out = (f" (seed{'s' if len(art.dropped) > 1 else ''} {', '.join(map(str, art.dropped))} collapsed "
+                    "to chance, left out)") if art.dropped else ""
         out[f"{label} ({data})"] = (pooled_filters(art.conv_weights("conv1")),
-                                    f"first layers of {art.networks} networks {art.arch}, {art.iterations[-1]} iterations")
+                                    f"first layers of {art.networks} networks {art.arch}, {art.iterations[-1]} "
+                                    f"iterations{left_out}")
     return {"clouds": out, "missing": missing}
 
 
