@@ -387,3 +387,21 @@ def test_combined_record_takes_the_weakest_part():
                                            cloud_points=200)
     assert combined_record([a], nulls=False)["nulls"] == {}
     assert combined_record([]) == dict(nulls={}, power=None, false_positive_rate=None, cloud_points=None)
+
+
+def test_null_draws_in_worker_processes_give_the_same_test(tmp_path, monkeypatch):
+    X = primary_circle_sample(1000, noise=0.3, seed=11)
+    one = circle_test(X, k=10, p=0.3, draws=6, cache=False, gaussian_cache=GaussianTops(tmp_path / "a"), n_jobs=1)
+    monkeypatch.setenv("TOPONET_JOBS", "2")
+    two = circle_test(X, k=10, p=0.3, draws=6, cache=False, gaussian_cache=GaussianTops(tmp_path / "b"))
+    for kind in one.nulls:
+        assert np.array_equal(one.nulls[kind].null_values, two.nulls[kind].null_values)
+        assert one.exceed[kind] == two.exceed[kind]
+    # the workers' gaussian tops went into the cache, the same values
+    assert json.loads(next((tmp_path / "a").glob("gaussian-*")).read_text()) == \
+        json.loads(next((tmp_path / "b").glob("gaussian-*")).read_text())
+    monkeypatch.setenv("TOPONET_JOBS", "two")
+    with pytest.raises(ValueError, match="TOPONET_JOBS must be a positive integer; got 'two'"):
+        circle_test(X, k=10, p=0.3, draws=6, cache=False)
+    with pytest.raises(ValueError, match="n_jobs"):
+        circle_test(X, k=10, p=0.3, draws=6, cache=False, n_jobs=0)

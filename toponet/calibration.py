@@ -85,11 +85,28 @@ class GaussianTops:
             self._mem[key] = table
         s = str(int(seed))
         if s not in table:
-            core = density_filtration(null_cloud(np.zeros((n, 9)), "gaussian", int(seed)), k, p)
-            b = h1_bounds(core, top=True, max_edges=None, direct_edges=NULL_DIRECT_EDGES)
-            table[s] = round(float(b.top(1)[0]), 7)
-            _write_json(self._path(n, k, p), table)
+            self.put(n, k, p, seed, gaussian_top(n, k, p, int(seed)))
         return float(table[s])
+
+    def has(self, n: int, k: int, p: float, seed: int) -> bool:
+        """Is this gaussian cloud's top already cached?"""
+        key = (n, k, _ptag(p))
+        if key not in self._mem:
+            self._mem[key] = read_json(self._path(n, k, p)) or {}
+        return str(int(seed)) in self._mem[key]
+
+    def put(self, n: int, k: int, p: float, seed: int, value: float) -> None:
+        """Store :func:`gaussian_top` ``(n, k, p, seed)`` computed elsewhere (a worker process)."""
+        key = (n, k, _ptag(p))
+        table = self._mem.setdefault(key, read_json(self._path(n, k, p)) or {})
+        table[str(int(seed))] = round(float(value), 7)
+        _write_json(self._path(n, k, p), table)
+
+
+def gaussian_top(n: int, k: int, p: float, seed: int) -> float:
+    """Exact top H1 lifetime of rho(k, p) of the gaussian null cloud of ``n`` points, ``seed``."""
+    core = density_filtration(null_cloud(np.zeros((n, 9)), "gaussian", int(seed)), k, p)
+    return float(h1_bounds(core, top=True, max_edges=None, direct_edges=NULL_DIRECT_EDGES).top(1)[0])
 
 
 def exceed_limit(draws: int, alpha: float = ALPHA) -> int:

@@ -293,7 +293,9 @@ TOP_SCHEDULE = (0.9, 1.35, 1.65, 1.8)
 MAX_EDGES = 1_300_000
 #: :func:`h1_bounds` computes clouds up to this size exactly in one run (a few ms to ~0.3 s).
 DIRECT_MAX_POINTS = 300
-#: Edge budget for one direct exact run of a *null* cloud (``h1_bounds(direct_edges=...)``).
+#: Edge budget for one direct exact run of a *null* cloud (``h1_bounds(direct_edges=...)``):
+#: without the birth certificate the whole complex in one run; with it, only the fallback when
+#: the certified rungs hit ``max_edges`` unsettled. The measurements below predate the certificate.
 #: A null cloud has no long bar, so no rung below R - v can prove "its top bar is shorter
 #: than v" for the small v of a second-bar test: the rungs are pure overhead. Measured on the
 #: 1,920-point rho(200, 0.3) cores of 100 x M(64,32,64)'s null clouds (1.7 M edges): shuffled
@@ -303,6 +305,10 @@ NULL_DIRECT_EDGES = 2_000_000
 #: :func:`birth_scales` (the birth certificate) runs on clouds up to this size: it holds the
 #: dense n x n distance matrix (8 n^2 bytes, 200 MB at 5,000 points).
 CERTIFY_MAX_POINTS = 5000
+#: With the certificate, :func:`h1_bounds` starts at the first schedule rung at least this far
+#: above the longest lonely edge (F2's null cores: 1.3 s per gaussian or shuffled cloud, one
+#: rung, instead of two or three rungs from the lonely edge itself).
+CERTIFIED_MARGIN = 0.05
 #: Distances are float64 here and float32 inside giotto-ph: every comparison the certificate
 #: makes is widened by this much, so rounding can only make it more conservative.
 _TOL = 1e-5
@@ -317,7 +323,7 @@ def _distance_matrix(X: np.ndarray) -> np.ndarray:
     return D
 
 
-def birth_scales(X, *, neighbours: int = 32) -> np.ndarray:
+def birth_scales(X, *, neighbours: int = 8) -> np.ndarray:
     """Lengths of the "lonely" edges: the only scales at which a Rips H1 bar can be born.
 
     An edge uw of length b is lonely when no point x has |ux| < b and |wx| < b (empty lens).
@@ -505,8 +511,9 @@ def h1_bounds(X, *, questions=(), top: bool | int = False, max_edges: int | None
         the certified rungs stopped at ``max_edges`` unsettled.
     certify : bool
         Compute :func:`birth_scales` (clouds of :data:`DIRECT_MAX_POINTS` to
-        :data:`CERTIFY_MAX_POINTS` points) and start at the longest lonely edge below R, the
-        lowest cap that hides no bar; the answers are the same, only cheaper.
+        :data:`CERTIFY_MAX_POINTS` points) and start just above the longest lonely edge
+        below R, where no cap hides a bar (default schedule then :data:`CAP_SCHEDULE`, with
+        or without ``top``); the answers are the same, only cheaper.
 
     Returns
     -------
@@ -516,15 +523,20 @@ def h1_bounds(X, *, questions=(), top: bool | int = False, max_edges: int | None
     questions = [(check_int(r, name="rank", low=1), float(v)) for r, v in questions]
     if direct_edges is not None:
         direct_edges = check_int(direct_edges, name="direct_edges", low=0)
+    given = schedule
     if schedule is None:
         schedule = TOP_SCHEDULE if top else CAP_SCHEDULE
     R = enclosing_radius(X)
     n = X.shape[0]
     births = birth_scales(X) if certify and DIRECT_MAX_POINTS < n <= CERTIFY_MAX_POINTS else None
     if births is not None:
+        # The shortest cap that hides nothing is just above the longest lonely edge below R,
+        # but a bar is usually born right there and still alive: start one margin above it,
+        # on the fine schedule (each rung costs about what its edges do).
         below = births[births < R]
-        first = min(R, float(below[-1]) + 2 * _TOL) if below.size else min([R, *schedule])
-        scales = [first] + [t for t in schedule if first < t < R] + ([R] if first < R else [])
+        start = float(below[-1]) + CERTIFIED_MARGIN if below.size else 0.0
+        steps = CAP_SCHEDULE if given is None else schedule
+        scales = [t for t in steps if start <= t < R] + [R]
     else:
         # Small clouds: one exact run costs less than the fixed cost of several capped ones.
         direct = n <= DIRECT_MAX_POINTS or (direct_edges is not None and _edges_below(X, R) <= direct_edges)

@@ -243,8 +243,39 @@ def _bounds_from(d: dict) -> H1Bounds:
                     enclosing_radius=float(d["enclosing_radius"]), n_points=int(d["n_points"]))
 
 
+def _null_answers(Xn: np.ndarray, kind: str, s: int, k: int, p: float, cuts) -> tuple[float, list]:
+    """One null cloud of ``kind`` with seed ``s``: (its exact top H1 lifetime, [top >= c for c in
+    cuts]). Module level so that worker processes can run it."""
+    ncore = density_filtration(null_cloud(Xn, kind, s), k, p)
+    # exact answers and an exact top (the null's value), as the direct exact run gave before
+    # the birth certificate made it cheaper
+    b = h1_bounds(ncore, questions=[(1, c) for c in cuts], top=1, direct_edges=NULL_DIRECT_EDGES)
+    answers = [b.at_least(c) for c in cuts]
+    if any(a is None for a in answers):
+        raise RuntimeError(f"{kind} null cloud (seed {s}) could not be settled within the memory "
+                           "budget (toponet.homology.MAX_EDGES); use a smaller p")
+    return float(b.top(1)[0]), [bool(a) for a in answers]
+
+
+def _cached(value):
+    return value
+
+
+def default_jobs() -> int:
+    """Worker processes for null clouds: ``$TOPONET_JOBS`` (a positive integer), else 1."""
+    raw = os.environ.get("TOPONET_JOBS", "1")
+    try:
+        jobs = int(raw)
+    except ValueError:
+        raise ValueError(f"TOPONET_JOBS must be a positive integer; got {raw!r}") from None
+    if jobs < 1:
+        raise ValueError(f"TOPONET_JOBS must be a positive integer; got {raw!r}")
+    return jobs
+
+
 def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS, seed: int = 0,
-                ranks: int = 2, progress: bool = False, gaussian_cache=None, cache: bool = True) -> CircleTest:
+                ranks: int = 2, progress: bool = False, gaussian_cache=None, cache: bool = True,
+                n_jobs: int | None = None) -> CircleTest:
     """The ``ranks`` longest H1 bars of rho(k, p) of ``X_raw`` against matched null clouds.
 
     Parameters
@@ -263,11 +294,14 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
         normalized cloud's bytes and every argument; the computation is deterministic, so a
         cached test is the same test. Each finished null kind is stored as it completes, so an
         interrupted test resumes. ``False``: always compute, store nothing.
+    n_jobs : worker processes for the null clouds (default :func:`default_jobs`); every draw
+        is seeded, so the numbers do not depend on it.
     """
     from tqdm.auto import tqdm
 
     draws = check_int(draws, name="draws", low=2)
     ranks = check_int(ranks, name="ranks", low=1)
+    n_jobs = default_jobs() if n_jobs is None else check_int(n_jobs, name="n_jobs", low=1)
     Xn, _ = normalize(check_cloud(X_raw, name="filters", min_points=2))
     n = Xn.shape[0]
     kk = floor_k(k, n)
@@ -303,27 +337,41 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
                 part = stored.setdefault("partial", {}).setdefault(kind, {"values": [], "answers": [], "wall_s": 0.0})
                 bar.update(len(part["values"]))
                 last_write = time.perf_counter()
-                for r in range(len(part["values"]), draws):
-                    started = time.perf_counter()
+                todo = range(len(part["values"]), draws)
+                gauss = kind == "gaussian" and gaussian_cache is not None
+                shared = gauss and hasattr(gaussian_cache, "has")   # else its top() computes
+
+                def job(r):
                     s = null_seed(seed, kind, r)
-                    if kind == "gaussian" and gaussian_cache is not None:
+                    if not gauss:
+                        return _null_answers, (Xn, kind, s, kk, p, cuts)
+                    if not shared or gaussian_cache.has(n, kk, p, s):
+                        return _cached, (None,)
+                    from toponet.calibration import gaussian_top   # calibration imports this module
+                    return gaussian_top, (n, kk, p, s)
+
+                if n_jobs == 1:
+                    results = (f(*a) for f, a in map(job, todo))
+                else:
+                    from joblib import Parallel, delayed
+                    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+                        delayed(f)(*a) for f, a in map(job, todo))
+                started = time.perf_counter()
+                for r, res in zip(todo, results):
+                    if gauss:   # the cache rounds: answers from the cached value, as always
+                        s = null_seed(seed, kind, r)
+                        if res is not None:
+                            gaussian_cache.put(n, kk, p, s, res)
                         v = gaussian_cache.top(n, kk, p, s)
                         answers = [v >= c for c in cuts]
                     else:
-                        ncore = density_filtration(null_cloud(Xn, kind, s), kk, p)
-                        # exact answers and an exact top (the null's value), as the direct
-                        # exact run gave before the birth certificate made it cheaper
-                        b = h1_bounds(ncore, questions=[(1, c) for c in cuts], top=1,
-                                      direct_edges=NULL_DIRECT_EDGES)
-                        v = b.top(1)[0]
-                        answers = [b.at_least(c) for c in cuts]
-                        if any(a is None for a in answers):
-                            raise RuntimeError(f"{kind} null cloud {r} could not be settled within the memory "
-                                               "budget (toponet.homology.MAX_EDGES); use a smaller p")
+                        v, answers = res
                     part["values"].append(float(v))
                     part["answers"].append([bool(a) for a in answers])
-                    part["wall_s"] = round(part["wall_s"] + time.perf_counter() - started, 3)
-                    if path is not None and time.perf_counter() - last_write > 5.0:   # slow draws only
+                    now = time.perf_counter()
+                    part["wall_s"] = round(part["wall_s"] + now - started, 3)
+                    started = now
+                    if path is not None and now - last_write > 5.0:   # slow draws only
                         atomic_write_json(path, stored, indent=1)
                         last_write = time.perf_counter()
                     bar.update()
