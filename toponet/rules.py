@@ -347,12 +347,14 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
                         return _null_answers, (Xn, kind, s, kk, p, cuts)
                     if not shared or gaussian_cache.has(n, kk, p, s):
                         return _cached, (None,)
-                    from toponet.calibration import gaussian_top   # calibration imports this module
+                    # deferred: toponet.calibration imports this module (a cycle at import time)
+                    from toponet.calibration import gaussian_top
                     return gaussian_top, (n, kk, p, s)
 
                 if n_jobs == 1:
                     results = (f(*a) for f, a in map(job, todo))
                 else:
+                    # deferred: only worker runs need joblib's process pool
                     from joblib import Parallel, delayed
                     results = Parallel(n_jobs=n_jobs, return_as="generator")(
                         delayed(f)(*a) for f, a in map(job, todo))
