@@ -497,13 +497,18 @@ class Artifact:
             raise ValueError(f"without({sorted(seeds)}) would leave no network of {self.networks}")
         return Artifact(self.path, self.manifest, limit=self._limit, drop=self._drop | seeds)
 
-    def collapsed(self, *, classes: int = 10, margin: float = 0.02, iteration=None) -> tuple[int, ...]:
-        """Seeds of the networks whose test accuracy at ``iteration`` (default the last) is
-        within ``margin`` of chance (1 / ``classes``): they diverged or never learned, and
-        their kernels are not trained filters. A chapter drops them with :meth:`without`
-        and says so."""
-        acc = np.asarray(self.test_accuracy(iteration), dtype=float)
-        return tuple(int(s) for s, a in zip(self.seeds, acc) if a <= 1.0 / classes + margin)
+    def collapsed(self, *, classes: int = 10, margin: float = 0.02, learned: float = 0.1,
+                  iteration=None) -> tuple[int, ...]:
+        """Seeds of the networks that learned and then collapsed: test accuracy more than
+        ``learned`` above chance (1 / ``classes``) at some snapshot up to ``iteration`` (default
+        the last), and within ``margin`` of chance at ``iteration`` (they diverged; their kernels
+        are no longer trained filters). A network that never left chance (a smoke run of 30
+        iterations) is not counted. A chapter drops them with :meth:`without` and says so."""
+        it = self._iteration(iteration)
+        chance = 1.0 / classes
+        last = np.asarray(self.test_accuracy(it), dtype=float)
+        best = np.max([np.asarray(self.test_accuracy(i), dtype=float) for i in self.iterations if i <= it], axis=0)
+        return tuple(int(s) for s, a, b in zip(self.seeds, last, best) if a <= chance + margin and b > chance + learned)
 
     def _iteration(self, iteration) -> int:
         if iteration is None:
