@@ -77,28 +77,26 @@ class GaussianTops:
     def _path(self, n: int, k: int, p: float) -> Path:
         return self.directory / f"gaussian-tops-v{CALIBRATION_VERSION}-n{n}-k{k}-p{_ptag(p)}.json"
 
-    def top(self, n: int, k: int, p: float, seed: int) -> float:
-        key = (n, k, _ptag(p))
-        table = self._mem.get(key)
-        if table is None:
-            table = read_json(self._path(n, k, p)) or {}
-            self._mem[key] = table
-        s = str(int(seed))
-        if s not in table:
-            self.put(n, k, p, seed, gaussian_top(n, k, p, int(seed)))
-        return float(table[s])
-
-    def has(self, n: int, k: int, p: float, seed: int) -> bool:
-        """Is this gaussian cloud's top already cached?"""
+    def _table(self, n: int, k: int, p: float) -> dict:
+        """seed (str) -> cached top, read from disk once per (n, k, p)."""
         key = (n, k, _ptag(p))
         if key not in self._mem:
             self._mem[key] = read_json(self._path(n, k, p)) or {}
-        return str(int(seed)) in self._mem[key]
+        return self._mem[key]
+
+    def top(self, n: int, k: int, p: float, seed: int) -> float:
+        s = str(int(seed))
+        if s not in self._table(n, k, p):
+            self.put(n, k, p, seed, gaussian_top(n, k, p, int(seed)))
+        return float(self._table(n, k, p)[s])
+
+    def has(self, n: int, k: int, p: float, seed: int) -> bool:
+        """Is this gaussian cloud's top already cached?"""
+        return str(int(seed)) in self._table(n, k, p)
 
     def put(self, n: int, k: int, p: float, seed: int, value: float) -> None:
         """Store :func:`gaussian_top` ``(n, k, p, seed)`` computed elsewhere (a worker process)."""
-        key = (n, k, _ptag(p))
-        table = self._mem.setdefault(key, read_json(self._path(n, k, p)) or {})
+        table = self._table(n, k, p)
         table[str(int(seed))] = round(float(value), 7)
         _write_json(self._path(n, k, p), table)
 

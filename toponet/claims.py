@@ -125,21 +125,6 @@ def _parts_reasons(parts: dict) -> list[str]:
     return [f"{name} -> {'not testable here' if o is None else o}" for name, o in parts.items()]
 
 
-def _cache_dir() -> Path:
-
-    return default_directory()
-
-
-def _read(path: Path):
-
-    return read_json(path)
-
-
-def _write(path: Path, data) -> None:
-
-    _write_json(path, data)
-
-
 def _unit(F: np.ndarray) -> np.ndarray:
     F = F - F.mean(axis=-1, keepdims=True)
     return F / np.linalg.norm(F, axis=-1, keepdims=True)
@@ -406,7 +391,7 @@ class ClusterTest:
 
 
 def _cluster_cache_path(n, k, p, resolution, gain, draws, power_draws, seed) -> Path:
-    return _cache_dir() / (f"clusters-v{CACHE_VERSION}-n{n}-k{k}-p{p:.4g}-r{resolution}-g{gain:g}-d{draws}-"
+    return default_directory() / (f"clusters-v{CACHE_VERSION}-n{n}-k{k}-p{p:.4g}-r{resolution}-g{gain:g}-d{draws}-"
                            f"pw{power_draws}-s{seed}.json")
 
 
@@ -418,7 +403,7 @@ def calibrate_clusters(n: int, k: int, p: float, *, resolution: int, gain: float
     "model": [...]}."""
 
     path = _cluster_cache_path(n, k, p, resolution, gain, draws, power_draws, seed)
-    cached = _read(path)
+    cached = read_json(path)
     if cached is not None and cached.get("version") == CACHE_VERSION:
         return cached
     zeros = np.zeros((n, 9))
@@ -430,7 +415,7 @@ def calibrate_clusters(n: int, k: int, p: float, *, resolution: int, gain: float
     out = {"version": CACHE_VERSION, "n": n, "k": k, "p": float(p), "resolution": resolution, "gain": gain,
            "draws": draws, "seed": seed, "gaussian": gauss, "model": model,
            "model_description": f"{MODEL_FRACTION:.0%} five-cluster filters (noise {MODEL_NOISE:g}) + gaussian"}
-    _write(path, out)
+    _write_json(path, out)
     return out
 
 
@@ -544,7 +529,7 @@ def f6_rule(claims: dict) -> RuleResult:
 # --- F7: three H1 bars -------------------------------------------------------------------------
 
 def _bars_cache_path(n, k, p, draws, circles, power_draws, seed) -> Path:
-    return _cache_dir() / (f"bars-v{CACHE_VERSION}-n{n}-k{k}-p{p:.4g}-d{draws}-circles{circles}-"
+    return default_directory() / (f"bars-v{CACHE_VERSION}-n{n}-k{k}-p{p:.4g}-d{draws}-circles{circles}-"
                            f"noise{MODEL_NOISE:g}-f{MODEL_FRACTION:g}-pw{power_draws}-s{seed}.json")
 
 
@@ -562,7 +547,7 @@ def bars_power(calibration, *, expected: int = 3, circles: int = 2, power_draws:
 
     n, k, p = calibration.n_points, calibration.k, calibration.p
     path = _bars_cache_path(n, k, p, calibration.draws, circles, power_draws, seed)
-    cached = _read(path)
+    cached = read_json(path)
     if cached is None or cached.get("version") != CACHE_VERSION:
         q = float(np.nextafter(max(calibration.thresholds.values()), 3))
         counts = []
@@ -573,7 +558,7 @@ def bars_power(calibration, *, expected: int = 3, circles: int = 2, power_draws:
             counts.append(int(np.sum(b.lower >= q)))
         cached = {"version": CACHE_VERSION, "n": n, "k": k, "p": p, "threshold": q, "circles": circles,
                   "counts": counts}
-        _write(path, cached)
+        _write_json(path, cached)
     counts = cached["counts"]
     return dict(counts=counts, power=float(np.mean([c == expected for c in counts])),
                 power_any=float(np.mean([c >= 1 for c in counts])), circles=circles)
@@ -651,7 +636,7 @@ STAT_NAMES = ("closeness", "secondary")
 
 
 def _fit_cache_path(n, k, p, draws, seed) -> Path:
-    return _cache_dir() / (f"threecircle-v{CACHE_VERSION}-n{n}-k{k}-p{p:.4g}-d{draws}-noise{MODEL_NOISE:g}-"
+    return default_directory() / (f"threecircle-v{CACHE_VERSION}-n{n}-k{k}-p{p:.4g}-d{draws}-noise{MODEL_NOISE:g}-"
                            f"f{MODEL_FRACTION:g}-fp{FPR_DRAWS}-pw{POWER_DRAWS}-s{seed}.json")
 
 
@@ -665,7 +650,7 @@ def calibrate_model_fit(n: int, k: int, p: float, *, draws: int = DRAWS, seed: i
     """
 
     path = _fit_cache_path(n, k, p, draws, seed)
-    cached = _read(path)
+    cached = read_json(path)
     if cached is not None and cached.get("version") == CACHE_VERSION:
         return cached
     thr = near_threshold()
@@ -695,7 +680,7 @@ def calibrate_model_fit(n: int, k: int, p: float, *, draws: int = DRAWS, seed: i
            "false_positive_rate": max(fpr.values()) / FPR_DRAWS, "power": hits / POWER_DRAWS,
            "model_description": f"{MODEL_FRACTION:.0%} noisy three-circle filters (noise {MODEL_NOISE:g}) + "
                                 f"gaussian filters, {n:,} filters"}
-    _write(path, out)
+    _write_json(path, out)
     return out
 
 

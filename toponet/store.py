@@ -453,9 +453,13 @@ class Artifact:
         return self.manifest["arch"]
 
     @property
+    def _rows(self) -> tuple[int, ...]:
+        """Seeds of the stacked arrays' rows after the limit, dropped ones included."""
+        return tuple(s for shard in self._shards for s in shard["seeds"])[: self._limit]
+
+    @property
     def seeds(self) -> tuple[int, ...]:
-        seeds = tuple(s for shard in self._shards for s in shard["seeds"])
-        return tuple(s for s in seeds[: self._limit] if s not in self._drop)
+        return tuple(s for s in self._rows if s not in self._drop)
 
     @property
     def dropped(self) -> tuple[int, ...]:
@@ -597,8 +601,7 @@ class Artifact:
             self._cache[name] = stacked
         out = self._cache[name][: self._limit]
         if self._drop:
-            everyone = tuple(s for shard in self._shards for s in shard["seeds"])[: self._limit]
-            out = out[np.array([s not in self._drop for s in everyone])]
+            out = out[np.array([s not in self._drop for s in self._rows])]
             out.flags.writeable = False
         return out
 

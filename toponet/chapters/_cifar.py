@@ -206,9 +206,15 @@ def run_sentence(label: str, networks: int, iterations: int, accuracy: dict, *, 
         s += f", {low} network(s) barely above chance"
     dropped = accuracy.get("dropped", ())
     if dropped:
-        s += (f" (seed{'s' if len(dropped) > 1 else ''} {', '.join(str(d) for d in dropped)} collapsed to "
-              f"chance and {'are' if len(dropped) > 1 else 'is'} left out)")
+        s += f" ({dropped_note(dropped)})"
     return s
+
+
+def dropped_note(dropped) -> str:
+    """"seed 9 collapsed to chance and is left out" for :attr:`toponet.store.Artifact.dropped`."""
+    many = len(dropped) > 1
+    return (f"seed{'s' if many else ''} {', '.join(str(d) for d in dropped)} collapsed to chance and "
+            f"{'are' if many else 'is'} left out")
 
 
 def _scale_head(profile: str, data: str, runs) -> str:

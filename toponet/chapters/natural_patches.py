@@ -22,7 +22,7 @@ import numpy as np
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import scaled_k as _scaled
 from toponet.calibration import GaussianTops, calibrate_circle
-from toponet.chapters._cifar import load_trained, pick_experiment
+from toponet.chapters._cifar import dropped_note, load_trained, pick_experiment
 from toponet.chapters._common import null_distance_threshold  # noqa: F401  (re-exported for chapter 08)
 from toponet.data import natural
 from toponet.density import density_filtration
@@ -255,8 +255,7 @@ def learned_clouds(profile: str, *, networks: int | None = None, iterations: int
         except FileNotFoundError as exc:
             missing.append(f"{label}: {exc}")
             continue
-        left_out = (f" (seed{'s' if len(art.dropped) > 1 else ''} {', '.join(map(str, art.dropped))} collapsed "
-                    "to chance, left out)") if art.dropped else ""
+        left_out = f" ({dropped_note(art.dropped)})" if art.dropped else ""
         out[f"{label} ({data})"] = (pooled_filters(art.conv_weights("conv1")),
                                     f"first layers of {art.networks} networks {art.arch}, {art.iterations[-1]} "
                                     f"iterations{left_out}")
