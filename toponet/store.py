@@ -14,6 +14,8 @@ Layout under the store root (see ``artifacts/README.md``)::
                                             "train_accuracy@2000", "test_accuracy@2000": (n,)
     <root>/<key>/transfer-<first seed>-<n>.json  accuracies on the config's ``transfer`` datasets
                                             (only for configs that name some; see :func:`transfer_record`)
+    <root>/<key>/arrays.json + arrays.npz  instead of a manifest: named arrays of a study (:meth:`Store.put_arrays`)
+    <root>/index.json                      the sha256 of every file of every artifact (:mod:`toponet.store_index`)
     <root>/.locks/<key>.lock               held while the manifest is merged (git-ignored)
 
 Resumable training checkpoints never go into the store root: see :attr:`Store.checkpoints`.
@@ -22,7 +24,6 @@ runs from a git checkout, else ``~/.cache/toponet/store``.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as _dt
 import hashlib
@@ -41,7 +42,10 @@ from pathlib import Path
 
 import numpy as np
 
+from toponet import store_index
 from toponet._io import atomic_write
+from toponet.store_index import file_lock as _file_lock
+from toponet.store_index import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -258,15 +262,6 @@ _MANIFEST_FIX = ("restore it (git checkout -- FILE in a checkout, or from a back
                  "aside and train again")
 
 
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    """The sha256 hex digest of the file at ``path``, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(chunk), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _manifest_problem(manifest, folder_name: str) -> str | None:
     """What is wrong with a parsed manifest's structure, or None if nothing is."""
     if not isinstance(manifest, dict):
@@ -276,6 +271,8 @@ def _manifest_problem(manifest, folder_name: str) -> str | None:
     for name, kind in (("key", str), ("config", dict), ("arch", str), ("iterations", list), ("shards", list)):
         if not isinstance(manifest.get(name), kind):
             return f"field {name!r} is missing or not a {kind.__name__}"
+    if "dataset" not in manifest:
+        return "field 'dataset' is missing"
     if manifest["key"] != folder_name:
         return f"key {manifest['key']!r} differs from its folder's name {folder_name!r}"
     if not all(isinstance(i, int) and not isinstance(i, bool) for i in manifest["iterations"]):
@@ -337,6 +334,9 @@ def read_manifest(path: Path) -> dict:
         manifest = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise StoreError(f"{path}: unreadable manifest ({exc}); {_MANIFEST_FIX.replace('FILE', str(path))}") from None
+    except RecursionError:
+        raise StoreError(f"{path}: unreadable manifest (nested too deeply to parse); "
+                         f"{_MANIFEST_FIX.replace('FILE', str(path))}") from None
     problem = _manifest_problem(manifest, path.parent.name)
     if problem:
         raise StoreError(f"{path}: {problem}; {_MANIFEST_FIX.replace('FILE', str(path))}")
@@ -366,28 +366,6 @@ def check_shard_hash(path: Path, sha256: str) -> None:
         raise StoreError(f"{path}: sha256 {got[:16]}... differs from the manifest's {sha256[:16]}...; the file "
                          f"is corrupt or was replaced: restore it, or move the artifact's folder aside and train again")
     _VERIFIED.add(token)
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path):
-    """An exclusive advisory lock (``flock``) on ``path``, held for the ``with`` block.
-
-    ``flock`` serializes writers in different processes of one machine and, on NFSv4 and
-    most cluster file systems, across machines; it is released if the holder dies.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as fh:
-        try:
-            import fcntl
-        except ImportError:  # Windows: single writer only
-            log.warning("no fcntl on this platform; concurrent writers to %s are not serialized", path)
-            yield
-            return
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 _atomic_write = atomic_write  # the name toponet.shards and older code import
@@ -809,12 +787,26 @@ class Store:
             return None
         return artifact
 
-    def _artifact_folders(self) -> list[Path]:
-        """Folders under the root named like a key and holding a manifest (sorted)."""
+    def _artifact_folders(self, meta: str = "manifest.json") -> list[Path]:
+        """Folders under the root named like a key and holding ``meta`` (sorted)."""
         if not self.root.is_dir():
             return []
-        return [f for f in sorted(self.root.iterdir())
-                if f.is_dir() and _KEY_RE.match(f.name) and (f / "manifest.json").exists()]
+        return [f for f in sorted(self.root.iterdir()) if f.is_dir() and _KEY_RE.match(f.name) and (f / meta).exists()]
+
+    def _scan_folder(self, folder: Path, deep: bool) -> dict | None:
+        """One row of :meth:`scan` (None for a manifest with no shards); anything wrong is a broken row."""
+        try:
+            manifest = self._read_manifest(folder)
+            if not manifest["shards"]:
+                return None
+            artifact = Artifact(folder, manifest)
+            unhashed = artifact.check(deep=deep)
+            return {**artifact.summary(), "status": "ok", "unhashed_shards": unhashed}
+        except StoreError as exc:
+            problem = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one bad folder must not hide the others
+            problem = f"{folder / 'manifest.json'}: {type(exc).__name__}: {exc} (while checking the artifact)"
+        return {"key": folder.name, "path": str(folder), "status": "broken", "problem": problem}
 
     def scan(self, *, deep: bool = False) -> list[dict]:
         """Check every artifact; one row per artifact, healthy or broken.
@@ -823,35 +815,127 @@ class Store:
         ``"unhashed_shards"`` (shard files whose manifest records no sha256: readable, but
         not checkable; ``toponet store verify --record`` records them). A broken row holds
         ``"key"``, ``"path"``, ``"status": "broken"`` and ``"problem"`` (the file and what is
-        wrong). Shards are checked as :meth:`Artifact.check` does (``deep`` decompresses every
-        array). Healthy rows come first, sorted by experiment, then the broken ones by key.
+        wrong): any error while reading one folder, never an exception. Shards are checked as
+        :meth:`Artifact.check` does (``deep`` decompresses every array). Healthy rows come
+        first, sorted by experiment, then the broken ones by key. Arrays studies: :meth:`scan_arrays`.
         """
-        rows, broken = [], []
-        for folder in self._artifact_folders():
-            try:
-                manifest = self._read_manifest(folder)
-                if not manifest["shards"]:
-                    continue
-                artifact = Artifact(folder, manifest)
-                unhashed = artifact.check(deep=deep)
-                rows.append({**artifact.summary(), "status": "ok", "unhashed_shards": unhashed})
-            except StoreError as exc:
-                broken.append({"key": folder.name, "path": str(folder), "status": "broken", "problem": str(exc)})
-        rows.sort(key=lambda r: (str(r["experiment"]), r["arch"], r["key"]))
-        return rows + broken
+        rows = [r for r in (self._scan_folder(f, deep) for f in self._artifact_folders()) if r is not None]
+        healthy = sorted((r for r in rows if r["status"] == "ok"),
+                         key=lambda r: (str(r["experiment"]), r["arch"], r["key"]))
+        return healthy + [r for r in rows if r["status"] != "ok"]
 
     def ls(self) -> list[dict]:
         """One summary dict per healthy artifact (see :meth:`scan`), sorted by experiment."""
         return [r for r in self.scan() if r["status"] == "ok"]
+
+    def check_arrays(self, key: str) -> dict:
+        """Check the arrays study ``key`` in full; return its ``arrays.json``.
+
+        ``arrays.npz``'s sha256 must equal the one ``arrays.json`` records (if any), every array
+        must decompress, and the names, shapes and dtypes must be those ``arrays.json`` lists.
+        Raises :class:`StoreError` naming the file otherwise.
+        """
+        folder = self.root / key
+        meta_path, path = folder / "arrays.json", folder / "arrays.npz"
+        fix = f"restore it (git checkout), or delete {folder} to compute the arrays again"
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:
+            raise StoreError(f"{meta_path}: unreadable ({type(exc).__name__}: {exc}); {fix}") from None
+        if not isinstance(meta, dict) or not isinstance(meta.get("arrays"), dict):
+            raise StoreError(f"{meta_path}: not an object with an 'arrays' table of names; {fix}")
+        if meta.get("sha256"):
+            check_shard_hash(path, str(meta["sha256"]))
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                got = {k: (list(npz[k].shape), str(npz[k].dtype)) for k in npz.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise StoreError(f"{path}: unreadable ({type(exc).__name__}: {exc}); {fix}") from None
+        want = {k: (v.get("shape"), v.get("dtype")) if isinstance(v, dict) else v for k, v in meta["arrays"].items()}
+        if got != want:
+            diff = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))
+            raise StoreError(f"{path}: arrays {diff[:4]}{' ...' if len(diff) > 4 else ''} differ from what "
+                             f"{meta_path.name} lists (names, shapes, dtypes); {fix}")
+        return meta
+
+    def scan_arrays(self) -> list[dict]:
+        """Check every arrays study in full (:meth:`check_arrays`); one row each, by key.
+
+        A healthy row: ``"key"``, ``"path"``, ``"status": "ok"``, ``"config_class"``,
+        ``"arrays"`` (the names) and ``"hashed"`` (whether arrays.json records a sha256).
+        A broken row: ``"key"``, ``"path"``, ``"status": "broken"``, ``"problem"``.
+        """
+        rows = []
+        for folder in self._artifact_folders("arrays.json"):
+            row = {"key": folder.name, "path": str(folder)}
+            try:
+                meta = self.check_arrays(folder.name)
+                rows.append({**row, "status": "ok", "config_class": meta.get("config_class"),
+                             "arrays": sorted(meta["arrays"]), "hashed": bool(meta.get("sha256"))})
+            except StoreError as exc:
+                rows.append({**row, "status": "broken", "problem": str(exc)})
+            except Exception as exc:  # noqa: BLE001 - one bad folder must not hide the others
+                rows.append({**row, "status": "broken", "problem": f"{folder / 'arrays.json'}: "
+                                                                  f"{type(exc).__name__}: {exc}"})
+        return rows
+
+    def check_folder(self, key: str) -> str | None:
+        """What a full check of ``key``'s folder finds wrong (shards or arrays), or None."""
+        folder = self.root / key
+        kind = store_index.folder_kind(folder)
+        if kind is None:
+            return f"{folder}: no manifest.json or arrays.json; not an artifact"
+        if kind == "shards":
+            return (self._scan_folder(folder, deep=True) or {}).get("problem")
+        try:
+            self.check_arrays(key)
+        except Exception as exc:  # noqa: BLE001 - StoreError names the file; anything else is named here
+            return str(exc) if isinstance(exc, StoreError) else f"{folder / 'arrays.json'}: {type(exc).__name__}: {exc}"
+        return None
+
+    def index(self, keys: Sequence[str] = (), *, update: bool = False) -> dict[str, str]:
+        """Add artifacts to ``<root>/index.json`` (creating it), or refresh them; return {key: what happened}.
+
+        Without ``update``: every folder not yet indexed (or the named ``keys``); one already
+        indexed is left as it is. With ``update``: the named ``keys``, after a deliberate
+        change (a key whose folder is gone is dropped). Each folder is first checked in full
+        (:meth:`check_folder`): a broken one is refused ("refused: <problem>"), so the index
+        only ever vouches for intact files.
+        """
+        doc = store_index.read_index(self.root) or {"artifacts": {}}
+        present = {f.name for f in store_index.artifact_folders(self.root)}
+        if update and not keys:
+            raise ValueError("--update needs the keys to refresh (toponet store index --update KEY ...)")
+        unknown = sorted(set(keys) - present - (set(doc["artifacts"]) if update else set()))
+        if unknown:
+            raise ValueError(f"no artifact folder {unknown} in {self.root}; see 'toponet store ls'")
+        todo = list(keys) if keys else sorted(present - set(doc["artifacts"]))
+        out = {}
+        for key in todo:
+            if key in doc["artifacts"] and not update:
+                out[key] = "already indexed (unchanged; `toponet store index --update KEY` refreshes it)"
+                continue
+            problem = self.check_folder(key) if key in present else None
+            if problem:
+                out[key] = f"refused: {problem}"
+                continue
+            with self._lock(key):
+                out.update(store_index.update_index(self.root, [key]))
+        if not todo:
+            store_index.update_index(self.root, [])  # writes an empty index for an empty store
+        return out
 
     def record_hashes(self, key: str) -> list[str]:
         """Record the sha256 of every shard of ``key`` that has none; return the files recorded.
 
         Each such shard is first checked in full (:meth:`Artifact.check_shard` with ``deep``:
         it opens, every array decompresses, its seeds and network count match the manifest);
-        a shard failing that raises :class:`StoreError` and nothing is recorded for it. The
-        manifest is re-read and rewritten under the artifact's lock, so a trainer adding
-        shards meanwhile loses nothing.
+        a shard failing that raises :class:`StoreError` and nothing is recorded for it. Where
+        the root keeps an index (``index.json``), a hash is recorded only for a shard the index
+        lists with exactly this content, so a changed file is never blessed: anything else
+        raises :class:`StoreError` saying to run ``toponet store index --update KEY``
+        deliberately. The manifest is re-read and rewritten under the artifact's lock, so a
+        trainer adding shards meanwhile loses nothing.
         """
         folder = self.root / key
         with self._lock(key):
@@ -859,15 +943,27 @@ class Store:
             if manifest is None:
                 raise StoreError(f"{folder}: no manifest.json; not an artifact")
             artifact = Artifact(folder, manifest)
+            todo = [shard for shard in manifest["shards"] if not shard.get("sha256")]
+            index = store_index.read_index(self.root)
+            entry = None if index is None else index["artifacts"].get(key)
+            if index is not None:
+                indexed = {} if entry is None else entry["files"]
+                refused = [s["file"] for s in todo if indexed.get(s["file"]) != file_sha256(folder / s["file"])]
+                if refused:
+                    where = "is not in the artifact index" if entry is None else "differs from the artifact index"
+                    raise StoreError(f"{folder}: {', '.join(refused)}: artifact {key} {where}; no hash recorded: "
+                                     f"check the file and run `toponet store index --update {key}` if the change "
+                                     f"is deliberate")
+            matched = entry is not None and entry["manifest_sha256"] == file_sha256(folder / "manifest.json")
             done = []
-            for shard in manifest["shards"]:
-                if shard.get("sha256"):
-                    continue
+            for shard in todo:
                 artifact.check_shard(shard, deep=True)
                 shard["sha256"] = file_sha256(folder / shard["file"])
                 done.append(shard["file"])
             if done:
                 _write_json(folder / "manifest.json", manifest)
+                if matched:  # the indexed manifest gained the hashes of indexed files: still vouched for
+                    store_index.record_written(self.root, key, "shards")
         return done
 
     # -- plain arrays for any config ----------------------------------------------------
@@ -898,6 +994,7 @@ class Store:
             _atomic_write(folder / "arrays.npz", lambda fh: np.savez_compressed(fh, **arrs))
             meta["sha256"] = file_sha256(folder / "arrays.npz")  # checked by get_arrays
             _write_json(folder / "arrays.json", meta)
+            store_index.record_written(self.root, key, "arrays", ["arrays.npz"], replace=True)
         return folder
 
     def get_arrays(self, config) -> tuple[dict[str, np.ndarray], dict] | None:
@@ -1046,4 +1143,6 @@ class Store:
             manifest["shards"].append(record)
             manifest["shards"].sort(key=lambda s: s["seeds"][0])
             _write_json(folder / "manifest.json", manifest)
+            written = [record["file"]] + ([transfer_name(seeds)] if transfer is not None else [])
+            store_index.record_written(self.root, key, "shards", written)  # when the root keeps an index
         return record
