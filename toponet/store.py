@@ -560,13 +560,22 @@ class Artifact:
                              f"train again")
 
     def check(self, *, deep: bool = False) -> list[str]:
-        """Check every shard (see :meth:`check_shard`); return the files without a recorded hash.
+        """Check every shard (see :meth:`check_shard`) and, for a config naming ``transfer``
+        datasets, that each shard's transfer record parses and holds its seeds; return the
+        files without a recorded hash.
 
         Raises :class:`StoreError` at the first broken shard.
         """
         unhashed = []
         for shard in self._shards:
             self.check_shard(shard, deep=deep)
+            if self.transfer_datasets:
+                try:
+                    self._transfer_doc(shard)
+                except (OSError, ValueError, RecursionError, AttributeError, TypeError) as exc:
+                    path = self.path / transfer_name(shard["seeds"])
+                    raise StoreError(f"{exc}" if str(path) in str(exc) else f"{path}: unreadable transfer record "
+                                     f"({type(exc).__name__}: {exc})") from None
             if not shard.get("sha256"):
                 unhashed.append(shard["file"])
         return unhashed
@@ -764,6 +773,13 @@ class Store:
         if not path.exists():
             return None
         return read_manifest(path)
+
+    def _index_written(self, key: str, kind: str, names=(), *, replace: bool = False) -> None:
+        """Refresh ``key``'s entry of the root's index (if it keeps one) after writing ``names``."""
+        try:
+            store_index.record_written(self.root, key, kind, names, replace=replace)
+        except ValueError as exc:  # an unreadable index: the files are written, the index must be restored
+            raise StoreError(f"{exc}; then run `toponet store index --update {key}`") from None
 
     # -- reading -----------------------------------------------------------------------
     def seeds(self, config) -> frozenset[int]:
@@ -963,7 +979,7 @@ class Store:
             if done:
                 _write_json(folder / "manifest.json", manifest)
                 if matched:  # the indexed manifest gained the hashes of indexed files: still vouched for
-                    store_index.record_written(self.root, key, "shards")
+                    self._index_written(key, "shards")
         return done
 
     # -- plain arrays for any config ----------------------------------------------------
@@ -994,7 +1010,7 @@ class Store:
             _atomic_write(folder / "arrays.npz", lambda fh: np.savez_compressed(fh, **arrs))
             meta["sha256"] = file_sha256(folder / "arrays.npz")  # checked by get_arrays
             _write_json(folder / "arrays.json", meta)
-            store_index.record_written(self.root, key, "arrays", ["arrays.npz"], replace=True)
+            self._index_written(key, "arrays", ["arrays.npz"], replace=True)
         return folder
 
     def get_arrays(self, config) -> tuple[dict[str, np.ndarray], dict] | None:
@@ -1144,5 +1160,5 @@ class Store:
             manifest["shards"].sort(key=lambda s: s["seeds"][0])
             _write_json(folder / "manifest.json", manifest)
             written = [record["file"]] + ([transfer_name(seeds)] if transfer is not None else [])
-            store_index.record_written(self.root, key, "shards", written)  # when the root keeps an index
+            self._index_written(key, "shards", written)
         return record
