@@ -9,8 +9,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 
 @pytest.fixture(autouse=True)
 def _null_test_cache(tmp_path_factory, monkeypatch):
-    """Cached circle tests go to a temporary folder, never into the checkout's results/."""
+    """Cached circle tests and a user's calibrations go to a temporary folder, never into the
+    checkout's results/ or the real user cache."""
     monkeypatch.setenv("TOPONET_NULL_TESTS", str(tmp_path_factory.getbasetemp() / "null-tests"))
+    monkeypatch.setenv("TOPONET_CACHE", str(tmp_path_factory.getbasetemp() / "user-cache"))
 
 
 @pytest.fixture

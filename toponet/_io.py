@@ -55,16 +55,47 @@ def atomic_write_json(path: str | os.PathLike, obj, **dumps) -> None:
     atomic_write_text(path, json.dumps(obj, **dumps))
 
 
+#: Set by the book build (``toponet.book.notebook.BUILD_ENV``): only the build writes the
+#: checkout's ``results/`` (on purpose); every other run keeps its results in a user cache.
+BUILD_ENV = "TOPONET_BOOK_BUILD"
+
+
+def committed_results_directory() -> Path | None:
+    """The checkout's ``results/calibration`` (the committed, read-only store of the book's
+    tests and calibrations), or None outside a checkout."""
+    root = Path(__file__).resolve().parent.parent
+    return root / "results" / "calibration" if (root / "pyproject.toml").is_file() else None
+
+
+def user_cache_directory() -> Path:
+    """``$TOPONET_CACHE`` or ``~/.cache/toponet``: where a user's own runs keep their results."""
+    env = os.environ.get("TOPONET_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "toponet"
+
+
 def results_directory() -> Path:
-    """``$TOPONET_CALIBRATION`` or ``results/calibration`` of the checkout (else ~/.cache):
-    where calibrations and cached null tests live (tests point the variable at a tmp folder)."""
+    """Where calibrations and stored null tests are *written*: ``$TOPONET_CALIBRATION``; else,
+    in a book build, the checkout's ``results/calibration``; else the user cache's
+    ``calibration/`` (``toponet analyze`` never writes into the checkout). Reads also look in
+    :func:`committed_results_directory` (:func:`results_search_path`)."""
     env = os.environ.get("TOPONET_CALIBRATION")
     if env:
         return Path(env)
-    root = Path(__file__).resolve().parent.parent
-    if (root / "pyproject.toml").is_file():
-        return root / "results" / "calibration"
-    return Path.home() / ".cache" / "toponet" / "calibration"
+    committed = committed_results_directory()
+    if committed is not None and os.environ.get(BUILD_ENV, "") not in ("", "0"):
+        return committed
+    return user_cache_directory() / "calibration"
+
+
+def results_search_path(write_dir: Path | None = None) -> list[Path]:
+    """Folders a stored result is looked up in, first hit wins: the write folder, then the
+    committed results (read-only) when they differ."""
+    write_dir = Path(write_dir) if write_dir is not None else results_directory()
+    committed = committed_results_directory()
+    out = [write_dir]
+    if committed is not None and committed.resolve() != write_dir.resolve():
+        out.append(committed)
+    return out
 
 
 def read_json(path: str | os.PathLike):

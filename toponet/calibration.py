@@ -25,7 +25,6 @@ there too (:class:`GaussianTops`) and shared with :func:`toponet.rules.circle_te
 """
 from __future__ import annotations
 
-import json
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -37,10 +36,11 @@ from toponet._validation import check_fraction, check_int
 from toponet.analysis import scaled_k
 from toponet.density import density_filtration
 from toponet.filters import normalize
-from toponet._io import read_json, results_directory
+from toponet._io import results_directory, results_search_path
 from toponet.homology import NULL_DIRECT_EDGES, h1_bounds
 from toponet.ideal import gaussian_filters, primary_circle_sample
 from toponet.nulls import null_cloud
+from toponet.provenance import DamagedEntry, read_sealed, warn_damaged, write_sealed
 from toponet.rules import ALPHA, DRAWS, floor_k, null_seed
 
 #: Bump when the rule or the model changes: cached calibrations of older versions are ignored.
@@ -52,11 +52,26 @@ def default_directory() -> Path:
     return results_directory()
 
 
-def _write_json(path: Path, data) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+def read_cached(path: Path, check=None) -> dict | None:
+    """The sealed document ``path`` names (a calibration, a cache of null values), looked up in
+    its folder, then in the committed results (:func:`toponet._io.results_search_path`); None
+    when there is none. A damaged one (edited, torn, unsealed, or failing ``check``) is named on
+    stderr and skipped: the caller recomputes it."""
+    path = Path(path)
+    for folder in results_search_path(path.parent):
+        try:
+            doc = read_sealed(folder / path.name, check=check, section="calibrations")
+        except DamagedEntry as exc:
+            warn_damaged(exc)
+            continue
+        if doc is not None:
+            return doc
+    return None
+
+
+def write_cached(path: Path, doc: dict) -> dict:
+    """Seal ``doc`` and write it atomically to ``path`` (its ledger entry: calibrations)."""
+    return write_sealed(path, doc, section="calibrations")
 
 
 def _ptag(p: float) -> str:
@@ -81,7 +96,8 @@ class GaussianTops:
         """seed (str) -> cached top, read from disk once per (n, k, p)."""
         key = (n, k, _ptag(p))
         if key not in self._mem:
-            self._mem[key] = read_json(self._path(n, k, p)) or {}
+            doc = read_cached(self._path(n, k, p), check=_check_tops)
+            self._mem[key] = {s: v for s, v in (doc or {}).items() if s != "sha256"}
         return self._mem[key]
 
     def top(self, n: int, k: int, p: float, seed: int) -> float:
@@ -98,7 +114,14 @@ class GaussianTops:
         """Store :func:`gaussian_top` ``(n, k, p, seed)`` computed elsewhere (a worker process)."""
         table = self._table(n, k, p)
         table[str(int(seed))] = round(float(value), 7)
-        _write_json(self._path(n, k, p), table)
+        # seals of concurrent writers never mix: each writes its whole table under a unique temp name
+        write_sealed(self._path(n, k, p), table)
+
+
+def _check_tops(doc: dict) -> None:
+    for s, v in doc.items():
+        if s != "sha256" and (not s.isdigit() or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0):
+            raise ValueError(f"entry {s!r}: {v!r} is not a seed with a non-negative lifetime")
 
 
 def gaussian_top(n: int, k: int, p: float, seed: int) -> float:
@@ -186,6 +209,44 @@ class Calibration:
         return asdict(self)
 
 
+_FIELDS = ("n_points", "k", "p", "draws", "noise", "circle_fraction", "thresholds", "fpr_exceed", "fpr_draws",
+           "power_hits", "power_draws", "version")
+
+
+def check_calibration(doc: dict, expect: dict) -> None:
+    """Raise ValueError naming what is wrong with a stored circle calibration: a missing field,
+    arguments other than ``expect``'s, counts outside [0, draws], and (format with per-draw
+    answers) counts that are not what the answers count."""
+    missing = [f for f in _FIELDS if f not in doc]
+    if missing:
+        raise ValueError(f"fields {missing} are missing")
+    if doc["version"] != CALIBRATION_VERSION:
+        raise ValueError(f"calibration version {doc['version']!r}, this toponet computes {CALIBRATION_VERSION}")
+    for key, want in expect.items():
+        if doc[key] != want:
+            raise ValueError(f"{key} is {doc[key]!r}, the calibration asked for {want!r}")
+    for key in ("fpr_draws", "power_draws", "draws", "n_points", "k"):
+        if not isinstance(doc[key], int) or isinstance(doc[key], bool) or doc[key] < 1:
+            raise ValueError(f"{key} is {doc[key]!r}, not a positive integer")
+    hits = doc["power_hits"]
+    if not isinstance(hits, int) or not 0 <= hits <= doc["power_draws"]:
+        raise ValueError(f"power_hits {hits!r} is not a count in [0, {doc['power_draws']}]")
+    if not isinstance(doc["fpr_exceed"], dict) or not all(
+            isinstance(e, int) and 0 <= e <= doc["fpr_draws"] for e in doc["fpr_exceed"].values()):
+        raise ValueError(f"fpr_exceed {doc['fpr_exceed']!r} holds a count outside [0, {doc['fpr_draws']}]")
+    if not isinstance(doc["thresholds"], dict) or not all(
+            isinstance(v, (int, float)) and np.isfinite(v) for v in doc["thresholds"].values()):
+        raise ValueError(f"thresholds {doc['thresholds']!r} are not finite numbers")
+    per = doc.get("per_draw")
+    if per is not None:
+        if sum(map(bool, per.get("power", []))) != hits or len(per.get("power", [])) != doc["power_draws"]:
+            raise ValueError(f"power_hits {hits} is not what its {doc['power_draws']} per-draw answers count")
+        for kind, e in doc["fpr_exceed"].items():
+            answers = per.get("fpr", {}).get(kind, [])
+            if sum(map(bool, answers)) != e or len(answers) != doc["fpr_draws"]:
+                raise ValueError(f"fpr_exceed[{kind!r}] = {e} is not what its per-draw answers count")
+
+
 def _calibration_path(directory: Path, n: int, k: int, p: float, draws: int, noise: float,
                       fraction: float, fpr_draws: int, power_draws: int, seed: int) -> Path:
     return directory / (f"circle-v{CALIBRATION_VERSION}-n{n}-k{k}-p{_ptag(p)}-d{draws}-noise{noise:g}-"
@@ -216,9 +277,11 @@ def calibrate_circle(n_points: int, k: int, p: float, *, draws: int = DRAWS, fpr
     power_draws = check_int(power_draws, name="power_draws", low=1)
     directory = Path(directory) if directory is not None else default_directory()
     path = _calibration_path(directory, n, k, p, draws, noise, circle_fraction, fpr_draws, power_draws, seed)
-    cached = None if recompute else read_json(path)
-    if cached is not None and cached.get("version") == CALIBRATION_VERSION:
-        return Calibration(**cached)
+    expect = dict(n_points=n, k=k, p=float(p), draws=draws, noise=float(noise),
+                  circle_fraction=float(circle_fraction), fpr_draws=fpr_draws, power_draws=power_draws)
+    cached = None if recompute else read_cached(path, check=lambda d: check_calibration(d, expect))
+    if cached is not None:
+        return Calibration(**{f: cached[f] for f in _FIELDS})
 
     gauss = GaussianTops(directory)
     ref_model = model_cloud(n, noise=noise, circle_fraction=circle_fraction, seed=seed)
@@ -226,14 +289,18 @@ def calibrate_circle(n_points: int, k: int, p: float, *, draws: int = DRAWS, fpr
     # every finished draw is kept in a partial file beside the result: an interrupted
     # calibration resumes where it stopped (the draws are seeded: same draws, same numbers)
     partial_path = path.with_name(path.name.replace(".json", ".partial.json"))
-    done = read_json(partial_path) or {}
+    try:
+        done = {key: v for key, v in (read_sealed(partial_path) or {}).items() if key != "sha256"}
+    except DamagedEntry as exc:
+        warn_damaged(exc, "starting the calibration over")
+        done = {}
     last_write = [time.perf_counter()]
 
     def draw(key: str, compute):
         if key not in done:
             done[key] = compute()
             if time.perf_counter() - last_write[0] > 5.0:
-                _write_json(partial_path, done)
+                write_sealed(partial_path, done)
                 last_write[0] = time.perf_counter()
         bar.update()
         return done[key]
@@ -265,7 +332,9 @@ def calibrate_circle(n_points: int, k: int, p: float, *, draws: int = DRAWS, fpr
                       circle_fraction=float(circle_fraction),
                       thresholds={kk: round(v, 7) for kk, v in thresholds.items()}, fpr_exceed=fpr,
                       fpr_draws=fpr_draws, power_hits=hits, power_draws=power_draws)
-    _write_json(path, cal.record())
+    per_draw = {"fpr": {kind: [bool(done[f"fpr-{kind}-{r}"]) for r in range(fpr_draws)] for kind in fpr},
+                "power": [bool(done[f"power-{r}"]) for r in range(power_draws)]}
+    write_cached(path, {**cal.record(), "per_draw": per_draw})
     partial_path.unlink(missing_ok=True)
     return cal
 
@@ -275,9 +344,13 @@ def load_all(directory=None) -> list[Calibration]:
     directory = Path(directory) if directory is not None else default_directory()
     out = []
     for path in sorted(directory.glob(f"circle-v{CALIBRATION_VERSION}-*.json")):
-        data = read_json(path)
-        if data and data.get("version") == CALIBRATION_VERSION:
-            out.append(Calibration(**data))
+        try:
+            data = read_sealed(path, check=lambda d: check_calibration(d, {}))
+        except DamagedEntry as exc:
+            warn_damaged(exc, "left out")
+            continue
+        if data is not None:
+            out.append(Calibration(**{f: data[f] for f in _FIELDS}))
     return sorted(out, key=lambda c: (c.n_points, c.k, c.p))
 
 

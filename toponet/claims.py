@@ -39,8 +39,7 @@ import numpy as np
 
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import scaled_k
-from toponet._io import read_json
-from toponet.calibration import GaussianTops, _write_json, calibrate_circle, default_directory, threshold
+from toponet.calibration import GaussianTops, calibrate_circle, default_directory, read_cached, threshold, write_cached
 from toponet.density import density_filtration
 from toponet.filters import normalize, pooled_filters
 from toponet.homology import h1_bounds, persistence
@@ -390,6 +389,12 @@ class ClusterTest:
                 f"power {pw}")
 
 
+def _check_version(doc: dict) -> None:
+    """A cached claim calibration of another version is stale, not usable."""
+    if doc.get("version") != CACHE_VERSION:
+        raise ValueError(f"cache version {doc.get('version')!r}, this toponet computes {CACHE_VERSION}")
+
+
 def _cluster_cache_path(n, k, p, resolution, gain, draws, power_draws, seed) -> Path:
     return default_directory() / (f"clusters-v{CACHE_VERSION}-n{n}-k{k}-p{p:.4g}-r{resolution}-g{gain:g}-d{draws}-"
                            f"pw{power_draws}-s{seed}.json")
@@ -403,8 +408,8 @@ def calibrate_clusters(n: int, k: int, p: float, *, resolution: int, gain: float
     "model": [...]}."""
 
     path = _cluster_cache_path(n, k, p, resolution, gain, draws, power_draws, seed)
-    cached = read_json(path)
-    if cached is not None and cached.get("version") == CACHE_VERSION:
+    cached = read_cached(path, check=_check_version)
+    if cached is not None:
         return cached
     zeros = np.zeros((n, 9))
     gauss = [core_clusters(density_filtration(null_cloud(zeros, "gaussian", null_seed(seed, "gaussian", r)), k, p),
@@ -415,8 +420,7 @@ def calibrate_clusters(n: int, k: int, p: float, *, resolution: int, gain: float
     out = {"version": CACHE_VERSION, "n": n, "k": k, "p": float(p), "resolution": resolution, "gain": gain,
            "draws": draws, "seed": seed, "gaussian": gauss, "model": model,
            "model_description": f"{MODEL_FRACTION:.0%} five-cluster filters (noise {MODEL_NOISE:g}) + gaussian"}
-    _write_json(path, out)
-    return out
+    return write_cached(path, out)
 
 
 def cluster_test(X_raw, *, k: int, p: float, resolution: int = 30, gain: float = 3.0, claimed=(4, 6),
@@ -547,8 +551,8 @@ def bars_power(calibration, *, expected: int = 3, circles: int = 2, power_draws:
 
     n, k, p = calibration.n_points, calibration.k, calibration.p
     path = _bars_cache_path(n, k, p, calibration.draws, circles, power_draws, seed)
-    cached = read_json(path)
-    if cached is None or cached.get("version") != CACHE_VERSION:
+    cached = read_cached(path, check=_check_version)
+    if cached is None:
         q = float(np.nextafter(max(calibration.thresholds.values()), 3))
         counts = []
         for r in range(power_draws):
@@ -558,7 +562,7 @@ def bars_power(calibration, *, expected: int = 3, circles: int = 2, power_draws:
             counts.append(int(np.sum(b.lower >= q)))
         cached = {"version": CACHE_VERSION, "n": n, "k": k, "p": p, "threshold": q, "circles": circles,
                   "counts": counts}
-        _write_json(path, cached)
+        cached = write_cached(path, cached)
     counts = cached["counts"]
     return dict(counts=counts, power=float(np.mean([c == expected for c in counts])),
                 power_any=float(np.mean([c >= 1 for c in counts])), circles=circles)
@@ -650,8 +654,8 @@ def calibrate_model_fit(n: int, k: int, p: float, *, draws: int = DRAWS, seed: i
     """
 
     path = _fit_cache_path(n, k, p, draws, seed)
-    cached = read_json(path)
-    if cached is not None and cached.get("version") == CACHE_VERSION:
+    cached = read_cached(path, check=_check_version)
+    if cached is not None:
         return cached
     thr = near_threshold()
 
@@ -680,8 +684,7 @@ def calibrate_model_fit(n: int, k: int, p: float, *, draws: int = DRAWS, seed: i
            "false_positive_rate": max(fpr.values()) / FPR_DRAWS, "power": hits / POWER_DRAWS,
            "model_description": f"{MODEL_FRACTION:.0%} noisy three-circle filters (noise {MODEL_NOISE:g}) + "
                                 f"gaussian filters, {n:,} filters"}
-    _write_json(path, out)
-    return out
+    return write_cached(path, out)
 
 
 @dataclass(frozen=True)

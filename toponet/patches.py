@@ -28,9 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toponet._io import atomic_write_json
 from toponet._validation import check_cloud, check_fraction, check_int
-from toponet.calibration import CALIBRATION_VERSION, default_directory
+from toponet.calibration import CALIBRATION_VERSION, default_directory, read_cached, write_cached
 from toponet.density import density_filtration
 from toponet.filters import normalize
 from toponet.homology import h1_bounds
@@ -336,7 +335,6 @@ def three_circle_bars_power(calibration, *, noise: float, shares=(1 / 3, 1 / 3, 
     Returns {"counts": bars per cloud, "power": share with exactly ``expected``,
     "power_any": share with at least one, "noise", "shares", "threshold"}.
     """
-    import json
     from pathlib import Path
 
     n, k, p = calibration.n_points, calibration.k, calibration.p
@@ -349,11 +347,8 @@ def three_circle_bars_power(calibration, *, noise: float, shares=(1 / 3, 1 / 3, 
     tag = "-".join(f"{x:.2f}" for x in shares)
     path = directory / (f"patchbars-v{CALIBRATION_VERSION}-n{n}-k{k}-p{float(p):.4g}-d{calibration.draws}-"
                         f"noise{noise:g}-shares{tag}-e{expected}-pw{power_draws}-s{seed}.json")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = None
-    if not isinstance(data, dict) or data.get("version") != CALIBRATION_VERSION:
+    data = read_cached(path)
+    if data is None or data.get("version") != CALIBRATION_VERSION:
         q = float(np.nextafter(max(calibration.thresholds.values()), 3))
         counts = []
         for r in range(power_draws):
@@ -363,8 +358,7 @@ def three_circle_bars_power(calibration, *, noise: float, shares=(1 / 3, 1 / 3, 
         data = {"version": CALIBRATION_VERSION, "n": n, "k": k, "p": float(p), "noise": float(noise),
                 "shares": [round(float(x), 2) for x in shares], "threshold": q, "expected": expected,
                 "counts": counts}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_json(path, data, indent=1, sort_keys=True)
+        data = write_cached(path, data)
     counts = data["counts"]
     return dict(counts=list(counts), power=float(np.mean([c == expected for c in counts])),
                 power_any=float(np.mean([c >= 1 for c in counts])), noise=float(data["noise"]),

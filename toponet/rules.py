@@ -26,6 +26,7 @@ uses (:func:`circle_test` + :func:`circle_rule`):
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import time
@@ -34,12 +35,13 @@ from pathlib import Path
 
 import numpy as np
 
-from toponet._io import atomic_write_json, read_json, results_directory
+from toponet._io import atomic_write, results_directory, results_search_path
 from toponet._validation import check_cloud, check_fraction, check_int
 from toponet.density import density_filtration
 from toponet.filters import normalize
 from toponet.homology import NULL_DIRECT_EDGES, H1Bounds, h1_bounds
 from toponet.nulls import NULL_KINDS, null_cloud
+from toponet.provenance import DamagedEntry, note, read_sealed, warn_damaged, write_sealed
 
 #: Verdict values, strongest first; "inconclusive": the test at this scale could not have
 #: detected the effect (calibrated power below MIN_POWER); "not tested": no data.
@@ -215,18 +217,39 @@ def null_seed(seed: int, kind: str, draw: int) -> int:
 
 #: Bump when :func:`circle_test`'s computation changes: cached tests of older versions are ignored.
 NULL_TEST_VERSION = 1
+#: The stored test's layout: 2 adds the cloud (its hash and the file it is kept in) and the code
+#: version; every stored test is sealed (:mod:`toponet.provenance`). A sealed format-1 test is
+#: rewritten as format 2 the first time a run that may write reads it with its cloud.
+NULL_TEST_FORMAT = 2
 #: Bars of the observed cloud kept in a cached test (``CircleTest.bounds`` answers ranks up to this).
 _CACHED_BARS = 16
+#: Observed bars that took at most this long (s) are recomputed and compared whenever a stored
+#: test is read; slower ones are tied to the cloud by its hash and the test's seal.
+RECHECK_SECONDS = 5.0
 
 
-def _test_path(Xn: np.ndarray, k: int, p: float, draws: int, seed: int, ranks: int):
-    """The cache file of one circle test, keyed by the normalized cloud's bytes and the arguments
+def cloud_sha256(Xn: np.ndarray) -> str:
+    """sha256 of the normalized cloud's float64 bytes: the identity of a tested cloud."""
+    return hashlib.sha256(np.ascontiguousarray(Xn, dtype=np.float64).tobytes()).hexdigest()
+
+
+def null_tests_directory() -> Path:
+    """Where stored null tests are written: ``$TOPONET_NULL_TESTS``, else ``null-tests/`` of
+    :func:`toponet._io.results_directory`."""
+    return Path(os.environ.get("TOPONET_NULL_TESTS") or results_directory() / "null-tests")
+
+
+def _test_name(Xn: np.ndarray, k: int, p: float, draws: int, seed: int, ranks: int) -> str:
+    """The file name of one circle test, keyed by the normalized cloud's bytes and the arguments
     (each null kind is stored under its name: kinds are independent, seeded by kind)."""
     h = hashlib.sha256(np.ascontiguousarray(Xn, dtype=np.float64).tobytes())
     h.update(json.dumps([NULL_TEST_VERSION, list(Xn.shape), int(k), float(p), int(draws),
                          int(seed), int(ranks)]).encode())
-    folder = os.environ.get("TOPONET_NULL_TESTS") or results_directory() / "null-tests"
-    return Path(folder) / f"test-v{NULL_TEST_VERSION}-{h.hexdigest()[:24]}.json"
+    return f"test-v{NULL_TEST_VERSION}-{h.hexdigest()[:24]}.json"
+
+
+def _test_path(Xn: np.ndarray, k: int, p: float, draws: int, seed: int, ranks: int) -> Path:
+    return null_tests_directory() / _test_name(Xn, k, p, draws, seed, ranks)
 
 
 def _bounds_record(b: H1Bounds) -> dict:
@@ -241,6 +264,104 @@ def _bounds_from(d: dict) -> H1Bounds:
     upper.setflags(write=False)
     return H1Bounds(lower=lower, upper=upper, hidden=float(d["hidden"]), thresh=float(d["thresh"]),
                     enclosing_radius=float(d["enclosing_radius"]), n_points=int(d["n_points"]))
+
+
+def test_cuts(doc: dict) -> list[float]:
+    """The bar bounds a stored test's null clouds were asked about: the top bar's lower bound,
+    then both bounds of ranks 2.. (``counts[j]`` = null clouds whose top is >= ``cuts[j]``)."""
+    obs = _bounds_from(doc["bounds"])
+    bars = [obs.top(r) for r in range(1, int(doc["ranks"]) + 1)]
+    return [bars[0][0]] + [v for b in bars[1:] for v in b]
+
+
+def _finite_list(x, name: str, length: int | None = None) -> np.ndarray:
+    if not isinstance(x, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in x):
+        raise ValueError(f"{name} is not a list of numbers")
+    a = np.array(x, dtype=float)
+    if length is not None and a.size != length:
+        raise ValueError(f"{name} holds {a.size} values, not {length}")
+    if not np.all(np.isfinite(a)) or np.any(a < 0):
+        raise ValueError(f"{name} holds a negative or non-finite value")
+    return a
+
+
+def check_stored_test(doc: dict, expect: dict | None = None) -> None:
+    """Raise ValueError naming what is wrong with a stored test document.
+
+    Checks the layout, that ``expect``'s entries (the arguments) equal the stored ones,
+    the bounds, and that every null kind's ``counts`` are exactly what its ``values`` count
+    (null clouds whose top bar is >= each of :func:`test_cuts`); partial draws likewise.
+    """
+    if doc.get("version") != NULL_TEST_VERSION:
+        raise ValueError(f"test version {doc.get('version')!r}, this toponet computes {NULL_TEST_VERSION}")
+    for key, want in (expect or {}).items():
+        have = doc.get(key)
+        if have != want and not (isinstance(want, float) and isinstance(have, (int, float))
+                                 and np.isclose(have, want, rtol=0, atol=1e-12)):
+            raise ValueError(f"{key} is {have!r}, the test asked for {want!r}")
+    for key in ("n_points", "n_core", "k", "draws", "ranks"):
+        if not isinstance(doc.get(key), int) or isinstance(doc.get(key), bool) or doc[key] < 1:
+            raise ValueError(f"{key} is {doc.get(key)!r}, not a positive integer")
+    b = doc.get("bounds")
+    if not isinstance(b, dict):
+        raise ValueError(f"bounds is {type(b).__name__}, not an object")
+    _finite_list(b.get("lower"), "bounds.lower")
+    _finite_list(b.get("upper"), "bounds.upper")
+    _finite_list([b.get("hidden"), b.get("thresh"), b.get("enclosing_radius")], "bounds' hidden/thresh/radius")
+    if b.get("n_points") != doc["n_core"]:
+        raise ValueError(f"bounds.n_points {b.get('n_points')!r} is not n_core {doc['n_core']}")
+    cuts = test_cuts(doc)
+    draws = doc["draws"]
+    kinds = doc.get("kinds")
+    if not isinstance(kinds, dict):
+        raise ValueError("kinds is not an object")
+    for kind, done in kinds.items():
+        if kind not in NULL_KINDS:
+            raise ValueError(f"unknown null kind {kind!r}")
+        values = _finite_list(done.get("values"), f"{kind} values", draws)
+        counts = done.get("counts")
+        want = [int(np.sum(values >= c)) for c in cuts]
+        if counts != want:
+            raise ValueError(f"{kind} counts {counts!r} are not what its {draws} values count ({want})")
+    for kind, part in (doc.get("partial") or {}).items():
+        if kind not in NULL_KINDS or kind in kinds:
+            raise ValueError(f"partial draws of {kind!r} beside finished ones, or an unknown kind")
+        values = _finite_list(part.get("values"), f"{kind} partial values")
+        answers = part.get("answers")
+        if values.size >= draws or not isinstance(answers, list) or len(answers) != values.size:
+            raise ValueError(f"{kind} partial draws are inconsistent ({values.size} values)")
+        if any([bool(v >= c) for c in cuts] != a for v, a in zip(values, answers)):
+            raise ValueError(f"{kind} partial answers are not what its values answer")
+
+
+def _read_stored_test(path: Path, expect: dict, csha: str, core: np.ndarray, ranks: int) -> dict | None:
+    """The stored test at ``path`` (None when there is none), checked (:func:`check_stored_test`):
+    made for ``expect``'s arguments and the cloud of hash ``csha``, its observed bars recomputed
+    and compared when that is cheap. Raises DamagedEntry."""
+    def check(doc):
+        check_stored_test(doc, expect)
+        if doc.get("format") == NULL_TEST_FORMAT and doc.get("cloud", {}).get("sha256") != csha:
+            raise ValueError("it was computed on another cloud (its cloud sha256 differs)")
+        if float(doc.get("bounds_wall_s", np.inf)) <= RECHECK_SECONDS:
+            again = _bounds_record(h1_bounds(core, top=ranks, certify=False))
+            if again != doc["bounds"]:
+                raise ValueError("its observed bars differ from the bars of the cloud recomputed now")
+
+    return read_sealed(path, check=check)
+
+
+def _store_cloud(folder: Path, X_raw: np.ndarray) -> dict:
+    """Save the raw cloud a test ran on (``clouds/<sha256[:24]>.npy``, for ``toponet verify
+    --recompute``); returns its {"file", "raw_sha256"}."""
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(X_raw), allow_pickle=False)
+    data = buf.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    path = folder / "clouds" / f"{sha[:24]}.npy"
+    if not path.is_file():
+        atomic_write(path, lambda fh: fh.write(data))
+    note("clouds", path, sha)
+    return {"file": f"clouds/{path.name}", "raw_sha256": sha}
 
 
 def _null_answers(Xn: np.ndarray, kind: str, s: int, k: int, p: float, cuts) -> tuple[float, list]:
@@ -302,14 +423,31 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
     draws = check_int(draws, name="draws", low=2)
     ranks = check_int(ranks, name="ranks", low=1)
     n_jobs = default_jobs() if n_jobs is None else check_int(n_jobs, name="n_jobs", low=1)
-    Xn, _ = normalize(check_cloud(X_raw, name="filters", min_points=2))
+    X_raw = check_cloud(X_raw, name="filters", min_points=2)
+    Xn, _ = normalize(X_raw)
     n = Xn.shape[0]
     kk = floor_k(k, n)
     core = density_filtration(Xn, kk, check_fraction(p, name="p"))
     kinds = tuple(kinds)
-    path = _test_path(Xn, kk, p, draws, seed, ranks) if cache else None
-    stored = (read_json(path) if path is not None else None) or {}
-    if "bounds" in stored:
+    csha = cloud_sha256(Xn)
+    path, stored = None, None
+    if cache:
+        name = _test_name(Xn, kk, p, draws, seed, ranks)
+        path = null_tests_directory() / name
+        expect = {"n_points": n, "k": kk, "p": float(p), "draws": draws, "seed": seed, "ranks": ranks}
+        for folder in _null_test_folders():
+            try:
+                stored = _read_stored_test(folder / name, expect, csha, core, ranks)
+            except DamagedEntry as exc:
+                warn_damaged(exc)
+            if stored is not None:
+                break
+    if stored is not None and "cloud" not in stored and path is not None:
+        # a checked, sealed format-1 test (no cloud recorded): keep its numbers, add the cloud
+        stored = {**stored, "format": NULL_TEST_FORMAT, "code": _code_record(),
+                  "cloud": {"sha256": csha, "shape": list(Xn.shape), **_store_cloud(path.parent.parent, X_raw)}}
+        stored = write_sealed(path, stored)
+    if stored is not None:
         obs = _bounds_from(stored["bounds"])
     else:
         # every tested bar exact where the memory budget allows (else bounds: conservative p)
@@ -317,12 +455,14 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
         # No birth certificate here: the stored tests (NULL_TEST_VERSION 1) hold these bounds,
         # and certified ones can be tighter (a new version would recompute every test).
         obs = h1_bounds(core, top=ranks, certify=False)
-        stored = {"version": NULL_TEST_VERSION, "n_points": n, "n_core": int(core.shape[0]), "k": kk,
-                  "p": float(p), "draws": draws, "seed": seed, "ranks": ranks,
-                  "bounds": _bounds_record(obs), "bounds_wall_s": round(time.perf_counter() - started, 1),
-                  "kinds": {}}
+        stored = {"format": NULL_TEST_FORMAT, "version": NULL_TEST_VERSION, "code": _code_record(),
+                  "cloud": {"sha256": csha, "shape": list(Xn.shape)}, "n_points": n,
+                  "n_core": int(core.shape[0]), "k": kk, "p": float(p), "draws": draws, "seed": seed,
+                  "ranks": ranks, "bounds": _bounds_record(obs),
+                  "bounds_wall_s": round(time.perf_counter() - started, 1), "kinds": {}}
         if path is not None:
-            atomic_write_json(path, stored, indent=1)
+            stored["cloud"].update(_store_cloud(path.parent.parent, X_raw))
+            stored = write_sealed(path, stored)
     bars = tuple(obs.top(r) for r in range(1, ranks + 1))
     # each null cloud answers: is its top bar at least bar r's lower / upper bound?
     cuts = [bars[0][0]] + [v for b in bars[1:] for v in b]
@@ -374,7 +514,7 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
                     part["wall_s"] = round(part["wall_s"] + now - started, 3)
                     started = now
                     if path is not None and now - last_write > 5.0:   # slow draws only
-                        atomic_write_json(path, stored, indent=1)
+                        stored = write_sealed(path, stored)
                         last_write = time.perf_counter()
                     bar.update()
                 counts = np.array(part["answers"], dtype=bool).reshape(draws, len(cuts)).sum(axis=0)
@@ -382,8 +522,10 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
                         "wall_s": round(part["wall_s"], 1)}
                 stored["kinds"][kind] = done
                 del stored["partial"][kind]
+                if not stored["partial"]:
+                    del stored["partial"]
                 if path is not None:
-                    atomic_write_json(path, stored, indent=1)
+                    stored = write_sealed(path, stored)
             else:
                 bar.update(draws)
             values = np.array(done["values"], dtype=float)
@@ -397,8 +539,35 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
             per_rank = [(int(counts[0]), int(counts[0]))]
             per_rank += [(int(counts[1 + 2 * i]), int(counts[2 + 2 * i])) for i in range(ranks - 1)]
             exceed[kind] = tuple(per_rank)
+    if path is not None:
+        _note_test(stored, path)
     return CircleTest(n_points=n, n_core=int(core.shape[0]), k=kk, p=float(p), bars=bars, nulls=nulls,
                       exceed=exceed, draws=draws, bounds=obs)
+
+
+def _null_test_folders() -> list[Path]:
+    """Where a stored test is looked up: the write folder, then the committed one (read-only)."""
+    write = null_tests_directory()
+    return [write] + [d / "null-tests" for d in results_search_path()[1:] if d / "null-tests" != write]
+
+
+def _code_record() -> dict:
+    """The code a stored test was computed by."""
+    from importlib.metadata import PackageNotFoundError, version   # deferred: read once per new test
+
+    try:
+        release = version("toponet")
+    except PackageNotFoundError:
+        release = "unknown"
+    return {"toponet": release, "null_test_version": NULL_TEST_VERSION}
+
+
+def _note_test(stored: dict, path: Path) -> None:
+    """Ledger: the stored test (by its seal) and its cloud file."""
+    note("tests", f"null-tests/{path.name}", stored["sha256"])
+    cloud = stored.get("cloud", {})
+    if "file" in cloud:
+        note("clouds", cloud["file"], cloud["raw_sha256"])
 
 
 @dataclass(frozen=True)

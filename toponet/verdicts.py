@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from toponet._custom import custom_note
+from toponet.provenance import ledger
 
 VERDICTS = ("reproduced", "partly", "not reproduced", "inconclusive", "not tested")
 
@@ -30,7 +31,11 @@ class Verdict:
     computed it. The statistical record (None / empty where a claim has no such test yet):
     networks, iterations : the training scale; cloud_points : points the test ran on;
     nulls : kind -> {"p", "draws", "effect_size"}; power, false_positive_rate : of the
-    rule at this cloud size, from :mod:`toponet.calibration`.
+    rule at this cloud size, from :mod:`toponet.calibration`. inputs : what the row was
+    computed from, by sha256 (section -> {name: sha256}; sections of
+    :data:`toponet.provenance.SECTIONS`): the stored null tests, calibrations and clouds (named
+    as in ``results/calibration/``) and artifacts (by key) the chapter had read when it
+    recorded the row; ``toponet verify`` walks them.
     """
 
     claim_id: str
@@ -47,6 +52,7 @@ class Verdict:
     nulls: dict = field(default_factory=dict)
     power: float | None = None
     false_positive_rate: float | None = None
+    inputs: dict = field(default_factory=dict)
 
     @classmethod
     def from_rule(cls, rule, **fields) -> "Verdict":
@@ -76,6 +82,8 @@ def record(verdict: Verdict, directory: str | os.PathLike | None = None) -> Path
     note = custom_note()
     if note and note not in verdict.scale:
         verdict = replace(verdict, scale=f"{verdict.scale}; {note}")
+    if not verdict.inputs:
+        verdict = replace(verdict, inputs={s: v for s, v in ledger().items() if v})
     d = Path(directory) if directory is not None else verdicts_dir()
     d.mkdir(parents=True, exist_ok=True)
     path = d / f"{verdict.claim_id}.json"
