@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toponet import store_index
+from toponet import provenance, store_index
 from toponet._io import atomic_write
 from toponet.store_index import file_lock as _file_lock
 from toponet.store_index import file_sha256
@@ -801,6 +801,8 @@ class Store:
         artifact = Artifact(self.root / key, manifest)
         if min_networks is not None and artifact.networks < min_networks:
             return None
+        # the verdict rows of this run name the artifact by its manifest's bytes
+        provenance.note("artifacts", key, file_sha256(self.root / key / "manifest.json"))
         return artifact
 
     def _artifact_folders(self, meta: str = "manifest.json") -> list[Path]:
@@ -884,16 +886,22 @@ class Store:
         rows = []
         for folder in self._artifact_folders("arrays.json"):
             row = {"key": folder.name, "path": str(folder)}
-            try:
-                meta = self.check_arrays(folder.name)
+            meta, problem = self._arrays_checked(folder.name)
+            if problem:
+                rows.append({**row, "status": "broken", "problem": problem})
+            else:
                 rows.append({**row, "status": "ok", "config_class": meta.get("config_class"),
                              "arrays": sorted(meta["arrays"]), "hashed": bool(meta.get("sha256"))})
-            except StoreError as exc:
-                rows.append({**row, "status": "broken", "problem": str(exc)})
-            except Exception as exc:  # noqa: BLE001 - one bad folder must not hide the others
-                rows.append({**row, "status": "broken", "problem": f"{folder / 'arrays.json'}: "
-                                                                  f"{type(exc).__name__}: {exc}"})
         return rows
+
+    def _arrays_checked(self, key: str) -> tuple[dict | None, str | None]:
+        """(arrays.json, None) when :meth:`check_arrays` passes, else (None, the problem)."""
+        try:
+            return self.check_arrays(key), None
+        except StoreError as exc:
+            return None, str(exc)
+        except Exception as exc:  # noqa: BLE001 - one bad folder must not hide the others
+            return None, f"{self.root / key / 'arrays.json'}: {type(exc).__name__}: {exc}"
 
     def check_folder(self, key: str) -> str | None:
         """What a full check of ``key``'s folder finds wrong (shards or arrays), or None."""
@@ -903,11 +911,7 @@ class Store:
             return f"{folder}: no manifest.json or arrays.json; not an artifact"
         if kind == "shards":
             return (self._scan_folder(folder, deep=True) or {}).get("problem")
-        try:
-            self.check_arrays(key)
-        except Exception as exc:  # noqa: BLE001 - StoreError names the file; anything else is named here
-            return str(exc) if isinstance(exc, StoreError) else f"{folder / 'arrays.json'}: {type(exc).__name__}: {exc}"
-        return None
+        return self._arrays_checked(key)[1]
 
     def index(self, keys: Sequence[str] = (), *, update: bool = False) -> dict[str, str]:
         """Add artifacts to ``<root>/index.json`` (creating it), or refresh them; return {key: what happened}.
@@ -1033,6 +1037,7 @@ class Store:
                 arrays = {k: npz[k] for k in npz.files}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
             raise StoreError(f"{path}: unreadable ({type(exc).__name__}: {exc}); {fix}") from None
+        provenance.note("artifacts", folder.name, file_sha256(meta_path))
         return arrays, meta
 
     # -- writing -----------------------------------------------------------------------
