@@ -34,9 +34,10 @@ _PREFIXES = (
     ("toponet.train", MIDDLE), ("toponet.shards", MIDDLE), ("toponet.store", MIDDLE),
     ("toponet.experiments", MIDDLE), ("toponet.data", MIDDLE), ("toponet.models", MIDDLE),
     ("toponet.pretrained", MIDDLE), ("toponet.verdicts", MIDDLE), ("toponet.report", MIDDLE),
+    ("toponet.integrity", MIDDLE), ("toponet.store_index", MIDDLE),
 )
 CORE_MODULES = {"filters", "ideal", "density", "homology", "mapper", "nulls", "analysis", "rules", "calibration",
-                "claims", "patches", "plots", "_validation", "_io", "_custom"}
+                "claims", "patches", "plots", "_validation", "_io", "_custom", "provenance", "workers"}
 #: What a chapter module may take from the book: its notebook helpers (captions, labels, tables).
 NOTEBOOK_HELPERS = {"toponet.book", "toponet.book.notebook", "toponet.book.profiles"}
 NAMES = {TOP: "cli/commands/book", CHAPTERS: "chapters", MIDDLE: "train/store/data/...", CORE: "core"}

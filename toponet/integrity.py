@@ -28,7 +28,7 @@ from toponet._io import committed_results_directory
 from toponet.calibration import (GaussianTops, _check_tops, _FIELDS, calibrate_circle, check_calibration)
 from toponet.filters import normalize
 from toponet.rules import _bounds_record, check_stored_test, circle_test, cloud_sha256
-from toponet.verdicts import RECORD, Verdict, read_record
+from toponet.verdicts import RECORD, Verdict, read_record  # noqa: F401  (read_record: for commands)
 
 #: Absolute tolerance of a recomputed null value: gaussian null values pass through a cache
 #: that rounds them to 7 decimals.

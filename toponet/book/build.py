@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from toponet import verdicts
+from toponet import integrity, verdicts
 from toponet.book.notebook import BUILD_ENV
 from toponet.book.offline import PageReport, check_html_dir
 from toponet.book.pages import prose_words, time_sentence, write_generated
@@ -341,7 +341,9 @@ def write_record(root: str | os.PathLike = ".") -> Path:
     """Merge the rows of this build into ``<root>/results/verdicts.json`` (the committed record)
     and regenerate the README's results block from it; rows of chapters not executed are kept."""
 
-    path = verdicts.write_record(load_verdicts(root), Path(root) / "results" / "verdicts.json")
+    # each row names its inputs by the hashes of the stored results as this build leaves them
+    rows = integrity.settle_inputs(load_verdicts(root), Path(root) / "results" / "calibration")
+    path = verdicts.write_record(rows, Path(root) / "results" / "verdicts.json")
     readme = Path(root) / "README.md"
     if readme.is_file() and verdicts.README_START in readme.read_text(encoding="utf-8"):
         verdicts.update_readme(readme, path)   # the README's results come from the same record

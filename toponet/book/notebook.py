@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from toponet import _io
 from toponet._custom import custom_note
 from toponet._validation import check_int
 
@@ -25,8 +26,9 @@ RENDERER = "toponet_book"
 FIGURE_DPI = 100
 
 
-#: Set (to "1") by the book build for the chapter kernels; selects the book's renderer.
-BUILD_ENV = "TOPONET_BOOK_BUILD"
+#: Set (to "1") by the book build for the chapter kernels; selects the book's renderer, and
+#: lets the chapters write the checkout's results/ (:func:`toponet._io.results_directory`).
+BUILD_ENV = _io.BUILD_ENV
 
 
 def _book_renderer():
