@@ -35,25 +35,44 @@ def register(sub) -> None:
 
 
 def _npy_header(path: Path) -> tuple[tuple[int, ...], np.dtype, int]:
-    """Shape, dtype and data offset of a ``.npy`` file, read from its header alone."""
+    """Shape, dtype and data offset of a ``.npy`` file, read and checked from its header alone.
+
+    Raises ``ValueError`` naming ``path`` and what is wrong: not a ``.npy`` file, an unknown
+    format version, a header numpy cannot parse (not a dict, missing keys, broken syntax), or
+    a shape with a negative, boolean or non-integer dimension.
+    """
     from numpy.lib import format as npy
 
     with open(path, "rb") as fh:
         try:
             version = npy.read_magic(fh)
-            read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
-            shape, _, dtype = read(fh, max_header_size=100_000)
         except (ValueError, EOFError) as exc:
             raise ValueError(f"{path}: not a .npy file ({exc or 'empty'}); write the filters with numpy.save") from None
+        if version not in ((1, 0), (2, 0), (3, 0)):
+            raise ValueError(f"{path}: .npy format version {version[0]}.{version[1]} is not one numpy writes "
+                             f"(1.0, 2.0, 3.0); write the filters with numpy.save")
+        read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+        try:
+            shape, _, dtype = read(fh, max_header_size=100_000)
+        # Parsing a header is pure text work: whatever it raises (ValueError, tokenize's TokenError,
+        # EOFError, RecursionError on nested brackets) means the header is malformed, not a bug.
+        except Exception as exc:  # noqa: BLE001
+            reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+            raise ValueError(f"{path}: malformed .npy header ({reason}); write the filters with numpy.save") from None
+        bad = [d for d in shape if isinstance(d, bool) or not isinstance(d, int) or d < 0]
+        if bad:
+            raise ValueError(f"{path}: .npy header has shape {tuple(shape)}; every dimension must be an integer "
+                             f">= 0 (got {bad[0]!r})")
         return tuple(shape), np.dtype(dtype), fh.tell()
 
 
 def load_filters(path: Path) -> np.ndarray:
     """Filters from a .npy file as an array of shape (n, 9).
 
-    The header is checked before the data is read: a file whose header promises more data
-    than the file holds (truncated, or a forged header) is refused without allocating it,
-    as are object (pickle), complex and non-numeric arrays.
+    The header is checked before the data is read: its shape must be non-negative integers
+    and must account for the file's data bytes exactly (``prod(shape) * itemsize``), so a
+    truncated file, trailing bytes or a forged header are refused without allocating
+    anything, as are object (pickle), complex and non-numeric arrays.
     """
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
@@ -69,6 +88,9 @@ def load_filters(path: Path) -> np.ndarray:
     if have < need:
         raise ValueError(f"{path}: its header promises shape {shape} ({need:,} bytes of {dtype}) but the file "
                          f"holds {have:,} bytes of data; it is truncated or not written by numpy.save")
+    if have > need:
+        raise ValueError(f"{path}: its header says shape {shape} ({need:,} bytes of {dtype}) but the file holds "
+                         f"{have:,} bytes of data ({have - need:,} more); the header does not describe the data")
     try:
         arr = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
