@@ -235,8 +235,8 @@ def check_calibration(doc: dict, expect: dict) -> None:
             isinstance(e, int) and 0 <= e <= doc["fpr_draws"] for e in doc["fpr_exceed"].values()):
         raise ValueError(f"fpr_exceed {doc['fpr_exceed']!r} holds a count outside [0, {doc['fpr_draws']}]")
     if not isinstance(doc["thresholds"], dict) or not all(
-            isinstance(v, (int, float)) and np.isfinite(v) for v in doc["thresholds"].values()):
-        raise ValueError(f"thresholds {doc['thresholds']!r} are not finite numbers")
+            isinstance(v, (int, float)) and not np.isnan(v) for v in doc["thresholds"].values()):
+        raise ValueError(f"thresholds {doc['thresholds']!r} are not numbers (+-inf: out of reach at these draws)")
     per = doc.get("per_draw")
     if per is not None:
         if sum(map(bool, per.get("power", []))) != hits or len(per.get("power", [])) != doc["power_draws"]:
