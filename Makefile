@@ -13,7 +13,7 @@ PY     := $(VENV)/bin/python
 PROFILE ?= default
 PYTEST_ARGS ?=
 
-.PHONY: book test venv benchmarks clean check-python chapter check-chapter-name
+.PHONY: book test verify venv benchmarks clean check-python chapter check-chapter-name
 
 venv: $(VENV)/.installed
 
@@ -31,6 +31,12 @@ $(VENV)/.installed: pyproject.toml | check-python
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The record's chain (results/verdicts.json -> stored tests, calibrations -> clouds -> artifacts);
+# VERIFY_ARGS="--recompute 3" also reruns a random sample of stored tests (CI: --strict --recompute 3).
+VERIFY_ARGS ?=
+verify: venv
+	$(PY) -m toponet verify $(VERIFY_ARGS)
 
 book: venv
 	$(PY) -m toponet fetch-data mnist
