@@ -2,6 +2,7 @@
 glance, chapter times, glossary links, primer figures; and the chapter-source download button."""
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections import Counter
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from toponet.book import pages, sphinx_ext
-from toponet.verdicts import CLAIM_ORDER, VERDICTS, Verdict, paper_order, read_record, tally
+from toponet import verdicts
+from toponet.verdicts import CLAIM_ORDER, VERDICTS, Verdict, base_id, claims, paper_order, read_record, tally
 
 REPO = Path(__file__).resolve().parents[1]
 GLOSSARY = REPO / "book" / "glossary.md"
@@ -39,23 +41,31 @@ def table(record):
 
 # --- the tally and the order ---------------------------------------------------------------------
 
-def test_the_tally_counts_the_records_verdicts(record, table):
+def test_the_tally_counts_the_records_claims_once(record, table):
     tally_html = re.search(r'<p class="verdict-tally">.*?</p>', table).group(0)
     shown = {v: int(n) for n, v in re.findall(r">(\d+) ([a-z ]+)</span>", tally_html)}
-    assert shown == {v: n for v, n in Counter(r.verdict for r in record).items()}
-    assert f"<strong>{len(record)} claims</strong> (profile default)" in tally_html
+    # one count per claim id before the first "-", by the claim's own row (F10, not F10-inception)
+    own = {v.claim_id: v.verdict for v in record if v.claim_id == base_id(v.claim_id)}
+    assert shown == dict(Counter(own.values())) and sum(shown.values()) == len(own)
+    assert f"<strong>{len(own)} claims</strong> (profile default)" in tally_html
     # the same numbers as the README's tally, in the same order
     assert " / ".join(f"{n} {v}" for v, n in shown.items()) == tally(record)
 
 
-def test_rows_come_in_the_papers_order_not_tested_last(record, table):
+def test_rows_come_in_the_papers_order_not_tested_last_evidence_under_its_claim(record, table):
     ids = re.findall(r'<tr class="verdict-row" id="claim-([^"]+)"', table)
     assert ids == [v.claim_id for v in paper_order(record)]
-    tested = [i for i in ids if next(v for v in record if v.claim_id == i).verdict != "not tested"]
+    decided = {v.claim_id: v.verdict for v in record}
+    tested = [i for i in ids if decided.get(base_id(i), decided[i]) != "not tested"]
     assert ids[:len(tested)] == tested
-    bases = [CLAIM_ORDER.index(i.split("-")[0]) for i in tested]
+    bases = [CLAIM_ORDER.index(base_id(i)) for i in tested]
     assert bases == sorted(bases)
-    assert ids.index("F2b") < ids.index("F3") < ids.index("F10-efficientnet") < ids.index("G1")  # not as text
+    assert ids.index("F2b") < ids.index("F3") < ids.index("G1")  # not as text
+    # F10's stand-in rows follow F10 (not tested, so last), marked as evidence under it
+    f10 = ids.index("F10")
+    assert ids[f10 + 1:f10 + 3] == ["F10-efficientnet", "F10-inception"]
+    tr = re.search(r'id="claim-F10-inception">.*?</tr>', table).group(0)
+    assert 'evidence under <a href="#claim-F10">F10</a>, not a claim of its own' in tr
 
 
 def test_shuffled_rows_render_in_paper_order():
@@ -72,17 +82,18 @@ def test_every_row_has_its_verdict_and_data_badge(record, table):
     for v in record:
         tr = re.search(rf'<tr class="verdict-row" id="claim-{re.escape(v.claim_id)}">.*?</tr>', table).group(0)
         assert f'<span class="badge {pages.VERDICT_CLASS[v.verdict]}">{v.verdict}</span>' in tr
-        assert f'class="badge data-{pages.data_kind(v)}"' in tr
+        assert f'class="badge data-{v.data_kind}"' in tr
     for cls in list(pages.VERDICT_CLASS.values()) + [f"data-{k}" for k in pages.DATA_KINDS]:
         assert f".badge.{cls} " in css, cls   # every badge is coloured
 
 
-def test_data_kind_reads_the_data_field():
-    assert pages.data_kind(row("F2")) == "real"
-    assert pages.data_kind(row("F3", data="stand-in: natural-image stand-in for CIFAR-10 (crops)")) == "stand-in"
-    assert pages.data_kind(row("G4", data="MNIST (real); MNIST-M-style stand-in for SVHN (blend)")) == "stand-in"
-    assert pages.data_kind(row("F10", verdict="not tested", data="none: no VGG16 weights")) == "none"
-    assert pages.data_kind(row("F10-x", data="InceptionV3 (nsfwjs)", claim="stand-in, NOT VGG: ...")) == "stand-in"
+def test_data_kind_is_read_from_the_data_field_when_the_row_is_made():
+    assert row("F2").data_kind == "real"
+    assert row("F3", data="stand-in: natural-image stand-in for CIFAR-10 (crops)").data_kind == "stand-in"
+    assert row("G4", data="MNIST (real); MNIST-M-style stand-in for SVHN (blend)").data_kind == "stand-in"
+    assert row("F10", verdict="not tested", data="none: no VGG16 weights").data_kind == "none"
+    assert row("F10-x", data="InceptionV3 (nsfwjs)", claim="stand-in, NOT VGG: ...").data_kind == "stand-in"
+    assert not hasattr(pages, "data_kind")   # one place: toponet.verdicts
 
 
 def test_a_stand_in_is_described_once_in_the_legend(record, table):
@@ -184,15 +195,32 @@ def test_every_term_role_in_the_prose_names_a_glossary_term(record):
 
 # --- the intro's results at a glance ------------------------------------------------------------------
 
-def test_results_at_a_glance_lists_every_claim_under_its_verdict(record):
+def test_results_at_a_glance_answers_then_splits_the_claims(record):
     box = pages.results_glance(record)
-    assert box.startswith(":::{admonition} Results at a glance") and box.rstrip().endswith(":::")
-    for v in record:
-        item = next(li for li in re.findall(r"<li>.*?</li>", box) if pages.VERDICT_CLASS[v.verdict] in li)
-        assert f'href="verdicts.html#claim-{v.claim_id}"' in item
-    counts = Counter(v.verdict for v in record)
-    for verdict, n in counts.items():
-        assert f">{n} {verdict}</span>" in box
+    assert box.startswith(":::{admonition} The answer in one minute") and box.rstrip().endswith(":::")
+    # the answer first, then the tally, then the split
+    assert box.index('<p class="glance-answer">') < box.index('<p class="verdict-tally">') \
+        < box.index('<table class="glance-split">')
+    split = re.search(r'<table class="glance-split">.*?</table>', box).group(0)
+    lines = re.findall(r'<tr class="glance-([a-z-]+)"><th scope="row">(.*?)</th><td>(.*?)</td></tr>', split)
+    assert [key for key, _, _ in lines] == [g.key for g in verdicts.GROUPS]
+    # every claim once, under its verdict's badge, its code linked with its short name beside it
+    counted = 0
+    for key, head, cell in lines:
+        n = int(re.search(r'<span class="glance-n">\((\d+)\)</span>', head).group(1))
+        for badge_n, verdict, body in re.findall(
+                r'<span class="badge verdict-[a-z-]+">(\d+) ([a-z ]+)</span>(.*?)(?=<span class="glance-verdict">|$)',
+                cell):
+            codes = re.findall(r'<span class="glance-claim"><a class="claim-code" href="verdicts\.html#claim-([^"]+)">',
+                               body)
+            assert len(codes) == int(badge_n), (key, verdict, codes)
+            for code in codes:
+                assert next(c for c in claims(record) if c.id == code).verdict == verdict
+        counted += n
+    assert counted == len(claims(record))
+    for c in claims(record):
+        assert (f'<a class="claim-code" href="verdicts.html#claim-{c.id}">{c.id}</a> '
+                f'<span class="claim-name">{html.escape(c.name)}</span>') in box
     assert "No committed verdict record" in pages.results_glance([])
 
 
@@ -234,7 +262,9 @@ def test_write_generated_reads_rows_record_and_notebooks(tmp_path):
     record_row(row("F2"), tmp_path / "_build" / "verdicts" / "01_a")
     write_record([row("F2", verdict="partly")], tmp_path / "results" / "verdicts.json")
     written = pages.write_generated(tmp_path, figures=False)
-    assert [p.name for p in written] == ["verdict_table.md", "results_glance.md", "chapter_times.md"]
+    assert [p.relative_to(tmp_path / pages.GENERATED).as_posix() for p in written] == [
+        "verdict_table.md", "results_glance.md", "chapter_times.md", "sources.md", "run_it_yourself.md",
+        "downloads/verdicts.json", "downloads/verdicts.csv"]
     table = (tmp_path / pages.VERDICT_TABLE).read_text()
     assert "in this build (profile default)" in table
     assert 'href="chapters/01_a.html#figure-2-the-loop"' in table and ">Chapter A</a>" in table

@@ -8,15 +8,158 @@ that is not re-executed never leaves a stale row behind: the build clears the fo
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Sequence
 
 from toponet._custom import custom_note
 from toponet.provenance import ledger
 
 VERDICTS = ("reproduced", "partly", "not reproduced", "inconclusive", "not tested")
+
+
+# --- whose claim, on what data: the one table ---------------------------------------------------
+
+@dataclass(frozen=True)
+class Source:
+    """Whose claim a row tests.
+
+    name : the row's ``source`` ("paper", "UMass", ...); prefixes : the claim ids it owns, by
+    the letters before the number ("F2b" -> "F"); citation : authors, *title*, venue and year
+    (Markdown); url : its public address, or None where it has none; short : how links name it.
+    """
+
+    name: str
+    prefixes: tuple[str, ...]
+    citation: str
+    url: str | None
+    short: str = ""
+
+
+#: The claims' origins, in the order the tallies list them. A claim id's letters before its
+#: number name its source; ids with letters of no listed source count as the paper's.
+CLAIM_SOURCES = (
+    Source("paper", ("F", "G"), "R. Brüel Gabrielsson and G. Carlsson, *Exposition and Interpretation of the "
+           "Topology of Neural Networks*, ICMLA 2019", "https://arxiv.org/abs/1810.03234", "Gabrielsson & Carlsson"),
+    Source("UMass", ("U",), "University of Massachusetts Amherst (anonymous), *A Topological Understanding of "
+           "Representational Power and Generalization in Deep Learning*, unpublished report", None, "the UMass report"),
+    Source("Gabella", ("L",), "M. Gabella, N. Afambo, S. Ebli and G. Spreemann, *Topology of Learning in "
+           "Artificial Neural Networks*, 2019", "https://arxiv.org/abs/1902.08160", "Gabella et al."),
+    Source("Carlsson 2008", ("NP",), "G. Carlsson, T. Ishkhanov, V. de Silva and A. Zomorodian, *On the Local "
+           "Behavior of Spaces of Natural Images*, IJCV 2008", None, "Carlsson et al. 2008"),
+)
+SOURCES = tuple(s.name for s in CLAIM_SOURCES)
+#: What a row ran on: the claim's own kind of data, a named stand-in, or nothing.
+DATA_KINDS = ("real", "stand-in", "none")
+
+#: Claims that are a peer's negative result about one of the paper's claims: id -> that claim.
+NEGATIVE_RESULTS = {"U3": "F2"}
+
+#: Each claim's short name, shown beside its code wherever a tally lists codes.
+CLAIM_NAMES = {
+    "F2": "MNIST layer 1: primary circle", "F2b": "MNIST: other architectures",
+    "F2c": "MNIST layer 2: weak circle", "F3": "CIFAR gray layer 1: five clusters",
+    "F4": "CIFAR gray layer 2: circle", "F5": "CIFAR gray: circle during training",
+    "F6": "CIFAR colour: circle in every channel", "F7": "CIFAR colour, no max-pool: two circles",
+    "F8": "CIFAR colour: three circles (Klein bottle)", "F9": "CIFAR colour: circle during training",
+    "F10": "VGG16: circle by depth", "F10-efficientnet": "EfficientNet-Lite0 for VGG16",
+    "F10-inception": "InceptionV3 for VGG16", "F11": "VGG19 layer 5: circle",
+    "G1": "circle first layer transfers MNIST to SVHN", "G2": "SVHN-trained nets transfer to MNIST",
+    "G3": "harder domain, stronger circle", "G4": "circle and accuracy rise together",
+    "G5": "circle features speed up training", "U1": "abs unlinks linked tori",
+    "U2": "memorization in the FC layers", "U3": "UMass: the MNIST circle does not reproduce",
+    "L1": "zero init: learning trees", "L2": "tiny init: learning surface",
+    "NP1": "natural patches: primary circle", "NP2": "natural patches: three circles",
+}
+
+
+def base_id(claim_id: str) -> str:
+    """The claim a row counts under: its id before the first "-" ("F10-inception" -> "F10")."""
+    return claim_id.split("-")[0]
+
+
+def claim_source(claim_id: str) -> str:
+    """The :data:`SOURCES` name of a claim id, from its letters before the number ("NP1" -> "Carlsson 2008")."""
+    letters = re.match(r"[A-Za-z]*", base_id(claim_id)).group(0)
+    return next((s.name for s in CLAIM_SOURCES if letters in s.prefixes), "paper")
+
+
+def split_top(text: str, seps: Sequence[str]) -> list[str]:
+    """``text`` split at any of ``seps`` outside parentheses, separators kept as items."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+        elif depth == 0:
+            sep = next((s for s in seps if text.startswith(s, i)), None)
+            if sep:
+                out += [text[start:i], sep]
+                i = start = i + len(sep)
+                continue
+        i += 1
+    return out + [text[start:]]
+
+
+def data_kind_of(data: str, claim: str = "", verdict: str = "") -> str:
+    """The :data:`DATA_KINDS` value of a row's data text: "none" when no data was available
+    ("none: ..."), "stand-in" when the data (or, for a stand-in network, the claim) names a
+    stand-in, even for part of the row, else "real"."""
+    text = data.strip().lower()
+    if text.startswith("none") or verdict == "not tested" and not text:
+        return "none"
+    if "stand-in" in text or "stand-in" in claim.lower():
+        return "stand-in"
+    return "real"
+
+
+_LEAD_IN = re.compile(r"^(trained on|evaluated on|tested on|also)\s+", re.I)
+
+
+def data_parts(v: "Verdict") -> list[tuple[str, str, bool]]:
+    """A row's data text as (lead-in, description, is stand-in) parts, separators as parts
+    with an empty description: "trained on MNIST (real); evaluated on <stand-in>" gives
+    ("trained on ", "MNIST (real)", False), ("; ", "", False), ("evaluated on ", "<stand-in>", True).
+    A row whose claim is about a stand-in network is one stand-in part."""
+    text = v.data.strip()
+    if v.data_kind == "stand-in" and "stand-in" not in text.lower():
+        return [("", text, True)]
+    out = []
+    for i, piece in enumerate(split_top(text, ("; ", " vs ", " <-> "))):
+        if i % 2:
+            out.append((piece, "", False))
+            continue
+        m = _LEAD_IN.match(piece)
+        lead, desc = (m.group(0), piece[m.end():]) if m else ("", piece)
+        standin = "stand-in" in desc.lower()
+        out.append((lead, re.sub(r"^stand-in:\s*", "", desc) if standin else desc, standin))
+    return out
+
+
+def _label(desc: str) -> str:
+    """A data description without its parenthesized details: "InceptionV3 (nsfwjs ...)" -> "InceptionV3"."""
+    return split_top(desc, (" (", ", "))[0].strip()
+
+
+def standin_labels(v: "Verdict") -> list[str]:
+    """The short names of the stand-ins a row ran on, in order ("natural-image stand-in for CIFAR-10")."""
+    out = []
+    for _, desc, standin in data_parts(v):
+        if standin and _label(desc) not in out:
+            out.append(_label(desc))
+    return out
+
+
+def short_name(v: "Verdict") -> str:
+    """The claim's short name (:data:`CLAIM_NAMES`), else its text up to the first ":"."""
+    return CLAIM_NAMES.get(v.claim_id) or v.claim.split(":")[0].strip()
 
 
 @dataclass(frozen=True)
@@ -35,7 +178,12 @@ class Verdict:
     computed from, by sha256 (section -> {name: sha256}; sections of
     :data:`toponet.provenance.SECTIONS`): the stored null tests, calibrations and clouds (named
     as in ``results/calibration/``) and artifacts (by key) the chapter had read when it
-    recorded the row; ``toponet verify`` walks them.
+    recorded the row; ``toponet verify`` walks them. source : whose claim (one of
+    :data:`SOURCES`) and data_kind : what it ran on (one of :data:`DATA_KINDS`); left empty,
+    both are derived when the row is made (:func:`claim_source` from the claim id,
+    :func:`data_kind_of` from the data text), so every row written carries them; an explicit
+    value wins. (``dataclasses.replace`` keeps the derived values: give both again when
+    replacing ``claim_id`` or ``data``.)
     """
 
     claim_id: str
@@ -53,6 +201,8 @@ class Verdict:
     power: float | None = None
     false_positive_rate: float | None = None
     inputs: dict = field(default_factory=dict)
+    source: str = ""
+    data_kind: str = ""
 
     @classmethod
     def from_rule(cls, rule, **fields) -> "Verdict":
@@ -66,6 +216,14 @@ class Verdict:
             raise ValueError(f"verdict must be one of {VERDICTS}; got {self.verdict!r}")
         if not self.claim_id or "/" in self.claim_id:
             raise ValueError(f"claim_id must be a non-empty name without '/'; got {self.claim_id!r}")
+        if not self.source:
+            object.__setattr__(self, "source", claim_source(self.claim_id))
+        if not self.data_kind:
+            object.__setattr__(self, "data_kind", data_kind_of(self.data, self.claim, self.verdict))
+        if self.source not in SOURCES:
+            raise ValueError(f"{self.claim_id}: source must be one of {SOURCES}; got {self.source!r}")
+        if self.data_kind not in DATA_KINDS:
+            raise ValueError(f"{self.claim_id}: data_kind must be one of {DATA_KINDS}; got {self.data_kind!r}")
 
 
 def verdicts_dir() -> Path:
@@ -106,12 +264,101 @@ CLAIM_ORDER = ("F2", "F2b", "F2c", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F1
 
 
 def paper_order(rows: list[Verdict]) -> list[Verdict]:
-    """``rows`` in the paper's order (F2, F2b, ... L2), "not tested" rows last."""
+    """``rows`` in the paper's order (F2, F2b, ... L2), "not tested" claims last; a claim's
+    evidence rows ("F10-inception") right after the claim's own row ("F10")."""
+    decided = {v.claim_id: v.verdict for v in rows}
+
     def key(v):
-        base = v.claim_id.split("-")[0]
+        base = base_id(v.claim_id)
         pos = CLAIM_ORDER.index(base) if base in CLAIM_ORDER else len(CLAIM_ORDER)
-        return (v.verdict == "not tested", pos, v.claim_id)
+        return (decided.get(base, v.verdict) == "not tested", pos, base, v.claim_id != base, v.claim_id)
     return sorted(rows, key=key)
+
+
+# --- claims, counted once -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim as the tallies count it.
+
+    row : Verdict, the row that decides it (its id is the claim id; where only rows of the form
+    "<id>-<name>" exist, the first of them); evidence : tuple of Verdict, the other rows under the
+    same id ("F10-efficientnet" and "F10-inception" under "F10": stand-in networks, not claims).
+    """
+
+    row: Verdict
+    evidence: tuple[Verdict, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return base_id(self.row.claim_id)
+
+    @property
+    def verdict(self) -> str:
+        return self.row.verdict
+
+    @property
+    def source(self) -> str:
+        return self.row.source
+
+    @property
+    def data_kind(self) -> str:
+        return self.row.data_kind
+
+    @property
+    def name(self) -> str:
+        return CLAIM_NAMES.get(self.id) or short_name(self.row)
+
+
+def claims(rows: Sequence[Verdict]) -> list[Claim]:
+    """The distinct claims of ``rows`` (by :func:`base_id`), in :func:`paper_order`."""
+    groups: dict[str, list[Verdict]] = {}
+    for v in paper_order(list(rows)):
+        groups.setdefault(base_id(v.claim_id), []).append(v)
+    out = []
+    for base, group in groups.items():
+        main = next((v for v in group if v.claim_id == base), group[0])
+        out.append(Claim(main, tuple(v for v in group if v is not main)))
+    return out
+
+
+@dataclass(frozen=True)
+class Group:
+    """One line of the split tally: whose claims, on what data.
+
+    key : str, a stable name ("paper-real"); label : str, what the line says;
+    sources : the :data:`SOURCES` it holds; data_kinds : the :data:`DATA_KINDS` it holds.
+    """
+
+    key: str
+    label: str
+    sources: tuple[str, ...]
+    data_kinds: tuple[str, ...] = DATA_KINDS
+
+    def holds(self, c: Claim) -> bool:
+        return c.source in self.sources and c.data_kind in self.data_kinds
+
+
+#: The split tally's lines. Every (source, data kind) pair falls in exactly one (tested).
+GROUPS = (
+    Group("paper-real", "The paper's claims, on the paper's kind of data", ("paper",), ("real",)),
+    Group("paper-stand-in", "The paper's claims, on a named stand-in", ("paper",), ("stand-in",)),
+    Group("paper-none", "The paper's claims not testable here", ("paper",), ("none",)),
+    Group("peers", "The peers' claims (UMass, Gabella)", ("UMass", "Gabella")),
+    Group("ground-truth", "The ground truth (Carlsson 2008, natural image patches)", ("Carlsson 2008",)),
+)
+
+
+def split(rows: Sequence[Verdict]) -> list[tuple[Group, list[Claim]]]:
+    """Every claim of ``rows`` (counted once, :func:`claims`) in its :data:`GROUPS` line."""
+    cs = claims(rows)
+    return [(g, [c for c in cs if g.holds(c)]) for g in GROUPS]
+
+
+def count_verdicts(items) -> dict[str, int]:
+    """Claims (or rows) per verdict, in the order of VERDICTS, zeros left out."""
+    items = list(items)
+    return {v: n for v in VERDICTS if (n := sum(i.verdict == v for i in items))}
 
 
 def write_record(rows: list[Verdict], path: str | os.PathLike = RECORD, *, keep_others: bool = True) -> Path:
@@ -159,21 +406,175 @@ README_END = "<!-- end of generated results -->"
 
 
 def tally(rows: list[Verdict]) -> str:
-    """"n reproduced / n partly / ..." over ``rows``, in the order of VERDICTS."""
-    counts = {v: sum(r.verdict == v for r in rows) for v in VERDICTS}
-    return " / ".join(f"{n} {v}" for v, n in counts.items() if n)
+    """"n reproduced / n partly / ..." over the claims of ``rows`` (each counted once, by the
+    row that decides it: :func:`claims`), in the order of VERDICTS."""
+    return " / ".join(f"{n} {v}" for v, n in count_verdicts(claims(rows)).items())
+
+
+# --- the answer in one paragraph --------------------------------------------------------------------
+
+_PHRASE = {"reproduced": "reproduced", "partly": "partly reproduced", "not reproduced": "not reproduced",
+           "inconclusive": "inconclusive", "not tested": "not tested"}
+
+
+def _and(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def named(c: Claim) -> str:
+    """"F2 (MNIST layer 1: primary circle)"."""
+    return f"{c.id} ({c.name})"
+
+
+def _by_verdict(cs: Sequence[Claim]) -> str:
+    """"F2 (..) and F2c (..) are reproduced, F2b (..) is partly reproduced"."""
+    parts = []
+    for verdict in VERDICTS:
+        these = [named(c) for c in cs if c.verdict == verdict]
+        if these:
+            parts.append(f"{_and(these)} {'are' if len(these) > 1 else 'is'} {_PHRASE[verdict]}")
+    return _and(parts)
+
+
+def _counted(cs: Sequence[Claim]) -> str:
+    """"2 reproduced, 6 partly, 3 not reproduced and 1 inconclusive"."""
+    return _and([f"{n} {v}" for v, n in count_verdicts(cs).items()])
+
+
+def _real_data(cs: Sequence[Claim]) -> str:
+    names = []
+    for c in cs:
+        for _, desc, standin in data_parts(c.row):
+            label = re.sub(r"\s*\(real\)", "", _label(desc)) if desc and not standin else ""
+            if label and label not in names:
+                names.append(label)
+    return _and(names)
+
+
+def _evidence_verdicts(rows: Sequence[Verdict]) -> str:
+    """"is not reproduced", "are both not reproduced", "are all partly reproduced", or the counts."""
+    verdicts = {v.verdict for v in rows}
+    if len(rows) == 1:
+        return f"is {_PHRASE[rows[0].verdict]}"
+    if len(verdicts) == 1:
+        return f"are {'both' if len(rows) == 2 else 'all'} {_PHRASE[rows[0].verdict]}"
+    return "are " + _and([f"{n} {v}" for v, n in count_verdicts(rows).items()])
+
+
+def _negative_sentence(c: Claim) -> str:
+    target = NEGATIVE_RESULTS[c.id]
+    whose = f"{c.source}'s negative result about the paper's {target}"
+    if c.verdict == "not reproduced":
+        return (f'{c.id} "not reproduced" means {whose} did not hold here: good news for the paper.')
+    if c.verdict == "reproduced":
+        return f'{c.id} "reproduced" means {whose} holds here: bad news for the paper.'
+    return f'{c.id} is "{c.verdict}": {whose} is neither confirmed nor refuted here.'
+
+
+def answer(rows: Sequence[Verdict]) -> str:
+    """The answer a colleague would give, in one paragraph of Markdown, from ``rows``: which
+    of the paper's claims hold on the paper's own kind of data, which ran only on stand-ins,
+    which could not be tested; what the peers' and the ground truth's rows say; and what each
+    peer's negative result (:data:`NEGATIVE_RESULTS`) means for the paper. Every count and
+    verdict is read from ``rows``."""
+    by = {g.key: cs for g, cs in split(rows)}
+    out = []
+    if by["paper-real"]:
+        out.append(f"On the paper's own kind of data ({_real_data(by['paper-real'])}), "
+                   f"{_by_verdict(by['paper-real'])}.")
+    standin = by["paper-stand-in"]
+    if standin:
+        labels = []
+        for c in standin:
+            labels += [lab for lab in standin_labels(c.row)[:1] if lab not in labels]
+        n = len(standin)
+        out.append(f"{n} of the paper's claims ran, wholly or in part, on named stand-ins ({_and(['the ' + lab for lab in labels])}): "
+                   f"{_counted(standin)}; {'they say' if n > 1 else 'it says'} what the method finds on the "
+                   "stand-ins, not whether the paper holds on its own data.")
+    none = by["paper-none"]
+    if none:
+        reasons = []
+        for c in none:
+            reason = c.row.data.split(":", 1)[1].strip() if ":" in c.row.data else ""
+            if reason and reason not in reasons:
+                reasons.append(reason)
+        sentence = (f"{_and([named(c) for c in none])} could not be tested here"
+                    + (f" ({'; '.join(reasons)})" if reasons else ""))
+        for c in none:
+            if c.evidence:
+                labels = [lab for e in c.evidence for lab in standin_labels(e) or [e.claim_id]]
+                sentence += f"; {c.id}'s evidence rows, on stand-ins ({_and(labels)}), " + _evidence_verdicts(c.evidence)
+        out.append(sentence + ".")
+    peers = by["peers"]
+    if peers:
+        per = [f"{s} {_counted([c for c in peers if c.source == s])}" for s in SOURCES
+               if any(c.source == s for c in peers)]
+        out.append(f"The peers' claims: {'; '.join(per)}.")
+    out += [_negative_sentence(c) for c in claims(rows) if c.id in NEGATIVE_RESULTS]
+    truth = by["ground-truth"]
+    if truth:
+        out.append(f"The ground truth, natural image patches (Carlsson 2008): {_by_verdict(truth)}.")
+    return " ".join(out)
+
+
+def split_markdown(rows: Sequence[Verdict]) -> str:
+    """The split tally as a Markdown table: per :data:`GROUPS` line, its claims by verdict,
+    each code with its short name; a last line with every claim."""
+    lines = ["| whose claim, what data | claims | verdicts, each claim with its short name |", "|---|---|---|"]
+    for g, cs in split(rows):
+        cells = []
+        for verdict, n in count_verdicts(cs).items():
+            items = []
+            for c in cs:
+                if c.verdict != verdict:
+                    continue
+                text = f"**{c.id}** *{c.name}*"
+                if c.evidence:
+                    text += " (evidence under it, not counted: " + ", ".join(
+                        f"{e.claim_id} *{short_name(e)}*: {e.verdict}" for e in c.evidence) + ")"
+                items.append(text)
+            cells.append(f"{n} {verdict}: " + "; ".join(items))
+        lines.append(f"| {_cell(g.label)} | {len(cs)} | {_cell(' / '.join(cells)) if cells else 'none'} |")
+    lines.append(f"| **every claim, counted once** | **{len(claims(rows))}** | {tally(rows)} |")
+    return "\n".join(lines)
 
 
 def readme_results(rows: list[Verdict]) -> str:
-    """The README's results block: a tally and one short line per claim, from the record."""
-    lines = [README_START, "", f"**{len(rows)} claims: {tally(rows)}** (default profile; every number below "
-             "is read from `results/verdicts.json`, which the default build writes).", "",
-             "| claim | verdict | data | scale | evidence |", "|---|---|---|---|---|"]
+    """The README's results block, from the record: the answer in one paragraph
+    (:func:`answer`), the split tally (:func:`split_markdown`), then one short line per row."""
+    lines = [README_START, "", f"**In one minute.** {answer(rows)}", "", split_markdown(rows), "",
+             "Default profile; a claim is counted once, its evidence rows under it; every number here is read "
+             "from `results/verdicts.json`, which the default build writes. Each row:", "",
+             "| claim | verdict | source | data | scale | evidence |", "|---|---|---|---|---|---|"]
     for v in paper_order(rows):
-        lines.append(f"| **{_cell(v.claim_id)}** {_cell(v.claim)} | **{_cell(v.verdict)}** | {_cell(v.data)} "
-                     f"| {_cell(v.scale)} | {_cell(evidence(v))} |")
+        under = f" (evidence under {base_id(v.claim_id)})" if base_id(v.claim_id) != v.claim_id else ""
+        lines.append(f"| **{_cell(v.claim_id)}**{under} {_cell(v.claim)} | **{_cell(v.verdict)}** | {_cell(v.source)} "
+                     f"| {_cell(v.data_kind)}: {_cell(v.data)} | {_cell(v.scale)} | {_cell(evidence(v))} |")
     lines += ["", README_END]
     return "\n".join(lines)
+
+
+#: The columns of the CSV download (:func:`record_csv`), before one p / draws / effect size per null kind.
+CSV_COLUMNS = ("claim_id", "counted_as", "source", "data_kind", "verdict", "short_name", "claim", "paper", "ours",
+               "scale", "data", "chapter", "networks", "iterations", "cloud_points", "power", "false_positive_rate")
+
+
+def record_csv(rows: Sequence[Verdict]) -> str:
+    """``rows`` as CSV, one line per row in :func:`paper_order`: :data:`CSV_COLUMNS`, then
+    "<kind> p", "<kind> draws", "<kind> effect size" for every null kind any row has.
+    ``counted_as`` is the claim a row counts under (an evidence row's is not its own id)."""
+    rows = paper_order(list(rows))
+    kinds = list(dict.fromkeys(k for v in rows for k in v.nulls))
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(list(CSV_COLUMNS) + [f"{k} {f}" for k in kinds for f in ("p", "draws", "effect size")])
+    for v in rows:
+        d = asdict(v)
+        d.update(counted_as=base_id(v.claim_id), short_name=short_name(v))
+        nulls = [v.nulls.get(k, {}).get(f) for k in kinds for f in ("p", "draws", "effect_size")]
+        w.writerow(["" if x is None else x for x in [d[c] for c in CSV_COLUMNS] + nulls])
+    return out.getvalue()
 
 
 def update_readme(readme: str | os.PathLike, record: str | os.PathLike = RECORD, *, check: bool = False) -> bool:

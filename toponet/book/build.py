@@ -41,7 +41,7 @@ from typing import Any, Iterator, Sequence
 from toponet import integrity, verdicts
 from toponet.book.notebook import BUILD_ENV
 from toponet.book.offline import PageReport, check_html_dir
-from toponet.book.pages import prose_words, time_sentence, write_generated
+from toponet.book.pages import prose_words, sources_line, time_sentence, write_generated
 from toponet.book.profiles import PARAMETERS, get_profile
 
 log = logging.getLogger(__name__)
@@ -229,6 +229,8 @@ def execute(notebook: str | os.PathLike, output: str | os.PathLike, parameters: 
 
 #: Marks, in a chapter's opening box, the text the build replaces by the measured time.
 TIME_START, TIME_END = "<!-- chapter-time -->", "<!-- /chapter-time -->"
+#: Marks the line linking the paper and its peers that the build adds under a chapter's title.
+SOURCES_MARK = "<!-- sources -->"
 
 
 def _parameter_source(source: str, values: dict[str, Any]) -> str:
@@ -257,7 +259,9 @@ def tidy_executed(path: str | os.PathLike) -> Path:
       comments), so the page shows one cell with the values this build used;
     * the text between :data:`TIME_START` and :data:`TIME_END` in a markdown cell (the
       chapter's "How long") becomes the time papermill measured for this run and the reading
-      time of the prose (:func:`toponet.book.pages.time_sentence`).
+      time of the prose (:func:`toponet.book.pages.time_sentence`);
+    * the markdown cell holding the chapter's title ("# ...") ends with the line linking the
+      paper and its peers (:func:`toponet.book.pages.sources_line`), once.
     """
     import nbformat
 
@@ -281,6 +285,9 @@ def tidy_executed(path: str | os.PathLike) -> Path:
     for cell in nb.cells:
         if cell.cell_type == "markdown" and TIME_START in cell.source:
             cell.source = pattern.sub(lambda m: sentence, cell.source)
+    title = next((c for c in nb.cells if c.cell_type == "markdown" and re.match(r"#\s", c.source.lstrip())), None)
+    if title is not None and SOURCES_MARK not in title.source:
+        title.source = f"{title.source.rstrip()}\n\n{SOURCES_MARK}{sources_line(prefix='../')}"
     nbformat.write(nb, path)
     return path
 

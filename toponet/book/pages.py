@@ -4,12 +4,21 @@ The build (:func:`toponet.book.build.build_book`) calls :func:`write_generated` 
 chapters ran and before Jupyter Book renders, so every number on these pages is read from
 this build or from the committed record ``results/verdicts.json``, never typed into prose:
 
-* ``verdict_table.md`` (included by ``book/verdicts.md``): the tally, then one compact row
-  per claim in the paper's order (claim, paper, verdict and data as badges, a link to the
+* ``verdict_table.md`` (included by ``book/verdicts.md``): the tally, the answer in one
+  paragraph and the split tally (:func:`answer_html`), then one compact row per claim in the
+  paper's order (a claim's evidence rows, such as F10's stand-in networks, under it) (claim, paper, verdict and data as badges, a link to the
   chapter section), the numbers in a collapsible detail under each row (ours, scale, each
   null's p with its draws and effect size, power, false-positive rate), and each stand-in
   data set described once, in a legend;
-* ``results_glance.md`` (``book/intro.md``): the committed record's tally, claims by verdict;
+* ``results_glance.md`` (``book/intro.md``): the committed record's answer in one paragraph and
+  its split tally (the paper's claims on the paper's kind of data / on a stand-in / not
+  testable here; the peers'; the ground truth), each code with its short name;
+* ``sources.md`` and ``run_it_yourself.md`` (``book/intro.md``): links to the paper and its
+  peers (:func:`sources_line`, which every chapter's title cell also gets), and the clone /
+  ``make`` commands with the repository of ``_config.yml`` (:func:`run_it_yourself`);
+* ``downloads/verdicts.json`` and ``downloads/verdicts.csv`` (``book/verdicts.md``, by the
+  ``{download}`` role): the committed record as written and as CSV
+  (:func:`toponet.verdicts.record_csv`);
 * ``chapter_times.md`` (``book/teaching.md``): the wall time papermill measured executing
   each chapter, with the profile it ran at;
 * ``primer/*.png`` (``book/primer.md``): :func:`toponet.book.primer.primer_figures`.
@@ -32,19 +41,21 @@ from typing import Iterable, Sequence
 
 from toponet import verdicts
 from toponet.book.primer import primer_figures
-from toponet.verdicts import VERDICTS, Verdict, paper_order
+from toponet.verdicts import (CLAIM_SOURCES, DATA_KINDS, VERDICTS, Claim, Verdict, base_id, claims, count_verdicts,
+                              data_parts, paper_order, short_name, split, split_top)
 
 GENERATED = Path("_build") / "generated"
 VERDICT_TABLE = GENERATED / "verdict_table.md"
 RESULTS_GLANCE = GENERATED / "results_glance.md"
+SOURCES_LINE = GENERATED / "sources.md"
+RUN_IT_YOURSELF = GENERATED / "run_it_yourself.md"
+DOWNLOADS = GENERATED / "downloads"
 CHAPTER_TIMES = GENERATED / "chapter_times.md"
 PRIMER = GENERATED / "primer"
 RECORD = Path("results") / "verdicts.json"
 
 #: CSS class of each verdict's badge (``_static/toponet.css`` colours them).
 VERDICT_CLASS = {v: "verdict-" + v.replace(" ", "-") for v in VERDICTS}
-#: The data badge's three values: the paper's own data, a named stand-in, or none.
-DATA_KINDS = ("real", "stand-in", "none")
 #: Series of more numbers than this are shortened in the compact view.
 MAX_SERIES = 6
 #: Characters of "ours" in a row's one-line summary.
@@ -106,8 +117,8 @@ def shorten_series(text: str, keep: int = 3) -> str:
 
 
 def _clauses(text: str) -> list[str]:
-    """``text`` split at ";" outside parentheses (:func:`_split_top`)."""
-    return [c.strip() for c in _split_top(text, (";",))[::2] if c.strip()]
+    """``text`` split at ";" outside parentheses (:func:`toponet.verdicts.split_top`)."""
+    return [c.strip() for c in split_top(text, (";",))[::2] if c.strip()]
 
 
 def summarize(ours: str, limit: int = SUMMARY_CHARS) -> str:
@@ -144,59 +155,6 @@ def text_html(text: str) -> str:
     out = re.sub(r"\$([^$]+)\$", math, out)
     out = out.replace("+-", "±")
     return re.sub(r"\brho\(", "ρ(", out)
-
-
-def data_kind(v: Verdict) -> str:
-    """The data badge of a row: "stand-in" when the row's data (or, for a stand-in network,
-    its claim) names a stand-in, "none" when no data was available, else "real"."""
-    data = v.data.strip().lower()
-    if data.startswith("none") or v.verdict == "not tested" and not data:
-        return "none"
-    if "stand-in" in data or "stand-in" in v.claim.lower():
-        return "stand-in"
-    return "real"
-
-
-def _split_top(text: str, seps: Sequence[str]) -> list[str]:
-    """``text`` split at any of ``seps`` outside parentheses, separators kept as items."""
-    out, depth, start, i = [], 0, 0, 0
-    while i < len(text):
-        ch = text[i]
-        if ch in "([":
-            depth += 1
-        elif ch in ")]" and depth:
-            depth -= 1
-        elif depth == 0:
-            sep = next((s for s in seps if text.startswith(s, i)), None)
-            if sep:
-                out += [text[start:i], sep]
-                i = start = i + len(sep)
-                continue
-        i += 1
-    return out + [text[start:]]
-
-
-_LEAD_IN = re.compile(r"^(trained on|evaluated on|tested on|also)\s+", re.I)
-
-
-def data_parts(v: Verdict) -> list[tuple[str, str, bool]]:
-    """A row's data text as (lead-in, description, is stand-in) parts, separators as parts
-    with an empty description: "trained on MNIST (real); evaluated on <stand-in>" gives
-    ("trained on ", "MNIST (real)", False), ("; ", "", False), ("evaluated on ", "<stand-in>", True).
-    A row whose claim is about a stand-in network is one stand-in part."""
-    text = v.data.strip()
-    if data_kind(v) == "stand-in" and "stand-in" not in text.lower():
-        return [("", text, True)]
-    out = []
-    for i, piece in enumerate(_split_top(text, ("; ", " vs ", " <-> "))):
-        if i % 2:
-            out.append((piece, "", False))
-            continue
-        m = _LEAD_IN.match(piece)
-        lead, desc = (m.group(0), piece[m.end():]) if m else ("", piece)
-        standin = "stand-in" in desc.lower()
-        out.append((lead, re.sub(r"^stand-in:\s*", "", desc) if standin else desc, standin))
-    return out
 
 
 def _standin_notes(rows: Sequence[Verdict]) -> dict[str, int]:
@@ -307,9 +265,10 @@ def chapter_link(v: Verdict, page: ChapterPage | None) -> str:
 # --- the verdict page --------------------------------------------------------------------------
 
 def counts(rows: Iterable[Verdict]) -> dict[str, int]:
-    """Rows per verdict, in the order of VERDICTS (zeros included)."""
-    rows = list(rows)
-    return {v: sum(r.verdict == v for r in rows) for v in VERDICTS}
+    """Claims per verdict (each counted once, :func:`toponet.verdicts.claims`), in the order of
+    VERDICTS (zeros included)."""
+    found = count_verdicts(claims(list(rows)))
+    return {v: found.get(v, 0) for v in VERDICTS}
 
 
 def badge(text: str, cls: str, title: str = "") -> str:
@@ -322,10 +281,43 @@ def verdict_badge(verdict: str, text: str | None = None) -> str:
 
 
 def tally_html(rows: Sequence[Verdict], *, label: str = "") -> str:
-    """The tally as one paragraph of badges: "24 claims: 6 reproduced / 12 partly / ..."."""
+    """The tally as one paragraph of badges: "24 claims: 6 reproduced / 12 partly / ...", each
+    claim counted once (a claim's evidence rows are not claims)."""
     parts = [verdict_badge(v, f"{n} {v}") for v, n in counts(rows).items() if n]
-    lead = f"<strong>{len(rows)} claims</strong>{html.escape(label)}: " if rows else ""
+    lead = f"<strong>{len(claims(list(rows)))} claims</strong>{html.escape(label)}: " if rows else ""
     return f'<p class="verdict-tally">{lead}{" / ".join(parts)}</p>'
+
+
+def _claim_html(c: Claim, href: str) -> str:
+    """A claim's code (a link to its row) with its short name beside it, and its evidence rows."""
+    def code(claim_id: str) -> str:
+        return f'<a class="claim-code" href="{href}#claim-{html.escape(claim_id)}">{html.escape(claim_id)}</a>'
+
+    out = f'<span class="glance-claim">{code(c.id)} <span class="claim-name">{html.escape(c.name)}</span>'
+    if c.evidence:
+        out += (' <span class="claim-evidence">(evidence under it, not counted: '
+                + ", ".join(f"{code(e.claim_id)} {html.escape(short_name(e))}: {html.escape(e.verdict)}"
+                            for e in c.evidence) + ")</span>")
+    return out + "</span>"
+
+
+def split_html(rows: Sequence[Verdict], *, href: str = "verdicts.html") -> str:
+    """The split tally (:func:`toponet.verdicts.split`) as a table: per line, its count, then
+    each verdict's badge with the claims it holds, every code beside its short name.
+    ``href``: the verdict page, relative to the page showing the table ("" on that page)."""
+    body = []
+    for g, cs in split(list(rows)):
+        parts = [f'<span class="glance-verdict">{verdict_badge(v, f"{n} {v}")} '
+                 + ", ".join(_claim_html(c, href) for c in cs if c.verdict == v) + "</span>"
+                 for v, n in count_verdicts(cs).items()]
+        body.append(f'<tr class="glance-{g.key}"><th scope="row">{html.escape(g.label)} '
+                    f'<span class="glance-n">({len(cs)})</span></th><td>{" ".join(parts) or "none"}</td></tr>')
+    return f'<table class="glance-split"><tbody>{"".join(body)}</tbody></table>'
+
+
+def answer_html(rows: Sequence[Verdict]) -> str:
+    """The answer in one paragraph (:func:`toponet.verdicts.answer`) as HTML."""
+    return f'<p class="glance-answer"><strong>In one minute.</strong> {text_html(verdicts.answer(list(rows)))}</p>'
 
 
 def _percent(x: float | None) -> str:
@@ -384,7 +376,7 @@ def verdict_table(rows: Sequence[Verdict], chapters: dict[str, ChapterPage] | No
     head = "".join(f"<th>{h}</th>" for h in ("claim", "paper", glossary_link("verdict"), "data", "chapter"))
     body = []
     for v in rows:
-        kind = data_kind(v)
+        kind = v.data_kind
         row_notes = sorted({notes[d] for _, d, standin in data_parts(v) if standin})
         chapter = chapter_link(v, chapters.get(v.claim_id))
         data = badge(kind, f"data-{kind}", title=v.data)
@@ -393,8 +385,11 @@ def verdict_table(rows: Sequence[Verdict], chapters: dict[str, ChapterPage] | No
             data = (f'<a href="#data-{row_notes[0]}" class="data-note" title="stand-in: data note {notes_text}">'
                     f'<span class="badge data-{kind}">{kind}<sup>{notes_text}</sup></span></a>')
         cid = html.escape(v.claim_id)
+        under = (f' <span class="evidence-of">evidence under <a href="#claim-{html.escape(base_id(v.claim_id))}">'
+                 f"{html.escape(base_id(v.claim_id))}</a>, not a claim of its own:</span>"
+                 if base_id(v.claim_id) != v.claim_id else "")
         body.append(
-            f'<tr class="verdict-row" id="claim-{cid}"><td class="claim"><strong>{cid}</strong> {text_html(v.claim)}</td>'
+            f'<tr class="verdict-row" id="claim-{cid}"><td class="claim"><strong>{cid}</strong>{under} {text_html(v.claim)}</td>'
             f'<td class="paper">{text_html(v.paper)}</td><td>{verdict_badge(v.verdict)}</td>'
             f"<td>{data}</td><td>{chapter}</td></tr>\n"
             f'<tr class="verdict-detail"><td colspan="5"><details><summary><span class="ours-label">ours:</span> '
@@ -403,7 +398,7 @@ def verdict_table(rows: Sequence[Verdict], chapters: dict[str, ChapterPage] | No
                      + ", ".join(f'<a href="#claim-{html.escape(v.claim_id)}">{html.escape(v.claim_id)}</a>'
                                  for v in rows if any(s and d == text for _, d, s in data_parts(v)))
                      + "</li>" for text, n in notes.items())
-    parts = [tally_html(rows, label=label), "",
+    parts = [tally_html(rows, label=label), "", answer_html(rows), "", split_html(rows, href=""), "",
              f'<table class="verdict-table">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{"".join(body)}</tbody>\n</table>',
              ""]
     if notes:
@@ -416,30 +411,76 @@ def verdict_table(rows: Sequence[Verdict], chapters: dict[str, ChapterPage] | No
 # --- the intro's results at a glance -------------------------------------------------------------
 
 def results_glance(rows: Sequence[Verdict], *, source: str = str(RECORD)) -> str:
-    """The intro's "Results at a glance" box (MyST Markdown) from the committed record's rows."""
+    """The intro's first screen (MyST Markdown) from the committed record's rows: the answer in
+    one paragraph, the tally, and the split tally with every code beside its short name."""
     if not rows:
         return (":::{note}\nNo committed verdict record (`" + source + "`) in this checkout: the "
                 "default build writes it.\n:::\n")
     rows = paper_order(list(rows))
-    lines = [":::{admonition} Results at a glance", ":class: tip",
-             f"The record of the `default` build (`{source}`): every claim of the paper and its two "
-             "peers that a chapter tested, with a calibrated {term}`verdict`.", "",
-             tally_html(rows), ""]
-    items = []
-    for verdict, n in counts(rows).items():
-        if not n:
-            continue
-        ids = ", ".join(
-            f'<a href="verdicts.html#claim-{html.escape(v.claim_id)}" title="{html.escape(v.claim)}"'
-            + (' class="claim-standin"' if data_kind(v) == "stand-in" else "")
-            + f">{html.escape(v.claim_id)}{'†' if data_kind(v) == 'stand-in' else ''}</a>"
-            for v in rows if v.verdict == verdict)
-        items.append(f"<li>{verdict_badge(verdict)} {ids}</li>")
-    lines += ['<ul class="glance-list">' + "".join(items) + "</ul>", "",
-              "† on {term}`stand-in` data. F: the paper's figures, G: its generalization claims, "
-              "U: the UMass report, L: the learning-graphs paper. Every row with its numbers: "
-              "{doc}`verdicts`.", ":::", ""]
-    return "\n".join(lines)
+    return "\n".join([
+        ":::{admonition} The answer in one minute", ":class: tip", "",
+        answer_html(rows), "", tally_html(rows), "", split_html(rows), "",
+        f"From the record of the `default` build (`{source}`), each claim counted once with a calibrated "
+        "{term}`verdict`; *stand-in* is a {term}`stand-in` for data that cannot be had where this book is "
+        "built. Every row with its numbers, and the record to download: {doc}`verdicts`.", ":::", ""])
+
+
+# --- links out: the papers, and running the book yourself ------------------------------------------
+
+def sources_line(*, prefix: str = "") -> str:
+    """One MyST line linking the paper and its peers (:data:`toponet.verdicts.CLAIM_SOURCES`),
+    with the references and the verdicts; ``prefix`` is the path from the page to ``book/``
+    ("../" on a chapter page)."""
+    refs = f"{{doc}}`references <{prefix}references>`"
+
+    def link(src) -> str:
+        return f"[{src.short}]({src.url})" if src.url else f"{src.short} (no public address; {refs})"
+
+    paper, *peers = [s for s in CLAIM_SOURCES if s.name != "Carlsson 2008"]
+    return (f"**Read alongside**: the paper, {link(paper)} · its peers, "
+            + " and ".join(link(s) for s in peers)
+            + f" · every claim's verdict: {{doc}}`verdicts <{prefix}verdicts>`.")
+
+
+def repository_url(root: str | os.PathLike = ".") -> str | None:
+    """``repository.url`` of ``<root>/_config.yml``, or None when it is empty or missing."""
+    import yaml
+
+    path = Path(root) / "_config.yml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    url = ((config or {}).get("repository") or {}).get("url") or ""
+    return str(url).strip() or None
+
+
+#: The commands of the "Run it yourself" box, with what each does (the README's two, and
+#: one chapter with your own parameters).
+RUN_COMMANDS = (
+    ("make book", "creates .venv, installs, fetches MNIST, executes every chapter, builds _build/html"),
+    ("make test", "runs the test suite"),
+    ('make chapter NAME=01_mnist PARAMS="-p k 100"', "one chapter with your own parameters, into _build/runs/"),
+)
+
+
+def run_it_yourself(url: str | None) -> str:
+    """The landing page's "Run it yourself" box (MyST Markdown): clone, then :data:`RUN_COMMANDS`.
+
+    ``url``: the repository (``_config.yml``'s ``repository.url``); without one the box says
+    that this build does not name it.
+    """
+    if url:
+        folder = url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git") or "toponet"
+        where = (f"The code, the committed artifacts and the sources of this book are in "
+                 f"[the repository]({url}):")
+        clone = [f"git clone {url}", f"cd {folder}"]
+    else:
+        where = ("This build does not name its repository (`repository.url` in `_config.yml` is empty): "
+                 "clone it from wherever you got this book, then:")
+        clone = ["git clone <the repository's address>", "cd <its folder>"]
+    commands = [line for c, why in RUN_COMMANDS for line in (f"# {why}", c)]
+    return "\n".join([":::{admonition} Run it yourself", ":class: seealso", where, "", "```bash",
+                       *clone, *commands, "```", "",
+                       "Python 3.11 or 3.12 and `make`; {doc}`rerun` says what each profile runs and how to "
+                       "rerun a chapter with other parameters.", ":::", ""])
 
 
 # --- the teaching guide's chapter times ----------------------------------------------------------
@@ -568,6 +609,20 @@ def _build_profiles(root: Path, names: Iterable[str]) -> list[str]:
     return sorted(found)
 
 
+def write_downloads(root: str | os.PathLike = ".") -> list[Path]:
+    """The committed record as the Verdicts page offers it: ``downloads/verdicts.json`` (the
+    bytes of ``results/verdicts.json``; ``[]`` without one) and ``downloads/verdicts.csv``."""
+    root = Path(root)
+    folder = root / DOWNLOADS
+    folder.mkdir(parents=True, exist_ok=True)
+    record = root / RECORD
+    data = record.read_bytes() if record.is_file() else b"[]\n"
+    (folder / "verdicts.json").write_bytes(data)
+    rows = verdicts.read_record(record) if record.is_file() else []
+    (folder / "verdicts.csv").write_text(verdicts.record_csv(rows), encoding="utf-8")
+    return [folder / "verdicts.json", folder / "verdicts.csv"]
+
+
 def write_generated(root: str | os.PathLike = ".", *, figures: bool = True) -> list[Path]:
     """Write every generated page part under ``<root>/_build/generated/``; return the paths.
 
@@ -604,6 +659,16 @@ def write_generated(root: str | os.PathLike = ".", *, figures: bool = True) -> l
     path = root / CHAPTER_TIMES
     path.write_text(chapter_times_table(times), encoding="utf-8")
     written.append(path)
+
+    path = root / SOURCES_LINE
+    path.write_text(sources_line() + "\n", encoding="utf-8")
+    written.append(path)
+
+    path = root / RUN_IT_YOURSELF
+    path.write_text(run_it_yourself(repository_url(root)), encoding="utf-8")
+    written.append(path)
+
+    written += write_downloads(root)
 
     if figures:
         written += list(primer_figures(root / PRIMER).values())

@@ -13,12 +13,17 @@
 * Also at ``html-page-context``: a chapter page (``book/chapters/<name>``) gets a ``.py``
   entry in the theme's download menu, beside the executed ``.ipynb``: the chapter's Jupytext
   source ``notebooks/<name>.py``, which ``build-finished`` copies to ``<html>/notebooks/``.
+* At ``build-finished``: a Markdown page's source copy in ``_sources/`` (what the theme's
+  ``.md`` download button serves) gets every ``{include}`` directive replaced by the file it
+  includes (:func:`expand_includes`), so the Verdicts page's ``.md`` holds its table, the
+  front page's its results, not a directive naming a build folder.
 * Also at ``html-page-context``: identical script tags are dropped (sphinx-thebe's inline
   configuration is added twice under Jupyter Book 1.0.4: "Identifier 'THEBE_JS_URL' has
   already been declared" on every page).
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -87,6 +92,36 @@ def _copy_sources(app, exception) -> None:
             shutil.copy2(source, out / source.name)
 
 
+#: A MyST include directive with no options: ```{include} path``` or :::{include} path:::.
+_INCLUDE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{include\}[ \t]+(?P<path>\S+)[ \t]*\n(?P=fence)[ \t]*$", re.M)
+
+
+def expand_includes(text: str, base: Path) -> str:
+    """``text`` (MyST Markdown) with every option-less ``{include}`` directive replaced by the
+    included file's text (paths relative to ``base``); a file that is missing stays a directive."""
+    def repl(m: re.Match) -> str:
+        path = base / m.group("path")
+        return path.read_text(encoding="utf-8").rstrip("\n") if path.is_file() else m.group(0)
+    return _INCLUDE.sub(repl, text)
+
+
+def _expand_source_copies(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    suffix = app.config.html_sourcelink_suffix or ""
+    for docname in app.env.found_docs:
+        source = Path(app.env.doc2path(docname))
+        if source.suffix != ".md":
+            continue
+        name = docname + source.suffix
+        copy = Path(app.outdir) / "_sources" / (name if name.endswith(suffix) else name + suffix)
+        if copy.is_file():
+            text = copy.read_text(encoding="utf-8")
+            expanded = expand_includes(text, source.parent)
+            if expanded != text:
+                copy.write_text(expanded, encoding="utf-8")
+
+
 def _page_scripts(app, pagename, templatename, context, doctree) -> None:
     body = context.get("body") or ""
     if any(marker in body for marker in PLOTLY_MARKERS):
@@ -104,4 +139,5 @@ def setup(app):
     app.connect("html-page-context", _page_scripts, priority=900)
     app.connect("html-page-context", _source_button, priority=900)   # after the theme's (501)
     app.connect("build-finished", _copy_sources)
+    app.connect("build-finished", _expand_source_copies)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
