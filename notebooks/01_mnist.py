@@ -65,6 +65,7 @@ from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.verdicts import Verdict, load, record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
+mnist.validate(globals())          # the chapter's own: k below the paper's 6,400 points, p keeps enough filters
 tb.setup_notebook()
 art = mnist.load_or_train("mnist", profile, networks=networks, iterations=iterations, device=device)
 acc = mnist.accuracy_summary(art)

@@ -356,14 +356,18 @@ class Mapper(BaseEstimator):
                     f"the same value), cannot fit {self.resolution} intervals there; the cloud is "
                     f"{'a single point' if spread.max() == 0 else 'on a line'}")
 
+    @property
+    def min_points(self) -> int:
+        """Fewest points :meth:`fit` accepts: the neighbour scale needs ``scale_k + 1``, a graph 3."""
+        return max(3, int(self.scale_k) + 1)
+
     # -- fitting -----------------------------------------------------------------------
     def fit(self, X, y=None):
         """Build the Mapper graph of ``X``, an array of shape (n_points, n_features)."""
         from gtda.mapper import CubicalCover, make_mapper_pipeline
 
         self._check_params()
-        min_points = max(3, self.scale_k + 1)
-        X = check_cloud(X, name="X", min_points=min_points)
+        X = check_cloud(X, name="X", min_points=self.min_points)
         if self.lens is None:
             if X.shape[1] < 2:
                 raise ValueError(f"X must have at least 2 features for 2 PCA lenses; got shape {X.shape}")

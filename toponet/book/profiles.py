@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import ast
 import difflib
+import math
+import os
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -42,14 +44,75 @@ def _check_value(name: str, value: Any, where: str) -> Any:
     if name == "p":
         return check_fraction(value, name=label)
     if name == "gain":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 1:
-            raise ValueError(f"{label} must be a number > 1 (Mapper overlap 1 - 1/gain); got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 < value < math.inf:
+            raise ValueError(f"{label} must be a number > 1, finite (Mapper overlap 1 - 1/gain); got {value!r}")
         return float(value)
     if not isinstance(value, str) or not value:
         raise TypeError(f"{label} must be a non-empty string; got {value!r}")
     if name == "device" and not _DEVICE.match(value):
         raise ValueError(f"{label} must be auto, cpu, mps, cuda or cuda:<n>; got {value!r}")
     return value
+
+
+#: What one value of a parameter allocates at the least, in bytes: the memory pre-check
+#: (:func:`check_memory`) refuses a value whose array alone would not fit. Each is a lower bound
+#: of one array the chapters build, so a value refused here could never run; a value that
+#: passes may still need more (training, Rips complexes).
+MEMORY_ESTIMATES = {
+    # the pooled first-layer cloud: networks x 64 filters (M(64, 32, 64), C(64, ...): the
+    # chapters' "networks x 64 filters") of 9 float64 values
+    "networks": ("networks x 64 filters x 9 float64 (the pooled first-layer cloud)", lambda v: v * 64 * 9 * 8),
+    # the density filtration's table of k-th neighbour distances over a cloud of at least k + 1
+    # points (a chapter's k is the paper's k for the paper's cloud, which holds more than k points)
+    "k": ("(k + 1) points x k neighbour distances, float64 (the density filtration's k-NN table)",
+          lambda v: (v + 1) * v * 8),
+    # Mapper's cover: resolution intervals on each of 2 lenses, resolution^2 cubes; one point's
+    # row of the cover's membership matrix is resolution^2 booleans
+    "resolution": ("resolution^2 cubes x 1 byte (one point's row of Mapper's cover, 2 lenses)", lambda v: v * v),
+}
+
+
+def available_memory() -> tuple[int, str] | None:
+    """(bytes, source) of the memory this machine can give a new process, or None if unknown.
+
+    Linux: ``MemAvailable`` of ``/proc/meminfo`` (free memory plus what the kernel can reclaim);
+    elsewhere ``os.sysconf``'s free physical pages (``SC_AVPHYS_PAGES x SC_PAGE_SIZE``).
+    """
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024, "MemAvailable in /proc/meminfo"
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"), "os.sysconf free pages"
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _bytes(n: int) -> str:
+    for unit, size in (("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n} bytes"
+
+
+def check_memory(values: Mapping[str, Any], available: tuple[int, str] | None = None) -> None:
+    """``ValueError`` naming the first parameter whose :data:`MEMORY_ESTIMATES` exceeds ``available``.
+
+    ``available`` : (bytes, where that number comes from), default :func:`available_memory`;
+    when unknown, nothing is refused.
+    """
+    available = available_memory() if available is None else available
+    if available is None:
+        return
+    limit, source = available
+    for name, (what, estimate) in MEMORY_ESTIMATES.items():
+        need = estimate(int(values[name]))
+        if need > limit:
+            raise ValueError(f"{name}={values[name]}: needs at least {_bytes(need)} for {what}; this machine has "
+                             f"{_bytes(limit)} available ({source})")
 
 
 @dataclass(frozen=True)
@@ -196,8 +259,11 @@ def validate_parameters(namespace: Mapping[str, Any], *, injected: Iterable[str]
     ValueError, TypeError
         Naming the parameter: an unknown name (with the closest known one), an unknown
         profile, a value of the wrong type or out of range (``networks`` >= 1, ``p`` in (0, 1],
-        ``gain`` > 1, ``seed`` >= 0, ``device`` auto/cpu/mps/cuda[:n]), or a missing one;
+        ``gain`` finite and > 1, ``seed`` >= 0, ``device`` auto/cpu/mps/cuda[:n]), or a missing
+        one; a value whose arrays cannot fit in this machine's memory (:func:`check_memory`);
         or a value that differs from the one :data:`CUSTOM_ENV` announces to the captions.
+        A chapter with bounds of its own checks them next (``<chapter module>.validate``,
+        listed in :data:`toponet.book.rerun.CHAPTER_CHECKS`).
     """
     names = list(injected) if injected is not None else (injected_names(namespace) or [])
     unknown = [n for n in names if n not in PARAMETERS]
@@ -211,6 +277,7 @@ def validate_parameters(namespace: Mapping[str, Any], *, injected: Iterable[str]
                          f"{list(PARAMETERS)}")
     values = {name: _check_value(name, namespace[name], "") for name in PARAMETERS}
     get_profile(values["profile"])  # raises naming the known profiles
+    check_memory(values)
     for name, (_, new) in custom_parameters().items():
         if values[name] != new:  # a caption must never claim values the chapter did not run with
             raise ValueError(f"${CUSTOM_ENV} says {name}={new!r} but the chapter runs with "

@@ -6,8 +6,10 @@ parameters"). Three steps, each a plain function:
 1. :func:`prepare_run` starts from the profile's parameters of the chapter
    (:meth:`toponet.book.profiles.Profile.parameters`), replaces the ones named on the command
    line (values parsed like papermill's ``-p``: :func:`parse_value`) and checks them with the
-   chapter's own check, :func:`toponet.book.profiles.validate_parameters`. A bad name or value
-   fails here, before anything is trained, executed or written.
+   chapter's own checks, those its first cell runs: :func:`toponet.book.profiles.validate_parameters`
+   (names, types, ranges, and a memory estimate of the arrays the values size) and the chapter
+   module's ``validate`` where it has bounds of its own (:data:`CHAPTER_CHECKS`). A bad name or
+   value fails here, before anything is trained, executed or written.
 2. :func:`training_needs` lists what the chapter loads from the artifact store at these values
    (experiments, networks, iterations), how much of it is stored, and how long training the
    rest would take, from the wall times the store recorded (:func:`store_rates`).
@@ -25,6 +27,7 @@ The chapter's captions and verdict rows say "custom parameters: p=0.5 (profile: 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import re
@@ -57,6 +60,11 @@ DEFAULT_SECONDS_PER_STEP = 0.045
 #: Chapters that load trained networks or studies from the store (:func:`training_needs`).
 TRAINING_CHAPTERS = ("01_mnist", "02_cifar_gray", "03_cifar_color", "05_generalization", "06_umass",
                      "07_learning_graphs")
+
+#: Chapters with bounds of their own beyond :func:`validate_parameters`: chapter -> its module, whose
+#: ``validate(parameters)`` the notebook's first cell calls right after ``tb.validate_parameters``
+#: (``tests/test_rerun_bounds.py`` checks this table against the notebooks).
+CHAPTER_CHECKS = {"01_mnist": "toponet.chapters.mnist", "08_natural_patches": "toponet.chapters.natural_patches"}
 
 #: The robustness architectures chapter 01 analyses beside M(64, 32, 64) (its ``variant_table``).
 MNIST_VARIANTS = ("mnist-M64-0-64", "mnist-M64-8-512", "mnist-M64-16-512", "mnist-M256-32-512")
@@ -138,7 +146,8 @@ def prepare_run(chapter: str, overrides: Sequence[tuple[str, Any]] = (), *, prof
     ------
     ValueError, TypeError
         Naming the parameter: an unknown name (with the closest known one), ``profile`` (chosen
-        with ``--profile``), a name given twice, or a value the chapter's own check refuses.
+        with ``--profile``), a name given twice, or a value the chapter's own checks refuse
+        (:func:`validate_parameters`, with its memory estimate, and :data:`CHAPTER_CHECKS`).
     """
     root = Path(root).resolve()
     prof = get_profile(profile)
@@ -152,9 +161,13 @@ def prepare_run(chapter: str, overrides: Sequence[tuple[str, Any]] = (), *, prof
             raise ValueError(f"parameter {name!r} given twice (-p {name} ...)")
         values[name] = parse_value(value) if isinstance(value, str) else value
     base = prof.parameters(chapter)
-    # The chapter's own check (its first cell calls it): unknown names, types, ranges.
+    # The checks the chapter's first cell runs: unknown names, types, ranges, memory, then the
+    # chapter's own bounds (CHAPTER_CHECKS).
     checked = validate_parameters({**base, **values}, injected=list(values))
     parameters = {name: checked[name] for name in PARAMETERS}
+    if chapter in CHAPTER_CHECKS:
+        # deferred: a chapter module imports torch (5 s measured); only chapters with bounds of their own load it
+        importlib.import_module(CHAPTER_CHECKS[chapter]).validate(parameters)
     changed = {name: (base[name], parameters[name]) for name in values if parameters[name] != base[name]}
     folder = root / RUNS / f"{chapter}-{parameters_hash(chapter, parameters)}"
     return CustomRun(chapter=chapter, profile=prof.name, parameters=parameters, changed=changed,

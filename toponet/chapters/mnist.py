@@ -20,11 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from toponet._validation import check_fraction, check_int
-from toponet.analysis import analyze_filters, filtered_top_h1, scaled_k
+from toponet.analysis import PAPER_POINTS_FIG2, analyze_filters, filtered_top_h1, scaled_k
 from toponet.chapters._common import (NULL_DISTANCE_QUANTILE, accuracy_summary, circle_claim, evolution,  # noqa: F401
                                       null_distance_threshold)  # chapter 01 calls these as mnist.<name>
 from toponet.density import density_filtration
-from toponet.experiments import load_or_train
+from toponet.experiments import experiment, load_or_train
 from toponet.filters import normalize, pooled_filters
 from toponet.homology import persistence
 from toponet.ideal import distance_to_model, gaussian_filters
@@ -32,6 +32,29 @@ from toponet.mapper import Mapper
 from toponet.nulls import compare_groups
 from toponet.rules import DRAWS, RuleResult, aggregate_verdict, combined_record, floor_k
 from toponet.verdicts import Verdict
+
+
+def validate(params) -> dict:
+    """The chapter's own checks on top of :func:`toponet.book.validate_parameters`.
+
+    The notebook calls both in its first cell, and ``python -m toponet.book run`` calls both
+    before anything runs. ``k`` is the paper's k for its cloud of :data:`PAPER_POINTS_FIG2`
+    (6,400) filters, so it lies below that; ``p`` must keep at least the points Mapper needs
+    (:attr:`toponet.mapper.Mapper.min_points`) of the pooled first-layer cloud (``networks``
+    x the first layer's width filters). Returns {"k", "p", "n_points"}.
+    """
+    k = check_int(params["k"], name="k", low=1)
+    if k >= PAPER_POINTS_FIG2:
+        raise ValueError(f"k={k}: the paper's k for its {PAPER_POINTS_FIG2:,} filters (rescaled to our cloud) must "
+                         f"be below {PAPER_POINTS_FIG2:,} (the paper: 200)")
+    p = check_fraction(params["p"], name="p")
+    networks = check_int(params["networks"], name="networks", low=1)
+    width = experiment("mnist").config.widths[0]
+    n, need = networks * width, Mapper(resolution=params["resolution"], gain=params["gain"]).min_points
+    if round(p * n) < need:
+        raise ValueError(f"p={p:g} keeps {round(p * n):,} of the {n:,} first-layer filters ({networks} networks x "
+                         f"{width}); Mapper of the core needs at least {need} (raise p or networks)")
+    return dict(k=k, p=p, n_points=n)
 
 
 @dataclass(frozen=True)

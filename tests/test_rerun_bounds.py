@@ -1,0 +1,116 @@
+"""Issue 23, defect 2: ``python -m toponet.book run --dry-run`` applies every check the chapter's
+first cell runs (names, types, finite ranges, a memory estimate, the chapter's own bounds)
+before anything is planned, trained or executed."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from toponet.book import build as build_mod
+from toponet.book import profiles, rerun
+from toponet.book.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def book(tmp_path, monkeypatch):
+    """A book root with chapters 01 and 08; planning (training_needs) or executing fails the test."""
+    (tmp_path / "notebooks").mkdir()
+    for name in ("01_mnist", "08_natural_patches"):
+        shutil.copy2(REPO / "notebooks" / f"{name}.py", tmp_path / "notebooks")
+    monkeypatch.setattr(build_mod, "execute", lambda *a, **k: pytest.fail("a chapter was executed"))
+    monkeypatch.setattr(rerun, "training_needs", lambda *a, **k: pytest.fail("planned before the checks"))
+    return tmp_path
+
+
+def refused(book, capsys, chapter, *params) -> str:
+    argv = ["run", chapter, "--root", str(book), "--dry-run"]
+    for name, value in zip(params[::2], params[1::2]):
+        argv += ["-p", name, value]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("book: error: ") and err.count("\n") == 1, err
+    assert not (book / "_build").exists()
+    return err
+
+
+@pytest.mark.parametrize("name, value, named", [
+    ("gain", "inf", "gain must be a number > 1, finite"),
+    ("gain", "nan", "gain must be a number > 1, finite"),
+    ("p", "1e-300", "p=1e-300 keeps 0 of the 6,400 first-layer filters (100 networks x 64); Mapper of the core "
+                    "needs at least 11"),
+    ("k", "1e22", "k must be an integer; got 1e+22 (float)"),
+    ("resolution", "1e9", "resolution must be an integer"),
+    ("networks", "1e9", "networks must be an integer"),
+    ("k", "6400", "k=6400: the paper's k for its 6,400 filters"),
+])
+def test_the_five_examples_are_refused_naming_the_parameter(book, capsys, name, value, named):
+    assert named in refused(book, capsys, "01_mnist", name, value)
+
+
+@pytest.mark.parametrize("name, value, estimate", [
+    ("networks", "1000000000", "needs at least 4.61 TB for networks x 64 filters x 9 float64"),
+    ("k", "10000000000000000000000", "needs at least 8e+29 PB for (k + 1) points x k neighbour distances"),
+    ("resolution", "1000000000", "needs at least 1e+03 PB for resolution^2 cubes"),
+])
+def test_values_whose_arrays_cannot_fit_are_refused_with_the_estimate_and_the_limit(book, capsys, name, value,
+                                                                                    estimate):
+    err = refused(book, capsys, "01_mnist", name, value)
+    assert f"{name}={value}: {estimate}" in err
+    assert re.search(r"this machine has [\d.]+ [kMGTP]B available \((MemAvailable in /proc/meminfo|os.sysconf free pages)\)$", err.strip())
+
+
+def test_the_memory_check_names_estimate_and_limit(monkeypatch):
+    values = dict(networks=100, k=200, resolution=30)
+    profiles.check_memory(values, available=(10 ** 6, "test"))            # 460 kB, 322 kB, 900 bytes: fit
+    with pytest.raises(ValueError, match=r"^networks=100: needs at least 461 kB .* has 400 kB available \(test\)$"):
+        profiles.check_memory(values, available=(400_000, "test"))
+    with pytest.raises(ValueError, match=r"^resolution=2000: needs at least 4 MB"):
+        profiles.check_memory({**values, "resolution": 2000}, available=(10 ** 6, "test"))
+    if Path("/proc/meminfo").exists():
+        assert profiles.available_memory()[1] == "MemAvailable in /proc/meminfo"
+    monkeypatch.setattr(profiles, "available_memory", lambda: None)       # unknown: nothing is refused
+    profiles.check_memory(dict(networks=10 ** 12, k=10 ** 12, resolution=10 ** 12))
+
+
+def test_validate_parameters_in_a_chapter_runs_the_memory_check(monkeypatch):
+    good = dict(profile="smoke", networks=2, iterations=30, k=10, p=0.5, resolution=10, gain=3.0, seed=0,
+                device="auto")
+    monkeypatch.setattr(profiles, "available_memory", lambda: (1000, "test"))
+    with pytest.raises(ValueError, match="networks=2: needs at least 9.22 kB"):
+        profiles.validate_parameters(good)
+
+
+def test_a_chapters_own_bounds_are_checked_before_anything_runs(book, capsys):
+    assert "k=10: the chapter compares the core X(k, p) with X(15, p)" in refused(book, capsys, "08", "k", "10")
+
+
+def test_good_values_still_pass_the_dry_run(book, capsys, monkeypatch):
+    monkeypatch.setattr(rerun, "training_needs", lambda *a, **k: [])
+    assert main(["run", "01", "--root", str(book), "--dry-run", "-p", "p", "0.2", "-p", "gain", "2.5"]) == 0
+    assert "dry run: nothing trained or executed" in capsys.readouterr().out
+
+
+def test_chapter_checks_are_the_ones_the_notebooks_call():
+    """CHAPTER_CHECKS lists exactly the chapters whose first cell calls ``<chapter module>.validate(globals())``."""
+    called = {}
+    for source in sorted((REPO / "notebooks").glob("*.py")):
+        text = source.read_text(encoding="utf-8")
+        aliases = {alias or module: f"toponet.chapters.{module}" for module, alias in
+                   re.findall(r"^from toponet\.chapters import (\w+)(?: as (\w+))?$", text, re.M)}
+        for alias in re.findall(r"^(?:\w+ = )?(\w+)\.validate\(globals\(\)\)", text, re.M):
+            if alias != "tb":
+                called[source.stem] = aliases[alias]
+    assert called == rerun.CHAPTER_CHECKS
+
+
+def test_every_profile_passes_the_chapters_own_checks():
+    import importlib
+
+    for prof in profiles.PROFILES.values():
+        for chapter, module in rerun.CHAPTER_CHECKS.items():
+            importlib.import_module(module).validate(prof.parameters(chapter))
