@@ -41,6 +41,7 @@ from toponet.density import density_filtration
 from toponet.filters import normalize
 from toponet.homology import NULL_DIRECT_EDGES, H1Bounds, h1_bounds
 from toponet.nulls import NULL_KINDS, null_cloud
+from toponet.workers import call, parallel_map
 from toponet.provenance import DamagedEntry, note, read_sealed, warn_damaged, write_sealed
 
 #: Verdict values, strongest first; "inconclusive": the test at this scale could not have
@@ -491,13 +492,8 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
                     from toponet.calibration import gaussian_top
                     return gaussian_top, (n, kk, p, s)
 
-                if n_jobs == 1:
-                    results = (f(*a) for f, a in map(job, todo))
-                else:
-                    # deferred: only worker runs need joblib's process pool
-                    from joblib import Parallel, delayed
-                    results = Parallel(n_jobs=n_jobs, return_as="generator")(
-                        delayed(f)(*a) for f, a in map(job, todo))
+                # worker processes (n_jobs > 1) end with this process, however it ends
+                results = parallel_map(call, map(job, todo), n_jobs)
                 started = time.perf_counter()
                 for r, res in zip(todo, results):
                     if gauss:   # the cache rounds: answers from the cached value, as always
