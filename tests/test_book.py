@@ -441,7 +441,8 @@ def test_every_chapter_draws_its_figures_offline_in_chromium(built_book):
 
 
 #: The book's own pages (not chapters), with what must be in their first screen.
-PROSE_PAGES = {"book/intro.html": (), "book/verdicts.html": ("p.verdict-tally",), "book/teaching.html": (),
+PROSE_PAGES = {"book/intro.html": ("p.glance-answer", "tr.glance-paper-real"),
+               "book/verdicts.html": ("p.verdict-tally", "p.glance-answer"), "book/teaching.html": (),
                "book/primer.html": (), "book/glossary.html": (), "search.html": ()}
 
 

@@ -198,12 +198,14 @@ def test_every_term_role_in_the_prose_names_a_glossary_term(record):
 def test_results_at_a_glance_answers_then_splits_the_claims(record):
     box = pages.results_glance(record)
     assert box.startswith(":::{admonition} The answer in one minute") and box.rstrip().endswith(":::")
-    # the answer first, then the tally, then the split
-    assert box.index('<p class="glance-answer">') < box.index('<p class="verdict-tally">') \
-        < box.index('<table class="glance-split">')
+    # the answer first, then the split, whose last line is every claim's verdict counted once
+    assert box.index('<p class="glance-answer">') < box.index('<table class="glance-split">')
     split = re.search(r'<table class="glance-split">.*?</table>', box).group(0)
     lines = re.findall(r'<tr class="glance-([a-z-]+)"><th scope="row">(.*?)</th><td>(.*?)</td></tr>', split)
-    assert [key for key, _, _ in lines] == [g.key for g in verdicts.GROUPS]
+    assert [key for key, _, _ in lines] == [g.key for g in verdicts.GROUPS] + ["total"]
+    total = lines.pop()
+    assert f'<span class="glance-n">({len(claims(record))})</span>' in total[1]
+    assert re.findall(r">(\d+ [a-z ]+)</span>", total[2]) == tally(record).split(" / ")
     # every claim once, under its verdict's badge, its code linked with its short name beside it
     counted = 0
     for key, head, cell in lines:

@@ -452,23 +452,13 @@ def _real_data(cs: Sequence[Claim]) -> str:
     return _and(names)
 
 
-def _evidence_verdicts(rows: Sequence[Verdict]) -> str:
-    """"is not reproduced", "are both not reproduced", "are all partly reproduced", or the counts."""
-    verdicts = {v.verdict for v in rows}
-    if len(rows) == 1:
-        return f"is {_PHRASE[rows[0].verdict]}"
-    if len(verdicts) == 1:
-        return f"are {'both' if len(rows) == 2 else 'all'} {_PHRASE[rows[0].verdict]}"
-    return "are " + _and([f"{n} {v}" for v, n in count_verdicts(rows).items()])
-
-
 def _negative_sentence(c: Claim) -> str:
     target = NEGATIVE_RESULTS[c.id]
     whose = f"{c.source}'s negative result about the paper's {target}"
     if c.verdict == "not reproduced":
-        return (f'{c.id} "not reproduced" means {whose} did not hold here: good news for the paper.')
+        return f'{c.id} "not reproduced" means {whose} did not hold: good news for the paper.'
     if c.verdict == "reproduced":
-        return f'{c.id} "reproduced" means {whose} holds here: bad news for the paper.'
+        return f'{c.id} "reproduced" means {whose} holds: bad news for the paper.'
     return f'{c.id} is "{c.verdict}": {whose} is neither confirmed nor refuted here.'
 
 
@@ -485,27 +475,19 @@ def answer(rows: Sequence[Verdict]) -> str:
                    f"{_by_verdict(by['paper-real'])}.")
     standin = by["paper-stand-in"]
     if standin:
-        labels = []
+        targets = []
         for c in standin:
-            labels += [lab for lab in standin_labels(c.row)[:1] if lab not in labels]
+            for lab in standin_labels(c.row)[:1]:
+                target = lab.split("stand-in for ", 1)[-1]
+                if target not in targets:
+                    targets.append(target)
         n = len(standin)
-        out.append(f"{n} of the paper's claims ran, wholly or in part, on named stand-ins ({_and(['the ' + lab for lab in labels])}): "
-                   f"{_counted(standin)}; {'they say' if n > 1 else 'it says'} what the method finds on the "
-                   "stand-ins, not whether the paper holds on its own data.")
+        out.append(f"{n} {'more ' if by['paper-real'] else ''}of its claims ran, wholly or in part, on stand-ins "
+                   f"for {_and(targets)}: {'they show' if n > 1 else 'it shows'} what the method finds there, "
+                   "not whether the paper holds on its own data.")
     none = by["paper-none"]
     if none:
-        reasons = []
-        for c in none:
-            reason = c.row.data.split(":", 1)[1].strip() if ":" in c.row.data else ""
-            if reason and reason not in reasons:
-                reasons.append(reason)
-        sentence = (f"{_and([named(c) for c in none])} could not be tested here"
-                    + (f" ({'; '.join(reasons)})" if reasons else ""))
-        for c in none:
-            if c.evidence:
-                labels = [lab for e in c.evidence for lab in standin_labels(e) or [e.claim_id]]
-                sentence += f"; {c.id}'s evidence rows, on stand-ins ({_and(labels)}), " + _evidence_verdicts(c.evidence)
-        out.append(sentence + ".")
+        out.append(f"{_and([named(c) for c in none])} could not be tested here.")
     peers = by["peers"]
     if peers:
         per = [f"{s} {_counted([c for c in peers if c.source == s])}" for s in SOURCES
@@ -514,7 +496,7 @@ def answer(rows: Sequence[Verdict]) -> str:
     out += [_negative_sentence(c) for c in claims(rows) if c.id in NEGATIVE_RESULTS]
     truth = by["ground-truth"]
     if truth:
-        out.append(f"The ground truth, natural image patches (Carlsson 2008): {_by_verdict(truth)}.")
+        out.append(f"The ground truth (Carlsson 2008): {_by_verdict(truth)}.")
     return " ".join(out)
 
 

@@ -229,8 +229,6 @@ def execute(notebook: str | os.PathLike, output: str | os.PathLike, parameters: 
 
 #: Marks, in a chapter's opening box, the text the build replaces by the measured time.
 TIME_START, TIME_END = "<!-- chapter-time -->", "<!-- /chapter-time -->"
-#: Marks the line linking the paper and its peers that the build adds under a chapter's title.
-SOURCES_MARK = "<!-- sources -->"
 
 
 def _parameter_source(source: str, values: dict[str, Any]) -> str:
@@ -286,8 +284,9 @@ def tidy_executed(path: str | os.PathLike) -> Path:
         if cell.cell_type == "markdown" and TIME_START in cell.source:
             cell.source = pattern.sub(lambda m: sentence, cell.source)
     title = next((c for c in nb.cells if c.cell_type == "markdown" and re.match(r"#\s", c.source.lstrip())), None)
-    if title is not None and SOURCES_MARK not in title.source:
-        title.source = f"{title.source.rstrip()}\n\n{SOURCES_MARK}{sources_line(prefix='../')}"
+    line = sources_line(prefix="../")
+    if title is not None and line not in title.source:
+        title.source = f"{title.source.rstrip()}\n\n{line}"
     nbformat.write(nb, path)
     return path
 

@@ -301,10 +301,11 @@ def _claim_html(c: Claim, href: str) -> str:
     return out + "</span>"
 
 
-def split_html(rows: Sequence[Verdict], *, href: str = "verdicts.html") -> str:
+def split_html(rows: Sequence[Verdict], *, href: str = "verdicts.html", total: bool = False) -> str:
     """The split tally (:func:`toponet.verdicts.split`) as a table: per line, its count, then
     each verdict's badge with the claims it holds, every code beside its short name.
-    ``href``: the verdict page, relative to the page showing the table ("" on that page)."""
+    ``href``: the verdict page, relative to the page showing the table ("" on that page);
+    ``total``: a last line with every claim's verdict counted once."""
     body = []
     for g, cs in split(list(rows)):
         parts = [f'<span class="glance-verdict">{verdict_badge(v, f"{n} {v}")} '
@@ -312,12 +313,17 @@ def split_html(rows: Sequence[Verdict], *, href: str = "verdicts.html") -> str:
                  for v, n in count_verdicts(cs).items()]
         body.append(f'<tr class="glance-{g.key}"><th scope="row">{html.escape(g.label)} '
                     f'<span class="glance-n">({len(cs)})</span></th><td>{" ".join(parts) or "none"}</td></tr>')
+    if total:
+        badges = " / ".join(verdict_badge(v, f"{n} {v}") for v, n in counts(rows).items() if n)
+        body.append(f'<tr class="glance-total"><th scope="row">Every claim, counted once '
+                    f'<span class="glance-n">({len(claims(list(rows)))})</span></th><td>{badges}</td></tr>')
     return f'<table class="glance-split"><tbody>{"".join(body)}</tbody></table>'
 
 
-def answer_html(rows: Sequence[Verdict]) -> str:
-    """The answer in one paragraph (:func:`toponet.verdicts.answer`) as HTML."""
-    return f'<p class="glance-answer"><strong>In one minute.</strong> {text_html(verdicts.answer(list(rows)))}</p>'
+def answer_html(rows: Sequence[Verdict], *, lead: str = "In one minute.") -> str:
+    """The answer in one paragraph (:func:`toponet.verdicts.answer`) as HTML, after ``lead`` in bold."""
+    strong = f"<strong>{html.escape(lead)}</strong> " if lead else ""
+    return f'<p class="glance-answer">{strong}{text_html(verdicts.answer(list(rows)))}</p>'
 
 
 def _percent(x: float | None) -> str:
@@ -412,17 +418,18 @@ def verdict_table(rows: Sequence[Verdict], chapters: dict[str, ChapterPage] | No
 
 def results_glance(rows: Sequence[Verdict], *, source: str = str(RECORD)) -> str:
     """The intro's first screen (MyST Markdown) from the committed record's rows: the answer in
-    one paragraph, the tally, and the split tally with every code beside its short name."""
+    one paragraph, then the split tally with every code beside its short name and a last line
+    with every claim's verdict."""
     if not rows:
         return (":::{note}\nNo committed verdict record (`" + source + "`) in this checkout: the "
                 "default build writes it.\n:::\n")
     rows = paper_order(list(rows))
     return "\n".join([
         ":::{admonition} The answer in one minute", ":class: tip", "",
-        answer_html(rows), "", tally_html(rows), "", split_html(rows), "",
+        answer_html(rows, lead=""), "", split_html(rows, total=True), "",
         f"From the record of the `default` build (`{source}`), each claim counted once with a calibrated "
-        "{term}`verdict`; *stand-in* is a {term}`stand-in` for data that cannot be had where this book is "
-        "built. Every row with its numbers, and the record to download: {doc}`verdicts`.", ":::", ""])
+        "{term}`verdict`; a {term}`stand-in` replaces data that cannot be had where this book is built. "
+        "Every row with its numbers, and the record to download: {doc}`verdicts`.", ":::", ""])
 
 
 # --- links out: the papers, and running the book yourself ------------------------------------------
@@ -474,8 +481,8 @@ def run_it_yourself(url: str | None) -> str:
         clone = [f"git clone {url}", f"cd {folder}"]
     else:
         where = ("This build does not name its repository (`repository.url` in `_config.yml` is empty): "
-                 "clone it from wherever you got this book, then:")
-        clone = ["git clone <the repository's address>", "cd <its folder>"]
+                 "clone it from wherever you got this book (REPOSITORY-URL below), then:")
+        clone = ["git clone REPOSITORY-URL toponet", "cd toponet"]
     commands = [line for c, why in RUN_COMMANDS for line in (f"# {why}", c)]
     return "\n".join([":::{admonition} Run it yourself", ":class: seealso", where, "", "```bash",
                        *clone, *commands, "```", "",
