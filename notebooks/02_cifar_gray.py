@@ -78,6 +78,7 @@ from toponet.rules import dense_core
 from toponet.verdicts import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
+cifar_gray.validate(globals())     # the chapter's own: k below the paper's 3,072 points, p keeps enough filters
 tb.setup_notebook()
 name64, data = cifar_gray.pick_experiment("cifar-gray")
 name0, _ = cifar_gray.pick_experiment("cifar-gray-C64-0-64")

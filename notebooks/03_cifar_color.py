@@ -75,6 +75,7 @@ from toponet.rules import dense_core
 from toponet.verdicts import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
+cifar_color.validate(globals())    # the chapter's own: k below the paper's 3,840 points, p keeps enough filters
 tb.setup_notebook()
 name, data = cifar_color.pick_experiment("cifar-color")
 name_np, _ = cifar_color.pick_experiment("cifar-color-C48-0-64-nopool")

@@ -74,6 +74,7 @@ from toponet import plots
 from toponet.verdicts import Verdict, record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
+gen.validate(globals())            # the chapter's own: k below the paper's 6,400 points, p keeps enough filters
 tb.setup_notebook()
 HARDER = gen.harder_domain()
 NAMES = gen.experiment_names(HARDER)

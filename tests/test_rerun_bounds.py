@@ -18,9 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def book(tmp_path, monkeypatch):
-    """A book root with chapters 01 and 08; planning (training_needs) or executing fails the test."""
+    """A book root with chapters 01, 02, 03, 05 and 08; planning (training_needs) or executing fails the test."""
     (tmp_path / "notebooks").mkdir()
-    for name in ("01_mnist", "08_natural_patches"):
+    for name in ("01_mnist", "02_cifar_gray", "03_cifar_color", "05_generalization", "08_natural_patches"):
         shutil.copy2(REPO / "notebooks" / f"{name}.py", tmp_path / "notebooks")
     monkeypatch.setattr(build_mod, "execute", lambda *a, **k: pytest.fail("a chapter was executed"))
     monkeypatch.setattr(rerun, "training_needs", lambda *a, **k: pytest.fail("planned before the checks"))
@@ -108,9 +108,81 @@ def test_chapter_checks_are_the_ones_the_notebooks_call():
     assert called == rerun.CHAPTER_CHECKS
 
 
-def test_every_profile_passes_the_chapters_own_checks():
+@pytest.mark.parametrize("profile", sorted(profiles.PROFILES))
+@pytest.mark.parametrize("chapter", sorted(rerun.CHAPTER_CHECKS))
+def test_every_profile_passes_the_chapters_own_checks(profile, chapter):
     import importlib
 
-    for prof in profiles.PROFILES.values():
-        for chapter, module in rerun.CHAPTER_CHECKS.items():
-            importlib.import_module(module).validate(prof.parameters(chapter))
+    importlib.import_module(rerun.CHAPTER_CHECKS[chapter]).validate(profiles.PROFILES[profile].parameters(chapter))
+
+
+def test_the_chapters_with_k_and_p_have_bounds_of_their_own():
+    """Every chapter whose k and p size its density cores is in CHAPTER_CHECKS (issue 23)."""
+    assert {"01_mnist", "02_cifar_gray", "03_cifar_color", "05_generalization",
+            "08_natural_patches"} <= set(rerun.CHAPTER_CHECKS)
+
+
+# --- chapters 02, 03, 05 (issue 23): p and k bounds of their own, before anything runs -------------------
+
+@pytest.mark.parametrize("chapter, named", [
+    ("02_cifar_gray", "first-layer filters of C(64,32,64) (16 networks x 64); Mapper of the core needs at least 11 "
+                      "(raise p or networks)"),
+    ("03_cifar_color", "first-layer filters of one input channel (16 networks x 64); Mapper of the core needs at "
+                       "least 11 (raise p or networks)"),
+    ("05_generalization", "first-layer filters of one G3 group ("),
+])
+def test_a_p_that_keeps_too_few_points_is_refused_naming_p(book, capsys, chapter, named):
+    err = refused(book, capsys, chapter, "p", "1e-300")
+    assert err.startswith("book: error: p=1e-300 keeps 0 of the ") and named in err, err
+    assert err.strip().endswith("raise p or networks)" if chapter != "05_generalization" else
+                                "G3's circle test (an H1 bar) needs at least 4 (raise p)"), err
+
+
+@pytest.mark.parametrize("chapter, value, named", [
+    ("02_cifar_gray", "3072", "k=3072: the paper's k for its 6,400 filters of C(64,32,64) and its 3,072 filters of "
+                              "C(64,0,64) (rescaled to our clouds) must be below 3,072 (the paper: 200)"),
+    ("03_cifar_color", "3840", "k=3840: the paper's k for its 11,520 filters (3,840 per input channel) (rescaled to "
+                               "our clouds) must be below 3,840 (the paper: 200)"),
+    ("05_generalization", "6400", "k=6400: the paper's k for its 6,400 first-layer filters (rescaled to our clouds) "
+                                  "must be below 6,400 (the paper: 100)"),
+])
+def test_a_k_beyond_the_papers_cloud_is_refused(book, capsys, chapter, value, named):
+    assert named in refused(book, capsys, chapter, "k", value)
+
+
+@pytest.mark.parametrize("chapter, params", [
+    ("02_cifar_gray", ("p", "0.3", "k", "100")),
+    ("03_cifar_color", ("p", "0.2", "networks", "8")),
+    ("05_generalization", ("p", "0.2", "k", "50")),
+])
+def test_reasonable_custom_values_pass_the_dry_run(book, capsys, monkeypatch, chapter, params):
+    monkeypatch.setattr(rerun, "training_needs", lambda *a, **k: [])
+    argv = ["run", chapter, "--root", str(book), "--dry-run"]
+    for name, value in zip(params[::2], params[1::2]):
+        argv += ["-p", name, value]
+    assert main(argv) == 0
+    assert "dry run: nothing trained or executed" in capsys.readouterr().out
+
+
+def test_the_chapter_bounds_follow_the_clouds_the_chapter_builds():
+    from toponet.chapters import cifar_color, cifar_gray, generalization
+
+    def smoke(chapter, **values):
+        return {**profiles.PROFILES["smoke"].parameters(chapter), **values}
+
+    # 02: C(64,32,64) pools `networks`, C(64,0,64) the profile's 2 (smoke): p=0.05 keeps 6 of 128
+    assert cifar_gray.validate(smoke("02_cifar_gray", networks=100, p=0.1))["n_points"] == {
+        "C(64,32,64)": 6400, "C(64,0,64)": 128}
+    with pytest.raises(ValueError, match=r"^p=0\.05 keeps 6 of the 128 first-layer filters of C\(64,0,64\) \(the "
+                                         r"smoke profile's 2 networks x 64\); .* at least 11 \(raise p\)$"):
+        cifar_gray.validate(smoke("02_cifar_gray", networks=100, p=0.05))
+    # 03: one input channel of `networks` x 64 filters; 11 of 64 need p >= 0.17
+    assert cifar_color.validate(smoke("03_cifar_color", networks=1, p=0.17))["n_points"] == 64
+    with pytest.raises(ValueError, match=r"^p=0\.14 keeps 9 of the 64 first-layer filters of one input channel"):
+        cifar_color.validate(smoke("03_cifar_color", networks=1))
+    # 05: a G3 group of 1 network (smoke) x 64 filters; an H1 bar needs 4 points: 0.06 keeps 4, 0.05 keeps 3
+    assert generalization.validate(smoke("05_generalization", p=0.06)) == dict(k=100, p=0.06, group=1, n_points=64)
+    with pytest.raises(ValueError, match=r"^p=0\.05 keeps 3 of the 64 .* needs at least 4 \(raise p\)$"):
+        generalization.validate(smoke("05_generalization", p=0.05))
+    # `networks` sizes only the G1 arms: it changes no G3 group
+    assert generalization.validate(smoke("05_generalization", networks=1))["group"] == 1

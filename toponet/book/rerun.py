@@ -64,7 +64,10 @@ TRAINING_CHAPTERS = ("01_mnist", "02_cifar_gray", "03_cifar_color", "05_generali
 #: Chapters with bounds of their own beyond :func:`validate_parameters`: chapter -> its module, whose
 #: ``validate(parameters)`` the notebook's first cell calls right after ``tb.validate_parameters``
 #: (``tests/test_rerun_bounds.py`` checks this table against the notebooks).
-CHAPTER_CHECKS = {"01_mnist": "toponet.chapters.mnist", "08_natural_patches": "toponet.chapters.natural_patches"}
+CHAPTER_CHECKS = {"01_mnist": "toponet.chapters.mnist", "02_cifar_gray": "toponet.chapters.cifar_gray",
+                  "03_cifar_color": "toponet.chapters.cifar_color",
+                  "05_generalization": "toponet.chapters.generalization",
+                  "08_natural_patches": "toponet.chapters.natural_patches"}
 
 #: The robustness architectures chapter 01 analyses beside M(64, 32, 64) (its ``variant_table``).
 MNIST_VARIANTS = ("mnist-M64-0-64", "mnist-M64-8-512", "mnist-M64-16-512", "mnist-M256-32-512")

@@ -6,11 +6,14 @@
 - :func:`circle_claim`: the book's calibrated circle rule on one cloud (chapters 01, 04).
 - :func:`null_distance_threshold`: "near the circle" as a quantile of gaussian filters
   (chapters 01, 04).
+- :func:`check_paper_k`, :func:`check_kept`: the bounds a chapter's ``validate`` puts on its
+  ``k`` and ``p`` (chapters 02, 03, 05), in the words of chapter 01's.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from toponet._validation import check_int
 from toponet.analysis import scaled_k
 from toponet.calibration import GaussianTops, calibrate_circle
 from toponet.density import density_filtration
@@ -19,12 +22,45 @@ from toponet.homology import persistence
 from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.rules import DRAWS, circle_rule, circle_test
 
-__all__ = ["accuracy_summary", "evolution", "circle_claim", "null_distance_threshold", "NULL_DISTANCE_QUANTILE"]
+__all__ = ["accuracy_summary", "evolution", "circle_claim", "null_distance_threshold", "NULL_DISTANCE_QUANTILE",
+           "H1_MIN_POINTS", "check_paper_k", "check_kept"]
 
 
 #: Share of gaussian (null) filters nearer the primary circle than the "near the circle"
 #: threshold (a descriptive column): the threshold is the null distribution's 5th percentile.
 NULL_DISTANCE_QUANTILE = 0.05
+
+#: Fewest points whose Vietoris-Rips complex can hold an H1 bar: 3 points span a triangle that
+#: fills in the moment it closes, 4 (a square) close a loop before its diagonals fill it. A
+#: dense core of fewer points has top H1 lifetime 0 whatever the filters (and of 1 point, no
+#: Rips scale at all: the circle test fails).
+H1_MIN_POINTS = 4
+
+
+def check_paper_k(k, *, below: int, refers: str, paper: int) -> int:
+    """``k``, the paper's k that a chapter rescales to its clouds, checked below ``below``.
+
+    ``below`` is the smallest paper cloud the chapter rescales k from (the k-th neighbour of
+    a cloud lies inside it); ``refers`` names the paper's clouds in words, ``paper`` the
+    paper's own k. ``ValueError`` in one line naming k, its value and the bound.
+    """
+    k = check_int(k, name="k", low=1)
+    if k >= below:
+        raise ValueError(f"k={k}: the paper's k for {refers} (rescaled to our clouds) must be below {below:,} "
+                         f"(the paper: {paper})")
+    return k
+
+
+def check_kept(p: float, n: int, need: int, *, cloud: str, needs: str, fix: str) -> int:
+    """The points rho(k, p) keeps of a cloud of ``n`` (``round(p * n)``), at least ``need``.
+
+    ``ValueError`` in one line otherwise: "p=... keeps K of the N <cloud>; <needs> needs at
+    least <need> (<fix>)". Returns the points kept.
+    """
+    kept = round(p * n)
+    if kept < need:
+        raise ValueError(f"p={p:g} keeps {kept:,} of the {n:,} {cloud}; {needs} needs at least {need} ({fix})")
+    return kept
 
 
 def null_distance_threshold(model: str = "primary_circle", *, q: float = NULL_DISTANCE_QUANTILE,

@@ -4,23 +4,55 @@ in colour, what the chapter calls beyond the core.
 - :func:`color_verdicts`: the chapter's verdict rows F6-F9, from the calibrated rules of
   :mod:`toponet.claims`;
 - :func:`color_findings`: the chapter's "what we found", from the same results;
+- :func:`validate`: the chapter's own bounds on its parameters (k, p), checked by its first cell
+  and by ``python -m toponet.book run`` before anything runs;
 - re-exported from :mod:`toponet.chapters._cifar` (shared with chapter 02): :func:`pick_experiment`,
   :func:`channel_clouds`, :func:`model_fit`, :func:`evolution_mappers`, :func:`cloud_label_of`,
   :data:`REAL_DATA`; from :mod:`toponet.chapters._common`: :func:`accuracy_summary`, :func:`evolution`.
 """
 from __future__ import annotations
 
+from toponet._validation import check_fraction, check_int
 from toponet.book.notebook import Caption
 from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evolution_ours, _notes,  # noqa: F401
                                      _scale_head, load_trained, channel_clouds, cloud_label_of, evolution_mappers, model_fit,
                                      pick_experiment)
-from toponet.chapters._common import accuracy_summary, evolution  # noqa: F401
+from toponet.chapters._common import accuracy_summary, check_kept, check_paper_k, evolution  # noqa: F401
 from toponet.claims import describe_claim
-from toponet.experiments import load_or_train
+from toponet.experiments import experiment, load_or_train
+from toponet.mapper import Mapper
 from toponet.verdicts import Verdict
 
-__all__ = ["color_verdicts", "color_findings", "pick_experiment", "channel_clouds", "model_fit", "evolution_mappers",
-           "cloud_label_of", "REAL_DATA", "accuracy_summary", "evolution", "load_or_train", "load_trained"]
+__all__ = ["color_verdicts", "color_findings", "validate", "pick_experiment", "channel_clouds", "model_fit",
+           "evolution_mappers", "cloud_label_of", "REAL_DATA", "accuracy_summary", "evolution", "load_or_train",
+           "load_trained", "PAPER_POINTS"]
+
+#: Fig. 6's first-layer clouds in the paper, which the chapter's k refers to (rescaled to ours):
+#: 60 networks x 64 filters x 3 input channels pooled, and one input channel's 60 x 64.
+PAPER_POINTS = {"all channels": 11_520, "one channel": 3_840}
+
+
+def validate(params) -> dict:
+    """The chapter's own checks on top of :func:`toponet.book.validate_parameters`.
+
+    The notebook calls both in its first cell, and ``python -m toponet.book run`` calls both
+    before anything runs. ``k`` is the paper's k for Fig. 6's clouds (:data:`PAPER_POINTS`),
+    rescaled to ours, so it lies below the per-channel one, 3,840. ``p`` must keep at least the
+    points Mapper needs (:attr:`toponet.mapper.Mapper.min_points`) of the smallest cloud whose
+    dense core Mapper draws: one input channel's first-layer filters of C(64,32,64),
+    ``networks`` x its first-layer width. Returns {"k", "p", "n_points" (that cloud's filters)}.
+    """
+    k = check_paper_k(params["k"], below=min(PAPER_POINTS.values()), paper=200,
+                      refers=f"its {PAPER_POINTS['all channels']:,} filters ({PAPER_POINTS['one channel']:,} per "
+                             "input channel)")
+    p = check_fraction(params["p"], name="p")
+    networks = check_int(params["networks"], name="networks", low=1)
+    width = experiment(pick_experiment("cifar-color")[0]).config.widths[0]
+    n, need = networks * width, Mapper(resolution=params["resolution"], gain=params["gain"]).min_points
+    check_kept(p, n, need, cloud=f"first-layer filters of one input channel ({networks} network"
+                                 f"{'s' * (networks != 1)} x {width})",
+               needs="Mapper of the core", fix="raise p or networks")
+    return dict(k=k, p=p, n_points=n)
 
 
 def color_verdicts(*, profile: str, data: str, art, art_np, acc: dict, acc_np: dict, f6_claims: dict, f6,

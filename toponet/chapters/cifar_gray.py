@@ -4,22 +4,59 @@ in grayscale, what the chapter calls beyond the core.
 - :func:`gray_verdicts`: the chapter's verdict rows F3, F4, F5, from the calibrated rules of
   :mod:`toponet.claims` (one named function per claim);
 - :func:`gray_findings`: the chapter's "what we found", from the same results;
+- :func:`validate`: the chapter's own bounds on its parameters (k, p), checked by its first cell
+  and by ``python -m toponet.book run`` before anything runs;
 - re-exported from :mod:`toponet.chapters._cifar` (shared with chapter 03): :func:`pick_experiment`,
   :func:`evolution_mappers`, :func:`cloud_label_of`, :data:`REAL_DATA`; from
   :mod:`toponet.chapters._common`: :func:`accuracy_summary`, :func:`evolution`.
 """
 from __future__ import annotations
 
+from toponet._validation import check_fraction, check_int
 from toponet.book.notebook import Caption
 from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evolution_ours, _notes,  # noqa: F401
                                      _scale_head, load_trained, cloud_label_of, evolution_mappers, pick_experiment)
-from toponet.chapters._common import accuracy_summary, evolution  # noqa: F401
+from toponet.chapters._common import accuracy_summary, check_kept, check_paper_k, evolution  # noqa: F401
 from toponet.claims import count_clusters, describe_claim  # noqa: F401
-from toponet.experiments import load_or_train
+from toponet.experiments import experiment, load_or_train
+from toponet.mapper import Mapper
 from toponet.verdicts import Verdict
 
-__all__ = ["gray_verdicts", "gray_findings", "pick_experiment", "evolution_mappers", "cloud_label_of", "REAL_DATA",
-           "accuracy_summary", "evolution", "load_or_train", "load_trained", "count_clusters"]
+__all__ = ["gray_verdicts", "gray_findings", "validate", "pick_experiment", "evolution_mappers", "cloud_label_of",
+           "REAL_DATA", "accuracy_summary", "evolution", "load_or_train", "load_trained", "count_clusters",
+           "PAPER_POINTS"]
+
+#: Fig. 3's first-layer clouds in the paper, which the chapter's k refers to (rescaled to ours):
+#: 100 x 64 filters of C(64,32,64) and 48 x 64 of C(64,0,64).
+PAPER_POINTS = {"C(64,32,64)": 6400, "C(64,0,64)": 3072}
+
+
+def validate(params) -> dict:
+    """The chapter's own checks on top of :func:`toponet.book.validate_parameters`.
+
+    The notebook calls both in its first cell, and ``python -m toponet.book run`` calls both
+    before anything runs. ``k`` is the paper's k for Fig. 3's clouds (:data:`PAPER_POINTS`),
+    rescaled to ours, so it lies below the smaller, 3,072. ``p`` must keep at least the points
+    Mapper needs (:attr:`toponet.mapper.Mapper.min_points`: F3 counts clusters on the Mapper
+    graph of the dense core) of both first-layer clouds: C(64,32,64)'s ``networks`` x its
+    first-layer width, and C(64,0,64)'s, whose networks the profile sets. Returns {"k", "p",
+    "n_points": {architecture: filters}}.
+    """
+    k = check_paper_k(params["k"], below=min(PAPER_POINTS.values()), paper=200,
+                      refers=" and ".join(f"its {n:,} filters of {a}" for a, n in PAPER_POINTS.items()))
+    p = check_fraction(params["p"], name="p")
+    networks = check_int(params["networks"], name="networks", low=1)
+    need = Mapper(resolution=params["resolution"], gain=params["gain"]).min_points
+    profile, n_points = params["profile"], {}
+    for arch, base, count in (("C(64,32,64)", "cifar-gray", networks), ("C(64,0,64)", "cifar-gray-C64-0-64", None)):
+        exp = experiment(pick_experiment(base)[0])
+        nets, width = exp.networks_for(profile, count), exp.config.widths[0]
+        n_points[arch] = nets * width
+        whose = f"{nets} network{'s' * (nets != 1)}"
+        whose = whose if count is not None else f"the {profile} profile's {whose}"
+        check_kept(p, nets * width, need, cloud=f"first-layer filters of {arch} ({whose} x {width})",
+                   needs="Mapper of the core", fix="raise p or networks" if count is not None else "raise p")
+    return dict(k=k, p=p, n_points=n_points)
 
 
 def _f3_ours(parts: dict) -> str:

@@ -15,6 +15,8 @@ digit domains and appended topological features.
   stated test accuracy (G5).
 - :func:`correlation`: Pearson's r with a Fisher-z confidence interval (G4).
 - :func:`simplicity`: the top H1 lifetime of layer-1 filters over disjoint seed groups (G3).
+- :func:`validate`: the chapter's own bounds on its parameters (k, p), checked by its first
+  cell and by ``python -m toponet.book run`` before anything runs.
 """
 from __future__ import annotations
 
@@ -28,8 +30,9 @@ from toponet._validation import check_fraction, check_int
 from toponet.analysis import filtered_top_h1, scaled_k
 from toponet.book.notebook import Caption
 from toponet.chapters._common import accuracy_summary, evolution  # noqa: F401  (re-exported for chapter 05)
+from toponet.chapters._common import H1_MIN_POINTS, check_kept, check_paper_k
 from toponet.data.registry import real_or_standin
-from toponet.experiments import load_or_train
+from toponet.experiments import experiment, load_or_train
 from toponet.filters import pooled_filters
 from toponet.ideal import gaussian_filters
 from toponet.nulls import compare_groups
@@ -38,7 +41,8 @@ from toponet.rules import RuleResult, circle_test, floor_k
 __all__ = ["harder_domain", "nets_per_arm", "DOMAIN_LABELS", "SHORT_LABELS", "experiment_names", "load_or_train",
            "transfer_accuracy", "summary", "significance", "iterations_to_accuracy", "speedup",
            "correlation", "Correlation", "simplicity", "simplicity_test", "accuracy_curve", "findings_markdown",
-           "g5_caption", "g1_rule", "g2_rule", "g3_rule", "g4_rule", "g5_rule", "accuracy_summary", "evolution"]
+           "g5_caption", "g1_rule", "g2_rule", "g3_rule", "g4_rule", "g5_rule", "accuracy_summary", "evolution",
+           "validate", "PAPER_POINTS"]
 
 #: How captions and verdict rows name each digit domain.
 DOMAIN_LABELS = {
@@ -74,6 +78,37 @@ def experiment_names(harder: str) -> dict:
     return {"trained": f"gen-mnist-trained{tag}", "circle": f"gen-mnist-circle{tag}",
             "gaussian": f"gen-mnist-gaussian{tag}", "harder": "gen-mnistm-standin" if not tag else "svhn",
             "append": append}
+
+
+#: The paper's cloud of G3 and G4 (Fig. 12), which the chapter's k refers to: 100 networks x 64
+#: first-layer filters, rho(100, 0.1).
+PAPER_POINTS = 6400
+
+
+def validate(params) -> dict:
+    """The chapter's own checks on top of :func:`toponet.book.validate_parameters`.
+
+    The notebook calls both in its first cell, and ``python -m toponet.book run`` calls both
+    before anything runs. ``k`` is the paper's k for its :data:`PAPER_POINTS` (6,400) filters,
+    rescaled to our clouds (G3's groups, G4's pooled layers), so it lies below that. ``p`` must
+    keep, of one G3 group's first-layer filters, the points an H1 bar needs
+    (:data:`toponet.chapters._common.H1_MIN_POINTS`): G3's circle test runs on that dense core.
+    A group is half the smaller of the harder domain's and MNIST's networks, which the profile
+    sets (``networks`` sizes the G1 arms only), times the first-layer width. Returns {"k", "p",
+    "group" (networks per G3 group), "n_points" (filters per group)}.
+    """
+    k = check_paper_k(params["k"], below=PAPER_POINTS, paper=100, refers=f"its {PAPER_POINTS:,} first-layer filters")
+    p = check_fraction(params["p"], name="p")
+    check_int(params["networks"], name="networks", low=1)
+    profile = params["profile"]
+    runs = [experiment(experiment_names(harder_domain())["harder"]), experiment("mnist")]
+    group = max(1, min(e.networks_for(profile) for e in runs) // 2)
+    width = min(e.config.widths[0] for e in runs)
+    check_kept(p, group * width, H1_MIN_POINTS,
+               cloud=f"first-layer filters of one G3 group ({group} network{'s' * (group != 1)} x {width}; a group "
+                     f"is half the fewer of the {profile} profile's harder-domain and MNIST networks)",
+               needs="G3's circle test (an H1 bar)", fix="raise p")
+    return dict(k=k, p=p, group=group, n_points=group * width)
 
 
 def transfer_accuracy(artifact, dataset: str, iteration=None) -> np.ndarray:
