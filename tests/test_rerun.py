@@ -223,20 +223,11 @@ def test_verdict_rows_of_a_run_go_to_its_folder_with_the_note(book, monkeypatch)
     assert _main_outputs(book) == before and CUSTOM_ENV not in os.environ
 
 
-def test_runs_cache_calibrations_beside_them_seeded_from_the_committed_ones(tmp_path):
-    import os
-
-    committed = tmp_path / "results" / "calibration" / "circle-v1-n64.json"
-    committed.parent.mkdir(parents=True)
-    committed.write_text("1")
-    cache = rerun._seed_calibrations(tmp_path)
-    assert cache == tmp_path / "_build" / "runs" / "calibration" and (cache / committed.name).read_text() == "1"
-    (cache / "circle-v1-n99.json").write_text("computed by a run")
-    committed.write_text("2")
-    os.utime(committed, (committed.stat().st_mtime + 10,) * 2)
-    rerun._seed_calibrations(tmp_path)
-    assert (cache / committed.name).read_text() == "2" and (cache / "circle-v1-n99.json").exists()
-    assert sorted(p.name for p in committed.parent.iterdir()) == [committed.name]  # results/ untouched
+def test_runs_keep_their_results_in_the_user_cache_never_in_the_checkout(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOPONET_CACHE", str(tmp_path / "cache"))
+    assert rerun.run_results_directory() == tmp_path / "cache" / "calibration"
+    root = Path(rerun.__file__).resolve().parents[2]
+    assert root not in rerun.run_results_directory().parents
 
 
 @pytest.mark.slow

@@ -18,8 +18,9 @@ parameters"). Three steps, each a plain function:
    notebook, its verdict rows (and a table of them), ``parameters.json`` and, asked for, a
    one-page HTML book of the chapter that renders offline. The main build's outputs
    (``_build/html``, ``_build/verdicts``, ``book/chapters``, ``results/``, the README) are never
-   written: the kernel records verdict rows into the run's folder and caches calibrations
-   in ``_build/runs/calibration`` (:data:`toponet.calibration` would write into ``results/``).
+   written: the kernel records verdict rows into the run's folder and keeps the null tests and
+   calibrations it computes in the user cache (``$TOPONET_CACHE/calibration``, default
+   ``~/.cache/toponet/calibration``), reading the committed ones in ``results/`` where they match.
 
 The chapter's captions and verdict rows say "custom parameters: p=0.5 (profile: 0.3)"
 (:data:`toponet.book.profiles.CUSTOM_ENV`).
@@ -32,13 +33,13 @@ import json
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from toponet._io import user_cache_directory
 from toponet.book import build
 from toponet.book.assets import default_cache_dir
 from toponet.book.build import NOTEBOOKS, discover_chapters
@@ -51,7 +52,6 @@ from toponet.verdicts import load
 #: Where custom runs go, relative to the book root; a book build never clears it.
 RUNS = Path("_build") / "runs"
 #: Calibration cache shared by custom runs, seeded from ``results/calibration``.
-RUN_CALIBRATION = RUNS / "calibration"
 
 #: Wall seconds per network and batch iteration when the store has no record of a similar run:
 #: M(64, 32, 64) on MNIST on one CPU thread trained 8 networks x 2,000 iterations in 713 s.
@@ -415,16 +415,11 @@ class RunResult:
     trained_seconds: float
 
 
-def _seed_calibrations(root: Path) -> Path:
-    """``_build/runs/calibration``, holding a copy of every committed calibration (newer ones win)."""
-    target = root / RUN_CALIBRATION
-    target.mkdir(parents=True, exist_ok=True)
-    source = root / "results" / "calibration"
-    for path in sorted(source.glob("*.json")) if source.is_dir() else ():
-        copy = target / path.name
-        if not copy.exists() or copy.stat().st_mtime < path.stat().st_mtime:
-            shutil.copy2(path, copy)
-    return target
+def run_results_directory() -> Path:
+    """Where a custom run keeps the null tests and calibrations it computes: the user cache's
+    ``calibration/`` (never the checkout; the committed results are read through
+    :func:`toponet._io.results_search_path`)."""
+    return user_cache_directory() / "calibration"
 
 
 def execute_run(run: CustomRun, needs: Sequence[TrainingNeed] = (), *, html: bool = False,
@@ -433,7 +428,7 @@ def execute_run(run: CustomRun, needs: Sequence[TrainingNeed] = (), *, html: boo
 
     ``run.folder`` is emptied first (a run with the same parameters replaces it). The chapter
     runs with papermill, like a book build, with ``$TOPONET_VERDICTS_DIR`` in the run's folder,
-    ``$TOPONET_CALIBRATION`` in ``_build/runs/calibration`` and :data:`CUSTOM_ENV` naming the
+    ``$TOPONET_CALIBRATION`` in :func:`run_results_directory` and :data:`CUSTOM_ENV` naming the
     changed values. Raises :class:`toponet.book.build.ChapterFailed` when a cell raises (the
     executed notebook, traceback included, stays in the folder).
     """
@@ -460,7 +455,7 @@ def execute_run(run: CustomRun, needs: Sequence[TrainingNeed] = (), *, html: boo
     build.check_parameters(unexecuted)
     executed = run.folder / f"{run.chapter}.ipynb"
     verdict_dir = run.folder / "verdicts"
-    env = {"TOPONET_VERDICTS_DIR": str(verdict_dir), "TOPONET_CALIBRATION": str(_seed_calibrations(run.root)),
+    env = {"TOPONET_VERDICTS_DIR": str(verdict_dir), "TOPONET_CALIBRATION": str(run_results_directory()),
            CUSTOM_ENV: json.dumps({n: list(v) for n, v in run.changed.items()}), "TQDM_DISABLE": "1", BUILD_ENV: "1"}
     echo(f"executing {run.chapter} -> {executed}")
     with build._kernel_env(**env):
