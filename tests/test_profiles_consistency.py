@@ -1,13 +1,12 @@
-"""The book's build profiles and the training profiles name the same scale for Fig. 2."""
+"""The book's build profiles and the training profiles name the same scale: one source.
+
+A chapter of :data:`toponet.book.profiles.CHAPTER_EXPERIMENTS` reads networks x iterations from
+its experiment's profile in :mod:`toponet.experiments`; the book's profiles never type them.
+"""
 import pytest
 
-from toponet.book.profiles import PROFILES as BOOK
+from toponet.book.profiles import CHAPTER_EXPERIMENTS, PROFILES as BOOK, Profile, experiment_scale
 from toponet.experiments import SCALES, experiment
-
-
-# chapter -> the experiment whose networks x iterations its parameters select
-CHAPTER_EXPERIMENTS = {"01_mnist": "mnist", "02_cifar_gray": "cifar-gray-standin",
-                       "03_cifar_color": "cifar-color-standin"}
 
 
 @pytest.mark.parametrize("chapter", CHAPTER_EXPERIMENTS)
@@ -19,7 +18,26 @@ def test_book_profile_matches_the_training_profile(name, chapter):
     train = experiment(CHAPTER_EXPERIMENTS[chapter]).profile(name)
     book = BOOK[name].parameters(chapter)
     assert (book["networks"], book["iterations"]) == (train.networks, train.iterations)
+    assert experiment_scale(chapter, name) == (train.networks, train.iterations)
 
 
 def test_every_training_profile_has_a_book_profile():
     assert set(SCALES) <= set(BOOK)
+
+
+@pytest.mark.parametrize("name", sorted(BOOK))
+def test_book_profiles_type_no_experiment_scale(name):
+    for chapter in CHAPTER_EXPERIMENTS:
+        assert not {"networks", "iterations"} & set(BOOK[name].chapters.get(chapter, {})), (name, chapter)
+
+
+def test_a_typed_experiment_scale_is_refused():
+    with pytest.raises(ValueError, match="come from the experiment 'mnist' of toponet.experiments"):
+        Profile(name="t", networks=2, iterations=10, k=5, p=0.5, resolution=4, gain=2.0,
+                chapters={"01_mnist": {"networks": 16}})
+
+
+def test_a_chapter_or_profile_outside_the_registry_keeps_the_profile_values():
+    assert experiment_scale("00_ideal_filters", "default") is None
+    prof = Profile(name="not-a-scale", networks=3, iterations=7, k=5, p=0.5, resolution=4, gain=2.0)
+    assert (prof.parameters("01_mnist")["networks"], prof.parameters("01_mnist")["iterations"]) == (3, 7)

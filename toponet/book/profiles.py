@@ -6,6 +6,11 @@ device) and the default analysis parameters (density filtration ``rho(k, p)``, M
 gets them from ``Profile.chapters[<chapter name>]``; nothing else can change them, so
 the profile name printed in every caption says exactly what was run.
 
+A chapter that trains (or reads) an experiment of :mod:`toponet.experiments` gets its
+``networks`` and ``iterations`` from that registry, at the profile of the same name
+(:data:`CHAPTER_EXPERIMENTS`, :func:`experiment_scale`): the scale is written down once, there,
+and a profile here never repeats it.
+
 Every chapter's ``parameters`` cell must define all of :data:`PARAMETERS`; the build
 refuses a chapter that lacks one (a misspelt name would otherwise be ignored silently).
 
@@ -115,6 +120,36 @@ def check_memory(values: Mapping[str, Any], available: tuple[int, str] | None = 
                              f"{_bytes(limit)} available ({source})")
 
 
+#: Chapter -> the experiment of :mod:`toponet.experiments` whose networks x iterations its
+#: parameters select (the run it trains or reads; the CIFAR chapters' stand-in runs, which this
+#: build trains on). The registry's profile of the same name is the one source of that scale.
+CHAPTER_EXPERIMENTS: Mapping[str, str] = MappingProxyType({
+    "01_mnist": "mnist",                      # Fig. 2: M(64, 32, 64) on MNIST
+    "02_cifar_gray": "cifar-gray-standin",    # Figs. 3-5
+    "03_cifar_color": "cifar-color-standin",  # Figs. 6, 8, 9
+    "05_generalization": "gen-mnist-trained",  # G1's arms (each arm has the same scale)
+    "08_natural_patches": "mnist",            # the MNIST filters set beside the patches
+})
+
+
+def experiment_scale(chapter: str, profile: str) -> tuple[int, int] | None:
+    """(networks, iterations) of ``chapter``'s experiment (:data:`CHAPTER_EXPERIMENTS`) at the
+    registry's profile called ``profile``; None for a chapter without one, or a profile name the
+    registry does not define."""
+    name = CHAPTER_EXPERIMENTS.get(chapter)
+    if name is None:
+        return None
+    # deferred: toponet.experiments imports torch (2.3 s measured), which `import toponet.book`
+    # and `python -m toponet.book --help` need not load; only a chapter's parameters read it
+    from toponet.experiments import experiment
+
+    exp = experiment(name)
+    if profile not in exp.profiles:
+        return None
+    prof = exp.profiles[profile]
+    return prof.networks, prof.iterations
+
+
 @dataclass(frozen=True)
 class Profile:
     """One named build scale.
@@ -163,17 +198,27 @@ class Profile:
             if unknown:
                 raise ValueError(f"profile {self.name!r}, chapter {chapter!r}: unknown or fixed "
                                  f"parameter(s) {unknown}; a chapter may override {list(PARAMETERS[1:])}")
+            typed = sorted({"networks", "iterations"} & set(values)) if chapter in CHAPTER_EXPERIMENTS else []
+            if typed:
+                raise ValueError(f"profile {self.name!r}, chapter {chapter!r}: {typed} come from the experiment "
+                                 f"{CHAPTER_EXPERIMENTS[chapter]!r} of toponet.experiments; change them there")
             frozen[chapter] = MappingProxyType(
                 {k: _check_value(k, v, f"profile {self.name!r}, chapter {chapter!r}") for k, v in values.items()})
         object.__setattr__(self, "chapters", MappingProxyType(frozen))
 
     def parameters(self, chapter: str, **overrides) -> dict[str, Any]:
-        """The values injected into ``chapter``: defaults, then the chapter's, then ``overrides``.
+        """The values injected into ``chapter``: defaults, then its experiment's scale, then the
+        chapter's, then ``overrides``.
 
-        ``overrides`` (e.g. ``device="cuda"`` from the command line) win over both.
+        A chapter of :data:`CHAPTER_EXPERIMENTS` takes ``networks`` and ``iterations`` from its
+        experiment's profile of this profile's name (:func:`experiment_scale`). ``overrides``
+        (e.g. ``device="cuda"`` from the command line) win over all.
         Returns a dict with exactly the keys of :data:`PARAMETERS`.
         """
         values = {name: getattr(self, name) for name in PARAMETERS if name != "profile"}
+        scale = experiment_scale(chapter, self.name)
+        if scale is not None:
+            values["networks"], values["iterations"] = scale
         values.update(self.chapters.get(chapter, {}))
         for name, value in overrides.items():
             if name not in PARAMETERS or name == "profile":
@@ -182,9 +227,10 @@ class Profile:
         return {"profile": self.name, **{name: values[name] for name in PARAMETERS[1:]}}
 
 
-# The lead tunes these numbers; a new profile is one more entry. networks x iterations match
-# toponet.experiments' profiles of the same name for the MNIST Fig. 2 run (smoke 2 x 30,
-# default 16 x 2000, paper 100 x 40K); chapters of other experiments override them here.
+# The lead tunes these numbers; a new profile is one more entry. The chapters of
+# CHAPTER_EXPERIMENTS take networks x iterations from toponet.experiments (their profile of the
+# same name); the top-level networks and iterations below are the fallback of a chapter that
+# trains nothing of the registry (its own values, when it needs any, are in `chapters`).
 # k, p, resolution, gain are the paper's Fig. 2 values in every profile: a chapter rescales k
 # to its cloud size itself (toponet.analysis.scaled_k), so a profile only changes the scale.
 # Keep "smoke" within a few minutes on 2 CPU cores for the whole book.
@@ -198,17 +244,17 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({
     "smoke": Profile(
         name="smoke", networks=2, iterations=30, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="minutes on 2 CPU cores; checks that every chapter runs, its numbers are not evidence",
-        chapters={"00_ideal_filters": {"networks": 6, "k": 15, "p": 0.5, "resolution": 10}, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"networks": 2, "iterations": 20, "k": 100, "p": 0.1}, "02_cifar_gray": {"networks": 2, "iterations": 30, "p": 0.5}, "03_cifar_color": {"networks": 2, "iterations": 30, "p": 0.14}, "06_umass": {"networks": 3, "iterations": 800, "k": 10, "resolution": 8}, "07_learning_graphs": {"networks": 1, "iterations": 30, "resolution": 12}, "calibration": {"networks": 4}, "08_natural_patches": _PATCHES},
+        chapters={"00_ideal_filters": {"networks": 6, "k": 15, "p": 0.5, "resolution": 10}, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 3, "iterations": 800, "k": 10, "resolution": 8}, "07_learning_graphs": {"networks": 1, "iterations": 30, "resolution": 12}, "calibration": {"networks": 4}, "08_natural_patches": _PATCHES},
     ),
     "default": Profile(
         name="default", networks=16, iterations=2000, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="the paper's analysis parameters at a reduced training scale",
-        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "01_mnist": {"networks": 100}, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"networks": 3, "iterations": 500, "k": 100, "p": 0.1}, "02_cifar_gray": {"networks": 16, "iterations": 2000, "p": 0.5}, "03_cifar_color": {"networks": 16, "iterations": 1500, "p": 0.14}, "06_umass": {"networks": 10, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 1, "iterations": 200, "resolution": 30}, "calibration": {"networks": 16}, "08_natural_patches": {**_PATCHES, "networks": 100}},
+        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 10, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 1, "iterations": 200, "resolution": 30}, "calibration": {"networks": 16}, "08_natural_patches": _PATCHES},
     ),
     "paper": Profile(
         name="paper", networks=100, iterations=40000, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
-        description="the paper's scale (100 networks x 40K iterations for Fig. 2); needs a GPU",
-        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"networks": 3, "iterations": 40000, "k": 100, "p": 0.1}, "02_cifar_gray": {"networks": 100, "iterations": 70000, "p": 0.5}, "03_cifar_color": {"networks": 60, "iterations": 100000, "p": 0.14}, "06_umass": {"networks": 10, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 1, "iterations": 200, "resolution": 30}, "calibration": {"networks": 100}, "08_natural_patches": _PATCHES},
+        description="the paper's scale (its networks and iterations per figure); needs a GPU",
+        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 10, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 1, "iterations": 200, "resolution": 30}, "calibration": {"networks": 100}, "08_natural_patches": _PATCHES},
     ),
 })
 
