@@ -301,7 +301,7 @@ print(*(f"{v.claim_id}: {v.verdict}" for v in load()), sep="\n")
 # ```{admonition} Exercise 1: beyond second order
 # Compare the top $H_1$ lifetime of $\rho(k, p)$ of the first-layer filters with that of ten
 # covariance-matched gaussian clouds (`toponet.nulls.null_cloud(X, "covariance", seed)`,
-# `toponet.analysis.filtered_top_h1`). Use a random subsample of 640 filters (10 networks' worth)
+# `toponet.analysis.filtered_top_h1`). Use a random subsample of 640 filters, a tenth of the paper's cloud,
 # with $k$ rescaled (`scaled_k`), so that it runs in a minute.
 # ```
 

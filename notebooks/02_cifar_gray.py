@@ -56,7 +56,7 @@
 
 # %% tags=["parameters"]
 profile = "default"  # training scale: smoke | default | paper (toponet.experiments)
-networks = 4  # networks C(64, 32, 64) pooled into each cloud; a count the store lacks trains first (run --dry-run)
+networks = 16  # networks C(64, 32, 64) pooled into each cloud; a count the store lacks trains first (run --dry-run)
 iterations = 2000  # batch iterations of training (the last evolution snapshot)
 k = 200  # the paper's k for layer 1 (6,400 points); rescaled to our cloud size below
 p = 0.5  # density filtration of Fig. 3; lower: only the densest filters, fewer points per cluster

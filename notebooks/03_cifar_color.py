@@ -52,7 +52,7 @@
 
 # %% tags=["parameters"]
 profile = "default"  # training scale: smoke | default | paper (toponet.experiments)
-networks = 4  # networks C(64, 32, 64) pooled into each cloud; a count the store lacks trains first (run --dry-run)
+networks = 16  # networks C(64, 32, 64) pooled into each cloud; a count the store lacks trains first (run --dry-run)
 iterations = 1500  # batch iterations of training (the last evolution snapshot)
 k = 200  # the paper's k for 11,520 first-layer filters (60 networks); rescaled below
 p = 0.14  # density filtration of Fig. 6 (F6's circle rule); higher: more, noisier filters in the core

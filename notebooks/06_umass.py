@@ -324,7 +324,7 @@ memorization.u2_findings(nums, epochs_true=ep_true, epochs_permuted=ep_perm, n_t
 # ## Exercises
 #
 # ```{admonition} Exercise 1: fewer training steps
-# Train $N_{|\cdot|}$ and $N_\text{ReLU}$ for 200 iterations instead of `iterations`, seeds 0-2
+# Train $N_{|\cdot|}$ and $N_\text{ReLU}$ with `iterations=200` instead of the chapter's `iterations`, seeds 0-2
 # (`tori.train_tori(tori.ToriConfig(activation=..., seed=s, iterations=200))`), and count long
 # $H_0$ bars of the first hidden activations (`tori.h0_components(run.hidden_test)`).
 # ```

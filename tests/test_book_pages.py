@@ -266,7 +266,8 @@ def test_write_generated_reads_rows_record_and_notebooks(tmp_path):
     written = pages.write_generated(tmp_path, figures=False)
     assert [p.relative_to(tmp_path / pages.GENERATED).as_posix() for p in written] == [
         "verdict_table.md", "results_glance.md", "chapter_times.md", "sources.md", "run_it_yourself.md",
-        "downloads/verdicts.json", "downloads/verdicts.csv"]
+        "downloads/verdicts.json", "downloads/verdicts.csv", "figure_example.md", "build_scale.md",
+        "profile_scales.md"]
     table = (tmp_path / pages.VERDICT_TABLE).read_text()
     assert "in this build (profile default)" in table
     assert 'href="chapters/01_a.html#figure-2-the-loop"' in table and ">Chapter A</a>" in table

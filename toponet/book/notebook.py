@@ -1,4 +1,5 @@
-"""What a chapter calls: :func:`setup_notebook` in its first cell, :func:`caption` under figures.
+"""What a chapter calls: :func:`setup_notebook` in its first cell, :func:`caption` under figures
+and :func:`what_to_see` after them.
 
 Plotly figures in the book are HTML ``<div>``s plus one ``Plotly.newPlot`` call each; the
 plotly.js library itself is loaded once per page from ``_static`` by the book's Sphinx
@@ -212,6 +213,52 @@ def caption(text: str, *, cloud: str, profile: str, accuracy=None,
             acc += f" (paper: {_accuracy_text(paper_accuracy)})"
         parts.append(acc + ".")
     return Caption(" ".join(p for p in parts if p))
+
+
+# --- readings: what to see in a figure -------------------------------------------------------------
+
+#: How every figure's reading starts, in a chapter source's markdown cell and in a generated
+#: reading alike (``tests/test_book_readings.py`` counts them against the figures).
+READING_LEAD = "**What to see**"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A figure's "What to see" paragraph: what to notice and what its numbers mean.
+
+    Attributes
+    ----------
+    text : str
+        MyST Markdown after the lead; rendered as ":data:`READING_LEAD`: text".
+    """
+
+    text: str
+
+    def __post_init__(self):
+        if not isinstance(self.text, str) or not self.text.strip():
+            raise ValueError("a reading must say what to see in the figure; got an empty text")
+
+    def _repr_markdown_(self) -> str:
+        return f"{READING_LEAD}: {self.text.strip()}"
+
+    def __str__(self) -> str:
+        return self._repr_markdown_()
+
+
+def what_to_see(template: str, /, **values) -> Reading:
+    """A reading filled from results: ``template`` is Markdown with ``str.format`` fields.
+
+    ``what_to_see("the top bar is {ratio:.1f} times the second.", ratio=3.24)`` renders as
+    "**What to see**: the top bar is 3.2 times the second." A reading that states a finding
+    takes it from ``values``, never from the template's words, so it cannot claim what the
+    data of another build does not show.
+    """
+    if not isinstance(template, str) or not template.strip():
+        raise ValueError("template must be the reading's Markdown text")
+    try:
+        return Reading(template.format(**values))
+    except (KeyError, IndexError) as exc:
+        raise ValueError(f"the reading's template needs a value for {exc}; give it as a keyword") from None
 
 
 #: A table of more columns than this gets a "scroll sideways" hint above it.

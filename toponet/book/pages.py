@@ -21,6 +21,11 @@ this build or from the committed record ``results/verdicts.json``, never typed i
   (:func:`toponet.verdicts.record_csv`);
 * ``chapter_times.md`` (``book/teaching.md``): the wall time papermill measured executing
   each chapter, with the profile it ran at;
+* ``figure_example.md`` and ``build_scale.md`` (``book/intro.md``), ``profile_scales.md``
+  (``book/rerun.md``): the example caption, what each profile trains and the registry's
+  networks x iterations, read from the build profiles (:data:`toponet.book.profiles.PROFILES`)
+  and the experiment registry (:mod:`toponet.experiments`), never typed into the pages
+  (:func:`figure_example`, :func:`build_scale`, :func:`profile_scales`);
 * ``primer/*.png`` (``book/primer.md``): :func:`toponet.book.primer.primer_figures`.
 
 The HTML is plain (``<table>``, ``<details>``, links, ``<span class>`` badges styled by
@@ -40,7 +45,9 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from toponet import verdicts
+from toponet.book.notebook import cloud_label
 from toponet.book.primer import primer_figures
+from toponet.book.profiles import CHAPTER_EXPERIMENTS, PROFILES, experiment_scale, get_profile
 from toponet.verdicts import (CLAIM_SOURCES, DATA_KINDS, VERDICTS, Claim, Verdict, base_id, claims, count_verdicts,
                               data_parts, paper_order, short_name, split, split_top)
 
@@ -51,6 +58,9 @@ SOURCES_LINE = GENERATED / "sources.md"
 RUN_IT_YOURSELF = GENERATED / "run_it_yourself.md"
 DOWNLOADS = GENERATED / "downloads"
 CHAPTER_TIMES = GENERATED / "chapter_times.md"
+FIGURE_EXAMPLE = GENERATED / "figure_example.md"
+BUILD_SCALE = GENERATED / "build_scale.md"
+PROFILE_SCALES = GENERATED / "profile_scales.md"
 PRIMER = GENERATED / "primer"
 RECORD = Path("results") / "verdicts.json"
 
@@ -490,6 +500,91 @@ def run_it_yourself(url: str | None) -> str:
                        "rerun a chapter with other parameters.", ":::", ""])
 
 
+# --- scale: the profiles and the experiment registry, never typed into a page ----------------------
+
+#: The chapter whose figure :func:`figure_example` names (its Fig. 2a), and its cloud's layer widths.
+EXAMPLE_CHAPTER = "01_mnist"
+EXAMPLE_WIDTHS = (64, 32, 64)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _scale(networks: int, iterations: int) -> str:
+    return f"{networks:,} x {iterations:,}"
+
+
+def figure_example(profile: str = "default") -> str:
+    r"""The intro's "How to read a figure" paragraph (MyST), its example the cloud of Fig. 2a of
+    the MNIST chapter at ``profile``: networks and iterations from the profile (and so from the
+    experiment registry), :math:`k` rescaled from the paper's as the chapter does."""
+    # deferred: toponet.analysis loads the homology backend (giotto-ph), which the book's CLI
+    # (`--help`, `check`) need not load; only writing the generated pages reads it
+    from toponet.analysis import PAPER_POINTS_FIG2, scaled_k
+
+    values = get_profile(profile).parameters(EXAMPLE_CHAPTER)
+    n, T, p = values["networks"], values["iterations"], values["p"]
+    points = n * EXAMPLE_WIDTHS[0]
+    k = scaled_k(values["k"], points, PAPER_POINTS_FIG2)
+    label = cloud_label(networks=n, layer=1, iterations=T, widths=EXAMPLE_WIDTHS, k=k, p=p)
+    rescaled = ("the paper's own $k$: this cloud has the paper's size" if points == PAPER_POINTS_FIG2 else
+                f"rescaled from the paper's $k = {values['k']}$ for {PAPER_POINTS_FIG2:,} points to these "
+                f"{points:,}")
+    return (f"Every figure caption states the point cloud in the paper's notation. Fig. 2a of the MNIST chapter "
+            f"at the `{profile}` profile, for example, is ${label}$: the density filtration keeping the densest "
+            f"{100 * p:g} % of points by the distance to their {_ordinal(k)} neighbour ($k = {k}$, {rescaled}), of "
+            f"the layer-1 spatial filters of {n:,} networks $M({', '.join(map(str, EXAMPLE_WIDTHS))})$ trained "
+            f"{T:,} batch iterations. Under each figure, **What to see** says what to look for and what its "
+            "numbers mean.\n")
+
+
+def _chapter_title(name: str, root: Path) -> str:
+    source = root / "notebooks" / f"{name}.py"
+    return chapter_page(source).title if source.is_file() else name
+
+
+def build_scale(root: str | os.PathLike = ".", *, profile: str = "default") -> str:
+    """The intro's "What was run for this build" box (MyST): per chapter that trains networks of
+    the registry, its networks x iterations at ``profile`` beside the paper's, read from
+    :data:`toponet.book.profiles.CHAPTER_EXPERIMENTS` and :mod:`toponet.experiments`."""
+    rows = []
+    for chapter in sorted(CHAPTER_EXPERIMENTS):
+        ours, paper = experiment_scale(chapter, profile), experiment_scale(chapter, "paper")
+        if ours is None:
+            continue
+        rows.append(f"| {{doc}}`{_chapter_title(chapter, Path(root))} <chapters/{chapter}>` | "
+                    f"`{CHAPTER_EXPERIMENTS[chapter]}` | {_scale(*ours)} | {_scale(*paper) if paper else ''} |")
+    return "\n".join([
+        ":::{admonition} What was run for this build", ":class: important",
+        f"Networks x training iterations of the main run of each chapter that trains, at the `{profile}` "
+        "profile and at the paper's scale (`toponet.experiments`, the one place these numbers are written; "
+        "each chapter's other runs and every parameter are in {doc}`rerun`). This book is built by "
+        "*profiles*: `smoke` proves the code path in minutes and is not evidence; `default` runs at a scale "
+        "a CPU manages; `paper` is the paper's scale. Each caption names the profile, the networks and "
+        "iterations, and the test accuracy reached, and the verdict table says which data every row used.", "",
+        "| chapter | experiment | this build | the paper |", "|---|---|---|---|", *rows, ":::", ""])
+
+
+def profile_scales() -> str:
+    """The re-run page's tables (MyST): every build profile with its description, and every
+    experiment of the registry with its networks x iterations per profile."""
+    # deferred: toponet.experiments imports torch (2.3 s measured), which the book's CLI need not load
+    from toponet.experiments import EXPERIMENTS, SCALES
+
+    head = ["| profile | what it is for |", "| --- | --- |",
+            *(f"| `{p.name}` | {p.description} |" for p in PROFILES.values()), ""]
+    exp = ["```{dropdown} Networks x iterations of every experiment, per profile (toponet.experiments)",
+           "| experiment | " + " | ".join(f"`{s}`" for s in SCALES) + " |",
+           "| --- | " + " | ".join("---" for _ in SCALES) + " |"]
+    for e in EXPERIMENTS.values():
+        exp.append(f"| `{e.name}` | "
+                   + " | ".join(_scale(e.profiles[s].networks, e.profiles[s].iterations) for s in SCALES) + " |")
+    exp += ["```", ""]
+    return "\n".join(head + exp)
+
+
 # --- the teaching guide's chapter times ----------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -676,6 +771,11 @@ def write_generated(root: str | os.PathLike = ".", *, figures: bool = True) -> l
     written.append(path)
 
     written += write_downloads(root)
+
+    for path, text in ((root / FIGURE_EXAMPLE, figure_example()), (root / BUILD_SCALE, build_scale(root)),
+                       (root / PROFILE_SCALES, profile_scales())):
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
 
     if figures:
         written += list(primer_figures(root / PRIMER).values())

@@ -13,6 +13,7 @@ notebook                    module
 ``06_umass``                :mod:`toponet.chapters.umass` (``tori``, ``memorization``)
 ``07_learning_graphs``      :mod:`toponet.chapters.learning_graphs`
 ``08_natural_patches``      :mod:`toponet.chapters.natural_patches` (the maths: :mod:`toponet.patches`)
+``calibration``             :mod:`toponet.chapters.calibration_page` (the sizes its curve shows)
 ==========================  ==============================================================
 
 Helpers two or more chapters share live in ``_common.py`` (artifact accuracy, training

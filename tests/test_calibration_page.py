@@ -1,0 +1,42 @@
+"""The Calibration page's size curve reaches the MNIST chapter's cloud, within a stated budget."""
+from __future__ import annotations
+
+import pytest
+
+from toponet.book.profiles import PROFILES
+from toponet.calibration import Calibration
+from toponet.chapters import calibration_page as cp
+
+
+def _cal(n: int, *, k: int | None = None, p: float = 0.3, power_hits: int = 40, fpr=(1, 0)) -> Calibration:
+    return Calibration(n_points=n, k=cp.curve_k(n, 200) if k is None else k, p=p, draws=99, noise=0.25,
+                       circle_fraction=0.5, thresholds={"gaussian": 0.3, "shuffled": 0.3},
+                       fpr_exceed={"gaussian": fpr[0], "shuffled": fpr[1]}, fpr_draws=40, power_hits=power_hits,
+                       power_draws=40)
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_the_curve_reaches_the_cloud_the_mnist_chapter_tests(profile, tmp_path):
+    plan = cp.size_plan(profile, networks=2, directories=[tmp_path])
+    chapter = PROFILES[profile].parameters("01_mnist")["networks"] * 64
+    assert plan.chapter_points == chapter and plan.sizes[-1] == max(chapter, cp.SMALLEST)
+    assert list(plan.sizes) == sorted(set(plan.sizes)) and plan.sizes[0] == cp.SMALLEST
+    # nothing cached in an empty folder: only the sizes within the budget are shown
+    assert plan.shown == tuple(s for s in plan.sizes if s <= 128) and set(plan.missing) == set(plan.sizes) - {128}
+
+
+def test_a_cached_size_is_shown_beyond_the_budget(monkeypatch):
+    monkeypatch.setattr(cp.calibration, "load_all", lambda folder: [_cal(6400), _cal(2048, k=16), _cal(4096, p=0.5)])
+    plan = cp.size_plan("default", networks=16, directories=["x"])
+    assert plan.chapter_points == 6400
+    assert 6400 in plan.shown and 2048 in plan.missing and 4096 in plan.missing   # other k, other p: not the curve's
+    note = cp.plan_note(plan).data
+    assert "6,400 filters" in note and "Not shown: 2,048 and 4,096 filters" in note and "budget of 1,024" in note
+
+
+def test_the_reading_is_filled_from_the_curve():
+    good = cp.curve_reading([_cal(128, power_hits=10), _cal(256, power_hits=35), _cal(512)])._repr_markdown_()
+    assert good.startswith("**What to see**") and "at least 80 % from 256 filters on" in good
+    assert "at most 1 of 40" in good
+    weak = cp.curve_reading([_cal(128, power_hits=10), _cal(256, power_hits=5, fpr=(6, 0))])._repr_markdown_()
+    assert "stays below 80 %" in weak and "above a 5 % test's at 256 filters" in weak

@@ -1,0 +1,165 @@
+"""The Calibration page (``notebooks/calibration.py``): which cloud sizes its size curve shows.
+
+The page calibrates the circle rule (:mod:`toponet.calibration`) along a curve of cloud sizes, $k$
+rescaled from the paper's $\\rho(200, 0.3)$ on 6,400 filters. The curve reaches the cloud the MNIST
+chapter tests at the build's profile (its ``networks`` x 64 first-layer filters, read from the
+profile, which reads :mod:`toponet.experiments`), so every size the chapter's verdict rests on is
+on it. A size already calibrated (``results/calibration/``, committed) is read; one that is not is
+calibrated on the page only within its CPU budget, the page's own ``networks`` x 64 filters; a
+larger one is left out and the page says so (:func:`size_plan`, :func:`curve_reading`), never
+launching a long calibration inside a book build.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+from IPython.display import Markdown
+
+from toponet import calibration
+from toponet._io import results_search_path
+from toponet.analysis import PAPER_POINTS_FIG2, scaled_k
+from toponet.book.notebook import Reading, what_to_see
+from toponet.book.profiles import get_profile
+from toponet.rules import DRAWS, floor_k
+
+#: Spatial filters per network in the first layer of M(64, 32, 64): the MNIST chapter's cloud is
+#: its networks times this.
+FILTERS_PER_NETWORK = 64
+#: The chapter whose tested cloud the curve reaches (Fig. 2).
+CHAPTER = "01_mnist"
+#: The curve's smallest size: two networks' filters (the smoke profile's MNIST cloud).
+SMALLEST = 2 * FILTERS_PER_NETWORK
+#: The model and draws :func:`toponet.calibration.calibrate_circle` uses by default (a cached
+#: calibration of the curve matches them); read from its signature, never retyped.
+_DEFAULTS = {name: prm.default for name, prm in inspect.signature(calibration.calibrate_circle).parameters.items()
+             if prm.default is not inspect.Parameter.empty}
+#: Persistence computations of one calibration: the reference nulls of both kinds, the fresh
+#: false-positive clouds of both kinds and the power clouds.
+COMPUTATIONS = 2 * _DEFAULTS["draws"] + 2 * _DEFAULTS["fpr_draws"] + _DEFAULTS["power_draws"]
+
+
+@dataclass(frozen=True)
+class SizePlan:
+    """The size curve of one build.
+
+    Attributes
+    ----------
+    sizes : tuple of int
+        Every size of the curve: doubling from :data:`SMALLEST`, then the chapter's cloud.
+    chapter_points : int
+        Filters in the MNIST chapter's cloud at the profile.
+    budget : int
+        The largest size the page calibrates when it is not cached (its ``networks`` x 64).
+    cached : tuple of int
+        Sizes already calibrated (read, not computed).
+    shown : tuple of int
+        Sizes on the curve: cached, or within the budget.
+    missing : tuple of int
+        Sizes neither cached nor within the budget: not on the curve.
+    k_paper, n_paper, p : the paper's k for n_paper filters, rescaled to each size; the fraction kept.
+    profile, networks : the profile read and the page's ``networks``.
+    """
+
+    sizes: tuple[int, ...]
+    chapter_points: int
+    budget: int
+    cached: tuple[int, ...]
+    shown: tuple[int, ...]
+    missing: tuple[int, ...]
+    k_paper: int
+    n_paper: int
+    p: float
+    profile: str
+    networks: int
+
+
+def curve_k(n_points: int, k_paper: int, n_paper: int = PAPER_POINTS_FIG2) -> int:
+    """The k a calibration of ``n_points`` filters uses: the paper's rescaled, floored as the rule does."""
+    return floor_k(scaled_k(k_paper, n_points, n_paper), n_points)
+
+
+def cached_sizes(sizes, *, k_paper: int, p: float, n_paper: int = PAPER_POINTS_FIG2, directories=None) -> set[int]:
+    """The sizes of ``sizes`` whose calibration at the curve's k and p, with the default model and
+    draws, is stored in ``directories`` (default: where stored results are read,
+    :func:`toponet._io.results_search_path`)."""
+    want = set(sizes)
+    found = set()
+    for folder in directories if directories is not None else results_search_path():
+        for c in calibration.load_all(folder):
+            if (c.n_points in want and c.p == float(p) and c.k == curve_k(c.n_points, k_paper, n_paper)
+                    and c.draws == DRAWS and c.noise == _DEFAULTS["noise"]
+                    and c.circle_fraction == _DEFAULTS["circle_fraction"]
+                    and c.fpr_draws == _DEFAULTS["fpr_draws"] and c.power_draws == _DEFAULTS["power_draws"]):
+                found.add(c.n_points)
+    return found
+
+
+def size_plan(profile: str, *, networks: int, k_paper: int = 200, p: float = 0.3,
+              n_paper: int = PAPER_POINTS_FIG2, directories=None) -> SizePlan:
+    """Which sizes the curve shows at ``profile``, with the page's budget of ``networks`` x 64 filters.
+
+    The chapter's cloud is :data:`CHAPTER`'s networks at ``profile`` (the profile reads them from
+    the experiment registry) times :data:`FILTERS_PER_NETWORK`.
+    """
+    chapter_points = get_profile(profile).parameters(CHAPTER)["networks"] * FILTERS_PER_NETWORK
+    budget = networks * FILTERS_PER_NETWORK
+    sizes, n = [], SMALLEST
+    while n < chapter_points:
+        sizes.append(n)
+        n *= 2
+    sizes = tuple(sorted(set(sizes) | {max(chapter_points, SMALLEST)}))
+    cached = cached_sizes(sizes, k_paper=k_paper, p=p, n_paper=n_paper, directories=directories)
+    shown = tuple(s for s in sizes if s in cached or s <= budget)
+    return SizePlan(sizes=sizes, chapter_points=chapter_points, budget=budget, cached=tuple(sorted(cached)),
+                    shown=shown, missing=tuple(s for s in sizes if s not in shown), k_paper=k_paper,
+                    n_paper=n_paper, p=float(p), profile=profile, networks=networks)
+
+
+def _sizes(values) -> str:
+    values = [f"{v:,}" for v in values]
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def plan_note(plan: SizePlan) -> Markdown:
+    """What the curve holds and why, from the plan: the sizes shown, the chapter's cloud, the
+    budget, and the sizes left out."""
+    lines = [f"At the `{plan.profile}` profile the MNIST chapter tests a cloud of {plan.chapter_points:,} filters; "
+             f"the curve runs from {plan.sizes[0]:,} filters up to it, doubling. Sizes calibrated before are read "
+             "from `results/calibration/`; a size that is not is calibrated here only up to this page's budget of "
+             f"{plan.budget:,} filters (`networks` = {plan.networks} x {FILTERS_PER_NETWORK}; one calibration "
+             f"computes {COMPUTATIONS} persistence diagrams of clouds of that size)."]
+    lines.append(f"Shown: {_sizes(plan.shown)} filters." if plan.shown else "Shown: no size.")
+    if plan.missing:
+        lines.append(f"Not shown: {_sizes(plan.missing)} filters, not calibrated yet and above the budget; "
+                     f"`python -m toponet.book run calibration -p networks {max(plan.missing) // FILTERS_PER_NETWORK}` "
+                     "calibrates them, outside a book build.")
+    return Markdown(" ".join(lines))
+
+
+def curve_cloud(plan: SizePlan) -> str:
+    """The curve's clouds as TeX for :func:`toponet.book.caption`: the calibration model at each size shown."""
+    sizes = ", ".join(str(n) for n in plan.shown)
+    return (f"\\rho(k_n, {plan.p:g})\\text{{ of model clouds of }} n = {sizes}\\text{{ filters (half noisy "
+            f"primary circle, half gaussian), }} k_n = {plan.k_paper}\\, n / {plan.n_paper}")
+
+
+def curve_reading(curve) -> Reading:
+    """The size curve's reading, from its calibrations: the worst false-positive count and the
+    smallest size from which the power stays at 80 % or more."""
+    if not curve:
+        return what_to_see("no calibration on this curve: nothing to read.")
+    worst = max(curve, key=lambda c: c.false_positive_rate)
+    exceed = max(worst.fpr_exceed.values())
+    high = [c.n_points for c in curve if c.fpr_too_high]
+    powered = [c.n_points for i, c in enumerate(curve) if all(d.power >= 0.8 for d in curve[i:])]
+    fpr = (f"the false-positive rate is at most {exceed} of {worst.fpr_draws} fresh null clouds per kind at every "
+           "size shown, within a 5 % test's noise" if not high else
+           f"the false-positive rate is above a 5 % test's at {_sizes(high)} filters: the rule is not used there")
+    power = (f"the power to see the half-noisy circle is at least 80 % from {powered[0]:,} filters on" if powered else
+             "the power to see the half-noisy circle stays below 80 % somewhere up to the largest size shown")
+    return what_to_see(
+        "the two false-positive lines (gaussian, shuffled) should stay near the test's level at every size, since "
+        "the nulls and the observed cloud go through the same pipeline; the power line says from which size a "
+        "missing circle is evidence. Here {fpr}; {power}. Where power is below 80 %, a chapter that finds no circle "
+        "at that size says *inconclusive*.", fpr=fpr, power=power)
