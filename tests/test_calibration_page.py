@@ -38,5 +38,6 @@ def test_the_reading_is_filled_from_the_curve():
     good = cp.curve_reading([_cal(128, power_hits=10), _cal(256, power_hits=35), _cal(512)])._repr_markdown_()
     assert good.startswith("**What to see**") and "at least 80 % from 256 filters on" in good
     assert "at most 1 of 40" in good
+    assert "no fresh null cloud passes" in cp.curve_reading([_cal(128, fpr=(0, 0))])._repr_markdown_()
     weak = cp.curve_reading([_cal(128, power_hits=10), _cal(256, power_hits=5, fpr=(6, 0))])._repr_markdown_()
-    assert "stays below 80 %" in weak and "above a 5 % test's at 256 filters" in weak
+    assert "is 12% at the largest size shown (256 filters), below 80 %" in weak and "above a 5 % test's at 256 filters" in weak

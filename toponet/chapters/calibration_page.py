@@ -153,11 +153,17 @@ def curve_reading(curve) -> Reading:
     exceed = max(worst.fpr_exceed.values())
     high = [c.n_points for c in curve if c.fpr_too_high]
     powered = [c.n_points for i, c in enumerate(curve) if all(d.power >= 0.8 for d in curve[i:])]
-    fpr = (f"the false-positive rate is at most {exceed} of {worst.fpr_draws} fresh null clouds per kind at every "
-           "size shown, within a 5 % test's noise" if not high else
-           f"the false-positive rate is above a 5 % test's at {_sizes(high)} filters: the rule is not used there")
+    if high:
+        fpr = f"the false-positive rate is above a 5 % test's at {_sizes(high)} filters: the rule is not used there"
+    elif exceed == 0:
+        fpr = "no fresh null cloud passes the rule at any size shown"
+    else:
+        fpr = (f"at most {exceed} of {worst.fpr_draws} fresh null clouds of a kind pass the rule at any size shown, "
+               "within a 5 % test's noise")
+    last = curve[-1]
     power = (f"the power to see the half-noisy circle is at least 80 % from {powered[0]:,} filters on" if powered else
-             "the power to see the half-noisy circle stays below 80 % somewhere up to the largest size shown")
+             f"the power to see the half-noisy circle is {last.power:.0%} at the largest size shown "
+             f"({last.n_points:,} filters), below 80 %")
     return what_to_see(
         "the two false-positive lines (gaussian, shuffled) should stay near the test's level at every size, since "
         "the nulls and the observed cloud go through the same pipeline; the power line says from which size a "
