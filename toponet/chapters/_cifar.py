@@ -59,6 +59,12 @@ def pick_experiment(base: str, *, real: bool | None = None) -> tuple[str, str]:
     return f"{base}-standin", "stand-in: " + describe()
 
 
+def data_name(data: str) -> str:
+    """The data in a few words, for captions: "CIFAR-10 (real)" or "the stand-in" (the stand-in is
+    described once, in the chapter's data paragraph and its first printed line)."""
+    return data if data == REAL_DATA else "the natural-image stand-in"
+
+
 def load_trained(experiment: str, profile: str, **kw):
     """:func:`toponet.experiments.load_or_train`, without the networks that ended at chance.
 

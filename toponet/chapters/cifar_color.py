@@ -6,6 +6,9 @@ in colour, what the chapter calls beyond the core.
 - :func:`color_findings`: the chapter's "what we found", from the same results;
 - :func:`validate`: the chapter's own bounds on its parameters (k, p), checked by its first cell
   and by ``python -m toponet.book run`` before anything runs;
+- the readings of its figures that depend on results: :func:`channel_reading` (Fig. 6b),
+  :func:`f7_reading` (Fig. 7a), :func:`f8_reading` (Fig. 8), and the shared ones of
+  :mod:`toponet.chapters._readings`;
 - re-exported from :mod:`toponet.chapters._cifar` (shared with chapter 02): :func:`pick_experiment`,
   :func:`channel_clouds`, :func:`model_fit`, :func:`evolution_mappers`, :func:`cloud_label_of`,
   :data:`REAL_DATA`; from :mod:`toponet.chapters._common`: :func:`accuracy_summary`, :func:`evolution`.
@@ -13,11 +16,14 @@ in colour, what the chapter calls beyond the core.
 from __future__ import annotations
 
 from toponet._validation import check_fraction, check_int
-from toponet.book.notebook import Caption
+from toponet.book.notebook import Caption, Reading, what_to_see
 from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evolution_ours, _notes,  # noqa: F401
                                      _scale_head, load_trained, channel_clouds, cloud_label_of, evolution_mappers, model_fit,
                                      pick_experiment)
+from toponet.chapters._cifar import data_name  # noqa: F401
 from toponet.chapters._common import accuracy_summary, check_kept, check_paper_k, evolution  # noqa: F401
+from toponet.chapters._readings import (barcode_reading, distance_reading, evolution_reading,  # noqa: F401
+                                        grid_reading, mapper_reading, rule_outcome, snapshot_reading)
 from toponet.claims import describe_claim
 from toponet.experiments import experiment, load_or_train
 from toponet.mapper import Mapper
@@ -25,7 +31,9 @@ from toponet.verdicts import Verdict
 
 __all__ = ["color_verdicts", "color_findings", "validate", "pick_experiment", "channel_clouds", "model_fit",
            "evolution_mappers", "cloud_label_of", "REAL_DATA", "accuracy_summary", "evolution", "load_or_train",
-           "load_trained", "PAPER_POINTS"]
+           "load_trained", "PAPER_POINTS", "data_name", "channel_reading", "f7_reading", "f8_reading",
+           "barcode_reading", "distance_reading", "evolution_reading", "grid_reading", "mapper_reading",
+           "snapshot_reading"]
 
 #: Fig. 6's first-layer clouds in the paper, which the chapter's k refers to (rescaled to ours):
 #: 60 networks x 64 filters x 3 input channels pooled, and one input channel's 60 x 64.
@@ -120,3 +128,48 @@ def color_findings(*, profile: str, data: str, real: bool, runs, f6_claims: dict
     s += _events_sentence(f9, "a circle in layer 1 at 300, broken at 500, back at 1500; in layer 2 at 1000")
     s += _closing(real, profile)
     return Caption(s)
+
+
+# --- readings: what to see in the figures, from this build's results ------------------------------
+
+def channel_reading(mapper, claims: dict) -> Reading:
+    """Fig. 6b's reading: the red channel's Mapper graph, and the circle rule on each channel alone
+    (``claims``: channel -> :class:`toponet.claims.CircleClaim`, as ``F6``)."""
+    per = "; ".join(f"{ch}: {rule_outcome(c.test, c.rule)}" for ch, c in claims.items() if ch != "all")
+    return what_to_see(
+        "the paper sees the primary circle in each colour channel alone. This graph (red) has {nodes} nodes and "
+        "{loops} large loop(s), a picture. The circle rule on each channel's cloud ({n} points of dense core each; "
+        "the table above has the p-values): {per}.", nodes=mapper.n_nodes_, loops=mapper.n_large_loops_,
+        n=claims["R"].test.n_core, per=per)
+
+
+def f7_reading(claim, power: dict) -> Reading:
+    """Fig. 7a's reading: how many $H_1$ bars surely beat both nulls against the paper's three,
+    and how often "exactly three" is seen on a two-circle model of this size (``power``:
+    :func:`toponet.claims.bars_power`)."""
+    sure, most = claim.test.long_bars()
+    bars = ", ".join(f"{b[0]:.2f}" for b in claim.test.bars)
+    seen = power["power"]
+    weight = ("so a count other than three here is evidence against the paper's picture" if seen >= 0.8 else
+              "so at this size a count other than three cannot decide the claim")
+    return what_to_see(
+        "two circles meeting in two points have three independent loops, so the paper sees three long $H_1$ bars "
+        "of similar length. The four longest here: {bars}; {sure} of them surely beat both null clouds' top bars "
+        "(at most {most}; {draws} draws of each kind). On noisy two-circle model clouds of this size, exactly three "
+        "bars are seen {seen:.0%} of the time, {weight}.", bars=bars, sure=sure, most=most,
+        draws=claim.test.draws, seen=seen, weight=weight)
+
+
+def f8_reading(fit: dict, fit_untrained: dict, test, rule) -> Reading:
+    """Fig. 8's reading: the shares near the three-circle model (trained, untrained, gaussian), then
+    the two statistics against the null clouds and the verdict (``test``:
+    :class:`toponet.claims.ModelFitTest`, ``rule``: F8's :class:`toponet.rules.RuleResult`)."""
+    near = distance_reading({"trained": fit["near_three"], "untrained": fit_untrained["near_three"],
+                             "gaussian": fit["null_near_three"]}, fit["threshold"], model="the three-circle model")
+    nulls = "; ".join(f"{k} {-v[:, 0].mean():.2f} and {v[:, 1].mean():.1%} (p = {test.pval(k, 0):.2g}, "
+                      f"{test.pval(k, 1):.2g})" for k, v in test.null_values.items())
+    return Reading(near.text + " " + (
+        f"Against {test.draws} null clouds of each kind, the dense core's median distance to the model is "
+        f"{-test.observed[0]:.2f} and its share on the secondary circles only {test.observed[1]:.1%}; the nulls' "
+        f"means: {nulls}. Nearer the model and more on the secondary circles than the gaussian and shuffled nulls "
+        f"is the paper's three-circle picture: verdict F8 **{rule.verdict}**."))
