@@ -140,10 +140,12 @@ deep.depth_figure(inc, title="InceptionV3 (nsfwjs): top H1 lifetime by layer")
 # %% tags=["remove-input"]
 inc_best = deep.best_layer(inc)
 deep.pretrained_caption(
-    f"Top $H_1$ lifetime of $\\rho(k, p)$ of each analysed 3x3 layer (line), the more conservative "
-    f"matched null (mean $\\pm$ 2 sd) and initialization-like filters (open circles). The largest effect "
-    f"size is at layer {inc_best.layer.index} ({inc_best.layer.name}); the cloud below is that layer's.",
-    inc_best, profile=profile, data=INC)
+    f"Top $H_1$ lifetime of $\\rho(k, p)$ of each analysed 3x3 layer (line), the more conservative matched null "
+    f"(mean $\\pm$ 2 sd) and initialization-like filters (open circles); the cloud named is layer "
+    f"{inc_best.layer.index}'s, the largest effect size.", inc_best, profile=profile, data=INC, figure="10a (stand-in)")
+
+# %% tags=["remove-input"]
+deep.depth_reading(inc)
 
 # %% [markdown]
 # A first look at these weights with plain ripser and a $k$-nearest-neighbour density (issue 8)
@@ -160,17 +162,22 @@ plots.mapper_figure(inc2.result.mapper, title=f"InceptionV3 layer 2: Mapper({res
 
 # %% tags=["remove-input"]
 deep.pretrained_caption(
-    f"Mapper({resolution}, {gain:g}) of the dense core of layer 2 ({inc2.layer.name}): "
-    f"{inc2.result.mapper.n_nodes_} nodes, {inc2.result.mapper.n_large_loops_} large loop(s); node colour = "
-    "cluster size, each node's mean 3x3 filter drawn inside it.", inc2, profile=profile, data=INC, figure="10 (stand-in)")
+    f"Mapper({resolution}, {gain:g}) of the dense core of layer 2 ({inc2.layer.name}); node colour = cluster size, "
+    "each node's mean 3x3 filter drawn inside it.", inc2, profile=profile, data=INC, figure="10b (stand-in)")
+
+# %% tags=["remove-input"]
+deep.layer_mapper_reading(inc2)
 
 # %%
 plots.barcode_plot(inc2.result.persistence, title="InceptionV3 layer 2: barcodes")
 
 # %% tags=["remove-input"]
 deep.pretrained_caption(
-    f"Barcodes of the same cloud ({inc2.result.persistence.method}). Top $H_1$ lifetimes: "
-    + ", ".join(f"{v:.3f}" for v in inc2.result.persistence.lifetimes(1)[:5]) + ".", inc2, profile=profile, data=INC)
+    f"Barcodes ($H_0$, $H_1$) of the same cloud ({inc2.result.persistence.method}).", inc2, profile=profile, data=INC,
+    figure="10c (stand-in)")
+
+# %% tags=["remove-input"]
+deep.layer_barcode_reading(inc2)
 
 # %%
 plots.mapper_overview(inc_best.result.mapper, title=f"InceptionV3 layer {inc_best.layer.index}: Mapper({resolution}, {gain:g})")
@@ -178,17 +185,22 @@ plots.mapper_overview(inc_best.result.mapper, title=f"InceptionV3 layer {inc_bes
 # %% tags=["remove-input"]
 deep.pretrained_caption(
     f"Mapper({resolution}, {gain:g}) of layer {inc_best.layer.index} ({inc_best.layer.name}), the layer whose top "
-    f"$H_1$ bar stands furthest above its null: {inc_best.result.mapper.n_nodes_} nodes, "
-    f"{inc_best.result.mapper.n_large_loops_} large loop(s).", inc_best, profile=profile, data=INC)
+    "$H_1$ bar stands furthest above its null; below the graph, the mean filters by angle around it.",
+    inc_best, profile=profile, data=INC, figure="10d (stand-in)")
+
+# %% tags=["remove-input"]
+deep.layer_mapper_reading(inc_best)
 
 # %%
 plots.barcode_plot(inc_best.result.persistence, title=f"InceptionV3 layer {inc_best.layer.index}: barcodes")
 
 # %% tags=["remove-input"]
 deep.pretrained_caption(
-    f"Barcodes of layer {inc_best.layer.index} ({inc_best.result.persistence.method}). Top $H_1$ lifetimes: "
-    + ", ".join(f"{v:.3f}" for v in inc_best.result.persistence.lifetimes(1)[:5]) + ".",
-    inc_best, profile=profile, data=INC)
+    f"Barcodes ($H_0$, $H_1$) of layer {inc_best.layer.index} ({inc_best.result.persistence.method}).",
+    inc_best, profile=profile, data=INC, figure="10e (stand-in)")
+
+# %% tags=["remove-input"]
+deep.layer_barcode_reading(inc_best)
 
 # %% [markdown]
 # ## EfficientNet-Lite0: the stem and the 3x3 depthwise convs
@@ -214,17 +226,23 @@ deep.depth_figure(eff, title="EfficientNet-Lite0: top H1 lifetime by layer")
 # %% tags=["remove-input"]
 deep.pretrained_caption(
     "Top $H_1$ lifetime of $\\rho(k, p)$ of each analysed 3x3 layer (line) against the more conservative matched "
-    "null (mean $\\pm$ 2 sd) and initialization-like filters (open circles); the pooled cloud is the one named here.",
-    eff_pool, profile=profile, data=EFF)
+    "null (mean $\\pm$ 2 sd) and initialization-like filters (open circles); the cloud named is the pooled one.",
+    eff_pool, profile=profile, data=EFF, figure="10f (stand-in)")
+
+# %% tags=["remove-input"]
+deep.depth_reading(eff)
 
 # %%
 plots.mapper_overview(eff_pool.result.mapper, title=f"EfficientNet-Lite0 depthwise: Mapper({resolution}, {gain:g})")
 
 # %% tags=["remove-input"]
 deep.pretrained_caption(
-    f"Mapper({resolution}, {gain:g}) of the dense core of all 3x3 depthwise filters pooled: "
-    f"{eff_pool.result.mapper.n_nodes_} nodes, {eff_pool.result.mapper.n_large_loops_} large loop(s); mean filters "
-    "on nodes spread along the graph, and by angle around it below.", eff_pool, profile=profile, data=EFF)
+    f"Mapper({resolution}, {gain:g}) of the dense core of all 3x3 depthwise filters pooled; mean filters on nodes "
+    "spread along the graph, and by angle around it below.", eff_pool, profile=profile, data=EFF,
+    figure="10g (stand-in)")
+
+# %% tags=["remove-input"]
+deep.layer_mapper_reading(eff_pool)
 
 # %% [markdown]
 # The distance columns matter here: a median distance near $\sqrt{2} \approx 1.41$ means the
@@ -236,9 +254,11 @@ plots.barcode_plot(eff_pool.result.persistence, title="EfficientNet-Lite0: all 3
 
 # %% tags=["remove-input"]
 deep.pretrained_caption(
-    f"Barcodes of $\\rho$ of all 3x3 depthwise filters pooled ({eff_pool.result.persistence.method}). Top $H_1$ "
-    f"{eff_pool.row()['top_h1']} vs null {eff_pool.row()['null']} (effect size {eff_pool.row()['effect']}, "
-    f"p = {eff_pool.row()['p_value']}).", eff_pool, profile=profile, data=EFF)
+    f"Barcodes ($H_0$, $H_1$) of all 3x3 depthwise filters pooled ({eff_pool.result.persistence.method}).",
+    eff_pool, profile=profile, data=EFF, figure="10h (stand-in)")
+
+# %% tags=["remove-input"]
+deep.layer_barcode_reading(eff_pool)
 
 # %% [markdown]
 # ## Does the uint8 storage matter?

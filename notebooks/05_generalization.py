@@ -50,9 +50,10 @@
 # its digits are MNIST's digits, so transfer from MNIST to it is easier than to SVHN. Every
 # caption and verdict row names the data actually used.
 #
-# **Scale.** The paper trained 40K iterations; the parameters below say what this build ran
-# (at `default`: 3 networks per arm x 500 iterations for G1; the harder domain 4 x 1000; the
-# appended-feature arms 2 x 200, whose first layer sees 65 input maps and costs ~4x per step).
+# **Scale.** The paper trained 40K iterations. The parameters below and the lines printed after
+# them say what this build ran: networks x iterations of every run, read from the experiment
+# registry (`toponet.experiments`, listed on the re-run page). The appended-feature arms run
+# shorter: their first layer sees 65 input maps and costs about 4 times as much per step.
 
 # %% tags=["parameters"]
 profile = "default"  # training scale: smoke | default | paper (toponet.experiments)
@@ -97,6 +98,7 @@ for name, art in {**arms, "harder": hard}.items():
 # measured during training on their whole test sets (`TrainConfig.transfer`).
 
 # %%
+SHORT = gen.SHORT_LABELS
 T1 = arms["trained"].iterations[-1]
 g1 = {arm: {"MNIST (own test set)": art.test_accuracy(),
             gen.SHORT_LABELS[HARDER]: gen.transfer_accuracy(art, HARDER),
@@ -110,11 +112,15 @@ v_g1, w_g1 = gen.g1_verdict(gen.transfer_accuracy(arms["circle"], HARDER), gen.t
                             gen.transfer_accuracy(arms["trained"], HARDER))
 v_g1b, w_g1b = gen.g1_verdict(*(gen.transfer_accuracy(arms[a], "digits8x8") for a in ("circle", "gaussian", "trained")))
 cloud_g1 = tb.cloud_label(networks=arms["trained"].networks, layer=1, iterations=T1, widths=WIDTHS)
-tb.caption(f"Accuracy of networks trained on MNIST, on MNIST's test set and on two other digit domains: "
-           f"{LABEL[HARDER]} and {LABEL['digits8x8']}. Bars: mean, error bars: sd over networks. "
-           f"On the harder domain: {w_g1}. On the 8x8 digits: {w_g1b}. Paper (SVHN, 3 x 40K): 28 / 12 / 11 %.",
-           cloud=cloud_g1, profile=profile, accuracy=list(gen.accuracy_summary(arms["trained"])["values"]), paper_accuracy=0.99,
-           figure="G1")
+tb.caption("Accuracy of networks trained on MNIST with the first layer fixed to circle filters, fixed to gaussian "
+           "filters, or trained, on MNIST's test set and on two other digit domains. Bars: mean, error bars: sd "
+           "over networks.", cloud=cloud_g1, profile=profile,
+           accuracy=list(gen.accuracy_summary(arms["trained"])["values"]), paper_accuracy=0.99, figure="G1")
+
+# %% tags=["remove-input"]
+gen.transfer_reading("the paper's arms on SVHN: (i) circle 28 %, (ii) gaussian 12 %, (iii) trained 11 %, so bar (i) "
+                     "should stand highest on the other domains while all three are alike on MNIST.",
+                     f"on {SHORT[HARDER]}, {w_g1}", v_g1, also=f"; on the 8x8 digits ({v_g1b} by the same rule), {w_g1b}")
 
 # %% [markdown]
 # The rule: G1 is **reproduced** when the circle arm's mean is the highest and beats each other arm
@@ -140,11 +146,14 @@ gen.transfer_figure({f"trained on {HARDER}": {"own test set": hard.test_accuracy
                     title="Transfer in both directions")
 
 # %% tags=["remove-input"]
-tb.caption(f"Networks trained on {LABEL[HARDER]} ({hard.networks} x {TH} iterations) and on MNIST "
-           f"({arms['trained'].networks} x {T1}), each evaluated on its own test set and on the other domains. "
-           f"{w_g2}. Paper: SVHN -> MNIST 54 %, MNIST -> SVHN 11 %.",
+tb.caption(f"Networks trained on the harder domain ({hard.networks} x {TH} iterations) and on MNIST "
+           f"({arms['trained'].networks} x {T1}), each evaluated on its own test set and on the other domains.",
            cloud=tb.cloud_label(networks=hard.networks, layer=1, iterations=TH, widths=WIDTHS), profile=profile,
            accuracy=list(gen.accuracy_summary(hard)["values"]), paper_accuracy=0.85, figure="G2")
+
+# %% tags=["remove-input"]
+gen.transfer_reading("the paper: SVHN-trained networks reach 54 % on MNIST, MNIST-trained ones 11 % on SVHN, so the "
+                     "harder domain's MNIST bar should stand far above MNIST's bar on the harder domain.", w_g2, v_g2)
 
 # %% [markdown]
 # ## G3: is the harder domain's circle stronger?
@@ -170,10 +179,16 @@ plots.statistic_strip({HARDER: s_hard["values"], "MNIST": s_mn["values"], "gauss
                       title=f"top $H_1$ lifetime, layer 1, iteration {common}")
 
 # %% tags=["remove-input"]
-tb.caption(f"Top $H_1$ lifetime of the first-layer filters per group of {group} networks at iteration {common}: "
-           f"{LABEL[HARDER]} vs MNIST (real). {w_g3}. Paper (SVHN vs MNIST, 100 x 40K): 1.27 vs 1.10.",
+tb.caption(f"Top $H_1$ lifetime of the first-layer filters per group of {group} networks at iteration {common}: the "
+           "harder domain, MNIST (real) and the harder domain's gaussian nulls. Paper (SVHN vs MNIST): 1.27 vs 1.10.",
            cloud=tb.cloud_label(networks=group, layer=1, iterations=common, widths=WIDTHS, k=s_hard["k"], p=p),
-           profile=profile, accuracy=list(gen.accuracy_summary(hard, common)["values"]))
+           profile=profile, accuracy=list(gen.accuracy_summary(hard, common)["values"]), figure="G3")
+
+# %% tags=["remove-input"]
+gen.g3_reading(rule_g3)
+
+# %% tags=["remove-input"]
+tb.show_table(gen.g3_group_rows(s_hard, s_mn, SHORT[HARDER]))
 
 # %% [markdown]
 # The rule (`toponet.chapters.generalization.g3_rule`): **inconclusive** with fewer than 2 groups in either
@@ -206,15 +221,29 @@ gen.curves_figure({f"{d}: top H1": dict(iterations=[r["iteration"] for r in rows
 # %% tags=["remove-input"]
 v_g4, w_g4 = gen.g4_verdict(corr)
 tb.caption(f"Top $H_1$ lifetime of $\\rho(k, {p:g})$ of the pooled first-layer filters and test accuracy (fraction, "
-           f"mean +- sd over networks) against batch iterations, for MNIST (real, {mn.networks} networks) and "
-           f"{LABEL[HARDER]} ({hard.networks} networks). {w_g4}.",
+           f"mean +- sd over networks) against batch iterations, for MNIST (real, {mn.networks} networks) and the "
+           f"harder domain ({hard.networks} networks).",
            cloud=tb.cloud_label(networks=hard.networks, layer=1, iterations=TH, widths=WIDTHS, k=evo[HARDER][-1]["k"], p=p),
            profile=profile, accuracy=list(gen.accuracy_summary(hard)["values"]), figure="12")
+
+# %% tags=["remove-input"]
+gen.g4_reading(w_g4, v_g4)
 
 # %%
 gen.scatter_figure({d: ([r["h1_top"] for r in rows], [r["test_accuracy"][0] for r in rows],
                         [r["iteration"] for r in rows]) for d, rows in evo.items()},
                    title="Test accuracy against top H1 lifetime, one point per snapshot")
+
+# %% tags=["remove-input"]
+tb.caption("The same snapshots as Figure 12, test accuracy against top $H_1$ lifetime (hover: the iteration).",
+           cloud=tb.cloud_label(networks=hard.networks, layer=1, iterations=TH, widths=WIDTHS, k=evo[HARDER][-1]["k"], p=p),
+           profile=profile, accuracy=list(gen.accuracy_summary(hard)["values"]), figure="12b")
+
+# %% [markdown]
+# **What to see**: a cloud of points rising to the right is what a positive $r$ in Figure 12 means;
+# points of one domain that climb in accuracy while their bar stays flat (or the reverse) are
+# snapshots where the two do not move together. Hover over the last snapshots: where accuracy has
+# stopped rising while the bar still moves, the correlation rests on the early snapshots alone.
 
 # %% [markdown]
 # The rule: **reproduced** when $r > 0$ with its interval above 0 for both domains; **partly** when
@@ -247,12 +276,18 @@ gen.curves_figure(g5_curves["mnist"], target=g5_speed["mnist"]["target"], title=
 gen.g5_caption(LABEL["mnist"], g5_curves["mnist"], g5_speed["mnist"], g5_arts["mnist"], g5_fast["mnist"],
                profile=profile, widths=WIDTHS)
 
+# %% tags=["remove-input"]
+gen.g5_reading(LABEL["mnist"], g5_curves["mnist"], g5_speed["mnist"], g5_fast["mnist"])
+
 # %%
 gen.curves_figure(g5_curves[HARDER], target=g5_speed[HARDER]["target"], title=f"{HARDER}: appended features")
 
 # %% tags=["remove-input"]
 gen.g5_caption(LABEL[HARDER], g5_curves[HARDER], g5_speed[HARDER], g5_arts[HARDER], g5_fast[HARDER],
                profile=profile, widths=WIDTHS)
+
+# %% tags=["remove-input"]
+gen.g5_reading(SHORT[HARDER], g5_curves[HARDER], g5_speed[HARDER], g5_fast[HARDER])
 
 # %% [markdown]
 # The rule: **reproduced** when the circle features speed training up (speed-up > 1) on both

@@ -413,7 +413,7 @@ def test_findings_markdown_follow_the_numbers():
         g.findings_markdown("cifar", g1=(), g1_digits=(), g1_own=(), g2=(), g3=(), g4={}, g5_speedups={}, g5_fastest={})
 
 
-def test_g5_caption_states_every_arm_and_the_target():
+def test_g5_caption_and_reading_state_every_arm_and_the_target():
     import toponet.chapters.generalization as gen
     from toponet.experiments import experiment
 
@@ -426,8 +426,11 @@ def test_g5_caption_states_every_arm_and_the_target():
               "klein": curve([0.1, 0.6, 0.92]), "gaussian": curve([0.1, 0.45, 0.9])}
     speed = gen.speedup(curves["none"], curves["circle"], 0.9)
     text = str(gen.g5_caption("MNIST (real)", curves, speed, {"circle": circle}, "circle", profile="default"))
-    assert "**Figure 13.**" in text and "Target 90.0 %" in text and "at 200 iterations" in text
-    assert "circle 2.00x" in text and "gaussian 1.00x" in text and "circle 2" in text
+    assert "**Figure 13.**" in text and "dotted: the target accuracy" in text and "Networks: circle 2" in text
+    # the target and the speed-ups are the reading's, under the figure
+    reading = gen.g5_reading("MNIST (real)", curves, speed, "circle")._repr_markdown_()
+    assert reading.startswith("**What to see**") and "the target is 90.0 %" in reading and "at 200 iterations" in reading
+    assert "circle 2.00x" in reading and "gaussian 1.00x" in reading and "fastest: circle" in reading
     with pytest.raises(ValueError, match="klein"):
         gen.g5_caption("MNIST", {k: v for k, v in curves.items() if k != "klein"}, speed,
                        {"circle": circle}, "circle", profile="default")

@@ -48,8 +48,9 @@ import numpy as np
 
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import analyze_filters, filtered_top_h1, scaled_k
-from toponet.book.notebook import Caption
+from toponet.book.notebook import Caption, Reading, what_to_see
 from toponet.chapters._common import circle_claim, null_distance_threshold
+from toponet.chapters._readings import barcode_reading, mapper_reading
 from toponet.density import density_filtration
 from toponet.filters import normalize
 from toponet.ideal import distance_to_model
@@ -64,7 +65,7 @@ __all__ = ["DeepConfig", "subsample", "layer_k", "layer_p", "initialization_filt
            "run_network", "vgg_availability", "depth_verdict", "record_fields", "layer_table", "best_layer", "criteria",
            "findings_markdown", "dither_summary",
            "pretrained_caption", "quantization_rows", "dither_rows", "stored_bound_rows", "run_vgg",
-           "vgg_verdicts"]
+           "vgg_verdicts", "depth_reading", "layer_mapper_reading", "layer_barcode_reading"]
 
 
 @dataclass(frozen=True)
@@ -555,15 +556,16 @@ def pretrained_caption(text: str, analysis: LayerAnalysis, *, profile: str, data
                        figure: str | None = None):
     """A caption for a figure of a pretrained network's layer (a :class:`toponet.book.notebook.Caption`).
 
-    States the cloud (:func:`cloud_tex`), the profile, that the weights
-    are pretrained (not trained here, no accuracy measured here) and ``data``, what they are.
+    States the cloud (:func:`cloud_tex`), the profile and that the weights are pretrained (not
+    trained here, no accuracy measured here). ``data``, what the weights are, is described once
+    in the chapter (its opening), not in every caption; the argument is kept for callers.
     """
 
     if not text or not text.strip():
         raise ValueError("caption text must say what the figure shows")
     parts = [f"**Figure {figure}.**" if figure else "", text.strip(), f"Point cloud ${cloud_tex(analysis)}$.",
-             f"Profile `{profile}`.", f"Weights: {data}; pretrained, not trained here (no training iterations, "
-             "no test accuracy measured here)."]
+             f"Profile `{profile}`.", f"Pretrained weights of {analysis.layer.network}, not trained here (no training "
+             "iterations, no test accuracy)."]
     return Caption(" ".join(p for p in parts if p))
 
 
@@ -721,3 +723,43 @@ def dither_summary(rows, *, tolerance: float = 0.1) -> str:
     return (f"Dithering moves the top $H_1$ bar by more than {100 * tolerance:.0f} % of its length in layers "
             + ", ".join(f"{i} ({d:+.3f} on {t:.3f})" for i, d, t in moved)
             + ": there the result depends on what the uint8 storage threw away; the other layers' bars move less.")
+
+
+# --- readings: what to see in the figures, from this build's results ------------------------------
+
+def _layers(items) -> str:
+    return ", ".join(str(a.layer.index) for a in items) or "none"
+
+
+def depth_reading(analyses) -> Reading:
+    """The depth figure's reading: which layers' top bars stand above their nulls and the
+    initialization-like filters, and which of those pass the calibrated rule in full."""
+    judged = [a for a in analyses if a.verdict is not None and a.layer.index >= 2]
+    circle = [a for a in judged if a.claim["test"].exists]
+    full = [a for a in judged if a.verdict.verdict == "reproduced"]
+    above = [a for a in judged if a.result is not None
+             and a.result.persistence.top_lifetime(1) > a.untrained_top_h1]
+    return what_to_see(
+        "read the layers from input to output: a point well above its null bar (mean ± 2 sd of the more "
+        "conservative of the gaussian and shuffled null clouds) and above the open circle (the same pipeline on "
+        "filters drawn like a freshly initialized layer) is a loop longer than chance. Whether that loop is the "
+        "primary circle is the table's distance columns. Of the {n} layers judged (2 and up), the top bar beats "
+        "both nulls in layers {circle}, one long bar only (the rule in full) in layers {full}; it is above the "
+        "initialization-like value in layers {above}.",
+        n=len(judged), circle=_layers(circle), full=_layers(full), above=_layers(above))
+
+
+def layer_mapper_reading(analysis) -> Reading:
+    """A layer's Mapper reading with the rule's answer for that layer (none without nulls)."""
+    claim = analysis.claim
+    return mapper_reading(analysis.result.mapper, *((claim["test"], claim["rule"]) if claim else ()))
+
+
+def layer_barcode_reading(analysis) -> Reading:
+    """A layer's barcode reading: the circle rule's numbers, or the bare lifetimes without nulls."""
+    if analysis.claim is not None:
+        return barcode_reading(analysis.claim["test"], analysis.claim["rule"])
+    life = analysis.result.persistence.lifetimes(1)
+    return what_to_see("a circle is one $H_1$ bar far longer than every other. Here the longest are {bars}; no null "
+                       "clouds were drawn at this profile, so nothing says whether they exceed chance.",
+                       bars=", ".join(f"{v:.2f}" for v in life[:3]) or "none")

@@ -28,7 +28,7 @@ import numpy as np
 from toponet import book as tb
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import filtered_top_h1, scaled_k
-from toponet.book.notebook import Caption
+from toponet.book.notebook import Caption, Reading, what_to_see
 from toponet.chapters._common import accuracy_summary, evolution  # noqa: F401  (re-exported for chapter 05)
 from toponet.chapters._common import H1_MIN_POINTS, check_kept, check_paper_k
 from toponet.data.registry import real_or_standin
@@ -42,7 +42,8 @@ __all__ = ["harder_domain", "nets_per_arm", "DOMAIN_LABELS", "SHORT_LABELS", "ex
            "transfer_accuracy", "summary", "significance", "iterations_to_accuracy", "speedup",
            "correlation", "Correlation", "simplicity", "simplicity_test", "accuracy_curve", "findings_markdown",
            "g5_caption", "g1_rule", "g2_rule", "g3_rule", "g4_rule", "g5_rule", "accuracy_summary", "evolution",
-           "validate", "PAPER_POINTS"]
+           "validate", "PAPER_POINTS", "transfer_reading", "g3_summary", "g3_reading", "g3_group_rows", "g4_reading",
+           "g5_reading"]
 
 #: How captions and verdict rows name each digit domain.
 DOMAIN_LABELS = {
@@ -707,7 +708,8 @@ def findings_markdown(harder: str, *, g1, g1_digits, g1_own, g2, g3, g4: dict, g
 
 def g5_caption(label: str, curves: dict, speed: dict, runs: dict, fastest: str, *, profile: str,
                widths=(64, 32, 64)):
-    """Fig. 13's caption for one dataset: target accuracy, every arm's speed-up, networks per arm.
+    """Fig. 13's caption for one dataset: what is drawn and the networks per arm (the target and
+    the speed-ups are in :func:`g5_reading`).
 
     Parameters
     ----------
@@ -726,11 +728,65 @@ def g5_caption(label: str, curves: dict, speed: dict, runs: dict, fastest: str, 
     others = {kind: speedup(curves["none"], curves[kind], speed["target"])["speedup"]
               for kind in ("circle", "klein", "gaussian")}
     circle = runs["circle"]
+    del others, fastest  # the speed-ups are read in g5_reading, under the figure
     return tb.caption(
         f"Test accuracy (mean +- sd over networks) against batch iterations on {label}, with 64 appended "
-        f"circle / Klein / gaussian features per pixel or none. Target {100 * speed['target']:.1f} % (dotted): "
-        f"the normal network reaches it at {speed['base_iterations']:.0f} iterations; speed-ups: "
-        + ", ".join(f"{kind} {v:.2f}x" for kind, v in others.items()) + f"; fastest: {fastest}. Networks: "
-        + ", ".join(f"{kind} {r.networks}" for kind, r in runs.items()) + ". Paper: 2x (MNIST), 3.5x (SVHN).",
+        f"circle / Klein / gaussian features per pixel or none; dotted: the target accuracy. Networks: "
+        + ", ".join(f"{kind} {r.networks}" for kind, r in runs.items()) + ".",
         cloud=tb.cloud_label(networks=circle.networks, layer=1, iterations=circle.iterations[-1], widths=widths),
         profile=profile, accuracy=list(accuracy_summary(circle)["values"]), figure="13")
+
+
+# --- readings: what to see in the figures, from this build's results ------------------------------
+
+def transfer_reading(claim: str, words: str, verdict: str, *, also: str = "") -> Reading:
+    """G1's or G2's reading: what the paper claims the bars show, our numbers and the verdict."""
+    return what_to_see("{claim} Here: {words}{also}. By the rule: **{verdict}**.", claim=claim, words=words,
+                       also=also, verdict=verdict)
+
+
+def g3_summary(rule) -> str:
+    """G3's rule reasons without the per-group list (that list is :func:`g3_group_rows`' table)."""
+    return "; ".join(r for r in rule.reasons if not r.startswith("each group against its nulls"))
+
+
+def g3_reading(rule) -> Reading:
+    """G3's reading: what the strip would show if the paper held, and the comparison over groups."""
+    return what_to_see(
+        "each dot is the top $H_1$ bar of one group of networks' first-layer filters; the paper's claim is that "
+        "the harder domain's dots lie higher than MNIST's, and above the gaussian null's. Here: {summary}. "
+        "Verdict G3: **{verdict}**. Every group against its own null clouds is in the table below.",
+        summary=g3_summary(rule), verdict=rule.verdict)
+
+
+def g3_group_rows(harder: dict, mnist: dict, harder_label: str) -> list[dict]:
+    """One table row per G3 group (:func:`simplicity_test` results): its top bar and p against its
+    gaussian and shuffled null clouds."""
+    rows = []
+    for name, s in ((harder_label, harder), ("MNIST", mnist)):
+        for i, t in enumerate(s.get("tests", [])):
+            rows.append({"domain": name, "group": i + 1, "top H1": round(float(t.top[0]), 3),
+                         "gaussian p": f"{t.nulls['gaussian'].p:.2g}", "shuffled p": f"{t.nulls['shuffled'].p:.2g}",
+                         "draws": t.draws, "circle": "yes" if t.exists else "no"})
+    return rows
+
+
+def g4_reading(words: str, verdict: str) -> Reading:
+    """G4's reading (Fig. 12): the two curves of each domain, and the correlations over snapshots."""
+    return what_to_see(
+        "for each domain, whether the top $H_1$ line climbs as the test-accuracy line does. Both grow with training "
+        "time, so rising together says nothing of cause, and snapshots of one run are not independent. Pearson's r "
+        "over snapshots: {words}. Verdict G4: **{verdict}**.", words=words, verdict=verdict)
+
+
+def g5_reading(label: str, curves: dict, speed: dict, fastest: str) -> Reading:
+    """Fig. 13's reading for one dataset: the target, where each arm crosses it, the speed-ups."""
+    others = {kind: speedup(curves["none"], curves[kind], speed["target"])["speedup"]
+              for kind in ("circle", "klein", "gaussian")}
+    ups = ", ".join(f"{kind} {v:.2f}x" if np.isfinite(v) else f"{kind} never" for kind, v in others.items())
+    return what_to_see(
+        "where each curve first crosses the dotted target: the earlier, the faster that arm trains. The paper: "
+        "circle > Klein > gaussian > none, 2x faster on MNIST and 3.5x on SVHN. Here, on {label}, the target is "
+        "{target:.1f} % (the normal network's accuracy at the appended arms' last iteration, reached at "
+        "{base:.0f} iterations); speed-ups over it: {ups}; fastest: {fastest}.", label=label,
+        target=100 * speed["target"], base=speed["base_iterations"], ups=ups, fastest=fastest)
