@@ -328,3 +328,18 @@ def test_two_analyze_runs_at_once_both_succeed_and_leave_the_checkout_clean(tmp_
     assert _git_status() == before
     assert list((tmp_path / "cache" / "calibration" / "null-tests").glob("*.json"))
     assert list((tmp_path / "cache" / "calibration").glob("circle-*.json"))
+
+
+# --- the committed record ------------------------------------------------------------------
+
+def test_the_committed_record_chain_is_intact():
+    """results/verdicts.json -> results/calibration -> clouds -> artifacts/ of this checkout:
+    every row names its inputs and every link holds (``toponet verify`` without --recompute)."""
+    from toponet.store_index import verify_index
+    from toponet.verdicts import RECORD
+
+    artifacts = ROOT / "artifacts"
+    problems, counts = integrity.check_chain(RECORD, ROOT / "results" / "calibration", artifacts_root=artifacts,
+                                             index_problems=lambda: verify_index(artifacts))
+    assert problems == []
+    assert counts["tests"] > 0 and counts["calibrations"] > 0 and counts["artifacts"] > 0

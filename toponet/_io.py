@@ -87,13 +87,28 @@ def results_directory() -> Path:
     return user_cache_directory() / "calibration"
 
 
+_ISOLATED = [False]
+
+
+@contextlib.contextmanager
+def isolated_results():
+    """Within this block stored results are read only from the folder they are written to,
+    never from the committed ones (``toponet verify --recompute`` recomputes from nothing)."""
+    before = _ISOLATED[0]
+    _ISOLATED[0] = True
+    try:
+        yield
+    finally:
+        _ISOLATED[0] = before
+
+
 def results_search_path(write_dir: Path | None = None) -> list[Path]:
     """Folders a stored result is looked up in, first hit wins: the write folder, then the
-    committed results (read-only) when they differ."""
+    committed results (read-only) when they differ (not inside :func:`isolated_results`)."""
     write_dir = Path(write_dir) if write_dir is not None else results_directory()
     committed = committed_results_directory()
     out = [write_dir]
-    if committed is not None and committed.resolve() != write_dir.resolve():
+    if committed is not None and committed.resolve() != write_dir.resolve() and not _ISOLATED[0]:
         out.append(committed)
     return out
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from toponet import provenance
-from toponet._io import committed_results_directory
+from toponet._io import committed_results_directory, isolated_results
 from toponet.calibration import (GaussianTops, _check_tops, _FIELDS, calibrate_circle, check_calibration)
 from toponet.filters import normalize
 from toponet.rules import _bounds_record, check_stored_test, circle_test, cloud_sha256
@@ -177,21 +177,24 @@ def recompute_tests(n: int, *, record: Path = RECORD, root: Path | None = None, 
     observed bars and every null value and count. Returns the mismatches."""
     root = Path(root) if root is not None else results_root()
     seed = int(time.time()) if seed is None else int(seed)
-    names = sorted({n_ for row in read_record(record) for n_ in row.inputs.get("tests", {})})
+    chapter_of = {}
+    for row in read_record(record):
+        for name in row.inputs.get("tests", {}):
+            chapter_of.setdefault(name, row.chapter)
     docs = {}
-    for name in names:
+    for name in sorted(chapter_of):
         doc, found = check_document(root / name, name)
         if not found and doc.get("cloud", {}).get("file") and _test_seconds(doc) <= max_seconds:
             docs[name] = doc
-    chosen = random.Random(seed).sample(sorted(docs), min(n, len(docs)))
+    chosen = _stratified(sorted(docs), chapter_of, n, random.Random(seed))
     echo(f"recomputing {len(chosen)} of {len(docs)} stored tests that took <= {max_seconds:g} s "
-         f"(of {len(names)} in the record; sample seed {seed})")
+         f"(of {len(chapter_of)} in the record; one chapter after another; sample seed {seed})")
     problems = []
     for name in chosen:
         doc = docs[name]
         started = time.perf_counter()
         X = load_cloud(root / doc["cloud"]["file"])
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, isolated_results():
             test = circle_test(X, k=doc["k"], p=doc["p"], kinds=tuple(doc["kinds"]), draws=doc["draws"],
                                seed=doc["seed"], ranks=doc["ranks"], cache=False, n_jobs=n_jobs,
                                gaussian_cache=GaussianTops(tmp))
@@ -201,6 +204,24 @@ def recompute_tests(n: int, *, record: Path = RECORD, root: Path | None = None, 
              f"({doc['n_core']}-point core, {len(doc['kinds'])} x {doc['draws']} null clouds, "
              f"{time.perf_counter() - started:.1f} s)")
     return problems
+
+
+def _stratified(names: list[str], group: dict, n: int, rng: random.Random) -> list[str]:
+    """``n`` names drawn at random, the groups (chapters) taken in turn in a random order, so
+    that one chapter with many small tests does not fill the sample."""
+    pools = {}
+    for name in names:
+        pools.setdefault(group[name], []).append(name)
+    order = sorted(pools)
+    rng.shuffle(order)
+    for g in order:
+        rng.shuffle(pools[g])
+    chosen = []
+    while len(chosen) < min(n, len(names)):
+        for g in order:
+            if pools[g] and len(chosen) < n:
+                chosen.append(pools[g].pop())
+    return chosen
 
 
 def _compare(doc: dict, test) -> list[str]:
@@ -228,7 +249,7 @@ def recompute_calibration(*, record: Path = RECORD, root: Path | None = None, ec
         return []
     doc, name = min(docs, key=lambda t: (t[0]["n_points"], t[0]["draws"]))
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, isolated_results():
         cal = calibrate_circle(doc["n_points"], doc["k"], doc["p"], draws=doc["draws"], fpr_draws=doc["fpr_draws"],
                                power_draws=doc["power_draws"], noise=doc["noise"],
                                circle_fraction=doc["circle_fraction"], directory=tmp, recompute=True)
