@@ -88,8 +88,16 @@ plots.statistic_strip({"N_ReLU train": study["train_accuracy"][relu], "N_ReLU te
 DATA_U1 = "two linked tori (synthetic, as the paper)"
 hid_cloud = r"\text{first hidden layer, 1,000 test points}"
 tb.caption(f"Train and test accuracy of $N_\\text{{ReLU}}$ and $N_{{|\\cdot|}}$ for {networks} seeds, "
-           f"{iterations} full-batch Adam iterations; data: {DATA_U1}. Bars: means. Paper: N_ReLU 98%, N_abs 100%.",
+           f"{iterations} full-batch Adam iterations; data: {DATA_U1}. Bars: means.",
            cloud=hid_cloud, profile=profile, accuracy=[float(a) for a in study["test_accuracy"]], figure="U1a")
+
+# %% tags=["remove-input"]
+tb.what_to_see("one dot per seed. The paper: $N_\\text{{ReLU}}$ 98 %, $N_{{|\\cdot|}}$ 100 % but sensitive to its "
+               "initialization, so look at the spread of each network's dots, not only their mean. Here "
+               "$N_{{|\\cdot|}}$ reaches 100 % (99.5 % or more) on {perfect} of {n} seeds and has mean {abs_mean:.1%}; "
+               "$N_\\text{{ReLU}}$'s best seed reaches {relu_max:.1%}, its mean {relu_mean:.1%}.",
+               perfect=int(np.sum(acc_abs >= 0.995)), n=int(absn.sum()), abs_mean=float(acc_abs.mean()),
+               relu_max=float(acc_relu.max()), relu_mean=float(acc_relu.mean()))
 
 # %% [markdown]
 # ## U1: the first hidden activations
@@ -105,15 +113,29 @@ b_abs, b_relu = tori.best_run(study, "abs"), tori.best_run(study, "relu")
 plots.scatter3d_figure(X_test, y_test, title="input: two linked tori (test points)", color_title="torus",
                        categorical=True)
 
+# %% tags=["remove-input"]
+tb.caption(f"The input: the {len(y_test):,} test points of the two linked tori in $\\mathbb{{R}}^3$, coloured by torus "
+           "(drag to turn it).", cloud=r"\text{two linked tori, test points}", profile=profile, figure="U1b")
+
+# %% [markdown]
+# **What to see**: each torus passes through the other's hole, like two links of a chain: no
+# plane separates them, and no continuous deformation of space unlinks them. A network that
+# classifies them must fold or squash space somewhere; the next two figures show where each
+# network's first layer puts the points.
+
 # %%
 plots.scatter3d_figure(study["hidden_test"][b_abs], y_test, categorical=True, color_title="torus",
                        title=f"N_abs, first hidden layer (seed {study['seed'][b_abs]})")
 
 # %% tags=["remove-input"]
-tb.caption(f"First hidden activations $|L_{{3\\to 3}}(x)|$ of $N_{{|\\cdot|}}$ (seed {study['seed'][b_abs]}, test "
-           f"accuracy {100 * study['test_accuracy'][b_abs]:.1f}%), coloured by torus; data: {DATA_U1}.",
-           cloud=hid_cloud, profile=profile, accuracy=float(study["test_accuracy"][b_abs]),
-           paper_accuracy=1.0, figure="U1b")
+tb.caption(f"First hidden activations $|L_{{3\\to 3}}(x)|$ of $N_{{|\\cdot|}}$ (seed {study['seed'][b_abs]}, its best "
+           "run), coloured by torus.", cloud=hid_cloud, profile=profile, accuracy=float(study["test_accuracy"][b_abs]),
+           paper_accuracy=1.0, figure="U1c")
+
+# %% [markdown]
+# **What to see**: whether the two colours now lie apart, each torus a piece of its own. The
+# absolute value folds space along a plane, and a fold is what can lay one torus beside the
+# other; the $H_0$ barcodes below count the pieces instead of judging by eye.
 
 # %%
 plots.scatter3d_figure(study["hidden_test"][b_relu], y_test, categorical=True, color_title="torus",
@@ -121,14 +143,13 @@ plots.scatter3d_figure(study["hidden_test"][b_relu], y_test, categorical=True, c
 
 # %% tags=["remove-input"]
 tb.caption(f"First hidden activations $\\mathrm{{ReLU}}(L_{{3\\to 3}}(x))$ of $N_\\text{{ReLU}}$ (seed "
-           f"{study['seed'][b_relu]}, test accuracy {100 * study['test_accuracy'][b_relu]:.1f}%); data: {DATA_U1}.",
-           cloud=hid_cloud, profile=profile, accuracy=float(study["test_accuracy"][b_relu]),
-           paper_accuracy=0.98, figure="U1c")
+           f"{study['seed'][b_relu]}, its best run), coloured by torus.", cloud=hid_cloud, profile=profile,
+           accuracy=float(study["test_accuracy"][b_relu]), paper_accuracy=0.98, figure="U1d")
 
 # %% [markdown]
-# What to see: the absolute value folds space, so $N_{|\cdot|}$ can lay one torus beside the other;
-# ReLU can only flatten half-spaces onto the coordinate planes, so the two tori of $N_\text{ReLU}$
-# still touch where it squashed them.
+# **What to see**: ReLU cannot fold; it flattens whatever lies outside a half-space onto a
+# coordinate plane. Look for the places where points of both colours are pressed onto the same
+# plane: there the tori touch, which the paper reads as one piece ($H_0$ counts it below).
 #
 # ## U1: persistence of the first hidden activations
 #
@@ -143,14 +164,26 @@ p_abs, n_abs = tori.h0_components(study["hidden_test"][b_abs])
 p_relu, n_relu = tori.h0_components(study["hidden_test"][b_relu])
 plots.barcode_plot(p_abs, dims=(0,), title=f"N_abs, seed {study['seed'][b_abs]}: {n_abs} long H0 bar(s)")
 
+# %% tags=["remove-input"]
+tb.caption(f"$H_0$ barcode of the first hidden activations of the best $N_{{|\\cdot|}}$ (seed {study['seed'][b_abs]}).",
+           cloud=hid_cloud, profile=profile, accuracy=float(study["test_accuracy"][b_abs]), figure="U1e")
+
+# %% tags=["remove-input"]
+tb.what_to_see("each bar is a piece of the cloud that stays separate up to that scale; the long ones (over 3 times the "
+               "95 % quantile of all $H_0$ lifetimes, the infinite one included) count the pieces. Two long bars: the "
+               "tori lie apart, as the paper says $N_{{|\\cdot|}}$ makes them. Here: {n} long bar(s); the input has "
+               "{n_in}; over every $N_{{|\\cdot|}}$ seed: {all}.", n=n_abs, n_in=n_in, all=bars[absn].tolist())
+
 # %%
 plots.barcode_plot(p_relu, dims=(0,), title=f"N_ReLU, seed {study['seed'][b_relu]}: {n_relu} long H0 bar(s)")
 
 # %% tags=["remove-input"]
-tb.caption(f"$H_0$ barcodes of the first hidden activations of the best $N_{{|\\cdot|}}$ ({n_abs} long bar(s)) and "
-           f"$N_\\text{{ReLU}}$ ({n_relu}); the input itself has {n_in}. Over all seeds, long $H_0$ bars: N_abs "
-           f"{bars[absn].tolist()}, N_ReLU {bars[relu].tolist()}; data: {DATA_U1}.",
-           cloud=hid_cloud, profile=profile, accuracy=[float(a) for a in study["test_accuracy"]], figure="U1d")
+tb.caption(f"$H_0$ barcode of the first hidden activations of the best $N_\\text{{ReLU}}$ (seed {study['seed'][b_relu]}).",
+           cloud=hid_cloud, profile=profile, accuracy=float(study["test_accuracy"][b_relu]), figure="U1f")
+
+# %% tags=["remove-input"]
+tb.what_to_see("the same count for ReLU: the paper says its squashing leaves one piece, a single long bar. Here: {n} "
+               "long bar(s); over every $N_\\text{{ReLU}}$ seed: {all}.", n=n_relu, all=bars[relu].tolist())
 
 # %% [markdown]
 # ## U1: our numbers beside the paper's
@@ -211,19 +244,32 @@ plots.curves_plot(np.arange(1, ep_perm + 1),
                    "N' test (assigned labels)": runs["permuted"]["test_accuracy"]},
                   xlabel="epoch", ylabel="accuracy", title="N': permuted labels")
 
+# %% tags=["remove-input"]
+u2_cloud = r"\text{final hidden layer / softmax of the training images labelled 1 or 2}"
+tb.caption("Train and test accuracy per epoch of $N'$, trained on permuted labels (accuracy against its assigned "
+           "labels).", cloud=u2_cloud, profile=profile, accuracy=float(runs["permuted"]["test_accuracy"][-1]),
+           paper_accuracy=0.0962, figure="U2a")
+
+# %% tags=["remove-input"]
+tb.what_to_see("permuted labels carry no rule that holds beyond the images seen, so test accuracy stays at chance "
+               "(10 %) whatever happens; a train line that climbs above it is memorization. The paper after 100 epochs: "
+               "88.25 % train, 9.62 % test. Here after {ep} epochs: {train:.1%} train, {test:.1%} test.",
+               ep=ep_perm, train=float(runs["permuted"]["train_accuracy"][-1]),
+               test=float(runs["permuted"]["test_accuracy"][-1]))
+
 # %%
 plots.curves_plot(np.arange(1, ep_true + 1),
                   {"N train": runs["true"]["train_accuracy"], "N test": runs["true"]["test_accuracy"]},
                   xlabel="epoch", ylabel="accuracy", title="N: true labels")
 
 # %% tags=["remove-input"]
-u2_cloud = r"\text{final hidden layer / softmax of the training images labelled 1 or 2}"
-tb.caption(f"Train and test accuracy per epoch of $N$ (true labels) and $N'$ (permuted labels); {SCALE_U2}. "
-           f"Final: N {100 * runs['true']['train_accuracy'][-1]:.1f}% / {100 * runs['true']['test_accuracy'][-1]:.1f}%, "
-           f"N' {100 * runs['permuted']['train_accuracy'][-1]:.1f}% / {100 * runs['permuted']['test_accuracy'][-1]:.1f}% "
-           "(train / test). Data: MNIST (real).",
-           cloud=u2_cloud, profile=profile, accuracy=float(runs["true"]["test_accuracy"][-1]),
-           paper_accuracy=0.9877, figure="U2a")
+tb.caption("Train and test accuracy per epoch of $N$, trained on the true labels.", cloud=u2_cloud, profile=profile,
+           accuracy=float(runs["true"]["test_accuracy"][-1]), paper_accuracy=0.9877, figure="U2b")
+
+# %% tags=["remove-input"]
+tb.what_to_see("a network that learns the digits: train and test rise together. The paper after 20 epochs: 99.57 % "
+               "train, 98.77 % test. Here after {ep} epochs: {train:.1%} train, {test:.1%} test.", ep=ep_true,
+               train=float(runs["true"]["train_accuracy"][-1]), test=float(runs["true"]["test_accuracy"][-1]))
 
 # %% [markdown]
 # ## U2: Mapper of the final hidden layer and of the softmax outputs
@@ -240,27 +286,58 @@ as2 = {kind: (runs[kind]["assigned"] == 2).astype(float) for kind in runs}
 plots.mapper_figure(maps["true", "hidden"], filter_shape=None, color=maps["true", "hidden"].node_average(is2["true"]),
                     color_title="share of 2s", title="N, final hidden layer")
 
+# %% tags=["remove-input"]
+tb.caption(f"Mapper({resolution}, {gain:g}) of $N$'s final hidden layer for the {len(is2['true'])} training images "
+           "labelled 1 or 2, coloured by the share of 2s per node.", cloud=u2_cloud, profile=profile,
+           accuracy=float(runs["true"]["test_accuracy"][-1]), figure="U2c")
+
+# %% [markdown]
+# **What to see**: nodes at the two ends of the colour scale are all 1s or all 2s. A network
+# that learned the digits keeps them apart: two groups of single-colour nodes, few mixed ones
+# between. The table after these graphs measures it (label agreement).
+
 # %%
 plots.mapper_figure(maps["true", "softmax"], filter_shape=None,
                     color=maps["true", "softmax"].node_average(is2["true"]),
                     color_title="share of 2s", title="N, softmax outputs")
 
 # %% tags=["remove-input"]
-tb.caption(f"Mapper({resolution}, {gain:g}) of $N$'s final hidden layer and softmax outputs for the "
-           f"{len(is2['true'])} training images labelled 1 or 2, coloured by the share of true 2s per node "
-           f"({maps['true', 'hidden'].n_components_} and {maps['true', 'softmax'].n_components_} components). "
-           f"{SCALE_U2}. Data: MNIST (real).",
-           cloud=u2_cloud, profile=profile, accuracy=float(runs["true"]["test_accuracy"][-1]), figure="U2b")
+tb.caption(f"Mapper({resolution}, {gain:g}) of $N$'s softmax outputs for the same images, coloured the same way.",
+           cloud=u2_cloud, profile=profile, accuracy=float(runs["true"]["test_accuracy"][-1]), figure="U2d")
+
+# %% [markdown]
+# **What to see**: the softmax outputs of confident predictions sit near the corners "surely 1"
+# and "surely 2", so the graph should be two tails of single-coloured nodes, joined only through
+# the few images the network is unsure of.
 
 # %%
 plots.mapper_figure(maps["permuted", "hidden"], filter_shape=None,
                     color=maps["permuted", "hidden"].node_average(is2["permuted"]),
                     color_title="share of true 2s", title="N', final hidden layer, by true digit")
 
+# %% tags=["remove-input"]
+tb.caption(f"Mapper({resolution}, {gain:g}) of $N'$'s final hidden layer for the {len(as2['permuted'])} training images "
+           "it was taught to call 1 or 2 (labels permuted), coloured by the share of true 2s.", cloud=u2_cloud,
+           profile=profile, accuracy=float(runs["permuted"]["test_accuracy"][-1]), figure="U2e")
+
+# %% [markdown]
+# **What to see**: the paper's claim is that $N'$ still sorts its hidden layer by the true digit:
+# if so, the true 2s gather in nodes of their own even though $N'$ was never told which images
+# are 2s (these images carry all ten digits; only the true 2s count here).
+
 # %%
 plots.mapper_figure(maps["permuted", "hidden"], filter_shape=None,
                     color=maps["permuted", "hidden"].node_average(as2["permuted"]),
                     color_title="share assigned 2", title="N', final hidden layer, by assigned label")
+
+# %% tags=["remove-input"]
+tb.caption("The same graph coloured by the label $N'$ was taught (share of images assigned 2).", cloud=u2_cloud,
+           profile=profile, accuracy=float(runs["permuted"]["test_accuracy"][-1]), figure="U2f")
+
+# %% [markdown]
+# **What to see**: if memorization lives in the fully connected layers, the hidden layer is not
+# sorted by the random labels: colours mixed throughout. Single-coloured regions here would mean
+# the hidden layer itself holds the memorized labels.
 
 # %%
 plots.mapper_figure(maps["permuted", "softmax"], filter_shape=None,
@@ -268,17 +345,19 @@ plots.mapper_figure(maps["permuted", "softmax"], filter_shape=None,
                     color_title="share assigned 2", title="N', softmax outputs, by assigned label")
 
 # %% tags=["remove-input"]
-tb.caption(f"Mapper({resolution}, {gain:g}) of $N'$ (permuted labels): the final hidden layer coloured by the true "
-           f"digit and by the assigned label, and the softmax outputs by the assigned label; "
-           f"{len(as2['permuted'])} training images assigned 1 or 2. {SCALE_U2}. Data: MNIST (real), labels permuted.",
-           cloud=u2_cloud, profile=profile, accuracy=float(runs["permuted"]["test_accuracy"][-1]), figure="U2c")
+tb.caption("Mapper of $N'$'s softmax outputs for the same images, coloured by the assigned label.", cloud=u2_cloud,
+           profile=profile, accuracy=float(runs["permuted"]["test_accuracy"][-1]), figure="U2g")
 
 # %% [markdown]
-# What to see: whether the colours separate. A Mapper picture is read by eye; the numbers below
-# measure the same thing: the share of each image's `k` nearest neighbours (in the layer's
-# activations) that carry its label, adjusted for chance (`toponet.chapters.umass.memorization.label_agreement`):
-# 1 when the labelling separates the cloud, about 0 when it is mixed. The adjustment matters: the
-# images assigned 1 or 2 by $N'$ carry ten true digits but only two assigned labels.
+# **What to see**: the outputs must follow whatever labels $N'$ memorized; the paper sees two tails
+# coloured by the assigned label. How far they separate depends on how much $N'$ memorized, which
+# its train accuracy above says.
+#
+# **Measured.** A Mapper picture is read by eye; the table below measures the same thing: the
+# share of each image's `k` nearest neighbours (in the layer's activations) that carry its label,
+# adjusted for chance (`toponet.chapters.umass.memorization.label_agreement`): 1 when the
+# labelling separates the cloud, about 0 when it is mixed. The adjustment matters: the images
+# assigned 1 or 2 by $N'$ carry ten true digits but only two assigned labels.
 
 # %%
 v_u2, why_u2, nums = memorization.u2_verdict(runs["true"], runs["permuted"], k=k)

@@ -83,16 +83,30 @@ P_hid, step_hid, _ = lg.trajectory_cloud(l1, "hidden1")
 P_out, step_out, neuron_out = lg.trajectory_cloud(l1, "output")
 plots.projection_plot(lg.pca_projection(P_hid), step_hid, title="L1 hidden layer", color_label="training step")
 
-# %%
-plots.projection_plot(lg.pca_projection(P_out), step_out, title="L1 output layer", color_label="training step")
-
 # %% tags=["remove-input"]
 acc1 = float(l1["final_test_accuracy"])
 cl_hid = r"\text{L1: incoming weights of the 100 hidden neurons} \in \mathbb{R}^{784}\text{, all recordings}"
 cl_out = r"\text{L1: incoming weights of the 10 output neurons} \in \mathbb{R}^{100}\text{, all recordings}"
-tb.caption(f"PCA 1-2 of the weight trajectories of L1 (784-100-10 sigmoid MLP, zero init), coloured by step; "
-           f"{SCALE['L1']}; the hidden layer at {len(l1['steps_hidden1'])} recordings. Data: MNIST (real).",
-           cloud=cl_hid, profile=profile, accuracy=acc1, figure="L1a")
+tb.caption(f"PCA 1-2 of the hidden layer's weight trajectories of L1 (784-100-10 sigmoid MLP, zero init), coloured by "
+           f"step, at {len(l1['steps_hidden1'])} recordings.", cloud=cl_hid, profile=profile, accuracy=acc1, figure="L1a")
+
+# %% [markdown]
+# **What to see**: every trajectory starts at the origin (zero init) and moves outward as the
+# colour runs through the training steps. Paths that leave together and then split are the
+# branches of a tree. Under zero init every hidden neuron receives the same gradient, so hidden
+# paths that split at all split through floating-point rounding; the counts below say how many.
+
+# %%
+plots.projection_plot(lg.pca_projection(P_out), step_out, title="L1 output layer", color_label="training step")
+
+# %% tags=["remove-input"]
+tb.caption("PCA 1-2 of the output layer's weight trajectories of L1, coloured by step.", cloud=cl_out,
+           profile=profile, accuracy=acc1, figure="L1b")
+
+# %% [markdown]
+# **What to see**: the ten output neurons, one per digit, as paths from the origin. The paper
+# sees them end in 10 separate branches; count the separate arms at the last steps, and note
+# where two arms run together for long (digits the network confuses there).
 
 # %% [markdown]
 # The learning graphs: Mapper with the $L^2$ norm of the weight vectors (their distance from the
@@ -105,15 +119,24 @@ g_out = lg.learning_graph(P_out, lens="l2", resolution=resolution, gain=gain, se
 plots.mapper_figure(g_hid, filter_shape=None, color=g_hid.node_average(step_hid), color_title="step",
                     title="L1 hidden layer: learning graph")
 
+# %% tags=["remove-input"]
+tb.caption(f"Learning graph of L1's hidden layer: Mapper({resolution}, {gain:g}), lens = L2 norm, DBSCAN (eps "
+           f"{g_hid.dbscan_eps_:.3g} in PCA-20 units); node colour = mean training step.", cloud=cl_hid, profile=profile,
+           accuracy=acc1, figure="L1c")
+
+# %% tags=["remove-input"]
+lg.graph_reading(g_hid)
+
 # %%
 plots.mapper_figure(g_out, filter_shape=None, color=g_out.node_average(step_out), color_title="step",
                     title="L1 output layer: learning graph")
 
 # %% tags=["remove-input"]
-tb.caption(f"Learning graphs of L1: Mapper({resolution}, {gain:g}), lens = L2 norm, DBSCAN "
-           f"(eps {g_hid.dbscan_eps_:.3g} and {g_out.dbscan_eps_:.3g} in PCA-20 units). Hidden layer: {g_hid.n_nodes_} nodes, "
-           f"{g_hid.n_components_} component(s); output layer: {g_out.n_nodes_} nodes, {g_out.n_components_} component(s). "
-           f"{SCALE['L1']}. Data: MNIST (real).", cloud=cl_out, profile=profile, accuracy=acc1, figure="L1b")
+tb.caption(f"Learning graph of L1's output layer, as above (eps {g_out.dbscan_eps_:.3g}).", cloud=cl_out,
+           profile=profile, accuracy=acc1, figure="L1d")
+
+# %% tags=["remove-input"]
+lg.graph_reading(g_out)
 
 # %% [markdown]
 # ## L1: counting branches on the learning graph
@@ -144,16 +167,22 @@ tb.show_table([{"run": f"{name} init", "layer": layer, "learning-graph branches"
 
 # %% tags=["remove-input"]
 tb.caption(f"Branches of the learning graphs (Mapper({resolution}, {gain:g}), lens L2 norm, DBSCAN), counted as tips "
-           f"persisting at least {counts['zero']['output'].min_levels} cover intervals: zero init output "
-           f"{counts['zero']['output'].count}, hidden {counts['zero']['hidden1'].count}; N(0, {lg.L1_NORMAL_STD:g}^2) init "
-           f"output {counts['normal']['output'].count}, hidden {counts['normal']['hidden1'].count} (paper, zero init: 10 "
-           f"and about 12). Test accuracy {100 * acc1:.1f}% (zero) and {100 * acc1n:.1f}% (N(0, {lg.L1_NORMAL_STD:g}^2)). "
-           f"{SCALE['L1']}. Data: MNIST (real).", cloud=cl_out, profile=profile, accuracy=acc1, figure="L1c")
+           f"persisting at least {counts['zero']['output'].min_levels} cover intervals, for the paper's zero init and "
+           f"N(0, {lg.L1_NORMAL_STD:g}^2) init (paper, zero init: 10 output and about 12 hidden branches). Test accuracy "
+           f"{100 * acc1:.1f}% (zero) and {100 * acc1n:.1f}% (N(0, {lg.L1_NORMAL_STD:g}^2)).", cloud=cl_out,
+           profile=profile, accuracy=acc1)
 
 # %%
 g_out_n = br["normal"]["output"][1]
 plots.mapper_figure(g_out_n, filter_shape=None, color=g_out_n.node_average(br["normal"]["output"][2]), color_title="step",
                     title=f"L1 output layer, N(0, {lg.L1_NORMAL_STD:g}^2) init: learning graph")
+
+# %% tags=["remove-input"]
+tb.caption(f"Learning graph of the output layer of the same network started from N(0, {lg.L1_NORMAL_STD:g}^2) instead "
+           "of zeros, as above.", cloud=cl_out, profile=profile, accuracy=acc1n, figure="L1e")
+
+# %% tags=["remove-input"]
+lg.graph_reading(g_out_n, counts["normal"]["output"], paper="10 (zero init)")
 
 # %% [markdown]
 # ## L1: nines taken for sevens (Fig. 4)
@@ -176,11 +205,12 @@ plots.curves_plot(l1["steps"] / per_epoch, {"9 classified as 9": pred9[:, 9] / p
                           "9-as-7 confusion ends": None if end79 is None else end79 / per_epoch})
 
 # %% tags=["remove-input"]
-tb.caption(f"Classification of the test nines over training. The 9-as-7 share peaks at {100 * peak79:.0f}% (epoch "
-           f"{peak_step / per_epoch:.1f}) and stays below half its peak from epoch "
-           f"{'never' if end79 is None else f'{end79 / per_epoch:.1f}'}; output neurons 7 and 9 branch apart at epoch "
-           f"{'never' if sep79 is None else f'{sep79 / per_epoch:.1f}'}. {SCALE['L1']}. Data: MNIST (real).",
-           cloud=cl_out, profile=profile, accuracy=acc1, figure="L1d")
+tb.caption("Classification of the test nines over training (share classified as 9, 7 and 1), with the epoch at which "
+           "the 9-as-7 confusion ends (below half its peak) and the one at which output neurons 7 and 9 branch apart.",
+           cloud=cl_out, profile=profile, accuracy=acc1, figure="L1f")
+
+# %% tags=["remove-input"]
+lg.confusion_reading(peak79, peak_step, end79, sep79, steps_per_epoch=per_epoch, total_steps=int(l1["steps"][-1]))
 
 # %%
 total1 = int(l1["steps"][-1])
@@ -250,9 +280,14 @@ plots.projection_plot(lg.pca_projection(P2), step2, title="L2 first hidden layer
 
 # %% tags=["remove-input"]
 cl2 = r"\text{L2: incoming weights of the 100 first-layer neurons} \in \mathbb{R}^{784}\text{, all kept recordings}"
-tb.caption(f"PCA 1-2 of the first hidden layer's weights of L2 (784-100-100-10 sigmoid, init N(0, 1e-6)); "
-           f"{SCALE['L2']}; this layer at {len(l2['steps_hidden1'])} recordings. Data: MNIST (real).",
-           cloud=cl2, profile=profile, accuracy=acc2, figure="L2a")
+tb.caption(f"PCA 1-2 of the first hidden layer's weights of L2 (784-100-100-10 sigmoid, init N(0, 1e-6)), coloured by "
+           f"step, at {len(l2['steps_hidden1'])} recordings.", cloud=cl2, profile=profile, accuracy=acc2, figure="L2a")
+
+# %% [markdown]
+# **What to see**: a hundred paths leaving the origin together. The paper sees them spread over a
+# smooth two-dimensional sheet rather than along separate strands; a projection to two
+# dimensions cannot tell the two apart (a sheet seen edge-on looks like a curve), which is why the
+# learning graph and the surface test below look at more directions.
 
 # %%
 surf = lg.learning_graph(P2, lens="pca3", resolution=max(4, resolution // 4), gain=gain, seed=seed)
@@ -264,15 +299,24 @@ jumps = lg.accuracy_jumps(l2["test_accuracy"], l2["steps"])
 st2 = lg.layer_surface_test(l2, jumps, seed=seed)
 dim2 = float("nan") if st2 is None else st2.dimension
 tb.caption(f"Learning graph of L2's first hidden layer: Mapper({max(4, resolution // 4)}, {gain:g}) with lenses PCA 1-3, "
-           f"DBSCAN; {surf.n_nodes_} nodes, {surf.n_edges_} edges, {surf.n_components_} component(s). The recordings "
-           f"after the first accuracy jump have median local dimension {dim2:g} (local PCA of 20 neighbours, 90% of the "
-           f"variance; 2 = a surface). {SCALE['L2']}. Data: MNIST (real).", cloud=cl2, profile=profile,
-           accuracy=acc2, figure="L2b")
+           "DBSCAN; node colour = mean training step.", cloud=cl2, profile=profile, accuracy=acc2, figure="L2b")
+
+# %% tags=["remove-input"]
+lg.surface_reading(surf, st2)
 
 # %%
 plots.curves_plot(l2["steps"] / per_epoch2, {"hidden layer 1": l2["norm_hidden1"], "hidden layer 2": l2["norm_hidden2"],
                                             "output layer": l2["norm_output"]},
                   xlabel="epoch", ylabel="L2 norm of incoming weights", panels=True)
+
+# %% tags=["remove-input"]
+tb.caption("Weight norm of every neuron of L2 over training, one panel per layer, one line per neuron.", cloud=cl2,
+           profile=profile, accuracy=acc2, figure="L2c")
+
+# %% [markdown]
+# **What to see**: the epochs at which the norms leave their starting level and the lines of one
+# layer fan out. The paper ties those moments to the accuracy jumps of the next figure; read its
+# marked jumps against the bends here.
 
 # %%
 plots.curves_plot(l2["steps"] / per_epoch2, {"test accuracy": l2["test_accuracy"]}, xlabel="epoch",
@@ -280,11 +324,11 @@ plots.curves_plot(l2["steps"] / per_epoch2, {"test accuracy": l2["test_accuracy"
                   vlines={f"jump {i + 1}": j["end"] / per_epoch2 for i, j in enumerate(jumps)})
 
 # %% tags=["remove-input"]
-tb.caption("Weight norm of every neuron per layer (one line per neuron) and test accuracy over training. Jumps "
-           "(a rise of at least 15 points within 5 recordings): "
-           + ("; ".join(f"{100 * j['before']:.0f}% -> {100 * j['after']:.0f}% by epoch {j['end'] / per_epoch2:.1f}"
-                        for j in jumps) or "none")
-           + f". {SCALE['L2']}. Data: MNIST (real).", cloud=cl2, profile=profile, accuracy=acc2, figure="L2c")
+tb.caption("Test accuracy of L2 over training (a fixed 2,000-image test subset), the end of each jump marked.",
+           cloud=cl2, profile=profile, accuracy=acc2, figure="L2d")
+
+# %% tags=["remove-input"]
+lg.jumps_reading(jumps, steps_per_epoch=per_epoch2)
 
 # %% [markdown]
 # **The surface test.** A local-dimension check alone cannot tell a surface from a curve (both are

@@ -25,7 +25,7 @@ import numpy as np
 
 from toponet import data
 from toponet._validation import check_cloud, check_int
-from toponet.book.notebook import Caption
+from toponet.book.notebook import Caption, Reading, what_to_see
 from toponet.mapper import Mapper
 from toponet.rules import ALPHA, DRAWS, RuleResult, p_value
 from toponet.store import Store
@@ -36,7 +36,7 @@ __all__ = ["LearningConfig", "SigmoidMLP", "train_recording", "learning_trajecto
            "local_dimension", "configs_for", "l2_verdict", "surface_dimension", "PAPER",
            "final_branch_sizes", "l1_findings", "l2_findings", "Branches", "graph_branches", "layer_branches",
            "graph_separation_step", "SurfaceTest", "surface_test", "time_shuffled", "l1_rule", "l2_rule",
-           "L1_NORMAL_STD"]
+           "L1_NORMAL_STD", "graph_reading", "confusion_reading", "surface_reading", "jumps_reading"]
 
 #: The paper's numbers: branches at the end of training, accuracy levels of L2.
 PAPER = {"branches_output": 10, "branches_hidden": 12, "accuracy_levels_l2": (0.10, 0.40, 0.80)}
@@ -985,3 +985,62 @@ def l2_rule(jumps: list[dict], surface: SurfaceTest | None, *, levels=(0.10, 0.4
     verdict = "reproduced" if n == 2 else "partly" if n else "not reproduced"
     return RuleResult(verdict=verdict, reasons=tuple(reasons), nulls={"time-shuffled": surface.record()},
                       cloud_points=surface.n_points)
+
+
+# --- readings: what to see in the figures, from this build's results ------------------------------
+
+def graph_reading(mapper, branches: Branches | None = None, *, paper: str = "") -> Reading:
+    """A learning graph's reading: a tree grown from the origin, its size, and its branch count
+    when counted (:func:`graph_branches`) beside the paper's (``paper``, e.g. "10")."""
+    count = ("" if branches is None else
+             f" Its branches, counted on the graph (tips spanning at least {branches.min_levels} cover intervals): "
+             f"{branches.count}" + (f"; the paper: {paper}" if paper else "") + ".")
+    return what_to_see(
+        "the lens is each weight vector's distance from the origin, where training starts, so the graph grows "
+        "outward from one end: a tree whose tips are the branches the weights split into, a single path if they "
+        "never split. This graph has {nodes} nodes in {components} component(s).{count}",
+        nodes=mapper.n_nodes_, components=mapper.n_components_, count=count)
+
+
+def _epoch(step, per_epoch: int) -> str:
+    return "never" if step is None else f"epoch {step / per_epoch:.1f}"
+
+
+def confusion_reading(peak_share: float, peak_step, end_step, separation_step, *, steps_per_epoch: int,
+                      total_steps: int) -> Reading:
+    """Fig. 4's reading: the 9-as-7 confusion and the 7/9 branching, the two lines the paper sees together."""
+    if end_step is None or separation_step is None:
+        gap = "one of the two never happens in this run, so they cannot be compared"
+    else:
+        lag = abs(end_step - separation_step) / total_steps
+        gap = (f"they lie {lag:.0%} of the training length apart "
+               + ("(within the rule's 10 %)" if lag <= 0.1 else "(more than the rule's 10 %)"))
+    return what_to_see(
+        "the paper's claim is that the nines stop being taken for sevens when output neurons 7 and 9 branch apart "
+        "in the learning graph: the two vertical lines should coincide. Here the 9-as-7 share peaks at "
+        "{peak:.0%} ({at}), the confusion ends at {end} and the neurons branch apart at {sep}: {gap}.",
+        peak=peak_share, at=_epoch(peak_step, steps_per_epoch), end=_epoch(end_step, steps_per_epoch),
+        sep=_epoch(separation_step, steps_per_epoch), gap=gap)
+
+
+def surface_reading(mapper, test: SurfaceTest | None) -> Reading:
+    """L2's learning-graph reading: a sheet of nodes rather than strands, and the surface test."""
+    verdict = ("no accuracy jump in this run, so no phase to test the surface in" if test is None else
+               f"after the first accuracy jump, {test.describe()}: "
+               + ("a surface by the test" if test.dimension == 2 and test.p < ALPHA else "not a surface by the test"))
+    return what_to_see(
+        "the paper sees a smooth two-dimensional learning surface: a mesh of nodes joined in many directions, not "
+        "separate strands. This graph has {nodes} nodes and {edges} edges in {components} component(s). A picture; "
+        "the surface test decides: {verdict}.", nodes=mapper.n_nodes_, edges=mapper.n_edges_,
+        components=mapper.n_components_, verdict=verdict)
+
+
+def jumps_reading(jumps: list[dict], *, steps_per_epoch: int) -> Reading:
+    """L2's accuracy reading: the jumps found (a rise of at least 15 points within 5 recordings)
+    against the paper's 10 % -> 40 % -> 80 %."""
+    found = ("no jump" if not jumps else "; ".join(
+        f"{100 * j['before']:.0f} % to {100 * j['after']:.0f} % by epoch {j['end'] / steps_per_epoch:.1f}" for j in jumps))
+    return what_to_see(
+        "the paper's accuracy climbs in steps, 10 % then 40 % then 80 %, each step where the weights branch; the "
+        "vertical lines mark the ends of the jumps found here (a rise of at least 15 points within 5 recordings): "
+        "{found}. Compare their epochs with the bends of the weight norms in the figure above.", found=found)
