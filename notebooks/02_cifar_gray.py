@@ -137,29 +137,29 @@ plots.mapper_overview(F3["C(64,32,64)"]["result"].mapper, title=f"C(64,32,64), M
 
 # %% tags=["remove-input"]
 r64, c64 = F3["C(64,32,64)"]["result"], F3["C(64,32,64)"]["clusters"]
-tb.caption(f"Layer 1 of C(64,32,64) on {data}: Mapper({resolution}, {gain:g}) of the dense core; node colour = "
-           f"cluster size, mean filters on nodes spread along the graph. {c64.observed} cluster(s) of >= 2% of the points; "
-           f"{c64.hits('gaussian')} of {c64.draws} gaussian and {c64.hits('shuffled')} of {c64.draws} shuffled null "
-           f"clouds of the same size have {c64.claimed[0]}-{c64.claimed[1]}.",
+tb.caption(f"Layer 1 of C(64,32,64): Mapper({resolution}, {gain:g}) of the dense core; node colour = cluster size, "
+           "mean filters on nodes spread along the graph.",
            cloud=cifar_gray.cloud_label_of(art, 1, c64.k, p), profile=profile,
            accuracy=list(acc["values"]), paper_accuracy=0.770, figure="3a")
+
+# %% tags=["remove-input"]
+cifar_gray.clusters_reading(r64.mapper, c64, F3["C(64,32,64)"]["circle"])
 
 # %%
 plots.mapper_figure(F3["C(64,0,64)"]["result"].mapper, title=f"C(64,0,64), Mapper({resolution}, {gain:g})")
 
 # %% tags=["remove-input"]
 c0 = F3["C(64,0,64)"]["clusters"]
-tb.caption(f"Layer 1 of C(64,0,64) on {data}: the same analysis. {c0.observed} cluster(s); "
-           f"{c0.hits('gaussian')} of {c0.draws} gaussian and {c0.hits('shuffled')} of {c0.draws} shuffled null "
-           f"clouds have {c0.claimed[0]}-{c0.claimed[1]}.",
+tb.caption(f"Layer 1 of C(64,0,64): the same analysis (Mapper({resolution}, {gain:g}) of the dense core).",
            cloud=cifar_gray.cloud_label_of(art0, 1, c0.k, p), profile=profile,
            accuracy=list(acc0["values"]), paper_accuracy=0.692, figure="3b")
 
+# %% tags=["remove-input"]
+cifar_gray.clusters_reading(F3["C(64,0,64)"]["result"].mapper, c0, F3["C(64,0,64)"]["circle"])
+
 # %% [markdown]
-# What to see: how many separate groups of filters the graph has and what each group's mean
-# filter looks like; the paper's five clusters are edge-like and blob-like filters that do not
-# join into a ring. The table sets the cluster count and the top $H_1$ bar against their null
-# clouds (99 draws per kind).
+# The table sets the cluster count and the top $H_1$ bar of both architectures against their
+# null clouds.
 
 # %%
 tb.show_table([dict(arch=lab, filters=v["clusters"].n_points, k=v["clusters"].k, kept=v["clusters"].n_core,
@@ -194,10 +194,12 @@ plots.barcode_plot(claims.claim_persistence(pooled2), title="Barcodes, second la
 
 # %% tags=["remove-input"]
 tb.caption(f"Barcodes of the dense core the rule tested ({pooled2.test.n_core} points of "
-           f"{pooled2.cloud.shape[0]:,} filters drawn from the {pooled2.n_raw:,} pooled second-layer filters) on "
-           f"{data}. " + claims.describe_claim("Pooled layer 2", pooled2) + ".",
+           f"{pooled2.cloud.shape[0]:,} filters drawn from the {pooled2.n_raw:,} pooled second-layer filters).",
            cloud=cifar_gray.cloud_label_of(art, 2, pooled2.test.k, 0.1), profile=profile, accuracy=list(acc["values"]),
            paper_accuracy=0.770, figure="4a")
+
+# %% tags=["remove-input"]
+cifar_gray.barcode_reading(pooled2.test, pooled2.rule)
 
 # %%
 k_one = min(75, X2one.shape[0] - 1)
@@ -205,11 +207,13 @@ m_one = Mapper(resolution=resolution, gain=gain, layout_seed=seed).fit(dense_cor
 plots.mapper_figure(m_one, title=f"One network's second layer, Mapper({resolution}, {gain:g})")
 
 # %% tags=["remove-input"]
-tb.caption(f"Second layer of network {best} (the most accurate) on {data}: Mapper of $\\rho({k_one}, 0.37)$ of all "
-           f"{X2one.shape[0]:,} filters, {m_one.n_nodes_} nodes, {m_one.n_large_loops_} large loop(s) (a picture, "
-           "not evidence). " + claims.describe_claim("The circle rule", one2) + f" ({one2.note or 'all filters'}).",
+tb.caption(f"Second layer of network {best}, the most accurate: Mapper({resolution}, {gain:g}) of $\\rho({k_one}, 0.37)$ "
+           f"of all its {X2one.shape[0]:,} filters.",
            cloud=cifar_gray.cloud_label_of(art, 2, k_one, 0.37, networks=1), profile=profile,
            accuracy=[float(acc["values"][best])], paper_accuracy=0.770, figure="4b")
+
+# %% tags=["remove-input"]
+cifar_gray.mapper_reading(m_one, one2.test, one2.rule)
 
 # %% [markdown]
 # ## Figure 5: how the structure forms during training
@@ -227,19 +231,26 @@ EVO_GRID = {"layer 1": [(r.iteration, r.mapper) for r in evo1], "layer 2": [(r.i
 plots.mapper_grid(EVO_GRID, columns=5, panel=1.45, fontsize=10)
 
 # %% tags=["remove-input"]
-tb.caption(f"Mapper graphs of layer 1 (top; Mapper(30, 3), no filtration) and layer 2 (bottom; "
-           f"$\\rho(k, 0.5)$ with k = {evo2[-1].k}, Mapper(70, 2)) over training iterations, on {data}. "
-           "Large loops per column (not evidence: the count fires on gaussian clouds of this size): layer 1 "
-           + ", ".join(f"{r.iteration}: {r.loops}" for r in evo1)
-           + "; layer 2 " + ", ".join(f"{r.iteration}: {r.loops}" for r in evo2) + ".",
+tb.caption(f"Mapper graphs over training iterations: layer 1 (top; Mapper(30, 3), no filtration) and layer 2 "
+           f"(bottom; $\\rho({evo2[-1].k}, 0.5)$, Mapper(70, 2)).",
            cloud=cifar_gray.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]), figure="5")
 
+# %% tags=["remove-input"]
+cifar_gray.grid_reading({"layer 1": evo1, "layer 2": evo2})
 
 # %% [markdown]
 # Five of the snapshots are drawn above; the grid of every stored snapshot is below (click to open).
 
 # %% tags=["remove-input", "hide-output"]
 plots.mapper_grid(EVO_GRID, title="Every stored snapshot")
+
+# %% tags=["remove-input"]
+tb.caption("Every stored snapshot of the grid above, same layers and Mapper parameters.",
+           cloud=cifar_gray.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]), figure="5 (all)")
+
+# %% [markdown]
+# **What to see**: the same reading as the five columns above, at every stored snapshot: an appearing
+# ring is worth a look only if it stays in the columns after it.
 
 # %% [markdown]
 # **The circle rule per snapshot.** Layer 1 as the paper analyses it (all filters, no density
@@ -259,10 +270,12 @@ x1, s1 = claims.snapshot_series(circ1)
 plots.curves_plot(x1, s1, xlabel="batch iterations", ylabel="$H_1$ lifetime", title="layer 1: top bar vs null clouds")
 
 # %% tags=["remove-input"]
-tb.caption(f"Layer 1 (all {circ1[0].claim.test.n_points} filters, no filtration) at each tested snapshot on {data}: "
-           "the top $H_1$ bar and the 95% quantile of the top bars of 99 gaussian and 99 shuffled null clouds. "
-           + claims.circle_summary(circ1) + ".",
-           cloud=cifar_gray.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]))
+tb.caption(f"Layer 1 (all {circ1[0].claim.test.n_points} filters, no filtration): the top $H_1$ bar and the null "
+           f"clouds' 95% quantiles at each tested snapshot ({circ1[0].claim.test.draws} draws per kind).",
+           cloud=cifar_gray.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]), figure="5b")
+
+# %% tags=["remove-input"]
+cifar_gray.snapshot_reading(circ1, layer="layer 1")
 
 # %%
 x2, s2 = claims.snapshot_series(circ2)
@@ -270,9 +283,11 @@ plots.curves_plot(x2, s2, xlabel="batch iterations", ylabel="$H_1$ lifetime", ti
 
 # %% tags=["remove-input"]
 tb.caption(f"Layer 2 ($\\rho({circ2[0].claim.test.k}, 0.5)$ of {circ2[0].claim.cloud.shape[0]:,} of the "
-           f"{circ2[0].claim.n_raw:,} pooled filters) at each tested snapshot on {data}, as above. "
-           + claims.circle_summary(circ2) + ".",
-           cloud=cifar_gray.cloud_label_of(art, 2), profile=profile, accuracy=list(acc["values"]))
+           f"{circ2[0].claim.n_raw:,} pooled filters) at each tested snapshot, as above.",
+           cloud=cifar_gray.cloud_label_of(art, 2), profile=profile, accuracy=list(acc["values"]), figure="5c")
+
+# %% tags=["remove-input"]
+cifar_gray.snapshot_reading(circ2, layer="layer 2")
 
 # %% [markdown]
 # The first layer's density-filtered core over all snapshots, for orientation: top $H_1$ lifetime,
@@ -287,8 +302,11 @@ plots.evolution_plot(curve1, keys=("h1_top", "frac_near_circle_core", "test_accu
 # %% tags=["remove-input"]
 tb.caption(f"Layer 1 at $\\rho({curve1[-1]['k']}, {p:g})$: top $H_1$ lifetime and share of the dense core within 0.3 "
            "of the primary circle, and test accuracy (mean and sd over networks; before the last snapshot on a "
-           f"fixed 2,000-image test subset), against training iterations, on {data}.",
-           cloud=cifar_gray.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]))
+           "fixed 2,000-image test subset), against training iterations.",
+           cloud=cifar_gray.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]), figure="5d")
+
+# %% tags=["remove-input"]
+cifar_gray.evolution_reading(curve1)
 
 # %% [markdown]
 # ## Verdicts

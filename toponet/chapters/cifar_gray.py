@@ -6,6 +6,8 @@ in grayscale, what the chapter calls beyond the core.
 - :func:`gray_findings`: the chapter's "what we found", from the same results;
 - :func:`validate`: the chapter's own bounds on its parameters (k, p), checked by its first cell
   and by ``python -m toponet.book run`` before anything runs;
+- :func:`clusters_reading`: Fig. 3's reading, the cluster count against its null clouds (the other
+  readings are the shared ones of :mod:`toponet.chapters._readings`);
 - re-exported from :mod:`toponet.chapters._cifar` (shared with chapter 03): :func:`pick_experiment`,
   :func:`evolution_mappers`, :func:`cloud_label_of`, :data:`REAL_DATA`; from
   :mod:`toponet.chapters._common`: :func:`accuracy_summary`, :func:`evolution`.
@@ -13,10 +15,12 @@ in grayscale, what the chapter calls beyond the core.
 from __future__ import annotations
 
 from toponet._validation import check_fraction, check_int
-from toponet.book.notebook import Caption
+from toponet.book.notebook import Caption, Reading, what_to_see
 from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evolution_ours, _notes,  # noqa: F401
                                      _scale_head, load_trained, cloud_label_of, evolution_mappers, pick_experiment)
 from toponet.chapters._common import accuracy_summary, check_kept, check_paper_k, evolution  # noqa: F401
+from toponet.chapters._readings import (barcode_reading, evolution_reading, grid_reading,  # noqa: F401
+                                        mapper_reading, rule_outcome, snapshot_reading)
 from toponet.claims import count_clusters, describe_claim  # noqa: F401
 from toponet.experiments import experiment, load_or_train
 from toponet.mapper import Mapper
@@ -24,7 +28,8 @@ from toponet.verdicts import Verdict
 
 __all__ = ["gray_verdicts", "gray_findings", "validate", "pick_experiment", "evolution_mappers", "cloud_label_of",
            "REAL_DATA", "accuracy_summary", "evolution", "load_or_train", "load_trained", "count_clusters",
-           "PAPER_POINTS"]
+           "PAPER_POINTS", "clusters_reading", "barcode_reading", "evolution_reading", "grid_reading", "mapper_reading",
+           "snapshot_reading"]
 
 #: Fig. 3's first-layer clouds in the paper, which the chapter's k refers to (rescaled to ours):
 #: 100 x 64 filters of C(64,32,64) and 48 x 64 of C(64,0,64).
@@ -139,3 +144,21 @@ def gray_findings(*, profile: str, data: str, real: bool, runs, f3_parts: dict, 
     s += _events_sentence(f5, "a circle in layer 1 at 400, broken at 500, in layer 2 at 2000")
     s += _closing(real, profile)
     return Caption(s)
+
+
+# --- readings: what to see in the figures, from this build's results ------------------------------
+
+def clusters_reading(mapper, clusters, claim) -> Reading:
+    """Fig. 3's reading: the paper's five clusters against this graph's count and its null clouds,
+    and the circle rule on the same cloud (``clusters``: :class:`toponet.claims.ClusterTest`,
+    ``claim``: :class:`toponet.claims.CircleClaim`)."""
+    lo, hi = clusters.claimed
+    nulls = " and ".join(f"{clusters.hits(k)} of {clusters.draws} {k}" for k in clusters.null_counts)
+    use = ("so the count can be evidence" if clusters.usable else
+           f"so at this size the count cannot be evidence (chance passes it {clusters.false_positive_rate:.0%} of the time)")
+    return what_to_see(
+        "how many separate groups the graph has and what each group's mean filter looks like: the paper's five "
+        "clusters are edge-like and blob-like filters that do not join into a ring. A cluster here is a connected "
+        "component holding at least 2 % of the points. This graph has {observed}; {nulls} null clouds of the same "
+        "size also have {lo} to {hi}, {use}. The circle rule on the same cloud: {outcome}.",
+        observed=clusters.observed, nulls=nulls, lo=lo, hi=hi, use=use, outcome=rule_outcome(claim.test, claim.rule))

@@ -12,6 +12,8 @@ experiment at a profile, trained if missing) and :func:`toponet.filters.pooled_f
 - :func:`circle_claim`: the calibrated circle rule (:mod:`toponet.rules`) on one cloud, with
   its calibration at that size (:mod:`toponet.calibration`); :func:`circle_evidence` and
   :func:`variant_table` apply it to artifacts (F2, F2b), :func:`layer_comparison` to F2c.
+- the readings of its figures (:func:`groups_reading`, :func:`sweep_reading`, :func:`layer2_reading`,
+  and the shared ones of :mod:`toponet.chapters._readings`), filled from this build's results.
 """
 from __future__ import annotations
 
@@ -21,8 +23,11 @@ import numpy as np
 
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import PAPER_POINTS_FIG2, analyze_filters, filtered_top_h1, scaled_k
+from toponet.book.notebook import Reading, what_to_see
 from toponet.chapters._common import (NULL_DISTANCE_QUANTILE, accuracy_summary, circle_claim, evolution,  # noqa: F401
                                       null_distance_threshold)  # chapter 01 calls these as mnist.<name>
+from toponet.chapters._readings import (barcode_reading, distance_reading, evolution_reading,  # noqa: F401
+                                        mapper_reading, rule_outcome)  # chapter 01 calls these as mnist.<name>
 from toponet.density import density_filtration
 from toponet.experiments import experiment, load_or_train
 from toponet.filters import normalize, pooled_filters
@@ -289,3 +294,47 @@ def mnist_verdicts(*, ev1: dict, variants: list[dict], cmp2: dict, art, acc: dic
                         scale=scale, verdict=u3, nulls=dict(r1.nulls), power=r1.power,
                         false_positive_rate=r1.false_positive_rate, cloud_points=r1.cloud_points, **common))
     return rows
+
+
+# --- readings: what to see in the figures, from this build's results ------------------------------
+
+def groups_reading(groups) -> Reading:
+    """The seed groups' reading: trained groups against the same networks untrained and gaussian clouds."""
+    u, g = groups.comparison("trained", "untrained"), groups.comparison("trained", "gaussian")
+    return what_to_see(
+        "each dot is one disjoint group of {size} networks analysed alone. A circle that the training put there "
+        "lifts every trained group above the same networks before training and above gaussian clouds of the same "
+        "size, so look at the gap between the columns, not at one dot. Here trained vs untrained: Cohen's d = "
+        "{du:.1f}, one-sided Welch p = {pu:.2g}; trained vs gaussian: d = {dg:.1f}, p = {pg:.2g}. A small group "
+        "thinned to its densest points can lose its loop even for ideal filters, so this comparison is "
+        "conservative.", size=groups.group_size, du=u.cohens_d, pu=u.welch_p_greater, dg=g.cohens_d,
+        pg=g.welch_p_greater)
+
+
+def sweep_reading(sweep, key: str) -> Reading:
+    """A (k, p) heat map's reading: for the top/second ratio, the cells with a ratio of at least 2;
+    for the share near the circle, its range."""
+    if key == "h1_ratio":
+        robust = [r for r in sweep if r["h1_ratio"] >= 2]
+        return what_to_see(
+            "each cell repeats the analysis at one $k$ (rows or columns as labelled) and one $p$; a ratio of the top "
+            "to the second $H_1$ bar of 2 or more means one bar stands out, as a single circle's does. It holds in "
+            "{n} of {total} cells; where it fails, Exercise 2 below asks whether $k$ or $p$ is to blame.",
+            n=len(robust), total=len(sweep))
+    vals = [r[key] for r in sweep]
+    return what_to_see(
+        "the share of the dense core within 0.3 of the primary circle at each $(k, p)$: a circle that is a property "
+        "of the filters, not of one choice of parameters, keeps a high share over a range of cells. Here it runs "
+        "from {lo:.0%} to {hi:.0%}.", lo=min(vals), hi=max(vals))
+
+
+def layer2_reading(cmp2: dict, near1: float, near2: float) -> Reading:
+    """F2c's barcode reading: layer 2's circle test and its effect size beside layer 1's, at the same size."""
+    test, rule = cmp2["claim"]["test"], cmp2["claim"]["rule"]
+    return what_to_see(
+        "the paper finds a very weak primary circle in the second layer, much weaker than in the first. The cloud "
+        "is {n:,} second-layer filters, as many as layer 1 has, so both layers are judged at the same size. Here "
+        "{outcome}. Against the gaussian null its top bar has effect size {e2:.1f}, layer 1's {e1:.1f} ({weaker}); "
+        "within 0.3 of the circle lie {near2:.1%} of its dense core against {near1:.1%} in layer 1.",
+        n=cmp2["n"], outcome=rule_outcome(test, rule), e2=cmp2["effect2"], e1=cmp2["effect1"],
+        weaker="weaker" if cmp2["weaker"] else "not weaker", near2=near2, near1=near1)
