@@ -98,7 +98,13 @@ plots.filter_grid(patches.sample_rows(S.patches, 48, seed=seed), ncols=12, title
 # %% tags=["remove-input"]
 PATCH_CLOUD = rf"{S.patches.shape[0]:,} \text{{ patches of {S.n_photos} photographs}}".replace(",", "{,}")
 tb.caption(f"48 of the {S.patches.shape[0]:,} sampled patches (log intensity, top {100 * S.fraction:g} % by "
-           "D-norm, mean-centred, unit D-norm).", cloud=PATCH_CLOUD, profile=profile)
+           "D-norm, mean-centred, unit D-norm).", cloud=PATCH_CLOUD, profile=profile, figure="P1")
+
+# %% [markdown]
+# **What to see**: what a high-contrast $3 \times 3$ patch of a photograph looks like. Sort them by
+# eye into edges (a dark and a light side, at some angle), lines (a dark or light stripe between
+# two of the other shade) and the rest; the 2008 paper found the edges at every angle to be the
+# densest part of the space, and the lines next.
 
 # %% [markdown]
 # ## Density cores $X(300, 30)$ and $X(15, 30)$
@@ -124,15 +130,18 @@ plots.distance_histogram(dists, threshold=thr, xlabel="distance to the primary c
 
 # %% tags=["remove-input"]
 near = {name: 100 * float(np.mean(d <= thr)) for name, d in dists.items()}
-tb.caption(f"Distance of each patch to the nearest ideal primary-circle filter (unit sphere, 0 to 2); dotted "
-           f"line {thr:.2f}, the 5 % quantile of random (gaussian) directions. Within it: "
-           + ", ".join(f"{n} {v:.0f}%" for n, v in near.items()) + ".", cloud=PATCH_CLOUD, profile=profile)
+tb.caption("Distance of each patch to the nearest ideal primary-circle filter (unit sphere, 0 to 2): all patches, "
+           f"the two cores and gaussian directions; dotted: {thr:.2f}, the 5 % quantile of the gaussian directions.",
+           cloud=PATCH_CLOUD, profile=profile, figure="P2")
+
+# %% tags=["remove-input"]
+ch.distance_reading({n: v / 100 for n, v in near.items()}, thr)
 
 # %% [markdown]
-# What to see: the cores sit much nearer the primary circle than the patches as a whole, and
-# the patches as a whole much nearer than random directions. The rest of the distance of the
-# small-$k$ core is where the secondary circles are: its distance to the three-circle model
-# (primary circle and the two circles of lines) is smaller still.
+# A core far nearer the circle than the patches as a whole is the 2008 paper's picture: the
+# densest patches are edges. What is left of the small-$k$ core's distance may be the secondary
+# circles: its distance to the three-circle model (the primary circle and the two circles of
+# lines), printed below, says whether it is.
 
 # %%
 d3 = {c.label: distance_to_model(c.points, "three_circles").distances for c in core_maps.values()}
@@ -161,8 +170,11 @@ for i, (kp, m) in enumerate(mappers.items()):
 # %% tags=["remove-input"]
 tb.caption("Mapper graphs of samples of the two cores (top, interactive: " + core_maps[k1].label + "; bottom: "
            + core_maps[k2].label + f"; {min(ch.MAPPER_POINTS, core_maps[k2].points.shape[0]):,} patches each); "
-           "node colour = cluster size, each node's mean patch drawn inside it. Mapper's loop count is not "
-           "calibrated, so no verdict uses it.", cloud=PATCH_CLOUD, profile=profile)
+           "node colour = cluster size, each node's mean patch drawn inside it.", cloud=PATCH_CLOUD, profile=profile,
+           figure="P3")
+
+# %% tags=["remove-input"]
+ch.cores_mapper_reading(core_maps, mappers)
 
 # %% [markdown]
 # ## NP1: one circle in $X(300, 30)$
@@ -188,13 +200,10 @@ plots.barcode_plot(diagrams[k1], title=f"{core_maps[k1].label}, sample of {ch.TE
 # %% tags=["remove-input"]
 rule1 = ch.np1_rule(claims[k1])
 tb.caption(f"Barcodes ($H_0$, $H_1$, 40 longest bars) of {ch.TEST_POINTS} patches drawn from "
-           f"{core_maps[k1].label} ({diagrams[k1].method}). Top $H_1$ bars "
-           + ", ".join(f"{b[0]:.2f}" for b in t1.bars[:3]) + f"; the rule's threshold at this size "
-           f"{max(cal.thresholds.values()):.2f}. Rule: {rule1.verdict}.", cloud=PATCH_CLOUD, profile=profile)
+           f"{core_maps[k1].label} ({diagrams[k1].method}).", cloud=PATCH_CLOUD, profile=profile, figure="P4")
 
-# %% [markdown]
-# What to see: one bar far longer than every other, the primary circle; the next bars are as
-# short as the nulls'.
+# %% tags=["remove-input"]
+ch.barcode_reading(t1, rule1)
 
 # %% [markdown]
 # ## NP2: three circles in $X(15, 30)$
@@ -219,15 +228,13 @@ print(*rule2.reasons[:2], sep="\n")
 plots.barcode_plot(diagrams[k2], title=f"{core_maps[k2].label}, sample of {ch.TEST_POINTS}", max_bars=40)
 
 # %% tags=["remove-input"]
-sure2, most2 = t2.long_bars()
-tb.caption(f"Barcodes of {ch.TEST_POINTS} patches drawn from {core_maps[k2].label}. Top $H_1$ bars "
-           + ", ".join(f"{b[0]:.2f}" for b in t2.bars) + f"; {sure2} beat both existence nulls "
-           f"({t2.draws} draws each; the paper: 5). Rule: {rule2.verdict}.", cloud=PATCH_CLOUD, profile=profile)
+tb.caption(f"Barcodes ($H_0$, $H_1$, 40 longest bars) of {ch.TEST_POINTS} patches drawn from {core_maps[k2].label}.",
+           cloud=PATCH_CLOUD, profile=profile, figure="P5")
+
+# %% tags=["remove-input"]
+ch.five_bars_reading(t2, rule2, power5)
 
 # %% [markdown]
-# What to see: whether more than one bar stands above the rest, and how many; the line above
-# says how often a three-circle cloud matched to this core shows all five at this sample size.
-#
 # Is the count a property of the core or of one sample? The same count (bars longer than the
 # calibrated threshold) on independent samples of each core:
 
@@ -258,7 +265,11 @@ plots.distance_histogram({name: distance_to_model(X).distances for name, (X, _) 
 tb.caption("Distance to the primary circle of natural patches, the first-layer filters of trained networks and "
            f"random filters (dotted: {thr:.2f}, the 5 % quantile of random directions). "
            + "; ".join(f"{name}: {desc}" for name, (_, desc) in clouds.items()) + ".",
-           cloud=PATCH_CLOUD + r",\ \text{first-layer filters}", profile=profile)
+           cloud=PATCH_CLOUD + r",\ \text{first-layer filters}", profile=profile, figure="P6")
+
+# %% tags=["remove-input"]
+ch.distance_reading({name: float(np.mean(distance_to_model(X).distances <= thr)) for name, (X, _) in clouds.items()},
+                    thr)
 
 # %%
 tb.show_table(ch.comparison_rows(clouds, p=p, threshold=thr, calibration=cal, seed=seed))

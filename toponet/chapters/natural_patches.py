@@ -3,7 +3,9 @@
 The maths lives in :mod:`toponet.patches` (patch extraction, the three-circle power model);
 this module fixes the chapter's scale per profile, runs the book's calibrated circle rule
 (:mod:`toponet.rules`, :mod:`toponet.calibration`) on the density cores X(300, 30) and
-X(15, 30), and builds the verdict rows NP1 and NP2 and the comparison with learned filters.
+X(15, 30), and builds the verdict rows NP1 and NP2 and the comparison with learned filters,
+and the readings of the figures that depend on results (:func:`cores_mapper_reading`,
+:func:`five_bars_reading`, and the shared :func:`distance_reading`, :func:`barcode_reading`).
 
 Why the test runs on a sample of the core: a core of 15,000 patches is far beyond exact
 Rips persistence under the book's memory budget (:mod:`toponet.homology`). The cores are
@@ -21,9 +23,11 @@ import numpy as np
 
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import scaled_k as _scaled
+from toponet.book.notebook import Reading, what_to_see
 from toponet.calibration import GaussianTops, calibrate_circle
 from toponet.chapters._cifar import dropped_note, load_trained, pick_experiment
 from toponet.chapters._common import null_distance_threshold  # noqa: F401  (re-exported for chapter 08)
+from toponet.chapters._readings import barcode_reading, distance_reading  # noqa: F401  (re-exported for chapter 08)
 from toponet.data import natural
 from toponet.density import density_filtration
 from toponet.filters import normalize, pooled_filters
@@ -328,3 +332,32 @@ def closeness_text(result: dict, *, reference: str, null: str, k_paper: int = PA
     return (f"Median distance of the core {core} to the primary circle, and how far it has come from random "
             f"filters ({result[null][0]:.2f}) towards natural patches ({result[reference][0]:.2f}): "
             + "; ".join(parts) + ".")
+
+
+# --- readings: what to see in the figures, from this build's results ------------------------------
+
+def cores_mapper_reading(core_maps: dict, mappers: dict) -> Reading:
+    """The two cores' Mapper reading: the loops each graph's nerve has (``core_maps``, ``mappers``:
+    k -> :class:`Core`, fitted Mapper)."""
+    per = "; ".join(f"{core_maps[k].label}: {m.n_nodes_} nodes, nerve Betti number {m.betti1_}"
+                    for k, m in mappers.items())
+    return what_to_see(
+        "the large-$k$ core should close into one loop of edges turning through every angle (the primary circle); "
+        "the small-$k$ core adds patches of lines, which the three-circle model places on two more circles "
+        "crossing the first. Follow the mean patches around each graph. Here: {per}. Mapper's loop count is not "
+        "calibrated, so the barcodes below decide.", per=per)
+
+
+def five_bars_reading(test, rule: RuleResult, power: dict, *, expected: int = 5) -> Reading:
+    """NP2's barcode reading: the bars that beat both nulls against the model's five, and how
+    often a three-circle cloud matched to this core shows all five at this size."""
+    sure, most = test.long_bars()
+    bars = ", ".join(f"{b[0]:.2f}" for b in test.bars)
+    return what_to_see(
+        "the three-circle model has {expected} independent loops, so a clean, large enough sample shows {expected} "
+        "long $H_1$ bars. The longest here: {bars}; {sure} of them surely beat both null clouds' top bars (at most "
+        "{most}; {draws} draws each). A three-circle cloud matched to this core's noise and shares shows exactly "
+        "{expected} at this size {power:.0%} of the time, so a lower count here is {weight}. Verdict NP2: "
+        "**{verdict}**.", expected=expected, bars=bars, sure=sure, most=most, draws=test.draws,
+        power=power["power"], weight=("evidence" if power["power"] >= MIN_POWER else "inconclusive"),
+        verdict=rule.verdict)
