@@ -124,6 +124,15 @@ def test_every_figure_has_a_caption_and_a_reading(path):
     assert not problems, f"{figures} figure cells, {readings} readings:\n" + "\n".join(problems)
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_generated_readings_show_no_code(path):
+    """A cell that makes a reading is plumbing: the book shows its Markdown, not its code."""
+    bad = [c.source.splitlines()[0][:80] for c in jupytext.read(path).cells
+           if c.cell_type == "code" and _READING_CALL.search(c.source)
+           and not {"remove-input", "hide-input", "remove-cell"} & set(c.metadata.get("tags", []))]
+    assert not bad, f"{path.name}: reading cells without a remove-input tag: {bad}"
+
+
 def _executed() -> list[Path]:
     folder = Path(os.environ.get("TOPONET_EXECUTED_CHAPTERS", ROOT / "book" / "chapters"))
     return sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
