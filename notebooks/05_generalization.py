@@ -283,7 +283,7 @@ gen.g5_reading(LABEL["mnist"], g5_curves["mnist"], g5_speed["mnist"], g5_fast["m
 gen.curves_figure(g5_curves[HARDER], target=g5_speed[HARDER]["target"], title=f"{HARDER}: appended features")
 
 # %% tags=["remove-input"]
-gen.g5_caption(LABEL[HARDER], g5_curves[HARDER], g5_speed[HARDER], g5_arts[HARDER], g5_fast[HARDER],
+gen.g5_caption(SHORT[HARDER], g5_curves[HARDER], g5_speed[HARDER], g5_arts[HARDER], g5_fast[HARDER],
                profile=profile, widths=WIDTHS)
 
 # %% tags=["remove-input"]
