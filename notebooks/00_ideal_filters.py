@@ -88,7 +88,7 @@ tb.caption("Distance of each filter to the nearest primary-circle filter (left: 
 # %% tags=["remove-input"]
 tb.what_to_see("one distribution per cloud; the further left, the nearer its filters lie to the primary circle. The "
                "noisy circle's filters are the circle plus known noise, so they should sit near the noise level; the "
-               "Klein bottle holds the primary circle as one of its circles, so most of its filters are farther; "
+               "Klein bottle holds the primary circle as one of its circles, so many of its filters lie farther; "
                "gaussian filters have no reason to be near. Within the 0.3 threshold: {shares}.",
                shares=", ".join(f"{name} {100 * float((d.distances <= 0.3).mean()):.1f} %"
                                 for name, d in distances.items()))
