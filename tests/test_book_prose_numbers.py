@@ -159,3 +159,19 @@ def test_the_intro_takes_its_example_and_scale_from_the_profiles():
            f"{mnist['paper'].networks:,} x {mnist['paper'].iterations:,} |" in scale
     for e in EXPERIMENTS.values():
         assert f"| `{e.name}` |" in pages.profile_scales()
+
+
+def test_the_intro_describes_the_profile_the_chapters_ran_at(tmp_path):
+    import json
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "01_mnist.py").write_text("# %% [markdown]\n# # MNIST: things\n")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n- file: book/chapters/01_mnist\n")
+    (tmp_path / "book" / "chapters").mkdir(parents=True)
+    nb = {"cells": [], "metadata": {"papermill": {"duration": 1.0, "parameters": {"profile": "smoke"}}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "book" / "chapters" / "01_mnist.ipynb").write_text(json.dumps(nb))
+    pages.write_generated(tmp_path, figures=False)
+    smoke = PROFILES["smoke"].parameters("01_mnist")
+    assert f"at the `smoke` profile, for example, is $\\rho" in (tmp_path / pages.FIGURE_EXAMPLE).read_text()
+    assert f"| {smoke['networks']:,} x {smoke['iterations']:,} |" in (tmp_path / pages.BUILD_SCALE).read_text()

@@ -772,7 +772,11 @@ def write_generated(root: str | os.PathLike = ".", *, figures: bool = True) -> l
 
     written += write_downloads(root)
 
-    for path, text in ((root / FIGURE_EXAMPLE, figure_example()), (root / BUILD_SCALE, build_scale(root)),
+    # the profile the chapters of this build ran at (one, else the book's default): the intro's
+    # example and "What was run" box describe this build, not another
+    ran = _build_profiles(root, CHAPTER_EXPERIMENTS)
+    built = ran[0] if len(ran) == 1 and ran[0] in PROFILES else "default"
+    for path, text in ((root / FIGURE_EXAMPLE, figure_example(built)), (root / BUILD_SCALE, build_scale(root, profile=built)),
                        (root / PROFILE_SCALES, profile_scales())):
         path.write_text(text, encoding="utf-8")
         written.append(path)
