@@ -802,7 +802,7 @@ class Store:
         if min_networks is not None and artifact.networks < min_networks:
             return None
         # the verdict rows of this run name the artifact by its manifest's bytes
-        provenance.note("artifacts", key, file_sha256(self.root / key / "manifest.json"))
+        provenance.note("artifacts", key, provenance.file_sha256(self.root / key / "manifest.json"))
         return artifact
 
     def _artifact_folders(self, meta: str = "manifest.json") -> list[Path]:
@@ -1037,7 +1037,7 @@ class Store:
                 arrays = {k: npz[k] for k in npz.files}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
             raise StoreError(f"{path}: unreadable ({type(exc).__name__}: {exc}); {fix}") from None
-        provenance.note("artifacts", folder.name, file_sha256(meta_path))
+        provenance.note("artifacts", folder.name, provenance.file_sha256(meta_path))
         return arrays, meta
 
     # -- writing -----------------------------------------------------------------------
