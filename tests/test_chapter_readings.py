@@ -148,7 +148,7 @@ def test_deep_generalization_learning_graph_and_patch_readings():
     branches = NS(count=9, min_levels=3)
     assert "counted on the graph" in md(learning_graphs.graph_reading(mapper(), branches, paper="10"))
     text = md(learning_graphs.confusion_reading(0.4, 600, 1200, 1300, steps_per_epoch=600, total_steps=30000))
-    assert "peaks at 40% (epoch 1.0)" in text and "within the rule's 10 %" in text
+    assert "peaks at 40% (at epoch 1.0), the confusion ends at epoch 2.0" in text and "within the rule's 10 %" in text
     assert "cannot be compared" in md(learning_graphs.confusion_reading(0.4, 600, None, 1300, steps_per_epoch=600,
                                                                         total_steps=30000))
     assert "no accuracy jump" in md(learning_graphs.surface_reading(mapper(), None))

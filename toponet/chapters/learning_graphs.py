@@ -1003,7 +1003,7 @@ def graph_reading(mapper, branches: Branches | None = None, *, paper: str = "") 
 
 
 def _epoch(step, per_epoch: int) -> str:
-    return "never" if step is None else f"epoch {step / per_epoch:.1f}"
+    return "never" if step is None else f"at epoch {step / per_epoch:.1f}"
 
 
 def confusion_reading(peak_share: float, peak_step, end_step, separation_step, *, steps_per_epoch: int,
@@ -1018,7 +1018,7 @@ def confusion_reading(peak_share: float, peak_step, end_step, separation_step, *
     return what_to_see(
         "the paper's claim is that the nines stop being taken for sevens when output neurons 7 and 9 branch apart "
         "in the learning graph: the two vertical lines should coincide. Here the 9-as-7 share peaks at "
-        "{peak:.0%} ({at}), the confusion ends at {end} and the neurons branch apart at {sep}: {gap}.",
+        "{peak:.0%} ({at}), the confusion ends {end} and the neurons branch apart {sep}: {gap}.",
         peak=peak_share, at=_epoch(peak_step, steps_per_epoch), end=_epoch(end_step, steps_per_epoch),
         sep=_epoch(separation_step, steps_per_epoch), gap=gap)
 
@@ -1043,4 +1043,5 @@ def jumps_reading(jumps: list[dict], *, steps_per_epoch: int) -> Reading:
     return what_to_see(
         "the paper's accuracy climbs in steps, 10 % then 40 % then 80 %, each step where the weights branch; the "
         "vertical lines mark the ends of the jumps found here (a rise of at least 15 points within 5 recordings): "
-        "{found}. Compare their epochs with the bends of the weight norms in the figure above.", found=found)
+        "{found}.{compare}", found=found,
+        compare=" Compare their epochs with the bends of the weight norms in the figure above." if jumps else "")
