@@ -13,6 +13,7 @@ A top H1 lifetime alone is no evidence: every cloud has a longest bar. Two quest
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -24,7 +25,7 @@ from toponet.ideal import gaussian_filters
 
 #: Null kinds known to :func:`null_cloud`. The position seeds each kind's clouds, so a
 #: kind's null clouds do not depend on which other kinds are requested.
-NULL_KINDS = ("gaussian", "shuffled", "covariance")
+NULL_KINDS = ("gaussian", "shuffled", "covariance", "directions")
 
 
 def shuffle_coordinates(X, seed: int) -> np.ndarray:
@@ -61,6 +62,70 @@ def covariance_matched(X, seed: int) -> np.ndarray:
     return mean + rng.standard_normal(X.shape) @ root.T
 
 
+def second_moment(X) -> np.ndarray:
+    """E[v v^T] over the normalized rows v of ``X``: shape (n_features, n_features), trace 1.
+
+    What the pipeline sees of a cloud's second-order structure: the paper normalizes every
+    filter (mean-zero, unit norm) before anything else, so the directions' second moment,
+    not the raw covariance, is the second-order structure a null must keep.
+    """
+    Xn = normalize(check_cloud(X, name="X", min_points=2), quiet=True)[0]
+    return Xn.T @ Xn / Xn.shape[0]
+
+
+#: Gaussian draws used to fit :func:`directions_covariance` (a fixed sample: the fit is
+#: deterministic) and the fit's tolerance on every eigenvalue of the second moment.
+FIT_SAMPLE, FIT_TOL, FIT_MAX_ITER = 200_000, 1e-6, 500
+_FITS: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def directions_covariance(X) -> tuple[np.ndarray, np.ndarray]:
+    """The zero-mean gaussian whose *normalized* draws have the second moment of ``X``'s.
+
+    For a gaussian N(0, S), the normalized draws v = z/|z| (an angular central gaussian)
+    have E[v v^T] with S's eigenvectors; its eigenvalues are matched to those of
+    :func:`second_moment` by the fixed point lam_i <- lam_i * m_i / m_hat_i, where m_hat is
+    the second moment of a fixed sample of FIT_SAMPLE normalized draws (it converges in about
+    ten steps on trained filters; stops at FIT_TOL). A cloud that *is* gaussian, any
+    covariance, lies in this family, so its directions are matched exactly.
+
+    Returns (U, scale): U of shape (n_features, r) the eigenvectors with non-zero second moment
+    (r = 8 for mean-zero 3x3 filters), scale of shape (r,) the standard deviations along them.
+    Raises RuntimeError when the fit does not converge.
+    """
+    X = check_cloud(X, name="X", min_points=2)
+    key = hashlib.sha256(np.ascontiguousarray(X, dtype=np.float64).tobytes()).digest()
+    if key in _FITS:
+        return _FITS[key]
+    m, U = np.linalg.eigh(second_moment(X))
+    keep = m > 1e-12
+    m, U = m[keep], U[:, keep]
+    Z = np.random.default_rng(0).standard_normal((FIT_SAMPLE, m.size))
+    lam = m.copy()
+    for _ in range(FIT_MAX_ITER):
+        V = Z * np.sqrt(lam)
+        m_hat = np.mean(V ** 2 / np.sum(V ** 2, axis=1, keepdims=True), axis=0)
+        if np.max(np.abs(m_hat - m)) < FIT_TOL:
+            break
+        lam = lam * m / m_hat
+        lam /= lam.sum()
+    else:
+        raise RuntimeError(f"the directions null did not converge in {FIT_MAX_ITER} steps "
+                           f"(largest error {np.max(np.abs(m_hat - m)):.2g})")
+    if len(_FITS) > 16:
+        _FITS.clear()
+    _FITS[key] = (U, np.sqrt(lam))
+    return _FITS[key]
+
+
+def directions_matched(X, seed: int) -> np.ndarray:
+    """Gaussian points whose normalized rows have the second moment E[v v^T] of ``X``'s
+    normalized rows (:func:`directions_covariance`); shape of ``X``, float64, not normalized."""
+    X = check_cloud(X, name="X", min_points=2)
+    U, scale = directions_covariance(X)
+    return (np.random.default_rng(seed).standard_normal((X.shape[0], scale.size)) * scale) @ U.T
+
+
 def null_cloud(X, kind: str, seed: int) -> np.ndarray:
     """A null cloud matched to ``X``: same number of points and dimension.
 
@@ -68,14 +133,18 @@ def null_cloud(X, kind: str, seed: int) -> np.ndarray:
     ----------
     X : array-like of shape (n_points, n_features)
         The raw (or normalized) filters the null is matched to.
-    kind : {"gaussian", "shuffled", "covariance"}
+    kind : {"gaussian", "shuffled", "covariance", "directions"}
         "gaussian": i.i.d. standard gaussian filters, normalized (mean-zero, unit norm).
         "shuffled": :func:`shuffle_coordinates` of X, then normalized. A shuffled row
         that happens to be constant would be dropped by normalization (and logged).
         "covariance": gaussian filters with the mean and covariance of X, normalized: all
-        of X's second-order structure (e.g. two dominant edge directions), nothing more.
-        A circle that this null also produces is no evidence of structure beyond second
-        order; it is still a circle (a noisy ideal circle *is* second-order structure).
+        of X's raw second-order structure. Normalizing flattens a gaussian's anisotropy, so
+        its normalized draws are *less* concentrated than X's normalized rows.
+        "directions": :func:`directions_matched`: gaussian filters whose normalized rows have
+        the second moment E[v v^T] of X's normalized rows, exactly what the pipeline sees
+        of X's second-order structure, nothing more. A circle that this null also produces
+        is no evidence of structure beyond second order; it is still a circle (a noisy ideal
+        circle *is* second-order structure).
     seed : int
 
     Returns
@@ -90,6 +159,8 @@ def null_cloud(X, kind: str, seed: int) -> np.ndarray:
         return normalize(shuffle_coordinates(X, seed))[0]
     if kind == "covariance":
         return normalize(covariance_matched(X, seed))[0]
+    if kind == "directions":
+        return normalize(directions_matched(X, seed))[0]
     raise ValueError(f"kind must be one of {NULL_KINDS}; got {kind!r}")
 
 
