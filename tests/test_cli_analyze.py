@@ -52,7 +52,7 @@ def test_analyze_json_decides_the_circle_by_the_books_rule(tmp_path, capsys, cal
     path = tmp_path / "c.npy"
     np.save(path, 2.0 * primary_circle_sample(300, noise=0.2, seed=1))
     out = run_json(capsys, ["analyze", str(path), "--k", "10", "--p", "0.3", "--json"])
-    assert set(out["nulls"]) == {"gaussian", "shuffled", "covariance"}
+    assert set(out["nulls"]) == {"gaussian", "shuffled", "directions"}   # the second-order null of the directions
     for kind, n in out["nulls"].items():
         assert n["draws"] == 99 and set(n) >= {"p", "draws", "effect_size"}
     assert out["nulls"]["gaussian"]["p"] == pytest.approx(0.01) and out["circle"] == "yes"

@@ -522,6 +522,12 @@ def split_markdown(rows: Sequence[Verdict]) -> str:
     return "\n".join(lines)
 
 
+def _data_cell(v: Verdict) -> str:
+    """The data a row ran on, led by its kind unless the text already says it."""
+    says = v.data.lower().startswith(v.data_kind) or "(real)" in v.data.lower()
+    return v.data if says else f"{v.data_kind}: {v.data}"
+
+
 def readme_results(rows: list[Verdict]) -> str:
     """The README's results block, from the record: the answer in one paragraph
     (:func:`answer`), the split tally (:func:`split_markdown`), then one short line per row."""
@@ -532,7 +538,7 @@ def readme_results(rows: list[Verdict]) -> str:
     for v in paper_order(rows):
         under = f" (evidence under {base_id(v.claim_id)})" if base_id(v.claim_id) != v.claim_id else ""
         lines.append(f"| **{_cell(v.claim_id)}**{under} {_cell(v.claim)} | **{_cell(v.verdict)}** | {_cell(v.source)} "
-                     f"| {_cell(v.data_kind)}: {_cell(v.data)} | {_cell(v.scale)} | {_cell(evidence(v))} |")
+                     f"| {_cell(_data_cell(v))} | {_cell(v.scale)} | {_cell(evidence(v))} |")
     lines += ["", README_END]
     return "\n".join(lines)
 

@@ -20,7 +20,8 @@ def register(sub) -> None:
     p.add_argument("--resolution", type=int, default=30, help="Mapper resolution (default 30)")
     p.add_argument("--gain", type=float, default=3.0, help="Mapper gain, > 1 (default 3)")
     p.add_argument("--null-repeats", type=int, default=99,
-                   help="matched null clouds per null kind (gaussian, shuffled, covariance-matched) for the "
+                   help="matched null clouds per null kind (gaussian, shuffled, and the directions null: gaussian filters "
+                        "whose normalized rows have your filters' second moment) for the "
                         "book's calibrated circle rule: 0 skips the nulls (circle: inconclusive), else at least 2 "
                         "(a standard deviation needs two clouds); 99 (default) floors p at 0.01, fewer than 20 "
                         "can never reach p < 0.05")
@@ -140,9 +141,9 @@ def _rule_keys(X, args) -> dict:
                 "false_positive_rate": None, "rule_reasons": ["--null-repeats 0: no null test was run"]}
     # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (scipy, ripser: 0.3 s)
     from toponet.calibration import GaussianTops, calibrate_circle
-    from toponet.rules import circle_rule, circle_test
+    from toponet.rules import ANALYZE_KINDS, circle_rule, circle_test
 
-    test = circle_test(X, k=args.k, p=args.p, draws=args.null_repeats, seed=args.seed,
+    test = circle_test(X, k=args.k, p=args.p, kinds=ANALYZE_KINDS, draws=args.null_repeats, seed=args.seed,
                        gaussian_cache=GaussianTops(), progress=not args.json)
     cal = calibrate_circle(test.n_points, test.k, test.p, draws=args.null_repeats, progress=not args.json)
     return summary_keys(test, circle_rule(test, cal))
