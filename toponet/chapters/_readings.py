@@ -62,7 +62,7 @@ def barcode_reading(test, rule) -> Reading:
         "a circle is one $H_1$ bar far longer than every other (one long $H_0$ bar: the cloud is one piece); "
         "short bars are noise that every cloud has. Here the longest $H_1$ bar is {top:.2f}{second}; against "
         "{draws} gaussian and {draws} shuffled null clouds of the same {n:,} points its p-values are {ps} "
-        "(below {alpha:g}: longer than chance makes it). So {outcome}.",
+        "(a p below {alpha:g} means longer than chance makes it). So {outcome}.",
         top=test.top[0], second=second, draws=test.draws, n=test.n_core, ps=_ps(test), alpha=ALPHA,
         outcome=rule_outcome(test, rule))
 
