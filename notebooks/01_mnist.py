@@ -98,9 +98,8 @@ plots.mapper_overview(res1.mapper, title=f"Mapper({resolution}, {gain:g}): {res1
 
 # %% tags=["remove-input"]
 tb.caption(f"Mapper({resolution}, {gain:g}) of the dense core of the first-layer filters; node colour = "
-           f"cluster size; the mean 3x3 filter drawn on nodes spread along the graph, and below the graph "
-           f"the mean filters by angle around the loop. {res1.mapper.n_nodes_} nodes, "
-           f"{res1.mapper.n_large_loops_} large loop(s), nerve Betti number {res1.mapper.betti1_}.",
+           "cluster size; the mean 3x3 filter drawn on nodes spread along the graph, and below the graph "
+           "the mean filters by angle around the loop.",
            cloud=cloud1, profile=profile, accuracy=list(acc["values"]), paper_accuracy=0.99, figure="2a")
 
 # %% tags=["remove-input"]
@@ -113,8 +112,7 @@ mnist.mapper_reading(res1.mapper, test1, ev1["claim"]["rule"], look=(
 plots.barcode_plot(res1.persistence, title="Barcodes, first layer")
 
 # %% tags=["remove-input"]
-tb.caption(f"Barcodes ($H_0$, $H_1$) of the same cloud ({s1['persistence_method']}). Top $H_1$ lifetimes: "
-           + ", ".join(f"{v:.3f}" for v in s1["h1_lifetimes"]) + ".",
+tb.caption(f"Barcodes ($H_0$, $H_1$) of the same cloud ({s1['persistence_method']}).",
            cloud=cloud1, profile=profile, accuracy=list(acc["values"]), paper_accuracy=0.99, figure="2b")
 
 # %% tags=["remove-input"]
