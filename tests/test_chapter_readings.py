@@ -107,9 +107,9 @@ def test_cifar_readings():
                   usable=True, false_positive_rate=0.02, observed=1)
     claim = NS(test=circle_test(exists=True), rule=rule())
     text = md(cifar_gray.clusters_reading(mapper(), clusters, claim))
-    assert "This graph has 1;" in text and "2 of 99 gaussian" in text and "can be evidence" in text
+    assert "This graph has 1;" in text and "2 of 99 gaussian" in text and "can be evidence at this size" in text
     clusters.usable, clusters.false_positive_rate = False, 0.3
-    assert "cannot be evidence (chance passes it 30%" in md(cifar_gray.clusters_reading(mapper(), clusters, claim))
+    assert "it cannot be evidence (chance passes it 30%" in md(cifar_gray.clusters_reading(mapper(), clusters, claim))
     F6 = {ch: NS(test=circle_test(exists=ch == "G"), rule=rule("reproduced" if ch == "G" else "not reproduced"))
           for ch in ("all", "R", "G", "B")}
     text = md(cifar_color.channel_reading(mapper(), F6))

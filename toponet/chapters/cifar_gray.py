@@ -154,11 +154,12 @@ def clusters_reading(mapper, clusters, claim) -> Reading:
     ``claim``: :class:`toponet.claims.CircleClaim`)."""
     lo, hi = clusters.claimed
     nulls = " and ".join(f"{clusters.hits(k)} of {clusters.draws} {k}" for k in clusters.null_counts)
-    use = ("so the count can be evidence" if clusters.usable else
-           f"so at this size the count cannot be evidence (chance passes it {clusters.false_positive_rate:.0%} of the time)")
+    use = ("so the criterion can be evidence at this size" if clusters.usable else
+           f"so at this size it cannot be evidence (chance passes it {clusters.false_positive_rate:.0%} of the time)")
     return what_to_see(
         "how many separate groups the graph has and what each group's mean filter looks like: the paper's five "
         "clusters are edge-like and blob-like filters that do not join into a ring. A cluster here is a connected "
-        "component holding at least 2 % of the points. This graph has {observed}; {nulls} null clouds of the same "
-        "size also have {lo} to {hi}, {use}. The circle rule on the same cloud: {outcome}.",
+        "component holding at least 2 % of the points, and the criterion is {lo} to {hi} of them. This graph has "
+        "{observed}; of the null clouds of the same size, {nulls} have {lo} to {hi}, {use}. The circle rule on the "
+        "same cloud: {outcome}.",
         observed=clusters.observed, nulls=nulls, lo=lo, hi=hi, use=use, outcome=rule_outcome(claim.test, claim.rule))
