@@ -62,6 +62,9 @@ EXISTENCE_KINDS = ("gaussian", "shuffled")
 #: second moment the pipeline sees (normalized filters); ``covariance`` (the raw covariance,
 #: flattened by normalization) is what the book's chapters still run until they are rebuilt.
 SECOND_ORDER_KINDS = ("directions", "covariance")
+#: The kinds :func:`circle_test` runs unless told otherwise: the ones the committed record was
+#: computed with (the directions null joins when the chapters are re-decided with it).
+BOOK_KINDS = ("gaussian", "shuffled", "covariance")
 #: The kinds ``toponet analyze`` runs.
 ANALYZE_KINDS = ("gaussian", "shuffled", "directions")
 
@@ -403,7 +406,7 @@ def default_jobs() -> int:
     return jobs
 
 
-def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS, seed: int = 0,
+def circle_test(X_raw, *, k: int, p: float, kinds=BOOK_KINDS, draws: int = DRAWS, seed: int = 0,
                 ranks: int = 2, progress: bool = False, gaussian_cache=None, cache: bool = True,
                 n_jobs: int | None = None) -> CircleTest:
     """The ``ranks`` longest H1 bars of rho(k, p) of ``X_raw`` against matched null clouds.
@@ -412,7 +415,7 @@ def circle_test(X_raw, *, k: int, p: float, kinds=NULL_KINDS, draws: int = DRAWS
     ----------
     X_raw : array-like of shape (n_points, 9); raw filters (normalized here).
     k, p : density filtration rho(k, p); k goes through :func:`floor_k`.
-    kinds : null kinds (see :func:`toponet.nulls.null_cloud`); null clouds are made from the
+    kinds : null kinds (default :data:`BOOK_KINDS`; see :func:`toponet.nulls.null_cloud`); null clouds are made from the
         normalized cloud.
     draws : null clouds per kind (>= 2; 99 for a p floor of 0.01).
     seed : seeds the null clouds (:func:`null_seed`).
