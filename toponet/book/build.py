@@ -223,7 +223,7 @@ def execute(notebook: str | os.PathLike, output: str | os.PathLike, parameters: 
         raise ChapterFailed(f"{Path(notebook).stem}: execution failed ({type(exc).__name__}: {exc}); "
                             f"see {output}") from exc
     seconds = time.perf_counter() - start
-    tidy_executed(output)
+    tidy_executed(output, book_dir=Path(cwd) / "book")
     return seconds
 
 
@@ -249,7 +249,7 @@ def _parameter_source(source: str, values: dict[str, Any]) -> str:
     return "".join(lines)
 
 
-def tidy_executed(path: str | os.PathLike) -> Path:
+def tidy_executed(path: str | os.PathLike, *, book_dir: str | os.PathLike | None = None) -> Path:
     """Make an executed chapter say only what ran, in place; return ``path``.
 
     * the cell papermill injected (tag ``injected-parameters``) gets ``remove-cell``, and the
@@ -284,7 +284,7 @@ def tidy_executed(path: str | os.PathLike) -> Path:
         if cell.cell_type == "markdown" and TIME_START in cell.source:
             cell.source = pattern.sub(lambda m: sentence, cell.source)
     title = next((c for c in nb.cells if c.cell_type == "markdown" and re.match(r"#\s", c.source.lstrip())), None)
-    line = sources_line(prefix="../")
+    line = sources_line(prefix="../", book_dir=book_dir)
     if title is not None and line not in title.source:
         title.source = f"{title.source.rstrip()}\n\n{line}"
     nbformat.write(nb, path)

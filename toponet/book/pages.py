@@ -444,19 +444,26 @@ def results_glance(rows: Sequence[Verdict], *, source: str = str(RECORD)) -> str
 
 # --- links out: the papers, and running the book yourself ------------------------------------------
 
-def sources_line(*, prefix: str = "") -> str:
+def sources_line(*, prefix: str = "", book_dir: str | os.PathLike | None = None) -> str:
     """One MyST line linking the paper and its peers (:data:`toponet.verdicts.CLAIM_SOURCES`),
     with the references and the verdicts; ``prefix`` is the path from the page to ``book/``
-    ("../" on a chapter page)."""
-    refs = f"{{doc}}`references <{prefix}references>`"
+    ("../" on a chapter page). With ``book_dir``, a page link is made only to a page that
+    folder holds (a book without a References page gets no dangling link)."""
+    def page(name: str) -> str | None:
+        exists = book_dir is None or (Path(book_dir) / f"{name}.md").is_file()
+        return f"{{doc}}`{name} <{prefix}{name}>`" if exists else None
+
+    refs = page("references")
 
     def link(src) -> str:
-        return f"[{src.short}]({src.url})" if src.url else f"{src.short} (no public address; {refs})"
+        where = f"; {refs}" if refs else ""
+        return f"[{src.short}]({src.url})" if src.url else f"{src.short} (no public address{where})"
 
     paper, *peers = [s for s in CLAIM_SOURCES if s.name != "Carlsson 2008"]
+    verdict_page = page("verdicts")
     return (f"**Read alongside**: the paper, {link(paper)} · its peers, "
             + " and ".join(link(s) for s in peers)
-            + f" · every claim's verdict: {{doc}}`verdicts <{prefix}verdicts>`.")
+            + (f" · every claim's verdict: {verdict_page}." if verdict_page else "."))
 
 
 def repository_url(root: str | os.PathLike = ".") -> str | None:
