@@ -100,3 +100,16 @@ class FakeTrainer:
 
 
 fake_train_ensemble = FakeTrainer()
+
+
+def flip_byte(path) -> None:
+    """Flip one bit in the middle of the file at ``path`` (a tampered or corrupt file)."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def drop_hashes(doc) -> None:
+    """Remove every shard's recorded sha256 from a manifest document."""
+    for shard in doc["shards"]:
+        shard.pop("sha256", None)

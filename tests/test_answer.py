@@ -13,22 +13,17 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from _rows import row
 import yaml
 
 from toponet import verdicts
 from toponet.book import pages, sphinx_ext
 from toponet.book.build import tidy_executed, toc_files
-from toponet.verdicts import (CLAIM_ORDER, DATA_KINDS, GROUPS, SOURCES, Verdict, answer, claims, read_record,
+from toponet.verdicts import (CLAIM_ORDER, DATA_KINDS, GROUPS, SOURCES, answer, claims, read_record,
                               readme_results, split)
 
 REPO = Path(__file__).resolve().parents[1]
 RECORD = REPO / "results" / "verdicts.json"
-
-
-def row(claim_id, verdict="reproduced", data="MNIST (real)", **kw):
-    fields = dict(claim="a claim", paper="Fig. 2", ours="top H1 0.9", scale="4 x 100 (smoke)", chapter="MNIST")
-    fields.update(kw)
-    return Verdict(claim_id=claim_id, verdict=verdict, data=data, **fields)
 
 
 @pytest.fixture(scope="module")

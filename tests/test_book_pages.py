@@ -9,20 +9,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from _rows import row
 
 from toponet.book import pages, sphinx_ext
 from toponet import verdicts
-from toponet.verdicts import CLAIM_ORDER, VERDICTS, Verdict, base_id, claims, paper_order, read_record, tally
+from toponet.verdicts import CLAIM_ORDER, VERDICTS, base_id, claims, paper_order, read_record, tally
 
 REPO = Path(__file__).resolve().parents[1]
 GLOSSARY = REPO / "book" / "glossary.md"
 RECORD = REPO / "results" / "verdicts.json"
-
-
-def row(claim_id, verdict="reproduced", data="MNIST (real)", **kw):
-    fields = dict(claim="a claim", paper="Fig. 2", ours="top H1 0.9", scale="4 x 100 (smoke)", chapter="MNIST")
-    fields.update(kw)
-    return Verdict(claim_id=claim_id, verdict=verdict, data=data, **fields)
 
 
 @pytest.fixture(scope="module")

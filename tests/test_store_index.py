@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _fake_trainer import FakeConfig, FakeTrainer
+from _fake_trainer import FakeConfig, FakeTrainer, drop_hashes, flip_byte
 
 from toponet.cli import main
 from toponet.store import Store, config_key
@@ -51,17 +51,6 @@ def rewrite(path: Path, change):
     doc = json.loads(path.read_text())
     change(doc)
     path.write_text(json.dumps(doc))
-
-
-def flip_byte(path: Path):
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    path.write_bytes(bytes(data))
-
-
-def drop_hashes(doc):
-    for shard in doc["shards"]:
-        shard.pop("sha256", None)
 
 
 def manifest(store, key=KEY):

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _fake_trainer import FakeConfig, FakeTrainer
+from _fake_trainer import FakeConfig, FakeTrainer, drop_hashes, flip_byte
 
 from toponet import store as store_mod
 from toponet.cli import main
@@ -39,17 +39,6 @@ def edit_manifest(store, change, cfg=FakeConfig()):
     doc = json.loads(path.read_text())
     change(doc)
     path.write_text(json.dumps(doc))
-
-
-def flip_byte(path):
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    path.write_bytes(bytes(data))
-
-
-def drop_hashes(doc):
-    for shard in doc["shards"]:
-        shard.pop("sha256", None)
 
 
 CORRUPTIONS = {

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import logging
 import os
@@ -27,6 +26,7 @@ import re
 from pathlib import Path
 
 from toponet._io import atomic_write_text
+from toponet.provenance import file_sha256  # noqa: F401  (re-exported: the store hashes with it)
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +53,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.problem}"
-
-
-def file_sha256(path, chunk: int = 1 << 20) -> str:
-    """The sha256 hex digest of the file at ``path``, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(chunk), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 #: (path, size, mtime_ns, inode) -> sha256 of files hashed in this process.
