@@ -125,11 +125,12 @@ mnist.barcode_reading(test1, ev1["claim"]["rule"])
 # (i) **matched null clouds** of the same size pushed through the same pipeline (normalize,
 # $\rho(k, p)$, persistence), 99 of each kind, so that the smallest possible p is 0.01: gaussian
 # filters; the trained filters with each coordinate shuffled independently; and gaussian filters
-# with the **same covariance** as the trained ones. The first two decide whether there is a
-# circle. The third asks a second question: is there structure *beyond second order*? A cloud
-# whose variance sits in two edge directions becomes a circle once normalized, so a circle that
-# the covariance null also produces is still a circle, but no evidence of more than two dominant
-# directions. Every comparison is decided exactly (capped Rips with a proof of what the cap hides,
+# whose normalized draws have the **same second moment** $E[v v^T]$ as the trained filters'
+# directions (`toponet.nulls.directions_matched`: exactly the second-order structure the
+# pipeline sees after normalizing). The first two decide whether there is a circle. The third
+# asks a second question: is there structure *beyond second order*? A cloud whose directions
+# concentrate in two edge directions becomes a circle once normalized, so a circle that this
+# null also produces is still a circle, but no evidence of more than the filters' second moment. Every comparison is decided exactly (capped Rips with a proof of what the cap hides,
 # `toponet.homology.h1_bounds`). (ii) **Independent seed groups**: the networks split into disjoint
 # groups, each group's cloud analysed alone (with $k$ rescaled to its size), trained vs the *same
 # networks before training* (iteration 0) vs gaussian clouds of the same size. Beware: a small
@@ -297,7 +298,7 @@ mnist.mapper_reading(res2.mapper, test2, cmp2["claim"]["rule"])
 # nulls (p < 0.05 with 99 draws each); Fig. 2's "one long bar" also needs the second bar *not* to
 # beat them. **reproduced**: both; **partly**: a circle but more than one long bar; without a
 # circle the verdict is **not reproduced** only when the rule's calibrated power at this size is
-# at least 80 %, else **inconclusive**. The covariance null, the Mapper graph, the distances to
+# at least 80 %, else **inconclusive**. The second-order null, the Mapper graph, the distances to
 # the ideal circle and the seed groups are reported beside the rule, not in it: their false-positive
 # rates at these sizes are not calibrated (the Mapper large-loop count fires on gaussian clouds of
 # a few hundred points).
@@ -317,7 +318,7 @@ print(*(f"{v.claim_id}: {v.verdict}" for v in load()), sep="\n")
 #
 # ```{admonition} Exercise 1: beyond second order
 # Compare the top $H_1$ lifetime of $\rho(k, p)$ of the first-layer filters with that of ten
-# covariance-matched gaussian clouds (`toponet.nulls.null_cloud(X, "covariance", seed)`,
+# clouds of the second-order null of the directions (`toponet.nulls.null_cloud(X, "directions", seed)`,
 # `toponet.analysis.filtered_top_h1`). Use a random subsample of 640 filters, a tenth of the paper's cloud,
 # with $k$ rescaled (`scaled_k`), so that it runs in a minute.
 # ```
@@ -329,19 +330,19 @@ from toponet.nulls import null_cloud
 Xs = X1[np.random.default_rng(seed).choice(X1.shape[0], min(640, X1.shape[0]), replace=False)]
 k_sub = scaled_k(k, Xs.shape[0], PAPER_POINTS_FIG2)
 observed = filtered_top_h1(Xs, k=k_sub, p=p, seed=seed, n_landmarks=None)
-cov = np.array([filtered_top_h1(null_cloud(Xs, "covariance", s), k=k_sub, p=p, seed=seed, n_landmarks=None)
+cov = np.array([filtered_top_h1(null_cloud(Xs, "directions", s), k=k_sub, p=p, seed=seed, n_landmarks=None)
                 for s in range(10)])
-print(f"{Xs.shape[0]} filters, k = {k_sub}: top H1 {observed:.3f}; covariance nulls {cov.mean():.3f} +- "
+print(f"{Xs.shape[0]} filters, k = {k_sub}: top H1 {observed:.3f}; second-order nulls {cov.mean():.3f} +- "
       f"{cov.std(ddof=1):.3f} (max {cov.max():.3f}); beaten by {int(np.sum(cov >= observed))} of 10")
 
 # %% [markdown]
 # ```{dropdown} Solution 1
-# A covariance-matched cloud has the same second moments as the filters. When the filters'
-# variance sits in the two edge directions, normalizing such a cloud already draws a circle, so
-# the null's bar can come close to the trained one: a circle that this null also produces is
-# still a circle (the gaussian and shuffled nulls decide that), but no evidence of structure
-# beyond two dominant directions. The chapter's `p_covariance` column reports the same test
-# with 99 draws at full size.
+# A cloud of this null has the same second moment of the directions as the filters. When the
+# filters' directions concentrate in the two edge directions, such a cloud already draws a
+# circle once normalized, so the null's bar can come close to the trained one: a circle that
+# this null also produces is still a circle (the gaussian and shuffled nulls decide that), but
+# no evidence of structure beyond second order. The chapter's `p_second_order` column reports
+# the same test with 99 draws at full size.
 # ```
 #
 # ```{admonition} Exercise 2: where does the circle break?

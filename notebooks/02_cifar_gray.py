@@ -101,7 +101,8 @@ print("paper (70K iterations, CIFAR-10): C(64,32,64) 77.0 %, C(64,0,64) 69.2 %")
 #
 # - **a circle** exists when the top $H_1$ bar of the dense core $\rho(k, p)$ beats 99 gaussian and
 #   99 coordinate-shuffled null clouds of the same size (p < 0.05, p printed with its draws); the
-#   covariance-matched null (gaussian filters with the cloud's covariance) asks a second question,
+#   second-order null of the directions (gaussian filters whose normalized draws have the cloud's
+#   second moment $E[v v^T]$) asks a second question,
 #   "structure beyond second order?", and does not veto the first. Where the rule finds no circle,
 #   the verdict is *not reproduced* only if its power at this size (on a noisy primary circle mixed
 #   with gaussian filters) is at least 80 %; otherwise *inconclusive*;
@@ -179,21 +180,25 @@ tb.show_table([dict(arch=lab, filters=v["clusters"].n_points, k=v["clusters"].k,
 # paper's 204,800 filters, floored at 5). Right: the second layer of a single network (our most
 # accurate one) at $\rho(75, 0.37)$ and Mapper$(30, 3)$, as in the paper (one network has 2,048
 # second-layer filters, the paper's count). Both clouds are tested by the circle rule on a random
-# subsample whose dense core holds at most 300 points (the captions give the sizes).
+# subsample whose dense core holds at most the book's multi-bar budget
+# (`toponet.claims.MULTI_BAR_CORE` points; the captions give the sizes).
 
 # %%
 X2 = pooled_filters(art.conv_weights("conv2"))
-pooled2 = claims.circle_claim(X2, k_paper=15, n_points_paper=204_800, p=0.1, seed=seed, label="pooled layer 2")
+pooled2 = claims.circle_claim(X2, k_paper=15, n_points_paper=204_800, p=0.1, seed=seed, label="pooled layer 2",
+                              max_core=claims.MULTI_BAR_CORE)
 best = int(np.argmax(acc["values"]))  # the most accurate network (the paper does not say which it used)
 X2one = pooled_filters(art.conv_weights("conv2")[best:best + 1])
 one2 = claims.circle_claim(X2one, k_paper=75, n_points_paper=2048, p=0.37, seed=seed,
-                                label="one network's layer 2")
+                           label="one network's layer 2", max_core=claims.MULTI_BAR_CORE)
 for c in (pooled2, one2):
     print(c.describe(), "->", c.rule.verdict)
-plots.barcode_plot(claims.claim_persistence(pooled2), title="Barcodes, second layer, pooled")
+dgm2 = claims.claim_persistence(pooled2, seed=seed)
+plots.barcode_plot(dgm2, title="Barcodes, second layer, pooled")
 
 # %% tags=["remove-input"]
-tb.caption(f"Barcodes of the dense core the rule tested ({pooled2.test.n_core} points of "
+tb.caption(f"Barcodes of {'the' if dgm2.n_points == pooled2.test.n_core else f'{dgm2.n_points} points of the'} "
+           f"dense core the rule tested ({pooled2.test.n_core} points of "
            f"{pooled2.cloud.shape[0]:,} filters drawn from the {pooled2.n_raw:,} pooled second-layer filters).",
            cloud=cifar_gray.cloud_label_of(art, 2, pooled2.test.k, 0.1), profile=profile, accuracy=list(acc["values"]),
            paper_accuracy=0.770, figure="4a")
@@ -255,7 +260,7 @@ tb.caption("Every stored snapshot of the grid above, same layers and Mapper para
 # %% [markdown]
 # **The circle rule per snapshot.** Layer 1 as the paper analyses it (all filters, no density
 # filtration) and layer 2 at $\rho(15, 0.5)$ of a random subsample (dense core of at most 300
-# points), against 99 gaussian and 99 shuffled null clouds at each snapshot (the covariance null is
+# points), against 99 gaussian and 99 shuffled null clouds at each snapshot (the second-order null is
 # left out here for time: it does not decide existence). Every snapshot has the same size, so one
 # calibration serves them all. Tested snapshots: the paper's key iterations and a few around
 # them (`toponet.claims.pick_snapshots`), not all 20, for the time budget.
@@ -369,8 +374,8 @@ for r in (10, 20, 30, 40):
 # ```
 #
 # ```{admonition} Exercise 2: is there a circle beyond second order?
-# Compare the top $H_1$ lifetime of the first-layer core with ten covariance-matched gaussian
-# clouds (`toponet.nulls.null_cloud(X, "covariance", seed)`, `toponet.analysis.filtered_top_h1`).
+# Compare the top $H_1$ lifetime of the first-layer core with ten clouds of the second-order null
+# of the directions (`toponet.nulls.null_cloud(X, "directions", seed)`, `toponet.analysis.filtered_top_h1`).
 # ```
 
 # %% tags=["hide-cell"]
@@ -379,14 +384,14 @@ from toponet.nulls import null_cloud
 
 kc = F3["C(64,32,64)"]["clusters"].k
 obs = filtered_top_h1(X1c, k=kc, p=p, seed=seed, n_landmarks=None)
-cov = [filtered_top_h1(null_cloud(X1c, "covariance", s), k=kc, p=p, seed=seed, n_landmarks=None) for s in range(10)]
-print(f"top H1 {obs:.3f}; covariance nulls {np.mean(cov):.3f} +- {np.std(cov, ddof=1):.3f}, "
+cov = [filtered_top_h1(null_cloud(X1c, "directions", s), k=kc, p=p, seed=seed, n_landmarks=None) for s in range(10)]
+print(f"top H1 {obs:.3f}; second-order nulls {np.mean(cov):.3f} +- {np.std(cov, ddof=1):.3f}, "
       f"{sum(c >= obs for c in cov)} of 10 as long")
 
 # %% [markdown]
 # ```{dropdown} Solution 2
 # The paper reports no significant primary circle in this layer, and the chapter's rule agrees
-# or is inconclusive at this scale: when the observed bar sits inside the covariance nulls'
-# range, the layer's second moments explain it. Clusters of edge-like filters at a few angles do
-# not close a ring.
+# or is inconclusive at this scale: when the observed bar sits inside the second-order nulls'
+# range, the second moment of the layer's directions explains it. Clusters of edge-like filters
+# at a few angles do not close a ring.
 # ```

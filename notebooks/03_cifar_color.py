@@ -96,7 +96,8 @@ print("paper (CIFAR-10): C(64,32,64) 81.2 % at 100K; C(48,0,64) without max-pool
 # As in the grayscale chapter, every verdict comes from a named, calibrated rule
 # (`toponet.claims`): **a circle** exists when the top $H_1$ bar of the dense core beats 99
 # gaussian and 99 coordinate-shuffled null clouds of the same size (p < 0.05); the
-# covariance-matched null (gaussian filters with the cloud's covariance) asks whether there is
+# second-order null of the directions (gaussian filters whose normalized draws have the cloud's
+# second moment $E[v v^T]$) asks whether there is
 # structure *beyond second order*, reported beside the verdict, never vetoing it; a missing circle
 # is *not reproduced* only where the rule's calibrated power at this size is at least 80 %, else
 # *inconclusive*. $k$ is the paper's $k$ rescaled and never below 5; a cloud whose dense core would
@@ -183,8 +184,8 @@ cifar_color.mapper_reading(m2, look="the paper draws this graph and reads a circ
 # %%
 X7 = pooled_filters(art_np.conv_weights("conv1"))
 c7 = claims.circle_claim(X7, k_paper=200, n_points_paper=11_808, p=0.32, seed=seed, ranks=4, one_bar=False,
-                              label="no max-pool layer 1")
-pw7 = claims.bars_power(c7.calibration, seed=seed)
+                         label="no max-pool layer 1", max_core=claims.MULTI_BAR_CORE)
+pw7 = claims.bars_power(c7.calibration, model="two-circle", seed=seed)
 f7 = claims.f7_rule(c7, power=pw7)
 print(c7.describe())
 print(f7.verdict, *f7.reasons, sep="\n  ")
@@ -217,7 +218,7 @@ cifar_color.mapper_reading(res7.mapper, c7.test, c7.rule, look="two circles meet
 # The first layer at $\rho(100, 0.35)$ ($k$ rescaled from 11,520 filters). For every filter of the
 # dense core, its distance to the three-circle model (primary circle and the two secondary circles,
 # `toponet.ideal`) and to the primary circle alone; "near" = nearer than 95% of random (gaussian)
-# filters. Two statistics, each set against 99 gaussian, 99 shuffled and 99 covariance-matched null
+# filters. Two statistics, each set against 99 gaussian, 99 shuffled and 99 second-order (directions) null
 # clouds of the same size pushed through the same pipeline (`toponet.claims.model_fit_test`):
 # the core's median distance to the model, and its share on the secondary circles only (near the
 # model, not near the primary circle). Their power is measured on a noisy three-circle model.
@@ -336,7 +337,7 @@ cifar_color.evolution_reading(curve1)
 # Each claim's rule (`toponet.claims`): **F6** `f6_rule` (the circle rule on all channels and
 # on R, G, B alone); **F7** `f7_rule` (exactly three bars surely beat both nulls; a circle with
 # another count is *partly*); **F8** `f8_rule` (nearer the three-circle model and more on the
-# secondary circles than the gaussian and shuffled nulls; the covariance null reported beside);
+# secondary circles than the gaussian and shuffled nulls; the second-order null reported beside);
 # **F9** `f9_rule` (the circle rule at 300, 500 and 1,500 in layer 1 and at 1,000 in layer 2).
 
 # %% tags=["remove-input"]

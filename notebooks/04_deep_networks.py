@@ -61,7 +61,7 @@
 #
 # Each layer's verdict is the book's **calibrated circle rule** (method page), the same as for
 # Fig. 2: the two longest $H_1$ bars of $\rho(k, p)$ against 99 gaussian, 99 coordinate-shuffled
-# and 99 covariance-matched null clouds of the same size; a circle when the top bar beats the
+# and 99 second-order (directions) null clouds of the same size; a circle when the top bar beats the
 # gaussian and shuffled nulls (p < 0.05), "dominant" (the paper's word) when the second bar does
 # not; without a circle, **not reproduced** only where the rule's calibrated power at this size,
 # $k$ and $p$ is at least 80 % (the Calibration page), else **inconclusive**. Beside the rule, not
@@ -125,7 +125,7 @@ tb.show_table(deep.layer_table(inc))
 # layers these are whole maps stored as exactly zero, i.e. dead channels, not rounding), `kept`
 # after $\rho$, the top $H_1$ lifetime and its ratio to the second, the more conservative of the
 # gaussian and shuffled nulls (mean $\pm$ sd), the effect size and p against it with its number of
-# draws, `covariance_p` (the covariance-matched null: structure beyond second order, not part of
+# draws, `second_order_p` (the second-order null of the directions: structure beyond second order, not part of
 # the verdict), the rule's calibrated `power` at this size, the same pipeline on
 # initialization-like filters, the range of the top bar over subsample seeds, the dense core's
 # share within 0.3 of the primary circle and of the Klein bottle, its median distance to the
@@ -353,21 +353,22 @@ print(*(f"{v.claim_id}: {v.verdict}" for v in load() if v.chapter == "04_deep_ne
 #
 # ```{admonition} Exercise 1: the strongest layer
 # Find the InceptionV3 layer with the largest effect size over its null (`chapter.best_layer`)
-# and print its row (`.row()`): is its circle also beyond second order (`covariance_p`), and
+# and print its row (`.row()`): is its circle also beyond second order (`second_order_p`), and
 # what share of its dense core lies near the circle?
 # ```
 
 # %% tags=["hide-cell"]
 row = deep.best_layer(inc).row()
-print({key: row[key] for key in ("layer", "name", "top_h1", "null", "effect", "p_value", "covariance_p",
+print({key: row[key] for key in ("layer", "name", "top_h1", "null", "effect", "p_value", "second_order_p",
                                  "near_circle_core", "verdict")})
 
 # %% [markdown]
 # ```{dropdown} Solution 1
 # The effect size says how far the top bar is above the more conservative of the gaussian and
-# shuffled nulls, in null standard deviations; `covariance_p` is the same comparison against a
-# gaussian with the layer's covariance. A small effect size with a large `covariance_p` is a
-# circle explained by two dominant edge directions.
+# shuffled nulls, in null standard deviations; `second_order_p` is the same comparison against
+# gaussian clouds whose directions have the layer's second moment $E[v v^T]$. A small effect size
+# with a large `second_order_p` is a circle explained by the filters' second moment (two dominant
+# edge directions).
 # ```
 #
 # ```{admonition} Exercise 2: circle or Klein bottle, by depth

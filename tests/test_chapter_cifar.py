@@ -215,7 +215,7 @@ def test_color_verdict_rows_and_findings():
     f7 = RuleResult(verdict="partly", reasons=("r",), nulls={}, power=0.1, false_positive_rate=0.0,
                     cloud_points=184, extra={"circle_power": 0.85})
     t8 = SimpleNamespace(k=7, describe=lambda: "median distance 0.9")
-    f8 = RuleResult(verdict="not reproduced", reasons=("r",), nulls={"covariance": {"p": 0.3, "draws": 99,
+    f8 = RuleResult(verdict="not reproduced", reasons=("r",), nulls={"directions": {"p": 0.3, "draws": 99,
                                                                                    "effect_size": 0.1}},
                     power=0.9, false_positive_rate=0.02, cloud_points=269, extra={"beyond_second_order": False})
     rows1 = [claims.SnapshotCircle(it, _claim(False)) for it in (300, 500, 1500)]
@@ -229,13 +229,14 @@ def test_color_verdict_rows_and_findings():
     assert [r.claim_id for r in rows] == ["F6", "F7", "F8", "F9"]
     assert rows[0].verdict == "partly" and rows[0].power == 0.3
     assert "1 H1 bar(s) surely beat both nulls" in rows[1].ours and rows[1].power == 0.1
-    assert rows[2].nulls["covariance"]["draws"] == 99 and "beyond second order: no" in rows[2].ours
+    assert rows[2].nulls["directions"]["draws"] == 99 and "beyond second order: no" in rows[2].ours
+    assert rows[2].beyond_second_order == "no"
     assert rows[3].verdict == "partly" and "circle at 0 of 3 snapshots" in rows[3].ours
     s = cifar_color.color_findings(profile="paper", data="CIFAR-10 (real)", real=True, runs=[("C(64,32,64)", 60, 100000, _ACC)],
                              f6_claims=f6c, f6=rows[0], f7_claim=c7, f7=f7, f8_test=t8, f8=f8,
                              f9=f9)._repr_markdown_()
     assert "finds a circle in all" in s and "**F6: partly**" in s and "**F7: partly**" in s
-    assert "**F8: not reproduced**; the covariance-matched null does as well" in s and "stand-in" not in s
+    assert "**F8: not reproduced**; the second-order null of the directions does as well" in s and "stand-in" not in s
 
 
 def test_run_sentence_names_the_networks_left_out():

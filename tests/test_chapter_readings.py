@@ -23,7 +23,7 @@ def circle_test(*, exists: bool, one_bar: bool = True, bars=((0.9, 0.9), (0.2, 0
                 n_core: int = 300):
     nulls = {"gaussian": null(0.01 if exists else 0.6), "shuffled": null(0.01 if exists else 0.5)}
     if cov_p is not None:
-        nulls["covariance"] = null(cov_p)
+        nulls["directions"] = NS(kind="directions", **vars(null(cov_p)))
     return NS(exists=exists, one_long_bar=exists and one_bar, bars=bars, top=bars[0],
               second=bars[1] if len(bars) > 1 else (0.0, 0.0), nulls=nulls, exceed={"gaussian": (), "shuffled": ()},
               draws=99, n_core=n_core, beyond_second_order=None if cov_p is None else cov_p < 0.05,
@@ -51,8 +51,9 @@ def test_rule_outcome_follows_the_test_and_the_power():
     assert "no circle" in powered and "95%" in powered and "is evidence" in powered
     weak = R.rule_outcome(circle_test(exists=False), rule("inconclusive", 0.3))
     assert "only 30%" in weak and "inconclusive" in weak
-    assert "beyond two dominant" in R.rule_outcome(circle_test(exists=True, cov_p=0.01), rule())
-    assert "two dominant edge directions explain" in R.rule_outcome(circle_test(exists=True, cov_p=0.4), rule())
+    assert "structure beyond second order" in R.rule_outcome(circle_test(exists=True, cov_p=0.01), rule())
+    reached = R.rule_outcome(circle_test(exists=True, cov_p=0.4), rule())
+    assert "reach it (p = 0.4, 99 draws)" in reached and "second moment already holds explains it" in reached
 
 
 def test_barcode_and_mapper_readings_state_the_numbers():

@@ -182,8 +182,8 @@ def test_f7_three_bars_on_two_circles_one_on_a_circle_none_on_noise():
 def test_f8_three_circles_reproduced_primary_circle_partly_noise_not():
     three = cr.model_fit_test(cr.circles_sample(200, circles=3, noise=0.1, seed=9), k=5, p=0.5)
     r = cr.f8_rule(three)
-    assert r.verdict == "reproduced" and set(r.nulls) == {"gaussian", "shuffled", "covariance"}
-    assert r.nulls["covariance"]["draws"] == 99 and 0 <= r.power <= 1 and 0 <= r.false_positive_rate <= 1
+    assert r.verdict == "reproduced" and set(r.nulls) == {"gaussian", "shuffled", "directions"}
+    assert r.nulls["directions"]["draws"] == 99 and 0 <= r.power <= 1 and 0 <= r.false_positive_rate <= 1
     prim = cr.f8_rule(cr.model_fit_test(primary_circle_sample(200, noise=0.1, seed=10), k=5, p=0.5))
     assert prim.verdict == "partly" and prim.extra["near"] and not prim.extra["secondary"]
     noise = cr.f8_rule(cr.model_fit_test(gaussian_filters(200, seed=11), k=5, p=0.5))

@@ -224,8 +224,12 @@ def test_cores_rescale_k_and_draw_a_test_sample():
         assert c.points.shape == (1500, 9) and c.test_sample.shape == (ch.TEST_POINTS, 9)
         assert np.median(distance_to_model(c.points).distances) < 0.4
     np.testing.assert_array_equal(cm[300].test_sample, ch.cores(X, (300,), 0.3, seed=1)[300].test_sample)
-    with pytest.raises(ValueError, match="the test needs 300"):
+    with pytest.raises(ValueError, match=f"the test needs {ch.TEST_POINTS}"):
         ch.cores(X[:900], (300,), 0.3)
+    small = ch.cores(X, (300,), 0.3, seed=1, points=ch.test_points("smoke"))[300]
+    assert small.test_sample.shape == (ch.TEST_SIZES["smoke"], 9) and ch.display_sample(small).shape[0] <= 300
+    with pytest.raises(ValueError, match="profile must be one of"):
+        ch.test_points("huge")
 
 
 def test_comparison_rows_measure_every_cloud_alike():

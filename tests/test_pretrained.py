@@ -310,7 +310,7 @@ def test_analyze_layer_verdicts_with_twenty_nulls():
     assert circle.verdict.verdict == "reproduced"
     assert circle.headline.p < 0.05 and circle.row()["p_value"].endswith("(20 draws)")
     assert blob.verdict.power >= 0.8 and blob.verdict.verdict == "not reproduced"
-    assert set(circle.claim["test"].nulls) == {"gaussian", "shuffled", "covariance"}
+    assert set(circle.claim["test"].nulls) == {"gaussian", "shuffled", "directions"}
 
 
 def test_analyze_layer_too_few_filters_and_bad_input():

@@ -25,6 +25,7 @@ differ by bounded factors.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -33,7 +34,7 @@ from toponet.calibration import CALIBRATION_VERSION, default_directory, read_cac
 from toponet.density import density_filtration
 from toponet.filters import normalize
 from toponet.homology import h1_bounds
-from toponet.ideal import _unit, distance_to_model, klein_bottle, primary_circle
+from toponet.ideal import _unit, distance_to_model, klein_bottle, klein_bottle_sample, primary_circle
 
 __all__ = ["CIRCLES", "D_PAIRS", "PatchSample", "circle_shares", "contrast_normalize", "d_norm",
            "extract_patches", "log_intensity", "matched_noise", "matched_shares", "natural_patches", "sample_rows",
@@ -335,8 +336,6 @@ def three_circle_bars_power(calibration, *, noise: float, shares=(1 / 3, 1 / 3, 
     Returns {"counts": bars per cloud, "power": share with exactly ``expected``,
     "power_any": share with at least one, "noise", "shares", "threshold"}.
     """
-    from pathlib import Path
-
     n, k, p = calibration.n_points, calibration.k, calibration.p
     power_draws = check_int(power_draws, name="power_draws", low=1)
     expected = check_int(expected, name="expected", low=1)
@@ -363,3 +362,38 @@ def three_circle_bars_power(calibration, *, noise: float, shares=(1 / 3, 1 / 3, 
     return dict(counts=list(counts), power=float(np.mean([c == expected for c in counts])),
                 power_any=float(np.mean([c >= 1 for c in counts])), noise=float(data["noise"]),
                 shares=list(data["shares"]), threshold=float(data["threshold"]))
+
+
+def klein_bars_power(calibration, *, noise: float, power_draws: int = 40, seed: int = 0, directory=None) -> dict:
+    """The H1 bars a noisy Klein-bottle cloud shows through the rule's test at the calibration's size.
+
+    ``power_draws`` clouds of :func:`toponet.ideal.klein_bottle_sample` (``calibration.n_points``
+    points, noise ``noise``; no gaussian filters mixed in, as :func:`three_circle_bars_power`)
+    through rho(k, p) of the calibration; a bar counts when its lifetime exceeds the calibration's
+    larger threshold. Over Z/2 (giotto-ph's field) a Klein bottle has two independent loops, so a
+    resolved sample shows 2 long bars. Cached (``results/calibration/kleinbars-...``).
+
+    Returns {"counts": bars per cloud, "power": share with exactly 2, "power_any": share with at
+    least one, "noise", "threshold"}.
+    """
+    n, k, p = calibration.n_points, calibration.k, calibration.p
+    power_draws = check_int(power_draws, name="power_draws", low=1)
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a non-negative sd per entry; got {noise!r}")
+    directory = Path(directory) if directory is not None else default_directory()
+    path = directory / (f"kleinbars-v{CALIBRATION_VERSION}-n{n}-k{k}-p{float(p):.4g}-d{calibration.draws}-"
+                        f"noise{noise:g}-pw{power_draws}-s{seed}.json")
+    data = read_cached(path)
+    if data is None or data.get("version") != CALIBRATION_VERSION:
+        q = float(np.nextafter(max(calibration.thresholds.values()), 3))
+        counts = []
+        for r in range(power_draws):
+            cloud = klein_bottle_sample(n, noise=noise, seed=seed + 1 + r)
+            b = h1_bounds(density_filtration(normalize(cloud)[0], k, p), top=3, max_edges=None)
+            counts.append(int(np.sum(b.lower >= q)))
+        data = write_cached(path, {"version": CALIBRATION_VERSION, "n": n, "k": k, "p": float(p),
+                                   "noise": float(noise), "threshold": q, "expected": 2, "counts": counts})
+    counts = data["counts"]
+    return dict(counts=list(counts), power=float(np.mean([c == 2 for c in counts])),
+                power_any=float(np.mean([c >= 1 for c in counts])), noise=float(data["noise"]),
+                threshold=float(data["threshold"]))

@@ -10,13 +10,15 @@ uses (:func:`circle_test` + :func:`circle_rule`):
 2. **Matched nulls**, ``draws`` clouds of each kind with as many points, through the same
    pipeline (normalize, rho(k, p) with the same k and p, persistence): ``gaussian``,
    ``shuffled`` (each coordinate permuted: marginals kept, joint structure destroyed) and
-   ``covariance`` (gaussian with the cloud's covariance: all second-order structure). The
+   ``directions`` (gaussian clouds whose normalized draws have the data's second moment
+   E[v v^T] of the unit filters: all second-order structure the pipeline sees,
+   :func:`toponet.nulls.directions_matched`). The
    Monte-Carlo p-value is ``(1 + #{null >= observed}) / (1 + draws)``, so 99 draws floor it
    at 0.01; every p is reported with its number of draws.
 3. **The rule**: a circle exists when the top bar beats both the gaussian and the shuffled
-   nulls at level :data:`ALPHA`. The covariance null answers a second question, "structure
-   beyond second order?", reported as its own column; it does not veto the first (a noisy
-   ideal circle *is* second-order structure). "One long bar" (the paper's words for Fig. 2)
+   nulls at level :data:`ALPHA`. The second-order null of the directions answers a second
+   question, "structure beyond second order?", reported as its own column; it does not veto
+   the first (a noisy ideal circle *is* second-order structure). "One long bar" (the paper's words for Fig. 2)
    holds when the second bar does *not* beat those nulls.
 4. **Calibration** (:mod:`toponet.calibration`): at the same cloud size, k and p, the rule's
    false-positive rate on fresh null clouds and its power on a noisy ideal model. A claim
@@ -59,12 +61,12 @@ K_MIN = 5
 #: The kinds whose p-values decide whether a circle exists.
 EXISTENCE_KINDS = ("gaussian", "shuffled")
 #: The nulls that answer "beyond second order?", preferred first: ``directions`` matches the
-#: second moment the pipeline sees (normalized filters); ``covariance`` (the raw covariance,
-#: flattened by normalization) is what the book's chapters still run until they are rebuilt.
+#: second moment the pipeline sees (normalized filters, :func:`toponet.nulls.directions_matched`);
+#: ``covariance`` (the raw covariance, flattened by normalization) is kept only to read old tests.
 SECOND_ORDER_KINDS = ("directions", "covariance")
-#: The kinds :func:`circle_test` runs unless told otherwise: the ones the committed record was
-#: computed with (the directions null joins when the chapters are re-decided with it).
-BOOK_KINDS = ("gaussian", "shuffled", "covariance")
+#: The kinds :func:`circle_test` runs unless told otherwise, and the book's chapters run:
+#: the two existence nulls and the second-order null of the directions.
+BOOK_KINDS = ("gaussian", "shuffled", "directions")
 #: The kinds ``toponet analyze`` runs.
 ANALYZE_KINDS = ("gaussian", "shuffled", "directions")
 
@@ -220,6 +222,18 @@ class CircleTest:
         nul = "; ".join(f"{k} {t.null_mean:.2f} +- {t.null_sd:.2f}, {t.describe()}" for k, t in self.nulls.items())
         return (f"top H1 bars {', '.join(bar(b) for b in self.bars)} on rho({self.k}, {self.p:g}) = "
                 f"{self.n_core:,} of {self.n_points:,} filters; nulls: {nul}")
+
+
+def second_order_null(test) -> "NullTest | None":
+    """The null test that answers "beyond second order?" for ``test`` (a :class:`CircleTest`):
+    the first of :data:`SECOND_ORDER_KINDS` it ran, or None."""
+    kind = next((k for k in SECOND_ORDER_KINDS if k in test.nulls), None)
+    return None if kind is None else test.nulls[kind]
+
+
+#: How each second-order null is named in prose.
+SECOND_ORDER_NAMES = {"directions": "second-order null of the directions (matched E[v v^T] of the unit filters)",
+                      "covariance": "covariance-matched null (raw covariance; flattened by normalization)"}
 
 
 def null_seed(seed: int, kind: str, draw: int) -> int:
@@ -640,6 +654,11 @@ def circle_rule(test: CircleTest, calibration, *, one_bar: bool = True) -> RuleR
         verdict = "not reproduced"
     else:
         verdict = "inconclusive"
+    so = next((k for k in SECOND_ORDER_KINDS if k in test.nulls), None)
+    if so is not None:
+        t = test.nulls[so]
+        reasons.append(f"beyond second order ({so} null): {t.describe()} -> "
+                       f"{'yes' if t.p < ALPHA else 'no: second-order structure reaches the bar'}")
     if power is not None:
         reasons.append(f"power {power:.0%} on {calibration.model_description} "
                        f"({calibration.power_draws} clouds); false-positive rate {fpr:.0%} "

@@ -19,6 +19,7 @@ from typing import Sequence
 
 from toponet._custom import custom_note
 from toponet.provenance import ledger
+from toponet.rules import ALPHA, SECOND_ORDER_KINDS
 
 VERDICTS = ("reproduced", "partly", "not reproduced", "inconclusive", "not tested")
 
@@ -108,6 +109,29 @@ def split_top(text: str, seps: Sequence[str]) -> list[str]:
     return out + [text[start:]]
 
 
+def without_details(text: str, *, keep: int = 25) -> str:
+    """``text`` without its parenthesized details: a group " (...)" after a space is dropped
+    when it holds "=" or ":" or is longer than ``keep`` characters ("top bar 0.36 on 300 points
+    (gaussian p = 0.1 (99 draws)): no circle" -> "top bar 0.36 on 300 points: no circle");
+    "C(64,32,64)", "rho(200, 0.3)" and "(i)" stay."""
+    out, i = [], 0
+    while i < len(text):
+        if text.startswith(" (", i):
+            depth, j = 0, i + 1
+            while j < len(text):
+                depth += {"(": 1, ")": -1}.get(text[j], 0)
+                if depth == 0:
+                    break
+                j += 1
+            inner = text[i + 2:j]
+            if j < len(text) and ("=" in inner or ":" in inner or len(inner) > keep):
+                i = j + 1
+                continue
+        out.append(text[i])
+        i += 1
+    return re.sub(r"\s+([,;:.])", r"\1", "".join(out)).strip()
+
+
 def data_kind_of(data: str, claim: str = "", verdict: str = "") -> str:
     """The :data:`DATA_KINDS` value of a row's data text: "none" when no data was available
     ("none: ..."), "stand-in" when the data (or, for a stand-in network, the claim) names a
@@ -162,6 +186,13 @@ def short_name(v: "Verdict") -> str:
     return CLAIM_NAMES.get(v.claim_id) or v.claim.split(":")[0].strip()
 
 
+def beyond_of(nulls: dict) -> str | None:
+    """"yes" when the row's second-order null (the first of :data:`SECOND_ORDER_KINDS` in
+    ``nulls``) has p < ALPHA, "no" when it does not, None when the row has none."""
+    kind = next((k for k in SECOND_ORDER_KINDS if isinstance(nulls.get(k), dict) and "p" in nulls[k]), None)
+    return None if kind is None else ("yes" if nulls[kind]["p"] < ALPHA else "no")
+
+
 @dataclass(frozen=True)
 class Verdict:
     """One row of the verdict table.
@@ -182,7 +213,8 @@ class Verdict:
     :data:`SOURCES`) and data_kind : what it ran on (one of :data:`DATA_KINDS`); left empty,
     both are derived when the row is made (:func:`claim_source` from the claim id,
     :func:`data_kind_of` from the data text), so every row written carries them; an explicit
-    value wins. (``dataclasses.replace`` keeps the derived values: give both again when
+    value wins. beyond_second_order : "yes" / "no" (the second-order null of the directions,
+    :func:`beyond_of` of ``nulls``) or None where the row has no such null. (``dataclasses.replace`` keeps the derived values: give both again when
     replacing ``claim_id`` or ``data``.)
     """
 
@@ -203,6 +235,7 @@ class Verdict:
     inputs: dict = field(default_factory=dict)
     source: str = ""
     data_kind: str = ""
+    beyond_second_order: str | None = None
 
     @classmethod
     def from_rule(cls, rule, **fields) -> "Verdict":
@@ -220,6 +253,11 @@ class Verdict:
             object.__setattr__(self, "source", claim_source(self.claim_id))
         if not self.data_kind:
             object.__setattr__(self, "data_kind", data_kind_of(self.data, self.claim, self.verdict))
+        if self.beyond_second_order is None:
+            object.__setattr__(self, "beyond_second_order", beyond_of(self.nulls))
+        if self.beyond_second_order not in (None, "yes", "no"):
+            raise ValueError(f"{self.claim_id}: beyond_second_order must be 'yes', 'no' or None; "
+                             f"got {self.beyond_second_order!r}")
         if self.source not in SOURCES:
             raise ValueError(f"{self.claim_id}: source must be one of {SOURCES}; got {self.source!r}")
         if self.data_kind not in DATA_KINDS:

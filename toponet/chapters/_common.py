@@ -113,7 +113,7 @@ def circle_claim(X_raw, *, k: int, p: float, draws: int = DRAWS, seed: int = 0, 
                  calibrate: bool = True, progress: bool = False) -> dict:
     """The calibrated circle rule on one cloud of raw filters.
 
-    Runs :func:`toponet.rules.circle_test` (gaussian, shuffled and covariance-matched nulls,
+    Runs :func:`toponet.rules.circle_test` (gaussian, shuffled and second-order (directions) nulls,
     ``draws`` each; gaussian tops cached), calibrates the rule at the cloud's size, k, p and
     draws (:func:`toponet.calibration.calibrate_circle`, cached in ``results/calibration``)
     and applies :func:`toponet.rules.circle_rule`. Returns dict(test, calibration, rule).

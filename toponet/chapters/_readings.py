@@ -22,7 +22,7 @@ import numpy as np
 
 from toponet.book.notebook import Reading, what_to_see
 from toponet.claims import circle_summary
-from toponet.rules import ALPHA, EXISTENCE_KINDS, MIN_POWER
+from toponet.rules import ALPHA, EXISTENCE_KINDS, MIN_POWER, second_order_null
 
 
 def _ps(test) -> str:
@@ -47,10 +47,11 @@ def rule_outcome(test, rule) -> str:
              "time: inconclusive")
     beyond = test.beyond_second_order
     if test.exists and beyond is not None:
-        p = test.nulls["covariance"].p
-        s += ("; it also beats gaussian clouds with the same covariance (p = {:.2g}): structure beyond two dominant "
-              "edge directions" if beyond else "; gaussian clouds with the same covariance reach it (p = {:.2g}): two "
-              "dominant edge directions explain it").format(p)
+        t = second_order_null(test)
+        s += ("; it also beats clouds with the same second-order structure of the directions (p = {:.2g}, {} draws): "
+              "structure beyond second order" if beyond else "; clouds with the same second-order structure of the "
+              "directions reach it (p = {:.2g}, {} draws): what the filters' second moment already holds explains "
+              "it").format(t.p, t.draws)
     return s
 
 

@@ -122,8 +122,8 @@ def color_findings(*, profile: str, data: str, real: bool, runs, f6_claims: dict
     s += (f" Without max-pooling, {sure} $H_1$ bar(s) surely beat both nulls (at most {most}; the paper: 3); "
           f"**F7: {f7.verdict}**.")
     s += (f" Three-circle model: {f8_test.describe()}. **F8: {f8.verdict}**"
-          + {True: "; the covariance-matched null does not produce it (beyond second order).",
-             False: "; the covariance-matched null does as well (no evidence beyond second order).",
+          + {True: "; the second-order null of the directions does not produce it (beyond second order).",
+             False: "; the second-order null of the directions does as well (no evidence beyond second order).",
              None: "."}[f8.extra.get("beyond_second_order")])
     s += _events_sentence(f9, "a circle in layer 1 at 300, broken at 500, back at 1500; in layer 2 at 1000")
     s += _closing(real, profile)

@@ -13,7 +13,7 @@ For each 3x3 conv layer (:class:`toponet.pretrained.layers.ConvLayer`):
    capped at a tenth of the subsample (the paper used k/n <= 2.4 %; a larger k turns an
    evenly sampled circle into its densest arc);
 3. the book's calibrated circle rule (:func:`toponet.chapters._common.circle_claim`: the two longest H1
-   bars against ``null_repeats`` gaussian, shuffled and covariance-matched null clouds each,
+   bars against ``null_repeats`` gaussian, shuffled and second-order (directions) null clouds each,
    the rule calibrated at this cloud size, k and p); "one long bar" is part of the claim
    (Fig. 10: the circle is the *dominant* structure);
 4. for the figures and the table, :func:`toponet.analysis.analyze_filters` on the same cloud
@@ -56,7 +56,7 @@ from toponet.filters import normalize
 from toponet.ideal import distance_to_model
 from toponet.pretrained.layers import ConvLayer
 from toponet.pretrained.networks import find_vgg_weights, load_layers
-from toponet.rules import EXISTENCE_KINDS, combined_record
+from toponet.rules import EXISTENCE_KINDS, combined_record, second_order_null
 
 __all__ = ["DeepConfig", "subsample", "layer_k", "layer_p", "initialization_filters", "LayerAnalysis",
            "live_filters", "analyze_layer", "analyze_layers", "pooled_layer", "quantize_per_tensor", "quantized_layer",
@@ -203,7 +203,7 @@ class LayerAnalysis:
                    kernel="x".join(map(str, L.shape)), filters=L.n_filters, used=self.n_used)
         if self.result is None:
             out.update(k=None, p=None, constant=None, kept=None, top_h1=None, ratio=None, null=None, effect=None,
-                       p_value=None, covariance_p=None, power=None, untrained=None, seeds=None,
+                       p_value=None, second_order_p=None, power=None, untrained=None, seeds=None,
                        near_circle_core=None, near_klein_core=None, core_median_dist=None, loops=None,
                        verdict=f"too few filters (< {self.min_filters})")
             return out
@@ -212,7 +212,7 @@ class LayerAnalysis:
         top = float(h1[0]) if h1.size else 0.0
         second = float(h1[1]) if h1.size > 1 else 0.0
         head = self.headline
-        cov = self.claim["test"].nulls.get("covariance") if self.claim is not None else None
+        cov = second_order_null(self.claim["test"]) if self.claim is not None else None
         rule = self.verdict
         core = r.kept_index
         ts = self.subsample_top_h1
@@ -222,7 +222,7 @@ class LayerAnalysis:
             null=f"{head.null_mean:.3f} ± {head.null_sd:.3f} ({head.kind})" if head else None,
             effect=round(head.effect_size, 1) if head else None,
             p_value=f"{head.p:.2g} ({head.draws} draws)" if head else None,
-            covariance_p=f"{cov.p:.2g} ({cov.draws} draws)" if cov else None,
+            second_order_p=f"{cov.p:.2g} ({cov.draws} draws)" if cov else None,
             power=None if rule is None or rule.power is None else round(rule.power, 2),
             untrained=round(self.untrained_top_h1, 3),
             seeds=(f"{ts.min():.3f}-{ts.max():.3f}" if ts is not None and ts.size > 1 else "(all filters)"),

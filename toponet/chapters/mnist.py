@@ -35,7 +35,7 @@ from toponet.homology import persistence
 from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.mapper import Mapper
 from toponet.nulls import compare_groups
-from toponet.rules import DRAWS, RuleResult, aggregate_verdict, combined_record, floor_k
+from toponet.rules import DRAWS, RuleResult, aggregate_verdict, combined_record, floor_k, second_order_null
 from toponet.verdicts import Verdict
 
 
@@ -199,7 +199,7 @@ def variant_table(experiments, profile: str, *, iterations: int | None = None, k
                          test_accuracy=f"{100 * acc['mean']:.2f} +- {100 * acc['sd']:.2f}",
                          filters=t.n_points, k=t.k, kept=t.n_core, top_h1=round(t.top[0], 3),
                          p_gaussian=t.nulls["gaussian"].p, p_shuffled=t.nulls["shuffled"].p,
-                         p_covariance=t.nulls["covariance"].p, draws=t.draws,
+                         p_second_order=second_order_null(t).p, draws=t.draws,
                          power=None if rule.power is None else round(rule.power, 2),
                          verdict=rule.verdict, rule=rule))
     return rows
@@ -240,10 +240,10 @@ def layer_comparison(layer1_claim: dict, X2_raw, *, k_paper: int = 10, p: float 
 
 def _beyond(test) -> str:
     b = test.beyond_second_order
-    c = test.nulls.get("covariance")
+    c = second_order_null(test)
     if b is None or c is None:
         return ""
-    return (f"; beyond second order: {'yes' if b else 'not shown'} (covariance-matched null "
+    return (f"; beyond second order: {'yes' if b else 'not shown'} ({c.kind} null "
             f"{c.null_mean:.2f} +- {c.null_sd:.2f}, {c.describe()})")
 
 
