@@ -169,12 +169,36 @@ def test_f7_three_bars_on_two_circles_one_on_a_circle_none_on_noise():
     assert cr.f7_rule(noise).verdict in ("not reproduced", "inconclusive")
     pw = cr.bars_power(two.calibration, power_draws=5)
     assert len(pw["counts"]) == 5 and 0 <= pw["power"] <= 1
-    assert cr.f7_rule(noise, power=pw).power == pw["power"] and 0 <= pw["power_any"] <= 1
+    # no bar found: the row's power is the power that decided it, "at least one bar"
+    assert cr.f7_rule(noise, power=pw).power == pw["power_any"] and 0 <= pw["power_any"] <= 1
+    assert cr.f7_rule(two, power=pw).power == pw["power"]
     assert cr.f7_rule(noise, power={**pw, "power_any": 1.0}).verdict == "not reproduced"
     assert cr.f7_rule(noise, power={**pw, "power_any": 0.5}).verdict == "inconclusive"
     with pytest.raises(ValueError, match="ranks"):
         cr.f7_rule(cr.circle_claim(gaussian_filters(60, seed=1), k_paper=5, n_points_paper=60, p=1.0, draws=9,
                                    kinds=("gaussian",)))
+
+
+def test_bar_models_name_their_bar_counts_and_refuse_unknown_ones():
+    assert cr.BAR_MODELS == {"two-circle": 3, "three-circle": 5, "klein": 2}
+    for model in cr.BAR_MODELS:
+        X = cr.model_sample(model)(50, 3)
+        assert X.shape == (50, 9) and np.allclose(np.linalg.norm(X, axis=1), 1.0)
+    with pytest.raises(ValueError, match="model must be one of"):
+        cr.model_sample("torus")
+
+
+@pytest.mark.slow
+def test_bars_power_on_a_named_model_is_cached_apart(tmp_path, monkeypatch):
+    from toponet.calibration import calibrate_circle
+
+    monkeypatch.setenv("TOPONET_CALIBRATION", str(tmp_path))
+    cal = calibrate_circle(300, 5, 1.0, draws=19, fpr_draws=5, power_draws=5)
+    two = cr.bars_power(cal, model="two-circle", power_draws=3)
+    klein = cr.bars_power(cal, model="klein", power_draws=3)
+    assert two["expected"] == 3 and klein["expected"] == 2 and len(klein["counts"]) == 3
+    assert len(list(tmp_path.glob("bars-*model-*.json"))) == 2
+    assert cr.bars_power(cal, model="klein", power_draws=3)["counts"] == klein["counts"]
 
 
 # --- F8: distance to the three-circle model --------------------------------------------------

@@ -151,6 +151,19 @@ def test_five_bar_power_on_a_clean_model_is_high(tmp_path):
     assert again["counts"] == pw["counts"]
 
 
+@pytest.mark.slow
+def test_klein_bars_power_is_cached_and_checks_its_noise(tmp_path):
+    from toponet.calibration import calibrate_circle
+
+    cal = calibrate_circle(300, 5, 1.0)        # committed in results/calibration
+    pw = patches.klein_bars_power(cal, noise=0.05, power_draws=3, directory=tmp_path)
+    assert len(pw["counts"]) == 3 and 0 <= pw["power"] <= pw["power_any"] <= 1
+    assert list(tmp_path.glob("kleinbars-*.json"))
+    assert patches.klein_bars_power(cal, noise=0.05, power_draws=3, directory=tmp_path)["counts"] == pw["counts"]
+    with pytest.raises(ValueError, match="noise"):
+        patches.klein_bars_power(cal, noise=-1.0, directory=tmp_path)
+
+
 # --- the chapter's glue -----------------------------------------------------------------------
 
 def test_chapter_parameters_are_validated():
