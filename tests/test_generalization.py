@@ -232,15 +232,31 @@ def test_experiment_names_and_harder_domain(tmp_path):
 
 # --- verdict rules and figures ----------------------------------------------------------
 
-def test_g1_rule():
-    assert g.g1_verdict([0.30, 0.28, 0.29], [0.12, 0.11, 0.13], [0.11, 0.10, 0.12])[0] == "reproduced"
-    assert g.g1_verdict([0.30, 0.10, 0.20], [0.12, 0.30, 0.13], [0.11, 0.10, 0.19])[0] == "partly"
-    assert g.g1_verdict([0.10, 0.11, 0.12], [0.12, 0.11, 0.13], [0.31, 0.30, 0.32])[0] == "not reproduced"
+def test_g1_rule_is_a_paired_permutation_test_with_its_power():
+    # 3 networks per arm: 8 sign patterns, smallest p 1/8 -> no power, inconclusive whatever the gap
+    r = g.g1_rule([0.30, 0.28, 0.29], [0.12, 0.11, 0.13], [0.11, 0.10, 0.12])
+    assert r.verdict == "inconclusive" and r.power == 0.0 and r.false_positive_rate == 0.0
+    assert "smallest p is 0.12" in " ".join(r.reasons)
+    assert all(n["draws"] == 7 and n["p"] == 0.125 for n in r.nulls.values()) and len(r.nulls) == 2
+    # 10 networks per arm, the paper's gaps: both parts pass
+    rng = np.random.default_rng(0)
+    base = rng.normal(0.11, 0.01, 10)
+    r = g.g1_rule(base + 0.17, base + 0.01, base)
+    assert r.verdict == "reproduced" and r.power >= 0.8 and r.false_positive_rate <= 0.05
+    assert [t["test"] for t in r.extra["tests"]] == ["paired permutation test"] * 2
+    # the circle arm better than the trained one only: partly (p < 0.05 / 2)
+    assert g.g1_rule(base + 0.17, base + 0.3, base).verdict == "partly"
+    # no difference at 10 networks with power: not reproduced
+    flat = g.g1_rule(base + rng.normal(0, 0.01, 10), base + rng.normal(0, 0.01, 10), base)
+    assert flat.verdict == "not reproduced" and flat.power >= 0.8
 
 
 def test_g2_g3_g4_g5_rules():
-    assert g.g2_verdict([0.55, 0.53, 0.54], [0.11, 0.12, 0.10])[0] == "reproduced"
-    assert g.g2_verdict([0.10, 0.11, 0.12], [0.55, 0.53, 0.54])[0] == "not reproduced"
+    r = g.g2_rule([0.55, 0.53, 0.54, 0.56], [0.11, 0.12, 0.10])
+    assert r.verdict == "reproduced" and r.power == 1.0 and 0 <= r.false_positive_rate <= 0.05
+    assert "permutation test, p = 0.029 (34 draws, exact" in g.tests_text(r)
+    assert g.g2_verdict([0.10, 0.11, 0.12, 0.13], [0.55, 0.53, 0.54])[0] == "not reproduced"
+    assert g.g2_verdict([0.55, 0.53, 0.54], [0.11, 0.12, 0.10])[0] == "inconclusive"   # 20 splits: p >= 0.05
     # one group of the harder domain: inconclusive, whatever the numbers
     hard = dict(mean=1.3, sd=0.0, values=np.array([1.3]), gaussian=np.array([0.3]), k=4, p=0.1, points_per_group=256)
     mn = dict(mean=1.1, sd=0.05, values=np.array([1.05, 1.1, 1.15]), k=4, p=0.1, points_per_group=256)
@@ -251,19 +267,47 @@ def test_g2_g3_g4_g5_rules():
     # MNIST longer, but no MNIST group was shown to beat its nulls: noise against noise
     assert g.g3_verdict(dict(hard2, values=np.array([0.5, 0.52]), mean=0.51), mn)[0] == "inconclusive"
     assert g.g3_verdict(dict(hard2, values=np.array([0.9, 1.4]), mean=1.15, sd=0.35), mn)[0] == "inconclusive"
-    assert g.g1_rule([0.30, 0.28, 0.29], [0.12, 0.11, 0.13], [0.11, 0.10, 0.12]).verdict == "reproduced"
-    assert "no Monte-Carlo draws" in g.g2_rule([0.55, 0.53, 0.54], [0.11, 0.12, 0.10]).reasons[0]
-    up = g.Correlation(0.9, 0.5, 0.98, 0.95, 10, 0.001)
-    flat = g.Correlation(0.2, -0.5, 0.7, 0.95, 10, 0.5)
-    down = g.Correlation(-0.2, -0.7, 0.5, 0.95, 10, 0.5)
-    assert g.g4_verdict({"a": up, "b": up})[0] == "reproduced"
-    assert g.g4_verdict({"a": up, "b": flat})[0] == "partly"
-    assert g.g4_verdict({"a": down, "b": flat})[0] == "not reproduced"
-    fast = dict(speedup=2.0, target=0.9)
-    slow = dict(speedup=0.8, target=0.9)
-    assert g.g5_verdict({"a": fast, "b": fast}, {"a": "circle", "b": "circle"})[0] == "reproduced"
-    assert g.g5_verdict({"a": fast, "b": slow}, {"a": "circle", "b": "none"})[0] == "partly"
-    assert g.g5_verdict({"a": slow, "b": dict(speedup=float("nan"), target=0.9)}, {"a": "none", "b": "none"})[0] == "not reproduced"
+    rng = np.random.default_rng(1)
+    t = np.arange(13.0)
+    up = (np.sqrt(t) + rng.normal(0, 0.1, 13), np.sqrt(t) + rng.normal(0, 0.1, 13))
+    flat = (rng.normal(size=13), rng.normal(size=13))
+    r4 = g.g4_rule({"mnist": up, "mnistm-standin": up})
+    assert r4.verdict == "reproduced" and "Pearson's r" in g.tests_text(r4) and "9999 draws" in g.tests_text(r4)
+    mixed = g.g4_rule({"mnist": up, "mnistm-standin": flat})
+    assert mixed.verdict == "partly" and mixed.power < 0.8          # 13 snapshots: ~50 % power at r = 0.5
+    assert g.g4_rule({"mnist": flat, "mnistm-standin": flat}).verdict == "inconclusive"
+    assert g.g4_rule({"mnist": flat}, effect=0.95).verdict == "not reproduced"
+
+
+def _curve(its, values):
+    v = np.asarray(values, float)
+    return dict(iterations=np.asarray(its), values=v, mean=v.mean(axis=1), sd=v.std(axis=1))
+
+
+def test_accuracy_area_and_the_g5_rule():
+    its = np.array([0, 50, 100, 200, 400])
+    lin = np.array([[0.0, 0.25, 0.5, 1.0, 1.0]]).T
+    assert g.accuracy_area(its, lin, 200)[0] == pytest.approx(0.5)
+    assert g.compressed_area(its, lin, 200, 2.0)[0] == pytest.approx(0.75)    # reaches 1 at 100, then holds
+    with pytest.raises(ValueError, match="cover"):
+        g.accuracy_area(its, lin, 500)
+    rng = np.random.default_rng(0)
+
+    def arm(speed, n, last=200):
+        t = np.array([0, 25, 50, 75, 100, 150, 200] + ([300, 500] if last > 200 else []))
+        return _curve(t, np.array([1 - np.exp(-speed * t / 100) + rng.normal(0, 0.01, t.size) for _ in range(n)]).T)
+
+    few = {"mnist": {"none": arm(1, 3, 500), "circle": arm(2, 2)}}
+    r = g.g5_rule(few, fastest={"mnist": "circle"})
+    assert r.verdict == "inconclusive" and r.power == 0.0 and "smallest p is 0.1" in " ".join(r.reasons)
+    assert "reported, not tested" in " ".join(r.reasons)
+    many = {"mnist": {"none": arm(1, 10, 500), "circle": arm(2, 10)}, "svhn": {"none": arm(1, 10, 500), "circle": arm(3, 10)}}
+    r = g.g5_rule(many)
+    assert r.verdict == "reproduced" and r.power >= 0.8 and r.false_positive_rate <= 0.05
+    same = {"mnist": {"none": arm(1, 10, 500), "circle": arm(1, 10)}}
+    assert g.g5_rule(same).verdict == "not reproduced"
+    one = {"mnist": {"none": arm(1, 3, 500), "circle": arm(2, 1)}}
+    assert g.g5_rule(one).verdict == "inconclusive" and "not testable" in " ".join(g.g5_rule(one).reasons)
 
 
 def test_fastest_arm_and_figures():
@@ -356,61 +400,86 @@ def _simpl(values, gaussian, k=4, per=26):
                 mean=float(v.mean()), sd=float(v.std(ddof=1)) if v.size > 1 else 0.0)
 
 
+def _rules(g1, g2, g4_series, g5_curves):
+    return {"G1": g.g1_rule(*g1), "G2": g.g2_rule(*g2), "G4": g.g4_rule(g4_series), "G5": g.g5_rule(g5_curves)}
+
+
 def test_findings_markdown_follow_the_numbers():
     C = g.Correlation
-    # the default build's shape: small gaps on the stand-in, one stand-in group, MNIST's r interval across 0
+    rng = np.random.default_rng(0)
+    t13 = np.arange(13.0)
+    up, flat = (t13, t13 + rng.normal(0, 1, 13)), (rng.normal(size=13), rng.normal(size=13))
+    curve = lambda n, speed, last=200: _curve(  # noqa: E731
+        [0, 50, 100, 200, 500][: 5 if last > 200 else 4],
+        np.array([1 - np.exp(-speed * np.array([0, 50, 100, 200, 500][: 5 if last > 200 else 4]) / 100)] * n).T
+        + rng.normal(0, 0.01, (5 if last > 200 else 4, n)))
+    few5 = {"mnist": {"none": curve(3, 1, 500), "circle": curve(2, 2)},
+            "mnistm-standin": {"none": curve(4, 1, 500), "circle": curve(2, 3)}}
+    # the default build's shape: 3 networks per arm, small gaps on the stand-in, one stand-in group
+    g1 = ([0.60, 0.61, 0.59], [0.57, 0.55, 0.59], [0.53, 0.52, 0.54])
+    g2 = ([0.96, 0.95, 0.97, 0.96], [0.53, 0.52, 0.54])
     weak = g.findings_markdown(
-        "mnistm-standin",
-        g1=([0.60, 0.61, 0.59], [0.57, 0.55, 0.59], [0.53, 0.52, 0.54]),
+        "mnistm-standin", g1=g1,
         g1_digits=([0.5, 0.6, 0.4], [0.55, 0.45, 0.5], [0.5, 0.52, 0.48]),
-        g1_own=([0.98, 0.981, 0.982], [0.97, 0.973, 0.976]),
-        g2=([0.96, 0.95, 0.97], [0.53, 0.52, 0.54]),
+        g1_own=([0.98, 0.981, 0.982], [0.97, 0.973, 0.976]), g2=g2,
         g3=(_simpl([0.30], [0.19]), _simpl([0.1, 0.2, 0.15, 0.2], [0.2] * 4)),
-        g4={"mnist": C(0.1, -0.5, 0.6, 0.95, 10, 0.7), "mnistm-standin": C(0.75, 0.2, 0.95, 0.95, 10, 0.01)},
+        g4={"mnist": C(0.1, -0.5, 0.6, 0.95, 13, 0.7), "mnistm-standin": C(0.75, 0.2, 0.95, 0.95, 13, 0.01)},
         g5_speedups={"mnist": {"speedup": 2.9, "target": 0.9}, "mnistm-standin": {"speedup": 3.2, "target": 0.8}},
-        g5_fastest={"mnist": "circle", "mnistm-standin": "gaussian"})._repr_markdown_()
+        g5_fastest={"mnist": "circle", "mnistm-standin": "gaussian"},
+        rules=_rules(g1, g2, {"mnist": flat, "mnistm-standin": up}, few5))._repr_markdown_()
     assert "(on the MNIST-M-style stand-in, not SVHN)" in weak
-    assert "**G1, partly.**" in weak and "60 %" in weak and "The ordering is the paper's" in weak
-    assert "every arm transfers to it" in weak and "no arm is significantly better" in weak
+    assert "**G1, inconclusive.**" in weak and "60 %" in weak and "The ordering of the means is the paper's" in weak
+    assert "p = 0.12 (7 draws, exact)" in weak and "0% power" in weak and "smallest p is 0.12" in weak
+    assert "every arm transfers to it" in weak and "On the 8x8 digits" in weak
     assert "something the paper does not report" in weak
-    assert "**G2, reproduced.**" in weak and "easy by construction" in weak
+    assert "**G2, reproduced.**" in weak and "easy by construction" in weak and "p = 0.067 (14 draws, exact)" in weak
     assert "**G3, inconclusive.**" in weak and "0.30" in weak and "a hint, not a measurement" in weak
-    assert "**G4, partly.**" in weak and "rise together for MNIST-M-style stand-in; for MNIST the interval" in weak
-    assert "**G5, partly.**" in weak and "2.9x" in weak and "another appended arm was faster" in weak
+    assert "**G4, partly.**" in weak and "rise together for MNIST-M-style stand-in; for MNIST the correlation" in weak
+    assert "permutation p = " in weak and "9999 draws" in weak
+    assert "**G5, inconclusive.**" in weak and "2.9x" in weak and "another appended arm was faster" in weak
     assert "On the MNIST-M-style stand-in, MNIST networks" in weak
-    # the other outcome everywhere
+    # the other outcome everywhere, with arms of 10
+    b = rng.normal(0.2, 0.01, 10)
+    g1s = (b - 0.1, b + 0.1, b)
+    g2s = (b, b + 0.3)
+    many5 = {"mnist": {"none": curve(10, 1, 500), "circle": curve(10, 2)},
+             "svhn": {"none": curve(10, 1, 500), "circle": curve(10, 3.5)}}
     strong = g.findings_markdown(
-        "svhn",
-        g1=([0.10, 0.11, 0.12], [0.30, 0.31, 0.32], [0.20, 0.21, 0.22]),
-        g1_digits=([0.9, 0.91, 0.92], [0.5, 0.51, 0.52], [0.4, 0.41, 0.42]),
-        g1_own=([0.9, 0.9, 0.91], [0.95, 0.96, 0.97]),
-        g2=([0.2, 0.21, 0.22], [0.5, 0.51, 0.52]),
+        "svhn", g1=g1s,
+        g1_digits=(b + 0.2, b, b - 0.1),
+        g1_own=([0.9, 0.9, 0.91], [0.95, 0.96, 0.97]), g2=g2s,
         g3=(_simpl([0.1, 0.1, 0.12], [0.2] * 3, per=640), _simpl([0.5, 0.6, 0.55], [0.2] * 3, per=640)),
-        g4={"mnist": C(-0.2, -0.6, 0.3, 0.95, 10, 0.5), "svhn": C(-0.1, -0.5, 0.4, 0.95, 10, 0.6)},
+        g4={"mnist": C(-0.2, -0.6, 0.3, 0.95, 13, 0.5), "svhn": C(-0.1, -0.5, 0.4, 0.95, 13, 0.6)},
         g5_speedups={"mnist": {"speedup": 2.0, "target": 0.9}, "svhn": {"speedup": 3.5, "target": 0.8}},
-        g5_fastest={"mnist": "circle", "svhn": "circle"})._repr_markdown_()
+        g5_fastest={"mnist": "circle", "svhn": "circle"},
+        rules=_rules(g1s, g2s, {"mnist": flat, "svhn": flat}, many5))._repr_markdown_()
     assert "not SVHN" not in strong and "stand-in" not in strong
     assert "**G1, not reproduced.**" in strong and "not the best" in strong and "significantly the best" in strong
-    assert "does not report" not in strong
-    # G3: MNIST's bars are longer, but these inputs carry no per-group null tests, so nothing shows
-    # that MNIST's groups beat their nulls: inconclusive (g3_rule), not "not reproduced"
+    assert "does not report" not in strong and "Power against the paper's effect: at least" in strong
     assert "**G2, not reproduced.**" in strong and "**G3, inconclusive.**" in strong and "not the paper's" in strong
-    assert "hint" not in strong and "**G4, not reproduced.**" in strong and "For no domain" in strong
+    assert "hint" not in strong and "**G4, inconclusive.**" in strong and "For no domain" in strong
     assert "**G5, reproduced.**" in strong and "fastest everywhere" in strong
-    # small-build corner cases: no transfer advantage on the stand-in, too few snapshots, the normal net fastest
+    # small-build corner cases: no transfer advantage on the stand-in, the normal net fastest
+    small_g1 = ([0.4, 0.42], [0.44, 0.45], [0.29, 0.3])
+    small_g2 = ([0.25, 0.26], [0.29, 0.3])
     small = g.findings_markdown(
-        "mnistm-standin", g1=([0.4, 0.42], [0.44, 0.45], [0.29, 0.3]), g1_digits=([0.3, 0.4], [0.2, 0.2], [0.3, 0.3]),
-        g1_own=([0.8, 0.8], [0.7, 0.7]), g2=([0.25, 0.26], [0.29, 0.3]),
+        "mnistm-standin", g1=small_g1, g1_digits=([0.3, 0.4], [0.2, 0.2], [0.3, 0.3]),
+        g1_own=([0.8, 0.8], [0.7, 0.7]), g2=small_g2,
         g3=(_simpl([0.21], [0.21]), _simpl([0.2], [0.2])),
         g4={"mnist": C(0.87, float("nan"), float("nan"), 0.95, 3, 0.3)},
         g5_speedups={"mnist": {"speedup": 1.0, "target": 0.5}, "mnistm-standin": {"speedup": 0.9, "target": 0.3}},
-        g5_fastest={"mnist": "none", "mnistm-standin": "none of them"})._repr_markdown_()
+        g5_fastest={"mnist": "none", "mnistm-standin": "none of them"},
+        rules=_rules(small_g1, small_g2, {"mnist": ([1, 2, 3], [1, 3, 2.5])}, few5))._repr_markdown_()
     assert "yet this build's networks do not transfer to MNIST better" in small and "easy by construction" not in small
-    assert "too few snapshots for an interval" in small and "a hint that they rise together" in small
+    assert "a hint that they rise together" in small
     assert "(fastest arm: the normal network)" in small and "On MNIST no appended features beat the normal" in small
     assert "no arm reached the target" in small and "another appended arm" not in small
     with pytest.raises(ValueError, match="harder"):
-        g.findings_markdown("cifar", g1=(), g1_digits=(), g1_own=(), g2=(), g3=(), g4={}, g5_speedups={}, g5_fastest={})
+        g.findings_markdown("cifar", g1=(), g1_digits=(), g1_own=(), g2=(), g3=(), g4={}, g5_speedups={}, g5_fastest={},
+                            rules={})
+    with pytest.raises(ValueError, match="rules lacks"):
+        g.findings_markdown("svhn", g1=g1s, g1_digits=g1s, g1_own=g1s[:2], g2=g2s, g3=(1, 2), g4={}, g5_speedups={},
+                            g5_fastest={}, rules={"G1": None})
 
 
 def test_g5_caption_and_reading_state_every_arm_and_the_target():

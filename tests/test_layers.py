@@ -7,7 +7,8 @@ Top to bottom (README, "Layout"):
 2. ``train``, ``shards``, ``store``, ``experiments``, ``data/``, ``models``, ``pretrained/``,
    ``verdicts``, ``report``: training, storage, data and records;
 1. the maths core (``filters``, ``ideal``, ``density``, ``homology``, ``mapper``, ``nulls``,
-   ``analysis``, ``rules``, ``calibration``, ``claims``, ``patches``), ``plots`` and the small helpers.
+   ``analysis``, ``rules``, ``calibration``, ``claims``, ``patches``, ``signature``), ``plots`` and the small
+   helpers.
 
 A module may import its own layer and the layers below, never above, with one exception: a
 chapter module may use the book's notebook helpers (``toponet.book``, ``toponet.book.notebook``:
@@ -37,7 +38,8 @@ _PREFIXES = (
     ("toponet.integrity", MIDDLE), ("toponet.store_index", MIDDLE),
 )
 CORE_MODULES = {"filters", "ideal", "density", "homology", "mapper", "nulls", "analysis", "rules", "calibration",
-                "claims", "patches", "plots", "_validation", "_io", "_custom", "provenance", "workers"}
+                "group_tests",
+                "claims", "patches", "signature", "plots", "_validation", "_io", "_custom", "provenance", "workers"}
 #: What a chapter module may take from the book: its notebook helpers (captions, labels, tables).
 NOTEBOOK_HELPERS = {"toponet.book", "toponet.book.notebook", "toponet.book.profiles"}
 NAMES = {TOP: "cli/commands/book", CHAPTERS: "chapters", MIDDLE: "train/store/data/...", CORE: "core"}

@@ -88,7 +88,7 @@ def _run(train, test, hidden, true_digit, assigned, softmax):
 
 
 def test_u2_verdict_rule_and_scales():
-    from toponet.chapters.umass.memorization import configs_for, u2_verdict
+    from toponet.chapters.umass.memorization import configs_for, u2_findings, u2_rule, u2_verdict
     rng = np.random.default_rng(0)
     digit = np.r_[np.ones(60, int), np.full(60, 2)]
     hidden = rng.normal(size=(120, 8)) + 20 * (digit[:, None] == 2)   # organized by digit
@@ -97,11 +97,21 @@ def test_u2_verdict_rule_and_scales():
     soft_digit = np.eye(10)[digit] + 0.01 * rng.random((120, 10))
     N = _run(0.995, 0.988, hidden, digit, digit, soft_digit)
     good = _run(0.88, 0.096, hidden, digit, assigned, soft_assigned)
-    assert u2_verdict(N, good)[0] == "reproduced"
+    r = u2_rule(N, good, simulations=50)
+    assert r.verdict == "reproduced" and r.power >= 0.8 and r.false_positive_rate <= 0.05
+    assert all(n["draws"] == 999 for n in r.nulls.values()) and r.nulls["(C) (label-permutation test)"]["p"] <= 0.01
+    assert u2_verdict(N, good, rule=r)[0] == "reproduced"
+    # N' memorized, but its softmax follows the digits, not its labels: (B) only, (C) fails with power
+    assert u2_rule(N, _run(0.9, 0.1, hidden, digit, assigned, soft_digit), simulations=50).verdict == "partly"
+    # not memorized (30 % of its labels): inconclusive, whatever the layers show, as the chapter says
     weak = _run(0.30, 0.10, hidden, digit, assigned, soft_assigned)
-    assert u2_verdict(N, weak)[0] == "partly"
+    w = u2_rule(N, weak, simulations=50)
+    assert w.verdict == "inconclusive" and "has not memorized" in " ".join(w.reasons)
     no_topo = _run(0.30, 0.30, rng.normal(size=(120, 8)), digit, assigned, soft_digit)   # hidden unorganized
-    assert u2_verdict(_run(0.5, 0.5, hidden, digit, digit, soft_digit), no_topo)[0] == "not reproduced"
+    assert u2_rule(_run(0.5, 0.5, hidden, digit, digit, soft_digit), no_topo, simulations=50).verdict == "inconclusive"
+    nums = u2_verdict(N, weak, rule=w)[2]
+    text = u2_findings(nums, epochs_true=4, epochs_permuted=15, n_train=120, rule=w)._repr_markdown_()
+    assert "Verdict: **inconclusive**, because $N'$ fits only 30.0%" in text and "(999 draws)" in text
     cfgs = configs_for("smoke")
     assert cfgs["true"].labels == "true" and cfgs["permuted"].epochs >= cfgs["true"].epochs
     with pytest.raises(ValueError, match="profile"):

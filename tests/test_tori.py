@@ -103,28 +103,55 @@ def test_study_is_stored_and_read_back(tmp_path):
         store.put_arrays(cfg, {})
 
 
-def test_u1_verdict_rule():
-    from toponet.chapters.umass.tori import u1_verdict
-    act = np.array([0, 0, 1, 1])
-    assert u1_verdict(act, [0.98, 0.97, 1.0, 0.96], [1, 1, 2, 1])[0] == "reproduced"
-    assert u1_verdict(act, [0.98, 0.97, 1.0, 0.96], [2, 2, 1, 1])[0] == "partly"
-    assert u1_verdict(act, [1.0, 0.97, 1.0, 0.96], [2, 2, 1, 1])[0] == "not reproduced"
+def _runs(acc_relu, acc_abs, bars_relu, bars_abs):
+    n = len(acc_relu)
+    return (np.r_[np.zeros(n, int), np.ones(n, int)], np.r_[acc_relu, acc_abs], np.r_[bars_relu, bars_abs],
+            np.r_[np.arange(n), np.arange(n)])
+
+
+def test_u1_rule_paired_tests_over_seeds():
+    from toponet.chapters.umass.tori import u1_rule, u1_verdict
+    rng = np.random.default_rng(0)
+    relu = 0.97 + rng.normal(0, 0.005, 12)
+    # 12 seeds, N_abs 3 points better and unlinking in 10 of 12: both parts pass
+    act, acc, bars, seeds = _runs(relu, relu + 0.03, [1] * 12, [2] * 10 + [1] * 2)
+    r = u1_rule(act, acc, bars, seeds=seeds)
+    assert r.verdict == "reproduced" and r.power >= 0.8 and r.false_positive_rate <= 0.05
+    assert [t["test"] for t in r.extra["tests"]] == ["paired permutation test"] * 2
+    assert all(n["draws"] == 4095 for n in r.nulls.values())
+    # accuracy only, unlinking never: partly
+    act, acc, bars, seeds = _runs(relu, relu + 0.03, [1] * 12, [1] * 12)
+    assert u1_rule(act, acc, bars, seeds=seeds).verdict == "partly"
+    # 2 seeds: 4 sign patterns, smallest p 0.25: inconclusive whatever the runs
+    act, acc, bars, seeds = _runs([0.98, 0.97], [1.0, 1.0], [1, 1], [2, 2])
+    two = u1_verdict(act, acc, bars, seeds=seeds)
+    assert two[0] == "inconclusive" and "described, not tested" in two[1][-1]
+    # seeds are matched, not positions
+    act, acc, bars, seeds = _runs(relu, relu + 0.03, [1] * 12, [2] * 10 + [1] * 2)
+    perm = np.r_[np.arange(12), 12 + np.arange(12)[::-1]]
+    assert u1_rule(act[perm], acc[perm], bars[perm], seeds=seeds[perm]).nulls == r.nulls
     with pytest.raises(ValueError, match="one length"):
-        u1_verdict(act, [1.0], [1])
+        u1_verdict(np.array([0, 0, 1, 1]), [1.0], [1])
+    with pytest.raises(ValueError, match="share their initialization seeds"):
+        u1_rule(np.array([0, 0, 1]), [1.0, 1.0, 1.0], [1, 1, 1])
 
 
 def test_u1_findings_follow_the_runs():
     from toponet.chapters.umass.tori import u1_findings
-    act = np.array([0, 0, 1, 1, 1])
-    good = u1_findings(act, [0.957, 0.978, 1.0, 0.956, 0.991], [1, 1, 2, 1, 1])._repr_markdown_()
-    assert "The claim holds, including its caveat" in good
+    act, acc, bars, seeds = _runs([0.957, 0.978, 0.96], [1.0, 0.956, 0.991], [1, 1, 1], [2, 1, 1])
+    good = u1_findings(act, acc, bars, seeds=seeds)._repr_markdown_()
+    assert "cannot decide" in good and "(7 draws, exact)" in good and "too little to count against it" in good
     assert "100% test accuracy in 1 of 3 seeds" in good and "two long $H_0$ bars" in good
     assert "between 95.6% and 99.1%, some of them below ReLU" in good
-    assert "No $N_\\text{ReLU}$ run reached 100%: all 2 ended between 95.7% and 97.8%" in good
+    assert "No $N_\\text{ReLU}$ run reached 100%: all 3 ended between 95.7% and 97.8%" in good
     assert "single long $H_0$ bar" in good
-    bad = u1_findings(act, [1.0, 0.97, 0.96, 0.95, 0.94], [2, 2, 1, 1, 1])._repr_markdown_()
-    assert "does not hold" in bad and "No $N_{|\\cdot|}$ run reached 100%" in bad and "best 96.0%" in bad
-    assert "1 $N_\\text{ReLU}$ run(s) reached 100%, against the paper" in bad and "0 of them have a single" in bad
-    assert "holds, including" not in bad
+    act, acc, bars, seeds = _runs([1.0, 0.97, 0.99], [0.96, 0.95, 0.94], [2, 2, 1], [1, 1, 1])
+    bad = u1_findings(act, acc, bars, seeds=seeds)._repr_markdown_()
+    assert "No $N_{|\\cdot|}$ run reached 100%" in bad and "best 96.0%" in bad
+    assert "1 $N_\\text{ReLU}$ run(s) reached 100%, against the paper" in bad and "1 of them have a single" in bad
+    rng = np.random.default_rng(0)
+    relu = 0.97 + rng.normal(0, 0.005, 12)
+    act, acc, bars, seeds = _runs(relu, relu + 0.03, [1] * 12, [2] * 10 + [1] * 2)
+    assert "The claim holds, including its caveat" in u1_findings(act, acc, bars, seeds=seeds)._repr_markdown_()
     with pytest.raises(ValueError, match="one length"):
         u1_findings(act, [1.0], [1])

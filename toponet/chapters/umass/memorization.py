@@ -17,18 +17,21 @@ Training is resumable: the state after every epoch goes to the store's checkpoin
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from toponet import data
+from toponet import group_tests as gt
 from toponet._validation import check_cloud, check_int
 from toponet.book.notebook import Caption
 from toponet.mapper import Mapper
+from toponet.rules import RuleResult
 from toponet.store import Store
 
 __all__ = ["MemorizationConfig", "MemorizationCNN", "permuted_labels", "train_memorization",
-           "memorization_run", "label_agreement", "configs_for", "u2_verdict", "u2_findings", "layer_mappers", "SCALES", "PAPER"]
+           "memorization_run", "label_agreement", "configs_for", "u2_verdict", "u2_rule", "digit_test", "softmax_test",
+           "softmax_power", "MEMORIZED", "u2_findings", "layer_mappers", "SCALES", "PAPER"]
 
 #: The paper's accuracies (fractions): true labels 20 epochs, permuted labels 100 epochs.
 PAPER = {"true": {"train": 0.9957, "test": 0.9877, "epochs": 20},
@@ -281,8 +284,9 @@ def configs_for(profile: str) -> dict[str, MemorizationConfig]:
 
 
 def u2_verdict(true_run: dict, permuted_run: dict, *, chance_band: float = 0.15,
-               margin: float = 0.1, k: int = 10) -> tuple[str, list[str], dict]:
-    """The U2 rule, in three parts.
+               margin: float = 0.1, k: int = 10, rule: RuleResult | None = None) -> tuple[str, list[str], dict]:
+    """The U2 verdict (:func:`u2_rule`'s, computed when ``rule`` is None) and the paper's reading of
+    the runs in three parts, reported beside the tests:
 
     - (A) accuracy: N reaches >= 97 % test accuracy, N' >= 80 % training accuracy with test
       accuracy at chance (<= ``chance_band``), as the paper's 99.57/98.77 vs 88.25/9.62;
@@ -292,8 +296,7 @@ def u2_verdict(true_run: dict, permuted_run: dict, *, chance_band: float = 0.15,
     - (C) the last layer does the memorizing: N''s softmax outputs agree with the assigned
       label by ``margin`` more than its hidden layer does.
 
-    Reproduced: all three; partly: one or two; not reproduced: none.
-    Returns (verdict, reasons, numbers).
+    Returns (verdict, reasons: the three parts then the rule's reasons, numbers).
     """
     nums = {
         "N_train": float(true_run["train_accuracy"][-1]), "N_test": float(true_run["test_accuracy"][-1]),
@@ -314,9 +317,151 @@ def u2_verdict(true_run: dict, permuted_run: dict, *, chance_band: float = 0.15,
                f"assigned label {nums['Np_hidden_assigned']:.2f} -> {yes[digit_ok]}",
                f"(C) N' softmax vs assigned label {nums['Np_softmax_assigned']:.2f} (hidden "
                f"{nums['Np_hidden_assigned']:.2f}) -> {yes[last_ok]}"]
-    n = acc_ok + digit_ok + last_ok
-    verdict = "reproduced" if n == 3 else ("partly" if n else "not reproduced")
-    return verdict, reasons, nums
+    rule = u2_rule(true_run, permuted_run, k=k) if rule is None else rule
+    return rule.verdict, reasons + list(rule.reasons), nums
+
+
+#: N' has memorized when it fits at least this share of its permuted training labels (part (A)'s
+#: threshold; the paper's N' reaches 88.25 % after 100 epochs). Below it there is no memorization
+#: to locate, and U2 is inconclusive whatever the tests say.
+MEMORIZED = 0.8
+
+
+def _neighbours(points, k: int) -> np.ndarray:
+    """Indices (n, k) of each point's ``k`` nearest neighbours, itself excluded."""
+    from sklearn.neighbors import NearestNeighbors  # deferred: sklearn.neighbors costs ~0.5 s; only U2's tests need it
+
+    X = check_cloud(points, name="points", min_points=k + 1)
+    _, idx = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X)
+    own = idx == np.arange(X.shape[0])[:, None]
+    # the point itself is usually column 0; with duplicate points it may sit elsewhere: drop it there
+    keep = np.where(own.any(axis=1, keepdims=True), ~own, np.arange(k + 1) < k)
+    return idx[keep].reshape(X.shape[0], k)
+
+
+def _adjusted(idx: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Chance-adjusted k-NN label agreement (:func:`label_agreement`) for every row of ``labels``
+    (m, n) at once, neighbours ``idx`` (n, k). Returns (m,)."""
+    Y = np.atleast_2d(labels)
+    raw = (Y[:, idx] == Y[:, :, None]).mean(axis=(1, 2))
+    _, counts = np.unique(Y[0], return_counts=True)
+    chance = float(np.sum((counts / Y.shape[1]) ** 2))
+    return np.ones(Y.shape[0]) if chance >= 1.0 else (raw - chance) / (1.0 - chance)
+
+
+def _label_test(observed: float, null: np.ndarray, n: int, effect_sd: float) -> gt.GroupTest:
+    draws = int(null.size)
+    p = (1 + int(np.sum(null >= observed - 1e-12))) / (1 + draws)
+    sd = float(null.std(ddof=1)) if draws > 1 else float("nan")
+    return gt.GroupTest(name="labels", statistic="k-NN agreement", observed=float(observed), p=p, draws=draws,
+                        exact=False, n_per_arm=(int(n),), effect_size=(observed - float(null.mean())) / sd
+                        if sd > 0 else float("nan"))
+
+
+def digit_test(hidden, true_digit, *, k: int = 10, draws: int = 999, seed: int = 0) -> gt.GroupTest:
+    """(B): is N''s final hidden layer organized by the true digit? The chance-adjusted ``k``-NN
+    agreement of the hidden activations (n, 256) with the true digits (n,), against ``draws``
+    permutations of the digits over the images (one-sided, Monte-Carlo p)."""
+    idx = _neighbours(np.asarray(hidden, dtype=np.float64), k)
+    y = np.asarray(true_digit)
+    rng = np.random.default_rng(seed)
+    null = _adjusted(idx, np.array([rng.permutation(y) for _ in range(draws)]))
+    return _label_test(float(_adjusted(idx, y)[0]), null, y.size, 0.0)
+
+
+def _softmax_null(ih, isf, y, draws: int, seed: int) -> tuple[float, np.ndarray]:
+    """(observed, null) of :func:`softmax_test`'s statistic from precomputed neighbours."""
+    rng = np.random.default_rng(seed)
+    perm = np.array([rng.permutation(y) for _ in range(draws)])
+    observed = float(_adjusted(isf, y)[0] - _adjusted(ih, y)[0])
+    return observed, _adjusted(isf, perm) - _adjusted(ih, perm)
+
+
+def softmax_test(hidden, softmax, assigned, *, k: int = 10, draws: int = 999, seed: int = 0) -> gt.GroupTest:
+    """(C): do N''s softmax outputs follow its assigned labels more than its hidden layer does?
+
+    Statistic: the chance-adjusted ``k``-NN agreement with the assigned labels of the softmax
+    outputs (n, 10) minus that of the hidden activations (n, 256). Null: the assigned labels
+    permuted over the images (``draws`` times), which makes both layers unrelated to them; one-sided
+    Monte-Carlo p. A significant result: the last layer holds the memorized labels beyond what the
+    hidden layer does, the paper's "memorization lives in the FC layers".
+    """
+    y = np.asarray(assigned)
+    ih = _neighbours(np.asarray(hidden, dtype=np.float64), k)
+    isf = _neighbours(np.asarray(softmax, dtype=np.float64), k)
+    return _label_test(*_softmax_null(ih, isf, y, draws, seed), y.size, 0.0)
+
+
+def softmax_power(hidden, softmax, assigned, *, k: int = 10, simulations: int = 200, draws: int = 199,
+                  alpha: float = 0.05, seed: int = 0) -> dict:
+    """Power of :func:`softmax_test` against the paper's memorization, and its false-positive rate.
+
+    Simulation model (the paper's Fig. 5: N''s softmax outputs form two tails by assigned label):
+    N' fits 88.25 % of its training labels, a share f = (0.8825 - 0.1) / 0.9 beyond chance; in each
+    simulation a random share f of the images get the softmax row halfway between their measured
+    row and the one-hot vector of their assigned label (a confident, memorized output); the other
+    rows and the hidden layer stay as measured. False positives: the same test with the labels
+    drawn at random, where the null holds. Returns {"power", "false_positive_rate", "fraction",
+    "simulations", "draws", "model"}.
+    """
+    H, S, y = np.asarray(hidden, np.float64), np.asarray(softmax, np.float64), np.asarray(assigned)
+    f = (PAPER["permuted"]["train"] - 0.1) / 0.9
+    rng = np.random.default_rng(seed)
+    ih, isf = _neighbours(H, k), _neighbours(S, k)
+    onehot = np.eye(S.shape[1])[y]
+    hits = fps = 0
+    for s in range(simulations):
+        pick = (rng.random(y.size) < f)[:, None]
+        X = np.where(pick, 0.5 * S + 0.5 * onehot, S)
+        obs, null = _softmax_null(ih, _neighbours(X, k), y, draws, seed + s)
+        hits += (1 + np.sum(null >= obs - 1e-12)) / (1 + draws) < alpha
+        y0 = rng.permutation(y)
+        obs, null = _softmax_null(ih, isf, y0, draws, seed + s)
+        fps += (1 + np.sum(null >= obs - 1e-12)) / (1 + draws) < alpha
+    model = (f"the paper's memorization ({100 * PAPER['permuted']['train']:.2f} % of training labels; a share "
+             f"{f:.2f} of the softmax rows moved halfway to their assigned label)")
+    return {"power": hits / simulations, "false_positive_rate": fps / simulations, "fraction": f,
+            "simulations": simulations, "draws": draws, "model": model}
+
+
+def u2_rule(true_run: dict, permuted_run: dict, *, k: int = 10, seed: int = 0, simulations: int = 200) -> RuleResult:
+    """The U2 verdict, "memorization lives in the FC layers", by label-permutation tests on N'.
+
+    Two parts: (B) N''s final hidden layer is organized by the true digit (:func:`digit_test`);
+    (C) its softmax outputs follow the memorized labels more than its hidden layer does
+    (:func:`softmax_test`, power by :func:`softmax_power` against the paper's memorization).
+    First the premise: N' must have memorized (training accuracy on its permuted labels at
+    least :data:`MEMORIZED`); below it there is nothing to locate and U2 is **inconclusive**,
+    whatever the tests say (the chapter's "at this scale we cannot decide where memorization
+    lives"). Otherwise :func:`toponet.group_tests.combine_parts`. The row's power is (C)'s.
+    """
+    h = np.asarray(permuted_run["hidden"], dtype=np.float64)
+    sm = np.asarray(permuted_run["softmax"], dtype=np.float64)
+    train = float(permuted_run["train_accuracy"][-1])
+    tb_ = digit_test(h, permuted_run["true_digit"], k=k, seed=seed)
+    tc = softmax_test(h, sm, permuted_run["assigned"], k=k, seed=seed)
+    pw = softmax_power(h, sm, permuted_run["assigned"], k=k, seed=seed, simulations=simulations)
+    tc = replace(tc, power=pw["power"], false_positive_rate=tc.size(), simulated_fpr=pw["false_positive_rate"],
+                 power_note=f"power {pw['power']:.0%} against {pw['model']}; false positives "
+                            f"{pw['false_positive_rate']:.1%} on random labels ({pw['simulations']} simulations)")
+    parts = [gt.Part("(B) N' hidden layer organized by the true digit", tb_),
+             gt.Part("(C) N' softmax follows the assigned labels more than its hidden layer", tc,
+                     note=f"power against {pw['model']}")]
+    words = f"N' fits {100 * train:.1f} % of its permuted training labels (memorized: at least {100 * MEMORIZED:.0f} %)"
+    if train < MEMORIZED:
+        verdict = "inconclusive"
+        reasons = [words, *(p.describe() for p in parts),
+                   f"N' has not memorized at this scale ({100 * train:.1f} % < {100 * MEMORIZED:.0f} %; the paper "
+                   f"{100 * PAPER['permuted']['train']:.2f} % after {PAPER['permuted']['epochs']} epochs): there is no "
+                   f"memorization to locate, so where it lives cannot be decided here; (C)'s test would see the "
+                   f"paper's memorization with {100 * pw['power']:.0f} % power (the paper profile decides it)"]
+    else:
+        verdict, reasons = gt.combine_parts(parts)
+        reasons = [words, *reasons]
+    return RuleResult(verdict=verdict, reasons=tuple(reasons),
+                      nulls={f"{p.label.split(' ')[0]} ({gt.TESTS['labels']})": p.test.null_record() for p in parts},
+                      power=tc.power, false_positive_rate=tc.false_positive_rate,
+                      extra={"parts": tuple(parts), "tests": [dict(p.test.record(), part=p.label) for p in parts]})
 
 
 def layer_mappers(runs: dict, *, resolution: int, gain: float, seed: int = 0,
@@ -354,7 +499,7 @@ def layer_mappers(runs: dict, *, resolution: int, gain: float, seed: int = 0,
 
 
 def u2_findings(nums: dict, *, epochs_true: int, epochs_permuted: int, n_train: int, margin: float = 0.1,
-                chance_band: float = 0.15):
+                chance_band: float = 0.15, rule: RuleResult | None = None):
     """The chapter's "what we found" for U2, from :func:`u2_verdict`'s numbers (no stored numbers).
 
     Parameters
@@ -363,6 +508,8 @@ def u2_findings(nums: dict, *, epochs_true: int, epochs_permuted: int, n_train: 
         The third value of :func:`u2_verdict` (accuracies as fractions, chance-adjusted agreements).
     epochs_true, epochs_permuted, n_train : the scale of this build.
     margin, chance_band : as :func:`u2_verdict`.
+    rule : :func:`u2_rule`'s result; when given, part (C) is read from its test (not the margin)
+        and a closing sentence gives the tests, their p-values and the verdict.
 
     Returns
     -------
@@ -379,6 +526,8 @@ def u2_findings(nums: dict, *, epochs_true: int, epochs_permuted: int, n_train: 
     acc_ok = n["N_test"] >= 0.97 and n["Np_train"] >= 0.8 and n["Np_test"] <= chance_band
     digit_ok = n["Np_hidden_true"] > n["Np_hidden_assigned"] + margin
     last_ok = n["Np_softmax_assigned"] > n["Np_hidden_assigned"] + margin
+    if rule is not None:
+        last_ok = rule.extra["parts"][1].test.significant()
     p = PAPER
     pp = lambda a: f"{100 * a:.2f}%"  # noqa: E731  (the paper states two decimals)
     if acc_ok:
@@ -408,7 +557,19 @@ def u2_findings(nums: dict, *, epochs_true: int, epochs_permuted: int, n_train: 
     if last_ok:
         last = (f" Its softmax outputs follow the assigned labels ({n['Np_softmax_assigned']:.2f}) far more than its "
                 "hidden layer does: the last layer does the memorizing.")
+    elif n["Np_train"] >= MEMORIZED:
+        last = (f" Yet although $N'$ memorized, its softmax outputs do not separate the assigned labels "
+                f"({n['Np_softmax_assigned']:.2f}) more than its hidden layer does: the last layer is not shown to hold "
+                "the memorized labels.")
     else:
         last = (f" Its softmax outputs do not separate the assigned labels yet ({n['Np_softmax_assigned']:.2f}), so at "
                 "this scale we cannot decide *where* memorization lives. That needs the `paper` profile (a GPU).")
-    return Caption(f"**What we found.** {acc}\n\n{hid}{last}")
+    tests = ""
+    if rule is not None:
+        tb_, tc = (part.test for part in rule.extra["parts"])
+        tests = (f"\n\nLabel-permutation tests on $N'$: hidden layer by true digit p = {tb_.p:.2g} ({tb_.draws} draws); "
+                 f"softmax beyond the hidden layer by assigned label p = {tc.p:.2g} ({tc.draws} draws), a test with "
+                 f"{tc.power:.0%} power against the paper's memorization. Verdict: **{rule.verdict}**"
+                 + (f", because $N'$ fits only {pct(n['Np_train'])} of its labels (memorized: at least "
+                    f"{100 * MEMORIZED:.0f}%)." if n["Np_train"] < MEMORIZED else "."))
+    return Caption(f"**What we found.** {acc}\n\n{hid}{last}{tests}")
