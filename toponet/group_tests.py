@@ -37,7 +37,7 @@ import numpy as np
 from toponet.rules import ALPHA, MIN_POWER
 
 __all__ = ["GroupTest", "Power", "Interval", "Part", "permutation_test", "paired_permutation_test",
-           "correlation_test", "bootstrap_interval", "power_by_simulation", "normal_arms", "normal_pairs",
+           "correlation_test", "sign_test", "sign_test_power", "bootstrap_interval", "power_by_simulation", "normal_arms", "normal_pairs",
            "bernoulli_pairs", "bivariate_normal", "part_outcome", "combine_parts", "wilson_interval",
            "DRAWS", "MAX_EXACT", "SIMULATIONS", "SIMULATION_DRAWS"]
 
@@ -52,7 +52,8 @@ SIMULATION_DRAWS = 199
 
 #: The tests, by the name rows and prose give them.
 TESTS = {"permutation": "permutation test", "paired": "paired permutation test",
-         "correlation": "permutation test of Pearson's r", "labels": "label-permutation test"}
+         "correlation": "permutation test of Pearson's r", "labels": "label-permutation test",
+         "sign": "sign test over runs"}
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -102,8 +103,8 @@ class GroupTest:
 
     Attributes
     ----------
-    name : "permutation", "paired", "correlation" or "labels" (a chapter's own test that permutes
-        labels over images; :data:`TESTS` gives the words)
+    name : "permutation", "paired", "correlation", "sign" or "labels" (a chapter's own test that
+        permutes labels over images; :data:`TESTS` gives the words)
     statistic : what was compared, e.g. "mean difference" or "Pearson's r"
     observed : the statistic on the data, in the units of the numbers compared
     p : one-sided p-value, ``(1 + #{rearranged >= observed}) / (1 + draws)``
@@ -174,7 +175,8 @@ class GroupTest:
         """"paired permutation test, p = 0.12 (7 draws, exact; n = 3); power 0 %, false positives 0 %"."""
         n = " vs ".join(str(k) for k in self.n_per_arm)
         n = f"n = {n}" if len(self.n_per_arm) == 1 else f"{n} networks"
-        txt = (f"{TESTS[self.name]}, p = {self.p:.2g} ({self.draws} draws{', exact' if self.exact else ''}; {n})")
+        txt = (f"{TESTS[self.name]}, p = {self.p:.2g} ({self.draws} draw{'s' * (self.draws != 1)}"
+               f"{', exact' if self.exact else ''}; {n})")
         if self.power is not None:
             txt += f"; power {self.power:.0%}, false positives {100 * self.false_positive_rate:.3g}%"
         return txt
@@ -394,6 +396,45 @@ def correlation_test(x, y, *, draws: int = DRAWS, seed: int = 0, max_exact: int 
         used, exact = draws, False
     return GroupTest(name="correlation", statistic="Pearson's r", observed=observed, p=min(p, 1.0), draws=int(used),
                      exact=exact, n_per_arm=(int(n),), effect_size=observed)
+
+
+def sign_test(holds) -> GroupTest:
+    """Does a part of a claim hold in more than half of independent runs? The exact one-sided sign
+    (binomial) test: p = P(Binomial(n, 1/2) >= runs where it holds).
+
+    Parameters
+    ----------
+    holds : sequence of bool (n >= 1), one per run (e.g. "the output graph has 10 branches")
+
+    Returns
+    -------
+    GroupTest named "sign"; ``draws`` = 2^n - 1 (the other outcomes of n fair coins); its smallest p
+    is 0.5^n, so it needs 5 runs to go below 0.05. One run is allowed (p = 0.5 or 1): it says
+    what one run can decide, nothing.
+    """
+    if isinstance(holds, (str, bytes, dict)) or holds is None:
+        raise ValueError(f"holds must be a sequence of booleans, one per run; got {type(holds).__name__}")
+    h = np.asarray(holds)
+    if h.ndim != 1 or h.size == 0 or h.dtype != bool:
+        raise ValueError(f"holds must be a non-empty 1-D sequence of booleans (one per run); got {holds!r}")
+    n, k = int(h.size), int(h.sum())
+    p = sum(math.comb(n, j) for j in range(k, n + 1)) / 2 ** n
+    return GroupTest(name="sign", statistic="runs where the part holds", observed=float(k), p=p, draws=2 ** n - 1,
+                     exact=True, n_per_arm=(n,), effect_size=k / n)
+
+
+def sign_test_power(n: int, rate: float, *, alpha: float = ALPHA) -> float:
+    """Exact power of :func:`sign_test` at ``n`` runs when the part holds in each run with
+    probability ``rate``: P(Binomial(n, rate) >= k*), k* the fewest holding runs with p < alpha."""
+    n = _positive_int(n, "n")
+    alpha = _alpha(alpha)
+    if not 0 <= rate <= 1:
+        raise ValueError(f"rate must lie in [0, 1]; got {rate!r}")
+    tail = lambda k: sum(math.comb(n, j) for j in range(k, n + 1)) / 2 ** n  # noqa: E731
+    crit = next((k for k in range(n + 1) if tail(k) < alpha), None)
+    if crit is None:
+        return 0.0
+    return float(sum(math.comb(n, j) * rate ** j * (1 - rate) ** (n - j) for j in range(crit, n + 1)))
 
 
 def bootstrap_interval(a, b=None, *, statistic: str = "difference", level: float = 0.95, draws: int = 2000,
