@@ -41,3 +41,28 @@ def test_the_reading_is_filled_from_the_curve():
     assert "no fresh null cloud passes" in cp.curve_reading([_cal(128, fpr=(0, 0))])._repr_markdown_()
     weak = cp.curve_reading([_cal(128, power_hits=10), _cal(256, power_hits=5, fpr=(6, 0))])._repr_markdown_()
     assert "is 12% at the largest size shown (256 filters), below 80 %" in weak and "above a 5 % test's at 256 filters" in weak
+
+
+def test_beyond_calibration_is_cached_checked_and_refuses_unknown_models(tmp_path):
+    import json
+
+    from toponet.calibration import BEYOND_MODELS, beyond_model_cloud, calibrate_beyond
+
+    for model in BEYOND_MODELS:
+        assert beyond_model_cloud(model, 40, noise=0.25, fraction=0.5, seed=1).shape == (40, 9)
+    assert calibrate_beyond("klein", 60, 5, 1.0, draws=3, model_draws=1, directory=tmp_path, compute=False) is None
+    doc = calibrate_beyond("anisotropic-gaussian", 60, 5, 1.0, draws=3, model_draws=2, directory=tmp_path)
+    assert len(doc["answers"]) == 2 and doc["rate"] in (0.0, 0.5, 1.0)
+    # 3 draws floor p at 0.25: no answer can be "yes"
+    assert not any(a["yes"] for a in doc["answers"])
+    again = calibrate_beyond("anisotropic-gaussian", 60, 5, 1.0, draws=3, model_draws=2, directory=tmp_path,
+                             compute=False)
+    assert again["answers"] == doc["answers"]
+    path, = tmp_path.glob("beyond-*.json")
+    edited = json.loads(path.read_text())
+    edited["answers"][0]["yes"] = True
+    path.write_text(json.dumps(edited))
+    assert calibrate_beyond("anisotropic-gaussian", 60, 5, 1.0, draws=3, model_draws=2, directory=tmp_path,
+                            compute=False) is None           # damaged: named on stderr, not used
+    with pytest.raises(ValueError, match="model must be one of"):
+        calibrate_beyond("torus", 60, 5, 1.0, directory=tmp_path)

@@ -370,3 +370,109 @@ def table_rows(cals) -> list[dict]:
              "false positives, shuffled": f"{c.fpr_exceed['shuffled']}/{c.fpr_draws}",
              "power": f"{c.power_hits}/{c.power_draws} = {100 * c.power:.0f}%",
              "threshold (top H1)": f"{max(c.thresholds.values()):.3f}"} for c in cals]
+
+
+# --- "beyond second order?": the directions null's false-positive rate and power -------------------
+
+#: Models of :func:`calibrate_beyond`: a gaussian with a random anisotropic covariance (the null
+#: holds exactly: its directions *are* an angular central gaussian), the noisy three-circle model
+#: and a noisy Klein bottle (both beyond second order), and the noisy primary circle (a circle
+#: that second-order structure explains: its filters span two directions evenly).
+BEYOND_MODELS = ("anisotropic-gaussian", "three-circle", "klein", "primary-circle")
+BEYOND_VERSION = 1
+
+
+def beyond_model_cloud(model: str, n_points: int, *, noise: float, fraction: float, seed: int) -> np.ndarray:
+    """One cloud of :data:`BEYOND_MODELS`: ``fraction`` of ``n_points`` model filters (noise sd
+    ``noise`` per entry), the rest gaussian filters; the anisotropic gaussian is all gaussian,
+    its covariance drawn from ``seed`` (eigenvalues log-uniform over two decades). Shape (n, 9)."""
+    from toponet.claims import model_sample   # deferred: toponet.claims imports this module
+
+    if model == "anisotropic-gaussian":
+        rng = np.random.default_rng(seed)
+        Q, _ = np.linalg.qr(rng.standard_normal((9, 9)))
+        return rng.standard_normal((n_points, 9)) * np.sqrt(10.0 ** rng.uniform(-2, 0, 9)) @ Q.T
+    if model == "primary-circle":
+        sample = lambda m, s: primary_circle_sample(m, noise=noise, seed=s)   # noqa: E731
+    elif model in ("three-circle", "klein"):
+        sample = model_sample(model)
+    else:
+        raise ValueError(f"model must be one of {BEYOND_MODELS}; got {model!r}")
+    m = int(round(check_fraction(fraction, name="fraction") * n_points))
+    parts = [sample(m, seed)] if m else []
+    if n_points - m:
+        parts.append(gaussian_filters(n_points - m, seed=seed + 10_000_019))
+    return np.concatenate(parts)
+
+
+def _beyond_path(directory: Path, model, n, k, p, draws, model_draws, noise, fraction, seed) -> Path:
+    return directory / (f"beyond-v{BEYOND_VERSION}-{model}-n{n}-k{k}-p{_ptag(p)}-d{draws}-m{model_draws}-"
+                        f"noise{noise:g}-f{fraction:g}-s{seed}.json")
+
+
+def _beyond_answer(cloud: np.ndarray, k: int, p: float, draws: int, seed: int) -> dict:
+    """One model cloud: does its top bar beat ``draws`` clouds of the directions null (p < ALPHA)?"""
+    Xn = normalize(cloud)[0]
+    core = density_filtration(Xn, k, p)
+    top = float(h1_bounds(core, top=True, max_edges=None).top(1)[0])
+    exceed = 0
+    for r in range(draws):
+        null = null_cloud(Xn, "directions", null_seed(seed, "directions", r))
+        b = h1_bounds(density_filtration(null, k, p), questions=[(1, top)], max_edges=None,
+                      direct_edges=NULL_DIRECT_EDGES)
+        exceed += bool(b.at_least(top))
+    return {"top": round(top, 6), "exceed": exceed, "yes": bool((1 + exceed) / (1 + draws) < ALPHA)}
+
+
+def calibrate_beyond(model: str, n_points: int, k: int, p: float, *, draws: int = 39, model_draws: int = 20,
+                     noise: float = 0.25, fraction: float = 0.5, seed: int = 0, directory=None,
+                     compute: bool = True, progress: bool = False) -> dict | None:
+    """How often "beyond second order?" answers yes on clouds of ``model`` (:data:`BEYOND_MODELS`).
+
+    ``model_draws`` clouds of ``n_points`` filters through rho(k, p) (k through
+    :func:`toponet.rules.floor_k`); each top bar against ``draws`` clouds of the directions null
+    made from that cloud (p = (1 + exceed) / (1 + draws); 39 draws floor p at 0.025). On the
+    anisotropic gaussian the share of "yes" is the test's false-positive rate; on the three-circle
+    model and the Klein bottle its power; on the primary circle it should stay low (a noisy
+    circle *is* second-order structure). Cached (sealed) in ``results/calibration/beyond-...``;
+    ``compute=False`` returns None for a calibration not cached (a book page never computes one).
+
+    Returns {"model", "n_points", "k", "p", "draws", "model_draws", "answers": [{"top", "exceed",
+    "yes"}, ...], "rate": share of yes}.
+    """
+    from tqdm.auto import tqdm
+
+    n = check_int(n_points, name="n_points", low=10)
+    k = floor_k(k, n)
+    p = check_fraction(p, name="p")
+    draws = check_int(draws, name="draws", low=2)
+    model_draws = check_int(model_draws, name="model_draws", low=1)
+    if model not in BEYOND_MODELS:
+        raise ValueError(f"model must be one of {BEYOND_MODELS}; got {model!r}")
+    folder = Path(directory) if directory is not None else default_directory()
+    path = _beyond_path(folder, model, n, k, p, draws, model_draws, noise, fraction, seed)
+    doc = read_cached(path, check=lambda d: _check_beyond(d, model_draws))
+    if doc is not None or not compute:
+        return doc
+    answers = []
+    for r in tqdm(range(model_draws), desc=f"beyond {model} n={n}", disable=not progress):
+        cloud = beyond_model_cloud(model, n, noise=noise, fraction=fraction, seed=seed + 1 + r)
+        answers.append(_beyond_answer(cloud, k, p, draws, seed))
+    doc = {"version": BEYOND_VERSION, "model": model, "n_points": n, "k": k, "p": float(p), "draws": draws,
+           "model_draws": model_draws, "noise": float(noise), "fraction": float(fraction), "seed": seed,
+           "answers": answers, "rate": float(np.mean([a["yes"] for a in answers]))}
+    return write_cached(path, doc)
+
+
+def _check_beyond(doc: dict, model_draws: int) -> None:
+    """Raise ValueError naming what is wrong with a stored beyond-second-order calibration."""
+    if doc.get("version") != BEYOND_VERSION:
+        raise ValueError(f"version {doc.get('version')!r}, this toponet computes {BEYOND_VERSION}")
+    answers = doc.get("answers", [])
+    if len(answers) != model_draws:
+        raise ValueError(f"{len(answers)} answers, {model_draws} model clouds asked for")
+    for a in answers:
+        if not 0 <= a["exceed"] <= doc["draws"] or a["yes"] != ((1 + a["exceed"]) / (1 + doc["draws"]) < ALPHA):
+            raise ValueError(f"answer {a} does not follow from its count of {doc['draws']} draws")
+    if not np.isclose(doc["rate"], np.mean([a["yes"] for a in answers])):
+        raise ValueError(f"rate {doc['rate']} is not the share of yes answers")

@@ -574,7 +574,7 @@ def model_sample(model: str):
 
 
 def bars_power(calibration, *, expected: int | None = None, circles: int = 2, power_draws: int = POWER_DRAWS,
-               seed: int = 0, model: str | None = None) -> dict:
+               seed: int = 0, model: str | None = None, compute: bool = True) -> dict | None:
     """Power of "exactly ``expected`` H1 bars beat the nulls" on a noisy model.
 
     The model: ``circles`` circles (2: two circles meeting in two points, three independent
@@ -587,7 +587,8 @@ def bars_power(calibration, *, expected: int | None = None, circles: int = 2, po
     distribution of the top bar, so a null cloud shows one or more bars with probability at
     most the rule's false-positive rate, a family-wise error over all ranks). Cached.
     Returns {"counts": [bars per model cloud], "power": share with exactly ``expected``,
-    "power_any": share with at least one, "model", "expected"}.
+    "power_any": share with at least one, "model", "expected"}; None when ``compute`` is False
+    and nothing is cached (a book page reads, never computes).
     """
 
     n, k, p = calibration.n_points, calibration.k, calibration.p
@@ -602,6 +603,8 @@ def bars_power(calibration, *, expected: int | None = None, circles: int = 2, po
         expected = BAR_MODELS[model] if expected is None else expected
         path = _bars_cache_path(n, k, p, calibration.draws, circles, power_draws, seed, model=model)
     cached = read_cached(path, check=_check_version)
+    if cached is None and not compute:
+        return None
     if cached is None:
         q = float(np.nextafter(max(calibration.thresholds.values()), 3))
         counts = []

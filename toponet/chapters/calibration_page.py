@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass
 
+import numpy as np
 from IPython.display import Markdown
 
 from toponet import calibration
@@ -21,6 +22,10 @@ from toponet._io import results_search_path
 from toponet.analysis import PAPER_POINTS_FIG2, scaled_k
 from toponet.book.notebook import Reading, what_to_see
 from toponet.book.profiles import get_profile
+from toponet.chapters._cifar import load_trained
+from toponet.claims import BAR_MODELS, bars_power
+from toponet.filters import normalize, pooled_filters
+from toponet.nulls import null_cloud, second_moment
 from toponet.rules import DRAWS, floor_k
 
 #: Spatial filters per network in the first layer of M(64, 32, 64): the MNIST chapter's cloud is
@@ -169,3 +174,95 @@ def curve_reading(curve) -> Reading:
         "the nulls and the observed cloud go through the same pipeline; the power line says from which size a "
         "missing circle is evidence. Here {fpr}; {power}. Where power is below 80 %, a chapter that finds no circle "
         "at that size says *inconclusive*.", fpr=fpr, power=power)
+
+
+# --- the second-order null and the multi-bar counts (issue 25) --------------------------------
+
+#: The size at which "beyond second order?" is calibrated (the curve's first size with a core of
+#: about 300 points; :func:`toponet.calibration.calibrate_beyond`, run offline by
+#: ``benchmarks/calibrate_beyond_and_bars.py``) and the model clouds per model there.
+BEYOND_SIZE = 1024
+BEYOND_MODEL_DRAWS = 20
+#: Sizes at which the multi-bar counts' power is shown (read from ``results/calibration``).
+BAR_SIZES = (1024, 2048, 4096)
+BAR_POWER_DRAWS = 20
+
+
+def second_moment_rows(X_raw, *, draws: int = 3, seed: int = 0, top: int = 3) -> list[dict]:
+    """The leading eigenvalues of E[v v^T] of the unit filters (``X_raw``: (n, 9) raw filters) beside
+    those of ``draws`` clouds of the directions null and of the older covariance null, each
+    normalized as the pipeline does: the directions null matches the data, the covariance null
+    (normalizing flattens a gaussian's anisotropy) falls short."""
+    def row(name, M):
+        ev = np.sort(np.linalg.eigvalsh(M))[::-1][:top]
+        return {"cloud": name, **{f"eigenvalue {i + 1}": f"{v:.3f}" for i, v in enumerate(ev)},
+                "largest gap to the data": f"{np.max(np.abs(np.sort(np.linalg.eigvalsh(M)) - base)):.3f}"}
+
+    Xn = normalize(X_raw)[0]       # null clouds are made from the normalized cloud, as in the circle test
+    base = np.sort(np.linalg.eigvalsh(second_moment(Xn)))
+    rows = [row("trained filters", second_moment(Xn))]
+    for kind in ("directions", "covariance"):
+        rows += [row(f"{kind} null, draw {s}", second_moment(null_cloud(Xn, kind, seed + s))) for s in range(draws)]
+    return rows
+
+
+def _stored_circle(n: int, *, k_paper: int, n_paper: int, p: float):
+    """The stored circle calibration of the curve at ``n`` filters (default model and draws), or None."""
+    for folder in results_search_path():
+        for c in calibration.load_all(folder):
+            if (c.n_points == n and c.p == float(p) and c.k == curve_k(n, k_paper, n_paper) and c.draws == DRAWS
+                    and c.fpr_draws == _DEFAULTS["fpr_draws"] and c.power_draws == _DEFAULTS["power_draws"]
+                    and c.noise == _DEFAULTS["noise"] and c.circle_fraction == _DEFAULTS["circle_fraction"]):
+                return c
+    return None
+
+
+def beyond_rows(*, k_paper: int = 200, n_paper: int = PAPER_POINTS_FIG2, p: float = 0.3,
+                n: int = BEYOND_SIZE, model_draws: int = BEYOND_MODEL_DRAWS) -> list[dict]:
+    """One row per model of :data:`toponet.calibration.BEYOND_MODELS`: how often "beyond second
+    order?" says yes at ``n`` filters (stored calibrations only; "not calibrated" otherwise)."""
+    rows = []
+    what = {"anisotropic-gaussian": "false-positive rate (the null holds)", "three-circle": "power",
+            "klein": "power", "primary-circle": "a circle mixed with gaussian filters"}
+    for model in calibration.BEYOND_MODELS:
+        doc = calibration.calibrate_beyond(model, n, curve_k(n, k_paper, n_paper), p, model_draws=model_draws,
+                                           compute=False)
+        yes = None if doc is None else sum(a["yes"] for a in doc["answers"])
+        rows.append({"model": model, "measures": what[model], "filters": f"{n:,}",
+                     "rho(k, p)": f"rho({curve_k(n, k_paper, n_paper)}, {p:g})",
+                     "yes": "not calibrated" if doc is None else f"{yes}/{len(doc['answers'])} = "
+                                                                  f"{100 * doc['rate']:.0f}%",
+                     "null draws per cloud": "-" if doc is None else doc["draws"]})
+    return rows
+
+
+def bars_rows(*, k_paper: int = 200, n_paper: int = PAPER_POINTS_FIG2, p: float = 0.3, sizes=BAR_SIZES,
+              power_draws: int = BAR_POWER_DRAWS) -> list[dict]:
+    """One row per size of ``sizes``: the multi-bar count's false-positive rate (a null cloud shows one
+    or more long bars exactly when the circle rule fires: the circle calibration's rate) and the
+    power of "exactly the model's bars" on each of :data:`toponet.claims.BAR_MODELS` (stored only)."""
+    rows = []
+    for n in sizes:
+        cal = _stored_circle(n, k_paper=k_paper, n_paper=n_paper, p=p)
+        row = {"filters": f"{n:,}", "rho(k, p)": f"rho({curve_k(n, k_paper, n_paper)}, {p:g})",
+               "false positives (1+ bars)": "not calibrated" if cal is None else
+               f"{max(cal.fpr_exceed.values())}/{cal.fpr_draws}"}
+        for model, expected in BAR_MODELS.items():
+            pw = None if cal is None else bars_power(cal, model=model, power_draws=power_draws, compute=False)
+            row[f"{model}: exactly {expected}"] = ("not calibrated" if pw is None else
+                                                   f"{100 * pw['power']:.0f}% ({100 * pw['power_any']:.0f}% 1+)")
+        rows.append(row)
+    return rows
+
+
+def mnist_filters(profile: str):
+    """The MNIST chapter's first-layer filters at ``profile`` from the store (never trained here):
+    ((n, 9) raw filters, a description), or None when the artifact is not stored."""
+    networks = get_profile(profile).parameters(CHAPTER)["networks"]
+    try:
+        art = load_trained("mnist", profile, train_if_missing=False, progress=False, networks=networks)
+    except FileNotFoundError:
+        return None
+    X = pooled_filters(art.conv_weights("conv1"))
+    return X, (f"{X.shape[0]:,} first-layer filters of {art.networks} x {art.arch}, {art.iterations[-1]} iterations "
+               f"({profile})")
