@@ -305,3 +305,67 @@ def test_chapter_pages_get_their_jupytext_source_in_the_download_menu(tmp_path):
         ctx = context()
         sphinx_ext._source_button(App, page, "page.html", ctx, None)
         assert len(ctx["header_buttons"][0]["buttons"]) == 2
+
+
+# --- a chapter's verdicts: a compact table (issue 24) -------------------------------------------------
+
+def test_a_chapters_verdicts_are_one_line_each_with_the_details_collapsed(record):
+    rows = [v for v in record if v.chapter == "CIFAR-10 colour"]
+    out = pages.chapter_verdicts_html(rows, "F7\n  not reproduced\n  H1 bars beating both nulls: 0 surely",
+                                      verdicts_page="../verdicts.html", glossary="../glossary.html")
+    table, details = out.split("<details", 1)
+    assert table.count("<tr>") == len(rows) + 1                      # a header, one line per claim
+    for v in rows:
+        assert f'href="../verdicts.html#claim-{v.claim_id}"' in table and html.escape(verdicts.short_name(v)) in table
+        assert html.escape(v.claim) in details                       # the long claim only in the details
+    assert "(99 draws each)" in table and "power" in table
+    assert "rule" not in table.split("</thead>")[1]                  # the rules' reasons only in the details
+    assert '<pre class="verdict-reasons">F7\n  not reproduced' in details
+    assert 'href="../glossary.html#term-power"' in out
+
+
+def test_key_number_and_nulls_cell_are_short():
+    v = row("F6", "partly", ours="all: top $H_1$ bar 0.31 on 300 points (gaussian p = 0.88 (99 draws), shuffled p = "
+                                 "0.79 (99 draws)): no circle (rule: not reproduced, power 100%); R: ...",
+            nulls={"gaussian": {"p": 0.88, "draws": 99}, "shuffled": {"p": 0.79, "draws": 99}}, power=1.0)
+    assert pages.key_number(v) == "all: top $H_1$ bar 0.31 on 300 points: no circle"
+    assert pages.nulls_cell(v) == "p: gaussian 0.88, shuffled 0.79 (99 draws each); power 100 %"
+    g = row("G4", "partly", ours="MNIST: r = 0.80; no null clouds: a test over networks, not a Monte-Carlo null")
+    assert pages.nulls_cell(g) == "no null clouds: a test over networks, not a Monte-Carlo null"
+    mixed = row("L2", nulls={"time-shuffled": {"p": 0.01, "draws": 99}, "x": {"p": 0.2, "draws": 19}})
+    assert pages.nulls_cell(mixed) == "p: time-shuffled 0.01 (99 draws), x 0.2 (19 draws)"
+
+
+def _verdict_cells(*cells):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    for src, printed in cells:
+        cell = nbformat.v4.new_code_cell(src)
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)] if printed else []
+        nb.cells.append(cell)
+    return nb
+
+
+def test_the_build_turns_verdict_cells_into_tables_and_collapses_printed_rules():
+    from toponet.book.build import PRESENTED, present_verdicts
+
+    rows = [row("U1"), row("U2", "partly"), row("F9", "not reproduced")]
+    nb = _verdict_cells(("print(c7.describe()); print(f7.verdict, *f7.reasons)",
+                    "C(48,0,64): top bar 0.36\nnot reproduced\n  no bar beats the nulls\n  power 92%"),
+                   ('record(Verdict("U1", ...))', ""),
+                   ("print(v_u2, *why)", "partly\n  (A) no\n  (B) yes"),
+                   ('record(Verdict("U2", ...))\nprint("U2 done")', "U2 done\n"),
+                   ("x = 1", "plain output\n"))
+    assert present_verdicts(nb, rows) == 2 and present_verdicts(nb, rows) == 0     # once
+    kinds = [(c.source[:12], c.metadata.get(PRESENTED, False)) for c in nb.cells]
+    assert [k[1] for k in kinds] == [False, False, True, False, False, True, False]
+    first = nb.cells[0].outputs[0]["data"]["text/html"]
+    assert first.startswith('<pre class="toponet-printed">C(48,0,64): top bar 0.36</pre><details class="verdict-block">')
+    assert "not reproduced</span>: its reasons (2 lines)" in first
+    u1 = nb.cells[2].outputs[0]["data"]["text/html"]
+    assert "#claim-U1" not in u1 and ">U1</strong>" in u1 and "U2" not in u1     # no Verdicts page: no link
+    u2 = nb.cells[5].outputs[0]["data"]["text/html"]
+    assert ">U2</strong>" in u2 and ">F9</strong>" in u2                         # rows named by no cell: the last
+    assert nb.cells[4].outputs == [] and "U2 done" in u2                          # its print moves into the details
+    assert nb.cells[6].outputs[0]["text"] == "plain output\n"

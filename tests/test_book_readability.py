@@ -3,6 +3,7 @@ graph, selected evolution panels, scale cells read from the artifacts, no stderr
 from __future__ import annotations
 
 import logging
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -96,3 +97,13 @@ def test_persistence_coefficients_tell_the_klein_bottle_apart():
     assert abs(z2[0] - z3[0]) < 0.05
     with pytest.raises(ValueError, match="prime"):
         persistence(K[:10], coeff=4)
+
+
+def test_a_wide_tables_verdict_column_comes_second():
+    rows = [dict(layer=1, **{f"c{i}": i for i in range(9)}, verdict="partly", circle_verdict="no")]
+    html = tb.show_table(rows)._repr_html_()
+    heads = re.findall(r"<th>(.*?)</th>", html)
+    assert heads[:3] == ["layer", "verdict", "circle verdict"] and heads[3:] == [f"c{i}" for i in range(9)]
+    assert re.findall(r"<td>(.*?)</td>", html)[:3] == ["1", "partly", "no"]
+    narrow = tb.show_table([dict(a=1, verdict="x", b=2)])._repr_html_()
+    assert re.findall(r"<th>(.*?)</th>", narrow) == ["a", "verdict", "b"]      # a narrow table keeps its order

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from toponet.verdicts import NEGATIVE_RESULTS, VERDICTS, Verdict, split_top, without_details
+from toponet.verdicts import NEGATIVE_RESULTS, VERDICTS, Verdict, load, split_top, without_details
 
 __all__ = ["glossary_entries", "power_threshold", "glossary_problems", "row_problems", "decided_by",
            "chapter_blocks", "stated_verdicts", "undecided_sentences", "chapter_problems", "Statement",
@@ -320,7 +320,6 @@ def book_problems(root: str | Path) -> dict[str, list[str]]:
     """Chapter name -> its disagreements with its rows (:func:`chapter_problems`), for every
     executed chapter of the book at ``root`` (:func:`executed_chapters`); chapters that agree
     are left out."""
-    from toponet.verdicts import load   # the rows one build recorded, per chapter
 
     out = {}
     for nb, rows in executed_chapters(root):

@@ -201,8 +201,12 @@ def _kernel_env(**values: str) -> Iterator[None]:
 
 
 def execute(notebook: str | os.PathLike, output: str | os.PathLike, parameters: dict[str, Any], *,
-            cwd: str | os.PathLike = ".", log_output: bool = False, progress_bar: bool = True) -> float:
+            cwd: str | os.PathLike = ".", log_output: bool = False, progress_bar: bool = True,
+            rows_dir: str | os.PathLike | None = None) -> float:
     """Run ``notebook`` with papermill, injecting ``parameters``; return the seconds it took.
+
+    ``rows_dir``: where the chapter records its verdict rows (``$TOPONET_VERDICTS_DIR`` of its
+    kernel); :func:`tidy_executed` shows them as tables.
 
     Raises :class:`ChapterFailed` (naming the cell, the error and ``output``) when a cell
     raises or the kernel dies; ``output`` then holds the notebook up to the failure.
@@ -223,7 +227,8 @@ def execute(notebook: str | os.PathLike, output: str | os.PathLike, parameters: 
         raise ChapterFailed(f"{Path(notebook).stem}: execution failed ({type(exc).__name__}: {exc}); "
                             f"see {output}") from exc
     seconds = time.perf_counter() - start
-    tidy_executed(output, book_dir=Path(cwd) / "book")
+    rows = verdicts.load(rows_dir) if rows_dir is not None and Path(rows_dir).is_dir() else []
+    tidy_executed(output, book_dir=Path(cwd) / "book", rows=rows)
     return seconds
 
 
@@ -249,7 +254,90 @@ def _parameter_source(source: str, values: dict[str, Any]) -> str:
     return "".join(lines)
 
 
-def tidy_executed(path: str | os.PathLike, *, book_dir: str | os.PathLike | None = None) -> Path:
+#: A code cell that records verdict rows (``record(row)``, ``record(Verdict(...))``).
+_RECORD_CALL = re.compile(r"(?:^|[^\w.])record\(", re.M)
+#: A claim id on a line of its own, as the verdict cells print them ("F6", "F10-inception").
+_ID_LINE = re.compile(r"^[A-Z]{1,2}\d+[a-z]?(?:-[\w-]+)?:?$")
+#: Marks the cells :func:`present_verdicts` adds, so that it adds each once.
+PRESENTED = "toponet-verdict-table"
+
+
+def _verdict_block(text: str) -> tuple[str, str, str] | None:
+    """(verdict, what was printed before the block, the block) when ``text`` holds a printed
+    verdict block: a line that is just a verdict (:data:`toponet.verdicts.VERDICTS`), maybe under
+    a line that is just a claim id, with the rule's reasons indented below; else None."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() in verdicts.VERDICTS and (i + 1 == len(lines) or lines[i + 1][:1].isspace()):
+            start = i - 1 if i and _ID_LINE.match(lines[i - 1].strip()) else i
+            return line.strip(), "\n".join(lines[:start]), "\n".join(lines[start:])
+    return None
+
+
+def _html_output(text: str) -> dict:
+    import nbformat
+
+    return nbformat.v4.new_output("display_data", data={"text/html": text})
+
+
+def present_verdicts(nb, rows: Sequence, *, verdicts_page: str | None = None, glossary: str | None = None) -> int:
+    """Turn an executed chapter's verdict blocks into compact tables, in place; return the tables added.
+
+    * After each cell that records rows (:data:`_RECORD_CALL`) a cell (tagged ``remove-input``)
+      shows those rows as :func:`toponet.book.pages.chapter_verdicts_html`: one line per claim,
+      the details collapsed, with what the recording cell printed (its stdout, which it no
+      longer shows). A cell's rows are the ``rows`` whose ids its source or output names; rows
+      named by none go to the last such cell.
+    * Every other printed verdict block (a verdict and the rule's reasons) is collapsed under
+      its verdict (:func:`toponet.book.pages.verdict_block_html`).
+    """
+    import nbformat
+
+    from toponet.book.pages import chapter_verdicts_html, verdict_block_html   # deferred: pages is heavy
+
+    if any(c.get("metadata", {}).get(PRESENTED) for c in nb.cells):
+        return 0
+    ids = sorted((v.claim_id for v in rows), key=len, reverse=True)
+    by_id = {v.claim_id: v for v in rows}
+    recording = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and _RECORD_CALL.search(c.source)]
+    assigned: dict[int, list[str]] = {}
+    left = list(ids)
+    for i in recording:
+        cell = nb.cells[i]
+        text = cell.source + "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+        named = [c for c in left if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", text)]
+        assigned[i] = named
+        left = [c for c in left if c not in named]
+    if recording and left:
+        assigned[recording[-1]] += left
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or i in assigned:
+            continue
+        outputs = []
+        for o in cell.get("outputs", []):
+            found = _verdict_block(o.get("text", "")) if o.get("output_type") == "stream" and o.get("name") == "stdout" \
+                else None
+            outputs.append(_html_output(verdict_block_html(*found)) if found else o)
+        cell.outputs = outputs
+    added = 0
+    for i in sorted(assigned, reverse=True):
+        if not assigned[i]:
+            continue
+        cell = nb.cells[i]
+        printed = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream"
+                          and o.get("name") == "stdout")
+        cell.outputs = [o for o in cell.outputs if not (o.get("output_type") == "stream" and o.get("name") == "stdout")]
+        table = nbformat.v4.new_code_cell("# the verdicts recorded above, as a table (added by the book build)")
+        table.metadata = {"tags": ["remove-input"], PRESENTED: True}
+        table.outputs = [_html_output(chapter_verdicts_html([by_id[c] for c in assigned[i]], printed,
+                                                            verdicts_page=verdicts_page, glossary=glossary))]
+        nb.cells.insert(i + 1, table)
+        added += 1
+    return added
+
+
+def tidy_executed(path: str | os.PathLike, *, book_dir: str | os.PathLike | None = None,
+                  rows: Sequence | None = None) -> Path:
     """Make an executed chapter say only what ran, in place; return ``path``.
 
     * the cell papermill injected (tag ``injected-parameters``) gets ``remove-cell``, and the
@@ -259,7 +347,10 @@ def tidy_executed(path: str | os.PathLike, *, book_dir: str | os.PathLike | None
       chapter's "How long") becomes the time papermill measured for this run and the reading
       time of the prose (:func:`toponet.book.pages.time_sentence`);
     * the markdown cell holding the chapter's title ("# ...") ends with the line linking the
-      paper and its peers (:func:`toponet.book.pages.sources_line`), once.
+      paper and its peers (:func:`toponet.book.pages.sources_line`), once;
+    * the verdict ``rows`` the chapter recorded appear as compact tables after the cells that
+      recorded them, printed verdict blocks collapsed (:func:`present_verdicts`), with links
+      to the Verdicts page and the glossary where ``book_dir`` has them.
     """
     import nbformat
 
@@ -287,6 +378,10 @@ def tidy_executed(path: str | os.PathLike, *, book_dir: str | os.PathLike | None
     line = sources_line(prefix="../", book_dir=book_dir)
     if title is not None and line not in title.source:
         title.source = f"{title.source.rstrip()}\n\n{line}"
+    book = Path(book_dir) if book_dir is not None else None
+    has = lambda page: book is not None and (book / f"{page}.md").is_file()   # noqa: E731
+    present_verdicts(nb, rows or [], verdicts_page="../verdicts.html" if has("verdicts") else None,
+                     glossary="../glossary.html" if has("glossary") else None)
     nbformat.write(nb, path)
     return path
 
@@ -459,7 +554,8 @@ def build_book(profile: str = "smoke", *, root: str | os.PathLike = ".", chapter
             unexecuted = convert(source, root / PAPERMILL / "input" / f"{name}.ipynb")
             check_parameters(unexecuted)
             executed = root / PAPERMILL / "executed" / f"{name}.ipynb"
-            seconds = execute(unexecuted, executed, params, cwd=root, log_output=log_output)
+            seconds = execute(unexecuted, executed, params, cwd=root, log_output=log_output,
+                              rows_dir=root / VERDICTS / name)
             published = root / CHAPTERS / f"{name}.ipynb"
             published.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(executed, published)

@@ -279,14 +279,18 @@ def show_table(rows: list[dict], *, empty: str | None = None):
     Numbers are rounded for reading (:func:`_table_cell`); headers wrap at underscores. The
     table sits in a ``div.toponet-table`` that scrolls sideways inside the content column
     (``_static/toponet.css``), with a visible hint above it when it has more than
-    :data:`WIDE_TABLE_COLUMNS` columns. No rows: ``empty`` as Markdown (a sentence saying why),
-    or None (nothing displayed).
+    :data:`WIDE_TABLE_COLUMNS` columns; in such a table the columns named "verdict" come right
+    after the first, so the answer is on screen before any scrolling. No rows: ``empty`` as
+    Markdown (a sentence saying why), or None (nothing displayed).
     """
     from IPython.display import HTML, Markdown
 
     if not rows:
         return Markdown(empty) if empty else None
     keys = list(rows[0])
+    if len(keys) > WIDE_TABLE_COLUMNS:
+        first = [k for k in keys[1:] if "verdict" in str(k).lower()]
+        keys = keys[:1] + first + [k for k in keys[1:] if k not in first]
     head = "".join(f"<th>{html.escape(str(k_).replace('_', ' '))}</th>" for k_ in keys)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(_table_cell(r[k_]))}</td>" for k_ in keys) + "</tr>"
                    for r in rows)

@@ -49,7 +49,7 @@ from toponet.book.notebook import cloud_label
 from toponet.book.primer import primer_figures
 from toponet.book.profiles import CHAPTER_EXPERIMENTS, PROFILES, experiment_scale, get_profile
 from toponet.verdicts import (CLAIM_SOURCES, DATA_KINDS, VERDICTS, Claim, Verdict, base_id, claims, count_verdicts,
-                              data_parts, paper_order, short_name, split, split_top)
+                              data_parts, paper_order, short_name, split, split_top, without_details)
 
 GENERATED = Path("_build") / "generated"
 VERDICT_TABLE = GENERATED / "verdict_table.md"
@@ -340,18 +340,27 @@ def _percent(x: float | None) -> str:
     return "not calibrated for this test" if x is None else f"{100 * x:.0f} %"
 
 
-def _nulls_html(v: Verdict) -> str:
+def _term(term: str, text: str | None = None, glossary: str | None = "glossary.html") -> str:
+    """A glossary link to ``term`` on the page ``glossary`` (relative), or plain text without one."""
+    return glossary_link(term, text, page=glossary) if glossary else html.escape(text if text is not None else term)
+
+
+def _nulls_html(v: Verdict, glossary: str | None = "glossary.html") -> str:
     if not v.nulls:
         return "none: this claim is not tested against null clouds"
     items = []
     for kind, n in v.nulls.items():
         effect = n.get("effect_size")
-        effect = "" if effect is None else f", {glossary_link('effect size')} {effect:+.2f}"
+        effect = "" if effect is None else f", {_term('effect size', glossary=glossary)} {effect:+.2f}"
         items.append(f"<li>{html.escape(kind)}: p = {n['p']:.2g} ({n['draws']} draws){effect}</li>")
     return "<ul>" + "".join(items) + "</ul>"
 
 
-def _detail_html(v: Verdict, notes: dict[str, int], chapter: str) -> str:
+def _detail_html(v: Verdict, notes: dict[str, int], chapter: str | None, *, glossary: str | None = "glossary.html",
+                 data: str | None = None) -> str:
+    """A row's numbers as a definition list: ours, scale, data (``data``, else its stand-ins as
+    links to the notes ``notes``), nulls, power, false-positive rate and ``chapter`` (left out
+    when None); jargon links to the glossary page ``glossary`` (None: no links)."""
     scale = text_html(v.scale)
     sizes = []
     if v.networks is not None:
@@ -362,15 +371,16 @@ def _detail_html(v: Verdict, notes: dict[str, int], chapter: str) -> str:
         sizes.append(f"{v.cloud_points:,} points in the tested cloud")
     if sizes:
         scale += " (" + ", ".join(sizes) + ")"
-    data = _data_html(v, notes)
+    data = _data_html(v, notes) if data is None else data
     clauses = _clauses(v.ours)
     ours = ("<ul>" + "".join(f"<li>{text_html(c)}</li>" for c in clauses) + "</ul>" if len(clauses) > 2
             else text_html(v.ours))
     facts = [("ours", ours), ("scale", scale), ("data", data),
-             (glossary_link("null", "nulls") + f" ({glossary_link('p-value')})", _nulls_html(v)),
-             (glossary_link("power"), _percent(v.power)),
-             (glossary_link("false-positive rate"), _percent(v.false_positive_rate)),
-             ("chapter", chapter)]
+             (_term("null", "nulls", glossary) + f" ({_term('p-value', glossary=glossary)})", _nulls_html(v, glossary)),
+             (_term("power", glossary=glossary), _percent(v.power)),
+             (_term("false-positive rate", glossary=glossary), _percent(v.false_positive_rate))]
+    if chapter is not None:
+        facts.append(("chapter", chapter))
     return '<dl class="verdict-facts">' + "".join(f"<dt>{k}</dt><dd>{d}</dd>" for k, d in facts) + "</dl>"
 
 
@@ -422,6 +432,83 @@ def verdict_table(rows: Sequence[Verdict], chapters: dict[str, ChapterPage] | No
                   "the paper's data could not be obtained where this book is built):</p>"
                   f"<ol>{legend}</ol></div>", ""]
     return "\n".join(parts)
+
+
+# --- a chapter's verdicts: a compact table, the details collapsed ---------------------------------
+
+#: Characters of a row's key number in a chapter's verdict table.
+KEY_CHARS = 90
+
+
+def key_number(v: Verdict, limit: int = KEY_CHARS) -> str:
+    """The row's key number in a few words: the first clause of ``ours`` without its parenthesized
+    details (:func:`toponet.verdicts.without_details`), long series shortened, cut at a word."""
+    clauses = _clauses(shorten_series(v.ours))
+    first = without_details(clauses[0]) if clauses else ""
+    if len(first) > limit:
+        first = first[:limit].rsplit(" ", 1)[0].rstrip(",;:( ") + " …"
+    return first
+
+
+def nulls_cell(v: Verdict) -> str:
+    """The nulls' p-values with their draws, and the rule's power, in one short cell:
+    "gaussian 0.01, shuffled 0.01 (99 draws each); power 100 %"; a row without null clouds says
+    what it is instead (its "no null ..." clause)."""
+    if v.nulls:
+        draws = {n["draws"] for n in v.nulls.values()}
+        if len(draws) == 1:
+            d = draws.pop()
+            text = ", ".join(f"{k} {n['p']:.2g}" for k, n in v.nulls.items())
+            text = f"p: {text} ({d} draws{' each' if len(v.nulls) > 1 else ''})"
+        else:
+            text = "p: " + ", ".join(f"{k} {n['p']:.2g} ({n['draws']} draws)" for k, n in v.nulls.items())
+    else:
+        said = next((c for c in _clauses(v.ours) if c.lower().startswith("no null")), "")
+        text = said or "no null clouds"
+    if v.power is not None:
+        text += f"; power {100 * v.power:.0f} %"
+    return text
+
+
+def chapter_verdicts_html(rows: Sequence[Verdict], printed: str = "", *, verdicts_page: str | None = None,
+                          glossary: str | None = None) -> str:
+    """A chapter's verdicts as a compact table (claim with its short name, verdict, key number,
+    nulls' p with draws and power) and, collapsed under it, how each was decided: the row's numbers
+    (:func:`_detail_html`) and ``printed``, the text the chapter's verdict cell printed (the rules'
+    reasons). ``verdicts_page``: the Verdicts page relative to the chapter, each code links its row
+    there; ``glossary``: the glossary page (None: no links). Fits the text column (``table-layout:
+    fixed``, ``_static/toponet.css``)."""
+    rows = paper_order(list(rows))
+    head = "".join(f"<th>{h}</th>" for h in ("claim", _term("verdict", glossary=glossary), "key number",
+                                             _term("null", "nulls", glossary) + ": p, draws; "
+                                             + _term("power", glossary=glossary)))
+    body, details = [], []
+    for v in rows:
+        cid = html.escape(v.claim_id)
+        code = f'<a href="{verdicts_page}#claim-{cid}">{cid}</a>' if verdicts_page else cid
+        body.append(f'<tr><td class="claim"><strong>{code}</strong> {html.escape(short_name(v))}</td>'
+                    f"<td>{verdict_badge(v.verdict)}</td><td>{text_html(key_number(v))}</td>"
+                    f"<td>{text_html(nulls_cell(v))}</td></tr>")
+        details.append(f'<p class="verdict-detail-head"><strong>{cid}</strong> {text_html(v.claim)}: '
+                       f"{verdict_badge(v.verdict)}</p>"
+                       + _detail_html(v, {}, None, glossary=glossary, data=text_html(v.data)))
+    if printed.strip():
+        details.append('<p class="verdict-detail-head">What the chapter\'s rules printed:</p>'
+                       f'<pre class="verdict-reasons">{html.escape(printed.strip())}</pre>')
+    return (f'<div class="chapter-verdicts"><table class="chapter-verdicts"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>'
+            f'<details class="chapter-verdict-details"><summary>How {"this verdict was" if len(rows) == 1 else "these verdicts were"} '
+            f"decided: the numbers, the scale, the data and the rules' reasons</summary>{''.join(details)}</details></div>")
+
+
+def verdict_block_html(verdict: str, head: str, block: str) -> str:
+    """A verdict block a chapter printed (``block``: a verdict and the rule's reasons, one per
+    line), collapsed under its verdict; ``head``, what the cell printed before it, stays open."""
+    lines = [line for line in block.strip().splitlines() if line.strip()]
+    out = f'<pre class="toponet-printed">{html.escape(head.rstrip())}</pre>' if head.strip() else ""
+    return (out + f'<details class="verdict-block"><summary>The rule says {verdict_badge(verdict)}: its reasons '
+            f'({len(lines) - 1} line{"s" if len(lines) != 2 else ""})</summary>'
+            f'<pre class="verdict-reasons">{html.escape(block.strip())}</pre></details>')
 
 
 # --- the intro's results at a glance -------------------------------------------------------------

@@ -459,7 +459,8 @@ def execute_run(run: CustomRun, needs: Sequence[TrainingNeed] = (), *, html: boo
            CUSTOM_ENV: json.dumps({n: list(v) for n, v in run.changed.items()}), "TQDM_DISABLE": "1", BUILD_ENV: "1"}
     echo(f"executing {run.chapter} -> {executed}")
     with build._kernel_env(**env):
-        seconds = build.execute(unexecuted, executed, run.parameters, cwd=run.root, log_output=log_output)
+        seconds = build.execute(unexecuted, executed, run.parameters, cwd=run.root, log_output=log_output,
+                                rows_dir=verdict_dir)
     rows = load(verdict_dir) if verdict_dir.is_dir() else []
     if rows:
         (run.folder / "verdicts.md").write_text(rows_markdown(rows), encoding="utf-8")
