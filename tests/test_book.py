@@ -424,6 +424,9 @@ def test_every_chapter_draws_its_figures_offline_in_chromium(built_book):
         shot = REPO / "_build" / "screenshots" / f"{page.stem}.png"
         report = render_page(built_book, page.relative_to(built_book).as_posix(), shot, width=1400)
         assert report.problems == [], (page.name, report.problems)
+        # legible Mapper figures and printed output that wraps inside the column: always required
+        assert report.mapper_problems == (), (page.name, report.mapper_problems)
+        assert not [w for w in report.wide_elements if w.startswith("printed output")], (page.name, report.wide_elements)
         if report.reading_problems:
             reading[page.name] = report.reading_problems
         if page.stem[:2].isdigit():     # the numbered chapters draw interactive plotly figures;
@@ -438,6 +441,20 @@ def test_every_chapter_draws_its_figures_offline_in_chromium(built_book):
     if reading:
         assert not STRICT_READING, summary
         warnings.warn(f"chapter pages hard to read (TOPONET_BOOK_STRICT_READING=1 fails on them):\n{summary}")
+
+
+@pytest.mark.slow
+def test_the_smoke_books_chapters_state_their_rows_verdicts(built_book):
+    """Each executed chapter of the built book states its rows' verdicts, and never "cannot decide"
+    beside a decided row (tests/test_verdict_agreement.py; its known disagreements left out)."""
+    from test_verdict_agreement import KNOWN_CHAPTERS
+
+    from toponet.book import agreement
+
+    root = built_book.parent.parent                     # <root>/_build/html
+    assert agreement.executed_chapters(root), "the build left no executed chapter with rows"
+    problems = {c: p for c, p in agreement.book_problems(root).items() if c not in KNOWN_CHAPTERS}
+    assert problems == {}
 
 
 #: The book's own pages (not chapters), with what must be in their first screen.
@@ -506,6 +523,11 @@ def test_the_browser_check_sees_pages_that_read_badly(tmp_path):
         '<h2>Numbers</h2><table><tr><td style="min-width:900px">wide</td></tr></table>'
         '<div class="cell_output"><div class="output stderr"><pre>100%|#####| 10/10</pre></div></div>'
         "<p>saved to PosixPath('/tmp/x.json')</p><img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\" width=700>"
+        '<h2>Printed</h2><div class="cell_output"><div class="output stream"><pre style="overflow-x:auto">'
+        + "top bars 0.36, 0.30 " * 20 + "nulls: ga</pre></div></div>"
+        '<div class="cell_output"><div class="output stream"><pre style="white-space:pre-wrap">'
+        + "wraps fine " * 80 + "</pre></div></div>"
+        '<details><summary>details</summary><table><tr><td style="min-width:800px">hidden wide</td></tr></table></details>'
         '<div style="height:2000px"></div><p class="verdict-tally">24 claims</p></article></body></html>')
     report = render_page(tmp_path, "bad.html", tmp_path / "bad.png", width=1400, height=900, timeout=20,
                          settle=0.5, first_screen=("p.verdict-tally", "p.missing"))
@@ -513,9 +535,47 @@ def test_the_browser_check_sees_pages_that_read_badly(tmp_path):
     assert report.column_width == 600
     assert re.search(r'table 9\d\d px wide in a 600 px column \(under "Numbers"\)', problems), problems
     assert "img 700 px wide" in problems
+    assert re.search(r'printed output \d+ px wide in a 600 px column \(under "Printed"\): top bars', problems), problems
+    assert problems.count("printed output") == 1                         # the wrapping one is fine
+    assert re.search(r'table 8\d\d px wide in a 600 px column \(under "Printed"\)', problems), problems
     assert "visible PosixPath: ...saved to PosixPath('/tmp/x.json')..." in problems
     assert 'stderr output box under "Numbers": 100%|#####| 10/10' in problems
     assert "not in the first screen: p.verdict-tally" in problems and "p.missing" in problems
+
+
+@pytest.mark.slow
+def test_the_browser_check_sees_illegible_mapper_figures(tmp_path):
+    """Overlapping filter thumbnails and a cut colour bar are reported; toponet's figure has neither."""
+    import plotly.graph_objects as go
+
+    from toponet import plots
+    from toponet.book.browser import render_page
+    from toponet.ideal import primary_circle_sample
+    from toponet.mapper import Mapper
+
+    _chromium_or_skip()
+    plotly_js = assets.default_cache_dir(REPO) / "static" / "plotly.min.js"
+    if not plotly_js.is_file():
+        pytest.skip(f"no {plotly_js}: python -m toponet.book assets")
+    shutil.copy2(plotly_js, tmp_path / "plotly.min.js")
+    good = plots.mapper_figure(Mapper(30, 3).fit(primary_circle_sample(2000, noise=0.1, seed=2)), title="good")
+    # the old figure: thumbnails on every node, wider than the column, its colour bar scrolled out of sight
+    bad = go.Figure([go.Scatter(x=[0, 0.1, 2], y=[0, 0, 5], mode="markers", name="nodes",
+                                marker=dict(color=[1, 2, 3], colorbar=dict(title="points<br>per node", tickvals=[]))),
+                     go.Scatter(x=[0, 0.1, 2], y=[0, 0, 5], mode="markers", name="thumbnail frames",
+                                marker=dict(symbol="square", size=60))])
+    bad.update_layout(width=900, height=400)
+    body = "".join(f'<div style="overflow-x:auto">{f.to_html(include_plotlyjs=False, full_html=False)}</div>'
+                   for f in (good, bad))
+    (tmp_path / "m.html").write_text('<html><head><script src="plotly.min.js"></script></head><body>'
+                                     f'<article class="bd-article" style="width:760px"><h2>Mapper</h2>{body}'
+                                     "</article></body></html>")
+    report = render_page(tmp_path, "m.html", tmp_path / "m.png", width=1000, height=900, timeout=30, settle=1)
+    assert report.plotly_drawn == 2
+    problems = report.mapper_problems
+    assert len(problems) == 3, problems            # all about the bad figure
+    assert "1 pair(s) of the 3 filter thumbnails overlap" in problems[0]
+    assert "colour bar text cut at the figure's edge" in problems[1] and "colour bar without tick labels" in problems[2]
 
 
 @pytest.mark.slow

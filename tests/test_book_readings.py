@@ -42,7 +42,7 @@ FIGURES = {"mapper_figure", "mapper_static", "mapper_overview", "barcode_plot", 
            "filter_grid", "distance_histogram", "statistic_strip", "evolution_plot", "sweep_heatmap",
            "scatter3d_figure", "mapper_grid", "curves_plot", "projection_plot", "calibration_plot"}
 #: The public functions of toponet.plots that draw nothing (helpers the figures use).
-NOT_FIGURES = {"spread_nodes", "angle_strip"}
+NOT_FIGURES = {"spread_nodes", "angle_strip", "thumbnail_nodes"}
 
 _FIGURE_CALL = re.compile(r"\bplots\.(\w+)\(|\b\w+\.(\w+_figure)\(")
 _CAPTION_CALL = re.compile(r"\b\w*caption\(")

@@ -61,18 +61,84 @@ def test_mapper_figure_is_a_plain_figure_with_one_marker_per_node(mapper):
     assert f"node 0: {mapper.node_sizes_[0]} points" in nodes[0].text[0]
 
 
-def test_mapper_figure_draws_each_mean_filter(mapper):
+def test_mapper_figure_draws_mean_filters_at_the_thumbnail_nodes(mapper):
     fig = plots.mapper_figure(mapper)
     glyph = [t for t in fig.data if t.name == "mean filters"][0]
-    assert len(glyph.x) == 9 * mapper.n_nodes_
-    assert np.allclose(glyph.marker.color, mapper.node_means_.ravel(), atol=0.005)
+    shown = glyph.meta["nodes"]
+    assert 1 <= len(shown) <= plots.THUMBNAILS and len(set(shown)) == len(shown)
+    assert shown[0] == int(np.argmax(mapper.node_sizes_))          # the largest cluster first
+    assert len(glyph.x) == 9 * len(shown)
+    assert np.allclose(glyph.marker.color, mapper.node_means_[shown].ravel(), atol=0.005)
     # Symmetric gray scale: zero is mid-gray.
     assert glyph.marker.cmin == -glyph.marker.cmax
-    # The 3x3 pixels of node 0 sit around node 0, row 0 on top, column 0 on the left.
+    # The 3x3 pixels of the first thumbnail sit around its node, row 0 on top, column 0 on the left.
     nodes = [t for t in fig.data if t.name == "nodes"][0]
     px, py = np.array(glyph.x[:9]).reshape(3, 3), np.array(glyph.y[:9]).reshape(3, 3)
-    assert px[1, 1] == pytest.approx(nodes.x[0], abs=0.2) and py[1, 1] == pytest.approx(nodes.y[0], abs=0.2)
+    assert px[1, 1] == pytest.approx(nodes.x[shown[0]], abs=0.2) and py[1, 1] == pytest.approx(nodes.y[shown[0]], abs=0.2)
     assert np.all(px[:, 0] < px[:, 2]) and np.all(py[0, :] > py[2, :])
+    # every node's mean filter is in its hover text
+    assert "mean filter:" in nodes.text[0] and f"{mapper.node_means_[0, 0]:+.2f}" in nodes.text[0]
+
+
+def _px_per_unit(fig) -> float:
+    """Pixels per layout unit of a mapper_figure, as plotly lays it out (equal aspect: the smaller)."""
+    lay, m = fig.layout, fig.layout.margin
+    w = (lay.width - m.l - m.r) * (lay.xaxis.domain[1] - lay.xaxis.domain[0])
+    h = lay.height - m.t - m.b
+    return min(w / (lay.xaxis.range[1] - lay.xaxis.range[0]), h / (lay.yaxis.range[1] - lay.yaxis.range[0]))
+
+
+def thumbnail_boxes(fig) -> np.ndarray:
+    """Each thumbnail's box in the figure's coordinates, shape (m, 4): x0, y0, x1, y1 (layout units),
+    the frame's marker (pixels) converted with the figure's own scale, and grown to hold its filter's
+    pixel markers."""
+    frames = [t for t in fig.data if t.name == "thumbnail frames"][0]
+    glyph = [t for t in fig.data if t.name == "mean filters"][0]
+    scale = _px_per_unit(fig)
+    half = frames.marker.size / scale / 2
+    x, y = np.asarray(frames.x), np.asarray(frames.y)
+    boxes = np.stack([x - half, y - half, x + half, y + half], axis=1)
+    cell = glyph.marker.size / scale / 2
+    gx, gy = np.asarray(glyph.x).reshape(len(x), -1), np.asarray(glyph.y).reshape(len(x), -1)
+    pix = np.stack([gx.min(1) - cell, gy.min(1) - cell, gx.max(1) + cell, gy.max(1) + cell], axis=1)
+    assert np.all(pix[:, :2] >= boxes[:, :2] - 1e-6) and np.all(pix[:, 2:] <= boxes[:, 2:] + 1e-6)  # inside
+    return boxes
+
+
+@pytest.mark.parametrize("cloud", ["circle", "gaussian", "big"])
+def test_mapper_figure_thumbnails_do_not_overlap(cloud, mapper, big_mapper):
+    m = {"circle": mapper, "big": big_mapper}.get(cloud) or Mapper(20, 3).fit(gaussian_filters(800, seed=1))
+    boxes = thumbnail_boxes(plots.mapper_figure(m))
+    assert len(boxes) >= 8
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            a, b = boxes[i], boxes[j]
+            overlap_x = min(a[2], b[2]) - max(a[0], b[0])
+            overlap_y = min(a[3], b[3]) - max(a[1], b[1])
+            assert overlap_x <= 0 or overlap_y <= 0, f"thumbnails {i} and {j} overlap: {a} {b}"
+
+
+def test_thumbnail_nodes_keep_squares_apart():
+    pos = np.array([[0, 0], [5, 0], [12, 0], [12, 30], [0, 11.5]], float)
+    assert plots.thumbnail_nodes(pos, 10, sizes=[1, 9, 3, 2, 4]).tolist() == [1, 4, 3]   # 0 and 2 lie under 1
+    assert plots.thumbnail_nodes(pos, 10, count=2, sizes=[1, 9, 3, 2, 4]).tolist() == [1, 4]
+    assert plots.thumbnail_nodes(pos, 10, gap=0.0).tolist() == [0, 2, 3, 4]                # equal sizes: in order
+    assert plots.thumbnail_nodes(np.empty((0, 2)), 10).size == 0
+
+
+def test_mapper_figure_colour_bar_has_a_title_and_ticks(mapper):
+    fig = plots.mapper_figure(mapper)
+    bar = [t for t in fig.data if t.name == "nodes"][0].marker.colorbar
+    assert bar.title.text == "node colour: points per node (cluster size)"
+    assert bar.orientation == "h" and bar.ticks == "outside"
+    ticks = list(bar.tickvals)
+    assert len(ticks) >= 3 and ticks[0] == 0 and ticks[-1] <= mapper.node_sizes_.max()
+    assert list(bar.ticktext) == [f"{t:,.0f}" for t in ticks]
+    stepped = plots.mapper_figure(mapper, filter_shape=None, color=np.linspace(0, 1, mapper.n_nodes_),
+                                  color_title="step")
+    bar = stepped.data[1].marker.colorbar
+    assert bar.title.text == "step" and 0.0 in bar.tickvals and 1.0 in bar.tickvals
+    assert [t.name for t in stepped.data] == ["edges", "nodes"]
 
 
 def test_mapper_figure_edges_match_graph(mapper):

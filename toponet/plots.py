@@ -160,38 +160,87 @@ def _glyph_side(layout: np.ndarray) -> float:
 def _hover(i: int, size: int, glyph) -> str:
     text = f"node {i}: {size} points"
     if glyph is not None:
-        text += "<br>" + "<br>".join(" ".join(f"{v:.2f}" for v in row) for row in glyph)
+        text += "<br>mean filter:<br>" + "<br>".join(" ".join(f"{v:+.2f}" for v in row) for row in glyph)
     return text
 
 
-def mapper_figure(mapper, *, title: str = "", filter_shape=(3, 3), width: int = 760,
-                  height: int = 640, color=None, color_title: str = "", colorscale: str = "Viridis"):
-    """Interactive Mapper graph with each node's mean filter drawn on it.
+#: Side of a node's filter thumbnail in the interactive Mapper figure, as a share of the graph's extent.
+THUMBNAIL_SHARE = 0.1
+#: At most this many thumbnails per interactive Mapper figure.
+THUMBNAILS = 24
+#: Thumbnails keep this much of their side apart (a visible gap between two frames).
+THUMBNAIL_GAP = 0.08
 
-    Nodes sit at ``mapper.layout_``; each is a square coloured by cluster size (blue
-    small, red large; colour bar), with the node's mean filter drawn inside as a tiny
-    grayscale image (one square marker per pixel, shared symmetric scale: black
-    negative, white positive), so a coloured frame remains. Hover shows the node id,
-    size and mean filter values. Coordinates are rounded to keep the JSON small.
+
+def thumbnail_nodes(layout, side: float, *, count: int = THUMBNAILS, sizes=None, gap: float = THUMBNAIL_GAP) -> np.ndarray:
+    """Nodes whose square thumbnails of ``side`` (centred on the node, in layout units) do not
+    overlap: largest clusters first (``sizes``, default all equal), a node taken when its square
+    keeps ``gap * side`` clear of every square already taken, at most ``count``. Returns node
+    indices, shape (m,), in the order taken.
+
+    Two axis-parallel squares of side ``side`` are apart when their centres differ by at least
+    ``side`` along x or along y (the Chebyshev distance), which is what is checked.
+    """
+    pos = np.asarray(layout, dtype=np.float64).reshape(-1, 2)
+    if not len(pos) or count < 1 or side <= 0:
+        return np.empty(0, dtype=np.int64)
+    sizes = np.ones(len(pos)) if sizes is None else np.asarray(sizes, dtype=np.float64)
+    need = side * (1.0 + gap)
+    chosen: list[int] = []
+    for i in np.argsort(-sizes, kind="stable"):
+        if chosen and np.min(np.max(np.abs(pos[chosen] - pos[i]), axis=1)) < need:
+            continue
+        chosen.append(int(i))
+        if len(chosen) == count:
+            break
+    return np.asarray(chosen, dtype=np.int64)
+
+
+def _ticks(lo: float, hi: float, *, integer: bool) -> list[float]:
+    """Four to six readable tick values between ``lo`` and ``hi`` (both included when they are ticks)."""
+    from matplotlib.ticker import MaxNLocator
+
+    if hi <= lo:
+        return [lo]
+    ticks = MaxNLocator(5, integer=integer).tick_values(lo, hi)
+    return [float(t) for t in ticks if lo - 1e-9 <= t <= hi + 1e-9]
+
+
+def mapper_figure(mapper, *, title: str = "", filter_shape=(3, 3), width: int = 700,
+                  height: int = 640, color=None, color_title: str = "", colorscale: str = "Viridis",
+                  thumbnails: int = THUMBNAILS):
+    """Interactive Mapper graph, the mean filters drawn where they do not overlap.
+
+    Every node is a small marker coloured by cluster size (blue small, red large), with a titled
+    colour bar with ticks under the graph. At up to ``thumbnails`` well-separated nodes, largest
+    clusters first (:func:`thumbnail_nodes`), the node's mean filter is drawn as a thumbnail: a
+    square in the node's colour holding the filter as a tiny grayscale image (one square marker
+    per pixel, shared symmetric scale: black negative, white positive). No two thumbnails overlap;
+    hovering any node shows its id, size and mean filter values. Coordinates are rounded to keep
+    the JSON small.
 
     Parameters
     ----------
     mapper : fitted :class:`toponet.mapper.Mapper`
     title : str
     filter_shape : (int, int) or None
-        Shape of the image drawn per node; its product must equal the number of
-        features. ``None`` draws plain round nodes.
+        Shape of the image drawn per thumbnail; its product must equal the number of features.
+        ``None`` draws plain round nodes and no thumbnails.
     width, height : int
-        Figure size in pixels; the pixel squares are sized for it.
+        Figure size in pixels; markers are sized for it.
     color : array of shape (n_nodes,), optional
         Colour the nodes by this value (e.g. ``mapper.node_average(training_step)``)
         instead of by cluster size; ``color_title`` names it on the colour bar.
     colorscale : str
         Plotly colour scale used with ``color``.
+    thumbnails : int
+        At most this many filter thumbnails (0: none, every filter on hover only).
 
     Returns
     -------
     plotly.graph_objects.Figure
+        Traces "edges", "nodes", and with filters "thumbnail frames" and "mean filters" (the
+        thumbnails' nodes in their ``meta["nodes"]``).
     """
     import plotly.graph_objects as go
 
@@ -211,16 +260,35 @@ def mapper_figure(mapper, *, title: str = "", filter_shape=(3, 3), width: int = 
         pos = (pos - pos.min(axis=0)) * (1000.0 / extent)
 
     side = _glyph_side(pos)
-    pad = side * 1.5
+    thumb = 1000.0 * THUMBNAIL_SHARE if n > 1 else side
+    pad = max(side * 1.5, thumb * 0.6 if glyphs is not None else 0.0)
     lo = pos.min(axis=0) - pad if n else np.array([-1.0, -1.0])
     hi = pos.max(axis=0) + pad if n else np.array([1.0, 1.0])
-    margin = dict(l=10, r=10, t=50 if title else 10, b=10)
-    domain_w = 0.86                     # the rest holds the colour bar
-    plot_w = (width - margin["l"] - margin["r"]) * domain_w
+    margin = dict(l=10, r=10, t=50 if title else 10, b=90)   # the bottom holds the colour bar
+    plot_w = width - margin["l"] - margin["r"]
     plot_h = height - margin["t"] - margin["b"]
     # Equal aspect (scaleanchor): plotly widens the axis with room, so px/unit is the min.
     px_per_unit = min(plot_w / (hi[0] - lo[0]), plot_h / (hi[1] - lo[1]))
-    node_px = max(4.0, side * px_per_unit)
+    if glyphs is None:
+        node_px = max(4.0, side * px_per_unit)
+    else:   # small markers: the thumbnails show the filters, the markers the graph
+        node_px = float(np.clip(side * px_per_unit / 3.0, 5.0, 11.0))
+
+    values = sizes.astype(float) if color is None else color
+    if color is None:
+        cmin, cmax, scale = 0.0, float(max(int(sizes.max()) if n else 1, 1)), _SIZE_COLORSCALE
+        bar_title = "node colour: points per node (cluster size)"
+    else:
+        cmin, cmax = (float(color.min()), float(color.max())) if n else (0.0, 1.0)
+        if cmax <= cmin:                   # one value: a bar around it
+            cmin, cmax = cmin - 0.5, cmin + 0.5
+        scale = colorscale
+        bar_title = color_title or "value"
+    ticks = _ticks(cmin, cmax, integer=color is None)
+    colorbar = dict(title=dict(text=bar_title, side="top"), orientation="h", x=0.5, xanchor="center",
+                    y=-0.03, yanchor="top", len=0.7, thickness=12, ticks="outside", tickmode="array",
+                    tickvals=ticks, ticktext=[f"{t:,.0f}" if color is None else f"{t:g}" for t in ticks])
+    shade = dict(colorscale=scale, cmin=cmin, cmax=cmax)
 
     edges = np.asarray(mapper.graph_.get_edgelist(), dtype=np.int64).reshape(-1, 2)
     ex = np.full(3 * len(edges), None, dtype=object)
@@ -236,37 +304,39 @@ def mapper_figure(mapper, *, title: str = "", filter_shape=(3, 3), width: int = 
             name="nodes", showlegend=False, hoverinfo="text",
             text=[_hover(i, int(sizes[i]), None if glyphs is None else glyphs[i]) for i in range(n)],
             marker=dict(symbol="square" if glyphs is not None else "circle", size=node_px,
-                        color=sizes.tolist(), colorscale=_SIZE_COLORSCALE, cmin=0,
-                        cmax=int(sizes.max()) if n else 1, line=dict(width=0),
-                        colorbar=dict(title="points<br>per node", x=domain_w + 0.02, len=0.8))
-            if color is None else
-            dict(symbol="square" if glyphs is not None else "circle", size=node_px,
-                 color=np.round(color, 4).tolist(), colorscale=colorscale, line=dict(width=0),
-                 colorbar=dict(title=color_title or "value", x=domain_w + 0.02, len=0.8)),
-        ),
+                        color=sizes.tolist() if color is None else np.round(color, 4).tolist(),
+                        line=dict(width=0), colorbar=colorbar, **shade)),
     ]
-    if glyphs is not None and n:
+    if glyphs is not None and n and thumbnails > 0:
+        shown = thumbnail_nodes(pos, thumb, count=thumbnails, sizes=sizes)
         h, w = glyphs.shape[1:]
-        inner = 0.72 * side                 # leave a coloured frame of the node square
+        inner = 0.8 * thumb                 # leave a coloured frame of the thumbnail
         cell = inner / max(h, w)
         # pixel (r, c) of the image: column c to the right, row r downwards
         dx = (np.arange(w) - (w - 1) / 2) * cell
         dy = -(np.arange(h) - (h - 1) / 2) * cell
-        gx = (pos[:, 0, None, None] + dx[None, None, :]) + 0 * dy[None, :, None]
-        gy = (pos[:, 1, None, None] + dy[None, :, None]) + 0 * dx[None, None, :]
+        at = pos[shown]
+        gx = (at[:, 0, None, None] + dx[None, None, :]) + 0 * dy[None, :, None]
+        gy = (at[:, 1, None, None] + dy[None, :, None]) + 0 * dx[None, None, :]
         vmax = _symmetric_limit(glyphs)
+        meta = {"nodes": shown.tolist(), "side": round(thumb, 3)}
+        traces.append(go.Scatter(
+            x=np.round(at[:, 0], 1).tolist(), y=np.round(at[:, 1], 1).tolist(), mode="markers",
+            hoverinfo="skip", showlegend=False, name="thumbnail frames", meta=meta,
+            marker=dict(symbol="square", size=thumb * px_per_unit, line=dict(width=1, color="white"),
+                        color=values[shown].round(4).tolist(), showscale=False, **shade)))
         traces.append(go.Scatter(
             x=np.round(gx.ravel(), 1).tolist(), y=np.round(gy.ravel(), 1).tolist(), mode="markers",
-            hoverinfo="skip", showlegend=False, name="mean filters",
+            hoverinfo="skip", showlegend=False, name="mean filters", meta=meta,
             marker=dict(symbol="square", size=max(1.0, cell * px_per_unit), line=dict(width=0),
-                        color=np.round(glyphs.ravel(), 2).tolist(), colorscale="gray",
+                        color=np.round(glyphs[shown].ravel(), 2).tolist(), colorscale="gray",
                         cmin=-vmax, cmax=vmax, showscale=False),
         ))
     fig = go.Figure(traces)
     fig.update_layout(
         title=title or None, width=width, height=height, margin=margin, template="plotly_white",
         hovermode="closest",
-        xaxis=dict(visible=False, range=[lo[0], hi[0]], domain=[0, domain_w]),
+        xaxis=dict(visible=False, range=[lo[0], hi[0]], domain=[0, 1]),
         yaxis=dict(visible=False, range=[lo[1], hi[1]], scaleanchor="x", scaleratio=1),
     )
     return fig

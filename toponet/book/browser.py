@@ -18,8 +18,10 @@ and saves a full-page PNG screenshot. The page is served from a local HTTP serve
 It also reports what makes a page hard to read (:attr:`RenderReport.reading_problems`):
 tables, figures and images wider than the content column (a reader would scroll sideways
 or lose a column; a table scrolling inside the column under a visible "scroll sideways" hint
-is fine), a visible ``PosixPath(...)`` (a Python repr leaking into prose), stderr
-output boxes (warnings and progress bars), and elements that must be in the first screen
+is fine), printed output whose lines run past its box (cut off under a sideways scroll), all
+measured with every ``<details>`` unfolded, a visible ``PosixPath(...)`` (a Python repr leaking into prose), stderr
+output boxes (warnings and progress bars), interactive Mapper figures whose filter thumbnails
+overlap or whose colour bar is cut or has no ticks, and elements that must be in the first screen
 (``first_screen=``: the verdict page's tally) but are not.
 """
 from __future__ import annotations
@@ -83,10 +85,25 @@ _READING = r"""((firstScreen) => {
     }
     return found.replace(/[#\u00b6]/g, '').trim().slice(0, 60);
   };
+  // what a reader can unfold is measured unfolded: the details of a verdict table, a collapsed block
+  const closed = [...article.querySelectorAll('details:not([open])')];
+  closed.forEach(d => { d.open = true; });
   const checked = [...article.querySelectorAll('table, img, figure, .js-plotly-plot')]
     .filter(el => !el.closest('.margin, aside, .sidebar'))
     .filter(el => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; });
   const wide = [];
+  // printed output (a cell's stdout, a printed verdict block): its text must wrap inside its box,
+  // not run on under a sideways scroll that hides the end of its lines
+  for (const pre of article.querySelectorAll('.cell_output pre, pre.verdict-reasons, pre.toponet-printed')) {
+    if (pre.closest('.margin, aside, .sidebar')) continue;
+    const r = pre.getBoundingClientRect();
+    if (!(r.width > 0 && r.height > 0)) continue;
+    if (pre.scrollWidth > pre.clientWidth + 2 || r.left < left - 2 || r.right > right + 2) {
+      const line = pre.innerText.split('\n').reduce((a, b) => (b.length > a.length ? b : a), '');
+      wide.push(`printed output ${Math.round(Math.max(r.width, pre.scrollWidth))} px wide in a ` +
+                `${Math.round(right - left)} px column (under "${heading(pre)}"): ${line.trim().slice(0, 60)}`);
+    }
+  }
   for (const el of checked) {
     // an element inside another checked one (an image in a figure) is reported once
     if (checked.some(o => o !== el && o.contains(el))) continue;
@@ -109,13 +126,53 @@ _READING = r"""((firstScreen) => {
   const posix = [...text.matchAll(/.{0,40}PosixPath\(.{0,40}/g)].map(m => m[0].replace(/\s+/g, ' '));
   const stderr = [...article.querySelectorAll('.output.stderr')].map(el =>
     `under "${heading(el)}": ${el.innerText.trim().split('\n')[0].slice(0, 80)}`);
+  // interactive Mapper figures (toponet.plots.mapper_figure): filter thumbnails must not overlap,
+  // and the colour bar's title and ticks must be drawn inside the figure
+  const mapper = [];
+  for (const gd of article.querySelectorAll('.js-plotly-plot')) {
+    const data = gd.data || [];
+    // what a reader sees of the figure: its box, cut by every scrolling or clipping box around it
+    const seen = gd.getBoundingClientRect();
+    const box = {left: seen.left, right: seen.right, top: seen.top, bottom: seen.bottom};
+    for (let el = gd.parentElement; el && el !== document.body; el = el.parentElement) {
+      const st = getComputedStyle(el);
+      if (st.overflowX !== 'visible' || st.overflowY !== 'visible') {
+        const r = el.getBoundingClientRect();
+        box.left = Math.max(box.left, r.left); box.right = Math.min(box.right, r.right);
+        box.top = Math.max(box.top, r.top); box.bottom = Math.min(box.bottom, r.bottom);
+      }
+    }
+    const name = `plotly figure under "${heading(gd)}"`;
+    const idx = data.findIndex(t => t && t.name === 'thumbnail frames');
+    if (idx >= 0) {
+      const trace = gd.querySelectorAll('.scatterlayer .trace')[idx];
+      const rects = trace ? [...trace.querySelectorAll('path.point')].map(p => p.getBoundingClientRect()) : [];
+      let pairs = 0;
+      for (let i = 0; i < rects.length; i++) for (let j = i + 1; j < rects.length; j++) {
+        const a = rects[i], b = rects[j];
+        if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 &&
+            Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1) pairs++;
+      }
+      if (pairs) mapper.push(`${name}: ${pairs} pair(s) of the ${rects.length} filter thumbnails overlap`);
+    }
+    for (const bar of gd.querySelectorAll('.colorbar')) {
+      const texts = [...bar.querySelectorAll('text')].filter(t => t.textContent.trim());
+      const out = texts.filter(t => { const r = t.getBoundingClientRect();
+        return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1); });
+      if (out.length) mapper.push(`${name}: colour bar text cut at the figure's edge: ` +
+                                  out.map(t => `"${t.textContent.trim()}"`).join(', '));
+      if (bar.querySelectorAll('.cbaxis text').length < 2) mapper.push(`${name}: colour bar without tick labels`);
+      if (!bar.querySelector('.cbtitle text')) mapper.push(`${name}: colour bar without a title`);
+    }
+  }
+  closed.forEach(d => { d.open = false; });
   const missing = firstScreen.filter(sel => {
     const el = document.querySelector(sel);
     if (!el) return true;
     const r = el.getBoundingClientRect();
     return !(r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight);
   });
-  return JSON.stringify({column: right - left, wide, posix, stderr, missing});
+  return JSON.stringify({column: right - left, wide, posix, stderr, missing, mapper});
 })"""
 
 _SETTLE = """(async () => {
@@ -141,12 +198,17 @@ class RenderReport:
     external_requests : tuple of str, URLs outside the page's own origin
     failed_requests : tuple of str, URLs that did not load (with the reason)
     column_width : float, CSS pixels of the article's content column
-    wide_elements : tuple of str, tables, figures, images and plotly figures wider than the
-        column (or sticking out of it), each with its width and the heading above it
+    wide_elements : tuple of str, tables, figures, images, plotly figures and printed outputs
+        wider than the column (or sticking out of it, or, for printed output, running past its
+        own box), each with its width and the heading above it; measured with every
+        ``<details>`` unfolded
     posix_paths : tuple of str, visible text around each "PosixPath("
     stderr_outputs : tuple of str, each stderr output box: the heading above it, its first line
     not_in_first_screen : tuple of str, selectors of ``first_screen`` that were missing or not
         entirely inside the first screen
+    mapper_problems : tuple of str, interactive Mapper figures whose filter thumbnails overlap
+        (the trace "thumbnail frames" of :func:`toponet.plots.mapper_figure`), or whose colour bar
+        has its title or tick labels cut at the figure's edge, no tick labels or no title
     first_screen_shot : Path or None, PNG of the first screen (viewport only), when asked for
     """
 
@@ -170,6 +232,7 @@ class RenderReport:
     stderr_outputs: tuple[str, ...] = ()
     not_in_first_screen: tuple[str, ...] = ()
     first_screen_shot: Path | None = None
+    mapper_problems: tuple[str, ...] = ()
 
     @property
     def reading_problems(self) -> list[str]:
@@ -178,6 +241,7 @@ class RenderReport:
         out += [f"visible PosixPath: ...{p}..." for p in self.posix_paths]
         out += [f"stderr output box {e}" for e in self.stderr_outputs]
         out += [f"not in the first screen: {sel}" for sel in self.not_in_first_screen]
+        out += [f"illegible Mapper figure: {m}" for m in self.mapper_problems]
         return out
 
     @property
@@ -366,7 +430,7 @@ async def _inspect(ws_url: str, url: str, origin: str, screenshot: Path, width: 
                         external_requests=tuple(external), failed_requests=tuple(failed),
                         column_width=float(reading["column"]), wide_elements=tuple(reading["wide"]),
                         posix_paths=tuple(reading["posix"]), stderr_outputs=tuple(reading["stderr"]),
-                        not_in_first_screen=tuple(reading["missing"]),
+                        not_in_first_screen=tuple(reading["missing"]), mapper_problems=tuple(reading["mapper"]),
                         first_screen_shot=first_screen_shot if first is not None else None)
 
 
