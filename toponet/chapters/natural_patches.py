@@ -37,6 +37,7 @@ from toponet.ideal import distance_to_model
 from toponet.patches import (CIRCLES, PatchSample, klein_bars_power, matched_noise, matched_shares, natural_patches,
                              sample_rows, three_circle_bars_power)
 from toponet.claims import MULTI_BAR_CORE
+from toponet.signature import CORE_LANDMARKS, klein_answer
 from toponet.rules import ALPHA, DRAWS, EXISTENCE_KINDS, K_MIN, MIN_POWER, RuleResult, circle_rule, circle_test
 from toponet.verdicts import Verdict
 
@@ -279,8 +280,10 @@ DATA = ("natural photographs (real): the 10 sample photographs of scikit-image a
         "files the CIFAR substitute is cut from), log intensities; not the van Hateren collection of the 2008 paper")
 
 
-def verdict_rows(*, S: PatchSample, core_maps: dict, claims: dict, rules: dict, bars: dict, profile: str) -> list:
-    """The rows NP1 (X(300, 30): one H1 class) and NP2 (X(15, 30): five H1 classes)."""
+def verdict_rows(*, S: PatchSample, core_maps: dict, claims: dict, rules: dict, bars: dict, profile: str,
+                 signatures: dict | None = None) -> list:
+    """The rows NP1 (X(300, 30): one H1 class) and NP2 (X(15, 30): five H1 classes); ``signatures``
+    (k -> :class:`toponet.signature.Signature` of the core) are reported beside the verdict."""
 
     k1, k2 = PAPER_K[0] if PAPER_K[0] in core_maps else max(core_maps), PAPER_K[1]
     rows = []
@@ -294,6 +297,10 @@ def verdict_rows(*, S: PatchSample, core_maps: dict, claims: dict, rules: dict, 
         count = str(sure) if sure == most else f"{sure}-{most}"
         ours = (f"{count} long H1 bar(s) of {len(t.bars)} tested (top " + ", ".join(f"{b[0]:.2f}" for b in t.bars[:3])
                 + f"); in {len(bars[kp])} other samples of the core: " + ", ".join(map(str, bars[kp])))
+        if signatures and kp in signatures:
+            z2, z3 = signatures[kp].h1_ranks
+            ours += (f"; beside the verdict, Z/2 and Z/3 long H1 bars on {CORE_LANDMARKS} landmarks of the core: "
+                     f"{z2} and {z3} ({klein_answer(signatures[kp])})")
         rows.append(Verdict.from_rule(rules[kp], claim_id=cid, claim=claim_text, paper=paper, ours=ours,
                                       scale=scale_text(S, core_maps[kp], profile), data=DATA, chapter=CHAPTER))
     return rows
