@@ -327,7 +327,7 @@ gen.g5_reading(SHORT[HARDER], g5_curves[HARDER], g5_speed[HARDER], g5_fast[HARDE
 scale1 = f"{gen.nets_per_arm(arms)} x {T1} iterations ({profile})"
 data_g1 = f"trained on MNIST (real); evaluated on {LABEL[HARDER]}; also {LABEL['digits8x8']}"
 CH = "05_generalization"
-NO_NULL = "; no null clouds: a test over networks, not a Monte-Carlo null"
+NO_NULL = "; no null clouds: the tests permute networks (G4: snapshots), not filters"
 rows = [
     Verdict.from_rule(rule_g1, claim_id="G1", claim="a first layer fixed to the primary circle transfers best (MNIST -> SVHN)",
                       paper="SVHN, 3 x 40K: (i) circle 28 %, (ii) gaussian 12 %, (iii) trained 11 %",

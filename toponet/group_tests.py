@@ -618,12 +618,14 @@ def power_by_simulation(test: str, n_per_arm, *, effect: float, sd: float | None
 
 @dataclass(frozen=True)
 class Part:
-    """One tested part of a claim: its label ("circle > trained"), its calibrated test, and an
-    optional note (why it is untestable, what it rests on)."""
+    """One tested part of a claim: its label ("circle > trained"), its calibrated test, an optional
+    note (why it is untestable, what it rests on) and an optional ``check``: the same test on a
+    subset, reported beside (not deciding), e.g. a correlation without its first snapshot."""
 
     label: str
     test: GroupTest | None
     note: str = ""
+    check: GroupTest | None = None
 
     def describe(self) -> str:
         if self.test is None:
