@@ -30,9 +30,11 @@
 # ```{admonition} What you will learn, what you need, how long
 # :class: tip
 # * **Learn**: what a point cloud of $3 \times 3$ filters is; how the density filtration
-#   $\rho(k, p)$, a barcode and a Mapper graph look on clouds whose topology is known in advance.
+#   $\rho(k, p)$, a barcode and a Mapper graph look on clouds whose topology is known in advance;
+#   the whole pipeline as five plain library calls on trained MNIST filters.
 # * **Need**: the {doc}`../primer` (or any first look at persistent homology); Python with NumPy.
-#   No GPU, no data: every cloud is sampled here.
+#   No GPU and no download: the ideal clouds are sampled here, and one section reads the
+#   MNIST networks committed in the repository's artifact store (nothing is trained).
 # * **How long**: <!-- chapter-time -->measured by the book build (see the {doc}`../teaching`)<!-- /chapter-time -->;
 #   the exercises at the end take about 15 minutes.
 # ```
@@ -50,6 +52,7 @@ device = "auto"  # unused: nothing is trained in this chapter
 
 # %%
 import numpy as np
+import plotly.graph_objects as go
 from IPython.display import display
 
 import toponet.book as tb
@@ -149,6 +152,91 @@ tb.what_to_see("a circle shows one $H_1$ bar far longer than every other; a stru
 # %%
 print({name: round(v, 3) for name, v in top_h1.items()})
 assert top_h1["primary circle"] > 2 * top_h1["gaussian"], "the pipeline failed on the known answer"
+
+# %% [markdown]
+# ## Opening the box: the same pipeline on trained MNIST filters
+#
+# The later chapters call helpers (`mnist.circle_evidence`, `claims.circle_claim`, ...) that run
+# these steps and the null models around them. Here they are once, as the plain calls a reader
+# could type, on the first-layer filters of the MNIST networks committed in the artifact store
+# (the `default` profile's networks of {doc}`01_mnist`; read from the store, whatever profile
+# this chapter runs at, and never trained here).
+#
+# 1. **Filters to points**: every $3 \times 3$ kernel slice is a point of $\mathbb{R}^9$.
+# 2. **Normalize**: subtract each filter's mean and scale it to length 1, so only its pattern
+#    counts (`toponet.filters.normalize` also drops the rare constant filter).
+# 3. **Density filtration** $\rho(k, p)$: keep the fraction $p$ of filters nearest their $k$-th
+#    neighbour, the paper's $k = 200$, $p = 0.3$ (`toponet.density.density_filtration` gives the
+#    same points, faster on large clouds).
+# 4. **Persistence** with giotto-ph's `ripser_parallel` on a random sample of the core (an exact
+#    Vietoris-Rips barcode of the whole core needs several GB; {doc}`../method` says how the
+#    book's rule gets it exactly).
+# 5. **Mapper** with giotto-tda's `make_mapper_pipeline`: PCA lens, cubical cover, clustering
+#    (the book's `toponet.mapper.Mapper` runs this pipeline with its own clustering rule).
+
+# %%
+from gph import ripser_parallel
+from gtda.mapper import CubicalCover, make_mapper_pipeline, plot_static_mapper_graph
+from sklearn.cluster import DBSCAN
+from sklearn.decomposition import PCA
+from sklearn.neighbors import NearestNeighbors
+
+from toponet.experiments import experiment
+from toponet.ideal import primary_circle
+from toponet.store import Store
+
+art = Store().get(experiment("mnist").plan("default").config)   # the committed networks, or None
+assert art is not None, "no MNIST networks in the artifact store: run `toponet train mnist --profile default`"
+W = art.conv_weights("conv1")                       # (networks, 64 filters, 1 input channel, 3, 3)
+X = W.reshape(-1, 9)                                # 1. one point of R^9 per spatial filter
+X = X - X.mean(axis=1, keepdims=True)               # 2. mean-centre each filter ...
+X = X / np.linalg.norm(X, axis=1, keepdims=True)    #    ... and scale it to length 1
+k_paper, p_paper = 200, 0.3                         # 3. rho(200, 0.3), the paper's Fig. 2
+dist_k = NearestNeighbors(n_neighbors=k_paper + 1, algorithm="brute").fit(X).kneighbors(X)[0][:, k_paper]  # +1: a point is its own 0th
+core = X[np.sort(np.argsort(dist_k, kind="stable")[:round(p_paper * len(X))])]
+sample = core[np.random.default_rng(seed).choice(len(core), min(600, len(core)), replace=False)]
+ph = ripser_parallel(sample, maxdim=1, n_threads=2)  # 4. {"dgms": [H0 bars, H1 bars], ...}
+h1 = np.sort(ph["dgms"][1][:, 1] - ph["dgms"][1][:, 0])[::-1]
+print(f"{len(X):,} filters of {art.networks} networks -> rho({k_paper}, {p_paper:g}) keeps {len(core):,}; "
+      f"H1 of {len(sample)} of them: longest bars {[round(float(b), 2) for b in h1[:3]]}")
+
+# %%
+plots.barcode_plot(ph, title=f"giotto-ph: {len(sample)} points of the MNIST core", max_bars=30)
+
+# %% tags=["remove-input"]
+cloud_mnist = tb.cloud_label(networks=art.networks, layer=1, iterations=art.iterations[-1],
+                             widths=art.config["widths"], k=k_paper, p=p_paper)
+tb.caption(f"Barcode of a random sample of {len(sample)} points of the dense core, computed by giotto-ph's "
+           "`ripser_parallel` (30 longest bars per dimension).", cloud=cloud_mnist, profile="default",
+           accuracy=np.asarray(art.test_accuracy(), float).tolist())
+
+# %% tags=["remove-input"]
+tb.what_to_see("what the ideal circle's barcode above shows: whether one $H_1$ bar stands far above the rest. Here "
+               "the longest is {top:.2f}, {ratio:.1f} times the next ({second:.2f}), from four library calls on the "
+               "trained filters. Whether a bar this long could come from filters without structure is what "
+               "{{doc}}`01_mnist` asks of its null models.", top=h1[0], second=h1[1], ratio=h1[0] / max(h1[1], 1e-12))
+
+# %%
+angle = np.degrees(np.arctan2(core @ primary_circle(np.pi / 2), core @ primary_circle(0.0))) % 360  # edge direction
+cover = CubicalCover(n_intervals=10, overlap_frac=0.5)   # coarse: a quick picture
+pipe = make_mapper_pipeline(filter_func=PCA(n_components=2), cover=cover, clusterer=DBSCAN(eps=0.3, min_samples=5))  # 5.
+graph = pipe.fit_transform(core)                    # an igraph.Graph: one node per cluster
+node_angle = [np.degrees(np.angle(np.exp(1j * np.radians(angle[e])).mean())) % 360 for e in graph.vs["node_elements"]]
+go.Figure(plot_static_mapper_graph(pipe, core, node_color_statistic=np.array(node_angle), plotly_params={
+    "node_trace": {"marker": {"colorscale": "Twilight", "colorbar": {"title": {"text": "edge angle (°)"}}}},
+    "layout": {"width": 640, "height": 480, "title": f"giotto-tda Mapper: {graph.vcount()} nodes"}}))
+
+# %% tags=["remove-input"]
+tb.caption(f"giotto-tda's Mapper graph of the dense core: PCA lens, {cover.n_intervals} intervals per lens "
+           f"overlapping by {cover.overlap_frac:g}, DBSCAN clusters; node colour = the mean angle of its filters' edge.",
+           cloud=cloud_mnist, profile="default", accuracy=np.asarray(art.test_accuracy(), float).tolist())
+
+# %% tags=["remove-input"]
+tb.what_to_see("follow the colour. On the primary circle the edge angle runs once through every direction as you go "
+               "around one ring (the scale is cyclic: 0° and 360° are the same edge). This graph has {nodes} nodes and "
+               "{edges} edges in {parts} connected piece(s); its nodes' angles fill {sectors} of the twelve 30° "
+               "sectors.", nodes=graph.vcount(), edges=graph.ecount(), parts=len(graph.connected_components()),
+               sectors=len(set((np.array(node_angle) // 30).astype(int))))
 
 # %% [markdown]
 # ## Exercises
