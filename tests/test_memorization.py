@@ -99,7 +99,7 @@ def test_u2_verdict_rule_and_scales():
     good = _run(0.88, 0.096, hidden, digit, assigned, soft_assigned)
     r = u2_rule(N, good, simulations=50)
     assert r.verdict == "reproduced" and r.power >= 0.8 and r.false_positive_rate <= 0.05
-    assert all(n["draws"] == 999 for n in r.nulls.values()) and r.nulls["(C) (label-permutation test)"]["p"] <= 0.01
+    assert all(n["draws"] == 999 for n in r.nulls.values()) and r.nulls["(C) softmax beyond hidden layer (label-permutation test)"]["p"] <= 0.01
     assert u2_verdict(N, good, rule=r)[0] == "reproduced"
     # N' memorized, but its softmax follows the digits, not its labels: (B) only, (C) fails with power
     assert u2_rule(N, _run(0.9, 0.1, hidden, digit, assigned, soft_digit), simulations=50).verdict == "partly"

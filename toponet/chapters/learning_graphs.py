@@ -1038,7 +1038,7 @@ def graph_reading(mapper, branches: Branches | None = None, *, paper: str = "") 
         nodes=mapper.n_nodes_, components=mapper.n_components_, count=count)
 
 
-def _epoch(step, per_epoch: int) -> str:
+def _at_epoch(step, per_epoch: int) -> str:
     return "never" if step is None else f"at epoch {step / per_epoch:.1f}"
 
 
@@ -1055,8 +1055,8 @@ def confusion_reading(peak_share: float, peak_step, end_step, separation_step, *
         "the paper's claim is that the nines stop being taken for sevens when output neurons 7 and 9 branch apart "
         "in the learning graph: the two vertical lines should coincide. Here the 9-as-7 share peaks at "
         "{peak:.0%} ({at}), the confusion ends {end} and the neurons branch apart {sep}: {gap}.",
-        peak=peak_share, at=_epoch(peak_step, steps_per_epoch), end=_epoch(end_step, steps_per_epoch),
-        sep=_epoch(separation_step, steps_per_epoch), gap=gap)
+        peak=peak_share, at=_at_epoch(peak_step, steps_per_epoch), end=_at_epoch(end_step, steps_per_epoch),
+        sep=_at_epoch(separation_step, steps_per_epoch), gap=gap)
 
 
 def surface_reading(mapper, test: SurfaceTest | None) -> Reading:

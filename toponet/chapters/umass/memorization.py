@@ -459,7 +459,8 @@ def u2_rule(true_run: dict, permuted_run: dict, *, k: int = 10, seed: int = 0, s
         verdict, reasons = gt.combine_parts(parts)
         reasons = [words, *reasons]
     return RuleResult(verdict=verdict, reasons=tuple(reasons),
-                      nulls={f"{p.label.split(' ')[0]} ({gt.TESTS['labels']})": p.test.null_record() for p in parts},
+                      nulls={f"{short} ({gt.TESTS['labels']})": p.test.null_record()
+                             for short, p in zip(("(B) hidden layer by digit", "(C) softmax beyond hidden layer"), parts)},
                       power=tc.power, false_positive_rate=tc.false_positive_rate,
                       extra={"parts": tuple(parts), "tests": [dict(p.test.record(), part=p.label) for p in parts]})
 
