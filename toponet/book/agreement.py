@@ -135,7 +135,8 @@ def row_problems(v: Verdict, threshold: float) -> list[str]:
       names a lower power beside its own (F7's "3-bar power 12%") names what decided it too; a
       row without a power (a count of one run) says what decided it ("decided by ...");
     * "inconclusive": the row's power is below ``threshold`` (or not measured), unless its
-      ``ours`` says what decided it;
+      ``ours`` says why it still cannot be decided (:data:`UNDECIDED`: U2's "there is no
+      memorization to locate, so where it lives cannot be decided here");
     * each part with a verdict of its own, "(rule: <verdict>, power N%)", likewise.
     """
     out = []
@@ -157,7 +158,8 @@ def row_problems(v: Verdict, threshold: float) -> list[str]:
             out.append(f"{where}: names a power of {_pct(min(named))} beside its power "
                        f"{'(none)' if v.power is None else _pct(v.power)}, and no clause says which test decided it "
                        "('decided by ... N %')")
-    if v.verdict == "inconclusive" and v.power is not None and v.power >= threshold and clause is None:
+    says_why = any(phrase in v.ours.lower() for phrase in UNDECIDED)
+    if v.verdict == "inconclusive" and v.power is not None and v.power >= threshold and clause is None and not says_why:
         out.append(f"{where}: power {_pct(v.power)} is at least {_pct(threshold)}, yet inconclusive (the glossary: "
                    "inconclusive means the test could not have seen the effect)")
     for m in _PART.finditer(v.ours):
