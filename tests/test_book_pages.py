@@ -260,7 +260,7 @@ def test_write_generated_reads_rows_record_and_notebooks(tmp_path):
     write_record([row("F2", verdict="partly")], tmp_path / "results" / "verdicts.json")
     written = pages.write_generated(tmp_path, figures=False)
     assert [p.relative_to(tmp_path / pages.GENERATED).as_posix() for p in written] == [
-        "verdict_table.md", "results_glance.md", "chapter_times.md", "sources.md", "run_it_yourself.md",
+        "verdict_table.md", "results_glance.md", "chapter_times.md", "rerun_costs.md", "sources.md", "run_it_yourself.md",
         "downloads/verdicts.json", "downloads/verdicts.csv", "figure_example.md", "build_scale.md",
         "profile_scales.md"]
     table = (tmp_path / pages.VERDICT_TABLE).read_text()
@@ -369,3 +369,57 @@ def test_the_build_turns_verdict_cells_into_tables_and_collapses_printed_rules()
     assert ">U2</strong>" in u2 and ">F9</strong>" in u2                         # rows named by no cell: the last
     assert nb.cells[4].outputs == [] and "U2 done" in u2                          # its print moves into the details
     assert nb.cells[6].outputs[0]["text"] == "plain output\n"
+
+
+# --- the teaching guide: what a rerun costs (issue 24) --------------------------------------------------
+
+def test_a_default_build_records_each_chapters_time_and_machine(tmp_path):
+    from toponet.book.build import ChapterRun, TIMES_RECORD, write_times
+
+    def run(name, seconds):
+        return ChapterRun(name, Path(f"{name}.py"), Path(f"{name}.ipynb"), {"profile": "default"}, seconds)
+
+    write_times(tmp_path, [run("01_a", 75.24), run("02_b", 30.0)])
+    write_times(tmp_path, [run("02_b", 12.0)])                      # one chapter again: the other stays
+    doc = json.loads((tmp_path / TIMES_RECORD).read_text())["chapters"]
+    assert doc["01_a"]["seconds"] == 75.2 and doc["02_b"]["seconds"] == 12.0
+    assert doc["01_a"]["profile"] == "default" and doc["01_a"]["cpus"] >= 1 and doc["01_a"]["machine"]
+
+
+def test_rerun_costs_read_every_number_from_a_record(tmp_path):
+    from toponet.book.build import TIMES_RECORD
+    from toponet.store import Store
+    from toponet.verdicts import write_record
+
+    (tmp_path / "notebooks").mkdir()
+    for name, title in (("01_mnist", "MNIST"), ("06_umass", "UMass"), ("00_ideal_filters", "Ideal filters")):
+        (tmp_path / "notebooks" / f"{name}.py").write_text(f"# %% [markdown]\n# # {title}\n")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n- file: book/chapters/00_ideal_filters\n"
+                                       "- file: book/chapters/01_mnist\n- file: book/chapters/06_umass\n")
+    tests = tmp_path / "results" / "calibration" / "null-tests"
+    tests.mkdir(parents=True)
+    (tests / "t1.json").write_text(json.dumps({"bounds_wall_s": 1.0, "kinds": {"gaussian": {"wall_s": 60.0},
+                                                                               "shuffled": {"wall_s": 59.0}}}))
+    write_record([row("F2", chapter="MNIST", inputs={"tests": {"null-tests/t1.json": "x", "null-tests/gone.json": "y"}})],
+                 tmp_path / "results" / "verdicts.json")
+    (tmp_path / TIMES_RECORD).write_text(json.dumps({"chapters": {
+        "01_mnist": {"seconds": 170.0, "profile": "default", "finished": "2026-12-07", "cpus": 2, "machine": "x86_64"},
+        "06_umass": {"seconds": 40.0, "profile": "smoke", "finished": "2026-12-07", "cpus": 2, "machine": "x86_64"}}}))
+    md = pages.rerun_costs(tmp_path, store=Store(tmp_path / "store"))
+    lines = {line.split("](")[0].lstrip("| ["): line for line in md.splitlines() if line.startswith("| [")}
+    assert list(lines) == ["Ideal filters", "MNIST", "UMass"]                       # the table of contents' order
+    assert "| 3 min (2026-12-07) |" in lines["MNIST"] and "its 1 stored null test took 2 min to compute" in lines["MNIST"]
+    assert "`mnist`: no training time stored" in lines["MNIST"]                   # an empty store
+    assert "| not measured yet |" in lines["UMass"]                                 # a smoke time is not a default rerun
+    assert "nothing is trained" in lines["Ideal filters"]
+    assert "on 2 CPUs (x86_64)" in md and "No `default` build" not in md
+
+
+def test_the_teaching_guide_types_no_time_and_names_smoke_only_as_a_code_check():
+    text = (REPO / "book" / "teaching.md").read_text(encoding="utf-8")
+    assert "_build/generated/rerun_costs.md" in text and "_build/generated/chapter_times.md" in text
+    typed = re.findall(r"\b\d[\d,.]*\s*(?:s|sec|seconds?|min|minutes?|h|hours?)\b", text)
+    assert typed == [], f"times typed into the teaching guide: {typed}"
+    for sentence in re.split(r"(?<=[.;:])\s+", re.sub(r"\s+", " ", text)):
+        if "smoke" in sentence:
+            assert "code check" in sentence, f"smoke named as more than a code check: {sentence!r}"

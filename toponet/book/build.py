@@ -20,7 +20,9 @@ One call, :func:`build_book`, does all of it, in this order:
    (:mod:`toponet.verdicts`; each chapter records into its own ``_build/verdicts/<name>/``),
    which ``book/verdicts.md`` includes; the intro's results at a glance (from the committed
    record); the teaching guide's chapter times (from papermill's metadata in each executed
-   notebook); the primer's figures;
+   notebook) and what a rerun costs (:func:`toponet.book.pages.rerun_costs`: the committed
+   ``results/chapter_times.json``, which a ``default`` build writes with ``verdicts.json``, the
+   store's training times and the stored null tests' times); the primer's figures;
 7. runs ``jupyter-book build . --all --warningiserror --keep-going``;
 8. checks every built page with :mod:`toponet.book.offline`; any problem fails the build.
 """
@@ -451,6 +453,36 @@ def write_record(root: str | os.PathLike = ".") -> Path:
     return path
 
 
+#: The committed record of how long each chapter took at :data:`RECORD_PROFILE` (the teaching
+#: guide's "a rerun at default" reads it in every build, as the intro reads ``verdicts.json``).
+TIMES_RECORD = Path("results") / "chapter_times.json"
+
+
+def write_times(root: str | os.PathLike, runs: Sequence[ChapterRun]) -> Path:
+    """Merge the wall time of each chapter in ``runs`` into ``<root>/results/chapter_times.json``,
+    with the machine it ran on (CPU count, architecture, load average when it ended, ``TOPONET_JOBS``):
+    ``{"chapters": {name: {"seconds", "profile", "finished", "cpus", "machine", "load", "jobs"}}}``.
+    Chapters not in ``runs`` keep their entries (a build of one chapter updates only its own)."""
+    import json
+    import platform
+
+    path = Path(root) / TIMES_RECORD
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except ValueError:
+        doc = {}
+    chapters = dict(doc.get("chapters") or {})
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    for run in runs:
+        chapters[run.name] = {"seconds": round(run.seconds, 1), "profile": run.parameters.get("profile"),
+                              "finished": time.strftime("%Y-%m-%d", time.gmtime()), "cpus": os.cpu_count(),
+                              "machine": platform.machine(), "load": None if load is None else round(load, 1),
+                              "jobs": os.environ.get("TOPONET_JOBS")}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"chapters": dict(sorted(chapters.items()))}, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
 def write_verdict_table(root: str | os.PathLike = ".", *, figures: bool = False) -> Path:
     """Write the generated page parts (:func:`toponet.book.pages.write_generated`: the verdict
     table of the rows the chapters recorded, the intro's results at a glance, the chapter
@@ -563,6 +595,7 @@ def build_book(profile: str = "smoke", *, root: str | os.PathLike = ".", chapter
                                    seconds=seconds))
     if prof.name == RECORD_PROFILE:
         write_record(root)           # first: the intro's results at a glance read the record
+        write_times(root, runs)      # and the teaching guide's rerun times read this one
     write_verdict_table(root, figures=html)
     if not html:
         return BuildResult(profile=prof.name, chapters=tuple(runs), html_dir=None)

@@ -21,6 +21,9 @@ this build or from the committed record ``results/verdicts.json``, never typed i
   (:func:`toponet.verdicts.record_csv`);
 * ``chapter_times.md`` (``book/teaching.md``): the wall time papermill measured executing
   each chapter, with the profile it ran at;
+* ``rerun_costs.md`` (``book/teaching.md``): what a rerun costs per chapter (:func:`rerun_costs`):
+  the last ``default`` build's time (``results/chapter_times.json``), the training time per
+  network and iteration the store recorded, and the stored null tests' recorded times;
 * ``figure_example.md`` and ``build_scale.md`` (``book/intro.md``), ``profile_scales.md``
   (``book/rerun.md``): the example caption, what each profile trains and the registry's
   networks x iterations, read from the build profiles (:data:`toponet.book.profiles.PROFILES`)
@@ -769,6 +772,151 @@ def chapter_times_table(times: Sequence[ChapterTime]) -> str:
     return "\n".join(head + rows) + "\n"
 
 
+# --- the teaching guide: what a rerun costs on a class's laptops -----------------------------------
+
+RERUN_COSTS = GENERATED / "rerun_costs.md"
+#: The committed timing record of the ``default`` build (written by :func:`toponet.book.build.write_times`).
+TIMES_RECORD = Path("results") / "chapter_times.json"
+#: Stored studies (not experiments of the registry) a chapter trains: chapter -> their config classes.
+CHAPTER_STUDIES = {"06_umass": ("ToriStudyConfig", "MemorizationConfig"), "07_learning_graphs": ("LearningConfig",)}
+
+
+def _row_chapter(label: str, pages: dict[str, ChapterPage]) -> str | None:
+    """The chapter a row's ``chapter`` label names: a source stem, a title, or a title whose words
+    begin with the label's words in order ("CIFAR-10 gray" -> "CIFAR-10 in grayscale")."""
+    if label in pages:
+        return label
+    for name, page in pages.items():
+        if page.title.lower() == label.lower():
+            return name
+    words = label.lower().split()
+    for name, page in pages.items():
+        title, i = page.title.lower().split(), 0
+        for w in title:
+            if i < len(words) and w.startswith(words[i]):
+                i += 1
+        if words and i == len(words):
+            return name
+    return None
+
+
+def null_test_seconds(rows: Sequence[Verdict], pages: dict[str, ChapterPage],
+                      folder: str | os.PathLike) -> dict[str, tuple[int, float]]:
+    """Chapter -> (stored null tests its rows read, the seconds computing them took), from each
+    row's ``inputs["tests"]`` and each test's recorded wall times (per null kind, plus its bounds)."""
+    names: dict[str, set] = {}
+    for v in rows:
+        chapter = _row_chapter(v.chapter, pages)
+        if chapter:
+            names.setdefault(chapter, set()).update(v.inputs.get("tests", {}))
+    out = {}
+    for chapter, tests in names.items():
+        n, seconds = 0, 0.0
+        for name in sorted(tests):
+            try:
+                doc = json.loads((Path(folder) / name).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            n += 1
+            seconds += float(doc.get("bounds_wall_s") or 0) + sum(float(k.get("wall_s") or 0)
+                                                                  for k in (doc.get("kinds") or {}).values())
+        if n:
+            out[chapter] = (n, seconds)
+    return out
+
+
+def _cost(seconds: float) -> str:
+    """A duration for the cost table: two significant digits below 10 s (0.0044 s), else :func:`_duration`."""
+    return f"{seconds:.2g} s" if seconds < 10 else _duration(seconds)
+
+
+def _rate(rates: list[dict], kinds: Sequence[str]) -> tuple[float, str] | None:
+    """Seconds per network-iteration (or run-epoch) pooled over the stored runs of ``kinds``."""
+    found = [r for r in rates if r["kind"] in kinds and r["steps"]]
+    return (sum(r["seconds"] for r in found) / sum(r["steps"] for r in found), found[0]["kind"]) if found else None
+
+
+def _training_cell(chapter: str, rates: list[dict]) -> str:
+    """What more networks or iterations cost a chapter, from the store's training times."""
+    experiment = CHAPTER_EXPERIMENTS.get(chapter)
+    if experiment:
+        rate = _rate(rates, (experiment,))
+        if rate is None:
+            return f"`{experiment}`: no training time stored"
+        n, T = experiment_scale(chapter, "default") or (None, None)
+        text = f"{_cost(rate[0] * 1000)} per network and 1,000 iterations (`{experiment}`)"
+        if n and T:
+            text += f"; doubling its {n:,} networks of {T:,} iterations trains for about {_duration(rate[0] * n * T)}"
+        if chapter == "08_natural_patches":
+            text += "; its default reads the MNIST chapter's networks, trained once"
+        return text
+    if chapter in CHAPTER_STUDIES:
+        parts = []
+        for kind in CHAPTER_STUDIES[chapter]:
+            rate = _rate(rates, (kind,))
+            if rate is not None:
+                unit = "run and epoch" if kind in ("MemorizationConfig", "LearningConfig") else "network and iteration"
+                parts.append(f"{_cost(rate[0])} per {unit} (`{kind}`)")
+        return "; ".join(parts) if parts else "no training time stored"
+    return "nothing is trained"
+
+
+def rerun_costs(root: str | os.PathLike = ".", *, store=None) -> str:
+    """The teaching guide's table (MyST): per chapter, how long a rerun at the ``default`` profile
+    took (``results/chapter_times.json``, with the machine it ran on), what more networks or
+    iterations cost (the store's recorded training times, :func:`toponet.book.rerun.store_rates`),
+    and what a new $k$ or $p$ costs (the stored null tests its rows read, recomputed for a new
+    cloud: their recorded wall times). Every number is read from a record, none is typed.
+    ``store``: the artifact store whose training times count (default the book's)."""
+    # deferred: build imports this module (build writes these pages; these pages read build's tables)
+    from toponet.book.build import discover_chapters, toc_files
+    # deferred: rerun imports build, which imports this module
+    from toponet.book.rerun import store_rates
+    from toponet.store import Store
+
+    root = Path(root)
+    pages = {s.stem: chapter_page(s) for s in discover_chapters(root)}
+    order = [Path(f).name for f in toc_files(root) if f.startswith("book/chapters/") and Path(f).name in pages]
+    try:
+        record = json.loads((root / TIMES_RECORD).read_text(encoding="utf-8")).get("chapters", {})
+    except (OSError, ValueError):
+        record = {}
+    rows = verdicts.read_record(root / RECORD) if (root / RECORD).is_file() else []
+    tests = null_test_seconds(rows, pages, root / "results" / "calibration")
+    rates = store_rates(Store() if store is None else store)
+    lines = ["| chapter | a rerun at `default` | more networks or iterations | a new $k$ or $p$ |",
+             "|---|---|---|---|"]
+    machines = set()
+    for name in order:
+        t = record.get(name) or {}
+        if t.get("seconds") is not None and t.get("profile") == "default":
+            rerun = f"{_duration(float(t['seconds']))} ({t.get('finished', '')})"
+            machines.add((t.get("cpus"), t.get("machine")))
+        else:
+            rerun = "not measured yet"
+        if name in tests:
+            n, sec = tests[name]
+            nulls = (f"its {n} stored null test{'s' if n != 1 else ''} took {_cost(sec)} to compute; a new cloud "
+                     "computes them again")
+        elif name in CHAPTER_STUDIES or name == "00_ideal_filters":
+            nulls = "no stored null tests: about the rerun's time"
+        else:
+            nulls = "no stored null tests found"
+        lines.append(f"| [{pages[name].title}](chapters/{name}.ipynb) | {rerun} | {_training_cell(name, rates)} "
+                     f"| {nulls} |")
+    where = ", ".join(f"{c} CPU{'s' if c != 1 else ''} ({m})" for c, m in sorted(machines, key=str) if c)
+    head = ("How long each chapter took at the `default` profile in the last `default` build "
+            f"(`{TIMES_RECORD.as_posix()}`{', on ' + where if where else ''}), with the networks and null tests "
+            "the repository holds: that is what a student's rerun costs on a similar machine. A rerun with other "
+            "parameters adds what the store and the stored tests do not hold yet: training, at the speed the "
+            "stored runs were trained at, and, for a new $k$, $p$ or cloud, the chapter's null tests and "
+            "calibrations (their recorded times; calibrations are not timed).")
+    if not machines:
+        head += (" *No `default` build has recorded its times in this checkout yet: `make book` (the default "
+                 "profile) writes them.*")
+    return "\n".join([head, "", *lines, ""])
+
+
 # --- writing them ---------------------------------------------------------------------------------
 
 def _chapter_pages(root: Path) -> dict[str, ChapterPage]:
@@ -854,6 +1002,10 @@ def write_generated(root: str | os.PathLike = ".", *, figures: bool = True) -> l
     times = [chapter_time(root / CHAPTERS / f"{name}.ipynb", pages[name]) for name in order if name in pages]
     path = root / CHAPTER_TIMES
     path.write_text(chapter_times_table(times), encoding="utf-8")
+    written.append(path)
+
+    path = root / RERUN_COSTS
+    path.write_text(rerun_costs(root), encoding="utf-8")
     written.append(path)
 
     path = root / SOURCES_LINE
