@@ -120,6 +120,24 @@ tb.show_table(calibration_page.beyond_rows(k_paper=k, p=p))
 tb.show_table(calibration_page.bars_rows(k_paper=k, p=p))
 
 # %% [markdown]
+# ## Tests over networks: accuracy, transfer and speed claims
+#
+# Claims about accuracies, transfer and training speed (G1, G2, G4, G5, U1, U2, L1) compare numbers
+# measured per network (or per run, or per snapshot) between arms, by one-sided permutation tests
+# (`toponet.group_tests`): paired sign flips where the arms share their seeds, the networks pooled and
+# split again where they do not, the pairing of two series shuffled for a correlation, the exact sign
+# test over runs. Every p is $(1 + \#\{\text{rearranged} \geq \text{observed}\}) / (1 + \text{draws})$,
+# all rearrangements listed when there are few. So the **false-positive rate** of each test is its exact
+# size at its draws (at most 5 %; 0 when no p can go below 5 %, as with 3 paired networks and their 8
+# sign patterns), which `tests/test_group_tests.py` checks by simulation on arms drawn from one
+# population. The **power** is simulated at the row's sizes, from the measured spread, against the
+# paper's effect (its gaps between arms, its speed-ups, $r = 0.5$ where it gives no coefficient). Below
+# 80 % power a claim without a significant result is *inconclusive*. The table reads this build's rows.
+
+# %% tags=["remove-input"]
+tb.show_table(calibration_page.group_test_rows())
+
+# %% [markdown]
 # ## Every calibration this build used
 
 # %%

@@ -66,3 +66,19 @@ def test_beyond_calibration_is_cached_checked_and_refuses_unknown_models(tmp_pat
                             compute=False) is None           # damaged: named on stderr, not used
     with pytest.raises(ValueError, match="model must be one of"):
         calibrate_beyond("torus", 60, 5, 1.0, directory=tmp_path)
+
+
+def test_group_test_rows_read_the_tested_claims():
+    from toponet.verdicts import Verdict
+
+    row = Verdict("G2", "transfer", "54 %", "ours", "3 nets", "MNIST (real)", "reproduced", "05_generalization",
+                  networks=3, nulls={"harder -> MNIST > MNIST -> harder (permutation test)":
+                                     {"p": 0.0286, "draws": 34, "effect_size": 5.0}},
+                  power=1.0, false_positive_rate=1 / 35)
+    other = Verdict("F2", "circle", "", "", "", "MNIST (real)", "reproduced", "01_mnist",
+                    nulls={"gaussian": {"p": 0.01, "draws": 99, "effect_size": 4.0}})
+    rows = cp.group_test_rows([row, other])
+    assert rows == [{"claim": "G2", "part": "harder -> MNIST > MNIST -> harder", "test": "permutation test",
+                     "p (draws)": "0.029 (34)", "power (row)": "100 %", "false positives": "2.86 %",
+                     "networks (smallest arm)": 3, "verdict": "reproduced"}]
+    assert cp.group_test_rows([other]) == []

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from IPython.display import Markdown
 
-from toponet import calibration
+from toponet import calibration, verdicts
 from toponet._io import results_search_path
 from toponet.analysis import PAPER_POINTS_FIG2, scaled_k
 from toponet.book.notebook import Reading, what_to_see
@@ -266,3 +266,31 @@ def mnist_filters(profile: str):
     X = pooled_filters(art.conv_weights("conv1"))
     return X, (f"{X.shape[0]:,} first-layer filters of {art.networks} x {art.arch}, {art.iterations[-1]} iterations "
                f"({profile})")
+
+
+#: The claims decided by tests over networks, runs or snapshots (:mod:`toponet.group_tests`).
+GROUP_TEST_CLAIMS = ("G1", "G2", "G4", "G5", "U1", "U2", "L1")
+
+
+def group_test_rows(rows=None) -> list[dict]:
+    """One table row per tested part of the claims decided over networks (:data:`GROUP_TEST_CLAIMS`):
+    its test and p with draws (from the verdict row's ``nulls``), the row's power against the paper's
+    effect (its weakest part's) and false-positive rate (the largest exact size of its tests, checked
+    by simulation on null data), the row's networks (its smallest arm) and the verdict.
+
+    rows : :class:`toponet.verdicts.Verdict` s (default: this build's, :func:`toponet.verdicts.load`).
+    Returns [] when none of those claims was recorded.
+    """
+    rows = verdicts.load() if rows is None else rows
+    out = []
+    for v in rows:
+        if v.claim_id not in GROUP_TEST_CLAIMS:
+            continue
+        for name, n in v.nulls.items():
+            part, _, test = name.rpartition(" (")
+            out.append({"claim": v.claim_id, "part": part or name, "test": test.rstrip(")") if part else "",
+                        "p (draws)": f"{n['p']:.2g} ({n['draws']})",
+                        "power (row)": "" if v.power is None else f"{100 * v.power:.0f} %",
+                        "false positives": "" if v.false_positive_rate is None else f"{100 * v.false_positive_rate:.3g} %",
+                        "networks (smallest arm)": "" if v.networks is None else v.networks, "verdict": v.verdict})
+    return out
