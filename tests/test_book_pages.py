@@ -329,11 +329,14 @@ def test_key_number_and_nulls_cell_are_short():
                                  "0.79 (99 draws)): no circle (rule: not reproduced, power 100%); R: ...",
             nulls={"gaussian": {"p": 0.88, "draws": 99}, "shuffled": {"p": 0.79, "draws": 99}}, power=1.0)
     assert pages.key_number(v) == "all: top $H_1$ bar 0.31 on 300 points: no circle"
-    assert pages.nulls_cell(v) == "p: gaussian 0.88, shuffled 0.79 (99 draws each); power 100 %"
+    assert pages.nulls_cell(v) == "gaussian p = 0.88, shuffled p = 0.79 (99 draws each); power 100 %"
     g = row("G4", "partly", ours="MNIST: r = 0.80; no null clouds: a test over networks, not a Monte-Carlo null")
     assert pages.nulls_cell(g) == "no null clouds: a test over networks, not a Monte-Carlo null"
     mixed = row("L2", nulls={"time-shuffled": {"p": 0.01, "draws": 99}, "x": {"p": 0.2, "draws": 19}})
-    assert pages.nulls_cell(mixed) == "p: time-shuffled 0.01 (99 draws), x 0.2 (19 draws)"
+    assert pages.nulls_cell(mixed) == "time-shuffled p = 0.01 (99 draws), x p = 0.2 (19 draws)"
+    named = row("G1", nulls={"(i) > (iii) (paired permutation test)": {"p": 0.12, "draws": 7},
+                             "MNIST: r > 0, r < 1 (permutation test)": {"p": 0.03, "draws": 7}})
+    assert pages.nulls_cell(named) == "(i) > (iii) p = 0.12; MNIST: r > 0, r < 1 p = 0.03 (7 draws each)"
 
 
 def _verdict_cells(*cells):

@@ -455,16 +455,20 @@ def key_number(v: Verdict, limit: int = KEY_CHARS) -> str:
 
 def nulls_cell(v: Verdict) -> str:
     """The nulls' p-values with their draws, and the rule's power, in one short cell:
-    "gaussian 0.01, shuffled 0.01 (99 draws each); power 100 %"; a row without null clouds says
-    what it is instead (its "no null ..." clause)."""
+    "gaussian p = 0.01, shuffled p = 0.01 (99 draws each); power 100 %"; a row without null
+    clouds says what it is instead (its "no null ..." clause)."""
     if v.nulls:
+        def kind(k: str) -> str:   # a null's name without its trailing "(paired permutation test)"
+            return re.sub(r"\s*\([^()]*\)$", "", k) or k
+
         draws = {n["draws"] for n in v.nulls.values()}
+        sep = "; " if any("," in k for k in v.nulls) else ", "
         if len(draws) == 1:
             d = draws.pop()
-            text = ", ".join(f"{k} {n['p']:.2g}" for k, n in v.nulls.items())
-            text = f"p: {text} ({d} draws{' each' if len(v.nulls) > 1 else ''})"
+            text = sep.join(f"{kind(k)} p = {n['p']:.2g}" for k, n in v.nulls.items())
+            text += f" ({d} draws{' each' if len(v.nulls) > 1 else ''})"
         else:
-            text = "p: " + ", ".join(f"{k} {n['p']:.2g} ({n['draws']} draws)" for k, n in v.nulls.items())
+            text = sep.join(f"{kind(k)} p = {n['p']:.2g} ({n['draws']} draws)" for k, n in v.nulls.items())
     else:
         said = next((c for c in _clauses(v.ours) if c.lower().startswith("no null")), "")
         text = said or "no null clouds"
@@ -483,7 +487,7 @@ def chapter_verdicts_html(rows: Sequence[Verdict], printed: str = "", *, verdict
     fixed``, ``_static/toponet.css``)."""
     rows = paper_order(list(rows))
     head = "".join(f"<th>{h}</th>" for h in ("claim", _term("verdict", glossary=glossary), "key number",
-                                             _term("null", "nulls", glossary) + ": p, draws; "
+                                             _term("null", "nulls", glossary) + ": p (draws); "
                                              + _term("power", glossary=glossary)))
     body, details = [], []
     for v in rows:
