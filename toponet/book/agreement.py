@@ -164,8 +164,8 @@ def row_problems(v: Verdict, threshold: float) -> list[str]:
                    "inconclusive means the test could not have seen the effect)")
     for m in _PART.finditer(v.ours):
         part, power = m.group(1), float(m.group(2)) / 100
-        clause = next((c for c in split_top(v.ours, ("; ",))[::2] if m.group(0) in c), m.group(0))
-        context = f"{without_details(clause[:clause.find(m.group(0))])} {m.group(0)})"
+        where_in = next((c for c in split_top(v.ours, ("; ",))[::2] if m.group(0) in c), m.group(0))
+        context = f"{without_details(where_in[:where_in.find(m.group(0))])} {m.group(0)})"
         if part == "inconclusive" and power >= threshold:
             out.append(f"{where}: a part is inconclusive at power {_pct(power)} >= {_pct(threshold)}: '{context}'")
         if part == "not reproduced" and power < threshold:
