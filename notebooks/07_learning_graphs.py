@@ -257,7 +257,8 @@ record(Verdict.from_rule(
           f"{'never' if end79 is None else f'{end79 / per_epoch:.1f}'}; test acc {100 * acc1:.1f}% (zero), "
           f"{100 * acc1n:.1f}% (N(0, 1e-3)); "
           + "; ".join(part.describe() for part in rule_l1.extra["parts"])
-          + f"; {rule_l1.extra['runs_needed']} zero-init runs would give 80 % power"),
+          + f" (a sign test over n runs has 2^n - 1 draws); {rule_l1.extra['runs_needed']} zero-init runs would give "
+            "80 % power"),
     scale=SCALE["L1"] + f"; 2 runs (zero and N(0, 1e-3) init) ({profile})", data="MNIST (real)",
     chapter="Learning graphs", networks=1, iterations=total1));
 
