@@ -130,9 +130,10 @@ tb.show_table(calibration_page.bars_rows(k_paper=k, p=p))
 # all rearrangements listed when there are few. So the **false-positive rate** of each test is its exact
 # size at its draws: at most 5 %, and 0 when no p can go below 5 % ($n$ paired networks have $2^n$
 # sign patterns, so the smallest p is $2^{-n}$). `tests/test_group_tests.py` checks it by simulation
-# on arms drawn from one population. The **power** is simulated at the row's sizes, from the measured spread, against the
-# paper's effect (its gaps between arms, its speed-ups, $r = 0.5$ where it gives no coefficient). Below
-# 80 % power a claim without a significant result is *inconclusive*. The table reads this build's rows.
+# on arms drawn from one population. The **power** is simulated at the row's sizes, from the measured
+# spread, against the paper's effect (its gaps between arms, its speed-ups, $r = 0.5$ where it gives no
+# coefficient). Below 80 % power a claim without a significant result is *inconclusive*. The table
+# reads this build's rows.
 
 # %% tags=["remove-input"]
 tb.show_table(calibration_page.group_test_rows())
