@@ -522,14 +522,16 @@ def group_rule(parts, *, words: str, alpha: float = ALPHA, extra_reasons=()) -> 
     return RuleResult(verdict=verdict, reasons=(words, *reasons, *extra_reasons, *((note,) if note else ())),
                       nulls={f"{p.label} ({gt.TESTS[p.test.name]})": p.test.null_record() for p in parts if p.test},
                       power=min(powers) if powers else None, false_positive_rate=max(fprs) if fprs else None,
-                      extra={"parts": tuple(parts), "tests": [dict(t.record(), part=p.label)
+                      extra={"parts": tuple(parts), "floor": note, "tests": [dict(t.record(), part=p.label)
                                                               for p, t in ((p, p.test) for p in parts) if t]})
 
 
 def tests_text(rule: RuleResult) -> str:
-    """The row's tests in one sentence: each part's test, p with draws, power and false positives."""
+    """The row's tests in one sentence: each part's test, p with draws, power and false positives,
+    and, where no p can reach the level at the arms' size, why (:func:`group_rule`'s ``floor``)."""
     parts = rule.extra.get("parts", ())
-    return "; ".join(p.describe() for p in parts)
+    floor = rule.extra.get("floor", "")
+    return "; ".join([p.describe() for p in parts] + ([floor] if floor else []))
 
 
 def g1_rule(circle, gaussian, trained, *, alpha: float = ALPHA, seed: int = 0) -> RuleResult:
