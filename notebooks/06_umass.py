@@ -44,7 +44,7 @@
 
 # %% tags=["parameters"]
 profile = "default"  # training scale: smoke | default | paper
-networks = 10  # U1: initialization seeds, each trains N_ReLU and N_abs; another count trains (~70 s per 10)
+networks = 20  # U1: initialization seeds, each trains N_ReLU and N_abs; another count trains (~70 s per 10)
 iterations = 800  # U1: full-batch Adam iterations (the paper's 800); another value trains the study anew
 k = 10  # U2: neighbours of the label-agreement statistic (U2's verdict); larger: a less local agreement
 p = 0.3  # unused here (no density filtration in this chapter)
