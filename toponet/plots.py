@@ -206,8 +206,8 @@ def _ticks(lo: float, hi: float, *, integer: bool) -> list[float]:
     return [float(t) for t in ticks if lo - 1e-9 <= t <= hi + 1e-9]
 
 
-def mapper_figure(mapper, *, title: str = "", filter_shape=(3, 3), width: int = 700,
-                  height: int = 640, color=None, color_title: str = "", colorscale: str = "Viridis",
+def mapper_figure(mapper, *, title: str = "", filter_shape=(3, 3), width: int = 660,
+                  height: int = 600, color=None, color_title: str = "", colorscale: str = "Viridis",
                   thumbnails: int = THUMBNAILS):
     """Interactive Mapper graph, the mean filters drawn where they do not overlap.
 
@@ -227,7 +227,8 @@ def mapper_figure(mapper, *, title: str = "", filter_shape=(3, 3), width: int = 
         Shape of the image drawn per thumbnail; its product must equal the number of features.
         ``None`` draws plain round nodes and no thumbnails.
     width, height : int
-        Figure size in pixels; markers are sized for it.
+        Figure size in pixels; markers are sized for it. The default width fits the book's text
+        column at a 1280-pixel-wide window (688 px).
     color : array of shape (n_nodes,), optional
         Colour the nodes by this value (e.g. ``mapper.node_average(training_step)``)
         instead of by cluster size; ``color_title`` names it on the colour bar.
