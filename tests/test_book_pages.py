@@ -411,11 +411,14 @@ def test_rerun_costs_read_every_number_from_a_record(tmp_path):
     md = pages.rerun_costs(tmp_path, store=Store(tmp_path / "store"))
     lines = {line.split("](")[0].lstrip("| ["): line for line in md.splitlines() if line.startswith("| [")}
     assert list(lines) == ["Ideal filters", "MNIST", "UMass"]                       # the table of contents' order
-    assert "| 3 min (2026-12-07) |" in lines["MNIST"] and "its 1 stored null test took 2 min to compute" in lines["MNIST"]
-    assert "`mnist`: no training time stored" in lines["MNIST"]                   # an empty store
+    assert "| 3 min (2026-12-07) |" in lines["MNIST"] and lines["MNIST"].endswith("| 1 null test: 2 min |")
+    assert "| no time stored (`mnist`) |" in lines["MNIST"]                         # an empty store
     assert "| not measured yet |" in lines["UMass"]                                 # a smoke time is not a default rerun
-    assert "nothing is trained" in lines["Ideal filters"]
-    assert "on 2 CPUs (x86_64)" in md and "No `default` build" not in md
+    assert "| nothing trained |  | none stored |" in lines["Ideal filters"]
+    assert "on 2 CPUs (x86_64)" in md and "No `default` build" not in md and "load average" not in md
+    (tmp_path / TIMES_RECORD).write_text(json.dumps({"chapters": {"01_mnist": {
+        "seconds": 170.0, "profile": "default", "finished": "2026-12-07", "cpus": 2, "machine": "x86_64", "load": 6.4}}}))
+    assert "load average reached 6.4, more than its CPUs" in pages.rerun_costs(tmp_path, store=Store(tmp_path / "store"))
 
 
 def test_the_teaching_guide_types_no_time_and_names_smoke_only_as_a_code_check():

@@ -840,20 +840,17 @@ def _rate(rates: list[dict], kinds: Sequence[str]) -> tuple[float, str] | None:
     return (sum(r["seconds"] for r in found) / sum(r["steps"] for r in found), found[0]["kind"]) if found else None
 
 
-def _training_cell(chapter: str, rates: list[dict]) -> str:
-    """What more networks or iterations cost a chapter, from the store's training times."""
+def _training_cells(chapter: str, rates: list[dict]) -> tuple[str, str]:
+    """What training costs a chapter, from the store's recorded training times: (the rate, what
+    doubling the ``default`` profile's networks adds); "" where nothing is trained."""
     experiment = CHAPTER_EXPERIMENTS.get(chapter)
     if experiment:
         rate = _rate(rates, (experiment,))
         if rate is None:
-            return f"`{experiment}`: no training time stored"
+            return f"no time stored (`{experiment}`)", ""
         n, T = experiment_scale(chapter, "default") or (None, None)
-        text = f"{_cost(rate[0] * 1000)} per network and 1,000 iterations (`{experiment}`)"
-        if n and T:
-            text += f"; doubling its {n:,} networks of {T:,} iterations trains for about {_duration(rate[0] * n * T)}"
-        if chapter == "08_natural_patches":
-            text += "; its default reads the MNIST chapter's networks, trained once"
-        return text
+        double = f"{n:,} more x {T:,}: {_duration(rate[0] * n * T)}" if n and T else ""
+        return f"{_cost(rate[0] * 1000)} per network and 1,000 iterations (`{experiment}`)", double
     if chapter in CHAPTER_STUDIES:
         parts = []
         for kind in CHAPTER_STUDIES[chapter]:
@@ -861,8 +858,8 @@ def _training_cell(chapter: str, rates: list[dict]) -> str:
             if rate is not None:
                 unit = "run and epoch" if kind in ("MemorizationConfig", "LearningConfig") else "network and iteration"
                 parts.append(f"{_cost(rate[0])} per {unit} (`{kind}`)")
-        return "; ".join(parts) if parts else "no training time stored"
-    return "nothing is trained"
+        return "; ".join(parts) if parts else "no time stored", ""
+    return "nothing trained", ""
 
 
 def rerun_costs(root: str | os.PathLike = ".", *, store=None) -> str:
@@ -888,33 +885,37 @@ def rerun_costs(root: str | os.PathLike = ".", *, store=None) -> str:
     rows = verdicts.read_record(root / RECORD) if (root / RECORD).is_file() else []
     tests = null_test_seconds(rows, pages, root / "results" / "calibration")
     rates = store_rates(Store() if store is None else store)
-    lines = ["| chapter | a rerun at `default` | more networks or iterations | a new $k$ or $p$ |",
-             "|---|---|---|---|"]
-    machines = set()
+    lines = ["| chapter | a rerun at `default` | training | doubling the networks | a new $k$ or $p$ |",
+             "|---|---|---|---|---|"]
+    machines, loads = set(), []
     for name in order:
         t = record.get(name) or {}
         if t.get("seconds") is not None and t.get("profile") == "default":
             rerun = f"{_duration(float(t['seconds']))} ({t.get('finished', '')})"
             machines.add((t.get("cpus"), t.get("machine")))
+            if t.get("load") is not None:
+                loads.append(float(t["load"]))
         else:
             rerun = "not measured yet"
         if name in tests:
             n, sec = tests[name]
-            nulls = (f"its {n} stored null test{'s' if n != 1 else ''} took {_cost(sec)} to compute; a new cloud "
-                     "computes them again")
-        elif name in CHAPTER_STUDIES or name == "00_ideal_filters":
-            nulls = "no stored null tests: about the rerun's time"
+            nulls = f"{n} null test{'s' if n != 1 else ''}: {_cost(sec)}"
         else:
-            nulls = "no stored null tests found"
-        lines.append(f"| [{pages[name].title}](chapters/{name}.ipynb) | {rerun} | {_training_cell(name, rates)} "
-                     f"| {nulls} |")
+            nulls = "none stored"
+        rate, double = _training_cells(name, rates)
+        lines.append(f"| [{pages[name].title}](chapters/{name}.ipynb) | {rerun} | {rate} | {double} | {nulls} |")
     where = ", ".join(f"{c} CPU{'s' if c != 1 else ''} ({m})" for c, m in sorted(machines, key=str) if c)
-    head = ("How long each chapter took at the `default` profile in the last `default` build "
-            f"(`{TIMES_RECORD.as_posix()}`{', on ' + where if where else ''}), with the networks and null tests "
-            "the repository holds: that is what a student's rerun costs on a similar machine. A rerun with other "
-            "parameters adds what the store and the stored tests do not hold yet: training, at the speed the "
-            "stored runs were trained at, and, for a new $k$, $p$ or cloud, the chapter's null tests and "
-            "calibrations (their recorded times; calibrations are not timed).")
+    head = ("*A rerun at `default`*: how long each chapter took in the last `default` build "
+            f"(`{TIMES_RECORD.as_posix()}`{', on ' + where if where else ''}), reading the networks and null "
+            "tests the repository holds: what a student's rerun costs on a similar machine. A rerun with other "
+            "parameters adds what the repository does not hold yet. *Training*: the time per network the stored "
+            "runs took to train (more networks or iterations of the chapter's main experiment); *doubling the "
+            "networks*: that time for as many more networks as the `default` profile trains. *A new $k$ or $p$* "
+            "(or any other cloud): the chapter's null tests are computed again, and took this long the first "
+            "time; calibrations at a new cloud size come on top (not timed).")
+    if loads and max(loads) > min(c for c, _ in machines if c):
+        head += (f" While they ran, the machine's load average reached {max(loads):g}, more than its CPUs: other "
+                 "work slowed them, and a free machine of its size is faster.")
     if not machines:
         head += (" *No `default` build has recorded its times in this checkout yet: `make book` (the default "
                  "profile) writes them.*")
