@@ -55,7 +55,7 @@ def test_the_written_record_carries_source_and_data_kind(tmp_path, record):
     assert {k: (r["source"], r["data_kind"]) for k, r in written.items()} == {
         "F2": ("paper", "real"), "NP1": ("Carlsson 2008", "real"), "F10": ("paper", "none"),
         "F10-x": ("paper", "stand-in")}
-    assert list(written["F2"])[-3:] == ["inputs", "source", "data_kind"]   # after the ledger's field
+    assert list(written["F2"])[-4:] == ["inputs", "source", "data_kind", "beyond_second_order"]   # after the ledger's field
     # the committed record, read (a record written before these fields derives them)
     assert all(v.source in SOURCES and v.data_kind in DATA_KINDS for v in record)
     kinds = {v.claim_id: v.data_kind for v in record}
