@@ -516,6 +516,11 @@ def depth_verdict(analyses, *, last_layer_not: int | None = None) -> tuple[str, 
         v = "partly"
     elif n and part + unknown < 0.5 * n and not (rep + unknown >= 0.8 * n and last_unknown):
         v = "not reproduced"
+        absent = [a.verdict.power for a in main if a.verdict.verdict == "not reproduced" and a.verdict.power is not None]
+        if absent:
+            note += (f"; decided by the {len(absent)} layer(s) without a circle, each tested with power "
+                     f"{min(absent):.0%} or more (fewer than half the layers pass even counting every inconclusive "
+                     "one as a pass)")
     else:
         v = "inconclusive"
         note += f"; {unknown} layer(s) inconclusive (no power at their size) could change the count"
