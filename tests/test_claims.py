@@ -267,3 +267,11 @@ def test_snapshot_circle_tests_picks_stored_snapshots_and_reports_each(monkeypat
     assert seen["conv1"] == ([300, 500], 5, 1.0, 60, 3)          # 600 not stored: the last stored one
     assert list(out) == ["conv1"] and [r.iteration for r in out["conv1"]] == [300, 500]
     assert lines[0].startswith("conv1: circle at") and len(lines) == 3
+
+
+def test_f3_reports_a_cluster_count_without_power_beside_the_verdict():
+    blind = _cluster_test(1, [9] * 99, [9] * 99, power=(1,) * 10)      # 0 % power on the five-cluster model
+    assert blind.power == 0.0 and blind.outcome == "inconclusive"
+    r = cr.f3_rule({"A": dict(circle=_claim(False), clusters=blind)})
+    assert r.verdict == "reproduced" and all("clusters" not in k for k in r.extra["parts"])
+    assert any("reported beside the verdict" in s and "power 0%" in s for s in r.reasons)

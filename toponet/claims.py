@@ -482,7 +482,9 @@ def f3_rule(parts: dict) -> RuleResult:
 
     Each architecture gives two criteria: "no significant circle" (:func:`no_circle_outcome`)
     and "4-6 clusters" (:attr:`ClusterTest.outcome`: inconclusive where the criterion's
-    false-positive rate is above 5 %); :func:`combine_parts` decides. The row's power and
+    false-positive rate is above 5 %); :func:`combine_parts` decides. A cluster count with power
+    below MIN_POWER on the five-cluster model that did not pass is reported beside the verdict,
+    not among its parts (it could not have seen five clusters). The row's power and
     false-positive rate are the circle rule's (min power, max rate over architectures).
     """
     if not parts:
@@ -492,7 +494,13 @@ def f3_rule(parts: dict) -> RuleResult:
         c, cl = v["circle"], v["clusters"]
         lo, hi = cl.claimed
         outcomes[f"{lab}: no significant circle (circle rule: {c.rule.verdict})"] = no_circle_outcome(c)
-        outcomes[f"{lab}: {lo}-{hi} clusters (found {cl.observed})"] = cl.outcome
+        if cl.power is not None and cl.power < MIN_POWER and cl.outcome != "pass":
+            # a criterion that could not have seen five clusters at this size decides nothing:
+            # reported beside the verdict, not among its parts (issue 26)
+            reasons.append(f"{lab}: {lo}-{hi} clusters (found {cl.observed}) reported beside the verdict, not in it: "
+                           f"the cluster count has power {cl.power:.0%} on a five-cluster model at this size")
+        else:
+            outcomes[f"{lab}: {lo}-{hi} clusters (found {cl.observed})"] = cl.outcome
         reasons += [f"{lab} circle: {c.describe()}", f"{lab} clusters: {cl.describe()}"]
     verdict = combine_parts(outcomes)
     nulls, power, fpr, size = _claim_record(v["circle"] for v in parts.values())
