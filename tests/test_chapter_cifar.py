@@ -230,7 +230,7 @@ def test_color_verdict_rows_and_findings():
     assert rows[0].verdict == "partly" and rows[0].power == 0.3
     assert "1 H1 bar(s) surely beat both nulls" in rows[1].ours and rows[1].power == 0.1
     assert rows[2].nulls["directions"]["draws"] == 99 and "beyond second order: no" in rows[2].ours
-    assert rows[2].beyond_second_order == "no"
+    assert rows[2].beyond_second_order == "not shown"
     assert rows[3].verdict == "partly" and "circle at 0 of 3 snapshots" in rows[3].ours
     s = cifar_color.color_findings(profile="paper", data="CIFAR-10 (real)", real=True, runs=[("C(64,32,64)", 60, 100000, _ACC)],
                              f6_claims=f6c, f6=rows[0], f7_claim=c7, f7=f7, f8_test=t8, f8=f8,

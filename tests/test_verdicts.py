@@ -37,9 +37,9 @@ def test_rows_carry_the_second_order_answer_of_their_nulls():
     base = dict(claim_id="F2", claim="c", paper="p", ours="o", scale="s", data="MNIST (real)", verdict="reproduced",
                 chapter="MNIST")
     assert Verdict(**base, nulls={"directions": {"p": 0.01, "draws": 99}}).beyond_second_order == "yes"
-    assert Verdict(**base, nulls={"directions": {"p": 0.3, "draws": 99}}).beyond_second_order == "no"
+    assert Verdict(**base, nulls={"directions": {"p": 0.3, "draws": 99}}).beyond_second_order == "not shown"
     # the directions null wins over the older covariance null; no second-order null: None
-    assert beyond_of({"covariance": {"p": 0.01}, "directions": {"p": 0.5}}) == "no"
+    assert beyond_of({"covariance": {"p": 0.01}, "directions": {"p": 0.5}}) == "not shown"
     assert Verdict(**base, nulls={"gaussian": {"p": 0.01, "draws": 99}}).beyond_second_order is None
     with pytest.raises(ValueError, match="beyond_second_order"):
         Verdict(**base, beyond_second_order="maybe")

@@ -188,9 +188,10 @@ def short_name(v: "Verdict") -> str:
 
 def beyond_of(nulls: dict) -> str | None:
     """"yes" when the row's second-order null (the first of :data:`SECOND_ORDER_KINDS` in
-    ``nulls``) has p < ALPHA, "no" when it does not, None when the row has none."""
+    ``nulls``) has p < ALPHA, "not shown" when it does not (the test's power on structure beyond
+    second order is low at the book's sizes: the Calibration page), None when the row has none."""
     kind = next((k for k in SECOND_ORDER_KINDS if isinstance(nulls.get(k), dict) and "p" in nulls[k]), None)
-    return None if kind is None else ("yes" if nulls[kind]["p"] < ALPHA else "no")
+    return None if kind is None else ("yes" if nulls[kind]["p"] < ALPHA else "not shown")
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ class Verdict:
     :data:`SOURCES`) and data_kind : what it ran on (one of :data:`DATA_KINDS`); left empty,
     both are derived when the row is made (:func:`claim_source` from the claim id,
     :func:`data_kind_of` from the data text), so every row written carries them; an explicit
-    value wins. beyond_second_order : "yes" / "no" (the second-order null of the directions,
+    value wins. beyond_second_order : "yes" / "not shown" (the second-order null of the directions,
     :func:`beyond_of` of ``nulls``) or None where the row has no such null. (``dataclasses.replace`` keeps the derived values: give both again when
     replacing ``claim_id`` or ``data``.)
     """
@@ -253,10 +254,10 @@ class Verdict:
             object.__setattr__(self, "source", claim_source(self.claim_id))
         if not self.data_kind:
             object.__setattr__(self, "data_kind", data_kind_of(self.data, self.claim, self.verdict))
-        if self.beyond_second_order is None:
+        if self.beyond_second_order in (None, "no"):    # "no": rows written before it read "not shown"
             object.__setattr__(self, "beyond_second_order", beyond_of(self.nulls))
-        if self.beyond_second_order not in (None, "yes", "no"):
-            raise ValueError(f"{self.claim_id}: beyond_second_order must be 'yes', 'no' or None; "
+        if self.beyond_second_order not in (None, "yes", "not shown"):
+            raise ValueError(f"{self.claim_id}: beyond_second_order must be 'yes', 'not shown' or None; "
                              f"got {self.beyond_second_order!r}")
         if self.source not in SOURCES:
             raise ValueError(f"{self.claim_id}: source must be one of {SOURCES}; got {self.source!r}")
