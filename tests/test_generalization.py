@@ -390,8 +390,9 @@ def test_committed_generalization_artifacts_still_give_their_transfer_accuracies
     for d in art.transfer_datasets:
         for it in art.iterations:
             acc = g.transfer_accuracy(art, d, it)
-            assert acc.shape == (n,) and np.all((acc >= 0) & (acc <= 1))
-            np.testing.assert_array_equal(acc, doc["accuracy"][str(it)][d])
+            # the first shard holds n networks; later shards (G1's arms were topped up) follow it
+            assert acc.shape == (art.networks,) and art.networks >= n and np.all((acc >= 0) & (acc <= 1))
+            np.testing.assert_array_equal(acc[:n], doc["accuracy"][str(it)][d])
 
 
 def _simpl(values, gaussian, k=4, per=26):
