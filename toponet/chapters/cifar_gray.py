@@ -22,6 +22,7 @@ from toponet.chapters._common import accuracy_summary, check_kept, check_paper_k
 from toponet.chapters._readings import (barcode_reading, evolution_reading, grid_reading,  # noqa: F401
                                         mapper_reading, rule_outcome, snapshot_reading)
 from toponet.claims import count_clusters, describe_claim  # noqa: F401
+from toponet.rules import MIN_POWER
 from toponet.experiments import experiment, load_or_train
 from toponet.mapper import Mapper
 from toponet.verdicts import Verdict
@@ -70,8 +71,12 @@ def _f3_ours(parts: dict) -> str:
     for lab, v in parts.items():
         cl = v["clusters"]
         lo, hi = cl.claimed
-        use = ("criterion used" if cl.usable else
-               f"criterion not used: its false-positive rate here is {cl.false_positive_rate:.0%} > 5%")
+        if not cl.usable:
+            use = f"criterion not used: its false-positive rate here is {cl.false_positive_rate:.0%} > 5%"
+        elif cl.power is not None and cl.power < MIN_POWER and cl.outcome != "pass":
+            use = "reported beside the verdict, not in it: the count could not have seen five clusters at this size"
+        else:
+            use = "criterion used"
         out.append(f"{lab}: {cl.observed} Mapper clusters on {cl.n_core} points; null clouds with {lo}-{hi}: "
                    + ", ".join(f"{k} {cl.hits(k)}/{cl.draws}" for k in cl.null_counts)
                    + f" ({use}; power {'n/a' if cl.power is None else format(cl.power, '.0%')} on a five-cluster "
