@@ -308,6 +308,11 @@ def test_accuracy_area_and_the_g5_rule():
     assert g.g5_rule(same).verdict == "not reproduced"
     one = {"mnist": {"none": arm(1, 3, 500), "circle": arm(2, 1)}}
     assert g.g5_rule(one).verdict == "inconclusive" and "not testable" in " ".join(g.g5_rule(one).reasons)
+    # the smoke profile keeps only the last snapshot: no curve, so no test (and no error)
+    last_only = {"mnist": {"none": _curve(np.array([20]), np.full((1, 2), 0.5)),
+                           "circle": _curve(np.array([20]), np.full((1, 2), 0.6))}}
+    r = g.g5_rule(last_only)
+    assert r.verdict in ("inconclusive", "not tested") and "do not cover iterations 0-20" in " ".join(r.reasons)
 
 
 def test_fastest_arm_and_figures():
