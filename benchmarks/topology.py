@@ -22,7 +22,7 @@ approximation against the exact answer on that cloud:
   scikit-learn ``NearestNeighbors`` (plus the same sort for rho) on 204,800 points.
 * decision: the whole circle test behind a verdict, ``toponet.rules.circle_test`` (observed
   top bars exact by bounds, 99 null clouds of each kind, gaussian, shuffled and
-  covariance-matched, each answered exactly; no cache; ``--threads`` worker processes), against
+  second-order (directions), each answered exactly; no cache; ``--threads`` worker processes), against
   the same decision made the
   plain way: giotto-tda ``VietorisRipsPersistence`` (exact) on the observed core and on every
   null core (the same seeded null clouds), counting null top bars >= the observed one. The
@@ -224,12 +224,12 @@ def measure(method: str, cloud: str, n: int, threads: int = 1, out: str | None =
         seconds = time.perf_counter() - t
         note = f"{g.vcount()} nodes, {g.ecount()} edges (DBSCAN)"
     elif method == "toponet_decision":
-        from toponet.rules import circle_test
+        from toponet.rules import BOOK_KINDS, circle_test
 
         test = circle_test(X, k=_decision_k(n), p=CORE_P, draws=DECISION_DRAWS, cache=False, n_jobs=threads)
         seconds = time.perf_counter() - t
         value = test.top[0]
-        array = np.array([test.nulls[k].p for k in ("gaussian", "shuffled", "covariance")])
+        array = np.array([test.nulls[k].p for k in BOOK_KINDS])
         note = (f"core {test.n_core:,}; p " + ", ".join(f"{k} {test.nulls[k].p:.2g}" for k in test.nulls)
                 + f" ({DECISION_DRAWS} draws each); second bar {test.second[0]:.3f}-{test.second[1]:.3f}")
     elif method == "giotto_decision":
@@ -237,8 +237,8 @@ def measure(method: str, cloud: str, n: int, threads: int = 1, out: str | None =
 
         from toponet.density import density_filtration
         from toponet.filters import normalize
-        from toponet.nulls import NULL_KINDS, null_cloud
-        from toponet.rules import null_seed, p_value
+        from toponet.nulls import null_cloud
+        from toponet.rules import BOOK_KINDS, null_seed, p_value
 
         vr = VietorisRipsPersistence(homology_dimensions=(1,), n_jobs=threads)
 
@@ -248,12 +248,12 @@ def measure(method: str, cloud: str, n: int, threads: int = 1, out: str | None =
 
         Xn, k = normalize(X)[0], _decision_k(n)
         observed, ps = tops([Xn])[0], []
-        for kind in ("gaussian", "shuffled", "covariance"):
+        for kind in BOOK_KINDS:
             values = tops([null_cloud(Xn, kind, null_seed(0, kind, r)) for r in range(DECISION_DRAWS)])
             ps.append(p_value(sum(v >= observed for v in values), DECISION_DRAWS))
         seconds = time.perf_counter() - t
         value, array = observed, np.array(ps)
-        note = "p " + ", ".join(f"{kd} {q:.2g}" for kd, q in zip(NULL_KINDS, ps)) + f" ({DECISION_DRAWS} draws each)"
+        note = "p " + ", ".join(f"{kd} {q:.2g}" for kd, q in zip(BOOK_KINDS, ps)) + f" ({DECISION_DRAWS} draws each)"
     else:
         raise ValueError(f"unknown method {method!r}")
     if array is not None and out:

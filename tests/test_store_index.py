@@ -257,7 +257,8 @@ def test_index_is_deterministic(store):
     entry = json.loads(text)["artifacts"][TRANSFER]
     assert entry == {"key": TRANSFER, "kind": "shards", **{k: v for k, v in artifact_provenance(
         store, TRANSFER).items() if k != "key"}}
-    assert set(entry["files"]) == {"shard-0-3.npz", "transfer-0-3.json"}
+    # the first shard and its transfer record (G1's arms were later topped up with shard 3)
+    assert {"shard-0-3.npz", "transfer-0-3.json"} <= set(entry["files"])
     assert entry["manifest_sha256"] == file_sha256(store.root / TRANSFER / "manifest.json")
 
 

@@ -667,7 +667,8 @@ def combine_parts(parts, *, alpha: float = ALPHA) -> tuple[str, list[str]]:
         verdict = "partly"
     elif any(o == "pass" for o in outcomes):
         verdict = "inconclusive"
-        reasons.append(f"a part passes only at p < {alpha:g}, not at {alpha:g}/{m} (Bonferroni over {m} parts)")
+        reasons.append(f"cannot be decided: a part passes only at p < {alpha:g}, not at {alpha:g}/{m} "
+                       f"(Bonferroni over {m} parts), and no part fails with power")
     elif all(o == "fail" for o in outcomes):
         verdict = "not reproduced"
     else:

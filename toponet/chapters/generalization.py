@@ -516,6 +516,9 @@ def group_rule(parts, *, words: str, alpha: float = ALPHA, extra_reasons=()) -> 
     parts = list(parts)
     verdict, reasons = gt.combine_parts(parts, alpha=alpha)
     note = _floor_note(parts, alpha)
+    undecided = next((r for r in reasons if r.startswith("cannot be decided")), None)
+    if undecided:   # the row's text says why a powered claim is still inconclusive (tests_text)
+        note = "; ".join(x for x in (note, undecided) if x)
     tested = [p.test for p in parts if p.test is not None]
     powers = [t.power for t in tested if t.power is not None]
     fprs = [t.false_positive_rate for t in tested if t.false_positive_rate is not None]
