@@ -322,6 +322,25 @@ def matched_shares(core, *, noise: float, grid=None, n: int = 2000, seed: int = 
     return best
 
 
+def _cached_bar_counts(path: Path, calibration, sample, *, top: int, power_draws: int, seed: int, fields: dict,
+                       expected: int) -> dict:
+    """The cached document of a bar-count power model at ``path``, computed when missing: ``power_draws``
+    clouds ``sample(seed + 1 + r)`` through rho(k, p) of ``calibration``, each cloud's count of H1
+    bars (its ``top`` longest settled) above the calibration's larger threshold. ``fields`` (the
+    model's parameters) are stored beside the counts."""
+    data = read_cached(path)
+    if data is None or data.get("version") != CALIBRATION_VERSION:
+        n, k, p = calibration.n_points, calibration.k, calibration.p
+        q = float(np.nextafter(max(calibration.thresholds.values()), 3))
+        counts = []
+        for r in range(power_draws):
+            b = h1_bounds(density_filtration(normalize(sample(seed + 1 + r))[0], k, p), top=top, max_edges=None)
+            counts.append(int(np.sum(b.lower >= q)))
+        data = write_cached(path, {"version": CALIBRATION_VERSION, "n": n, "k": k, "p": float(p), **fields,
+                                   "threshold": q, "expected": expected, "counts": counts})
+    return data
+
+
 def three_circle_bars_power(calibration, *, noise: float, shares=(1 / 3, 1 / 3, 1 / 3), expected: int = 5,
                             power_draws: int = 40, seed: int = 0, directory=None) -> dict:
     """How often a noisy three-circle cloud shows ``expected`` H1 bars beating the rule's nulls.
@@ -346,18 +365,10 @@ def three_circle_bars_power(calibration, *, noise: float, shares=(1 / 3, 1 / 3, 
     tag = "-".join(f"{x:.2f}" for x in shares)
     path = directory / (f"patchbars-v{CALIBRATION_VERSION}-n{n}-k{k}-p{float(p):.4g}-d{calibration.draws}-"
                         f"noise{noise:g}-shares{tag}-e{expected}-pw{power_draws}-s{seed}.json")
-    data = read_cached(path)
-    if data is None or data.get("version") != CALIBRATION_VERSION:
-        q = float(np.nextafter(max(calibration.thresholds.values()), 3))
-        counts = []
-        for r in range(power_draws):
-            cloud = three_circle_sample(n, shares=shares, noise=noise, seed=seed + 1 + r)
-            b = h1_bounds(density_filtration(normalize(cloud)[0], k, p), top=expected + 1, max_edges=None)
-            counts.append(int(np.sum(b.lower >= q)))
-        data = {"version": CALIBRATION_VERSION, "n": n, "k": k, "p": float(p), "noise": float(noise),
-                "shares": [round(float(x), 2) for x in shares], "threshold": q, "expected": expected,
-                "counts": counts}
-        data = write_cached(path, data)
+    data = _cached_bar_counts(path, calibration, lambda s: three_circle_sample(n, shares=shares, noise=noise, seed=s),
+                              top=expected + 1, power_draws=power_draws, seed=seed,
+                              fields={"noise": float(noise), "shares": [round(float(x), 2) for x in shares]},
+                              expected=expected)
     counts = data["counts"]
     return dict(counts=list(counts), power=float(np.mean([c == expected for c in counts])),
                 power_any=float(np.mean([c >= 1 for c in counts])), noise=float(data["noise"]),
@@ -383,16 +394,8 @@ def klein_bars_power(calibration, *, noise: float, power_draws: int = 40, seed: 
     directory = Path(directory) if directory is not None else default_directory()
     path = directory / (f"kleinbars-v{CALIBRATION_VERSION}-n{n}-k{k}-p{float(p):.4g}-d{calibration.draws}-"
                         f"noise{noise:g}-pw{power_draws}-s{seed}.json")
-    data = read_cached(path)
-    if data is None or data.get("version") != CALIBRATION_VERSION:
-        q = float(np.nextafter(max(calibration.thresholds.values()), 3))
-        counts = []
-        for r in range(power_draws):
-            cloud = klein_bottle_sample(n, noise=noise, seed=seed + 1 + r)
-            b = h1_bounds(density_filtration(normalize(cloud)[0], k, p), top=3, max_edges=None)
-            counts.append(int(np.sum(b.lower >= q)))
-        data = write_cached(path, {"version": CALIBRATION_VERSION, "n": n, "k": k, "p": float(p),
-                                   "noise": float(noise), "threshold": q, "expected": 2, "counts": counts})
+    data = _cached_bar_counts(path, calibration, lambda s: klein_bottle_sample(n, noise=noise, seed=s), top=3,
+                              power_draws=power_draws, seed=seed, fields={"noise": float(noise)}, expected=2)
     counts = data["counts"]
     return dict(counts=list(counts), power=float(np.mean([c == 2 for c in counts])),
                 power_any=float(np.mean([c >= 1 for c in counts])), noise=float(data["noise"]),
