@@ -51,7 +51,7 @@ def calibration_dir(tmp_path, monkeypatch):
 def test_analyze_json_decides_the_circle_by_the_books_rule(tmp_path, capsys, calibration_dir):
     path = tmp_path / "c.npy"
     np.save(path, 2.0 * primary_circle_sample(300, noise=0.2, seed=1))
-    out = run_json(capsys, ["analyze", str(path), "--k", "10", "--p", "0.3", "--json"])
+    out = run_json(capsys, ["analyze", str(path), "--k", "10", "--p", "0.3", "--json", "--calibrate"])
     assert set(out["nulls"]) == {"gaussian", "shuffled", "directions"}   # the second-order null of the directions
     for kind, n in out["nulls"].items():
         assert n["draws"] == 99 and set(n) >= {"p", "draws", "effect_size"}
@@ -59,12 +59,26 @@ def test_analyze_json_decides_the_circle_by_the_books_rule(tmp_path, capsys, cal
     assert out["beyond_second_order"] in ("yes", "inconclusive") and 0.8 <= out["power"] <= 1
     assert out["p_value"] == pytest.approx(0.01) and out["null_repeats"] == 99
     assert list(calibration_dir.glob("circle-*.json"))          # the calibration at this size, cached
+    assert out["calibration"]["source"].endswith("computed now")
+
+
+def test_analyze_without_calibrate_reads_the_shipped_grid_or_says_inconclusive(tmp_path, capsys, calibration_dir):
+    path = tmp_path / "c.npy"
+    np.save(path, 2.0 * primary_circle_sample(256, noise=0.2, seed=1))
+    out = run_json(capsys, ["analyze", str(path), "--json"])            # k = n/32 = 8, p = 0.3: a grid size
+    assert out["rule_k"] == 8 and out["circle"] == "yes" and out["power"] == pytest.approx(39 / 40)
+    assert out["calibration"]["source"].startswith("calibrated at this size")
+    gauss = tmp_path / "g.npy"
+    np.save(gauss, gaussian_filters(256, seed=2))
+    out = run_json(capsys, ["analyze", str(gauss), "--k", "10", "--p", "0.3", "--json"])   # off the grid
+    assert out["power"] is None and out["circle"] == "inconclusive" and "--calibrate" in out["calibration"]["source"]
+    assert not list(calibration_dir.glob("circle-*.json"))      # nothing calibrated unless asked
 
 
 def test_analyze_gaussian_is_not_a_circle(tmp_path, capsys, calibration_dir):
     path = tmp_path / "g.npy"
     np.save(path, gaussian_filters(300, seed=2))
-    out = run_json(capsys, ["analyze", str(path), "--k", "10", "--p", "0.3", "--json"])
+    out = run_json(capsys, ["analyze", str(path), "--k", "10", "--p", "0.3", "--json", "--calibrate"])
     assert out["frac_near_primary_circle"] < 0.1
     assert out["circle"] in ("no", "inconclusive") and out["nulls"]["gaussian"]["p"] > 0.05
 

@@ -35,7 +35,8 @@ _PREFIXES = (
     ("toponet.train", MIDDLE), ("toponet.shards", MIDDLE), ("toponet.store", MIDDLE),
     ("toponet.experiments", MIDDLE), ("toponet.data", MIDDLE), ("toponet.models", MIDDLE),
     ("toponet.pretrained", MIDDLE), ("toponet.verdicts", MIDDLE), ("toponet.report", MIDDLE),
-    ("toponet.integrity", MIDDLE), ("toponet.store_index", MIDDLE),
+    ("toponet.integrity", MIDDLE), ("toponet.store_index", MIDDLE), ("toponet.checkpoints", MIDDLE),
+    ("toponet.layerwise", MIDDLE),
 )
 CORE_MODULES = {"filters", "ideal", "density", "homology", "mapper", "nulls", "analysis", "rules", "calibration",
                 "group_tests",

@@ -319,7 +319,7 @@ def test_two_analyze_runs_at_once_both_succeed_and_leave_the_checkout_clean(tmp_
     env["TOPONET_CACHE"] = str(tmp_path / "cache")
     before = _git_status()
     cmd = [sys.executable, "-m", "toponet", "analyze", str(cloud), "--k", "5", "--p", "0.5", "--null-repeats", "9",
-           "--json"]
+           "--json", "--calibrate"]
     procs = [subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     outs = [p.communicate(timeout=600) for p in procs]

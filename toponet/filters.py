@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toponet._validation import check_cloud
+from toponet._validation import check_cloud, check_int
 
 log = logging.getLogger(__name__)
 
@@ -190,3 +190,17 @@ def pooled_filters(weights) -> np.ndarray:
     if W.ndim != 5:
         raise ValueError(f"weights must have shape (n_networks, out, in, h, w); got {W.shape}")
     return spatial_filters(W.reshape(-1, *W.shape[2:]))
+
+
+def subsample(X, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``size`` rows of ``X``, drawn without replacement with ``seed``, in their order.
+
+    Returns ``(X[index], index)``; all rows (index = arange) when ``X`` has at most ``size``.
+    """
+    X = np.asarray(X)
+    size = check_int(size, name="size", low=1)
+    n = X.shape[0]
+    if n <= size:
+        return X, np.arange(n)
+    index = np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+    return X[index], index

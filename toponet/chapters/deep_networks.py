@@ -52,7 +52,7 @@ from toponet.book.notebook import Caption, Reading, what_to_see
 from toponet.chapters._common import circle_claim, null_distance_threshold
 from toponet.chapters._readings import barcode_reading, mapper_reading
 from toponet.density import density_filtration
-from toponet.filters import normalize
+from toponet.filters import normalize, subsample
 from toponet.ideal import distance_to_model
 from toponet.pretrained.layers import ConvLayer
 from toponet.pretrained.networks import find_vgg_weights, load_layers
@@ -109,20 +109,6 @@ class DeepConfig:
         check_int(self.null_repeats, name="null_repeats", low=0)
         check_int(self.subsample_seeds, name="subsample_seeds", low=1)
         check_int(self.seed, name="seed", low=0)
-
-
-def subsample(X, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``size`` rows of ``X``, drawn without replacement with ``seed``, in their order.
-
-    Returns ``(X[index], index)``; all rows (index = arange) when ``X`` has at most ``size``.
-    """
-    X = np.asarray(X)
-    size = check_int(size, name="size", low=1)
-    n = X.shape[0]
-    if n <= size:
-        return X, np.arange(n)
-    index = np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
-    return X[index], index
 
 
 def layer_k(n_used: int, n_filters: int, config: DeepConfig) -> int:

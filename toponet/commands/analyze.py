@@ -1,108 +1,61 @@
-"""``toponet analyze FILE``: the pipeline on your own filters."""
+"""``toponet analyze MODEL``: the book's pipeline and calibrated circle rule on your own network.
+
+MODEL is a ``.npy`` array of filters (one cloud, as before), a PyTorch file (``.pt`` / ``.pth``
+/ ``.bin`` / ``.ckpt``: a state dict or a checkpoint holding one, read with
+``weights_only=True``) or a ``.safetensors`` file. ``--list-layers`` lists its conv weights;
+``--layer NAME`` / ``--layers all`` answer per layer (:mod:`toponet.layerwise`).
+"""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
-import numpy as np
+from toponet.checkpoints import load_filters  # noqa: F401 - the .npy reader, here since version 0.1
 
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "analyze", help="analyze a cloud of 3x3 filters (density filtration, persistence, Mapper, nulls)",
-        description="Read spatial filters from a .npy file of shape (n, 9), (n, 3, 3) or a conv weight "
-                    "tensor (out, in, 3, 3); normalize them, apply the density filtration rho(k, p), "
-                    "compute H0/H1 persistence and Mapper, and compare the top H1 lifetime to matched "
-                    "null clouds.")
-    p.add_argument("file", type=Path, help=".npy file with the filters or conv weights")
-    p.add_argument("--k", type=int, required=True, help="density filtration: k-th nearest neighbour")
-    p.add_argument("--p", type=float, required=True, help="density filtration: fraction kept, in (0, 1]")
+        "analyze", help="does your network's layer hold the primary circle? (per layer, calibrated)",
+        description="Read 3x3 spatial filters from a .npy array ((n, 9), (n, 3, 3) or (out, in, 3, 3)), a PyTorch "
+                    "state dict or checkpoint (.pt/.pth/.bin/.ckpt, loaded with weights_only=True) or a "
+                    ".safetensors file; normalize them, apply the density filtration rho(k, p), compute "
+                    "persistence and Mapper, and decide 'circle?' with the book's calibrated rule against "
+                    "gaussian, shuffled and directions null clouds. A model file is answered layer by layer "
+                    "(--list-layers, --layer NAME, --layers all).")
+    p.add_argument("file", type=Path, metavar="MODEL", help=".npy filters, .pt/.pth checkpoint or .safetensors weights")
+    p.add_argument("--list-layers", action="store_true",
+                   help="list every conv weight (shape, kind, 3x3 or why it is skipped) and stop")
+    p.add_argument("--layer", action="append", metavar="NAME",
+                   help="analyse this layer (repeatable; a name from --list-layers)")
+    p.add_argument("--layers", choices=("all",), help="'all': analyse every layer with 3x3 kernels")
+    p.add_argument("--k", type=int, default=None,
+                   help="density filtration: k-th nearest neighbour (default: the book's scaling k = n/32, the "
+                        "paper's rho(200, 0.3) on 6,400 filters, whose calibrations ship with toponet)")
+    p.add_argument("--p", type=float, default=0.3, help="density filtration: fraction kept, in (0, 1] (default 0.3)")
+    p.add_argument("--sample-size", type=int, default=2048,
+                   help="per layer: filters drawn (seeded) from a larger layer (default 2048, a calibrated size)")
+    p.add_argument("--calibrate", action="store_true",
+                   help="calibrate the rule at a cloud size / k / p the shipped grid lacks (minutes to an hour "
+                        "per size; cached); without it such a layer's power is unknown and its answer inconclusive")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes for the null clouds (default 1)")
     p.add_argument("--resolution", type=int, default=30, help="Mapper resolution (default 30)")
     p.add_argument("--gain", type=float, default=3.0, help="Mapper gain, > 1 (default 3)")
     p.add_argument("--null-repeats", type=int, default=99,
                    help="matched null clouds per null kind (gaussian, shuffled, and the directions null: gaussian filters "
                         "whose normalized rows have your filters' second moment) for the "
-                        "book's calibrated circle rule: 0 skips the nulls (circle: inconclusive), else at least 2 "
-                        "(a standard deviation needs two clouds); 99 (default) floors p at 0.01, fewer than 20 "
-                        "can never reach p < 0.05")
+                        "book's calibrated circle rule: 0 skips the nulls (circle: inconclusive; .npy only), else at "
+                        "least 2 (a standard deviation needs two clouds); 99 (default) floors p at 0.01 and is the "
+                        "size the shipped calibrations have; fewer than 20 can never reach p < 0.05")
     p.add_argument("--threshold", type=float, default=0.3,
                    help="distance in R^9 counted as near the primary circle (default 0.3)")
-    p.add_argument("--seed", type=int, default=0, help="seed for landmarks, nulls and layout")
+    p.add_argument("--seed", type=int, default=0, help="seed for sampling, landmarks, nulls and layout")
     p.add_argument("--html", type=Path, metavar="PAGE.html",
-                   help="write the Mapper graph and barcodes to this new HTML page (its folder must exist)")
+                   help="write the Mapper graphs and barcodes to this new HTML page (its folder must exist)")
     p.add_argument("--force", action="store_true", help="let --html overwrite an existing page")
-    p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON instead of a summary: one object for a .npy cloud, one line per layer for a model")
     p.set_defaults(func=run)
-
-
-def _npy_header(path: Path) -> tuple[tuple[int, ...], np.dtype, int]:
-    """Shape, dtype and data offset of a ``.npy`` file, read and checked from its header alone.
-
-    Raises ``ValueError`` naming ``path`` and what is wrong: not a ``.npy`` file, an unknown
-    format version, a header numpy cannot parse (not a dict, missing keys, broken syntax), or
-    a shape with a negative, boolean or non-integer dimension.
-    """
-    from numpy.lib import format as npy
-
-    with open(path, "rb") as fh:
-        try:
-            version = npy.read_magic(fh)
-        except (ValueError, EOFError) as exc:
-            raise ValueError(f"{path}: not a .npy file ({exc or 'empty'}); write the filters with numpy.save") from None
-        if version not in ((1, 0), (2, 0), (3, 0)):
-            raise ValueError(f"{path}: .npy format version {version[0]}.{version[1]} is not one numpy writes "
-                             f"(1.0, 2.0, 3.0); write the filters with numpy.save")
-        read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
-        try:
-            shape, _, dtype = read(fh, max_header_size=100_000)
-        # Parsing a header is pure text work: whatever it raises (ValueError, tokenize's TokenError,
-        # EOFError, RecursionError on nested brackets) means the header is malformed, not a bug.
-        except Exception as exc:  # noqa: BLE001
-            reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-            raise ValueError(f"{path}: malformed .npy header ({reason}); write the filters with numpy.save") from None
-        bad = [d for d in shape if isinstance(d, bool) or not isinstance(d, int) or d < 0]
-        if bad:
-            raise ValueError(f"{path}: .npy header has shape {tuple(shape)}; every dimension must be an integer "
-                             f">= 0 (got {bad[0]!r})")
-        return tuple(shape), np.dtype(dtype), fh.tell()
-
-
-def load_filters(path: Path) -> np.ndarray:
-    """Filters from a .npy file as an array of shape (n, 9).
-
-    The header is checked before the data is read: its shape must be non-negative integers
-    and must account for the file's data bytes exactly (``prod(shape) * itemsize``), so a
-    truncated file, trailing bytes or a forged header are refused without allocating
-    anything, as are object (pickle), complex and non-numeric arrays.
-    """
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    if path.is_dir():
-        raise ValueError(f"{path}: is a folder; name the .npy file of filters")
-    if path.suffix != ".npy":
-        raise ValueError(f"{path}: expected a .npy file (numpy.save), got '{path.suffix or 'no suffix'}'")
-    shape, dtype, offset = _npy_header(path)
-    if dtype.hasobject or dtype.kind not in "biuf":
-        kind = "complex numbers" if dtype.kind == "c" else f"dtype {dtype}"
-        raise ValueError(f"{path}: holds {kind}; toponet reads real numeric arrays (write a float array)")
-    need, have = int(np.prod(shape, dtype=object)) * dtype.itemsize, path.stat().st_size - offset
-    if have < need:
-        raise ValueError(f"{path}: its header promises shape {shape} ({need:,} bytes of {dtype}) but the file "
-                         f"holds {have:,} bytes of data; it is truncated or not written by numpy.save")
-    if have > need:
-        raise ValueError(f"{path}: its header says shape {shape} ({need:,} bytes of {dtype}) but the file holds "
-                         f"{have:,} bytes of data ({have - need:,} more); the header does not describe the data")
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise ValueError(f"{path}: not a plain numeric .npy array ({exc})") from exc
-    if arr.ndim == 2 and arr.shape[1] == 9:
-        return arr
-    if arr.ndim == 3 and arr.shape[1:] == (3, 3):
-        return arr.reshape(len(arr), 9)
-    if arr.ndim == 4 and arr.shape[2:] == (3, 3):
-        return arr.reshape(-1, 9)
-    raise ValueError(f"{path}: expected shape (n, 9), (n, 3, 3) or (out, in, 3, 3); got {arr.shape}")
 
 
 def check_html_target(page: Path, source: Path, *, force: bool = False) -> Path:
@@ -131,7 +84,7 @@ def _check_null_repeats(n: int) -> int:
     return n
 
 
-def _rule_keys(X, args) -> dict:
+def _rule_keys(X, args, k: int) -> dict:
     """The book's calibrated circle rule on the same filters (toponet.rules, toponet.calibration)."""
     # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (scipy, ripser: 0.3 s)
     from toponet.rules import summary_keys
@@ -140,29 +93,119 @@ def _rule_keys(X, args) -> dict:
         return {"nulls": {}, "circle": "inconclusive", "beyond_second_order": "inconclusive", "power": None,
                 "false_positive_rate": None, "rule_reasons": ["--null-repeats 0: no null test was run"]}
     # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (scipy, ripser: 0.3 s)
-    from toponet.calibration import GaussianTops, calibrate_circle
+    from toponet.calibration import GaussianTops, rule_calibration
     from toponet.rules import ANALYZE_KINDS, circle_rule, circle_test
 
-    test = circle_test(X, k=args.k, p=args.p, kinds=ANALYZE_KINDS, draws=args.null_repeats, seed=args.seed,
-                       gaussian_cache=GaussianTops(), progress=not args.json)
-    cal = calibrate_circle(test.n_points, test.k, test.p, draws=args.null_repeats, progress=not args.json)
-    return summary_keys(test, circle_rule(test, cal))
+    test = circle_test(X, k=k, p=args.p, kinds=ANALYZE_KINDS, draws=args.null_repeats, seed=args.seed,
+                       gaussian_cache=GaussianTops(), progress=not args.json, n_jobs=args.jobs)
+    cal = rule_calibration(test.n_points, test.k, test.p, draws=args.null_repeats, calibrate=args.calibrate,
+                           progress=not args.json)
+    return {**summary_keys(test, circle_rule(test, cal)), "calibration": cal.record()}
+
+
+def _check_options(args) -> None:
+    _check_null_repeats(args.null_repeats)
+    if args.k is not None and args.k < 1:
+        raise ValueError(f"--k {args.k}: k is a neighbour count, at least 1")
+    if not 0 < args.p <= 1:
+        raise ValueError(f"--p {args.p}: p must lie in (0, 1]")
+    if args.jobs < 1:
+        raise ValueError(f"--jobs {args.jobs}: at least 1 worker process")
+    if args.sample_size < 20:
+        raise ValueError(f"--sample-size {args.sample_size}: at least 20 filters")
+    if args.layer and args.layers:
+        raise ValueError("--layer and --layers all: give one of them")
 
 
 def run(args) -> int:
+    _check_options(args)
+    if args.list_layers:
+        return _list_layers(args)
+    if args.file.suffix.lower() != ".npy" or args.layer or args.layers:
+        return _run_layers(args)
+    return _run_cloud(args)
+
+
+def _list_layers(args) -> int:
+    # deferred: `toponet --help` starts in 0.1 s; reading a checkpoint imports torch (2-5 s)
+    from toponet.checkpoints import model_kernels
+
+    kernels = model_kernels(args.file)
+    if args.json:
+        for k in kernels:
+            print(json.dumps(k.listing()))
+        return 0
+    if not kernels:
+        print(f"{args.file.name}: no 4-d (conv) weights")
+        return 0
+    width = max(len(k.name) for k in kernels)
+    for k in kernels:
+        status = f"3x3, {k.n_filters:,} spatial filters" if k.usable else f"skipped: {k.skipped}"
+        print(f"{k.index:>3}  {k.name:<{width}}  {'x'.join(map(str, k.shape)):<14} {k.kind:<9} {status}")
+    usable = sum(k.usable for k in kernels)
+    print(f"{usable} of {len(kernels)} conv weights have 3x3 kernels; analyse them with --layers all or --layer NAME")
+    return 0
+
+
+def _run_layers(args) -> int:
+    # deferred: `toponet --help` starts in 0.1 s; reading a checkpoint imports torch (2-5 s)
+    from toponet.checkpoints import model_kernels, select_kernels
+    from toponet.layerwise import LayerwiseConfig, analyze_kernel
+    from toponet.calibration import GaussianTops
+
+    if args.html:
+        check_html_target(args.html, args.file, force=args.force)
+    kernels = model_kernels(args.file)
+    if args.null_repeats == 0:
+        raise ValueError("--null-repeats 0: a per-layer answer needs the null clouds (at least 2; 99 is calibrated)")
+    chosen = select_kernels(kernels, args.layer, all_layers=args.layers == "all", source=args.file.name)
+    cfg = LayerwiseConfig(sample_size=args.sample_size, k=args.k, p=args.p, draws=args.null_repeats, seed=args.seed,
+                          calibrate=args.calibrate, figures=bool(args.html), resolution=args.resolution,
+                          gain=args.gain, threshold=args.threshold, n_jobs=args.jobs)
+    from tqdm.auto import tqdm  # deferred: with the imports above (progress bars only here)
+
+    reports, gauss = [], GaussianTops()
+    with tqdm(chosen, desc="layers", unit="layer", file=sys.stderr) as bar:
+        for kernel in bar:
+            bar.set_postfix_str(kernel.name[-40:])
+            report = analyze_kernel(kernel, cfg, progress=False, gaussian_cache=gauss)
+            reports.append(report)
+            line = json.dumps(report.row()) if args.json else report.summary_line()
+            bar.write(line, file=sys.stdout)
+            sys.stdout.flush()
+    if args.html:
+        # deferred: `toponet --help` starts in 0.1 s; plotly loads only for a page
+        from toponet.report import write_network_report
+
+        intro = (f"<p>{len(reports)} layer(s) of <code>{args.file.name}</code>; per layer at most "
+                 f"{cfg.sample_size:,} filters (seed {cfg.seed}), rho(k, {cfg.p:g}) with "
+                 f"{'k = ' + str(cfg.k) if cfg.k else 'k = n/32 (the book scaling)'}, {cfg.draws} null clouds per "
+                 f"kind. <b>circle</b>: the book's calibrated rule (yes / partly / no / inconclusive when its power "
+                 f"at this size is below 80 % or unknown); <b>beyond 2nd order</b>: the top bar beats the directions "
+                 f"null (gaussian filters with your filters' second moment).</p>")
+        write_network_report(reports, args.html, title=f"toponet analyze {args.file.name}", intro=intro)
+        if not args.json:
+            print(f"wrote {args.html}")
+    return 0
+
+
+def _run_cloud(args) -> int:
+    """A .npy cloud of filters, analysed as one cloud (the original ``toponet analyze``)."""
     # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (scipy, ripser: 0.3 s)
     from toponet.analysis import AnalysisConfig, analyze_filters
+    from toponet.calibration import grid_k
+    from toponet.filters import normalize
 
-    _check_null_repeats(args.null_repeats)
     if args.html:
         check_html_target(args.html, args.file, force=args.force)
     X = load_filters(args.file)
+    k = args.k if args.k is not None else grid_k(max(2, int(normalize(X, quiet=True)[1].sum())))
     # The figures' pipeline without its own nulls: the nulls are the rule's (below).
-    cfg = AnalysisConfig(k=args.k, p=args.p, resolution=args.resolution, gain=args.gain,
+    cfg = AnalysisConfig(k=k, p=args.p, resolution=args.resolution, gain=args.gain,
                          null_repeats=0, threshold=args.threshold, seed=args.seed)
     result = analyze_filters(X, cfg)
     summary = result.summary()
-    summary.update(_rule_keys(X, args))
+    summary.update(_rule_keys(X, args, k))
     if args.html:
         # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (scipy, ripser: 0.3 s)
         from toponet.report import write_html_report
@@ -174,7 +217,7 @@ def run(args) -> int:
     s = summary
     lines = [
         f"{s['n_points']} filters ({s['n_constant_dropped']} constant dropped), "
-        f"rho({args.k}, {args.p}) keeps {s['n_kept']}",
+        f"rho({k}, {args.p}) keeps {s['n_kept']}",
         f"top H1 lifetime {s['top_h1_lifetime']:.3f}; next: "
         + ", ".join(f"{v:.3f}" for v in s["h1_lifetimes"][1:]),
         f"persistence: {s['persistence_method']}",
