@@ -661,8 +661,7 @@ def circle_rule(test: CircleTest, calibration, *, one_bar: bool = True) -> RuleR
                        f"{'yes' if t.p < ALPHA else 'no: second-order structure reaches the bar'}")
     if power is not None:
         reasons.append(f"power {power:.0%} on {calibration.model_description} "
-                       f"({calibration.power_draws} clouds); false-positive rate {fpr:.0%} "
-                       f"({calibration.fpr_draws} null clouds)")
+                       f"({calibration.power_draws} clouds); {calibration.describe_fpr()}")
     else:
         reasons.append("power not calibrated at this size")
     return RuleResult(verdict=verdict, reasons=tuple(reasons), nulls=test.nulls_record(), power=power,
