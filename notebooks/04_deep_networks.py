@@ -330,7 +330,7 @@ tb.show_table(rows)
 # %% tags=["remove-cell"]
 scale = (f"{profile}: <= {cfg.sample_size} filters per layer (seed {seed}), k = 100 rescaled, "
          f"{cfg.null_repeats} nulls per kind and layer")
-inc_fields, eff_fields = deep.record_fields(inc), deep.record_fields(eff)
+inc_fields, eff_fields = deep.record_fields(inc, inc_v), deep.record_fields(eff, eff_v)
 record(Verdict("F10", "VGG16 layers 2-12 show the primary circle, layer 13 does not",
                "Fig. 10: circle dominant in layers 2-12, not 13", vgg_v["F10"][1], scale,
                "ImageNet VGG16" if vgg["vgg16"] else "none: no VGG16 weights on this machine", vgg_v["F10"][0],

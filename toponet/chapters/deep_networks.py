@@ -513,18 +513,27 @@ def depth_verdict(analyses, *, last_layer_not: int | None = None) -> tuple[str, 
     return v, f"{rep} of {n} layers reproduced, {part} at least partly{note}{tail}"
 
 
-def record_fields(analyses) -> dict:
+def record_fields(analyses, verdict: str | None = None) -> dict:
     """The statistical fields of a per-network verdict row (:class:`toponet.verdicts.Verdict`).
 
-    Over the judged layers (index >= 2, rule run): ``power`` the smallest calibrated power,
-    ``false_positive_rate`` the largest, ``cloud_points`` the largest dense core tested. The
-    per-layer nulls (kind -> p, draws) are in the chapter's table, not in the row (``nulls``
-    stays empty; the row's text names the draws).
+    ``verdict``: the network's (:func:`depth_verdict`); the fields are those of the layers the
+    decision rests on: for "not reproduced" the layers without a circle (each tested with
+    power >= 80 %: the row's ``power`` is their smallest), for "reproduced" / "partly" the
+    layers that passed (``false_positive_rate`` their largest: the rate of the rule that said
+    "circle"); otherwise (or without ``verdict``) every judged layer (index >= 2, rule run).
+    ``cloud_points`` is the largest dense core tested. The per-layer nulls are in the chapter's
+    table, not in the row (``nulls`` stays empty; the row's text names the draws).
     """
     judged = [a for a in analyses if a.verdict is not None and a.layer.index >= 2]
-    rec = combined_record((a.verdict for a in judged), nulls=False)
+    wanted = {"not reproduced": ("not reproduced",), "reproduced": ("reproduced", "partly"),
+              "partly": ("reproduced", "partly")}.get(verdict)
+    decisive = [a for a in judged if wanted is None or a.verdict.verdict in wanted] or judged
+    rec = combined_record((a.verdict for a in decisive), nulls=False)
+    power = rec["power"]
+    if wanted is not None and verdict != "not reproduced":
+        power = combined_record((a.verdict for a in judged), nulls=False)["power"]
     cores = [a.claim["test"].n_core for a in judged]
-    return dict(power=rec["power"], false_positive_rate=rec["false_positive_rate"],
+    return dict(power=power, false_positive_rate=rec["false_positive_rate"],
                 cloud_points=max(cores) if cores else None)
 
 
