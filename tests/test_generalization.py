@@ -196,20 +196,26 @@ def test_simplicity_sees_the_circle_and_not_noise():
 
 
 def test_simplicity_test_groups_with_exact_nulls_and_the_g3_rule():
-    circle = primary_circle_sample(4 * 64, noise=0.05, seed=0).reshape(4, 64, 1, 3, 3)
-    noise = np.random.default_rng(0).normal(size=(4, 64, 1, 3, 3))
+    circle = primary_circle_sample(8 * 64, noise=0.05, seed=0).reshape(8, 64, 1, 3, 3)
+    noise = np.random.default_rng(0).normal(size=(8, 64, 1, 3, 3))
     sc = g.simplicity_test(circle, group_size=2, k_paper=100, p=0.5, draws=39)      # p floor 1/40 < 0.05
     sn = g.simplicity_test(noise, group_size=2, k_paper=100, p=0.5, draws=39)
-    assert sc["values"].shape == (2,) and sc["k"] == 5 and sc["n_core"] == 64 and sc["draws"] == 39
+    assert sc["values"].shape == (4,) and sc["k"] == 5 and sc["n_core"] == 64 and sc["draws"] == 39
     assert all(t.exists for t in sc["tests"]) and not any(t.exists for t in sn["tests"])
-    r = g.g3_rule(sc, sn)                       # 2 vs 2 groups: circle groups significantly longer
+    r = g.g3_rule(sc, sn)        # 4 vs 4 groups (70 rearrangements, p floor 1/70): circle groups longer
     assert r.verdict == "reproduced" and r.nulls["gaussian"]["draws"] == 39 and r.cloud_points == 64
-    # MNIST longer: "not reproduced" needs an MNIST group's circle at p < 0.05 / 2 groups
-    sc59 = g.simplicity_test(circle, group_size=2, k_paper=100, p=0.5, draws=59)    # p floor 1/60
-    assert g.g3_rule(sn, sc59).verdict == "not reproduced"
-    assert g.g3_rule(sn, sc).verdict == "inconclusive"          # p floor 1/40 = 0.025: not < 0.025
-    one = g.simplicity_test(circle, group_size=4, k_paper=100, p=0.5, draws=19)   # 1 group per domain
-    assert g.g3_rule(one, g.simplicity_test(noise, group_size=4, p=0.5, draws=19)).verdict == "inconclusive"
+    assert "permutation test" in r.reasons[-2] and r.power is not None and 0 <= r.false_positive_rate <= 0.05
+    # MNIST longer: "not reproduced" needs an MNIST group's circle at p < 0.05 / 4 groups and 80 % power
+    sc99 = g.simplicity_test(circle, group_size=2, k_paper=100, p=0.5, draws=99)    # p floor 1/100
+    back = g.g3_rule(sn, sc99)
+    assert back.verdict == ("not reproduced" if back.power >= 0.8 else "inconclusive")
+    assert g.g3_rule(sn, sc).verdict == "inconclusive"          # p floor 1/40 = 0.025: not < 0.0125
+    two = g.simplicity_test(circle[:4], group_size=2, k_paper=100, p=0.5, draws=39)   # 2 vs 2: 6 rearrangements
+    assert g.g3_rule(two, g.simplicity_test(noise[:4], group_size=2, k_paper=100, p=0.5, draws=39)).verdict == \
+        "inconclusive"                                          # its smallest p, 1/6, cannot reach 0.05
+    one = g.simplicity_test(circle[:4], group_size=4, k_paper=100, p=0.5, draws=19)   # 1 group per domain
+    r1 = g.g3_rule(one, g.simplicity_test(noise[:4], group_size=4, p=0.5, draws=19))
+    assert r1.verdict == "inconclusive" and r1.power == 0.0 and r1.false_positive_rate == 0.0
 
 
 def test_experiment_names_and_harder_domain(tmp_path):
@@ -262,11 +268,12 @@ def test_g2_g3_g4_g5_rules():
     mn = dict(mean=1.1, sd=0.05, values=np.array([1.05, 1.1, 1.15]), k=4, p=0.1, points_per_group=256)
     assert g.g3_verdict(hard, mn)[0] == "inconclusive"
     assert "at least 2 disjoint groups" in g.g3_verdict(hard, mn)[1]
-    hard2 = dict(hard, values=np.array([1.3, 1.32]), mean=1.31, sd=0.014)
+    hard2 = dict(hard, values=np.array([1.3, 1.32, 1.31, 1.33]), mean=1.315, sd=0.013)
+    mn = dict(mn, values=np.array([1.05, 1.1, 1.15, 1.12]))
     assert g.g3_verdict(hard2, mn)[0] == "partly"                  # longer, but no null tests to show a circle
     # MNIST longer, but no MNIST group was shown to beat its nulls: noise against noise
-    assert g.g3_verdict(dict(hard2, values=np.array([0.5, 0.52]), mean=0.51), mn)[0] == "inconclusive"
-    assert g.g3_verdict(dict(hard2, values=np.array([0.9, 1.4]), mean=1.15, sd=0.35), mn)[0] == "inconclusive"
+    assert g.g3_verdict(dict(hard2, values=np.array([0.5, 0.52, 0.51, 0.5]), mean=0.51), mn)[0] == "inconclusive"
+    assert g.g3_verdict(dict(hard2, values=np.array([0.9, 1.4, 0.8, 1.3]), mean=1.1, sd=0.3), mn)[0] == "inconclusive"
     rng = np.random.default_rng(1)
     t = np.arange(13.0)
     up = (np.sqrt(t) + rng.normal(0, 0.1, 13), np.sqrt(t) + rng.normal(0, 0.1, 13))
