@@ -21,7 +21,7 @@ from toponet.book import assets, offline, sphinx_ext
 from toponet.book.build import (BuildError, ChapterFailed, build_book, check_parameters, check_toc, convert,
                                 discover_chapters, toc_files)
 from toponet.book.notebook import BUILD_ENV, RENDERER, Caption, caption, cloud_label, setup_notebook
-from toponet.book.profiles import PARAMETERS, PROFILES, Profile, get_profile
+from toponet.book.profiles import PARAMETERS, PROFILES, Profile, chapter_parameters, get_profile
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "notebooks" / "00_ideal_filters.py"
@@ -29,12 +29,22 @@ DEMO = REPO / "notebooks" / "00_ideal_filters.py"
 
 # --- profiles -------------------------------------------------------------------------------
 
-def test_every_profile_gives_every_chapter_all_nine_parameters():
+def test_every_profile_gives_every_chapter_all_nine_parameters_and_its_own():
     for prof in PROFILES.values():
         for source in discover_chapters(REPO):
             values = prof.parameters(source.stem)
-            assert tuple(values) == PARAMETERS
+            assert tuple(values) == chapter_parameters(source.stem)
+            assert tuple(values)[:len(PARAMETERS)] == PARAMETERS
             assert values["profile"] == prof.name
+
+
+def test_a_chapters_own_parameters_need_a_value_in_the_profile():
+    prof = Profile(name="t", networks=2, iterations=10, k=5, p=0.5, resolution=4, gain=2.0)
+    with pytest.raises(ValueError, match=r"profile 't' gives chapter '09_your_network' no value for \['weights'"):
+        prof.parameters("09_your_network")
+    with pytest.raises(ValueError, match=r"unknown or fixed parameter\(s\) \['weights'\]"):
+        Profile(name="t", networks=2, iterations=10, k=5, p=0.5, resolution=4, gain=2.0,
+                chapters={"01_mnist": {"weights": "x.pt"}})
 
 
 def test_chapter_values_and_overrides_win_in_order():

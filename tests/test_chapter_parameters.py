@@ -1,6 +1,7 @@
 """Issue 14 item 7: every chapter checks its papermill parameters in its first cell."""
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 
 from toponet.book.build import ChapterFailed, convert, discover_chapters, execute
 from toponet.book.profiles import PARAMETERS, PROFILES, injected_names, validate_parameters
+from toponet.book.profiles import CHAPTER_PARAMETERS
 
 REPO = Path(__file__).resolve().parents[1]
 GOOD = dict(profile="smoke", networks=2, iterations=30, k=10, p=0.5, resolution=10, gain=3.0, seed=0, device="auto")
@@ -32,7 +34,32 @@ def test_bad_values_are_named(change, error, fragment):
 def test_good_values_pass_in_every_profile():
     for prof in PROFILES.values():
         for source in discover_chapters(REPO):
-            assert validate_parameters(prof.parameters(source.stem)) == prof.parameters(source.stem)
+            values = prof.parameters(source.stem)
+            assert validate_parameters(values, chapter=source.stem) == values
+
+
+YOURS = {**GOOD, "weights": "", "layers": "all", "sample_size": 128, "null_repeats": 99}
+
+
+@pytest.mark.parametrize("change, error, fragment", [
+    ({"sample_size": 10}, ValueError, "sample_size must be >= 20; got 10"),
+    ({"sample_size": 2048.0}, TypeError, "sample_size must be an integer"),
+    ({"null_repeats": 1}, ValueError, "null_repeats must be >= 2; got 1"),
+    ({"layers": " , "}, ValueError, "layers must be 'all' or layer names separated by commas"),
+    ({"weights": 3}, TypeError, "weights must be a file path (text)"),
+])
+def test_a_chapters_own_parameters_are_checked_too(change, error, fragment):
+    assert validate_parameters(YOURS, chapter="09_your_network") == YOURS
+    with pytest.raises(error, match=re.escape(fragment)):
+        validate_parameters({**YOURS, **change}, chapter="09_your_network")
+
+
+def test_a_chapters_own_parameter_is_unknown_elsewhere():
+    assert set(CHAPTER_PARAMETERS["09_your_network"]) == {"weights", "layers", "sample_size", "null_repeats"}
+    with pytest.raises(ValueError, match=r"'weights' \(a parameter of chapter 09_your_network only\)"):
+        validate_parameters({**GOOD, "weights": "x.pt"}, injected=["weights"])
+    with pytest.raises(ValueError, match=r"\['weights', 'layers', 'sample_size', 'null_repeats'\] are not defined"):
+        validate_parameters(GOOD, chapter="09_your_network")
 
 
 def test_unknown_injected_names_are_refused_with_a_hint():
@@ -57,8 +84,11 @@ def test_every_chapter_validates_in_its_first_code_cell():
         tagged = [i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])]
         assert tagged, source
         first = cells[tagged[0] + 1].source
-        assert "tb.validate_parameters(globals())" in first, source
-        assert first.index("tb.validate_parameters(globals())") < first.index("tb.setup_notebook()"), source
+        # a chapter with parameters of its own names itself, so that they are checked too
+        call = (f'tb.validate_parameters(globals(), chapter="{source.stem}")' if source.stem in CHAPTER_PARAMETERS
+                else "tb.validate_parameters(globals())")
+        assert call in first, source
+        assert first.index(call) < first.index("tb.setup_notebook()"), source
 
 
 CHAPTER = textwrap.dedent('''\

@@ -135,7 +135,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
 OWN = {"01_mnist": {"mnist"}, "02_cifar_gray": {"cifar_gray"}, "03_cifar_color": {"cifar_color"},
        "04_deep_networks": {"deep_networks"}, "05_generalization": {"generalization"},
        "06_umass": {"umass"}, "07_learning_graphs": {"learning_graphs"}, "08_natural_patches": {"natural_patches"},
-       "calibration": {"calibration_page"}}
+       "09_your_network": {"your_network"}, "calibration": {"calibration_page"}}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

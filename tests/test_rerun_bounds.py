@@ -119,7 +119,7 @@ def test_every_profile_passes_the_chapters_own_checks(profile, chapter):
 def test_the_chapters_with_k_and_p_have_bounds_of_their_own():
     """Every chapter whose k and p size its density cores is in CHAPTER_CHECKS (issue 23)."""
     assert {"01_mnist", "02_cifar_gray", "03_cifar_color", "05_generalization",
-            "08_natural_patches"} <= set(rerun.CHAPTER_CHECKS)
+            "08_natural_patches", "09_your_network"} <= set(rerun.CHAPTER_CHECKS)
 
 
 # --- chapters 02, 03, 05 (issue 23): p and k bounds of their own, before anything runs -------------------

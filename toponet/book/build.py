@@ -44,7 +44,7 @@ from toponet import integrity, verdicts
 from toponet.book.notebook import BUILD_ENV
 from toponet.book.offline import PageReport, check_html_dir
 from toponet.book.pages import prose_words, sources_line, time_sentence, write_generated
-from toponet.book.profiles import PARAMETERS, get_profile
+from toponet.book.profiles import PARAMETERS, chapter_parameters, get_profile
 
 log = logging.getLogger(__name__)
 
@@ -177,14 +177,15 @@ def convert(source: str | os.PathLike, target: str | os.PathLike) -> Path:
 
 
 def check_parameters(notebook: str | os.PathLike, names: Sequence[str] = PARAMETERS) -> None:
-    """Raise ``ValueError`` naming every one of ``names`` the notebook's parameters cell lacks."""
+    """Raise ``ValueError`` naming every one of ``names`` the notebook's parameters cell lacks
+    (a chapter's are :func:`toponet.book.profiles.chapter_parameters`)."""
     import papermill
 
     found = papermill.inspect_notebook(str(notebook))
     missing = [n for n in names if n not in found]
     if missing:
-        raise ValueError(f"{notebook}: the parameters cell does not define {missing}; every chapter "
-                         f"defines {list(PARAMETERS)} so that papermill can set them")
+        raise ValueError(f"{notebook}: the parameters cell does not define {missing}; this chapter "
+                         f"defines {list(names)} so that papermill can set them")
 
 
 @contextlib.contextmanager
@@ -584,7 +585,7 @@ def build_book(profile: str = "smoke", *, root: str | os.PathLike = ".", chapter
             log.info("chapter %d/%d %s: %s", i, len(sources), name, params)
             print(f"[{i}/{len(sources)}] executing {name} with profile {prof.name}", file=sys.stderr, flush=True)
             unexecuted = convert(source, root / PAPERMILL / "input" / f"{name}.ipynb")
-            check_parameters(unexecuted)
+            check_parameters(unexecuted, chapter_parameters(name))
             executed = root / PAPERMILL / "executed" / f"{name}.ipynb"
             seconds = execute(unexecuted, executed, params, cwd=root, log_output=log_output,
                               rows_dir=root / VERDICTS / name)

@@ -8,7 +8,7 @@ from pathlib import Path
 from toponet.book.assets import default_cache_dir, expected_versions, prepare_static
 from toponet.book.build import BuildError, build_book, discover_chapters
 from toponet.book.offline import check_html_dir
-from toponet.book.profiles import PARAMETERS, PROFILES
+from toponet.book.profiles import PROFILES
 from toponet.book.rerun import describe, execute_run, prepare_run, training_needs
 from toponet.verdicts import update_readme
 
@@ -139,7 +139,7 @@ def _profiles(args) -> int:
         print(f"{prof.name}: {prof.description}")
         for name in names:
             values = prof.parameters(name)
-            print(f"  {name}: " + ", ".join(f"{k}={values[k]!r}" for k in PARAMETERS[1:]))
+            print(f"  {name}: " + ", ".join(f"{k}={v!r}" for k, v in values.items() if k != "profile"))
     return 0
 
 

@@ -11,8 +11,10 @@ A chapter that trains (or reads) an experiment of :mod:`toponet.experiments` get
 (:data:`CHAPTER_EXPERIMENTS`, :func:`experiment_scale`): the scale is written down once, there,
 and a profile here never repeats it.
 
-Every chapter's ``parameters`` cell must define all of :data:`PARAMETERS`; the build
-refuses a chapter that lacks one (a misspelt name would otherwise be ignored silently).
+Every chapter's ``parameters`` cell must define all of :data:`PARAMETERS`, and a chapter with
+parameters of its own (:data:`CHAPTER_PARAMETERS`: chapter 09's ``weights``, ``layers``,
+``sample_size``, ``null_repeats``) those too, with values in every profile; the build refuses a
+chapter that lacks one (a misspelt name would otherwise be ignored silently).
 
 A chapter run with values of its own (``python -m toponet.book run``, :mod:`toponet.book.rerun`)
 gets the values that differ from its profile's in :data:`CUSTOM_ENV`; every caption and verdict
@@ -29,11 +31,21 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
-from toponet._custom import CUSTOM_ENV, PARAMETERS, custom_note, custom_parameters, format_value  # noqa: F401
+from toponet._custom import (CHAPTER_PARAMETERS, CUSTOM_ENV, EVERY_PARAMETER, PARAMETERS,  # noqa: F401
+                             chapter_parameters, custom_note, custom_parameters, format_value)
 from toponet._validation import check_fraction, check_int
 
-_TYPES = {"profile": str, "networks": int, "iterations": int, "k": int, "p": float,
-          "resolution": int, "gain": float, "seed": int, "device": str}
+#: The type of every parameter's value. A text parameter given on the command line is kept as
+#: typed (``-p layers 0`` names the layer "0"), never parsed as a number
+#: (:func:`toponet.book.rerun.prepare_run`).
+TYPES = MappingProxyType({"profile": str, "networks": int, "iterations": int, "k": int, "p": float,
+                          "resolution": int, "gain": float, "seed": int, "device": str,
+                          "weights": str, "layers": str, "sample_size": int, "null_repeats": int})
+
+#: Fewest filters a layer sample may hold (``sample_size``): below it no density filtration has a
+#: cloud (:data:`toponet.layerwise.MIN_FILTERS`, the same number, not imported: the book's
+#: parameters load no maths).
+MIN_SAMPLE = 20
 
 
 _DEVICE = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
@@ -52,6 +64,16 @@ def _check_value(name: str, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 < value < math.inf:
             raise ValueError(f"{label} must be a number > 1, finite (Mapper overlap 1 - 1/gain); got {value!r}")
         return float(value)
+    if name == "sample_size":
+        return check_int(value, name=label, low=MIN_SAMPLE)
+    if name == "null_repeats":
+        return check_int(value, name=label, low=2)
+    if name == "weights":   # a file's path; "" names the chapter's own default weights
+        if not isinstance(value, str) or "\n" in value:
+            raise TypeError(f"{label} must be a file path (text), or '' for the chapter's default; got {value!r}")
+        return value
+    if name == "layers" and (not isinstance(value, str) or not value.strip(" ,")):
+        raise ValueError(f"{label} must be 'all' or layer names separated by commas; got {value!r}")
     if not isinstance(value, str) or not value:
         raise TypeError(f"{label} must be a non-empty string; got {value!r}")
     if name == "device" and not _DEVICE.match(value):
@@ -194,10 +216,11 @@ class Profile:
                 _check_value(name, getattr(self, name), f"profile {self.name!r}")
         frozen = {}
         for chapter, values in self.chapters.items():
-            unknown = sorted(set(values) - set(PARAMETERS) | ({"profile"} & set(values)))
+            names = chapter_parameters(chapter)
+            unknown = sorted(set(values) - set(names) | ({"profile"} & set(values)))
             if unknown:
                 raise ValueError(f"profile {self.name!r}, chapter {chapter!r}: unknown or fixed "
-                                 f"parameter(s) {unknown}; a chapter may override {list(PARAMETERS[1:])}")
+                                 f"parameter(s) {unknown}; a chapter may override {list(names[1:])}")
             typed = sorted({"networks", "iterations"} & set(values)) if chapter in CHAPTER_EXPERIMENTS else []
             if typed:
                 raise ValueError(f"profile {self.name!r}, chapter {chapter!r}: {typed} come from the experiment "
@@ -213,18 +236,24 @@ class Profile:
         A chapter of :data:`CHAPTER_EXPERIMENTS` takes ``networks`` and ``iterations`` from its
         experiment's profile of this profile's name (:func:`experiment_scale`). ``overrides``
         (e.g. ``device="cuda"`` from the command line) win over all.
-        Returns a dict with exactly the keys of :data:`PARAMETERS`.
+        Returns a dict with exactly the keys of :func:`chapter_parameters` (:data:`PARAMETERS`,
+        then the chapter's own, which this profile's ``chapters`` entry must give).
         """
+        names = chapter_parameters(chapter)
         values = {name: getattr(self, name) for name in PARAMETERS if name != "profile"}
         scale = experiment_scale(chapter, self.name)
         if scale is not None:
             values["networks"], values["iterations"] = scale
         values.update(self.chapters.get(chapter, {}))
+        missing = [name for name in names if name != "profile" and name not in values]
+        if missing:
+            raise ValueError(f"profile {self.name!r} gives chapter {chapter!r} no value for {missing}; add them to "
+                             f"its `chapters` entry")
         for name, value in overrides.items():
-            if name not in PARAMETERS or name == "profile":
-                raise ValueError(f"cannot override {name!r}; overridable: {list(PARAMETERS[1:])}")
+            if name not in names or name == "profile":
+                raise ValueError(f"cannot override {name!r}; overridable: {list(names[1:])}")
             values[name] = _check_value(name, value, "override")
-        return {"profile": self.name, **{name: values[name] for name in PARAMETERS[1:]}}
+        return {"profile": self.name, **{name: values[name] for name in names[1:]}}
 
 
 # The lead tunes these numbers; a new profile is one more entry. The chapters of
@@ -240,21 +269,27 @@ _IDEAL_DEFAULT = {"networks": 15, "k": 30, "p": 0.5, "resolution": 20}  # ~1 min
 # toponet.chapters.natural_patches.SCALES); networks x iterations select the MNIST filters it
 # compares with (read from the store, never trained there).
 _PATCHES = {"k": 300, "p": 0.3, "resolution": 30}
+# Your network (chapter 09): pretrained or user weights, nothing trained (networks, iterations: 1);
+# weights "" = EfficientNet-Lite0 (ImageNet), the network chapter 04 analyses. Sample sizes are
+# sizes of the calibration grid (toponet.calibration.grid_sizes), so the shipped calibrations apply;
+# smoke: every 3x3 layer at the grid's smallest size, 128 (seconds per layer).
+_YOURS = {"networks": 1, "iterations": 1, "weights": "", "layers": "all", "sample_size": 2048, "null_repeats": 99}
+_YOURS_SMOKE = {**_YOURS, "sample_size": 128}
 PROFILES: Mapping[str, Profile] = MappingProxyType({
     "smoke": Profile(
         name="smoke", networks=2, iterations=30, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="minutes on 2 CPU cores; checks that every chapter runs, its numbers are not evidence",
-        chapters={"00_ideal_filters": {"networks": 6, "k": 15, "p": 0.5, "resolution": 10}, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 3, "iterations": 800, "k": 10, "resolution": 8}, "07_learning_graphs": {"networks": 1, "iterations": 30, "resolution": 12}, "calibration": {"networks": 4}, "08_natural_patches": _PATCHES},
+        chapters={"00_ideal_filters": {"networks": 6, "k": 15, "p": 0.5, "resolution": 10}, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 3, "iterations": 800, "k": 10, "resolution": 8}, "07_learning_graphs": {"networks": 1, "iterations": 30, "resolution": 12}, "calibration": {"networks": 4}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS_SMOKE},
     ),
     "default": Profile(
         name="default", networks=16, iterations=2000, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="the paper's analysis parameters at a reduced training scale",
-        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 20, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 1, "iterations": 200, "resolution": 30}, "calibration": {"networks": 16}, "08_natural_patches": _PATCHES},
+        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 20, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 1, "iterations": 200, "resolution": 30}, "calibration": {"networks": 16}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS},
     ),
     "paper": Profile(
         name="paper", networks=100, iterations=40000, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="the paper's scale (its networks and iterations per figure); needs a GPU",
-        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 20, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 1, "iterations": 200, "resolution": 30}, "calibration": {"networks": 100}, "08_natural_patches": _PATCHES},
+        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 20, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 1, "iterations": 200, "resolution": 30}, "calibration": {"networks": 100}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS},
     ),
 })
 
@@ -286,7 +321,8 @@ def injected_names(namespace: Mapping[str, Any]) -> list[str] | None:
     return None
 
 
-def validate_parameters(namespace: Mapping[str, Any], *, injected: Iterable[str] | None = None) -> dict[str, Any]:
+def validate_parameters(namespace: Mapping[str, Any], *, injected: Iterable[str] | None = None,
+                        chapter: str | None = None) -> dict[str, Any]:
     """Check a chapter's parameters; call it in the chapter's first code cell with ``globals()``.
 
     Parameters
@@ -295,10 +331,12 @@ def validate_parameters(namespace: Mapping[str, Any], *, injected: Iterable[str]
     injected : names passed from outside, optional; default the names papermill injected
         (:func:`injected_names`), so a misspelt ``-p netwroks 4`` fails instead of running
         with the defaults
+    chapter : the chapter's name, for a chapter with parameters of its own
+        (:data:`CHAPTER_PARAMETERS`: ``chapter="09_your_network"``); they are checked too
 
     Returns
     -------
-    dict : the values of :data:`PARAMETERS`, checked
+    dict : the values of :func:`chapter_parameters` (:data:`PARAMETERS` and the chapter's own), checked
 
     Raises
     ------
@@ -311,21 +349,26 @@ def validate_parameters(namespace: Mapping[str, Any], *, injected: Iterable[str]
         A chapter with bounds of its own checks them next (``<chapter module>.validate``,
         listed in :data:`toponet.book.rerun.CHAPTER_CHECKS`).
     """
+    allowed = chapter_parameters(chapter)
     names = list(injected) if injected is not None else (injected_names(namespace) or [])
-    unknown = [n for n in names if n not in PARAMETERS]
+    unknown = [n for n in names if n not in allowed]
     if unknown:
-        hints = [f"{n!r}" + (f" (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(n, PARAMETERS, 1))
+        owner = {n: c for c, names in CHAPTER_PARAMETERS.items() for n in names}
+        hints = [f"{n!r}" + (f" (a parameter of chapter {owner[n]} only)" if n in owner else
+                             f" (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(n, allowed, 1))
                              else "") for n in unknown]
-        raise ValueError(f"unknown chapter parameter {', '.join(hints)}; a chapter takes {', '.join(PARAMETERS)}")
-    missing = [n for n in PARAMETERS if n not in namespace]
+        raise ValueError(f"unknown chapter parameter {', '.join(hints)}; "
+                         f"{'this' if chapter in CHAPTER_PARAMETERS else 'a'} chapter takes {', '.join(allowed)}")
+    missing = [n for n in allowed if n not in namespace]
     if missing:
         raise ValueError(f"chapter parameter(s) {missing} are not defined; the parameters cell defines all of "
-                         f"{list(PARAMETERS)}")
-    values = {name: _check_value(name, namespace[name], "") for name in PARAMETERS}
+                         f"{list(allowed)}")
+    values = {name: _check_value(name, namespace[name], "") for name in allowed}
     get_profile(values["profile"])  # raises naming the known profiles
     check_memory(values)
     for name, (_, new) in custom_parameters().items():
-        if values[name] != new:  # a caption must never claim values the chapter did not run with
+        if name not in values or values[name] != new:  # a caption must never claim values the chapter did not run with
             raise ValueError(f"${CUSTOM_ENV} says {name}={new!r} but the chapter runs with "
-                             f"{name}={values[name]!r}; unset it or run python -m toponet.book run")
+                             f"{name}={values.get(name, '(no such parameter)')!r}; unset it or run python -m "
+                             f"toponet.book run")
     return values

@@ -45,7 +45,8 @@ from toponet.book.assets import default_cache_dir
 from toponet.book.build import NOTEBOOKS, discover_chapters
 from toponet.book.notebook import BUILD_ENV
 from toponet.book.offline import check_html_dir
-from toponet.book.profiles import CUSTOM_ENV, PARAMETERS, custom_note, format_value, get_profile, validate_parameters
+from toponet.book.profiles import (CUSTOM_ENV, EVERY_PARAMETER, TYPES, chapter_parameters, custom_note, format_value,
+                                   get_profile, validate_parameters)
 from toponet.store import Store, config_dict, config_key
 from toponet.verdicts import load
 
@@ -67,7 +68,8 @@ TRAINING_CHAPTERS = ("01_mnist", "02_cifar_gray", "03_cifar_color", "05_generali
 CHAPTER_CHECKS = {"01_mnist": "toponet.chapters.mnist", "02_cifar_gray": "toponet.chapters.cifar_gray",
                   "03_cifar_color": "toponet.chapters.cifar_color",
                   "05_generalization": "toponet.chapters.generalization",
-                  "08_natural_patches": "toponet.chapters.natural_patches"}
+                  "08_natural_patches": "toponet.chapters.natural_patches",
+                  "09_your_network": "toponet.chapters.your_network"}
 
 #: The robustness architectures chapter 01 analyses beside M(64, 32, 64) (its ``variant_table``).
 MNIST_VARIANTS = ("mnist-M64-0-64", "mnist-M64-8-512", "mnist-M64-16-512", "mnist-M256-32-512")
@@ -109,7 +111,8 @@ class CustomRun:
     ----------
     chapter : str, e.g. "01_mnist"
     profile : str, the profile the values start from
-    parameters : dict, all of :data:`~toponet.book.profiles.PARAMETERS`, as papermill injects them
+    parameters : dict, all of the chapter's parameters (:func:`~toponet.book.profiles.chapter_parameters`),
+        as papermill injects them
     changed : dict name -> (profile value, value), the values that differ from the profile's
     root : Path, the book root
     folder : Path, ``<root>/_build/runs/<chapter>-<hash>``, named by the parameters
@@ -141,7 +144,9 @@ def prepare_run(chapter: str, overrides: Sequence[tuple[str, Any]] = (), *, prof
     Parameters
     ----------
     chapter : str, a chapter name (``notebooks/<name>.py``) or its unique prefix
-    overrides : sequence of (name, value); a str value is parsed like papermill's ``-p``
+    overrides : sequence of (name, value); a str value is parsed like papermill's ``-p``, except
+        for a text parameter (:data:`~toponet.book.profiles.TYPES`: ``weights``, ``layers``,
+        ``device``), which is kept as typed
     profile : str, the profile whose parameters of ``chapter`` the run starts from
     root : path, the book root
 
@@ -162,12 +167,12 @@ def prepare_run(chapter: str, overrides: Sequence[tuple[str, Any]] = (), *, prof
                              "that profile's parameters)")
         if name in values:
             raise ValueError(f"parameter {name!r} given twice (-p {name} ...)")
-        values[name] = parse_value(value) if isinstance(value, str) else value
+        values[name] = parse_value(value) if isinstance(value, str) and TYPES.get(name) is not str else value
     base = prof.parameters(chapter)
     # The checks the chapter's first cell runs: unknown names, types, ranges, memory, then the
     # chapter's own bounds (CHAPTER_CHECKS).
-    checked = validate_parameters({**base, **values}, injected=list(values))
-    parameters = {name: checked[name] for name in PARAMETERS}
+    checked = validate_parameters({**base, **values}, injected=list(values), chapter=chapter)
+    parameters = {name: checked[name] for name in chapter_parameters(chapter)}
     if chapter in CHAPTER_CHECKS:
         # deferred: a chapter module imports torch (5 s measured); only chapters with bounds of their own load it
         importlib.import_module(CHAPTER_CHECKS[chapter]).validate(parameters)
@@ -309,7 +314,7 @@ def training_needs(run: CustomRun, store=None) -> list[TrainingNeed]:
     """What ``run.chapter`` loads from ``store`` (default the book's) at ``run.parameters``.
 
     Mirrors the chapters' ``load_or_train`` calls (``tests/test_rerun.py`` checks that each
-    name listed here appears in its chapter); chapters 00, 04 and the calibration page train
+    name listed here appears in its chapter); chapters 00, 04, 09 and the calibration page train
     nothing.
     """
 
@@ -365,7 +370,7 @@ def parameter_comments(source: str | os.PathLike) -> dict[str, str]:
     start = text.find('# %% tags=["parameters"]')
     cell = text[start:].split("\n# %%", 1)[0] if start >= 0 else ""
     found = (re.match(r"^(\w+)\s*=[^#]*#\s*(.+)$", line) for line in cell.splitlines())
-    return {m[1]: m[2].strip() for m in found if m and m[1] in PARAMETERS}
+    return {m[1]: m[2].strip() for m in found if m and m[1] in EVERY_PARAMETER}
 
 
 def describe(run: CustomRun, needs: Sequence[TrainingNeed]) -> list[str]:
@@ -378,7 +383,7 @@ def describe(run: CustomRun, needs: Sequence[TrainingNeed]) -> list[str]:
     for name, (old, new) in run.changed.items():
         lines.append(f"  {name}: {format_value(old)} -> {format_value(new)}"
                      + (f"  ({comments[name]})" if name in comments else ""))
-    same = [n for n in PARAMETERS[1:] if n not in run.changed]
+    same = [n for n in run.parameters if n != "profile" and n not in run.changed]
     lines.append("  unchanged: " + ", ".join(f"{n}={format_value(run.parameters[n])}" for n in same))
     if not needs:
         lines.append("training: none (this chapter loads nothing from the artifact store)")
@@ -452,7 +457,7 @@ def execute_run(run: CustomRun, needs: Sequence[TrainingNeed] = (), *, html: boo
     (run.folder / "parameters.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     source = run.root / build.NOTEBOOKS / f"{run.chapter}.py"
     unexecuted = build.convert(source, run.folder / "input" / f"{run.chapter}.ipynb")
-    build.check_parameters(unexecuted)
+    build.check_parameters(unexecuted, chapter_parameters(run.chapter))
     executed = run.folder / f"{run.chapter}.ipynb"
     verdict_dir = run.folder / "verdicts"
     env = {"TOPONET_VERDICTS_DIR": str(verdict_dir), "TOPONET_CALIBRATION": str(run_results_directory()),

@@ -13,6 +13,7 @@ notebook                    module
 ``06_umass``                :mod:`toponet.chapters.umass` (``tori``, ``memorization``)
 ``07_learning_graphs``      :mod:`toponet.chapters.learning_graphs`
 ``08_natural_patches``      :mod:`toponet.chapters.natural_patches` (the maths: :mod:`toponet.patches`)
+``09_your_network``         :mod:`toponet.chapters.your_network` (a reader's own weights file; no verdicts)
 ``calibration``             :mod:`toponet.chapters.calibration_page` (the sizes its curve shows)
 ==========================  ==============================================================
 
