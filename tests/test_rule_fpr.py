@@ -63,6 +63,8 @@ def test_the_committed_grid_and_its_neighbour_rule():
     assert "borrowed from the grid" in mid.source
     below = rule_calibration(60, grid_k(60), 0.3)
     assert below.power is None and "below the calibrated grid" in below.source
+    other_draws = rule_calibration(1024, grid_k(1024), 0.3, draws=19)
+    assert other_draws.power is None and "no shipped calibration at 19 draws" in other_draws.source
     off = rule_calibration(1024, 40, 0.3)
     assert off.power is None and "--calibrate" in off.source
 

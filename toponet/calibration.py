@@ -711,6 +711,9 @@ def rule_calibration(n_points: int, k: int, p: float, *, draws: int = DRAWS, cal
     sizes = grid_sizes(draws, directory)
     lower = max((s for s in sizes if s <= n), default=None)
     upper = min((s for s in sizes if s >= n), default=None)
+    if not sizes:
+        return replace(none, source=f"no shipped calibration at {draws} draws per null (the grid has {DRAWS}): power "
+                                    f"unknown; --calibrate computes it at this size")
     if lower is None:
         return replace(none, source=f"below the calibrated grid (smallest {min(sizes):,} filters): power unknown; "
                                     f"--calibrate computes it at this size")
