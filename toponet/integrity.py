@@ -25,7 +25,8 @@ import numpy as np
 
 from toponet import provenance
 from toponet._io import committed_results_directory, isolated_results
-from toponet.calibration import (GaussianTops, _check_tops, _FIELDS, calibrate_circle, check_calibration)
+from toponet.calibration import (GaussianTops, _check_fprx, _check_rule_sim, _check_tops, _FIELDS, calibrate_circle,
+                                 check_calibration)
 from toponet.filters import normalize
 from toponet.rules import _bounds_record, check_stored_test, circle_test, cloud_sha256
 from toponet.verdicts import RECORD, Verdict, read_record  # noqa: F401  (read_record: for commands)
@@ -62,6 +63,10 @@ def _check_for(name: str):
         return lambda d: check_calibration(d, {})
     if name.startswith("gaussian-tops-"):
         return _check_tops
+    if name.startswith("rulefp-"):
+        return _check_rule_sim
+    if name.startswith("fprx-"):
+        return _check_fprx
     return None
 
 
