@@ -129,3 +129,15 @@ def test_bad_models_are_one_line(tmp_path, capsys):
     save_file({"fc.weight": torch.zeros(3, 4)}, str(flat))
     assert main(["analyze", str(flat), "--layers", "all"]) == 2
     assert "no 3x3 convolution" in capsys.readouterr().err
+
+
+def test_html_with_a_tiny_layer_draws_barcodes_without_mapper(tmp_path, capsys):
+    """A 31-filter depthwise layer (EfficientNet's first block has one): its dense core is 9
+    points, too few for a Mapper graph; the page still has its barcodes and its row."""
+    W = gaussian_filters(31, seed=8).reshape(31, 1, 3, 3)
+    path = tmp_path / "dw.pth"
+    torch.save({"dw.weight": torch.tensor(W, dtype=torch.float32)}, path)
+    page = tmp_path / "dw.html"
+    assert main(["analyze", str(path), "--layers", "all", "--null-repeats", "19", "--html", str(page)]) == 0
+    text = page.read_text()
+    assert "dw: circle inconclusive" in text and "barcodes (H0, H1)" in text and "Mapper(30, 3)" not in text

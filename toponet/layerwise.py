@@ -36,6 +36,8 @@ __all__ = ["LayerwiseConfig", "LayerReport", "analyze_kernel", "analyze_network"
 
 #: A layer with fewer live filters is listed, not tested (a density filtration needs a cloud).
 MIN_FILTERS = 20
+#: A dense core this small gets barcodes but no Mapper graph in the report.
+MIN_MAPPER_POINTS = 20
 
 
 @dataclass(frozen=True)
@@ -158,9 +160,10 @@ def analyze_kernel(kernel: ConvKernel, config: LayerwiseConfig | None = None, *,
     rule = circle_rule(test, cal, one_bar=False)
     analysis = None
     if cfg.figures:
+        # Mapper needs more points than its cover has cubes to say anything; a tiny core gets barcodes only
         analysis = analyze_filters(Xs, AnalysisConfig(k=test.k, p=test.p, resolution=cfg.resolution, gain=cfg.gain,
                                                       null_repeats=0, threshold=cfg.threshold, seed=cfg.seed,
-                                                      n_landmarks=None))
+                                                      n_landmarks=None, mapper=test.n_core >= MIN_MAPPER_POINTS))
         near = float(np.mean(analysis.distance_primary[analysis.kept_index] <= cfg.threshold))
     else:   # the dense core again (cheap next to the nulls), for the descriptive share
         core = density_filtration(normalize(Xs, quiet=True)[0], test.k, test.p)
