@@ -71,15 +71,16 @@ def test_layers_all_answers_each_layer_with_the_calibrated_rule(model, capsys, u
 
 
 def test_a_layer_between_grid_sizes_borrows_conservatively(tmp_path, capsys):
-    W = gaussian_filters(200, seed=5).reshape(20, 10, 3, 3)
+    W = gaussian_filters(170, seed=5).reshape(17, 10, 3, 3)
     path = tmp_path / "mid.pth"
     torch.save({"conv.weight": torch.tensor(W, dtype=torch.float32)}, path)
     assert main(["analyze", str(path), "--layer", "conv", "--json"]) == 0
     (row,) = lines(capsys)
     cal = row["calibration"]
-    assert cal["power_size"] == 128 and cal["fpr_size"] in (128, 256)       # power from below, fpr from the worse
-    assert "borrowed from the grid" in cal["source"] and row["power"] == pytest.approx(24 / 40)
-    assert row["circle"] == "inconclusive"                 # no circle found, at 60 % power: "no" needs 80 %
+    assert cal["power_size"] == 160 and cal["fpr_size"] in (160, 192)       # power from below, fpr from the worse
+    assert "borrowed from the grid" in cal["source"] and row["power"] == pytest.approx(29 / 40)
+    assert row["circle"] == "inconclusive"                 # no circle found, at 72 % power: "no" needs 80 %
+    assert row["beyond_second_order"] == "no circle"
 
 
 def test_big_layers_are_sampled_and_custom_k_without_calibration_is_inconclusive(tmp_path, capsys):

@@ -55,10 +55,10 @@ def test_the_committed_grid_and_its_neighbour_rule():
     assert {128, 256, 512, 1024, 2048, 4096, 6400} <= set(sizes)
     exact = rule_calibration(1024, grid_k(1024), 0.3)
     assert exact.source.startswith("calibrated at this size") and exact.power_size == 1024
-    mid = rule_calibration(1500, grid_k(1500), 0.3)
-    lower = rule_calibration(1024, grid_k(1024), 0.3)
+    mid = rule_calibration(1800, grid_k(1800), 0.3)
+    lower = rule_calibration(1536, grid_k(1536), 0.3)
     upper = rule_calibration(2048, grid_k(2048), 0.3)
-    assert mid.power_size == 1024 and mid.power == lower.power                     # power from the next smaller
+    assert mid.power_size == 1536 and mid.power == lower.power                     # power from the next smaller
     assert mid.false_positive_rate == max(lower.false_positive_rate, upper.false_positive_rate)   # the worse one
     assert "borrowed from the grid" in mid.source
     below = rule_calibration(60, grid_k(60), 0.3)

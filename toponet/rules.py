@@ -675,10 +675,13 @@ def circle_answer(result: RuleResult) -> str:
 
 
 def beyond_answer(test: CircleTest) -> str:
-    """``beyond_second_order``: "yes" when the top bar beats the second-order null;
-    otherwise "inconclusive" (no calibrated power for this question yet)."""
-    b = test.beyond_second_order
-    return "yes" if b else "inconclusive"
+    """``beyond_second_order``: asked of a circle only (the top bar beats the gaussian and the
+    shuffled nulls): "yes" when it also beats the second-order null, else "inconclusive" (no
+    calibrated power for this question at every size); "no circle" when there is none to ask
+    about (a bar longer than the second-order null's but not than the others' is not a circle)."""
+    if not test.exists:
+        return "no circle"
+    return "yes" if test.beyond_second_order else "inconclusive"
 
 
 def summary_keys(test: CircleTest, rule: RuleResult) -> dict:
