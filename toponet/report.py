@@ -58,7 +58,7 @@ def network_table_rows(reports) -> list[dict]:
             "circle": row["circle"], "beyond 2nd order": row.get("beyond_second_order", ""),
             "power": "" if row.get("power") is None else f"{row['power']:.0%}",
             "false positives": "" if row.get("false_positive_rate") is None else f"{row['false_positive_rate']:.1%}",
-            "s": row.get("wall_s", ""),
+            "seconds (this run)": row.get("wall_s", ""),
         })
     return rows
 

@@ -181,8 +181,8 @@ def _run_layers(args) -> int:
                  f"{cfg.sample_size:,} filters (seed {cfg.seed}), rho(k, {cfg.p:g}) with "
                  f"{'k = ' + str(cfg.k) if cfg.k else 'k = n/32 (the book scaling)'}, {cfg.draws} null clouds per "
                  f"kind. <b>circle</b>: the book's calibrated rule (yes / partly / no / inconclusive when its power "
-                 f"at this size is below 80 % or unknown); <b>beyond 2nd order</b>: the top bar beats the directions "
-                 f"null (gaussian filters with your filters' second moment).</p>")
+                 f"at this size is below 80 % or unknown); <b>beyond 2nd order</b>, asked of a circle: its top bar also "
+                 f"beats the directions null (gaussian filters with your filters' second moment).</p>")
         write_network_report(reports, args.html, title=f"toponet analyze {args.file.name}", intro=intro)
         if not args.json:
             print(f"wrote {args.html}")
