@@ -87,13 +87,14 @@ tb.show_table(yours.table_rows(run))
 
 # %% [markdown]
 # One row per layer, the same table `toponet analyze MODEL --layers all --html report.html` puts
-# first. `kernel` is the weight's shape (output maps x input maps per group x 3 x 3; a depthwise
-# layer has one input map per kernel), `filters used` the filters tested of those in the layer
-# (constant ones are dropped, a larger layer is sampled), $\rho(k, p)$ and `core` the density
-# filtration and the points it keeps, `top H1` the longest $H_1$ bar of that core, then the
-# p-value against each null kind, the answer (`circle`), whether the top bar also beats the
-# directions null (`beyond 2nd order`: *yes*, else *inconclusive*, as this second question has no
-# calibrated power yet), and the rule's `power` and `false positives` at the layer's size.
+# first. The answer (`circle`) comes right after the layer's name; `filters used` are the filters
+# tested of those in the layer (constant ones are dropped, a larger layer is sampled),
+# $\rho(k, p)$ and `core` the density filtration and the points it keeps, `top H1` the longest
+# $H_1$ bar of that core, then the p-value against each null kind; `beyond 2nd order` is asked of
+# a circle only: *yes* when its top bar also beats the directions null, else *inconclusive* (this
+# second question has no calibrated power yet), *no circle* when there is none to ask about; then
+# the rule's `power` and `false positives` at the layer's size, and `kernel`, the weight's shape
+# (output maps x input maps per group x 3 x 3; a depthwise layer has one input map per kernel).
 #
 # Why each answer, and where its power comes from:
 

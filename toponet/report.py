@@ -48,16 +48,17 @@ def network_table_rows(reports) -> list[dict]:
         row = r.row()
         nulls = row.get("nulls", {})
         rows.append({
-            "layer": row["layer"], "kernel": "x".join(map(str, row["shape"])), "kind": row["kind"],
+            "layer": row["layer"], "circle": row["circle"],
             "filters used": f"{row['used']:,} of {row['filters']:,}" if row["used"] else f"{row['filters']:,}",
             "rho(k, p)": f"rho({row['k']}, {row['p']:g})" if row.get("k") else "",
             "core": row.get("core_points", ""),
             "top H1": f"{row['top_bars'][0]:.3f}" if row.get("top_bars") else "",
             "gaussian p": nulls.get("gaussian", {}).get("p", ""), "shuffled p": nulls.get("shuffled", {}).get("p", ""),
             "directions p": nulls.get("directions", {}).get("p", ""),
-            "circle": row["circle"], "beyond 2nd order": row.get("beyond_second_order", ""),
+            "beyond 2nd order": row.get("beyond_second_order", ""),
             "power": "" if row.get("power") is None else f"{row['power']:.0%}",
             "false positives": "" if row.get("false_positive_rate") is None else f"{row['false_positive_rate']:.1%}",
+            "kernel": "x".join(map(str, row["shape"])), "kind": row["kind"],
             "seconds (this run)": row.get("wall_s", ""),
         })
     return rows
