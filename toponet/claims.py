@@ -278,7 +278,10 @@ def describe_claim(label: str, claim: CircleClaim) -> str:
     ps = ", ".join(f"{k} {t.nulls[k].describe()}" for k in EXISTENCE_KINDS if k in t.nulls)
     pw = "" if r.power is None else f", power {r.power:.0%}"
     if claim.calibration is not None and claim.calibration.fpr_too_high:
-        pw += f"; not usable at this size: {claim.calibration.describe_fpr()}, above 5 %"
+        c = claim.calibration
+        fp = (c.describe_fpr() if hasattr(c, "describe_fpr") else
+              ", ".join(f"false positives {k} {e}/{c.fpr_draws}" for k, e in c.fpr_exceed.items()))
+        pw += f"; not usable at this size: {fp}, above 5 %"
     return (f"{label}: top $H_1$ bar {t.top[0]:.2f} on {t.n_core} points ({ps}): "
             f"{'a circle' if t.exists else 'no circle'} (rule: {r.verdict}{pw})")
 

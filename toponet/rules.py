@@ -660,8 +660,10 @@ def circle_rule(test: CircleTest, calibration, *, one_bar: bool = True) -> RuleR
         reasons.append(f"beyond second order ({so} null): {t.describe()} -> "
                        f"{'yes' if t.p < ALPHA else 'no: second-order structure reaches the bar'}")
     if power is not None:
+        fpr_text = (calibration.describe_fpr() if hasattr(calibration, "describe_fpr") else
+                    f"false-positive rate {fpr:.0%} ({calibration.fpr_draws} null clouds)")
         reasons.append(f"power {power:.0%} on {calibration.model_description} "
-                       f"({calibration.power_draws} clouds); {calibration.describe_fpr()}")
+                       f"({calibration.power_draws} clouds); {fpr_text}")
     else:
         reasons.append("power not calibrated at this size")
     return RuleResult(verdict=verdict, reasons=tuple(reasons), nulls=test.nulls_record(), power=power,

@@ -44,8 +44,9 @@ def register(sub) -> None:
     p.add_argument("--null-repeats", type=int, default=99,
                    help="matched null clouds per null kind (gaussian, shuffled, and the directions null: gaussian filters "
                         "whose normalized rows have your filters' second moment) for the "
-                        "book's calibrated circle rule: 0 skips the nulls (circle: inconclusive; .npy only), else at "
-                        "least 2 (a standard deviation needs two clouds); 99 (default) floors p at 0.01 and is the "
+                        "book's calibrated circle rule: 0 skips the nulls (circle: inconclusive), else at "
+                        "least 2 (a standard deviation needs two clouds; 0 is for a .npy cloud only); 99 (default) "
+                        "floors p at 0.01 and is the "
                         "size the shipped calibrations have; fewer than 20 can never reach p < 0.05")
     p.add_argument("--threshold", type=float, default=0.3,
                    help="distance in R^9 counted as near the primary circle (default 0.3)")
