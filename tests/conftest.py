@@ -16,5 +16,15 @@ def _null_test_cache(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture
+def user_cache(tmp_path, monkeypatch):
+    """A user's run (``toponet analyze``, ``make chapter``): results go to a fresh user cache and
+    the committed calibrations are read, as outside a book build."""
+    for var in ("TOPONET_CALIBRATION", "TOPONET_NULL_TESTS", "TOPONET_BOOK_BUILD"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("TOPONET_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(0)

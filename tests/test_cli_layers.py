@@ -9,13 +9,8 @@ from toponet.cli import main
 from toponet.ideal import gaussian_filters, primary_circle_sample
 
 
-@pytest.fixture(autouse=True)
-def user_cache(tmp_path, monkeypatch):
-    """A user's run: results go to a fresh user cache, the committed calibrations are read."""
-    for var in ("TOPONET_CALIBRATION", "TOPONET_NULL_TESTS", "TOPONET_BOOK_BUILD"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("TOPONET_CACHE", str(tmp_path / "cache"))
-    return tmp_path / "cache"
+#: every test is a user's run (conftest's ``user_cache``: a fresh user cache, committed calibrations read)
+pytestmark = pytest.mark.usefixtures("user_cache")
 
 
 @pytest.fixture

@@ -300,6 +300,18 @@ def check_calibration(doc: dict, expect: dict) -> None:
                 raise ValueError(f"fpr_exceed[{kind!r}] = {e} is not what its per-draw answers count")
 
 
+def _partial(path: Path, action: str) -> tuple[Path, dict]:
+    """The partial file beside result ``path`` and the draws it holds (empty when there is none,
+    or when it is damaged: named on stderr with ``action``). Resumable loops keep their finished
+    draws there (the draws are seeded: same draws, same numbers)."""
+    partial = path.with_name(path.name.replace(".json", ".partial.json"))
+    try:
+        return partial, {key: v for key, v in (read_sealed(partial) or {}).items() if key != "sha256"}
+    except DamagedEntry as exc:
+        warn_damaged(exc, action)
+        return partial, {}
+
+
 def _calibration_path(directory: Path, n: int, k: int, p: float, draws: int, noise: float,
                       fraction: float, fpr_draws: int, power_draws: int, seed: int) -> Path:
     return directory / (f"circle-v{CALIBRATION_VERSION}-n{n}-k{k}-p{_ptag(p)}-d{draws}-noise{noise:g}-"
@@ -341,12 +353,7 @@ def calibrate_circle(n_points: int, k: int, p: float, *, draws: int = DRAWS, fpr
     total = 2 * draws + 2 * fpr_draws + power_draws
     # every finished draw is kept in a partial file beside the result: an interrupted
     # calibration resumes where it stopped (the draws are seeded: same draws, same numbers)
-    partial_path = path.with_name(path.name.replace(".json", ".partial.json"))
-    try:
-        done = {key: v for key, v in (read_sealed(partial_path) or {}).items() if key != "sha256"}
-    except DamagedEntry as exc:
-        warn_damaged(exc, "starting the calibration over")
-        done = {}
+    partial_path, done = _partial(path, "starting the calibration over")
     last_write = [time.perf_counter()]
 
     def draw(key: str, compute):
@@ -457,12 +464,7 @@ def extended_false_positives(cal: Calibration, *, fpr_draws: int = FPR_DRAWS_DEC
         if base is None:
             raise ValueError(f"{base_path.name}: no stored calibration to extend")
         q = max(base["thresholds"].values())
-        partial = path.with_name(path.name.replace(".json", ".partial.json"))
-        try:
-            done = {key: v for key, v in (read_sealed(partial) or {}).items() if key != "sha256"}
-        except DamagedEntry as exc:
-            warn_damaged(exc, "starting over")
-            done = {}
+        partial, done = _partial(path, "starting over")
         # an older calibration stored counts only: its clouds are drawn again (same seeds)
         for kind, answers in base.get("per_draw", {}).get("fpr", {}).items():
             for r, a in enumerate(answers):
@@ -528,12 +530,7 @@ def rule_false_positives(cal: Calibration, *, sims: int = FPR_DRAWS_DECIDING, se
     if doc is None and not compute:
         return None
     if doc is None:
-        partial = path.with_name(path.name.replace(".json", ".partial.json"))
-        try:
-            done = {key: v for key, v in (read_sealed(partial) or {}).items() if key != "sha256"}
-        except DamagedEntry as exc:
-            warn_damaged(exc, "starting over")
-            done = {}
+        partial, done = _partial(path, "starting over")
         gauss = GaussianTops(directory)
         ref_model = model_cloud(cal.n_points, noise=cal.noise, circle_fraction=cal.circle_fraction, seed=seed)
         last = time.perf_counter()
@@ -573,13 +570,10 @@ def decision_fpr(cal: Calibration, *, directory=None) -> dict:
     """The false-positive rate a decision at ``cal``'s size rests on: the whole rule on 200 null
     clouds per kind (:func:`rule_false_positives`) when stored, else ``cal``'s own estimate
     (fixed thresholds, ``cal.fpr_draws`` clouds). ``{"rate", "draws", "interval", "how"}``."""
-    sim = rule_false_positives(cal, directory=directory)
-    if sim is not None:
-        return {"rate": sim["rate"], "draws": sim["sims"], "interval": sim["interval"],
-                "how": f"the whole rule on {sim['sims']} null clouds per kind"}
-    worst = max(cal.fpr_exceed.values())
-    return {"rate": cal.false_positive_rate, "draws": cal.fpr_draws, "interval": clopper_pearson(worst, cal.fpr_draws),
-            "how": f"{cal.fpr_draws} null clouds per kind against fixed thresholds"}
+    cal = cal if cal.rule_sims else with_rule_false_positives(cal, directory)
+    how = (f"the whole rule on {cal.rule_sims} null clouds per kind" if cal.rule_sims else
+           f"{cal.fpr_draws} null clouds per kind against fixed thresholds")
+    return {"rate": cal.false_positive_rate, "draws": cal.decision_fpr_draws, "interval": cal.fpr_interval, "how": how}
 
 
 #: The family of calibrations ``toponet analyze`` reads for a layer of any size: the book's k
