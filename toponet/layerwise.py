@@ -18,6 +18,7 @@ cache), so a rerun or an interrupted run resumes layer by layer.
 """
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -173,15 +174,21 @@ def analyze_kernel(kernel: ConvKernel, config: LayerwiseConfig | None = None, *,
                        wall_s=time.perf_counter() - started, analysis=analysis)
 
 
-def analyze_network(kernels, config: LayerwiseConfig | None = None, *, progress: bool = True) -> list[LayerReport]:
-    """:func:`analyze_kernel` on each kernel, with a progress bar over the layers."""
+def analyze_network(kernels, config: LayerwiseConfig | None = None, *, progress: bool = True,
+                    on_layer=None) -> list[LayerReport]:
+    """:func:`analyze_kernel` on each kernel (one gaussian-null cache for all), with a progress
+    bar over the layers on stderr; ``on_layer(report)`` is called as each layer finishes (the
+    command line prints it then), its output written around the bar."""
     from tqdm.auto import tqdm
 
     kernels = list(kernels)
     gauss = GaussianTops()
     out = []
-    with tqdm(kernels, desc="layers", unit="layer", disable=not progress) as bar:
+    with tqdm(kernels, desc="layers", unit="layer", file=sys.stderr, disable=not progress) as bar:
         for kernel in bar:
-            bar.set_postfix_str(kernel.name[-30:])
+            bar.set_postfix_str(kernel.name[-40:])
             out.append(analyze_kernel(kernel, config, progress=False, gaussian_cache=gauss))
+            if on_layer is not None:
+                with bar.external_write_mode():
+                    on_layer(out[-1])
     return out

@@ -8,7 +8,6 @@ MODEL is a ``.npy`` array of filters (one cloud, as before), a PyTorch file (``.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from toponet.checkpoints import load_filters  # noqa: F401 - the .npy reader, here since version 0.1
@@ -151,8 +150,7 @@ def _list_layers(args) -> int:
 def _run_layers(args) -> int:
     # deferred: `toponet --help` starts in 0.1 s; reading a checkpoint imports torch (2-5 s)
     from toponet.checkpoints import model_kernels, select_kernels
-    from toponet.layerwise import LayerwiseConfig, analyze_kernel
-    from toponet.calibration import GaussianTops
+    from toponet.layerwise import LayerwiseConfig, analyze_network
 
     if args.html:
         check_html_target(args.html, args.file, force=args.force)
@@ -163,17 +161,10 @@ def _run_layers(args) -> int:
     cfg = LayerwiseConfig(sample_size=args.sample_size, k=args.k, p=args.p, draws=args.null_repeats, seed=args.seed,
                           calibrate=args.calibrate, figures=bool(args.html), resolution=args.resolution,
                           gain=args.gain, threshold=args.threshold, n_jobs=args.jobs)
-    from tqdm.auto import tqdm  # deferred: with the imports above (progress bars only here)
+    def emit(report) -> None:
+        print(json.dumps(report.row()) if args.json else report.summary_line(), flush=True)
 
-    reports, gauss = [], GaussianTops()
-    with tqdm(chosen, desc="layers", unit="layer", file=sys.stderr) as bar:
-        for kernel in bar:
-            bar.set_postfix_str(kernel.name[-40:])
-            report = analyze_kernel(kernel, cfg, progress=False, gaussian_cache=gauss)
-            reports.append(report)
-            line = json.dumps(report.row()) if args.json else report.summary_line()
-            bar.write(line, file=sys.stdout)
-            sys.stdout.flush()
+    reports = analyze_network(chosen, cfg, on_layer=emit)
     if args.html:
         # deferred: `toponet --help` starts in 0.1 s; plotly loads only for a page
         from toponet.report import write_network_report
