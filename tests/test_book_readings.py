@@ -50,9 +50,14 @@ _READING_CALL = re.compile(r"\b(?:what_to_see|\w*reading\w*)\(")
 _HEADING = re.compile(r"^#{2,3} ", re.M)
 
 
+#: Figures a chapter draws with a library directly (chapter 00 opens the box with giotto-tda and plotly).
+_LIBRARY_FIGURE = re.compile(r"\b(?:go\.Figure|plot_static_mapper_graph|plot_interactive_mapper_graph|plot_diagram)\(")
+
+
 def is_figure_cell(source: str) -> bool:
-    """True when ``source`` (a code cell) calls a figure function."""
-    return any((m.group(1) in FIGURES) if m.group(1) else True for m in _FIGURE_CALL.finditer(source))
+    """True when ``source`` (a code cell) calls a figure function of toponet.plots or of a library."""
+    return (any((m.group(1) in FIGURES) if m.group(1) else True for m in _FIGURE_CALL.finditer(source))
+            or bool(_LIBRARY_FIGURE.search(source)))
 
 
 def is_reading(cell) -> bool:
@@ -93,6 +98,12 @@ def test_the_figure_functions_are_classified():
     public = {name for name, f in inspect.getmembers(plots, inspect.isfunction)
               if f.__module__ == plots.__name__ and not name.startswith("_")}
     assert public == FIGURES | NOT_FIGURES, f"classify {sorted(public ^ (FIGURES | NOT_FIGURES))} in this test"
+
+
+def test_library_figures_count_and_plain_calls_do_not():
+    assert is_figure_cell('go.Figure(plot_static_mapper_graph(pipe, core, plotly_params={}))')
+    assert is_figure_cell("fig = plot_diagram(dgm)")
+    assert not is_figure_cell("graph = pipe.fit_transform(core)\nprint(graph.vcount())")
 
 
 def test_the_rule_finds_figures_captions_and_readings(tmp_path):

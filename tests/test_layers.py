@@ -40,7 +40,8 @@ _PREFIXES = (
 )
 CORE_MODULES = {"filters", "ideal", "density", "homology", "mapper", "nulls", "analysis", "rules", "calibration",
                 "group_tests",
-                "claims", "patches", "signature", "plots", "_validation", "_io", "_custom", "provenance", "workers"}
+                "claims", "patches", "signature", "plots", "_validation", "_io", "_custom", "provenance", "workers",
+                "surface"}
 #: What a chapter module may take from the book: its notebook helpers (captions, labels, tables).
 NOTEBOOK_HELPERS = {"toponet.book", "toponet.book.notebook", "toponet.book.profiles"}
 NAMES = {TOP: "cli/commands/book", CHAPTERS: "chapters", MIDDLE: "train/store/data/...", CORE: "core"}

@@ -345,6 +345,7 @@ def test_time_shuffled_keeps_each_neurons_steps_and_end():
 
 def test_l1_rule_and_l2_rule():
     from toponet.chapters.learning_graphs import Branches, SurfaceTest, l1_rule, l2_rule
+    from toponet.surface import SurfaceCalibration
     B = lambda n: Branches(count=n, bars=(), min_levels=3, components=1, tips=())  # noqa: E731
     # one zero-init run: the sign test's smallest p is 0.5, no power: inconclusive whatever the counts
     r = l1_rule({"output": B(10), "hidden1": B(12)}, None, 1000, 1100, 10000)
@@ -357,12 +358,26 @@ def test_l1_rule_and_l2_rule():
     j = [{"before": 0.1, "after": 0.42}, {"before": 0.42, "after": 0.78}]
     surf = SurfaceTest(dimension=2.0, residual=0.02, null_residuals=np.full(99, 0.3), p=0.01, draws=99,
                        n_points=100, first_step=5)
-    assert l2_rule(j, surf).verdict == "reproduced"
-    assert l2_rule(j, surf).nulls["time-shuffled"]["draws"] == 99
+    cal = SurfaceCalibration(sims=200, fires=6, pool=299, draws=99, models=40, detected=38, model_draws=39,
+                             n_points=100, seed=0)
+    # one run: the jump part is a sign test over 1 run (no power), so the surface alone gives partly
+    r2 = l2_rule(j, surf, cal)
+    assert r2.verdict == "partly" and r2.nulls["time-shuffled"]["draws"] == 99
+    assert r2.power == 0.0 and r2.false_positive_rate == pytest.approx(0.03)
+    surface_part = [t for t in r2.extra["tests"] if t["part"].startswith("the first hidden layer")][0]
+    assert surface_part["test"] == "time-shuffle test of the surface" and surface_part["power"] == 0.95
+    assert "false positives 6/200" in " ".join(r2.reasons)
+    # without its calibration the surface part still passes, but the row carries no power
+    assert l2_rule(j, surf).power is None and l2_rule(j, surf).verdict == "partly"
+    # a surface p of 0.04 passes only at 0.05, not at 0.05/2: inconclusive
+    weak = SurfaceTest(dimension=2.0, residual=0.02, null_residuals=np.full(99, 0.3), p=0.04, draws=99,
+                       n_points=100, first_step=5)
+    assert l2_rule(j, weak, cal).verdict == "inconclusive"
+    # a curve (dimension 1) fails the gate: undecided, never "not reproduced" on one run
     curve = SurfaceTest(dimension=1.0, residual=0.0, null_residuals=np.full(99, 0.3), p=0.01, draws=99,
                         n_points=100, first_step=5)
-    assert l2_rule(j[:1], curve).verdict == "not reproduced"
-    assert l2_rule(j, curve).verdict == "partly"
+    assert l2_rule(j[:1], curve, cal).verdict == "inconclusive"
+    assert "not 2-D" in " ".join(l2_rule(j, curve, cal).reasons)
     assert l2_rule([], None).verdict == "inconclusive"
 
 
@@ -374,4 +389,5 @@ def test_l2_findings_follow_the_surface_test():
     flat = SurfaceTest(dimension=2.0, residual=0.3, null_residuals=np.full(99, 0.3), p=1.0, draws=99, n_points=10,
                        first_step=5)
     txt = l2_findings(jumps2, 2.0, acc2, steps, steps_per_epoch=10, surface=flat)._repr_markdown_()
-    assert "One part agrees" in txt and "is not shown to be" in txt and "(99 draws)" in txt
+    assert "Neither part can be decided" in txt and "is not shown to be" in txt and "(99 draws)" in txt
+    assert "not decided" in txt

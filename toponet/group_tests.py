@@ -53,7 +53,7 @@ SIMULATION_DRAWS = 199
 #: The tests, by the name rows and prose give them.
 TESTS = {"permutation": "permutation test", "paired": "paired permutation test",
          "correlation": "permutation test of Pearson's r", "labels": "label-permutation test",
-         "sign": "sign test over runs"}
+         "sign": "sign test over runs", "surface": "time-shuffle test of the surface"}
 
 
 # --- validation ------------------------------------------------------------------------------

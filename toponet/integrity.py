@@ -29,6 +29,7 @@ from toponet.calibration import (GaussianTops, _check_fprx, _check_rule_sim, _ch
                                  check_calibration)
 from toponet.filters import normalize
 from toponet.rules import _bounds_record, check_stored_test, circle_test, cloud_sha256
+from toponet.surface import _check as _check_surface
 from toponet.verdicts import RECORD, Verdict, read_record  # noqa: F401  (read_record: for commands)
 
 #: Absolute tolerance of a recomputed null value: gaussian null values pass through a cache
@@ -67,6 +68,8 @@ def _check_for(name: str):
         return _check_rule_sim
     if name.startswith("fprx-"):
         return _check_fprx
+    if name.startswith("surface-"):
+        return _check_surface
     return None
 
 

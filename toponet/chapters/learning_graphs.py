@@ -30,6 +30,7 @@ from toponet.book.notebook import Caption, Reading, what_to_see
 from toponet.mapper import Mapper
 from toponet.rules import ALPHA, DRAWS, RuleResult, p_value
 from toponet.store import Store
+from toponet.surface import SurfaceCalibration, SurfaceTest, surface_calibration, surface_test, time_shuffled
 
 __all__ = ["LearningConfig", "SigmoidMLP", "train_recording", "learning_trajectories", "trajectory_cloud",
            "pca_projection", "l2_norm_lens", "pca_lens", "learning_graph", "neuron_groups",
@@ -37,6 +38,7 @@ __all__ = ["LearningConfig", "SigmoidMLP", "train_recording", "learning_trajecto
            "local_dimension", "configs_for", "l2_verdict", "surface_dimension", "PAPER",
            "final_branch_sizes", "l1_findings", "l2_findings", "Branches", "graph_branches", "layer_branches",
            "graph_separation_step", "SurfaceTest", "surface_test", "time_shuffled", "l1_rule", "l2_rule",
+           "layer_surface_cloud", "layer_surface_test", "layer_surface_calibration",
            "L1_NORMAL_STD", "L1_RATE", "graph_reading", "confusion_reading", "surface_reading", "jumps_reading"]
 
 #: The paper's numbers: branches at the end of training, accuracy levels of L2.
@@ -631,7 +633,8 @@ def l1_findings(*, output_branches: int, output_branches_5: int, hidden_sizes, s
 
 
 def l2_findings(jumps: list[dict], surface_dimension: float, accuracy, steps, *, steps_per_epoch: int,
-                levels=(0.10, 0.40, 0.80), tol: float = 0.15, min_rise: float = 0.15, surface=None):
+                levels=(0.10, 0.40, 0.80), tol: float = 0.15, min_rise: float = 0.15, surface=None,
+                calibration: SurfaceCalibration | None = None):
     """The chapter's "what we found" for L2, picked by the numbers (none stored in the text).
 
     Parameters
@@ -643,6 +646,7 @@ def l2_findings(jumps: list[dict], surface_dimension: float, accuracy, steps, *,
     levels, tol : as :func:`l2_verdict`; min_rise : the rise counted as a climb (as :func:`accuracy_jumps`)
     surface : optional :class:`SurfaceTest`; when given, the surface sentence and the verdict
         follow :func:`l2_rule` (local dimension 2 and smoother than the time-shuffled null)
+    calibration : optional :class:`toponet.surface.SurfaceCalibration` of the surface rule
 
     Returns
     -------
@@ -653,7 +657,7 @@ def l2_findings(jumps: list[dict], surface_dimension: float, accuracy, steps, *,
     if a.ndim != 1 or a.shape != s.shape or a.size == 0:
         raise ValueError(f"accuracy and steps must be 1-D arrays of one length; got {a.shape} and {s.shape}")
     steps_per_epoch = check_int(steps_per_epoch, name="steps_per_epoch", low=1)
-    verdict = (l2_rule(jumps, surface, levels=levels, tol=tol).verdict if surface is not None
+    verdict = (l2_rule(jumps, surface, calibration, levels=levels, tol=tol).verdict if surface is not None
                else l2_verdict(jumps, surface_dimension, levels=levels, tol=tol)[0])
     chain = [jumps[0]["before"]] + [j["after"] for j in jumps] if jumps else []
     jumps_ok = len(jumps) >= 2 and all(abs(x - y) <= tol for x, y in zip(chain, levels))
@@ -670,14 +674,17 @@ def l2_findings(jumps: list[dict], surface_dimension: float, accuracy, steps, *,
         rest = a[-1] - jumps[-1]["after"]
         if rest >= min_rise:
             acc += (f" The climb from there to {100 * a[-1]:.0f}% at epoch {ep(s[-1])} comes gradually, not as a jump.")
-        acc += (f" That matches the paper's {paper} within {100 * tol:.0f} points." if jumps_ok else
-                f" Our rule asks for two jumps through the paper's {paper} (within {100 * tol:.0f} points), so this "
-                "part fails.")
+        acc += (f" That matches the paper's {paper} within {100 * tol:.0f} points" if jumps_ok else
+                f" That is not the paper's two jumps through {paper} (within {100 * tol:.0f} points)")
+        acc += (" on this one run; a curve's shape on one run has no spread to test against (the sign test over "
+                "runs has no power at one run), so this part is not decided." if surface is not None else
+                "." if jumps_ok else ", so this part fails.")
     if surface is not None:
         surf = (f"After the first jump the first hidden layer {'is' if surface.is_surface else 'is not shown to be'} "
                 f"a smooth 2-D surface: {surface.describe()}."
                 + ("" if surface.two_dimensional else " A surface needs local dimension 2.")
-                + ("" if surface.smooth else " It is not smoother than its time-shuffled trajectories."))
+                + ("" if surface.smooth else " It is not smoother than its time-shuffled trajectories.")
+                + ("" if calibration is None else f" The surface rule's {calibration.describe()}."))
     elif np.isfinite(surface_dimension) and surface_dimension <= 2:
         surf = (f"The first hidden layer does spread along a surface (or thinner): after the first jump its recordings "
                 f"have median local dimension {surface_dimension:g}.")
@@ -686,9 +693,15 @@ def l2_findings(jumps: list[dict], surface_dimension: float, accuracy, steps, *,
                 f"dimension {surface_dimension:g}, more than 2.")
     else:
         surf = "Without a jump there is no phase after it in which to measure the learning surface."
-    head = {"reproduced": "Both parts agree with the paper.", "partly": "One part agrees with the paper.",
-            "not reproduced": "Neither part agrees with the paper.",
-            "inconclusive": "The surface could not be tested, and the jumps do not match the paper."}[verdict]
+    if surface is not None:
+        head = {"reproduced": "Both parts agree with the paper.",
+                "partly": "One part agrees with the paper; the other is not decided at this scale.",
+                "not reproduced": "Neither part agrees with the paper, and the tests had the power to see it.",
+                "inconclusive": "Neither part can be decided at this scale."}[verdict]
+    else:
+        head = {"reproduced": "Both parts agree with the paper.", "partly": "One part agrees with the paper.",
+                "not reproduced": "Neither part agrees with the paper.",
+                "inconclusive": "The surface could not be tested, and the jumps do not match the paper."}[verdict]
     return Caption(f"**What we found.** {head} {acc} {surf}")
 
 
@@ -877,116 +890,10 @@ def l1_rule(zero: dict, normal: dict | None, separation: int | None, confusion_e
 
 # --- the learning surface (L2) ---------------------------------------------------------------
 
-def _surface_stats(W, *, k: int = 20, variance: float = 0.9, seed: int = 0, max_points: int = 500):
-    """(median local dimension, median share of each k-neighbourhood's variance outside its
-    top 2 principal directions) of the cloud of trajectories ``W`` (R, n_neurons, d)."""
-    from sklearn.neighbors import NearestNeighbors
-
-    X = np.asarray(W, dtype=np.float32).reshape(-1, W.shape[-1])
-    if len(X) < k + 1:
-        raise ValueError(f"{len(X)} points are too few for neighbourhoods of {k}")
-    rng = np.random.default_rng(seed)
-    c = rng.choice(len(X), min(max_points, len(X)), replace=False)
-    _, idx = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X[c])
-    P = X[idx] - X[idx].mean(axis=1, keepdims=True)
-    s = np.linalg.svd(P.astype(np.float64), compute_uv=False) ** 2
-    tot = s.sum(axis=1)
-    ok = tot > 0
-    if not ok.any():
-        raise ValueError("every neighbourhood is a single repeated point; no dimension to estimate")
-    fr = np.cumsum(s[ok], axis=1) / tot[ok, None]
-    dims = np.minimum((fr < variance).sum(axis=1) + 1, fr.shape[1])
-    return float(np.median(dims)), float(np.median(1.0 - fr[:, min(1, fr.shape[1] - 1)]))
-
-
-def time_shuffled(W, rng) -> np.ndarray:
-    """Trajectories rebuilt from their own increments in a random order, per neuron.
-
-    ``W`` (R, n_neurons, d): each neuron keeps its start, its end and every step it took
-    (their sizes and directions), but not their order, and the neurons no longer move in
-    step: the null of "the neurons move together along a smooth surface".
-    """
-    W = np.asarray(W, dtype=np.float32)
-    D = np.diff(W, axis=0)
-    R, n = D.shape[:2]
-    perm = np.argsort(rng.random((R, n)), axis=0)
-    Dp = D[perm, np.arange(n)[None, :]]
-    return np.concatenate([W[:1], W[:1] + np.cumsum(Dp, axis=0)])
-
-
-@dataclass(frozen=True)
-class SurfaceTest:
-    """Is a layer's cloud of trajectories a smooth 2-D surface? (:func:`surface_test`)
-
-    dimension : median local PCA dimension (90 % of each 20-neighbourhood's variance)
-    residual : median share of a neighbourhood's variance outside its top 2 directions
-    null_residuals : (draws,) the same on time-shuffled trajectories (:func:`time_shuffled`)
-    p : Monte-Carlo p of residual <= null (small: smoother than the null); n_points, steps
-    """
-
-    dimension: float
-    residual: float
-    null_residuals: np.ndarray
-    p: float
-    draws: int
-    n_points: int
-    first_step: int
-
-    @property
-    def two_dimensional(self) -> bool:
-        return self.dimension == 2
-
-    @property
-    def smooth(self) -> bool:
-        return self.p < ALPHA
-
-    @property
-    def is_surface(self) -> bool:
-        """Locally 2-D (not a curve, not thicker) and smoother than its time-shuffled null."""
-        return self.two_dimensional and self.smooth
-
-    @property
-    def effect_size(self) -> float:
-        sd = float(np.std(self.null_residuals, ddof=1)) if self.null_residuals.size > 1 else 0.0
-        return (float(np.mean(self.null_residuals)) - self.residual) / sd if sd > 0 else float("nan")
-
-    def record(self) -> dict:
-        e = self.effect_size
-        return {"p": round(self.p, 4), "draws": self.draws, "effect_size": round(e, 3) if np.isfinite(e) else None}
-
-    def describe(self) -> str:
-        return (f"median local dimension {self.dimension:g}; off-plane variance {self.residual:.3f} vs time-shuffled "
-                f"trajectories {np.mean(self.null_residuals):.3f} +- {np.std(self.null_residuals, ddof=1):.3f}, "
-                f"p = {self.p:.2g} ({self.draws} draws), on {self.n_points:,} points")
-
-
-def surface_test(W, *, draws: int = DRAWS, seed: int = 0, first_step: int = 0) -> SurfaceTest:
-    """Test "the trajectories ``W`` (R, n_neurons, d) move along a smooth 2-D surface".
-
-    Statistic: the median share of variance outside the top 2 principal directions of each
-    point's 20-neighbourhood (0 on a plane or a curve). Null: ``draws`` clouds of the same
-    neurons' time-shuffled trajectories (:func:`time_shuffled`: same start, end and steps per
-    neuron, random order). p = (1 + #{null <= observed}) / (1 + draws). A surface needs a median
-    local dimension of exactly 2 (a curve has 1) and p < ALPHA.
-    """
-    W = np.asarray(W, dtype=np.float32)
-    if W.ndim != 3 or W.shape[0] < 3:
-        raise ValueError(f"W must have shape (recordings >= 3, neurons, inputs); got {W.shape}")
-    draws = check_int(draws, name="draws", low=2)
-    dim, res = _surface_stats(W, seed=seed)
-    rng = np.random.default_rng(seed)
-    null = np.array([_surface_stats(time_shuffled(W, rng), seed=seed)[1] for _ in range(draws)])
-    null.setflags(write=False)
-    return SurfaceTest(dimension=dim, residual=res, null_residuals=null,
-                       p=p_value(int(np.sum(null <= res)), draws), draws=draws,
-                       n_points=int(W.shape[0] * W.shape[1]), first_step=int(first_step))
-
-
-def layer_surface_test(traj: dict, jumps: list[dict], *, layer: str = "hidden1", draws: int = DRAWS,
-                       seed: int = 0) -> SurfaceTest | None:
-    """:func:`surface_test` of ``layer``'s recordings from the end of the first accuracy jump
-    on (the phase where the paper sees the surface); None without a jump or with fewer than 3
-    recordings after it."""
+def layer_surface_cloud(traj: dict, jumps: list[dict], *, layer: str = "hidden1") -> tuple[np.ndarray, int] | None:
+    """``layer``'s recordings from the end of the first accuracy jump on (the phase where the
+    paper sees the surface), shape (R, n_neurons, d), and the first of their steps; None without
+    a jump or with fewer than 3 recordings after it."""
     if not jumps:
         return None
     W = np.asarray(traj[f"w_{layer}"], dtype=np.float32)
@@ -994,33 +901,90 @@ def layer_surface_test(traj: dict, jumps: list[dict], *, layer: str = "hidden1",
     keep = steps >= jumps[0]["end"]
     if keep.sum() < 3:
         return None
-    return surface_test(W[keep], draws=draws, seed=seed, first_step=int(steps[keep][0]))
+    return W[keep], int(steps[keep][0])
 
 
-def l2_rule(jumps: list[dict], surface: SurfaceTest | None, *, levels=(0.10, 0.40, 0.80),
-            tol: float = 0.15) -> RuleResult:
-    """The L2 verdict, two parts: (a) the accuracy rises in at least two jumps whose levels
-    match the paper's 10 -> 40 -> 80 % within ``tol``; (b) the first hidden layer after the
-    first jump is a smooth 2-D surface (:attr:`SurfaceTest.is_surface`: local dimension 2 and
-    smoother than its time-shuffled null, p < ALPHA). reproduced: both; partly: one; not
-    reproduced: neither; inconclusive when (a) fails and (b) could not be tested (no jump)."""
+def layer_surface_test(traj: dict, jumps: list[dict], *, layer: str = "hidden1", draws: int = DRAWS,
+                       seed: int = 0) -> SurfaceTest | None:
+    """:func:`toponet.surface.surface_test` of :func:`layer_surface_cloud`; None when there is no cloud."""
+    cloud = layer_surface_cloud(traj, jumps, layer=layer)
+    if cloud is None:
+        return None
+    W, first = cloud
+    return surface_test(W, draws=draws, seed=seed, first_step=first)
+
+
+def layer_surface_calibration(traj: dict, jumps: list[dict], *, layer: str = "hidden1", seed: int = 0,
+                              compute: bool = True, progress: bool = False) -> SurfaceCalibration | None:
+    """:func:`toponet.surface.surface_calibration` (false-positive rate and power of the surface
+    rule) on :func:`layer_surface_cloud`; None when there is no cloud (or none stored and not ``compute``)."""
+    cloud = layer_surface_cloud(traj, jumps, layer=layer)
+    if cloud is None:
+        return None
+    return surface_calibration(cloud[0], seed=seed, compute=compute, progress=progress)
+
+
+def l2_rule(jumps: list[dict], surface: SurfaceTest | None, calibration: SurfaceCalibration | None = None, *,
+            levels=(0.10, 0.40, 0.80), tol: float = 0.15, alpha: float = ALPHA) -> RuleResult:
+    """The L2 verdict from two tested parts (:func:`toponet.group_tests.combine_parts`).
+
+    (a) the accuracy rises in at least two jumps whose levels match the paper's 10 -> 40 -> 80 %
+    within ``tol``: a shape of one run's curve, so tested over runs by the exact sign test, its
+    power at the part holding in :data:`L1_RATE` of runs (one run: power 0 %, undecided whatever
+    the curve). (b) the first hidden layer after the first jump is a smooth 2-D surface
+    (:attr:`toponet.surface.SurfaceTest.is_surface`): the time-shuffle test, with the
+    false-positive rate and power of ``calibration`` (:func:`toponet.surface.surface_calibration`);
+    a cloud that is not 2-D leaves the part undecided (the gate has no calibrated power of its
+    own). reproduced: both pass; partly: one passes at ``alpha``/2; inconclusive otherwise (no
+    part fails with power at one run).
+    """
     chain = [jumps[0]["before"]] + [j["after"] for j in jumps] if jumps else []
     jumps_ok = len(jumps) >= 2 and all(abs(a - b) <= tol for a, b in zip(chain, levels))
     reasons = [f"accuracy levels {' -> '.join(f'{100 * a:.0f}%' for a in chain) or 'no jump'} "
                f"(paper 10 -> 40 -> 80%) -> {'yes' if jumps_ok else 'no'}"]
+    t = gt.sign_test([bool(jumps_ok)])
+    power = gt.sign_test_power(1, L1_RATE, alpha=alpha)
+    parts = [gt.Part("accuracy rises through 10 -> 40 -> 80 % in jumps",
+                     replace(t, power=power, false_positive_rate=t.size(alpha),
+                             power_note=f"power {power:.0%} at 1 run against the part holding in {L1_RATE:.0%} of runs"))]
+    label = "the first hidden layer spreads along a smooth 2-D surface"
+    nulls = {f"{parts[0].label} ({gt.TESTS['sign']})": parts[0].test.null_record()}
     if surface is None:
         reasons.append("surface: no accuracy jump, so no phase after it to test -> not tested")
-        verdict = "partly" if jumps_ok else "inconclusive"
-        return RuleResult(verdict=verdict, reasons=tuple(reasons))
-    reasons.append(f"surface after step {surface.first_step}: {surface.describe()} -> "
-                   + ("yes" if surface.is_surface else "no (" + ", ".join(
-                       w for w, bad in (("not 2-D", not surface.two_dimensional),
-                                        ("not smoother than the null", not surface.smooth)) if bad) + ")"))
-    reasons.append("null not calibrated for power (one recorded run)")
-    n = jumps_ok + surface.is_surface
-    verdict = "reproduced" if n == 2 else "partly" if n else "not reproduced"
-    return RuleResult(verdict=verdict, reasons=tuple(reasons), nulls={"time-shuffled": surface.record()},
-                      cloud_points=surface.n_points)
+        parts.append(gt.Part(label, None, note="no accuracy jump, so no phase after it to test"))
+    else:
+        reasons.append(f"surface after step {surface.first_step}: {surface.describe()} -> "
+                       + ("yes" if surface.is_surface else "no (" + ", ".join(
+                           w for w, bad in (("not 2-D", not surface.two_dimensional),
+                                            ("not smoother than the null", not surface.smooth)) if bad) + ")"))
+        nulls["time-shuffled"] = surface.record()
+        if calibration is not None:
+            reasons.append(f"surface rule: {calibration.describe()}")
+        else:
+            reasons.append("surface rule not calibrated: no false-positive rate or power")
+        if not surface.two_dimensional:
+            parts.append(gt.Part(label, None, note=f"median local dimension {surface.dimension:g}, not 2: the "
+                                                   "test's gate fails, and the gate has no calibrated power"))
+        else:
+            test = gt.GroupTest(
+                name="surface", statistic="median off-plane variance share", observed=surface.residual,
+                p=surface.p, draws=surface.draws, exact=False, n_per_arm=(surface.n_points,),
+                effect_size=surface.effect_size,
+                power=None if calibration is None else calibration.power,
+                false_positive_rate=None if calibration is None else calibration.false_positive_rate,
+                power_note=None if calibration is None else calibration.describe(),
+                simulated_fpr=None if calibration is None else calibration.false_positive_rate)
+            parts.append(gt.Part(label, test))
+    verdict, tested = gt.combine_parts(parts, alpha=alpha)
+    reasons += tested
+    powers = [p.test.power for p in parts if p.test is not None]
+    fprs = [p.test.false_positive_rate for p in parts if p.test is not None]
+    return RuleResult(verdict=verdict, reasons=tuple(reasons), nulls=nulls,
+                      cloud_points=None if surface is None else surface.n_points,
+                      power=None if any(x is None for x in powers) else min(powers),
+                      false_positive_rate=None if any(x is None for x in fprs) else max(fprs),
+                      extra={"parts": tuple(parts), "calibration": calibration,
+                             "tests": [dict(p.test.record(), part=p.label) for p in parts if p.test is not None]})
 
 
 # --- readings: what to see in the figures, from this build's results ------------------------------
