@@ -35,6 +35,33 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["elapsed.json"]  # no temp file left
 
 
+def test_atomic_writers_write_exactly_their_bytes_and_leave_no_temp_file(tmp_path):
+    path = tmp_path / "f"
+    _io.atomic_write_bytes(path, b"\x00a\r\n")
+    assert path.read_bytes() == b"\x00a\r\n"
+    _io.atomic_write_text(path, "pin\n", encoding="ascii")
+    assert path.read_bytes() == b"pin\n"
+    doc = {"b": [1, 2], "a": "\u00e9"}
+    _io.atomic_write_json(path, doc, indent=1, sort_keys=True)
+    assert path.read_bytes() == json.dumps(doc, indent=1, sort_keys=True).encode("utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == ["f"]
+
+
+def test_a_checkpoint_failing_mid_save_keeps_the_previous_one(tmp_path):
+    import torch
+
+    from toponet.train import _save_checkpoint
+
+    path = tmp_path / "checkpoint.pt"
+    _save_checkpoint(path, {"iteration": torch.tensor(1)})
+    before = path.read_bytes()
+    with pytest.raises(Exception):  # a local function cannot be pickled: torch.save fails mid-archive
+        _save_checkpoint(path, {"iteration": torch.tensor(2), "bad": lambda: None})
+    assert path.read_bytes() == before
+    assert int(torch.load(path, weights_only=True)["iteration"]) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.pt"]
+
+
 def test_shard_state_files_are_written_atomically(store, monkeypatch):
     written = []
     real = _io.atomic_write_json

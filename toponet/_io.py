@@ -1,4 +1,8 @@
-"""Writing files so that no reader, and no kill, ever sees half of one."""
+"""Writing files so that no reader, and no kill, ever sees half of one.
+
+Every atomic write of the package goes through :func:`atomic_write` (bytes, text, JSON,
+``np.savez`` and ``torch.save`` alike): one temp-file, fsync and rename.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -44,14 +48,19 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Any], None]) -> None:
         raise
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """:func:`atomic_write` of a UTF-8 text."""
-    data = text.encode("utf-8")
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """:func:`atomic_write` of ``data``, exactly these bytes."""
     atomic_write(path, lambda fh: fh.write(data))
 
 
+def atomic_write_text(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> None:
+    """:func:`atomic_write` of ``text`` encoded in ``encoding`` (UTF-8 unless told); no newline
+    translation, no newline added."""
+    atomic_write_bytes(path, text.encode(encoding))
+
+
 def atomic_write_json(path: str | os.PathLike, obj, **dumps) -> None:
-    """:func:`atomic_write` of ``json.dumps(obj, **dumps)``."""
+    """:func:`atomic_write` of ``json.dumps(obj, **dumps)`` in UTF-8, no final newline."""
     atomic_write_text(path, json.dumps(obj, **dumps))
 
 

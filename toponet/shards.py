@@ -26,9 +26,9 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
-from toponet._io import atomic_write_json
+from toponet._io import atomic_write, atomic_write_json
 from toponet._validation import check_int
-from toponet.store import Artifact, Store, _atomic_write, check_seeds, config_key, shard_name
+from toponet.store import Artifact, Store, check_seeds, config_key, shard_name
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def _save_snapshot(folder: Path, snap) -> None:
     arrays.update({f"t/{k}": np.asarray(v, dtype=np.float64)
                    for k, v in (getattr(snap, "transfer_accuracy", None) or {}).items()})
     arrays.update({f"tn/{k}": np.asarray(int(v)) for k, v in (getattr(snap, "transfer_examples", None) or {}).items()})
-    _atomic_write(folder / f"snapshot-{int(snap.iteration)}.npz", lambda fh: np.savez(fh, **arrays))
+    atomic_write(folder / f"snapshot-{int(snap.iteration)}.npz", lambda fh: np.savez(fh, **arrays))
 
 
 def _read_elapsed(path: Path) -> float:

@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from toponet import provenance, store_index
-from toponet._io import atomic_write
+from toponet._io import atomic_write, atomic_write_text
 from toponet.store_index import file_lock as _file_lock
 from toponet.store_index import file_sha256
 
@@ -368,9 +368,6 @@ def check_shard_hash(path: Path, sha256: str) -> None:
     _VERIFIED.add(token)
 
 
-_atomic_write = atomic_write  # the name toponet.shards and older code import
-
-
 _NUMBER_LIST = re.compile(r"\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]")
 
 
@@ -378,7 +375,7 @@ def _write_json(path: Path, obj) -> None:
     # Lists of numbers on one line: a manifest stays readable and its git diffs short.
     text = _NUMBER_LIST.sub(lambda m: "[" + ", ".join(x.strip() for x in m.group(1).split(",")) + "]",
                             json.dumps(obj, indent=1))
-    _atomic_write(path, lambda fh: fh.write(text.encode() + b"\n"))
+    atomic_write_text(path, text + "\n")
 
 
 def _round(x) -> float | None:
@@ -1011,7 +1008,7 @@ class Store:
                 "arrays": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in arrs.items()},
                 **dict(extra or {})}
         with self._lock(key):
-            _atomic_write(folder / "arrays.npz", lambda fh: np.savez_compressed(fh, **arrs))
+            atomic_write(folder / "arrays.npz", lambda fh: np.savez_compressed(fh, **arrs))
             meta["sha256"] = file_sha256(folder / "arrays.npz")  # checked by get_arrays
             _write_json(folder / "arrays.json", meta)
             self._index_written(key, "arrays", ["arrays.npz"], replace=True)
@@ -1159,7 +1156,7 @@ class Store:
                                  f"{manifest['iterations']}")
             if transfer is not None:  # before the manifest names the shard: a listed shard has its record
                 _write_json(folder / transfer_name(seeds), transfer)
-            _atomic_write(folder / record["file"], lambda fh: np.savez_compressed(fh, **arrays))
+            atomic_write(folder / record["file"], lambda fh: np.savez_compressed(fh, **arrays))
             record["sha256"] = file_sha256(folder / record["file"])  # checked on every read
             manifest["shards"].append(record)
             manifest["shards"].sort(key=lambda s: s["seeds"][0])

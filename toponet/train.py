@@ -42,7 +42,6 @@ import ctypes
 import dataclasses
 import logging
 import math
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +54,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from toponet import ideal
+from toponet._io import atomic_write
 from toponet._validation import check_int
 from toponet.data import load, preprocess
 from toponet.data.preprocess import cifar_augment
@@ -701,9 +701,9 @@ def _config_state(config: TrainConfig) -> dict:
 
 
 def _save_checkpoint(path: Path, state: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)  # atomic: a kill mid-write leaves the previous checkpoint intact
+    """Write ``torch.save(state)`` to ``path`` atomically: a kill mid-write leaves the previous
+    checkpoint intact."""
+    atomic_write(path, lambda fh: torch.save(state, fh))
 
 
 def _load_checkpoint(path: Path, config: TrainConfig, seeds: list[int]) -> dict:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from toponet._custom import custom_note
+from toponet._io import atomic_write_text
 from toponet.provenance import ledger
 from toponet.rules import ALPHA, SECOND_ORDER_KINDS
 
@@ -409,11 +410,7 @@ def write_record(rows: list[Verdict], path: str | os.PathLike = RECORD, *, keep_
     path = Path(path)
     merged = {v.claim_id: v for v in (read_record(path) if keep_others and path.is_file() else [])}
     merged.update({v.claim_id: v for v in rows})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps([asdict(v) for v in paper_order(list(merged.values()))], indent=1) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps([asdict(v) for v in paper_order(list(merged.values()))], indent=1) + "\n")
     return path
 
 

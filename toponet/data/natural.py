@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toponet._io import atomic_write_json
+from toponet._io import atomic_write, atomic_write_json
 from toponet._validation import check_int
 from toponet.data._manifest import ChecksumError, check_split, file_digest, resolve_root
 
@@ -250,11 +250,8 @@ def load_standin(name: str, split: str, root=None) -> tuple[np.ndarray, np.ndarr
     if hit is not None:
         return hit
     images, labels = build(split)
-    directory.mkdir(parents=True, exist_ok=True)
     data_path = directory / f"{split}.npz"
-    tmp = directory / f"{split}.tmp.npz"
-    np.savez(tmp, images=images, labels=labels)
-    tmp.replace(data_path)
+    atomic_write(data_path, lambda fh: np.savez(fh, images=images, labels=labels))
     meta = dict(identity=_identity(split), sha256=file_digest(data_path, "sha256"),
                 classes=list(CLASSES), shape=list(images.shape))
     atomic_write_json(directory / f"{split}.json", meta, indent=1)

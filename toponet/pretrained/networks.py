@@ -15,6 +15,7 @@ import os
 import re
 from pathlib import Path
 
+from toponet._io import atomic_write_text
 from toponet.pretrained.efficientnet import load_state_dict
 from toponet.pretrained.fetch import fetch_weights, weights_path as cached
 from toponet.pretrained.layers import ConvLayer, efficientnet_layers, tfjs_layers, vgg_layers
@@ -121,9 +122,7 @@ def verify_vgg_weights(name: str, path) -> tuple[Path, str]:
         else:
             first = f"checked prefix-only (torchvision publishes 8 hex digits: {prefix})"
             try:
-                part = pin.with_name(pin.name + ".part")
-                part.write_text(f"{digest}  {path.name}\n", encoding="ascii")
-                os.replace(part, pin)
+                atomic_write_text(pin, f"{digest}  {path.name}\n", encoding="ascii")
             except OSError as exc:
                 note = (f"{first}; its full sha256 {digest} could not be pinned in {pin} "
                         f"({exc.strerror or exc}), so every use checks the prefix only")

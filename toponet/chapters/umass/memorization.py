@@ -23,6 +23,7 @@ import numpy as np
 
 from toponet import data
 from toponet import group_tests as gt
+from toponet._io import atomic_write
 from toponet._validation import check_cloud, check_int
 from toponet.book.notebook import Caption
 from toponet.mapper import Mapper
@@ -195,11 +196,9 @@ def train_memorization(config: MemorizationConfig, images_train, labels_train, i
             hist["test_accuracy"].append(_accuracy(net, xe, ass_te))
             hist["test_accuracy_true"].append(_accuracy(net, xe, true_te))
             if ckpt is not None:
-                ckpt.parent.mkdir(parents=True, exist_ok=True)
-                tmp = ckpt.with_suffix(".tmp")
-                torch.save({"model": net.state_dict(), "optim": opt.state_dict(), "epoch": epoch + 1,
-                            **{k: torch.tensor(v) for k, v in hist.items()}}, tmp)
-                tmp.replace(ckpt)
+                state = {"model": net.state_dict(), "optim": opt.state_dict(), "epoch": epoch + 1,
+                         **{k: torch.tensor(v) for k, v in hist.items()}}
+                atomic_write(ckpt, lambda fh: torch.save(state, fh))
     keep = np.isin(ass_tr, config.digits)
     with torch.no_grad():
         net.eval()
