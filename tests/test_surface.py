@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from toponet.surface import (SurfaceCalibration, check_surface_doc, smooth_model, surface_calibration, surface_stats,
-                             time_shuffled)
+from toponet.surface import (SurfaceCalibration, check_surface_doc, neuron_subsample, surface_calibration,
+                             surface_stats, time_shuffled)
 
 
 def sheet(n_neurons=12, records=12, dim=12, noise=1e-3, seed=0):
@@ -44,7 +44,7 @@ def test_false_positive_rate_on_null_data_is_at_most_five_percent_and_power_on_a
     assert cal.power >= 0.8
     assert "false positives" in cal.describe() and "200" in cal.describe()
     # stored, and read back without recomputing
-    files = list(tmp_path.glob("surface-v1-*.json"))
+    files = list(tmp_path.glob("surface-v2-*.json"))
     assert len(files) == 1
     again = surface_calibration(W, sims=200, models=8, directory=tmp_path, compute=False)
     assert again == cal
@@ -59,18 +59,20 @@ def test_the_null_itself_has_no_power_to_be_called_a_surface(tmp_path):
     assert cal.power <= 0.25
 
 
-def test_smooth_model_keeps_the_shape_and_the_noise():
-    W = sheet(noise=1e-2)
-    M = smooth_model(W, np.random.default_rng(0))
-    assert M.shape == W.shape and M.dtype == np.float32
-    # the noise is reassigned, not removed: the model is as far from the data as two noisy draws
-    assert 0 < float(np.std(M - W)) < 0.1
+def test_neuron_subsample_keeps_whole_trajectories():
+    W = sheet()
+    M = neuron_subsample(W, np.random.default_rng(0))
+    assert M.shape == (W.shape[0], round(0.8 * W.shape[1]), W.shape[2])
+    # every kept neuron is one of the data's, whole and in time order
+    assert all(any(np.array_equal(M[:, i], W[:, j]) for j in range(W.shape[1])) for i in range(M.shape[1]))
+    with pytest.raises(ValueError, match="fraction"):
+        neuron_subsample(W, np.random.default_rng(0), fraction=0)
 
 
 def test_stored_counts_are_checked(tmp_path):
     W = sheet()
     surface_calibration(W, sims=20, models=3, directory=tmp_path)
-    path = next(tmp_path.glob("surface-v1-*.json"))
+    path = next(tmp_path.glob("surface-v2-*.json"))
     doc = json.loads(path.read_text())
     assert check_surface_doc(doc) is None
     doc["fires"] += 1

@@ -7,8 +7,8 @@ beside the median local dimension (directions holding 90 % of that variance). It
 (:func:`time_shuffled`) rebuilds every neuron's trajectory from its own steps in a random order.
 
 :func:`surface_calibration` measures the rule "median local dimension 2 and p < ALPHA" on data
-where the null holds (its false-positive rate) and on a noisy model of the measured surface
-(its power), and stores both as a sealed document beside the other calibrations.
+where the null holds (its false-positive rate) and on random subsets of its neurons (its power
+at the measured effect), and stores both as a sealed document beside the other calibrations.
 """
 from __future__ import annotations
 
@@ -23,15 +23,17 @@ from toponet._validation import check_int
 from toponet.calibration import clopper_pearson, default_directory, read_cached, write_cached
 from toponet.rules import ALPHA, DRAWS, p_value
 
-__all__ = ["surface_stats", "time_shuffled", "SurfaceTest", "surface_test", "smooth_model",
+__all__ = ["surface_stats", "time_shuffled", "SurfaceTest", "surface_test", "neuron_subsample",
            "SurfaceCalibration", "surface_calibration", "check_surface_doc", "SURFACE_VERSION"]
 
 #: Bump when the statistic, its null or the power model changes: older documents are ignored.
-SURFACE_VERSION = 1
+SURFACE_VERSION = 2
 #: Simulations behind the rule's false-positive rate, noisy models behind its power, and the
 #: null draws each model is tested with (39: p can reach 1/40 < ALPHA; fewer than the book's 99
 #: to keep the calibration under ten minutes, so the power is that of a slightly coarser test).
 SURFACE_SIMS, SURFACE_MODELS, SURFACE_MODEL_DRAWS = 200, 40, 39
+#: Share of the neurons each power model keeps (:func:`neuron_subsample`).
+SUBSAMPLE = 0.8
 
 
 def surface_stats(W, *, k: int = 20, variance: float = 0.9, seed: int = 0, max_points: int = 500) -> tuple[float, float]:
@@ -146,20 +148,17 @@ def surface_test(W, *, draws: int = DRAWS, seed: int = 0, first_step: int = 0) -
                        n_points=int(W.shape[0] * W.shape[1]), first_step=int(first_step))
 
 
-def smooth_model(W, rng, *, degree: int = 3) -> np.ndarray:
-    """A noisy model of the surface ``W`` (R, n_neurons, d) traces: each neuron's trajectory
-    smoothed by a least-squares polynomial of ``degree`` in time, plus the measured residual
-    vectors (data minus fit) reassigned to random points. Same shape as ``W``: the measured
-    surface with the measured noise, but no temporal structure in the noise."""
+def neuron_subsample(W, rng, *, fraction: float = SUBSAMPLE) -> np.ndarray:
+    """A model of the measured surface for its power: the trajectories of a random ``fraction`` of
+    the neurons of ``W`` (R, n_neurons, d), without replacement, shape (R, m, d) with
+    m = max(2, round(fraction * n)). Fewer points than the data, the same surface with another
+    sample of its neurons: the test's power on it is a conservative estimate of its power at the
+    effect we measured (the paper gives its surface as a figure, with no size to simulate)."""
     W = _check_trajectories(W)
-    R = W.shape[0]
-    t = np.linspace(-1.0, 1.0, R)
-    T = np.vander(t, min(degree, R - 1) + 1)
-    flat = W.reshape(R, -1).astype(np.float64)
-    fit = T @ np.linalg.lstsq(T, flat, rcond=None)[0]
-    res = (flat - fit).reshape(R * W.shape[1], W.shape[2])
-    noise = res[rng.permutation(len(res))].reshape(W.shape)
-    return (fit.reshape(W.shape) + noise).astype(np.float32)
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must lie in (0, 1]; got {fraction!r}")
+    m = max(2, int(round(fraction * W.shape[1])))
+    return W[:, np.sort(rng.choice(W.shape[1], m, replace=False))]
 
 
 @dataclass(frozen=True)
@@ -170,7 +169,7 @@ class SurfaceCalibration:
     pool : time-shuffled clouds drawn; each simulation takes one as its data and ``draws`` others
         as its nulls (the clouds are i.i.d. under the null, so each simulation is a draw of the
         test itself; simulations share clouds, so their outcomes are not independent)
-    models, detected : noisy surface models (:func:`smooth_model`) and how many it found
+    models, detected : models of the measured surface (:func:`neuron_subsample`) and how many it found
     model_draws : null draws per model; n_points : the cloud's points; seed
     """
 
@@ -204,8 +203,8 @@ class SurfaceCalibration:
         (flo, fhi), (plo, phi) = self.fpr_interval, self.power_interval
         return (f"false positives {self.fires}/{self.sims} = {self.false_positive_rate:.1%} [{flo:.1%}, {fhi:.1%}] on "
                 f"time-shuffled clouds ({self.draws} draws each, from a pool of {self.pool}); power "
-                f"{self.detected}/{self.models} = {self.power:.0%} [{plo:.0%}, {phi:.0%}] on the measured surface "
-                f"with its own noise reassigned at random ({self.model_draws} draws each)")
+                f"{self.detected}/{self.models} = {self.power:.0%} [{plo:.0%}, {phi:.0%}] on random subsets of "
+                f"{SUBSAMPLE:.0%} of the neurons ({self.model_draws} draws each)")
 
 
 def _fingerprint(W: np.ndarray) -> str:
@@ -244,9 +243,9 @@ def surface_calibration(W, *, sims: int = SURFACE_SIMS, draws: int = DRAWS, mode
 
     False positives: a pool of ``sims + draws`` time-shuffled clouds of ``W`` (where the null
     holds); simulation j takes cloud j as its data and ``draws`` others, drawn with ``seed``, as
-    its nulls, and fires when that cloud is 2-D and its p < ALPHA. Power: ``models`` noisy models
-    of the measured surface (:func:`smooth_model`), each tested with ``model_draws`` nulls.
-    Stored in ``results/calibration/surface-v1-<hash of W>-...json``; read from there when present,
+    its nulls, and fires when that cloud is 2-D and its p < ALPHA. Power: ``models`` random
+    subsets of the neurons (:func:`neuron_subsample`), each tested with ``model_draws`` nulls of
+    its own. Stored in ``results/calibration/surface-v2-<hash of W>-...json``; read from there when present,
     None when absent and ``compute`` is False.
     """
     from tqdm.auto import tqdm
@@ -274,7 +273,7 @@ def surface_calibration(W, *, sims: int = SURFACE_SIMS, draws: int = DRAWS, mode
             fires.append(bool(dims[j] == 2 and p_value(int(np.sum(null <= res[j])), draws) < ALPHA))
         model_p, model_dim = [], []
         for _ in tqdm(range(models), desc="surface: models", disable=not progress):
-            t = surface_test(smooth_model(W, rng), draws=model_draws, seed=seed)
+            t = surface_test(neuron_subsample(W, rng), draws=model_draws, seed=seed)
             model_p.append(round(t.p, 6))
             model_dim.append(t.dimension)
         doc = write_cached(path, {
