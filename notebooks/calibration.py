@@ -132,8 +132,11 @@ tb.show_table(calibration_page.bars_rows(k_paper=k, p=p))
 # sign patterns, so the smallest p is $2^{-n}$). `tests/test_group_tests.py` checks it by simulation
 # on arms drawn from one population. The **power** is simulated at the row's sizes, from the measured
 # spread, against the paper's effect (its gaps between arms, its speed-ups, $r = 0.5$ where it gives no
-# coefficient). Below 80 % power a claim without a significant result is *inconclusive*. The table
-# reads this build's rows.
+# coefficient). Below 80 % power a claim without a significant result is *inconclusive*. L2's surface
+# part is a Monte-Carlo test against time-shuffled trajectories (`toponet.surface`): its false-positive
+# rate is simulated on 200 clouds where the null holds and its power on random subsets of the
+# measured neurons ({doc}`07_learning_graphs` prints both). The table reads this build's rows;
+# its power is the row's (its weakest part's).
 
 # %% tags=["remove-input"]
 tb.show_table(calibration_page.group_test_rows())

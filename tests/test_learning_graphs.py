@@ -362,7 +362,7 @@ def test_l1_rule_and_l2_rule():
                              n_points=100, seed=0)
     # one run: the jump part is a sign test over 1 run (no power), so the surface alone gives partly
     r2 = l2_rule(j, surf, cal)
-    assert r2.verdict == "partly" and r2.nulls["time-shuffled"]["draws"] == 99
+    assert r2.verdict == "partly" and r2.nulls["the first hidden layer spreads along a smooth 2-D surface (time-shuffle test of the surface)"]["draws"] == 99
     assert r2.power == 0.0 and r2.false_positive_rate == pytest.approx(0.03)
     surface_part = [t for t in r2.extra["tests"] if t["part"].startswith("the first hidden layer")][0]
     assert surface_part["test"] == "time-shuffle test of the surface" and surface_part["power"] == 0.95

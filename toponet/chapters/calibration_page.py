@@ -26,7 +26,7 @@ from toponet.chapters._cifar import load_trained
 from toponet.claims import BAR_MODELS, bars_power
 from toponet.filters import normalize, pooled_filters
 from toponet.nulls import null_cloud, second_moment
-from toponet.rules import DRAWS, floor_k
+from toponet.rules import DRAWS
 
 #: Spatial filters per network in the first layer of M(64, 32, 64): the MNIST chapter's cloud is
 #: its networks times this.
@@ -81,7 +81,7 @@ class SizePlan:
 
 def curve_k(n_points: int, k_paper: int, n_paper: int = PAPER_POINTS_FIG2) -> int:
     """The k a calibration of ``n_points`` filters uses: the paper's rescaled, floored as the rule does."""
-    return floor_k(scaled_k(k_paper, n_points, n_paper), n_points)
+    return scaled_k(k_paper, n_points, n_paper)
 
 
 def cached_sizes(sizes, *, k_paper: int, p: float, n_paper: int = PAPER_POINTS_FIG2, directories=None) -> set[int]:
@@ -269,7 +269,7 @@ def mnist_filters(profile: str):
 
 
 #: The claims decided by tests over networks, runs or snapshots (:mod:`toponet.group_tests`).
-GROUP_TEST_CLAIMS = ("G1", "G2", "G4", "G5", "U1", "U2", "L1")
+GROUP_TEST_CLAIMS = ("G1", "G2", "G4", "G5", "U1", "U2", "L1", "L2")
 
 
 def group_test_rows(rows=None) -> list[dict]:

@@ -957,7 +957,7 @@ def l2_rule(jumps: list[dict], surface: SurfaceTest | None, calibration: Surface
                        + ("yes" if surface.is_surface else "no (" + ", ".join(
                            w for w, bad in (("not 2-D", not surface.two_dimensional),
                                             ("not smoother than the null", not surface.smooth)) if bad) + ")"))
-        nulls["time-shuffled"] = surface.record()
+        nulls[f"{label} ({gt.TESTS['surface']})"] = surface.record()
         if calibration is not None:
             reasons.append(f"surface rule: {calibration.describe()}")
         else:
