@@ -40,8 +40,10 @@ def test_scaled_k():
     assert scaled_k(200, 6400, 6400) == 200
     assert scaled_k(200, 1024, 6400) == 32
     assert scaled_k(10, 4096, 204_800) == 5          # never below K_MIN = 5
-    assert scaled_k(10, 4, 204_800) == 3             # but below the cloud size
     assert scaled_k(200, 50, 100) == 49              # never k >= n
+    assert scaled_k(200, 6, 100) == 5                # the smallest cloud with a k in [K_MIN, n - 1]
+    with pytest.raises(ValueError, match="too small"):
+        scaled_k(10, 4, 204_800)                     # no k in [K_MIN, n - 1]: floor_k's error
     with pytest.raises(TypeError, match="n_points must be an integer"):
         scaled_k(200, 10.5, 6400)
 

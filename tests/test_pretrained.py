@@ -17,6 +17,7 @@ import torch
 
 from toponet.chapters import deep_networks
 from toponet.pretrained import efficientnet, fetch, layers, tfjs
+from toponet.rules import K_MIN
 
 
 # --------------------------------------------------------------------------- JS literal parsing
@@ -252,7 +253,8 @@ def test_layer_k_and_p_follow_the_paper():
     cfg = deep_networks.DeepConfig()
     assert deep_networks.layer_k(4096, 4096, cfg) == 100  # not subsampled: the paper's k
     assert deep_networks.layer_k(2000, 4096, cfg) == 49  # k rescaled: round(100 * 2000 / 4096)
-    assert deep_networks.layer_k(2000, 262144, cfg) == cfg.k_min  # rescaled k = 1, floored
+    assert deep_networks.layer_k(2000, 262144, cfg) == K_MIN  # rescaled k = 1, floored
+    assert deep_networks.layer_k(30, 30, cfg) == 3  # a tenth of the cloud wins over the floor
     assert deep_networks.layer_k(300, 300, cfg) == 30  # at most a tenth of the cloud
     assert deep_networks.layer_p(2, cfg) == 0.4 and deep_networks.layer_p(3, cfg) == 0.3 and deep_networks.layer_p(13, cfg) == 0.3
 

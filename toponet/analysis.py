@@ -17,26 +17,48 @@ from toponet.homology import PersistenceResult, persistence
 from toponet.ideal import distance_to_model
 from toponet.mapper import Mapper
 from toponet.nulls import null_comparison
-from toponet.rules import K_MIN
+from toponet.rules import floor_k
 
 #: The paper's Fig. 2 cloud: 100 networks x 64 first-layer filters.
 PAPER_POINTS_FIG2 = 6400
 
 
 def scaled_k(k_paper: int, n_points: int, n_points_paper: int) -> int:
-    """The paper's k rescaled to a cloud of ``n_points`` instead of ``n_points_paper``.
+    """The paper's k rescaled to a cloud of ``n_points`` instead of ``n_points_paper``, floored.
 
-    The k-th neighbour distance probes a ball holding a fraction ``k / n`` of the cloud;
-    keeping that fraction fixed keeps the density estimate at the same scale. Returns
-    ``max(K_MIN, round(k_paper * n_points / n_points_paper))``, at most ``n_points - 1``:
-    k never falls below :data:`toponet.rules.K_MIN` (k = 1 or 2 measures nearest-neighbour
-    noise, not density).
+    The one place a chapter's k is scaled: the k-th neighbour distance probes a ball holding a
+    fraction ``k / n`` of the cloud, and keeping that fraction fixed keeps the density estimate
+    at the same scale. The result goes through :func:`toponet.rules.floor_k`, the one floor: k
+    never falls below :data:`toponet.rules.K_MIN` (k = 1 or 2 measures nearest-neighbour noise,
+    not density) and never reaches the cloud's size. Call it alone: its k needs no second
+    :func:`~toponet.rules.floor_k`.
+
+    Parameters
+    ----------
+    k_paper : int >= 1
+        The paper's k, in neighbours (the point itself not counted).
+    n_points : int >= 2
+        Points in the cloud k is for.
+    n_points_paper : int >= 1
+        Points in the paper's cloud that ``k_paper`` was chosen for.
+
+    Returns
+    -------
+    k : int
+        Neighbours: ``round(k_paper * n_points / n_points_paper)`` clipped to
+        ``[K_MIN, n_points - 1]``.
+
+    Raises
+    ------
+    ValueError
+        When the cloud has at most ``K_MIN`` points (no k in ``[K_MIN, n_points - 1]``).
     """
 
     k_paper = check_int(k_paper, name="k_paper", low=1)
     n_points = check_int(n_points, name="n_points", low=2)
     n_points_paper = check_int(n_points_paper, name="n_points_paper", low=1)
-    return int(min(n_points - 1, max(K_MIN, round(k_paper * n_points / n_points_paper))))
+    # at least 1 neighbour before the floor: floor_k takes a count of neighbours (k >= 1)
+    return floor_k(max(1, round(k_paper * n_points / n_points_paper)), n_points)
 
 
 @dataclass(frozen=True)
@@ -144,9 +166,14 @@ class AnalysisResult:
 
 
 def filtered_top_h1(X_raw, *, k: int, p: float, n_landmarks="auto", seed: int = 0) -> float:
-    """Top H1 lifetime of rho(k, p) of the normalized cloud: the statistic the nulls repeat."""
+    """Top H1 lifetime of rho(k, p) of the normalized cloud: the statistic the nulls repeat.
+
+    ``k`` is used as given (not floored: the nulls of :func:`analyze_filters` must repeat its
+    statistic with its own k), capped at ``n - 1`` for a cloud that lost constant filters in
+    normalization; a chapter's k comes from :func:`scaled_k`.
+    """
     Xn, _ = normalize(X_raw)
-    k_eff = min(k, Xn.shape[0] - 1)
+    k_eff = min(k, Xn.shape[0] - 1)    # the only cap: normalization may have dropped points
     return persistence(density_filtration(Xn, k_eff, p), maxdim=1, n_landmarks=n_landmarks,
                        seed=seed).top_lifetime(1)
 

@@ -583,8 +583,8 @@ GRID_K_PAPER, GRID_N_PAPER, GRID_P = 200, 6400, 0.3
 
 
 def grid_k(n_points: int) -> int:
-    """k of the grid family at ``n_points`` filters: the paper's k / n, floored (:func:`floor_k`)."""
-    return floor_k(scaled_k(GRID_K_PAPER, n_points, GRID_N_PAPER), n_points)
+    """k of the grid family at ``n_points`` filters: the paper's k / n, floored (:func:`scaled_k`)."""
+    return scaled_k(GRID_K_PAPER, n_points, GRID_N_PAPER)
 
 
 def _stored(n: int, k: int, p: float, draws: int, directory: Path) -> Calibration | None:

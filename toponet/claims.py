@@ -242,15 +242,14 @@ def circle_claim(X_raw, *, k_paper: int, n_points_paper: int, p: float, draws: i
     """The circle rule on ``X_raw`` (raw filters, (n, 9)) with the paper's rho(k_paper, p).
 
     The cloud is first cut to the time budget (:func:`budget_cloud`), then k is the paper's k
-    rescaled to the cloud's size (:func:`toponet.analysis.scaled_k`) and floored at 5
-    (:func:`toponet.rules.floor_k`). The rule is calibrated at that size, k, p and draws
-    (cached in ``results/calibration``).
+    rescaled to the cloud's size and floored at 5 (:func:`toponet.analysis.scaled_k`). The rule
+    is calibrated at that size, k, p and draws (cached in ``results/calibration``).
     """
 
     X_raw = np.asarray(X_raw, dtype=np.float64)
     X, note = budget_cloud(X_raw, p, max_core=max_core, seed=seed)
     n = normalize(X)[0].shape[0]
-    k = floor_k(scaled_k(k_paper, n, n_points_paper), n)
+    k = scaled_k(k_paper, n, n_points_paper)
     test = circle_test(X, k=k, p=p, kinds=tuple(kinds), draws=draws, seed=seed, ranks=max(ranks, 2 if one_bar else 1),
                        gaussian_cache=GaussianTops())
     cal = calibrate_circle(test.n_points, test.k, test.p, draws=draws)

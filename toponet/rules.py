@@ -72,9 +72,27 @@ ANALYZE_KINDS = ("gaussian", "shuffled", "directions")
 
 
 def floor_k(k: int, n_points: int) -> int:
-    """``k`` clipped to [K_MIN, n_points - 1]; the one place every chapter's k goes through.
+    """``k`` clipped to [K_MIN, n_points - 1]: the one floor of the density filtration's k.
 
-    Raises ValueError when the cloud has too few points for k = K_MIN.
+    Every rule passes its k through here; a k rescaled from the paper's
+    (:func:`toponet.analysis.scaled_k`) already has, and needs no second pass.
+
+    Parameters
+    ----------
+    k : int >= 1
+        Neighbours (the point itself not counted).
+    n_points : int >= 1
+        Points in the cloud.
+
+    Returns
+    -------
+    k : int
+        Neighbours, ``min(max(k, K_MIN), n_points - 1)``.
+
+    Raises
+    ------
+    ValueError
+        When the cloud has too few points for k = K_MIN (``n_points <= K_MIN``).
     """
     k = check_int(k, name="k", low=1)
     n_points = check_int(n_points, name="n_points", low=1)

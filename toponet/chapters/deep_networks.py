@@ -9,8 +9,8 @@ For each 3x3 conv layer (:class:`toponet.pretrained.layers.ConvLayer`):
    every large layer is tested at the same cloud size;
 2. rho(k, p) with the paper's VGG values (k = 100; p = 0.4 for layer 2, 0.3 otherwise) and k
    rescaled to the subsample (``toponet.analysis.scaled_k``: the k-th neighbour probes the same
-   fraction of the cloud), floored at ``k_min`` (a 1st-neighbour density is mostly noise) and
-   capped at a tenth of the subsample (the paper used k/n <= 2.4 %; a larger k turns an
+   fraction of the cloud), floored at ``toponet.rules.K_MIN`` (a 1st-neighbour density is mostly
+   noise) and capped at a tenth of the subsample (the paper used k/n <= 2.4 %; a larger k turns an
    evenly sampled circle into its densest arc);
 3. the book's calibrated circle rule (:func:`toponet.chapters._common.circle_claim`: the two longest H1
    bars against ``null_repeats`` gaussian, shuffled and second-order (directions) null clouds each,
@@ -75,7 +75,6 @@ class DeepConfig:
     k_paper, p, p_second_layer : rho(k_paper, p) on every layer, p_second_layer on layer 2
         (paper: rho(100, 0.4) for VGG16 layer 2, rho(100, 0.3) for layers 3-13).
     sample_size : filters drawn (without replacement, seeded) from a larger layer.
-    k_min : floor on the rescaled k.
     min_filters : layers with fewer filters get no analysis (the paper's layer 1, 192
         filters, was "too few"); they are listed as such.
     null_repeats : null clouds per kind of the calibrated circle rule (99: p floor 0.01); 0 runs
@@ -89,7 +88,6 @@ class DeepConfig:
     p: float = 0.3
     p_second_layer: float = 0.4
     sample_size: int = 1000
-    k_min: int = 5
     min_filters: int = 200
     null_repeats: int = 99
     subsample_seeds: int = 3
@@ -104,7 +102,6 @@ class DeepConfig:
         check_fraction(self.p, name="p")
         check_fraction(self.p_second_layer, name="p_second_layer")
         check_int(self.sample_size, name="sample_size", low=10)
-        check_int(self.k_min, name="k_min", low=1)
         check_int(self.min_filters, name="min_filters", low=10)
         check_int(self.null_repeats, name="null_repeats", low=0)
         check_int(self.subsample_seeds, name="subsample_seeds", low=1)
@@ -112,14 +109,14 @@ class DeepConfig:
 
 
 def layer_k(n_used: int, n_filters: int, config: DeepConfig) -> int:
-    """k for a cloud of ``n_used`` filters drawn from a layer of ``n_filters``.
+    """k (neighbours) for a cloud of ``n_used`` filters drawn from a layer of ``n_filters``.
 
-    ``scaled_k(k_paper, n_used, n_filters)`` (the paper's k when nothing is subsampled),
-    at least ``k_min`` and at most ``n_used // 10``.
+    ``scaled_k(k_paper, n_used, n_filters)`` (the paper's k when nothing is subsampled, floored
+    at :data:`toponet.rules.K_MIN` there), then the chapter's own cap: at most a tenth of the
+    cloud, ``n_used // 10``, and at least 1 (the cap wins over the floor on clouds under 50).
     """
 
-    k = scaled_k(config.k_paper, n_used, n_filters)
-    return int(max(1, min(max(k, config.k_min), n_used // 10)))
+    return min(scaled_k(config.k_paper, n_used, n_filters), max(1, n_used // 10))
 
 
 def layer_p(index: int, config: DeepConfig) -> float:

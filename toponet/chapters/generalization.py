@@ -44,7 +44,7 @@ from toponet.filters import pooled_filters
 from toponet.ideal import gaussian_filters
 from toponet.nulls import compare_groups
 from toponet import group_tests as gt
-from toponet.rules import ALPHA, RuleResult, circle_test, floor_k
+from toponet.rules import ALPHA, RuleResult, circle_test
 
 __all__ = ["harder_domain", "nets_per_arm", "DOMAIN_LABELS", "SHORT_LABELS", "experiment_names", "load_or_train",
            "transfer_accuracy", "summary", "significance", "iterations_to_accuracy", "speedup",
@@ -364,7 +364,7 @@ def simplicity_test(weights, *, group_size: int, k_paper: int = 100, p: float = 
     clouds = _group_clouds(weights, group_size)
     p = check_fraction(p, name="p")
     n_groups, per_group = len(clouds), clouds[0].shape[0]
-    k = floor_k(scaled_k(k_paper, per_group, n_points_paper), per_group)
+    k = scaled_k(k_paper, per_group, n_points_paper)
     tests = [circle_test(c, k=k, p=p, draws=draws, kinds=("gaussian", "shuffled"), seed=seed + g, ranks=1)
              for g, c in enumerate(clouds)]
     v = np.array([t.top[0] for t in tests])

@@ -35,7 +35,7 @@ from toponet.homology import persistence
 from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.mapper import Mapper
 from toponet.nulls import compare_groups
-from toponet.rules import DRAWS, RuleResult, aggregate_verdict, combined_record, floor_k, second_order_null
+from toponet.rules import DRAWS, RuleResult, aggregate_verdict, combined_record, second_order_null
 from toponet.verdicts import Verdict
 
 
@@ -154,7 +154,7 @@ def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n
     """The circle claim for one artifact's layer at its last snapshot, plus what the figures show.
 
     Pools the layer's filters, rescales k from the paper's cloud of ``n_points_paper``
-    (:func:`toponet.analysis.scaled_k`, floored by :func:`toponet.rules.floor_k`), and returns
+    (:func:`toponet.analysis.scaled_k`, floored at 5), and returns
     a dict with ``claim`` (:func:`circle_claim`: test, calibration, rule), ``result`` (the
     exact persistence and Mapper of the same dense core for the figures,
     :func:`toponet.analysis.analyze_filters` without its own nulls), ``groups`` (top H1 over
@@ -164,13 +164,13 @@ def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n
 
     W = artifact.conv_weights(layer)
     X = pooled_filters(W)
-    k = floor_k(scaled_k(k_paper, X.shape[0], n_points_paper), X.shape[0])
+    k = scaled_k(k_paper, X.shape[0], n_points_paper)
     claim = circle_claim(X, k=k, p=p, draws=draws, seed=seed)
     result = analyze_filters(X, k=k, p=p, resolution=resolution, gain=gain, null_repeats=0, seed=seed,
                              n_landmarks=None, mapper=mapper)
     group_size = max(1, artifact.networks // n_groups)
     per_group = X.shape[0] // artifact.networks * group_size
-    kg = floor_k(scaled_k(k_paper, per_group, n_points_paper), per_group)
+    kg = scaled_k(k_paper, per_group, n_points_paper)
     groups = group_statistics({"trained": W, "untrained": artifact.conv_weights(layer, 0)},
                               group_size=group_size, k=kg, p=p, seed=seed) if artifact.networks >= 2 * group_size else None
     untrained = filtered_top_h1(pooled_filters(artifact.conv_weights(layer, 0)), k=k, p=p, seed=seed,
@@ -191,7 +191,7 @@ def variant_table(experiments, profile: str, *, iterations: int | None = None, k
         width = art.conv_weights("conv1").shape[1]
         X = pooled_filters(art.conv_weights("conv1"))
         n = normalize(X)[0].shape[0]
-        k = floor_k(scaled_k(k_paper, n, 100 * width), n)
+        k = scaled_k(k_paper, n, 100 * width)
         claim = circle_claim(X, k=k, p=p, draws=draws, seed=seed)
         t, rule = claim["test"], claim["rule"]
         acc = accuracy_summary(art)
@@ -221,7 +221,7 @@ def layer_comparison(layer1_claim: dict, X2_raw, *, k_paper: int = 10, p: float 
     X2 = np.asarray(X2_raw, dtype=np.float64)
     n = min(t1.n_points, X2.shape[0])
     idx = np.sort(np.random.default_rng(seed).choice(X2.shape[0], size=n, replace=False))
-    k2 = floor_k(scaled_k(k_paper, n, n_points_paper), n)
+    k2 = scaled_k(k_paper, n, n_points_paper)
     claim = circle_claim(X2[idx], k=k2, p=p, draws=draws, seed=seed, one_bar=False)
     t2, rule2 = claim["test"], claim["rule"]
     e1, e2 = t1.nulls["gaussian"].effect_size, t2.nulls["gaussian"].effect_size

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from toponet._validation import check_fraction, check_int
-from toponet.analysis import scaled_k as _scaled
+from toponet.analysis import scaled_k
 from toponet.book.notebook import Reading, what_to_see
 from toponet.calibration import GaussianTops, calibrate_circle, default_directory, read_cached, write_cached
 from toponet.chapters._cifar import dropped_note, load_trained, pick_experiment
@@ -113,12 +113,6 @@ def load_patches(profile: str, *, seed: int = 0) -> PatchSample:
                            names=natural.CLASSES)
 
 
-def scaled_k(k_paper: int, n_points: int) -> int:
-    """The paper's k (for 50,000 patches) rescaled to ``n_points``, at least K_MIN."""
-
-    return max(K_MIN, _scaled(k_paper, n_points, PAPER_SAMPLE))
-
-
 @dataclass(frozen=True)
 class Core:
     """One density core of the patches.
@@ -153,7 +147,7 @@ def cores(patches, k_values, p: float, *, seed: int = 0, points: int = TEST_POIN
     Xn = normalize(patches)[0]
     out = {}
     for kp in k_values:
-        k = scaled_k(kp, Xn.shape[0])
+        k = scaled_k(kp, Xn.shape[0], PAPER_SAMPLE)
         core = density_filtration(Xn, k, p)
         if core.shape[0] < points:
             raise ValueError(f"X({kp}, {p:g}) has {core.shape[0]} points; the test needs {points}")
@@ -348,9 +342,9 @@ def comparison_rows(clouds: dict, *, p: float, threshold: float, calibration=Non
                "median distance, all": f"{np.median(d_all):.2f}",
                f"within {threshold:.2f}, all": f"{100 * np.mean(d_all <= threshold):.0f}%"}
         for kp in PAPER_K:
-            k = scaled_k(kp, Xn.shape[0])
-            if k >= Xn.shape[0]:
+            if Xn.shape[0] <= K_MIN:     # no k in [K_MIN, n - 1]: no core of so few points
                 continue
+            k = scaled_k(kp, Xn.shape[0], PAPER_SAMPLE)
             core = density_filtration(Xn, k, p)
             d = distance_to_model(core).distances
             row[f"X({kp}, {100 * p:g}): median distance"] = f"{np.median(d):.2f}"
@@ -383,8 +377,8 @@ def closeness(clouds: dict, *, p: float, reference: str, null: str, k_paper: int
     med = {}
     for label, (X, _) in clouds.items():
         Xn = normalize(X)[0]
-        k = scaled_k(k_paper, Xn.shape[0])
-        core = density_filtration(Xn, k, p) if k < Xn.shape[0] else Xn
+        # a cloud of at most K_MIN points has no k in [K_MIN, n - 1]: it is its own core
+        core = density_filtration(Xn, scaled_k(k_paper, Xn.shape[0], PAPER_SAMPLE), p) if Xn.shape[0] > K_MIN else Xn
         med[label] = float(np.median(distance_to_model(core).distances))
     span = med[null] - med[reference]
     return {label: (d, (med[null] - d) / span if span > 0 else float("nan")) for label, d in med.items()}

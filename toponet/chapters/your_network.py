@@ -44,7 +44,7 @@ from toponet import plots
 from toponet.pretrained.fetch import fetch_weights, weights_path
 from toponet.pretrained.networks import NETWORK_LABELS
 from toponet.report import network_table_rows
-from toponet.rules import ALPHA, DRAWS, EXISTENCE_KINDS, MIN_POWER, floor_k
+from toponet.rules import ALPHA, DRAWS, EXISTENCE_KINDS, MIN_POWER
 
 __all__ = ["DEFAULT_NETWORK", "SUFFIXES", "WeightsFile", "NetworkRun", "validate", "resolve_weights",
            "select_layers", "analyze", "close_up", "table_rows", "answer_rows", "answer_reason",
@@ -180,7 +180,7 @@ def _layer_k(kernel: ConvKernel, sample_size: int, k_paper: int) -> int | None:
     the grid's k = n/32); None for a layer too small to test."""
     live = int(normalize(kernel.filters, quiet=True)[1].sum()) if kernel.usable else 0
     n = min(live, sample_size)
-    return floor_k(scaled_k(k_paper, n, GRID_N_PAPER), n) if n >= MIN_FILTERS else None
+    return scaled_k(k_paper, n, GRID_N_PAPER) if n >= MIN_FILTERS else None
 
 
 def analyze(*, weights: str, layers: str, sample_size: int, null_repeats: int, k: int, p: float,
