@@ -24,9 +24,10 @@ pytestmark = pytest.mark.usefixtures("user_cache")
 
 @pytest.fixture
 def model(tmp_path):
-    """A state dict: a 16x16 3x3 conv of noisy primary-circle kernels, one of gaussian kernels, a 1x1 conv."""
-    circle = 2.0 * primary_circle_sample(256, noise=0.1, seed=3).reshape(16, 16, 3, 3)
-    gauss = gaussian_filters(256, seed=4).reshape(16, 16, 3, 3)
+    """A state dict: a 16x20 3x3 conv of noisy primary-circle kernels, one of gaussian kernels, a 1x1 conv
+    (320 kernels: a grid size whose whole rule stays under 5 % false positives; 256's does not)."""
+    circle = 2.0 * primary_circle_sample(320, noise=0.1, seed=3).reshape(16, 20, 3, 3)
+    gauss = gaussian_filters(320, seed=4).reshape(16, 20, 3, 3)
     sd = {"features.0.weight": torch.tensor(circle, dtype=torch.float32), "features.0.bias": torch.zeros(16),
           "features.2.weight": torch.tensor(gauss, dtype=torch.float32),
           "features.4.weight": torch.zeros(8, 16, 1, 1).normal_(generator=torch.Generator().manual_seed(0))}
@@ -41,7 +42,7 @@ def params(**values) -> dict:
 
 @pytest.fixture
 def run(model):
-    return yours.analyze(weights=str(model), layers="all", sample_size=256, null_repeats=99, k=200, p=0.3,
+    return yours.analyze(weights=str(model), layers="all", sample_size=320, null_repeats=99, k=200, p=0.3,
                          resolution=10, gain=3.0, seed=0)
 
 
@@ -50,8 +51,8 @@ def test_the_chapter_answers_each_layer_with_the_calibrated_rule(run, model, use
     assert [r.kernel.name for r in run.reports] == ["features.0", "features.2"]
     circle, gauss = run.reports
     assert (circle.circle, gauss.circle) == ("yes", "no")
-    assert circle.k == gauss.k == 8                     # the paper's 200 for 6,400 filters: k = n/32 at n = 256
-    assert circle.calibration.source.startswith("calibrated at this size (n = 256")
+    assert circle.k == gauss.k == 10                    # the paper's 200 for 6,400 filters: k = n/32 at n = 320
+    assert circle.calibration.source.startswith("calibrated at this size (n = 320")
     assert yours.table_rows(run) == network_table_rows(run.reports)
     why = {r["layer"]: r["why"] for r in yours.answer_rows(run)}
     assert why["features.0"].startswith("the top bar beats both existence nulls (gaussian p = 0.01")
@@ -71,7 +72,7 @@ def test_close_ups_show_the_strongest_layer_and_one_without_a_circle(run):
                     yours.depth_reading(run)):
         assert isinstance(reading, Reading)
     caption = yours.network_caption("Barcodes.", run, strongest, profile="smoke")
-    assert isinstance(caption, Caption) and r"\rho(8, 0.3,\ 256 \text{ filters of conv weight 1" in caption.text
+    assert isinstance(caption, Caption) and r"\rho(10, 0.3,\ 320 \text{ filters of conv weight 1" in caption.text
     assert "your weights file `net.pt`" in caption.text and "Profile `smoke`" in caption.text
     with pytest.raises(ValueError, match="role must be one of"):
         yours.close_up(run, "weakest")

@@ -64,10 +64,16 @@ def test_analyze_json_decides_the_circle_by_the_books_rule(tmp_path, capsys, cal
 
 def test_analyze_without_calibrate_reads_the_shipped_grid_or_says_inconclusive(tmp_path, capsys, calibration_dir):
     path = tmp_path / "c.npy"
-    np.save(path, 2.0 * primary_circle_sample(256, noise=0.2, seed=1))
-    out = run_json(capsys, ["analyze", str(path), "--json"])            # k = n/32 = 8, p = 0.3: a grid size
-    assert out["rule_k"] == 8 and out["circle"] == "yes" and out["power"] == pytest.approx(39 / 40)
+    np.save(path, 2.0 * primary_circle_sample(320, noise=0.2, seed=1))
+    out = run_json(capsys, ["analyze", str(path), "--json"])            # k = n/32 = 10, p = 0.3: a grid size
+    assert out["rule_k"] == 10 and out["circle"] == "yes" and out["power"] == pytest.approx(40 / 40)
     assert out["calibration"]["source"].startswith("calibrated at this size")
+    # at 256 filters the grid's whole rule fires on 11 of 200 shuffled null clouds (5.5 %): it decides nothing
+    small = tmp_path / "c256.npy"
+    np.save(small, 2.0 * primary_circle_sample(256, noise=0.2, seed=1))
+    out = run_json(capsys, ["analyze", str(small), "--json"])
+    assert out["rule_k"] == 8 and out["circle"] == "inconclusive"
+    assert out["false_positive_rate"] == pytest.approx(0.055)
     gauss = tmp_path / "g.npy"
     np.save(gauss, gaussian_filters(256, seed=2))
     out = run_json(capsys, ["analyze", str(gauss), "--k", "10", "--p", "0.3", "--json"])   # off the grid

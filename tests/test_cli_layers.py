@@ -15,10 +15,11 @@ pytestmark = pytest.mark.usefixtures("user_cache")
 
 @pytest.fixture
 def model(tmp_path):
-    """A state dict: a 16x16 3x3 conv whose 256 kernels are noisy primary-circle filters, one of
-    gaussian kernels, a 1x1 conv and a 5x5 conv."""
-    circle = 2.0 * primary_circle_sample(256, noise=0.1, seed=3).reshape(16, 16, 3, 3)
-    gauss = gaussian_filters(256, seed=4).reshape(16, 16, 3, 3)
+    """A state dict: a 16x20 3x3 conv whose 320 kernels are noisy primary-circle filters, one of
+    gaussian kernels, a 1x1 conv and a 5x5 conv. 320, not 256: at 256 the grid's whole rule fires
+    on 5.5 % of null clouds, so it decides nothing there (see test_cli_analyze)."""
+    circle = 2.0 * primary_circle_sample(320, noise=0.1, seed=3).reshape(16, 20, 3, 3)
+    gauss = gaussian_filters(320, seed=4).reshape(16, 20, 3, 3)
     sd = {"features.0.weight": torch.tensor(circle, dtype=torch.float32),
           "features.0.bias": torch.zeros(16),
           "features.2.weight": torch.tensor(gauss, dtype=torch.float32),
@@ -38,7 +39,7 @@ def test_list_layers(model, capsys):
     rows = lines(capsys)
     assert [r["layer"] for r in rows] == ["features.0", "features.2", "features.4", "features.6"]
     assert [r["3x3"] for r in rows] == [True, True, False, False]
-    assert rows[0]["spatial_filters"] == 256 and "1x1" in rows[2]["skipped"] and "5x5" in rows[3]["skipped"]
+    assert rows[0]["spatial_filters"] == 320 and "1x1" in rows[2]["skipped"] and "5x5" in rows[3]["skipped"]
     assert main(["analyze", str(model), "--list-layers"]) == 0
     assert "2 of 4 conv weights have 3x3 kernels" in capsys.readouterr().out
 
@@ -50,11 +51,11 @@ def test_layers_all_answers_each_layer_with_the_calibrated_rule(model, capsys, u
     assert [r["layer"] for r in rows] == ["features.0", "features.2"]
     circle, gauss = rows
     for r in rows:
-        assert r["used"] == 256 and r["k"] == 8 and r["p"] == 0.3               # k = n/32, the grid family
+        assert r["used"] == 320 and r["k"] == 10 and r["p"] == 0.3               # k = n/32, the grid family
         assert set(r["nulls"]) == {"gaussian", "shuffled", "directions"}
         assert all(n["draws"] == 99 for n in r["nulls"].values())
-        assert r["calibration"]["source"].startswith("calibrated at this size (n = 256")   # shipped, not computed
-        assert r["power"] == pytest.approx(39 / 40) and r["false_positive_rate"] is not None
+        assert r["calibration"]["source"].startswith("calibrated at this size (n = 320")   # shipped, not computed
+        assert r["power"] == pytest.approx(40 / 40) and r["false_positive_rate"] is not None
     assert circle["circle"] == "yes" and circle["nulls"]["gaussian"]["p"] == pytest.approx(0.01)
     assert circle["near_primary_circle_core"] > 0.9
     assert gauss["circle"] == "no" and gauss["nulls"]["gaussian"]["p"] > 0.05

@@ -658,7 +658,7 @@ def circle_rule(test: CircleTest, calibration, *, one_bar: bool = True) -> RuleR
     reasons = [f"circle vs {k}: {t.describe()} ({'significant' if t.p < ALPHA else 'not significant'})"
                for k, t in test.nulls.items() if k in EXISTENCE_KINDS]
     if calibration is not None and calibration.fpr_too_high:
-        reasons.append(f"the rule is not used at this size: its false-positive rate here is significantly above "
+        reasons.append(f"the rule is not used at this size: its false-positive rate here is above "
                        f"{ALPHA:.0%} ({calibration.describe()})")
         return RuleResult(verdict="inconclusive", reasons=tuple(reasons), nulls=test.nulls_record(), power=power,
                           false_positive_rate=fpr, cloud_points=test.n_core,
