@@ -12,8 +12,8 @@ from toponet.density import density_filtration
 from toponet.homology import birth_scales, capped_h1, enclosing_radius, h1_bounds, persistence
 from toponet.ideal import gaussian_filters, klein_bottle_sample, primary_circle_sample
 from toponet.nulls import covariance_matched, null_cloud
-from toponet.rules import (K_MIN, NullTest, RuleResult, circle_answer, circle_rule, circle_test, dense_core,
-                           floor_k, p_value)
+from toponet.rules import (K_MIN, NullTest, RuleResult, circle_answer, circle_rule, circle_test,
+                           compute_circle_test, dense_core, floor_k, p_value)
 
 
 def _exact_h1(Y):
@@ -317,6 +317,38 @@ def test_circle_test_cache_returns_the_same_test_and_resumes(tmp_path, monkeypat
     assert len(list(tmp_path.glob("test-v*.json"))) == 2
     only = circle_test(X, k=10, p=0.3, draws=5, seed=1, kinds=("shuffled",))
     assert only.exceed["shuffled"] == first.exceed["shuffled"]
+
+
+def test_computed_test_is_the_stored_test_without_the_store(tmp_path, monkeypatch):
+    """compute_circle_test writes nothing and gives circle_test's numbers; its record is the
+    stored document less the cloud file (and the seal), and resuming from it computes nothing."""
+    monkeypatch.setenv("TOPONET_CALIBRATION", str(tmp_path / "cal"))
+    monkeypatch.setenv("TOPONET_NULL_TESTS", str(tmp_path / "tests"))
+    X = primary_circle_sample(300, noise=0.3, seed=8)
+    events, records = [], []
+
+    def update(record, event, n):
+        events.append((event, n))
+        records.append(record)
+
+    pure = compute_circle_test(X, k=10, p=0.3, draws=5, seed=2, on_update=update)
+    assert not (tmp_path / "cal").exists() and not (tmp_path / "tests").exists()
+    assert events[0] == ("new", 0) and events.count(("draw", 1)) == 3 * 5 and events[-1] == ("done", 0)
+    stored = circle_test(X, k=10, p=0.3, draws=5, seed=2)
+    assert pure.bars == stored.bars and pure.exceed == stored.exceed and pure.nulls_record() == stored.nulls_record()
+    doc = json.loads(next((tmp_path / "tests").glob("test-v*.json")).read_text())
+    timing = ("wall_s", "bounds_wall_s")
+
+    def strip(d):
+        return {k: strip(v) for k, v in d.items() if k not in timing} if isinstance(d, dict) else d
+
+    record = records[0]
+    expect = {k: v for k, v in doc.items() if k != "sha256"}
+    expect["cloud"] = {c: doc["cloud"][c] for c in ("sha256", "shape")}
+    assert strip(record) == strip(expect)
+    again = compute_circle_test(X, k=10, p=0.3, draws=5, seed=2, record=record,
+                                run_jobs=lambda jobs: pytest.fail("a finished record needs no null cloud"))
+    assert again.nulls_record() == pure.nulls_record()
 
 
 def test_circle_test_resumes_an_interrupted_null_kind(tmp_path, monkeypatch):

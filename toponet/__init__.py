@@ -35,7 +35,8 @@ _API = {
     # the whole pipeline on one cloud
     "analyze_filters": "analysis", "AnalysisConfig": "analysis", "AnalysisResult": "analysis", "scaled_k": "analysis",
     # the calibrated circle rule
-    "circle_test": "rules", "circle_rule": "rules", "RuleResult": "rules", "aggregate_verdict": "rules",
+    "circle_test": "rules", "compute_circle_test": "rules", "circle_rule": "rules", "RuleResult": "rules",
+    "aggregate_verdict": "rules",
     "calibrate_circle": "calibration",
 }
 

@@ -42,7 +42,7 @@ from toponet.homology import NULL_DIRECT_EDGES, h1_bounds
 from toponet.ideal import gaussian_filters, primary_circle_sample
 from toponet.nulls import null_cloud
 from toponet.provenance import DamagedEntry, read_sealed, warn_damaged, write_sealed
-from toponet.rules import ALPHA, DRAWS, EXISTENCE_KINDS, circle_test, floor_k, null_seed
+from toponet.rules import ALPHA, DRAWS, EXISTENCE_KINDS, circle_test, floor_k, gaussian_top, null_seed
 from toponet.workers import parallel_map
 
 #: Bump when the rule or the model changes: cached calibrations of older versions are ignored.
@@ -124,12 +124,6 @@ def _check_tops(doc: dict) -> None:
     for s, v in doc.items():
         if s != "sha256" and (not s.isdigit() or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0):
             raise ValueError(f"entry {s!r}: {v!r} is not a seed with a non-negative lifetime")
-
-
-def gaussian_top(n: int, k: int, p: float, seed: int) -> float:
-    """Exact top H1 lifetime of rho(k, p) of the gaussian null cloud of ``n`` points, ``seed``."""
-    core = density_filtration(null_cloud(np.zeros((n, 9)), "gaussian", int(seed)), k, p)
-    return float(h1_bounds(core, top=True, max_edges=None, direct_edges=NULL_DIRECT_EDGES).top(1)[0])
 
 
 def exceed_limit(draws: int, alpha: float = ALPHA) -> int:

@@ -438,10 +438,168 @@ def default_jobs() -> int:
     return jobs
 
 
+def gaussian_top(n: int, k: int, p: float, seed: int) -> float:
+    """Exact top H1 lifetime of rho(k, p) of the gaussian null cloud of ``n`` points, ``seed``
+    (what :class:`toponet.calibration.GaussianTops` caches). Module level so that worker
+    processes can run it."""
+    core = density_filtration(null_cloud(np.zeros((n, 9)), "gaussian", int(seed)), k, p)
+    return float(h1_bounds(core, top=True, max_edges=None, direct_edges=NULL_DIRECT_EDGES).top(1)[0])
+
+
+def _in_process(jobs):
+    """Run ``(func, args)`` jobs one after the other in this process, in order."""
+    return (func(*args) for func, args in jobs)
+
+
+def _prepared(X_raw, k: int, p: float):
+    """(the checked raw cloud, its normalized cloud, k floored, the dense core rho(k, p))."""
+    X_raw = check_cloud(X_raw, name="filters", min_points=2)
+    Xn, _ = normalize(X_raw)
+    kk = floor_k(k, Xn.shape[0])
+    return X_raw, Xn, kk, density_filtration(Xn, kk, check_fraction(p, name="p"))
+
+
+def compute_circle_test(X_raw, *, k: int, p: float, kinds=BOOK_KINDS, draws: int = DRAWS, seed: int = 0,
+                        ranks: int = 2, gaussian_cache=None, run_jobs=None, record: dict | None = None,
+                        on_update=None) -> CircleTest:
+    """The test of :func:`circle_test`, computed: no stored test is read or written.
+
+    The ``ranks`` longest H1 bars of rho(k, p) of the normalized cloud against ``draws`` null
+    clouds of each of ``kinds`` (seeded by :func:`null_seed`). :func:`circle_test` is this
+    function plus its store of tests (lookup, writes, resume), worker processes and a
+    progress bar; both give the same numbers.
+
+    Parameters
+    ----------
+    X_raw : array-like of shape (n_points, 9)
+        Raw filters (normalized here; null clouds are made from the normalized cloud).
+    k, p : int, float
+        Density filtration rho(k, p); ``k`` goes through :func:`floor_k`.
+    kinds : iterable of str
+        Null kinds (:data:`toponet.nulls.NULL_KINDS`; default :data:`BOOK_KINDS`).
+    draws : int >= 2
+        Null clouds per kind.
+    seed : int
+        Seeds the null clouds.
+    ranks : int >= 1
+        How many of the longest bars are tested.
+    gaussian_cache : optional :class:`toponet.calibration.GaussianTops`
+        Exact top bars of gaussian null clouds, looked up and added to (its own files).
+    run_jobs : optional callable
+        ``run_jobs(jobs)`` runs an iterable of ``(func, args)`` pairs (consumed lazily) and
+        yields ``func(*args)`` in order; default: one after the other in this process.
+    record : optional dict
+        A test record to resume (a stored test's document, checked against this cloud and
+        these arguments by the caller): its observed bars are used as they are, its finished
+        kinds are not recomputed, its ``partial`` draws are kept. Updated in place.
+    on_update : optional callable
+        ``on_update(record, event, n)``: ``"new"`` (a record was made, no null yet, n = 0),
+        ``"kind"`` (a kind starts; n = its draws already in the record), ``"draw"`` (one
+        draw added, n = 1), ``"done"`` (a kind finished, its counts stored, n = 0).
+
+    Returns
+    -------
+    CircleTest
+        ``bars``: ``ranks`` (lower, upper) pairs; ``nulls[kind].null_values``: shape (draws,);
+        ``exceed[kind]``: ``ranks`` pairs of counts.
+    """
+    draws = check_int(draws, name="draws", low=2)
+    ranks = check_int(ranks, name="ranks", low=1)
+    _, Xn, kk, core = _prepared(X_raw, k, p)
+    return _circle_test(Xn, core, kk, p, kinds=tuple(kinds), draws=draws, seed=seed, ranks=ranks,
+                        gaussian_cache=gaussian_cache, run_jobs=run_jobs, record=record, on_update=on_update)
+
+
+def _circle_test(Xn, core, kk, p, *, kinds, draws, seed, ranks, gaussian_cache, run_jobs, record, on_update):
+    """:func:`compute_circle_test` on a prepared cloud (normalized, its core, k floored)."""
+    run_jobs = _in_process if run_jobs is None else run_jobs
+    on_update = (lambda *_: None) if on_update is None else on_update
+    n = Xn.shape[0]
+    if record is not None:
+        obs = _bounds_from(record["bounds"])
+    else:
+        # every tested bar exact where the memory budget allows (else bounds: conservative p)
+        started = time.perf_counter()
+        # No birth certificate here: the stored tests (NULL_TEST_VERSION 1) hold these bounds,
+        # and certified ones can be tighter (a new version would recompute every test).
+        obs = h1_bounds(core, top=ranks, certify=False)
+        record = {"format": NULL_TEST_FORMAT, "version": NULL_TEST_VERSION, "code": _code_record(),
+                  "cloud": {"sha256": cloud_sha256(Xn), "shape": list(Xn.shape)}, "n_points": n,
+                  "n_core": int(core.shape[0]), "k": kk, "p": float(p), "draws": draws, "seed": seed,
+                  "ranks": ranks, "bounds": _bounds_record(obs),
+                  "bounds_wall_s": round(time.perf_counter() - started, 1), "kinds": {}}
+        on_update(record, "new", 0)
+    bars = tuple(obs.top(r) for r in range(1, ranks + 1))
+    # each null cloud answers: is its top bar at least bar r's lower / upper bound?
+    cuts = [bars[0][0]] + [v for b in bars[1:] for v in b]
+    nulls, exceed = {}, {}
+    for kind in kinds:
+        if kind not in NULL_KINDS:
+            raise ValueError(f"unknown null kind {kind!r}; known: {NULL_KINDS}")
+        done = record["kinds"].get(kind)
+        if done is None:
+            # draws finished by an interrupted run are kept draw by draw under "partial"
+            part = record.setdefault("partial", {}).setdefault(kind, {"values": [], "answers": [], "wall_s": 0.0})
+            on_update(record, "kind", len(part["values"]))
+            todo = range(len(part["values"]), draws)
+            gauss = kind == "gaussian" and gaussian_cache is not None
+            shared = gauss and hasattr(gaussian_cache, "has")   # else its top() computes
+
+            def job(r):
+                s = null_seed(seed, kind, r)
+                if not gauss:
+                    return _null_answers, (Xn, kind, s, kk, p, cuts)
+                if not shared or gaussian_cache.has(n, kk, p, s):
+                    return _cached, (None,)
+                return gaussian_top, (n, kk, p, s)
+
+            results = run_jobs(map(job, todo))
+            started = time.perf_counter()
+            for r, res in zip(todo, results):
+                if gauss:   # the cache rounds: answers from the cached value, as always
+                    s = null_seed(seed, kind, r)
+                    if res is not None:
+                        gaussian_cache.put(n, kk, p, s, res)
+                    v = gaussian_cache.top(n, kk, p, s)
+                    answers = [v >= c for c in cuts]
+                else:
+                    v, answers = res
+                part["values"].append(float(v))
+                part["answers"].append([bool(a) for a in answers])
+                now = time.perf_counter()
+                part["wall_s"] = round(part["wall_s"] + now - started, 3)
+                started = now
+                on_update(record, "draw", 1)
+            counts = np.array(part["answers"], dtype=bool).reshape(draws, len(cuts)).sum(axis=0)
+            done = {"values": part["values"], "counts": [int(c) for c in counts],
+                    "wall_s": round(part["wall_s"], 1)}
+            record["kinds"][kind] = done
+            del record["partial"][kind]
+            if not record["partial"]:
+                del record["partial"]
+            on_update(record, "done", 0)
+        else:
+            on_update(record, "kind", draws)
+        values = np.array(done["values"], dtype=float)
+        counts = np.array(done["counts"], dtype=int)
+        values.setflags(write=False)
+        sd = float(np.std(values, ddof=1))
+        eff = (bars[0][0] - float(values.mean())) / sd if sd > 0 else float("nan")
+        nulls[kind] = NullTest(kind=kind, draws=draws, exceed=int(counts[0]), p=p_value(counts[0], draws),
+                               null_values=values, effect_size=eff)
+        # rank 1 is tested at its lower bound only (a conservative p); ranks >= 2 at both
+        per_rank = [(int(counts[0]), int(counts[0]))]
+        per_rank += [(int(counts[1 + 2 * i]), int(counts[2 + 2 * i])) for i in range(ranks - 1)]
+        exceed[kind] = tuple(per_rank)
+    return CircleTest(n_points=n, n_core=int(core.shape[0]), k=kk, p=float(p), bars=bars, nulls=nulls,
+                      exceed=exceed, draws=draws, bounds=obs)
+
+
 def circle_test(X_raw, *, k: int, p: float, kinds=BOOK_KINDS, draws: int = DRAWS, seed: int = 0,
                 ranks: int = 2, progress: bool = False, gaussian_cache=None, cache: bool = True,
                 n_jobs: int | None = None) -> CircleTest:
-    """The ``ranks`` longest H1 bars of rho(k, p) of ``X_raw`` against matched null clouds.
+    """The ``ranks`` longest H1 bars of rho(k, p) of ``X_raw`` against matched null clouds:
+    :func:`compute_circle_test` with its store of tests, worker processes and a progress bar.
 
     Parameters
     ----------
@@ -467,18 +625,14 @@ def circle_test(X_raw, *, k: int, p: float, kinds=BOOK_KINDS, draws: int = DRAWS
     draws = check_int(draws, name="draws", low=2)
     ranks = check_int(ranks, name="ranks", low=1)
     n_jobs = default_jobs() if n_jobs is None else check_int(n_jobs, name="n_jobs", low=1)
-    X_raw = check_cloud(X_raw, name="filters", min_points=2)
-    Xn, _ = normalize(X_raw)
-    n = Xn.shape[0]
-    kk = floor_k(k, n)
-    core = density_filtration(Xn, kk, check_fraction(p, name="p"))
+    X_raw, Xn, kk, core = _prepared(X_raw, k, p)
     kinds = tuple(kinds)
-    csha = cloud_sha256(Xn)
     path, stored = None, None
     if cache:
+        csha = cloud_sha256(Xn)
         name = _test_name(Xn, kk, p, draws, seed, ranks)
         path = null_tests_directory() / name
-        expect = {"n_points": n, "k": kk, "p": float(p), "draws": draws, "seed": seed, "ranks": ranks}
+        expect = {"n_points": Xn.shape[0], "k": kk, "p": float(p), "draws": draws, "seed": seed, "ranks": ranks}
         for folder in _null_test_folders():
             try:
                 stored = _read_stored_test(folder / name, expect, csha, core, ranks)
@@ -486,102 +640,34 @@ def circle_test(X_raw, *, k: int, p: float, kinds=BOOK_KINDS, draws: int = DRAWS
                 warn_damaged(exc)
             if stored is not None:
                 break
-    if stored is not None and "cloud" not in stored and path is not None:
-        # a checked, sealed format-1 test (no cloud recorded): keep its numbers, add the cloud
-        stored = {**stored, "format": NULL_TEST_FORMAT, "code": _code_record(),
-                  "cloud": {"sha256": csha, "shape": list(Xn.shape), **_store_cloud(path.parent.parent, X_raw)}}
-        stored = write_sealed(path, stored)
-    if stored is not None:
-        obs = _bounds_from(stored["bounds"])
-    else:
-        # every tested bar exact where the memory budget allows (else bounds: conservative p)
-        started = time.perf_counter()
-        # No birth certificate here: the stored tests (NULL_TEST_VERSION 1) hold these bounds,
-        # and certified ones can be tighter (a new version would recompute every test).
-        obs = h1_bounds(core, top=ranks, certify=False)
-        stored = {"format": NULL_TEST_FORMAT, "version": NULL_TEST_VERSION, "code": _code_record(),
-                  "cloud": {"sha256": csha, "shape": list(Xn.shape)}, "n_points": n,
-                  "n_core": int(core.shape[0]), "k": kk, "p": float(p), "draws": draws, "seed": seed,
-                  "ranks": ranks, "bounds": _bounds_record(obs),
-                  "bounds_wall_s": round(time.perf_counter() - started, 1), "kinds": {}}
-        if path is not None:
-            stored["cloud"].update(_store_cloud(path.parent.parent, X_raw))
+        if stored is not None and "cloud" not in stored:
+            # a checked, sealed format-1 test (no cloud recorded): keep its numbers, add the cloud
+            stored = {**stored, "format": NULL_TEST_FORMAT, "code": _code_record(),
+                      "cloud": {"sha256": csha, "shape": list(Xn.shape), **_store_cloud(path.parent.parent, X_raw)}}
             stored = write_sealed(path, stored)
-    bars = tuple(obs.top(r) for r in range(1, ranks + 1))
-    # each null cloud answers: is its top bar at least bar r's lower / upper bound?
-    cuts = [bars[0][0]] + [v for b in bars[1:] for v in b]
-    nulls, exceed = {}, {}
-    with tqdm(total=len(kinds) * draws, desc="null clouds", disable=not progress) as bar:
-        for kind in kinds:
-            if kind not in NULL_KINDS:
-                raise ValueError(f"unknown null kind {kind!r}; known: {NULL_KINDS}")
-            done = stored["kinds"].get(kind)
-            if done is None:
-                # draws finished by an interrupted run are kept draw by draw under "partial"
-                part = stored.setdefault("partial", {}).setdefault(kind, {"values": [], "answers": [], "wall_s": 0.0})
-                bar.update(len(part["values"]))
+    last_write = time.perf_counter()
+
+    def update(record, event, count):
+        """Progress, and the record written as it grows (each kind, the first draws of slow ones)."""
+        nonlocal stored, last_write
+        bar.update(count)
+        if event == "kind":
+            last_write = time.perf_counter()
+        elif path is not None and (event != "draw" or time.perf_counter() - last_write > 5.0):
+            if event == "new":
+                record["cloud"].update(_store_cloud(path.parent.parent, X_raw))
+            stored = write_sealed(path, record)
+            if event == "draw":   # slow draws only
                 last_write = time.perf_counter()
-                todo = range(len(part["values"]), draws)
-                gauss = kind == "gaussian" and gaussian_cache is not None
-                shared = gauss and hasattr(gaussian_cache, "has")   # else its top() computes
 
-                def job(r):
-                    s = null_seed(seed, kind, r)
-                    if not gauss:
-                        return _null_answers, (Xn, kind, s, kk, p, cuts)
-                    if not shared or gaussian_cache.has(n, kk, p, s):
-                        return _cached, (None,)
-                    # deferred: toponet.calibration imports this module (a cycle at import time)
-                    from toponet.calibration import gaussian_top
-                    return gaussian_top, (n, kk, p, s)
-
-                # worker processes (n_jobs > 1) end with this process, however it ends
-                results = parallel_map(call, map(job, todo), n_jobs)
-                started = time.perf_counter()
-                for r, res in zip(todo, results):
-                    if gauss:   # the cache rounds: answers from the cached value, as always
-                        s = null_seed(seed, kind, r)
-                        if res is not None:
-                            gaussian_cache.put(n, kk, p, s, res)
-                        v = gaussian_cache.top(n, kk, p, s)
-                        answers = [v >= c for c in cuts]
-                    else:
-                        v, answers = res
-                    part["values"].append(float(v))
-                    part["answers"].append([bool(a) for a in answers])
-                    now = time.perf_counter()
-                    part["wall_s"] = round(part["wall_s"] + now - started, 3)
-                    started = now
-                    if path is not None and now - last_write > 5.0:   # slow draws only
-                        stored = write_sealed(path, stored)
-                        last_write = time.perf_counter()
-                    bar.update()
-                counts = np.array(part["answers"], dtype=bool).reshape(draws, len(cuts)).sum(axis=0)
-                done = {"values": part["values"], "counts": [int(c) for c in counts],
-                        "wall_s": round(part["wall_s"], 1)}
-                stored["kinds"][kind] = done
-                del stored["partial"][kind]
-                if not stored["partial"]:
-                    del stored["partial"]
-                if path is not None:
-                    stored = write_sealed(path, stored)
-            else:
-                bar.update(draws)
-            values = np.array(done["values"], dtype=float)
-            counts = np.array(done["counts"], dtype=int)
-            values.setflags(write=False)
-            sd = float(np.std(values, ddof=1))
-            eff = (bars[0][0] - float(values.mean())) / sd if sd > 0 else float("nan")
-            nulls[kind] = NullTest(kind=kind, draws=draws, exceed=int(counts[0]), p=p_value(counts[0], draws),
-                                   null_values=values, effect_size=eff)
-            # rank 1 is tested at its lower bound only (a conservative p); ranks >= 2 at both
-            per_rank = [(int(counts[0]), int(counts[0]))]
-            per_rank += [(int(counts[1 + 2 * i]), int(counts[2 + 2 * i])) for i in range(ranks - 1)]
-            exceed[kind] = tuple(per_rank)
+    with tqdm(total=len(kinds) * draws, desc="null clouds", disable=not progress) as bar:
+        # worker processes (n_jobs > 1) end with this process, however it ends
+        test = _circle_test(Xn, core, kk, p, kinds=kinds, draws=draws, seed=seed, ranks=ranks,
+                            gaussian_cache=gaussian_cache, run_jobs=lambda jobs: parallel_map(call, jobs, n_jobs),
+                            record=stored, on_update=update)
     if path is not None:
         _note_test(stored, path)
-    return CircleTest(n_points=n, n_core=int(core.shape[0]), k=kk, p=float(p), bars=bars, nulls=nulls,
-                      exceed=exceed, draws=draws, bounds=obs)
+    return test
 
 
 def _null_test_folders() -> list[Path]:
