@@ -57,7 +57,7 @@
 
 # %% tags=["parameters"]
 profile = "default"  # training scale: smoke | default | paper (toponet.experiments)
-networks = 5  # networks per G1 arm (the paper: 3; 5 lets the paired test reach p < 0.05); missing ones are trained first
+networks = 10  # networks per G1 arm (the paper: 3; issue 26 asks for arms of at least 10); missing ones are trained first
 iterations = 500  # batch iterations of the G1 arms; another value trains all three arms (run --dry-run)
 k = 100  # G3/G4: the paper's rho(100, 0.1), k rescaled to our cloud size
 p = 0.1  # G3/G4: fraction of densest filters kept; higher: a bigger, noisier core
@@ -356,7 +356,8 @@ rows = [
                       scale=", ".join(f"{d}: {gen.nets_per_arm(g5_arts[d])} x "
                                       f"{g5_arts[d]['circle'].iterations[-1]}" for d in g5_arts) + f" ({profile})",
                       data=f"MNIST (real); {LABEL[HARDER]}", chapter=CH,
-                      networks=min(a.networks for d in g5_arts for a in g5_arts[d].values()),
+                      # the tested arms (circle vs none); klein and gaussian are reported beside the test
+                      networks=min(g5_arts[d][arm].networks for d in g5_arts for arm in ("circle", "none")),
                       iterations=min(g5_arts[d]["circle"].iterations[-1] for d in g5_arts)),
 ]
 for row in rows:
