@@ -19,6 +19,8 @@ from toponet.mapper import Mapper
 from toponet.nulls import null_comparison
 from toponet.rules import floor_k
 
+__all__ = ["PAPER_POINTS_FIG2", "scaled_k", "AnalysisConfig", "AnalysisResult", "filtered_top_h1", "analyze_filters"]
+
 #: The paper's Fig. 2 cloud: 100 networks x 64 first-layer filters.
 PAPER_POINTS_FIG2 = 6400
 

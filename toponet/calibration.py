@@ -45,6 +45,12 @@ from toponet.provenance import DamagedEntry, read_sealed, warn_damaged, write_se
 from toponet.rules import ALPHA, DRAWS, EXISTENCE_KINDS, circle_test, floor_k, gaussian_top, null_seed
 from toponet.workers import parallel_map
 
+__all__ = ["CALIBRATION_VERSION", "default_directory", "read_cached", "write_cached", "GaussianTops", "exceed_limit",
+           "threshold", "model_cloud", "Calibration", "check_calibration", "calibrate_circle", "FPR_DRAWS_DECIDING",
+           "clopper_pearson", "extended_false_positives", "rule_false_positives", "GRID_N_PAPER", "GRID_P", "grid_k",
+           "grid_sizes", "rule_calibration", "load_all", "size_curve", "table_rows", "BEYOND_MODELS",
+           "beyond_model_cloud", "calibrate_beyond"]
+
 #: Bump when the rule or the model changes: cached calibrations of older versions are ignored.
 CALIBRATION_VERSION = 1
 

@@ -51,6 +51,13 @@ from toponet.rules import (ALPHA, BOOK_KINDS, DRAWS, EXISTENCE_KINDS, MIN_POWER,
                            aggregate_verdict, circle_rule, circle_test, combined_record, dense_core, floor_k,
                            null_seed, p_value)
 
+__all__ = ["MAX_CORE", "MULTI_BAR_CORE", "budget_cloud", "part_outcome", "combine_parts", "circles_sample",
+           "cluster_centres", "clusters_sample", "CircleClaim", "circle_claim", "claim_persistence", "describe_claim",
+           "count_clusters", "core_clusters", "ClusterTest", "cluster_test", "no_circle_outcome", "f3_rule", "f4_rule",
+           "f6_rule", "BAR_MODELS", "model_sample", "bars_power", "f7_rule", "calibrate_model_fit", "ModelFitTest",
+           "model_fit_test", "f8_rule", "pick_snapshots", "SnapshotCircle", "evolution_circles", "circle_summary",
+           "snapshot_circle_tests", "evolution_rule", "f5_rule", "f9_rule", "snapshot_series"]
+
 #: The dense core a circle test may hold: larger clouds are subsampled at random (seeded)
 #: before normalizing so that rho(k, p) keeps at most this many points. Up to 300 points
 #: one exact Rips run settles every comparison (:data:`toponet.homology.DIRECT_MAX_POINTS`):

@@ -9,6 +9,8 @@ import traceback
 
 from toponet.commands import MODULES
 
+__all__ = ["describe_error", "main"]
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(

@@ -32,6 +32,8 @@ import numpy as np
 
 from toponet._validation import check_cloud, check_fraction
 
+__all__ = ["CAPPED_SEARCH_MIN_POINTS", "knn_distance", "density_filtration"]
+
 #: Clouds at least this large use the capped search in :func:`density_filtration`.
 CAPPED_SEARCH_MIN_POINTS = 20_000
 #: Sample size used to estimate the p-quantile of the k-NN distance for the cap.

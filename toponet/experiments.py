@@ -33,6 +33,8 @@ from toponet.shards import run_shards
 from toponet.store import Store
 from toponet.train import TrainConfig
 
+__all__ = ["SCALES", "Profile", "RunPlan", "Experiment", "EXPERIMENTS", "names", "experiment", "load_or_train"]
+
 #: The training scales every experiment defines (the book's build profiles, :data:`toponet.book.PROFILES`,
 #: map onto these by name).
 SCALES = ("smoke", "default", "paper")

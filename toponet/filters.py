@@ -12,6 +12,8 @@ import numpy as np
 
 from toponet._validation import check_cloud, check_int
 
+__all__ = ["conv_weights", "spatial_filters", "normalize", "FilterCloud", "pooled_filters", "subsample"]
+
 log = logging.getLogger(__name__)
 
 #: :func:`normalize` drops points whose norm after mean-centering is at most this fraction of

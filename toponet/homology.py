@@ -43,6 +43,10 @@ import numpy as np
 
 from toponet._validation import check_cloud, check_int
 
+__all__ = ["EXACT_MAX_POINTS", "AUTO_LANDMARKS", "PersistenceResult", "maxmin_landmarks", "persistence", "lifetimes",
+           "top_h1_lifetime", "MAX_EDGES", "DIRECT_MAX_POINTS", "NULL_DIRECT_EDGES", "birth_scales", "enclosing_radius",
+           "H1Bounds", "capped_h1", "h1_bounds"]
+
 #: ``n_landmarks="auto"`` computes the exact diagram for clouds up to this many points.
 EXACT_MAX_POINTS = 800
 #: Landmark counts chosen by ``"auto"`` above :data:`EXACT_MAX_POINTS`: ``n // 20``

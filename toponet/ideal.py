@@ -23,6 +23,9 @@ import numpy as np
 
 from toponet._validation import check_cloud, check_int
 
+__all__ = ["GRID_X", "GRID_Y", "primary_circle", "klein_bottle", "primary_circle_sample", "klein_bottle_sample",
+           "gaussian_filters", "circle_filter_bank", "klein_filter_bank", "distance_to_model"]
+
 _J, _I = np.meshgrid(np.arange(3), np.arange(3))
 GRID_X = (_J - 1).ravel().astype(np.float64)   # shape (9,)
 GRID_Y = (1 - _I).ravel().astype(np.float64)   # shape (9,)

@@ -32,6 +32,8 @@ from toponet.rules import _bounds_record, check_stored_test, circle_test, cloud_
 from toponet.surface import _check as _check_surface
 from toponet.verdicts import RECORD, Verdict, read_record  # noqa: F401  (read_record: for commands)
 
+__all__ = ["load_cloud", "check_chain", "recompute_tests", "recompute_calibration", "settle_inputs", "seal_legacy"]
+
 #: Absolute tolerance of a recomputed null value: gaussian null values pass through a cache
 #: that rounds them to 7 decimals.
 VALUE_ATOL = 6e-8

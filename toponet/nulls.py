@@ -23,6 +23,9 @@ from toponet._validation import check_cloud, check_int
 from toponet.filters import normalize
 from toponet.ideal import gaussian_filters
 
+__all__ = ["NULL_KINDS", "shuffle_coordinates", "covariance_matched", "second_moment", "directions_covariance",
+           "directions_matched", "null_cloud", "NullComparison", "null_comparison", "GroupComparison", "compare_groups"]
+
 #: Null kinds known to :func:`null_cloud`. The position seeds each kind's clouds, so a
 #: kind's null clouds do not depend on which other kinds are requested.
 NULL_KINDS = ("gaussian", "shuffled", "covariance", "directions")

@@ -21,6 +21,9 @@ from typing import Callable
 
 from toponet._io import atomic_write_json
 
+__all__ = ["SEAL", "SECTIONS", "DamagedEntry", "content_hash", "sealed", "file_sha256", "write_sealed", "read_sealed",
+           "warn_damaged", "note", "ledger_name", "ledger", "reset_ledger"]
+
 #: The field that holds a document's seal.
 SEAL = "sha256"
 #: Ledger sections: what a verdict row can be computed from.

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from toponet import plots
 
+__all__ = ["write_html_report", "network_table_rows", "write_network_report"]
+
 
 def write_html_report(result, path, *, title: str = "toponet analysis") -> Path:
     """Write ``result`` (an :class:`toponet.analysis.AnalysisResult`) as one HTML page.

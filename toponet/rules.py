@@ -46,6 +46,12 @@ from toponet.nulls import NULL_KINDS, null_cloud
 from toponet.workers import call, parallel_map
 from toponet.provenance import DamagedEntry, note, read_sealed, warn_damaged, write_sealed
 
+__all__ = ["VERDICTS", "ALPHA", "DRAWS", "MIN_POWER", "K_MIN", "EXISTENCE_KINDS", "SECOND_ORDER_KINDS", "BOOK_KINDS",
+           "ANALYZE_KINDS", "floor_k", "dense_core", "p_value", "NullTest", "CircleTest", "second_order_null",
+           "null_seed", "cloud_sha256", "check_stored_test", "default_jobs", "gaussian_top", "compute_circle_test",
+           "circle_test", "RuleResult", "circle_rule", "circle_answer", "beyond_answer", "summary_keys",
+           "aggregate_verdict", "combined_record"]
+
 #: Verdict values, strongest first; "inconclusive": the test at this scale could not have
 #: detected the effect (calibrated power below MIN_POWER); "not tested": no data.
 VERDICTS = ("reproduced", "partly", "not reproduced", "inconclusive", "not tested")

@@ -30,6 +30,8 @@ from toponet._io import atomic_write, atomic_write_json
 from toponet._validation import check_int
 from toponet.store import Artifact, Store, check_seeds, config_key, shard_name
 
+__all__ = ["plan_shards", "pending_shards", "train_shard", "clean_checkpoints", "run_shards"]
+
 log = logging.getLogger(__name__)
 
 

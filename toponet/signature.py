@@ -77,6 +77,9 @@ from toponet._validation import check_cloud, check_int
 from toponet.homology import PersistenceResult, persistence
 from toponet.ideal import gaussian_filters
 
+__all__ = ["H2_LANDMARKS", "ANSWERS", "PATTERNS", "field_persistence", "long_bars", "Signature", "signature",
+           "klein_answer", "signature_text", "null_threshold", "torus_sample", "CORE_LANDMARKS", "core_signature"]
+
 #: Field coefficients the signature compares: the class of order two counts over Z/2 only.
 COEFFS = (2, 3)
 #: Landmarks for H2 when ``n_landmarks`` is None (see the module docstring for the cost).

@@ -47,6 +47,9 @@ from toponet._io import atomic_write, atomic_write_text
 from toponet.store_index import file_lock as _file_lock
 from toponet.store_index import file_sha256
 
+__all__ = ["train_code_version", "default_root", "config_dict", "config_key", "arch_string", "iteration_label",
+           "check_seeds", "shard_name", "transfer_record", "StoreError", "Artifact", "Store"]
+
 log = logging.getLogger(__name__)
 
 #: Version of the on-disk layout (manifest and shard files), not of the training code.

@@ -28,6 +28,9 @@ from pathlib import Path
 from toponet._io import atomic_write_text
 from toponet.provenance import file_sha256  # noqa: F401  (re-exported: the store hashes with it)
 
+__all__ = ["Problem", "file_lock", "index_path", "folder_kind", "artifact_folders", "artifact_provenance", "read_index",
+           "update_index", "record_written", "check_index", "verify_index"]
+
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "index.json"

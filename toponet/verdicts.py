@@ -22,6 +22,12 @@ from toponet._io import atomic_write_text
 from toponet.provenance import ledger
 from toponet.rules import ALPHA, SECOND_ORDER_KINDS
 
+__all__ = ["VERDICTS", "CLAIM_SOURCES", "SOURCES", "DATA_KINDS", "NEGATIVE_RESULTS", "CLAIM_NAMES", "base_id",
+           "claim_source", "split_top", "without_details", "data_parts", "short_name", "beyond_of", "Verdict", "record",
+           "load", "RECORD", "CLAIM_ORDER", "paper_order", "Claim", "claims", "GROUPS", "split", "count_verdicts",
+           "write_record", "read_record", "README_START", "README_END", "tally", "named", "answer", "readme_results",
+           "record_csv", "update_readme"]
+
 VERDICTS = ("reproduced", "partly", "not reproduced", "inconclusive", "not tested")
 
 

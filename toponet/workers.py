@@ -29,6 +29,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 from toponet._validation import check_int
 
+__all__ = ["call", "parallel_map"]
+
 #: ``PR_SET_PDEATHSIG`` from ``<linux/prctl.h>``: the signal a process gets when its parent dies.
 PR_SET_PDEATHSIG = 1
 #: Seconds between two looks at ``os.getppid()`` where ``prctl`` is missing.

@@ -28,6 +28,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+__all__ = ["NpmPackage", "PACKAGES", "PLOTLY_JS", "REQUIRE_JS", "MATHJAX_JS", "default_cache_dir", "sri_hash",
+           "fetch_package", "expected_versions", "prepare_static"]
+
 log = logging.getLogger(__name__)
 
 REGISTRY = "https://registry.npmjs.org"

@@ -43,6 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+__all__ = ["RenderReport", "find_chromium", "render_page"]
+
 #: Chromium flags: no sandbox (containers, root), no GPU (software WebGL), and nothing that phones home.
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   # software WebGL (SwiftShader), so plotly's 3-D scenes draw without a GPU

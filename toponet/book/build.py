@@ -46,6 +46,11 @@ from toponet.book.offline import PageReport, check_html_dir
 from toponet.book.pages import prose_words, sources_line, time_sentence, write_generated
 from toponet.book.profiles import PARAMETERS, chapter_parameters, get_profile
 
+__all__ = ["NOTEBOOKS", "CHAPTERS", "VERDICTS", "GENERATED", "BuildError", "ChapterFailed", "ChapterRun",
+           "discover_chapters", "toc_files", "check_toc", "convert", "check_parameters", "execute", "TIME_START",
+           "TIME_END", "PRESENTED", "present_verdicts", "tidy_executed", "chapter_outputs", "clear_outputs",
+           "load_verdicts", "TIMES_RECORD", "write_times", "build_book"]
+
 log = logging.getLogger(__name__)
 
 NOTEBOOKS = Path("notebooks")

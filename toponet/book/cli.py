@@ -12,6 +12,8 @@ from toponet.book.profiles import PROFILES
 from toponet.book.rerun import describe, execute_run, prepare_run, training_needs
 from toponet.verdicts import update_readme
 
+__all__ = ["add_arguments", "run", "main"]
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The subcommands, added to ``parser`` (shared by both entry points)."""

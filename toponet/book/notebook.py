@@ -20,6 +20,9 @@ from toponet import _io
 from toponet._custom import custom_note
 from toponet._validation import check_int
 
+__all__ = ["RENDERER", "FIGURE_DPI", "BUILD_ENV", "setup_notebook", "cloud_label", "Caption", "caption", "READING_LEAD",
+           "Reading", "what_to_see", "show_table"]
+
 #: Name of the plotly renderer :func:`setup_notebook` registers and makes the default.
 RENDERER = "toponet_book"
 

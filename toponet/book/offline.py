@@ -19,6 +19,8 @@ from pathlib import Path
 
 from toponet.book.sphinx_ext import PLOTLY_MARKERS
 
+__all__ = ["PLOTLYJS_BANNER", "PageReport", "check_page", "check_html_dir"]
+
 _RESOURCE_ATTRS = {"script": "src", "img": "src", "iframe": "src", "source": "src", "video": "src",
                    "audio": "src", "embed": "src", "track": "src", "object": "data", "input": "src"}
 # <link rel=...> values that make the browser fetch the target.

@@ -54,6 +54,15 @@ from toponet.book.profiles import CHAPTER_EXPERIMENTS, PROFILES, experiment_scal
 from toponet.verdicts import (CLAIM_SOURCES, DATA_KINDS, VERDICTS, Claim, Verdict, base_id, claims, count_verdicts,
                               data_parts, paper_order, short_name, split, split_top, without_details)
 
+__all__ = ["GENERATED", "VERDICT_TABLE", "RESULTS_GLANCE", "SOURCES_LINE", "RUN_IT_YOURSELF", "DOWNLOADS",
+           "CHAPTER_TIMES", "FIGURE_EXAMPLE", "BUILD_SCALE", "VERDICT_CLASS", "SUMMARY_CHARS", "LINKED_TERMS",
+           "term_anchor", "glossary_link", "glossary_terms", "shorten_series", "summarize", "text_html", "ChapterPage",
+           "chapter_page", "section_anchor", "claim_section", "chapter_link", "answer_html", "verdict_table",
+           "key_number", "nulls_cell", "chapter_verdicts_html", "verdict_block_html", "results_glance", "sources_line",
+           "repository_url", "RUN_COMMANDS", "run_it_yourself", "figure_example", "build_scale", "profile_scales",
+           "prose_words", "time_sentence", "chapter_time", "chapter_times_table", "rerun_costs", "write_downloads",
+           "write_generated"]
+
 GENERATED = Path("_build") / "generated"
 VERDICT_TABLE = GENERATED / "verdict_table.md"
 RESULTS_GLANCE = GENERATED / "results_glance.md"

@@ -20,6 +20,8 @@ from toponet.homology import maxmin_landmarks, persistence
 from toponet.ideal import primary_circle_sample
 from toponet.mapper import Mapper
 
+__all__ = ["primer_cloud", "rips_scales", "primer_figures"]
+
 #: Filters in the cloud: chapter 00's smoke cloud, 6 networks x 64.
 CLOUD_POINTS = 384
 #: Noise per filter entry, as in chapter 00.

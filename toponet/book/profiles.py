@@ -35,6 +35,9 @@ from toponet._custom import (CHAPTER_PARAMETERS, CUSTOM_ENV, EVERY_PARAMETER, PA
                              chapter_parameters, custom_note, custom_parameters, format_value)
 from toponet._validation import check_fraction, check_int
 
+__all__ = ["TYPES", "available_memory", "check_memory", "CHAPTER_EXPERIMENTS", "experiment_scale", "Profile",
+           "PROFILES", "get_profile", "injected_names", "validate_parameters"]
+
 #: The type of every parameter's value. A text parameter given on the command line is kept as
 #: typed (``-p layers 0`` names the layer "0"), never parsed as a number
 #: (:func:`toponet.book.rerun.prepare_run`).

@@ -50,6 +50,9 @@ from toponet.book.profiles import (CUSTOM_ENV, EVERY_PARAMETER, TYPES, chapter_p
 from toponet.store import Store, config_dict, config_key
 from toponet.verdicts import load
 
+__all__ = ["DEFAULT_SECONDS_PER_STEP", "TRAINING_CHAPTERS", "CHAPTER_CHECKS", "MNIST_VARIANTS", "parse_value",
+           "prepare_run", "store_rates", "training_needs", "describe", "run_results_directory", "execute_run"]
+
 #: Where custom runs go, relative to the book root; a book build never clears it.
 RUNS = Path("_build") / "runs"
 #: Calibration cache shared by custom runs, seeded from ``results/calibration``.

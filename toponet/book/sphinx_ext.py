@@ -29,6 +29,8 @@ from pathlib import Path
 
 from toponet.book.assets import PLOTLY_JS, REQUIRE_JS, default_cache_dir, prepare_static
 
+__all__ = ["PLOTLY_MARKERS", "expand_includes", "setup"]
+
 #: Pages built from notebooks/<name>.py live at this docname prefix.
 CHAPTER_PREFIX = "book/chapters/"
 #: Where the chapters' Jupytext sources are published, relative to the HTML root.

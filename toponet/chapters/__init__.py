@@ -25,3 +25,5 @@ module re-exports the shared names its notebook calls. A new chapter ``NN_name``
 Layering (``tests/test_layers.py``): chapter modules may import the book helpers
 (:mod:`toponet.book`) and everything below; nothing below imports a chapter.
 """
+
+__all__: list[str] = []

@@ -28,6 +28,9 @@ from toponet.filters import normalize, pooled_filters
 from toponet.nulls import null_cloud, second_moment
 from toponet.rules import DRAWS
 
+__all__ = ["SMALLEST", "curve_k", "size_plan", "plan_note", "curve_cloud", "curve_reading", "second_moment_rows",
+           "beyond_rows", "bars_rows", "mnist_filters", "group_test_rows"]
+
 #: Spatial filters per network in the first layer of M(64, 32, 64): the MNIST chapter's cloud is
 #: its networks times this.
 FILTERS_PER_NETWORK = 64

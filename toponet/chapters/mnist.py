@@ -38,6 +38,9 @@ from toponet.nulls import compare_groups
 from toponet.rules import DRAWS, RuleResult, aggregate_verdict, combined_record, second_order_null
 from toponet.verdicts import Verdict
 
+__all__ = ["validate", "group_statistics", "parameter_sweep", "circle_evidence", "variant_table", "layer_comparison",
+           "mnist_verdicts", "groups_reading", "sweep_reading", "layer2_reading"]
+
 
 def validate(params) -> dict:
     """The chapter's own checks on top of :func:`toponet.book.validate_parameters`.

@@ -41,6 +41,11 @@ from toponet.signature import CORE_LANDMARKS, klein_answer
 from toponet.rules import ALPHA, DRAWS, EXISTENCE_KINDS, K_MIN, MIN_POWER, RuleResult, circle_rule, circle_test
 from toponet.verdicts import Verdict
 
+__all__ = ["CHAPTER", "PAPER_SAMPLE", "TEST_SIZES", "TEST_POINTS", "MAPPER_POINTS", "SCALES", "scale", "validate",
+           "load_patches", "test_points", "cores", "display_sample", "core_claim", "display_calibration",
+           "resampled_bars", "np1_rule", "np2_rule", "five_bar_power", "klein_power", "verdict_rows", "learned_clouds",
+           "comparison_rows", "closeness", "closeness_text", "cores_mapper_reading", "five_bars_reading"]
+
 CHAPTER = "08_natural_patches"
 #: The paper's sample and cores: 50,000 patches, X(300, 30) and X(15, 30).
 PAPER_SAMPLE = 50_000

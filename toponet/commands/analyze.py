@@ -12,6 +12,8 @@ from pathlib import Path
 
 from toponet.checkpoints import load_filters  # noqa: F401 - the .npy reader, here since version 0.1
 
+__all__ = ["register", "run"]
+
 
 def register(sub) -> None:
     p = sub.add_parser(

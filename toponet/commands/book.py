@@ -1,6 +1,8 @@
 """``toponet book build --profile smoke``: the same as ``python -m toponet.book build``."""
 from __future__ import annotations
 
+__all__ = ["register"]
+
 
 def register(sub) -> None:
     # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (0.4 s)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+__all__ = ["register", "run"]
+
 
 def register(subparsers) -> None:
     # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+__all__ = ["register", "run"]
+
 CHOICES = ("inception-v3-nsfwjs", "efficientnet-lite0", "vgg16", "vgg19")
 
 

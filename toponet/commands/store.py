@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+__all__ = ["register", "run_ls", "run_verify", "run_index"]
+
 
 def register(sub) -> None:
     p = sub.add_parser(

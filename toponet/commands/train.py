@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+__all__ = ["register", "run"]
+
 
 def register(sub) -> None:
     p = sub.add_parser(

@@ -32,6 +32,9 @@ from toponet._io import atomic_write, atomic_write_json
 from toponet._validation import check_int
 from toponet.data._manifest import ChecksumError, check_split, file_digest, resolve_root
 
+__all__ = ["SOURCES", "CLASSES", "SHORT_SIDE", "TEST_FRACTION", "MIN_STD", "TRAIN_PER_CLASS", "TEST_PER_CLASS", "SEED",
+           "photo_path", "read_photo", "rescale", "split_regions", "sample_crops", "build", "load_standin", "describe"]
+
 
 @dataclass(frozen=True)
 class Photo:

@@ -11,6 +11,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+__all__ = ["GRAY_WEIGHTS", "to_float", "to_grayscale", "per_image_standardization", "cifar_augment", "svhn_to_mnist"]
+
 #: The paper's grayscale weights for (R, G, B) (ITU-R BT.601 luma, as MATLAB's rgb2gray).
 GRAY_WEIGHTS = (0.2989, 0.5870, 0.1140)
 

@@ -23,6 +23,9 @@ from typing import Mapping
 
 from toponet.data._manifest import SPLIT_FILES, ChecksumError, resolve_root, verify_file
 
+__all__ = ["Dataset", "DATASETS", "dataset", "standin_modules", "digit_datasets", "available", "standin_for",
+           "real_or_standin"]
+
 FEED_KINDS = ("digits", "svhn", "cifar")
 
 

@@ -8,3 +8,5 @@
 
 The per-layer analysis of Sec. V.C and chapter 04's verdicts are in :mod:`toponet.chapters.deep_networks`.
 """
+
+__all__: list[str] = []
