@@ -499,16 +499,17 @@ def test_g5_caption_and_reading_state_every_arm_and_the_target():
     import toponet.chapters.generalization as gen
     from toponet.experiments import experiment
 
-    # committed default artifact: 2 x M(64,32,64) with appended circle features, 200 iterations
+    # committed default artifact: the profile's networks x M(64,32,64) with appended circle features
+    n = experiment("gen-mnist-append-circle").networks_for("default")
     circle = Store().get(experiment("gen-mnist-append-circle").config_for("default"))
-    assert circle is not None and circle.networks == 2
+    assert circle is not None and circle.networks == n
     its = np.array([0, 100, 200])
     curve = lambda acc: {"iterations": its, "mean": np.array(acc), "sd": np.zeros(3), "values": np.array(acc)[:, None]}
     curves = {"none": curve([0.1, 0.5, 0.9]), "circle": curve([0.1, 0.9, 0.95]),
               "klein": curve([0.1, 0.6, 0.92]), "gaussian": curve([0.1, 0.45, 0.9])}
     speed = gen.speedup(curves["none"], curves["circle"], 0.9)
     text = str(gen.g5_caption("MNIST (real)", curves, speed, {"circle": circle}, "circle", profile="default"))
-    assert "**Figure 13.**" in text and "dotted: the target accuracy" in text and "Networks: circle 2" in text
+    assert "**Figure 13.**" in text and "dotted: the target accuracy" in text and f"Networks: circle {n}" in text
     # the target and the speed-ups are the reading's, under the figure
     reading = gen.g5_reading("MNIST (real)", curves, speed, "circle")._repr_markdown_()
     assert reading.startswith("**What to see**") and "the target is 90.0 %" in reading and "at 200 iterations" in reading

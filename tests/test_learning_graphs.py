@@ -213,7 +213,7 @@ def test_l1_findings_pick_sentences_by_the_numbers():
     ruled = l1_findings(output_branches=9, output_branches_5=10, hidden_sizes=[84, 16], separation=68,
                         confusion_end_step=280, peak_share=0.71, peak_step=100, final_accuracy=0.5,
                         total_steps=500, steps_per_epoch=10, rule=rule)._repr_markdown_()
-    assert "counts on 1 zero-init run." in ruled and "0% power" in ruled and "8 runs would give it 80 %" in ruled
+    assert "reads 1 zero-init run." in ruled and "0% power" in ruled and "8 runs would give it 80 %" in ruled
     assert "Verdict L1: **inconclusive**: the disagreements above are what one run shows" in ruled
     good = l1_findings(output_branches=10, output_branches_5=10, hidden_sizes=[10] * 12, separation=100,
                        confusion_end_step=110, peak_share=0.4, peak_step=50, final_accuracy=0.9,
@@ -391,3 +391,26 @@ def test_l2_findings_follow_the_surface_test():
     txt = l2_findings(jumps2, 2.0, acc2, steps, steps_per_epoch=10, surface=flat)._repr_markdown_()
     assert "Neither part can be decided" in txt and "is not shown to be" in txt and "(99 draws)" in txt
     assert "not decided" in txt
+
+
+def test_l1_rule_over_several_runs():
+    """Eight zero-init runs give the sign test 81 % power: the counts can now decide either way."""
+    from toponet.chapters.learning_graphs import Branches, L1Run, l1_parts_hold, l1_rule
+    B = lambda n: Branches(count=n, bars=(), min_levels=3, components=1, tips=())  # noqa: E731
+    good = {"output": B(10), "hidden1": B(12)}
+    bad = {"output": B(5), "hidden1": B(2)}
+    run = lambda br, seed, end=1100: L1Run(branches=br, separation=1000, confusion_end=end,  # noqa: E731
+                                           total_steps=10000, seed=seed)
+    assert l1_parts_hold(run(good, 1)) == (True, True, True)
+    assert l1_parts_hold(run(bad, 1, end=5000)) == (False, False, False)
+    yes = l1_rule(good, None, 1000, 1100, 10000, more_runs=tuple(run(good, s) for s in range(1, 8)))
+    assert yes.verdict == "reproduced" and yes.power == pytest.approx(0.9 ** 8 + 8 * 0.9 ** 7 * 0.1, abs=1e-9)
+    assert yes.extra["runs"] == 8 and all(n["p"] == pytest.approx(1 / 256, abs=1e-4) for n in yes.nulls.values())
+    assert "seeds 1, 2, 3, 4, 5, 6, 7" in " ".join(yes.reasons)
+    no = l1_rule(bad, None, 1000, 5000, 10000, more_runs=tuple(run(bad, s, end=5000) for s in range(1, 8)))
+    assert no.verdict == "not reproduced" and no.power >= 0.8          # fails with power: a finding
+    # the output part holds everywhere, the others nowhere: partly (1/256 < 0.05/3)
+    mixed_br = {"output": B(10), "hidden1": B(2)}
+    mixed = l1_rule(mixed_br, None, 1000, 5000, 10000,
+                    more_runs=tuple(run(mixed_br, s, end=5000) for s in range(1, 8)))
+    assert mixed.verdict == "partly"

@@ -291,7 +291,10 @@ def chapter_problems(nb: dict, rows: Sequence[Verdict], *, name: str = "") -> li
                 out.append(f"{name} cell {i}: says '{words}' but the row {cid} is {by_id[cid].verdict}")
     for st in undecided_sentences(nb, ids):
         row = by_id.get(st.claim_id) if st.claim_id else None
-        if row is not None and row.verdict in DECIDED:
+        # a "partly" row may leave a *part* undecided (the glossary: the rest does not hold, or cannot
+        # be decided), so a sentence about a part is consistent with it; not one about the claim
+        part_of_partly = row is not None and row.verdict == "partly" and re.search(r"\bparts?\b", st.text)
+        if row is not None and row.verdict in DECIDED and not part_of_partly:
             out.append(f"{name} cell {st.cell}: '{st.text}' beside the row {row.claim_id}, which is {row.verdict}"
                        + (f" (power {_pct(row.power)})" if row.power is not None else ""))
     return out

@@ -287,12 +287,12 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({
     "default": Profile(
         name="default", networks=16, iterations=2000, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="the paper's analysis parameters at a reduced training scale",
-        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 20, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 1, "iterations": 200, "resolution": 30}, "calibration": {"networks": 16}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS},
+        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 20, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 8, "iterations": 200, "resolution": 30}, "calibration": {"networks": 16}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS},
     ),
     "paper": Profile(
         name="paper", networks=100, iterations=40000, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="the paper's scale (its networks and iterations per figure); needs a GPU",
-        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 20, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 1, "iterations": 200, "resolution": 30}, "calibration": {"networks": 100}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS},
+        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 20, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 8, "iterations": 200, "resolution": 30}, "calibration": {"networks": 100}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS},
     ),
 })
 

@@ -35,7 +35,7 @@ import re
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -362,8 +362,10 @@ def training_needs(run: CustomRun, store=None) -> list[TrainingNeed]:
         # deferred: imports torch (5 s measured), which `python -m toponet.book --help` need not load
         from toponet.chapters import learning_graphs as lg
 
+        cfgs = lg.configs_for(profile)
+        extra = {f"L1 seed {s}": replace(cfgs["L1"], seed=s) for s in range(1, int(p["networks"]))}
         return [_arrays_need(f"learning graph {name}", c, store, rates, lg.learning_trajectories)
-                for name, c in lg.configs_for(profile).items()]
+                for name, c in {**cfgs, **extra}.items()]
     raise AssertionError(f"{run.chapter} is in TRAINING_CHAPTERS but has no entry here")
 
 
