@@ -162,10 +162,7 @@ def test_a_longer_id_is_not_read_as_a_shorter_one():
 
 #: Chapters whose executed text disagreed with their rows when this test was written (fixes belong
 #: to the chapter modules' authors): chapter -> why. Not strict, as :data:`KNOWN`.
-KNOWN_CHAPTERS = {
-    "03_cifar_color": "Fig. 7's reading says 'a count other than three cannot decide the claim' beside F7 "
-                      "'not reproduced' (cifar_color.f7_reading reads the 3-bar power, the row the 1-bar power)",
-}
+KNOWN_CHAPTERS: dict[str, str] = {}   # 03_cifar_color and 06_umass agree since issue 26's record
 
 
 @pytest.mark.parametrize("chapter", agreement.executed_chapters(ROOT) or [None],

@@ -160,7 +160,7 @@ def f7_reading(claim, power: dict) -> Reading:
                      "too rarely for finding none to decide the claim"))
     else:
         weight = ("so a count other than three here is evidence against the paper's picture" if seen >= 0.8 else
-                  "so at this size a count other than three cannot decide the claim")
+                  "so at this size a count other than three cannot decide the claim's three-bar part")
     return what_to_see(
         "two circles meeting in two points have three independent loops, so the paper sees three long $H_1$ bars "
         "of similar length. The four longest here: {bars}; {sure} of them surely beat both null clouds' top bars "
