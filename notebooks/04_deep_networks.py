@@ -306,8 +306,10 @@ tb.show_table(deep.quantization_rows([L for L in eff_layers if L.n_filters >= cf
 # significant *and* dominant bar), **partly** when at least half have a significant circle,
 # **not reproduced** when fewer than half would pass even if every inconclusive layer (no power at
 # its size) passed, **inconclusive** otherwise. A layer passes by chance about 5 % of the time at
-# most (its calibrated false-positive rate, in the table), so chance alone does not reach half of
-# the layers. For VGG16 the paper's exception is part of the claim: layer 13 must *not* show the
+# most (its calibrated false-positive rate, in the table); over many layers a few such chance passes
+# are expected, so a layer counts as passing only when it is also a discovery at a 5 %
+# **false-discovery rate** over the network's layers (Benjamini-Hochberg on the larger of its two
+# existence p-values; the counts before it are printed beside). For VGG16 the paper's exception is part of the claim: layer 13 must *not* show the
 # circle.
 #
 # How to read this against the paper: a stand-in's row is evidence about *that* network, not about

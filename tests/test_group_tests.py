@@ -210,3 +210,15 @@ def test_bad_input_names_the_problem():
         gt.bootstrap_interval([1, 2], [1, 2], statistic="median")
     with pytest.raises(ValueError, match="b is missing"):
         gt.bootstrap_interval([1, 2, 3])
+
+
+def test_benjamini_hochberg_known_answers():
+    from toponet.group_tests import benjamini_hochberg
+    # m = 4, q = 0.05: thresholds 0.0125, 0.025, 0.0375, 0.05; only rank 1 (0.01) is under its line
+    assert benjamini_hochberg([0.01, 0.04, 0.03, 0.2]).tolist() == [True, False, False, False]
+    assert benjamini_hochberg([0.01, 0.02, 0.03, 0.04]).tolist() == [True, True, True, True]
+    assert benjamini_hochberg([0.02, 0.9]).tolist() == [True, False]          # 0.02 <= 0.025
+    assert benjamini_hochberg([0.03, 0.9]).tolist() == [False, False]         # 0.03 > 0.025, 0.9 > 0.05
+    assert benjamini_hochberg([]).size == 0
+    with pytest.raises(ValueError, match="p_values"):
+        benjamini_hochberg([0.1, 1.5])

@@ -459,6 +459,23 @@ def test_depth_verdict_rule():
     assert deep_networks.depth_verdict([_fake_analysis(1, R)])[0] == "not tested"
 
 
+def test_depth_verdict_controls_the_false_discovery_rate_over_layers():
+    from types import SimpleNamespace as NS
+    R, N = "reproduced", "not reproduced"
+
+    def layer(i, verdict, p):
+        a = _fake_analysis(i, verdict)
+        a.claim["test"] = NS(draws=99, nulls={"gaussian": NS(p=p), "shuffled": NS(p=p)})
+        return a
+    # 10 layers all reproduced at p = 0.01: every one is a discovery (0.01 <= 10 x 0.05 / 10)
+    assert deep_networks.depth_verdict([layer(i, R, 0.01) for i in range(2, 12)])[0] == R
+    # 8 at p = 0.045 and 2 failing at p = 0.5: none survives Benjamini-Hochberg (0.045 > 8 x 0.05 / 10)
+    v, text = deep_networks.depth_verdict([layer(i, R, 0.045) for i in range(2, 10)]
+                                          + [layer(10, N, 0.5), layer(11, N, 0.5)])
+    assert v != R and "false-discovery rate at 5 % over the 10 layers" in text and "8 and 8 before" in text
+    assert v == "inconclusive" and "8 layer(s) pass only before the false-discovery control" in text
+
+
 def test_vgg_verdicts_not_tested_without_weights_and_f11_rule():
     out = deep_networks.vgg_verdicts({"vgg16": None, "vgg19": None})
     assert out["F10"][0] == out["F11"][0] == "not tested" and "no ImageNet VGG16" in out["F10"][1]

@@ -37,7 +37,7 @@ import numpy as np
 from toponet.rules import ALPHA, MIN_POWER
 
 __all__ = ["GroupTest", "Power", "Interval", "Part", "permutation_test", "paired_permutation_test",
-           "correlation_test", "sign_test", "sign_test_power", "bootstrap_interval", "power_by_simulation", "normal_arms", "normal_pairs",
+           "correlation_test", "sign_test", "sign_test_power", "benjamini_hochberg", "bootstrap_interval", "power_by_simulation", "normal_arms", "normal_pairs",
            "bernoulli_pairs", "bivariate_normal", "part_outcome", "combine_parts", "wilson_interval",
            "DRAWS", "MAX_EXACT", "SIMULATIONS", "SIMULATION_DRAWS"]
 
@@ -421,6 +421,34 @@ def sign_test(holds) -> GroupTest:
     p = sum(math.comb(n, j) for j in range(k, n + 1)) / 2 ** n
     return GroupTest(name="sign", statistic="runs where the part holds", observed=float(k), p=p, draws=2 ** n - 1,
                      exact=True, n_per_arm=(n,), effect_size=k / n)
+
+
+def benjamini_hochberg(p_values, *, q: float = ALPHA) -> np.ndarray:
+    """Which of m tests are discoveries at false-discovery rate ``q`` (Benjamini-Hochberg step-up).
+
+    Parameters
+    ----------
+    p_values : sequence of m floats in [0, 1]
+    q : the false-discovery rate controlled (independent or positively dependent tests)
+
+    Returns
+    -------
+    ndarray of m bools, in the order of ``p_values``: p_(i) <= i q / m for the largest such rank i
+    and every smaller p.
+    """
+    p = np.asarray(p_values, dtype=float)
+    if p.ndim != 1 or np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
+        raise ValueError(f"p_values must be a 1-D sequence of numbers in [0, 1]; got {p_values!r}")
+    q = _alpha(q)
+    m = p.size
+    out = np.zeros(m, dtype=bool)
+    if m == 0:
+        return out
+    order = np.argsort(p, kind="stable")
+    ok = p[order] <= q * np.arange(1, m + 1) / m
+    if ok.any():
+        out[order[:int(np.flatnonzero(ok)[-1]) + 1]] = True
+    return out
 
 
 def sign_test_power(n: int, rate: float, *, alpha: float = ALPHA) -> float:

@@ -56,7 +56,8 @@ from toponet.filters import normalize, subsample
 from toponet.ideal import distance_to_model
 from toponet.pretrained.layers import ConvLayer
 from toponet.pretrained.networks import find_vgg_weights, load_layers
-from toponet.rules import EXISTENCE_KINDS, combined_record, second_order_null
+from toponet import group_tests as gt
+from toponet.rules import ALPHA, EXISTENCE_KINDS, combined_record, second_order_null
 
 __all__ = ["DeepConfig", "subsample", "layer_k", "layer_p", "initialization_filters", "LayerAnalysis",
            "live_filters", "analyze_layer", "analyze_layers", "pooled_layer", "quantize_per_tensor", "quantized_layer",
@@ -489,6 +490,14 @@ def depth_verdict(analyses, *, last_layer_not: int | None = None) -> tuple[str, 
         last_ok = bool(last) and last[0].verdict.verdict == "not reproduced"
         last_unknown = not last or last[0].verdict.verdict == "inconclusive"
         note = f"; layer {last_layer_not}: {last[0].verdict.verdict if last else 'not analysed'}"
+    fdr = _fdr_discoveries(main)
+    rep_raw, part_raw = rep, part
+    if fdr is not None:
+        # multiplicity over the layers: a layer counts as passing only when it is also a discovery
+        # at a 5 % false-discovery rate (Benjamini-Hochberg over the layers' p, the larger of the two
+        # existence nulls' p); the failing side keeps the raw counts (generous to the claim)
+        rep = sum(a.verdict.verdict == "reproduced" and d for a, d in zip(main, fdr))
+        part = sum(a.verdict.verdict in ("reproduced", "partly") and d for a, d in zip(main, fdr))
     draws = sorted({a.claim["test"].draws for a in main})
     powers = [a.verdict.power for a in main if a.verdict.power is not None]
     tail = (f"; per layer: the calibrated circle rule, {'/'.join(map(str, draws))} null clouds per kind, "
@@ -497,7 +506,7 @@ def depth_verdict(analyses, *, last_layer_not: int | None = None) -> tuple[str, 
         v = "reproduced"
     elif n and part >= 0.5 * n:
         v = "partly"
-    elif n and part + unknown < 0.5 * n and not (rep + unknown >= 0.8 * n and last_unknown):
+    elif n and part_raw + unknown < 0.5 * n and not (rep_raw + unknown >= 0.8 * n and last_unknown):
         v = "not reproduced"
         absent = [a.verdict.power for a in main if a.verdict.verdict == "not reproduced" and a.verdict.power is not None]
         if absent:
@@ -506,8 +515,27 @@ def depth_verdict(analyses, *, last_layer_not: int | None = None) -> tuple[str, 
                      "one as a pass)")
     else:
         v = "inconclusive"
-        note += f"; {unknown} layer(s) inconclusive (no power at their size) could change the count"
-    return v, f"{rep} of {n} layers reproduced, {part} at least partly{note}{tail}"
+        if unknown:
+            note += f"; {unknown} layer(s) inconclusive (no power at their size) could change the count"
+        if part < part_raw:
+            note += (f"; {part_raw - part} layer(s) pass only before the false-discovery control, so the count "
+                     "decides neither way")
+    counts = (f"{rep} of {n} layers reproduced, {part} at least partly" if fdr is None else
+              f"{rep} of {n} layers reproduced, {part} at least partly after controlling the false-discovery rate "
+              f"at 5 % over the {n} layers (Benjamini-Hochberg; {rep_raw} and {part_raw} before)")
+    return v, f"{counts}{note}{tail}"
+
+
+def _fdr_discoveries(main) -> list[bool] | None:
+    """Benjamini-Hochberg discoveries at 5 % among the layers ``main`` (LayerAnalysis), each layer's
+    p the larger of its existence nulls' (both must pass); None when a layer's test has no nulls."""
+    ps = []
+    for a in main:
+        nulls = getattr(a.claim["test"], "nulls", None)
+        if not nulls or not all(k in nulls for k in EXISTENCE_KINDS):
+            return None
+        ps.append(max(nulls[k].p for k in EXISTENCE_KINDS))
+    return list(gt.benjamini_hochberg(ps, q=ALPHA))
 
 
 def record_fields(analyses, verdict: str | None = None) -> dict:
