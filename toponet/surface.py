@@ -37,10 +37,23 @@ SUBSAMPLE = 0.8
 
 
 def surface_stats(W, *, k: int = 20, variance: float = 0.9, seed: int = 0, max_points: int = 500) -> tuple[float, float]:
-    """(median local dimension, median share of variance outside the top 2 directions) of the
-    cloud of trajectories ``W`` (R, n_neurons, d), over the k-neighbourhoods of ``max_points``
-    points drawn with ``seed``. The neighbourhoods' spectra come from their (k+1) x (k+1) Gram
-    matrices (the same eigenvalues as their SVD, at a fraction of the cost in high d)."""
+    """The surface statistics of a cloud of trajectories.
+
+    The neighbourhoods' spectra come from their (k+1) x (k+1) Gram matrices (the same eigenvalues
+    as their SVD, at a fraction of the cost in high d).
+
+    Parameters
+    ----------
+    W : array of shape (R, n_neurons, d): R recordings of n neurons' weight vectors
+    k : neighbours per neighbourhood
+    variance : share of a neighbourhood's variance its local dimension must hold
+    seed : seed of the ``max_points`` neighbourhood centres drawn
+
+    Returns
+    -------
+    (dimension, residual) : the median local dimension (directions) and the median share of a
+    neighbourhood's variance outside its top 2 directions (0 on a plane or a curve)
+    """
     X = np.asarray(W, dtype=np.float32).reshape(-1, np.shape(W)[-1])
     if len(X) < k + 1:
         raise ValueError(f"{len(X)} points are too few for neighbourhoods of {k}")
@@ -62,9 +75,18 @@ def surface_stats(W, *, k: int = 20, variance: float = 0.9, seed: int = 0, max_p
 def time_shuffled(W, rng) -> np.ndarray:
     """Trajectories rebuilt from their own increments in a random order, per neuron.
 
-    ``W`` (R, n_neurons, d): each neuron keeps its start, its end and every step it took
-    (their sizes and directions), but not their order, and the neurons no longer move in
-    step: the null of "the neurons move together along a smooth surface".
+    Each neuron keeps its start, its end and every step it took (their sizes and directions),
+    but not their order, and the neurons no longer move in step: the null of "the neurons move
+    together along a smooth surface".
+
+    Parameters
+    ----------
+    W : array of shape (R, n_neurons, d)
+    rng : numpy Generator
+
+    Returns
+    -------
+    ndarray of shape (R, n_neurons, d), float32
     """
     W = np.asarray(W, dtype=np.float32)
     D = np.diff(W, axis=0)
@@ -130,12 +152,22 @@ def _check_trajectories(W) -> np.ndarray:
 
 
 def surface_test(W, *, draws: int = DRAWS, seed: int = 0, first_step: int = 0) -> SurfaceTest:
-    """Test "the trajectories ``W`` (R, n_neurons, d) move along a smooth 2-D surface".
+    """Test "the trajectories ``W`` move along a smooth 2-D surface".
 
     Statistic: :func:`surface_stats`'s off-plane share (0 on a plane or a curve). Null:
     ``draws`` clouds of the same neurons' time-shuffled trajectories (:func:`time_shuffled`: same
     start, end and steps per neuron, random order). p = (1 + #{null <= observed}) / (1 + draws).
     A surface needs a median local dimension of exactly 2 (a curve has 1) and p < ALPHA.
+
+    Parameters
+    ----------
+    W : array of shape (R >= 3, n_neurons, d), finite
+    draws : null clouds (at least 2); seed : seed of the nulls and of the neighbourhood centres
+    first_step : the training step of ``W[0]``, recorded for the caption
+
+    Returns
+    -------
+    SurfaceTest
     """
     W = _check_trajectories(W)
     draws = check_int(draws, name="draws", low=2)
@@ -153,7 +185,16 @@ def neuron_subsample(W, rng, *, fraction: float = SUBSAMPLE) -> np.ndarray:
     the neurons of ``W`` (R, n_neurons, d), without replacement, shape (R, m, d) with
     m = max(2, round(fraction * n)). Fewer points than the data, the same surface with another
     sample of its neurons: the test's power on it is a conservative estimate of its power at the
-    effect we measured (the paper gives its surface as a figure, with no size to simulate)."""
+    effect we measured (the paper gives its surface as a figure, with no size to simulate).
+
+    Parameters
+    ----------
+    W : array of shape (R, n_neurons, d); rng : numpy Generator; fraction : in (0, 1]
+
+    Returns
+    -------
+    ndarray of shape (R, m, d), the kept neurons in their original order
+    """
     W = _check_trajectories(W)
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction must lie in (0, 1]; got {fraction!r}")
@@ -212,8 +253,16 @@ def _fingerprint(W: np.ndarray) -> str:
 
 
 def check_surface_doc(doc: dict) -> str | None:
-    """The counts of a stored surface calibration agree with its per-draw records (None when they
-    do, else the problem in words)."""
+    """Whether the counts of a stored surface calibration agree with its per-draw records.
+
+    Parameters
+    ----------
+    doc : the stored document (:func:`surface_calibration`'s JSON)
+
+    Returns
+    -------
+    None when they agree, else the problem in words
+    """
     try:
         sims, models = doc["sims"], doc["models"]
         if len(doc["sim_fires"]) != sims or sum(map(bool, doc["sim_fires"])) != doc["fires"]:
@@ -245,8 +294,20 @@ def surface_calibration(W, *, sims: int = SURFACE_SIMS, draws: int = DRAWS, mode
     holds); simulation j takes cloud j as its data and ``draws`` others, drawn with ``seed``, as
     its nulls, and fires when that cloud is 2-D and its p < ALPHA. Power: ``models`` random
     subsets of the neurons (:func:`neuron_subsample`), each tested with ``model_draws`` nulls of
-    its own. Stored in ``results/calibration/surface-v2-<hash of W>-...json``; read from there when present,
-    None when absent and ``compute`` is False.
+    its own. Stored in ``results/calibration/surface-v2-<hash of W>-...json``; read from there when
+    present.
+
+    Parameters
+    ----------
+    W : array of shape (R >= 3, n_neurons, d), finite: the cloud the test ran on
+    sims : null simulations; draws : null clouds per simulation (the test's own)
+    models : power models; model_draws : null clouds per model
+    seed : seed of every draw; directory : where to read and write (default: the calibrations')
+    compute : compute when not stored; progress : show progress bars
+
+    Returns
+    -------
+    SurfaceCalibration, or None when none is stored and ``compute`` is False
     """
     from tqdm.auto import tqdm
 
