@@ -304,45 +304,6 @@ def test_graph_separation_step_on_a_synthetic_tree():
     assert graph_separation_step(m, step, neuron, 0, 2) is None            # one branch
 
 
-def surface_trajectories(n_neurons=40, records=30, dim=40, noise=1e-3, seed=0):
-    """Neurons spread along s in [0, 1] move smoothly in t along a curved 2-D sheet in R^dim."""
-    rng = np.random.default_rng(seed)
-    Q = np.linalg.qr(rng.normal(size=(dim, 4)))[0].T
-    s = np.linspace(0, 1, n_neurons)[None, :, None]
-    t = np.linspace(0, 1, records + 1)[:, None, None]
-    F = np.concatenate(np.broadcast_arrays(3 * t + 0 * s, 2 * s * (0.5 + t), np.sin(3 * t) * s, (t ** 2) * (1 - s)),
-                       axis=2)
-    return (F @ Q + noise * rng.standard_normal((records + 1, n_neurons, dim))).astype(np.float32)
-
-
-def test_surface_test_known_answers():
-    from toponet.chapters.learning_graphs import surface_test, time_shuffled
-    W = surface_trajectories(n_neurons=25, records=20)
-    sheet = surface_test(W, draws=39)
-    assert sheet.dimension == 2 and sheet.p == 1 / 40 and sheet.is_surface      # beats all 39 shuffles
-    # time-shuffled trajectories are not called a surface
-    shuffled = surface_test(time_shuffled(W, np.random.default_rng(5)), draws=19)
-    assert not shuffled.is_surface
-    # one curve (all neurons on the same path, slightly apart) is 1-D, not a surface
-    curve = surface_trajectories(n_neurons=1, records=200, noise=0.0)       # s = 0: one neuron's path
-    c = surface_test(curve, draws=19)
-    assert c.dimension == 1 and not c.is_surface
-    assert sheet.record()["draws"] == 39 and "39 draws" in sheet.describe()
-    with pytest.raises(ValueError, match="recordings"):
-        surface_test(W[:2])
-
-
-def test_time_shuffled_keeps_each_neurons_steps_and_end():
-    from toponet.chapters.learning_graphs import time_shuffled
-    W = surface_trajectories(n_neurons=5, records=8, dim=6)
-    S = time_shuffled(W, np.random.default_rng(0))
-    np.testing.assert_allclose(S[0], W[0])
-    np.testing.assert_allclose(S[-1], W[-1], atol=1e-5)
-    for i in range(5):
-        a = np.sort(np.linalg.norm(np.diff(W[:, i], axis=0), axis=1))
-        np.testing.assert_allclose(np.sort(np.linalg.norm(np.diff(S[:, i], axis=0), axis=1)), a, rtol=1e-4)
-
-
 def test_l1_rule_and_l2_rule():
     from toponet.chapters.learning_graphs import Branches, SurfaceTest, l1_rule, l2_rule
     from toponet.surface import SurfaceCalibration

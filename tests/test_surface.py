@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from toponet.surface import (SurfaceCalibration, check_surface_doc, neuron_subsample, surface_calibration,
-                             surface_stats, time_shuffled)
+                             surface_stats, surface_test, time_shuffled)
 
 
-def sheet(n_neurons=12, records=12, dim=12, noise=1e-3, seed=0):
+def surface_trajectories(n_neurons=40, records=30, dim=40, noise=1e-3, seed=0):
     """Neurons spread along s in [0, 1] move smoothly in t along a curved 2-D sheet in R^dim."""
     rng = np.random.default_rng(seed)
     Q = np.linalg.qr(rng.normal(size=(dim, 4)))[0].T
@@ -19,6 +19,37 @@ def sheet(n_neurons=12, records=12, dim=12, noise=1e-3, seed=0):
     F = np.concatenate(np.broadcast_arrays(3 * t + 0 * s, 2 * s * (0.5 + t), np.sin(3 * t) * s, (t ** 2) * (1 - s)),
                        axis=2)
     return (F @ Q + noise * rng.standard_normal((records + 1, n_neurons, dim))).astype(np.float32)
+
+
+def test_surface_test_known_answers():
+    W = surface_trajectories(n_neurons=25, records=20)
+    found = surface_test(W, draws=39)
+    assert found.dimension == 2 and found.p == 1 / 40 and found.is_surface      # beats all 39 shuffles
+    # time-shuffled trajectories are not called a surface
+    shuffled = surface_test(time_shuffled(W, np.random.default_rng(5)), draws=19)
+    assert not shuffled.is_surface
+    # one curve (all neurons on the same path, slightly apart) is 1-D, not a surface
+    curve = surface_trajectories(n_neurons=1, records=200, noise=0.0)       # s = 0: one neuron's path
+    c = surface_test(curve, draws=19)
+    assert c.dimension == 1 and not c.is_surface
+    assert found.record()["draws"] == 39 and "39 draws" in found.describe()
+    with pytest.raises(ValueError, match="recordings"):
+        surface_test(W[:2])
+
+
+def test_time_shuffled_keeps_each_neurons_steps_and_end():
+    W = surface_trajectories(n_neurons=5, records=8, dim=6)
+    S = time_shuffled(W, np.random.default_rng(0))
+    np.testing.assert_allclose(S[0], W[0])
+    np.testing.assert_allclose(S[-1], W[-1], atol=1e-5)
+    for i in range(5):
+        a = np.sort(np.linalg.norm(np.diff(W[:, i], axis=0), axis=1))
+        np.testing.assert_allclose(np.sort(np.linalg.norm(np.diff(S[:, i], axis=0), axis=1)), a, rtol=1e-4)
+
+
+def sheet():
+    """A small sheet (12 neurons, 13 recordings in R^12): fast enough for 200 simulations."""
+    return surface_trajectories(n_neurons=12, records=12, dim=12)
 
 
 def test_stats_match_the_svd_of_each_neighbourhood():

@@ -880,6 +880,16 @@ def l1_parts_hold(run: L1Run, *, tolerance: float = 0.1) -> tuple[bool, bool, bo
 L1_RATE = 0.9
 
 
+def _over_runs(holds: list[bool], *, alpha: float = ALPHA) -> gt.GroupTest:
+    """A part of a claim seen (True) or not in each run, tested over runs by the exact sign test,
+    with its power against the part holding in :data:`L1_RATE` of runs and its exact size."""
+    t = gt.sign_test(holds)
+    n = len(holds)
+    power = gt.sign_test_power(n, L1_RATE, alpha=alpha)
+    return replace(t, power=power, false_positive_rate=t.size(alpha),
+                   power_note=f"power {power:.0%} at {n} run(s) against the part holding in {L1_RATE:.0%} of runs")
+
+
 def l1_rule(zero: dict, normal: dict | None, separation: int | None, confusion_end_step: int | None,
             total_steps: int, *, tolerance: float = 0.1, alpha: float = ALPHA,
             more_runs: tuple[L1Run, ...] = ()) -> RuleResult:
@@ -926,11 +936,7 @@ def l1_rule(zero: dict, normal: dict | None, separation: int | None, confusion_e
     parts = []
     for i, (label, ok) in enumerate((("output graph has 10 branches", out_ok), ("hidden graph has about 12", hid_ok),
                                      ("confusion ends at the 7/9 branching", t_ok))):
-        t = gt.sign_test([bool(ok)] + [o[i] for o in others])
-        power = gt.sign_test_power(n_runs, L1_RATE, alpha=alpha)
-        t = replace(t, power=power, false_positive_rate=t.size(alpha),
-                    power_note=f"power {power:.0%} at {n_runs} run(s) against the part holding in {L1_RATE:.0%} of runs")
-        parts.append(gt.Part(label, t))
+        parts.append(gt.Part(label, _over_runs([bool(ok)] + [o[i] for o in others], alpha=alpha)))
     verdict, tested = gt.combine_parts(parts, alpha=alpha)
     need = next(n for n in range(1, 100) if gt.sign_test_power(n, L1_RATE, alpha=alpha) >= 0.8)
     reasons += tested
@@ -1002,11 +1008,7 @@ def l2_rule(jumps: list[dict], surface: SurfaceTest | None, calibration: Surface
     jumps_ok = len(jumps) >= 2 and all(abs(a - b) <= tol for a, b in zip(chain, levels))
     reasons = [f"accuracy levels {' -> '.join(f'{100 * a:.0f}%' for a in chain) or 'no jump'} "
                f"(paper 10 -> 40 -> 80%) -> {'yes' if jumps_ok else 'no'}"]
-    t = gt.sign_test([bool(jumps_ok)])
-    power = gt.sign_test_power(1, L1_RATE, alpha=alpha)
-    parts = [gt.Part("accuracy rises through 10 -> 40 -> 80 % in jumps",
-                     replace(t, power=power, false_positive_rate=t.size(alpha),
-                             power_note=f"power {power:.0%} at 1 run against the part holding in {L1_RATE:.0%} of runs"))]
+    parts = [gt.Part("accuracy rises through 10 -> 40 -> 80 % in jumps", _over_runs([bool(jumps_ok)], alpha=alpha))]
     label = "the first hidden layer spreads along a smooth 2-D surface"
     nulls = {f"{parts[0].label} ({gt.TESTS['sign']})": parts[0].test.null_record()}
     if surface is None:
