@@ -58,13 +58,14 @@ import numpy as np
 
 import toponet.book as tb
 from toponet import plots
+from toponet.chapters import registry
 from toponet.chapters.umass import memorization, tori
 from toponet.homology import persistence
 from toponet.verdicts import Verdict, record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
-study = tori.tori_study(tori.ToriStudyConfig(seeds=networks, iterations=iterations))
+study = registry.study("u1-tori").load(profile, seeds=networks, iterations=iterations)
 bars = tori.study_long_bars(study)
 relu, absn = study["activation"] == 0, study["activation"] == 1
 acc_relu, acc_abs = study["test_accuracy"][relu], study["test_accuracy"][absn]
@@ -239,8 +240,8 @@ tori.u1_findings(study["activation"], study["test_accuracy"], bars, seeds=study[
 # build follow.
 
 # %%
-cfgs = memorization.configs_for(profile)
-runs = {kind: memorization.memorization_run(c) for kind, c in cfgs.items()}
+cfgs = {kind: registry.study(f"u2-{kind}").config(profile) for kind in ("true", "permuted")}
+runs = {kind: registry.study(f"u2-{kind}").load(profile) for kind in cfgs}
 n_train, n_test = cfgs["true"].n_train, cfgs["true"].n_test
 ep_true, ep_perm = cfgs["true"].epochs, cfgs["permuted"].epochs
 SCALE_U2 = (f"{n_train:,} training / {n_test:,} test images of MNIST (random subsets), {ep_true} epochs (true labels) "

@@ -56,19 +56,18 @@ seed = 0  # seed of the layouts and of L2's surface test
 device = "auto"  # unused: this chapter trains on the CPU
 
 # %%
-from dataclasses import replace
-
 import numpy as np
 
 import toponet.book as tb
 from toponet.chapters import learning_graphs as lg
+from toponet.chapters import registry
 from toponet import plots
 from toponet.verdicts import Verdict, record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
-cfgs = lg.configs_for(profile)
-l1, l2 = lg.learning_trajectories(cfgs["L1"]), lg.learning_trajectories(cfgs["L2"])
+cfgs = {name: registry.study(name.lower()).config(profile) for name in ("L1", "L1-normal", "L2")}
+l1, l2 = registry.study("l1").load(profile), registry.study("l2").load(profile)
 per_epoch = int(l1["steps_per_epoch"])
 SCALE = {name: f"{c.n_train:,} MNIST training images, batch {c.batch_size}, SGD lr {c.lr:g}, {c.epochs} epochs, "
                f"{c.records} recordings (float16)" for name, c in cfgs.items()}
@@ -155,7 +154,7 @@ lg.graph_reading(g_out)
 # 10% of each other at each recording) is printed beside for comparison.
 
 # %%
-l1n = lg.learning_trajectories(cfgs["L1-normal"])
+l1n = registry.study("l1-normal").load(profile)
 br = {name: {layer: lg.layer_branches(tr, layer, resolution=resolution, gain=gain, seed=seed)
              for layer in ("output", "hidden1")} for name, tr in (("zero", l1), ("normal", l1n))}
 counts = {name: {layer: b[0] for layer, b in d.items()} for name, d in br.items()}
@@ -216,7 +215,7 @@ lg.confusion_reading(peak79, peak_step, end79, sep79, steps_per_epoch=per_epoch,
 
 # %%
 total1 = int(l1["steps"][-1])
-l1_more_runs = tuple(lg.l1_run(lg.learning_trajectories(replace(cfgs["L1"], seed=s)), resolution=resolution, gain=gain,
+l1_more_runs = tuple(lg.l1_run(registry.study("l1").load(profile, seed=s), resolution=resolution, gain=gain,
                                seed=seed, run_seed=s) for s in range(1, networks))
 rule_l1 = lg.l1_rule(counts["zero"], counts["normal"], sep79, end79, total1, more_runs=l1_more_runs)
 tb.show_table([

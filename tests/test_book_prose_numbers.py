@@ -159,6 +159,11 @@ def test_the_intro_takes_its_example_and_scale_from_the_profiles():
            f"{mnist['paper'].networks:,} x {mnist['paper'].iterations:,} |" in scale
     for e in EXPERIMENTS.values():
         assert f"| `{e.name}` |" in pages.profile_scales()
+    # the peer papers' studies: their scale in words, from the registry
+    from toponet.chapters.registry import STUDIES
+    for st in STUDIES.values():
+        assert f"| `{st.name}` | {st.paper_reference} | {st.describe('smoke')} |" in pages.profile_scales()
+    assert f"| `u1-tori` | {STUDIES['u1-tori'].describe('default')} | {STUDIES['u1-tori'].describe('paper')} |" in scale
 
 
 def test_the_intro_describes_the_profile_the_chapters_ran_at(tmp_path):

@@ -73,3 +73,26 @@ def test_help(argv, capsys):
         main(argv)
     assert exc.value.code == 0
     assert "usage: toponet" in capsys.readouterr().out
+
+
+def test_train_a_study_of_the_registry(tmp_path, capsys):
+    # U1 at a tiny scale (2 seeds x 2 networks x 5 full-batch iterations, about a second): trained,
+    # stored under its configuration's key, and loaded again rather than retrained
+    from toponet.chapters.registry import study
+    from toponet.store import config_key
+
+    argv = ["train", "u1-tori", "--profile", "smoke", "--networks", "2", "--iterations", "5", "--store", str(tmp_path),
+            "--no-progress"]
+    assert main(argv) == 0
+    key = config_key(study("u1-tori").config("smoke", seeds=2, iterations=5))
+    out = capsys.readouterr().out
+    assert f"artifact {key}" in out and "activation (4,)" in out and "loss (4, 5)" in out
+    stored = (tmp_path / key / "arrays.json").stat().st_mtime_ns
+    assert main(argv) == 0 and (tmp_path / key / "arrays.json").stat().st_mtime_ns == stored
+    assert main(["train", "--list"]) == 0 and "default  8 runs x 200 recordings" in capsys.readouterr().out
+    assert main(["train", "l2", "--networks", "3", "--store", str(tmp_path)]) == 2
+    assert "study 'l2' takes its scale from the profile; --networks cannot change it" in capsys.readouterr().err
+    assert main(["train", "u1-tori", "--networks", "0", "--store", str(tmp_path)]) == 2
+    assert "--networks must be >= 1" in capsys.readouterr().err
+    assert main(["train", "nosuch", "--store", str(tmp_path)]) == 2
+    assert "studies: u1-tori, u2-true" in capsys.readouterr().err

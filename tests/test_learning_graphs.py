@@ -164,7 +164,8 @@ def test_pca_projection_and_config_validation():
 
 
 def test_l1_l2_verdict_rules_and_profiles():
-    from toponet.chapters.learning_graphs import configs_for, l2_verdict
+    from toponet.chapters.learning_graphs import l2_verdict
+    from toponet.chapters.registry import study
     j = [{"before": 0.1, "after": 0.42}, {"before": 0.42, "after": 0.78}]
     assert l2_verdict(j, 2.0)[0] == "reproduced"
     assert l2_verdict(j[:1], 2.0)[0] == "partly"
@@ -172,10 +173,10 @@ def test_l1_l2_verdict_rules_and_profiles():
     assert l2_verdict([], float("nan"))[0] == "not reproduced"
     from toponet.chapters.learning_graphs import surface_dimension
     assert np.isnan(surface_dimension({}, []))
-    c = configs_for("default")
-    assert c["L1"].init == "zeros" and c["L2"].hidden == (100, 100) and c["L2"].init_std == 1e-6
+    l1, l2 = study("l1").config("default"), study("l2").config("default")
+    assert l1.init == "zeros" and l2.hidden == (100, 100) and l2.init_std == 1e-6
     with pytest.raises(ValueError, match="profile"):
-        configs_for("huge")
+        study("l1").config("huge")
 
 
 def test_curves_and_projection_plots():

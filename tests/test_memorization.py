@@ -88,7 +88,8 @@ def _run(train, test, hidden, true_digit, assigned, softmax):
 
 
 def test_u2_verdict_rule_and_scales():
-    from toponet.chapters.umass.memorization import configs_for, u2_findings, u2_rule, u2_verdict
+    from toponet.chapters.registry import study
+    from toponet.chapters.umass.memorization import u2_findings, u2_rule, u2_verdict
     rng = np.random.default_rng(0)
     digit = np.r_[np.ones(60, int), np.full(60, 2)]
     hidden = rng.normal(size=(120, 8)) + 20 * (digit[:, None] == 2)   # organized by digit
@@ -112,10 +113,10 @@ def test_u2_verdict_rule_and_scales():
     nums = u2_verdict(N, weak, rule=w)[2]
     text = u2_findings(nums, epochs_true=4, epochs_permuted=15, n_train=120, rule=w)._repr_markdown_()
     assert "Verdict: **inconclusive**, because $N'$ fits only 30.0%" in text and "(999 draws)" in text
-    cfgs = configs_for("smoke")
-    assert cfgs["true"].labels == "true" and cfgs["permuted"].epochs >= cfgs["true"].epochs
+    true, permuted = study("u2-true").config("smoke"), study("u2-permuted").config("smoke")
+    assert true.labels == "true" and permuted.labels == "permuted" and permuted.epochs >= true.epochs
     with pytest.raises(ValueError, match="profile"):
-        configs_for("huge")
+        study("u2-true").config("huge")
 
 
 def _nums(**kw):

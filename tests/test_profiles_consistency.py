@@ -1,12 +1,21 @@
 """The book's build profiles and the training profiles name the same scale: one source.
 
 A chapter of :data:`toponet.book.profiles.CHAPTER_EXPERIMENTS` reads networks x iterations from
-its experiment's profile in :mod:`toponet.experiments`; the book's profiles never type them.
+its registry entry's profile (an ensemble of :mod:`toponet.experiments` or a study of
+:mod:`toponet.chapters.registry`); the book's profiles never type them.
 """
 import pytest
 
 from toponet.book.profiles import CHAPTER_EXPERIMENTS, PROFILES as BOOK, Profile, experiment_scale
+from toponet.chapters.registry import STUDIES
 from toponet.experiments import SCALES, experiment
+
+
+def _entry_scale(name: str, profile: str) -> tuple[int, int]:
+    if name in STUDIES:
+        return STUDIES[name].scale_at(profile)
+    train = experiment(name).profile(profile)
+    return train.networks, train.iterations
 
 
 @pytest.mark.parametrize("chapter", CHAPTER_EXPERIMENTS)
@@ -15,10 +24,10 @@ def test_book_profile_matches_the_training_profile(name, chapter):
     # A chapter reads networks x iterations from the book profile and trains (or loads) its
     # experiment at the profile of the same name: the two must agree, or the chapter would
     # silently train a second, differently-sized artifact instead of reading the committed one.
-    train = experiment(CHAPTER_EXPERIMENTS[chapter]).profile(name)
+    train = _entry_scale(CHAPTER_EXPERIMENTS[chapter], name)
     book = BOOK[name].parameters(chapter)
-    assert (book["networks"], book["iterations"]) == (train.networks, train.iterations)
-    assert experiment_scale(chapter, name) == (train.networks, train.iterations)
+    assert (book["networks"], book["iterations"]) == train
+    assert experiment_scale(chapter, name) == train
 
 
 def test_every_training_profile_has_a_book_profile():
@@ -32,7 +41,7 @@ def test_book_profiles_type_no_experiment_scale(name):
 
 
 def test_a_typed_experiment_scale_is_refused():
-    with pytest.raises(ValueError, match="come from the experiment 'mnist' of toponet.experiments"):
+    with pytest.raises(ValueError, match="come from the registry entry 'mnist'"):
         Profile(name="t", networks=2, iterations=10, k=5, p=0.5, resolution=4, gain=2.0,
                 chapters={"01_mnist": {"networks": 16}})
 

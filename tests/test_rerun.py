@@ -12,6 +12,7 @@ from toponet.book import build as build_mod
 from toponet.book import rerun
 from toponet.book.cli import main
 from toponet.book.profiles import CUSTOM_ENV, PROFILES, custom_note, validate_parameters
+from toponet.chapters.registry import CHAPTER_TRAINING, MNIST_VARIANTS
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTER = "00_ideal_filters"
@@ -136,7 +137,7 @@ def test_training_needs_count_stored_networks_and_estimate_from_recorded_wall_ti
     run = rerun.prepare_run("01_mnist", [("networks", "4")], profile="smoke", root=REPO)
     needs = rerun.training_needs(run, store)
     mnist = needs[0]
-    assert [n.name for n in needs] == ["mnist", *rerun.MNIST_VARIANTS]
+    assert [n.name for n in needs] == ["mnist", *MNIST_VARIANTS]
     assert (mnist.networks, mnist.iterations, mnist.stored, mnist.missing) == (4, 30, 2, 2)
     assert mnist.seconds_per_step == pytest.approx(1.0) and mnist.seconds == pytest.approx(60.0)
     assert all(n.stored == 0 and n.seconds_per_step == rerun.DEFAULT_SECONDS_PER_STEP for n in needs[1:])
@@ -162,7 +163,7 @@ def test_the_dry_run_prints_and_runs_nothing(book, capsys, no_execution):
 # (chapters 02 and 03 load through _cifar.load_trained, which calls load_or_train and drops collapsed networks)
 CHAPTER_CALLS = {
     "01_mnist": ['load_or_train("mnist", profile, networks=networks, iterations=iterations',
-                 *(f'"{v}"' for v in rerun.MNIST_VARIANTS)],
+                 *(f'"{v}"' for v in MNIST_VARIANTS)],
     "02_cifar_gray": ['pick_experiment("cifar-gray")', 'pick_experiment("cifar-gray-C64-0-64")',
                       "load_trained(name64, profile, networks=networks, iterations=iterations"],
     "03_cifar_color": ['pick_experiment("cifar-color")', 'pick_experiment("cifar-color-C48-0-64-nopool")',
@@ -170,16 +171,20 @@ CHAPTER_CALLS = {
     "05_generalization": ['load_or_train(NAMES[arm], profile, networks=networks, iterations=iterations',
                           'load_or_train(NAMES["harder"], profile', 'load_or_train("mnist", profile',
                           'NAMES["append"]'],
-    "06_umass": ["ToriStudyConfig(seeds=networks, iterations=iterations)", "memorization.configs_for(profile)"],
-    "07_learning_graphs": ["lg.configs_for(profile)"],
+    "06_umass": ['registry.study("u1-tori").load(profile, seeds=networks, iterations=iterations)',
+                 'registry.study(f"u2-{kind}").load(profile)'],
+    "07_learning_graphs": ['registry.study("l1").load(profile)', 'registry.study("l2").load(profile)',
+                           'registry.study("l1-normal").load(profile)',
+                           'registry.study("l1").load(profile, seed=s)', "range(1, networks)"],
 }
 
 
 @pytest.mark.parametrize("chapter", sorted(p.stem for p in (REPO / "notebooks").glob("*.py")))
 def test_training_needs_mirror_what_each_chapter_loads(chapter):
     source = (REPO / "notebooks" / f"{chapter}.py").read_text()
-    assert (chapter in rerun.TRAINING_CHAPTERS) == (chapter in CHAPTER_CALLS)
-    for call in CHAPTER_CALLS.get(chapter, ["load_or_train", "configs_for(", "tori_study("]):
+    assert (chapter in rerun.TRAINING_CHAPTERS) == (chapter in CHAPTER_CALLS) == (chapter in CHAPTER_TRAINING)
+    for call in CHAPTER_CALLS.get(chapter, ["load_or_train", "registry.study(", "tori_study(", "learning_trajectories(",
+                                            "memorization_run("]):
         assert (call in source) == (chapter in CHAPTER_CALLS), f"{chapter}: {call}"
 
 

@@ -658,29 +658,40 @@ def _chapter_title(name: str, root: Path) -> str:
 def build_scale(root: str | os.PathLike = ".", *, profile: str = "default") -> str:
     """The intro's "What was run for this build" box (MyST): per chapter that trains networks of
     the registry, its networks x iterations at ``profile`` beside the paper's, read from
-    :data:`toponet.book.profiles.CHAPTER_EXPERIMENTS` and :mod:`toponet.experiments`."""
+    :data:`toponet.book.profiles.CHAPTER_EXPERIMENTS` and the registry (:mod:`toponet.chapters.registry`)."""
+    # deferred: the registry imports torch (2.3 s measured), which the book's CLI need not load
+    from toponet.chapters.registry import STUDIES
+
     rows = []
     for chapter in sorted(CHAPTER_EXPERIMENTS):
+        name = CHAPTER_EXPERIMENTS[chapter]
         ours, paper = experiment_scale(chapter, profile), experiment_scale(chapter, "paper")
         if ours is None:
             continue
+        if name in STUDIES:  # a study's numbers count seeds, runs, epochs or recordings: say which
+            ours_text, paper_text = STUDIES[name].describe(profile), STUDIES[name].describe("paper")
+        else:
+            ours_text, paper_text = _scale(*ours), _scale(*paper) if paper else ""
         rows.append(f"| {{doc}}`{_chapter_title(chapter, Path(root))} <chapters/{chapter}>` | "
-                    f"`{CHAPTER_EXPERIMENTS[chapter]}` | {_scale(*ours)} | {_scale(*paper) if paper else ''} |")
+                    f"`{name}` | {ours_text} | {paper_text} |")
     return "\n".join([
         ":::{admonition} What was run for this build", ":class: important",
         f"Networks x training iterations of the main run of each chapter that trains, at the `{profile}` "
-        "profile and at the paper's scale (`toponet.experiments`, the one place these numbers are written; "
+        "profile and at the `paper` profile, the papers' scale where they state it (the registry, `toponet.chapters.registry`, the one place these numbers are "
+        "written; "
         "each chapter's other runs and every parameter are in {doc}`rerun`). This book is built by "
         "*profiles*: `smoke` proves the code path in minutes and is not evidence; `default` runs at a scale "
         "a CPU manages; `paper` is the paper's scale. Each caption names the profile, the networks and "
         "iterations, and the test accuracy reached, and the verdict table says which data every row used.", "",
-        "| chapter | experiment | this build | the paper |", "|---|---|---|---|", *rows, ":::", ""])
+        "| chapter | experiment | this build | the `paper` profile |", "|---|---|---|---|", *rows, ":::", ""])
 
 
 def profile_scales() -> str:
-    """The re-run page's tables (MyST): every build profile with its description, and every
-    experiment of the registry with its networks x iterations per profile."""
-    # deferred: toponet.experiments imports torch (2.3 s measured), which the book's CLI need not load
+    """The re-run page's tables (MyST): every build profile with its description, every
+    experiment of the registry with its networks x iterations per profile, and every study
+    (:data:`toponet.chapters.registry.STUDIES`) with its scale per profile in words."""
+    # deferred: toponet.experiments and the registry import torch (2.3 s measured), which the book's CLI need not load
+    from toponet.chapters.registry import STUDIES
     from toponet.experiments import EXPERIMENTS, SCALES
 
     head = ["| profile | what it is for |", "| --- | --- |",
@@ -691,7 +702,13 @@ def profile_scales() -> str:
     for e in EXPERIMENTS.values():
         exp.append(f"| `{e.name}` | "
                    + " | ".join(_scale(e.profiles[s].networks, e.profiles[s].iterations) for s in SCALES) + " |")
-    exp += ["```", ""]
+    exp += ["```", "",
+            "```{dropdown} The peer papers' studies, per profile (toponet.chapters.registry)",
+            "| study | what it reproduces | " + " | ".join(f"`{s}`" for s in SCALES) + " |",
+            "| --- | --- | " + " | ".join("---" for _ in SCALES) + " |",
+            *(f"| `{st.name}` | {st.paper_reference} | " + " | ".join(st.describe(s) for s in SCALES) + " |"
+              for st in STUDIES.values()),
+            "```", ""]
     return "\n".join(head + exp)
 
 
@@ -853,7 +870,7 @@ def _training_cells(chapter: str, rates: list[dict]) -> tuple[str, str]:
     """What training costs a chapter, from the store's recorded training times: (the rate, what
     doubling the ``default`` profile's networks adds); "" where nothing is trained."""
     experiment = CHAPTER_EXPERIMENTS.get(chapter)
-    if experiment:
+    if experiment and chapter not in CHAPTER_STUDIES:
         rate = _rate(rates, (experiment,))
         if rate is None:
             return f"no time stored (`{experiment}`)", ""

@@ -6,7 +6,8 @@ device) and the default analysis parameters (density filtration ``rho(k, p)``, M
 gets them from ``Profile.chapters[<chapter name>]``; nothing else can change them, so
 the profile name printed in every caption says exactly what was run.
 
-A chapter that trains (or reads) an experiment of :mod:`toponet.experiments` gets its
+A chapter that trains (or reads) an entry of the registry (:mod:`toponet.chapters.registry`:
+the ensembles of :mod:`toponet.experiments` and the peer papers' studies) gets its
 ``networks`` and ``iterations`` from that registry, at the profile of the same name
 (:data:`CHAPTER_EXPERIMENTS`, :func:`experiment_scale`): the scale is written down once, there,
 and a profile here never repeats it.
@@ -145,34 +146,34 @@ def check_memory(values: Mapping[str, Any], available: tuple[int, str] | None = 
                              f"{_bytes(limit)} available ({source})")
 
 
-#: Chapter -> the experiment of :mod:`toponet.experiments` whose networks x iterations its
-#: parameters select (the run it trains or reads; the CIFAR chapters' stand-in runs, which this
-#: build trains on). The registry's profile of the same name is the one source of that scale.
+#: Chapter -> the registry entry whose networks x iterations its ``networks`` and ``iterations``
+#: parameters take (its main run: an ensemble of :mod:`toponet.experiments`, the CIFAR chapters'
+#: stand-in runs, which this build trains on; or a study of :mod:`toponet.chapters.registry`: U1's
+#: seeds x iterations, L1's runs x recordings). The entry's profile of the same name is the one
+#: source of that scale (:func:`experiment_scale`).
 CHAPTER_EXPERIMENTS: Mapping[str, str] = MappingProxyType({
     "01_mnist": "mnist",                      # Fig. 2: M(64, 32, 64) on MNIST
     "02_cifar_gray": "cifar-gray-standin",    # Figs. 3-5
     "03_cifar_color": "cifar-color-standin",  # Figs. 6, 8, 9
     "05_generalization": "gen-mnist-trained",  # G1's arms (each arm has the same scale)
+    "06_umass": "u1-tori",                    # U1: seeds (each trains two networks) x full-batch iterations
+    "07_learning_graphs": "l1",               # L1: zero-init runs x recordings of the weights
     "08_natural_patches": "mnist",            # the MNIST filters set beside the patches
 })
 
 
 def experiment_scale(chapter: str, profile: str) -> tuple[int, int] | None:
-    """(networks, iterations) of ``chapter``'s experiment (:data:`CHAPTER_EXPERIMENTS`) at the
-    registry's profile called ``profile``; None for a chapter without one, or a profile name the
-    registry does not define."""
-    name = CHAPTER_EXPERIMENTS.get(chapter)
-    if name is None:
+    """(networks, iterations) of ``chapter``'s main run (:data:`CHAPTER_EXPERIMENTS`) at the
+    registry's profile called ``profile``
+    (:func:`toponet.chapters.registry.chapter_scale`); None for a chapter without one, or a
+    profile the entry does not define."""
+    if chapter not in CHAPTER_EXPERIMENTS:
         return None
-    # deferred: toponet.experiments imports torch (2.3 s measured), which `import toponet.book`
-    # and `python -m toponet.book --help` need not load; only a chapter's parameters read it
-    from toponet.experiments import experiment
+    # deferred: the registry imports torch (2.3 s measured) and the chapter modules, which import
+    # this module; `import toponet.book` and `python -m toponet.book --help` need neither
+    from toponet.chapters.registry import chapter_scale
 
-    exp = experiment(name)
-    if profile not in exp.profiles:
-        return None
-    prof = exp.profiles[profile]
-    return prof.networks, prof.iterations
+    return chapter_scale(chapter, profile)
 
 
 @dataclass(frozen=True)
@@ -226,8 +227,8 @@ class Profile:
                                  f"parameter(s) {unknown}; a chapter may override {list(names[1:])}")
             typed = sorted({"networks", "iterations"} & set(values)) if chapter in CHAPTER_EXPERIMENTS else []
             if typed:
-                raise ValueError(f"profile {self.name!r}, chapter {chapter!r}: {typed} come from the experiment "
-                                 f"{CHAPTER_EXPERIMENTS[chapter]!r} of toponet.experiments; change them there")
+                raise ValueError(f"profile {self.name!r}, chapter {chapter!r}: {typed} come from the registry entry "
+                                 f"{CHAPTER_EXPERIMENTS[chapter]!r} (toponet.chapters.registry); change them there")
             frozen[chapter] = MappingProxyType(
                 {k: _check_value(k, v, f"profile {self.name!r}, chapter {chapter!r}") for k, v in values.items()})
         object.__setattr__(self, "chapters", MappingProxyType(frozen))
@@ -282,17 +283,17 @@ PROFILES: Mapping[str, Profile] = MappingProxyType({
     "smoke": Profile(
         name="smoke", networks=2, iterations=30, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="minutes on 2 CPU cores; checks that every chapter runs, its numbers are not evidence",
-        chapters={"00_ideal_filters": {"networks": 6, "k": 15, "p": 0.5, "resolution": 10}, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 3, "iterations": 800, "k": 10, "resolution": 8}, "07_learning_graphs": {"networks": 1, "iterations": 30, "resolution": 12}, "calibration": {"networks": 4}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS_SMOKE},
+        chapters={"00_ideal_filters": {"networks": 6, "k": 15, "p": 0.5, "resolution": 10}, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"k": 10, "resolution": 8}, "07_learning_graphs": {"resolution": 12}, "calibration": {"networks": 4}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS_SMOKE},
     ),
     "default": Profile(
         name="default", networks=16, iterations=2000, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="the paper's analysis parameters at a reduced training scale",
-        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 20, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 8, "iterations": 200, "resolution": 30}, "calibration": {"networks": 16}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS},
+        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"k": 10, "resolution": 15}, "07_learning_graphs": {"resolution": 30}, "calibration": {"networks": 16}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS},
     ),
     "paper": Profile(
         name="paper", networks=100, iterations=40000, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="the paper's scale (its networks and iterations per figure); needs a GPU",
-        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"networks": 20, "iterations": 800, "k": 10, "resolution": 15}, "07_learning_graphs": {"networks": 8, "iterations": 200, "resolution": 30}, "calibration": {"networks": 100}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS},
+        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"k": 10, "resolution": 15}, "07_learning_graphs": {"resolution": 30}, "calibration": {"networks": 100}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS},
     ),
 })
 

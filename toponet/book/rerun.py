@@ -35,7 +35,7 @@ import re
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -50,7 +50,7 @@ from toponet.book.profiles import (CUSTOM_ENV, EVERY_PARAMETER, TYPES, chapter_p
 from toponet.store import Store, config_dict, config_key
 from toponet.verdicts import load
 
-__all__ = ["DEFAULT_SECONDS_PER_STEP", "TRAINING_CHAPTERS", "CHAPTER_CHECKS", "MNIST_VARIANTS", "parse_value",
+__all__ = ["DEFAULT_SECONDS_PER_STEP", "TRAINING_CHAPTERS", "CHAPTER_CHECKS", "parse_value",
            "prepare_run", "store_rates", "training_needs", "describe", "run_results_directory", "execute_run"]
 
 #: Where custom runs go, relative to the book root; a book build never clears it.
@@ -61,7 +61,9 @@ RUNS = Path("_build") / "runs"
 #: M(64, 32, 64) on MNIST on one CPU thread trained 8 networks x 2,000 iterations in 713 s.
 DEFAULT_SECONDS_PER_STEP = 0.045
 
-#: Chapters that load trained networks or studies from the store (:func:`training_needs`).
+#: Chapters that load trained networks or studies from the store (:func:`training_needs`); the
+#: registry's :data:`toponet.chapters.registry.CHAPTER_TRAINING` says what each loads
+#: (``tests/test_rerun.py`` checks the two name the same chapters).
 TRAINING_CHAPTERS = ("01_mnist", "02_cifar_gray", "03_cifar_color", "05_generalization", "06_umass",
                      "07_learning_graphs")
 
@@ -73,9 +75,6 @@ CHAPTER_CHECKS = {"01_mnist": "toponet.chapters.mnist", "02_cifar_gray": "topone
                   "05_generalization": "toponet.chapters.generalization",
                   "08_natural_patches": "toponet.chapters.natural_patches",
                   "09_your_network": "toponet.chapters.your_network"}
-
-#: The robustness architectures chapter 01 analyses beside M(64, 32, 64) (its ``variant_table``).
-MNIST_VARIANTS = ("mnist-M64-0-64", "mnist-M64-8-512", "mnist-M64-16-512", "mnist-M256-32-512")
 
 
 def parse_value(text: str) -> Any:
@@ -314,59 +313,25 @@ def _arrays_need(label: str, config, store, rates, ensure: Callable) -> Training
 
 
 def training_needs(run: CustomRun, store=None) -> list[TrainingNeed]:
-    """What ``run.chapter`` loads from ``store`` (default the book's) at ``run.parameters``.
+    """What ``run.chapter`` loads from ``store`` (default the book's) at ``run.parameters``: the
+    registry's answer (:func:`toponet.chapters.registry.trained`), with what of it is stored and
+    how long the rest would take.
 
-    Mirrors the chapters' ``load_or_train`` calls (``tests/test_rerun.py`` checks that each
-    name listed here appears in its chapter); chapters 00, 04, 09 and the calibration page train
-    nothing.
+    ``tests/test_rerun.py`` checks that each chapter loads what the registry lists; chapters 00,
+    04, 08, 09 and the calibration page train nothing.
     """
-
     if run.chapter not in TRAINING_CHAPTERS:
         return []
+    # deferred: the registry imports torch (5 s measured), which `python -m toponet.book --help` need not load
+    from toponet.chapters.registry import trained
+
     store = Store() if store is None else store
     rates = store_rates(store)
     p, profile = run.parameters, run.parameters["profile"]
-    chosen = dict(networks=p["networks"], iterations=p["iterations"], device=p["device"])
-    if run.chapter == "01_mnist":
-        return ([_experiment_need("mnist", profile, store, rates, **chosen)]
-                + [_experiment_need(v, profile, store, rates, iterations=p["iterations"], device=p["device"])
-                   for v in MNIST_VARIANTS])
-    if run.chapter in ("02_cifar_gray", "03_cifar_color"):
-        # deferred: imports torch (5 s measured), which `python -m toponet.book --help` need not load
-        from toponet.chapters import _cifar as cifar
-
-        bases = (("cifar-gray", "cifar-gray-C64-0-64") if run.chapter == "02_cifar_gray"
-                 else ("cifar-color", "cifar-color-C48-0-64-nopool"))
-        main, other = (cifar.pick_experiment(b)[0] for b in bases)
-        return [_experiment_need(main, profile, store, rates, **chosen),
-                _experiment_need(other, profile, store, rates, device=p["device"])]
-    if run.chapter == "05_generalization":
-        # deferred: imports torch (5 s measured), which `python -m toponet.book --help` need not load
-        from toponet.chapters import generalization as gen
-
-        names = gen.experiment_names(gen.harder_domain())
-        needs = [_experiment_need(names[arm], profile, store, rates, **chosen) for arm in ("circle", "gaussian", "trained")]
-        needs += [_experiment_need(n, profile, store, rates, device=p["device"]) for n in (names["harder"], "mnist")]
-        needs += [_experiment_need(n, profile, store, rates, device=p["device"])
-                  for arms in names["append"].values() for kind, n in arms.items() if kind != "none"]
-        return needs
-    if run.chapter == "06_umass":
-        # deferred: imports torch (5 s measured), which `python -m toponet.book --help` need not load
-        from toponet.chapters.umass import memorization, tori
-
-        needs = [_arrays_need("U1 tori study", tori.ToriStudyConfig(seeds=p["networks"], iterations=p["iterations"]),
-                              store, rates, tori.tori_study)]
-        return needs + [_arrays_need(f"U2 memorization ({kind} labels)", c, store, rates, memorization.memorization_run)
-                        for kind, c in memorization.configs_for(profile).items()]
-    if run.chapter == "07_learning_graphs":
-        # deferred: imports torch (5 s measured), which `python -m toponet.book --help` need not load
-        from toponet.chapters import learning_graphs as lg
-
-        cfgs = lg.configs_for(profile)
-        extra = {f"L1 seed {s}": replace(cfgs["L1"], seed=s) for s in range(1, int(p["networks"]))}
-        return [_arrays_need(f"learning graph {name}", c, store, rates, lg.learning_trajectories)
-                for name, c in {**cfgs, **extra}.items()]
-    raise AssertionError(f"{run.chapter} is in TRAINING_CHAPTERS but has no entry here")
+    return [_experiment_need(t.experiment, profile, store, rates, networks=t.networks, iterations=t.iterations,
+                             device=p["device"]) if t.experiment
+            else _arrays_need(t.label, t.config, store, rates, t.run)
+            for t in trained(run.chapter, p)]
 
 
 def parameter_comments(source: str | os.PathLike) -> dict[str, str]:

@@ -35,7 +35,7 @@ from toponet.surface import SurfaceCalibration, SurfaceTest, surface_calibration
 __all__ = ["LearningConfig", "SigmoidMLP", "train_recording", "learning_trajectories", "trajectory_cloud",
            "pca_projection", "l2_norm_lens", "pca_lens", "learning_graph", "neuron_groups",
            "groups_over_time", "separation_step", "confusion_end", "accuracy_jumps",
-           "local_dimension", "configs_for", "l2_verdict", "surface_dimension", "PAPER",
+           "local_dimension", "l2_verdict", "surface_dimension", "PAPER",
            "final_branch_sizes", "l1_findings", "l2_findings", "Branches", "graph_branches", "layer_branches",
            "graph_separation_step", "SurfaceTest", "surface_test", "time_shuffled", "l1_rule", "l2_rule",
            "layer_surface_cloud", "layer_surface_test", "layer_surface_calibration",
@@ -493,30 +493,6 @@ def local_dimension(points, *, k: int = 20, variance: float = 0.9, seed: int = 0
 #: gives every hidden neuron the same gradient, so in exact arithmetic they never separate (ours
 #: end as 2 distinct neurons, split by rounding); a tiny gaussian breaks the symmetry.
 L1_NORMAL_STD = 1e-3
-
-
-def configs_for(profile: str) -> dict[str, LearningConfig]:
-    """``{"L1": config, "L1-normal": config, "L2": config}`` at build ``profile``'s scale.
-
-    "L1-normal" is L1 with the init N(0, 1e-3) (:data:`L1_NORMAL_STD`) instead of zeros.
-
-    ``default`` and ``paper`` are the paper notebook's run (full MNIST training set, batch
-    100, lr 0.05; L1 50 epochs as the paper's text, L2 70 epochs as its notebook), 200
-    recordings; ``smoke`` uses 6,000 images and a few epochs.
-    """
-    if profile == "smoke":
-        return {"L1": LearningConfig(hidden=(100,), init="zeros", epochs=3, records=30, first_layer_stride=3,
-                                     n_train=6000),
-                "L1-normal": LearningConfig(hidden=(100,), init="normal", init_std=L1_NORMAL_STD, epochs=3,
-                                            records=30, first_layer_stride=3, n_train=6000),
-                "L2": LearningConfig(hidden=(100, 100), init="normal", epochs=3, records=30, first_layer_stride=3,
-                                     n_train=6000)}
-    if profile in ("default", "paper"):
-        return {"L1": LearningConfig(hidden=(100,), init="zeros", epochs=50, records=200),
-                "L1-normal": LearningConfig(hidden=(100,), init="normal", init_std=L1_NORMAL_STD, epochs=50,
-                                            records=200),
-                "L2": LearningConfig(hidden=(100, 100), init="normal", epochs=70, records=200)}
-    raise ValueError(f"unknown profile {profile!r}; known: ['default', 'paper', 'smoke']")
 
 
 def l2_verdict(jumps: list[dict], surface_dimension: float, *, levels=(0.10, 0.40, 0.80),

@@ -1,4 +1,5 @@
-"""``toponet train EXPERIMENT``: train an experiment's networks into the artifact store."""
+"""``toponet train NAME``: train a registry entry into the artifact store: an experiment's networks
+(shard by shard) or a peer paper's study (:data:`toponet.chapters.registry.STUDIES`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,9 +17,9 @@ def register(sub) -> None:
                     "interrupted shard resumes from its checkpoint, so running the same command again "
                     "continues the work; a larger --networks tops up a smaller run. Prints the "
                     "artifact key and the test accuracy reached.")
-    p.add_argument("experiment", nargs="?", metavar="EXPERIMENT",
-                   help="experiment name, e.g. mnist (see --list)")
-    p.add_argument("--list", action="store_true", help="list the experiments and their profiles, then exit")
+    p.add_argument("experiment", nargs="?", metavar="NAME",
+                   help="experiment or study name, e.g. mnist or u1-tori (see --list)")
+    p.add_argument("--list", action="store_true", help="list the experiments and studies and their profiles, then exit")
     p.add_argument("--profile", choices=("smoke", "default", "paper"), default="default",
                    help="scale: smoke (CI seconds), default (a CPU in under an hour), paper (the paper's "
                         "numbers); default: default")
@@ -42,6 +43,7 @@ def register(sub) -> None:
 
 def _list() -> int:
     # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (torch: 3.5 s)
+    from toponet.chapters.registry import STUDIES
     from toponet.experiments import EXPERIMENTS
 
     for e in EXPERIMENTS.values():
@@ -51,6 +53,41 @@ def _list() -> int:
         for name, prof in e.profiles.items():
             print(f"    {name:8s} {prof.networks:4d} networks x {prof.iterations:6d} iterations, "
                   f"{len(prof.snapshots)} snapshots")
+    print("\nstudies (the peer papers' networks; trained by their chapters' own loops):")
+    for st in STUDIES.values():
+        print(f"{st.name}  ({st.paper_reference})")
+        for name in st.profiles:
+            print(f"    {name:8s} {st.describe(name)}")
+    return 0
+
+
+#: Command-line options a study takes, per study: option -> field of its configuration.
+STUDY_OPTIONS = {"u1-tori": {"networks": "seeds", "iterations": "iterations"}}
+
+
+def _train_study(args, st) -> int:
+    """Train (or load) study ``st`` at ``args.profile`` into ``args.store``; prints its key and arrays."""
+    # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (torch: 3.5 s)
+    from toponet.store import Store, config_key
+
+    if args.scheduler:
+        raise ValueError(f"study {st.name!r} trains in this process; --scheduler applies to experiments")
+    options = STUDY_OPTIONS.get(st.name, {})
+    chosen = {o: getattr(args, o) for o in ("networks", "iterations") if getattr(args, o) is not None}
+    refused = sorted(set(chosen) - set(options))
+    if refused:
+        raise ValueError(f"study {st.name!r} takes its scale from the profile; "
+                         f"{', '.join('--' + o for o in refused)} cannot change it"
+                         + (f" (it takes {', '.join('--' + o for o in options)})" if options else ""))
+    for option, value in chosen.items():
+        if value < 1:
+            raise ValueError(f"--{option} must be >= 1; got {value}")
+    config = st.config(args.profile, **{options[o]: v for o, v in chosen.items()})
+    store = Store(args.store)
+    print(f"{st.name} ({st.paper_reference}), profile {args.profile}: {config}")
+    arrays = st.run(config, store, progress=not args.no_progress)
+    print(f"artifact {config_key(config)} in {store.path(config)}")
+    print("arrays: " + ", ".join(f"{k} {tuple(np.shape(v))}" for k, v in arrays.items()))
     return 0
 
 
@@ -58,13 +95,19 @@ def run(args) -> int:
     if args.list:
         return _list()
     if not args.experiment:
-        raise ValueError("name an EXPERIMENT (see 'toponet train --list')")
+        raise ValueError("name an experiment or study (see 'toponet train --list')")
     # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (torch: 3.5 s)
+    from toponet.chapters.registry import STUDIES
     from toponet.experiments import experiment
     from toponet.shards import run_shards
     from toponet.store import Store, arch_string, config_dict
 
-    exp = experiment(args.experiment)
+    if args.experiment in STUDIES:
+        return _train_study(args, STUDIES[args.experiment])
+    try:
+        exp = experiment(args.experiment)
+    except ValueError as e:
+        raise ValueError(f"{e}; studies: {', '.join(STUDIES)}") from None
     plan = exp.plan(args.profile, networks=args.networks, iterations=args.iterations)
     store = Store(args.store)
     arch = arch_string(config_dict(plan.config))

@@ -31,8 +31,8 @@ from toponet.rules import RuleResult
 from toponet.store import Store
 
 __all__ = ["MemorizationConfig", "MemorizationCNN", "permuted_labels", "train_memorization",
-           "memorization_run", "label_agreement", "configs_for", "u2_verdict", "u2_rule", "digit_test", "softmax_test",
-           "softmax_power", "MEMORIZED", "u2_findings", "layer_mappers", "SCALES", "PAPER"]
+           "memorization_run", "label_agreement", "u2_verdict", "u2_rule", "digit_test", "softmax_test",
+           "softmax_power", "MEMORIZED", "u2_findings", "layer_mappers", "PAPER"]
 
 #: The paper's accuracies (fractions): true labels 20 epochs, permuted labels 100 epochs.
 PAPER = {"true": {"train": 0.9957, "test": 0.9877, "epochs": 20},
@@ -263,23 +263,6 @@ def label_agreement(points, labels, *, k: int = 10, adjusted: bool = True) -> fl
     _, counts = np.unique(y, return_counts=True)
     chance = float(np.sum((counts / y.size) ** 2))
     return 1.0 if chance >= 1.0 else (raw - chance) / (1.0 - chance)
-
-
-#: Scale per build profile: training subset, test subset, epochs for true / permuted labels.
-SCALES = {
-    "smoke": {"n_train": 256, "n_test": 200, "epochs": {"true": 1, "permuted": 2}},
-    "default": {"n_train": 1000, "n_test": 500, "epochs": {"true": 4, "permuted": 15}},
-    "paper": {"n_train": 60000, "n_test": 10000, "epochs": {"true": 20, "permuted": 100}},
-}
-
-
-def configs_for(profile: str) -> dict[str, MemorizationConfig]:
-    """``{"true": config, "permuted": config}`` at the scale of build ``profile``."""
-    if profile not in SCALES:
-        raise ValueError(f"unknown profile {profile!r}; known: {sorted(SCALES)}")
-    s = SCALES[profile]
-    return {kind: MemorizationConfig(labels=kind, n_train=s["n_train"], n_test=s["n_test"], epochs=s["epochs"][kind])
-            for kind in ("true", "permuted")}
 
 
 def u2_verdict(true_run: dict, permuted_run: dict, *, chance_band: float = 0.15,

@@ -25,7 +25,7 @@ from toponet.rules import ALPHA, RuleResult
 from toponet.store import Store
 
 __all__ = ["ToriConfig", "ToriRun", "ToriStudyConfig", "tori_study", "linked_tori", "split_tori", "tori_network", "train_tori",
-           "first_hidden", "long_h0_bars", "h0_components", "u1_rule", "u1_verdict", "PAPER_ACCURACY_GAP", "study_long_bars", "best_run", "u1_findings", "SEEDS", "PAPER_ACCURACY"]
+           "first_hidden", "long_h0_bars", "h0_components", "u1_rule", "u1_verdict", "PAPER_ACCURACY_GAP", "study_long_bars", "best_run", "u1_findings", "PAPER_ACCURACY"]
 
 #: The paper's accuracies (train and test alike): N_ReLU 98 %, N_abs 100 %.
 PAPER_ACCURACY = {"relu": 0.98, "abs": 1.00}
@@ -301,12 +301,6 @@ def h0_components(points, *, ratio: float = 3.0, q: float = 0.95):
     X = check_cloud(points, name="points", min_points=2)
     res = persistence(X, maxdim=0, n_landmarks=None)
     return res, long_h0_bars(res.diagrams[0], ratio=ratio, q=q)
-
-
-#: Initialization seeds per build profile (each trains N_ReLU and N_abs; about 1 s per run): 20 at
-#: default give U1's paired permutation tests 94 % (unlinking) and 98.5 % (accuracy) power at the
-#: rates measured with 10 (issue 26), where 10 gave 38 %.
-SEEDS = {"smoke": 3, "default": 20, "paper": 20}
 
 
 #: U1's effects. Accuracy: the paper's N_ReLU 98 % against N_abs 100 % (2 points). Unlinking:

@@ -1,0 +1,57 @@
+"""The registry (``toponet.chapters.registry``): every trained thing, at every profile, once.
+
+The committed default build reads exactly the registry's artifacts (a configuration that drifted
+from the committed one would silently train a new artifact), and what a chapter trains is the
+registry's answer, whatever asks (the book's profiles, the re-run page, the notebooks).
+"""
+from __future__ import annotations
+
+import pytest
+
+from toponet.book.profiles import CHAPTER_EXPERIMENTS, PROFILES
+from toponet.chapters import registry
+from toponet.experiments import SCALES
+from toponet.store import Store, config_key
+
+
+def test_every_study_has_every_profile_and_its_own_artifact_key():
+    for scale in SCALES:
+        keys = [config_key(s.config(scale)) for s in registry.STUDIES.values()]
+        assert len(set(keys)) == len(keys), scale
+    with pytest.raises(ValueError, match="no configuration for profile"):
+        registry.Study("x", "", {"smoke": None}, run=print, scale=lambda c: (1, 1))
+    with pytest.raises(ValueError, match="unknown study 'nope'; known:"):
+        registry.study("nope")
+
+
+def test_the_default_build_reads_the_committed_artifacts_of_the_registry():
+    store = Store()
+    parameters = {chapter: PROFILES["default"].parameters(chapter) for chapter in registry.CHAPTER_TRAINING}
+    studies = [t for chapter, p in parameters.items() for t in registry.trained(chapter, p) if t.experiment is None]
+    assert len(studies) == 1 + 2 + 3 + 7  # U1; U2 true and permuted; L1, L1-normal, L2 and L1's seeds 1-7
+    for t in studies:
+        assert (store.path(t.config) / "arrays.json").is_file(), f"{t.label}: {config_key(t.config)} not committed"
+    ensembles = [t.experiment for chapter, p in parameters.items() for t in registry.trained(chapter, p)
+                 if t.experiment is not None]
+    assert "mnist" in ensembles and all(isinstance(name, str) for name in ensembles)
+
+
+def test_a_chapters_parameters_choose_what_it_trains():
+    p = {**PROFILES["default"].parameters("07_learning_graphs"), "networks": 3}
+    labels = [t.label for t in registry.trained("07_learning_graphs", p)]
+    assert labels == ["learning graph L1", "learning graph L1-normal", "learning graph L2",
+                      "learning graph L1 seed 1", "learning graph L1 seed 2"]
+    assert [t.config.seed for t in registry.trained("07_learning_graphs", p)][3:] == [1, 2]
+    u1 = registry.trained("06_umass", {**PROFILES["smoke"].parameters("06_umass"), "networks": 5, "iterations": 9})[0]
+    assert (u1.config.seeds, u1.config.iterations) == (5, 9)
+    assert registry.trained("00_ideal_filters", PROFILES["smoke"].parameters("00_ideal_filters")) == []
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_chapter_scale_reads_the_studies(scale):
+    u1 = registry.study("u1-tori").config(scale)
+    assert registry.chapter_scale("06_umass", scale) == (u1.seeds, u1.iterations)
+    assert registry.chapter_scale("07_learning_graphs", scale) == (registry.study("l1").networks[scale],
+                                                                  registry.study("l1").config(scale).records)
+    assert PROFILES[scale].parameters("06_umass")["networks"] == u1.seeds
+    assert set(registry.CHAPTER_TRAINING) - {"08_natural_patches"} <= set(CHAPTER_EXPERIMENTS)
