@@ -70,6 +70,33 @@ def atomic_writes() -> list[str]:
             for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
 
 
+#: The maths core and its helpers (``tests/test_layers.py``'s ``CORE_MODULES``).
+CORE = ("filters", "ideal", "density", "homology", "mapper", "nulls", "analysis", "rules", "calibration",
+        "group_tests", "claims", "patches", "signature", "plots", "surface")
+
+
+def numpydoc_coverage() -> tuple[int, int, list[str]]:
+    """(documented, public, undocumented names): public functions of the core modules (in their
+    ``__all__``) whose docstring has a numpydoc ``Parameters`` section (or takes no parameter)."""
+    done, missing = 0, []
+    for name in CORE:
+        tree = ast.parse((PACKAGE / f"{name}.py").read_text())
+        public = next((set(ast.literal_eval(n.value)) for n in tree.body if isinstance(n, ast.Assign)
+                       and any(getattr(t, "id", "") == "__all__" for t in n.targets)), None)
+        for node in tree.body:
+            if not isinstance(node, ast.FunctionDef) or (public is not None and node.name not in public):
+                continue
+            if node.name.startswith("_"):
+                continue
+            doc = ast.get_docstring(node) or ""
+            args = [a for a in node.args.args + node.args.kwonlyargs if a.arg not in ("self", "cls")]
+            if "Parameters\n" in doc or not args:
+                done += 1
+            else:
+                missing.append(f"{name}.{node.name}")
+    return done, done + len(missing), missing
+
+
 def notebook_ratio(path: Path) -> tuple[int, int]:
     """(code lines, prose lines) of a Jupytext percent-format notebook: non-blank lines; a
     markdown cell's ``# `` prefixes are prose, comment lines in code cells count as code."""
@@ -110,6 +137,8 @@ def main() -> int:
     print(f"atomic-write implementations (os.replace of a temporary): {len(writes)}")
     for place in writes:
         print(f"  {place}")
+    done, total, _ = numpydoc_coverage()
+    print(f"core public functions with a numpydoc Parameters section (or no parameter): {done} of {total}")
     total_code = total_prose = 0
     print("notebook code:prose (non-blank lines):")
     for nb in sorted((ROOT / "notebooks").glob("*.py")):

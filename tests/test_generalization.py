@@ -183,16 +183,21 @@ def test_summary():
         g.summary([np.nan])
 
 
-def test_simplicity_sees_the_circle_and_not_noise():
+def test_the_group_statistic_sees_the_circle_and_not_noise():
+    from toponet.analysis import group_top_h1, scaled_k
+
     circle = primary_circle_sample(4 * 64, noise=0.05, seed=0).reshape(4, 64, 1, 3, 3)
     noise = np.random.default_rng(0).normal(size=(4, 64, 1, 3, 3))
-    sc = g.simplicity(circle, group_size=2, k_paper=100, p=0.5, n_points_paper=6400)
-    sn = g.simplicity(noise, group_size=2, k_paper=100, p=0.5, n_points_paper=6400)
-    assert sc["values"].shape == (2,) and sc["points_per_group"] == 128 and sc["k"] >= 2
-    assert sc["values"].min() > sn["values"].max()
-    assert sc["values"].min() > sc["gaussian"].max()
+    k = scaled_k(100, 128, 6400)
+    sc = group_top_h1(circle, group_size=2, k=k, p=0.5, gaussian=True)
+    sn = group_top_h1(noise, group_size=2, k=k, p=0.5)
+    assert sc.values.shape == (2,) and sc.points_per_group == 128 and sc.k >= 2 and sn.gaussian is None
+    assert sc.values.min() > sn.values.max()
+    assert sc.values.min() > sc.gaussian.max()
     with pytest.raises(ValueError, match="shape"):
-        g.simplicity(circle[0], group_size=1)
+        group_top_h1(circle[0], group_size=1, k=k, p=0.5)
+    with pytest.raises(ValueError, match="group_size"):
+        group_top_h1(circle, group_size=5, k=k, p=0.5)
 
 
 def test_simplicity_test_groups_with_exact_nulls_and_the_g3_rule():

@@ -12,14 +12,15 @@ import numpy as np
 
 from toponet._validation import check_cloud, check_fraction, check_int
 from toponet.density import density_filtration
-from toponet.filters import normalize
+from toponet.filters import group_clouds, normalize
 from toponet.homology import PersistenceResult, persistence
-from toponet.ideal import distance_to_model
+from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.mapper import Mapper
 from toponet.nulls import null_comparison
 from toponet.rules import floor_k
 
-__all__ = ["PAPER_POINTS_FIG2", "scaled_k", "AnalysisConfig", "AnalysisResult", "filtered_top_h1", "analyze_filters"]
+__all__ = ["PAPER_POINTS_FIG2", "scaled_k", "AnalysisConfig", "AnalysisResult", "filtered_top_h1", "GroupTopH1", "group_top_h1",
+           "analyze_filters"]
 
 #: The paper's Fig. 2 cloud: 100 networks x 64 first-layer filters.
 PAPER_POINTS_FIG2 = 6400
@@ -178,6 +179,62 @@ def filtered_top_h1(X_raw, *, k: int, p: float, n_landmarks="auto", seed: int = 
     k_eff = min(k, Xn.shape[0] - 1)    # the only cap: normalization may have dropped points
     return persistence(density_filtration(Xn, k_eff, p), maxdim=1, n_landmarks=n_landmarks,
                        seed=seed).top_lifetime(1)
+
+
+@dataclass(frozen=True)
+class GroupTopH1:
+    """Top H1 lifetime of rho(k, p) of each disjoint group of networks (:func:`group_top_h1`).
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_groups,)
+        Top H1 lifetime of each group's cloud (distance units of the normalized filters).
+    gaussian : ndarray of shape (n_groups,) or None
+        The same statistic of as many normalized gaussian filters per group (the null), when asked.
+    points_per_group : int
+        Filters in a group's cloud (networks per group x filters per network).
+    k, p : int, float
+        The density filtration applied to every group.
+    """
+
+    values: np.ndarray
+    gaussian: np.ndarray | None
+    points_per_group: int
+    k: int
+    p: float
+
+
+def group_top_h1(weights, *, group_size: int, k: int, p: float, gaussian: bool = False,
+                 seed: int = 0) -> GroupTopH1:
+    """The one group statistic: :func:`filtered_top_h1` of each disjoint seed group of networks.
+
+    Parameters
+    ----------
+    weights : array-like of shape (n_networks, out, in, 3, 3)
+        One layer's kernels; groups of ``group_size`` networks in seed order
+        (:func:`toponet.filters.group_clouds`).
+    group_size : int
+        Networks per group.
+    k, p : int, float
+        Density filtration rho(k, p) of every group's cloud (k as given: a chapter scales it
+        first, :func:`scaled_k`).
+    gaussian : bool
+        Also the gaussian null: group ``g`` draws as many normalized gaussian filters with seed
+        ``seed + 1000 + g``.
+    seed : int
+        Group ``g``'s landmark seed is ``seed + g``.
+
+    Returns
+    -------
+    GroupTopH1
+    """
+    clouds = group_clouds(weights, group_size)
+    p = check_fraction(p, name="p")
+    per_group = clouds[0].shape[0]
+    values = np.array([filtered_top_h1(c, k=k, p=p, seed=seed + g) for g, c in enumerate(clouds)])
+    null = (np.array([filtered_top_h1(gaussian_filters(per_group, seed=seed + 1000 + g), k=k, p=p, seed=seed + g)
+                      for g in range(len(clouds))]) if gaussian else None)
+    return GroupTopH1(values=values, gaussian=null, points_per_group=int(per_group), k=int(k), p=p)
 
 
 def analyze_filters(X, config: AnalysisConfig | None = None, **overrides) -> AnalysisResult:

@@ -12,7 +12,7 @@ import numpy as np
 
 from toponet._validation import check_cloud, check_int
 
-__all__ = ["conv_weights", "spatial_filters", "normalize", "FilterCloud", "pooled_filters", "subsample"]
+__all__ = ["conv_weights", "spatial_filters", "normalize", "FilterCloud", "pooled_filters", "group_clouds", "subsample"]
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +192,29 @@ def pooled_filters(weights) -> np.ndarray:
     if W.ndim != 5:
         raise ValueError(f"weights must have shape (n_networks, out, in, h, w); got {W.shape}")
     return spatial_filters(W.reshape(-1, *W.shape[2:]))
+
+
+def group_clouds(weights, group_size: int) -> list[np.ndarray]:
+    """Raw spatial filter clouds of disjoint groups of ``group_size`` networks, in seed order.
+
+    Parameters
+    ----------
+    weights : array-like of shape (n_networks, out, in, h, w)
+        Stacked kernels of one layer; networks ``g * group_size .. (g + 1) * group_size - 1``
+        form group ``g`` (independent repeats: disjoint seeds).
+    group_size : int
+        Networks per group, 1 to ``n_networks``; the last ``n_networks % group_size`` networks
+        are left out.
+
+    Returns
+    -------
+    list of ``n_networks // group_size`` arrays of shape (group_size * out * in, h * w)
+    """
+    W = np.asarray(weights)
+    if W.ndim != 5:
+        raise ValueError(f"weights must have shape (n_networks, out, in, h, w); got {W.shape}")
+    group_size = check_int(group_size, name="group_size", low=1, high=W.shape[0])
+    return [pooled_filters(W[g * group_size:(g + 1) * group_size]) for g in range(W.shape[0] // group_size)]
 
 
 def subsample(X, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

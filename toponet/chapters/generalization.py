@@ -21,7 +21,7 @@ digit domains and appended topological features.
   :func:`toponet.group_tests.correlation_test`).
 - :func:`accuracy_area`, :func:`compressed_area`: G5's per-network speed (mean accuracy over the
   run) and the paper's speed-up in those units.
-- :func:`simplicity`: the top H1 lifetime of layer-1 filters over disjoint seed groups (G3).
+- :func:`simplicity_test`: the top H1 lifetime of layer-1 filters over disjoint seed groups, with its nulls (G3).
 - :func:`validate`: the chapter's own bounds on its parameters (k, p), checked by its first
   cell and by ``python -m toponet.book run`` before anything runs.
 """
@@ -40,7 +40,7 @@ from toponet.chapters._common import accuracy_summary, evolution  # noqa: F401  
 from toponet.chapters._common import H1_MIN_POINTS, check_kept, check_paper_k
 from toponet.data.registry import real_or_standin
 from toponet.experiments import experiment, load_or_train
-from toponet.filters import pooled_filters
+from toponet.filters import group_clouds, pooled_filters
 from toponet.ideal import gaussian_filters
 from toponet.nulls import compare_groups
 from toponet import group_tests as gt
@@ -48,7 +48,7 @@ from toponet.rules import ALPHA, RuleResult, circle_test
 
 __all__ = ["harder_domain", "nets_per_arm", "DOMAIN_LABELS", "SHORT_LABELS", "experiment_names", "load_or_train",
            "transfer_accuracy", "summary", "significance", "iterations_to_accuracy", "speedup",
-           "correlation", "Correlation", "simplicity", "simplicity_test", "accuracy_curve", "findings_markdown",
+           "correlation", "Correlation", "simplicity_test", "accuracy_curve", "findings_markdown",
            "g5_caption", "g1_rule", "g2_rule", "g3_rule", "g4_rule", "g5_rule", "accuracy_summary", "evolution",
            "validate", "PAPER_POINTS", "transfer_reading", "g3_summary", "g3_reading", "g3_group_rows", "g4_reading",
            "g5_reading", "speedup_words", "PAPER_EFFECTS", "arm_test", "group_rule", "tests_text", "accuracy_area", "compressed_area"]
@@ -283,38 +283,6 @@ def correlation(x, y, *, level: float = 0.95) -> Correlation:
     return Correlation(r=r, low=low, high=high, level=float(level), n=int(x.size), p_value=float(p))
 
 
-def simplicity(weights, *, group_size: int, k_paper: int = 100, p: float = 0.1, n_points_paper: int = 6400,
-               seed: int = 0) -> dict:
-    """G3's "topological simplicity": top H1 lifetime of rho(k, p) of layer-1 filters.
-
-    Parameters
-    ----------
-    weights : ndarray of shape (n_networks, out, in, 3, 3)
-        Conv-1 kernels at one snapshot.
-    group_size : networks per group; the networks are split into ``n_networks // group_size``
-        disjoint groups (seed order), each analysed alone, as independent repeats
-    k_paper, p, n_points_paper : the paper's rho(100, 0.1), its k meant for ``n_points_paper``
-        filters (100 networks x 64); k is rescaled to a group's cloud (``toponet.analysis.scaled_k``)
-
-    Returns
-    -------
-    dict with "values" (n_groups,) top H1 lifetimes, "k", "points_per_group", "gaussian"
-    (n_groups,) the same pipeline on as many normalized gaussian filters (the null), and
-    "mean", "sd".
-    """
-
-    clouds = _group_clouds(weights, group_size)
-    p = check_fraction(p, name="p")
-    n_groups, per_group = len(clouds), clouds[0].shape[0]
-    k = scaled_k(k_paper, per_group, n_points_paper)
-    vals = [filtered_top_h1(c, k=k, p=p, seed=seed + g) for g, c in enumerate(clouds)]
-    null = [filtered_top_h1(gaussian_filters(per_group, seed=seed + 1000 + g), k=k, p=p, seed=seed + g)
-            for g in range(n_groups)]
-    v = np.array(vals)
-    return dict(values=v, gaussian=np.array(null), k=int(k), points_per_group=int(per_group), p=p,
-                mean=float(v.mean()), sd=float(v.std(ddof=1)) if v.size > 1 else 0.0)
-
-
 # --- verdict rules (stated in the chapter; the paper's number is printed beside ours) ---------
 
 def _pct(s: dict) -> str:
@@ -333,20 +301,6 @@ def g2_verdict(harder_to_mnist, mnist_to_harder, *, alpha: float = ALPHA) -> tup
     return r.verdict, r.reasons[0]
 
 
-def _group_clouds(weights, group_size: int) -> list:
-    """Raw conv-1 filter clouds of disjoint groups of ``group_size`` networks, in seed order.
-
-    weights : (n_networks, out, in, 3, 3); returns ``n_networks // group_size`` arrays of
-    shape (group_size * out * in, 9).
-    """
-
-    W = np.asarray(weights)
-    if W.ndim != 5:
-        raise ValueError(f"weights must have shape (n_networks, out, in, 3, 3); got {W.shape}")
-    group_size = check_int(group_size, name="group_size", low=1, high=W.shape[0])
-    return [pooled_filters(W[g * group_size:(g + 1) * group_size]) for g in range(W.shape[0] // group_size)]
-
-
 def simplicity_test(weights, *, group_size: int, k_paper: int = 100, p: float = 0.1, n_points_paper: int = 6400,
                     draws: int = 99, seed: int = 0) -> dict:
     """G3's statistic with its nulls: the top H1 bar of rho(k, p) of each disjoint group of
@@ -356,12 +310,13 @@ def simplicity_test(weights, *, group_size: int, k_paper: int = 100, p: float = 
     weights : (n_networks, out, in, 3, 3) conv-1 kernels; groups of ``group_size`` networks in
     seed order (``n_networks // group_size`` groups; fewer than 2 is allowed and reported: the
     rule then says inconclusive). k is the paper's ``k_paper`` rescaled to a group's cloud
-    (floored at 5). Returns the keys of :func:`simplicity` ("values": top-bar lower bounds,
-    "gaussian": each group's gaussian null mean, "k", "points_per_group", "p", "mean", "sd")
-    plus "tests" (one CircleTest per group), "n_core" and "draws".
+    (floored at 5). Returns "values" (n_groups,): top-bar lower bounds, "gaussian": each
+    group's gaussian null mean, "k", "points_per_group", "p", "mean", "sd", "tests" (one
+    CircleTest per group), "n_core" and "draws". (The top bar alone, without the nulls, is
+    :func:`toponet.analysis.group_top_h1`, the one group statistic.)
     """
 
-    clouds = _group_clouds(weights, group_size)
+    clouds = group_clouds(weights, group_size)
     p = check_fraction(p, name="p")
     n_groups, per_group = len(clouds), clouds[0].shape[0]
     k = scaled_k(k_paper, per_group, n_points_paper)
@@ -818,7 +773,7 @@ def findings_markdown(harder: str, *, g1, g1_digits, g1_own, g2, g3, g4: dict, g
     g2 : (harder_to_mnist, mnist_to_harder)
         Transfer accuracies, one per network.
     g3 : (harder, mnist)
-        :func:`simplicity` results.
+        :func:`simplicity_test` results.
     g4 : dict
         Domain -> :class:`Correlation` (the intervals printed).
     g5_speedups, g5_fastest : domain -> :func:`speedup` of the circle arm; domain -> fastest arm.

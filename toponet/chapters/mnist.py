@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from toponet._validation import check_fraction, check_int
-from toponet.analysis import PAPER_POINTS_FIG2, analyze_filters, filtered_top_h1, scaled_k
+from toponet.analysis import PAPER_POINTS_FIG2, analyze_filters, filtered_top_h1, group_top_h1, scaled_k
 from toponet.book.notebook import Reading, what_to_see
 from toponet.chapters._common import (NULL_DISTANCE_QUANTILE, accuracy_summary, circle_claim, evolution,  # noqa: F401
                                       null_distance_threshold)  # chapter 01 calls these as mnist.<name>
@@ -102,22 +102,15 @@ def group_statistics(samples: dict, *, group_size: int, k: int, p: float,
     """
     group_size = check_int(group_size, name="group_size", low=1)
     p = check_fraction(p, name="p")
-    values, per_group, n_groups = {}, None, None
+    stats, last = {}, list(samples)[-1]
     for name, W in samples.items():
-        W = np.asarray(W)
-        n_groups_here = W.shape[0] // group_size
-        if n_groups_here < 2:
-            raise ValueError(f"{name}: {W.shape[0]} networks make fewer than 2 groups of {group_size}")
-        vals = []
-        for g in range(n_groups_here):
-            cloud = pooled_filters(W[g * group_size:(g + 1) * group_size])
-            per_group = cloud.shape[0]
-            vals.append(filtered_top_h1(cloud, k=k, p=p, seed=seed + g))
-        values[name] = np.array(vals)
-        n_groups = n_groups_here if n_groups is None else min(n_groups, n_groups_here)
-    if gaussian:
-        values["gaussian"] = np.array([filtered_top_h1(gaussian_filters(per_group, seed=seed + 1000 + g), k=k, p=p, seed=seed + g)
-                                       for g in range(n_groups)])
+        if np.shape(W)[0] // group_size < 2:
+            raise ValueError(f"{name}: {np.shape(W)[0]} networks make fewer than 2 groups of {group_size}")
+        stats[name] = group_top_h1(W, group_size=group_size, k=k, p=p, gaussian=gaussian and name == last, seed=seed)
+    values = {name: s.values for name, s in stats.items()}
+    per_group = stats[last].points_per_group
+    if gaussian:  # the last sample's null (groups of its size), over as many groups as the smallest sample
+        values["gaussian"] = stats[last].gaussian[:min(v.size for v in values.values())]
     return GroupStatistics(values=values, group_size=group_size, points_per_group=int(per_group), k=k, p=p)
 
 
