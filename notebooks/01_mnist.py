@@ -86,7 +86,7 @@ print(f"{art.networks} networks {art.arch}, {T} iterations; test accuracy "
 ev1 = mnist.circle_evidence(art, k_paper=k, p=p, n_points_paper=PAPER_POINTS_FIG2, resolution=resolution,
                              gain=gain, seed=seed)
 res1, groups, v1, k1 = ev1["result"], ev1["groups"], ev1["verdict"], ev1["k"]
-test1, cal1 = ev1["claim"]["test"], ev1["claim"]["calibration"]
+test1, cal1 = ev1["claim"].test, ev1["claim"].calibration
 X1 = pooled_filters(art.conv_weights("conv1"))
 cloud1 = tb.cloud_label(networks=art.networks, layer=1, iterations=T, widths=WIDTHS, k=k1, p=p)
 s1 = res1.summary()
@@ -103,7 +103,7 @@ tb.caption(f"Mapper({resolution}, {gain:g}) of the dense core of the first-layer
            cloud=cloud1, profile=profile, accuracy=list(acc["values"]), paper_accuracy=0.99, figure="2a")
 
 # %% tags=["remove-input"]
-mnist.mapper_reading(res1.mapper, test1, ev1["claim"]["rule"], look=(
+mnist.mapper_reading(res1.mapper, test1, ev1["claim"].rule, look=(
     "whether the graph closes into a loop whose nodes carry edge filters turning through all angles; the strip "
     "under it reads the loop left to right, and for a primary circle the edge turns once through every orientation. "
     f"With a few hundred points under a {resolution} x {resolution} cover the ring can show gaps"))
@@ -116,7 +116,7 @@ tb.caption(f"Barcodes ($H_0$, $H_1$) of the same cloud ({s1['persistence_method'
            cloud=cloud1, profile=profile, accuracy=list(acc["values"]), paper_accuracy=0.99, figure="2b")
 
 # %% tags=["remove-input"]
-mnist.barcode_reading(test1, ev1["claim"]["rule"])
+mnist.barcode_reading(test1, ev1["claim"].rule)
 
 # %% [markdown]
 # ## Is the circle real? Null models
@@ -265,7 +265,7 @@ tb.show_table([{key: val for key, val in r.items() if key != "rule"} for r in va
 # %%
 X2 = pooled_filters(art.conv_weights("conv2"))
 cmp2 = mnist.layer_comparison(ev1["claim"], X2, k_paper=10, p=0.1, seed=seed)
-test2, k2 = cmp2["claim"]["test"], cmp2["k"]
+test2, k2 = cmp2["claim"].test, cmp2["k"]
 res2 = analyze_filters(X2[np.sort(np.random.default_rng(seed).choice(X2.shape[0], cmp2["n"], replace=False))],
                        k=k2, p=0.1, resolution=resolution, gain=gain, null_repeats=0, seed=seed, n_landmarks=None)
 s2 = res2.summary()
@@ -288,7 +288,7 @@ tb.caption(f"Mapper({resolution}, {gain:g}) of the same second-layer cloud's den
            figure="2i")
 
 # %% tags=["remove-input"]
-mnist.mapper_reading(res2.mapper, test2, cmp2["claim"]["rule"])
+mnist.mapper_reading(res2.mapper, test2, cmp2["claim"].rule)
 
 # %% [markdown]
 # ## Verdicts

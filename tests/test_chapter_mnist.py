@@ -83,12 +83,12 @@ def test_circle_evidence_and_evolution_on_a_stored_artifact(artifact, tmp_path, 
     monkeypatch.setenv("TOPONET_CALIBRATION", str(tmp_path / "cal"))
     ev = mnist.circle_evidence(artifact, k_paper=200, p=0.5, n_points_paper=6400, resolution=10,
                                  draws=19, seed=0, n_groups=4)
-    rule = ev["claim"]["rule"]
+    rule = ev["claim"].rule
     # 19 draws cannot reach p < 0.05 (floor 0.05): the rule must not call the circle real
-    assert ev["k"] == 16 and rule.verdict != "reproduced" and ev["claim"]["test"].nulls["gaussian"].p == 0.05
+    assert ev["k"] == 16 and rule.verdict != "reproduced" and ev["claim"].test.nulls["gaussian"].p == 0.05
     assert all(n["draws"] == 19 for n in rule.nulls.values())
     ev = mnist.circle_evidence(artifact, k_paper=200, p=0.5, n_points_paper=6400, resolution=10, seed=0)
-    assert ev["claim"]["rule"].verdict == "reproduced", ev["claim"]["rule"].reasons
+    assert ev["claim"].rule.verdict == "reproduced", ev["claim"].rule.reasons
     rows = mnist.evolution(artifact, k_paper=200, p=0.5, n_points_paper=6400)
     assert [r["iteration"] for r in rows] == [0, 100]
     assert rows[1]["h1_top"] > 2 * rows[0]["h1_top"]
@@ -114,10 +114,11 @@ def test_aggregate_verdict():
 
 def test_layer_comparison_same_size(tmp_path, monkeypatch):
     monkeypatch.setenv("TOPONET_CALIBRATION", str(tmp_path / "cal"))
-    l1 = mnist.circle_claim(primary_circle_sample(300, noise=0.2, seed=1), k=10, p=0.3, calibrate=False)
+    l1 = mnist.circle_claim(primary_circle_sample(300, noise=0.2, seed=1), k=10, p=0.3, calibrate=False,
+                             max_core=None)
     out = mnist.layer_comparison(l1, primary_circle_sample(3000, noise=0.45, seed=2), k_paper=100, p=0.3,
                                    n_points_paper=3000)
-    assert out["n"] == 300 and out["claim"]["test"].n_points == 300 and out["k"] == 10
+    assert out["n"] == 300 and out["claim"].test.n_points == 300 and out["k"] == 10
     assert out["weaker"] and out["effect2"] < out["effect1"]
     assert out["verdict"].verdict in ("reproduced", "not reproduced", "inconclusive")
 

@@ -312,7 +312,7 @@ def test_analyze_layer_verdicts_with_twenty_nulls():
     assert circle.verdict.verdict == "reproduced"
     assert circle.headline.p < 0.05 and circle.row()["p_value"].endswith("(20 draws)")
     assert blob.verdict.power >= 0.8 and blob.verdict.verdict == "not reproduced"
-    assert set(circle.claim["test"].nulls) == {"gaussian", "shuffled", "directions"}
+    assert set(circle.claim.test.nulls) == {"gaussian", "shuffled", "directions"}
 
 
 def test_analyze_layer_too_few_filters_and_bad_input():
@@ -430,7 +430,7 @@ def _fake_analysis(index, verdict, reasons=(), power=0.95):
 
     from toponet.rules import RuleResult
     L = _layer(np.zeros((300, 9)), index)
-    claim = None if verdict is None else dict(
+    claim = None if verdict is None else SimpleNamespace(
         rule=RuleResult(verdict=verdict, reasons=tuple(reasons), power=power, false_positive_rate=0.05),
         test=SimpleNamespace(draws=99))
     return deep_networks.LayerAnalysis(L, 300, 10, 0.3, result=None, claim=claim)
@@ -465,7 +465,7 @@ def test_depth_verdict_controls_the_false_discovery_rate_over_layers():
 
     def layer(i, verdict, p):
         a = _fake_analysis(i, verdict)
-        a.claim["test"] = NS(draws=99, nulls={"gaussian": NS(p=p), "shuffled": NS(p=p)})
+        a.claim.test = NS(draws=99, nulls={"gaussian": NS(p=p), "shuffled": NS(p=p)})
         return a
     # 10 layers all reproduced at p = 0.01: every one is a discovery (0.01 <= 10 x 0.05 / 10)
     assert deep_networks.depth_verdict([layer(i, R, 0.01) for i in range(2, 12)])[0] == R
@@ -509,8 +509,8 @@ def test_record_fields_summarize_the_judged_layers():
     from types import SimpleNamespace
 
     a, b = _fake_analysis(2, "reproduced", power=0.9), _fake_analysis(3, "not reproduced", power=0.85)
-    a.claim["test"] = SimpleNamespace(draws=99, n_core=300)
-    b.claim["test"] = SimpleNamespace(draws=99, n_core=280)
+    a.claim.test = SimpleNamespace(draws=99, n_core=300)
+    b.claim.test = SimpleNamespace(draws=99, n_core=280)
     out = deep_networks.record_fields([a, b, _fake_analysis(1, "reproduced"), _fake_analysis(4, None)])
     assert out == dict(power=0.85, false_positive_rate=0.05, cloud_points=300)
     assert deep_networks.record_fields([]) == dict(power=None, false_positive_rate=None, cloud_points=None)

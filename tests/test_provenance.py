@@ -128,12 +128,12 @@ def test_a_tampered_stored_test_is_named_and_recomputed(results, capsys, tamper)
 
 
 def test_a_chapter_claim_on_a_tampered_test_keeps_the_true_verdict(results, capsys):
-    """The chapters' circle claim (chapters/_common.circle_claim) on a stored test whose counts
+    """The circle claim (claims.circle_claim, every chapter's entry point) on a stored test whose counts
     were set to 0 and resealed (the G3 attack): the test is recomputed, the verdict unchanged."""
-    from toponet.chapters._common import circle_claim
+    from toponet.claims import circle_claim
 
     X = np.random.default_rng(0).normal(size=(120, 9))          # no circle: "not reproduced"
-    first = circle_claim(X, k=5, p=0.3, draws=19, seed=0, calibrate=False)
+    first = circle_claim(X, k=5, p=0.3, draws=19, seed=0, calibrate=False, max_core=None)
     path = next(p for p in (results / "null-tests").glob("*.json"))
 
     def zero(d):
@@ -141,9 +141,9 @@ def test_a_chapter_claim_on_a_tampered_test_keeps_the_true_verdict(results, caps
             kind["counts"] = [0] * len(kind["counts"])
     _reseal(path, zero)
     capsys.readouterr()
-    again = circle_claim(X, k=5, p=0.3, draws=19, seed=0, calibrate=False)
+    again = circle_claim(X, k=5, p=0.3, draws=19, seed=0, calibrate=False, max_core=None)
     assert "damaged" in capsys.readouterr().err
-    assert again["rule"] == first["rule"] and first["rule"].nulls["gaussian"]["p"] > 0.05
+    assert again.rule == first.rule and first.rule.nulls["gaussian"]["p"] > 0.05
 
 
 # --- calibrations -------------------------------------------------------------------------

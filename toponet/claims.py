@@ -219,11 +219,25 @@ def mixed_model(sample, n: int, *, fraction: float = MODEL_FRACTION, seed: int =
 
 @dataclass(frozen=True)
 class CircleClaim:
-    """The calibrated circle rule on one cloud (see :func:`circle_claim`).
+    """The calibrated circle rule on one cloud: what :func:`circle_claim`, the one entry point of
+    the circle claim, returns.
 
-    label : what the cloud is; n_raw : filters before any subsampling; note : the
-    subsampling sentence or None; test : :class:`toponet.rules.CircleTest`;
-    calibration : :class:`toponet.calibration.Calibration`; rule : RuleResult.
+    Attributes
+    ----------
+    label : str
+        What the cloud is.
+    n_raw : int
+        Filters before any subsampling.
+    note : str or None
+        The subsampling sentence, or None when the whole cloud was tested.
+    test : toponet.rules.CircleTest
+        The top bars of rho(k, p) against the matched nulls (its ``k``, ``p``, ``n_core``).
+    calibration : toponet.calibration.Calibration or None
+        The rule's false-positive rate and power at this size, k, p and draws (None: not asked).
+    rule : toponet.rules.RuleResult
+        The verdict, its reasons, power and p-values with their draws.
+    cloud : ndarray of shape (n, 9)
+        The raw filters tested (after the subsampling ``note`` describes).
     """
 
     label: str
@@ -238,28 +252,80 @@ class CircleClaim:
     def exists(self) -> bool:
         return bool(self.test.exists)
 
+    @property
+    def verdict(self) -> str:
+        """The rule's verdict ("reproduced", "partly", "not reproduced", "inconclusive")."""
+        return self.rule.verdict
+
+    def core(self) -> np.ndarray:
+        """The dense core the test measured: rho(k, p) of the normalized cloud, shape (n_core, 9)."""
+        return dense_core(self.cloud, self.test.k, self.test.p)
+
+    def persistence(self, *, seed: int = 0):
+        """Exact persistence (H0, H1) of the core for a barcode figure (:func:`claim_persistence`)."""
+        return claim_persistence(self, seed=seed)
+
     def describe(self) -> str:
         s = f"{self.label}: {self.test.describe()}"
         return s + (f" ({self.note})" if self.note else "")
 
 
-def circle_claim(X_raw, *, k_paper: int, n_points_paper: int, p: float, draws: int = DRAWS, seed: int = 0,
-                 one_bar: bool = True, kinds=BOOK_KINDS, ranks: int = 2,
-                 max_core: int = MAX_CORE, label: str = "") -> CircleClaim:
-    """The circle rule on ``X_raw`` (raw filters, (n, 9)) with the paper's rho(k_paper, p).
+def circle_claim(X_raw, *, p: float, k: int | None = None, k_paper: int | None = None,
+                 n_points_paper: int | None = None, draws: int = DRAWS, seed: int = 0, one_bar: bool = True,
+                 kinds=BOOK_KINDS, ranks: int = 2, max_core: int | None = MAX_CORE, calibrate: bool = True,
+                 progress: bool = False, label: str = "") -> CircleClaim:
+    """The one entry point of the circle claim: the calibrated circle rule on raw filters.
 
-    The cloud is first cut to the time budget (:func:`budget_cloud`), then k is the paper's k
-    rescaled to the cloud's size and floored at 5 (:func:`toponet.analysis.scaled_k`). The rule
-    is calibrated at that size, k, p and draws (cached in ``results/calibration``).
+    Runs :func:`toponet.rules.circle_test` (the ``kinds`` of null, ``draws`` each; gaussian tops
+    cached), calibrates the rule at the cloud's size, k, p and draws
+    (:func:`toponet.calibration.calibrate_circle`, cached in ``results/calibration``) and applies
+    :func:`toponet.rules.circle_rule`.
+
+    Parameters
+    ----------
+    X_raw : array-like of shape (n, 9)
+        Raw (un-normalized) spatial filters.
+    p : float
+        Fraction of the densest points rho(k, p) keeps, in (0, 1].
+    k : int, optional
+        The density's neighbour, used as given (the caller scaled it, e.g. with
+        :func:`toponet.analysis.scaled_k`). Give ``k`` or ``k_paper``, not both.
+    k_paper, n_points_paper : int, optional
+        The paper's k for its cloud of ``n_points_paper`` filters, rescaled to this cloud after
+        the cut (:func:`toponet.analysis.scaled_k`, floored at 5).
+    draws : int
+        Null clouds per kind (p-values resolve to 1 / (draws + 1)).
+    seed : int
+        Seed of the subsample, the null clouds and the landmarks.
+    one_bar : bool
+        The claim is one circle (the rule also asks the second bar to be short).
+    kinds : sequence of str
+        Null kinds (:data:`toponet.rules.BOOK_KINDS` by default).
+    ranks : int
+        Longest H1 bars tested (at least 2 with ``one_bar``).
+    max_core : int or None
+        Cut the cloud (seeded subsample, :func:`budget_cloud`) so rho(., p) keeps at most this
+        many points; None tests the whole cloud.
+    calibrate : bool
+        Calibrate the rule (False: the rule decides without power and false-positive rate).
+    progress : bool
+        Progress bars for the nulls and the calibration.
+    label : str
+        What the cloud is, for :meth:`CircleClaim.describe`.
+
+    Returns
+    -------
+    CircleClaim
     """
-
+    if (k is None) == (k_paper is None) or (k_paper is not None and n_points_paper is None):
+        raise ValueError("circle_claim needs k (used as given) or k_paper with n_points_paper (rescaled), not both")
     X_raw = np.asarray(X_raw, dtype=np.float64)
-    X, note = budget_cloud(X_raw, p, max_core=max_core, seed=seed)
-    n = normalize(X)[0].shape[0]
-    k = scaled_k(k_paper, n, n_points_paper)
+    X, note = (X_raw, None) if max_core is None else budget_cloud(X_raw, p, max_core=max_core, seed=seed)
+    if k is None:
+        k = scaled_k(k_paper, normalize(X)[0].shape[0], n_points_paper)
     test = circle_test(X, k=k, p=p, kinds=tuple(kinds), draws=draws, seed=seed, ranks=max(ranks, 2 if one_bar else 1),
-                       gaussian_cache=GaussianTops())
-    cal = calibrate_circle(test.n_points, test.k, test.p, draws=draws)
+                       gaussian_cache=GaussianTops(), progress=progress)
+    cal = calibrate_circle(test.n_points, test.k, test.p, draws=draws, progress=progress) if calibrate else None
     return CircleClaim(label=label, n_raw=int(X_raw.shape[0]), note=note, test=test, calibration=cal,
                        rule=circle_rule(test, cal, one_bar=one_bar), cloud=X)
 

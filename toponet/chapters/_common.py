@@ -3,7 +3,6 @@
 - :func:`accuracy_summary`: an artifact's test accuracy at a snapshot (chapters 01, 02, 03, 05).
 - :func:`evolution`: the top H1 bar and the share near the primary circle per training
   snapshot (chapters 01, 02, 03, 05).
-- :func:`circle_claim`: the book's calibrated circle rule on one cloud (chapters 01, 04).
 - :func:`null_distance_threshold`: "near the circle" as a quantile of gaussian filters
   (chapters 01, 04).
 - :func:`check_paper_k`, :func:`check_kept`: the bounds a chapter's ``validate`` puts on its
@@ -15,14 +14,12 @@ import numpy as np
 
 from toponet._validation import check_int
 from toponet.analysis import scaled_k
-from toponet.calibration import GaussianTops, calibrate_circle
 from toponet.density import density_filtration
 from toponet.filters import normalize, pooled_filters
 from toponet.homology import persistence
 from toponet.ideal import distance_to_model, gaussian_filters
-from toponet.rules import DRAWS, circle_rule, circle_test
 
-__all__ = ["accuracy_summary", "evolution", "circle_claim", "null_distance_threshold", "NULL_DISTANCE_QUANTILE",
+__all__ = ["accuracy_summary", "evolution", "null_distance_threshold", "NULL_DISTANCE_QUANTILE",
            "H1_MIN_POINTS", "check_paper_k", "check_kept"]
 
 
@@ -107,17 +104,3 @@ def evolution(artifact, *, layer: str = "conv1", k_paper: int, p: float, n_point
                          frac_near_circle_core=distance_to_model(core, threshold=threshold).fraction_within,
                          test_accuracy=(float(acc.mean()), float(acc.std(ddof=1)) if acc.size > 1 else 0.0)))
     return rows
-
-
-def circle_claim(X_raw, *, k: int, p: float, draws: int = DRAWS, seed: int = 0, one_bar: bool = True,
-                 calibrate: bool = True, progress: bool = False) -> dict:
-    """The calibrated circle rule on one cloud of raw filters.
-
-    Runs :func:`toponet.rules.circle_test` (gaussian, shuffled and second-order (directions) nulls,
-    ``draws`` each; gaussian tops cached), calibrates the rule at the cloud's size, k, p and
-    draws (:func:`toponet.calibration.calibrate_circle`, cached in ``results/calibration``)
-    and applies :func:`toponet.rules.circle_rule`. Returns dict(test, calibration, rule).
-    """
-    test = circle_test(X_raw, k=k, p=p, draws=draws, seed=seed, gaussian_cache=GaussianTops(), progress=progress)
-    cal = calibrate_circle(test.n_points, test.k, test.p, draws=draws, progress=progress) if calibrate else None
-    return dict(test=test, calibration=cal, rule=circle_rule(test, cal, one_bar=one_bar))

@@ -12,7 +12,7 @@ For each 3x3 conv layer (:class:`toponet.pretrained.layers.ConvLayer`):
    fraction of the cloud), floored at ``toponet.rules.K_MIN`` (a 1st-neighbour density is mostly
    noise) and capped at a tenth of the subsample (the paper used k/n <= 2.4 %; a larger k turns an
    evenly sampled circle into its densest arc);
-3. the book's calibrated circle rule (:func:`toponet.chapters._common.circle_claim`: the two longest H1
+3. the book's calibrated circle rule (:func:`toponet.claims.circle_claim`: the two longest H1
    bars against ``null_repeats`` gaussian, shuffled and second-order (directions) null clouds each,
    the rule calibrated at this cloud size, k and p); "one long bar" is part of the claim
    (Fig. 10: the circle is the *dominant* structure);
@@ -29,7 +29,7 @@ re-quantized the same way say how much that storage moves the results.
 Verdict rules (stated in the chapter):
 
 - per layer: the book's calibrated circle rule with "one long bar" (:func:`toponet.rules.circle_rule`
-  via :func:`toponet.chapters._common.circle_claim`, book/method.md), run by
+  via :func:`toponet.claims.circle_claim`, book/method.md), run by
   :func:`analyze_layer`;
 - per network, :func:`depth_verdict`: the paper's F10 claim is "the primary circle is the
   dominant structure in layers 2-12, not in 13". Over the analysed layers of a network (layer
@@ -49,8 +49,9 @@ import numpy as np
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import analyze_filters, filtered_top_h1, scaled_k
 from toponet.book.notebook import Caption, Reading, what_to_see
-from toponet.chapters._common import circle_claim, null_distance_threshold
+from toponet.chapters._common import null_distance_threshold
 from toponet.chapters._readings import barcode_reading, mapper_reading
+from toponet.claims import circle_claim
 from toponet.density import density_filtration
 from toponet.filters import normalize, subsample
 from toponet.ideal import distance_to_model
@@ -147,7 +148,7 @@ class LayerAnalysis:
     untrained_top_h1 : the same pipeline on :func:`initialization_filters` of ``n_used``
     subsample_top_h1, subsample_near_core : top H1 lifetime and the dense core's share within
         ``threshold`` of the primary circle, one per subsample seed (the first is ``result``'s)
-    claim : dict(test, calibration, rule) of :func:`toponet.chapters._common.circle_claim`, or None
+    claim : :class:`toponet.claims.CircleClaim` of :func:`toponet.claims.circle_claim`, or None
         (no nulls asked for: ``null_repeats=0``)
     n_constant : constant filters of the whole layer (dropped before subsampling)
     min_filters : the threshold a layer without ``result`` fell below
@@ -168,7 +169,7 @@ class LayerAnalysis:
     @property
     def verdict(self):
         """The layer's :class:`toponet.rules.RuleResult` (None without a claim)."""
-        return None if self.claim is None else self.claim["rule"]
+        return None if self.claim is None else self.claim.rule
 
     @property
     def headline(self):
@@ -177,7 +178,7 @@ class LayerAnalysis:
         if self.claim is None:
             return None
 
-        tests = [t for kind, t in self.claim["test"].nulls.items() if kind in EXISTENCE_KINDS]
+        tests = [t for kind, t in self.claim.test.nulls.items() if kind in EXISTENCE_KINDS]
         return min(tests, key=lambda t: (np.nan_to_num(t.effect_size, nan=-np.inf), -t.p)) if tests else None
 
     def row(self) -> dict:
@@ -196,7 +197,7 @@ class LayerAnalysis:
         top = float(h1[0]) if h1.size else 0.0
         second = float(h1[1]) if h1.size > 1 else 0.0
         head = self.headline
-        cov = second_order_null(self.claim["test"]) if self.claim is not None else None
+        cov = second_order_null(self.claim.test) if self.claim is not None else None
         rule = self.verdict
         core = r.kept_index
         ts = self.subsample_top_h1
@@ -247,7 +248,7 @@ def analyze_layer(layer: ConvLayer, config: DeepConfig | None = None) -> LayerAn
     X, _ = subsample(live, cfg.sample_size, cfg.seed)
     n_used = X.shape[0]
     k, p = layer_k(n_used, live.shape[0], cfg), layer_p(layer.index, cfg)
-    claim = (circle_claim(X, k=k, p=p, draws=cfg.null_repeats, seed=cfg.seed, one_bar=True)
+    claim = (circle_claim(X, k=k, p=p, draws=cfg.null_repeats, seed=cfg.seed, one_bar=True, max_core=None)
              if cfg.null_repeats else None)
     res = analyze_filters(X, k=k, p=p, resolution=cfg.resolution, gain=cfg.gain, null_repeats=0,
                           threshold=cfg.threshold, seed=cfg.seed, mapper=cfg.mapper, n_landmarks=None)
@@ -498,7 +499,7 @@ def depth_verdict(analyses, *, last_layer_not: int | None = None) -> tuple[str, 
         # existence nulls' p); the failing side keeps the raw counts (generous to the claim)
         rep = sum(a.verdict.verdict == "reproduced" and d for a, d in zip(main, fdr))
         part = sum(a.verdict.verdict in ("reproduced", "partly") and d for a, d in zip(main, fdr))
-    draws = sorted({a.claim["test"].draws for a in main})
+    draws = sorted({a.claim.test.draws for a in main})
     powers = [a.verdict.power for a in main if a.verdict.power is not None]
     tail = (f"; per layer: the calibrated circle rule, {'/'.join(map(str, draws))} null clouds per kind, "
             f"power {min(powers):.0%}-{max(powers):.0%}" if powers else "")
@@ -531,7 +532,7 @@ def _fdr_discoveries(main) -> list[bool] | None:
     p the larger of its existence nulls' (both must pass); None when a layer's test has no nulls."""
     ps = []
     for a in main:
-        nulls = getattr(a.claim["test"], "nulls", None)
+        nulls = getattr(a.claim.test, "nulls", None)
         if not nulls or not all(k in nulls for k in EXISTENCE_KINDS):
             return None
         ps.append(max(nulls[k].p for k in EXISTENCE_KINDS))
@@ -557,7 +558,7 @@ def record_fields(analyses, verdict: str | None = None) -> dict:
     power = rec["power"]
     if wanted is not None and verdict != "not reproduced":
         power = combined_record((a.verdict for a in judged), nulls=False)["power"]
-    cores = [a.claim["test"].n_core for a in judged]
+    cores = [a.claim.test.n_core for a in judged]
     return dict(power=power, false_positive_rate=rec["false_positive_rate"],
                 cloud_points=max(cores) if cores else None)
 
@@ -706,7 +707,7 @@ def criteria(analysis: LayerAnalysis) -> dict | None:
     r = analysis.result
     if r is None or analysis.claim is None:
         return None
-    test = analysis.claim["test"]
+    test = analysis.claim.test
     return dict(
         beats_nulls=bool(test.exists) and test.top[0] > analysis.untrained_top_h1,
         dominant_bar=bool(test.exists and test.one_long_bar),
@@ -760,7 +761,7 @@ def depth_reading(analyses) -> Reading:
     """The depth figure's reading: which layers' top bars stand above their nulls and the
     initialization-like filters, and which of those pass the calibrated rule in full."""
     judged = [a for a in analyses if a.verdict is not None and a.layer.index >= 2]
-    circle = [a for a in judged if a.claim["test"].exists]
+    circle = [a for a in judged if a.claim.test.exists]
     full = [a for a in judged if a.verdict.verdict == "reproduced"]
     above = [a for a in judged if a.result is not None
              and a.result.persistence.top_lifetime(1) > a.untrained_top_h1]
@@ -777,13 +778,13 @@ def depth_reading(analyses) -> Reading:
 def layer_mapper_reading(analysis) -> Reading:
     """A layer's Mapper reading with the rule's answer for that layer (none without nulls)."""
     claim = analysis.claim
-    return mapper_reading(analysis.result.mapper, *((claim["test"], claim["rule"]) if claim else ()))
+    return mapper_reading(analysis.result.mapper, *((claim.test, claim.rule) if claim else ()))
 
 
 def layer_barcode_reading(analysis) -> Reading:
     """A layer's barcode reading: the circle rule's numbers, or the bare lifetimes without nulls."""
     if analysis.claim is not None:
-        return barcode_reading(analysis.claim["test"], analysis.claim["rule"])
+        return barcode_reading(analysis.claim.test, analysis.claim.rule)
     life = analysis.result.persistence.lifetimes(1)
     return what_to_see("a circle is one $H_1$ bar far longer than every other. Here the longest are {bars}; no null "
                        "clouds were drawn at this profile, so nothing says whether they exceed chance.",

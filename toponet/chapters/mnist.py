@@ -24,10 +24,11 @@ import numpy as np
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import PAPER_POINTS_FIG2, analyze_filters, filtered_top_h1, group_top_h1, scaled_k
 from toponet.book.notebook import Reading, what_to_see
-from toponet.chapters._common import (NULL_DISTANCE_QUANTILE, accuracy_summary, circle_claim, evolution,  # noqa: F401
+from toponet.chapters._common import (NULL_DISTANCE_QUANTILE, accuracy_summary, evolution,  # noqa: F401
                                       null_distance_threshold)  # chapter 01 calls these as mnist.<name>
 from toponet.chapters._readings import (barcode_reading, distance_reading, evolution_reading,  # noqa: F401
                                         mapper_reading, rule_outcome)  # chapter 01 calls these as mnist.<name>
+from toponet.claims import circle_claim
 from toponet.density import density_filtration
 from toponet.experiments import experiment, load_or_train
 from toponet.filters import normalize, pooled_filters
@@ -151,7 +152,7 @@ def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n
 
     Pools the layer's filters, rescales k from the paper's cloud of ``n_points_paper``
     (:func:`toponet.analysis.scaled_k`, floored at 5), and returns
-    a dict with ``claim`` (:func:`circle_claim`: test, calibration, rule), ``result`` (the
+    a dict with ``claim`` (:class:`toponet.claims.CircleClaim`: test, calibration, rule), ``result`` (the
     exact persistence and Mapper of the same dense core for the figures,
     :func:`toponet.analysis.analyze_filters` without its own nulls), ``groups`` (top H1 over
     disjoint seed groups, trained / untrained / gaussian: reported, not in the rule),
@@ -161,7 +162,7 @@ def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n
     W = artifact.conv_weights(layer)
     X = pooled_filters(W)
     k = scaled_k(k_paper, X.shape[0], n_points_paper)
-    claim = circle_claim(X, k=k, p=p, draws=draws, seed=seed)
+    claim = circle_claim(X, k=k, p=p, draws=draws, seed=seed, max_core=None)
     result = analyze_filters(X, k=k, p=p, resolution=resolution, gain=gain, null_repeats=0, seed=seed,
                              n_landmarks=None, mapper=mapper)
     group_size = max(1, artifact.networks // n_groups)
@@ -172,7 +173,7 @@ def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n
     untrained = filtered_top_h1(pooled_filters(artifact.conv_weights(layer, 0)), k=k, p=p, seed=seed,
                                 n_landmarks=None)
     return dict(claim=claim, result=result, groups=groups, k=k, untrained_top_h1=untrained,
-                verdict=claim["rule"])
+                verdict=claim.rule)
 
 
 def variant_table(experiments, profile: str, *, iterations: int | None = None, k_paper: int = 200,
@@ -188,8 +189,8 @@ def variant_table(experiments, profile: str, *, iterations: int | None = None, k
         X = pooled_filters(art.conv_weights("conv1"))
         n = normalize(X)[0].shape[0]
         k = scaled_k(k_paper, n, 100 * width)
-        claim = circle_claim(X, k=k, p=p, draws=draws, seed=seed)
-        t, rule = claim["test"], claim["rule"]
+        claim = circle_claim(X, k=k, p=p, draws=draws, seed=seed, max_core=None)
+        t, rule = claim.test, claim.rule
         acc = accuracy_summary(art)
         rows.append(dict(experiment=name, arch=art.arch, networks=art.networks, iterations=art.iterations[-1],
                          test_accuracy=f"{100 * acc['mean']:.2f} +- {100 * acc['sd']:.2f}",
@@ -213,13 +214,13 @@ def layer_comparison(layer1_claim: dict, X2_raw, *, k_paper: int = 10, p: float 
     reasons).
     """
 
-    t1 = layer1_claim["test"]
+    t1 = layer1_claim.test
     X2 = np.asarray(X2_raw, dtype=np.float64)
     n = min(t1.n_points, X2.shape[0])
     idx = np.sort(np.random.default_rng(seed).choice(X2.shape[0], size=n, replace=False))
     k2 = scaled_k(k_paper, n, n_points_paper)
-    claim = circle_claim(X2[idx], k=k2, p=p, draws=draws, seed=seed, one_bar=False)
-    t2, rule2 = claim["test"], claim["rule"]
+    claim = circle_claim(X2[idx], k=k2, p=p, draws=draws, seed=seed, one_bar=False, max_core=None)
+    t2, rule2 = claim.test, claim.rule
     e1, e2 = t1.nulls["gaussian"].effect_size, t2.nulls["gaussian"].effect_size
     weaker = bool(e2 < e1)
     if rule2.verdict == "reproduced":
@@ -253,7 +254,7 @@ def mnist_verdicts(*, ev1: dict, variants: list[dict], cmp2: dict, art, acc: dic
     T = art.iterations[-1]
     scale = f"{art.networks} x {T} iterations ({profile}); test acc {100 * acc['mean']:.1f}%"
     common = dict(data="MNIST (real)", chapter="MNIST", networks=art.networks, iterations=T)
-    t1, r1 = ev1["claim"]["test"], ev1["claim"]["rule"]
+    t1, r1 = ev1["claim"].test, ev1["claim"].rule
     g = ev1["groups"]
     groups = ("" if g is None else f"; seed groups ({g.values['trained'].size} x {g.group_size} nets) "
               f"{g.values['trained'].mean():.2f} vs untrained {g.values['untrained'].mean():.2f}")
@@ -275,7 +276,7 @@ def mnist_verdicts(*, ev1: dict, variants: list[dict], cmp2: dict, art, acc: dic
                         data="MNIST (real)", verdict=vb, chapter="MNIST",
                         networks=min((r["networks"] for r in variants), default=None), iterations=T,
                         **rec))
-    t2, r2 = cmp2["claim"]["test"], cmp2["verdict"]
+    t2, r2 = cmp2["claim"].test, cmp2["verdict"]
     ours2 = (f"layer 2 subsampled to {cmp2['n']:,} filters (layer 1's count): {t2.describe()}; effect size vs "
              f"gaussian {cmp2['effect2']:.1f} vs layer 1 {cmp2['effect1']:.1f} "
              f"({'weaker' if cmp2['weaker'] else 'not weaker'})")
@@ -326,7 +327,7 @@ def sweep_reading(sweep, key: str) -> Reading:
 
 def layer2_reading(cmp2: dict, near1: float, near2: float) -> Reading:
     """F2c's barcode reading: layer 2's circle test and its effect size beside layer 1's, at the same size."""
-    test, rule = cmp2["claim"]["test"], cmp2["claim"]["rule"]
+    test, rule = cmp2["claim"].test, cmp2["claim"].rule
     return what_to_see(
         "the paper finds a very weak primary circle in the second layer, much weaker than in the first. The cloud "
         "is {n:,} second-layer filters, as many as layer 1 has, so both layers are judged at the same size. Here "
