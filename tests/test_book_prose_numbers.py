@@ -30,14 +30,15 @@ import jupytext
 import pytest
 
 from toponet.book import pages
-from toponet.book.profiles import CHAPTER_EXPERIMENTS, PROFILES
+from toponet.book.profiles import PROFILES
+from toponet.chapters.registry import CHAPTER_SCALE
 from toponet.experiments import EXPERIMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
 PAGES = sorted((ROOT / "book").glob("*.md"))
 
-#: chapter -> name prefixes of the experiments it trains or reads (beyond CHAPTER_EXPERIMENTS').
+#: chapter -> name prefixes of the experiments it trains or reads (beyond CHAPTER_SCALE').
 USES = {"01_mnist": ("mnist",), "02_cifar_gray": ("cifar-gray",), "03_cifar_color": ("cifar-color",),
         "05_generalization": ("gen-", "svhn", "mnist"), "08_natural_patches": ("mnist",)}
 
@@ -80,7 +81,7 @@ def allowed(chapter: str | None) -> tuple[set[int], set[int]]:
             values = prof.parameters(ch)
             nets.add(values["networks"])
             its.add(values["iterations"])
-        prefixes = USES.get(ch, ()) + ((CHAPTER_EXPERIMENTS[ch],) if ch in CHAPTER_EXPERIMENTS else ())
+        prefixes = USES.get(ch, ()) + ((CHAPTER_SCALE[ch],) if ch in CHAPTER_SCALE else ())
         for e in EXPERIMENTS.values():
             if chapter is None or e.name.startswith(prefixes):
                 for prof in e.profiles.values():

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from toponet.book.profiles import CHAPTER_EXPERIMENTS, PROFILES
+from toponet.book.profiles import PROFILES
+from toponet.chapters.registry import CHAPTER_SCALE
 from toponet.chapters import registry
 from toponet.experiments import SCALES
 from toponet.store import Store, config_key
@@ -54,4 +55,4 @@ def test_chapter_scale_reads_the_studies(scale):
     assert registry.chapter_scale("07_learning_graphs", scale) == (registry.study("l1").networks[scale],
                                                                   registry.study("l1").config(scale).records)
     assert PROFILES[scale].parameters("06_umass")["networks"] == u1.seeds
-    assert set(registry.CHAPTER_TRAINING) - {"08_natural_patches"} <= set(CHAPTER_EXPERIMENTS)
+    assert set(registry.CHAPTER_TRAINING) - {"08_natural_patches"} <= set(CHAPTER_SCALE)

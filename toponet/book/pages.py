@@ -50,7 +50,7 @@ from typing import Iterable, Sequence
 from toponet import verdicts
 from toponet.book.notebook import cloud_label
 from toponet.book.primer import primer_figures
-from toponet.book.profiles import CHAPTER_EXPERIMENTS, PROFILES, experiment_scale, get_profile
+from toponet.book.profiles import PROFILES, experiment_scale, get_profile
 from toponet.verdicts import (CLAIM_SOURCES, DATA_KINDS, VERDICTS, Claim, Verdict, base_id, claims, count_verdicts,
                               data_parts, paper_order, short_name, split, split_top, without_details)
 
@@ -658,13 +658,13 @@ def _chapter_title(name: str, root: Path) -> str:
 def build_scale(root: str | os.PathLike = ".", *, profile: str = "default") -> str:
     """The intro's "What was run for this build" box (MyST): per chapter that trains networks of
     the registry, its networks x iterations at ``profile`` beside the paper's, read from
-    :data:`toponet.book.profiles.CHAPTER_EXPERIMENTS` and the registry (:mod:`toponet.chapters.registry`)."""
+    the registry (:data:`toponet.chapters.registry.CHAPTER_SCALE`)."""
     # deferred: the registry imports torch (2.3 s measured), which the book's CLI need not load
-    from toponet.chapters.registry import STUDIES
+    from toponet.chapters.registry import CHAPTER_SCALE, STUDIES
 
     rows = []
-    for chapter in sorted(CHAPTER_EXPERIMENTS):
-        name = CHAPTER_EXPERIMENTS[chapter]
+    for chapter in sorted(CHAPTER_SCALE):
+        name = CHAPTER_SCALE[chapter]
         ours, paper = experiment_scale(chapter, profile), experiment_scale(chapter, "paper")
         if ours is None:
             continue
@@ -869,7 +869,10 @@ def _rate(rates: list[dict], kinds: Sequence[str]) -> tuple[float, str] | None:
 def _training_cells(chapter: str, rates: list[dict]) -> tuple[str, str]:
     """What training costs a chapter, from the store's recorded training times: (the rate, what
     doubling the ``default`` profile's networks adds); "" where nothing is trained."""
-    experiment = CHAPTER_EXPERIMENTS.get(chapter)
+    # deferred: the registry imports torch (2.3 s measured), which the book's CLI need not load
+    from toponet.chapters.registry import CHAPTER_SCALE
+
+    experiment = CHAPTER_SCALE.get(chapter)
     if experiment and chapter not in CHAPTER_STUDIES:
         rate = _rate(rates, (experiment,))
         if rate is None:
@@ -1051,7 +1054,10 @@ def write_generated(root: str | os.PathLike = ".", *, figures: bool = True) -> l
 
     # the profile the chapters of this build ran at (one, else the book's default): the intro's
     # example and "What was run" box describe this build, not another
-    ran = _build_profiles(root, CHAPTER_EXPERIMENTS)
+    # deferred: the registry imports torch (2.3 s measured), which the book's CLI need not load
+    from toponet.chapters.registry import CHAPTER_SCALE
+
+    ran = _build_profiles(root, CHAPTER_SCALE)
     built = ran[0] if len(ran) == 1 and ran[0] in PROFILES else "default"
     for path, text in ((root / FIGURE_EXAMPLE, figure_example(built)), (root / BUILD_SCALE, build_scale(root, profile=built)),
                        (root / PROFILE_SCALES, profile_scales())):

@@ -9,7 +9,7 @@ the profile name printed in every caption says exactly what was run.
 A chapter that trains (or reads) an entry of the registry (:mod:`toponet.chapters.registry`:
 the ensembles of :mod:`toponet.experiments` and the peer papers' studies) gets its
 ``networks`` and ``iterations`` from that registry, at the profile of the same name
-(:data:`CHAPTER_EXPERIMENTS`, :func:`experiment_scale`): the scale is written down once, there,
+(:data:`toponet.chapters.registry.CHAPTER_SCALE`, :func:`experiment_scale`): the scale is written down once, there,
 and a profile here never repeats it.
 
 Every chapter's ``parameters`` cell must define all of :data:`PARAMETERS`, and a chapter with
@@ -36,7 +36,7 @@ from toponet._custom import (CHAPTER_PARAMETERS, CUSTOM_ENV, EVERY_PARAMETER, PA
                              chapter_parameters, custom_note, custom_parameters, format_value)
 from toponet._validation import check_fraction, check_int
 
-__all__ = ["TYPES", "available_memory", "check_memory", "CHAPTER_EXPERIMENTS", "experiment_scale", "Profile",
+__all__ = ["TYPES", "available_memory", "check_memory", "experiment_scale", "Profile",
            "PROFILES", "get_profile", "injected_names", "validate_parameters"]
 
 #: The type of every parameter's value. A text parameter given on the command line is kept as
@@ -146,29 +146,10 @@ def check_memory(values: Mapping[str, Any], available: tuple[int, str] | None = 
                              f"{_bytes(limit)} available ({source})")
 
 
-#: Chapter -> the registry entry whose networks x iterations its ``networks`` and ``iterations``
-#: parameters take (its main run: an ensemble of :mod:`toponet.experiments`, the CIFAR chapters'
-#: stand-in runs, which this build trains on; or a study of :mod:`toponet.chapters.registry`: U1's
-#: seeds x iterations, L1's runs x recordings). The entry's profile of the same name is the one
-#: source of that scale (:func:`experiment_scale`).
-CHAPTER_EXPERIMENTS: Mapping[str, str] = MappingProxyType({
-    "01_mnist": "mnist",                      # Fig. 2: M(64, 32, 64) on MNIST
-    "02_cifar_gray": "cifar-gray-standin",    # Figs. 3-5
-    "03_cifar_color": "cifar-color-standin",  # Figs. 6, 8, 9
-    "05_generalization": "gen-mnist-trained",  # G1's arms (each arm has the same scale)
-    "06_umass": "u1-tori",                    # U1: seeds (each trains two networks) x full-batch iterations
-    "07_learning_graphs": "l1",               # L1: zero-init runs x recordings of the weights
-    "08_natural_patches": "mnist",            # the MNIST filters set beside the patches
-})
-
-
 def experiment_scale(chapter: str, profile: str) -> tuple[int, int] | None:
-    """(networks, iterations) of ``chapter``'s main run (:data:`CHAPTER_EXPERIMENTS`) at the
-    registry's profile called ``profile``
-    (:func:`toponet.chapters.registry.chapter_scale`); None for a chapter without one, or a
-    profile the entry does not define."""
-    if chapter not in CHAPTER_EXPERIMENTS:
-        return None
+    """(networks, iterations) of ``chapter``'s main run at the registry's profile called
+    ``profile`` (:func:`toponet.chapters.registry.chapter_scale`); None for a chapter without one,
+    or a profile the registry does not define."""
     # deferred: the registry imports torch (2.3 s measured) and the chapter modules, which import
     # this module; `import toponet.book` and `python -m toponet.book --help` need neither
     from toponet.chapters.registry import chapter_scale
@@ -225,10 +206,6 @@ class Profile:
             if unknown:
                 raise ValueError(f"profile {self.name!r}, chapter {chapter!r}: unknown or fixed "
                                  f"parameter(s) {unknown}; a chapter may override {list(names[1:])}")
-            typed = sorted({"networks", "iterations"} & set(values)) if chapter in CHAPTER_EXPERIMENTS else []
-            if typed:
-                raise ValueError(f"profile {self.name!r}, chapter {chapter!r}: {typed} come from the registry entry "
-                                 f"{CHAPTER_EXPERIMENTS[chapter]!r} (toponet.chapters.registry); change them there")
             frozen[chapter] = MappingProxyType(
                 {k: _check_value(k, v, f"profile {self.name!r}, chapter {chapter!r}") for k, v in values.items()})
         object.__setattr__(self, "chapters", MappingProxyType(frozen))
@@ -237,7 +214,7 @@ class Profile:
         """The values injected into ``chapter``: defaults, then its experiment's scale, then the
         chapter's, then ``overrides``.
 
-        A chapter of :data:`CHAPTER_EXPERIMENTS` takes ``networks`` and ``iterations`` from its
+        A chapter of :data:`toponet.chapters.registry.CHAPTER_SCALE` takes ``networks`` and ``iterations`` from its
         experiment's profile of this profile's name (:func:`experiment_scale`). ``overrides``
         (e.g. ``device="cuda"`` from the command line) win over all.
         Returns a dict with exactly the keys of :func:`chapter_parameters` (:data:`PARAMETERS`,
@@ -246,6 +223,10 @@ class Profile:
         names = chapter_parameters(chapter)
         values = {name: getattr(self, name) for name in PARAMETERS if name != "profile"}
         scale = experiment_scale(chapter, self.name)
+        typed = sorted({"networks", "iterations"} & set(self.chapters.get(chapter, {})))
+        if scale is not None and typed:
+            raise ValueError(f"profile {self.name!r}, chapter {chapter!r}: {typed} come from the registry "
+                             f"(toponet.chapters.registry.CHAPTER_SCALE); change them there")
         if scale is not None:
             values["networks"], values["iterations"] = scale
         values.update(self.chapters.get(chapter, {}))
@@ -261,7 +242,7 @@ class Profile:
 
 
 # The lead tunes these numbers; a new profile is one more entry. The chapters of
-# CHAPTER_EXPERIMENTS take networks x iterations from toponet.experiments (their profile of the
+# toponet.chapters.registry.CHAPTER_SCALE take networks x iterations from the registry (their profile of the
 # same name); the top-level networks and iterations below are the fallback of a chapter that
 # trains nothing of the registry (its own values, when it needs any, are in `chapters`).
 # k, p, resolution, gain are the paper's Fig. 2 values in every profile: a chapter rescales k

@@ -50,7 +50,7 @@ from toponet.book.profiles import (CUSTOM_ENV, EVERY_PARAMETER, TYPES, chapter_p
 from toponet.store import Store, config_dict, config_key
 from toponet.verdicts import load
 
-__all__ = ["DEFAULT_SECONDS_PER_STEP", "TRAINING_CHAPTERS", "CHAPTER_CHECKS", "parse_value",
+__all__ = ["DEFAULT_SECONDS_PER_STEP", "CHAPTER_CHECKS", "parse_value",
            "prepare_run", "store_rates", "training_needs", "describe", "run_results_directory", "execute_run"]
 
 #: Where custom runs go, relative to the book root; a book build never clears it.
@@ -60,12 +60,6 @@ RUNS = Path("_build") / "runs"
 #: Wall seconds per network and batch iteration when the store has no record of a similar run:
 #: M(64, 32, 64) on MNIST on one CPU thread trained 8 networks x 2,000 iterations in 713 s.
 DEFAULT_SECONDS_PER_STEP = 0.045
-
-#: Chapters that load trained networks or studies from the store (:func:`training_needs`); the
-#: registry's :data:`toponet.chapters.registry.CHAPTER_TRAINING` says what each loads
-#: (``tests/test_rerun.py`` checks the two name the same chapters).
-TRAINING_CHAPTERS = ("01_mnist", "02_cifar_gray", "03_cifar_color", "05_generalization", "06_umass",
-                     "07_learning_graphs")
 
 #: Chapters with bounds of their own beyond :func:`validate_parameters`: chapter -> its module, whose
 #: ``validate(parameters)`` the notebook's first cell calls right after ``tb.validate_parameters``
@@ -317,11 +311,9 @@ def training_needs(run: CustomRun, store=None) -> list[TrainingNeed]:
     registry's answer (:func:`toponet.chapters.registry.trained`), with what of it is stored and
     how long the rest would take.
 
-    ``tests/test_rerun.py`` checks that each chapter loads what the registry lists; chapters 00,
-    04, 08, 09 and the calibration page train nothing.
+    ``tests/test_rerun.py`` checks that each chapter loads what the registry lists; a chapter
+    the registry does not list (00, 04, 08, 09, the calibration page) trains nothing.
     """
-    if run.chapter not in TRAINING_CHAPTERS:
-        return []
     # deferred: the registry imports torch (5 s measured), which `python -m toponet.book --help` need not load
     from toponet.chapters.registry import trained
 

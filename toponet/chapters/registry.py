@@ -18,9 +18,9 @@ MLP's activations per epoch, every weight at 200 recordings), so each study keep
 The notebooks load a study through it (``notebooks/06_umass.py``: U1 and U2;
 ``notebooks/07_learning_graphs.py``: L1, L2). What a chapter trains at given parameters is :func:`trained` (``book.rerun`` asks it instead of
 branching per chapter); the networks x iterations a chapter's parameters take from a profile are
-:func:`chapter_scale` (``book.profiles`` asks it, naming the entry of each chapter's main run in
-:data:`toponet.book.profiles.CHAPTER_EXPERIMENTS`). Adding a chapter that trains is one entry of
-:data:`CHAPTER_TRAINING` (and its experiments or studies, when new).
+:func:`chapter_scale` of :data:`CHAPTER_SCALE` (``book.profiles`` asks it). Adding a chapter that
+trains is one entry of :data:`CHAPTER_TRAINING`, one of :data:`CHAPTER_SCALE` and its experiments
+(:mod:`toponet.experiments`) or studies (:data:`STUDIES`) when new.
 """
 from __future__ import annotations
 
@@ -32,10 +32,9 @@ from toponet.chapters import _cifar as cifar
 from toponet.chapters import generalization
 from toponet.chapters import learning_graphs as lg
 from toponet.chapters.umass import memorization, tori
-from toponet.book.profiles import CHAPTER_EXPERIMENTS
 from toponet.experiments import SCALES, experiment
 
-__all__ = ["Study", "STUDIES", "study", "Trained", "CHAPTER_TRAINING",
+__all__ = ["Study", "STUDIES", "study", "Trained", "CHAPTER_TRAINING", "CHAPTER_SCALE",
            "MNIST_VARIANTS", "trained", "chapter_scale"]
 
 
@@ -243,6 +242,21 @@ CHAPTER_TRAINING: Mapping[str, Callable[[Mapping[str, Any]], list[Trained]]] = M
     "07_learning_graphs": _learning_graphs,
 })
 
+#: Chapter -> the entry whose profile gives its ``networks`` and ``iterations`` parameters (its
+#: main run): an ensemble's networks x iterations (the CIFAR chapters' stand-in runs, which this
+#: build trains on), U1's seeds x iterations, L1's runs x recordings. A book profile never types
+#: these (``book.profiles`` asks :func:`chapter_scale`).
+CHAPTER_SCALE: Mapping[str, str] = MappingProxyType({
+    "01_mnist": "mnist",                      # Fig. 2: M(64, 32, 64) on MNIST
+    "02_cifar_gray": "cifar-gray-standin",    # Figs. 3-5
+    "03_cifar_color": "cifar-color-standin",  # Figs. 6, 8, 9
+    "05_generalization": "gen-mnist-trained",  # G1's arms (each arm has the same scale)
+    "06_umass": "u1-tori",                    # U1: seeds (each trains two networks) x full-batch iterations
+    "07_learning_graphs": "l1",               # L1: zero-init runs x recordings of the weights
+    "08_natural_patches": "mnist",            # the MNIST filters set beside the patches
+})
+
+
 def trained(chapter: str, parameters: Mapping[str, Any]) -> list[Trained]:
     """What ``chapter`` loads from the store at ``parameters`` (its injected values); [] for a
     chapter that trains nothing."""
@@ -252,10 +266,9 @@ def trained(chapter: str, parameters: Mapping[str, Any]) -> list[Trained]:
 
 def chapter_scale(chapter: str, profile: str) -> tuple[int, int] | None:
     """(networks, iterations) of ``chapter``'s main run at ``profile``: the entry named by
-    :data:`toponet.book.profiles.CHAPTER_EXPERIMENTS` (an ensemble's networks x iterations, U1's
-    seeds x iterations, L1's runs x recordings); None for a chapter without one, or a profile the
-    entry does not define."""
-    name = CHAPTER_EXPERIMENTS.get(chapter)
+    :data:`CHAPTER_SCALE` (an ensemble's networks x iterations, U1's seeds x iterations, L1's runs
+    x recordings); None for a chapter without one, or a profile the entry does not define."""
+    name = CHAPTER_SCALE.get(chapter)
     if name is None:
         return None
     if name in STUDIES:
