@@ -29,8 +29,25 @@ _EXP = 500
 def conv_weights(model, layer: int) -> np.ndarray:
     """The weight array of the ``layer``-th 2-D conv layer (1-based) of a torch module.
 
-    Returns an ndarray of shape (out_channels, in_channels, h, w). Raises ``ValueError``
-    naming the number of conv layers when ``layer`` is out of range.
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Its ``nn.Conv2d`` modules count in the order of ``model.modules()``.
+    layer : int
+        1 to the number of Conv2d layers (a Python int).
+
+    Returns
+    -------
+    ndarray of shape (out_channels, in_channels // groups, h, w), float64
+        A copy on the CPU, detached; (out_channels, in_channels, h, w) for an ordinary
+        (``groups=1``) conv. A grouped or depthwise conv's second axis is per group, and still
+        gives one spatial filter per (out, in-of-group) slice.
+
+    Raises
+    ------
+    ValueError
+        The model has no Conv2d layer, or ``layer`` is out of range (the message names the
+        number of conv layers).
     """
     import torch.nn as nn
 
@@ -186,7 +203,20 @@ class FilterCloud:
 def pooled_filters(weights) -> np.ndarray:
     """Raw spatial filters of stacked kernels, pooled network by network.
 
-    ``weights`` has shape (n_networks, out, in, h, w); returns (n_networks * out * in, h * w).
+    Parameters
+    ----------
+    weights : array-like of shape (n_networks, out, in, h, w)
+        Stacked conv kernels of one layer; finite.
+
+    Returns
+    -------
+    ndarray of shape (n_networks * out * in, h * w), float64
+        Row ``(g * out + o) * in + i`` is ``weights[g, o, i]`` read row by row. Not normalized.
+
+    Raises
+    ------
+    ValueError
+        ``weights`` is not 5-D, or holds NaN/inf values.
     """
     W = np.asarray(weights, dtype=np.float64)
     if W.ndim != 5:
@@ -220,7 +250,20 @@ def group_clouds(weights, group_size: int) -> list[np.ndarray]:
 def subsample(X, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """At most ``size`` rows of ``X``, drawn without replacement with ``seed``, in their order.
 
-    Returns ``(X[index], index)``; all rows (index = arange) when ``X`` has at most ``size``.
+    Parameters
+    ----------
+    X : array-like of shape (n_rows, ...)
+    size : int >= 1
+        Rows kept at most.
+    seed : int
+        Seed of the generator (:func:`numpy.random.default_rng`); unused when every row is kept.
+
+    Returns
+    -------
+    X_sub : ndarray of shape (min(size, n_rows), ...)
+        ``X[index]``; all of ``X`` (not a copy) when ``X`` has at most ``size`` rows.
+    index : ndarray of shape (min(size, n_rows),), int, increasing
+        The kept rows; ``arange(n_rows)`` when all are kept.
     """
     X = np.asarray(X)
     size = check_int(size, name="size", low=1)

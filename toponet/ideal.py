@@ -51,20 +51,68 @@ def line_quadratic(theta) -> np.ndarray:
 
 
 def primary_circle(theta) -> np.ndarray:
-    """Normalized primary-circle filters at angles ``theta`` (radians); shape (*theta.shape, 9)."""
+    """Normalized primary-circle filters at angles ``theta`` (radians); shape (*theta.shape, 9).
+
+    The filter at ``theta`` is the linear edge ``cos(theta) x + sin(theta) y`` on the 3x3 grid
+    (:data:`GRID_X`, :data:`GRID_Y`), mean-centred and scaled to unit norm.
+
+    Parameters
+    ----------
+    theta : float or array-like of float
+        Angles in radians (period 2 pi).
+
+    Returns
+    -------
+    ndarray of shape (*theta.shape, 9), float64
+        Mean-zero, unit-norm filters, read row by row.
+    """
     return _unit(linear_edge(theta))
 
 
 def klein_bottle(theta1, theta2) -> np.ndarray:
-    """Normalized Klein-bottle filters K(theta1, theta2); shape (*broadcast shape, 9)."""
+    """Normalized Klein-bottle filters K(theta1, theta2); shape (*broadcast shape, 9).
+
+    ``K = sin(theta2) L(theta1) + cos(theta2) Q(theta1)`` (module docstring), mean-centred and
+    scaled to unit norm.
+
+    Parameters
+    ----------
+    theta1 : float or array-like of float
+        Direction of the edge and the line, in radians (K(theta1 + pi, theta2) =
+        K(theta1, -theta2)).
+    theta2 : float or array-like of float
+        Angle in radians along the secondary circle at ``theta1``: 0 is the line Q(theta1),
+        pi/2 the edge L(theta1); broadcast against ``theta1``.
+
+    Returns
+    -------
+    ndarray of shape (*broadcast shape, 9), float64
+        Mean-zero, unit-norm filters, read row by row.
+    """
     t1, t2 = np.broadcast_arrays(np.asarray(theta1, float), np.asarray(theta2, float))
     F = np.sin(t2)[..., None] * linear_edge(t1) + np.cos(t2)[..., None] * line_quadratic(t1)
     return _unit(F)
 
 
 def primary_circle_sample(n: int, *, noise: float = 0.0, seed: int = 0) -> np.ndarray:
-    """``n`` primary-circle filters at uniform random angles, plus gaussian noise of
-    standard deviation ``noise`` per entry, re-normalized. Shape (n, 9)."""
+    """``n`` primary-circle filters at uniform random angles, plus gaussian noise, re-normalized.
+
+    The noise has standard deviation ``noise`` per entry.
+
+    Parameters
+    ----------
+    n : int >= 1
+    noise : float
+        Standard deviation of the gaussian noise added to each of the 9 entries of a unit-norm
+        filter before re-normalizing; 0: every filter exactly on the circle.
+    seed : int
+        Seed of the angles and the noise.
+
+    Returns
+    -------
+    ndarray of shape (n, 9), float64
+        Mean-zero, unit-norm filters.
+    """
     n = check_int(n, name="n", low=1)
     rng = np.random.default_rng(seed)
     F = primary_circle(rng.uniform(0, 2 * np.pi, n))
@@ -72,8 +120,24 @@ def primary_circle_sample(n: int, *, noise: float = 0.0, seed: int = 0) -> np.nd
 
 
 def klein_bottle_sample(n: int, *, noise: float = 0.0, seed: int = 0) -> np.ndarray:
-    """``n`` Klein-bottle filters at uniform random (theta1, theta2), plus gaussian noise,
-    re-normalized. Shape (n, 9)."""
+    """``n`` Klein-bottle filters at uniform random (theta1, theta2), plus gaussian noise.
+
+    Both angles are uniform on [0, 2 pi); the noisy filters are re-normalized.
+
+    Parameters
+    ----------
+    n : int >= 1
+    noise : float
+        Standard deviation of the gaussian noise added to each of the 9 entries of a unit-norm
+        filter before re-normalizing; 0: every filter exactly on the Klein bottle.
+    seed : int
+        Seed of the angles and the noise.
+
+    Returns
+    -------
+    ndarray of shape (n, 9), float64
+        Mean-zero, unit-norm filters.
+    """
     n = check_int(n, name="n", low=1)
     rng = np.random.default_rng(seed)
     F = klein_bottle(rng.uniform(0, 2 * np.pi, n), rng.uniform(0, 2 * np.pi, n))
@@ -81,14 +145,39 @@ def klein_bottle_sample(n: int, *, noise: float = 0.0, seed: int = 0) -> np.ndar
 
 
 def gaussian_filters(n: int, *, dim: int = 9, seed: int = 0) -> np.ndarray:
-    """``n`` i.i.d. standard gaussian filters, normalized; shape (n, dim). The null model."""
+    """``n`` i.i.d. standard gaussian filters, normalized; shape (n, dim). The null model.
+
+    Parameters
+    ----------
+    n : int >= 1
+    dim : int
+        Entries per filter (9 for 3x3 filters).
+    seed : int
+
+    Returns
+    -------
+    ndarray of shape (n, dim), float64
+        Mean-zero, unit-norm rows.
+    """
     n = check_int(n, name="n", low=1)
     return _unit(np.random.default_rng(seed).standard_normal((n, dim)))
 
 
 def circle_filter_bank(n: int = 64) -> np.ndarray:
-    """``n`` primary-circle filters at equally spaced angles, shape (n, 3, 3): the
-    'perfect discretization of the primary circle' used to fix a first layer (Sec. VI)."""
+    """``n`` primary-circle filters at equally spaced angles, shape (n, 3, 3).
+
+    The 'perfect discretization of the primary circle' used to fix a first layer (Sec. VI).
+
+    Parameters
+    ----------
+    n : int >= 1
+        Filters; filter i is at angle ``2 pi i / n``.
+
+    Returns
+    -------
+    ndarray of shape (n, 3, 3), float64
+        Mean-zero, unit-norm 3x3 filters.
+    """
     n = check_int(n, name="n", low=1)
     return primary_circle(np.arange(n) * 2 * np.pi / n).reshape(n, 3, 3)
 
@@ -96,8 +185,20 @@ def circle_filter_bank(n: int = 64) -> np.ndarray:
 def klein_filter_bank(n: int = 64) -> np.ndarray:
     """``n`` Klein-bottle filters on an even (theta1, theta2) grid, shape (n, 3, 3).
 
-    The grid has ``round(sqrt(n))`` angles for theta1 in [0, pi) (the identification
-    makes [0, pi) x [0, 2 pi) a fundamental domain) and the rest for theta2.
+    The grid has ``a = round(sqrt(n))`` angles for theta1 in [0, pi) (the identification
+    makes [0, pi) x [0, 2 pi) a fundamental domain) and the rest, ``ceil(n / a)``, for theta2 in
+    [0, 2 pi); the first ``n`` of the ``a * ceil(n / a)`` grid points are kept, theta1 major (so
+    when ``n`` is not a multiple of ``a`` the last theta1 has fewer theta2 angles).
+
+    Parameters
+    ----------
+    n : int >= 1
+        Filters.
+
+    Returns
+    -------
+    ndarray of shape (n, 3, 3), float64
+        Mean-zero, unit-norm 3x3 filters.
     """
     n = check_int(n, name="n", low=1)
     a = max(1, int(round(np.sqrt(n))))

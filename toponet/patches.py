@@ -49,10 +49,26 @@ _A, _B = (np.array(side) for side in zip(*D_PAIRS))
 def log_intensity(image) -> np.ndarray:
     """``log(1 + I)`` of an image's grey levels ``I`` in [0, 255]; shape (H, W), float64.
 
-    ``image`` : (H, W) grey levels, or (H, W, 3|4) RGB(A) (luminance by ITU-R 601, as
-    ``skimage.color.rgb2gray``). Integer images are grey levels 0..255; float images must lie
-    in [0, 255] as well (raises ``ValueError`` otherwise: a [0, 1] image would silently
-    lose the log's compression of bright regions).
+    Integer images are grey levels 0..255; float images must lie in [0, 255] as well (raises
+    ``ValueError`` otherwise: a [0, 1] image would silently lose the log's compression of bright
+    regions).
+
+    Parameters
+    ----------
+    image : array-like of shape (H, W), (H, W, 3) or (H, W, 4)
+        Grey levels, or RGB(A) colours, whose luminance ``0.2125 R + 0.7154 G + 0.0721 B``
+        (ITU-R BT.709 weights, as ``skimage.color.rgb2gray``; the alpha channel is ignored) is
+        clipped to [0, 255]. H and W at least 3 pixels (one 3x3 patch); finite.
+
+    Returns
+    -------
+    ndarray of shape (H, W), float64
+        ``log(1 + I)``, in [0, log 256].
+
+    Raises
+    ------
+    ValueError
+        Grey levels outside [0, 255], another shape, an image smaller than 3x3, or NaN/inf values.
     """
     img = np.asarray(image)
     if img.ndim == 3 and img.shape[2] in (3, 4):
@@ -73,8 +89,25 @@ def log_intensity(image) -> np.ndarray:
 
 
 def extract_patches(image, n: int | None, *, seed: int = 0) -> np.ndarray:
-    """3x3 patches of a 2-D ``image`` at ``n`` seeded random positions (without replacement;
-    ``None``: every position). Returns (n, 9), rows read row by row."""
+    """3x3 patches of a 2-D ``image`` at ``n`` seeded random positions (without replacement).
+
+    Parameters
+    ----------
+    image : array-like of shape (H, W), H >= 3 and W >= 3
+        One channel, e.g. the output of :func:`log_intensity`.
+    n : int >= 1, or None
+        Patches drawn, at most (H - 2) * (W - 2) (the 3x3 positions; raises ``ValueError`` above).
+        None: every position.
+    seed : int
+        Seed of the positions; unused when ``n`` is None.
+
+    Returns
+    -------
+    ndarray of shape (n, 9), float64
+        One patch per row, its pixels read row by row (the layout of :mod:`toponet.ideal`); the
+        positions in row-major order of their top-left pixel, not in the order drawn. With
+        ``n=None``, (H - 2) * (W - 2) rows.
+    """
     img = np.asarray(image, dtype=np.float64)
     if img.ndim != 2 or img.shape[0] < 3 or img.shape[1] < 3:
         raise ValueError(f"image must be 2-D and at least 3x3; got shape {img.shape} (use log_intensity first)")
@@ -94,8 +127,18 @@ def extract_patches(image, n: int | None, *, seed: int = 0) -> np.ndarray:
 def d_norm(P) -> np.ndarray:
     """The D-norm of each 3x3 patch: ``sqrt(sum over D_PAIRS (x_a - x_b)^2)``.
 
-    P : (n, 9) or (n, 3, 3). Returns (n,). Zero exactly for constant patches; invariant
-    under adding a constant (so mean-centring does not change it).
+    Zero exactly for constant patches; invariant under adding a constant (so mean-centring does
+    not change it).
+
+    Parameters
+    ----------
+    P : array-like of shape (n, 9) or (n, 3, 3)
+        Patches, rows read row by row (the flattening :data:`D_PAIRS` indexes); finite.
+
+    Returns
+    -------
+    ndarray of shape (n,), float64
+        In the units of ``P`` (log intensities for patches of :func:`log_intensity`).
     """
     P = np.asarray(P, dtype=np.float64)
     if P.ndim == 3 and P.shape[1:] == (3, 3):
@@ -107,7 +150,23 @@ def d_norm(P) -> np.ndarray:
 def select_high_contrast(P, fraction: float = 0.2, *, return_index: bool = False):
     """The ``round(fraction * n)`` (at least 1) patches of largest D-norm, in input order.
 
-    Ties are broken by index (a stable sort), so the choice is deterministic.
+    Ties are broken by index (a stable sort: the earlier patch is kept), so the choice is
+    deterministic.
+
+    Parameters
+    ----------
+    P : array-like of shape (n, 9)
+        Patches, rows read row by row; finite.
+    fraction : float in (0, 1]
+        Share of the patches kept (the paper: 0.2).
+    return_index : bool
+        Also return the kept patches' indices.
+
+    Returns
+    -------
+    kept : ndarray of shape (m, 9), float64, with m = max(1, round(fraction * n))
+        The kept patches, in input order.
+    index : ndarray of shape (m,), int, increasing; only with ``return_index``
     """
     P = check_cloud(P, name="patches", dim=9)
     fraction = check_fraction(fraction, name="fraction")
@@ -120,7 +179,20 @@ def select_high_contrast(P, fraction: float = 0.2, *, return_index: bool = False
 def contrast_normalize(P) -> np.ndarray:
     """Each patch mean-centred and divided by its D-norm; shape (n, 9), unit D-norm rows.
 
-    Raises ``ValueError`` naming the first constant patch (its D-norm is 0: no direction).
+    Parameters
+    ----------
+    P : array-like of shape (n, 9)
+        Patches, rows read row by row; finite, none of them constant.
+
+    Returns
+    -------
+    ndarray of shape (n, 9), float64
+        Mean-zero rows of D-norm 1 (their Euclidean norm is not 1).
+
+    Raises
+    ------
+    ValueError
+        Naming the first constant patch (its D-norm is 0: no direction) and how many there are.
     """
     P = check_cloud(P, name="patches", dim=9)
     dn = d_norm(P)
@@ -134,7 +206,20 @@ def contrast_normalize(P) -> np.ndarray:
 def sample_rows(X, n: int, *, seed: int = 0) -> np.ndarray:
     """``n`` rows of ``X`` drawn without replacement by a seeded generator, in input order.
 
-    The same (X, n, seed) always gives the same rows. Raises when ``n`` exceeds the rows.
+    The same (X, n, seed) always gives the same rows.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_rows, ...)
+    n : int, 1 <= n <= n_rows
+        Rows drawn; raises ``ValueError`` when ``n`` exceeds the rows.
+    seed : int
+        Seed of the generator (:func:`numpy.random.default_rng`).
+
+    Returns
+    -------
+    ndarray of shape (n, ...), the dtype of ``X``
+        The drawn rows, in their order in ``X``.
     """
     X = np.asarray(X)
     n = check_int(n, name="sample size", low=1)
@@ -252,14 +337,28 @@ OFF_PRIMARY = 0.5
 
 
 def circle_shares(X, *, off: float = OFF_PRIMARY) -> np.ndarray:
-    """Shares of ``X`` ((n, 9); normalized here) on the secondary circles, by a fixed rule:
-    a point counts for the secondary circle it is nearest when it is nearer to it than to the
-    primary circle *and* farther than ``off`` from the primary circle (near the circles'
-    crossings, the edges, a point could belong to either: it counts for the primary).
+    """Shares of ``X`` on the secondary circles (the rest on the primary), by a fixed rule.
 
-    Returns (3,): (primary, vertical, horizontal) of :data:`CIRCLES`, summing to 1. The same
-    rule applied to :func:`three_circle_sample` gives less than the model's shares (part of each
-    secondary circle lies near the primary): :func:`matched_shares` corrects for that.
+    A point counts for the secondary circle it is nearest when it is nearer to it than to the
+    primary circle *and* farther than ``off`` from the primary circle (near the circles'
+    crossings, the edges, a point could belong to either: it counts for the primary). Every
+    other point counts for the primary. The same rule applied to :func:`three_circle_sample`
+    gives less than the model's shares (part of each secondary circle lies near the primary):
+    :func:`matched_shares` corrects for that.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, 9)
+        Filters; normalized here (:func:`toponet.filters.normalize`: mean-centred, unit norm;
+        constant rows are dropped and not counted).
+    off : float
+        Distance to the primary circle (Euclidean in R^9, on the unit sphere: 0..2) beyond which a
+        point can count for a secondary circle; default :data:`OFF_PRIMARY` (0.5).
+
+    Returns
+    -------
+    ndarray of shape (3,), float64
+        The shares (primary, vertical, horizontal) of :data:`CIRCLES`, summing to 1.
     """
 
     X = normalize(check_cloud(X, name="X", dim=9))[0]
@@ -271,9 +370,29 @@ def circle_shares(X, *, off: float = OFF_PRIMARY) -> np.ndarray:
 
 
 def three_circle_sample(n: int, *, shares=(1 / 3, 1 / 3, 1 / 3), noise: float = 0.0, seed: int = 0) -> np.ndarray:
-    """``n`` normalized filters of the three-circle model, ``round(share * n)`` on each circle
-    (:data:`CIRCLES`; the primary circle takes the rounding remainder) at uniform random angles,
-    plus gaussian noise of sd ``noise`` per entry, re-normalized; rows shuffled. Shape (n, 9)."""
+    """``n`` normalized filters of the three-circle model, ``round(share * n)`` on each circle.
+
+    The circles are those of :data:`CIRCLES` (the primary circle takes the rounding remainder),
+    at uniform random angles, plus gaussian noise of sd ``noise`` per entry, re-normalized; rows
+    shuffled.
+
+    Parameters
+    ----------
+    n : int >= 1
+    shares : sequence of 3 floats
+        Shares of the points on the (primary, vertical, horizontal) circles: non-negative,
+        summing to 1.
+    noise : float >= 0
+        Standard deviation of the gaussian noise added to each of the 9 entries of a unit-norm
+        filter before re-normalizing; 0: every point exactly on its circle.
+    seed : int
+        Seed of the angles, the noise and the shuffle.
+
+    Returns
+    -------
+    ndarray of shape (n, 9), float64
+        Mean-zero, unit-norm rows, in random order.
+    """
 
     n = check_int(n, name="n", low=1)
     shares = np.asarray(shares, dtype=np.float64)
@@ -292,10 +411,32 @@ def three_circle_sample(n: int, *, shares=(1 / 3, 1 / 3, 1 / 3), noise: float = 
 
 
 def matched_noise(core, *, shares=(1 / 3, 1 / 3, 1 / 3), noises=None, n: int = 2000, seed: int = 0) -> float:
-    """The noise (sd per entry) that puts a :func:`three_circle_sample` as far from the
-    three-circle model as ``core`` is: the value of ``noises`` (default 0.02, 0.04, ..., 0.5)
-    whose median distance to the model is nearest the core's. A power model at that noise is
-    neither cleaner nor noisier than the data it stands for."""
+    """The noise (sd per entry) that puts a three-circle sample as far from the model as ``core``.
+
+    The value of ``noises`` whose :func:`three_circle_sample` has the median distance to the
+    three-circle model (:func:`toponet.ideal.distance_to_model`) nearest the core's (the first
+    such on ties). A power model at that noise is neither cleaner nor noisier than the data it
+    stands for.
+
+    Parameters
+    ----------
+    core : array-like of shape (n_points, 9)
+        At least one point; normalized (mean-centred, unit norm) by the distance.
+    shares : sequence of 3 floats
+        The samples' shares on the (primary, vertical, horizontal) circles
+        (:func:`three_circle_sample`).
+    noises : array-like of float, or None
+        Candidate noises, sd per entry of unit-norm filters; None: 0.02, 0.04, ..., 0.5.
+    n : int
+        Points in each candidate sample.
+    seed : int
+        Seed of every candidate sample (the same for each noise).
+
+    Returns
+    -------
+    float
+        One of ``noises``.
+    """
 
     core = check_cloud(core, name="core", dim=9, min_points=1)
     noises = np.round(np.arange(0.02, 0.5001, 0.02), 2) if noises is None else np.asarray(noises, float)
@@ -306,9 +447,31 @@ def matched_noise(core, *, shares=(1 / 3, 1 / 3, 1 / 3), noises=None, n: int = 2
 
 
 def matched_shares(core, *, noise: float, grid=None, n: int = 2000, seed: int = 0) -> np.ndarray:
-    """The shares of a :func:`three_circle_sample` (at ``noise``) on which :func:`circle_shares`
-    reads what it reads on ``core``: the secondary circles' total share from ``grid``
-    (default 0, 0.02, ..., 0.66), split between them as in the core. Returns (3,)."""
+    """The model's shares on which :func:`circle_shares` reads what it reads on ``core``.
+
+    Shares of a :func:`three_circle_sample` (at ``noise``): the secondary circles' total share is
+    the value of ``grid`` whose sample's secondary total, read by :func:`circle_shares`, is
+    nearest the core's (the first such on ties), split between them as in the core (evenly when
+    the core has no point on either); the primary circle takes the rest.
+
+    Parameters
+    ----------
+    core : array-like of shape (n_points, 9)
+        At least one point; normalized by :func:`circle_shares`.
+    noise : float >= 0
+        Noise of the model samples, sd per entry (e.g. :func:`matched_noise`).
+    grid : array-like of float, or None
+        Candidate secondary totals, in [0, 1] and not empty; None: 0, 0.02, ..., 0.66.
+    n : int
+        Points in each candidate sample.
+    seed : int
+        Seed of every candidate sample (the same for each total).
+
+    Returns
+    -------
+    ndarray of shape (3,), float64
+        Shares (primary, vertical, horizontal) of :data:`CIRCLES`, summing to 1.
+    """
     core = check_cloud(core, name="core", dim=9, min_points=1)
     target = circle_shares(core)
     grid = np.round(np.arange(0.0, 0.6601, 0.02), 2) if grid is None else np.asarray(grid, float)
@@ -348,12 +511,36 @@ def three_circle_bars_power(calibration, *, noise: float, shares=(1 / 3, 1 / 3, 
     ``power_draws`` clouds of ``calibration.n_points`` points of :func:`three_circle_sample`
     (``shares`` of the points on each circle, noise ``noise``; no gaussian filters mixed in:
     the cloud stands for a sample of a dense core, which the density filtration has cleaned)
-    through rho(k, p) of the calibration; a bar counts when its lifetime exceeds the
-    calibration's larger threshold (the gaussian and shuffled nulls' top bars). Shares are
-    rounded to 0.01. Cached as JSON beside the calibration (``results/calibration/patchbars-...``).
+    through rho(k, p) of the calibration; a bar counts when its lifetime (the lower bound
+    :func:`toponet.homology.h1_bounds` proves, the ``expected + 1`` longest settled) exceeds the
+    calibration's larger threshold (the gaussian and shuffled nulls' top bars). Cached as JSON
+    beside the calibration (``results/calibration/patchbars-...``), read from there when present.
 
-    Returns {"counts": bars per cloud, "power": share with exactly ``expected``,
-    "power_any": share with at least one, "noise", "shares", "threshold"}.
+    Parameters
+    ----------
+    calibration : toponet.calibration.Calibration
+        The circle rule at one size: its ``n_points``, ``k``, ``p`` (rho(k, p)), ``draws`` and
+        ``thresholds`` (lifetimes, in units of unit-norm filters) are used.
+    noise : float >= 0
+        Noise of the clouds, sd per entry of unit-norm filters.
+    shares : sequence of 3 floats
+        Shares of the points on the (primary, vertical, horizontal) circles; rounded to 0.01,
+        the primary taking 1 minus the other two.
+    expected : int >= 1
+        H1 bars the model should show (5 for three circles).
+    power_draws : int >= 1
+        Clouds drawn; cloud r uses seed ``seed + 1 + r``.
+    seed : int
+    directory : path-like, or None
+        Where the cache is read and written; None: :func:`toponet.calibration.default_directory`.
+
+    Returns
+    -------
+    dict
+        ``"counts"``: bars per cloud (list of int); ``"power"``: share of clouds with exactly
+        ``expected``; ``"power_any"``: share with at least one; ``"noise"``; ``"shares"`` (the
+        rounded ones); ``"threshold"``: the lifetime a bar must reach (just above the larger
+        threshold).
     """
     n, k, p = calibration.n_points, calibration.k, calibration.p
     power_draws = check_int(power_draws, name="power_draws", low=1)

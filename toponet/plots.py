@@ -599,6 +599,23 @@ def _count_title(dim: int, n: int, max_bars: int | None) -> str:
 def barcode_figure(diagrams, *, dims=(0, 1), title: str = "", max_bars: int | None = 50):
     """Plotly barcodes, one stacked panel per dimension (see :func:`barcode_plot`).
 
+    Bars are sorted longest first; at most ``max_bars`` per dimension are drawn (the panel title
+    says how many there are). Infinite bars run to the right edge and end in a triangle; hovering
+    over a bar's end shows its [birth, death).
+
+    Parameters
+    ----------
+    diagrams : persistence diagrams in any format of the module docstring
+        E.g. a :class:`toponet.homology.PersistenceResult`, or a list indexed by dimension of
+        arrays of shape (n_bars, 2) [birth, death] (death may be ``inf``), in the units of the
+        cloud (Euclidean distance). Bars with death == birth are not drawn.
+    dims : sequence of int >= 0
+        Homology dimensions, one panel each, top to bottom.
+    title : str
+        Figure title; "" for none.
+    max_bars : int >= 1, or None
+        Bars drawn per dimension, the longest; None: all.
+
     Returns
     -------
     plotly.graph_objects.Figure
@@ -633,12 +650,28 @@ def barcode_figure(diagrams, *, dims=(0, 1), title: str = "", max_bars: int | No
 
 
 def diagram_plot(diagrams, *, dims=(0, 1), ax=None, title: str = ""):
-    """Persistence diagram: birth vs death per dimension, the diagonal, and infinite
-    deaths drawn on a dashed line labelled ``inf`` above the finite points.
+    """Persistence diagram: birth vs death per dimension, the diagonal, and infinite deaths.
+
+    Infinite deaths are drawn on a dashed line labelled ``inf`` above the finite points. The
+    legend gives each dimension's number of bars.
+
+    Parameters
+    ----------
+    diagrams : persistence diagrams in any format of the module docstring
+        E.g. a :class:`toponet.homology.PersistenceResult`, or a list indexed by dimension of
+        arrays of shape (n_bars, 2) [birth, death] (death may be ``inf``), in the units of the
+        cloud (Euclidean distance). Bars with death == birth are not drawn.
+    dims : sequence of int >= 0
+        Homology dimensions drawn, all in one panel.
+    ax : matplotlib Axes, optional
+        Where to draw; None: a new figure.
+    title : str
+        Axes title; "" for none.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
     """
     diag = _as_diagrams(diagrams)
     dims = _select_dims(dims)
@@ -795,8 +828,27 @@ def distance_histogram(distances_by_label, threshold: float | None = None, *, bi
 # --- study figures (chapters) ------------------------------------------------------------
 
 def statistic_strip(values_by_label, *, ax=None, title: str = "", ylabel: str = "top $H_1$ lifetime"):
-    """One column of points per sample (e.g. trained / untrained / gaussian seed groups),
-    with the mean as a bar. ``values_by_label``: dict label -> 1-D array. Returns a Figure."""
+    """One column of points per sample, with the mean as a bar.
+
+    Samples are e.g. trained / untrained / gaussian seed groups. Each column is labelled with
+    its sample's label and size; the y axis starts at 0.
+
+    Parameters
+    ----------
+    values_by_label : dict of str -> array-like
+        Non-empty; each sample's values (flattened; 1-D arrays expected, none empty), one column
+        per label in the dict's order.
+    ax : matplotlib Axes, optional
+        Where to draw; None: a new figure.
+    title : str
+    ylabel : str
+        Y-axis label (the values' quantity and units).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
+    """
     if not isinstance(values_by_label, Mapping) or not values_by_label:
         raise ValueError("values_by_label must be a non-empty dict of label -> values")
     fig, ax = _new_axes(ax, figsize=(1.6 + 1.3 * len(values_by_label), 3.6))
@@ -820,8 +872,25 @@ def evolution_plot(rows: Sequence[Mapping], *, keys=("h1_top", "frac_near_circle
                    labels=None, title: str = ""):
     """Curves of per-snapshot statistics against training iterations.
 
-    ``rows``: one dict per snapshot with key ``iteration`` and each of ``keys``; each key
-    gets its own panel. Values may be scalars or (mean, sd) pairs (drawn with error bars).
+    Each key gets its own panel, with the iterations ("batch iterations") on the x axis and a
+    y axis starting at 0.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        One dict per snapshot, non-empty, with key ``iteration`` and each of ``keys``. Values
+        may be scalars or (mean, sd) pairs (drawn with error bars); the first row's value
+        decides which, per key.
+    keys : sequence of str
+        The statistics drawn, one panel each.
+    labels : dict of str -> str, optional
+        Panel titles by key; None or a missing key: the key with underscores as spaces.
+    title : str
+        Figure title; "" for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     if not rows:
         raise ValueError("rows is empty: no snapshot to plot")
@@ -848,7 +917,29 @@ def evolution_plot(rows: Sequence[Mapping], *, keys=("h1_top", "frac_near_circle
 
 def sweep_heatmap(rows: Sequence[Mapping], value: str = "h1_ratio", *, title: str = "",
                   cap: float | None = 10.0):
-    """Heat map of a :func:`toponet.chapters.mnist.parameter_sweep` statistic over (k, p), values written in."""
+    """Heat map of a :func:`toponet.chapters.mnist.parameter_sweep` statistic over (k, p), values written in.
+
+    Rows are the k (neighbour rank, smallest at the bottom), columns the p (fraction kept, smallest
+    on the left); a (k, p) with no row is NaN (no colour). Each cell shows its value to one
+    decimal (``inf`` for infinite, ``nan`` for a missing one).
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Non-empty; one dict per (k, p) with keys ``k``, ``p`` and the one named by ``value``, as
+        :func:`toponet.chapters.mnist.parameter_sweep` returns.
+    value : str
+        The statistic drawn (default ``h1_ratio``, top / second H1 lifetime).
+    title : str
+        Axes title; "" for the name in ``value``.
+    cap : float or None
+        Colours saturate at this value (the numbers written in are not capped), so that an
+        infinite ratio does not flatten the scale; None: no cap.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     if not rows:
         raise ValueError("rows is empty: nothing to plot")
     ks = sorted({r["k"] for r in rows})

@@ -300,6 +300,22 @@ def klein_answer(sig: Signature) -> str:
     ``"other"``: any other pattern, e.g. a Z/3 rank above the Z/2 rank (3-torsion, or noise
         near the threshold), or the extra H2 bars of a Klein bottle's Rips complex counted by
         a threshold below them (module docstring).
+
+    Parameters
+    ----------
+    sig : Signature
+        From :func:`signature` or :func:`core_signature`; its thresholds decide which bars are
+        long (:attr:`Signature.h1_ranks`, :attr:`Signature.h2_ranks`).
+
+    Returns
+    -------
+    str
+        One of :data:`ANSWERS`.
+
+    Raises
+    ------
+    TypeError
+        ``sig`` is not a :class:`Signature`.
     """
     if not isinstance(sig, Signature):
         raise TypeError(f"sig must be a Signature (from signature()); got {type(sig).__name__}")
@@ -320,9 +336,22 @@ _READINGS = {
 
 
 def signature_text(sig: Signature) -> str:
-    """One sentence for a chapter: the long-bar counts over Z/2 and Z/3 and what they show,
-    e.g. "Long H1 bars (lifetime above 0.28): 2 over Z/2, 1 over Z/3 (the Klein bottle's
-    signature: ...)."."""
+    """One sentence for a chapter: the long-bar counts over Z/2 and Z/3 and what they show.
+
+    For example "Long H1 bars (lifetime above 0.28): 2 over Z/2, 1 over Z/3 (the Klein bottle's
+    signature: ...).". The H2 counts follow the H1 ones when H2 was computed; the reading in
+    parentheses is that of :func:`klein_answer`.
+
+    Parameters
+    ----------
+    sig : Signature
+        From :func:`signature` or :func:`core_signature`.
+
+    Returns
+    -------
+    str
+        The sentence, thresholds to two significant digits, ending with a full stop.
+    """
     answer = klein_answer(sig)
     z2, z3 = sig.h1_ranks
     text = f"Long H1 bars (lifetime above {sig.threshold_h1:.2g}): {z2} over Z/2, {z3} over Z/3"
@@ -387,11 +416,28 @@ def null_threshold(n_points: int, *, coeff: int, dim: int, draws: int, seed: int
 
 
 def torus_sample(n: int, *, noise: float = 0.0, seed: int = 0) -> np.ndarray:
-    """``n`` points of the flat torus ``(cos a, sin a, cos b, sin b) / sqrt(2)`` at uniform
-    random angles, written in an orthonormal basis of the mean-zero hyperplane of R^5, plus
-    gaussian noise of sd ``noise`` per entry and re-normalized: mean-zero, unit-norm rows
-    like filters, so ``null_threshold(..., n_features=5)`` is its null. Shape (n, 5).
-    Known answer: H1 rank 2 and H2 rank 1 over every field."""
+    """``n`` points of the flat torus ``(cos a, sin a, cos b, sin b) / sqrt(2)`` at random angles.
+
+    The angles are uniform; the points are written in an orthonormal basis of the
+    mean-zero hyperplane of R^5, plus gaussian noise of sd ``noise`` per entry and
+    re-normalized: mean-zero, unit-norm rows like filters, so ``null_threshold(...,
+    n_features=5)`` is its null. Known answer: H1 rank 2 and H2 rank 1 over every field.
+
+    Parameters
+    ----------
+    n : int >= 1
+    noise : float
+        Standard deviation of the gaussian noise added to each of the 5 entries of a unit-norm
+        point before re-normalizing; 0: points exactly on the torus (already mean-zero and unit
+        norm).
+    seed : int
+        Seed of the angles and the noise.
+
+    Returns
+    -------
+    ndarray of shape (n, 5), float64
+        Mean-zero, unit-norm rows.
+    """
     n = check_int(n, name="n", low=1)
     rng = np.random.default_rng(seed)
     a, b = rng.uniform(0, 2 * np.pi, (2, n))
@@ -415,10 +461,32 @@ CORE_NULL_DRAWS = 20
 
 def core_signature(core, *, n_landmarks: int = CORE_LANDMARKS, draws: int = CORE_NULL_DRAWS,
                    seed: int = 0) -> Signature:
-    """The H1 signature of a dense core ((n, 9) unit filters): ``n_landmarks`` maxmin landmarks,
-    "long" = beats ``draws`` same-size gaussian clouds over both fields (the larger of the two
-    :func:`null_threshold` s, alpha 0.05). Descriptive: reported beside a verdict, not in it (its
-    power on noisy cores is not calibrated). About 15 s at the defaults on one core."""
+    """The H1 signature of a dense core ((n, 9) unit filters) on ``n_landmarks`` maxmin landmarks.
+
+    "Long" = beats ``draws`` same-size gaussian clouds over both fields (the larger of the two
+    :func:`null_threshold` s, alpha 0.05, for clouds of as many points as the complex has
+    vertices). Descriptive: reported beside a verdict, not in it (its power on noisy cores is
+    not calibrated). About 15 s at the defaults on one core.
+
+    Parameters
+    ----------
+    core : array-like of shape (n_points, 9)
+        Unit filters (mean-zero, unit norm, as the 9-D gaussian null clouds are; not normalized
+        here), at least 2 points.
+    n_landmarks : int >= 2
+        Vertices of the complex; clipped to ``n_points``, and exact (no landmarks) when it is at
+        least ``n_points``.
+    draws : int
+        Gaussian null clouds per field; at least 20, the fewest that can give p below 0.05
+        (:func:`null_threshold` raises otherwise).
+    seed : int >= 0
+        Seed of the null clouds and start of the maxmin landmark sequence.
+
+    Returns
+    -------
+    Signature
+        H1 over Z/2 and Z/3 only (``threshold_h2`` and the H2 lifetimes are None).
+    """
     core = check_cloud(core, name="core", min_points=2)
     m = min(check_int(n_landmarks, name="n_landmarks", low=2), core.shape[0])
     thr = max(null_threshold(m, coeff=c, dim=1, draws=draws, seed=seed) for c in COEFFS)
