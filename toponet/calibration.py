@@ -64,7 +64,22 @@ def read_cached(path: Path, check=None) -> dict | None:
     """The sealed document ``path`` names (a calibration, a cache of null values), looked up in
     its folder, then in the committed results (:func:`toponet._io.results_search_path`); None
     when there is none. A damaged one (edited, torn, unsealed, or failing ``check``) is named on
-    stderr and skipped: the caller recomputes it."""
+    stderr and skipped: the caller recomputes it.
+
+    Parameters
+    ----------
+    path : path-like
+        Where the document is written: its folder is searched first, then its file name in the
+        committed results.
+    check : callable, optional
+        ``check(doc)`` raises ValueError (or TypeError, KeyError, IndexError) naming what is
+        wrong with a document; None: only the seal is checked.
+
+    Returns
+    -------
+    dict or None
+        The first sound document found, its seal (``"sha256"``) included; None when there is none.
+    """
     path = Path(path)
     for folder in results_search_path(path.parent):
         try:
@@ -78,7 +93,20 @@ def read_cached(path: Path, check=None) -> dict | None:
 
 
 def write_cached(path: Path, doc: dict) -> dict:
-    """Seal ``doc`` and write it atomically to ``path`` (its ledger entry: calibrations)."""
+    """Seal ``doc`` and write it atomically to ``path`` (its ledger entry: calibrations).
+
+    Parameters
+    ----------
+    path : path-like
+        The file written (replaced when it exists).
+    doc : dict
+        A JSON-serializable document; a ``"sha256"`` entry in it is replaced by the seal.
+
+    Returns
+    -------
+    dict
+        A copy of ``doc`` with its seal: its content hash under ``"sha256"``.
+    """
     return write_sealed(path, doc, section="calibrations")
 
 
@@ -134,7 +162,20 @@ def _check_tops(doc: dict) -> None:
 
 def exceed_limit(draws: int, alpha: float = ALPHA) -> int:
     """Largest number of null clouds at least as long as the observed bar with p < alpha;
-    -1 when even 0 gives p >= alpha (too few draws for this level)."""
+    -1 when even 0 gives p >= alpha (too few draws for this level).
+
+    Parameters
+    ----------
+    draws : int >= 1
+        Null clouds the p-value is computed from, p = (1 + exceed) / (1 + draws).
+    alpha : float in (0, 1]
+        The level.
+
+    Returns
+    -------
+    int >= -1
+        The largest e with (1 + e) / (1 + draws) < alpha (3 for 99 draws at 0.05).
+    """
     e = -1
     while (2 + e) / (1 + draws) < alpha:
         e += 1
@@ -142,7 +183,22 @@ def exceed_limit(draws: int, alpha: float = ALPHA) -> int:
 
 
 def threshold(values, alpha: float = ALPHA) -> float:
-    """The rule's threshold: p < alpha exactly when the observed top bar exceeds this value."""
+    """The rule's threshold: p < alpha exactly when the observed top bar exceeds this value.
+
+    Parameters
+    ----------
+    values : array-like of shape (draws,)
+        The null clouds' top H1 lifetimes, in distance units of the normalized filters.
+    alpha : float
+        The level (default :data:`toponet.rules.ALPHA`, 0.05).
+
+    Returns
+    -------
+    float
+        The (m + 1)-th largest value, m = :func:`exceed_limit` ``(draws, alpha)`` (strictly
+        exceeding it leaves at most m null values at least as long); +inf when p < alpha is out
+        of reach with this many draws (m = -1); -inf when every bar passes (only for alpha > 1).
+    """
     v = np.sort(np.asarray(values, dtype=np.float64))[::-1]
     m = exceed_limit(v.size, alpha)
     if m < 0:
@@ -152,7 +208,26 @@ def threshold(values, alpha: float = ALPHA) -> float:
 
 def model_cloud(n_points: int, *, noise: float, circle_fraction: float, seed: int) -> np.ndarray:
     """The power model: ``n_points`` unit filters, a fraction of them noisy primary-circle
-    filters, the rest gaussian filters. Shape (n_points, 9)."""
+    filters, the rest gaussian filters. Shape (n_points, 9).
+
+    Parameters
+    ----------
+    n_points : int >= 1
+        Filters in the cloud.
+    noise : float >= 0
+        Standard deviation of the gaussian noise added to each entry of the unit primary-circle
+        filters before they are normalized again (:func:`toponet.ideal.primary_circle_sample`;
+        0: no noise).
+    circle_fraction : float in (0, 1]
+        Share of primary-circle filters: ``round(circle_fraction * n_points)`` of them.
+    seed : int
+        Seeds the circle filters (``seed``) and the gaussian ones (``seed + 10_000_019``).
+
+    Returns
+    -------
+    ndarray of shape (n_points, 9), float64
+        Unit, mean-zero rows: the circle filters first, then the gaussian filters.
+    """
     n_circle = int(round(check_fraction(circle_fraction, name="circle_fraction") * n_points))
     parts = [primary_circle_sample(n_circle, noise=noise, seed=seed)] if n_circle else []
     if n_points - n_circle:
@@ -269,7 +344,24 @@ _FIELDS = ("n_points", "k", "p", "draws", "noise", "circle_fraction", "threshold
 def check_calibration(doc: dict, expect: dict) -> None:
     """Raise ValueError naming what is wrong with a stored circle calibration: a missing field,
     arguments other than ``expect``'s, counts outside [0, draws], and (format with per-draw
-    answers) counts that are not what the answers count."""
+    answers) counts that are not what the answers count.
+
+    Also checked: the version (:data:`CALIBRATION_VERSION`), positive integer sizes and
+    thresholds that are numbers (+-inf allowed: out of reach at these draws; NaN is not).
+
+    Parameters
+    ----------
+    doc : dict
+        A stored calibration (the JSON :func:`calibrate_circle` writes).
+    expect : dict
+        Field -> the value asked for (e.g. ``n_points``, ``k``, ``p``, ``draws``), compared
+        with ``==``; ``{}`` compares none.
+
+    Raises
+    ------
+    ValueError
+        Naming the first problem found; returns None when the document passes every check.
+    """
     missing = [f for f in _FIELDS if f not in doc]
     if missing:
         raise ValueError(f"fields {missing} are missing")
@@ -330,7 +422,47 @@ def calibrate_circle(n_points: int, k: int, p: float, *, draws: int = DRAWS, fpr
     """Calibrate the circle rule at ``n_points`` filters, rho(k, p), ``draws`` nulls per kind.
 
     ``k`` is passed through :func:`toponet.rules.floor_k` (as the rule does). Cached: a second
-    call with the same arguments reads ``results/calibration/circle-...json``.
+    call with the same arguments reads ``results/calibration/circle-...json`` (the file
+    ``circle-...json`` in ``directory``, else in the committed results). An interrupted
+    calibration resumes from a partial file beside it (every draw is seeded).
+
+    Parameters
+    ----------
+    n_points : int >= 2
+        Filters in the cloud the rule is applied to (after normalization).
+    k : int >= 1
+        Neighbours of rho(k, p), before :func:`toponet.rules.floor_k`.
+    p : float in (0, 1]
+        Fraction kept by rho(k, p).
+    draws : int >= 2
+        Reference null clouds per kind (gaussian, shuffled), as many as the test draws: each
+        kind's :func:`threshold`. A fresh null cloud or a model cloud counts when its top bar
+        exceeds the larger of the two thresholds.
+    fpr_draws : int >= 1
+        Fresh null clouds per kind behind the false-positive estimate.
+    power_draws : int >= 1
+        Model clouds (:func:`model_cloud`) behind the power.
+    noise : float >= 0
+        Noise sd per entry of the model's circle filters (0.25: the median filter lies 0.51 from
+        the ideal circle, in distance units of the normalized filters).
+    circle_fraction : float in (0, 1]
+        Share of circle filters in the model clouds.
+    seed : int
+        Seeds the reference model cloud (``seed``; the shuffled nulls are made from it), the
+        reference nulls (:func:`toponet.rules.null_seed` of ``seed``), the fresh nulls (of
+        ``seed + 1``) and model cloud r (``seed + 1 + r``).
+    directory : path-like, optional
+        Where calibrations are read and written; default :func:`default_directory`.
+    recompute : bool
+        Ignore a stored calibration and compute (and write) it again.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    Calibration
+        With the whole rule's false-positive rate (``rule_fires``, ``rule_sims``) when one is
+        stored (:func:`rule_false_positives`).
     """
     from tqdm.auto import tqdm
 
@@ -416,7 +548,22 @@ FPR_DRAWS_DECIDING = 200
 
 
 def clopper_pearson(hits: int, draws: int, level: float = 0.95) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) two-sided ``level`` interval of a binomial rate ``hits / draws``."""
+    """Exact (Clopper-Pearson) two-sided ``level`` interval of a binomial rate ``hits / draws``.
+
+    Parameters
+    ----------
+    hits : int, 0 <= hits <= draws
+        Successes (e.g. null clouds on which the rule fired).
+    draws : int >= 1
+        Trials.
+    level : float in (0, 1)
+        Coverage: (1 - level) / 2 is left in each tail.
+
+    Returns
+    -------
+    (low, high) : tuple of float in [0, 1]
+        low is 0 when ``hits`` is 0, high is 1 when ``hits == draws``.
+    """
     from scipy.stats import beta
 
     a = (1 - level) / 2
@@ -448,6 +595,39 @@ def extended_false_positives(cal: Calibration, *, fpr_draws: int = FPR_DRAWS_DEC
     "interval": its 95 % Clopper-Pearson interval, "per_draw", "base"}``, read from
     ``results/calibration/fprx-...json``; None when it is not stored and ``compute`` is False.
     Computing resumes from a partial file.
+
+    Parameters
+    ----------
+    cal : Calibration
+        A calibration stored by :func:`calibrate_circle` (its arguments and ``seed`` name the
+        stored document whose thresholds and answers are extended).
+    fpr_draws : int >= cal.fpr_draws
+        Fresh null clouds per kind in all, ``cal``'s included.
+    seed : int
+        The ``seed`` ``cal`` was calibrated with: it seeds the model cloud and the null clouds
+        as :func:`calibrate_circle` does.
+    directory : path-like, optional
+        Where to read and write; default :func:`default_directory`.
+    compute : bool
+        Compute when nothing is stored (default: only read).
+    n_jobs : int >= 1
+        Worker processes for the new null clouds.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    dict or None
+        ``"fpr_draws"``; ``"fpr_exceed"``: kind -> count; ``"rate"``: the larger kind's count /
+        fpr_draws; ``"interval"``: its (low, high); ``"worst_kind"``: that kind; ``"per_draw"``:
+        kind -> list of ``fpr_draws`` bools (the cloud's top bar beat the larger of ``cal``'s
+        two thresholds); ``"base"``: the file name of the calibration extended. None when not
+        stored and ``compute`` is False.
+
+    Raises
+    ------
+    ValueError
+        When computing and no calibration is stored at ``cal``'s arguments and ``seed``.
     """
     from tqdm.auto import tqdm
 
@@ -520,6 +700,33 @@ def rule_false_positives(cal: Calibration, *, sims: int = FPR_DRAWS_DECIDING, se
     Returns ``{"sims", "fires": kind -> count, "rate", "interval": 95 % Clopper-Pearson,
     "worst_kind", "per_draw"}`` from ``results/calibration/rulefp-...json``; None when it is
     not stored and ``compute`` is False.
+
+    Parameters
+    ----------
+    cal : Calibration
+        The size the rule runs at: its ``n_points``, ``k``, ``p``, ``draws`` and its model
+        (``noise``, ``circle_fraction``) are used.
+    sims : int >= 1
+        Null clouds per kind (gaussian, shuffled).
+    seed : int
+        Seeds the power model the shuffles are made from (``seed``), the null clouds
+        (:func:`toponet.rules.null_seed` of ``seed + 1``) and each test's own nulls (``seed``).
+    directory : path-like, optional
+        Where to read and write (and the gaussian tops' cache); default :func:`default_directory`.
+    compute : bool
+        Compute when nothing is stored (default: only read). Resumes from a partial file.
+    n_jobs : int >= 1
+        Worker processes for each test's null clouds.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    dict or None
+        ``"sims"``; ``"fires"``: kind -> count; ``"rate"``: the worst kind's count / sims;
+        ``"interval"``: its 95 % Clopper-Pearson (low, high); ``"worst_kind"``; ``"per_draw"``:
+        kind -> list of ``sims`` runs, each {"gaussian_p", "shuffled_p" (absent when skipped),
+        "fires"}. None when not stored and ``compute`` is False.
     """
     from tqdm.auto import tqdm
 
@@ -583,7 +790,18 @@ GRID_K_PAPER, GRID_N_PAPER, GRID_P = 200, 6400, 0.3
 
 
 def grid_k(n_points: int) -> int:
-    """k of the grid family at ``n_points`` filters: the paper's k / n, floored (:func:`scaled_k`)."""
+    """k of the grid family at ``n_points`` filters: the paper's k / n, floored (:func:`scaled_k`).
+
+    Parameters
+    ----------
+    n_points : int > K_MIN
+        Filters in the cloud.
+
+    Returns
+    -------
+    int
+        ``round(200 * n_points / 6400)`` (n / 32) clipped to [K_MIN, n_points - 1].
+    """
     return scaled_k(GRID_K_PAPER, n_points, GRID_N_PAPER)
 
 
@@ -595,7 +813,25 @@ def _stored(n: int, k: int, p: float, draws: int, directory: Path) -> Calibratio
 
 
 def grid_sizes(draws: int = DRAWS, directory=None) -> list[int]:
-    """Cloud sizes with a stored calibration of the grid family (committed or in the user cache)."""
+    """Cloud sizes with a stored calibration of the grid family (committed or in the user cache).
+
+    Only file names are read (not checked): ``circle-...`` files of this version with
+    k = :func:`grid_k` (n), p = :data:`GRID_P`, ``draws`` and :func:`calibrate_circle`'s default
+    model (noise 0.25, fraction 0.5, 40 + 40 clouds, seed 0).
+
+    Parameters
+    ----------
+    draws : int
+        Null clouds per kind of the calibrations (default :data:`toponet.rules.DRAWS`).
+    directory : path-like, optional
+        The write folder searched first (default :func:`default_directory`), then the committed
+        results.
+
+    Returns
+    -------
+    list of int
+        The sizes (filters), increasing.
+    """
     directory = Path(directory) if directory is not None else default_directory()
     sizes = set()
     for folder in results_search_path(directory):
@@ -681,6 +917,36 @@ def rule_calibration(n_points: int, k: int, p: float, *, draws: int = DRAWS, cal
     the false-positive rate from the worse of that one and the smallest at least
     ``n_points``. Else (or below the grid's smallest size) power and false-positive rate are
     None: the rule then answers ``inconclusive``.
+
+    A stored calibration means :func:`calibrate_circle`'s default model (noise 0.25, fraction
+    0.5, 40 + 40 clouds, seed 0) at ``draws``; its false-positive rate is the whole rule's when
+    that is stored (:func:`rule_false_positives`), else the fixed-threshold estimate.
+
+    Parameters
+    ----------
+    n_points : int >= 2
+        Filters the test ran on (after normalization).
+    k : int >= 1
+        Neighbours of rho(k, p), passed through :func:`toponet.rules.floor_k`.
+    p : float in (0, 1]
+        Fraction kept by rho(k, p).
+    draws : int
+        Null clouds per kind of the test.
+    calibrate : bool
+        Compute a calibration at this size when none is stored. It is computed in
+        :func:`default_directory` (``directory`` is not passed on).
+    directory : path-like, optional
+        Where stored calibrations are looked up; default :func:`default_directory` (then the
+        committed results).
+    progress : bool
+        Show a progress bar while calibrating.
+
+    Returns
+    -------
+    RuleCalibration
+        ``power_size`` and ``fpr_size`` say which sizes the numbers come from, ``source`` says it
+        in words; borrowing the false-positive rate, the worse neighbour is the one with the
+        higher rate (on a tie, the one measured on fewer clouds).
     """
     n = check_int(n_points, name="n_points", low=2)
     k = floor_k(k, n)
@@ -723,7 +989,21 @@ def rule_calibration(n_points: int, k: int, p: float, *, draws: int = DRAWS, cal
 
 
 def load_all(directory=None) -> list[Calibration]:
-    """Every cached calibration of the current version, sorted by size (for the Calibration page)."""
+    """Every cached calibration of the current version, sorted by size (for the Calibration page).
+
+    Parameters
+    ----------
+    directory : path-like, optional
+        The folder read (default :func:`default_directory`), and only it: unlike
+        :func:`read_cached`, the committed results are not searched. Damaged files are named on
+        stderr and left out.
+
+    Returns
+    -------
+    list of Calibration
+        Sorted by (n_points, k, p); each with the whole rule's false-positive rate when one is
+        stored (:func:`rule_false_positives`).
+    """
     directory = Path(directory) if directory is not None else default_directory()
     out = []
     for path in sorted(directory.glob(f"circle-v{CALIBRATION_VERSION}-*.json")):
@@ -740,14 +1020,51 @@ def load_all(directory=None) -> list[Calibration]:
 def size_curve(sizes, *, k_paper: int = 200, n_paper: int = 6400, p: float = 0.3, draws: int = DRAWS,
                progress: bool = False) -> list[Calibration]:
     """The circle rule calibrated at each cloud size in ``sizes``, k rescaled from the paper's
-    (k_paper for n_paper points, as the chapters do). Cached: sizes calibrated before are read."""
+    (k_paper for n_paper points, as the chapters do). Cached: sizes calibrated before are read.
+
+    Each size is :func:`calibrate_circle` with its default model, seed and directory.
+
+    Parameters
+    ----------
+    sizes : iterable of int
+        Cloud sizes (filters), each > K_MIN.
+    k_paper : int >= 1
+        The paper's k, in neighbours.
+    n_paper : int >= 1
+        Points in the paper's cloud that ``k_paper`` was chosen for.
+    p : float in (0, 1]
+        Fraction kept by rho(k, p).
+    draws : int >= 2
+        Null clouds per kind.
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    list of Calibration
+        One per size, in the order of ``sizes``.
+    """
 
     return [calibrate_circle(n, scaled_k(k_paper, n, n_paper), p, draws=draws, progress=progress)
             for n in sizes]
 
 
 def table_rows(cals) -> list[dict]:
-    """One row per calibration, for the Calibration page."""
+    """One row per calibration, for the Calibration page.
+
+    Parameters
+    ----------
+    cals : iterable of Calibration
+        With "gaussian" and "shuffled" false-positive counts (``fpr_exceed``).
+
+    Returns
+    -------
+    list of dict
+        One per calibration, in order, with the keys "filters", "rho(k, p)", "draws per null",
+        "false positives, gaussian", "false positives, shuffled", "whole rule on null clouds"
+        ("not measured" when not stored), "power" and "threshold (top H1)" (the larger of the
+        two thresholds, in distance units of the normalized filters).
+    """
     return [{"filters": c.n_points, "rho(k, p)": f"rho({c.k}, {c.p:g})", "draws per null": c.draws,
              "false positives, gaussian": f"{c.fpr_exceed['gaussian']}/{c.fpr_draws}",
              "false positives, shuffled": f"{c.fpr_exceed['shuffled']}/{c.fpr_draws}",
@@ -771,7 +1088,31 @@ BEYOND_VERSION = 1
 def beyond_model_cloud(model: str, n_points: int, *, noise: float, fraction: float, seed: int) -> np.ndarray:
     """One cloud of :data:`BEYOND_MODELS`: ``fraction`` of ``n_points`` model filters (noise sd
     ``noise`` per entry), the rest gaussian filters; the anisotropic gaussian is all gaussian,
-    its covariance drawn from ``seed`` (eigenvalues log-uniform over two decades). Shape (n, 9)."""
+    its covariance drawn from ``seed`` (eigenvalues log-uniform over two decades). Shape (n, 9).
+
+    Parameters
+    ----------
+    model : str, one of :data:`BEYOND_MODELS`
+        An unknown model raises ValueError.
+    n_points : int >= 1
+        Filters in the cloud.
+    noise : float >= 0
+        Noise sd per entry of the primary-circle model's filters. The three-circle and Klein
+        models use :data:`toponet.claims.MODEL_NOISE` instead (their samplers,
+        :func:`toponet.claims.model_sample`, take no noise); the anisotropic gaussian has none.
+    fraction : float in (0, 1]
+        Share of model filters, ``round(fraction * n_points)`` of them (unused, and not
+        checked, for the anisotropic gaussian).
+    seed : int
+        Seeds the model filters (``seed``) and the gaussian ones (``seed + 10_000_019``); for
+        the anisotropic gaussian, its covariance and its points.
+
+    Returns
+    -------
+    ndarray of shape (n_points, 9), float64
+        Unit, mean-zero rows, the model filters first, then the gaussian ones; the anisotropic
+        gaussian's rows are raw draws (not normalized).
+    """
     from toponet.claims import model_sample   # deferred: toponet.claims imports this module
 
     if model == "anisotropic-gaussian":
@@ -825,6 +1166,42 @@ def calibrate_beyond(model: str, n_points: int, k: int, p: float, *, draws: int 
 
     Returns {"model", "n_points", "k", "p", "draws", "model_draws", "answers": [{"top", "exceed",
     "yes"}, ...], "rate": share of yes}.
+
+    Parameters
+    ----------
+    model : str, one of :data:`BEYOND_MODELS`
+        An unknown model raises ValueError.
+    n_points : int >= 10
+        Filters per model cloud.
+    k : int >= 1
+        Neighbours of rho(k, p), before :func:`toponet.rules.floor_k`.
+    p : float in (0, 1]
+        Fraction kept by rho(k, p).
+    draws : int >= 2
+        Directions-null clouds per model cloud.
+    model_draws : int >= 1
+        Model clouds (:func:`beyond_model_cloud`).
+    noise, fraction : float
+        Of the model clouds (:func:`beyond_model_cloud`: noise sd per entry, share of model
+        filters in (0, 1]).
+    seed : int
+        Model cloud r has seed ``seed + 1 + r``; every model cloud's directions nulls are
+        seeded by :func:`toponet.rules.null_seed` of ``seed``.
+    directory : path-like, optional
+        Where to read and write; default :func:`default_directory`.
+    compute : bool
+        Compute when nothing is stored.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    dict or None
+        The sealed document: the keys above plus "version", "noise", "fraction", "seed" and
+        its seal "sha256". Each answer: "top", the model cloud's exact top H1 lifetime (6
+        decimals, distance units of the normalized filters); "exceed", directions nulls whose
+        top bar is at least as long; "yes", p < ALPHA. "rate" is in [0, 1]. None when not
+        stored and ``compute`` is False.
     """
     from tqdm.auto import tqdm
 

@@ -238,7 +238,22 @@ class Power:
 
 
 def wilson_interval(hits: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion ``hits / n``."""
+    """Wilson score interval of a binomial proportion ``hits / n``.
+
+    Parameters
+    ----------
+    hits : int, 0 <= hits <= n
+        Successes (e.g. simulated data sets where p < alpha); not checked.
+    n : int >= 1
+        Trials (ValueError otherwise).
+    level : float in (0, 1)
+        Coverage (0.95: a 95 % interval).
+
+    Returns
+    -------
+    (low, high) : tuple of float
+        The interval, clipped to [0, 1].
+    """
     n = _positive_int(n, "n")
     z = NormalDist().inv_cdf(0.5 + level / 2)
     f = hits / n
@@ -453,7 +468,22 @@ def benjamini_hochberg(p_values, *, q: float = ALPHA) -> np.ndarray:
 
 def sign_test_power(n: int, rate: float, *, alpha: float = ALPHA) -> float:
     """Exact power of :func:`sign_test` at ``n`` runs when the part holds in each run with
-    probability ``rate``: P(Binomial(n, rate) >= k*), k* the fewest holding runs with p < alpha."""
+    probability ``rate``: P(Binomial(n, rate) >= k*), k* the fewest holding runs with p < alpha.
+
+    Parameters
+    ----------
+    n : int >= 1
+        Independent runs.
+    rate : float in [0, 1]
+        Probability that the part holds in one run.
+    alpha : float in (0, 1)
+        The level.
+
+    Returns
+    -------
+    float in [0, 1]
+        The power; 0.0 when no count of runs reaches p < alpha (at 0.05: fewer than 5 runs).
+    """
     n = _positive_int(n, "n")
     alpha = _alpha(alpha)
     if not 0 <= rate <= 1:
@@ -518,7 +548,21 @@ def bootstrap_interval(a, b=None, *, statistic: str = "difference", level: float
 # --- power by simulation ---------------------------------------------------------------------------------
 
 def normal_arms(sd: float) -> Callable:
-    """Sampler of two independent arms: ``a ~ N(effect, sd^2)``, ``b ~ N(0, sd^2)`` (the measured spread)."""
+    """Sampler of two independent arms: ``a ~ N(effect, sd^2)``, ``b ~ N(0, sd^2)`` (the measured spread).
+
+    Parameters
+    ----------
+    sd : float > 0, finite
+        The measured spread (the arms' pooled sd), in the units of the numbers compared; with
+        none measured (one network per arm, identical values) it raises ValueError.
+
+    Returns
+    -------
+    callable
+        ``sample(rng, n_per_arm, effect) -> (a, b)``: ``rng`` a numpy Generator, ``n_per_arm``
+        (n_a, n_b), ``effect`` in the units of ``sd``; ``a`` of shape (n_a,), ``b`` of shape
+        (n_b,). Its ``model`` attribute names it in words.
+    """
     sd = _spread(sd)
 
     def sample(rng, n_per_arm, effect):
@@ -528,7 +572,21 @@ def normal_arms(sd: float) -> Callable:
 
 
 def normal_pairs(sd: float) -> Callable:
-    """Sampler of paired differences ``d ~ N(effect, sd^2)`` (sd: the measured sd of the differences)."""
+    """Sampler of paired differences ``d ~ N(effect, sd^2)`` (sd: the measured sd of the differences).
+
+    Parameters
+    ----------
+    sd : float > 0, finite
+        The measured sd of the paired differences, in the units of the numbers compared
+        (ValueError otherwise).
+
+    Returns
+    -------
+    callable
+        ``sample(rng, n_per_arm, effect) -> (d, None)``: ``rng`` a numpy Generator,
+        ``n_per_arm`` (n,); ``d`` of shape (n,), the differences themselves (hence ``b`` None).
+        Its ``model`` attribute names it in words.
+    """
     sd = _spread(sd)
 
     def sample(rng, n_per_arm, effect):
@@ -540,7 +598,21 @@ def normal_pairs(sd: float) -> Callable:
 def bernoulli_pairs(rate_b: float) -> Callable:
     """Sampler of paired 0/1 outcomes: ``a ~ Bernoulli(rate_b + effect)``, ``b ~ Bernoulli(rate_b)``,
     independent within a pair (e.g. "the run unlinks the tori" for two activations sharing a seed).
-    Under the null (effect 0) both arms have rate ``rate_b``."""
+    Under the null (effect 0) both arms have rate ``rate_b``.
+
+    Parameters
+    ----------
+    rate_b : float in [0, 1]
+        The second arm's rate (ValueError otherwise).
+
+    Returns
+    -------
+    callable
+        ``sample(rng, n_per_arm, effect) -> (a, b)``: ``rng`` a numpy Generator, ``n_per_arm``
+        (n,), ``effect`` a difference of rates (``rate_b + effect`` clipped to [0, 1]); ``a`` and
+        ``b`` float arrays of 0 and 1, each of shape (n,). Its ``model`` attribute names it in
+        words.
+    """
     if not 0 <= rate_b <= 1:
         raise ValueError(f"rate_b must lie in [0, 1]; got {rate_b!r}")
 
@@ -663,7 +735,21 @@ class Part:
 
 def part_outcome(test: GroupTest | None, *, alpha: float = ALPHA) -> str:
     """"pass" (significant in the claim's direction), "fail" (not significant, power >= MIN_POWER)
-    or "undecided" (not significant with less power, or no test)."""
+    or "undecided" (not significant with less power, or no test).
+
+    Parameters
+    ----------
+    test : GroupTest or None
+        A part's test; its ``power`` is set by :meth:`GroupTest.calibrated` (None: not
+        calibrated, so a non-significant result is undecided). None: the part is untestable.
+    alpha : float
+        The level (significant: p < alpha).
+
+    Returns
+    -------
+    str
+        "pass", "fail" or "undecided".
+    """
     if test is None:
         return "undecided"
     if test.significant(alpha):
@@ -681,6 +767,23 @@ def combine_parts(parts, *, alpha: float = ALPHA) -> tuple[str, list[str]]:
     inconclusive; not reproduced: no part significant and every part with power >=
     :data:`toponet.rules.MIN_POWER`; inconclusive otherwise (some part could not have seen the
     paper's effect at its size).
+
+    Parameters
+    ----------
+    parts : iterable of Part
+        The claim's tested parts, at least one (ValueError when empty); each decided by
+        :func:`part_outcome`.
+    alpha : float in (0, 1)
+        The level.
+
+    Returns
+    -------
+    verdict : str
+        "reproduced", "partly", "not reproduced" or "inconclusive".
+    reasons : list of str
+        One line per part (its description and outcome), then why a part passing only at the
+        uncorrected level leaves it undecided (when that happens) and, for more than one part,
+        the rule used.
     """
     parts = list(parts)
     if not parts:

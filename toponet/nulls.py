@@ -55,7 +55,24 @@ def shuffle_coordinates(X, seed: int) -> np.ndarray:
 
 
 def covariance_matched(X, seed: int) -> np.ndarray:
-    """Gaussian points with the mean and covariance (ddof=1) of ``X``; shape of ``X``, float64."""
+    """Gaussian points with the mean and covariance (ddof=1) of ``X``; shape of ``X``, float64.
+
+    The covariance's square root comes from its eigendecomposition (eigenvalues clipped at 0),
+    not from a Cholesky factor: a normalized cloud's covariance is singular (each row's entries
+    sum to 0).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, n_features), n_points >= 2
+        The cloud whose mean and covariance are matched (raw or normalized filters).
+    seed : int
+        Seeds the gaussian draws: same seed, same points.
+
+    Returns
+    -------
+    ndarray of shape (n_points, n_features), float64
+        ``n_points`` i.i.d. draws of N(mean of ``X``, covariance of ``X``), not normalized.
+    """
     X = check_cloud(X, name="X", min_points=2)
     rng = np.random.default_rng(seed)
     mean, cov = X.mean(axis=0), np.cov(X, rowvar=False)
@@ -71,6 +88,18 @@ def second_moment(X) -> np.ndarray:
     What the pipeline sees of a cloud's second-order structure: the paper normalizes every
     filter (mean-zero, unit norm) before anything else, so the directions' second moment,
     not the raw covariance, is the second-order structure a null must keep.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, n_features), n_points >= 2
+        Raw (or already normalized) filters. They go through
+        :func:`toponet.filters.normalize` quietly: constant rows (no direction) are dropped
+        without a log message and the mean runs over the rows kept.
+
+    Returns
+    -------
+    ndarray of shape (n_features, n_features), float64
+        Symmetric, positive semi-definite, trace 1 (every normalized row has unit norm).
     """
     Xn = normalize(check_cloud(X, name="X", min_points=2), quiet=True)[0]
     return Xn.T @ Xn / Xn.shape[0]
@@ -92,9 +121,28 @@ def directions_covariance(X) -> tuple[np.ndarray, np.ndarray]:
     ten steps on trained filters; stops at FIT_TOL). A cloud that *is* gaussian, any
     covariance, lies in this family, so its directions are matched exactly.
 
-    Returns (U, scale): U of shape (n_features, r) the eigenvectors with non-zero second moment
-    (r = 8 for mean-zero 3x3 filters), scale of shape (r,) the standard deviations along them.
-    Raises RuntimeError when the fit does not converge.
+    Fits are kept in memory, keyed by the sha256 of ``X``'s float64 bytes (the cache is
+    emptied once it holds more than 16): a second call on the same cloud returns the same
+    arrays, which must not be modified.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, n_features), n_points >= 2
+        Raw (or normalized) filters; only their normalized rows (:func:`second_moment`) matter.
+
+    Returns
+    -------
+    U : ndarray of shape (n_features, r)
+        The eigenvectors of the second moment with non-zero eigenvalue (above 1e-12; r = 8 for
+        mean-zero 3x3 filters).
+    scale : ndarray of shape (r,)
+        The standard deviations along them (the square roots of the fitted lam, scaled to sum
+        to 1: only the directions of the draws are matched, not their norm).
+
+    Raises
+    ------
+    RuntimeError
+        When the fit does not converge in FIT_MAX_ITER steps.
     """
     X = check_cloud(X, name="X", min_points=2)
     key = hashlib.sha256(np.ascontiguousarray(X, dtype=np.float64).tobytes()).digest()
@@ -123,7 +171,26 @@ def directions_covariance(X) -> tuple[np.ndarray, np.ndarray]:
 
 def directions_matched(X, seed: int) -> np.ndarray:
     """Gaussian points whose normalized rows have the second moment E[v v^T] of ``X``'s
-    normalized rows (:func:`directions_covariance`); shape of ``X``, float64, not normalized."""
+    normalized rows (:func:`directions_covariance`); shape of ``X``, float64, not normalized.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_points, n_features), n_points >= 2
+        The cloud whose directions are matched (raw or normalized filters).
+    seed : int
+        Seeds the gaussian draws (the fit of :func:`directions_covariance` is deterministic).
+
+    Returns
+    -------
+    ndarray of shape (n_points, n_features), float64
+        ``n_points`` i.i.d. draws of the zero-mean gaussian N(0, U diag(scale^2) U^T), not
+        normalized (their total variance is 1; :func:`null_cloud` normalizes them).
+
+    Raises
+    ------
+    RuntimeError
+        When :func:`directions_covariance`'s fit does not converge.
+    """
     X = check_cloud(X, name="X", min_points=2)
     U, scale = directions_covariance(X)
     return (np.random.default_rng(seed).standard_normal((X.shape[0], scale.size)) * scale) @ U.T

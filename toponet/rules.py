@@ -111,8 +111,29 @@ def floor_k(k: int, n_points: int) -> int:
 def dense_core(X_raw, k: int, p: float) -> np.ndarray:
     """rho(k, p) of the normalized cloud, k through :func:`floor_k`.
 
-    X_raw : (n_points, 9) raw filters. Returns (n_kept, 9) unit, mean-zero rows.
-    Raises ValueError naming the problem when nothing survives normalization.
+    The filters go through :func:`toponet.filters.normalize` (constant filters are dropped,
+    and logged), then :func:`toponet.density.density_filtration` with ``floor_k(k, n)``, n the
+    filters left.
+
+    Parameters
+    ----------
+    X_raw : array-like of shape (n_points, 9), n_points >= 2
+        Raw filters (any number of columns is accepted; 9 for 3x3 filters).
+    k : int >= 1
+        Neighbours (the point itself not counted), clipped to [K_MIN, n - 1] by :func:`floor_k`.
+    p : float in (0, 1]
+        Fraction of the normalized filters kept.
+
+    Returns
+    -------
+    ndarray of shape (n_kept, 9)
+        Unit, mean-zero rows, ``n_kept = max(1, round(p * n))``, in their original order.
+
+    Raises
+    ------
+    ValueError
+        Naming the problem when nothing survives normalization (raised as soon as fewer than
+        2 filters are given or remain), or when too few remain for k = K_MIN (:func:`floor_k`).
     """
     Xn, _ = normalize(check_cloud(X_raw, name="filters", min_points=2))
     if Xn.shape[0] < 2:
@@ -122,7 +143,20 @@ def dense_core(X_raw, k: int, p: float) -> np.ndarray:
 
 
 def p_value(exceed: int, draws: int) -> float:
-    """Monte-Carlo p: (1 + #{null >= observed}) / (1 + draws)."""
+    """Monte-Carlo p: (1 + #{null >= observed}) / (1 + draws).
+
+    Parameters
+    ----------
+    exceed : int, 0 <= exceed <= draws
+        #{null >= observed}: null clouds whose statistic is at least the observed one.
+    draws : int >= 1
+        Null clouds drawn. Neither argument is checked beyond ``int()``.
+
+    Returns
+    -------
+    float in [1 / (1 + draws), 1]
+        Never 0: 99 draws floor it at 0.01.
+    """
     return (1 + int(exceed)) / (1 + int(draws))
 
 
@@ -250,7 +284,19 @@ class CircleTest:
 
 def second_order_null(test) -> "NullTest | None":
     """The null test that answers "beyond second order?" for ``test`` (a :class:`CircleTest`):
-    the first of :data:`SECOND_ORDER_KINDS` it ran, or None."""
+    the first of :data:`SECOND_ORDER_KINDS` it ran, or None.
+
+    Parameters
+    ----------
+    test : CircleTest
+        Only its ``nulls`` (kind -> :class:`NullTest`) are read.
+
+    Returns
+    -------
+    NullTest or None
+        ``test.nulls["directions"]`` when it ran, else ``test.nulls["covariance"]`` (old tests),
+        else None.
+    """
     kind = next((k for k in SECOND_ORDER_KINDS if k in test.nulls), None)
     return None if kind is None else test.nulls[kind]
 
@@ -261,7 +307,23 @@ SECOND_ORDER_NAMES = {"directions": "second-order null of the directions (matche
 
 
 def null_seed(seed: int, kind: str, draw: int) -> int:
-    """The seed of null cloud ``draw`` of ``kind``: same seed, same null clouds."""
+    """The seed of null cloud ``draw`` of ``kind``: same seed, same null clouds.
+
+    Parameters
+    ----------
+    seed : int >= 0
+        The test's seed.
+    kind : str, one of :data:`toponet.nulls.NULL_KINDS`
+        Its position in NULL_KINDS enters the seed, so a kind's null clouds do not depend on
+        which other kinds are run (an unknown kind raises ValueError).
+    draw : int >= 0
+        Index of the null cloud within its kind.
+
+    Returns
+    -------
+    int in [0, 2**32)
+        The first word of ``numpy.random.SeedSequence([seed, NULL_KINDS.index(kind), draw])``.
+    """
     return int(np.random.SeedSequence([seed, NULL_KINDS.index(kind), draw]).generate_state(1)[0])
 
 
@@ -279,7 +341,19 @@ RECHECK_SECONDS = 5.0
 
 
 def cloud_sha256(Xn: np.ndarray) -> str:
-    """sha256 of the normalized cloud's float64 bytes: the identity of a tested cloud."""
+    """sha256 of the normalized cloud's float64 bytes: the identity of a tested cloud.
+
+    Parameters
+    ----------
+    Xn : array-like of shape (n_points, n_features)
+        The normalized cloud, hashed as C-ordered float64 (its shape is not part of the hash;
+        a stored test records it beside).
+
+    Returns
+    -------
+    str
+        64 lowercase hexadecimal digits.
+    """
     return hashlib.sha256(np.ascontiguousarray(Xn, dtype=np.float64).tobytes()).hexdigest()
 
 
@@ -338,9 +412,23 @@ def _finite_list(x, name: str, length: int | None = None) -> np.ndarray:
 def check_stored_test(doc: dict, expect: dict | None = None) -> None:
     """Raise ValueError naming what is wrong with a stored test document.
 
-    Checks the layout, that ``expect``'s entries (the arguments) equal the stored ones,
-    the bounds, and that every null kind's ``counts`` are exactly what its ``values`` count
-    (null clouds whose top bar is >= each of :func:`test_cuts`); partial draws likewise.
+    Checks the version (:data:`NULL_TEST_VERSION`), the layout, that ``expect``'s entries (the
+    arguments) equal the stored ones, the bounds, and that every null kind's ``counts`` are
+    exactly what its ``values`` count (null clouds whose top bar is >= each of
+    :func:`test_cuts`); partial draws likewise.
+
+    Parameters
+    ----------
+    doc : dict
+        A stored test document (the JSON :func:`circle_test` writes).
+    expect : dict, optional
+        Argument name -> the value asked for (e.g. ``n_points``, ``k``, ``p``, ``draws``,
+        ``seed``, ``ranks``); floats agree to within 1e-12. None: no argument is compared.
+
+    Raises
+    ------
+    ValueError
+        Naming the first problem found; returns None when the document passes every check.
     """
     if doc.get("version") != NULL_TEST_VERSION:
         raise ValueError(f"test version {doc.get('version')!r}, this toponet computes {NULL_TEST_VERSION}")
@@ -447,7 +535,28 @@ def default_jobs() -> int:
 def gaussian_top(n: int, k: int, p: float, seed: int) -> float:
     """Exact top H1 lifetime of rho(k, p) of the gaussian null cloud of ``n`` points, ``seed``
     (what :class:`toponet.calibration.GaussianTops` caches). Module level so that worker
-    processes can run it."""
+    processes can run it.
+
+    The cloud is ``gaussian_filters(n, dim=9, seed=seed)`` (:func:`toponet.nulls.null_cloud`'s
+    "gaussian" kind); its persistence runs with no memory cap (``max_edges=None``).
+
+    Parameters
+    ----------
+    n : int, n > k
+        Points in the null cloud (the normalized observed cloud's size).
+    k : int, 1 <= k < n
+        Neighbours of the density filtration, used as given (not passed through
+        :func:`floor_k`: give the k the test used).
+    p : float in (0, 1]
+        Fraction of the null cloud kept.
+    seed : int
+        The null cloud's seed (:func:`null_seed`).
+
+    Returns
+    -------
+    float
+        The longest H1 lifetime (>= 0), exact, in distance units of the normalized filters.
+    """
     core = density_filtration(null_cloud(np.zeros((n, 9)), "gaussian", int(seed)), k, p)
     return float(h1_bounds(core, top=True, max_edges=None, direct_edges=NULL_DIRECT_EDGES).top(1)[0])
 
@@ -782,7 +891,19 @@ def circle_rule(test: CircleTest, calibration, *, one_bar: bool = True) -> RuleR
 
 
 def circle_answer(result: RuleResult) -> str:
-    """The ``circle`` value of ``toponet analyze --json``: yes / partly / no / inconclusive."""
+    """The ``circle`` value of ``toponet analyze --json``: yes / partly / no / inconclusive.
+
+    Parameters
+    ----------
+    result : RuleResult
+        The circle rule's verdict (:func:`circle_rule`).
+
+    Returns
+    -------
+    str
+        "yes" (reproduced), "partly" (partly), "no" (not reproduced), else "inconclusive"
+        (inconclusive or not tested).
+    """
     return {"reproduced": "yes", "partly": "partly", "not reproduced": "no"}.get(result.verdict, "inconclusive")
 
 
@@ -790,7 +911,18 @@ def beyond_answer(test: CircleTest) -> str:
     """``beyond_second_order``: asked of a circle only (the top bar beats the gaussian and the
     shuffled nulls): "yes" when it also beats the second-order null, else "inconclusive" (no
     calibrated power for this question at every size); "no circle" when there is none to ask
-    about (a bar longer than the second-order null's but not than the others' is not a circle)."""
+    about (a bar longer than the second-order null's but not than the others' is not a circle).
+
+    Parameters
+    ----------
+    test : CircleTest
+        Its :attr:`CircleTest.exists` and :attr:`CircleTest.beyond_second_order` are read.
+
+    Returns
+    -------
+    str
+        "yes", "inconclusive" (also when no second-order null was run) or "no circle".
+    """
     if not test.exists:
         return "no circle"
     return "yes" if test.beyond_second_order else "inconclusive"
@@ -805,6 +937,20 @@ def summary_keys(test: CircleTest, rule: RuleResult) -> dict:
     :func:`floor_k`); ``rule_reasons``; and the older headline keys (``null_kind``,
     ``null_mean``, ``null_sd``, ``effect_size``, ``p_value``, ``null_repeats``) from the
     existence null with the smaller effect size.
+
+    Parameters
+    ----------
+    test : CircleTest
+        The test the rule decided on.
+    rule : RuleResult
+        :func:`circle_rule` of ``test``.
+
+    Returns
+    -------
+    dict
+        The keys above. ``null_repeats`` is ``test.draws``. The headline null is the existence
+        null with the smaller effect size (a non-finite one counts as +inf; ties go to the
+        larger p); its keys are None when no existence null was run.
     """
     nulls = {k: {**t.record(), "p_value": t.p, "null_mean": t.null_mean, "null_sd": t.null_sd}
              for k, t in test.nulls.items()}
@@ -830,6 +976,25 @@ def aggregate_verdict(verdicts, existence_p=None) -> str:
     hit at ALPHA is up to m times likelier than ALPHA); a part found only at the uncorrected
     level gives inconclusive. not reproduced: every part not reproduced; otherwise inconclusive
     (some part could not have seen it).
+
+    Parameters
+    ----------
+    verdicts : iterable of str
+        One of :data:`VERDICTS` per part.
+    existence_p : iterable of float in (0, 1], optional
+        Per part, in the order of ``verdicts``, the largest p of its existence nulls. None: no
+        Bonferroni condition, one part reproduced or partly makes the claim partly.
+
+    Returns
+    -------
+    str
+        "reproduced", "partly", "not reproduced" or "inconclusive" (also when there are no
+        parts).
+
+    Raises
+    ------
+    ValueError
+        When ``existence_p`` does not hold one value per verdict.
     """
     verdicts = list(verdicts)
     if verdicts and all(v == "reproduced" for v in verdicts):
@@ -853,11 +1018,21 @@ def aggregate_verdict(verdicts, existence_p=None) -> str:
 def combined_record(results, *, nulls: bool = True) -> dict:
     """The statistical fields of one verdict row made of several rule results (parts of a claim).
 
-    ``results``: :class:`RuleResult` s. Returns dict(nulls, power, false_positive_rate,
-    cloud_points) for :class:`toponet.verdicts.Verdict`: the nulls of the first result (empty
-    when ``nulls`` is False), the smallest power (the claim is only as testable as its weakest
-    part), the largest false-positive rate and the smallest cloud.
-    None where no part has the field.
+    Parameters
+    ----------
+    results : iterable of RuleResult
+        The parts' results, in order (the first one's nulls are reported).
+    nulls : bool
+        Report the first result's nulls; False: ``nulls`` is empty.
+
+    Returns
+    -------
+    dict
+        dict(nulls, power, false_positive_rate, cloud_points) for
+        :class:`toponet.verdicts.Verdict`: the nulls of the first result (a copy, kind ->
+        {"p", "draws", "effect_size"}; empty when ``nulls`` is False or there are no results),
+        the smallest power (the claim is only as testable as its weakest part), the largest
+        false-positive rate and the smallest cloud (points). None where no part has the field.
     """
     results = list(results)
     powers = [r.power for r in results if r.power is not None]
