@@ -174,6 +174,26 @@ def filtered_top_h1(X_raw, *, k: int, p: float, n_landmarks="auto", seed: int = 
     ``k`` is used as given (not floored: the nulls of :func:`analyze_filters` must repeat its
     statistic with its own k), capped at ``n - 1`` for a cloud that lost constant filters in
     normalization; a chapter's k comes from :func:`scaled_k`.
+
+    Parameters
+    ----------
+    X_raw : array-like of shape (n_points, 9)
+        Raw (un-normalized) spatial filters; normalized here (constant filters dropped, n left).
+    k : int >= 1
+        The density's neighbour (the point itself not counted), capped at ``n - 1``.
+    p : float in (0, 1]
+        Fraction of the densest points rho(k, p) keeps.
+    n_landmarks : "auto", int or None
+        Passed to :func:`toponet.homology.persistence` ("auto": exact up to
+        :data:`toponet.homology.EXACT_MAX_POINTS` points, landmarks above; None: exact).
+    seed : int
+        Seed of the maxmin landmarks.
+
+    Returns
+    -------
+    float
+        The longest finite H1 lifetime, in distance units of the normalized filters; 0.0 when
+        there is no finite H1 bar.
     """
     Xn, _ = normalize(X_raw)
     k_eff = min(k, Xn.shape[0] - 1)    # the only cap: normalization may have dropped points

@@ -90,8 +90,29 @@ CACHE_VERSION = 1
 def budget_cloud(X_raw, p: float, *, max_core: int = MAX_CORE, seed: int = 0) -> tuple[np.ndarray, str | None]:
     """``X_raw`` or a seeded random subsample whose rho(., p) keeps at most ``max_core`` points.
 
-    Returns (cloud, note): note is None when nothing was dropped, else a sentence for the
-    verdict row ("subsampled at random to 3,000 of 8,192 filters ...").
+    A cloud of at most ``floor(max_core / p)`` filters is returned whole; a larger one is cut to a
+    seeded random subsample of exactly that many rows (in their original order), so that rho(., p),
+    which keeps ``max(1, round(p * n))`` points, keeps at most ``max_core``.
+
+    Parameters
+    ----------
+    X_raw : array-like of shape (n_points, 9)
+        Raw (un-normalized) spatial filters.
+    p : float in (0, 1]
+        Fraction of the densest points the density filtration rho(k, p) will keep.
+    max_core : int >= 10
+        Most points the dense core may hold (default :data:`MAX_CORE`, the chapters' time budget).
+    seed : int
+        Seed of the random subsample.
+
+    Returns
+    -------
+    cloud : ndarray of shape (n_kept, 9), float64
+        ``X_raw`` as float64 when nothing was dropped, else the subsample
+        (``n_kept = floor(max_core / p)``).
+    note : str or None
+        None when nothing was dropped, else a sentence for the verdict row ("subsampled at
+        random to 3,000 of 8,192 filters ...").
     """
     X = np.asarray(X_raw, dtype=np.float64)
     p = check_fraction(p, name="p")
@@ -105,8 +126,26 @@ def budget_cloud(X_raw, p: float, *, max_core: int = MAX_CORE, seed: int = 0) ->
 
 
 def part_outcome(found: bool, *, expect: bool, power: float | None) -> str:
-    """One criterion's outcome: ``found`` (the test saw the effect) against what the claim
-    ``expect`` s. Seeing nothing counts only with calibrated power >= MIN_POWER."""
+    """One criterion's outcome: ``found`` (the test saw the effect) against what the claim ``expect`` s.
+
+    Seeing nothing counts only with calibrated power >= MIN_POWER.
+
+    Parameters
+    ----------
+    found : bool
+        The test saw the effect.
+    expect : bool
+        The claim says the effect is there (True) or is not (False, e.g. F3's "no circle").
+    power : float in [0, 1] or None
+        The test's calibrated power to see the effect at this size; None: not calibrated.
+
+    Returns
+    -------
+    outcome : {"pass", "fail", "inconclusive"}
+        ``found``: "pass" when ``expect``, else "fail". Nothing found, with ``power`` >=
+        :data:`toponet.rules.MIN_POWER`: "fail" when ``expect``, else "pass". Nothing found
+        otherwise (power below MIN_POWER or None): "inconclusive".
+    """
     if found:
         return "pass" if expect else "fail"
     if power is not None and power >= MIN_POWER:
@@ -120,6 +159,22 @@ def combine_parts(parts: dict) -> str:
     reproduced: every testable part passes; partly: some pass; not reproduced: none passes
     and at least one fails; inconclusive: the testable parts are all inconclusive; not
     tested: no part is testable.
+
+    Parameters
+    ----------
+    parts : dict of str to {"pass", "fail", "inconclusive"} or None
+        Criterion -> its outcome (:func:`part_outcome`); None: the part is not testable here.
+        Not empty.
+
+    Returns
+    -------
+    verdict : {"reproduced", "partly", "not reproduced", "inconclusive", "not tested"}
+
+    Raises
+    ------
+    ValueError
+        When ``parts`` is not a non-empty dict, or an outcome is neither one of
+        :data:`OUTCOMES` nor None.
     """
     if not isinstance(parts, dict) or not parts:
         raise ValueError("parts must be a non-empty dict {criterion: outcome}")
@@ -164,10 +219,35 @@ def secondary_circle(theta2, theta1: float = 0.0) -> np.ndarray:
 
 
 def circles_sample(n: int, *, circles: int = 3, noise: float = 0.0, seed: int = 0) -> np.ndarray:
-    """``n`` normalized filters spread evenly over the primary circle and ``circles - 1``
-    secondary circles (2: two circles meeting in two points, Fig. 7; 3: the three-circle
-    model, Fig. 8), at uniform random angles, with gaussian noise of sd ``noise`` per entry.
-    Shape (n, 9)."""
+    """``n`` normalized filters on the primary circle and ``circles - 1`` secondary circles.
+
+    The filters are spread evenly over the circles (filter i on circle ``i % circles``; 2: two
+    circles meeting in two points, Fig. 7; 3: the three-circle model, Fig. 8), at uniform random
+    angles, with gaussian noise of sd ``noise`` per entry, and returned in a random order.
+
+    Parameters
+    ----------
+    n : int >= 1
+        Filters.
+    circles : int, 1 to 3
+        The primary circle, then the secondary circles (:func:`secondary_circle`) at theta1 = 0
+        (vertical structure) and theta1 = pi/2 (horizontal).
+    noise : float
+        Standard deviation of the gaussian noise added to each of the 9 entries, after which
+        each filter is normalized again (mean-zero, unit norm); 0: exactly on the circles.
+    seed : int
+        Seed of the angles, the noise and the order.
+
+    Returns
+    -------
+    ndarray of shape (n, 9)
+        Normalized filters (mean-zero, unit norm).
+
+    Raises
+    ------
+    ValueError
+        When ``circles`` is above 3 (or ``n`` or ``circles`` below 1).
+    """
     n = check_int(n, name="n", low=1)
     circles = check_int(circles, name="circles", low=1)
     if circles > 3:
@@ -195,8 +275,28 @@ def cluster_centres() -> np.ndarray:
 
 
 def clusters_sample(n: int, *, noise: float = MODEL_NOISE, seed: int = 0) -> np.ndarray:
-    """``n`` normalized filters around the five :func:`cluster_centres` (evenly), gaussian
-    noise of sd ``noise`` per entry. Shape (n, 9)."""
+    """``n`` normalized filters around the five :func:`cluster_centres` (evenly), with gaussian noise.
+
+    Filter i starts at centre ``i % 5``, gets gaussian noise of sd ``noise`` per entry and is
+    normalized again; the filters are returned in a random order. The model behind F3's
+    cluster-count power (:func:`calibrate_clusters` mixes it with gaussian filters,
+    :func:`mixed_model`).
+
+    Parameters
+    ----------
+    n : int >= 1
+        Filters.
+    noise : float
+        Standard deviation of the noise per entry (default :data:`MODEL_NOISE`); 0: copies of
+        the centres.
+    seed : int
+        Seed of the noise and the order.
+
+    Returns
+    -------
+    ndarray of shape (n, 9)
+        Normalized filters (mean-zero, unit norm).
+    """
     n = check_int(n, name="n", low=1)
     rng = np.random.default_rng(seed)
     C = cluster_centres()
@@ -333,10 +433,25 @@ def circle_claim(X_raw, *, p: float, k: int | None = None, k_paper: int | None =
 def claim_persistence(claim: CircleClaim, *, seed: int = 0):
     """Exact persistence (H0, H1) of the dense core the claim tested, for its barcode figure.
 
-    A core above :data:`toponet.homology.EXACT_MAX_POINTS` points is drawn from a seeded sample of
-    that many (every bar of a 1,500-point core would hold its whole Rips complex, several GB; the
-    test itself settles its bars with capped complexes): the result's ``n_points`` says how many,
-    for the caption."""
+    The core is rho(k, p) of the claim's normalized cloud at its test's ``k`` and ``p``
+    (:func:`toponet.rules.dense_core`). A core above :data:`toponet.homology.EXACT_MAX_POINTS`
+    points is drawn from a seeded sample of that many (every bar of a 1,500-point core would hold
+    its whole Rips complex, several GB; the test itself settles its bars with capped complexes):
+    the result's ``n_points`` says how many, for the caption.
+
+    Parameters
+    ----------
+    claim : CircleClaim
+        A claim of :func:`circle_claim` (its ``cloud`` and ``test.k``, ``test.p`` are used).
+    seed : int
+        Seed of the sample of a core above EXACT_MAX_POINTS points (unused for a smaller core).
+
+    Returns
+    -------
+    toponet.homology.PersistenceResult
+        Exact Vietoris-Rips diagrams (no landmarks) in dimensions 0 and 1, in distance units of
+        the normalized filters; ``n_points``: the core points used.
+    """
 
     core = dense_core(claim.cloud, claim.test.k, claim.test.p)
     if core.shape[0] > EXACT_MAX_POINTS:
@@ -345,7 +460,24 @@ def claim_persistence(claim: CircleClaim, *, seed: int = 0):
 
 
 def describe_claim(label: str, claim: CircleClaim) -> str:
-    """One sentence: the top bar against the existence nulls and the rule's verdict."""
+    """One sentence: the top bar against the existence nulls and the rule's verdict.
+
+    Parameters
+    ----------
+    label : str
+        What the cloud is: the sentence's start (used instead of ``claim.label``).
+    claim : CircleClaim
+
+    Returns
+    -------
+    str
+        The top H1 bar (its lower bound, in distance units of the normalized filters) and the
+        core's size; the p-value of each existence null that was run
+        (:data:`toponet.rules.EXISTENCE_KINDS`); "a circle" or "no circle"
+        (:attr:`CircleClaim.exists`); the rule's verdict, its power when calibrated, and, when
+        the calibration's false-positive rate is too high (its ``fpr_too_high``), that the rule
+        is not usable at this size.
+    """
     t, r = claim.test, claim.rule
     ps = ", ".join(f"{k} {t.nulls[k].describe()}" for k in EXISTENCE_KINDS if k in t.nulls)
     pw = "" if r.power is None else f", power {r.power:.0%}"
@@ -373,10 +505,23 @@ def count_clusters(mapper, *, min_fraction: float = 0.02) -> dict:
     A component counts when its nodes cover at least ``min_fraction`` of the points the
     Mapper saw (so isolated nodes of a few outliers are not "clusters").
 
+    Parameters
+    ----------
+    mapper : toponet.mapper.Mapper
+        Fitted (``.fit`` called).
+    min_fraction : float in (0, 1]
+        Share of the Mapper's points a component's nodes must cover (distinct points) to count.
+
     Returns
     -------
-    dict with ``n_clusters`` (int), ``sizes`` (points per counted cluster, descending),
-    ``n_components`` (all components) and ``min_fraction``.
+    dict
+        ``n_clusters`` (int), ``sizes`` (points per counted cluster, descending),
+        ``n_components`` (all components, counted or not) and ``min_fraction``.
+
+    Raises
+    ------
+    ValueError
+        When ``mapper`` is not fitted.
     """
     min_fraction = check_fraction(min_fraction, name="min_fraction")
     members = getattr(mapper, "node_members_", None)
@@ -403,7 +548,26 @@ def _graph_mapper(resolution: int, gain: float, seed: int):
 
 
 def core_clusters(core: np.ndarray, *, resolution: int, gain: float, seed: int = 0) -> int:
-    """Mapper(resolution, gain) clusters (:func:`count_clusters`) of a dense core."""
+    """Mapper(resolution, gain) clusters (:func:`count_clusters`) of a dense core.
+
+    Parameters
+    ----------
+    core : ndarray of shape (n_core, 9)
+        Usually rho(k, p) of normalized filters.
+    resolution : int >= 1
+        Intervals per lens of the Mapper cover.
+    gain : float > 1
+        Overlap of neighbouring intervals: ``1 - 1/gain``.
+    seed : int
+        The Mapper's ``layout_seed``; only the graph is built here (no layout is drawn), so the
+        count does not depend on it.
+
+    Returns
+    -------
+    int
+        Components covering at least 2 % of the core's points (:func:`count_clusters`'s
+        default ``min_fraction``).
+    """
     return int(count_clusters(_graph_mapper(resolution, gain, seed).fit(core))["n_clusters"])
 
 
@@ -521,8 +685,46 @@ def calibrate_clusters(n: int, k: int, p: float, *, resolution: int, gain: float
 
 def cluster_test(X_raw, *, k: int, p: float, resolution: int = 30, gain: float = 3.0, claimed=(4, 6),
                  draws: int = DRAWS, power_draws: int = POWER_DRAWS, seed: int = 0) -> ClusterTest:
-    """Mapper cluster count of rho(k, p) of ``X_raw`` against ``draws`` gaussian and shuffled
-    null clouds of the same size (gaussian counts and the five-cluster model's are cached)."""
+    """Mapper cluster count of rho(k, p) of ``X_raw`` against same-size gaussian and shuffled nulls.
+
+    ``draws`` null clouds of each kind, of the same size as the normalized cloud, go through the
+    same rho(k, p) and Mapper. The gaussian counts and the five-cluster model's (the power) depend
+    only on the size, k, p, Mapper and draws, so they are cached (:func:`calibrate_clusters`);
+    the shuffled nulls are shuffles of this cloud, computed each time.
+
+    Parameters
+    ----------
+    X_raw : array-like of shape (n_points, 9)
+        Raw (un-normalized) spatial filters; normalized here (constant filters dropped).
+    k : int
+        The density's neighbour, through :func:`toponet.rules.floor_k` (clipped to
+        [K_MIN, n - 1], n the filters after normalization).
+    p : float in (0, 1]
+        Fraction of the densest points rho(k, p) keeps.
+    resolution : int >= 1
+        Mapper intervals per lens.
+    gain : float > 1
+        Mapper gain (overlap ``1 - 1/gain``).
+    claimed : (int, int)
+        The (low, high) cluster counts the claim accepts, both included; 0 <= low <= high.
+    draws : int
+        Null clouds per kind.
+    power_draws : int
+        Model clouds behind the power: :data:`MODEL_FRACTION` of their filters from
+        :func:`clusters_sample`, the rest gaussian.
+    seed : int
+        Seed of the null clouds (:func:`toponet.rules.null_seed`), of the model clouds
+        (``seed + 1 + r``) and the Mapper's layout seed.
+
+    Returns
+    -------
+    ClusterTest
+
+    Raises
+    ------
+    ValueError
+        When ``claimed`` has low > high.
+    """
 
     lo, hi = (check_int(c, name="claimed", low=0) for c in claimed)
     if lo > hi:
@@ -543,16 +745,28 @@ def cluster_test(X_raw, *, k: int, p: float, resolution: int = 30, gain: float =
 
 
 def no_circle_outcome(claim: CircleClaim) -> str:
-    """F3's "no significant circle": fail when the circle rule finds one (a ``partly``, a
-    circle with a second long bar, is a circle too), pass when it finds none with power
-    >= MIN_POWER, inconclusive otherwise."""
+    """F3's "no significant circle" as a part's outcome: pass, fail or inconclusive.
+
+    fail when the circle rule finds one (a ``partly``, a circle with a second long bar, is a
+    circle too), pass when it finds none with power >= MIN_POWER, inconclusive otherwise.
+    "Finds one" is :attr:`CircleClaim.exists`: the top bar beats the gaussian and the shuffled
+    nulls (p < ALPHA), read from the test whatever the rule's verdict.
+
+    Parameters
+    ----------
+    claim : CircleClaim
+
+    Returns
+    -------
+    {"pass", "fail", "inconclusive"}
+        :func:`part_outcome` of ``claim.exists`` with ``expect=False`` and the rule's power
+        (None when not calibrated: then no circle is inconclusive).
+    """
     return part_outcome(claim.exists, expect=False, power=claim.rule.power)
 
 
 def f3_rule(parts: dict) -> RuleResult:
     """F3: "five clusters and no significant primary circle", for each architecture.
-
-    parts : label -> dict(circle=:class:`CircleClaim`, clusters=:class:`ClusterTest`)
 
     Each architecture gives two criteria: "no significant circle" (:func:`no_circle_outcome`)
     and "4-6 clusters" (:attr:`ClusterTest.outcome`: inconclusive where the criterion's
@@ -560,6 +774,25 @@ def f3_rule(parts: dict) -> RuleResult:
     below MIN_POWER on the five-cluster model that did not pass is reported beside the verdict,
     not among its parts (it could not have seen five clusters). The row's power and
     false-positive rate are the circle rule's (min power, max rate over architectures).
+
+    Parameters
+    ----------
+    parts : dict of str to dict
+        Architecture label -> ``dict(circle=CircleClaim, clusters=ClusterTest)``; at least one.
+        The cluster range is each :class:`ClusterTest`'s ``claimed``.
+
+    Returns
+    -------
+    toponet.rules.RuleResult
+        ``nulls``: the first architecture's circle nulls plus its cluster-count nulls
+        (``clusters-<kind>``); ``cloud_points``: the smallest circle core; ``extra``: ``parts``
+        (criterion -> outcome) and ``cluster_fpr`` (label -> the cluster criterion's
+        false-positive rate).
+
+    Raises
+    ------
+    ValueError
+        When ``parts`` is empty.
     """
     if not parts:
         raise ValueError("f3_rule needs at least one architecture")
@@ -621,16 +854,41 @@ def circles_rule(claims: dict, *, require_all: bool = True) -> RuleResult:
 
 
 def f4_rule(pooled: CircleClaim, one: CircleClaim) -> RuleResult:
-    """F4: a circle in the barcodes of the pooled second layer and the primary circle in one
-    network's second layer: the circle rule on both clouds (:func:`circles_rule`). The
-    paper's Mapper picture is not in the rule (its false-positive rate at these sizes is not
-    calibrated)."""
+    """F4: a circle in the barcodes of the pooled second layer and the primary circle in one network's second layer.
+
+    The circle rule on both clouds (:func:`circles_rule`). The paper's Mapper picture is not in
+    the rule (its false-positive rate at these sizes is not calibrated).
+
+    Parameters
+    ----------
+    pooled : CircleClaim
+        The circle claim on the pooled second layer's filters ("pooled layer 2").
+    one : CircleClaim
+        The circle claim on one network's second layer ("one network's layer 2").
+
+    Returns
+    -------
+    toponet.rules.RuleResult
+        :func:`circles_rule` of the two claims.
+    """
     return circles_rule({"pooled layer 2": pooled, "one network's layer 2": one})
 
 
 def f6_rule(claims: dict) -> RuleResult:
-    """F6: the primary circle in the colour first layer, all channels pooled and each of R,
-    G, B alone: the circle rule per cloud (:func:`circles_rule`)."""
+    """F6: the primary circle in the colour first layer, all channels pooled and each of R, G, B alone.
+
+    The circle rule per cloud (:func:`circles_rule`).
+
+    Parameters
+    ----------
+    claims : dict of str to CircleClaim
+        Cloud label (all channels, R, G, B) -> its circle claim; at least one.
+
+    Returns
+    -------
+    toponet.rules.RuleResult
+        :func:`circles_rule` of the claims.
+    """
     return circles_rule(claims)
 
 
@@ -648,7 +906,25 @@ def _bars_cache_path(n, k, p, draws, circles, power_draws, seed, model: str = ""
 
 
 def model_sample(model: str):
-    """``sample(m, seed)`` of one of :data:`BAR_MODELS` (noisy, sd MODEL_NOISE per entry)."""
+    """``sample(m, seed)`` of one of :data:`BAR_MODELS` (noisy, sd MODEL_NOISE per entry).
+
+    Parameters
+    ----------
+    model : {"two-circle", "three-circle", "klein"}
+        "two-circle" and "three-circle": :func:`circles_sample` with ``circles=2`` and ``3``;
+        "klein": :func:`toponet.ideal.klein_bottle_sample`.
+
+    Returns
+    -------
+    sample : callable (m: int, seed: int) -> ndarray of shape (m, 9)
+        ``m`` normalized model filters with gaussian noise of sd :data:`MODEL_NOISE` per entry,
+        re-normalized.
+
+    Raises
+    ------
+    ValueError
+        When ``model`` is not one of BAR_MODELS.
+    """
     if model == "two-circle":
         return lambda m, s: circles_sample(m, circles=2, noise=MODEL_NOISE, seed=s)
     if model == "three-circle":
@@ -670,10 +946,38 @@ def bars_power(calibration, *, expected: int | None = None, circles: int = 2, po
     threshold (the (1 - ALPHA) quantile of the gaussian and shuffled nulls' *top* bars, as
     :meth:`toponet.rules.CircleTest.long_bars` counts: every bar is held to the null
     distribution of the top bar, so a null cloud shows one or more bars with probability at
-    most the rule's false-positive rate, a family-wise error over all ranks). Cached.
-    Returns {"counts": [bars per model cloud], "power": share with exactly ``expected``,
-    "power_any": share with at least one, "model", "expected"}; None when ``compute`` is False
-    and nothing is cached (a book page reads, never computes).
+    most the rule's false-positive rate, a family-wise error over all ranks). Cached in
+    ``results/calibration/bars-...json``.
+
+    Parameters
+    ----------
+    calibration : toponet.calibration.Calibration
+        The circle rule's calibration at the tested cloud: its ``n_points``, ``k``, ``p`` set
+        the model clouds, its ``thresholds`` the bar threshold, and ``draws`` is part of the
+        cache key.
+    expected : int or None
+        Bars the claim says there are. None: the model's own count (:data:`BAR_MODELS`) with
+        ``model``; 3 without it, whatever ``circles``.
+    circles : int, 1 to 3
+        Without ``model``: the circles of :func:`circles_sample`. With ``model`` it is not used
+        (only echoed in the result).
+    power_draws : int
+        Model clouds (seeds ``seed + 1`` to ``seed + power_draws``).
+    seed : int
+        Seed of the model clouds; part of the cache key.
+    model : str or None
+        One of :data:`BAR_MODELS`. None: the ``circles`` form, which keeps the computation its
+        cached files were made with (top bar exact).
+    compute : bool
+        Compute when nothing is cached; False: return None instead.
+
+    Returns
+    -------
+    dict or None
+        {"counts": [bars per model cloud], "power": share with exactly ``expected``,
+        "power_any": share with at least one, "circles", "model", "expected"} (``model`` is ""
+        for a ``circles`` form outside 2-3); None when ``compute`` is False and nothing is
+        cached (a book page reads, never computes).
     """
 
     n, k, p = calibration.n_points, calibration.k, calibration.p
@@ -709,16 +1013,41 @@ def bars_power(calibration, *, expected: int | None = None, circles: int = 2, po
 
 
 def f7_rule(claim: CircleClaim, *, expected: int = 3, power: dict | None = None) -> RuleResult:
-    """F7: "two circles meeting in two points": exactly ``expected`` H1 bars beat both
-    existence nulls (``long_bars()`` of a ``ranks=expected + 1`` circle test).
+    """F7: "two circles meeting in two points": exactly ``expected`` H1 bars beat both existence nulls.
 
-    reproduced: exactly ``expected`` bars surely beat the nulls; partly: a circle, but another
-    number of bars; not reproduced: no circle with power >= MIN_POWER; inconclusive otherwise.
+    The bars are counted by ``long_bars()`` of a ``ranks=expected + 1`` circle test.
+
+    reproduced: exactly ``expected`` bars surely beat the nulls (``long_bars()`` gives
+    ``expected`` both surely and at most); partly: a circle (a bar surely beats the nulls, or the
+    top bar does), but another number of bars; not reproduced: no circle with power >=
+    MIN_POWER; inconclusive otherwise.
     ``power`` (:func:`bars_power`): its share of model clouds with at least one bar decides
     "not reproduced" vs "inconclusive" when no bar is found (without it, the circle rule's
     power) and is then the row's power; otherwise the share with exactly ``expected`` bars is.
-    The Mapper loop count
-    is not in the rule (it passes on 2 of 15 gaussian clouds at this size).
+    The Mapper loop count is not in the rule (it passes on 2 of 15 gaussian clouds at this size).
+
+    Parameters
+    ----------
+    claim : CircleClaim
+        A circle claim whose test has at least ``expected + 1`` ranks (``circle_claim(...,
+        ranks=expected + 1)``).
+    expected : int
+        Bars the paper claims (3 for two circles meeting in two points).
+    power : dict or None
+        :func:`bars_power` at the claim's calibration; None: the circle rule's power decides
+        and is the row's power.
+
+    Returns
+    -------
+    toponet.rules.RuleResult
+        Nulls, false-positive rate and cloud size of the claim's rule; ``extra``:
+        ``bars_sure``, ``bars_at_most``, ``circle_power``, ``bar_power`` (``power["power"]``)
+        and ``power_any``.
+
+    Raises
+    ------
+    ValueError
+        When the claim's test has fewer than ``expected + 1`` ranks.
     """
     t = claim.test
     if len(t.bars) < expected + 1:
@@ -797,7 +1126,30 @@ def calibrate_model_fit(n: int, k: int, p: float, *, draws: int = DRAWS, seed: i
     The criterion: both :func:`fit_statistics` beat the ``draws`` gaussian and shuffled
     null clouds (p < ALPHA). Thresholds from gaussian clouds and from shuffles of a reference
     model cloud; false-positive rate on ``FPR_DRAWS`` fresh clouds of each kind; power on
-    ``POWER_DRAWS`` model clouds (half noisy three-circle filters, half gaussian). Cached.
+    ``POWER_DRAWS`` model clouds (half noisy three-circle filters, half gaussian). Cached in
+    ``results/calibration/threecircle-...json``.
+
+    Parameters
+    ----------
+    n : int
+        Filters per cloud (the tested cloud's size after normalization).
+    k : int
+        The density's neighbour, used as given (:func:`model_fit_test` floors it first).
+    p : float in (0, 1]
+        Fraction of the densest points rho(k, p) keeps.
+    draws : int
+        Null clouds per kind that set the thresholds.
+    seed : int
+        Seed of the threshold nulls and the reference model cloud (``seed``), of the fresh
+        false-positive clouds (``seed + 1``) and of the power models (``seed + 1 + r``).
+
+    Returns
+    -------
+    dict
+        ``thresholds`` ([closeness, secondary]: per statistic, the larger of the gaussian and
+        shuffled thresholds), ``fpr_exceed`` (kind -> fresh clouds passing), ``fpr_draws``,
+        ``power_hits``, ``power_draws``, ``false_positive_rate`` (the larger per-kind rate),
+        ``power``, ``model_description``, and the key ``version``, ``n``, ``k``, ``p``, ``draws``.
     """
 
     path = _fit_cache_path(n, k, p, draws, seed)
@@ -889,8 +1241,32 @@ class ModelFitTest:
 
 def model_fit_test(X_raw, *, k: int, p: float, draws: int = DRAWS, seed: int = 0,
                    kinds=BOOK_KINDS) -> ModelFitTest:
-    """F8's two statistics (:func:`fit_statistics`) of rho(k, p) of ``X_raw`` against
-    ``draws`` null clouds of each kind, with the criterion's calibration at this size."""
+    """F8's two statistics (:func:`fit_statistics`) of rho(k, p) of ``X_raw`` against null clouds.
+
+    ``draws`` null clouds of each kind, with the criterion's calibration at this size
+    (:func:`calibrate_model_fit`). "Near" the model is :func:`near_threshold`: the 5 % quantile
+    of gaussian filters' distance to the three-circle model.
+
+    Parameters
+    ----------
+    X_raw : array-like of shape (n_points, 9)
+        Raw (un-normalized) spatial filters; normalized here (constant filters dropped).
+    k : int
+        The density's neighbour, through :func:`toponet.rules.floor_k`.
+    p : float in (0, 1]
+        Fraction of the densest points rho(k, p) keeps.
+    draws : int
+        Null clouds per kind.
+    seed : int
+        Seed of the null clouds (:func:`toponet.rules.null_seed`) and of the calibration.
+    kinds : sequence of str
+        Null kinds (:data:`toponet.rules.BOOK_KINDS` by default), drawn from the normalized cloud.
+
+    Returns
+    -------
+    ModelFitTest
+        Distances (``median_three``, ``threshold``) in distance units of the normalized filters.
+    """
 
     Xn, _ = normalize(np.asarray(X_raw, dtype=np.float64))
     n = Xn.shape[0]
@@ -919,6 +1295,18 @@ def f8_rule(test: ModelFitTest) -> RuleResult:
     than the gaussian and shuffled null clouds (p < ALPHA each); partly: one of the two;
     not reproduced: neither, with the criterion's power >= MIN_POWER; inconclusive otherwise.
     The second-order null of the directions answers "beyond second order?" beside the verdict.
+
+    Parameters
+    ----------
+    test : ModelFitTest
+        :func:`model_fit_test` of the cloud.
+
+    Returns
+    -------
+    toponet.rules.RuleResult
+        Power and false-positive rate: the criterion's calibration; ``nulls``: the closeness
+        statistic's per kind; ``cloud_points``: the core's size; ``extra``:
+        ``beyond_second_order``, ``near``, ``secondary``.
     """
     near, sec = test.beats(0), test.beats(1)
     cal = test.calibration
@@ -947,8 +1335,22 @@ def f8_rule(test: ModelFitTest) -> RuleResult:
 # --- F5, F9: the circle rule per training snapshot ----------------------------------------------
 
 def pick_snapshots(stored, wanted) -> list[int]:
-    """The snapshots to test: those of ``wanted`` that were stored, plus the last stored one
-    (so a short run is tested where it ends)."""
+    """The snapshots to test: those of ``wanted`` that were stored, plus the last stored one.
+
+    The last stored one is added so that a short run is tested where it ends.
+
+    Parameters
+    ----------
+    stored : iterable of int
+        Iterations whose weights were stored; iterations <= 0 are ignored.
+    wanted : iterable of int
+        Iterations the claim is about.
+
+    Returns
+    -------
+    list of int
+        Increasing, without repeats; empty when no iteration > 0 is stored.
+    """
     stored = sorted(int(s) for s in stored if int(s) > 0)
     if not stored:
         return []
@@ -979,6 +1381,38 @@ def evolution_circles(artifact, *, layer: str, iterations, k_paper: int, p: floa
     Null kinds default to the two that decide existence (the covariance null's second
     question is asked of the final clouds, F3/F4/F6); every snapshot has the same size, so
     one calibration (cached) serves all of them, and so do the gaussian null tops.
+
+    Parameters
+    ----------
+    artifact : toponet.store.Artifact
+        Trained networks with stored snapshots (read with ``conv_weights(layer, iteration)``,
+        pooled over networks by :func:`toponet.filters.pooled_filters`).
+    layer : str
+        The layer, as ``artifact.conv_weights`` takes it (e.g. "conv1").
+    iterations : iterable of int
+        Snapshots to test, in the order given.
+    k_paper, n_points_paper : int
+        The paper's k for its cloud of ``n_points_paper`` filters, rescaled to each snapshot's
+        cloud by :func:`circle_claim`.
+    p : float in (0, 1]
+        Fraction of the densest points rho(k, p) keeps.
+    draws : int
+        Null clouds per kind.
+    seed : int
+        Seed of the subsample, the null clouds and the landmarks.
+    max_core : int
+        Most points in the dense core (:func:`budget_cloud`); None passes through to
+        :func:`circle_claim` (the whole cloud).
+    kinds : sequence of str
+        Null kinds (:data:`toponet.rules.EXISTENCE_KINDS` by default).
+    progress : bool
+        A progress bar over the snapshots.
+
+    Returns
+    -------
+    list of SnapshotCircle
+        One per iteration, in the order given; each claim is calibrated, with ``one_bar=False``
+        and the label "<layer> at <iteration>".
     """
     from tqdm.auto import tqdm
 
@@ -992,7 +1426,19 @@ def evolution_circles(artifact, *, layer: str, iterations, k_paper: int, p: floa
 
 
 def circle_summary(rows) -> str:
-    """"circle at 2 of 7 snapshots (300, 400)"."""
+    """One line on snapshot rows: "circle at 2 of 7 snapshots (300, 400); tested 100, 200, ...".
+
+    Parameters
+    ----------
+    rows : list of SnapshotCircle
+        :func:`evolution_circles` rows.
+
+    Returns
+    -------
+    str
+        The snapshots with a circle (:attr:`SnapshotCircle.exists`), then every snapshot tested;
+        "no snapshot tested" when ``rows`` is empty.
+    """
     if not rows:
         return "no snapshot tested"
     at = [r.iteration for r in rows if r.exists]
@@ -1003,10 +1449,24 @@ def circle_summary(rows) -> str:
 def snapshot_circle_tests(artifact, layers: dict, *, seed: int = 0, report=print) -> dict:
     """F5 / F9: the circle rule at the tested snapshots of each layer.
 
-    layers : {layer name: (wanted iterations, k_paper, p, n_points_paper)}; the snapshots
-        tested are :func:`pick_snapshots` of the stored ones.
-    report : called with one line per layer (summary, calibration) and per snapshot.
-    Returns {layer name: [SnapshotCircle, ...]} in the order given.
+    The snapshots tested are :func:`pick_snapshots` of the stored ones; each layer's go through
+    :func:`evolution_circles` (its default draws, max_core and null kinds).
+
+    Parameters
+    ----------
+    artifact : toponet.store.Artifact
+        Trained networks with stored snapshots.
+    layers : dict of str to tuple
+        {layer name: (wanted iterations, k_paper, p, n_points_paper)}.
+    seed : int
+        Seed of every circle claim.
+    report : callable
+        Called with one line per layer (summary, calibration) and per snapshot.
+
+    Returns
+    -------
+    dict of str to list of SnapshotCircle
+        {layer name: [SnapshotCircle, ...]} in the order given.
     """
     out = {}
     for layer, (wanted, k_paper, p, n_paper) in layers.items():
@@ -1032,12 +1492,25 @@ def snapshot_outcome(rows, iteration: int, *, expect: bool) -> str | None:
 def evolution_rule(layers: dict, events) -> RuleResult:
     """F5 / F9: a sequence of events in training, each a snapshot with or without a circle.
 
-    layers : name -> rows of :func:`evolution_circles` (e.g. {"layer 1": ..., "layer 2": ...})
-    events : list of (description, layer name, iteration, expect circle, condition) where
-        condition is None or the index of an earlier event that must have passed for this one
-        to be testable ("broken at 500" needs the circle at 400).
-
     Each event's outcome is :func:`snapshot_outcome`; :func:`combine_parts` decides.
+
+    Parameters
+    ----------
+    layers : dict of str to list of SnapshotCircle
+        Name -> rows of :func:`evolution_circles` (e.g. {"layer 1": ..., "layer 2": ...}).
+    events : list of tuple
+        (description, layer name, iteration, expect circle, condition) where
+        condition is None or the index of an earlier event that must have passed for this one
+        to be testable ("broken at 500" needs the circle at 400). An event whose snapshot was
+        not tested, or whose condition did not pass, is not testable (None).
+
+    Returns
+    -------
+    toponet.rules.RuleResult
+        ``nulls``: those of the first event's snapshot (the claim's key moment; the first row's
+        when that snapshot was not tested); power, false-positive rate and cloud size: the
+        smallest power, largest rate and smallest core over every snapshot; ``extra``:
+        ``parts`` (description -> outcome) and ``summary`` (layer -> :func:`circle_summary`).
     """
     outcomes = {}
     order = []
@@ -1067,7 +1540,19 @@ def evolution_rule(layers: dict, events) -> RuleResult:
 
 
 def f5_rule(evo1, evo2) -> RuleResult:
-    """F5 (grayscale): a circle in layer 1 at 400, broken at 500, a circle in layer 2 at 2000."""
+    """F5 (grayscale): a circle in layer 1 at 400, broken at 500, a circle in layer 2 at 2000.
+
+    "Broken at 500" is testable only when the circle at 400 passed (:func:`evolution_rule`).
+
+    Parameters
+    ----------
+    evo1, evo2 : list of SnapshotCircle
+        :func:`evolution_circles` rows of layer 1 and of layer 2.
+
+    Returns
+    -------
+    toponet.rules.RuleResult
+    """
     return evolution_rule({"layer 1": evo1, "layer 2": evo2},
                           [("layer 1 shows a circle at 400", "layer 1", 400, True, None),
                            ("layer 1 circle (present at 400) broken at 500", "layer 1", 500, False, 0),
@@ -1075,7 +1560,20 @@ def f5_rule(evo1, evo2) -> RuleResult:
 
 
 def f9_rule(evo1, evo2) -> RuleResult:
-    """F9 (colour): a circle in layer 1 at 300, broken at 500, back at 1500; layer 2 at 1000."""
+    """F9 (colour): a circle in layer 1 at 300, broken at 500, back at 1500; layer 2 at 1000.
+
+    Each of "broken at 500" and "back at 1500" is testable only when the event before it
+    passed (:func:`evolution_rule`).
+
+    Parameters
+    ----------
+    evo1, evo2 : list of SnapshotCircle
+        :func:`evolution_circles` rows of layer 1 and of layer 2.
+
+    Returns
+    -------
+    toponet.rules.RuleResult
+    """
     return evolution_rule({"layer 1": evo1, "layer 2": evo2},
                           [("layer 1 shows a circle at 300", "layer 1", 300, True, None),
                            ("layer 1 circle (present at 300) broken at 500", "layer 1", 500, False, 0),
@@ -1084,8 +1582,27 @@ def f9_rule(evo1, evo2) -> RuleResult:
 
 
 def snapshot_series(rows) -> tuple[np.ndarray, dict]:
-    """(iterations, {"top H1 bar": ..., "<kind> null, 95% quantile": ...}) of
-    :func:`evolution_circles` rows, for :func:`toponet.plots.curves_plot`."""
+    """(iterations, curves) of :func:`evolution_circles` rows, for :func:`toponet.plots.curves_plot`.
+
+    Parameters
+    ----------
+    rows : list of SnapshotCircle
+        Not empty; every row with the null kinds of the first.
+
+    Returns
+    -------
+    x : ndarray of shape (n_rows,), float
+        The iterations.
+    series : dict of str to ndarray of shape (n_rows,)
+        {"top $H_1$ bar": ..., "<kind> null, 95% quantile": ...}: each snapshot's top H1 bar
+        (its lower bound) and, per null kind of the first row, the 95 % quantile of that kind's
+        null top bars (their lower bounds), in distance units of the normalized filters.
+
+    Raises
+    ------
+    ValueError
+        When ``rows`` is empty.
+    """
     if not rows:
         raise ValueError("no snapshot rows")
     x = np.array([r.iteration for r in rows], dtype=float)
