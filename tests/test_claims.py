@@ -275,3 +275,14 @@ def test_f3_reports_a_cluster_count_without_power_beside_the_verdict():
     r = cr.f3_rule({"A": dict(circle=_claim(False), clusters=blind)})
     assert r.verdict == "reproduced" and all("clusters" not in k for k in r.extra["parts"])
     assert any("reported beside the verdict" in s and "power 0%" in s for s in r.reasons)
+
+
+def test_the_model_samples_take_the_noise_they_are_given():
+    # beyond_model_cloud records its noise in the calibration's name: the samplers must apply it
+    from toponet.calibration import beyond_model_cloud
+
+    for model in ("two-circle", "three-circle", "klein"):
+        assert np.array_equal(cr.model_sample(model)(40, 1), cr.model_sample(model, noise=cr.MODEL_NOISE)(40, 1))
+        assert not np.allclose(cr.model_sample(model, noise=0.0)(40, 1), cr.model_sample(model)(40, 1))
+    assert not np.allclose(beyond_model_cloud("klein", 60, noise=0.0, fraction=1.0, seed=2),
+                           beyond_model_cloud("klein", 60, noise=0.25, fraction=1.0, seed=2))

@@ -71,3 +71,29 @@ def test_the_committed_grid_and_its_neighbour_rule():
 
 def test_fpr_draws_deciding_is_200():
     assert FPR_DRAWS_DECIDING >= 200
+
+
+def test_a_calibration_computed_on_demand_goes_to_the_directory_asked(tmp_path, monkeypatch):
+    # rule_calibration(calibrate=True, directory=D) computes what D lacks and stores it in D (it
+    # used to compute into the default directory while looking up D)
+    from toponet import calibration
+
+    seen = {}
+
+    def fake(n, k, p, *, draws, directory=None, progress=False):
+        seen["directory"] = directory
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(calibration, "calibrate_circle", fake)
+    with pytest.raises(RuntimeError, match="stop here"):
+        calibration.rule_calibration(777, 9, 0.3, calibrate=True, directory=tmp_path)
+    assert seen["directory"] == tmp_path
+
+
+def test_a_test_without_existence_nulls_shows_no_circle():
+    from toponet.ideal import primary_circle_sample
+    from toponet.rules import circle_test
+
+    t = circle_test(primary_circle_sample(150, noise=0.05, seed=0), k=10, p=0.5, kinds=("directions",), draws=9,
+                    cache=False)
+    assert set(t.nulls) == {"directions"} and not t.exists

@@ -933,8 +933,7 @@ def rule_calibration(n_points: int, k: int, p: float, *, draws: int = DRAWS, cal
     draws : int
         Null clouds per kind of the test.
     calibrate : bool
-        Compute a calibration at this size when none is stored. It is computed in
-        :func:`default_directory` (``directory`` is not passed on).
+        Compute a calibration at this size when none is stored, and store it in ``directory``.
     directory : path-like, optional
         Where stored calibrations are looked up; default :func:`default_directory` (then the
         committed results).
@@ -962,7 +961,7 @@ def rule_calibration(n_points: int, k: int, p: float, *, draws: int = DRAWS, cal
     if cal is not None:
         return exact(cal, f"calibrated at this size (n = {n:,}, rho({k}, {p:g}))")
     if calibrate:
-        cal = calibrate_circle(n, k, p, draws=draws, progress=progress)
+        cal = calibrate_circle(n, k, p, draws=draws, directory=directory, progress=progress)
         return exact(cal, f"calibrated at this size (n = {n:,}, rho({k}, {p:g})), computed now")
     none = RuleCalibration(n, k, float(p), draws, None, 0, 0, None, None, 0, (0.0, 1.0), None, "", "")
     if k != grid_k(n) or not np.isclose(p, GRID_P):
@@ -1097,9 +1096,8 @@ def beyond_model_cloud(model: str, n_points: int, *, noise: float, fraction: flo
     n_points : int >= 1
         Filters in the cloud.
     noise : float >= 0
-        Noise sd per entry of the primary-circle model's filters. The three-circle and Klein
-        models use :data:`toponet.claims.MODEL_NOISE` instead (their samplers,
-        :func:`toponet.claims.model_sample`, take no noise); the anisotropic gaussian has none.
+        Noise sd per entry of the model's filters (the primary circle, the three circles, the
+        Klein bottle); the anisotropic gaussian has none.
     fraction : float in (0, 1]
         Share of model filters, ``round(fraction * n_points)`` of them (unused, and not
         checked, for the anisotropic gaussian).
@@ -1122,7 +1120,7 @@ def beyond_model_cloud(model: str, n_points: int, *, noise: float, fraction: flo
     if model == "primary-circle":
         sample = lambda m, s: primary_circle_sample(m, noise=noise, seed=s)   # noqa: E731
     elif model in ("three-circle", "klein"):
-        sample = model_sample(model)
+        sample = model_sample(model, noise=noise)
     else:
         raise ValueError(f"model must be one of {BEYOND_MODELS}; got {model!r}")
     m = int(round(check_fraction(fraction, name="fraction") * n_points))

@@ -905,19 +905,21 @@ def _bars_cache_path(n, k, p, draws, circles, power_draws, seed, model: str = ""
                            f"noise{MODEL_NOISE:g}-f{MODEL_FRACTION:g}-pw{power_draws}-s{seed}.json")
 
 
-def model_sample(model: str):
-    """``sample(m, seed)`` of one of :data:`BAR_MODELS` (noisy, sd MODEL_NOISE per entry).
+def model_sample(model: str, *, noise: float = MODEL_NOISE):
+    """``sample(m, seed)`` of one of :data:`BAR_MODELS` (noisy, sd ``noise`` per entry).
 
     Parameters
     ----------
     model : {"two-circle", "three-circle", "klein"}
         "two-circle" and "three-circle": :func:`circles_sample` with ``circles=2`` and ``3``;
         "klein": :func:`toponet.ideal.klein_bottle_sample`.
+    noise : float >= 0
+        Gaussian noise sd per entry (default :data:`MODEL_NOISE`, the book's models).
 
     Returns
     -------
     sample : callable (m: int, seed: int) -> ndarray of shape (m, 9)
-        ``m`` normalized model filters with gaussian noise of sd :data:`MODEL_NOISE` per entry,
+        ``m`` normalized model filters with gaussian noise of sd ``noise`` per entry,
         re-normalized.
 
     Raises
@@ -926,11 +928,11 @@ def model_sample(model: str):
         When ``model`` is not one of BAR_MODELS.
     """
     if model == "two-circle":
-        return lambda m, s: circles_sample(m, circles=2, noise=MODEL_NOISE, seed=s)
+        return lambda m, s: circles_sample(m, circles=2, noise=noise, seed=s)
     if model == "three-circle":
-        return lambda m, s: circles_sample(m, circles=3, noise=MODEL_NOISE, seed=s)
+        return lambda m, s: circles_sample(m, circles=3, noise=noise, seed=s)
     if model == "klein":
-        return lambda m, s: klein_bottle_sample(m, noise=MODEL_NOISE, seed=s)
+        return lambda m, s: klein_bottle_sample(m, noise=noise, seed=s)
     raise ValueError(f"model must be one of {tuple(BAR_MODELS)}; got {model!r}")
 
 

@@ -234,8 +234,10 @@ class CircleTest:
 
     @property
     def exists(self) -> bool:
-        """The top bar beats the gaussian and the shuffled nulls at level ALPHA."""
-        return all(self.nulls[k].p < ALPHA for k in EXISTENCE_KINDS if k in self.nulls)
+        """The top bar beats the gaussian and the shuffled nulls at level ALPHA (False when the
+        test ran neither: no existence null, no evidence of a circle)."""
+        ran = [k for k in EXISTENCE_KINDS if k in self.nulls]
+        return bool(ran) and all(self.nulls[k].p < ALPHA for k in ran)
 
     def rank_p(self, kind: str, rank: int) -> tuple[float, float]:
         """(smallest, largest) p of the ``rank``-th bar against ``kind``'s null top bars
