@@ -323,9 +323,20 @@ def paired_permutation_test(a, b=None, *, draws: int = DRAWS, seed: int = 0, max
 
     Parameters
     ----------
-    a, b : arrays of shape (n,) (n >= 2), network i of ``a`` sharing its seed (initialization,
-        batch order) with network i of ``b``; ``b`` None: ``a`` holds the differences themselves
-        (or +-1 outcomes of runs, which makes this the exact sign test)
+    a : array-like of shape (n,)
+        One number per network (n >= 2), network i of ``a`` sharing its seed (initialization,
+        batch order) with network i of ``b``. With ``b`` None: the differences themselves (or
+        +-1 outcomes of runs, which makes this the exact sign test).
+    b : array-like of shape (n,) or None
+        The other arm, network by network (the same n as ``a``, else ValueError); None: ``a``
+        holds the differences.
+    draws : int >= 1
+        Random sign patterns drawn when there are more than ``max_exact`` + 1 of them (2^n).
+    seed : int
+        Seeds those sign patterns.
+    max_exact : int
+        List every sign pattern (exact p) when there are at most this many besides the
+        observed one (2^n - 1 <= ``max_exact``).
 
     Returns
     -------
@@ -378,8 +389,16 @@ def correlation_test(x, y, *, draws: int = DRAWS, seed: int = 0, max_exact: int 
 
     Parameters
     ----------
-    x, y : arrays of shape (n,) (n >= 3), paired values (e.g. top H1 lifetime and test accuracy
-        at the same snapshot)
+    x, y : array-like of shape (n,)
+        Paired values (n >= 3, the same n; neither constant, else ValueError: r is undefined),
+        e.g. top H1 lifetime and test accuracy at the same snapshot.
+    draws : int >= 1
+        Random orders of ``y`` drawn when there are more than ``max_exact`` + 1 of them (n!).
+    seed : int
+        Seeds those orders.
+    max_exact : int
+        List every order (exact p) when there are at most this many besides the observed one
+        (n! - 1 <= ``max_exact``).
 
     Returns
     -------
@@ -501,10 +520,27 @@ def bootstrap_interval(a, b=None, *, statistic: str = "difference", level: float
 
     Parameters
     ----------
-    a, b : arrays of shape (n_a,), (n_b,); one number per network (or per snapshot)
-    statistic : "difference" (mean a - mean b, each arm resampled on its own), "paired" (mean of
-        a - b, pairs resampled) or "correlation" (Pearson's r of a and b, pairs resampled)
-    level : coverage, in (0, 1); draws : resamples
+    a, b : array-like of shape (n_a,), (n_b,)
+        One number per network (or per snapshot): at least 2 each (3 for "correlation"), the
+        same n for "paired" and "correlation". ``b`` is required (None raises ValueError).
+    statistic : {"difference", "paired", "correlation"}
+        "difference" (mean a - mean b, each arm resampled on its own), "paired" (mean of
+        a - b, pairs resampled) or "correlation" (Pearson's r of a and b, pairs resampled;
+        neither may be constant).
+    level : float in (0, 1)
+        Coverage: the interval runs from the (1 - level) / 2 to the (1 + level) / 2 quantile
+        of the resampled statistic.
+    draws : int >= 1
+        Resamples (for "correlation", resamples in which ``a`` or ``b`` is constant are left
+        out of the quantiles).
+    seed : int
+        Seeds the resamples.
+
+    Returns
+    -------
+    Interval
+        ``estimate`` (the statistic on the data) and [``low``, ``high``] at ``level``, in the
+        units of the statistic.
 
     With a handful of networks per arm the percentile interval is too narrow (it cannot see
     beyond the values measured): read it beside the permutation test, not instead of it.
@@ -658,21 +694,45 @@ def power_by_simulation(test: str, n_per_arm, *, effect: float, sd: float | None
 
     Parameters
     ----------
-    test : "permutation", "paired" or "correlation"
-    n_per_arm : (n_a, n_b) for "permutation", (n,) (or an int) for "paired" and "correlation"
-    effect : the paper's effect in the units of the statistic: a difference of means (accuracy
-        fractions, ...), a mean paired difference, or a correlation
-    sd : the measured spread (pooled sd of the arms; sd of the paired differences); ignored
-        when ``sampler`` is given
-    sampler : ``sampler(rng, n_per_arm, effect) -> (a, b)``; default: :func:`normal_arms`
-        (permutation), :func:`normal_pairs` (paired), :func:`bivariate_normal` (correlation)
-    simulations : simulated data sets for each of power and false-positive rate
-    draws : rearrangements per simulated test (exact tests stay exact)
-    effect_label : how the effect is named in :meth:`Power.describe` (default: its value)
+    test : {"permutation", "paired", "correlation"}
+        The test run on each simulated data set (:func:`permutation_test`,
+        :func:`paired_permutation_test`, :func:`correlation_test`).
+    n_per_arm : tuple of int, or int
+        (n_a, n_b) for "permutation", (n,) (or an int) for "paired" and "correlation"; every
+        n >= 2 (>= 3 for "correlation").
+    effect : float
+        The paper's effect in the units of the statistic: a difference of means (accuracy
+        fractions, ...), a mean paired difference, or a correlation (in (-1, 1)).
+    sd : float > 0 or None
+        The measured spread (pooled sd of the arms; sd of the paired differences), in the
+        units of the numbers compared; needed by the default "permutation" and "paired"
+        models (ValueError when None); ignored when ``sampler`` is given, and by the default
+        "correlation" model.
+    sampler : callable, optional
+        ``sampler(rng, n_per_arm, effect) -> (a, b)``; default: :func:`normal_arms`
+        (permutation), :func:`normal_pairs` (paired), :func:`bivariate_normal` (correlation).
+        Its ``model`` attribute, when it has one, names it in :attr:`Power.model`.
+    simulations : int >= 1
+        Simulated data sets for each of power and false-positive rate.
+    draws : int >= 1
+        Rearrangements per simulated test (exact tests stay exact).
+    alpha : float in (0, 1)
+        The level: a simulated data set counts as detected when its test's p < ``alpha``.
+    seed : int
+        Seeds the simulated data (one generator for the power and then the false-positive
+        data sets) and the simulated tests (``seed + s`` for the s-th data set of each).
+    max_exact : int
+        Passed to the test: list every rearrangement (exact p) when there are at most this
+        many besides the observed one.
+    effect_label : str, optional
+        How the effect is named in :meth:`Power.describe` (through :attr:`Power.model`;
+        default: its value, e.g. "an effect of 0.05").
 
     Returns
     -------
     Power
+        ``power`` and ``false_positive_rate`` (shares of ``simulations``), each with its 95 %
+        Wilson interval (:func:`wilson_interval`).
 
     Simulation model (stated in :attr:`Power.model`): by default the arms are normal with the
     measured spread ``sd`` and the same sd in both (pooled), arm ``a`` shifted by ``effect``;

@@ -360,14 +360,20 @@ def birth_scales(X, *, neighbours: int = 8) -> np.ndarray:
 
     Parameters
     ----------
-    X : array-like of shape (n_points, n_features); Euclidean distances. At most
-        :data:`CERTIFY_MAX_POINTS` points.
+    X : array-like of shape (n_points, n_features)
+        At least 2 and at most :data:`CERTIFY_MAX_POINTS` points (ValueError above: it holds
+        the dense n x n distance matrix); Euclidean distances.
+    neighbours : int >= 1
+        Nearest points of an edge's lower endpoint its lens is checked against first (capped
+        at ``n_points - 1``); only the edges that survive are checked against every point. It
+        changes the cost, not the result.
 
     Returns
     -------
-    ndarray of shape (n_lonely,), float64, ascending. An edge counts as lonely unless a lens
-    point beats it by more than ``1e-5`` (float32 rounding inside giotto-ph), so the list is
-    a superset of the true one.
+    ndarray of shape (n_lonely,), float64, ascending
+        The lonely edges' lengths, in the units of ``X``. An edge counts as lonely unless a
+        lens point beats it by more than ``1e-5`` (float32 rounding inside giotto-ph), so the
+        list is a superset of the true one.
     """
     X = check_cloud(X, name="X", min_points=2)
     n = X.shape[0]
@@ -491,12 +497,28 @@ def capped_h1(X, thresh: float, *, radius: float | None = None, n_threads: int =
 
     Parameters
     ----------
-    X : array-like of shape (n_points, n_features); Euclidean distances.
-    thresh : float > 0, the cap (a scale at or above the enclosing radius is exact).
-    radius : the enclosing radius of X if already known.
-    births : :func:`birth_scales` of X, if known: a bar born above the cap must be born at
+    X : array-like of shape (n_points, n_features)
+        At least one point; Euclidean distances.
+    thresh : float > 0
+        The cap, in the units of ``X``; a scale at or above the enclosing radius R is exact
+        (the cap is lowered to R, and the run at R is uncapped).
+    radius : float or None
+        The enclosing radius of ``X`` (:func:`enclosing_radius`) if already known (used as
+        given, not checked); None computes it.
+    n_threads : int
+        Threads of giotto-ph's ``ripser_parallel``.
+    births : ndarray of shape (n_lonely,), ascending, or None
+        :func:`birth_scales` of ``X``, if known: a bar born above the cap must be born at
         one of them, so ``hidden`` shrinks to R minus the shortest lonely edge above the cap
-        (0 when there is none below R).
+        (0 when there is none below R). None: ``hidden`` is ``R - thresh`` (0 when the cap
+        reaches R).
+
+    Returns
+    -------
+    H1Bounds
+        ``lower``/``upper`` for every bar born below the cap (a bar still alive at the cap:
+        ``thresh - birth`` to ``R - birth``; a bar that died below it: exact), ``hidden``,
+        the cap used (``thresh`` clipped to R) and R.
     """
     from gph import ripser_parallel
 
@@ -533,6 +555,7 @@ def h1_bounds(X, *, questions=(), top: bool | int = False, max_edges: int | None
     Parameters
     ----------
     X : array-like of shape (n_points, n_features)
+        At least one point; Euclidean distances.
     questions : iterable of (rank, value)
         Stop once :meth:`H1Bounds.at_least` answers every "is the rank-th longest H1
         lifetime >= value?" (e.g. ``[(1, 0.82)]``: is a null cloud's top bar as long as
@@ -543,7 +566,13 @@ def h1_bounds(X, *, questions=(), top: bool | int = False, max_edges: int | None
     max_edges : int or None
         Do not run a complex with more edges than this (memory); the last bounds are
         returned unsettled. None: no limit.
-    schedule : scales to try; default :data:`TOP_SCHEDULE` with ``top``, else :data:`CAP_SCHEDULE`.
+    schedule : sequence of float or None
+        Scales to try, in the units of ``X`` (those below the enclosing radius, in the order
+        given; the enclosing radius is always the last); None: :data:`TOP_SCHEDULE` with
+        ``top``, else :data:`CAP_SCHEDULE` (with the certificate always
+        :data:`CAP_SCHEDULE`, see ``certify``).
+    n_threads : int
+        Threads of giotto-ph's ``ripser_parallel`` in each capped run (:func:`capped_h1`).
     direct_edges : int or None
         Without the certificate: when the whole complex has at most this many edges, skip
         the schedule and compute the exact diagram in one run (for null clouds:

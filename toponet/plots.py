@@ -223,6 +223,7 @@ def mapper_figure(mapper, *, title: str = "", filter_shape=(3, 3), width: int = 
     ----------
     mapper : fitted :class:`toponet.mapper.Mapper`
     title : str
+        Figure title; empty: none (and a smaller top margin).
     filter_shape : (int, int) or None
         Shape of the image drawn per thumbnail; its product must equal the number of features.
         ``None`` draws plain round nodes and no thumbnails.
@@ -232,6 +233,9 @@ def mapper_figure(mapper, *, title: str = "", filter_shape=(3, 3), width: int = 
     color : array of shape (n_nodes,), optional
         Colour the nodes by this value (e.g. ``mapper.node_average(training_step)``)
         instead of by cluster size; ``color_title`` names it on the colour bar.
+    color_title : str
+        Title of the colour bar with ``color`` (empty: "value"); ignored without ``color``,
+        whose bar reads "node colour: points per node (cluster size)".
     colorscale : str
         Plotly colour scale used with ``color``.
     thumbnails : int
@@ -707,12 +711,18 @@ def filter_grid(filters, *, ncols: int = 8, ax=None, title: str = ""):
     Parameters
     ----------
     filters : array-like of shape (n, 9), (n, h*w) with h*w a square, or (n, h, w)
-    ncols : int
+        At least one filter, finite values.
+    ncols : int >= 1
+        Images per row (at most ``n``).
     ax : Axes, optional
+        Draw into this Axes; None: a new figure sized for the grid.
+    title : str
+        Title above the grid; empty: none.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The figure holding the grid (``ax``'s figure when given).
     """
     F = np.asarray(filters, dtype=np.float64)
     if F.ndim == 2:
@@ -765,11 +775,19 @@ def distance_histogram(distances_by_label, threshold: float | None = None, *, bi
     ----------
     distances_by_label : dict[str, array-like of shape (n_i,)]
         Distances (same units for every group), e.g. ``ModelDistance.distances``.
-    threshold : float, optional
+    threshold : float >= 0, optional
+        In the units of the distances: a dashed vertical line, and each legend entry gives the
+        fraction of its group at or below it. None: neither.
     bins : int
+        Number of histogram bins, shared by every group (edges over all their distances).
     kind : {"both", "hist", "ecdf"}
+        Density histogram, empirical CDF, or both side by side.
     ax : Axes, optional
         Only with ``kind="hist"`` or ``"ecdf"``.
+    title : str
+        Title (over both panels with ``kind="both"``); empty: none.
+    xlabel : str
+        Label of the distance axis.
 
     Returns
     -------
@@ -973,12 +991,27 @@ def scatter3d_figure(points, color, *, title: str = "", color_title: str = "", l
     Parameters
     ----------
     points : array of shape (n_points, 3)
+        Coordinates (rounded to 3 decimals in the figure).
     color : array of shape (n_points,)
         Class labels (``categorical=True``: one trace per class, legend) or a value
         shown on a colour bar.
+    title : str
+        Figure title; empty: none.
+    color_title : str
+        Title of the colour bar (empty: "value"); with ``categorical``, the prefix of each
+        class's legend entry (``"<color_title> <class>"``).
+    labels : (str, str, str)
+        Titles of the x, y and z axes.
     max_points : int
         Larger clouds are subsampled to this many points (seeded by ``seed``) to keep
         the page small.
+    seed : int
+        Seed of that subsample (kept in the cloud's order).
+    marker_size : float
+        Marker size (plotly's, in pixels).
+    categorical : bool
+        ``color`` holds classes (one trace and legend entry per distinct value) instead of a
+        value on a colour bar.
 
     Returns
     -------
@@ -1083,11 +1116,19 @@ def curves_plot(x, series, *, xlabel: str = "", ylabel: str = "", title: str = "
     Parameters
     ----------
     x : array of shape (n,)
-    series : dict label -> array of shape (n,) (one curve) or (n, m) (m thin curves, e.g.
-        one per neuron)
-    vlines : dict label -> x position, optional; dashed vertical markers with a legend
+        Positions on the common x axis (e.g. training steps).
+    series : dict label -> array of shape (n,) or (n, m)
+        One curve (shape (n,)) or m thin curves (shape (n, m), e.g. one per neuron) per label.
+    xlabel, ylabel : str
+        Axis labels (with ``panels``, the y label on the first panel only).
+    title : str
+        Title over the figure; empty: none.
+    vlines : dict label -> x position, optional
+        Dashed vertical markers with a legend (a position None is skipped).
     panels : bool
         One panel per series (sharing x) instead of one panel for all.
+    alpha : float in [0, 1]
+        Opacity of the curves (of thin curves at most 0.5).
 
     Returns
     -------
@@ -1131,7 +1172,18 @@ def projection_plot(xy, color, *, title: str = "", color_label: str = "", ax=Non
 
     Parameters
     ----------
-    xy : array of shape (n_points, 2); color : array of shape (n_points,)
+    xy : array of shape (n_points, 2)
+        The projected points (axes labelled "PCA 1" and "PCA 2").
+    color : array of shape (n_points,)
+        The value each point is coloured by (viridis, with a colour bar).
+    title : str
+        Axes title.
+    color_label : str
+        Label of the colour bar.
+    ax : Axes, optional
+        Draw into this Axes; None: a new figure.
+    size : float
+        Marker size (matplotlib's ``s``, in points^2).
 
     Returns
     -------

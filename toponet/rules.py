@@ -720,22 +720,44 @@ def circle_test(X_raw, *, k: int, p: float, kinds=BOOK_KINDS, draws: int = DRAWS
 
     Parameters
     ----------
-    X_raw : array-like of shape (n_points, 9); raw filters (normalized here).
-    k, p : density filtration rho(k, p); k goes through :func:`floor_k`.
-    kinds : null kinds (default :data:`BOOK_KINDS`; see :func:`toponet.nulls.null_cloud`); null clouds are made from the
-        normalized cloud.
-    draws : null clouds per kind (>= 2; 99 for a p floor of 0.01).
-    seed : seeds the null clouds (:func:`null_seed`).
-    ranks : how many of the longest bars are tested (2: "one long bar"; 4: "three bars").
-    gaussian_cache : optional :class:`toponet.calibration.GaussianTops`; gaussian null clouds
-        depend only on (n_points, k, p, seed), so their exact top bars are computed once.
-    cache : read and write the test's outcome (observed bars, every null's value and answers)
-        in ``results/calibration/null-tests/`` (``$TOPONET_NULL_TESTS``), keyed by the
-        normalized cloud's bytes and every argument; the computation is deterministic, so a
-        cached test is the same test. Each finished null kind is stored as it completes, so an
-        interrupted test resumes. ``False``: always compute, store nothing.
-    n_jobs : worker processes for the null clouds (default :func:`default_jobs`); every draw
-        is seeded, so the numbers do not depend on it.
+    X_raw : array-like of shape (n_points, 9)
+        Raw filters (normalized here), at least 2.
+    k, p : int, float
+        Density filtration rho(k, p): ``k`` neighbours (>= 1; goes through :func:`floor_k`),
+        ``p`` the fraction of the densest points kept, in (0, 1].
+    kinds : iterable of str
+        Null kinds (default :data:`BOOK_KINDS`; see :func:`toponet.nulls.null_cloud`); null
+        clouds are made from the normalized cloud.
+    draws : int >= 2
+        Null clouds per kind (99, the default :data:`DRAWS`, for a p floor of 0.01).
+    seed : int
+        Seeds the null clouds (:func:`null_seed`).
+    ranks : int >= 1
+        How many of the longest bars are tested (2: "one long bar"; 4: "three bars").
+    progress : bool
+        Show a progress bar over the ``len(kinds) * draws`` null clouds.
+    gaussian_cache : :class:`toponet.calibration.GaussianTops`, optional
+        Gaussian null clouds depend only on (n_points, k, p, seed), so their exact top bars
+        are computed once. None: every gaussian null cloud is computed.
+    cache : bool
+        Read and write the test's outcome (observed bars, every null's value and answers),
+        keyed by the normalized cloud's bytes and the arguments that change the numbers
+        (its shape, k after :func:`floor_k`, p, draws, seed and ranks; each null kind is
+        stored under its name, kinds being independent); the computation is deterministic,
+        so a cached test is the same test. Written in :func:`null_tests_directory`
+        (``$TOPONET_NULL_TESTS``, else ``null-tests/`` of
+        :func:`toponet._io.results_directory`: ``results/calibration/null-tests/`` in a
+        book build), looked up there and then in the committed results. Each finished null
+        kind is stored as it completes, so an interrupted test resumes. ``False``: always
+        compute, store nothing.
+    n_jobs : int >= 1, optional
+        Worker processes for the null clouds (None: :func:`default_jobs`); every draw is
+        seeded, so the numbers do not depend on it.
+
+    Returns
+    -------
+    CircleTest
+        As :func:`compute_circle_test` returns it.
     """
     from tqdm.auto import tqdm
 

@@ -44,15 +44,27 @@ def surface_stats(W, *, k: int = 20, variance: float = 0.9, seed: int = 0, max_p
 
     Parameters
     ----------
-    W : array of shape (R, n_neurons, d): R recordings of n neurons' weight vectors
-    k : neighbours per neighbourhood
-    variance : share of a neighbourhood's variance its local dimension must hold
-    seed : seed of the ``max_points`` neighbourhood centres drawn
+    W : array of shape (R, n_neurons, d)
+        R recordings of n neurons' weight vectors: a cloud of R x n_neurons points in R^d (at
+        least ``k + 1``), Euclidean distances (computed in float32).
+    k : int
+        Neighbours per neighbourhood: a centre and its k nearest points (itself counted among
+        the k + 1 found), so k + 1 points.
+    variance : float in (0, 1]
+        Share of a neighbourhood's variance its local dimension must hold: the dimension is
+        the fewest principal directions holding at least this share.
+    seed : int
+        Seed of the ``max_points`` neighbourhood centres drawn.
+    max_points : int
+        At most this many neighbourhood centres, drawn from the cloud's points without
+        replacement (all of them in smaller clouds).
 
     Returns
     -------
-    (dimension, residual) : the median local dimension (directions) and the median share of a
-    neighbourhood's variance outside its top 2 directions (0 on a plane or a curve)
+    (dimension, residual) : tuple of float
+        The median local dimension (directions) and the median share of a neighbourhood's
+        variance outside its top 2 directions (0 on a plane or a curve), over the centres
+        whose neighbourhood is not a single repeated point.
     """
     X = np.asarray(W, dtype=np.float32).reshape(-1, np.shape(W)[-1])
     if len(X) < k + 1:
@@ -162,8 +174,15 @@ def surface_test(W, *, draws: int = DRAWS, seed: int = 0, first_step: int = 0) -
     Parameters
     ----------
     W : array of shape (R >= 3, n_neurons, d), finite
-    draws : null clouds (at least 2); seed : seed of the nulls and of the neighbourhood centres
-    first_step : the training step of ``W[0]``, recorded for the caption
+        R recordings of n neurons' weight vectors (the statistic's defaults: k = 20,
+        variance 0.9, 500 centres).
+    draws : int >= 2
+        Null clouds (the smallest p is 1 / (draws + 1)).
+    seed : int
+        Seed of the nulls and of the neighbourhood centres (the same centre indices for the
+        data and every null cloud).
+    first_step : int
+        The training step of ``W[0]``, recorded for the caption.
 
     Returns
     -------
@@ -189,11 +208,17 @@ def neuron_subsample(W, rng, *, fraction: float = SUBSAMPLE) -> np.ndarray:
 
     Parameters
     ----------
-    W : array of shape (R, n_neurons, d); rng : numpy Generator; fraction : in (0, 1]
+    W : array of shape (R >= 3, n_neurons, d), finite
+        The measured trajectories.
+    rng : numpy.random.Generator
+        Draws the kept neurons.
+    fraction : float in (0, 1]
+        Share of the neurons kept (default :data:`SUBSAMPLE`; ValueError outside (0, 1]).
 
     Returns
     -------
-    ndarray of shape (R, m, d), the kept neurons in their original order
+    ndarray of shape (R, m, d), float32
+        The kept neurons' trajectories, in their original order.
     """
     W = _check_trajectories(W)
     if not 0 < fraction <= 1:
@@ -294,20 +319,39 @@ def surface_calibration(W, *, sims: int = SURFACE_SIMS, draws: int = DRAWS, mode
     holds); simulation j takes cloud j as its data and ``draws`` others, drawn with ``seed``, as
     its nulls, and fires when that cloud is 2-D and its p < ALPHA. Power: ``models`` random
     subsets of the neurons (:func:`neuron_subsample`), each tested with ``model_draws`` nulls of
-    its own. Stored in ``results/calibration/surface-v2-<hash of W>-...json``; read from there when
-    present.
+    its own. Stored in ``directory`` (by default the calibrations' folder,
+    ``results/calibration/`` in a book build) as ``surface-v2-<hash of W>-...json``; read from
+    there when present.
 
     Parameters
     ----------
-    W : array of shape (R >= 3, n_neurons, d), finite: the cloud the test ran on
-    sims : null simulations; draws : null clouds per simulation (the test's own)
-    models : power models; model_draws : null clouds per model
-    seed : seed of every draw; directory : where to read and write (default: the calibrations')
-    compute : compute when not stored; progress : show progress bars
+    W : array of shape (R >= 3, n_neurons, d), finite
+        The cloud the test ran on.
+    sims : int >= 1
+        Null simulations (default :data:`SURFACE_SIMS`).
+    draws : int >= 2
+        Null clouds per simulation (the test's own; default :data:`toponet.rules.DRAWS`).
+    models : int >= 1
+        Power models (default :data:`SURFACE_MODELS`).
+    model_draws : int >= 2
+        Null clouds per model (default :data:`SURFACE_MODEL_DRAWS`).
+    seed : int
+        Seed of every draw (the time shuffles, the simulations' nulls, the models' neurons
+        and every neighbourhood's centres).
+    directory : path-like, optional
+        Where to read and write (default: the calibrations',
+        :func:`toponet.calibration.default_directory`); a stored document is also looked up
+        in the committed results. The file name holds :data:`SURFACE_VERSION`, the first 16
+        hexadecimal digits of the SHA-256 of ``W`` (float32) and every count and the seed.
+    compute : bool
+        Compute (and store) the calibration when none is stored; False: return None instead.
+    progress : bool
+        Show progress bars (the null pool, the models).
 
     Returns
     -------
-    SurfaceCalibration, or None when none is stored and ``compute`` is False
+    SurfaceCalibration or None
+        None when none is stored and ``compute`` is False.
     """
     from tqdm.auto import tqdm
 
