@@ -21,7 +21,7 @@ from toponet.book import assets, offline, sphinx_ext
 from toponet.book.build import (BuildError, ChapterFailed, build_book, check_parameters, check_toc, convert,
                                 discover_chapters, toc_files)
 from toponet.book.notebook import BUILD_ENV, RENDERER, Caption, caption, cloud_label, setup_notebook
-from toponet.book.profiles import PARAMETERS, PROFILES, Profile, chapter_parameters, get_profile
+from toponet.book.profiles import NOTHING_TRAINED, PARAMETERS, PROFILES, Profile, chapter_parameters, get_profile
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "notebooks" / "00_ideal_filters.py"
@@ -39,20 +39,23 @@ def test_every_profile_gives_every_chapter_all_nine_parameters_and_its_own():
 
 
 def test_a_chapters_own_parameters_need_a_value_in_the_profile():
-    prof = Profile(name="t", networks=2, iterations=10, k=5, p=0.5, resolution=4, gain=2.0)
+    prof = Profile(name="t", k=5, p=0.5, resolution=4, gain=2.0,
+                   chapters={"09_your_network": {"networks": 1, "iterations": 1}})
     with pytest.raises(ValueError, match=r"profile 't' gives chapter '09_your_network' no value for \['weights'"):
         prof.parameters("09_your_network")
     with pytest.raises(ValueError, match=r"unknown or fixed parameter\(s\) \['weights'\]"):
-        Profile(name="t", networks=2, iterations=10, k=5, p=0.5, resolution=4, gain=2.0,
-                chapters={"01_mnist": {"weights": "x.pt"}})
+        Profile(name="t", k=5, p=0.5, resolution=4, gain=2.0, chapters={"01_mnist": {"weights": "x.pt"}})
 
 
 def test_chapter_values_and_overrides_win_in_order():
-    prof = Profile(name="t", networks=2, iterations=10, k=5, p=0.5, resolution=4, gain=2.0,
-                   chapters={"a": {"k": 3, "networks": 7}})
+    prof = Profile(name="t", k=5, p=0.5, resolution=4, gain=2.0,
+                   chapters={"a": {"k": 3, "networks": 7, "iterations": 10}, "b": {"networks": 1, "iterations": 1}})
     a = prof.parameters("a", device="cuda", k=9)
     assert (a["networks"], a["k"], a["device"], a["iterations"]) == (7, 9, "cuda", 10)
     assert prof.parameters("b")["k"] == 5
+    # a profile holds analysis parameters only: a chapter outside the registry that states no
+    # size of its own trains nothing (1 x 1)
+    assert (prof.parameters("c")["networks"], prof.parameters("c")["iterations"]) == NOTHING_TRAINED == (1, 1)
 
 
 @pytest.mark.parametrize("chapters, fragment", [
@@ -63,7 +66,7 @@ def test_chapter_values_and_overrides_win_in_order():
 ])
 def test_profile_rejects_bad_chapter_values(chapters, fragment):
     with pytest.raises(ValueError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
-        Profile(name="t", networks=2, iterations=10, k=5, p=0.5, resolution=4, gain=2.0, chapters=chapters)
+        Profile(name="t", k=5, p=0.5, resolution=4, gain=2.0, chapters=chapters)
 
 
 def test_unknown_profile_lists_the_known_ones():

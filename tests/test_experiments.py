@@ -2,7 +2,7 @@ from dataclasses import replace
 
 import pytest
 
-from toponet.experiments import EXPERIMENTS, SCALES, Profile, experiment, names
+from toponet.experiments import EXPERIMENTS, SCALES, TrainingScale, experiment, names
 from toponet.store import config_key
 from toponet.train import TrainConfig
 
@@ -88,8 +88,8 @@ def test_errors_name_the_problem():
     with pytest.raises(TypeError, match="iterations must be an integer"):
         experiment("mnist").config_for("smoke", iterations=2.5)
     with pytest.raises(ValueError, match="end at iterations=30"):
-        Profile(2, 30, (0, 10))
+        TrainingScale(2, 30, (0, 10))
     with pytest.raises(ValueError, match="ascend"):
-        Profile(2, 30, (10, 0, 30))
+        TrainingScale(2, 30, (10, 0, 30))
     with pytest.raises(ValueError, match=r"conv2_snapshots \[5\]"):
-        Profile(2, 30, (0, 10, 30), conv2_snapshots=(5,))
+        TrainingScale(2, 30, (0, 10, 30), conv2_snapshots=(5,))

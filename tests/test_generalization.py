@@ -110,11 +110,11 @@ def test_transfer_on_the_training_domain_equals_test_accuracy():
 
 def test_transfer_accuracy_reads_back_through_the_store(tmp_path, monkeypatch):
     from toponet import experiments
-    from toponet.experiments import Experiment, Profile
+    from toponet.experiments import Experiment, TrainingScale
 
     cfg = dataclasses.replace(TINY, transfer=("digits8x8",))
     exp = Experiment("tiny-transfer", "test", "test", cfg,
-                     {p: Profile(2, 6, (0, 3, 6)) for p in ("smoke", "default", "paper")})
+                     {p: TrainingScale(2, 6, (0, 3, 6)) for p in ("smoke", "default", "paper")})
     monkeypatch.setattr(experiments, "EXPERIMENTS", {**experiments.EXPERIMENTS, exp.name: exp})
     store = Store(root=tmp_path / "store", checkpoints=tmp_path / "ckpt")
     art = g.load_or_train("tiny-transfer", "smoke", device="cpu", store=store, progress=False)
@@ -369,11 +369,11 @@ def test_cli_train_stores_transfer_accuracies(tmp_path, monkeypatch, capsys):
     # The documented path: toponet train -> run_shards -> train_shard -> Store.put_shard.
     from toponet import experiments
     from toponet.cli import main
-    from toponet.experiments import Experiment, Profile
+    from toponet.experiments import Experiment, TrainingScale
 
     cfg = dataclasses.replace(TINY, transfer=("digits8x8",))  # the only digit set built offline in tests
     exp = Experiment("tiny-cli-transfer", "test", "test", cfg,
-                     {p: Profile(2, 6, (0, 3, 6)) for p in ("smoke", "default", "paper")})
+                     {p: TrainingScale(2, 6, (0, 3, 6)) for p in ("smoke", "default", "paper")})
     monkeypatch.setattr(experiments, "EXPERIMENTS", {**experiments.EXPERIMENTS, exp.name: exp})
     monkeypatch.setenv("TOPONET_CHECKPOINTS", str(tmp_path / "ckpt"))
     rc = main(["train", "tiny-cli-transfer", "--profile", "smoke", "--store", str(tmp_path / "store"),

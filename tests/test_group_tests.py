@@ -194,7 +194,7 @@ def test_bad_input_names_the_problem():
         gt.power_by_simulation("permutation", (1, 5), effect=1.0, sd=1.0)
     with pytest.raises(ValueError, match="n_per_arm"):
         gt.power_by_simulation("paired", (5, 5), effect=1.0, sd=1.0)
-    with pytest.raises(ValueError, match="test must be one of"):
+    with pytest.raises(ValueError, match="power_by_simulation runs one of"):
         gt.power_by_simulation("welch", (5, 5), effect=1.0, sd=1.0)
     with pytest.raises(ValueError, match="sd must be a positive finite spread"):
         gt.power_by_simulation("permutation", (5, 5), effect=1.0, sd=0.0)
@@ -222,3 +222,12 @@ def test_benjamini_hochberg_known_answers():
     assert benjamini_hochberg([]).size == 0
     with pytest.raises(ValueError, match="p_values"):
         benjamini_hochberg([0.1, 1.5])
+
+
+def test_power_by_simulation_refuses_a_test_it_cannot_simulate():
+    # "sign", "labels", "surface" used to run silently as a correlation power calculation
+    for test in ("sign", "labels", "surface"):
+        with pytest.raises(ValueError, match=f"power_by_simulation runs one of .*got '{test}' \\(its power"):
+            gt.power_by_simulation(test, (8,), effect=0.5)
+    with pytest.raises(ValueError, match="got 'nope'$"):
+        gt.power_by_simulation("nope", (8,), effect=0.5)

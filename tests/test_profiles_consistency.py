@@ -42,13 +42,15 @@ def test_book_profiles_type_no_experiment_scale(name):
 
 
 def test_a_typed_experiment_scale_is_refused():
-    typed = Profile(name="default", networks=2, iterations=10, k=5, p=0.5, resolution=4, gain=2.0,
-                    chapters={"01_mnist": {"networks": 16}})
+    typed = Profile(name="default", k=5, p=0.5, resolution=4, gain=2.0, chapters={"01_mnist": {"networks": 16}})
     with pytest.raises(ValueError, match=r"chapter '01_mnist': \['networks'\] come from the registry"):
         typed.parameters("01_mnist")
 
 
-def test_a_chapter_or_profile_outside_the_registry_keeps_the_profile_values():
+def test_a_chapter_or_profile_outside_the_registry_states_its_own_scale():
     assert experiment_scale("00_ideal_filters", "default") is None
-    prof = Profile(name="not-a-scale", networks=3, iterations=7, k=5, p=0.5, resolution=4, gain=2.0)
+    prof = Profile(name="not-a-scale", k=5, p=0.5, resolution=4, gain=2.0,
+                   chapters={"01_mnist": {"networks": 3, "iterations": 7}})
     assert (prof.parameters("01_mnist")["networks"], prof.parameters("01_mnist")["iterations"]) == (3, 7)
+    bare = Profile(name="not-a-scale", k=5, p=0.5, resolution=4, gain=2.0).parameters("01_mnist")
+    assert (bare["networks"], bare["iterations"]) == (1, 1)   # nothing of the registry at this name

@@ -1,7 +1,7 @@
 """Every training experiment of the book, in one place, with its run profiles.
 
 An :class:`Experiment` is a training config with the paper's values plus three
-:class:`Profile` s that set its scale:
+:class:`TrainingScale` s that set its scale:
 
 - ``smoke``: seconds, for CI (2 networks x 30 iterations);
 - ``default``: meaningful on a 2-core CPU in well under an hour; what the book is built from;
@@ -33,7 +33,7 @@ from toponet.shards import run_shards
 from toponet.store import Store
 from toponet.train import TrainConfig
 
-__all__ = ["SCALES", "Profile", "RunPlan", "Experiment", "EXPERIMENTS", "names", "experiment", "load_or_train"]
+__all__ = ["SCALES", "TrainingScale", "RunPlan", "Experiment", "EXPERIMENTS", "names", "experiment", "load_or_train"]
 
 #: The training scales every experiment defines (the book's build profiles, :data:`toponet.book.PROFILES`,
 #: map onto these by name).
@@ -41,7 +41,7 @@ SCALES = ("smoke", "default", "paper")
 
 
 @dataclass(frozen=True)
-class Profile:
+class TrainingScale:
     """The scale of one run of an experiment.
 
     Attributes
@@ -60,15 +60,15 @@ class Profile:
     conv2_snapshots: tuple[int, ...] | None = None
 
     def __post_init__(self):
-        check_int(self.networks, name="Profile networks", low=1)
-        check_int(self.iterations, name="Profile iterations", low=1)
+        check_int(self.networks, name="TrainingScale networks", low=1)
+        check_int(self.iterations, name="TrainingScale iterations", low=1)
         snaps = tuple(self.snapshots)
         if list(snaps) != sorted(set(snaps)) or not snaps or snaps[0] < 0 or snaps[-1] != self.iterations:
-            raise ValueError(f"Profile snapshots must ascend without repeats and end at iterations="
+            raise ValueError(f"TrainingScale snapshots must ascend without repeats and end at iterations="
                              f"{self.iterations}; got {snaps}")
         extra = set(self.conv2_snapshots or ()) - set(snaps)
         if extra:
-            raise ValueError(f"Profile conv2_snapshots {sorted(extra)} are not snapshots {snaps}")
+            raise ValueError(f"TrainingScale conv2_snapshots {sorted(extra)} are not snapshots {snaps}")
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class Experiment:
     paper_reference : where in the paper, e.g. ``"Fig. 2, Sec. V.A"``
     description : one sentence
     config : TrainConfig with the paper's values (iterations, snapshots of the ``paper`` profile)
-    profiles : {"smoke", "default", "paper"} -> Profile
+    profiles : {"smoke", "default", "paper"} -> TrainingScale
     paper_test_accuracy : the paper's test accuracy at the end of training (fraction), if given
     placeholder : True while the project has not run it: its profiles and the hyper-parameters
         the paper leaves open are untested (CIFAR-10 and SVHN are not in the build environment)
@@ -110,7 +110,7 @@ class Experiment:
     paper_reference: str
     description: str
     config: TrainConfig
-    profiles: Mapping[str, Profile] = field(default_factory=dict)
+    profiles: Mapping[str, TrainingScale] = field(default_factory=dict)
     paper_test_accuracy: float | None = None
     placeholder: bool = False
 
@@ -120,7 +120,7 @@ class Experiment:
             raise ValueError(f"experiment {self.name!r} lacks profiles {sorted(missing)}")
         object.__setattr__(self, "profiles", MappingProxyType(dict(self.profiles)))
 
-    def profile(self, name: str) -> Profile:
+    def profile(self, name: str) -> TrainingScale:
         """The profile called ``name``."""
         if name not in self.profiles:
             raise ValueError(f"experiment {self.name!r} has no profile {name!r}; "
@@ -165,7 +165,7 @@ def _upto(last: int, step: int) -> tuple[int, ...]:
 
 
 #: The smoke profile of every experiment: CI seconds.
-SMOKE = Profile(networks=2, iterations=30, snapshots=(0, 10, 30))
+SMOKE = TrainingScale(networks=2, iterations=30, snapshots=(0, 10, 30))
 
 #: Adam, as Table I says; the learning rate is Adam's usual default (not given in the paper).
 _MNIST = TrainConfig(dataset="mnist", arch="M", widths=(64, 32, 64), optimizer="adam", lr=1e-3,
@@ -192,10 +192,10 @@ def _mnist_variant(widths: tuple[int, int, int]) -> Experiment:
         replace(_MNIST, widths=widths),
         # 16 networks (1,024 first-layer filters) of each M(64,...) variant, and 8 of
         # M(256,32,512) (2,048 filters; about 4x M(64,32,64) per step), trained on one CPU thread.
-        default=Profile(8 if x >= 256 else 16, 2000, (0, 500, 1000, 2000), conv2_snapshots=()),
+        default=TrainingScale(8 if x >= 256 else 16, 2000, (0, 500, 1000, 2000), conv2_snapshots=()),
         # The paper gives 100 networks only for M(64,0,64) (as 100 x M^1_40K(64,0,64)); we use
         # the same count for the other variants.
-        paper=Profile(100, 40000, (0, 2000, 10000, 40000), conv2_snapshots=()),
+        paper=TrainingScale(100, 40000, (0, 2000, 10000, 40000), conv2_snapshots=()),
         paper_test_accuracy=None)
 
 
@@ -209,9 +209,9 @@ _GEN_APPEND_EVOLUTION = (0, 25, 50, 75, 100, 150, 200)
 #: CI smoke runs of this chapter: 2 networks x 20 iterations (appended arms: 1 x 20, evaluated
 #: once: their evaluations cost ~4x and dominate a smoke run). The harder domain keeps three
 #: snapshots (G4's correlation needs three points).
-_GEN_SMOKE = Profile(networks=2, iterations=20, snapshots=(0, 20))
-_GEN_SMOKE_HARD = Profile(networks=2, iterations=20, snapshots=(0, 10, 20))
-_GEN_SMOKE_APPEND = Profile(networks=1, iterations=20, snapshots=(20,))
+_GEN_SMOKE = TrainingScale(networks=2, iterations=20, snapshots=(0, 20))
+_GEN_SMOKE_HARD = TrainingScale(networks=2, iterations=20, snapshots=(0, 10, 20))
+_GEN_SMOKE_APPEND = TrainingScale(networks=1, iterations=20, snapshots=(20,))
 
 
 def _generalization_experiments(harder: str) -> tuple[Experiment, ...]:
@@ -228,8 +228,8 @@ def _generalization_experiments(harder: str) -> tuple[Experiment, ...]:
             f"accuracy on {harder} and the 8x8 digits at every snapshot.",
             # default: 10 networks per arm (issue 26: arms of at least 10; the paired permutation test
             # then has 1,024 sign patterns, so p can pass Bonferroni over the chapter's parts)
-            cfg, {"smoke": _GEN_SMOKE, "default": Profile(10, 500, _GEN_EVOLUTION),
-                  "paper": Profile(3, 40000, _GEN_EVOLUTION[:-1] + (40000,))},
+            cfg, {"smoke": _GEN_SMOKE, "default": TrainingScale(10, 500, _GEN_EVOLUTION),
+                  "paper": TrainingScale(3, 40000, _GEN_EVOLUTION[:-1] + (40000,))},
             paper_test_accuracy=0.99, placeholder=not standin))
     if standin:
         out.append(Experiment(
@@ -238,8 +238,8 @@ def _generalization_experiments(harder: str) -> tuple[Experiment, ...]:
             replace(_MNIST, dataset=harder, transfer=("mnist", "digits8x8"), iterations=40000,
                     snapshots=_GEN_HARD_EVOLUTION[:-1] + (40000,)),
             # default: 10 networks (issue 26), the G2 arm beside G1's 10 MNIST networks
-            {"smoke": _GEN_SMOKE_HARD, "default": Profile(10, 1000, _GEN_HARD_EVOLUTION),
-             "paper": Profile(100, 40000, _GEN_HARD_EVOLUTION[:-1] + (40000,))}))
+            {"smoke": _GEN_SMOKE_HARD, "default": TrainingScale(10, 1000, _GEN_HARD_EVOLUTION),
+             "paper": TrainingScale(100, 40000, _GEN_HARD_EVOLUTION[:-1] + (40000,))}))
     # G5's MNIST arms carry no transfer set: the same runs serve either harder domain.
     for data in ("mnist", harder) if standin else (harder,):
         for kind in ("circle", "klein", "gaussian"):
@@ -252,8 +252,8 @@ def _generalization_experiments(harder: str) -> tuple[Experiment, ...]:
                 # (issue 26); the klein and gaussian arms are reported beside the test, not in it, and
                 # keep 2 and 1 networks to fit the CPU budget
                 {"smoke": _GEN_SMOKE_APPEND,
-                 "default": Profile({"circle": 10, "klein": 2}.get(kind, 1), 200, _GEN_APPEND_EVOLUTION),
-                 "paper": Profile(3, 40000, _GEN_APPEND_EVOLUTION + (40000,))},
+                 "default": TrainingScale({"circle": 10, "klein": 2}.get(kind, 1), 200, _GEN_APPEND_EVOLUTION),
+                 "paper": TrainingScale(3, 40000, _GEN_APPEND_EVOLUTION + (40000,))},
                 placeholder=not standin))
     return tuple(out)
 
@@ -269,8 +269,8 @@ _REGISTRY: tuple[Experiment, ...] = (
         # iterations every shard kept, so conv2 is read at 2000 only. 100 networks: ~10 MB.
         # The paper's 100 networks (6,400 first-layer filters) at 2,000 iterations, trained on
         # one CPU thread shard by shard (issue 13; wall times in the manifest).
-        default=Profile(100, 2000, _MNIST_EVOLUTION, conv2_snapshots=(2000,)),
-        paper=Profile(100, 40000, _MNIST_PAPER, conv2_snapshots=(0, 1000, 2000, 10000, 40000)),
+        default=TrainingScale(100, 2000, _MNIST_EVOLUTION, conv2_snapshots=(2000,)),
+        paper=TrainingScale(100, 40000, _MNIST_PAPER, conv2_snapshots=(0, 1000, 2000, 10000, 40000)),
         paper_test_accuracy=0.990),
     _mnist_variant((64, 0, 64)),
     _mnist_variant((64, 8, 512)),
@@ -282,40 +282,40 @@ _REGISTRY: tuple[Experiment, ...] = (
         "persistence and accuracy during training.",
         # transfer: MNIST (G2) and the 8x8 digits measured at every evaluation (toponet.chapters.generalization)
         replace(_MNIST, dataset="svhn", transfer=("mnist", "digits8x8")),
-        default=Profile(8, 2000, _MNIST_EVOLUTION, conv2_snapshots=(2000,)),
-        paper=Profile(100, 40000, _MNIST_PAPER, conv2_snapshots=(40000,)),
+        default=TrainingScale(8, 2000, _MNIST_EVOLUTION, conv2_snapshots=(2000,)),
+        paper=TrainingScale(100, 40000, _MNIST_PAPER, conv2_snapshots=(40000,)),
         paper_test_accuracy=0.85, placeholder=True),
     _experiment(
         "cifar-gray", "Figs. 3, 4, 5, Sec. V.B.1",
         "C(64,32,64) on grayscale CIFAR-10: layer 1 at 70K (five clusters, Fig. 3), layer 2 at "
         "50K/60K (circle in barcodes, Fig. 4), both layers over iterations 100-2000 (Fig. 5).",
         replace(_CIFAR, dataset="cifar10-gray"),
-        default=Profile(8, 2000, _upto(2000, 100), conv2_snapshots=(0, 500, 1000, 1500, 2000)),
-        paper=Profile(100, 70000, _upto(2000, 100) + (5000, 10000, 20000, 50000, 60000, 70000)),
+        default=TrainingScale(8, 2000, _upto(2000, 100), conv2_snapshots=(0, 500, 1000, 1500, 2000)),
+        paper=TrainingScale(100, 70000, _upto(2000, 100) + (5000, 10000, 20000, 50000, 60000, 70000)),
         paper_test_accuracy=0.770, placeholder=True),
     _experiment(
         "cifar-gray-C64-0-64", "Fig. 3, Sec. V.B.1",
         "C(64,0,64) on grayscale CIFAR-10: layer 1 at 70K (five clusters, other ones than C(64,32,64)).",
         replace(_CIFAR, dataset="cifar10-gray", widths=(64, 0, 64)),
-        default=Profile(8, 2000, (0, 500, 1000, 2000)),
-        paper=Profile(48, 70000, (0, 2000, 10000, 70000)),
+        default=TrainingScale(8, 2000, (0, 500, 1000, 2000)),
+        paper=TrainingScale(48, 70000, (0, 2000, 10000, 70000)),
         paper_test_accuracy=0.692, placeholder=True),
     _experiment(
         "cifar-color", "Figs. 6, 8, 9, Sec. V.B.2",
         "C(64,32,64) on color CIFAR-10: layer 1 at 100K (primary circle, per-channel circles, "
         "three-circle model, Figs. 6, 8), layer 2 at 50K, both layers over iterations 100-1500 (Fig. 9).",
         _CIFAR,
-        default=Profile(8, 2000, _upto(1500, 100) + (2000,), conv2_snapshots=(0, 500, 1000, 1500, 2000)),
+        default=TrainingScale(8, 2000, _upto(1500, 100) + (2000,), conv2_snapshots=(0, 500, 1000, 1500, 2000)),
         # Fig. 8's caption says 100 networks, its text 60; 60 is also Fig. 6's count.
-        paper=Profile(60, 100000, _upto(1500, 100) + (2000, 5000, 10000, 50000, 100000)),
+        paper=TrainingScale(60, 100000, _upto(1500, 100) + (2000, 5000, 10000, 50000, 100000)),
         paper_test_accuracy=0.812, placeholder=True),
     _experiment(
         "cifar-color-C48-0-64-nopool", "Fig. 7, Sec. V.B.2",
         "C(48,0,64) without max-pooling on color CIFAR-10: two circles meeting in two points (3 H1 bars).",
         # No TrainConfig field says "no max-pool" yet: the arch name carries it until one does.
         replace(_CIFAR, arch="C-nopool", widths=(48, 0, 64)),
-        default=Profile(8, 2000, (0, 500, 1000, 2000)),
-        paper=Profile(82, 30000, (0, 2000, 10000, 30000)),
+        default=TrainingScale(8, 2000, (0, 500, 1000, 2000)),
+        paper=TrainingScale(82, 30000, (0, 2000, 10000, 30000)),
         paper_test_accuracy=0.718, placeholder=True),
     # --- 02_cifar_gray, 03_cifar_color (F3-F9): stand-in twins of the four CIFAR-10 runs ---
     # Same configs on "natural-standin" (toponet.data.natural: crops of 10 photographs), used
@@ -332,30 +332,30 @@ _REGISTRY: tuple[Experiment, ...] = (
         "their evolution over iterations 100-2000.",
         replace(_CIFAR, dataset="natural-standin-gray"),
         # the 16 networks of issue 13 (4 per shard, 25-45 min each on one thread here)
-        default=Profile(16, 2000, _upto(2000, 100)),
-        paper=Profile(100, 70000, _upto(2000, 100) + (5000, 10000, 20000, 50000, 60000, 70000)),
+        default=TrainingScale(16, 2000, _upto(2000, 100)),
+        paper=TrainingScale(100, 70000, _upto(2000, 100) + (5000, 10000, 20000, 50000, 60000, 70000)),
         paper_test_accuracy=0.770),
     _experiment(
         "cifar-gray-C64-0-64-standin", "Fig. 3, Sec. V.B.1 (stand-in data)",
         "C(64,0,64) on the grayscale natural-image stand-in for CIFAR-10: layer 1.",
         replace(_CIFAR, dataset="natural-standin-gray", widths=(64, 0, 64)),
-        default=Profile(16, 500, (0, 100, 500)),   # issue 13: 16 each
-        paper=Profile(48, 70000, (0, 2000, 10000, 70000)),
+        default=TrainingScale(16, 500, (0, 100, 500)),   # issue 13: 16 each
+        paper=TrainingScale(48, 70000, (0, 2000, 10000, 70000)),
         paper_test_accuracy=0.692),
     _experiment(
         "cifar-color-standin", "Figs. 6, 8, 9, Sec. V.B.2 (stand-in data)",
         "C(64,32,64) on the colour natural-image stand-in for CIFAR-10: layer 1 (all channels and "
         "per channel, three-circle model), layer 2, and their evolution over iterations 100-1500.",
         replace(_CIFAR, dataset="natural-standin"),
-        default=Profile(16, 1500, _upto(1500, 100)),
-        paper=Profile(60, 100000, _upto(1500, 100) + (2000, 5000, 10000, 50000, 100000)),
+        default=TrainingScale(16, 1500, _upto(1500, 100)),
+        paper=TrainingScale(60, 100000, _upto(1500, 100) + (2000, 5000, 10000, 50000, 100000)),
         paper_test_accuracy=0.812),
     _experiment(
         "cifar-color-C48-0-64-nopool-standin", "Fig. 7, Sec. V.B.2 (stand-in data)",
         "C(48,0,64) without max-pooling on the colour natural-image stand-in for CIFAR-10: layer 1.",
         replace(_CIFAR, dataset="natural-standin", arch="C-nopool", widths=(48, 0, 64)),
-        default=Profile(16, 500, (0, 100, 500)),   # issue 13: 16 each
-        paper=Profile(82, 30000, (0, 2000, 10000, 30000)),
+        default=TrainingScale(16, 500, (0, 100, 500)),   # issue 13: 16 each
+        paper=TrainingScale(82, 30000, (0, 2000, 10000, 30000)),
         paper_test_accuracy=0.718),
     # --- 05_generalization (Sec. VI, G1-G5): see toponet.chapters.generalization ---
     *_generalization_experiments("mnistm-standin"),

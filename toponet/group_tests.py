@@ -39,7 +39,7 @@ from toponet.rules import ALPHA, MIN_POWER
 __all__ = ["GroupTest", "Power", "Interval", "Part", "permutation_test", "paired_permutation_test",
            "correlation_test", "sign_test", "sign_test_power", "benjamini_hochberg", "bootstrap_interval", "power_by_simulation", "normal_arms", "normal_pairs",
            "bernoulli_pairs", "bivariate_normal", "part_outcome", "combine_parts", "wilson_interval",
-           "DRAWS", "MAX_EXACT", "SIMULATIONS", "SIMULATION_DRAWS"]
+           "DRAWS", "MAX_EXACT", "SIMULATIONS", "SIMULATION_DRAWS", "SIMULATED_TESTS"]
 
 #: Monte-Carlo rearrangements of a test on measured data (when they cannot all be listed).
 DRAWS = 9999
@@ -677,6 +677,11 @@ def _spread(sd) -> float:
     return float(sd)
 
 
+#: The tests :func:`power_by_simulation` can simulate (the others have power functions of their own:
+#: :func:`sign_test_power`, the label and surface tests' calibrations).
+SIMULATED_TESTS = ("permutation", "paired", "correlation")
+
+
 def _run(test: str, a, b, draws: int, seed: int, max_exact: int) -> float:
     if test == "permutation":
         return permutation_test(a, b, draws=draws, seed=seed, max_exact=max_exact).p
@@ -741,8 +746,9 @@ def power_by_simulation(test: str, n_per_arm, *, effect: float, sd: float | None
     same simulation with ``effect`` = 0, where the null holds (two arms from one population).
     Each simulated data set is tested exactly as the data were (same test, same n), seeded.
     """
-    if test not in TESTS:
-        raise ValueError(f"test must be one of {sorted(TESTS)}; got {test!r}")
+    if test not in SIMULATED_TESTS:
+        raise ValueError(f"power_by_simulation runs one of {list(SIMULATED_TESTS)}; got {test!r}"
+                         + (" (its power is computed by its own function)" if test in TESTS else ""))
     n = (n_per_arm,) if isinstance(n_per_arm, (int, np.integer)) and not isinstance(n_per_arm, bool) else tuple(n_per_arm)
     if any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < (3 if test == "correlation" else 2)
            for k in n) or len(n) != (2 if test == "permutation" else 1):

@@ -36,7 +36,7 @@ from toponet._custom import (CHAPTER_PARAMETERS, CUSTOM_ENV, EVERY_PARAMETER, PA
                              chapter_parameters, custom_note, custom_parameters, format_value)
 from toponet._validation import check_fraction, check_int
 
-__all__ = ["TYPES", "available_memory", "check_memory", "experiment_scale", "Profile",
+__all__ = ["TYPES", "available_memory", "check_memory", "experiment_scale", "NOTHING_TRAINED", "Profile",
            "PROFILES", "get_profile", "injected_names", "validate_parameters"]
 
 #: The type of every parameter's value. A text parameter given on the command line is kept as
@@ -157,18 +157,25 @@ def experiment_scale(chapter: str, profile: str) -> tuple[int, int] | None:
     return chapter_scale(chapter, profile)
 
 
+#: ``(networks, iterations)`` of a chapter that trains nothing of the registry and states no size
+#: of its own (chapters 04 and 09: one pretrained network).
+NOTHING_TRAINED = (1, 1)
+
+
 @dataclass(frozen=True)
 class Profile:
-    """One named build scale.
+    """One named build profile: the analysis parameters every chapter gets at one scale.
+
+    What is trained at that scale (``networks`` and ``iterations``) is the registry's
+    (:func:`experiment_scale`); a chapter that trains nothing of it gets
+    :data:`NOTHING_TRAINED`, or its own values in ``chapters`` (chapter 00's cloud size, the
+    calibration page's).
 
     Attributes
     ----------
     name : str
-        What ``--profile`` selects and every caption prints.
-    networks : int
-        Networks per point cloud (the ``N`` of ``N x M^l_T``).
-    iterations : int
-        Training batch iterations (the ``T`` of ``N x M^l_T``).
+        What ``--profile`` selects and every caption prints; the registry's profile of the same
+        name sets the scale of what the chapters train.
     k, p : int, float
         Density filtration ``rho(k, p)``: k-th nearest neighbour, fraction kept.
     resolution, gain : int, float
@@ -184,8 +191,6 @@ class Profile:
     """
 
     name: str
-    networks: int
-    iterations: int
     k: int
     p: float
     resolution: int
@@ -197,7 +202,7 @@ class Profile:
 
     def __post_init__(self):
         for name in PARAMETERS:
-            if name != "profile":
+            if name not in ("profile", "networks", "iterations"):
                 _check_value(name, getattr(self, name), f"profile {self.name!r}")
         frozen = {}
         for chapter, values in self.chapters.items():
@@ -211,24 +216,27 @@ class Profile:
         object.__setattr__(self, "chapters", MappingProxyType(frozen))
 
     def parameters(self, chapter: str, **overrides) -> dict[str, Any]:
-        """The values injected into ``chapter``: defaults, then its experiment's scale, then the
-        chapter's, then ``overrides``.
+        """The values injected into ``chapter``: the profile's analysis parameters, then its
+        registry scale, then the chapter's, then ``overrides``.
 
-        A chapter of :data:`toponet.chapters.registry.CHAPTER_SCALE` takes ``networks`` and ``iterations`` from its
-        experiment's profile of this profile's name (:func:`experiment_scale`). ``overrides``
-        (e.g. ``device="cuda"`` from the command line) win over all.
+        A chapter of :data:`toponet.chapters.registry.CHAPTER_SCALE` takes ``networks`` and
+        ``iterations`` from its registry entry's profile of this profile's name
+        (:func:`experiment_scale`); any other chapter from its ``chapters`` entry, else
+        :data:`NOTHING_TRAINED` (1 network x 1 iteration: nothing is trained). ``overrides`` (e.g. ``device="cuda"`` from the command line) win
+        over all.
         Returns a dict with exactly the keys of :func:`chapter_parameters` (:data:`PARAMETERS`,
         then the chapter's own, which this profile's ``chapters`` entry must give).
         """
         names = chapter_parameters(chapter)
-        values = {name: getattr(self, name) for name in PARAMETERS if name != "profile"}
+        values = {name: getattr(self, name) for name in PARAMETERS if name not in ("profile", "networks", "iterations")}
         scale = experiment_scale(chapter, self.name)
         typed = sorted({"networks", "iterations"} & set(self.chapters.get(chapter, {})))
         if scale is not None and typed:
             raise ValueError(f"profile {self.name!r}, chapter {chapter!r}: {typed} come from the registry "
                              f"(toponet.chapters.registry.CHAPTER_SCALE); change them there")
-        if scale is not None:
-            values["networks"], values["iterations"] = scale
+        # nothing of the registry trained: one network, no iterations to speak of (1 x 1), unless
+        # the chapter's entry sizes its own clouds with them (00, the calibration page)
+        values["networks"], values["iterations"] = scale if scale is not None else NOTHING_TRAINED
         values.update(self.chapters.get(chapter, {}))
         missing = [name for name in names if name != "profile" and name not in values]
         if missing:
@@ -241,40 +249,42 @@ class Profile:
         return {"profile": self.name, **{name: values[name] for name in names[1:]}}
 
 
-# The lead tunes these numbers; a new profile is one more entry. The chapters of
-# toponet.chapters.registry.CHAPTER_SCALE take networks x iterations from the registry (their profile of the
-# same name); the top-level networks and iterations below are the fallback of a chapter that
-# trains nothing of the registry (its own values, when it needs any, are in `chapters`).
+# The lead tunes these numbers; a new profile is one more entry. A profile holds analysis
+# parameters only: the chapters of toponet.chapters.registry.CHAPTER_SCALE take networks x
+# iterations from the registry (its profile of the same name); a chapter that trains nothing of
+# it gets NOTHING_TRAINED (04, 09: one pretrained network) or states its own in `chapters` (00:
+# the ideal clouds' size; calibration: the size it calibrates up to; their `iterations` are unused,
+# kept as injected before).
 # k, p, resolution, gain are the paper's Fig. 2 values in every profile: a chapter rescales k
 # to its cloud size itself (toponet.analysis.scaled_k), so a profile only changes the scale.
 # Keep "smoke" within a few minutes on 2 CPU cores for the whole book.
-_IDEAL_DEFAULT = {"networks": 15, "k": 30, "p": 0.5, "resolution": 20}  # ~1 min on 2 cores (Rips of 960 points)
+_IDEAL_DEFAULT = {"networks": 15, "iterations": 2000, "k": 30, "p": 0.5, "resolution": 20}  # ~1 min on 2 cores (Rips of 960 points)
 # Natural patches (chapter 08): k is the paper's k of the first core X(300, 30) for 50,000 patches
 # (the chapter rescales it to its sample; the sample size per profile is in
 # toponet.chapters.natural_patches.SCALES); networks x iterations select the MNIST filters it
 # compares with (read from the store, never trained there).
 _PATCHES = {"k": 300, "p": 0.3, "resolution": 30}
-# Your network (chapter 09): pretrained or user weights, nothing trained (networks, iterations: 1);
+# Your network (chapter 09): pretrained or user weights, nothing trained (NOTHING_TRAINED);
 # weights "" = EfficientNet-Lite0 (ImageNet), the network chapter 04 analyses. Sample sizes are
 # sizes of the calibration grid (toponet.calibration.grid_sizes), so the shipped calibrations apply;
 # smoke: every 3x3 layer at the grid's smallest size, 128 (seconds per layer).
-_YOURS = {"networks": 1, "iterations": 1, "weights": "", "layers": "all", "sample_size": 2048, "null_repeats": 99}
+_YOURS = {"weights": "", "layers": "all", "sample_size": 2048, "null_repeats": 99}
 _YOURS_SMOKE = {**_YOURS, "sample_size": 128}
 PROFILES: Mapping[str, Profile] = MappingProxyType({
     "smoke": Profile(
-        name="smoke", networks=2, iterations=30, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
+        name="smoke", k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="minutes on 2 CPU cores; checks that every chapter runs, its numbers are not evidence",
-        chapters={"00_ideal_filters": {"networks": 6, "k": 15, "p": 0.5, "resolution": 10}, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"k": 10, "resolution": 8}, "07_learning_graphs": {"resolution": 12}, "calibration": {"networks": 4}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS_SMOKE},
+        chapters={"00_ideal_filters": {"networks": 6, "iterations": 30, "k": 15, "p": 0.5, "resolution": 10}, "04_deep_networks": {"k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"k": 10, "resolution": 8}, "07_learning_graphs": {"resolution": 12}, "calibration": {"networks": 4, "iterations": 30}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS_SMOKE},
     ),
     "default": Profile(
-        name="default", networks=16, iterations=2000, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
+        name="default", k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="the paper's analysis parameters at a reduced training scale",
-        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"k": 10, "resolution": 15}, "07_learning_graphs": {"resolution": 30}, "calibration": {"networks": 16}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS},
+        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"k": 10, "resolution": 15}, "07_learning_graphs": {"resolution": 30}, "calibration": {"networks": 16, "iterations": 2000}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS},
     ),
     "paper": Profile(
-        name="paper", networks=100, iterations=40000, k=200, p=0.3, resolution=30, gain=3.0, device="auto",
+        name="paper", k=200, p=0.3, resolution=30, gain=3.0, device="auto",
         description="the paper's scale (its networks and iterations per figure); needs a GPU",
-        chapters={"00_ideal_filters": _IDEAL_DEFAULT, "04_deep_networks": {"networks": 1, "iterations": 1, "k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"k": 10, "resolution": 15}, "07_learning_graphs": {"resolution": 30}, "calibration": {"networks": 100}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS},
+        chapters={"00_ideal_filters": {**_IDEAL_DEFAULT, "iterations": 40000}, "04_deep_networks": {"k": 100}, "05_generalization": {"k": 100, "p": 0.1}, "02_cifar_gray": {"p": 0.5}, "03_cifar_color": {"p": 0.14}, "06_umass": {"k": 10, "resolution": 15}, "07_learning_graphs": {"resolution": 30}, "calibration": {"networks": 100, "iterations": 40000}, "08_natural_patches": _PATCHES, "09_your_network": _YOURS},
     ),
 })
 
