@@ -62,7 +62,7 @@ from toponet.chapters import mnist
 from toponet.analysis import PAPER_POINTS_FIG2, analyze_filters, scaled_k
 from toponet.filters import pooled_filters
 from toponet.ideal import distance_to_model, gaussian_filters
-from toponet.verdicts import Verdict, load, record
+from toponet.verdicts import load, record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 mnist.validate(globals())          # the chapter's own: k below the paper's 6,400 points, p keeps enough filters
@@ -83,40 +83,42 @@ print(f"{art.networks} networks {art.arch}, {T} iterations; test accuracy "
 # landmarks with a stated error bound for large clouds).
 
 # %%
-ev1 = mnist.circle_evidence(art, k_paper=k, p=p, n_points_paper=PAPER_POINTS_FIG2, resolution=resolution,
+layer1_evidence = mnist.circle_evidence(art, k_paper=k, p=p, n_points_paper=PAPER_POINTS_FIG2, resolution=resolution,
                              gain=gain, seed=seed)
-res1, groups, v1, k1 = ev1["result"], ev1["groups"], ev1["verdict"], ev1["k"]
-test1, cal1 = ev1["claim"].test, ev1["claim"].calibration
-X1 = pooled_filters(art.conv_weights("conv1"))
-cloud1 = tb.cloud_label(networks=art.networks, layer=1, iterations=T, widths=WIDTHS, k=k1, p=p)
-s1 = res1.summary()
-print(f"{s1['n_points']} filters, k = {k1} (paper: {k} for {PAPER_POINTS_FIG2}), {s1['n_kept']} kept; "
-      f"persistence: {s1['persistence_method']}")
+layer1_pipeline, groups = layer1_evidence["result"], layer1_evidence["groups"]
+layer1_verdict, layer1_k = layer1_evidence["verdict"], layer1_evidence["k"]
+layer1_test, layer1_calibration = layer1_evidence["claim"].test, layer1_evidence["claim"].calibration
+layer1_filters = pooled_filters(art.conv_weights("conv1"))
+layer1_cloud = tb.cloud_label(networks=art.networks, layer=1, iterations=T, widths=WIDTHS, k=layer1_k, p=p)
+layer1_summary = layer1_pipeline.summary()
+print(f"{layer1_summary['n_points']} filters, k = {layer1_k} (paper: {k} for {PAPER_POINTS_FIG2}), "
+      f"{layer1_summary['n_kept']} kept; persistence: {layer1_summary['persistence_method']}")
 
 # %%
-plots.mapper_overview(res1.mapper, title=f"Mapper({resolution}, {gain:g}): {res1.mapper.n_nodes_} nodes")
+plots.mapper_overview(layer1_pipeline.mapper,
+                      title=f"Mapper({resolution}, {gain:g}): {layer1_pipeline.mapper.n_nodes_} nodes")
 
 # %% tags=["remove-input"]
 tb.caption(f"Mapper({resolution}, {gain:g}) of the dense core of the first-layer filters; node colour = "
            "cluster size; the mean 3x3 filter drawn on nodes spread along the graph, and below the graph "
            "the mean filters by angle around the loop.",
-           cloud=cloud1, profile=profile, accuracy=list(acc["values"]), paper_accuracy=0.99, figure="2a")
+           cloud=layer1_cloud, profile=profile, accuracy=list(acc["values"]), paper_accuracy=0.99, figure="2a")
 
 # %% tags=["remove-input"]
-mnist.mapper_reading(res1.mapper, test1, ev1["claim"].rule, look=(
+mnist.mapper_reading(layer1_pipeline.mapper, layer1_test, layer1_evidence["claim"].rule, look=(
     "whether the graph closes into a loop whose nodes carry edge filters turning through all angles; the strip "
     "under it reads the loop left to right, and for a primary circle the edge turns once through every orientation. "
     f"With a few hundred points under a {resolution} x {resolution} cover the ring can show gaps"))
 
 # %%
-plots.barcode_plot(res1.persistence, title="Barcodes, first layer")
+plots.barcode_plot(layer1_pipeline.persistence, title="Barcodes, first layer")
 
 # %% tags=["remove-input"]
-tb.caption(f"Barcodes ($H_0$, $H_1$) of the same cloud ({s1['persistence_method']}).",
-           cloud=cloud1, profile=profile, accuracy=list(acc["values"]), paper_accuracy=0.99, figure="2b")
+tb.caption(f"Barcodes ($H_0$, $H_1$) of the same cloud ({layer1_summary['persistence_method']}).",
+           cloud=layer1_cloud, profile=profile, accuracy=list(acc["values"]), paper_accuracy=0.99, figure="2b")
 
 # %% tags=["remove-input"]
-mnist.barcode_reading(test1, ev1["claim"].rule)
+mnist.barcode_reading(layer1_test, layer1_evidence["claim"].rule)
 
 # %% [markdown]
 # ## Is the circle real? Null models
@@ -138,21 +140,22 @@ mnist.barcode_reading(test1, ev1["claim"].rule)
 # ideal filters, so this comparison is conservative.
 
 # %%
-print(test1.describe())
-print("calibration at this size:", cal1.describe())
+print(layer1_test.describe())
+print("calibration at this size:", layer1_calibration.describe())
 
 # %% [markdown]
 # The rule is calibrated at this cloud size, $k$ and $p$ (the **Calibration** page has the
 # tables): its false-positive rate on fresh null clouds, and its power on a noisy ideal model.
 
 # %%
-group_size, pts_group, kg = groups.group_size, groups.points_per_group, groups.k
+group_size, points_per_group, group_k = groups.group_size, groups.points_per_group, groups.k
 plots.statistic_strip(groups.values, title=f"top $H_1$ per group of {group_size} networks")
 
 # %% tags=["remove-input"]
-tb.caption(f"Top $H_1$ lifetime of $\\rho({kg}, {p:g})$ for disjoint groups of {group_size} networks "
-           f"({pts_group} filters each): trained, the same networks untrained, and gaussian clouds of that size.",
-           cloud=tb.cloud_label(networks=group_size, layer=1, iterations=T, widths=WIDTHS, k=kg, p=p),
+tb.caption(f"Top $H_1$ lifetime of $\\rho({group_k}, {p:g})$ for disjoint groups of {group_size} networks "
+           f"({points_per_group} filters each): trained, the same networks untrained, and gaussian clouds of "
+           "that size.",
+           cloud=tb.cloud_label(networks=group_size, layer=1, iterations=T, widths=WIDTHS, k=group_k, p=p),
            profile=profile, accuracy=list(acc["values"]), figure="2c")
 
 # %% tags=["remove-input"]
@@ -167,23 +170,24 @@ mnist.groups_reading(groups)
 # step edges rather than exact linear ramps, so look at the whole distribution, not one threshold.
 
 # %%
-X0 = pooled_filters(art.conv_weights("conv1", 0))
-dists = {"trained": res1.distance_primary,
-         "untrained": distance_to_model(X0).distances,
-         "gaussian": distance_to_model(gaussian_filters(X1.shape[0], seed=seed)).distances}
-thr = mnist.null_distance_threshold()
-plots.distance_histogram(dists, threshold=thr, title="distance to the primary circle")
+untrained_filters = pooled_filters(art.conv_weights("conv1", 0))
+dists = {"trained": layer1_pipeline.distance_primary,
+         "untrained": distance_to_model(untrained_filters).distances,
+         "gaussian": distance_to_model(gaussian_filters(layer1_filters.shape[0], seed=seed)).distances}
+near_threshold = mnist.null_distance_threshold()
+plots.distance_histogram(dists, threshold=near_threshold, title="distance to the primary circle")
 
 # %% tags=["remove-input"]
-near = {name: float(np.mean(d <= thr)) for name, d in dists.items()}
-core_d = res1.distance_primary[res1.kept_index]
+near = {name: float(np.mean(d <= near_threshold)) for name, d in dists.items()}
+core_distances = layer1_pipeline.distance_primary[layer1_pipeline.kept_index]
 tb.caption("Distance of every first-layer filter to the primary circle: trained, the same networks untrained, "
            "and gaussian filters; dotted: the 5% quantile of the gaussian filters' distances.",
            cloud=tb.cloud_label(networks=art.networks, layer=1, iterations=T, widths=WIDTHS),
            profile=profile, accuracy=list(acc["values"]), figure="2d")
 
 # %% tags=["remove-input"]
-mnist.distance_reading({**near, "dense core (trained)": float(np.mean(core_d <= thr))}, thr)
+mnist.distance_reading({**near, "dense core (trained)": float(np.mean(core_distances <= near_threshold))},
+                       near_threshold)
 
 # %% [markdown]
 # Few learned filters are *exact* linear ramps: learned edges are blurred, partly step-like, so
@@ -196,8 +200,8 @@ mnist.distance_reading({**near, "dense core (trained)": float(np.mean(core_d <= 
 # The same statistics at every stored snapshot of training (iteration 0 = initialization).
 
 # %%
-evo = mnist.evolution(art, layer="conv1", k_paper=k, p=p, n_points_paper=PAPER_POINTS_FIG2, seed=seed)
-plots.evolution_plot(evo, keys=("h1_top", "frac_near_circle_core", "test_accuracy"),
+evolution_rows = mnist.evolution(art, layer="conv1", k_paper=k, p=p, n_points_paper=PAPER_POINTS_FIG2, seed=seed)
+plots.evolution_plot(evolution_rows, keys=("h1_top", "frac_near_circle_core", "test_accuracy"),
                      labels={"h1_top": "top $H_1$ lifetime", "frac_near_circle_core": "dense core near circle",
                              "test_accuracy": "test accuracy"})
 
@@ -205,11 +209,11 @@ plots.evolution_plot(evo, keys=("h1_top", "frac_near_circle_core", "test_accurac
 tb.caption("Top $H_1$ lifetime of the dense core, its share within 0.3 of the primary circle, and test "
            "accuracy (mean and sd over networks; before the last snapshot on a fixed 2,000-image test "
            "subset) against training iterations.",
-           cloud=tb.cloud_label(networks=art.networks, layer=1, iterations=T, widths=WIDTHS, k=k1, p=p),
+           cloud=tb.cloud_label(networks=art.networks, layer=1, iterations=T, widths=WIDTHS, k=layer1_k, p=p),
            profile=profile, accuracy=list(acc["values"]), figure="2e")
 
 # %% tags=["remove-input"]
-mnist.evolution_reading(evo)
+mnist.evolution_reading(evolution_rows)
 
 # %% [markdown]
 # ## Does it survive other choices of $k$ and $p$?
@@ -219,9 +223,9 @@ mnist.evolution_reading(evo)
 # is the ratio of the top to the second $H_1$ lifetime (a circle gives a large ratio).
 
 # %%
-ks = sorted({max(2, int(round(k1 * f))) for f in (0.25, 0.5, 1, 2, 4)} - {0} )
-ks = [kk for kk in ks if kk < X1.shape[0] // 2]
-sweep = mnist.parameter_sweep(X1, ks, [0.1, 0.2, 0.3, 0.5, 0.7, 1.0], resolution=resolution, gain=gain,
+ks = sorted({max(2, int(round(layer1_k * f))) for f in (0.25, 0.5, 1, 2, 4)} - {0} )
+ks = [kk for kk in ks if kk < layer1_filters.shape[0] // 2]
+sweep = mnist.parameter_sweep(layer1_filters, ks, [0.1, 0.2, 0.3, 0.5, 0.7, 1.0], resolution=resolution, gain=gain,
                                 seed=seed)
 plots.sweep_heatmap(sweep, "h1_ratio", title="top / second $H_1$ lifetime")
 
@@ -263,32 +267,36 @@ tb.show_table([{key: val for key, val in r.items() if key != "rule"} for r in va
 # "a very weak primary circle, significantly weaker than in the first layer".
 
 # %%
-X2 = pooled_filters(art.conv_weights("conv2"))
-cmp2 = mnist.layer_comparison(ev1["claim"], X2, k_paper=10, p=0.1, seed=seed)
-test2, k2 = cmp2["claim"].test, cmp2["k"]
-res2 = analyze_filters(X2[np.sort(np.random.default_rng(seed).choice(X2.shape[0], cmp2["n"], replace=False))],
-                       k=k2, p=0.1, resolution=resolution, gain=gain, null_repeats=0, seed=seed, n_landmarks=None)
-s2 = res2.summary()
-cloud2 = tb.cloud_label(networks=art.networks, layer=2, iterations=T, widths=WIDTHS, k=k2, p=0.1)
-plots.barcode_plot(res2.persistence, title="Barcodes, second layer")
+layer2_filters = pooled_filters(art.conv_weights("conv2"))
+layer2_comparison = mnist.layer_comparison(layer1_evidence["claim"], layer2_filters, k_paper=10, p=0.1, seed=seed)
+layer2_test, layer2_k = layer2_comparison["claim"].test, layer2_comparison["k"]
+layer2_drawn = np.sort(np.random.default_rng(seed).choice(layer2_filters.shape[0], layer2_comparison["n"],
+                                                          replace=False))
+layer2_pipeline = analyze_filters(layer2_filters[layer2_drawn], k=layer2_k, p=0.1, resolution=resolution, gain=gain,
+                                  null_repeats=0, seed=seed, n_landmarks=None)
+layer2_summary = layer2_pipeline.summary()
+layer2_cloud = tb.cloud_label(networks=art.networks, layer=2, iterations=T, widths=WIDTHS, k=layer2_k, p=0.1)
+plots.barcode_plot(layer2_pipeline.persistence, title="Barcodes, second layer")
 
 # %% tags=["remove-input"]
-tb.caption(f"Second-layer barcodes of {cmp2['n']:,} filters drawn at random from the {X2.shape[0]:,} "
-           f"({s2['persistence_method']}).", cloud=cloud2, profile=profile, accuracy=list(acc["values"]), figure="2h")
+tb.caption(f"Second-layer barcodes of {layer2_comparison['n']:,} filters drawn at random from the "
+           f"{layer2_filters.shape[0]:,} ({layer2_summary['persistence_method']}).", cloud=layer2_cloud,
+           profile=profile, accuracy=list(acc["values"]), figure="2h")
 
 # %% tags=["remove-input"]
-mnist.layer2_reading(cmp2, s1["frac_near_primary_circle_filtered"], s2["frac_near_primary_circle_filtered"])
+mnist.layer2_reading(layer2_comparison, layer1_summary["frac_near_primary_circle_filtered"],
+                     layer2_summary["frac_near_primary_circle_filtered"])
 
 # %%
-plots.mapper_figure(res2.mapper, title=f"Mapper({resolution}, {gain:g}), second layer")
+plots.mapper_figure(layer2_pipeline.mapper, title=f"Mapper({resolution}, {gain:g}), second layer")
 
 # %% tags=["remove-input"]
 tb.caption(f"Mapper({resolution}, {gain:g}) of the same second-layer cloud's dense core; node colour = cluster size, "
-           "each node's mean 3x3 filter drawn inside it.", cloud=cloud2, profile=profile, accuracy=list(acc["values"]),
-           figure="2i")
+           "each node's mean 3x3 filter drawn inside it.", cloud=layer2_cloud, profile=profile,
+           accuracy=list(acc["values"]), figure="2i")
 
 # %% tags=["remove-input"]
-mnist.mapper_reading(res2.mapper, test2, cmp2["claim"].rule)
+mnist.mapper_reading(layer2_pipeline.mapper, layer2_test, layer2_comparison["claim"].rule)
 
 # %% [markdown]
 # ## Verdicts
@@ -304,11 +312,12 @@ mnist.mapper_reading(res2.mapper, test2, cmp2["claim"].rule)
 # a few hundred points).
 
 # %% tags=["remove-input"]
-print(v1.verdict, *v1.reasons, sep="\n  ")
+print(layer1_verdict.verdict, *layer1_verdict.reasons, sep="\n  ")
 
 # %% tags=["remove-input"]
 scale = f"{art.networks} x {T} iterations ({profile}); test acc {100 * acc['mean']:.1f}%"
-rows = mnist.mnist_verdicts(ev1=ev1, variants=variants, cmp2=cmp2, art=art, acc=acc, profile=profile)
+rows = mnist.mnist_verdicts(layer1=layer1_evidence, variants=variants, layer2=layer2_comparison, art=art, acc=acc,
+                            profile=profile)
 for row in rows:
     record(row)
 print(*(f"{v.claim_id}: {v.verdict}" for v in load()), sep="\n")
@@ -327,13 +336,15 @@ print(*(f"{v.claim_id}: {v.verdict}" for v in load()), sep="\n")
 from toponet.analysis import filtered_top_h1
 from toponet.nulls import null_cloud
 
-Xs = X1[np.random.default_rng(seed).choice(X1.shape[0], min(640, X1.shape[0]), replace=False)]
-k_sub = scaled_k(k, Xs.shape[0], PAPER_POINTS_FIG2)
-observed = filtered_top_h1(Xs, k=k_sub, p=p, seed=seed, n_landmarks=None)
-cov = np.array([filtered_top_h1(null_cloud(Xs, "directions", s), k=k_sub, p=p, seed=seed, n_landmarks=None)
-                for s in range(10)])
-print(f"{Xs.shape[0]} filters, k = {k_sub}: top H1 {observed:.3f}; second-order nulls {cov.mean():.3f} +- "
-      f"{cov.std(ddof=1):.3f} (max {cov.max():.3f}); beaten by {int(np.sum(cov >= observed))} of 10")
+filter_subsample = layer1_filters[np.random.default_rng(seed).choice(layer1_filters.shape[0],
+                                                                    min(640, layer1_filters.shape[0]), replace=False)]
+k_sub = scaled_k(k, filter_subsample.shape[0], PAPER_POINTS_FIG2)
+observed = filtered_top_h1(filter_subsample, k=k_sub, p=p, seed=seed, n_landmarks=None)
+second_order_tops = np.array([filtered_top_h1(null_cloud(filter_subsample, "directions", s), k=k_sub, p=p, seed=seed,
+                                              n_landmarks=None) for s in range(10)])
+print(f"{filter_subsample.shape[0]} filters, k = {k_sub}: top H1 {observed:.3f}; second-order nulls "
+      f"{second_order_tops.mean():.3f} +- {second_order_tops.std(ddof=1):.3f} (max {second_order_tops.max():.3f}); "
+      f"beaten by {int(np.sum(second_order_tops >= observed))} of 10")
 
 # %% [markdown]
 # ```{dropdown} Solution 1
@@ -369,7 +380,8 @@ for r in sorted(sweep, key=lambda r: (r["k"], r["p"])):
 # ```
 
 # %% tags=["hide-cell"]
-print(f"trained {filtered_top_h1(X1, k=k1, p=p, seed=seed):.3f}, untrained {filtered_top_h1(X0, k=k1, p=p, seed=seed):.3f}")
+print(f"trained {filtered_top_h1(layer1_filters, k=layer1_k, p=p, seed=seed):.3f}, "
+      f"untrained {filtered_top_h1(untrained_filters, k=layer1_k, p=p, seed=seed):.3f}")
 
 # %% [markdown]
 # ```{dropdown} Solution 3

@@ -96,9 +96,9 @@ def test_mnist_readings():
              ((50, 0.1, 3.0, 0.5), (50, 0.3, 1.5, 0.4), (100, 0.3, 2.5, 0.7))]
     assert "It holds in 2 of 3 cells" in md(mnist.sweep_reading(sweep, "h1_ratio"))
     assert "from 40% to 70%" in md(mnist.sweep_reading(sweep, "frac_near_circle"))
-    cmp2 = dict(claim=dict(test=circle_test(exists=False), rule=rule("not reproduced", 0.9)), n=6400, effect1=40.0,
+    layer2 = dict(claim=NS(test=circle_test(exists=False), rule=rule("not reproduced", 0.9)), n=6400, effect1=40.0,
                 effect2=1.5, weaker=True)
-    text = md(mnist.layer2_reading(cmp2, 0.6, 0.1))
+    text = md(mnist.layer2_reading(layer2, 0.6, 0.1))
     assert "6,400 second-layer filters" in text and "effect size 1.5, layer 1's 40.0 (weaker)" in text
     assert "sees no circle" in text
 
@@ -128,7 +128,7 @@ def test_cifar_readings():
 
 def test_deep_generalization_learning_graph_and_patch_readings():
     layers = [NS(layer=NS(index=i), verdict=rule("reproduced" if i == 3 else "not reproduced"),
-                 claim=dict(test=circle_test(exists=i in (3, 5)), rule=rule()),
+                 claim=NS(test=circle_test(exists=i in (3, 5)), rule=rule()),
                  result=NS(persistence=NS(top_lifetime=lambda d, i=i: 0.5 if i in (3, 5) else 0.1)),
                  untrained_top_h1=0.2) for i in (1, 2, 3, 5)]
     text = md(deep_networks.depth_reading(layers))

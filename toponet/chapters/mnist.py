@@ -244,22 +244,22 @@ def _beyond(test) -> str:
             f"{c.null_mean:.2f} +- {c.null_sd:.2f}, {c.describe()})")
 
 
-def mnist_verdicts(*, ev1: dict, variants: list[dict], cmp2: dict, art, acc: dict, profile: str) -> list:
+def mnist_verdicts(*, layer1: dict, variants: list[dict], layer2: dict, art, acc: dict, profile: str) -> list:
     """The MNIST chapter's verdict rows (F2, F2b, F2c, U3), every number from the tests run.
 
-    ``ev1`` from :func:`circle_evidence`, ``variants`` from :func:`variant_table`, ``cmp2`` from
+    ``layer1`` from :func:`circle_evidence`, ``variants`` from :func:`variant_table`, ``layer2`` from
     :func:`layer_comparison`, ``art``/``acc`` the Fig. 2 artifact and its accuracy summary.
     """
 
     T = art.iterations[-1]
     scale = f"{art.networks} x {T} iterations ({profile}); test acc {100 * acc['mean']:.1f}%"
     common = dict(data="MNIST (real)", chapter="MNIST", networks=art.networks, iterations=T)
-    t1, r1 = ev1["claim"].test, ev1["claim"].rule
-    g = ev1["groups"]
+    t1, r1 = layer1["claim"].test, layer1["claim"].rule
+    g = layer1["groups"]
     groups = ("" if g is None else f"; seed groups ({g.values['trained'].size} x {g.group_size} nets) "
               f"{g.values['trained'].mean():.2f} vs untrained {g.values['untrained'].mean():.2f}")
-    ours1 = (f"{t1.describe()}; untrained networks {ev1['untrained_top_h1']:.2f}{_beyond(t1)}{groups}; "
-             f"Mapper large loops {ev1['result'].mapper.n_large_loops_} (not in the rule)")
+    ours1 = (f"{t1.describe()}; untrained networks {layer1['untrained_top_h1']:.2f}{_beyond(t1)}{groups}; "
+             f"Mapper large loops {layer1['result'].mapper.n_large_loops_} (not in the rule)")
     rows = [Verdict.from_rule(r1, claim_id="F2", claim="MNIST layer 1 lies on the primary circle",
                               paper="Fig. 2: one long H1 bar, Mapper loop (100 x 40K)", ours=ours1, scale=scale,
                               **common)]
@@ -276,13 +276,13 @@ def mnist_verdicts(*, ev1: dict, variants: list[dict], cmp2: dict, art, acc: dic
                         data="MNIST (real)", verdict=vb, chapter="MNIST",
                         networks=min((r["networks"] for r in variants), default=None), iterations=T,
                         **rec))
-    t2, r2 = cmp2["claim"].test, cmp2["verdict"]
-    ours2 = (f"layer 2 subsampled to {cmp2['n']:,} filters (layer 1's count): {t2.describe()}; effect size vs "
-             f"gaussian {cmp2['effect2']:.1f} vs layer 1 {cmp2['effect1']:.1f} "
-             f"({'weaker' if cmp2['weaker'] else 'not weaker'})")
+    t2, r2 = layer2["claim"].test, layer2["verdict"]
+    ours2 = (f"layer 2 subsampled to {layer2['n']:,} filters (layer 1's count): {t2.describe()}; effect size vs "
+             f"gaussian {layer2['effect2']:.1f} vs layer 1 {layer2['effect1']:.1f} "
+             f"({'weaker' if layer2['weaker'] else 'not weaker'})")
     rows.append(Verdict.from_rule(r2, claim_id="F2c", claim="layer 2: a very weak primary circle",
                                   paper="rho(10, 0.1) of 204,800 filters: weak circle", ours=ours2,
-                                  scale=f"{scale}; k = {cmp2['k']}", **common))
+                                  scale=f"{scale}; k = {layer2['k']}", **common))
     # UMass's claim ("it does not reproduce") holds exactly when ours fails
     u3 = {"reproduced": "not reproduced", "partly": "partly", "not reproduced": "reproduced"}.get(r1.verdict,
                                                                                                 "inconclusive")
@@ -325,13 +325,13 @@ def sweep_reading(sweep, key: str) -> Reading:
         "from {lo:.0%} to {hi:.0%}.", lo=min(vals), hi=max(vals))
 
 
-def layer2_reading(cmp2: dict, near1: float, near2: float) -> Reading:
+def layer2_reading(layer2: dict, near1: float, near2: float) -> Reading:
     """F2c's barcode reading: layer 2's circle test and its effect size beside layer 1's, at the same size."""
-    test, rule = cmp2["claim"].test, cmp2["claim"].rule
+    test, rule = layer2["claim"].test, layer2["claim"].rule
     return what_to_see(
         "the paper finds a very weak primary circle in the second layer, much weaker than in the first. The cloud "
         "is {n:,} second-layer filters, as many as layer 1 has, so both layers are judged at the same size. Here "
         "{outcome}. Against the gaussian null its top bar has effect size {e2:.1f}, layer 1's {e1:.1f} ({weaker}); "
         "within 0.3 of the circle lie {near2:.1%} of its dense core against {near1:.1%} in layer 1.",
-        n=cmp2["n"], outcome=rule_outcome(test, rule), e2=cmp2["effect2"], e1=cmp2["effect1"],
-        weaker="weaker" if cmp2["weaker"] else "not weaker", near2=near2, near1=near1)
+        n=layer2["n"], outcome=rule_outcome(test, rule), e2=layer2["effect2"], e1=layer2["effect1"],
+        weaker="weaker" if layer2["weaker"] else "not weaker", near2=near2, near1=near1)
