@@ -87,7 +87,7 @@ import toponet.book as tb
 from toponet import plots
 from toponet.chapters import deep_networks as deep
 from toponet.pretrained.networks import NETWORK_LABELS, inception_quantization
-from toponet.verdicts import Verdict, load, record
+from toponet.verdicts import load, record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
@@ -330,24 +330,9 @@ rows = [dict(network="VGG16 (paper)", claim="circle dominant in layers 2-12, not
 tb.show_table(rows)
 
 # %% tags=["remove-cell"]
-scale = (f"{profile}: <= {cfg.sample_size} filters per layer (seed {seed}), k = 100 rescaled, "
-         f"{cfg.null_repeats} nulls per kind and layer")
-inc_fields, eff_fields = deep.record_fields(inc, inc_v), deep.record_fields(eff, eff_v)
-record(Verdict("F10", "VGG16 layers 2-12 show the primary circle, layer 13 does not",
-               "Fig. 10: circle dominant in layers 2-12, not 13", vgg_v["F10"][1], scale,
-               "ImageNet VGG16" if vgg["vgg16"] else "none: no VGG16 weights on this machine", vgg_v["F10"][0],
-               "04_deep_networks"))
-record(Verdict("F11", "VGG19 layer 5 shows the circle VGG16 has at layer 13", "Fig. 11", vgg_v["F11"][1], scale,
-               "ImageNet VGG19" if vgg["vgg19"] else "none: no VGG19 weights on this machine", vgg_v["F11"][0],
-               "04_deep_networks"))
-record(Verdict("F10-inception", "stand-in, NOT VGG: the primary circle by depth in InceptionV3",
-               "VGG16: circle dominant in layers 2-12", inc_text, scale, INC,
-               inc_v, "04_deep_networks", **inc_fields))
-record(Verdict("F10-efficientnet", "stand-in, NOT VGG: the primary circle by depth in EfficientNet-Lite0",
-               "VGG16: circle dominant in layers 2-12",
-               f"{eff_text}; all depthwise pooled: top H1 {eff_pool.row()['top_h1']} vs null {eff_pool.row()['null']}, "
-               f"p = {eff_pool.row()['p_value']}, verdict {eff_pool.row()['verdict']}", scale, EFF, eff_v,
-               "04_deep_networks", **eff_fields))
+for row in deep.verdict_rows(vgg=vgg, vgg_verdicts=vgg_v, inception=inc, efficientnet=eff, efficientnet_pooled=eff_pool,
+                             config=cfg, profile=profile, seed=seed, inception_label=INC, efficientnet_label=EFF):
+    record(row)
 print(*(f"{v.claim_id}: {v.verdict}" for v in load() if v.chapter == "04_deep_networks"), sep="\n")
 
 # %% [markdown]

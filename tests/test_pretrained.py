@@ -514,3 +514,24 @@ def test_record_fields_summarize_the_judged_layers():
     out = deep_networks.record_fields([a, b, _fake_analysis(1, "reproduced"), _fake_analysis(4, None)])
     assert out == dict(power=0.85, false_positive_rate=0.05, cloud_points=300)
     assert deep_networks.record_fields([]) == dict(power=None, false_positive_rate=None, cloud_points=None)
+
+
+def test_verdict_rows_say_which_network_each_row_ran_on():
+    from types import SimpleNamespace
+
+    inception = [_fake_analysis(i, "reproduced") for i in range(2, 7)]
+    efficientnet = [_fake_analysis(i, "not reproduced") for i in range(2, 7)]
+    for a in inception + efficientnet:
+        a.claim.test.n_core = 300
+    pooled = SimpleNamespace(row=lambda: {"top_h1": 0.5, "null": 0.4, "p_value": 0.2, "verdict": "not reproduced"})
+    rows = deep_networks.verdict_rows(
+        vgg={"vgg16": None, "vgg19": None},
+        vgg_verdicts={"F10": ("inconclusive", "no weights"), "F11": ("inconclusive", "no weights")},
+        inception=inception, efficientnet=efficientnet, efficientnet_pooled=pooled, config=deep_networks.DeepConfig(),
+        profile="smoke", seed=3, inception_label="InceptionV3 (stand-in)", efficientnet_label="EfficientNet (stand-in)")
+    assert [r.claim_id for r in rows] == ["F10", "F11", "F10-inception", "F10-efficientnet"]
+    assert rows[0].data == "none: no VGG16 weights on this machine" and rows[2].data == "InceptionV3 (stand-in)"
+    assert [r.verdict for r in rows] == ["inconclusive", "inconclusive",
+                                         deep_networks.depth_verdict(inception)[0],
+                                         deep_networks.depth_verdict(efficientnet)[0]]
+    assert "all depthwise pooled: top H1 0.5 vs null 0.4, p = 0.2" in rows[3].ours and "(seed 3)" in rows[0].scale

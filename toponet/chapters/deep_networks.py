@@ -59,12 +59,13 @@ from toponet.pretrained.layers import ConvLayer
 from toponet.pretrained.networks import find_vgg_weights, load_layers
 from toponet import group_tests as gt
 from toponet.rules import ALPHA, EXISTENCE_KINDS, combined_record, second_order_null
+from toponet.verdicts import Verdict
 
 __all__ = ["DeepConfig", "subsample", "layer_k", "layer_p", "initialization_filters", "LayerAnalysis",
            "live_filters", "analyze_layer", "analyze_layers", "pooled_layer", "quantize_per_tensor", "quantized_layer",
            "direction_change_bound", "dithered_layer", "compare_statistics", "quantization_effect",
            "depth_figure", "PROFILE_SCALE", "profile_config", "select_layers", "cloud_tex",
-           "run_network", "vgg_availability", "depth_verdict", "record_fields", "layer_table", "best_layer", "criteria",
+           "run_network", "vgg_availability", "depth_verdict", "record_fields", "verdict_rows", "layer_table", "best_layer", "criteria",
            "findings_markdown", "dither_summary",
            "pretrained_caption", "quantization_rows", "dither_rows", "stored_bound_rows", "run_vgg",
            "vgg_verdicts", "depth_reading", "layer_mapper_reading", "layer_barcode_reading"]
@@ -562,6 +563,59 @@ def record_fields(analyses, verdict: str | None = None) -> dict:
     return dict(power=power, false_positive_rate=rec["false_positive_rate"],
                 cloud_points=max(cores) if cores else None)
 
+
+
+def verdict_rows(*, vgg: dict, vgg_verdicts: dict, inception: list, efficientnet: list, efficientnet_pooled,
+                 config: DeepConfig, profile: str, seed: int, inception_label: str,
+                 efficientnet_label: str) -> list:
+    """The chapter's four verdict rows (F10, F11 on VGG; F10 by depth on the two stand-ins).
+
+    Parameters
+    ----------
+    vgg : dict
+        :func:`run_vgg`'s result ("vgg16", "vgg19": None when no weights are on this machine).
+    vgg_verdicts : dict
+        :func:`vgg_verdicts`' ``{"F10": (verdict, words), "F11": (verdict, words)}``.
+    inception, efficientnet : list of LayerAnalysis
+        The stand-ins' per-layer analyses (:func:`analyze_layer`).
+    efficientnet_pooled : LayerAnalysis
+        EfficientNet-Lite0's depthwise filters of every layer pooled (reported in its row).
+    config : DeepConfig
+        The chapter's configuration (sample size, null draws), stated in each row's scale.
+    profile : str
+        The build profile.
+    seed : int
+        The subsample seed, stated in the scale.
+    inception_label, efficientnet_label : str
+        The stand-ins' names (:data:`toponet.pretrained.NETWORK_LABELS`), each row's data.
+
+    Returns
+    -------
+    list of :class:`toponet.verdicts.Verdict`, in the order F10, F11, F10-inception,
+    F10-efficientnet.
+    """
+    inception_verdict, inception_text = depth_verdict(inception)
+    efficientnet_verdict, efficientnet_text = depth_verdict(efficientnet)
+    scale = (f"{profile}: <= {config.sample_size} filters per layer (seed {seed}), k = 100 rescaled, "
+             f"{config.null_repeats} nulls per kind and layer")
+    pooled = efficientnet_pooled.row()
+    return [
+        Verdict("F10", "VGG16 layers 2-12 show the primary circle, layer 13 does not",
+                "Fig. 10: circle dominant in layers 2-12, not 13", vgg_verdicts["F10"][1], scale,
+                "ImageNet VGG16" if vgg["vgg16"] else "none: no VGG16 weights on this machine",
+                vgg_verdicts["F10"][0], "04_deep_networks"),
+        Verdict("F11", "VGG19 layer 5 shows the circle VGG16 has at layer 13", "Fig. 11", vgg_verdicts["F11"][1],
+                scale, "ImageNet VGG19" if vgg["vgg19"] else "none: no VGG19 weights on this machine",
+                vgg_verdicts["F11"][0], "04_deep_networks"),
+        Verdict("F10-inception", "stand-in, NOT VGG: the primary circle by depth in InceptionV3",
+                "VGG16: circle dominant in layers 2-12", inception_text, scale, inception_label,
+                inception_verdict, "04_deep_networks", **record_fields(inception, inception_verdict)),
+        Verdict("F10-efficientnet", "stand-in, NOT VGG: the primary circle by depth in EfficientNet-Lite0",
+                "VGG16: circle dominant in layers 2-12",
+                f"{efficientnet_text}; all depthwise pooled: top H1 {pooled['top_h1']} vs null {pooled['null']}, "
+                f"p = {pooled['p_value']}, verdict {pooled['verdict']}", scale, efficientnet_label,
+                efficientnet_verdict, "04_deep_networks", **record_fields(efficientnet, efficientnet_verdict)),
+    ]
 
 def layer_table(analyses) -> list[dict]:
     """The chapter's per-layer table: one :meth:`LayerAnalysis.row` per layer."""
