@@ -59,7 +59,7 @@ def profile_definitions() -> list[str]:
 
 
 def k_clips() -> list[str]:
-    pattern = re.compile(r"\b(max|min)\([^()]*\bk\b[^()]*\)|np\.clip\([^()]*\bk\b")
+    pattern = re.compile(r"\b(max|min)\(\s*k\s*,|\b(max|min)\([^()]*,\s*k\s*\)|np\.clip\(\s*k\b")
     return [f"{p.relative_to(ROOT)}:{i}" for p in modules()
             for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
 
