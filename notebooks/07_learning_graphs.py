@@ -56,8 +56,6 @@ seed = 0  # seed of the layouts and of L2's surface test
 device = "auto"  # unused: this chapter trains on the CPU
 
 # %%
-import numpy as np
-
 import toponet.book as tb
 from toponet.chapters import learning_graphs as lg
 from toponet.chapters import registry
@@ -66,11 +64,11 @@ from toponet.verdicts import Verdict, record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
-cfgs = {name: registry.study(name.lower()).config(profile) for name in ("L1", "L1-normal", "L2")}
+configs = {name: registry.study(name.lower()).config(profile) for name in ("L1", "L1-normal", "L2")}
 l1, l2 = registry.study("l1").load(profile), registry.study("l2").load(profile)
-per_epoch = int(l1["steps_per_epoch"])
+l1_steps_per_epoch = int(l1["steps_per_epoch"])
 SCALE = {name: f"{c.n_train:,} MNIST training images, batch {c.batch_size}, SGD lr {c.lr:g}, {c.epochs} epochs, "
-               f"{c.records} recordings (float16)" for name, c in cfgs.items()}
+               f"{c.records} recordings (float16)" for name, c in configs.items()}
 print(SCALE, f"; final test accuracy L1 {100 * float(l1['final_test_accuracy']):.1f}%, "
       f"L2 {100 * float(l2['final_test_accuracy']):.1f}%")
 
@@ -80,16 +78,18 @@ print(SCALE, f"; final test accuracy L1 {100 * float(l1['final_test_accuracy']):
 # PCA projections (components 1 and 2 of each layer's cloud), coloured by training step.
 
 # %%
-P_hid, step_hid, _ = lg.trajectory_cloud(l1, "hidden1")
-P_out, step_out, neuron_out = lg.trajectory_cloud(l1, "output")
-plots.projection_plot(lg.pca_projection(P_hid), step_hid, title="L1 hidden layer", color_label="training step")
+hidden_weights, hidden_steps, _ = lg.trajectory_cloud(l1, "hidden1")
+output_weights, output_steps, output_neurons = lg.trajectory_cloud(l1, "output")
+plots.projection_plot(lg.pca_projection(hidden_weights), hidden_steps, title="L1 hidden layer",
+                      color_label="training step")
 
 # %% tags=["remove-input"]
-acc1 = float(l1["final_test_accuracy"])
-cl_hid = r"\text{L1: incoming weights of the 100 hidden neurons} \in \mathbb{R}^{784}\text{, all recordings}"
-cl_out = r"\text{L1: incoming weights of the 10 output neurons} \in \mathbb{R}^{100}\text{, all recordings}"
+l1_final_accuracy = float(l1["final_test_accuracy"])
+hidden_cloud = r"\text{L1: incoming weights of the 100 hidden neurons} \in \mathbb{R}^{784}\text{, all recordings}"
+output_cloud = r"\text{L1: incoming weights of the 10 output neurons} \in \mathbb{R}^{100}\text{, all recordings}"
 tb.caption(f"PCA 1-2 of the hidden layer's weight trajectories of L1 (784-100-10 sigmoid MLP, zero init), coloured by "
-           f"step, at {len(l1['steps_hidden1'])} recordings.", cloud=cl_hid, profile=profile, accuracy=acc1, figure="L1a")
+           f"step, at {len(l1['steps_hidden1'])} recordings.", cloud=hidden_cloud, profile=profile,
+           accuracy=l1_final_accuracy, figure="L1a")
 
 # %% [markdown]
 # **What to see**: every trajectory starts at the origin (zero init) and moves outward as the
@@ -98,11 +98,12 @@ tb.caption(f"PCA 1-2 of the hidden layer's weight trajectories of L1 (784-100-10
 # paths that split at all split through floating-point rounding; the counts below say how many.
 
 # %%
-plots.projection_plot(lg.pca_projection(P_out), step_out, title="L1 output layer", color_label="training step")
+plots.projection_plot(lg.pca_projection(output_weights), output_steps, title="L1 output layer",
+                      color_label="training step")
 
 # %% tags=["remove-input"]
-tb.caption("PCA 1-2 of the output layer's weight trajectories of L1, coloured by step.", cloud=cl_out,
-           profile=profile, accuracy=acc1, figure="L1b")
+tb.caption("PCA 1-2 of the output layer's weight trajectories of L1, coloured by step.", cloud=output_cloud,
+           profile=profile, accuracy=l1_final_accuracy, figure="L1b")
 
 # %% [markdown]
 # **What to see**: the ten output neurons, one per digit, as paths from the origin. The paper
@@ -115,29 +116,29 @@ tb.caption("PCA 1-2 of the output layer's weight trajectories of L1, coloured by
 # the cloud (`toponet.chapters.learning_graphs.learning_graph`). Nodes coloured by mean training step.
 
 # %%
-g_hid = lg.learning_graph(P_hid, lens="l2", resolution=resolution, gain=gain, seed=seed)
-g_out = lg.learning_graph(P_out, lens="l2", resolution=resolution, gain=gain, seed=seed)
-plots.mapper_figure(g_hid, filter_shape=None, color=g_hid.node_average(step_hid), color_title="step",
-                    title="L1 hidden layer: learning graph")
+hidden_graph = lg.learning_graph(hidden_weights, lens="l2", resolution=resolution, gain=gain, seed=seed)
+output_graph = lg.learning_graph(output_weights, lens="l2", resolution=resolution, gain=gain, seed=seed)
+plots.mapper_figure(hidden_graph, filter_shape=None, color=hidden_graph.node_average(hidden_steps),
+                    color_title="step", title="L1 hidden layer: learning graph")
 
 # %% tags=["remove-input"]
 tb.caption(f"Learning graph of L1's hidden layer: Mapper({resolution}, {gain:g}), lens = L2 norm, DBSCAN (eps "
-           f"{g_hid.dbscan_eps_:.3g} in PCA-20 units); node colour = mean training step.", cloud=cl_hid, profile=profile,
-           accuracy=acc1, figure="L1c")
+           f"{hidden_graph.dbscan_eps_:.3g} in PCA-20 units); node colour = mean training step.", cloud=hidden_cloud,
+           profile=profile, accuracy=l1_final_accuracy, figure="L1c")
 
 # %% tags=["remove-input"]
-lg.graph_reading(g_hid)
+lg.graph_reading(hidden_graph)
 
 # %%
-plots.mapper_figure(g_out, filter_shape=None, color=g_out.node_average(step_out), color_title="step",
-                    title="L1 output layer: learning graph")
+plots.mapper_figure(output_graph, filter_shape=None, color=output_graph.node_average(output_steps),
+                    color_title="step", title="L1 output layer: learning graph")
 
 # %% tags=["remove-input"]
-tb.caption(f"Learning graph of L1's output layer, as above (eps {g_out.dbscan_eps_:.3g}).", cloud=cl_out,
-           profile=profile, accuracy=acc1, figure="L1d")
+tb.caption(f"Learning graph of L1's output layer, as above (eps {output_graph.dbscan_eps_:.3g}).", cloud=output_cloud,
+           profile=profile, accuracy=l1_final_accuracy, figure="L1d")
 
 # %% tags=["remove-input"]
-lg.graph_reading(g_out)
+lg.graph_reading(output_graph)
 
 # %% [markdown]
 # ## L1: counting branches on the learning graph
@@ -154,36 +155,41 @@ lg.graph_reading(g_out)
 # 10% of each other at each recording) is printed beside for comparison.
 
 # %%
-l1n = registry.study("l1-normal").load(profile)
-br = {name: {layer: lg.layer_branches(tr, layer, resolution=resolution, gain=gain, seed=seed)
-             for layer in ("output", "hidden1")} for name, tr in (("zero", l1), ("normal", l1n))}
-counts = {name: {layer: b[0] for layer, b in d.items()} for name, d in br.items()}
-acc1n = float(l1n["final_test_accuracy"])
-br_hid, br_out = lg.groups_over_time(l1, "hidden1"), lg.groups_over_time(l1, "output")
-br_hid5, br_out5 = lg.groups_over_time(l1, "hidden1", rtol=0.05)[-1], lg.groups_over_time(l1, "output", rtol=0.05)[-1]
+l1_normal = registry.study("l1-normal").load(profile)
+branches_and_graphs = {name: {layer: lg.layer_branches(tr, layer, resolution=resolution, gain=gain, seed=seed)
+                              for layer in ("output", "hidden1")} for name, tr in (("zero", l1), ("normal", l1_normal))}
+branch_counts = {name: {layer: b[0] for layer, b in d.items()} for name, d in branches_and_graphs.items()}
+l1_normal_final_accuracy = float(l1_normal["final_test_accuracy"])
+hidden_groups_10pct, output_groups_10pct = lg.groups_over_time(l1, "hidden1"), lg.groups_over_time(l1, "output")
+hidden_final_groups_5pct, output_final_groups_5pct = (lg.groups_over_time(l1, "hidden1", rtol=0.05)[-1],
+                                                      lg.groups_over_time(l1, "output", rtol=0.05)[-1])
 tb.show_table([{"run": f"{name} init", "layer": layer, "learning-graph branches": b.count, "tips in all": len(b.bars),
              "components": b.components,
              "neurons within 10% (old count)": int(lg.groups_over_time(tr, layer)[-1])}
-            for (name, tr) in (("zero", l1), ("normal", l1n)) for layer, b in counts[name].items()])
+            for (name, tr) in (("zero", l1), ("normal", l1_normal)) for layer, b in branch_counts[name].items()])
 
 # %% tags=["remove-input"]
 tb.caption(f"Branches of the learning graphs (Mapper({resolution}, {gain:g}), lens L2 norm, DBSCAN), counted as tips "
-           f"persisting at least {counts['zero']['output'].min_levels} cover intervals, for the paper's zero init and "
+           f"persisting at least {branch_counts['zero']['output'].min_levels} cover intervals, for the paper's zero init "
+           "and "
            f"N(0, {lg.L1_NORMAL_STD:g}^2) init (paper, zero init: 10 output and about 12 hidden branches). Test accuracy "
-           f"{100 * acc1:.1f}% (zero) and {100 * acc1n:.1f}% (N(0, {lg.L1_NORMAL_STD:g}^2)).", cloud=cl_out,
-           profile=profile, accuracy=acc1)
+           f"{100 * l1_final_accuracy:.1f}% (zero) and {100 * l1_normal_final_accuracy:.1f}% "
+           f"(N(0, {lg.L1_NORMAL_STD:g}^2)).", cloud=output_cloud, profile=profile, accuracy=l1_final_accuracy)
 
 # %%
-g_out_n = br["normal"]["output"][1]
-plots.mapper_figure(g_out_n, filter_shape=None, color=g_out_n.node_average(br["normal"]["output"][2]), color_title="step",
+normal_output_graph = branches_and_graphs["normal"]["output"][1]
+plots.mapper_figure(normal_output_graph, filter_shape=None,
+                    color=normal_output_graph.node_average(branches_and_graphs["normal"]["output"][2]),
+                    color_title="step",
                     title=f"L1 output layer, N(0, {lg.L1_NORMAL_STD:g}^2) init: learning graph")
 
 # %% tags=["remove-input"]
 tb.caption(f"Learning graph of the output layer of the same network started from N(0, {lg.L1_NORMAL_STD:g}^2) instead "
-           "of zeros, as above.", cloud=cl_out, profile=profile, accuracy=acc1n, figure="L1e")
+           "of zeros, as above.", cloud=output_cloud, profile=profile, accuracy=l1_normal_final_accuracy,
+           figure="L1e")
 
 # %% tags=["remove-input"]
-lg.graph_reading(g_out_n, counts["normal"]["output"], paper="10 (zero init)")
+lg.graph_reading(normal_output_graph, branch_counts["normal"]["output"], paper="10 (zero init)")
 
 # %% [markdown]
 # ## L1: nines taken for sevens (Fig. 4)
@@ -193,40 +199,50 @@ lg.graph_reading(g_out_n, counts["normal"]["output"], paper="10 (zero init)")
 # every image gets one class are left out of the confusion's peak (there "9 as 7" says nothing about 9).
 
 # %%
-pred9 = l1["pred_of_9"]
-share7 = pred9[:, 7] / pred9.sum(axis=1)
-one_class = pred9.max(axis=1) == pred9.sum(axis=1)
-_, m_out, st_out, ne_out = br["zero"]["output"]
-sep79 = lg.graph_separation_step(m_out, st_out, ne_out, 7, 9)
-end79, peak79, peak_step = lg.confusion_end(share7, l1["steps"], valid=~one_class)
-plots.curves_plot(l1["steps"] / per_epoch, {"9 classified as 9": pred9[:, 9] / pred9.sum(1), "9 classified as 7": share7,
-                                           "9 classified as 1": pred9[:, 1] / pred9.sum(1)},
+nine_predictions = l1["pred_of_9"]
+nines_as_sevens_share = nine_predictions[:, 7] / nine_predictions.sum(axis=1)
+one_class_recordings = nine_predictions.max(axis=1) == nine_predictions.sum(axis=1)
+_, zero_output_graph, zero_output_steps, zero_output_neurons = branches_and_graphs["zero"]["output"]
+seven_nine_separation_step = lg.graph_separation_step(zero_output_graph, zero_output_steps, zero_output_neurons, 7, 9)
+confusion_end_step, confusion_peak_share, confusion_peak_step = lg.confusion_end(nines_as_sevens_share, l1["steps"],
+                                                                                 valid=~one_class_recordings)
+plots.curves_plot(l1["steps"] / l1_steps_per_epoch,
+                  {"9 classified as 9": nine_predictions[:, 9] / nine_predictions.sum(1),
+                   "9 classified as 7": nines_as_sevens_share,
+                   "9 classified as 1": nine_predictions[:, 1] / nine_predictions.sum(1)},
                   xlabel="epoch", ylabel="share of test nines",
-                  vlines={"7 and 9 branch apart": None if sep79 is None else sep79 / per_epoch,
-                          "9-as-7 confusion ends": None if end79 is None else end79 / per_epoch})
+                  vlines={"7 and 9 branch apart": None if seven_nine_separation_step is None
+                          else seven_nine_separation_step / l1_steps_per_epoch,
+                          "9-as-7 confusion ends": None if confusion_end_step is None
+                          else confusion_end_step / l1_steps_per_epoch})
 
 # %% tags=["remove-input"]
 tb.caption("Classification of the test nines over training (share classified as 9, 7 and 1), with the epoch at which "
            "the 9-as-7 confusion ends (below half its peak) and the one at which output neurons 7 and 9 branch apart.",
-           cloud=cl_out, profile=profile, accuracy=acc1, figure="L1f")
+           cloud=output_cloud, profile=profile, accuracy=l1_final_accuracy, figure="L1f")
 
 # %% tags=["remove-input"]
-lg.confusion_reading(peak79, peak_step, end79, sep79, steps_per_epoch=per_epoch, total_steps=int(l1["steps"][-1]))
+lg.confusion_reading(confusion_peak_share, confusion_peak_step, confusion_end_step, seven_nine_separation_step,
+                     steps_per_epoch=l1_steps_per_epoch, total_steps=int(l1["steps"][-1]))
 
 # %%
-total1 = int(l1["steps"][-1])
+l1_total_steps = int(l1["steps"][-1])
 l1_more_runs = tuple(lg.l1_run(registry.study("l1").load(profile, seed=s), resolution=resolution, gain=gain,
                                seed=seed, run_seed=s) for s in range(1, networks))
-rule_l1 = lg.l1_rule(counts["zero"], counts["normal"], sep79, end79, total1, more_runs=l1_more_runs)
+rule_l1 = lg.l1_rule(branch_counts["zero"], branch_counts["normal"], seven_nine_separation_step, confusion_end_step,
+                     l1_total_steps, more_runs=l1_more_runs)
 tb.show_table([
     {"": "output layer branches (learning graph)", "paper": "10",
-     "ours": f"zero init {counts['zero']['output'].count}; N(0, 1e-3) init {counts['normal']['output'].count}"},
+     "ours": f"zero init {branch_counts['zero']['output'].count}; "
+             f"N(0, 1e-3) init {branch_counts['normal']['output'].count}"},
     {"": "hidden layer branches (learning graph)", "paper": "about 12",
-     "ours": f"zero init {counts['zero']['hidden1'].count}; N(0, 1e-3) init {counts['normal']['hidden1'].count}"},
+     "ours": f"zero init {branch_counts['zero']['hidden1'].count}; "
+             f"N(0, 1e-3) init {branch_counts['normal']['hidden1'].count}"},
     {"": "9-as-7 confusion ends / 7 and 9 branch apart", "paper": "at the same time",
-     "ours": f"epoch {'never' if end79 is None else f'{end79 / per_epoch:.1f}'} / "
-             f"{'never' if sep79 is None else f'{sep79 / per_epoch:.1f}'}"},
-    {"": "final test accuracy", "paper": "not given", "ours": f"{100 * acc1:.1f}% (zero), {100 * acc1n:.1f}% (N(0, 1e-3))"},
+     "ours": f"epoch {'never' if confusion_end_step is None else f'{confusion_end_step / l1_steps_per_epoch:.1f}'} / "
+             f"{'never' if seven_nine_separation_step is None else f'{seven_nine_separation_step / l1_steps_per_epoch:.1f}'}"},
+    {"": "final test accuracy", "paper": "not given",
+     "ours": f"{100 * l1_final_accuracy:.1f}% (zero), {100 * l1_normal_final_accuracy:.1f}% (N(0, 1e-3))"},
 ])
 
 # %% tags=["remove-input"]
@@ -253,12 +269,16 @@ record(Verdict.from_rule(
     rule_l1, claim_id="L1",
     claim="zero init: learning graphs are trees (10 output, ~12 hidden branches); 9-vs-7 confusion ends at their branching",
     paper="output 10 branches, hidden about 12; confusion ends when 7 and 9 branch apart",
-    ours=(f"branches counted on the learning graphs: zero init output {counts['zero']['output'].count}, hidden "
-          f"{counts['zero']['hidden1'].count} (neurons within 10%: {br_out[-1]} and {br_hid[-1]}); N(0, 1e-3) init beside "
-          f"it: output {counts['normal']['output'].count}, hidden {counts['normal']['hidden1'].count}; 7/9 apart in the "
-          f"graph at epoch {'never' if sep79 is None else f'{sep79 / per_epoch:.1f}'}, confusion ends at "
-          f"{'never' if end79 is None else f'{end79 / per_epoch:.1f}'}; test acc {100 * acc1:.1f}% (zero), "
-          f"{100 * acc1n:.1f}% (N(0, 1e-3)); "
+    ours=(f"branches counted on the learning graphs: zero init output {branch_counts['zero']['output'].count}, hidden "
+          f"{branch_counts['zero']['hidden1'].count} (neurons within 10%: {output_groups_10pct[-1]} and "
+          f"{hidden_groups_10pct[-1]}); N(0, 1e-3) init beside "
+          f"it: output {branch_counts['normal']['output'].count}, hidden {branch_counts['normal']['hidden1'].count}; "
+          "7/9 apart in the "
+          f"graph at epoch {'never' if seven_nine_separation_step is None else f'{seven_nine_separation_step / l1_steps_per_epoch:.1f}'}, "
+          "confusion ends at "
+          f"{'never' if confusion_end_step is None else f'{confusion_end_step / l1_steps_per_epoch:.1f}'}; "
+          f"test acc {100 * l1_final_accuracy:.1f}% (zero), "
+          f"{100 * l1_normal_final_accuracy:.1f}% (N(0, 1e-3)); "
           + "; ".join(f"{part.describe()}, holds in {int(part.test.observed)} of {networks} zero-init runs"
                       for part in rule_l1.extra["parts"])
           + " (a sign test over n runs has 2^n - 1 draws)"
@@ -267,13 +287,14 @@ record(Verdict.from_rule(
           + ("; final test accuracy of the other zero-init runs: "
              + ", ".join(f"{100 * r.accuracy:.1f}%" for r in l1_more_runs) if l1_more_runs else "")),
     scale=SCALE["L1"] + f"; {networks} zero-init run(s) and 1 N(0, 1e-3) run ({profile})", data="MNIST (real)",
-    chapter="Learning graphs", networks=networks, iterations=total1));
+    chapter="Learning graphs", networks=networks, iterations=l1_total_steps));
 
 # %% tags=["remove-input"]
-lg.l1_findings(output_branches=counts["zero"]["output"].count, output_branches_5=int(br_out5),
-               hidden_sizes=lg.final_branch_sizes(l1, "hidden1"), separation=sep79, confusion_end_step=end79,
-               peak_share=peak79, peak_step=peak_step, final_accuracy=acc1, total_steps=total1,
-               steps_per_epoch=per_epoch, rule=rule_l1)
+lg.l1_findings(output_branches=branch_counts["zero"]["output"].count, output_branches_5=int(output_final_groups_5pct),
+               hidden_sizes=lg.final_branch_sizes(l1, "hidden1"), separation=seven_nine_separation_step,
+               confusion_end_step=confusion_end_step, peak_share=confusion_peak_share, peak_step=confusion_peak_step,
+               final_accuracy=l1_final_accuracy, total_steps=l1_total_steps, steps_per_epoch=l1_steps_per_epoch,
+               rule=rule_l1)
 
 # %% [markdown]
 # ## L2: tiny random initialization, the learning surface
@@ -286,15 +307,18 @@ lg.l1_findings(output_branches=counts["zero"]["output"].count, output_branches_5
 # surface is measured after the first accuracy jump, when the weights are far larger.
 
 # %%
-P2, step2, _ = lg.trajectory_cloud(l2, "hidden1")
-acc2 = float(l2["final_test_accuracy"])
-per_epoch2 = int(l2["steps_per_epoch"])
-plots.projection_plot(lg.pca_projection(P2), step2, title="L2 first hidden layer", color_label="training step")
+l2_hidden_weights, l2_hidden_steps, _ = lg.trajectory_cloud(l2, "hidden1")
+l2_final_accuracy = float(l2["final_test_accuracy"])
+l2_steps_per_epoch = int(l2["steps_per_epoch"])
+plots.projection_plot(lg.pca_projection(l2_hidden_weights), l2_hidden_steps, title="L2 first hidden layer",
+                      color_label="training step")
 
 # %% tags=["remove-input"]
-cl2 = r"\text{L2: incoming weights of the 100 first-layer neurons} \in \mathbb{R}^{784}\text{, all kept recordings}"
+l2_hidden_cloud = (r"\text{L2: incoming weights of the 100 first-layer neurons} \in \mathbb{R}^{784}"
+                   r"\text{, all kept recordings}")
 tb.caption(f"PCA 1-2 of the first hidden layer's weights of L2 (784-100-100-10 sigmoid, init N(0, 1e-6)), coloured by "
-           f"step, at {len(l2['steps_hidden1'])} recordings.", cloud=cl2, profile=profile, accuracy=acc2, figure="L2a")
+           f"step, at {len(l2['steps_hidden1'])} recordings.", cloud=l2_hidden_cloud, profile=profile,
+           accuracy=l2_final_accuracy, figure="L2a")
 
 # %% [markdown]
 # **What to see**: a hundred paths leaving the origin together. The paper sees them spread over a
@@ -303,28 +327,31 @@ tb.caption(f"PCA 1-2 of the first hidden layer's weights of L2 (784-100-100-10 s
 # learning graph and the surface test below look at more directions.
 
 # %%
-surf = lg.learning_graph(P2, lens="pca3", resolution=max(4, resolution // 4), gain=gain, seed=seed)
-plots.mapper_figure(surf, filter_shape=None, color=surf.node_average(step2), color_title="step",
-                    title="L2 first hidden layer: Mapper with PCA 1-3 lenses")
+surface_graph = lg.learning_graph(l2_hidden_weights, lens="pca3", resolution=max(4, resolution // 4), gain=gain,
+                                  seed=seed)
+plots.mapper_figure(surface_graph, filter_shape=None, color=surface_graph.node_average(l2_hidden_steps),
+                    color_title="step", title="L2 first hidden layer: Mapper with PCA 1-3 lenses")
 
 # %% tags=["remove-input"]
 jumps = lg.accuracy_jumps(l2["test_accuracy"], l2["steps"])
-st2 = lg.layer_surface_test(l2, jumps, seed=seed)
-dim2 = float("nan") if st2 is None else st2.dimension
+surface_test = lg.layer_surface_test(l2, jumps, seed=seed)
+surface_dimension = float("nan") if surface_test is None else surface_test.dimension
 tb.caption(f"Learning graph of L2's first hidden layer: Mapper({max(4, resolution // 4)}, {gain:g}) with lenses PCA 1-3, "
-           "DBSCAN; node colour = mean training step.", cloud=cl2, profile=profile, accuracy=acc2, figure="L2b")
+           "DBSCAN; node colour = mean training step.", cloud=l2_hidden_cloud, profile=profile,
+           accuracy=l2_final_accuracy, figure="L2b")
 
 # %% tags=["remove-input"]
-lg.surface_reading(surf, st2)
+lg.surface_reading(surface_graph, surface_test)
 
 # %%
-plots.curves_plot(l2["steps"] / per_epoch2, {"hidden layer 1": l2["norm_hidden1"], "hidden layer 2": l2["norm_hidden2"],
-                                            "output layer": l2["norm_output"]},
+plots.curves_plot(l2["steps"] / l2_steps_per_epoch,
+                  {"hidden layer 1": l2["norm_hidden1"], "hidden layer 2": l2["norm_hidden2"],
+                   "output layer": l2["norm_output"]},
                   xlabel="epoch", ylabel="L2 norm of incoming weights", panels=True)
 
 # %% tags=["remove-input"]
-tb.caption("Weight norm of every neuron of L2 over training, one panel per layer, one line per neuron.", cloud=cl2,
-           profile=profile, accuracy=acc2, figure="L2c")
+tb.caption("Weight norm of every neuron of L2 over training, one panel per layer, one line per neuron.",
+           cloud=l2_hidden_cloud, profile=profile, accuracy=l2_final_accuracy, figure="L2c")
 
 # %% [markdown]
 # **What to see**: the epochs at which the norms leave their starting level and the lines of one
@@ -332,16 +359,16 @@ tb.caption("Weight norm of every neuron of L2 over training, one panel per layer
 # marked jumps against the bends here.
 
 # %%
-plots.curves_plot(l2["steps"] / per_epoch2, {"test accuracy": l2["test_accuracy"]}, xlabel="epoch",
+plots.curves_plot(l2["steps"] / l2_steps_per_epoch, {"test accuracy": l2["test_accuracy"]}, xlabel="epoch",
                   ylabel="test accuracy (2,000 images)",
-                  vlines={f"jump {i + 1}": j["end"] / per_epoch2 for i, j in enumerate(jumps)})
+                  vlines={f"jump {i + 1}": j["end"] / l2_steps_per_epoch for i, j in enumerate(jumps)})
 
 # %% tags=["remove-input"]
 tb.caption("Test accuracy of L2 over training (a fixed 2,000-image test subset), the end of each jump marked.",
-           cloud=cl2, profile=profile, accuracy=acc2, figure="L2d")
+           cloud=l2_hidden_cloud, profile=profile, accuracy=l2_final_accuracy, figure="L2d")
 
 # %% tags=["remove-input"]
-lg.jumps_reading(jumps, steps_per_epoch=per_epoch2)
+lg.jumps_reading(jumps, steps_per_epoch=l2_steps_per_epoch)
 
 # %% [markdown]
 # **The surface test.** A local-dimension check alone cannot tell a surface from a curve (both are
@@ -356,17 +383,18 @@ lg.jumps_reading(jumps, steps_per_epoch=per_epoch2)
 # simulate, so this is the power at the effect we measured, on fewer points than the test used.
 
 # %%
-surface_cal = lg.layer_surface_calibration(l2, jumps, seed=seed)
-rule_l2 = lg.l2_rule(jumps, st2, surface_cal)
-chain2 = (" -> ".join([f"{100 * jumps[0]['before']:.0f}%"] + [f"{100 * j['after']:.0f}%" for j in jumps]) if jumps
-          else "no jump")
+surface_calibration = lg.layer_surface_calibration(l2, jumps, seed=seed)
+rule_l2 = lg.l2_rule(jumps, surface_test, surface_calibration)
+accuracy_levels = (" -> ".join([f"{100 * jumps[0]['before']:.0f}%"] + [f"{100 * j['after']:.0f}%" for j in jumps])
+                   if jumps else "no jump")
 tb.show_table([
     {"": "accuracy levels", "paper": "10% -> 40% -> 80% (jumps at epochs 28, 45; 70 epochs)",
-     "ours": chain2 + "".join(f"; jump {i + 1} at epochs {j['start'] / per_epoch2:.0f}-{j['end'] / per_epoch2:.0f}"
-                              for i, j in enumerate(jumps))},
-    {"": "final test accuracy", "paper": "about 80% when stopped (96% with more training)", "ours": f"{100 * acc2:.1f}%"},
+     "ours": accuracy_levels + "".join(f"; jump {i + 1} at epochs {j['start'] / l2_steps_per_epoch:.0f}-"
+                                       f"{j['end'] / l2_steps_per_epoch:.0f}" for i, j in enumerate(jumps))},
+    {"": "final test accuracy", "paper": "about 80% when stopped (96% with more training)",
+     "ours": f"{100 * l2_final_accuracy:.1f}%"},
     {"": "first hidden layer", "paper": "a smooth 2-D learning surface",
-     "ours": "no jump, not tested" if st2 is None else st2.describe()},
+     "ours": "no jump, not tested" if surface_test is None else surface_test.describe()},
 ])
 
 # %% tags=["remove-input"]
@@ -384,15 +412,17 @@ print(rule_l2.verdict, *rule_l2.reasons, sep="\n  ")
 record(Verdict.from_rule(
     rule_l2, claim_id="L2", claim="tiny init: first hidden layer on a 2-D learning surface; accuracy jumps 10 -> 40 -> 80%",
     paper="smooth 2-D surface; accuracy 10 -> 40 -> 80%",
-    ours=("surface: " + ("no jump, not tested" if st2 is None else st2.describe()) + f"; accuracy {chain2}"
-          + "".join(f" (jump {i + 1} at epochs {j['start'] / per_epoch2:.0f}-{j['end'] / per_epoch2:.0f})"
-                    for i, j in enumerate(jumps)) + f"; final {100 * acc2:.1f}%"),
+    ours=("surface: " + ("no jump, not tested" if surface_test is None else surface_test.describe())
+          + f"; accuracy {accuracy_levels}"
+          + "".join(f" (jump {i + 1} at epochs {j['start'] / l2_steps_per_epoch:.0f}-"
+                    f"{j['end'] / l2_steps_per_epoch:.0f})" for i, j in enumerate(jumps))
+          + f"; final {100 * l2_final_accuracy:.1f}%"),
     scale=SCALE["L2"] + f" ({profile})", data="MNIST (real)", chapter="Learning graphs", networks=1,
     iterations=int(l2["steps"][-1])));
 
 # %% tags=["remove-input"]
-lg.l2_findings(jumps, dim2, l2["test_accuracy"], l2["steps"], steps_per_epoch=per_epoch2, surface=st2,
-              calibration=surface_cal)
+lg.l2_findings(jumps, surface_dimension, l2["test_accuracy"], l2["steps"], steps_per_epoch=l2_steps_per_epoch,
+               surface=surface_test, calibration=surface_calibration)
 
 # %% [markdown]
 # ## Exercises
@@ -403,9 +433,9 @@ lg.l2_findings(jumps, dim2, l2["test_accuracy"], l2["steps"], steps_per_epoch=pe
 # ```
 
 # %% tags=["hide-cell"]
-for r in (max(2, resolution // 2), resolution, 2 * resolution):
-    b = lg.layer_branches(l1, "output", resolution=r, gain=gain, seed=seed)[0]
-    print(f"resolution {r}: {b.count} branch(es)")
+for tried_resolution in (max(2, resolution // 2), resolution, 2 * resolution):
+    branches = lg.layer_branches(l1, "output", resolution=tried_resolution, gain=gain, seed=seed)[0]
+    print(f"resolution {tried_resolution}: {branches.count} branch(es)")
 
 # %% [markdown]
 # ```{dropdown} Solution 1
@@ -417,13 +447,14 @@ for r in (max(2, resolution // 2), resolution, 2 * resolution):
 #
 # ```{admonition} Exercise 2: the overlap of the cover
 # Draw the output-layer learning graph of L1 again with twice the gain (more overlap between the
-# cover's intervals: `lg.learning_graph(P_out, lens="l2", gain=2 * gain, ...)`) and compare its
-# nodes, edges and components with `g_out`.
+# cover's intervals: `lg.learning_graph(output_weights, lens="l2", gain=2 * gain, ...)`) and compare
+# its nodes, edges and components with `output_graph`.
 # ```
 
 # %% tags=["hide-cell"]
-g_wide = lg.learning_graph(P_out, lens="l2", resolution=resolution, gain=2 * gain, seed=seed)
-for label, g in ((f"gain {gain:g}", g_out), (f"gain {2 * gain:g}", g_wide)):
+double_gain_graph = lg.learning_graph(output_weights, lens="l2", resolution=resolution, gain=2 * gain,
+                                      seed=seed)
+for label, g in ((f"gain {gain:g}", output_graph), (f"gain {2 * gain:g}", double_gain_graph)):
     print(f"{label}: {g.n_nodes_} nodes, {g.n_edges_} edges, {g.n_components_} component(s)")
 
 # %% [markdown]

@@ -77,13 +77,13 @@ from toponet.mapper import Mapper
 from toponet.verdicts import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
-run = ch.validate(globals())       # the chapter's own: k above 15, p leaves enough points
+chapter_parameters = ch.validate(globals())  # the chapter's own: k above 15, p leaves enough points
 tb.setup_notebook()
 
 # %%
-S = ch.load_patches(profile, seed=seed)
-print(S.describe())
-print("high-contrast patches per photograph:", dict(zip(S.names, S.high_contrast)))
+patch_sample = ch.load_patches(profile, seed=seed)
+print(patch_sample.describe())
+print("high-contrast patches per photograph:", dict(zip(patch_sample.names, patch_sample.high_contrast)))
 
 # %% [markdown]
 # ## The patches
@@ -93,11 +93,14 @@ print("high-contrast patches per photograph:", dict(zip(S.names, S.high_contrast
 # and textures.
 
 # %%
-plots.filter_grid(patches.sample_rows(S.patches, 48, seed=seed), ncols=12, title="48 high-contrast patches")
+plots.filter_grid(patches.sample_rows(patch_sample.patches, 48, seed=seed), ncols=12,
+                  title="48 high-contrast patches")
 
 # %% tags=["remove-input"]
-PATCH_CLOUD = rf"{S.patches.shape[0]:,} \text{{ patches of {S.n_photos} photographs}}".replace(",", "{,}")
-tb.caption(f"48 of the {S.patches.shape[0]:,} sampled patches (log intensity, top {100 * S.fraction:g} % by "
+PATCH_CLOUD = (rf"{patch_sample.patches.shape[0]:,} \text{{ patches of {patch_sample.n_photos} photographs}}"
+               .replace(",", "{,}"))
+tb.caption(f"48 of the {patch_sample.patches.shape[0]:,} sampled patches (log intensity, "
+           f"top {100 * patch_sample.fraction:g} % by "
            "D-norm, mean-centred, unit D-norm).", cloud=PATCH_CLOUD, profile=profile, figure="P1")
 
 # %% [markdown]
@@ -116,26 +119,28 @@ tb.caption(f"48 of the {S.patches.shape[0]:,} sampled patches (log intensity, to
 # the $k$-th neighbour probes the same share of the cloud (at least 5).
 
 # %%
-core_maps = ch.cores(S.patches, run["k"], p, seed=seed, points=ch.test_points(profile))
-k1, k2 = run["k"]
+core_maps = ch.cores(patch_sample.patches, chapter_parameters["k"], p, seed=seed, points=ch.test_points(profile))
+first_core_k, second_core_k = chapter_parameters["k"]
 for c in core_maps.values():
     print(f"{c.label}: k = {c.k}, {c.points.shape[0]:,} patches")
 
 # %%
-thr = ch.null_distance_threshold()
-dists = {"all patches": distance_to_model(S.patches).distances,
-         **{core_maps[kp].label: distance_to_model(core_maps[kp].points).distances for kp in run["k"]},
-         "gaussian filters": distance_to_model(gaussian_filters(S.patches.shape[0], seed=seed)).distances}
-plots.distance_histogram(dists, threshold=thr, xlabel="distance to the primary circle")
+near_threshold = ch.null_distance_threshold()
+circle_distances = {
+    "all patches": distance_to_model(patch_sample.patches).distances,
+    **{core_maps[kp].label: distance_to_model(core_maps[kp].points).distances for kp in chapter_parameters["k"]},
+    "gaussian filters": distance_to_model(gaussian_filters(patch_sample.patches.shape[0], seed=seed)).distances}
+plots.distance_histogram(circle_distances, threshold=near_threshold, xlabel="distance to the primary circle")
 
 # %% tags=["remove-input"]
-near = {name: 100 * float(np.mean(d <= thr)) for name, d in dists.items()}
+percent_near = {name: 100 * float(np.mean(d <= near_threshold)) for name, d in circle_distances.items()}
 tb.caption("Distance of each patch to the nearest ideal primary-circle filter (unit sphere, 0 to 2): all patches, "
-           f"the two cores and gaussian directions; dotted: {thr:.2f}, the 5 % quantile of the gaussian directions.",
+           f"the two cores and gaussian directions; dotted: {near_threshold:.2f}, the 5 % quantile of the gaussian "
+           "directions.",
            cloud=PATCH_CLOUD, profile=profile, figure="P2")
 
 # %% tags=["remove-input"]
-ch.distance_reading({n: v / 100 for n, v in near.items()}, thr)
+ch.distance_reading({n: v / 100 for n, v in percent_near.items()}, near_threshold)
 
 # %% [markdown]
 # A core far nearer the circle than the patches as a whole is the 2008 paper's picture: the
@@ -144,10 +149,10 @@ ch.distance_reading({n: v / 100 for n, v in near.items()}, thr)
 # lines), printed below, says whether it is.
 
 # %%
-d3 = {c.label: distance_to_model(c.points, "three_circles").distances for c in core_maps.values()}
+three_circle_distances = {c.label: distance_to_model(c.points, "three_circles").distances for c in core_maps.values()}
 print("median distance to the three-circle model: "
-      + ", ".join(f"{n} {np.median(d):.3f}" for n, d in d3.items())
-      + "; to the primary circle: " + ", ".join(f"{c.label} {np.median(dists[c.label]):.3f}"
+      + ", ".join(f"{n} {np.median(d):.3f}" for n, d in three_circle_distances.items())
+      + "; to the primary circle: " + ", ".join(f"{c.label} {np.median(circle_distances[c.label]):.3f}"
                                                 for c in core_maps.values()))
 
 # %% [markdown]
@@ -161,15 +166,16 @@ print("median distance to the three-circle model: "
 # %%
 mappers = {kp: Mapper(resolution, gain, layout_seed=seed).fit(
     patches.sample_rows(core_maps[kp].points, min(ch.MAPPER_POINTS, core_maps[kp].points.shape[0]), seed=seed))
-    for kp in run["k"]}
-for i, (kp, m) in enumerate(mappers.items()):
-    title = f"{core_maps[kp].label}: {m.n_nodes_} nodes, nerve Betti number {m.betti1_}"
+    for kp in chapter_parameters["k"]}
+for i, (kp, mapper) in enumerate(mappers.items()):
+    title = f"{core_maps[kp].label}: {mapper.n_nodes_} nodes, nerve Betti number {mapper.betti1_}"
     # the first core interactive (hover a node for its mean patch), the second as a readable overview
-    display(plots.mapper_figure(m, title=title) if i == 0 else plots.mapper_overview(m, title=title))
+    display(plots.mapper_figure(mapper, title=title) if i == 0 else plots.mapper_overview(mapper, title=title))
 
 # %% tags=["remove-input"]
-tb.caption("Mapper graphs of samples of the two cores (top, interactive: " + core_maps[k1].label + "; bottom: "
-           + core_maps[k2].label + f"; {min(ch.MAPPER_POINTS, core_maps[k2].points.shape[0]):,} patches each); "
+tb.caption("Mapper graphs of samples of the two cores (top, interactive: " + core_maps[first_core_k].label
+           + "; bottom: " + core_maps[second_core_k].label
+           + f"; {min(ch.MAPPER_POINTS, core_maps[second_core_k].points.shape[0]):,} patches each); "
            "node colour = cluster size, each node's mean patch drawn inside it.", cloud=PATCH_CLOUD, profile=profile,
            figure="P3")
 
@@ -189,26 +195,28 @@ ch.cores_mapper_reading(core_maps, mappers)
 # class" also needs the second bar *not* to beat the nulls.
 
 # %%
-claims = {kp: ch.core_claim(core_maps[kp], seed=seed) for kp in run["k"]}
-t1, cal = claims[k1]["test"], claims[k1]["calibration"]
-print(t1.describe())
-print("calibration at this size:", cal.describe())
+claims = {kp: ch.core_claim(core_maps[kp], seed=seed) for kp in chapter_parameters["k"]}
+first_core_test, first_core_calibration = claims[first_core_k]["test"], claims[first_core_k]["calibration"]
+print(first_core_test.describe())
+print("calibration at this size:", first_core_calibration.describe())
 
 # %%
 diagrams = {kp: persistence(ch.display_sample(core_maps[kp], seed=seed), n_landmarks=None, seed=seed)
-            for kp in run["k"]}
-n_test, n_show = core_maps[k1].test_sample.shape[0], diagrams[k1].n_points
-plots.barcode_plot(diagrams[k1], title=f"{core_maps[k1].label}, {n_show} of the {n_test} tested", max_bars=40)
+            for kp in chapter_parameters["k"]}
+n_tested, n_shown = core_maps[first_core_k].test_sample.shape[0], diagrams[first_core_k].n_points
+plots.barcode_plot(diagrams[first_core_k], title=f"{core_maps[first_core_k].label}, {n_shown} of the {n_tested} tested",
+                   max_bars=40)
 
 # %% tags=["remove-input"]
-rule1 = ch.np1_rule(claims[k1])
-tb.caption(f"Barcodes ($H_0$, $H_1$, 40 longest bars) of {n_show} patches drawn from the {n_test} of "
-           f"{core_maps[k1].label} the test ran on ({diagrams[k1].method}; all bars of {n_test} points would hold the "
+rule_np1 = ch.np1_rule(claims[first_core_k])
+tb.caption(f"Barcodes ($H_0$, $H_1$, 40 longest bars) of {n_shown} patches drawn from the {n_tested} of "
+           f"{core_maps[first_core_k].label} the test ran on ({diagrams[first_core_k].method}; "
+           f"all bars of {n_tested} points would hold the "
            "whole Rips complex in memory: the test settles its bars with capped complexes instead).",
            cloud=PATCH_CLOUD, profile=profile, figure="P4")
 
 # %% tags=["remove-input"]
-ch.barcode_reading(t1, rule1)
+ch.barcode_reading(first_core_test, rule_np1)
 
 # %% [markdown]
 # ## NP2: three circles in $X(15, 30)$
@@ -223,24 +231,26 @@ ch.barcode_reading(t1, rule1)
 # resolve circles that hold few of its points.
 
 # %%
-t2 = claims[k2]["test"]
-power5 = ch.five_bar_power(core_maps[k2], claims[k2]["calibration"], seed=seed)
-klein2 = ch.klein_power(core_maps[k2], claims[k2]["calibration"], seed=seed)
-rule2 = ch.np2_rule(claims[k2], power5, klein=klein2)
-print(t2.describe())
-print(*rule2.reasons[:4], sep="\n")
+second_core_test = claims[second_core_k]["test"]
+five_bar_power = ch.five_bar_power(core_maps[second_core_k], claims[second_core_k]["calibration"], seed=seed)
+klein_power = ch.klein_power(core_maps[second_core_k], claims[second_core_k]["calibration"], seed=seed)
+rule_np2 = ch.np2_rule(claims[second_core_k], five_bar_power, klein=klein_power)
+print(second_core_test.describe())
+print(*rule_np2.reasons[:4], sep="\n")
 
 # %%
-plots.barcode_plot(diagrams[k2], title=f"{core_maps[k2].label}, {diagrams[k2].n_points} of the {n_test} tested",
+plots.barcode_plot(diagrams[second_core_k],
+                   title=f"{core_maps[second_core_k].label}, {diagrams[second_core_k].n_points} of the {n_tested} tested",
                    max_bars=40)
 
 # %% tags=["remove-input"]
-tb.caption(f"Barcodes ($H_0$, $H_1$, 40 longest bars) of {diagrams[k2].n_points} patches drawn from the {n_test} of "
-           f"{core_maps[k2].label} the test ran on.",
+tb.caption(f"Barcodes ($H_0$, $H_1$, 40 longest bars) of {diagrams[second_core_k].n_points} patches drawn from "
+           f"the {n_tested} of "
+           f"{core_maps[second_core_k].label} the test ran on.",
            cloud=PATCH_CLOUD, profile=profile, figure="P5")
 
 # %% tags=["remove-input"]
-ch.five_bars_reading(t2, rule2, power5)
+ch.five_bars_reading(second_core_test, rule_np2, five_bar_power)
 
 # %% [markdown]
 # ## The Klein bottle's signature
@@ -256,8 +266,8 @@ ch.five_bars_reading(t2, rule2, power5)
 # this is reported beside NP1 and NP2, never in their verdicts.
 
 # %%
-sigs = {kp: signature.core_signature(core_maps[kp].points, seed=seed) for kp in run["k"]}
-for kp, sig in sigs.items():
+signatures = {kp: signature.core_signature(core_maps[kp].points, seed=seed) for kp in chapter_parameters["k"]}
+for kp, sig in signatures.items():
     print(f"{core_maps[kp].label}: {signature.signature_text(sig)}")
 
 # %% [markdown]
@@ -265,8 +275,9 @@ for kp, sig in sigs.items():
 # calibrated threshold) on independent samples of each core:
 
 # %%
-bars = {kp: ch.resampled_bars(core_maps[kp], claims[kp]["calibration"], seed=seed) for kp in run["k"]}
-for kp, counts in bars.items():
+long_bar_counts = {kp: ch.resampled_bars(core_maps[kp], claims[kp]["calibration"], seed=seed)
+                   for kp in chapter_parameters["k"]}
+for kp, counts in long_bar_counts.items():
     print(f"{core_maps[kp].label}: long bars in {len(counts)} samples of {claims[kp]['calibration'].n_points}: "
           f"{counts}")
 
@@ -282,29 +293,29 @@ for kp, counts in bars.items():
 learned = ch.learned_clouds(profile, networks=networks, iterations=iterations)
 if learned["missing"]:
     print("not in the store, left out:", *learned["missing"], sep="\n  ")
-NATURAL, RANDOM = f"natural patches ({S.n_photos} photographs)", "gaussian filters"
-clouds = {NATURAL: (S.patches, S.describe().split(" (")[0]), **learned["clouds"],
+NATURAL, RANDOM = f"natural patches ({patch_sample.n_photos} photographs)", "gaussian filters"
+clouds = {NATURAL: (patch_sample.patches, patch_sample.describe().split(" (")[0]), **learned["clouds"],
           RANDOM: (gaussian_filters(2000, seed=seed), "2,000 random directions")}
 plots.distance_histogram({name: distance_to_model(X).distances for name, (X, _) in clouds.items()},
-                         threshold=thr, xlabel="distance to the primary circle")
+                         threshold=near_threshold, xlabel="distance to the primary circle")
 
 # %% tags=["remove-input"]
 tb.caption("Distance to the primary circle of natural patches, the first-layer filters of trained networks and "
-           f"random filters (dotted: {thr:.2f}, the 5 % quantile of random directions). "
+           f"random filters (dotted: {near_threshold:.2f}, the 5 % quantile of random directions). "
            + "; ".join(f"{name}: {desc}" for name, (_, desc) in clouds.items()) + ".",
            cloud=PATCH_CLOUD + r",\ \text{first-layer filters}", profile=profile, figure="P6")
 
 # %% tags=["remove-input"]
-ch.distance_reading({name: float(np.mean(distance_to_model(X).distances <= thr)) for name, (X, _) in clouds.items()},
-                    thr)
+ch.distance_reading({name: float(np.mean(distance_to_model(X).distances <= near_threshold))
+                     for name, (X, _) in clouds.items()}, near_threshold)
 
 # %%
-cal_show = ch.display_calibration()
-tb.show_table(ch.comparison_rows(clouds, p=p, threshold=thr, calibration=cal_show, seed=seed))
+display_calibration = ch.display_calibration()
+tb.show_table(ch.comparison_rows(clouds, p=p, threshold=near_threshold, calibration=display_calibration, seed=seed))
 
 # %% tags=["remove-input"]
-print(ch.closeness_text(ch.closeness(clouds, p=p, reference=NATURAL, null=RANDOM, k_paper=k1), reference=NATURAL,
-                        null=RANDOM, k_paper=k1, p=p))
+print(ch.closeness_text(ch.closeness(clouds, p=p, reference=NATURAL, null=RANDOM, k_paper=first_core_k),
+                        reference=NATURAL, null=RANDOM, k_paper=first_core_k, p=p))
 
 # %% [markdown]
 # How close do networks come? The line above puts each network's dense core on one scale, from
@@ -320,11 +331,12 @@ print(ch.closeness_text(ch.closeness(clouds, p=p, reference=NATURAL, null=RANDOM
 # ## Verdicts
 
 # %% tags=["remove-input"]
-rows = ch.verdict_rows(S=S, core_maps=core_maps, claims=claims, rules={k1: rule1, k2: rule2}, bars=bars,
-                       profile=profile, signatures=sigs)
+rows = ch.verdict_rows(S=patch_sample, core_maps=core_maps, claims=claims,
+                       rules={first_core_k: rule_np1, second_core_k: rule_np2}, bars=long_bar_counts,
+                       profile=profile, signatures=signatures)
 for row in rows:
     record(row)
-for row, rule in zip(rows, (rule1, rule2)):
+for row, rule in zip(rows, (rule_np1, rule_np2)):
     print(f"{row.claim_id}: {row.verdict}", *rule.reasons, sep="\n  ")
 
 # %% [markdown]
@@ -338,12 +350,13 @@ for row, rule in zip(rows, (rule1, rule2)):
 # %% tags=["hide-cell"]
 from toponet.data import natural
 
-imgs = [natural.read_photo(ph) for ph in natural.SOURCES]
-for frac in (0.2, 0.5):
-    Sx = patches.natural_patches(imgs, per_photo=ch.scale(profile)[0], sample=5000, fraction=frac, seed=seed)
-    cx = ch.cores(Sx.patches, [k1], p, seed=seed)[k1]
-    print(f"top {100 * frac:g} %: median distance of {cx.label} to the circle "
-          f"{np.median(distance_to_model(cx.points).distances):.3f}")
+photos = [natural.read_photo(ph) for ph in natural.SOURCES]
+for fraction in (0.2, 0.5):
+    sample_at_fraction = patches.natural_patches(photos, per_photo=ch.scale(profile)[0], sample=5000, fraction=fraction,
+                                                 seed=seed)
+    core = ch.cores(sample_at_fraction.patches, [first_core_k], p, seed=seed)[first_core_k]
+    print(f"top {100 * fraction:g} %: median distance of {core.label} to the circle "
+          f"{np.median(distance_to_model(core.points).distances):.3f}")
 # Low-contrast patches are dominated by noise and quantization of the grey levels, not by
 # edges: letting them in moves the core away from the circle.
 
@@ -356,8 +369,8 @@ for frac in (0.2, 0.5):
 
 # %% tags=["hide-cell"]
 for kp in (15, 50, 100, 300):
-    cx = ch.cores(S.patches, [kp], p, seed=seed)[kp]
-    print(f"{cx.label} (k = {cx.k}): long bars in 3 samples:",
-          ch.resampled_bars(cx, cal_show, samples=3, seed=seed))
+    core = ch.cores(patch_sample.patches, [kp], p, seed=seed)[kp]
+    print(f"{core.label} (k = {core.k}): long bars in 3 samples:",
+          ch.resampled_bars(core, display_calibration, samples=3, seed=seed))
 # A large k averages the density over a neighbourhood wider than the secondary circles, so
 # only the primary circle, dense everywhere, stays in the core.
