@@ -1,5 +1,7 @@
 """Helpers shared by several chapter modules (not a chapter of its own).
 
+- :func:`study_arrays`: a peer paper's study loaded from the store, else trained on one thread and
+  stored (chapters 06, 07: the studies' one training engine around their own loops).
 - :func:`accuracy_summary`: an artifact's test accuracy at a snapshot (chapters 01, 02, 03, 05).
 - :func:`evolution`: the top H1 bar and the share near the primary circle per training
   snapshot (chapters 01, 02, 03, 05).
@@ -10,6 +12,9 @@
 """
 from __future__ import annotations
 
+import time
+from typing import Callable, Mapping
+
 import numpy as np
 
 from toponet._validation import check_int
@@ -18,8 +23,9 @@ from toponet.density import density_filtration
 from toponet.filters import normalize, pooled_filters
 from toponet.homology import persistence
 from toponet.ideal import distance_to_model, gaussian_filters
+from toponet.store import Store
 
-__all__ = ["accuracy_summary", "evolution", "null_distance_threshold", "NULL_DISTANCE_QUANTILE",
+__all__ = ["study_arrays", "accuracy_summary", "evolution", "null_distance_threshold", "NULL_DISTANCE_QUANTILE",
            "H1_MIN_POINTS", "check_paper_k", "check_kept"]
 
 
@@ -104,3 +110,45 @@ def evolution(artifact, *, layer: str = "conv1", k_paper: int, p: float, n_point
                          frac_near_circle_core=distance_to_model(core, threshold=threshold).fraction_within,
                          test_accuracy=(float(acc.mean()), float(acc.std(ddof=1)) if acc.size > 1 else 0.0)))
     return rows
+
+
+def study_arrays(config, store: Store | None, train: Callable[[], dict[str, np.ndarray]], *,
+                 extra: Mapping | None = None) -> dict[str, np.ndarray]:
+    """The stored arrays of a study's ``config``; absent, ``train()``'s, stored first.
+
+    The studies' networks are small (a 3-3-2 net, MLPs of 100 units): ``train`` runs on one
+    torch thread (more only add overhead), and its wall time is stored beside the arrays (the
+    re-run page's estimate of what a rerun costs).
+
+    Parameters
+    ----------
+    config : frozen dataclass
+        The study's configuration; its :func:`toponet.store.config_key` is the artifact key.
+    store : Store or None
+        Where to read and write (None: the book's store, :class:`toponet.store.Store`).
+    train : callable
+        ``train() -> dict of name -> ndarray``: the study's own training loop at ``config``.
+    extra : mapping, optional
+        More fields for the stored record, after ``wall_time_s`` and ``device``.
+
+    Returns
+    -------
+    dict of name -> ndarray
+    """
+    store = Store() if store is None else store
+    got = store.get_arrays(config)
+    if got is not None:
+        return got[0]
+    # deferred: torch (5 s measured) only when a study is trained, never when it is read from the store
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    t0 = time.time()
+    try:
+        arrays = train()
+    finally:
+        torch.set_num_threads(threads)
+    store.put_arrays(config, arrays, extra={"wall_time_s": round(time.time() - t0, 2), "device": "cpu",
+                                            **(extra or {})})
+    return arrays

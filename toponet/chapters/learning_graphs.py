@@ -18,7 +18,6 @@ components before Mapper.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -27,9 +26,9 @@ from toponet import data
 from toponet import group_tests as gt
 from toponet._validation import check_cloud, check_int
 from toponet.book.notebook import Caption, Reading, what_to_see
+from toponet.chapters._common import study_arrays
 from toponet.mapper import Mapper
-from toponet.rules import ALPHA, DRAWS, RuleResult, p_value
-from toponet.store import Store
+from toponet.rules import ALPHA, DRAWS, RuleResult
 from toponet.surface import SurfaceCalibration, SurfaceTest, surface_calibration, surface_test, time_shuffled
 
 __all__ = ["LearningConfig", "SigmoidMLP", "train_recording", "learning_trajectories", "trajectory_cloud",
@@ -206,28 +205,17 @@ def train_recording(config: LearningConfig, X_train, y_train, X_test, y_test, *,
 
 
 def learning_trajectories(config: LearningConfig, store=None, *, progress: bool = True) -> dict[str, np.ndarray]:
-    """The recorded run of ``config`` from ``store``, training it on MNIST first if absent."""
+    """The recorded run of ``config`` from ``store``, training it on MNIST first if absent
+    (:func:`toponet.chapters._common.study_arrays`)."""
 
-    store = Store() if store is None else store
-    got = store.get_arrays(config)
-    if got is not None:
-        return got[0]
-    import torch
+    def train() -> dict[str, np.ndarray]:
+        Xtr, ytr = data.load("mnist", "train")
+        Xte, yte = data.load("mnist", "test")
+        Xtr = Xtr[:config.n_train].reshape(-1, 784).astype(np.float32) / 255.0
+        Xte = Xte.reshape(-1, 784).astype(np.float32) / 255.0
+        return train_recording(config, Xtr, ytr[:config.n_train], Xte, yte, progress=progress)
 
-    Xtr, ytr = data.load("mnist", "train")
-    Xte, yte = data.load("mnist", "test")
-    Xtr = Xtr[:config.n_train].reshape(-1, 784).astype(np.float32) / 255.0
-    Xte = Xte.reshape(-1, 784).astype(np.float32) / 255.0
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    t0 = time.time()
-    try:
-        arrays = train_recording(config, Xtr, ytr[:config.n_train], Xte, yte, progress=progress)
-    finally:
-        torch.set_num_threads(threads)
-    store.put_arrays(config, arrays, extra={"wall_time_s": round(time.time() - t0, 2), "device": "cpu",
-                                            "dataset": "MNIST", "weights_dtype": "float16"})
-    return arrays
+    return study_arrays(config, store, train, extra={"dataset": "MNIST", "weights_dtype": "float16"})
 
 
 # --- clouds and projections -----------------------------------------------------------

@@ -16,7 +16,6 @@ Training is resumable: the state after every epoch goes to the store's checkpoin
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -26,6 +25,7 @@ from toponet import group_tests as gt
 from toponet._io import atomic_write
 from toponet._validation import check_cloud, check_int
 from toponet.book.notebook import Caption
+from toponet.chapters._common import study_arrays
 from toponet.mapper import Mapper
 from toponet.rules import RuleResult
 from toponet.store import Store
@@ -210,28 +210,20 @@ def train_memorization(config: MemorizationConfig, images_train, labels_train, i
 
 
 def memorization_run(config: MemorizationConfig, store=None, *, progress: bool = True) -> dict[str, np.ndarray]:
-    """The run of ``config`` from ``store``, training it on MNIST first (resumably) if absent."""
+    """The run of ``config`` from ``store``, training it on MNIST first (resumably, from epoch
+    checkpoints) if absent (:func:`toponet.chapters._common.study_arrays`)."""
     import shutil
 
-    import torch
-
     store = Store() if store is None else store
-    got = store.get_arrays(config)
-    if got is not None:
-        return got[0]
-    Xtr, ytr = data.load("mnist", "train")
-    Xte, yte = data.load("mnist", "test")
-    ck = store.checkpoints / store.key(config)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    t0 = time.time()
-    try:
-        arrays = train_memorization(config, Xtr, ytr, Xte, yte, checkpoint_dir=ck, progress=progress)
-    finally:
-        torch.set_num_threads(threads)
-    store.put_arrays(config, arrays, extra={"wall_time_s": round(time.time() - t0, 2), "device": "cpu",
-                                            "dataset": "MNIST", "threads": 1})
-    shutil.rmtree(ck, ignore_errors=True)
+    checkpoints = store.checkpoints / store.key(config)
+
+    def train() -> dict[str, np.ndarray]:
+        Xtr, ytr = data.load("mnist", "train")
+        Xte, yte = data.load("mnist", "test")
+        return train_memorization(config, Xtr, ytr, Xte, yte, checkpoint_dir=checkpoints, progress=progress)
+
+    arrays = study_arrays(config, store, train, extra={"dataset": "MNIST", "threads": 1})
+    shutil.rmtree(checkpoints, ignore_errors=True)   # stored: the epoch checkpoints are spent
     return arrays
 
 

@@ -20,9 +20,9 @@ import numpy as np
 from toponet import group_tests as gt
 from toponet._validation import check_cloud, check_int
 from toponet.book.notebook import Caption
+from toponet.chapters._common import study_arrays
 from toponet.homology import persistence
 from toponet.rules import ALPHA, RuleResult
-from toponet.store import Store
 
 __all__ = ["ToriConfig", "ToriRun", "ToriStudyConfig", "tori_study", "linked_tori", "split_tori", "tori_network", "train_tori",
            "first_hidden", "long_h0_bars", "h0_components", "u1_rule", "u1_verdict", "PAPER_ACCURACY_GAP", "study_long_bars", "best_run", "u1_findings", "PAPER_ACCURACY"]
@@ -258,32 +258,19 @@ def tori_study(config: ToriStudyConfig, store=None, *, progress: bool = True) ->
     """
     from tqdm.auto import tqdm
 
-    store = Store() if store is None else store
-    got = store.get_arrays(config)
-    if got is not None:
-        return got[0]
-    import time
-
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)        # 3x3 layers: threads only add overhead
-    t0 = time.time()
-    try:
+    def train() -> dict[str, np.ndarray]:
         runs = [train_tori(c) for c in tqdm(config.runs(), desc="U1 tori", disable=not progress)]
-    finally:
-        torch.set_num_threads(threads)
-    arrays = {
-        "activation": np.array([0 if r.config.activation == "relu" else 1 for r in runs], dtype=np.int64),
-        "seed": np.array([r.config.seed for r in runs], dtype=np.int64),
-        "train_accuracy": np.array([r.train_accuracy for r in runs]),
-        "test_accuracy": np.array([r.test_accuracy for r in runs]),
-        "loss": np.stack([r.loss for r in runs]).astype(np.float32),
-        "hidden_test": np.stack([r.hidden_test for r in runs]).astype(np.float32),
-        "y_test": runs[0].y_test,
-    }
-    store.put_arrays(config, arrays, extra={"wall_time_s": round(time.time() - t0, 2), "device": "cpu"})
-    return arrays
+        return {
+            "activation": np.array([0 if r.config.activation == "relu" else 1 for r in runs], dtype=np.int64),
+            "seed": np.array([r.config.seed for r in runs], dtype=np.int64),
+            "train_accuracy": np.array([r.train_accuracy for r in runs]),
+            "test_accuracy": np.array([r.test_accuracy for r in runs]),
+            "loss": np.stack([r.loss for r in runs]).astype(np.float32),
+            "hidden_test": np.stack([r.hidden_test for r in runs]).astype(np.float32),
+            "y_test": runs[0].y_test,
+        }
+
+    return study_arrays(config, store, train)
 
 
 def h0_components(points, *, ratio: float = 3.0, q: float = 0.95):
