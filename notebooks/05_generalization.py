@@ -79,16 +79,16 @@ gen.validate(globals())            # the chapter's own: k below the paper's 6,40
 tb.setup_notebook()
 HARDER = gen.harder_domain()
 NAMES = gen.experiment_names(HARDER)
-LABEL = gen.DOMAIN_LABELS
+DOMAIN_LABELS = gen.DOMAIN_LABELS
 WIDTHS = (64, 32, 64)
-print(f"harder domain: {LABEL[HARDER]}")
+print(f"harder domain: {DOMAIN_LABELS[HARDER]}")
 arms = {arm: gen.load_or_train(NAMES[arm], profile, networks=networks, iterations=iterations, device=device)
         for arm in ("circle", "gaussian", "trained")}
-hard = gen.load_or_train(NAMES["harder"], profile, device=device)
-for name, art in {**arms, "harder": hard}.items():
-    acc = gen.accuracy_summary(art)
-    print(f"{name:>9}: {art.networks} x {art.arch} on {art.config['dataset']}, {art.iterations[-1]} iterations, "
-          f"test accuracy {100 * acc['mean']:.2f} +- {100 * acc['sd']:.2f} % (n = {acc['n']})")
+harder_networks = gen.load_or_train(NAMES["harder"], profile, device=device)
+for name, run in {**arms, "harder": harder_networks}.items():
+    accuracy = gen.accuracy_summary(run)
+    print(f"{name:>9}: {run.networks} x {run.arch} on {run.config['dataset']}, {run.iterations[-1]} iterations, "
+          f"test accuracy {100 * accuracy['mean']:.2f} +- {100 * accuracy['sd']:.2f} % (n = {accuracy['n']})")
 
 # %% [markdown]
 # ## G1: a first layer fixed to the primary circle, evaluated on other digits
@@ -98,21 +98,23 @@ for name, art in {**arms, "harder": hard}.items():
 # measured during training on their whole test sets (`TrainConfig.transfer`).
 
 # %%
-SHORT = gen.SHORT_LABELS
-T1 = arms["trained"].iterations[-1]
-g1 = {arm: {"MNIST (own test set)": art.test_accuracy(),
-            gen.SHORT_LABELS[HARDER]: gen.transfer_accuracy(art, HARDER),
-            "8x8 digits": gen.transfer_accuracy(art, "digits8x8")}
-      for arm, art in (("(i) circle, fixed", arms["circle"]), ("(ii) gaussian, fixed", arms["gaussian"]),
-                       ("(iii) trained", arms["trained"]))}
-gen.transfer_figure(g1, title="Trained on MNIST, evaluated on three digit domains")
+SHORT_LABELS = gen.SHORT_LABELS
+arm_iterations = arms["trained"].iterations[-1]
+g1_accuracy = {arm: {"MNIST (own test set)": run.test_accuracy(),
+                     gen.SHORT_LABELS[HARDER]: gen.transfer_accuracy(run, HARDER),
+                     "8x8 digits": gen.transfer_accuracy(run, "digits8x8")}
+               for arm, run in (("(i) circle, fixed", arms["circle"]), ("(ii) gaussian, fixed", arms["gaussian"]),
+                                ("(iii) trained", arms["trained"]))}
+gen.transfer_figure(g1_accuracy, title="Trained on MNIST, evaluated on three digit domains")
 
 # %% tags=["remove-input"]
 rule_g1 = gen.g1_rule(*(gen.transfer_accuracy(arms[a], HARDER) for a in ("circle", "gaussian", "trained")), seed=seed)
-rule_g1b = gen.g1_rule(*(gen.transfer_accuracy(arms[a], "digits8x8") for a in ("circle", "gaussian", "trained")), seed=seed)
-v_g1, w_g1 = rule_g1.verdict, f"{rule_g1.reasons[0]}; {gen.tests_text(rule_g1)}"
-v_g1b, w_g1b = rule_g1b.verdict, f"{rule_g1b.reasons[0]}; {gen.tests_text(rule_g1b)}"
-cloud_g1 = tb.cloud_label(networks=arms["trained"].networks, layer=1, iterations=T1, widths=WIDTHS)
+rule_g1_digits = gen.g1_rule(*(gen.transfer_accuracy(arms[a], "digits8x8") for a in ("circle", "gaussian", "trained")),
+                             seed=seed)
+g1_verdict, g1_reasons = rule_g1.verdict, f"{rule_g1.reasons[0]}; {gen.tests_text(rule_g1)}"
+g1_digits_verdict, g1_digits_reasons = (rule_g1_digits.verdict,
+                                        f"{rule_g1_digits.reasons[0]}; {gen.tests_text(rule_g1_digits)}")
+cloud_g1 = tb.cloud_label(networks=arms["trained"].networks, layer=1, iterations=arm_iterations, widths=WIDTHS)
 tb.caption("Accuracy of networks trained on MNIST with the first layer fixed to circle filters, fixed to gaussian "
            "filters, or trained, on MNIST's test set and on two other digit domains. Bars: mean, error bars: sd "
            "over networks.", cloud=cloud_g1, profile=profile,
@@ -121,7 +123,8 @@ tb.caption("Accuracy of networks trained on MNIST with the first layer fixed to 
 # %% tags=["remove-input"]
 gen.transfer_reading("the paper's arms on SVHN: (i) circle 28 %, (ii) gaussian 12 %, (iii) trained 11 %, so bar (i) "
                      "should stand highest on the other domains while all three are alike on MNIST.",
-                     f"on {SHORT[HARDER]}, {w_g1}", v_g1, also=f"; on the 8x8 digits ({v_g1b} by the same rule), {w_g1b}")
+                     f"on {SHORT_LABELS[HARDER]}, {g1_reasons}", g1_verdict,
+                     also=f"; on the 8x8 digits ({g1_digits_verdict} by the same rule), {g1_digits_reasons}")
 
 # %% [markdown]
 # The rule (`toponet.chapters.generalization.g1_rule`): the arms share their seeds, so each
@@ -141,27 +144,31 @@ gen.transfer_reading("the paper's arms on SVHN: (i) circle 28 %, (ii) gaussian 1
 # reach 11 % on SVHN. We compare the two directions between MNIST and the harder domain.
 
 # %%
-h2m = gen.transfer_accuracy(hard, "mnist")
-m2h = gen.transfer_accuracy(arms["trained"], HARDER)
-rule_g2 = gen.g2_rule(h2m, m2h, seed=seed)
-v_g2, w_g2 = rule_g2.verdict, f"{rule_g2.reasons[0]}; {gen.tests_text(rule_g2)}"
-hard_acc = gen.accuracy_summary(hard)
-TH = hard.iterations[-1]
-gen.transfer_figure({f"trained on {HARDER}": {"own test set": hard.test_accuracy(), "MNIST": h2m,
-                                              "8x8 digits": gen.transfer_accuracy(hard, "digits8x8")},
-                     "trained on MNIST": {"own test set": arms["trained"].test_accuracy(), HARDER: m2h,
+harder_to_mnist = gen.transfer_accuracy(harder_networks, "mnist")
+mnist_to_harder = gen.transfer_accuracy(arms["trained"], HARDER)
+rule_g2 = gen.g2_rule(harder_to_mnist, mnist_to_harder, seed=seed)
+g2_verdict, g2_reasons = rule_g2.verdict, f"{rule_g2.reasons[0]}; {gen.tests_text(rule_g2)}"
+harder_accuracy = gen.accuracy_summary(harder_networks)
+harder_iterations = harder_networks.iterations[-1]
+gen.transfer_figure({f"trained on {HARDER}": {"own test set": harder_networks.test_accuracy(),
+                                              "MNIST": harder_to_mnist,
+                                              "8x8 digits": gen.transfer_accuracy(harder_networks, "digits8x8")},
+                     "trained on MNIST": {"own test set": arms["trained"].test_accuracy(), HARDER: mnist_to_harder,
                                           "8x8 digits": gen.transfer_accuracy(arms["trained"], "digits8x8")}},
                     title="Transfer in both directions")
 
 # %% tags=["remove-input"]
-tb.caption(f"Networks trained on the harder domain ({hard.networks} x {TH} iterations) and on MNIST "
-           f"({arms['trained'].networks} x {T1}), each evaluated on its own test set and on the other domains.",
-           cloud=tb.cloud_label(networks=hard.networks, layer=1, iterations=TH, widths=WIDTHS), profile=profile,
-           accuracy=list(gen.accuracy_summary(hard)["values"]), paper_accuracy=0.85, figure="G2")
+tb.caption(f"Networks trained on the harder domain ({harder_networks.networks} x {harder_iterations} iterations) "
+           f"and on MNIST ({arms['trained'].networks} x {arm_iterations}), each evaluated on its own test set and "
+           "on the other domains.",
+           cloud=tb.cloud_label(networks=harder_networks.networks, layer=1, iterations=harder_iterations,
+                                widths=WIDTHS), profile=profile,
+           accuracy=list(gen.accuracy_summary(harder_networks)["values"]), paper_accuracy=0.85, figure="G2")
 
 # %% tags=["remove-input"]
 gen.transfer_reading("the paper: SVHN-trained networks reach 54 % on MNIST, MNIST-trained ones 11 % on SVHN, so the "
-                     "harder domain's MNIST bar should stand far above MNIST's bar on the harder domain.", w_g2, v_g2)
+                     "harder domain's MNIST bar should stand far above MNIST's bar on the harder domain.",
+                     g2_reasons, g2_verdict)
 
 # %% [markdown]
 # The rule (`toponet.chapters.generalization.g2_rule`): the two arms are different networks trained on
@@ -182,27 +189,34 @@ gen.transfer_reading("the paper: SVHN-trained networks reach 54 % on MNIST, MNIS
 # Mann-Whitney beside it; `toponet.chapters.generalization.g3_rule`). Fewer than 2 groups in a domain: inconclusive.
 
 # %%
-mn = gen.load_or_train("mnist", profile, device=device)
-common = max(set(mn.stored_iterations("conv1")) & set(hard.stored_iterations("conv1")))
-group = max(1, min(hard.networks, mn.networks) // 2)
-s_hard = gen.simplicity_test(hard.conv_weights("conv1", common), group_size=group, k_paper=k, p=p, seed=seed)
-s_mn = gen.simplicity_test(mn.conv_weights("conv1", common), group_size=group, k_paper=k, p=p, seed=seed + 100)
-rule_g3 = gen.g3_rule(s_hard, s_mn)
-v_g3, w_g3 = rule_g3.verdict, "; ".join(rule_g3.reasons)
-plots.statistic_strip({HARDER: s_hard["values"], "MNIST": s_mn["values"], "gaussian null": s_hard["gaussian"]},
-                      title=f"top $H_1$ lifetime, layer 1, iteration {common}")
+mnist_networks = gen.load_or_train("mnist", profile, device=device)
+common_iteration = max(set(mnist_networks.stored_iterations("conv1"))
+                       & set(harder_networks.stored_iterations("conv1")))
+group_size = max(1, min(harder_networks.networks, mnist_networks.networks) // 2)
+harder_simplicity = gen.simplicity_test(harder_networks.conv_weights("conv1", common_iteration),
+                                        group_size=group_size, k_paper=k, p=p, seed=seed)
+mnist_simplicity = gen.simplicity_test(mnist_networks.conv_weights("conv1", common_iteration),
+                                       group_size=group_size, k_paper=k, p=p, seed=seed + 100)
+rule_g3 = gen.g3_rule(harder_simplicity, mnist_simplicity)
+g3_verdict, g3_reasons = rule_g3.verdict, "; ".join(rule_g3.reasons)
+plots.statistic_strip({HARDER: harder_simplicity["values"], "MNIST": mnist_simplicity["values"],
+                       "gaussian null": harder_simplicity["gaussian"]},
+                      title=f"top $H_1$ lifetime, layer 1, iteration {common_iteration}")
 
 # %% tags=["remove-input"]
-tb.caption(f"Top $H_1$ lifetime of the first-layer filters per group of {group} networks at iteration {common}: the "
-           "harder domain, MNIST (real) and the harder domain's gaussian nulls. Paper (SVHN vs MNIST): 1.27 vs 1.10.",
-           cloud=tb.cloud_label(networks=group, layer=1, iterations=common, widths=WIDTHS, k=s_hard["k"], p=p),
-           profile=profile, accuracy=list(gen.accuracy_summary(hard, common)["values"]), figure="G3")
+tb.caption(f"Top $H_1$ lifetime of the first-layer filters per group of {group_size} networks at iteration "
+           f"{common_iteration}: the harder domain, MNIST (real) and the harder domain's gaussian nulls. "
+           "Paper (SVHN vs MNIST): 1.27 vs 1.10.",
+           cloud=tb.cloud_label(networks=group_size, layer=1, iterations=common_iteration, widths=WIDTHS,
+                                k=harder_simplicity["k"], p=p),
+           profile=profile, accuracy=list(gen.accuracy_summary(harder_networks, common_iteration)["values"]),
+           figure="G3")
 
 # %% tags=["remove-input"]
 gen.g3_reading(rule_g3)
 
 # %% tags=["remove-input"]
-tb.show_table(gen.g3_group_rows(s_hard, s_mn, SHORT[HARDER]))
+tb.show_table(gen.g3_group_rows(harder_simplicity, mnist_simplicity, SHORT_LABELS[HARDER]))
 
 # %% [markdown]
 # The rule (`toponet.chapters.generalization.g3_rule`): **inconclusive** with fewer than 2 groups in either
@@ -221,38 +235,40 @@ tb.show_table(gen.g3_group_rows(s_hard, s_mn, SHORT[HARDER]))
 # and snapshots of one run are not independent (the interval is optimistic).
 
 # %%
-evo = {"MNIST": gen.evolution(mn, layer="conv1", k_paper=k, p=p, n_points_paper=6400, seed=seed),
-       HARDER: gen.evolution(hard, layer="conv1", k_paper=k, p=p, n_points_paper=6400, seed=seed)}
-series = {d: ([r["h1_top"] for r in rows], [r["test_accuracy"][0] for r in rows]) for d, rows in evo.items()}
-corr = {d: gen.correlation(x, y) for d, (x, y) in series.items()}
+evolution = {"MNIST": gen.evolution(mnist_networks, layer="conv1", k_paper=k, p=p, n_points_paper=6400, seed=seed),
+             HARDER: gen.evolution(harder_networks, layer="conv1", k_paper=k, p=p, n_points_paper=6400, seed=seed)}
+series = {d: ([r["h1_top"] for r in rows], [r["test_accuracy"][0] for r in rows]) for d, rows in evolution.items()}
+correlations = {d: gen.correlation(x, y) for d, (x, y) in series.items()}
 rule_g4 = gen.g4_rule(series, seed=seed)
 gen.curves_figure({f"{d}: top H1": dict(iterations=[r["iteration"] for r in rows], mean=[r["h1_top"] for r in rows],
-                                         sd=np.zeros(len(rows))) for d, rows in evo.items()}
+                                         sd=np.zeros(len(rows))) for d, rows in evolution.items()}
                   | {f"{d}: test accuracy": dict(iterations=[r["iteration"] for r in rows],
                                                   mean=[r["test_accuracy"][0] for r in rows],
-                                                  sd=[r["test_accuracy"][1] for r in rows]) for d, rows in evo.items()},
+                                                  sd=[r["test_accuracy"][1] for r in rows]) for d, rows in evolution.items()},
                   title="Top H1 lifetime and test accuracy (fraction) vs iterations", y_title="value", percent=False)
 
 # %% tags=["remove-input"]
-v_g4, w_g4 = rule_g4.verdict, f"{rule_g4.reasons[0]}; {gen.tests_text(rule_g4)}"
+g4_verdict, g4_reasons = rule_g4.verdict, f"{rule_g4.reasons[0]}; {gen.tests_text(rule_g4)}"
 tb.caption(f"Top $H_1$ lifetime of $\\rho(k, {p:g})$ of the pooled first-layer filters and test accuracy (fraction, "
-           f"mean +- sd over networks) against batch iterations, for MNIST (real, {mn.networks} networks) and the "
-           f"harder domain ({hard.networks} networks).",
-           cloud=tb.cloud_label(networks=hard.networks, layer=1, iterations=TH, widths=WIDTHS, k=evo[HARDER][-1]["k"], p=p),
-           profile=profile, accuracy=list(gen.accuracy_summary(hard)["values"]), figure="12")
+           f"mean +- sd over networks) against batch iterations, for MNIST (real, {mnist_networks.networks} networks) "
+           f"and the harder domain ({harder_networks.networks} networks).",
+           cloud=tb.cloud_label(networks=harder_networks.networks, layer=1, iterations=harder_iterations, widths=WIDTHS,
+                                k=evolution[HARDER][-1]["k"], p=p),
+           profile=profile, accuracy=list(gen.accuracy_summary(harder_networks)["values"]), figure="12")
 
 # %% tags=["remove-input"]
-gen.g4_reading(w_g4, v_g4)
+gen.g4_reading(g4_reasons, g4_verdict)
 
 # %%
 gen.scatter_figure({d: ([r["h1_top"] for r in rows], [r["test_accuracy"][0] for r in rows],
-                        [r["iteration"] for r in rows]) for d, rows in evo.items()},
+                        [r["iteration"] for r in rows]) for d, rows in evolution.items()},
                    title="Test accuracy against top H1 lifetime, one point per snapshot")
 
 # %% tags=["remove-input"]
 tb.caption("The same snapshots as Figure 12, test accuracy against top $H_1$ lifetime (hover: the iteration).",
-           cloud=tb.cloud_label(networks=hard.networks, layer=1, iterations=TH, widths=WIDTHS, k=evo[HARDER][-1]["k"], p=p),
-           profile=profile, accuracy=list(gen.accuracy_summary(hard)["values"]), figure="12b")
+           cloud=tb.cloud_label(networks=harder_networks.networks, layer=1, iterations=harder_iterations, widths=WIDTHS,
+                                k=evolution[HARDER][-1]["k"], p=p),
+           profile=profile, accuracy=list(gen.accuracy_summary(harder_networks)["values"]), figure="12b")
 
 # %% [markdown]
 # **What to see**: a cloud of points rising to the right is what a positive $r$ in Figure 12 means;
@@ -280,36 +296,37 @@ tb.caption("The same snapshots as Figure 12, test accuracy against top $H_1$ lif
 # construction), linearly interpolated between snapshots.
 
 # %%
-g5_curves, g5_speed, g5_fast, g5_arts, g5_full = {}, {}, {}, {}, {}
-for data, names in NAMES["append"].items():
+g5_curves, g5_speedups, g5_fastest, g5_runs, g5_full_curves = {}, {}, {}, {}, {}
+for domain, arm_names in NAMES["append"].items():
     runs = {kind: (gen.load_or_train(name, profile, device=device) if kind != "none"
-                   else (arms["trained"] if data == "mnist" else hard)) for kind, name in names.items()}
-    last = min(r.iterations[-1] for kind, r in runs.items() if kind != "none")
-    curves = {kind: gen.accuracy_curve(r, max_iteration=last) for kind, r in runs.items()}
-    g5_full[data] = {kind: gen.accuracy_curve(r) for kind, r in runs.items()}
-    target = float(curves["none"]["mean"][-1])
-    g5_curves[data], g5_arts[data] = curves, runs
-    g5_speed[data] = gen.speedup(curves["none"], curves["circle"], target)
-    g5_fast[data] = gen.fastest_arm(curves, target)
-rule_g5 = gen.g5_rule(g5_full, fastest=g5_fast, seed=seed)
-gen.curves_figure(g5_curves["mnist"], target=g5_speed["mnist"]["target"], title="MNIST (real): appended features")
+                   else (arms["trained"] if domain == "mnist" else harder_networks))
+            for kind, name in arm_names.items()}
+    last_iteration = min(r.iterations[-1] for kind, r in runs.items() if kind != "none")
+    curves = {kind: gen.accuracy_curve(r, max_iteration=last_iteration) for kind, r in runs.items()}
+    g5_full_curves[domain] = {kind: gen.accuracy_curve(r) for kind, r in runs.items()}
+    target_accuracy = float(curves["none"]["mean"][-1])
+    g5_curves[domain], g5_runs[domain] = curves, runs
+    g5_speedups[domain] = gen.speedup(curves["none"], curves["circle"], target_accuracy)
+    g5_fastest[domain] = gen.fastest_arm(curves, target_accuracy)
+rule_g5 = gen.g5_rule(g5_full_curves, fastest=g5_fastest, seed=seed)
+gen.curves_figure(g5_curves["mnist"], target=g5_speedups["mnist"]["target"], title="MNIST (real): appended features")
 
 # %% tags=["remove-input"]
-gen.g5_caption(LABEL["mnist"], g5_curves["mnist"], g5_speed["mnist"], g5_arts["mnist"], g5_fast["mnist"],
-               profile=profile, widths=WIDTHS)
+gen.g5_caption(DOMAIN_LABELS["mnist"], g5_curves["mnist"], g5_speedups["mnist"], g5_runs["mnist"],
+               g5_fastest["mnist"], profile=profile, widths=WIDTHS)
 
 # %% tags=["remove-input"]
-gen.g5_reading(LABEL["mnist"], g5_curves["mnist"], g5_speed["mnist"], g5_fast["mnist"])
+gen.g5_reading(DOMAIN_LABELS["mnist"], g5_curves["mnist"], g5_speedups["mnist"], g5_fastest["mnist"])
 
 # %%
-gen.curves_figure(g5_curves[HARDER], target=g5_speed[HARDER]["target"], title=f"{HARDER}: appended features")
+gen.curves_figure(g5_curves[HARDER], target=g5_speedups[HARDER]["target"], title=f"{HARDER}: appended features")
 
 # %% tags=["remove-input"]
-gen.g5_caption(SHORT[HARDER], g5_curves[HARDER], g5_speed[HARDER], g5_arts[HARDER], g5_fast[HARDER],
+gen.g5_caption(SHORT_LABELS[HARDER], g5_curves[HARDER], g5_speedups[HARDER], g5_runs[HARDER], g5_fastest[HARDER],
                profile=profile, widths=WIDTHS)
 
 # %% tags=["remove-input"]
-gen.g5_reading(SHORT[HARDER], g5_curves[HARDER], g5_speed[HARDER], g5_fast[HARDER])
+gen.g5_reading(SHORT_LABELS[HARDER], g5_curves[HARDER], g5_speedups[HARDER], g5_fastest[HARDER])
 
 # %% [markdown]
 # The rule (`toponet.chapters.generalization.g5_rule`): per network, the mean test accuracy over the
@@ -325,40 +342,47 @@ gen.g5_reading(SHORT[HARDER], g5_curves[HARDER], g5_speed[HARDER], g5_fast[HARDE
 # ## Verdicts
 
 # %% tags=["remove-input"]
-scale1 = f"{gen.nets_per_arm(arms)} x {T1} iterations ({profile})"
-data_g1 = f"trained on MNIST (real); evaluated on {LABEL[HARDER]}; also {LABEL['digits8x8']}"
-CH = "05_generalization"
+g1_scale = f"{gen.nets_per_arm(arms)} x {arm_iterations} iterations ({profile})"
+g1_data = f"trained on MNIST (real); evaluated on {DOMAIN_LABELS[HARDER]}; also {DOMAIN_LABELS['digits8x8']}"
+CHAPTER = "05_generalization"
 NO_NULL = "; no null clouds: the tests permute networks (G4: snapshots), not filters"
 rows = [
     Verdict.from_rule(rule_g1, claim_id="G1", claim="a first layer fixed to the primary circle transfers best (MNIST -> SVHN)",
                       paper="SVHN, 3 x 40K: (i) circle 28 %, (ii) gaussian 12 %, (iii) trained 11 %",
-                      ours=f"on {HARDER}: {w_g1}; on 8x8 digits ({v_g1b}): {w_g1b}{NO_NULL}", scale=scale1, data=data_g1,
-                      chapter=CH, networks=min(a.networks for a in arms.values()), iterations=T1),
+                      ours=f"on {HARDER}: {g1_reasons}; on 8x8 digits ({g1_digits_verdict}): {g1_digits_reasons}{NO_NULL}",
+                      scale=g1_scale, data=g1_data,
+                      chapter=CHAPTER, networks=min(a.networks for a in arms.values()), iterations=arm_iterations),
     Verdict.from_rule(rule_g2, claim_id="G2", claim="trained on SVHN, a network transfers to MNIST (better than the reverse)",
                       paper="SVHN -> MNIST 54 % (SVHN test ~85 %); MNIST -> SVHN 11 %",
-                      ours=f"{w_g2}; own test accuracy {100 * hard_acc['mean']:.1f} +- {100 * hard_acc['sd']:.1f} %{NO_NULL}",
-                      scale=f"{hard.networks} x {TH} on {HARDER}, {arms['trained'].networks} x {T1} on MNIST ({profile})",
-                      data=f"{LABEL[HARDER]} <-> MNIST (real)", chapter=CH,
-                      networks=min(hard.networks, arms["trained"].networks), iterations=TH),
+                      ours=(f"{g2_reasons}; own test accuracy {100 * harder_accuracy['mean']:.1f} "
+                            f"+- {100 * harder_accuracy['sd']:.1f} %{NO_NULL}"),
+                      scale=(f"{harder_networks.networks} x {harder_iterations} on {HARDER}, "
+                             f"{arms['trained'].networks} x {arm_iterations} on MNIST ({profile})"),
+                      data=f"{DOMAIN_LABELS[HARDER]} <-> MNIST (real)", chapter=CHAPTER,
+                      networks=min(harder_networks.networks, arms["trained"].networks), iterations=harder_iterations),
     Verdict.from_rule(rule_g3, claim_id="G3", claim="the harder domain's layer-1 circle is stronger (longer top H1 bar)",
-                      paper="rho(100, 0.1), 40K: SVHN 1.27 > MNIST 1.10", ours=w_g3,
-                      scale=(f"{s_hard['values'].size} groups of {group} nets ({HARDER}) and {s_mn['values'].size} groups "
-                             f"of {group} (MNIST) at iteration {common} ({profile})"),
-                      data=f"{LABEL[HARDER]} vs MNIST (real)", chapter=CH, networks=hard.networks, iterations=common),
+                      paper="rho(100, 0.1), 40K: SVHN 1.27 > MNIST 1.10", ours=g3_reasons,
+                      scale=(f"{harder_simplicity['values'].size} groups of {group_size} nets ({HARDER}) and "
+                             f"{mnist_simplicity['values'].size} groups "
+                             f"of {group_size} (MNIST) at iteration {common_iteration} ({profile})"),
+                      data=f"{DOMAIN_LABELS[HARDER]} vs MNIST (real)", chapter=CHAPTER,
+                      networks=harder_networks.networks, iterations=common_iteration),
     Verdict.from_rule(rule_g4, claim_id="G4", claim="top H1 lifetime and test accuracy rise together during training (Fig. 12)",
-                      paper="they rise together (no coefficient given)", ours=w_g4 + NO_NULL,
-                      scale=f"MNIST {mn.networks} x {mn.iterations[-1]}, {HARDER} {hard.networks} x {TH} ({profile})",
-                      data=f"MNIST (real); {LABEL[HARDER]}", chapter=CH, networks=hard.networks, iterations=TH),
+                      paper="they rise together (no coefficient given)", ours=g4_reasons + NO_NULL,
+                      scale=(f"MNIST {mnist_networks.networks} x {mnist_networks.iterations[-1]}, "
+                             f"{HARDER} {harder_networks.networks} x {harder_iterations} ({profile})"),
+                      data=f"MNIST (real); {DOMAIN_LABELS[HARDER]}", chapter=CHAPTER,
+                      networks=harder_networks.networks, iterations=harder_iterations),
     Verdict.from_rule(rule_g5, claim_id="G5", claim="appended primary-circle features speed up training (Fig. 13)",
                       paper="circle > Klein > gaussian > none; 2x (MNIST), 3.5x (SVHN)",
-                      ours=(gen.speedup_words(g5_speed, g5_fast) + f"; {rule_g5.reasons[0]}; {gen.tests_text(rule_g5)}"
+                      ours=(gen.speedup_words(g5_speedups, g5_fastest) + f"; {rule_g5.reasons[0]}; {gen.tests_text(rule_g5)}"
                             + NO_NULL),
-                      scale=", ".join(f"{d}: {gen.nets_per_arm(g5_arts[d])} x "
-                                      f"{g5_arts[d]['circle'].iterations[-1]}" for d in g5_arts) + f" ({profile})",
-                      data=f"MNIST (real); {LABEL[HARDER]}", chapter=CH,
+                      scale=", ".join(f"{d}: {gen.nets_per_arm(g5_runs[d])} x "
+                                      f"{g5_runs[d]['circle'].iterations[-1]}" for d in g5_runs) + f" ({profile})",
+                      data=f"MNIST (real); {DOMAIN_LABELS[HARDER]}", chapter=CHAPTER,
                       # the tested arms (circle vs none); klein and gaussian are reported beside the test
-                      networks=min(g5_arts[d][arm].networks for d in g5_arts for arm in ("circle", "none")),
-                      iterations=min(g5_arts[d]["circle"].iterations[-1] for d in g5_arts)),
+                      networks=min(g5_runs[d][arm].networks for d in g5_runs for arm in ("circle", "none")),
+                      iterations=min(g5_runs[d]["circle"].iterations[-1] for d in g5_runs)),
 ]
 for row in rows:
     record(row)
@@ -376,8 +400,9 @@ gen.findings_markdown(
     g1=tuple(gen.transfer_accuracy(arms[a], HARDER) for a in ("circle", "gaussian", "trained")),
     g1_digits=tuple(gen.transfer_accuracy(arms[a], "digits8x8") for a in ("circle", "gaussian", "trained")),
     g1_own=(arms["circle"].test_accuracy(), arms["trained"].test_accuracy()),
-    g2=(h2m, m2h), g3=(s_hard, s_mn), g4=corr, g5_speedups=g5_speed, g5_fastest=g5_fast,
-    rules={"G1": rule_g1, "G1-digits": rule_g1b, "G2": rule_g2, "G4": rule_g4, "G5": rule_g5})
+    g2=(harder_to_mnist, mnist_to_harder), g3=(harder_simplicity, mnist_simplicity), g4=correlations,
+    g5_speedups=g5_speedups, g5_fastest=g5_fastest,
+    rules={"G1": rule_g1, "G1-digits": rule_g1_digits, "G2": rule_g2, "G4": rule_g4, "G5": rule_g5})
 
 # %% [markdown]
 # ## Exercises
@@ -390,10 +415,10 @@ gen.findings_markdown(
 # ```
 
 # %% tags=["hide-cell"]
-for arm, a in arms.items():
-    t = gen.transfer_accuracy(a, "digits8x8")
-    print(f"{arm:>9}: {100 * t.mean():.1f} +- {100 * (t.std(ddof=1) if t.size > 1 else 0):.1f} % "
-          f"over {t.size} network(s)")
+for name, arm in arms.items():
+    transfer = gen.transfer_accuracy(arm, "digits8x8")
+    print(f"{name:>9}: {100 * transfer.mean():.1f} +- {100 * (transfer.std(ddof=1) if transfer.size > 1 else 0):.1f} % "
+          f"over {transfer.size} network(s)")
 
 # %% [markdown]
 # ```{dropdown} Solution 1
@@ -404,13 +429,13 @@ for arm, a in arms.items():
 # ```
 #
 # ```{admonition} Exercise 2: topology against accuracy
-# The correlation between top $H_1$ and test accuracy over training (`corr`) pools snapshots of
+# The correlation between top $H_1$ and test accuracy over training (`correlations`) pools snapshots of
 # the same run. Print it, with its interval, for both data sets, and say why the interval is
 # optimistic.
 # ```
 
 # %% tags=["hide-cell"]
-for d, c in corr.items():
+for d, c in correlations.items():
     print(f"{d}: r = {c.r:.2f}, 95 % interval {c.low:.2f} to {c.high:.2f}, {c.n} snapshots")
 
 # %% [markdown]

@@ -60,18 +60,17 @@ import toponet.book as tb
 from toponet import plots
 from toponet.chapters import registry
 from toponet.chapters.umass import memorization, tori
-from toponet.homology import persistence
 from toponet.verdicts import Verdict, record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
 study = registry.study("u1-tori").load(profile, seeds=networks, iterations=iterations)
-bars = tori.study_long_bars(study)
-relu, absn = study["activation"] == 0, study["activation"] == 1
-acc_relu, acc_abs = study["test_accuracy"][relu], study["test_accuracy"][absn]
-print(f"N_ReLU test accuracy {100 * acc_relu.mean():.1f} +- {100 * acc_relu.std(ddof=1):.1f}% over {relu.sum()} seeds; "
-      f"N_abs {100 * acc_abs.mean():.1f} +- {100 * acc_abs.std(ddof=1):.1f}%; N_abs at 100%: "
-      f"{int(np.sum(acc_abs >= 0.995))} of {absn.sum()}")
+long_bars = tori.study_long_bars(study)
+relu_runs, abs_runs = study["activation"] == 0, study["activation"] == 1
+relu_accuracy, abs_accuracy = study["test_accuracy"][relu_runs], study["test_accuracy"][abs_runs]
+print(f"N_ReLU test accuracy {100 * relu_accuracy.mean():.1f} +- {100 * relu_accuracy.std(ddof=1):.1f}% "
+      f"over {relu_runs.sum()} seeds; N_abs {100 * abs_accuracy.mean():.1f} +- {100 * abs_accuracy.std(ddof=1):.1f}%; "
+      f"N_abs at 100%: {int(np.sum(abs_accuracy >= 0.995))} of {abs_runs.sum()}")
 
 # %% [markdown]
 # ## U1: accuracy over seeds
@@ -81,24 +80,24 @@ print(f"N_ReLU test accuracy {100 * acc_relu.mean():.1f} +- {100 * acc_relu.std(
 # `iterations` steps.
 
 # %%
-plots.statistic_strip({"N_ReLU train": study["train_accuracy"][relu], "N_ReLU test": acc_relu,
-                       "N_abs train": study["train_accuracy"][absn], "N_abs test": acc_abs},
+plots.statistic_strip({"N_ReLU train": study["train_accuracy"][relu_runs], "N_ReLU test": relu_accuracy,
+                       "N_abs train": study["train_accuracy"][abs_runs], "N_abs test": abs_accuracy},
                       title="U1: accuracy per seed", ylabel="accuracy")
 
 # %% tags=["remove-input"]
 DATA_U1 = "two linked tori (synthetic, as the paper)"
-hid_cloud = r"\text{first hidden layer, 1,000 test points}"
+hidden_cloud = r"\text{first hidden layer, 1,000 test points}"
 tb.caption(f"Train and test accuracy of $N_\\text{{ReLU}}$ and $N_{{|\\cdot|}}$ for {networks} seeds, "
            f"{iterations} full-batch Adam iterations; data: {DATA_U1}. Bars: means.",
-           cloud=hid_cloud, profile=profile, accuracy=[float(a) for a in study["test_accuracy"]], figure="U1a")
+           cloud=hidden_cloud, profile=profile, accuracy=[float(a) for a in study["test_accuracy"]], figure="U1a")
 
 # %% tags=["remove-input"]
 tb.what_to_see("one dot per seed. The paper: $N_\\text{{ReLU}}$ 98 %, $N_{{|\\cdot|}}$ 100 % but sensitive to its "
                "initialization, so look at the spread of each network's dots, not only their mean. Here "
                "$N_{{|\\cdot|}}$ reaches 100 % (99.5 % or more) on {perfect} of {n} seeds and has mean {abs_mean:.1%}; "
                "$N_\\text{{ReLU}}$'s best seed reaches {relu_max:.1%}, its mean {relu_mean:.1%}.",
-               perfect=int(np.sum(acc_abs >= 0.995)), n=int(absn.sum()), abs_mean=float(acc_abs.mean()),
-               relu_max=float(acc_relu.max()), relu_mean=float(acc_relu.mean()))
+               perfect=int(np.sum(abs_accuracy >= 0.995)), n=int(abs_runs.sum()), abs_mean=float(abs_accuracy.mean()),
+               relu_max=float(relu_accuracy.max()), relu_mean=float(relu_accuracy.mean()))
 
 # %% [markdown]
 # ## U1: the first hidden activations
@@ -108,14 +107,14 @@ tb.what_to_see("one dot per seed. The paper: $N_\\text{{ReLU}}$ 98 %, $N_{{|\\cd
 # Fig. 3.
 
 # %%
-X, y = tori.linked_tori(2000, seed=0)
-_, _, X_test, y_test = tori.split_tori(X, y, 3000, seed=0)
-b_abs, b_relu = tori.best_run(study, "abs"), tori.best_run(study, "relu")
-plots.scatter3d_figure(X_test, y_test, title="input: two linked tori (test points)", color_title="torus",
+all_points, all_labels = tori.linked_tori(2000, seed=0)
+_, _, test_points, test_labels = tori.split_tori(all_points, all_labels, 3000, seed=0)
+best_abs, best_relu = tori.best_run(study, "abs"), tori.best_run(study, "relu")
+plots.scatter3d_figure(test_points, test_labels, title="input: two linked tori (test points)", color_title="torus",
                        categorical=True)
 
 # %% tags=["remove-input"]
-tb.caption(f"The input: the {len(y_test):,} test points of the two linked tori in $\\mathbb{{R}}^3$, coloured by torus "
+tb.caption(f"The input: the {len(test_labels):,} test points of the two linked tori in $\\mathbb{{R}}^3$, coloured by torus "
            "(drag to turn it).", cloud=r"\text{two linked tori, test points}", profile=profile, figure="U1b")
 
 # %% [markdown]
@@ -125,12 +124,12 @@ tb.caption(f"The input: the {len(y_test):,} test points of the two linked tori i
 # network's first layer puts the points.
 
 # %%
-plots.scatter3d_figure(study["hidden_test"][b_abs], y_test, categorical=True, color_title="torus",
-                       title=f"N_abs, first hidden layer (seed {study['seed'][b_abs]})")
+plots.scatter3d_figure(study["hidden_test"][best_abs], test_labels, categorical=True, color_title="torus",
+                       title=f"N_abs, first hidden layer (seed {study['seed'][best_abs]})")
 
 # %% tags=["remove-input"]
-tb.caption(f"First hidden activations $|L_{{3\\to 3}}(x)|$ of $N_{{|\\cdot|}}$ (seed {study['seed'][b_abs]}, its best "
-           "run), coloured by torus.", cloud=hid_cloud, profile=profile, accuracy=float(study["test_accuracy"][b_abs]),
+tb.caption(f"First hidden activations $|L_{{3\\to 3}}(x)|$ of $N_{{|\\cdot|}}$ (seed {study['seed'][best_abs]}, its best "
+           "run), coloured by torus.", cloud=hidden_cloud, profile=profile, accuracy=float(study["test_accuracy"][best_abs]),
            paper_accuracy=1.0, figure="U1c")
 
 # %% [markdown]
@@ -139,13 +138,13 @@ tb.caption(f"First hidden activations $|L_{{3\\to 3}}(x)|$ of $N_{{|\\cdot|}}$ (
 # other; the $H_0$ barcodes below count the pieces instead of judging by eye.
 
 # %%
-plots.scatter3d_figure(study["hidden_test"][b_relu], y_test, categorical=True, color_title="torus",
-                       title=f"N_ReLU, first hidden layer (seed {study['seed'][b_relu]})")
+plots.scatter3d_figure(study["hidden_test"][best_relu], test_labels, categorical=True, color_title="torus",
+                       title=f"N_ReLU, first hidden layer (seed {study['seed'][best_relu]})")
 
 # %% tags=["remove-input"]
 tb.caption(f"First hidden activations $\\mathrm{{ReLU}}(L_{{3\\to 3}}(x))$ of $N_\\text{{ReLU}}$ (seed "
-           f"{study['seed'][b_relu]}, its best run), coloured by torus.", cloud=hid_cloud, profile=profile,
-           accuracy=float(study["test_accuracy"][b_relu]), paper_accuracy=0.98, figure="U1d")
+           f"{study['seed'][best_relu]}, its best run), coloured by torus.", cloud=hidden_cloud, profile=profile,
+           accuracy=float(study["test_accuracy"][best_relu]), paper_accuracy=0.98, figure="U1d")
 
 # %% [markdown]
 # **What to see**: ReLU cannot fold; it flattens whatever lies outside a half-space onto a
@@ -160,51 +159,56 @@ tb.caption(f"First hidden activations $\\mathrm{{ReLU}}(L_{{3\\to 3}}(x))$ of $N
 # the linked tori themselves give 2).
 
 # %%
-p_in, n_in = tori.h0_components(X_test)
-p_abs, n_abs = tori.h0_components(study["hidden_test"][b_abs])
-p_relu, n_relu = tori.h0_components(study["hidden_test"][b_relu])
-plots.barcode_plot(p_abs, dims=(0,), title=f"N_abs, seed {study['seed'][b_abs]}: {n_abs} long H0 bar(s)")
+input_barcode, input_long_bars = tori.h0_components(test_points)
+best_abs_barcode, best_abs_long_bars = tori.h0_components(study["hidden_test"][best_abs])
+best_relu_barcode, best_relu_long_bars = tori.h0_components(study["hidden_test"][best_relu])
+plots.barcode_plot(best_abs_barcode, dims=(0,),
+                   title=f"N_abs, seed {study['seed'][best_abs]}: {best_abs_long_bars} long H0 bar(s)")
 
 # %% tags=["remove-input"]
-tb.caption(f"$H_0$ barcode of the first hidden activations of the best $N_{{|\\cdot|}}$ (seed {study['seed'][b_abs]}).",
-           cloud=hid_cloud, profile=profile, accuracy=float(study["test_accuracy"][b_abs]), figure="U1e")
+tb.caption(f"$H_0$ barcode of the first hidden activations of the best $N_{{|\\cdot|}}$ (seed {study['seed'][best_abs]}).",
+           cloud=hidden_cloud, profile=profile, accuracy=float(study["test_accuracy"][best_abs]), figure="U1e")
 
 # %% tags=["remove-input"]
 tb.what_to_see("each bar is a piece of the cloud that stays separate up to that scale; the long ones (over 3 times the "
                "95 % quantile of all $H_0$ lifetimes, the infinite one included) count the pieces. Two long bars: the "
                "tori lie apart, as the paper says $N_{{|\\cdot|}}$ makes them. Here: {n} long bar(s); the input has "
-               "{n_in}; over every $N_{{|\\cdot|}}$ seed: {all}.", n=n_abs, n_in=n_in, all=bars[absn].tolist())
+               "{n_in}; over every $N_{{|\\cdot|}}$ seed: {all}.", n=best_abs_long_bars, n_in=input_long_bars,
+               all=long_bars[abs_runs].tolist())
 
 # %%
-plots.barcode_plot(p_relu, dims=(0,), title=f"N_ReLU, seed {study['seed'][b_relu]}: {n_relu} long H0 bar(s)")
+plots.barcode_plot(best_relu_barcode, dims=(0,),
+                   title=f"N_ReLU, seed {study['seed'][best_relu]}: {best_relu_long_bars} long H0 bar(s)")
 
 # %% tags=["remove-input"]
-tb.caption(f"$H_0$ barcode of the first hidden activations of the best $N_\\text{{ReLU}}$ (seed {study['seed'][b_relu]}).",
-           cloud=hid_cloud, profile=profile, accuracy=float(study["test_accuracy"][b_relu]), figure="U1f")
+tb.caption(f"$H_0$ barcode of the first hidden activations of the best $N_\\text{{ReLU}}$ (seed {study['seed'][best_relu]}).",
+           cloud=hidden_cloud, profile=profile, accuracy=float(study["test_accuracy"][best_relu]), figure="U1f")
 
 # %% tags=["remove-input"]
 tb.what_to_see("the same count for ReLU: the paper says its squashing leaves one piece, a single long bar. Here: {n} "
-               "long bar(s); over every $N_\\text{{ReLU}}$ seed: {all}.", n=n_relu, all=bars[relu].tolist())
+               "long bar(s); over every $N_\\text{{ReLU}}$ seed: {all}.", n=best_relu_long_bars,
+               all=long_bars[relu_runs].tolist())
 
 # %% [markdown]
 # ## U1: our numbers beside the paper's
 
 # %%
-rule_u1 = tori.u1_rule(study["activation"], study["test_accuracy"], bars, seeds=study["seed"], seed=seed)
-v_u1, why_u1 = tori.u1_verdict(study["activation"], study["test_accuracy"], bars, seeds=study["seed"])
-perfect = absn & (study["test_accuracy"] >= 0.995)
+rule_u1 = tori.u1_rule(study["activation"], study["test_accuracy"], long_bars, seeds=study["seed"], seed=seed)
+u1_verdict, u1_reasons = tori.u1_verdict(study["activation"], study["test_accuracy"], long_bars, seeds=study["seed"])
+perfect_abs_runs = abs_runs & (study["test_accuracy"] >= 0.995)
 tb.show_table([
     {"": "N_ReLU train / test", "paper": "98% / 98%",
-     "ours": f"{100 * study['train_accuracy'][relu].mean():.1f}% / {100 * acc_relu.mean():.1f}% (mean of {relu.sum()})"},
+     "ours": f"{100 * study['train_accuracy'][relu_runs].mean():.1f}% / {100 * relu_accuracy.mean():.1f}% "
+             f"(mean of {relu_runs.sum()})"},
     {"": "N_abs train / test", "paper": "100% / 100% (init-sensitive)",
-     "ours": f"{100 * study['train_accuracy'][absn].mean():.1f}% / {100 * acc_abs.mean():.1f}% (mean); "
-             f"100% in {int(perfect.sum())} of {absn.sum()} seeds"},
+     "ours": f"{100 * study['train_accuracy'][abs_runs].mean():.1f}% / {100 * abs_accuracy.mean():.1f}% (mean); "
+             f"100% in {int(perfect_abs_runs.sum())} of {abs_runs.sum()} seeds"},
     {"": "long H0 bars, first hidden layer", "paper": "N_abs 2, N_ReLU 1",
-     "ours": f"N_abs runs at 100%: {bars[perfect].tolist()}; N_ReLU: {bars[relu].tolist()}"},
+     "ours": f"N_abs runs at 100%: {long_bars[perfect_abs_runs].tolist()}; N_ReLU: {long_bars[relu_runs].tolist()}"},
 ])
 
 # %%
-print(v_u1, *why_u1, sep="\n  ")
+print(u1_verdict, *u1_reasons, sep="\n  ")
 
 # %% [markdown]
 # **Rule** (`toponet.chapters.umass.tori.u1_rule`). Each seed starts both networks, so each part is a
@@ -221,15 +225,15 @@ print(v_u1, *why_u1, sep="\n  ")
 record(Verdict.from_rule(
     rule_u1, claim_id="U1", claim="abs unlinks the linked tori, ReLU cannot",
     paper="N_ReLU 98%, N_abs 100% (init-sensitive); H0: abs 2 components, ReLU 1",
-    ours=(f"N_ReLU {100 * acc_relu.mean():.1f}% test (max {100 * acc_relu.max():.1f}%); N_abs 100% in "
-          f"{int(perfect.sum())}/{absn.sum()} seeds (mean {100 * acc_abs.mean():.1f}%); long H0 bars: perfect "
-          f"N_abs {bars[perfect].tolist()}, N_ReLU {bars[relu].tolist()}; "
+    ours=(f"N_ReLU {100 * relu_accuracy.mean():.1f}% test (max {100 * relu_accuracy.max():.1f}%); N_abs 100% in "
+          f"{int(perfect_abs_runs.sum())}/{abs_runs.sum()} seeds (mean {100 * abs_accuracy.mean():.1f}%); long H0 bars: perfect "
+          f"N_abs {long_bars[perfect_abs_runs].tolist()}, N_ReLU {long_bars[relu_runs].tolist()}; "
           + "; ".join(part.describe() for part in rule_u1.extra["parts"])),
     scale=f"{networks} seeds x 2 nets, {iterations} full-batch Adam iterations ({profile})",
-    data=DATA_U1, chapter="UMass", networks=int(absn.sum()), iterations=iterations));
+    data=DATA_U1, chapter="UMass", networks=int(abs_runs.sum()), iterations=iterations));
 
 # %% tags=["remove-input"]
-tori.u1_findings(study["activation"], study["test_accuracy"], bars, seeds=study["seed"])
+tori.u1_findings(study["activation"], study["test_accuracy"], long_bars, seeds=study["seed"])
 
 # %% [markdown]
 # ## U2: true vs permuted labels
@@ -240,16 +244,16 @@ tori.u1_findings(study["activation"], study["test_accuracy"], bars, seeds=study[
 # build follow.
 
 # %%
-cfgs = {kind: registry.study(f"u2-{kind}").config(profile) for kind in ("true", "permuted")}
-runs = {kind: registry.study(f"u2-{kind}").load(profile) for kind in cfgs}
-n_train, n_test = cfgs["true"].n_train, cfgs["true"].n_test
-ep_true, ep_perm = cfgs["true"].epochs, cfgs["permuted"].epochs
-SCALE_U2 = (f"{n_train:,} training / {n_test:,} test images of MNIST (random subsets), {ep_true} epochs (true labels) "
-            f"and {ep_perm} (permuted); the paper: 60,000 / 10,000, 20 and 100 epochs")
+u2_configs = {kind: registry.study(f"u2-{kind}").config(profile) for kind in ("true", "permuted")}
+runs = {kind: registry.study(f"u2-{kind}").load(profile) for kind in u2_configs}
+n_train, n_test = u2_configs["true"].n_train, u2_configs["true"].n_test
+epochs_true, epochs_permuted = u2_configs["true"].epochs, u2_configs["permuted"].epochs
+SCALE_U2 = (f"{n_train:,} training / {n_test:,} test images of MNIST (random subsets), {epochs_true} epochs (true labels) "
+            f"and {epochs_permuted} (permuted); the paper: 60,000 / 10,000, 20 and 100 epochs")
 print(SCALE_U2)
 
 # %%
-plots.curves_plot(np.arange(1, ep_perm + 1),
+plots.curves_plot(np.arange(1, epochs_permuted + 1),
                   {"N' train (assigned labels)": runs["permuted"]["train_accuracy"],
                    "N' test (assigned labels)": runs["permuted"]["test_accuracy"]},
                   xlabel="epoch", ylabel="accuracy", title="N': permuted labels")
@@ -264,11 +268,11 @@ tb.caption("Train and test accuracy per epoch of $N'$, trained on permuted label
 tb.what_to_see("permuted labels carry no rule that holds beyond the images seen, so test accuracy stays at chance "
                "(10 %) whatever happens; a train line that climbs above it is memorization. The paper after 100 epochs: "
                "88.25 % train, 9.62 % test. Here after {ep} epochs: {train:.1%} train, {test:.1%} test.",
-               ep=ep_perm, train=float(runs["permuted"]["train_accuracy"][-1]),
+               ep=epochs_permuted, train=float(runs["permuted"]["train_accuracy"][-1]),
                test=float(runs["permuted"]["test_accuracy"][-1]))
 
 # %%
-plots.curves_plot(np.arange(1, ep_true + 1),
+plots.curves_plot(np.arange(1, epochs_true + 1),
                   {"N train": runs["true"]["train_accuracy"], "N test": runs["true"]["test_accuracy"]},
                   xlabel="epoch", ylabel="accuracy", title="N: true labels")
 
@@ -278,7 +282,7 @@ tb.caption("Train and test accuracy per epoch of $N$, trained on the true labels
 
 # %% tags=["remove-input"]
 tb.what_to_see("a network that learns the digits: train and test rise together. The paper after 20 epochs: 99.57 % "
-               "train, 98.77 % test. Here after {ep} epochs: {train:.1%} train, {test:.1%} test.", ep=ep_true,
+               "train, 98.77 % test. Here after {ep} epochs: {train:.1%} train, {test:.1%} test.", ep=epochs_true,
                train=float(runs["true"]["train_accuracy"][-1]), test=float(runs["true"]["test_accuracy"][-1]))
 
 # %% [markdown]
@@ -290,14 +294,15 @@ tb.what_to_see("a network that learns the digits: train and test rise together. 
 # is 2 and, for $N'$, by the share whose assigned label is 2 (1 = all 2s, 0 = all 1s).
 
 # %%
-maps = memorization.layer_mappers(runs, resolution=resolution, gain=gain, seed=seed)
-is2 = {kind: (runs[kind]["true_digit"] == 2).astype(float) for kind in runs}
-as2 = {kind: (runs[kind]["assigned"] == 2).astype(float) for kind in runs}
-plots.mapper_figure(maps["true", "hidden"], filter_shape=None, color=maps["true", "hidden"].node_average(is2["true"]),
+mappers = memorization.layer_mappers(runs, resolution=resolution, gain=gain, seed=seed)
+is_true_2 = {kind: (runs[kind]["true_digit"] == 2).astype(float) for kind in runs}
+is_assigned_2 = {kind: (runs[kind]["assigned"] == 2).astype(float) for kind in runs}
+plots.mapper_figure(mappers["true", "hidden"], filter_shape=None,
+                    color=mappers["true", "hidden"].node_average(is_true_2["true"]),
                     color_title="share of 2s", title="N, final hidden layer")
 
 # %% tags=["remove-input"]
-tb.caption(f"Mapper({resolution}, {gain:g}) of $N$'s final hidden layer for the {len(is2['true'])} training images "
+tb.caption(f"Mapper({resolution}, {gain:g}) of $N$'s final hidden layer for the {len(is_true_2['true'])} training images "
            "labelled 1 or 2, coloured by the share of 2s per node.", cloud=u2_cloud, profile=profile,
            accuracy=float(runs["true"]["test_accuracy"][-1]), figure="U2c")
 
@@ -307,8 +312,8 @@ tb.caption(f"Mapper({resolution}, {gain:g}) of $N$'s final hidden layer for the 
 # between. The table after these graphs measures it (label agreement).
 
 # %%
-plots.mapper_figure(maps["true", "softmax"], filter_shape=None,
-                    color=maps["true", "softmax"].node_average(is2["true"]),
+plots.mapper_figure(mappers["true", "softmax"], filter_shape=None,
+                    color=mappers["true", "softmax"].node_average(is_true_2["true"]),
                     color_title="share of 2s", title="N, softmax outputs")
 
 # %% tags=["remove-input"]
@@ -321,14 +326,14 @@ tb.caption(f"Mapper({resolution}, {gain:g}) of $N$'s softmax outputs for the sam
 # the few images the network is unsure of.
 
 # %%
-plots.mapper_figure(maps["permuted", "hidden"], filter_shape=None,
-                    color=maps["permuted", "hidden"].node_average(is2["permuted"]),
+plots.mapper_figure(mappers["permuted", "hidden"], filter_shape=None,
+                    color=mappers["permuted", "hidden"].node_average(is_true_2["permuted"]),
                     color_title="share of true 2s", title="N', final hidden layer, by true digit")
 
 # %% tags=["remove-input"]
-tb.caption(f"Mapper({resolution}, {gain:g}) of $N'$'s final hidden layer for the {len(as2['permuted'])} training images "
-           "it was taught to call 1 or 2 (labels permuted), coloured by the share of true 2s.", cloud=u2_cloud,
-           profile=profile, accuracy=float(runs["permuted"]["test_accuracy"][-1]), figure="U2e")
+tb.caption(f"Mapper({resolution}, {gain:g}) of $N'$'s final hidden layer for the {len(is_assigned_2['permuted'])} "
+           "training images it was taught to call 1 or 2 (labels permuted), coloured by the share of true 2s.",
+           cloud=u2_cloud, profile=profile, accuracy=float(runs["permuted"]["test_accuracy"][-1]), figure="U2e")
 
 # %% [markdown]
 # **What to see**: the paper's claim is that $N'$ still sorts its hidden layer by the true digit:
@@ -336,8 +341,8 @@ tb.caption(f"Mapper({resolution}, {gain:g}) of $N'$'s final hidden layer for the
 # are 2s (these images carry all ten digits; only the true 2s count here).
 
 # %%
-plots.mapper_figure(maps["permuted", "hidden"], filter_shape=None,
-                    color=maps["permuted", "hidden"].node_average(as2["permuted"]),
+plots.mapper_figure(mappers["permuted", "hidden"], filter_shape=None,
+                    color=mappers["permuted", "hidden"].node_average(is_assigned_2["permuted"]),
                     color_title="share assigned 2", title="N', final hidden layer, by assigned label")
 
 # %% tags=["remove-input"]
@@ -350,8 +355,8 @@ tb.caption("The same graph coloured by the label $N'$ was taught (share of image
 # the hidden layer itself holds the memorized labels.
 
 # %%
-plots.mapper_figure(maps["permuted", "softmax"], filter_shape=None,
-                    color=maps["permuted", "softmax"].node_average(as2["permuted"]),
+plots.mapper_figure(mappers["permuted", "softmax"], filter_shape=None,
+                    color=mappers["permuted", "softmax"].node_average(is_assigned_2["permuted"]),
                     color_title="share assigned 2", title="N', softmax outputs, by assigned label")
 
 # %% tags=["remove-input"]
@@ -371,22 +376,22 @@ tb.caption("Mapper of $N'$'s softmax outputs for the same images, coloured by th
 
 # %%
 rule_u2 = memorization.u2_rule(runs["true"], runs["permuted"], k=k, seed=seed)
-v_u2, why_u2, nums = memorization.u2_verdict(runs["true"], runs["permuted"], k=k, rule=rule_u2)
+u2_verdict, u2_reasons, u2_numbers = memorization.u2_verdict(runs["true"], runs["permuted"], k=k, rule=rule_u2)
 tb.show_table([
     {"": "N (true labels) train / test", "paper": "99.57% / 98.77% (20 epochs)",
-     "ours": f"{100 * nums['N_train']:.1f}% / {100 * nums['N_test']:.1f}% ({ep_true} epochs)"},
+     "ours": f"{100 * u2_numbers['N_train']:.1f}% / {100 * u2_numbers['N_test']:.1f}% ({epochs_true} epochs)"},
     {"": "N' (permuted) train / test", "paper": "88.25% / 9.62% (100 epochs)",
-     "ours": f"{100 * nums['Np_train']:.1f}% / {100 * nums['Np_test']:.1f}% ({ep_perm} epochs)"},
+     "ours": f"{100 * u2_numbers['Np_train']:.1f}% / {100 * u2_numbers['Np_test']:.1f}% ({epochs_permuted} epochs)"},
     {"": "N, hidden: label agreement", "paper": "1s and 2s in two components",
-     "ours": f"{nums['N_hidden_label']:.2f}"},
+     "ours": f"{u2_numbers['N_hidden_label']:.2f}"},
     {"": "N', hidden: agreement true digit / assigned label", "paper": "organized by digit, not by assigned label",
-     "ours": f"{nums['Np_hidden_true']:.2f} / {nums['Np_hidden_assigned']:.2f}"},
+     "ours": f"{u2_numbers['Np_hidden_true']:.2f} / {u2_numbers['Np_hidden_assigned']:.2f}"},
     {"": "N', softmax: agreement assigned label", "paper": "two tails by assigned label",
-     "ours": f"{nums['Np_softmax_assigned']:.2f}"},
+     "ours": f"{u2_numbers['Np_softmax_assigned']:.2f}"},
 ])
 
 # %%
-print(v_u2, *why_u2, sep="\n  ")
+print(u2_verdict, *u2_reasons, sep="\n  ")
 
 # %% [markdown]
 # **Rule** (`toponet.chapters.umass.memorization.u2_rule`). First the premise: $N'$ must have memorized
@@ -404,30 +409,32 @@ print(v_u2, *why_u2, sep="\n  ")
 record(Verdict.from_rule(
     rule_u2, claim_id="U2", claim="memorization lives in the FC layers (true vs permuted labels)",
     paper="N 99.57/98.77%, N' 88.25/9.62% (train/test); N' hidden layer organized by digit, not by label",
-    ours=(f"N {100 * nums['N_train']:.1f}/{100 * nums['N_test']:.1f}%, N' {100 * nums['Np_train']:.1f}/"
-          f"{100 * nums['Np_test']:.1f}%; N' hidden {k}-NN agreement (chance-adjusted) digit {nums['Np_hidden_true']:.2f} vs "
-          f"label {nums['Np_hidden_assigned']:.2f}; softmax vs label {nums['Np_softmax_assigned']:.2f}; "
+    ours=(f"N {100 * u2_numbers['N_train']:.1f}/{100 * u2_numbers['N_test']:.1f}%, N' {100 * u2_numbers['Np_train']:.1f}/"
+          f"{100 * u2_numbers['Np_test']:.1f}%; N' hidden {k}-NN agreement (chance-adjusted) digit "
+          f"{u2_numbers['Np_hidden_true']:.2f} vs label {u2_numbers['Np_hidden_assigned']:.2f}; "
+          f"softmax vs label {u2_numbers['Np_softmax_assigned']:.2f}; "
           + "; ".join(rule_u2.reasons[1:])),
-    scale=f"{n_train:,} of 60,000 train images, {ep_true}/{ep_perm} epochs (paper 20/100) ({profile})",
-    data="MNIST (real), labels permuted for N'", chapter="UMass", networks=1, iterations=ep_perm));
+    scale=f"{n_train:,} of 60,000 train images, {epochs_true}/{epochs_permuted} epochs (paper 20/100) ({profile})",
+    data="MNIST (real), labels permuted for N'", chapter="UMass", networks=1, iterations=epochs_permuted));
 
 # %% tags=["remove-input"]
-memorization.u2_findings(nums, epochs_true=ep_true, epochs_permuted=ep_perm, n_train=n_train, rule=rule_u2)
+memorization.u2_findings(u2_numbers, epochs_true=epochs_true, epochs_permuted=epochs_permuted, n_train=n_train,
+                         rule=rule_u2)
 
 # %% [markdown]
 # ## Exercises
 #
 # ```{admonition} Exercise 1: fewer training steps
 # Train $N_{|\cdot|}$ and $N_\text{ReLU}$ with `iterations=200` instead of the chapter's `iterations`, seeds 0-2
-# (`tori.train_tori(tori.ToriConfig(activation=..., seed=s, iterations=200))`), and count long
+# (`tori.train_tori(tori.ToriConfig(activation=..., seed=init_seed, iterations=200))`), and count long
 # $H_0$ bars of the first hidden activations (`tori.h0_components(run.hidden_test)`).
 # ```
 
 # %% tags=["hide-cell"]
-for act in ("abs", "relu"):
-    for s in range(3):
-        run = tori.train_tori(tori.ToriConfig(activation=act, seed=s, iterations=200))
-        print(f"{act:>4} seed {s}: test accuracy {100 * run.test_accuracy:.1f}%, "
+for activation in ("abs", "relu"):
+    for init_seed in range(3):
+        run = tori.train_tori(tori.ToriConfig(activation=activation, seed=init_seed, iterations=200))
+        print(f"{activation:>4} seed {init_seed}: test accuracy {100 * run.test_accuracy:.1f}%, "
               f"long H0 bars {tori.h0_components(run.hidden_test)[1]}")
 
 # %% [markdown]
@@ -441,13 +448,13 @@ for act in ("abs", "relu"):
 # ```{admonition} Exercise 2: the threshold of a long bar
 # `tori.h0_components(points, ratio=r)` counts an $H_0$ bar as long when it is `r` times the 95 %
 # quantile of all bars. Count the long bars of the best $N_{|\cdot|}$ run's hidden activations
-# (`study["hidden_test"][b_abs]`) and of the input `X_test` for $r = 2, 3, 5$.
+# (`study["hidden_test"][best_abs]`) and of the input `test_points` for $r = 2, 3, 5$.
 # ```
 
 # %% tags=["hide-cell"]
 for r in (2.0, 3.0, 5.0):
-    print(f"ratio {r:g}: N_abs hidden layer {tori.h0_components(study['hidden_test'][b_abs], ratio=r)[1]}, "
-          f"input {tori.h0_components(X_test, ratio=r)[1]} long H0 bar(s)")
+    print(f"ratio {r:g}: N_abs hidden layer {tori.h0_components(study['hidden_test'][best_abs], ratio=r)[1]}, "
+          f"input {tori.h0_components(test_points, ratio=r)[1]} long H0 bar(s)")
 
 # %% [markdown]
 # ```{dropdown} Solution 2
