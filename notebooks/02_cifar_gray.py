@@ -81,16 +81,16 @@ tb.validate_parameters(globals())  # papermill parameters: unknown names, types,
 cifar_gray.validate(globals())     # the chapter's own: k below the paper's 3,072 points, p keeps enough filters
 tb.setup_notebook()
 name64, data = cifar_gray.pick_experiment("cifar-gray")
-name0, _ = cifar_gray.pick_experiment("cifar-gray-C64-0-64")
-art = cifar_gray.load_trained(name64, profile, networks=networks, iterations=iterations, device=device)
-art0 = cifar_gray.load_trained(name0, profile, device=device)
-acc, acc0 = cifar_gray.accuracy_summary(art), cifar_gray.accuracy_summary(art0)
-T, T0 = art.iterations[-1], art0.iterations[-1]
+name_c64_0_64, _ = cifar_gray.pick_experiment("cifar-gray-C64-0-64")
+c64_32_64 = cifar_gray.load_trained(name64, profile, networks=networks, iterations=iterations, device=device)
+c64_0_64 = cifar_gray.load_trained(name_c64_0_64, profile, device=device)
+c64_32_64_accuracy, c64_0_64_accuracy = cifar_gray.accuracy_summary(c64_32_64), cifar_gray.accuracy_summary(c64_0_64)
+c64_32_64_last_iteration, c64_0_64_last_iteration = c64_32_64.iterations[-1], c64_0_64.iterations[-1]
 print(f"data: {data}")
-for a, s in ((art, acc), (art0, acc0)):
-    print(f"{a.networks} x {a.arch}, {a.iterations[-1]} iterations: test accuracy "
-          f"{100 * s['mean']:.1f} +- {100 * s['sd']:.1f} % (n = {s['n']})"
-          + (f"; left out, collapsed to chance: seeds {list(a.dropped)}" if a.dropped else ""))
+for trained, accuracy in ((c64_32_64, c64_32_64_accuracy), (c64_0_64, c64_0_64_accuracy)):
+    print(f"{trained.networks} x {trained.arch}, {trained.iterations[-1]} iterations: test accuracy "
+          f"{100 * accuracy['mean']:.1f} +- {100 * accuracy['sd']:.1f} % (n = {accuracy['n']})"
+          + (f"; left out, collapsed to chance: seeds {list(trained.dropped)}" if trained.dropped else ""))
 print("paper (70K iterations, CIFAR-10): C(64,32,64) 77.0 %, C(64,0,64) 69.2 %")
 
 # %% [markdown]
@@ -122,56 +122,60 @@ print("paper (70K iterations, CIFAR-10): C(64,32,64) 77.0 %, C(64,0,64) 69.2 %")
 # least 2% of the points (`toponet.claims.count_clusters`).
 
 # %%
-F3 = {}
-for label, a, n_paper in (("C(64,32,64)", art, 6400), ("C(64,0,64)", art0, 3072)):
-    X = pooled_filters(a.conv_weights("conv1"))
-    circle = claims.circle_claim(X, k_paper=k, n_points_paper=n_paper, p=p, seed=seed, label=label)
-    clusters = claims.cluster_test(X, k=circle.test.k, p=p, resolution=resolution, gain=gain, seed=seed)
-    result = analyze_filters(X, k=circle.test.k, p=p, resolution=resolution, gain=gain, null_repeats=0, seed=seed,
-                             n_landmarks=None)
-    F3[label] = dict(circle=circle, clusters=clusters, result=result, art=a)
+fig3_layer1 = {}
+for label, trained, n_paper in (("C(64,32,64)", c64_32_64, 6400), ("C(64,0,64)", c64_0_64, 3072)):
+    layer1_filters = pooled_filters(trained.conv_weights("conv1"))
+    circle = claims.circle_claim(layer1_filters, k_paper=k, n_points_paper=n_paper, p=p, seed=seed, label=label)
+    clusters = claims.cluster_test(layer1_filters, k=circle.test.k, p=p, resolution=resolution, gain=gain, seed=seed)
+    result = analyze_filters(layer1_filters, k=circle.test.k, p=p, resolution=resolution, gain=gain, null_repeats=0,
+                             seed=seed, n_landmarks=None)
+    fig3_layer1[label] = dict(circle=circle, clusters=clusters, result=result, art=trained)
     print(f"{label}: {clusters.describe()}")
     print(f"  circle: {circle.describe()}; rule: {circle.rule.verdict}")
 
 # %%
-plots.mapper_overview(F3["C(64,32,64)"]["result"].mapper, title=f"C(64,32,64), Mapper({resolution}, {gain:g})")
+plots.mapper_overview(fig3_layer1["C(64,32,64)"]["result"].mapper,
+                      title=f"C(64,32,64), Mapper({resolution}, {gain:g})")
 
 # %% tags=["remove-input"]
-r64, c64 = F3["C(64,32,64)"]["result"], F3["C(64,32,64)"]["clusters"]
+fig3a_analysis, fig3a_clusters = fig3_layer1["C(64,32,64)"]["result"], fig3_layer1["C(64,32,64)"]["clusters"]
 tb.caption(f"Layer 1 of C(64,32,64): Mapper({resolution}, {gain:g}) of the dense core; node colour = cluster size, "
            "mean filters on nodes spread along the graph.",
-           cloud=cifar_gray.cloud_label_of(art, 1, c64.k, p), profile=profile,
-           accuracy=list(acc["values"]), paper_accuracy=0.770, figure="3a")
+           cloud=cifar_gray.cloud_label_of(c64_32_64, 1, fig3a_clusters.k, p), profile=profile,
+           accuracy=list(c64_32_64_accuracy["values"]), paper_accuracy=0.770, figure="3a")
 
 # %% tags=["remove-input"]
-cifar_gray.clusters_reading(r64.mapper, c64, F3["C(64,32,64)"]["circle"])
+cifar_gray.clusters_reading(fig3a_analysis.mapper, fig3a_clusters, fig3_layer1["C(64,32,64)"]["circle"])
 
 # %%
-plots.mapper_figure(F3["C(64,0,64)"]["result"].mapper, title=f"C(64,0,64), Mapper({resolution}, {gain:g})")
+plots.mapper_figure(fig3_layer1["C(64,0,64)"]["result"].mapper,
+                    title=f"C(64,0,64), Mapper({resolution}, {gain:g})")
 
 # %% tags=["remove-input"]
-c0 = F3["C(64,0,64)"]["clusters"]
+fig3b_clusters = fig3_layer1["C(64,0,64)"]["clusters"]
 tb.caption(f"Layer 1 of C(64,0,64): the same analysis (Mapper({resolution}, {gain:g}) of the dense core).",
-           cloud=cifar_gray.cloud_label_of(art0, 1, c0.k, p), profile=profile,
-           accuracy=list(acc0["values"]), paper_accuracy=0.692, figure="3b")
+           cloud=cifar_gray.cloud_label_of(c64_0_64, 1, fig3b_clusters.k, p), profile=profile,
+           accuracy=list(c64_0_64_accuracy["values"]), paper_accuracy=0.692, figure="3b")
 
 # %% tags=["remove-input"]
-cifar_gray.clusters_reading(F3["C(64,0,64)"]["result"].mapper, c0, F3["C(64,0,64)"]["circle"])
+cifar_gray.clusters_reading(fig3_layer1["C(64,0,64)"]["result"].mapper, fig3b_clusters,
+                            fig3_layer1["C(64,0,64)"]["circle"])
 
 # %% [markdown]
 # The table sets the cluster count and the top $H_1$ bar of both architectures against their
 # null clouds.
 
 # %%
-tb.show_table([dict(arch=lab, filters=v["clusters"].n_points, k=v["clusters"].k, kept=v["clusters"].n_core,
-                         clusters=v["clusters"].observed,
-                         **{f"{kk} nulls with 4-6": f"{v['clusters'].hits(kk)}/{v['clusters'].draws}"
-                            for kk in v["clusters"].null_counts},
-                         cluster_criterion="used" if v["clusters"].usable else "not usable (FPR > 5%)",
-                         top_h1=round(v["circle"].test.top[0], 3),
-                         **{f"p {kk}": v["circle"].test.nulls[kk].describe() for kk in v["circle"].test.nulls},
-                         power=f"{v['circle'].rule.power:.0%}", circle=v["circle"].rule.verdict)
-                    for lab, v in F3.items()])
+tb.show_table([dict(arch=arch, filters=analysis["clusters"].n_points, k=analysis["clusters"].k,
+                    kept=analysis["clusters"].n_core, clusters=analysis["clusters"].observed,
+                    **{f"{kk} nulls with 4-6": f"{analysis['clusters'].hits(kk)}/{analysis['clusters'].draws}"
+                       for kk in analysis["clusters"].null_counts},
+                    cluster_criterion="used" if analysis["clusters"].usable else "not usable (FPR > 5%)",
+                    top_h1=round(analysis["circle"].test.top[0], 3),
+                    **{f"p {kk}": analysis["circle"].test.nulls[kk].describe()
+                       for kk in analysis["circle"].test.nulls},
+                    power=f"{analysis['circle'].rule.power:.0%}", circle=analysis["circle"].rule.verdict)
+               for arch, analysis in fig3_layer1.items()])
 
 # %% [markdown]
 # ## Figure 4: the second layer
@@ -184,41 +188,45 @@ tb.show_table([dict(arch=lab, filters=v["clusters"].n_points, k=v["clusters"].k,
 # (`toponet.claims.MULTI_BAR_CORE` points; the captions give the sizes).
 
 # %%
-X2 = pooled_filters(art.conv_weights("conv2"))
-pooled2 = claims.circle_claim(X2, k_paper=15, n_points_paper=204_800, p=0.1, seed=seed, label="pooled layer 2",
-                              max_core=claims.MULTI_BAR_CORE)
-best = int(np.argmax(acc["values"]))  # the most accurate network (the paper does not say which it used)
-X2one = pooled_filters(art.conv_weights("conv2")[best:best + 1])
-one2 = claims.circle_claim(X2one, k_paper=75, n_points_paper=2048, p=0.37, seed=seed,
-                           label="one network's layer 2", max_core=claims.MULTI_BAR_CORE)
-for c in (pooled2, one2):
-    print(c.describe(), "->", c.rule.verdict)
-dgm2 = claims.claim_persistence(pooled2, seed=seed)
-plots.barcode_plot(dgm2, title="Barcodes, second layer, pooled")
+layer2_pooled_filters = pooled_filters(c64_32_64.conv_weights("conv2"))
+layer2_pooled_claim = claims.circle_claim(layer2_pooled_filters, k_paper=15, n_points_paper=204_800, p=0.1, seed=seed,
+                                          label="pooled layer 2", max_core=claims.MULTI_BAR_CORE)
+# the most accurate network (the paper does not say which it used)
+most_accurate = int(np.argmax(c64_32_64_accuracy["values"]))
+layer2_one_network_filters = pooled_filters(c64_32_64.conv_weights("conv2")[most_accurate:most_accurate + 1])
+layer2_one_network_claim = claims.circle_claim(layer2_one_network_filters, k_paper=75, n_points_paper=2048, p=0.37,
+                                               seed=seed, label="one network's layer 2", max_core=claims.MULTI_BAR_CORE)
+for claim in (layer2_pooled_claim, layer2_one_network_claim):
+    print(claim.describe(), "->", claim.rule.verdict)
+layer2_barcodes = claims.claim_persistence(layer2_pooled_claim, seed=seed)
+plots.barcode_plot(layer2_barcodes, title="Barcodes, second layer, pooled")
 
 # %% tags=["remove-input"]
-tb.caption(f"Barcodes of {'the' if dgm2.n_points == pooled2.test.n_core else f'{dgm2.n_points} points of the'} "
-           f"dense core the rule tested ({pooled2.test.n_core} points of "
-           f"{pooled2.cloud.shape[0]:,} filters drawn from the {pooled2.n_raw:,} pooled second-layer filters).",
-           cloud=cifar_gray.cloud_label_of(art, 2, pooled2.test.k, 0.1), profile=profile, accuracy=list(acc["values"]),
-           paper_accuracy=0.770, figure="4a")
+tb.caption("Barcodes of "
+           f"{'the' if layer2_barcodes.n_points == layer2_pooled_claim.test.n_core else f'{layer2_barcodes.n_points} points of the'} "
+           f"dense core the rule tested ({layer2_pooled_claim.test.n_core} points of "
+           f"{layer2_pooled_claim.cloud.shape[0]:,} filters drawn from the {layer2_pooled_claim.n_raw:,} pooled "
+           "second-layer filters).",
+           cloud=cifar_gray.cloud_label_of(c64_32_64, 2, layer2_pooled_claim.test.k, 0.1), profile=profile,
+           accuracy=list(c64_32_64_accuracy["values"]), paper_accuracy=0.770, figure="4a")
 
 # %% tags=["remove-input"]
-cifar_gray.barcode_reading(pooled2.test, pooled2.rule)
+cifar_gray.barcode_reading(layer2_pooled_claim.test, layer2_pooled_claim.rule)
 
 # %%
-k_one = min(75, X2one.shape[0] - 1)
-m_one = Mapper(resolution=resolution, gain=gain, layout_seed=seed).fit(dense_core(X2one, k_one, 0.37))
-plots.mapper_figure(m_one, title=f"One network's second layer, Mapper({resolution}, {gain:g})")
+layer2_one_network_k = min(75, layer2_one_network_filters.shape[0] - 1)
+layer2_one_network_mapper = Mapper(resolution=resolution, gain=gain, layout_seed=seed).fit(
+    dense_core(layer2_one_network_filters, layer2_one_network_k, 0.37))
+plots.mapper_figure(layer2_one_network_mapper, title=f"One network's second layer, Mapper({resolution}, {gain:g})")
 
 # %% tags=["remove-input"]
-tb.caption(f"Second layer of network {best}, the most accurate: Mapper({resolution}, {gain:g}) of $\\rho({k_one}, 0.37)$ "
-           f"of all its {X2one.shape[0]:,} filters.",
-           cloud=cifar_gray.cloud_label_of(art, 2, k_one, 0.37, networks=1), profile=profile,
-           accuracy=[float(acc["values"][best])], paper_accuracy=0.770, figure="4b")
+tb.caption(f"Second layer of network {most_accurate}, the most accurate: Mapper({resolution}, {gain:g}) of "
+           f"$\\rho({layer2_one_network_k}, 0.37)$ of all its {layer2_one_network_filters.shape[0]:,} filters.",
+           cloud=cifar_gray.cloud_label_of(c64_32_64, 2, layer2_one_network_k, 0.37, networks=1), profile=profile,
+           accuracy=[float(c64_32_64_accuracy["values"][most_accurate])], paper_accuracy=0.770, figure="4b")
 
 # %% tags=["remove-input"]
-cifar_gray.mapper_reading(m_one, one2.test, one2.rule)
+cifar_gray.mapper_reading(layer2_one_network_mapper, layer2_one_network_claim.test, layer2_one_network_claim.rule)
 
 # %% [markdown]
 # ## Figure 5: how the structure forms during training
@@ -229,29 +237,33 @@ cifar_gray.mapper_reading(m_one, one2.test, one2.rule)
 # picture; the circle rule below decides, snapshot by snapshot.
 
 # %%
-evo1 = cifar_gray.evolution_mappers(art, layer="conv1", p=1.0, resolution=30, gain=3.0, seed=seed)
-evo2 = cifar_gray.evolution_mappers(art, layer="conv2", k_paper=15, p=0.5, n_points_paper=204_800, resolution=70,
-                               gain=2.0, seed=seed)
-EVO_GRID = {"layer 1": [(r.iteration, r.mapper) for r in evo1], "layer 2": [(r.iteration, r.mapper) for r in evo2]}
-plots.mapper_grid(EVO_GRID, columns=5, panel=1.45, fontsize=10)
+layer1_snapshot_mappers = cifar_gray.evolution_mappers(c64_32_64, layer="conv1", p=1.0, resolution=30, gain=3.0,
+                                                       seed=seed)
+layer2_snapshot_mappers = cifar_gray.evolution_mappers(c64_32_64, layer="conv2", k_paper=15, p=0.5,
+                                                       n_points_paper=204_800, resolution=70, gain=2.0, seed=seed)
+snapshot_grid = {"layer 1": [(r.iteration, r.mapper) for r in layer1_snapshot_mappers],
+                 "layer 2": [(r.iteration, r.mapper) for r in layer2_snapshot_mappers]}
+plots.mapper_grid(snapshot_grid, columns=5, panel=1.45, fontsize=10)
 
 # %% tags=["remove-input"]
 tb.caption(f"Mapper graphs over training iterations: layer 1 (top; Mapper(30, 3), no filtration) and layer 2 "
-           f"(bottom; $\\rho({evo2[-1].k}, 0.5)$, Mapper(70, 2)).",
-           cloud=cifar_gray.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]), figure="5")
+           f"(bottom; $\\rho({layer2_snapshot_mappers[-1].k}, 0.5)$, Mapper(70, 2)).",
+           cloud=cifar_gray.cloud_label_of(c64_32_64, 1), profile=profile, accuracy=list(c64_32_64_accuracy["values"]),
+           figure="5")
 
 # %% tags=["remove-input"]
-cifar_gray.grid_reading({"layer 1": evo1, "layer 2": evo2})
+cifar_gray.grid_reading({"layer 1": layer1_snapshot_mappers, "layer 2": layer2_snapshot_mappers})
 
 # %% [markdown]
 # Five of the snapshots are drawn above; the grid of every stored snapshot is below (click to open).
 
 # %% tags=["remove-input", "hide-output"]
-plots.mapper_grid(EVO_GRID, title="Every stored snapshot")
+plots.mapper_grid(snapshot_grid, title="Every stored snapshot")
 
 # %% tags=["remove-input"]
 tb.caption("Every stored snapshot of the grid above, same layers and Mapper parameters.",
-           cloud=cifar_gray.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]), figure="5 (all)")
+           cloud=cifar_gray.cloud_label_of(c64_32_64, 1), profile=profile, accuracy=list(c64_32_64_accuracy["values"]),
+           figure="5 (all)")
 
 # %% [markdown]
 # **What to see**: the same reading as the five columns above, at every stored snapshot: an appearing
@@ -266,52 +278,59 @@ tb.caption("Every stored snapshot of the grid above, same layers and Mapper para
 # them (`toponet.claims.pick_snapshots`), not all 20, for the time budget.
 
 # %%
-circ1, circ2 = claims.snapshot_circle_tests(art, {
+layer1_circle_tests, layer2_circle_tests = claims.snapshot_circle_tests(c64_32_64, {
     "conv1": ((200, 300, 400, 500, 600, 1000, 2000), k, 1.0, 6400),
     "conv2": ((1000, 1500, 2000), 15, 0.5, 204_800)}, seed=seed).values()
 
 # %%
-x1, s1 = claims.snapshot_series(circ1)
-plots.curves_plot(x1, s1, xlabel="batch iterations", ylabel="$H_1$ lifetime", title="layer 1: top bar vs null clouds")
+layer1_tested_iterations, layer1_curves = claims.snapshot_series(layer1_circle_tests)
+plots.curves_plot(layer1_tested_iterations, layer1_curves, xlabel="batch iterations", ylabel="$H_1$ lifetime",
+                  title="layer 1: top bar vs null clouds")
 
 # %% tags=["remove-input"]
-tb.caption(f"Layer 1 (all {circ1[0].claim.test.n_points} filters, no filtration): the top $H_1$ bar and the null "
-           f"clouds' 95% quantiles at each tested snapshot ({circ1[0].claim.test.draws} draws per kind).",
-           cloud=cifar_gray.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]), figure="5b")
+tb.caption(f"Layer 1 (all {layer1_circle_tests[0].claim.test.n_points} filters, no filtration): the top $H_1$ bar "
+           f"and the null clouds' 95% quantiles at each tested snapshot ({layer1_circle_tests[0].claim.test.draws} "
+           "draws per kind).",
+           cloud=cifar_gray.cloud_label_of(c64_32_64, 1), profile=profile, accuracy=list(c64_32_64_accuracy["values"]),
+           figure="5b")
 
 # %% tags=["remove-input"]
-cifar_gray.snapshot_reading(circ1, layer="layer 1")
+cifar_gray.snapshot_reading(layer1_circle_tests, layer="layer 1")
 
 # %%
-x2, s2 = claims.snapshot_series(circ2)
-plots.curves_plot(x2, s2, xlabel="batch iterations", ylabel="$H_1$ lifetime", title="layer 2: top bar vs null clouds")
+layer2_tested_iterations, layer2_curves = claims.snapshot_series(layer2_circle_tests)
+plots.curves_plot(layer2_tested_iterations, layer2_curves, xlabel="batch iterations", ylabel="$H_1$ lifetime",
+                  title="layer 2: top bar vs null clouds")
 
 # %% tags=["remove-input"]
-tb.caption(f"Layer 2 ($\\rho({circ2[0].claim.test.k}, 0.5)$ of {circ2[0].claim.cloud.shape[0]:,} of the "
-           f"{circ2[0].claim.n_raw:,} pooled filters) at each tested snapshot, as above.",
-           cloud=cifar_gray.cloud_label_of(art, 2), profile=profile, accuracy=list(acc["values"]), figure="5c")
+tb.caption(f"Layer 2 ($\\rho({layer2_circle_tests[0].claim.test.k}, 0.5)$ of "
+           f"{layer2_circle_tests[0].claim.cloud.shape[0]:,} of the "
+           f"{layer2_circle_tests[0].claim.n_raw:,} pooled filters) at each tested snapshot, as above.",
+           cloud=cifar_gray.cloud_label_of(c64_32_64, 2), profile=profile, accuracy=list(c64_32_64_accuracy["values"]),
+           figure="5c")
 
 # %% tags=["remove-input"]
-cifar_gray.snapshot_reading(circ2, layer="layer 2")
+cifar_gray.snapshot_reading(layer2_circle_tests, layer="layer 2")
 
 # %% [markdown]
 # The first layer's density-filtered core over all snapshots, for orientation: top $H_1$ lifetime,
 # share within 0.3 of the primary circle, test accuracy (`toponet.chapters._common.evolution`; no nulls).
 
 # %%
-curve1 = cifar_gray.evolution(art, layer="conv1", k_paper=k, p=p, n_points_paper=6400, seed=seed)
-plots.evolution_plot(curve1, keys=("h1_top", "frac_near_circle_core", "test_accuracy"),
+layer1_evolution = cifar_gray.evolution(c64_32_64, layer="conv1", k_paper=k, p=p, n_points_paper=6400, seed=seed)
+plots.evolution_plot(layer1_evolution, keys=("h1_top", "frac_near_circle_core", "test_accuracy"),
                      labels={"h1_top": "layer 1: top $H_1$", "frac_near_circle_core": "layer 1: core near circle",
                              "test_accuracy": "test accuracy"})
 
 # %% tags=["remove-input"]
-tb.caption(f"Layer 1 at $\\rho({curve1[-1]['k']}, {p:g})$: top $H_1$ lifetime and share of the dense core within 0.3 "
-           "of the primary circle, and test accuracy (mean and sd over networks; before the last snapshot on a "
-           "fixed 2,000-image test subset), against training iterations.",
-           cloud=cifar_gray.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]), figure="5d")
+tb.caption(f"Layer 1 at $\\rho({layer1_evolution[-1]['k']}, {p:g})$: top $H_1$ lifetime and share of the dense core "
+           "within 0.3 of the primary circle, and test accuracy (mean and sd over networks; before the last snapshot "
+           "on a fixed 2,000-image test subset), against training iterations.",
+           cloud=cifar_gray.cloud_label_of(c64_32_64, 1), profile=profile, accuracy=list(c64_32_64_accuracy["values"]),
+           figure="5d")
 
 # %% tags=["remove-input"]
-cifar_gray.evolution_reading(curve1)
+cifar_gray.evolution_reading(layer1_evolution)
 
 # %% [markdown]
 # ## Verdicts
@@ -324,16 +343,20 @@ cifar_gray.evolution_reading(curve1)
 # claim is *reproduced* when every testable criterion passes, *partly* when some do.
 
 # %% tags=["remove-input"]
-f3 = claims.f3_rule({lab: dict(circle=v["circle"], clusters=v["clusters"]) for lab, v in F3.items()})
-f4 = claims.f4_rule(pooled2, one2)
-f5 = claims.f5_rule(circ1, circ2)
-rows = cifar_gray.gray_verdicts(profile=profile, data=data, art=art, art0=art0, acc=acc, acc0=acc0,
-                           f3_parts={lab: dict(circle=v["circle"], clusters=v["clusters"]) for lab, v in F3.items()},
-                           f3=f3, pooled2=pooled2, one2=one2, f4=f4, evo1=circ1, evo2=circ2, f5=f5,
-                           evo_desc=(f"all {circ1[0].claim.test.n_points} filters, no filtration",
-                                     f"rho({circ2[0].claim.test.k}, 0.5) of {circ2[0].claim.cloud.shape[0]:,} of "
-                                     f"{circ2[0].claim.n_raw:,} filters"))
-for row, rule in zip(rows, (f3, f4, f5)):
+f3_rule = claims.f3_rule({lab: dict(circle=v["circle"], clusters=v["clusters"]) for lab, v in fig3_layer1.items()})
+f4_rule = claims.f4_rule(layer2_pooled_claim, layer2_one_network_claim)
+f5_rule = claims.f5_rule(layer1_circle_tests, layer2_circle_tests)
+rows = cifar_gray.gray_verdicts(profile=profile, data=data, art=c64_32_64, art0=c64_0_64,
+                                acc=c64_32_64_accuracy, acc0=c64_0_64_accuracy,
+                                f3_parts={lab: dict(circle=v["circle"], clusters=v["clusters"])
+                                          for lab, v in fig3_layer1.items()},
+                                f3=f3_rule, pooled2=layer2_pooled_claim, one2=layer2_one_network_claim, f4=f4_rule,
+                                evo1=layer1_circle_tests, evo2=layer2_circle_tests, f5=f5_rule,
+                                evo_desc=(f"all {layer1_circle_tests[0].claim.test.n_points} filters, no filtration",
+                                          f"rho({layer2_circle_tests[0].claim.test.k}, 0.5) of "
+                                          f"{layer2_circle_tests[0].claim.cloud.shape[0]:,} of "
+                                          f"{layer2_circle_tests[0].claim.n_raw:,} filters"))
+for row, rule in zip(rows, (f3_rule, f4_rule, f5_rule)):
     record(row)
     print(row.claim_id, rule.verdict, *rule.reasons, sep="\n  ")
 
@@ -345,9 +368,11 @@ for row, rule in zip(rows, (f3, f4, f5)):
 
 # %% tags=["remove-input"]
 cifar_gray.gray_findings(profile=profile, data=data, real=data == cifar_gray.REAL_DATA,
-                    runs=[("C(64,32,64)", art.networks, T, acc), ("C(64,0,64)", art0.networks, T0, acc0)],
-                    f3_parts={lab: dict(circle=v["circle"], clusters=v["clusters"]) for lab, v in F3.items()},
-                    f3=f3, pooled2=pooled2, one2=one2, f4=f4, f5=f5)
+                         runs=[("C(64,32,64)", c64_32_64.networks, c64_32_64_last_iteration, c64_32_64_accuracy),
+                               ("C(64,0,64)", c64_0_64.networks, c64_0_64_last_iteration, c64_0_64_accuracy)],
+                         f3_parts={lab: dict(circle=v["circle"], clusters=v["clusters"])
+                                   for lab, v in fig3_layer1.items()},
+                         f3=f3_rule, pooled2=layer2_pooled_claim, one2=layer2_one_network_claim, f4=f4_rule, f5=f5_rule)
 
 # %% [markdown]
 # ## Exercises
@@ -359,11 +384,11 @@ cifar_gray.gray_findings(profile=profile, data=data, real=data == cifar_gray.REA
 # ```
 
 # %% tags=["hide-cell"]
-X1c = pooled_filters(art.conv_weights("conv1"))
-core1 = dense_core(X1c, F3["C(64,32,64)"]["clusters"].k, p)
+c64_32_64_layer1_filters = pooled_filters(c64_32_64.conv_weights("conv1"))
+layer1_core = dense_core(c64_32_64_layer1_filters, fig3_layer1["C(64,32,64)"]["clusters"].k, p)
 for r in (10, 20, 30, 40):
-    m = Mapper(r, gain, layout_seed=seed).fit(core1)
-    print(f"Mapper({r}, {gain:g}): {m.n_nodes_} nodes, {m.n_components_} component(s)")
+    mapper = Mapper(r, gain, layout_seed=seed).fit(layer1_core)
+    print(f"Mapper({r}, {gain:g}): {mapper.n_nodes_} nodes, {mapper.n_components_} component(s)")
 
 # %% [markdown]
 # ```{dropdown} Solution 1
@@ -382,11 +407,13 @@ for r in (10, 20, 30, 40):
 from toponet.analysis import filtered_top_h1
 from toponet.nulls import null_cloud
 
-kc = F3["C(64,32,64)"]["clusters"].k
-obs = filtered_top_h1(X1c, k=kc, p=p, seed=seed, n_landmarks=None)
-cov = [filtered_top_h1(null_cloud(X1c, "directions", s), k=kc, p=p, seed=seed, n_landmarks=None) for s in range(10)]
-print(f"top H1 {obs:.3f}; second-order nulls {np.mean(cov):.3f} +- {np.std(cov, ddof=1):.3f}, "
-      f"{sum(c >= obs for c in cov)} of 10 as long")
+layer1_core_k = fig3_layer1["C(64,32,64)"]["clusters"].k
+observed_top_h1 = filtered_top_h1(c64_32_64_layer1_filters, k=layer1_core_k, p=p, seed=seed, n_landmarks=None)
+second_order_null_top_h1 = [filtered_top_h1(null_cloud(c64_32_64_layer1_filters, "directions", s), k=layer1_core_k, p=p,
+                                            seed=seed, n_landmarks=None) for s in range(10)]
+print(f"top H1 {observed_top_h1:.3f}; second-order nulls {np.mean(second_order_null_top_h1):.3f} "
+      f"+- {np.std(second_order_null_top_h1, ddof=1):.3f}, "
+      f"{sum(c >= observed_top_h1 for c in second_order_null_top_h1)} of 10 as long")
 
 # %% [markdown]
 # ```{dropdown} Solution 2

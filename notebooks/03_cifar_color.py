@@ -78,16 +78,17 @@ tb.validate_parameters(globals())  # papermill parameters: unknown names, types,
 cifar_color.validate(globals())    # the chapter's own: k below the paper's 3,840 points, p keeps enough filters
 tb.setup_notebook()
 name, data = cifar_color.pick_experiment("cifar-color")
-name_np, _ = cifar_color.pick_experiment("cifar-color-C48-0-64-nopool")
-art = cifar_color.load_trained(name, profile, networks=networks, iterations=iterations, device=device)
-art_np = cifar_color.load_trained(name_np, profile, device=device)
-acc, acc_np = cifar_color.accuracy_summary(art), cifar_color.accuracy_summary(art_np)
-T, T_np = art.iterations[-1], art_np.iterations[-1]
+name_c48_0_64_nopool, _ = cifar_color.pick_experiment("cifar-color-C48-0-64-nopool")
+c64_32_64 = cifar_color.load_trained(name, profile, networks=networks, iterations=iterations, device=device)
+c48_0_64_nopool = cifar_color.load_trained(name_c48_0_64_nopool, profile, device=device)
+c64_32_64_accuracy, c48_0_64_nopool_accuracy = (cifar_color.accuracy_summary(c64_32_64),
+                                                cifar_color.accuracy_summary(c48_0_64_nopool))
+c64_32_64_last_iteration, c48_0_64_nopool_last_iteration = c64_32_64.iterations[-1], c48_0_64_nopool.iterations[-1]
 print(f"data: {data}")
-for a, s in ((art, acc), (art_np, acc_np)):
-    print(f"{a.networks} x {a.arch}, {a.iterations[-1]} iterations: test accuracy "
-          f"{100 * s['mean']:.1f} +- {100 * s['sd']:.1f} % (n = {s['n']})"
-          + (f"; left out, collapsed to chance: seeds {list(a.dropped)}" if a.dropped else ""))
+for trained, accuracy in ((c64_32_64, c64_32_64_accuracy), (c48_0_64_nopool, c48_0_64_nopool_accuracy)):
+    print(f"{trained.networks} x {trained.arch}, {trained.iterations[-1]} iterations: test accuracy "
+          f"{100 * accuracy['mean']:.1f} +- {100 * accuracy['sd']:.1f} % (n = {accuracy['n']})"
+          + (f"; left out, collapsed to chance: seeds {list(trained.dropped)}" if trained.dropped else ""))
 print("paper (CIFAR-10): C(64,32,64) 81.2 % at 100K; C(48,0,64) without max-pooling 71.8 % at 30K")
 
 # %% [markdown]
@@ -111,62 +112,68 @@ print("paper (CIFAR-10): C(64,32,64) 81.2 % at 100K; C(48,0,64) without max-pool
 # cloud gets $\rho(200, 0.14)$ with $k$ rescaled to its size, the circle rule, and Mapper$(30, 3)$.
 
 # %%
-clouds = cifar_color.channel_clouds(art.conv_weights("conv1"))
-clouds0 = cifar_color.channel_clouds(art.conv_weights("conv1", 0))
-F6 = {ch: claims.circle_claim(X, k_paper=k, n_points_paper=11_520 if ch == "all" else 3_840, p=p, seed=seed,
-                                   label=ch) for ch, X in clouds.items()}
-for ch, c in F6.items():
-    print(c.describe(), "->", c.rule.verdict)
-    print("   calibration:", c.calibration.describe())
-res6 = {ch: analyze_filters(clouds[ch], k=F6[ch].test.k, p=p, resolution=resolution, gain=gain, null_repeats=0,
-                            seed=seed, n_landmarks=None) for ch in ("all", "R")}
+clouds = cifar_color.channel_clouds(c64_32_64.conv_weights("conv1"))
+untrained_clouds = cifar_color.channel_clouds(c64_32_64.conv_weights("conv1", 0))
+fig6_claims = {channel: claims.circle_claim(filters, k_paper=k, n_points_paper=11_520 if channel == "all" else 3_840,
+                                            p=p, seed=seed, label=channel)
+               for channel, filters in clouds.items()}
+for channel, claim in fig6_claims.items():
+    print(claim.describe(), "->", claim.rule.verdict)
+    print("   calibration:", claim.calibration.describe())
+fig6_analysis = {channel: analyze_filters(clouds[channel], k=fig6_claims[channel].test.k, p=p, resolution=resolution,
+                                          gain=gain, null_repeats=0, seed=seed, n_landmarks=None)
+                 for channel in ("all", "R")}
 
 # %%
-plots.mapper_figure(res6["all"].mapper, title=f"All channels, Mapper({resolution}, {gain:g})")
+plots.mapper_figure(fig6_analysis["all"].mapper, title=f"All channels, Mapper({resolution}, {gain:g})")
 
 # %% tags=["remove-input"]
 tb.caption(f"Layer 1, all three input channels pooled: Mapper({resolution}, {gain:g}) of the dense core.",
-           cloud=cifar_color.cloud_label_of(art, 1, F6["all"].test.k, p), profile=profile, accuracy=list(acc["values"]),
-           paper_accuracy=0.812, figure="6a")
+           cloud=cifar_color.cloud_label_of(c64_32_64, 1, fig6_claims["all"].test.k, p), profile=profile,
+           accuracy=list(c64_32_64_accuracy["values"]), paper_accuracy=0.812, figure="6a")
 
 # %% tags=["remove-input"]
-cifar_color.mapper_reading(res6["all"].mapper, F6["all"].test, F6["all"].rule)
+cifar_color.mapper_reading(fig6_analysis["all"].mapper, fig6_claims["all"].test, fig6_claims["all"].rule)
 
 # %%
-tb.show_table([dict(channels=ch, filters=c.test.n_points, k=c.test.k, kept=c.test.n_core,
-                         top_h1=round(c.test.top[0], 3),
-                         **{f"p {kk}": c.test.nulls[kk].describe() for kk in c.test.nulls},
-                         power=f"{c.rule.power:.0%}", false_positives=f"{c.rule.false_positive_rate:.0%}",
-                         circle=c.rule.verdict) for ch, c in F6.items()])
+tb.show_table([dict(channels=channel, filters=claim.test.n_points, k=claim.test.k, kept=claim.test.n_core,
+                    top_h1=round(claim.test.top[0], 3),
+                    **{f"p {kk}": claim.test.nulls[kk].describe() for kk in claim.test.nulls},
+                    power=f"{claim.rule.power:.0%}", false_positives=f"{claim.rule.false_positive_rate:.0%}",
+                    circle=claim.rule.verdict) for channel, claim in fig6_claims.items()])
 
 # %%
-plots.mapper_figure(res6["R"].mapper, title="Red channel only")
+plots.mapper_figure(fig6_analysis["R"].mapper, title="Red channel only")
 
 # %% tags=["remove-input"]
 tb.caption(f"Layer 1, red-channel filters only: Mapper({resolution}, {gain:g}) of the dense core.",
-           cloud=cifar_color.cloud_label_of(art, 1, F6["R"].test.k, p), profile=profile, accuracy=list(acc["values"]),
-           paper_accuracy=0.812, figure="6b")
+           cloud=cifar_color.cloud_label_of(c64_32_64, 1, fig6_claims["R"].test.k, p), profile=profile,
+           accuracy=list(c64_32_64_accuracy["values"]), paper_accuracy=0.812, figure="6b")
 
 # %% tags=["remove-input"]
-cifar_color.channel_reading(res6["R"].mapper, F6)
+cifar_color.channel_reading(fig6_analysis["R"].mapper, fig6_claims)
 
 # %% [markdown]
 # The second layer of a single network (the paper: $1 \times C^2_{50K}$, $\rho(10, 0.32)$), as a
 # picture: the paper draws it, and makes no claim about it that F6's verdict tests.
 
 # %%
-best = int(np.argmax(acc["values"]))  # the most accurate network (the paper does not say which it used)
-X2one = pooled_filters(art.conv_weights("conv2")[best:best + 1])
-m2 = Mapper(resolution=resolution, gain=gain, layout_seed=seed).fit(dense_core(X2one, 10, 0.32))
-plots.mapper_figure(m2, title="One network's second layer")
+# the most accurate network (the paper does not say which it used)
+most_accurate = int(np.argmax(c64_32_64_accuracy["values"]))
+layer2_one_network_filters = pooled_filters(c64_32_64.conv_weights("conv2")[most_accurate:most_accurate + 1])
+layer2_one_network_mapper = Mapper(resolution=resolution, gain=gain, layout_seed=seed).fit(
+    dense_core(layer2_one_network_filters, 10, 0.32))
+plots.mapper_figure(layer2_one_network_mapper, title="One network's second layer")
 
 # %% tags=["remove-input"]
-tb.caption(f"Second layer of network {best}, the most accurate: Mapper({resolution}, {gain:g}) of $\\rho(10, 0.32)$.",
-           cloud=cifar_color.cloud_label_of(art, 2, 10, 0.32, networks=1), profile=profile,
-           accuracy=[float(acc["values"][best])], paper_accuracy=0.812, figure="6c")
+tb.caption(f"Second layer of network {most_accurate}, the most accurate: Mapper({resolution}, {gain:g}) of "
+           "$\\rho(10, 0.32)$.",
+           cloud=cifar_color.cloud_label_of(c64_32_64, 2, 10, 0.32, networks=1), profile=profile,
+           accuracy=[float(c64_32_64_accuracy["values"][most_accurate])], paper_accuracy=0.812, figure="6c")
 
 # %% tags=["remove-input"]
-cifar_color.mapper_reading(m2, look="the paper draws this graph and reads a circle in it; no verdict of this chapter "
+cifar_color.mapper_reading(layer2_one_network_mapper,
+                           look="the paper draws this graph and reads a circle in it; no verdict of this chapter "
                            "tests it, so look at the mean filters on the nodes: edges at many angles along a ring, or "
                            "blobs and lines")
 
@@ -182,34 +189,36 @@ cifar_color.mapper_reading(m2, look="the paper draws this graph and reads a circ
 # points, half the filters, noise 0.25, the rest gaussian).
 
 # %%
-X7 = pooled_filters(art_np.conv_weights("conv1"))
-c7 = claims.circle_claim(X7, k_paper=200, n_points_paper=11_808, p=0.32, seed=seed, ranks=4, one_bar=False,
-                         label="no max-pool layer 1", max_core=claims.MULTI_BAR_CORE)
-pw7 = claims.bars_power(c7.calibration, model="two-circle", seed=seed)
-f7 = claims.f7_rule(c7, power=pw7)
-print(c7.describe())
-print(f7.verdict, *f7.reasons, sep="\n  ")
-plots.barcode_plot(claims.claim_persistence(c7), title="Barcodes, C(48,0,64) without max-pooling")
+fig7_filters = pooled_filters(c48_0_64_nopool.conv_weights("conv1"))
+fig7_claim = claims.circle_claim(fig7_filters, k_paper=200, n_points_paper=11_808, p=0.32, seed=seed, ranks=4,
+                                 one_bar=False, label="no max-pool layer 1", max_core=claims.MULTI_BAR_CORE)
+fig7_bars_power = claims.bars_power(fig7_claim.calibration, model="two-circle", seed=seed)
+f7_rule = claims.f7_rule(fig7_claim, power=fig7_bars_power)
+print(fig7_claim.describe())
+print(f7_rule.verdict, *f7_rule.reasons, sep="\n  ")
+plots.barcode_plot(claims.claim_persistence(fig7_claim), title="Barcodes, C(48,0,64) without max-pooling")
 
 # %% tags=["remove-input"]
 tb.caption("Barcodes ($H_0$, $H_1$) of the dense core of the first layer of C(48,0,64) without max-pooling.",
-           cloud=cifar_color.cloud_label_of(art_np, 1, c7.test.k, 0.32), profile=profile, accuracy=list(acc_np["values"]),
-           paper_accuracy=0.718, figure="7a")
+           cloud=cifar_color.cloud_label_of(c48_0_64_nopool, 1, fig7_claim.test.k, 0.32), profile=profile,
+           accuracy=list(c48_0_64_nopool_accuracy["values"]), paper_accuracy=0.718, figure="7a")
 
 # %% tags=["remove-input"]
-cifar_color.f7_reading(c7, pw7)
+cifar_color.f7_reading(fig7_claim, fig7_bars_power)
 
 # %%
-res7 = analyze_filters(X7, k=c7.test.k, p=0.32, resolution=resolution, gain=gain, null_repeats=0, seed=seed,
-                       n_landmarks=None)
-plots.mapper_figure(res7.mapper, title="C(48,0,64) without max-pooling")
+fig7_analysis = analyze_filters(fig7_filters, k=fig7_claim.test.k, p=0.32, resolution=resolution, gain=gain,
+                                null_repeats=0, seed=seed, n_landmarks=None)
+plots.mapper_figure(fig7_analysis.mapper, title="C(48,0,64) without max-pooling")
 
 # %% tags=["remove-input"]
-tb.caption(f"Mapper({resolution}, {gain:g}) of the same cloud.", cloud=cifar_color.cloud_label_of(art_np, 1, c7.test.k, 0.32),
-           profile=profile, accuracy=list(acc_np["values"]), paper_accuracy=0.718, figure="7b")
+tb.caption(f"Mapper({resolution}, {gain:g}) of the same cloud.",
+           cloud=cifar_color.cloud_label_of(c48_0_64_nopool, 1, fig7_claim.test.k, 0.32),
+           profile=profile, accuracy=list(c48_0_64_nopool_accuracy["values"]), paper_accuracy=0.718, figure="7b")
 
 # %% tags=["remove-input"]
-cifar_color.mapper_reading(res7.mapper, c7.test, c7.rule, look="two circles meeting in two points would be two rings "
+cifar_color.mapper_reading(fig7_analysis.mapper, fig7_claim.test, fig7_claim.rule,
+                           look="two circles meeting in two points would be two rings "
                            "of edge filters sharing two places; one ring is one circle")
 
 # %% [markdown]
@@ -224,25 +233,27 @@ cifar_color.mapper_reading(res7.mapper, c7.test, c7.rule, look="two circles meet
 # model, not near the primary circle). Their power is measured on a noisy three-circle model.
 
 # %%
-k8 = scaled_k(100, clouds["all"].shape[0], 11_520)
-t8 = claims.model_fit_test(clouds["all"], k=k8, p=0.35, seed=seed)
-f8 = claims.f8_rule(t8)
-print(f8.verdict, *f8.reasons, sep="\n  ")
-core8 = dense_core(clouds["all"], t8.k, 0.35)
-fit8 = cifar_color.model_fit(core8, seed=seed)
-fit8_untrained = cifar_color.model_fit(dense_core(clouds0["all"], t8.k, 0.35), seed=seed)
-plots.distance_histogram({"trained core": fit8["distances_three"], "untrained core": fit8_untrained["distances_three"],
-                          "gaussian": cifar_color.model_fit(gaussian_filters(core8.shape[0], seed=seed), seed=seed)["distances_three"]},
-                         threshold=fit8["threshold"], title="distance to the three-circle model")
+fig8_k = scaled_k(100, clouds["all"].shape[0], 11_520)
+fig8_test = claims.model_fit_test(clouds["all"], k=fig8_k, p=0.35, seed=seed)
+f8_rule = claims.f8_rule(fig8_test)
+print(f8_rule.verdict, *f8_rule.reasons, sep="\n  ")
+fig8_core = dense_core(clouds["all"], fig8_test.k, 0.35)
+fig8_fit = cifar_color.model_fit(fig8_core, seed=seed)
+fig8_untrained_fit = cifar_color.model_fit(dense_core(untrained_clouds["all"], fig8_test.k, 0.35), seed=seed)
+plots.distance_histogram({"trained core": fig8_fit["distances_three"],
+                          "untrained core": fig8_untrained_fit["distances_three"],
+                          "gaussian": cifar_color.model_fit(gaussian_filters(fig8_core.shape[0], seed=seed),
+                                                            seed=seed)["distances_three"]},
+                         threshold=fig8_fit["threshold"], title="distance to the three-circle model")
 
 # %% tags=["remove-input"]
-tb.caption(f"Distance of each filter of the dense core ({core8.shape[0]:,} filters) to the three-circle model: trained, "
-           "the same networks untrained, and gaussian filters.",
-           cloud=cifar_color.cloud_label_of(art, 1, t8.k, 0.35), profile=profile, accuracy=list(acc["values"]),
-           paper_accuracy=0.812, figure="8")
+tb.caption(f"Distance of each filter of the dense core ({fig8_core.shape[0]:,} filters) to the three-circle model: "
+           "trained, the same networks untrained, and gaussian filters.",
+           cloud=cifar_color.cloud_label_of(c64_32_64, 1, fig8_test.k, 0.35), profile=profile,
+           accuracy=list(c64_32_64_accuracy["values"]), paper_accuracy=0.812, figure="8")
 
 # %% tags=["remove-input"]
-cifar_color.f8_reading(fit8, fit8_untrained, t8, f8)
+cifar_color.f8_reading(fig8_fit, fig8_untrained_fit, fig8_test, f8_rule)
 
 # %% [markdown]
 # Beside F8, the Klein bottle's signature: the three-circle model lies inside a Klein bottle,
@@ -252,8 +263,8 @@ cifar_color.f8_reading(fit8, fit8_untrained, t8, f8)
 # Descriptive, not in the verdict: its power on noisy cores is not calibrated (chapter 08 says more).
 
 # %%
-sig8 = signature.core_signature(core8, seed=seed)
-print(signature.signature_text(sig8))
+fig8_signature = signature.core_signature(fig8_core, seed=seed)
+print(signature.signature_text(fig8_signature))
 
 # %% [markdown]
 # ## Figure 9: how the structure forms during training
@@ -263,29 +274,33 @@ print(signature.signature_text(sig8))
 # The grid is a picture; the circle rule per snapshot decides (below).
 
 # %%
-evo1 = cifar_color.evolution_mappers(art, layer="conv1", p=1.0, resolution=33, gain=2.0, seed=seed)
-evo2 = cifar_color.evolution_mappers(art, layer="conv2", k_paper=100, p=0.3, n_points_paper=122_880, resolution=60,
-                               gain=2.0, seed=seed)
-EVO_GRID = {"layer 1": [(r.iteration, r.mapper) for r in evo1], "layer 2": [(r.iteration, r.mapper) for r in evo2]}
-plots.mapper_grid(EVO_GRID, columns=5, panel=1.45, fontsize=10)
+layer1_snapshot_mappers = cifar_color.evolution_mappers(c64_32_64, layer="conv1", p=1.0, resolution=33, gain=2.0,
+                                                        seed=seed)
+layer2_snapshot_mappers = cifar_color.evolution_mappers(c64_32_64, layer="conv2", k_paper=100, p=0.3,
+                                                        n_points_paper=122_880, resolution=60, gain=2.0, seed=seed)
+snapshot_grid = {"layer 1": [(r.iteration, r.mapper) for r in layer1_snapshot_mappers],
+                 "layer 2": [(r.iteration, r.mapper) for r in layer2_snapshot_mappers]}
+plots.mapper_grid(snapshot_grid, columns=5, panel=1.45, fontsize=10)
 
 # %% tags=["remove-input"]
 tb.caption(f"Mapper graphs over training iterations: layer 1 (top; Mapper(33, 2), no filtration) and layer 2 (bottom; "
-           f"$\\rho({evo2[-1].k}, 0.3)$, Mapper(60, 2)).",
-           cloud=cifar_color.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]), figure="9")
+           f"$\\rho({layer2_snapshot_mappers[-1].k}, 0.3)$, Mapper(60, 2)).",
+           cloud=cifar_color.cloud_label_of(c64_32_64, 1), profile=profile, accuracy=list(c64_32_64_accuracy["values"]),
+           figure="9")
 
 # %% tags=["remove-input"]
-cifar_color.grid_reading({"layer 1": evo1, "layer 2": evo2})
+cifar_color.grid_reading({"layer 1": layer1_snapshot_mappers, "layer 2": layer2_snapshot_mappers})
 
 # %% [markdown]
 # Five of the snapshots are drawn above; the grid of every stored snapshot is below (click to open).
 
 # %% tags=["remove-input", "hide-output"]
-plots.mapper_grid(EVO_GRID, title="Every stored snapshot")
+plots.mapper_grid(snapshot_grid, title="Every stored snapshot")
 
 # %% tags=["remove-input"]
 tb.caption("Every stored snapshot of the grid above, same layers and Mapper parameters.",
-           cloud=cifar_color.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]), figure="9 (all)")
+           cloud=cifar_color.cloud_label_of(c64_32_64, 1), profile=profile, accuracy=list(c64_32_64_accuracy["values"]),
+           figure="9 (all)")
 
 # %% [markdown]
 # **What to see**: the same reading as the five columns above, at every stored snapshot: an appearing
@@ -298,49 +313,54 @@ tb.caption("Every stored snapshot of the grid above, same layers and Mapper para
 # iterations and a few around them, for the time budget; one calibration serves every snapshot).
 
 # %%
-circ1, circ2 = claims.snapshot_circle_tests(art, {
+layer1_circle_tests, layer2_circle_tests = claims.snapshot_circle_tests(c64_32_64, {
     "conv1": ((200, 300, 400, 500, 600, 1000, 1500), k, 1.0, 11_520),
     "conv2": ((500, 1000, 1500), 100, 0.3, 122_880)}, seed=seed).values()
 
 # %%
-x1, s1 = claims.snapshot_series(circ1)
-plots.curves_plot(x1, s1, xlabel="batch iterations", ylabel="$H_1$ lifetime", title="layer 1: top bar vs null clouds")
+layer1_tested_iterations, layer1_curves = claims.snapshot_series(layer1_circle_tests)
+plots.curves_plot(layer1_tested_iterations, layer1_curves, xlabel="batch iterations", ylabel="$H_1$ lifetime",
+                  title="layer 1: top bar vs null clouds")
 
 # %% tags=["remove-input"]
-tb.caption(f"Layer 1 ({circ1[0].claim.cloud.shape[0]} of the {circ1[0].claim.n_raw} filters, no filtration): the top "
-           f"$H_1$ bar and the null clouds' 95% quantiles at each tested snapshot ({circ1[0].claim.test.draws} draws "
-           "per kind).", cloud=cifar_color.cloud_label_of(art, 1), profile=profile, accuracy=list(acc["values"]),
+tb.caption(f"Layer 1 ({layer1_circle_tests[0].claim.cloud.shape[0]} of the {layer1_circle_tests[0].claim.n_raw} "
+           "filters, no filtration): the top $H_1$ bar and the null clouds' 95% quantiles at each tested snapshot "
+           f"({layer1_circle_tests[0].claim.test.draws} draws per kind).",
+           cloud=cifar_color.cloud_label_of(c64_32_64, 1), profile=profile, accuracy=list(c64_32_64_accuracy["values"]),
            figure="9b")
 
 # %% tags=["remove-input"]
-cifar_color.snapshot_reading(circ1, layer="layer 1")
+cifar_color.snapshot_reading(layer1_circle_tests, layer="layer 1")
 
 # %%
-x2, s2 = claims.snapshot_series(circ2)
-plots.curves_plot(x2, s2, xlabel="batch iterations", ylabel="$H_1$ lifetime", title="layer 2: top bar vs null clouds")
+layer2_tested_iterations, layer2_curves = claims.snapshot_series(layer2_circle_tests)
+plots.curves_plot(layer2_tested_iterations, layer2_curves, xlabel="batch iterations", ylabel="$H_1$ lifetime",
+                  title="layer 2: top bar vs null clouds")
 
 # %% tags=["remove-input"]
-tb.caption(f"Layer 2 ($\\rho({circ2[0].claim.test.k}, 0.3)$ of {circ2[0].claim.cloud.shape[0]:,} of the "
-           f"{circ2[0].claim.n_raw:,} pooled filters) at each tested snapshot, as above.",
-           cloud=cifar_color.cloud_label_of(art, 2), profile=profile, accuracy=list(acc["values"]), figure="9c")
+tb.caption(f"Layer 2 ($\\rho({layer2_circle_tests[0].claim.test.k}, 0.3)$ of "
+           f"{layer2_circle_tests[0].claim.cloud.shape[0]:,} of the "
+           f"{layer2_circle_tests[0].claim.n_raw:,} pooled filters) at each tested snapshot, as above.",
+           cloud=cifar_color.cloud_label_of(c64_32_64, 2), profile=profile, accuracy=list(c64_32_64_accuracy["values"]),
+           figure="9c")
 
 # %% tags=["remove-input"]
-cifar_color.snapshot_reading(circ2, layer="layer 2")
+cifar_color.snapshot_reading(layer2_circle_tests, layer="layer 2")
 
 # %%
-curve1 = cifar_color.evolution(art, layer="conv1", k_paper=k, p=p, n_points_paper=11_520, seed=seed)
-plots.evolution_plot(curve1, keys=("h1_top", "frac_near_circle_core", "test_accuracy"),
+layer1_evolution = cifar_color.evolution(c64_32_64, layer="conv1", k_paper=k, p=p, n_points_paper=11_520, seed=seed)
+plots.evolution_plot(layer1_evolution, keys=("h1_top", "frac_near_circle_core", "test_accuracy"),
                      labels={"h1_top": "layer 1: top $H_1$", "frac_near_circle_core": "layer 1: core near circle",
                              "test_accuracy": "test accuracy"})
 
 # %% tags=["remove-input"]
 tb.caption("Layer 1 at every snapshot, for orientation (no nulls): top $H_1$ lifetime, share of the dense core within "
            "0.3 of the primary circle, and test accuracy (mean and sd over networks).",
-           cloud=cifar_color.cloud_label_of(art, 1, curve1[-1]["k"], p), profile=profile, accuracy=list(acc["values"]),
-           figure="9d")
+           cloud=cifar_color.cloud_label_of(c64_32_64, 1, layer1_evolution[-1]["k"], p), profile=profile,
+           accuracy=list(c64_32_64_accuracy["values"]), figure="9d")
 
 # %% tags=["remove-input"]
-cifar_color.evolution_reading(curve1)
+cifar_color.evolution_reading(layer1_evolution)
 
 # %% [markdown]
 # ## Verdicts
@@ -352,14 +372,18 @@ cifar_color.evolution_reading(curve1)
 # **F9** `f9_rule` (the circle rule at 300, 500 and 1,500 in layer 1 and at 1,000 in layer 2).
 
 # %% tags=["remove-input"]
-f6 = claims.f6_rule(F6)
-f9 = claims.f9_rule(circ1, circ2)
-rows = cifar_color.color_verdicts(profile=profile, data=data, art=art, art_np=art_np, acc=acc, acc_np=acc_np, f6_claims=F6,
-                            f6=f6, f7_claim=c7, f7=f7, f8_test=t8, f8=f8, evo1=circ1, evo2=circ2, f9=f9,
-                            evo_desc=(f"{circ1[0].claim.cloud.shape[0]} of {circ1[0].claim.n_raw} filters, no filtration",
-                                      f"rho({circ2[0].claim.test.k}, 0.3) of {circ2[0].claim.cloud.shape[0]:,} of "
-                                      f"{circ2[0].claim.n_raw:,} filters"))
-for row, rule in zip(rows, (f6, f7, f8, f9)):
+f6_rule = claims.f6_rule(fig6_claims)
+f9_rule = claims.f9_rule(layer1_circle_tests, layer2_circle_tests)
+rows = cifar_color.color_verdicts(profile=profile, data=data, art=c64_32_64, art_np=c48_0_64_nopool,
+                                  acc=c64_32_64_accuracy, acc_np=c48_0_64_nopool_accuracy, f6_claims=fig6_claims,
+                                  f6=f6_rule, f7_claim=fig7_claim, f7=f7_rule, f8_test=fig8_test, f8=f8_rule,
+                                  evo1=layer1_circle_tests, evo2=layer2_circle_tests, f9=f9_rule,
+                                  evo_desc=(f"{layer1_circle_tests[0].claim.cloud.shape[0]} of "
+                                            f"{layer1_circle_tests[0].claim.n_raw} filters, no filtration",
+                                            f"rho({layer2_circle_tests[0].claim.test.k}, 0.3) of "
+                                            f"{layer2_circle_tests[0].claim.cloud.shape[0]:,} of "
+                                            f"{layer2_circle_tests[0].claim.n_raw:,} filters"))
+for row, rule in zip(rows, (f6_rule, f7_rule, f8_rule, f9_rule)):
     record(row)
     print(row.claim_id, rule.verdict, *rule.reasons, sep="\n  ")
 
@@ -371,8 +395,11 @@ for row, rule in zip(rows, (f6, f7, f8, f9)):
 
 # %% tags=["remove-input"]
 cifar_color.color_findings(profile=profile, data=data, real=data == cifar_color.REAL_DATA,
-                     runs=[("C(64,32,64)", art.networks, T, acc), ("C(48,0,64)", art_np.networks, T_np, acc_np)],
-                     f6_claims=F6, f6=f6, f7_claim=c7, f7=f7, f8_test=t8, f8=f8, f9=f9)
+                           runs=[("C(64,32,64)", c64_32_64.networks, c64_32_64_last_iteration, c64_32_64_accuracy),
+                                 ("C(48,0,64)", c48_0_64_nopool.networks, c48_0_64_nopool_last_iteration,
+                                  c48_0_64_nopool_accuracy)],
+                           f6_claims=fig6_claims, f6=f6_rule, f7_claim=fig7_claim, f7=f7_rule, f8_test=fig8_test,
+                           f8=f8_rule, f9=f9_rule)
 
 # %% [markdown]
 # ## Exercises
@@ -386,8 +413,8 @@ cifar_color.color_findings(profile=profile, data=data, real=data == cifar_color.
 # %% tags=["hide-cell"]
 from toponet.ideal import distance_to_model
 
-for ch_name, X in clouds.items():
-    core = dense_core(X, scaled_k(k, X.shape[0], 11_520), p)
+for ch_name, filters in clouds.items():
+    core = dense_core(filters, scaled_k(k, filters.shape[0], 11_520), p)
     print(f"{ch_name}: {core.shape[0]} core filters, median distance to the primary circle "
           f"{np.median(distance_to_model(core).distances):.3f}")
 
