@@ -60,7 +60,7 @@ import toponet.book as tb
 from toponet import plots
 from toponet.chapters import registry
 from toponet.chapters.umass import memorization, tori
-from toponet.verdicts import Verdict, record
+from toponet.verdicts import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
@@ -222,15 +222,8 @@ print(u1_verdict, *u1_reasons, sep="\n  ")
 # The table's "100 % in k of n seeds" and bar counts are the paper's reading of the runs, shown beside.
 
 # %% tags=["remove-cell"]
-record(Verdict.from_rule(
-    rule_u1, claim_id="U1", claim="abs unlinks the linked tori, ReLU cannot",
-    paper="N_ReLU 98%, N_abs 100% (init-sensitive); H0: abs 2 components, ReLU 1",
-    ours=(f"N_ReLU {100 * relu_accuracy.mean():.1f}% test (max {100 * relu_accuracy.max():.1f}%); N_abs 100% in "
-          f"{int(perfect_abs_runs.sum())}/{abs_runs.sum()} seeds (mean {100 * abs_accuracy.mean():.1f}%); long H0 bars: perfect "
-          f"N_abs {long_bars[perfect_abs_runs].tolist()}, N_ReLU {long_bars[relu_runs].tolist()}; "
-          + "; ".join(part.describe() for part in rule_u1.extra["parts"])),
-    scale=f"{networks} seeds x 2 nets, {iterations} full-batch Adam iterations ({profile})",
-    data=DATA_U1, chapter="UMass", networks=int(abs_runs.sum()), iterations=iterations));
+record(tori.u1_verdict_row(rule_u1, study, long_bars, seeds=networks, iterations=iterations, profile=profile,
+                           data=DATA_U1));
 
 # %% tags=["remove-input"]
 tori.u1_findings(study["activation"], study["test_accuracy"], long_bars, seeds=study["seed"])
@@ -406,16 +399,8 @@ print(u2_verdict, *u2_reasons, sep="\n  ")
 # paper's 100 and memorizes only a little, so the premise fails and the verdict is inconclusive.
 
 # %% tags=["remove-cell"]
-record(Verdict.from_rule(
-    rule_u2, claim_id="U2", claim="memorization lives in the FC layers (true vs permuted labels)",
-    paper="N 99.57/98.77%, N' 88.25/9.62% (train/test); N' hidden layer organized by digit, not by label",
-    ours=(f"N {100 * u2_numbers['N_train']:.1f}/{100 * u2_numbers['N_test']:.1f}%, N' {100 * u2_numbers['Np_train']:.1f}/"
-          f"{100 * u2_numbers['Np_test']:.1f}%; N' hidden {k}-NN agreement (chance-adjusted) digit "
-          f"{u2_numbers['Np_hidden_true']:.2f} vs label {u2_numbers['Np_hidden_assigned']:.2f}; "
-          f"softmax vs label {u2_numbers['Np_softmax_assigned']:.2f}; "
-          + "; ".join(rule_u2.reasons[1:])),
-    scale=f"{n_train:,} of 60,000 train images, {epochs_true}/{epochs_permuted} epochs (paper 20/100) ({profile})",
-    data="MNIST (real), labels permuted for N'", chapter="UMass", networks=1, iterations=epochs_permuted));
+record(memorization.u2_verdict_row(rule_u2, u2_numbers, k=k, n_train=n_train, epochs_true=epochs_true,
+                                   epochs_permuted=epochs_permuted, profile=profile));
 
 # %% tags=["remove-input"]
 memorization.u2_findings(u2_numbers, epochs_true=epochs_true, epochs_permuted=epochs_permuted, n_train=n_train,

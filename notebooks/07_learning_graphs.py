@@ -60,7 +60,7 @@ import toponet.book as tb
 from toponet.chapters import learning_graphs as lg
 from toponet.chapters import registry
 from toponet import plots
-from toponet.verdicts import Verdict, record
+from toponet.verdicts import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
@@ -265,29 +265,11 @@ print(rule_l1.verdict, *rule_l1.reasons, sep="\n  ")
 # hidden layer does once the symmetry is broken.
 
 # %% tags=["remove-cell"]
-record(Verdict.from_rule(
-    rule_l1, claim_id="L1",
-    claim="zero init: learning graphs are trees (10 output, ~12 hidden branches); 9-vs-7 confusion ends at their branching",
-    paper="output 10 branches, hidden about 12; confusion ends when 7 and 9 branch apart",
-    ours=(f"branches counted on the learning graphs: zero init output {branch_counts['zero']['output'].count}, hidden "
-          f"{branch_counts['zero']['hidden1'].count} (neurons within 10%: {output_groups_10pct[-1]} and "
-          f"{hidden_groups_10pct[-1]}); N(0, 1e-3) init beside "
-          f"it: output {branch_counts['normal']['output'].count}, hidden {branch_counts['normal']['hidden1'].count}; "
-          "7/9 apart in the "
-          f"graph at epoch {'never' if seven_nine_separation_step is None else f'{seven_nine_separation_step / l1_steps_per_epoch:.1f}'}, "
-          "confusion ends at "
-          f"{'never' if confusion_end_step is None else f'{confusion_end_step / l1_steps_per_epoch:.1f}'}; "
-          f"test acc {100 * l1_final_accuracy:.1f}% (zero), "
-          f"{100 * l1_normal_final_accuracy:.1f}% (N(0, 1e-3)); "
-          + "; ".join(f"{part.describe()}, holds in {int(part.test.observed)} of {networks} zero-init runs"
-                      for part in rule_l1.extra["parts"])
-          + " (a sign test over n runs has 2^n - 1 draws)"
-          + (f"; {rule_l1.extra['runs_needed']} zero-init runs would give 80 % power"
-             if networks < rule_l1.extra["runs_needed"] else "")
-          + ("; final test accuracy of the other zero-init runs: "
-             + ", ".join(f"{100 * r.accuracy:.1f}%" for r in l1_more_runs) if l1_more_runs else "")),
-    scale=SCALE["L1"] + f"; {networks} zero-init run(s) and 1 N(0, 1e-3) run ({profile})", data="MNIST (real)",
-    chapter="Learning graphs", networks=networks, iterations=l1_total_steps));
+record(lg.l1_verdict_row(
+    rule_l1, counts=branch_counts, output_groups=output_groups_10pct[-1], hidden_groups=hidden_groups_10pct[-1],
+    separation_step=seven_nine_separation_step, confusion_end_step=confusion_end_step,
+    steps_per_epoch=l1_steps_per_epoch, zero_accuracy=l1_final_accuracy, normal_accuracy=l1_normal_final_accuracy,
+    runs=networks, more_runs=l1_more_runs, scale=SCALE["L1"], profile=profile, total_steps=l1_total_steps));
 
 # %% tags=["remove-input"]
 lg.l1_findings(output_branches=branch_counts["zero"]["output"].count, output_branches_5=int(output_final_groups_5pct),
@@ -409,16 +391,9 @@ print(rule_l2.verdict, *rule_l2.reasons, sep="\n  ")
 # *partly* when one passes at p < 0.05/2 (Bonferroni over the two parts); *inconclusive* otherwise.
 
 # %% tags=["remove-cell"]
-record(Verdict.from_rule(
-    rule_l2, claim_id="L2", claim="tiny init: first hidden layer on a 2-D learning surface; accuracy jumps 10 -> 40 -> 80%",
-    paper="smooth 2-D surface; accuracy 10 -> 40 -> 80%",
-    ours=("surface: " + ("no jump, not tested" if surface_test is None else surface_test.describe())
-          + f"; accuracy {accuracy_levels}"
-          + "".join(f" (jump {i + 1} at epochs {j['start'] / l2_steps_per_epoch:.0f}-"
-                    f"{j['end'] / l2_steps_per_epoch:.0f})" for i, j in enumerate(jumps))
-          + f"; final {100 * l2_final_accuracy:.1f}%"),
-    scale=SCALE["L2"] + f" ({profile})", data="MNIST (real)", chapter="Learning graphs", networks=1,
-    iterations=int(l2["steps"][-1])));
+record(lg.l2_verdict_row(
+    rule_l2, surface=surface_test, accuracy_levels=accuracy_levels, jumps=jumps, steps_per_epoch=l2_steps_per_epoch,
+    final_accuracy=l2_final_accuracy, scale=SCALE["L2"], profile=profile, total_steps=int(l2["steps"][-1])));
 
 # %% tags=["remove-input"]
 lg.l2_findings(jumps, surface_dimension, l2["test_accuracy"], l2["steps"], steps_per_epoch=l2_steps_per_epoch,

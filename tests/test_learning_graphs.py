@@ -376,3 +376,16 @@ def test_l1_rule_over_several_runs():
     mixed = l1_rule(mixed_br, None, 1000, 5000, 10000,
                     more_runs=tuple(run(mixed_br, s, end=5000) for s in range(1, 8)))
     assert mixed.verdict == "partly"
+
+
+def test_l2_verdict_row_states_the_jumps_in_epochs_and_the_untested_surface():
+    from toponet.chapters.learning_graphs import l2_verdict_row
+    from toponet.rules import RuleResult
+
+    rule = RuleResult(verdict="inconclusive", reasons=("no jump",), power=None, false_positive_rate=None)
+    row = l2_verdict_row(rule, surface=None, accuracy_levels="10% -> 40%", jumps=[{"start": 600, "end": 1200}],
+                         steps_per_epoch=600, final_accuracy=0.412, scale="60,000 images", profile="smoke",
+                         total_steps=42000)
+    assert row.claim_id == "L2" and row.verdict == "inconclusive" and row.iterations == 42000
+    assert row.ours == "surface: no jump, not tested; accuracy 10% -> 40% (jump 1 at epochs 1-2); final 41.2%"
+    assert row.scale == "60,000 images (smoke)" and row.data == "MNIST (real)"

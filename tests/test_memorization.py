@@ -156,3 +156,16 @@ def test_layer_mappers_one_graph_per_kind_and_layer():
         layer_mappers({"true": runs["true"]}, resolution=5, gain=2.0)
     with pytest.raises(ValueError, match="n_images"):
         layer_mappers({k: {"hidden": np.zeros(3), "softmax": blobs} for k in ("true", "permuted")}, resolution=5, gain=2.0)
+
+
+def test_u2_verdict_row_states_the_numbers_and_the_rules_reasons():
+    from toponet.chapters.umass.memorization import u2_verdict_row
+    from toponet.rules import RuleResult
+
+    rule = RuleResult(verdict="partly", reasons=("premise", "(B) holds", "(C) fails"), power=0.9,
+                      false_positive_rate=0.05)
+    row = u2_verdict_row(rule, _nums(), k=10, n_train=1000, epochs_true=4, epochs_permuted=15, profile="default")
+    assert row.claim_id == "U2" and row.verdict == "partly" and row.iterations == 15
+    assert row.ours.startswith("N 77.6/74.4%, N' 23.2/11.6%; N' hidden 10-NN agreement (chance-adjusted) digit 0.50 "
+                               "vs label 0.08; softmax vs label 0.08; (B) holds; (C) fails")
+    assert row.scale == "1,000 of 60,000 train images, 4/15 epochs (paper 20/100) (default)"

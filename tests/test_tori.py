@@ -155,3 +155,16 @@ def test_u1_findings_follow_the_runs():
     assert "The claim holds, including its caveat" in u1_findings(act, acc, bars, seeds=seeds)._repr_markdown_()
     with pytest.raises(ValueError, match="one length"):
         u1_findings(act, [1.0], [1])
+
+
+def test_u1_verdict_row_counts_perfect_abs_runs_and_their_bars():
+    from toponet.chapters.umass.tori import u1_rule, u1_verdict_row
+    rng = np.random.default_rng(0)
+    relu = 0.97 + rng.normal(0, 0.005, 12)
+    act, acc, bars, seeds = _runs(relu, np.r_[[1.0] * 10, [0.99, 0.98]], [1] * 12, [2] * 10 + [1] * 2)
+    rule = u1_rule(act, acc, bars, seeds=seeds)
+    row = u1_verdict_row(rule, {"activation": act, "test_accuracy": acc}, bars, seeds=12, iterations=800,
+                         profile="default", data="two linked tori")
+    assert row.claim_id == "U1" and row.verdict == rule.verdict and row.networks == 12
+    assert "N_abs 100% in 10/12 seeds" in row.ours and f"perfect N_abs {[2] * 10}, N_ReLU {[1] * 12}" in row.ours
+    assert row.scale == "12 seeds x 2 nets, 800 full-batch Adam iterations (default)"

@@ -30,8 +30,9 @@ from toponet.chapters._common import study_arrays
 from toponet.mapper import Mapper
 from toponet.rules import ALPHA, DRAWS, RuleResult
 from toponet.surface import SurfaceCalibration, SurfaceTest, surface_calibration, surface_test, time_shuffled
+from toponet.verdicts import Verdict
 
-__all__ = ["LearningConfig", "SigmoidMLP", "train_recording", "learning_trajectories", "trajectory_cloud",
+__all__ = ["l1_verdict_row", "l2_verdict_row", "LearningConfig", "SigmoidMLP", "train_recording", "learning_trajectories", "trajectory_cloud",
            "pca_projection", "l2_norm_lens", "pca_lens", "learning_graph", "neuron_groups",
            "groups_over_time", "separation_step", "confusion_end", "accuracy_jumps",
            "local_dimension", "l2_verdict", "surface_dimension", "PAPER",
@@ -525,6 +526,107 @@ def final_branch_sizes(traj: dict, layer: str, *, rtol: float = 0.1) -> list[int
 
 def _epoch(step, per_epoch: int) -> str:
     return "never" if step is None else f"{step / per_epoch:.1f}"
+
+
+def l1_verdict_row(rule: RuleResult, *, counts: dict, output_groups: int, hidden_groups: int,
+                   separation_step: int | None, confusion_end_step: int | None, steps_per_epoch: int,
+                   zero_accuracy: float, normal_accuracy: float, runs: int, more_runs, scale: str, profile: str,
+                   total_steps: int) -> Verdict:
+    """L1's verdict row: :func:`l1_rule`'s verdict and the numbers it rests on.
+
+    Parameters
+    ----------
+    rule : RuleResult
+        :func:`l1_rule`'s result (its ``extra`` holds the parts and the runs they need).
+    counts : dict
+        ``{"zero": {"output": Branches, "hidden1": Branches}, "normal": {...}}``: the branches of
+        the learning graphs of the zero-init and the N(0, 1e-3) runs (:func:`layer_branches`).
+    output_groups, hidden_groups : int
+        Neurons within 10 % of each other at the last recording, output and hidden layer.
+    separation_step, confusion_end_step : int or None
+        Batch steps where 7 and 9 part in the graph and where their confusion ends (None: never).
+    steps_per_epoch : int
+        Batch steps per epoch, to state the steps in epochs.
+    zero_accuracy, normal_accuracy : float
+        Final test accuracy (fraction) of the zero-init and the N(0, 1e-3) run.
+    runs : int
+        Zero-init runs the sign tests count (the chapter's ``networks``).
+    more_runs : sequence of L1Run
+        The zero-init runs beyond seed 0 (:func:`l1_run`), their accuracies stated.
+    scale : str
+        The run's scale in words (data, batch, learning rate, epochs, recordings).
+    profile : str
+        The build profile.
+    total_steps : int
+        Batch steps of the run (the row's iterations).
+
+    Returns
+    -------
+    Verdict
+    """
+    def epoch(step):
+        return "never" if step is None else f"{step / steps_per_epoch:.1f}"
+
+    ours = (f"branches counted on the learning graphs: zero init output {counts['zero']['output'].count}, hidden "
+            f"{counts['zero']['hidden1'].count} (neurons within 10%: {output_groups} and {hidden_groups}); "
+            f"N(0, 1e-3) init beside it: output {counts['normal']['output'].count}, hidden "
+            f"{counts['normal']['hidden1'].count}; 7/9 apart in the graph at epoch {epoch(separation_step)}, "
+            f"confusion ends at {epoch(confusion_end_step)}; test acc {100 * zero_accuracy:.1f}% (zero), "
+            f"{100 * normal_accuracy:.1f}% (N(0, 1e-3)); "
+            + "; ".join(f"{part.describe()}, holds in {int(part.test.observed)} of {runs} zero-init runs"
+                        for part in rule.extra["parts"])
+            + " (a sign test over n runs has 2^n - 1 draws)"
+            + (f"; {rule.extra['runs_needed']} zero-init runs would give 80 % power"
+               if runs < rule.extra["runs_needed"] else "")
+            + ("; final test accuracy of the other zero-init runs: "
+               + ", ".join(f"{100 * r.accuracy:.1f}%" for r in more_runs) if more_runs else ""))
+    return Verdict.from_rule(
+        rule, claim_id="L1",
+        claim="zero init: learning graphs are trees (10 output, ~12 hidden branches); 9-vs-7 confusion ends at their "
+              "branching",
+        paper="output 10 branches, hidden about 12; confusion ends when 7 and 9 branch apart",
+        ours=ours, scale=scale + f"; {runs} zero-init run(s) and 1 N(0, 1e-3) run ({profile})", data="MNIST (real)",
+        chapter="Learning graphs", networks=runs, iterations=total_steps)
+
+
+def l2_verdict_row(rule: RuleResult, *, surface: SurfaceTest | None, accuracy_levels, jumps: list[dict],
+                   steps_per_epoch: int, final_accuracy: float, scale: str, profile: str, total_steps: int) -> Verdict:
+    """L2's verdict row: :func:`l2_rule`'s verdict and the numbers it rests on.
+
+    Parameters
+    ----------
+    rule : RuleResult
+        :func:`l2_rule`'s result.
+    surface : SurfaceTest or None
+        The surface test of the first hidden layer's trajectory (None: no jump, not tested).
+    accuracy_levels : object
+        The accuracy levels between the jumps, as the chapter prints them.
+    jumps : list of dict
+        :func:`accuracy_jumps`' jumps, each with its ``start`` and ``end`` batch step.
+    steps_per_epoch : int
+        Batch steps per epoch, to state the jumps in epochs.
+    final_accuracy : float
+        Final test accuracy (fraction).
+    scale : str
+        The run's scale in words.
+    profile : str
+        The build profile.
+    total_steps : int
+        Batch steps of the run (the row's iterations).
+
+    Returns
+    -------
+    Verdict
+    """
+    ours = ("surface: " + ("no jump, not tested" if surface is None else surface.describe())
+            + f"; accuracy {accuracy_levels}"
+            + "".join(f" (jump {i + 1} at epochs {j['start'] / steps_per_epoch:.0f}-"
+                      f"{j['end'] / steps_per_epoch:.0f})" for i, j in enumerate(jumps))
+            + f"; final {100 * final_accuracy:.1f}%")
+    return Verdict.from_rule(
+        rule, claim_id="L2", claim="tiny init: first hidden layer on a 2-D learning surface; accuracy jumps 10 -> 40 -> 80%",
+        paper="smooth 2-D surface; accuracy 10 -> 40 -> 80%", ours=ours, scale=scale + f" ({profile})",
+        data="MNIST (real)", chapter="Learning graphs", networks=1, iterations=total_steps)
 
 
 def l1_findings(*, output_branches: int, output_branches_5: int, hidden_sizes, separation: int | None,

@@ -29,8 +29,9 @@ from toponet.chapters._common import study_arrays
 from toponet.mapper import Mapper
 from toponet.rules import RuleResult
 from toponet.store import Store
+from toponet.verdicts import Verdict
 
-__all__ = ["MemorizationConfig", "MemorizationCNN", "permuted_labels", "train_memorization",
+__all__ = ["u2_verdict_row", "MemorizationConfig", "MemorizationCNN", "permuted_labels", "train_memorization",
            "memorization_run", "label_agreement", "u2_verdict", "u2_rule", "digit_test", "softmax_test",
            "softmax_power", "MEMORIZED", "u2_findings", "layer_mappers", "PAPER"]
 
@@ -471,6 +472,45 @@ def layer_mappers(runs: dict, *, resolution: int, gain: float, seed: int = 0,
                 raise ValueError(f"{kind}/{layer} must be an (n_images >= 2, n_units) array; got shape {X.shape}")
             out[kind, layer] = Mapper(resolution=resolution, gain=gain, layout_seed=seed).fit(X)
     return out
+
+
+def u2_verdict_row(rule: RuleResult, numbers: dict, *, k: int, n_train: int, epochs_true: int,
+                   epochs_permuted: int, profile: str) -> Verdict:
+    """U2's verdict row: :func:`u2_rule`'s verdict and the numbers of :func:`u2_verdict`.
+
+    Parameters
+    ----------
+    rule : RuleResult
+        :func:`u2_rule`'s result (its reasons after the first are stated in the row).
+    numbers : dict
+        :func:`u2_verdict`'s numbers (``N_train``, ``N_test``, ``Np_train``, ``Np_test`` fractions;
+        ``Np_hidden_true``, ``Np_hidden_assigned``, ``Np_softmax_assigned`` chance-adjusted
+        agreements).
+    k : int
+        Neighbours of the label agreement.
+    n_train : int
+        MNIST training images used.
+    epochs_true, epochs_permuted : int
+        Epochs of N (true labels) and N' (permuted labels).
+    profile : str
+        The build profile.
+
+    Returns
+    -------
+    Verdict
+    """
+    n = numbers
+    ours = (f"N {100 * n['N_train']:.1f}/{100 * n['N_test']:.1f}%, N' {100 * n['Np_train']:.1f}/"
+            f"{100 * n['Np_test']:.1f}%; N' hidden {k}-NN agreement (chance-adjusted) digit "
+            f"{n['Np_hidden_true']:.2f} vs label {n['Np_hidden_assigned']:.2f}; "
+            f"softmax vs label {n['Np_softmax_assigned']:.2f}; "
+            + "; ".join(rule.reasons[1:]))
+    return Verdict.from_rule(
+        rule, claim_id="U2", claim="memorization lives in the FC layers (true vs permuted labels)",
+        paper="N 99.57/98.77%, N' 88.25/9.62% (train/test); N' hidden layer organized by digit, not by label",
+        ours=ours, scale=f"{n_train:,} of 60,000 train images, {epochs_true}/{epochs_permuted} epochs (paper 20/100) "
+                         f"({profile})",
+        data="MNIST (real), labels permuted for N'", chapter="UMass", networks=1, iterations=epochs_permuted)
 
 
 def u2_findings(nums: dict, *, epochs_true: int, epochs_permuted: int, n_train: int, margin: float = 0.1,

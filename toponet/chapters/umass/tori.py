@@ -23,8 +23,9 @@ from toponet.book.notebook import Caption
 from toponet.chapters._common import study_arrays
 from toponet.homology import persistence
 from toponet.rules import ALPHA, RuleResult
+from toponet.verdicts import Verdict
 
-__all__ = ["ToriConfig", "ToriRun", "ToriStudyConfig", "tori_study", "linked_tori", "split_tori", "tori_network", "train_tori",
+__all__ = ["u1_verdict_row", "ToriConfig", "ToriRun", "ToriStudyConfig", "tori_study", "linked_tori", "split_tori", "tori_network", "train_tori",
            "first_hidden", "long_h0_bars", "h0_components", "u1_rule", "u1_verdict", "PAPER_ACCURACY_GAP", "study_long_bars", "best_run", "u1_findings", "PAPER_ACCURACY"]
 
 #: The paper's accuracies (train and test alike): N_ReLU 98 %, N_abs 100 %.
@@ -415,6 +416,48 @@ def best_run(study: dict, activation: str) -> int:
         raise ValueError(f"the study has no {activation} run")
     acc = np.asarray(study["test_accuracy"])[idx]
     return int(idx[np.argmax(acc)])
+
+
+def u1_verdict_row(rule: RuleResult, study: dict, long_bars, *, seeds: int, iterations: int, profile: str,
+                   data: str, perfect: float = 0.995) -> Verdict:
+    """U1's verdict row: :func:`u1_rule`'s verdict and the study's numbers it rests on.
+
+    Parameters
+    ----------
+    rule : RuleResult
+        :func:`u1_rule`'s result (its ``extra["parts"]`` are described in the row).
+    study : dict
+        :func:`tori_study`'s arrays (``activation`` 0 = ReLU, 1 = abs; ``test_accuracy``).
+    long_bars : ndarray of shape (n_runs,)
+        Long H0 bars of each run's first hidden layer (:func:`study_long_bars`).
+    seeds : int
+        Initialization seeds of the study (each trains both networks).
+    iterations : int
+        Full-batch Adam iterations.
+    profile : str
+        The build profile.
+    data : str
+        The data in words.
+    perfect : float
+        Test accuracy from which an N_abs run counts as 100 %.
+
+    Returns
+    -------
+    Verdict
+    """
+    relu, absn = study["activation"] == 0, study["activation"] == 1
+    accuracy = study["test_accuracy"]
+    perfect_abs = absn & (accuracy >= perfect)
+    bars = np.asarray(long_bars)
+    ours = (f"N_ReLU {100 * accuracy[relu].mean():.1f}% test (max {100 * accuracy[relu].max():.1f}%); N_abs 100% in "
+            f"{int(perfect_abs.sum())}/{absn.sum()} seeds (mean {100 * accuracy[absn].mean():.1f}%); long H0 bars: "
+            f"perfect N_abs {bars[perfect_abs].tolist()}, N_ReLU {bars[relu].tolist()}; "
+            + "; ".join(part.describe() for part in rule.extra["parts"]))
+    return Verdict.from_rule(
+        rule, claim_id="U1", claim="abs unlinks the linked tori, ReLU cannot",
+        paper="N_ReLU 98%, N_abs 100% (init-sensitive); H0: abs 2 components, ReLU 1", ours=ours,
+        scale=f"{seeds} seeds x 2 nets, {iterations} full-batch Adam iterations ({profile})",
+        data=data, chapter="UMass", networks=int(absn.sum()), iterations=iterations)
 
 
 def u1_findings(activation, test_accuracy, long_bars, *, perfect: float = 0.995, seeds=None):
