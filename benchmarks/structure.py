@@ -126,7 +126,9 @@ def main() -> int:
     for n, name in function_lengths()[:10]:
         print(f"  {n:5d}  {name}")
     places = profile_definitions()
-    print(f"places defining something per profile: {len(places)}")
+    modules_with = sorted({place.split(":")[0] for place in places})
+    print(f"places defining something per profile: {len(places)} in {len(modules_with)} modules "
+          f"({', '.join(m.replace('toponet/', '') for m in modules_with)})")
     for place in places:
         print(f"  {place}")
     clips = k_clips()
