@@ -286,3 +286,11 @@ def test_the_model_samples_take_the_noise_they_are_given():
         assert not np.allclose(cr.model_sample(model, noise=0.0)(40, 1), cr.model_sample(model)(40, 1))
     assert not np.allclose(beyond_model_cloud("klein", 60, noise=0.0, fraction=1.0, seed=2),
                            beyond_model_cloud("klein", 60, noise=0.25, fraction=1.0, seed=2))
+
+
+def test_snapshot_circle_tests_names_a_layer_without_snapshots():
+    from types import SimpleNamespace
+
+    art = SimpleNamespace(stored_iterations=lambda layer: [0])
+    with pytest.raises(ValueError, match=r"conv1: the artifact stores no snapshot after iteration 0 \(stored: \[0\]\)"):
+        cr.snapshot_circle_tests(art, {"conv1": ((100, 200), 200, 0.3, 6400)})

@@ -304,3 +304,12 @@ def test_closeness_places_clouds_between_random_filters_and_patches():
     assert "half: " in ch.closeness_text(res, reference="patches", null="random")
     with pytest.raises(ValueError, match="reference 'x'"):
         ch.closeness({"a": (circle, "")}, p=0.3, reference="x", null="a")
+
+
+def test_three_circle_sample_keeps_n_when_the_secondaries_round_up():
+    # n = 3 with shares (0, .5, .5) rounds to 2 + 2 secondary filters: the sample still has n rows
+    from toponet.patches import three_circle_sample
+
+    X = three_circle_sample(3, shares=(0.0, 0.5, 0.5), seed=1)
+    assert X.shape == (3, 9) and np.all(np.isfinite(X))
+    assert np.array_equal(three_circle_sample(30, seed=2), three_circle_sample(30, seed=2))

@@ -1473,6 +1473,9 @@ def snapshot_circle_tests(artifact, layers: dict, *, seed: int = 0, report=print
     out = {}
     for layer, (wanted, k_paper, p, n_paper) in layers.items():
         snaps = pick_snapshots(artifact.stored_iterations(layer), wanted)
+        if not snaps:
+            raise ValueError(f"{layer}: the artifact stores no snapshot after iteration 0 "
+                             f"(stored: {list(artifact.stored_iterations(layer))}); train it first")
         rows = evolution_circles(artifact, layer=layer, iterations=snaps, k_paper=k_paper, p=p,
                                  n_points_paper=n_paper, seed=seed)
         report(f"{layer}: {circle_summary(rows)} | {rows[0].claim.calibration.describe()}")

@@ -402,6 +402,9 @@ def three_circle_sample(n: int, *, shares=(1 / 3, 1 / 3, 1 / 3), noise: float = 
         raise ValueError(f"noise must be a non-negative sd per entry; got {noise!r}")
     counts = np.round(shares * n).astype(int)
     counts[0] = n - counts[1:].sum()
+    while counts[0] < 0:   # the secondaries rounded up past n (n = 3, shares (0, .5, .5)): trim the larger
+        counts[1 + int(np.argmax(counts[1:]))] -= 1
+        counts[0] += 1
     rng = np.random.default_rng(seed)
     parts = [primary_circle(rng.uniform(0, 2 * np.pi, counts[0]))]
     parts += [klein_bottle(t1, rng.uniform(0, 2 * np.pi, c)) for t1, c in zip((0.0, np.pi / 2), counts[1:])]
