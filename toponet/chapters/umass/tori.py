@@ -21,6 +21,7 @@ from toponet import group_tests as gt
 from toponet._validation import check_cloud, check_int
 from toponet.book.notebook import Caption
 from toponet.chapters._common import study_arrays
+from toponet.chapters._templates import render
 from toponet.homology import persistence
 from toponet.rules import ALPHA, RuleResult
 from toponet.verdicts import Verdict
@@ -461,7 +462,8 @@ def u1_verdict_row(rule: RuleResult, study: dict, long_bars, *, seeds: int, iter
 
 
 def u1_findings(activation, test_accuracy, long_bars, *, perfect: float = 0.995, seeds=None):
-    """The chapter's "what we found" for U1, in words computed from the study (no stored numbers).
+    """The chapter's "what we found" for U1, in words computed from the study (no stored numbers):
+    the template ``toponet/chapters/templates/u1_findings.md`` filled with the study's values.
 
     Parameters
     ----------
@@ -483,10 +485,6 @@ def u1_findings(activation, test_accuracy, long_bars, *, perfect: float = 0.995,
     good = absn & (acc >= perfect)
     rest = absn & ~good
     pct = lambda a: f"{100 * a:.1f}%"  # noqa: E731
-    head = {"reproduced": "The claim holds, including its caveat.",
-            "partly": "The claim holds only in part.",
-            "inconclusive": "This build cannot decide the claim.",
-            "not reproduced": "The claim does not hold in this build."}[rule.verdict]
     tested = []
     for part in rule.extra["parts"]:
         t = part.test
@@ -497,32 +495,14 @@ def u1_findings(activation, test_accuracy, long_bars, *, perfect: float = 0.995,
             f"not significant, and with {t.power:.0%} power" + (" that is evidence against it" if t.power >= 0.8
                                                                else ", too little to count against it"))
         tested.append(f"{part.label}, p = {t.p:.2g} ({t.draws} draws, {'exact' if t.exact else 'Monte-Carlo'}): {said}")
-    parts = [f"**What we found** ({int(absn.sum())} seeds per network). {head} Paired permutation tests over the "
-             f"seeds (each seed starts both networks): " + "; ".join(tested) + "."]
-    if good.any():
-        two = int((bars[good] == 2).sum())
-        parts.append(f"$N_{{|\\cdot|}}$ reached 100% test accuracy in {int(good.sum())} of {int(absn.sum())} seeds, and "
-                     + (f"each of those runs has two long $H_0$ bars in its first hidden layer: the absolute value laid "
-                        "the tori apart." if two == good.sum() else
-                        f"{two} of those runs have two long $H_0$ bars in the first hidden layer (the long bars per "
-                        f"run: {bars[good].tolist()})."))
-    else:
-        parts.append(f"No $N_{{|\\cdot|}}$ run reached 100% test accuracy (best {pct(acc[absn].max())}), against the "
-                     "paper's 100%." if absn.any() else "There is no $N_{|\\cdot|}$ run.")
-    if rest.any() and good.any():
-        below = bool(relu.any() and acc[rest].min() < acc[relu].max())
-        parts.append(f"The other {int(rest.sum())} got stuck between {pct(acc[rest].min())} and {pct(acc[rest].max())}"
-                     + (", some of them below ReLU." if below else ".")
-                     + " The paper's caveat (sensitive to initialization) shows.")
-    if relu.any():
-        relu_perfect = int((acc[relu] >= perfect).sum())
-        ones = int((bars[relu] == 1).sum())
-        parts.append((f"No $N_\\text{{ReLU}}$ run reached 100%: all {int(relu.sum())} ended between "
-                      if relu_perfect == 0 else
-                      f"{relu_perfect} $N_\\text{{ReLU}}$ run(s) reached 100%, against the paper; the {int(relu.sum())} "
-                      "ended between ")
-                     + f"{pct(acc[relu].min())} and {pct(acc[relu].max())} (the paper reports 98%), and "
-                     + ("each has a single long $H_0$ bar, because the tori are squashed together."
-                        if ones == relu.sum() else
-                        f"{ones} of them have a single long $H_0$ bar (long bars per run: {bars[relu].tolist()})."))
-    return Caption(" ".join(parts))
+    stuck = rest.any() and good.any()
+    return Caption(render(
+        "u1_findings", verdict=rule.verdict, seeds=int(absn.sum()), tested=tested, has_abs=bool(absn.any()),
+        perfect_abs=int(good.sum()), abs_two_bars=int((bars[good] == 2).sum()), abs_bars=bars[good].tolist(),
+        abs_best=pct(acc[absn].max()) if absn.any() else "",
+        stuck=int(rest.sum()) if stuck else 0, stuck_min=pct(acc[rest].min()) if stuck else "",
+        stuck_max=pct(acc[rest].max()) if stuck else "",
+        stuck_below_relu=bool(stuck and relu.any() and acc[rest].min() < acc[relu].max()),
+        relu_runs=int(relu.sum()), relu_perfect=int((acc[relu] >= perfect).sum()),
+        relu_min=pct(acc[relu].min()) if relu.any() else "", relu_max=pct(acc[relu].max()) if relu.any() else "",
+        relu_one_bar=int((bars[relu] == 1).sum()), relu_bars=bars[relu].tolist()))
