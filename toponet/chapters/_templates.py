@@ -3,10 +3,12 @@
 A "What we found" paragraph is written once, as markdown with Jinja2 placeholders and
 conditions (``{{ seeds }}``, ``{% if verdict == "partly" %}``), beside the chapter module
 that computes its values; the module decides nothing about wording. Used by chapter 06
-(``notebooks/06_umass.py``: :func:`toponet.chapters.umass.tori.u1_findings`).
+(``notebooks/06_umass.py``: :func:`toponet.chapters.umass.tori.u1_findings`,
+:func:`toponet.chapters.umass.memorization.u2_findings`).
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -32,6 +34,8 @@ def render(name: str, **values) -> str:
     -------
     str
         The rendered markdown with every run of whitespace (line breaks included) collapsed to
-        one space: a template writes one sentence or clause per line.
+        one space, so a template writes one sentence or clause per line; a pilcrow (``¶``)
+        starts a new paragraph (a blank line in the result).
     """
-    return " ".join(_ENVIRONMENT.get_template(f"{name}.md").render(**values).split())
+    text = " ".join(_ENVIRONMENT.get_template(f"{name}.md").render(**values).split())
+    return re.sub(r"\s*¶\s*", "\n\n", text).strip()

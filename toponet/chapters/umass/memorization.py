@@ -26,6 +26,7 @@ from toponet._io import atomic_write
 from toponet._validation import check_cloud, check_int
 from toponet.book.notebook import Caption
 from toponet.chapters._common import study_arrays
+from toponet.chapters._templates import render
 from toponet.mapper import Mapper
 from toponet.rules import RuleResult
 from toponet.store import Store
@@ -515,7 +516,8 @@ def u2_verdict_row(rule: RuleResult, numbers: dict, *, k: int, n_train: int, epo
 
 def u2_findings(nums: dict, *, epochs_true: int, epochs_permuted: int, n_train: int, margin: float = 0.1,
                 chance_band: float = 0.15, rule: RuleResult | None = None):
-    """The chapter's "what we found" for U2, from :func:`u2_verdict`'s numbers (no stored numbers).
+    """The chapter's "what we found" for U2, from :func:`u2_verdict`'s numbers (no stored numbers):
+    the template ``toponet/chapters/templates/u2_findings.md`` filled with them.
 
     Parameters
     ----------
@@ -545,46 +547,19 @@ def u2_findings(nums: dict, *, epochs_true: int, epochs_permuted: int, n_train: 
         last_ok = rule.extra["parts"][1].test.significant()
     p = PAPER
     pp = lambda a: f"{100 * a:.2f}%"  # noqa: E731  (the paper states two decimals)
-    if acc_ok:
-        acc = (f"The accuracies are of the paper's kind: $N$ reaches {pct(n['N_train'])} / {pct(n['N_test'])} (train / "
-               f"test) after {epochs_true} epoch(s) on {n_train:,} images (paper {pp(p['true']['train'])} / "
-               f"{pp(p['true']['test'])}), and $N'$ memorizes: {pct(n['Np_train'])} on its training labels, "
-               f"{pct(n['Np_test'])} on the test set (paper {pp(p['permuted']['train'])} / {pp(p['permuted']['test'])}).")
-    else:
-        acc = (f"This scale does not test the paper's accuracies. After {epochs_true} epoch(s) on {n_train:,} images, $N$ "
-               f"reaches {pct(n['N_train'])} / {pct(n['N_test'])} (train / test), against {pp(p['true']['train'])} / "
-               f"{pp(p['true']['test'])}. ")
-        if n["Np_test"] <= chance_band and n["Np_train"] >= n["Np_test"] + 0.05:
-            acc += (f"$N'$ starts to memorize: after {epochs_permuted} epoch(s) its training accuracy is "
-                    f"{pct(n['Np_train'])} while its test accuracy stays at chance ({pct(n['Np_test'])}), against the "
-                    f"paper's {pp(p['permuted']['train'])} after {p['permuted']['epochs']} epochs.")
-        else:
-            acc += (f"$N'$ reaches {pct(n['Np_train'])} / {pct(n['Np_test'])} after {epochs_permuted} epoch(s): "
-                    "no sign of memorization yet.")
-    if digit_ok:
-        hid = (f"The part about the hidden layer does hold. $N'$'s final hidden layer groups the images by their true "
-               f"digit (adjusted agreement {n['Np_hidden_true']:.2f}) and not by the label it was trained on "
-               f"({n['Np_hidden_assigned']:.2f}), as the paper says.")
-    else:
-        hid = (f"The part about the hidden layer does not hold here: $N'$'s final hidden layer agrees with the true "
-               f"digit {n['Np_hidden_true']:.2f} and with the assigned label {n['Np_hidden_assigned']:.2f} (adjusted), "
-               f"not {margin:g} apart in favour of the digit.")
-    if last_ok:
-        last = (f" Its softmax outputs follow the assigned labels ({n['Np_softmax_assigned']:.2f}) far more than its "
-                "hidden layer does: the last layer does the memorizing.")
-    elif n["Np_train"] >= MEMORIZED:
-        last = (f" Yet although $N'$ memorized, its softmax outputs do not separate the assigned labels "
-                f"({n['Np_softmax_assigned']:.2f}) more than its hidden layer does: the last layer is not shown to hold "
-                "the memorized labels.")
-    else:
-        last = (f" Its softmax outputs do not separate the assigned labels yet ({n['Np_softmax_assigned']:.2f}), so at "
-                "this scale we cannot decide *where* memorization lives. That needs the `paper` profile (a GPU).")
-    tests = ""
+    tests = None
     if rule is not None:
-        tb_, tc = (part.test for part in rule.extra["parts"])
-        tests = (f"\n\nLabel-permutation tests on $N'$: hidden layer by true digit p = {tb_.p:.2g} ({tb_.draws} draws); "
-                 f"softmax beyond the hidden layer by assigned label p = {tc.p:.2g} ({tc.draws} draws), a test with "
-                 f"{tc.power:.0%} power against the paper's memorization. Verdict: **{rule.verdict}**"
-                 + (f", because $N'$ fits only {pct(n['Np_train'])} of its labels (memorized: at least "
-                    f"{100 * MEMORIZED:.0f}%)." if n["Np_train"] < MEMORIZED else "."))
-    return Caption(f"**What we found.** {acc}\n\n{hid}{last}{tests}")
+        digit_test, softmax_test = (part.test for part in rule.extra["parts"])
+        tests = dict(digit_p=f"{digit_test.p:.2g}", digit_draws=digit_test.draws, softmax_p=f"{softmax_test.p:.2g}",
+                     softmax_draws=softmax_test.draws, softmax_power=f"{softmax_test.power:.0%}", verdict=rule.verdict,
+                     because=(f", because $N'$ fits only {pct(n['Np_train'])} of its labels (memorized: at least "
+                              f"{100 * MEMORIZED:.0f}%)." if n["Np_train"] < MEMORIZED else "."))
+    return Caption(render(
+        "u2_findings", accuracies_ok=acc_ok, memorizing=n["Np_test"] <= chance_band and n["Np_train"] >= n["Np_test"] + 0.05,
+        digit_ok=digit_ok, last_ok=last_ok, memorized=n["Np_train"] >= MEMORIZED,
+        N_train=pct(n["N_train"]), N_test=pct(n["N_test"]), Np_train=pct(n["Np_train"]), Np_test=pct(n["Np_test"]),
+        hidden_true=f"{n['Np_hidden_true']:.2f}", hidden_assigned=f"{n['Np_hidden_assigned']:.2f}",
+        softmax_assigned=f"{n['Np_softmax_assigned']:.2f}", margin=f"{margin:g}", epochs_true=epochs_true,
+        epochs_permuted=epochs_permuted, n_train=f"{n_train:,}", paper_true_train=pp(p["true"]["train"]),
+        paper_true_test=pp(p["true"]["test"]), paper_permuted_train=pp(p["permuted"]["train"]),
+        paper_permuted_test=pp(p["permuted"]["test"]), paper_permuted_epochs=p["permuted"]["epochs"], tests=tests))
