@@ -677,8 +677,8 @@ def build_scale(root: str | os.PathLike = ".", *, profile: str = "default") -> s
     return "\n".join([
         ":::{admonition} What was run for this build", ":class: important",
         f"Networks x training iterations of the main run of each chapter that trains, at the `{profile}` "
-        "profile and at the `paper` profile, the papers' scale where they state it (the registry, `toponet.chapters.registry`, the one place these numbers are "
-        "written; "
+        "profile and at the `paper` profile, the papers' scale where they state it (the registry, "
+        "`toponet.chapters.registry`, the one place these numbers are written; "
         "each chapter's other runs and every parameter are in {doc}`rerun`). This book is built by "
         "*profiles*: `smoke` proves the code path in minutes and is not evidence; `default` runs at a scale "
         "a CPU manages; `paper` is the paper's scale. Each caption names the profile, the networks and "
@@ -807,8 +807,6 @@ def chapter_times_table(times: Sequence[ChapterTime]) -> str:
 RERUN_COSTS = GENERATED / "rerun_costs.md"
 #: The committed timing record of the ``default`` build (written by :func:`toponet.book.build.write_times`).
 TIMES_RECORD = Path("results") / "chapter_times.json"
-#: Stored studies (not experiments of the registry) a chapter trains: chapter -> their config classes.
-CHAPTER_STUDIES = {"06_umass": ("ToriStudyConfig", "MemorizationConfig"), "07_learning_graphs": ("LearningConfig",)}
 
 
 def _row_chapter(label: str, pages: dict[str, ChapterPage]) -> str | None:
@@ -870,19 +868,22 @@ def _training_cells(chapter: str, rates: list[dict]) -> tuple[str, str]:
     """What training costs a chapter, from the store's recorded training times: (the rate, what
     doubling the ``default`` profile's networks adds); "" where nothing is trained."""
     # deferred: the registry imports torch (2.3 s measured), which the book's CLI need not load
-    from toponet.chapters.registry import CHAPTER_SCALE
+    from toponet.chapters.registry import CHAPTER_SCALE, STUDIES, trained
 
     experiment = CHAPTER_SCALE.get(chapter)
-    if experiment and chapter not in CHAPTER_STUDIES:
+    if experiment and experiment not in STUDIES:
         rate = _rate(rates, (experiment,))
         if rate is None:
             return f"no time stored (`{experiment}`)", ""
         n, T = experiment_scale(chapter, "default") or (None, None)
         double = f"{n:,} more x {T:,}: {_duration(rate[0] * n * T)}" if n and T else ""
         return f"{_cost(rate[0] * 1000)} per network and 1,000 iterations (`{experiment}`)", double
-    if chapter in CHAPTER_STUDIES:
+    # the studies the registry says the chapter loads, by configuration class (as the store records them)
+    loads = trained(chapter, get_profile("default").parameters(chapter))
+    kinds = tuple(dict.fromkeys(type(t.config).__name__ for t in loads if t.config is not None))
+    if kinds:
         parts = []
-        for kind in CHAPTER_STUDIES[chapter]:
+        for kind in kinds:
             rate = _rate(rates, (kind,))
             if rate is not None:
                 unit = "run and epoch" if kind in ("MemorizationConfig", "LearningConfig") else "network and iteration"

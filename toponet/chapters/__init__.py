@@ -18,9 +18,11 @@ notebook                    module
 ==========================  ==============================================================
 
 Helpers two or more chapters share live in ``_common.py`` (artifact accuracy, training
-evolution, the calibrated circle claim) and ``_cifar.py`` (chapters 02 and 03); a chapter
-module re-exports the shared names its notebook calls. A new chapter ``NN_name`` gets
-``toponet/chapters/name.py`` (docstring: its notebook and paper figures) and its tests.
+evolution, the studies' load-or-train engine), ``_cifar.py`` (chapters 02 and 03) and
+``_templates.py`` (the prose templates of ``templates/``); a chapter module re-exports the shared
+names its notebook calls. What every chapter trains, at every profile, is
+:mod:`toponet.chapters.registry`. A new chapter ``NN_name`` gets ``toponet/chapters/name.py``
+(docstring: its notebook and paper figures), its tests and, if it trains, its registry entries.
 
 Layering (``tests/test_layers.py``): chapter modules may import the book helpers
 (:mod:`toponet.book`) and everything below; nothing below imports a chapter.
