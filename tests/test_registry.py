@@ -6,6 +6,10 @@ registry's answer, whatever asks (the book's profiles, the re-run page, the note
 """
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from toponet.book.profiles import PROFILES
@@ -13,6 +17,8 @@ from toponet.chapters.registry import CHAPTER_SCALE
 from toponet.chapters import registry
 from toponet.experiments import SCALES
 from toponet.store import Store, config_key
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_study_has_every_profile_and_its_own_artifact_key():
@@ -57,3 +63,23 @@ def test_chapter_scale_reads_the_studies(scale):
                                                                   registry.study("l1").config(scale).records)
     assert PROFILES[scale].parameters("06_umass")["networks"] == u1.seeds
     assert set(registry.CHAPTER_TRAINING) - {"08_natural_patches"} <= set(CHAPTER_SCALE)
+
+
+def test_reading_a_chapters_needs_loads_no_torch_unless_it_trains():
+    """A dry run of a chapter that trains nothing reads the chapter tables only (the studies and
+    their torch-importing modules are built on first use)."""
+    code = ("import sys; from toponet.chapters import registry as r; "
+            "assert r.trained('04_deep_networks', {'profile': 'default'}) == []; "
+            "assert r.chapter_scale('09_your_network', 'default') is None; "
+            "assert 'torch' not in sys.modules, 'torch imported'; "
+            "r.study('l1'); assert 'torch' in sys.modules; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_a_studys_command_line_options_are_its_own():
+    assert dict(registry.study("u1-tori").options) == {"networks": "seeds", "iterations": "iterations"}
+    assert not registry.study("l2").options
+    for st in registry.STUDIES.values():
+        fields = set(st.config("smoke").__dataclass_fields__)
+        assert set(st.options.values()) <= fields, st.name

@@ -28,11 +28,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
-from toponet.chapters import _cifar as cifar
-from toponet.chapters import generalization
-from toponet.chapters import learning_graphs as lg
-from toponet.chapters.umass import memorization, tori
-from toponet.experiments import SCALES, experiment
+import functools
 
 __all__ = ["Study", "STUDIES", "study", "Trained", "CHAPTER_TRAINING", "CHAPTER_SCALE",
            "MNIST_VARIANTS", "trained", "chapter_scale"]
@@ -64,6 +60,10 @@ class Study:
     networks : mapping of profile name to int
         Runs a chapter draws from this study at each profile (seeds of the configuration, in
         place of ``scale``'s networks); empty: ``scale``'s.
+    options : mapping of str to str
+        What ``toponet train <study> --networks N --iterations M`` may change: command-line option
+        -> field of the configuration (U1: ``networks`` -> ``seeds``); empty: the profile's scale
+        only.
     """
 
     name: str
@@ -73,13 +73,19 @@ class Study:
     scale: Callable[[Any], tuple[int, int]]
     units: tuple[str, str] = ("networks", "iterations")
     networks: Mapping[str, int] = field(default_factory=dict)
+    options: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
+        # deferred: toponet.experiments imports torch (1.6 s measured); a dry run of a chapter that
+        # trains nothing reads CHAPTER_SCALE / CHAPTER_TRAINING and never builds a Study
+        from toponet.experiments import SCALES
+
         missing = set(SCALES) - set(self.profiles)
         if missing:
             raise ValueError(f"study {self.name!r} has no configuration for profile(s) {sorted(missing)}")
         object.__setattr__(self, "profiles", MappingProxyType(dict(self.profiles)))
         object.__setattr__(self, "networks", MappingProxyType(dict(self.networks)))
+        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
 
     def config(self, profile: str, **changes):
         """The configuration at ``profile`` with ``changes`` (fields of it, e.g. ``seed=3``)."""
@@ -104,61 +110,80 @@ class Study:
         return self.run(self.config(profile, **changes), store, progress=progress)
 
 
-def _learning(init: str, hidden: tuple[int, ...], epochs: int, **kw) -> dict[str, lg.LearningConfig]:
-    """The paper notebook's run at default and paper (full MNIST training set, batch 100, lr 0.05,
-    200 recordings); smoke: 6,000 images, 3 epochs, 30 recordings."""
-    full = lg.LearningConfig(hidden=hidden, init=init, epochs=epochs, records=200, **kw)
-    smoke = lg.LearningConfig(hidden=hidden, init=init, epochs=3, records=30, first_layer_stride=3, n_train=6000, **kw)
-    return {"smoke": smoke, "default": full, "paper": full}
-
-
-def _memorization(labels: str, epochs: Mapping[str, int]) -> dict[str, memorization.MemorizationConfig]:
-    """Training / test subsets per profile: 256 / 200 (smoke), 1,000 / 500 (default), the paper's
-    60,000 / 10,000; ``epochs`` per profile."""
-    sizes = {"smoke": (256, 200), "default": (1000, 500), "paper": (60000, 10000)}
-    return {p: memorization.MemorizationConfig(labels=labels, n_train=n, n_test=m, epochs=epochs[p])
-            for p, (n, m) in sizes.items()}
-
-
-def _epochs(config: memorization.MemorizationConfig) -> tuple[int, int]:
-    return 1, config.epochs
-
-
-def _records(config: lg.LearningConfig) -> tuple[int, int]:
-    return 1, config.records
-
-
 _EPOCHS, _RECORDS = ("runs", "epochs"), ("runs", "recordings")
 
 
-#: The studies, by name. U1: 20 seeds at default give its paired permutation tests 94 %
-#: (unlinking) and 98.5 % (accuracy) power at the rates measured with 10, where 10 gave 38 %; each
-#: seed trains N_ReLU and N_abs, 800 full-batch Adam iterations (the paper's). U2: the paper's 20
-#: (true labels) and 100 (permuted) epochs at paper. L1: 8 zero-init runs (seeds 0-7) give its
-#: sign test 81 % power; L1's text says 50 epochs, L2's notebook 70.
-STUDIES: Mapping[str, Study] = MappingProxyType({s.name: s for s in (
-    Study("u1-tori", "UMass, U1: N_ReLU and N_abs on two linked tori (Fig. 5-6 of Naitzat et al.)",
-          {p: tori.ToriStudyConfig(seeds=n, iterations=800) for p, n in (("smoke", 3), ("default", 20), ("paper", 20))},
-          tori.tori_study, lambda c: (c.seeds, c.iterations), ("seeds (2 networks each)", "full-batch iterations")),
-    Study("u2-true", "UMass, U2: N trained on MNIST's true labels",
-          _memorization("true", {"smoke": 1, "default": 4, "paper": 20}), memorization.memorization_run, _epochs, _EPOCHS),
-    Study("u2-permuted", "UMass, U2: N' trained on permuted labels (memorization)",
-          _memorization("permuted", {"smoke": 2, "default": 15, "paper": 100}), memorization.memorization_run, _epochs, _EPOCHS),
-    Study("l1", "Learning graphs, L1: zero-initialized one-hidden-layer sigmoid MLP",
-          _learning("zeros", (100,), 50), lg.learning_trajectories, _records, ("runs", "recordings"),
-          {"smoke": 1, "default": 8, "paper": 8}),
-    Study("l1-normal", "Learning graphs, L1 beside it: the same MLP from N(0, 1e-3)",
-          _learning("normal", (100,), 50, init_std=lg.L1_NORMAL_STD), lg.learning_trajectories, _records, _RECORDS),
-    Study("l2", "Learning graphs, L2: two-hidden-layer sigmoid MLP from a gaussian init",
-          _learning("normal", (100, 100), 70), lg.learning_trajectories, _records, _RECORDS),
-)})
+@functools.cache
+def _studies() -> Mapping[str, Study]:
+    """The table :data:`STUDIES`, built on first use.
+
+    U1: 20 seeds at default give its paired permutation tests 94 % (unlinking) and 98.5 %
+    (accuracy) power at the rates measured with 10, where 10 gave 38 %; each seed trains N_ReLU
+    and N_abs, 800 full-batch Adam iterations (the paper's). U2: the paper's 20 (true labels) and
+    100 (permuted) epochs at paper. L1: 8 zero-init runs (seeds 0-7) give its sign test 81 %
+    power; L1's text says 50 epochs, L2's notebook 70.
+    """
+    # deferred: the studies' modules import torch (2.5 s measured); `python -m toponet.book run
+    # <chapter> --dry-run` of a chapter that trains nothing reads only the chapter tables below
+    from toponet.chapters import learning_graphs as lg
+    from toponet.chapters.umass import memorization, tori
+
+    def learning(init: str, hidden: tuple[int, ...], epochs: int, **kw) -> dict:
+        """The paper notebook's run at default and paper (full MNIST training set, batch 100, lr
+        0.05, 200 recordings); smoke: 6,000 images, 3 epochs, 30 recordings."""
+        full = lg.LearningConfig(hidden=hidden, init=init, epochs=epochs, records=200, **kw)
+        smoke = lg.LearningConfig(hidden=hidden, init=init, epochs=3, records=30, first_layer_stride=3, n_train=6000,
+                                  **kw)
+        return {"smoke": smoke, "default": full, "paper": full}
+
+    def memorizing(labels: str, epochs: Mapping[str, int]) -> dict:
+        """Training / test subsets per profile: 256 / 200 (smoke), 1,000 / 500 (default), the
+        paper's 60,000 / 10,000; ``epochs`` per profile."""
+        sizes = {"smoke": (256, 200), "default": (1000, 500), "paper": (60000, 10000)}
+        return {p: memorization.MemorizationConfig(labels=labels, n_train=n, n_test=m, epochs=epochs[p])
+                for p, (n, m) in sizes.items()}
+
+    def epochs(config) -> tuple[int, int]:
+        return 1, config.epochs
+
+    def records(config) -> tuple[int, int]:
+        return 1, config.records
+
+    return MappingProxyType({s.name: s for s in (
+        Study("u1-tori", "UMass, U1: N_ReLU and N_abs on two linked tori (Fig. 5-6 of Naitzat et al.)",
+              {p: tori.ToriStudyConfig(seeds=n, iterations=800) for p, n in (("smoke", 3), ("default", 20),
+                                                                              ("paper", 20))},
+              tori.tori_study, lambda c: (c.seeds, c.iterations), ("seeds (2 networks each)", "full-batch iterations"),
+              options={"networks": "seeds", "iterations": "iterations"}),
+        Study("u2-true", "UMass, U2: N trained on MNIST's true labels",
+              memorizing("true", {"smoke": 1, "default": 4, "paper": 20}), memorization.memorization_run, epochs,
+              _EPOCHS),
+        Study("u2-permuted", "UMass, U2: N' trained on permuted labels (memorization)",
+              memorizing("permuted", {"smoke": 2, "default": 15, "paper": 100}), memorization.memorization_run,
+              epochs, _EPOCHS),
+        Study("l1", "Learning graphs, L1: zero-initialized one-hidden-layer sigmoid MLP",
+              learning("zeros", (100,), 50), lg.learning_trajectories, records, _RECORDS,
+              {"smoke": 1, "default": 8, "paper": 8}),
+        Study("l1-normal", "Learning graphs, L1 beside it: the same MLP from N(0, 1e-3)",
+              learning("normal", (100,), 50, init_std=lg.L1_NORMAL_STD), lg.learning_trajectories, records, _RECORDS),
+        Study("l2", "Learning graphs, L2: two-hidden-layer sigmoid MLP from a gaussian init",
+              learning("normal", (100, 100), 70), lg.learning_trajectories, records, _RECORDS),
+    )})
+
+
+def __getattr__(name: str):
+    """``STUDIES``: the studies by name (:func:`_studies`), built on first use (PEP 562)."""
+    if name == "STUDIES":
+        return _studies()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def study(name: str) -> Study:
     """The study called ``name``; ValueError lists the known ones."""
-    if name not in STUDIES:
-        raise ValueError(f"unknown study {name!r}; known: {sorted(STUDIES)}")
-    return STUDIES[name]
+    studies = _studies()
+    if name not in studies:
+        raise ValueError(f"unknown study {name!r}; known: {sorted(studies)}")
+    return studies[name]
 
 
 @dataclass(frozen=True)
@@ -207,12 +232,19 @@ def _mnist(p: Mapping[str, Any]) -> list[Trained]:
 
 def _cifar(main: str, other: str) -> Callable[[Mapping[str, Any]], list[Trained]]:
     def needs(p: Mapping[str, Any]) -> list[Trained]:
-        return [_ensemble(cifar.pick_experiment(main)[0], p["networks"], p["iterations"]),
-                _ensemble(cifar.pick_experiment(other)[0])]
+        # deferred: the CIFAR chapters' module imports torch (2.5 s measured), which only a CIFAR
+        # chapter's needs use
+        from toponet.chapters._cifar import pick_experiment
+
+        return [_ensemble(pick_experiment(main)[0], p["networks"], p["iterations"]),
+                _ensemble(pick_experiment(other)[0])]
     return needs
 
 
 def _generalization(p: Mapping[str, Any]) -> list[Trained]:
+    # deferred: the chapter module imports torch (2.5 s measured), which only its needs use
+    from toponet.chapters import generalization
+
     names = generalization.experiment_names(generalization.harder_domain())
     return ([_ensemble(names[arm], p["networks"], p["iterations"]) for arm in ("circle", "gaussian", "trained")]
             + [_ensemble(n) for n in (names["harder"], "mnist")]
@@ -271,8 +303,13 @@ def chapter_scale(chapter: str, profile: str) -> tuple[int, int] | None:
     name = CHAPTER_SCALE.get(chapter)
     if name is None:
         return None
-    if name in STUDIES:
-        return STUDIES[name].scale_at(profile) if profile in STUDIES[name].profiles else None
+    studies = _studies()
+    if name in studies:
+        return studies[name].scale_at(profile) if profile in studies[name].profiles else None
+    # deferred: toponet.experiments imports torch (1.6 s measured); a chapter without a scale
+    # entry never needs it
+    from toponet.experiments import experiment
+
     exp = experiment(name)
     if profile not in exp.profiles:
         return None

@@ -61,10 +61,6 @@ def _list() -> int:
     return 0
 
 
-#: Command-line options a study takes, per study: option -> field of its configuration.
-STUDY_OPTIONS = {"u1-tori": {"networks": "seeds", "iterations": "iterations"}}
-
-
 def _train_study(args, st) -> int:
     """Train (or load) study ``st`` at ``args.profile`` into ``args.store``; prints its key and arrays."""
     # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (torch: 3.5 s)
@@ -72,7 +68,7 @@ def _train_study(args, st) -> int:
 
     if args.scheduler:
         raise ValueError(f"study {st.name!r} trains in this process; --scheduler applies to experiments")
-    options = STUDY_OPTIONS.get(st.name, {})
+    options = st.options   # option -> field of its configuration (the registry's)
     chosen = {o: getattr(args, o) for o in ("networks", "iterations") if getattr(args, o) is not None}
     refused = sorted(set(chosen) - set(options))
     if refused:
