@@ -208,8 +208,8 @@ def test_bad_input_names_the_problem():
         gt.sign_test([1, 0, 1])
     with pytest.raises(ValueError, match="statistic must be"):
         gt.bootstrap_interval([1, 2], [1, 2], statistic="median")
-    with pytest.raises(ValueError, match="b is missing"):
-        gt.bootstrap_interval([1, 2, 3])
+    with pytest.raises(TypeError, match="'b'"):
+        gt.bootstrap_interval([1, 2, 3])          # b is required: two arms or two series
 
 
 def test_benjamini_hochberg_known_answers():

@@ -1,7 +1,9 @@
 """toponet.patches (natural image patches, chapter 08) and the chapter's glue, on known answers."""
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
+
 import pytest
 
 from toponet import patches
@@ -149,6 +151,11 @@ def test_five_bar_power_on_a_clean_model_is_high(tmp_path):
     assert list(tmp_path.glob("patchbars-*.json"))    # cached beside the calibration
     again = patches.three_circle_bars_power(cal, noise=0.05, power_draws=5, directory=tmp_path)
     assert again["counts"] == pw["counts"]
+    # the cache keys on the threshold it counted against: a recalibrated rule under the same name
+    # (thresholds so high no bar beats them) recounts instead of reading the old counts
+    higher = replace(cal, thresholds={kind: 2.5 for kind in cal.thresholds})
+    recounted = patches.three_circle_bars_power(higher, noise=0.05, power_draws=5, directory=tmp_path)
+    assert recounted["counts"] == [0] * 5 and recounted["threshold"] > 2.5
 
 
 @pytest.mark.slow

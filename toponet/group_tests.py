@@ -514,7 +514,7 @@ def sign_test_power(n: int, rate: float, *, alpha: float = ALPHA) -> float:
     return float(sum(math.comb(n, j) * rate ** j * (1 - rate) ** (n - j) for j in range(crit, n + 1)))
 
 
-def bootstrap_interval(a, b=None, *, statistic: str = "difference", level: float = 0.95, draws: int = 2000,
+def bootstrap_interval(a, b, *, statistic: str = "difference", level: float = 0.95, draws: int = 2000,
                        seed: int = 0) -> Interval:
     """Percentile bootstrap interval of a mean difference, a paired difference or a correlation.
 
@@ -522,7 +522,7 @@ def bootstrap_interval(a, b=None, *, statistic: str = "difference", level: float
     ----------
     a, b : array-like of shape (n_a,), (n_b,)
         One number per network (or per snapshot): at least 2 each (3 for "correlation"), the
-        same n for "paired" and "correlation". ``b`` is required (None raises ValueError).
+        same n for "paired" and "correlation".
     statistic : {"difference", "paired", "correlation"}
         "difference" (mean a - mean b, each arm resampled on its own), "paired" (mean of
         a - b, pairs resampled) or "correlation" (Pearson's r of a and b, pairs resampled;
@@ -552,8 +552,6 @@ def bootstrap_interval(a, b=None, *, statistic: str = "difference", level: float
     draws = _positive_int(draws, "draws")
     rng = np.random.default_rng(seed)
     a = _sample(a, "a", min_size=3 if statistic == "correlation" else 2)
-    if b is None:
-        raise ValueError("b is missing: a bootstrap interval compares two arms or two series")
     b = _sample(b, "b", min_size=3 if statistic == "correlation" else 2)
     if statistic == "difference":
         est = float(a.mean() - b.mean())

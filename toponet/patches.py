@@ -493,11 +493,13 @@ def _cached_bar_counts(path: Path, calibration, sample, *, top: int, power_draws
     """The cached document of a bar-count power model at ``path``, computed when missing: ``power_draws``
     clouds ``sample(seed + 1 + r)`` through rho(k, p) of ``calibration``, each cloud's count of H1
     bars (its ``top`` longest settled) above the calibration's larger threshold. ``fields`` (the
-    model's parameters) are stored beside the counts."""
+    model's parameters) are stored beside the counts. A cached document counted against another
+    threshold (a calibration recomputed under the same size and draws) is stale and recomputed:
+    the file name keys the size, the document the threshold."""
+    q = float(np.nextafter(max(calibration.thresholds.values()), 3))
     data = read_cached(path)
-    if data is None or data.get("version") != CALIBRATION_VERSION:
+    if data is None or data.get("version") != CALIBRATION_VERSION or data.get("threshold") != q:
         n, k, p = calibration.n_points, calibration.k, calibration.p
-        q = float(np.nextafter(max(calibration.thresholds.values()), 3))
         counts = []
         for r in range(power_draws):
             b = h1_bounds(density_filtration(normalize(sample(seed + 1 + r))[0], k, p), top=top, max_edges=None)
