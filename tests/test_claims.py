@@ -7,6 +7,7 @@ import pytest
 from toponet import claims as cr
 from toponet.homology import h1_bounds
 from toponet.ideal import gaussian_filters, primary_circle_sample
+from toponet.mapper import Mapper
 from toponet.rules import RuleResult
 
 
@@ -91,6 +92,12 @@ def test_circle_claim_finds_a_noisy_circle_and_not_gaussian_noise():
     assert f6.verdict == "reproduced" and any("multiplicity: a circle in 2 of 2" in s for s in f6.reasons)
     assert cr.f6_rule({"all": gauss, "R": gauss}).verdict in ("not reproduced", "inconclusive")
     assert "circle" in cr.describe_claim("x", circ)
+    # the figures read the tested core from the claim: its persistence and its Mapper graph
+    core = circ.core()
+    assert core.shape == (circ.test.n_core, 9)
+    graph = circ.mapper(resolution=10, gain=3.0, seed=0)
+    assert graph.n_nodes_ > 0 and graph.n_components_ >= 1
+    assert graph.n_nodes_ == Mapper(resolution=10, gain=3.0, layout_seed=0).fit(core).n_nodes_
 
 
 def test_circle_claim_subsamples_to_the_budget_and_floors_k():

@@ -320,7 +320,8 @@ def mixed_model(sample, n: int, *, fraction: float = MODEL_FRACTION, seed: int =
 @dataclass(frozen=True)
 class CircleClaim:
     """The calibrated circle rule on one cloud: what :func:`circle_claim`, the one entry point of
-    the circle claim, returns.
+    the circle claim, returns. Its dense core (:meth:`core`), persistence (:meth:`persistence`)
+    and Mapper graph (:meth:`mapper`) are computed from the tested cloud when a figure asks.
 
     Attributes
     ----------
@@ -364,6 +365,26 @@ class CircleClaim:
     def persistence(self, *, seed: int = 0):
         """Exact persistence (H0, H1) of the core for a barcode figure (:func:`claim_persistence`)."""
         return claim_persistence(self, seed=seed)
+
+    def mapper(self, *, resolution: int = 30, gain: float = 3.0, seed: int = 0) -> Mapper:
+        """The Mapper graph of the core the rule tested, for a figure (a picture, not evidence).
+
+        Parameters
+        ----------
+        resolution : int >= 1
+            Intervals of the Mapper cover (the paper's Mapper(resolution, gain)).
+        gain : float > 1
+            Overlap of the cover's intervals.
+        seed : int
+            Seeds the graph's layout.
+
+        Returns
+        -------
+        toponet.mapper.Mapper
+            Fitted on :meth:`core` (shape (n_core, 9)): its ``graph_``, ``node_means_`` and loop
+            counts.
+        """
+        return Mapper(resolution=resolution, gain=gain, layout_seed=seed).fit(self.core())
 
     def describe(self) -> str:
         s = f"{self.label}: {self.test.describe()}"
