@@ -45,6 +45,8 @@ from toponet.book.notebook import BUILD_ENV
 from toponet.book.offline import PageReport, check_html_dir
 from toponet.book.pages import prose_words, sources_line, time_sentence, write_generated
 from toponet.book.profiles import PARAMETERS, chapter_parameters, get_profile
+from toponet.book.sources import (BUILD, CHAPTERS, HTML, NOTEBOOKS, PAPERMILL, VERDICT_TABLE, VERDICTS,
+                                  discover_chapters, load_verdicts, toc_files)
 
 __all__ = ["NOTEBOOKS", "CHAPTERS", "VERDICTS", "GENERATED", "BuildError", "ChapterFailed", "ChapterRun",
            "discover_chapters", "toc_files", "check_toc", "convert", "check_parameters", "execute", "TIME_START",
@@ -53,13 +55,6 @@ __all__ = ["NOTEBOOKS", "CHAPTERS", "VERDICTS", "GENERATED", "BuildError", "Chap
 
 log = logging.getLogger(__name__)
 
-NOTEBOOKS = Path("notebooks")
-CHAPTERS = Path("book/chapters")
-BUILD = Path("_build")
-HTML = BUILD / "html"
-PAPERMILL = BUILD / "papermill"
-VERDICTS = BUILD / "verdicts"
-VERDICT_TABLE = BUILD / "generated" / "verdict_table.md"
 #: Everything a build writes; removed at the start of every build.
 GENERATED = (CHAPTERS, HTML, BUILD / "html.failed", BUILD / ".doctrees", BUILD / "jupyter_execute",
              PAPERMILL, VERDICTS, VERDICT_TABLE.parent, BUILD / "screenshots")
@@ -113,38 +108,6 @@ class BuildResult:
 
 
 # --- chapters and the table of contents ---------------------------------------------------
-
-def discover_chapters(root: str | os.PathLike = ".") -> list[Path]:
-    """The chapter sources ``notebooks/*.py``, sorted by name (files starting "_" skipped)."""
-    folder = Path(root) / NOTEBOOKS
-    return sorted(p for p in folder.glob("*.py") if not p.name.startswith("_"))
-
-
-def toc_files(root: str | os.PathLike = ".") -> list[str]:
-    """Every ``file:`` entry of ``<root>/_toc.yml``, in order, without suffix."""
-    import yaml
-
-    path = Path(root) / "_toc.yml"
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no table of contents; is {Path(root).resolve()} the book root?")
-    files: list[str] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(str(Path(str(node["file"])).with_suffix("").as_posix()))
-            if "root" in node:
-                files.append(str(Path(str(node["root"])).with_suffix("").as_posix()))
-            for value in node.values():
-                if isinstance(value, (list, dict)):
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(yaml.safe_load(path.read_text(encoding="utf-8")))
-    return files
-
 
 def check_toc(root: str | os.PathLike, chapters: Sequence[Path]) -> None:
     """Raise ``ValueError`` unless ``_toc.yml`` lists exactly the chapter sources under book/chapters."""
@@ -423,23 +386,6 @@ def clear_outputs(root: str | os.PathLike = ".", chapters: Sequence[str] | None 
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
-
-
-def load_verdicts(root: str | os.PathLike = ".") -> list:
-    """Every verdict row the executed chapters recorded, sorted by claim id.
-
-    Rows are read from each chapter's folder ``_build/verdicts/<name>/``; rows lying directly
-    in ``_build/verdicts/`` (builds before per-chapter folders) count only when no chapter
-    folder holds the same claim.
-    """
-
-    folder = Path(root) / VERDICTS
-    if not folder.is_dir():
-        return []
-    rows = [row for sub in sorted(p for p in folder.iterdir() if p.is_dir()) for row in verdicts.load(sub)]
-    have = {row.claim_id for row in rows}
-    rows += [row for row in verdicts.load(folder) if row.claim_id not in have]
-    return sorted(rows, key=lambda v: v.claim_id)
 
 
 #: The profile whose builds write the committed record ``results/verdicts.json``.

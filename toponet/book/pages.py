@@ -51,6 +51,9 @@ from toponet import verdicts
 from toponet.book.notebook import cloud_label
 from toponet.book.primer import primer_figures
 from toponet.book.profiles import PROFILES, experiment_scale, get_profile
+from toponet.book.rates import store_rates
+from toponet.book.sources import CHAPTERS, discover_chapters, load_verdicts, toc_files
+from toponet.book.sources import VERDICTS as ROWS_FOLDER   # the folder; VERDICTS below are the verdict words
 from toponet.verdicts import (CLAIM_SOURCES, DATA_KINDS, VERDICTS, Claim, Verdict, base_id, claims, count_verdicts,
                               data_parts, paper_order, short_name, split, split_top, without_details)
 
@@ -895,14 +898,11 @@ def _training_cells(chapter: str, rates: list[dict]) -> tuple[str, str]:
 def rerun_costs(root: str | os.PathLike = ".", *, store=None) -> str:
     """The teaching guide's table (MyST): per chapter, how long a rerun at the ``default`` profile
     took (``results/chapter_times.json``, with the machine it ran on), what more networks or
-    iterations cost (the store's recorded training times, :func:`toponet.book.rerun.store_rates`),
+    iterations cost (the store's recorded training times, :func:`toponet.book.rates.store_rates`),
     and what a new $k$ or $p$ costs (the stored null tests its rows read, recomputed for a new
     cloud: their recorded wall times). Every number is read from a record, none is typed.
     ``store``: the artifact store whose training times count (default the book's)."""
-    # deferred: build imports this module (build writes these pages; these pages read build's tables)
-    from toponet.book.build import discover_chapters, toc_files
-    # deferred: rerun imports build, which imports this module
-    from toponet.book.rerun import store_rates
+    # deferred: toponet.store takes 0.6 s to import (measured); only this table reads the store
     from toponet.store import Store
 
     root = Path(root)
@@ -955,19 +955,13 @@ def rerun_costs(root: str | os.PathLike = ".", *, store=None) -> str:
 # --- writing them ---------------------------------------------------------------------------------
 
 def _chapter_pages(root: Path) -> dict[str, ChapterPage]:
-    # deferred: build imports this module (build writes these pages; these pages read build's tables)
-    from toponet.book.build import discover_chapters
-
     return {s.stem: chapter_page(s) for s in discover_chapters(root)}
 
 
 def _claim_chapters(root: Path, pages: dict[str, ChapterPage]) -> dict[str, ChapterPage]:
     """claim_id -> the chapter whose folder ``_build/verdicts/<name>/`` recorded it."""
-    # deferred: build imports this module (build writes these pages; these pages read build's tables)
-    from toponet.book.build import VERDICTS
-
     out = {}
-    folder = root / VERDICTS
+    folder = root / ROWS_FOLDER
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []:
         if sub.name in pages:
             out.update({v.claim_id: pages[sub.name] for v in verdicts.load(sub)})
@@ -975,9 +969,6 @@ def _claim_chapters(root: Path, pages: dict[str, ChapterPage]) -> dict[str, Chap
 
 
 def _build_profiles(root: Path, names: Iterable[str]) -> list[str]:
-    # deferred: build imports this module (build writes these pages; these pages read build's tables)
-    from toponet.book.build import CHAPTERS
-
     found = set()
     for name in names:
         path = root / CHAPTERS / f"{name}.ipynb"
@@ -1010,9 +1001,6 @@ def write_generated(root: str | os.PathLike = ".", *, figures: bool = True) -> l
     papermill metadata and the chapter sources. ``figures=False`` skips the primer's
     figures (they take a few seconds).
     """
-    # deferred: build imports this module (build writes these pages; these pages read build's tables)
-    from toponet.book.build import CHAPTERS, load_verdicts, toc_files
-
     root = Path(root)
     (root / GENERATED).mkdir(parents=True, exist_ok=True)
     pages = _chapter_pages(root)

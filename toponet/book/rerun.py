@@ -45,6 +45,7 @@ from toponet.book.assets import default_cache_dir
 from toponet.book.build import NOTEBOOKS, discover_chapters
 from toponet.book.notebook import BUILD_ENV
 from toponet.book.offline import check_html_dir
+from toponet.book.rates import store_rates, study_units
 from toponet.book.profiles import (CUSTOM_ENV, EVERY_PARAMETER, TYPES, chapter_parameters, custom_note, format_value,
                                    get_profile, validate_parameters)
 from toponet.store import Store, config_dict, config_key
@@ -228,47 +229,6 @@ def _duration(seconds: float) -> str:
         else f"{seconds / 3600:.1f} h"
 
 
-def _units(kind: str, config: dict) -> tuple[int, int, str]:
-    """(networks, iterations, unit) of a stored study (config class ``kind``, fields ``config``)."""
-    if kind == "ToriStudyConfig":       # N_ReLU and N_abs from each seed
-        return 2 * int(config["seeds"]), int(config["iterations"]), "iterations"
-    if "epochs" in config:
-        return 1, int(config["epochs"]), "epochs"
-    return 1, int(config.get("iterations") or 1), "iterations"
-
-
-def store_rates(store) -> list[dict]:
-    """What training took for everything in ``store``: one dict per stored artifact.
-
-    Keys: ``kind`` (experiment name, or config class of stored arrays), ``key``, ``arch``
-    ((dataset, arch, widths), None for arrays), ``seconds`` (wall time of all its shards) and
-    ``steps`` (networks x iterations they trained).
-    """
-    rows = []
-    root = Path(store.root)
-    for manifest in sorted(root.glob("*/manifest.json")):
-        try:
-            m = json.loads(manifest.read_text(encoding="utf-8"))
-            cfg, timed = m["config"], [s for s in m["shards"] if s.get("wall_time_s") and s.get("seeds")]
-            if timed:
-                rows.append(dict(kind=m.get("experiment"), key=m.get("key"),
-                                 arch=(cfg.get("dataset"), cfg.get("arch"), tuple(cfg.get("widths") or ())),
-                                 seconds=sum(s["wall_time_s"] for s in timed),
-                                 steps=sum(len(s["seeds"]) for s in timed) * int(cfg["iterations"])))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # a broken manifest is for `toponet store verify` to report
-    for meta in sorted(root.glob("*/arrays.json")):
-        try:
-            m = json.loads(meta.read_text(encoding="utf-8"))
-            n, its, _ = _units(m["config_class"], m["config"])
-            if m.get("wall_time_s"):
-                rows.append(dict(kind=m["config_class"], key=m.get("key"), arch=None, seconds=m["wall_time_s"],
-                                 steps=n * its))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-    return rows
-
-
 def _rate(rates: list[dict], kind: str, key: str, arch=None) -> tuple[float, str]:
     """Seconds per network-iteration for a run: total wall time over total network-iterations of
     the same artifact, else of the same experiment, else of the same dataset and architecture,
@@ -299,7 +259,7 @@ def _experiment_need(name: str, profile: str, store, rates, *, networks=None, it
 
 def _arrays_need(label: str, config, store, rates, ensure: Callable) -> TrainingNeed:
 
-    networks, iterations, unit = _units(type(config).__name__, config_dict(config))
+    networks, iterations, unit = study_units(type(config).__name__, config_dict(config))
     stored = networks if (store.path(config) / "arrays.json").is_file() else 0
     rate, source = _rate(rates, type(config).__name__, config_key(config))
     return TrainingNeed(label, networks, iterations, stored, rate, source, unit=unit,
