@@ -17,7 +17,8 @@ import time
 
 from toponet.analysis import scaled_k
 from toponet.calibration import BEYOND_MODELS, calibrate_beyond, calibrate_circle
-from toponet.claims import BAR_MODELS, bars_power
+from toponet.claims import bars_power
+from toponet.ideal import BAR_MODELS
 
 K_PAPER, N_PAPER, P = 200, 6400, 0.3
 BEYOND_SIZES = (1024,)

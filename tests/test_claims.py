@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from toponet import claims as cr
+from toponet import ideal
 from toponet.homology import h1_bounds
 from toponet.ideal import gaussian_filters, primary_circle_sample
 from toponet.mapper import Mapper
@@ -61,16 +62,16 @@ def test_pick_snapshots_keeps_stored_ones_and_the_last():
 
 def test_two_circles_meeting_in_two_points_have_three_bars_and_three_circles_five():
     for circles, bars in ((2, 3), (3, 5)):
-        b = h1_bounds(cr.circles_sample(240, circles=circles, noise=0.05, seed=1), top=True, max_edges=None)
+        b = h1_bounds(ideal.circles_sample(240, circles=circles, noise=0.05, seed=1), top=True, max_edges=None)
         life = np.sort(b.lower)[::-1]
         assert np.all(life[:bars] > 0.4) and life[bars] < 0.25, (circles, life[:bars + 2])
 
 
 def test_cluster_model_has_five_centres_far_apart():
-    C = cr.cluster_centres()
+    C = ideal.cluster_centres()
     d = np.linalg.norm(C[:, None] - C[None], axis=-1)
     assert C.shape == (5, 9) and d[np.triu_indices(5, 1)].min() > 1.0
-    X = cr.clusters_sample(300, noise=0.05, seed=0)
+    X = ideal.clusters_sample(300, noise=0.05, seed=0)
     assert cr.core_clusters(X, resolution=10, gain=3.0) == 5
 
 
@@ -164,7 +165,7 @@ def test_f3_counts_a_partly_circle_as_a_circle_and_unusable_clusters_as_inconclu
 
 @pytest.mark.slow
 def test_f7_three_bars_on_two_circles_one_on_a_circle_none_on_noise():
-    two = cr.circle_claim(cr.circles_sample(200, circles=2, noise=0.05, seed=6), k_paper=5, n_points_paper=200,
+    two = cr.circle_claim(ideal.circles_sample(200, circles=2, noise=0.05, seed=6), k_paper=5, n_points_paper=200,
                           p=1.0, ranks=4, one_bar=False, kinds=("gaussian", "shuffled"))
     r = cr.f7_rule(two)
     assert r.verdict == "reproduced" and r.extra["bars_sure"] == 3
@@ -187,12 +188,12 @@ def test_f7_three_bars_on_two_circles_one_on_a_circle_none_on_noise():
 
 
 def test_bar_models_name_their_bar_counts_and_refuse_unknown_ones():
-    assert cr.BAR_MODELS == {"two-circle": 3, "three-circle": 5, "klein": 2}
-    for model in cr.BAR_MODELS:
-        X = cr.model_sample(model)(50, 3)
+    assert ideal.BAR_MODELS == {"two-circle": 3, "three-circle": 5, "klein": 2}
+    for model in ideal.BAR_MODELS:
+        X = ideal.model_sample(model)(50, 3)
         assert X.shape == (50, 9) and np.allclose(np.linalg.norm(X, axis=1), 1.0)
     with pytest.raises(ValueError, match="model must be one of"):
-        cr.model_sample("torus")
+        ideal.model_sample("torus")
 
 
 @pytest.mark.slow
@@ -211,7 +212,7 @@ def test_bars_power_on_a_named_model_is_cached_apart(tmp_path, monkeypatch):
 # --- F8: distance to the three-circle model --------------------------------------------------
 
 def test_f8_three_circles_reproduced_primary_circle_partly_noise_not():
-    three = cr.model_fit_test(cr.circles_sample(200, circles=3, noise=0.1, seed=9), k=5, p=0.5)
+    three = cr.model_fit_test(ideal.circles_sample(200, circles=3, noise=0.1, seed=9), k=5, p=0.5)
     r = cr.f8_rule(three)
     assert r.verdict == "reproduced" and set(r.nulls) == {"gaussian", "shuffled", "directions"}
     assert r.nulls["directions"]["draws"] == 99 and 0 <= r.power <= 1 and 0 <= r.false_positive_rate <= 1
@@ -289,8 +290,8 @@ def test_the_model_samples_take_the_noise_they_are_given():
     from toponet.calibration import beyond_model_cloud
 
     for model in ("two-circle", "three-circle", "klein"):
-        assert np.array_equal(cr.model_sample(model)(40, 1), cr.model_sample(model, noise=cr.MODEL_NOISE)(40, 1))
-        assert not np.allclose(cr.model_sample(model, noise=0.0)(40, 1), cr.model_sample(model)(40, 1))
+        assert np.array_equal(ideal.model_sample(model)(40, 1), ideal.model_sample(model, noise=ideal.MODEL_NOISE)(40, 1))
+        assert not np.allclose(ideal.model_sample(model, noise=0.0)(40, 1), ideal.model_sample(model)(40, 1))
     assert not np.allclose(beyond_model_cloud("klein", 60, noise=0.0, fraction=1.0, seed=2),
                            beyond_model_cloud("klein", 60, noise=0.25, fraction=1.0, seed=2))
 

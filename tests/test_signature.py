@@ -10,7 +10,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from toponet.claims import circles_sample
+from toponet.ideal import circles_sample
 from toponet.ideal import gaussian_filters, klein_bottle_sample, primary_circle_sample
 from toponet.signature import (ANSWERS, PATTERNS, Signature, field_persistence, klein_answer, long_bars,
                                null_threshold, signature, signature_text, torus_sample)

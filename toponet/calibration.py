@@ -39,7 +39,7 @@ from toponet.density import density_filtration
 from toponet.filters import normalize
 from toponet._io import results_directory, results_search_path
 from toponet.homology import NULL_DIRECT_EDGES, h1_bounds
-from toponet.ideal import gaussian_filters, primary_circle_sample
+from toponet.ideal import gaussian_filters, model_sample, primary_circle_sample
 from toponet.nulls import null_cloud
 from toponet.provenance import DamagedEntry, read_sealed, warn_damaged, write_sealed
 from toponet.rules import ALPHA, DRAWS, EXISTENCE_KINDS, circle_test, floor_k, gaussian_top, null_seed
@@ -1111,8 +1111,6 @@ def beyond_model_cloud(model: str, n_points: int, *, noise: float, fraction: flo
         Unit, mean-zero rows, the model filters first, then the gaussian ones; the anisotropic
         gaussian's rows are raw draws (not normalized).
     """
-    from toponet.claims import model_sample   # deferred: toponet.claims imports this module
-
     if model == "anisotropic-gaussian":
         rng = np.random.default_rng(seed)
         Q, _ = np.linalg.qr(rng.standard_normal((9, 9)))

@@ -43,18 +43,18 @@ from toponet.calibration import GaussianTops, calibrate_circle, default_director
 from toponet.density import density_filtration
 from toponet.filters import normalize, pooled_filters
 from toponet.homology import EXACT_MAX_POINTS, h1_bounds, persistence
-from toponet.ideal import (GRID_X, GRID_Y, distance_to_model, gaussian_filters, klein_bottle, klein_bottle_sample,
-                           primary_circle)
+from toponet.ideal import (BAR_MODELS, MODEL_NOISE, circles_sample, clusters_sample, distance_to_model,
+                           gaussian_filters, model_sample)
 from toponet.mapper import Mapper
 from toponet.nulls import null_cloud
 from toponet.rules import (ALPHA, BOOK_KINDS, DRAWS, EXISTENCE_KINDS, MIN_POWER, SECOND_ORDER_KINDS, RuleResult,
                            aggregate_verdict, circle_rule, circle_test, combined_record, dense_core, floor_k,
                            null_seed, p_value)
 
-__all__ = ["MAX_CORE", "MULTI_BAR_CORE", "budget_cloud", "part_outcome", "combine_parts", "circles_sample",
-           "cluster_centres", "clusters_sample", "CircleClaim", "circle_claim", "claim_persistence", "describe_claim",
+__all__ = ["MAX_CORE", "MULTI_BAR_CORE", "budget_cloud", "part_outcome", "combine_parts",
+           "CircleClaim", "circle_claim", "claim_persistence", "describe_claim",
            "count_clusters", "core_clusters", "ClusterTest", "cluster_test", "no_circle_outcome", "f3_rule", "f4_rule",
-           "f6_rule", "BAR_MODELS", "model_sample", "bars_power", "f7_rule", "calibrate_model_fit", "ModelFitTest",
+           "f6_rule", "bars_power", "f7_rule", "calibrate_model_fit", "ModelFitTest",
            "model_fit_test", "f8_rule", "pick_snapshots", "SnapshotCircle", "evolution_circles", "circle_summary",
            "snapshot_circle_tests", "evolution_rule", "f5_rule", "f9_rule", "snapshot_series"]
 
@@ -75,9 +75,9 @@ MAX_CORE = 300
 MULTI_BAR_CORE = 1500
 #: Parts of a claim: a criterion passes, fails, or could not have seen the effect.
 OUTCOMES = ("pass", "fail", "inconclusive")
-#: The calibration models' noise (sd per entry) and share of model filters (the rest
-#: gaussian), as :func:`toponet.calibration.calibrate_circle` uses for the primary circle.
-MODEL_NOISE = 0.25
+#: The calibration models' share of model filters (the rest gaussian), as
+#: :func:`toponet.calibration.calibrate_circle` uses for the primary circle; their noise is
+#: :data:`toponet.ideal.MODEL_NOISE`.
 MODEL_FRACTION = 0.5
 #: Model clouds and fresh null clouds per calibration (as toponet.calibration).
 POWER_DRAWS = 40
@@ -197,111 +197,10 @@ def _parts_reasons(parts: dict) -> list[str]:
     return [f"{name} -> {'not testable here' if o is None else o}" for name, o in parts.items()]
 
 
-def _unit(F: np.ndarray) -> np.ndarray:
-    F = F - F.mean(axis=-1, keepdims=True)
-    return F / np.linalg.norm(F, axis=-1, keepdims=True)
-
-
 def _effect(observed: float, values) -> float | None:
     v = np.asarray(values, dtype=np.float64)
     sd = float(np.std(v, ddof=1)) if v.size > 1 else 0.0
     return None if sd <= 0 else round((float(observed) - float(v.mean())) / sd, 3)
-
-
-# --- ideal models for power -----------------------------------------------------------------
-
-def secondary_circle(theta2, theta1: float = 0.0) -> np.ndarray:
-    """Normalized filters of the secondary circle at ``theta1`` (0: vertical structure,
-    pi/2: horizontal), K(theta1, theta2) of the Klein bottle; shape (*theta2.shape, 9). It
-    meets the primary circle in the two points theta2 = +-pi/2."""
-
-    return klein_bottle(theta1, np.asarray(theta2, dtype=np.float64))
-
-
-def circles_sample(n: int, *, circles: int = 3, noise: float = 0.0, seed: int = 0) -> np.ndarray:
-    """``n`` normalized filters on the primary circle and ``circles - 1`` secondary circles.
-
-    The filters are spread evenly over the circles (filter i on circle ``i % circles``; 2: two
-    circles meeting in two points, Fig. 7; 3: the three-circle model, Fig. 8), at uniform random
-    angles, with gaussian noise of sd ``noise`` per entry, and returned in a random order.
-
-    Parameters
-    ----------
-    n : int >= 1
-        Filters.
-    circles : int, 1 to 3
-        The primary circle, then the secondary circles (:func:`secondary_circle`) at theta1 = 0
-        (vertical structure) and theta1 = pi/2 (horizontal).
-    noise : float
-        Standard deviation of the gaussian noise added to each of the 9 entries, after which
-        each filter is normalized again (mean-zero, unit norm); 0: exactly on the circles.
-    seed : int
-        Seed of the angles, the noise and the order.
-
-    Returns
-    -------
-    ndarray of shape (n, 9)
-        Normalized filters (mean-zero, unit norm).
-
-    Raises
-    ------
-    ValueError
-        When ``circles`` is above 3 (or ``n`` or ``circles`` below 1).
-    """
-    n = check_int(n, name="n", low=1)
-    circles = check_int(circles, name="circles", low=1)
-    if circles > 3:
-        raise ValueError(f"the three-circle model has at most 3 circles; got circles={circles}")
-
-    rng = np.random.default_rng(seed)
-    which = np.arange(n) % circles
-    t = rng.uniform(0, 2 * np.pi, n)
-    F = np.empty((n, 9))
-    F[which == 0] = primary_circle(t[which == 0])
-    for c, theta1 in ((1, 0.0), (2, np.pi / 2)):
-        if c < circles:
-            F[which == c] = secondary_circle(t[which == c], theta1)
-    F = _unit(F + noise * rng.standard_normal(F.shape)) if noise else F
-    return F[rng.permutation(n)]
-
-
-#: Centres of the five-cluster model (F3's power): horizontal and vertical edges, a
-#: centre-surround blob and horizontal and vertical lines (pairwise far apart on the sphere).
-def cluster_centres() -> np.ndarray:
-
-    blob = np.zeros(9)
-    blob[4] = 1.0
-    return _unit(np.stack([GRID_X, GRID_Y, blob, GRID_X ** 2, GRID_Y ** 2]))
-
-
-def clusters_sample(n: int, *, noise: float = MODEL_NOISE, seed: int = 0) -> np.ndarray:
-    """``n`` normalized filters around the five :func:`cluster_centres` (evenly), with gaussian noise.
-
-    Filter i starts at centre ``i % 5``, gets gaussian noise of sd ``noise`` per entry and is
-    normalized again; the filters are returned in a random order. The model behind F3's
-    cluster-count power (:func:`calibrate_clusters` mixes it with gaussian filters,
-    :func:`mixed_model`).
-
-    Parameters
-    ----------
-    n : int >= 1
-        Filters.
-    noise : float
-        Standard deviation of the noise per entry (default :data:`MODEL_NOISE`); 0: copies of
-        the centres.
-    seed : int
-        Seed of the noise and the order.
-
-    Returns
-    -------
-    ndarray of shape (n, 9)
-        Normalized filters (mean-zero, unit norm).
-    """
-    n = check_int(n, name="n", low=1)
-    rng = np.random.default_rng(seed)
-    C = cluster_centres()
-    F = C[np.arange(n) % len(C)]
-    return _unit(F + noise * rng.standard_normal(F.shape))[rng.permutation(n)]
 
 
 def mixed_model(sample, n: int, *, fraction: float = MODEL_FRACTION, seed: int = 0) -> np.ndarray:
@@ -915,46 +814,10 @@ def f6_rule(claims: dict) -> RuleResult:
 
 # --- F7: three H1 bars -------------------------------------------------------------------------
 
-#: Models of :func:`bars_power`: how many H1 bars each has (over Z/2, the field giotto-ph uses):
-#: two circles meeting in two points 3, the three-circle model 5, the Klein bottle 2.
-BAR_MODELS = {"two-circle": 3, "three-circle": 5, "klein": 2}
-
-
 def _bars_cache_path(n, k, p, draws, circles, power_draws, seed, model: str = "") -> Path:
     tag = f"circles{circles}" if not model else f"model-{model}"
     return default_directory() / (f"bars-v{CACHE_VERSION}-n{n}-k{k}-p{p:.4g}-d{draws}-{tag}-"
                            f"noise{MODEL_NOISE:g}-f{MODEL_FRACTION:g}-pw{power_draws}-s{seed}.json")
-
-
-def model_sample(model: str, *, noise: float = MODEL_NOISE):
-    """``sample(m, seed)`` of one of :data:`BAR_MODELS` (noisy, sd ``noise`` per entry).
-
-    Parameters
-    ----------
-    model : {"two-circle", "three-circle", "klein"}
-        "two-circle" and "three-circle": :func:`circles_sample` with ``circles=2`` and ``3``;
-        "klein": :func:`toponet.ideal.klein_bottle_sample`.
-    noise : float >= 0
-        Gaussian noise sd per entry (default :data:`MODEL_NOISE`, the book's models).
-
-    Returns
-    -------
-    sample : callable (m: int, seed: int) -> ndarray of shape (m, 9)
-        ``m`` normalized model filters with gaussian noise of sd ``noise`` per entry,
-        re-normalized.
-
-    Raises
-    ------
-    ValueError
-        When ``model`` is not one of BAR_MODELS.
-    """
-    if model == "two-circle":
-        return lambda m, s: circles_sample(m, circles=2, noise=noise, seed=s)
-    if model == "three-circle":
-        return lambda m, s: circles_sample(m, circles=3, noise=noise, seed=s)
-    if model == "klein":
-        return lambda m, s: klein_bottle_sample(m, noise=noise, seed=s)
-    raise ValueError(f"model must be one of {tuple(BAR_MODELS)}; got {model!r}")
 
 
 def bars_power(calibration, *, expected: int | None = None, circles: int = 2, power_draws: int = POWER_DRAWS,
@@ -1556,7 +1419,7 @@ def evolution_rule(layers: dict, events) -> RuleResult:
     all_claims = [r.claim for rows in layers.values() for r in rows]
     nulls, power, fpr, size = _claim_record(all_claims)
     # the nulls shown: those of the snapshot of the first event (the claim's key moment)
-    desc0, layer0, it0 = events[0][0], events[0][1], events[0][2]
+    layer0, it0 = events[0][1], events[0][2]
     for r in layers[layer0]:
         if r.iteration == int(it0):
             nulls = dict(r.claim.rule.nulls)

@@ -24,7 +24,8 @@ import numpy as np
 from toponet._validation import check_cloud, check_int
 
 __all__ = ["GRID_X", "GRID_Y", "primary_circle", "klein_bottle", "primary_circle_sample", "klein_bottle_sample",
-           "gaussian_filters", "circle_filter_bank", "klein_filter_bank", "distance_to_model"]
+           "gaussian_filters", "circle_filter_bank", "klein_filter_bank", "distance_to_model", "MODEL_NOISE",
+           "secondary_circle", "circles_sample", "cluster_centres", "clusters_sample", "BAR_MODELS", "model_sample"]
 
 _J, _I = np.meshgrid(np.arange(3), np.arange(3))
 GRID_X = (_J - 1).ravel().astype(np.float64)   # shape (9,)
@@ -280,3 +281,151 @@ def distance_to_model(X, model: str = "primary_circle", *, threshold: float = 0.
     d = _dist_from_proj(r)
     return ModelDistance(distances=d, threshold=float(threshold),
                          fraction_within=float(np.mean(d <= threshold)), model=model)
+
+# --- the models behind the book's power calculations (toponet.claims, toponet.calibration) ---------
+
+#: The calibration models' noise: sd per entry of unit-norm filters, before re-normalizing.
+MODEL_NOISE = 0.25
+
+
+def secondary_circle(theta2, theta1: float = 0.0) -> np.ndarray:
+    """Normalized filters of the secondary circle at ``theta1``: K(theta1, theta2) of the Klein
+    bottle. It meets the primary circle in the two points theta2 = +-pi/2.
+
+    Parameters
+    ----------
+    theta2 : array-like of angles (radians)
+        Positions along the secondary circle.
+    theta1 : float
+        Which secondary circle: 0 vertical structure, pi/2 horizontal (radians).
+
+    Returns
+    -------
+    ndarray of shape (*theta2.shape, 9)
+        Normalized filters (mean-zero, unit norm).
+    """
+    return klein_bottle(theta1, np.asarray(theta2, dtype=np.float64))
+
+
+def circles_sample(n: int, *, circles: int = 3, noise: float = 0.0, seed: int = 0) -> np.ndarray:
+    """``n`` normalized filters on the primary circle and ``circles - 1`` secondary circles.
+
+    The filters are spread evenly over the circles (filter i on circle ``i % circles``; 2: two
+    circles meeting in two points, Fig. 7; 3: the three-circle model, Fig. 8), at uniform random
+    angles, with gaussian noise of sd ``noise`` per entry, and returned in a random order.
+
+    Parameters
+    ----------
+    n : int >= 1
+        Filters.
+    circles : int, 1 to 3
+        The primary circle, then the secondary circles (:func:`secondary_circle`) at theta1 = 0
+        (vertical structure) and theta1 = pi/2 (horizontal).
+    noise : float
+        Standard deviation of the gaussian noise added to each of the 9 entries, after which
+        each filter is normalized again (mean-zero, unit norm); 0: exactly on the circles.
+    seed : int
+        Seed of the angles, the noise and the order.
+
+    Returns
+    -------
+    ndarray of shape (n, 9)
+        Normalized filters (mean-zero, unit norm).
+
+    Raises
+    ------
+    ValueError
+        When ``circles`` is above 3 (or ``n`` or ``circles`` below 1).
+    """
+    n = check_int(n, name="n", low=1)
+    circles = check_int(circles, name="circles", low=1)
+    if circles > 3:
+        raise ValueError(f"the three-circle model has at most 3 circles; got circles={circles}")
+
+    rng = np.random.default_rng(seed)
+    which = np.arange(n) % circles
+    t = rng.uniform(0, 2 * np.pi, n)
+    F = np.empty((n, 9))
+    F[which == 0] = primary_circle(t[which == 0])
+    for c, theta1 in ((1, 0.0), (2, np.pi / 2)):
+        if c < circles:
+            F[which == c] = secondary_circle(t[which == c], theta1)
+    F = _unit(F + noise * rng.standard_normal(F.shape)) if noise else F
+    return F[rng.permutation(n)]
+
+
+#: Centres of the five-cluster model (F3's power): horizontal and vertical edges, a
+#: centre-surround blob and horizontal and vertical lines (pairwise far apart on the sphere).
+def cluster_centres() -> np.ndarray:
+
+    blob = np.zeros(9)
+    blob[4] = 1.0
+    return _unit(np.stack([GRID_X, GRID_Y, blob, GRID_X ** 2, GRID_Y ** 2]))
+
+
+def clusters_sample(n: int, *, noise: float = MODEL_NOISE, seed: int = 0) -> np.ndarray:
+    """``n`` normalized filters around the five :func:`cluster_centres` (evenly), with gaussian noise.
+
+    Filter i starts at centre ``i % 5``, gets gaussian noise of sd ``noise`` per entry and is
+    normalized again; the filters are returned in a random order. The model behind F3's
+    cluster-count power (:func:`toponet.claims.calibrate_clusters` mixes it with gaussian filters,
+    :func:`toponet.claims.mixed_model`).
+
+    Parameters
+    ----------
+    n : int >= 1
+        Filters.
+    noise : float
+        Standard deviation of the noise per entry (default :data:`MODEL_NOISE`); 0: copies of
+        the centres.
+    seed : int
+        Seed of the noise and the order.
+
+    Returns
+    -------
+    ndarray of shape (n, 9)
+        Normalized filters (mean-zero, unit norm).
+    """
+    n = check_int(n, name="n", low=1)
+    rng = np.random.default_rng(seed)
+    C = cluster_centres()
+    F = C[np.arange(n) % len(C)]
+    return _unit(F + noise * rng.standard_normal(F.shape))[rng.permutation(n)]
+
+
+
+
+#: Models of :func:`toponet.claims.bars_power`: how many H1 bars each has (over Z/2, the field giotto-ph uses):
+#: two circles meeting in two points 3, the three-circle model 5, the Klein bottle 2.
+BAR_MODELS = {"two-circle": 3, "three-circle": 5, "klein": 2}
+
+
+def model_sample(model: str, *, noise: float = MODEL_NOISE):
+    """``sample(m, seed)`` of one of :data:`BAR_MODELS` (noisy, sd ``noise`` per entry).
+
+    Parameters
+    ----------
+    model : {"two-circle", "three-circle", "klein"}
+        "two-circle" and "three-circle": :func:`circles_sample` with ``circles=2`` and ``3``;
+        "klein": :func:`toponet.ideal.klein_bottle_sample`.
+    noise : float >= 0
+        Gaussian noise sd per entry (default :data:`MODEL_NOISE`, the book's models).
+
+    Returns
+    -------
+    sample : callable (m: int, seed: int) -> ndarray of shape (m, 9)
+        ``m`` normalized model filters with gaussian noise of sd ``noise`` per entry,
+        re-normalized.
+
+    Raises
+    ------
+    ValueError
+        When ``model`` is not one of BAR_MODELS.
+    """
+    if model == "two-circle":
+        return lambda m, s: circles_sample(m, circles=2, noise=noise, seed=s)
+    if model == "three-circle":
+        return lambda m, s: circles_sample(m, circles=3, noise=noise, seed=s)
+    if model == "klein":
+        return lambda m, s: klein_bottle_sample(m, noise=noise, seed=s)
+    raise ValueError(f"model must be one of {tuple(BAR_MODELS)}; got {model!r}")

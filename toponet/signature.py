@@ -11,7 +11,7 @@ order two. Over the field Z/2 the class of order two survives, over Z/3 it dies 
 invertible mod 3). So a Klein bottle shows **2** long H1 bars over Z/2 and **1** over Z/3,
 and its surface class (H2) shows over Z/2 only: H2 ranks 1 and 0. A torus has no torsion:
 H1 rank 2 and H2 rank 1 over both fields. The three-circle model of the paper (the primary
-circle and two secondary circles, each meeting it in two points, :func:`toponet.claims.circles_sample`)
+circle and two secondary circles, each meeting it in two points, :func:`toponet.ideal.circles_sample`)
 is a graph with five independent loops: H1 rank 5 and H2 rank 0 over both.
 :func:`klein_answer` reads these rank patterns; :func:`signature` counts the long bars
 they are made of; :func:`null_threshold` says what "long" means.

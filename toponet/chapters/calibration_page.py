@@ -23,7 +23,8 @@ from toponet.analysis import PAPER_POINTS_FIG2, scaled_k
 from toponet.book.notebook import Reading, what_to_see
 from toponet.book.profiles import get_profile
 from toponet.chapters._cifar import load_trained
-from toponet.claims import BAR_MODELS, bars_power
+from toponet.claims import bars_power
+from toponet.ideal import BAR_MODELS
 from toponet.filters import normalize, pooled_filters
 from toponet.nulls import null_cloud, second_moment
 from toponet.rules import DRAWS
@@ -243,7 +244,7 @@ def bars_rows(*, k_paper: int = 200, n_paper: int = PAPER_POINTS_FIG2, p: float 
               power_draws: int = BAR_POWER_DRAWS) -> list[dict]:
     """One row per size of ``sizes``: the multi-bar count's false-positive rate (a null cloud shows one
     or more long bars exactly when the circle rule fires: the circle calibration's rate) and the
-    power of "exactly the model's bars" on each of :data:`toponet.claims.BAR_MODELS` (stored only)."""
+    power of "exactly the model's bars" on each of :data:`toponet.ideal.BAR_MODELS` (stored only)."""
     rows = []
     for n in sizes:
         cal = _stored_circle(n, k_paper=k_paper, n_paper=n_paper, p=p)
