@@ -662,3 +662,30 @@ def test_the_chapter_result_captions_readings_and_tables():
     assert "on MNIST-M-style stand-in, the target is 90.0 %" in chapter.g5_reading("mnistm-standin")._repr_markdown_()
     with pytest.raises(ValueError, match="dataset must be one of"):
         chapter.g5_caption("svhn")
+
+
+def test_the_findings_template_renders_each_part_strictly():
+    import jinja2
+
+    from toponet.chapters._templates import render
+
+    assert render("generalization_findings", part="head", standin=True, short="MNIST-M-style stand-in") == \
+        "**What we found** in this build (on the MNIST-M-style stand-in, not SVHN)."
+    assert render("generalization_findings", part="head", standin=False, short="SVHN") == \
+        "**What we found** in this build."
+    with pytest.raises(jinja2.UndefinedError, match="g3"):
+        render("generalization_findings", part="G3", standin=False, short="SVHN")
+    # the default build's G4 bullet: a hint for MNIST that rests on the untrained snapshot
+    g4 = dict(verdict="inconclusive", series=[dict(label="MNIST", r="0.80", low="0.44", high="0.94", p="0.032",
+                                                   draws=9999)],
+              together=[], apart=["MNIST"], loose=["MNIST"], alpha="0.05", domains=2, all_positive=True,
+              rests=[dict(label="MNIST", r="0.04", p="0.44", draws=9999)],
+              power=dict(kind="weak", power="49%", label="MNIST: r > 0", floor=""))
+    text = render("generalization_findings", part="G4", g4=g4)
+    assert text == ("- **G4, inconclusive.** MNIST: r = 0.80 [0.44, 0.94], permutation p = 0.032 (9999 draws). For "
+                    "MNIST the correlation is significant at p < 0.05 but not at 0.05/2 (Bonferroni over the 2 "
+                    "domains): a hint that they rise together, not a finding. Without the untrained first snapshot the "
+                    "correlation is no longer significant (MNIST: r = 0.04, p = 0.44 (9999 draws)): it rests on the "
+                    "step from the untrained network to a trained one, not on the two rising together during "
+                    "training. The test had 49% power against the paper's effect for MNIST: r > 0, so a "
+                    "non-significant result there is not evidence against the paper.")

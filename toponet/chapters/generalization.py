@@ -38,6 +38,7 @@ from toponet.analysis import scaled_k
 from toponet.book.notebook import Caption, Reading, what_to_see
 from toponet.chapters._common import accuracy_summary, evolution  # noqa: F401  (re-exported for chapter 05)
 from toponet.chapters._common import H1_MIN_POINTS, check_kept, check_paper_k
+from toponet.chapters._templates import render
 from toponet.data.registry import real_or_standin
 from toponet.experiments import experiment, load_or_train
 from toponet.filters import group_clouds
@@ -736,31 +737,11 @@ def scatter_figure(points: dict, *, title: str = "", x_title: str = "top H1 life
     return fig
 
 
-def _part_phrase(part: gt.Part) -> str:
-    """"(i) circle > (iii) trained: p = 0.12 (7 draws, exact)"."""
-    t = part.test
-    if t is None:
-        return f"{part.label}: not testable ({part.note})"
-    return f"{part.label}: p = {t.p:.2g} ({t.draws} draws{', exact' if t.exact else ''})"
-
-
-def _power_sentence(rule: RuleResult, alpha: float) -> str:
-    """What the row's power says: a finding, evidence against, or a hint only (and why)."""
-    parts = [p for p in rule.extra.get("parts", ()) if p.test is not None]
-    if not parts or rule.power is None:
-        return ""
-    weak = [p for p in parts if not p.test.significant(alpha) and p.test.power < gt.MIN_POWER]
-    if not weak:
-        return (f" Power against the paper's effect: {rule.power:.0%}" + (" (the weakest part)." if len(parts) > 1 else "."))
-    t = weak[0].test
-    floor = (f" (at this size its smallest p is {t.min_p:.2g})" if t.min_p >= alpha else "")
-    return (f" The test had {t.power:.0%} power against the paper's effect for {weak[0].label}{floor}, so a "
-            "non-significant result there is not evidence against the paper.")
-
-
 def findings_markdown(harder: str, *, g1, g1_digits, g1_own, g2, g3, g4: dict, g5_speedups: dict, g5_fastest: dict,
                       rules: dict, alpha: float = ALPHA):
-    """The chapter's "what we found", one bullet per claim, computed from this build's results.
+    """The chapter's "what we found", one bullet per claim, computed from this build's results:
+    the template ``toponet/chapters/templates/generalization_findings.md`` (its wording) filled
+    with the values computed here (the numbers, formatted, and which sentences apply).
 
     Parameters
     ----------
@@ -799,111 +780,85 @@ def findings_markdown(harder: str, *, g1, g1_digits, g1_own, g2, g3, g4: dict, g
         raise ValueError(f"rules lacks {sorted(missing)}: pass the results of g1_rule, g2_rule, g4_rule and g5_rule")
     standin = harder != "svhn"
     short = SHORT_LABELS[harder]
+    lab = lambda d: SHORT_LABELS.get(d, d)  # noqa: E731
     pc = lambda s: f"{100 * s['mean']:.0f} %"  # noqa: E731
-    out = []
 
-    r1 = rules["G1"]
-    s1 = [summary(a) for a in g1]
-    where = f"the {short}" if standin else short
-    tests1 = "; ".join(_part_phrase(p) for p in r1.extra.get("parts", ()))
-    txt = (f"- **G1, {r1.verdict}.** On {where}, MNIST networks with a fixed circle first layer reached {pc(s1[0])}, "
-           f"against {pc(s1[1])} (gaussian) and {pc(s1[2])} (trained), {s1[0]['n']} networks each; paired permutation "
-           f"tests over the shared seeds, {tests1}.")
-    best = s1[0]["mean"] > max(s1[1]["mean"], s1[2]["mean"])
-    spread = 100 * (max(s["mean"] for s in s1) - min(s["mean"] for s in s1))
-    txt += (" The ordering of the means is the paper's" if best else " The circle arm is not the best, unlike the paper's")
-    txt += (f"; the arms lie {spread:.0f} points apart, against the paper's 28 / 12 / 11 %"
-            + (", plausibly because the stand-in keeps MNIST's digit shapes and every arm transfers to it." if standin and spread < 10
-               else "."))
-    txt += _power_sentence(r1, alpha)
-    d = [summary(a) for a in g1_digits]
+    r1, s1 = rules["G1"], [summary(a) for a in g1]
     r1d = rules.get("G1-digits") or g1_rule(*g1_digits, alpha=alpha)
-    txt += (f" On the 8x8 digits ({pc(d[0])}, {pc(d[1])}, {pc(d[2])}) the same rule says {r1d.verdict}"
-            + (": the circle arm is significantly the best there." if r1d.verdict == "reproduced" else "."))
     own_c, own_t = summary(g1_own[0]), summary(g1_own[1])
-    if own_c["mean"] > own_t["mean"]:
-        txt += (f" The fixed circle layer also scored higher on MNIST itself ({100 * own_c['mean']:.1f} % vs "
-                f"{100 * own_t['mean']:.1f} %), something the paper does not report.")
-    out.append(txt)
+    spread = 100 * (max(s["mean"] for s in s1) - min(s["mean"] for s in s1))
+    g1_values = dict(verdict=r1.verdict, circle=pc(s1[0]), gaussian=pc(s1[1]), trained=pc(s1[2]), n=s1[0]["n"],
+                     tests=_tests_values(r1), best=s1[0]["mean"] > max(s1[1]["mean"], s1[2]["mean"]),
+                     spread=f"{spread:.0f}", close=spread < 10, power=_power_values(r1, alpha),
+                     digits=[pc(summary(a)) for a in g1_digits], digits_verdict=r1d.verdict,
+                     own_higher=own_c["mean"] > own_t["mean"], own_circle=f"{100 * own_c['mean']:.1f} %",
+                     own_trained=f"{100 * own_t['mean']:.1f} %")
 
-    r2 = rules["G2"]
-    a, b = summary(g2[0]), summary(g2[1])
-    t2 = "; ".join(_part_phrase(p) for p in r2.extra.get("parts", ()))
-    txt = (f"- **G2, {r2.verdict}.** Networks trained on {where} reach {pc(a)} on MNIST, the reverse {pc(b)} (the paper: "
-           f"54 % from SVHN, 11 % to it); permutation test over networks, {t2}.") + _power_sentence(r2, alpha)
-    if standin and a["mean"] > b["mean"]:
-        txt += (" The stand-in contains MNIST's own digits on photo backgrounds, so transfer to MNIST is easy by "
-                "construction: weak evidence; the paper's SVHN test is far harder.")
-    elif standin:
-        txt += (" The stand-in even contains MNIST's own digits on photo backgrounds, yet this build's networks do "
-                "not transfer to MNIST better than the reverse.")
-    out.append(txt)
+    r2, (a, b) = rules["G2"], (summary(g2[0]), summary(g2[1]))
+    g2_values = dict(verdict=r2.verdict, to_mnist=pc(a), from_mnist=pc(b), tests=_tests_values(r2),
+                     power=_power_values(r2, alpha), easy=a["mean"] > b["mean"])
 
-    v3, _ = g3_verdict(*g3)
     h, m = g3
-    txt = (f"- **G3, {v3}.** The {short} first-layer top $H_1$ bar ({h['values'].size} group(s), {h['points_per_group']} "
-           f"filters per group, $\\rho({h['k']}, {h['p']:g})$) is {h['mean']:.2f} against MNIST's {m['mean']:.2f} +- "
-           f"{m['sd']:.2f} over {m['values'].size} groups, and a gaussian null of {h['gaussian'].mean():.2f}; the paper: "
-           f"1.27 vs 1.10. " + ("Its direction is the paper's." if h["mean"] > m["mean"] else "Its direction is not the paper's."))
-    if h["values"].size < 3 or h["points_per_group"] < 100:
-        txt += " So few groups or points per cloud make this a hint, not a measurement."
-    out.append(txt)
+    g3_values = dict(verdict=g3_verdict(*g3)[0], groups=h["values"].size, points=h["points_per_group"], k=h["k"],
+                     p=f"{h['p']:g}", harder=f"{h['mean']:.2f}", mnist=f"{m['mean']:.2f}", mnist_sd=f"{m['sd']:.2f}",
+                     mnist_groups=m["values"].size, null=f"{h['gaussian'].mean():.2f}",
+                     same_direction=h["mean"] > m["mean"], few=h["values"].size < 3 or h["points_per_group"] < 100)
 
     r4 = rules["G4"]
-    lab = lambda dd: SHORT_LABELS.get(dd, dd)  # noqa: E731
     parts4 = {p.label.split(":")[0]: p for p in r4.extra.get("parts", ())}
     m4 = max(1, len(parts4))
-    together = [dd for dd in g4 if lab(dd) in parts4 and parts4[lab(dd)].test.p < alpha / m4]
-    loose = [dd for dd in g4 if lab(dd) in parts4 and dd not in together and parts4[lab(dd)].test.significant(alpha)]
-    apart = [dd for dd in g4 if dd not in together]
-    txt = (f"- **G4, {r4.verdict}.** " + "; ".join(
-        f"{lab(dd)}: r = {c.r:.2f} [{c.low:.2f}, {c.high:.2f}]"
-        + (f", permutation p = {parts4[lab(dd)].test.p:.2g} ({parts4[lab(dd)].test.draws} draws)" if lab(dd) in parts4 else "")
-        for dd, c in g4.items()) + ". ")
-    if together:
-        txt += f"Top $H_1$ lifetime and test accuracy rise together for {', '.join(map(lab, together))}"
-        txt += (f"; for {', '.join(map(lab, apart))} the correlation is not significant." if apart else ".")
-    elif loose:
-        txt += (f"For {', '.join(map(lab, loose))} the correlation is significant at p < {alpha:g} but not at "
-                f"{alpha:g}/{m4} (Bonferroni over the {m4} domains): a hint that they rise together, not a finding.")
-    rests = [dd for dd in together + loose if parts4[lab(dd)].check is not None
-             and not parts4[lab(dd)].check.significant(alpha)]
-    if rests:
-        txt += (" Without the untrained first snapshot the correlation is no longer significant ("
-                + "; ".join(f"{lab(dd)}: r = {parts4[lab(dd)].check.observed:.2f}, p = {parts4[lab(dd)].check.p:.2g} "
-                            f"({parts4[lab(dd)].check.draws} draws)" for dd in rests)
-                + "): it rests on the step from the untrained network to a trained one, not on the two rising "
-                  "together during training.")
-    elif all(c.r > 0 for c in g4.values()):
-        txt += "r is positive for every domain, but no correlation is significant: a hint that they rise together, not a finding."
-    else:
-        txt += "For no domain is the correlation significant: this build does not show them rising together."
-    txt += _power_sentence(r4, alpha)
-    out.append(txt)
+    together = [d for d in g4 if lab(d) in parts4 and parts4[lab(d)].test.p < alpha / m4]
+    loose = [d for d in g4 if lab(d) in parts4 and d not in together and parts4[lab(d)].test.significant(alpha)]
+    rests = [(lab(d), parts4[lab(d)].check) for d in together + loose  # significant only with the untrained snapshot
+             if parts4[lab(d)].check is not None and not parts4[lab(d)].check.significant(alpha)]
+    g4_values = dict(
+        verdict=r4.verdict,
+        series=[dict(label=lab(d), r=f"{c.r:.2f}", low=f"{c.low:.2f}", high=f"{c.high:.2f}",
+                     p=f"{parts4[lab(d)].test.p:.2g}" if lab(d) in parts4 else None,
+                     draws=parts4[lab(d)].test.draws if lab(d) in parts4 else None) for d, c in g4.items()],
+        together=[lab(d) for d in together], apart=[lab(d) for d in g4 if d not in together],
+        loose=[lab(d) for d in loose], alpha=f"{alpha:g}", domains=m4,
+        rests=[dict(label=label, r=f"{c.observed:.2f}", p=f"{c.p:.2g}", draws=c.draws) for label, c in rests],
+        all_positive=all(c.r > 0 for c in g4.values()), power=_power_values(r4, alpha))
 
     r5 = rules["G5"]
-    arm = lambda f: "the normal network" if f == "none" else f  # noqa: E731  ("none": no appended features)
-    t5 = "; ".join(_part_phrase(p) for p in r5.extra.get("parts", ()))
-    txt = (f"- **G5, {r5.verdict}.** Circle features against the normal network: "
-           + "; ".join(f"{lab(dd)} {sp['speedup']:.1f}x (fastest arm: {arm(g5_fastest[dd])})"
-                       for dd, sp in g5_speedups.items())
-           + f"; the paper: 2x (MNIST), 3.5x (SVHN). Per network, mean accuracy over the appended arms' run, circle "
-             f"against normal by a permutation test: {t5}.") + _power_sentence(r5, alpha)
-    other = [dd for dd, f in g5_fastest.items() if f not in ("circle", "none", "none of them")]
-    unreached = [dd for dd, f in g5_fastest.items() if f == "none of them"]
-    normal = [dd for dd, f in g5_fastest.items() if f == "none"]
-    if other:
-        txt += (f" On {', '.join(map(lab, other))} another appended arm was faster than the circle, so the speed-up "
-                "there does not come specifically from the circle's topology.")
-    if normal:
-        txt += f" On {', '.join(map(lab, normal))} no appended features beat the normal network."
-    if unreached:
-        txt += f" On {', '.join(map(lab, unreached))} no arm reached the target accuracy within the run."
-    if not other and not normal and not unreached:
-        txt += " The circle arm's mean curve is the fastest everywhere, as the paper says."
-    out.append(txt)
-    head = ("**What we found** in this build" + (f" (on the {short}, not SVHN)" if standin else "") + ".")
-    return Caption(head + "\n\n" + "\n".join(out))
+    g5_values = dict(
+        verdict=r5.verdict, tests=_tests_values(r5), power=_power_values(r5, alpha),
+        # "none" is the arm without appended features: the normal network
+        speedups=[dict(label=lab(d), speedup=f"{sp['speedup']:.1f}",
+                       fastest="the normal network" if g5_fastest[d] == "none" else g5_fastest[d])
+                  for d, sp in g5_speedups.items()],
+        other=[lab(d) for d, f in g5_fastest.items() if f not in ("circle", "none", "none of them")],
+        normal=[lab(d) for d, f in g5_fastest.items() if f == "none"],
+        unreached=[lab(d) for d, f in g5_fastest.items() if f == "none of them"])
+
+    values = dict(standin=standin, short=short, where=f"the {short}" if standin else short, g1=g1_values,
+                  g2=g2_values, g3=g3_values, g4=g4_values, g5=g5_values)
+    bullets = [render("generalization_findings", part=claim, **values) for claim in ("G1", "G2", "G3", "G4", "G5")]
+    return Caption(render("generalization_findings", part="head", **values) + "\n\n" + "\n".join(bullets))
+
+
+def _tests_values(rule: RuleResult) -> list[dict]:
+    """A rule's parts as the findings template names them: label, p (None: not testable), draws, exact, note."""
+    return [dict(label=p.label, note=p.note, p=None if p.test is None else f"{p.test.p:.2g}",
+                 draws=None if p.test is None else p.test.draws, exact=p.test is not None and p.test.exact)
+            for p in rule.extra.get("parts", ())]
+
+
+def _power_values(rule: RuleResult, alpha: float) -> dict:
+    """What a rule's power says, for the findings template: kind "" (nothing to say), "strong"
+    (the power of every part; ``several``: more than one part) or "weak" (the first part that is
+    not significant with too little power: ``label``, ``power``, ``floor``: its smallest p when
+    that is not below ``alpha``)."""
+    parts = [p for p in rule.extra.get("parts", ()) if p.test is not None]
+    if not parts or rule.power is None:
+        return dict(kind="")
+    weak = [p for p in parts if not p.test.significant(alpha) and p.test.power < gt.MIN_POWER]
+    if not weak:
+        return dict(kind="strong", power=f"{rule.power:.0%}", several=len(parts) > 1)
+    t = weak[0].test
+    return dict(kind="weak", power=f"{t.power:.0%}", label=weak[0].label,
+                floor=f"{t.min_p:.2g}" if t.min_p >= alpha else "")
 
 
 def g5_caption(label: str, curves: dict, speed: dict, runs: dict, fastest: str, *, profile: str,
