@@ -39,6 +39,10 @@ Verdict rules (stated in the chapter):
   than half would be; **inconclusive** otherwise (layers without power could change it).
   With each layer's false-positive rate at most about 5 %, chance passes among 16 layers
   (expected under one) cannot reach the "partly" bar of half.
+
+The notebook calls :func:`run_chapter` once: a frozen :class:`DeepChapter` with every analysis,
+the quantization tables and the verdict rows; its methods show the tables and draw the figures
+with their captions and readings.
 """
 from __future__ import annotations
 

@@ -22,8 +22,12 @@ digit domains and appended topological features.
 - :func:`accuracy_area`, :func:`compressed_area`: G5's per-network speed (mean accuracy over the
   run) and the paper's speed-up in those units.
 - :func:`simplicity_test`: the top H1 lifetime of layer-1 filters over disjoint seed groups, with its nulls (G3).
-- :func:`validate`: the chapter's own bounds on its parameters (k, p), checked by its first
-  cell and by ``python -m toponet.book run`` before anything runs.
+- :func:`validate`: the chapter's own bounds on its parameters (k, p), checked by
+  :func:`run_chapter` and by ``python -m toponet.book run`` before anything runs.
+- :func:`run_chapter`: the whole chapter in one call, a frozen :class:`GeneralizationChapter`
+  (the runs, the claims' inputs, the rules, the verdict rows) whose methods draw the figures and
+  write the captions and readings; :func:`findings_markdown` ("What we found") fills the template
+  ``templates/generalization_findings.md``.
 """
 from __future__ import annotations
 
