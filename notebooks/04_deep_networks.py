@@ -81,31 +81,21 @@ seed = 0  # seed of the subsampling, the null clouds, the landmarks and the Mapp
 device = "auto"  # unused: no training
 
 # %%
-from IPython.display import Markdown
-
 import toponet.book as tb
-from toponet import plots
 from toponet.chapters import deep_networks as deep
-from toponet.pretrained.networks import NETWORK_LABELS, inception_quantization
 from toponet.verdicts import load, record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
-cfg, selection = deep.profile_config(profile, k=k, p=p, resolution=resolution, gain=gain, seed=seed)
-print(f"profile {profile}: at most {cfg.sample_size} filters per layer (seed {seed}), "
-      f"{cfg.null_repeats} null clouds per kind, {cfg.subsample_seeds} subsample seeds, layers: "
-      f"{'all' if selection is None else selection}")
+chapter = deep.run_chapter(profile=profile, k=k, p=p, resolution=resolution, gain=gain, seed=seed)
+print(chapter.scale_summary())
 
 # %% [markdown]
 # ## The VGG path (the paper's networks)
 
 # %%
-vgg = deep.run_vgg(cfg)
-vgg_v = deep.vgg_verdicts(vgg)
-for name, found in deep.vgg_availability().items():
-    print(f"{name}: {'ImageNet weights at ' + str(found) if found else 'no ImageNet weights on this machine'}")
-tb.show_table(deep.layer_table([a for v in vgg.values() if v for a in v]),
-                   empty="*No VGG16 or VGG19 weights on this machine: no VGG layer analysed.*")
+print(chapter.vgg_summary())
+chapter.vgg_table()
 
 # %% [markdown]
 # Without the VGG files (the line above says so) the claims F10 and
@@ -114,10 +104,8 @@ tb.show_table(deep.layer_table([a for v in vgg.values() if v for a in v]),
 # ## InceptionV3 (nsfwjs): every 3x3 layer
 
 # %%
-inc_layers, inc = deep.run_network("inception-v3-nsfwjs", cfg, None if selection is None else selection["inception"])
-INC = NETWORK_LABELS["inception-v3-nsfwjs"]
-print(f"{len(inc_layers)} regular 3x3 conv layers, {sum(L.n_filters for L in inc_layers):,} spatial filters")
-tb.show_table(deep.layer_table(inc))
+print(chapter.inception_summary())
+chapter.layer_table("inception")
 
 # %% [markdown]
 # Columns: `filters` in the layer, `used` after dropping constant filters and subsampling,
@@ -132,20 +120,16 @@ tb.show_table(deep.layer_table(inc))
 # circle, the Mapper graph's large loops (descriptive: not calibrated), and the layer's verdict.
 
 # %% tags=["remove-input"]
-Markdown(deep.findings_markdown(inc, "InceptionV3 (nsfwjs)"))
+chapter.findings("inception")
 
 # %%
-deep.depth_figure(inc, title="InceptionV3 (nsfwjs): top H1 lifetime by layer")
+chapter.depth_figure("inception")
 
 # %% tags=["remove-input"]
-inc_best = deep.best_layer(inc)
-deep.pretrained_caption(
-    f"Top $H_1$ lifetime of $\\rho(k, p)$ of each analysed 3x3 layer (line), the more conservative matched null "
-    f"(mean $\\pm$ 2 sd) and initialization-like filters (open circles); the cloud named is layer "
-    f"{inc_best.layer.index}'s, the largest effect size.", inc_best, profile=profile, data=INC, figure="10a (stand-in)")
+chapter.depth_caption("inception")
 
 # %% tags=["remove-input"]
-deep.depth_reading(inc)
+chapter.depth_reading("inception")
 
 # %% [markdown]
 # A first look at these weights with plain ripser and a $k$-nearest-neighbour density (issue 8)
@@ -157,92 +141,72 @@ deep.depth_reading(inc)
 # ### The second layer and the layer with the strongest bar
 
 # %%
-inc2 = [a for a in inc if a.layer.index == 2][0]
-plots.mapper_figure(inc2.result.mapper, title=f"InceptionV3 layer 2: Mapper({resolution}, {gain:g})")
+chapter.mapper_figure("inception layer 2")
 
 # %% tags=["remove-input"]
-deep.pretrained_caption(
-    f"Mapper({resolution}, {gain:g}) of the dense core of layer 2 ({inc2.layer.name}); node colour = cluster size, "
-    "each node's mean 3x3 filter drawn inside it.", inc2, profile=profile, data=INC, figure="10b (stand-in)")
+chapter.mapper_caption("inception layer 2")
 
 # %% tags=["remove-input"]
-deep.layer_mapper_reading(inc2)
+chapter.mapper_reading("inception layer 2")
 
 # %%
-plots.barcode_plot(inc2.result.persistence, title="InceptionV3 layer 2: barcodes")
+chapter.barcode_figure("inception layer 2")
 
 # %% tags=["remove-input"]
-deep.pretrained_caption(
-    f"Barcodes ($H_0$, $H_1$) of the same cloud ({inc2.result.persistence.method}).", inc2, profile=profile, data=INC,
-    figure="10c (stand-in)")
+chapter.barcode_caption("inception layer 2")
 
 # %% tags=["remove-input"]
-deep.layer_barcode_reading(inc2)
+chapter.barcode_reading("inception layer 2")
 
 # %%
-plots.mapper_overview(inc_best.result.mapper, title=f"InceptionV3 layer {inc_best.layer.index}: Mapper({resolution}, {gain:g})")
+chapter.mapper_figure("inception strongest")
 
 # %% tags=["remove-input"]
-deep.pretrained_caption(
-    f"Mapper({resolution}, {gain:g}) of layer {inc_best.layer.index} ({inc_best.layer.name}), the layer whose top "
-    "$H_1$ bar stands furthest above its null; below the graph, the mean filters by angle around it.",
-    inc_best, profile=profile, data=INC, figure="10d (stand-in)")
+chapter.mapper_caption("inception strongest")
 
 # %% tags=["remove-input"]
-deep.layer_mapper_reading(inc_best)
+chapter.mapper_reading("inception strongest")
 
 # %%
-plots.barcode_plot(inc_best.result.persistence, title=f"InceptionV3 layer {inc_best.layer.index}: barcodes")
+chapter.barcode_figure("inception strongest")
 
 # %% tags=["remove-input"]
-deep.pretrained_caption(
-    f"Barcodes ($H_0$, $H_1$) of layer {inc_best.layer.index} ({inc_best.result.persistence.method}).",
-    inc_best, profile=profile, data=INC, figure="10e (stand-in)")
+chapter.barcode_caption("inception strongest")
 
 # %% tags=["remove-input"]
-deep.layer_barcode_reading(inc_best)
+chapter.barcode_reading("inception strongest")
 
 # %% [markdown]
 # ## EfficientNet-Lite0: the stem and the 3x3 depthwise convs
 
 # %%
-eff_layers, eff = deep.run_network("efficientnet-lite0", cfg, None if selection is None else selection["efficientnet"])
-EFF = NETWORK_LABELS["efficientnet-lite0"]
-dw = [L for L in eff_layers if L.kind == "depthwise"]
-eff_pool = deep.analyze_layer(deep.pooled_layer(dw, "all 3x3 depthwise"), cfg)
-print(f"stem: {eff_layers[0].n_filters} filters; {len(dw)} 3x3 depthwise layers, {sum(L.n_filters for L in dw):,} filters")
-tb.show_table(deep.layer_table([*eff, eff_pool]))
+print(chapter.efficientnet_summary())
+chapter.layer_table("efficientnet")
 
 # %% [markdown]
 # Layers with fewer than 200 filters are listed but not analysed (the paper left VGG's layer 1,
 # 192 filters, out as "too few"). The last row pools every 3x3 depthwise filter of the network.
 
 # %% tags=["remove-input"]
-Markdown(deep.findings_markdown(eff, "EfficientNet-Lite0"))
+chapter.findings("efficientnet")
 
 # %%
-deep.depth_figure(eff, title="EfficientNet-Lite0: top H1 lifetime by layer")
+chapter.depth_figure("efficientnet")
 
 # %% tags=["remove-input"]
-deep.pretrained_caption(
-    "Top $H_1$ lifetime of $\\rho(k, p)$ of each analysed 3x3 layer (line) against the more conservative matched "
-    "null (mean $\\pm$ 2 sd) and initialization-like filters (open circles); the cloud named is the pooled one.",
-    eff_pool, profile=profile, data=EFF, figure="10f (stand-in)")
+chapter.depth_caption("efficientnet")
 
 # %% tags=["remove-input"]
-deep.depth_reading(eff)
+chapter.depth_reading("efficientnet")
 
 # %%
-plots.mapper_overview(eff_pool.result.mapper, title=f"EfficientNet-Lite0 depthwise: Mapper({resolution}, {gain:g})")
+chapter.mapper_figure("efficientnet pooled")
 
 # %% tags=["remove-input"]
-deep.pretrained_caption(
-    f"Mapper({resolution}, {gain:g}) of the dense core of all 3x3 depthwise filters pooled; mean filters on nodes "
-    "spread along the graph, and by angle around it below.", eff_pool, profile=profile, data=EFF,
-    figure="10g (stand-in)")
+chapter.mapper_caption("efficientnet pooled")
 
 # %% tags=["remove-input"]
-deep.layer_mapper_reading(eff_pool)
+chapter.mapper_reading("efficientnet pooled")
 
 # %% [markdown]
 # The distance columns matter here: a median distance near $\sqrt{2} \approx 1.41$ means the
@@ -250,15 +214,13 @@ deep.layer_mapper_reading(eff_pool)
 # spot filters, which the node glyphs above show), not a blurred version of them.
 
 # %%
-plots.barcode_plot(eff_pool.result.persistence, title="EfficientNet-Lite0: all 3x3 depthwise filters")
+chapter.barcode_figure("efficientnet pooled")
 
 # %% tags=["remove-input"]
-deep.pretrained_caption(
-    f"Barcodes ($H_0$, $H_1$) of all 3x3 depthwise filters pooled ({eff_pool.result.persistence.method}).",
-    eff_pool, profile=profile, data=EFF, figure="10h (stand-in)")
+chapter.barcode_caption("efficientnet pooled")
 
 # %% tags=["remove-input"]
-deep.layer_barcode_reading(eff_pool)
+chapter.barcode_reading("efficientnet pooled")
 
 # %% [markdown]
 # ## Does the uint8 storage matter?
@@ -278,19 +240,16 @@ deep.layer_barcode_reading(eff_pool)
 #    the same way (uint8 per tensor), every statistic recomputed.
 
 # %%
-inc_q = inception_quantization()
-tb.show_table(deep.stored_bound_rows(inc_layers, inc_q))
+chapter.stored_bound_table()
 
 # %%
-dither = deep.dither_rows(deep.select_layers(inc_layers, [a.layer.index for a in inc]), inc_q, cfg)
-tb.show_table(dither)
+chapter.dither_table()
 
 # %% tags=["remove-input"]
-Markdown(deep.dither_summary(dither))
+chapter.dither_findings()
 
 # %%
-tb.show_table(deep.quantization_rows([L for L in eff_layers if L.n_filters >= cfg.min_filters], cfg,
-                                             pooled="all 3x3 depthwise (>= 200 per layer)"))
+chapter.requantized_table()
 
 # %% [markdown]
 # The bound is small for the first layers and large for the deepest ones, whose filters are small
@@ -319,19 +278,10 @@ tb.show_table(deep.quantization_rows([L for L in eff_layers if L.n_filters >= cf
 # EfficientNet-Lite0's 3x3 filters are depthwise, one per channel, unlike VGG's).
 
 # %%
-inc_v, inc_text = deep.depth_verdict(inc)
-eff_v, eff_text = deep.depth_verdict(eff)
-rows = [dict(network="VGG16 (paper)", claim="circle dominant in layers 2-12, not 13", ours=vgg_v["F10"][1],
-             verdict=vgg_v["F10"][0]),
-        dict(network="VGG19 (paper)", claim="layer 5: the circle of VGG16's layer 13", ours=vgg_v["F11"][1],
-             verdict=vgg_v["F11"][0]),
-        dict(network=INC, claim="(stand-in) circle dominant by depth", ours=inc_text, verdict=inc_v),
-        dict(network=EFF, claim="(stand-in) circle dominant by depth", ours=eff_text, verdict=eff_v)]
-tb.show_table(rows)
+chapter.verdict_table()
 
 # %% tags=["remove-cell"]
-for row in deep.verdict_rows(vgg=vgg, vgg_verdicts=vgg_v, inception=inc, efficientnet=eff, efficientnet_pooled=eff_pool,
-                             config=cfg, profile=profile, seed=seed, inception_label=INC, efficientnet_label=EFF):
+for row in chapter.rows:
     record(row)
 print(*(f"{v.claim_id}: {v.verdict}" for v in load() if v.chapter == "04_deep_networks"), sep="\n")
 
@@ -339,13 +289,13 @@ print(*(f"{v.claim_id}: {v.verdict}" for v in load() if v.chapter == "04_deep_ne
 # ## Exercises
 #
 # ```{admonition} Exercise 1: the strongest layer
-# Find the InceptionV3 layer with the largest effect size over its null (`chapter.best_layer`)
+# Find the InceptionV3 layer with the largest effect size over its null (`chapter.inception_strongest`)
 # and print its row (`.row()`): is its circle also beyond second order (`second_order_p`), and
 # what share of its dense core lies near the circle?
 # ```
 
 # %% tags=["hide-cell"]
-row = deep.best_layer(inc).row()
+row = chapter.inception_strongest.row()
 print({key: row[key] for key in ("layer", "name", "top_h1", "null", "effect", "p_value", "second_order_p",
                                  "near_circle_core", "verdict")})
 
@@ -365,7 +315,7 @@ print({key: row[key] for key in ("layer", "name", "top_h1", "null", "effect", "p
 # ```
 
 # %% tags=["hide-cell"]
-for a in inc:
+for a in chapter.inception:
     if a.result is not None:
         r = a.row()
         print(f"layer {r['layer']:>2} {r['name']:<28} circle {r['near_circle_core']:.2f}  Klein {r['near_klein_core']:.2f}")

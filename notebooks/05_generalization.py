@@ -67,28 +67,15 @@ seed = 0  # seed of every stochastic step of the analysis; G3's null p-values mo
 device = "auto"  # torch device for any training this chapter has to do
 
 # %%
-import numpy as np
-
 import toponet.book as tb
 from toponet.chapters import generalization as gen
-from toponet import plots
-from toponet.verdicts import Verdict, record
+from toponet.verdicts import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
-gen.validate(globals())            # the chapter's own: k below the paper's 6,400 points, p keeps enough filters
 tb.setup_notebook()
-HARDER = gen.harder_domain()
-NAMES = gen.experiment_names(HARDER)
-DOMAIN_LABELS = gen.DOMAIN_LABELS
-WIDTHS = (64, 32, 64)
-print(f"harder domain: {DOMAIN_LABELS[HARDER]}")
-arms = {arm: gen.load_or_train(NAMES[arm], profile, networks=networks, iterations=iterations, device=device)
-        for arm in ("circle", "gaussian", "trained")}
-harder_networks = gen.load_or_train(NAMES["harder"], profile, device=device)
-for name, run in {**arms, "harder": harder_networks}.items():
-    accuracy = gen.accuracy_summary(run)
-    print(f"{name:>9}: {run.networks} x {run.arch} on {run.config['dataset']}, {run.iterations[-1]} iterations, "
-          f"test accuracy {100 * accuracy['mean']:.2f} +- {100 * accuracy['sd']:.2f} % (n = {accuracy['n']})")
+chapter = gen.run_chapter(profile=profile, networks=networks, iterations=iterations, k=k, p=p, seed=seed,
+                          device=device)
+print(chapter.runs_summary())
 
 # %% [markdown]
 # ## G1: a first layer fixed to the primary circle, evaluated on other digits
@@ -98,33 +85,13 @@ for name, run in {**arms, "harder": harder_networks}.items():
 # measured during training on their whole test sets (`TrainConfig.transfer`).
 
 # %%
-SHORT_LABELS = gen.SHORT_LABELS
-arm_iterations = arms["trained"].iterations[-1]
-g1_accuracy = {arm: {"MNIST (own test set)": run.test_accuracy(),
-                     gen.SHORT_LABELS[HARDER]: gen.transfer_accuracy(run, HARDER),
-                     "8x8 digits": gen.transfer_accuracy(run, "digits8x8")}
-               for arm, run in (("(i) circle, fixed", arms["circle"]), ("(ii) gaussian, fixed", arms["gaussian"]),
-                                ("(iii) trained", arms["trained"]))}
-gen.transfer_figure(g1_accuracy, title="Trained on MNIST, evaluated on three digit domains")
+chapter.g1_figure()
 
 # %% tags=["remove-input"]
-rule_g1 = gen.g1_rule(*(gen.transfer_accuracy(arms[a], HARDER) for a in ("circle", "gaussian", "trained")), seed=seed)
-rule_g1_digits = gen.g1_rule(*(gen.transfer_accuracy(arms[a], "digits8x8") for a in ("circle", "gaussian", "trained")),
-                             seed=seed)
-g1_verdict, g1_reasons = rule_g1.verdict, f"{rule_g1.reasons[0]}; {gen.tests_text(rule_g1)}"
-g1_digits_verdict, g1_digits_reasons = (rule_g1_digits.verdict,
-                                        f"{rule_g1_digits.reasons[0]}; {gen.tests_text(rule_g1_digits)}")
-cloud_g1 = tb.cloud_label(networks=arms["trained"].networks, layer=1, iterations=arm_iterations, widths=WIDTHS)
-tb.caption("Accuracy of networks trained on MNIST with the first layer fixed to circle filters, fixed to gaussian "
-           "filters, or trained, on MNIST's test set and on two other digit domains. Bars: mean, error bars: sd "
-           "over networks.", cloud=cloud_g1, profile=profile,
-           accuracy=list(gen.accuracy_summary(arms["trained"])["values"]), paper_accuracy=0.99, figure="G1")
+chapter.g1_caption()
 
 # %% tags=["remove-input"]
-gen.transfer_reading("the paper's arms on SVHN: (i) circle 28 %, (ii) gaussian 12 %, (iii) trained 11 %, so bar (i) "
-                     "should stand highest on the other domains while all three are alike on MNIST.",
-                     f"on {SHORT_LABELS[HARDER]}, {g1_reasons}", g1_verdict,
-                     also=f"; on the 8x8 digits ({g1_digits_verdict} by the same rule), {g1_digits_reasons}")
+chapter.g1_reading()
 
 # %% [markdown]
 # The rule (`toponet.chapters.generalization.g1_rule`): the arms share their seeds, so each
@@ -144,31 +111,13 @@ gen.transfer_reading("the paper's arms on SVHN: (i) circle 28 %, (ii) gaussian 1
 # reach 11 % on SVHN. We compare the two directions between MNIST and the harder domain.
 
 # %%
-harder_to_mnist = gen.transfer_accuracy(harder_networks, "mnist")
-mnist_to_harder = gen.transfer_accuracy(arms["trained"], HARDER)
-rule_g2 = gen.g2_rule(harder_to_mnist, mnist_to_harder, seed=seed)
-g2_verdict, g2_reasons = rule_g2.verdict, f"{rule_g2.reasons[0]}; {gen.tests_text(rule_g2)}"
-harder_accuracy = gen.accuracy_summary(harder_networks)
-harder_iterations = harder_networks.iterations[-1]
-gen.transfer_figure({f"trained on {HARDER}": {"own test set": harder_networks.test_accuracy(),
-                                              "MNIST": harder_to_mnist,
-                                              "8x8 digits": gen.transfer_accuracy(harder_networks, "digits8x8")},
-                     "trained on MNIST": {"own test set": arms["trained"].test_accuracy(), HARDER: mnist_to_harder,
-                                          "8x8 digits": gen.transfer_accuracy(arms["trained"], "digits8x8")}},
-                    title="Transfer in both directions")
+chapter.g2_figure()
 
 # %% tags=["remove-input"]
-tb.caption(f"Networks trained on the harder domain ({harder_networks.networks} x {harder_iterations} iterations) "
-           f"and on MNIST ({arms['trained'].networks} x {arm_iterations}), each evaluated on its own test set and "
-           "on the other domains.",
-           cloud=tb.cloud_label(networks=harder_networks.networks, layer=1, iterations=harder_iterations,
-                                widths=WIDTHS), profile=profile,
-           accuracy=list(gen.accuracy_summary(harder_networks)["values"]), paper_accuracy=0.85, figure="G2")
+chapter.g2_caption()
 
 # %% tags=["remove-input"]
-gen.transfer_reading("the paper: SVHN-trained networks reach 54 % on MNIST, MNIST-trained ones 11 % on SVHN, so the "
-                     "harder domain's MNIST bar should stand far above MNIST's bar on the harder domain.",
-                     g2_reasons, g2_verdict)
+chapter.g2_reading()
 
 # %% [markdown]
 # The rule (`toponet.chapters.generalization.g2_rule`): the two arms are different networks trained on
@@ -189,34 +138,16 @@ gen.transfer_reading("the paper: SVHN-trained networks reach 54 % on MNIST, MNIS
 # Mann-Whitney beside it; `toponet.chapters.generalization.g3_rule`). Fewer than 2 groups in a domain: inconclusive.
 
 # %%
-mnist_networks = gen.load_or_train("mnist", profile, device=device)
-common_iteration = max(set(mnist_networks.stored_iterations("conv1"))
-                       & set(harder_networks.stored_iterations("conv1")))
-group_size = max(1, min(harder_networks.networks, mnist_networks.networks) // 2)
-harder_simplicity = gen.simplicity_test(harder_networks.conv_weights("conv1", common_iteration),
-                                        group_size=group_size, k_paper=k, p=p, seed=seed)
-mnist_simplicity = gen.simplicity_test(mnist_networks.conv_weights("conv1", common_iteration),
-                                       group_size=group_size, k_paper=k, p=p, seed=seed + 100)
-rule_g3 = gen.g3_rule(harder_simplicity, mnist_simplicity)
-g3_verdict, g3_reasons = rule_g3.verdict, "; ".join(rule_g3.reasons)
-plots.statistic_strip({HARDER: harder_simplicity["values"], "MNIST": mnist_simplicity["values"],
-                       "gaussian null": harder_simplicity["gaussian"]},
-                      title=f"top $H_1$ lifetime, layer 1, iteration {common_iteration}")
+chapter.g3_figure()
 
 # %% tags=["remove-input"]
-tb.caption(f"Top $H_1$ lifetime of the first-layer filters per group of {group_size} networks at iteration "
-           f"{common_iteration}: the harder domain, MNIST (real) and the harder domain's gaussian nulls. "
-           "Paper (SVHN vs MNIST): 1.27 vs 1.10.",
-           cloud=tb.cloud_label(networks=group_size, layer=1, iterations=common_iteration, widths=WIDTHS,
-                                k=harder_simplicity["k"], p=p),
-           profile=profile, accuracy=list(gen.accuracy_summary(harder_networks, common_iteration)["values"]),
-           figure="G3")
+chapter.g3_caption()
 
 # %% tags=["remove-input"]
-gen.g3_reading(rule_g3)
+chapter.g3_reading()
 
 # %% tags=["remove-input"]
-tb.show_table(gen.g3_group_rows(harder_simplicity, mnist_simplicity, SHORT_LABELS[HARDER]))
+tb.show_table(chapter.g3_table())
 
 # %% [markdown]
 # The rule (`toponet.chapters.generalization.g3_rule`): **inconclusive** with fewer than 2 groups in either
@@ -235,40 +166,19 @@ tb.show_table(gen.g3_group_rows(harder_simplicity, mnist_simplicity, SHORT_LABEL
 # and snapshots of one run are not independent (the interval is optimistic).
 
 # %%
-evolution = {"MNIST": gen.evolution(mnist_networks, layer="conv1", k_paper=k, p=p, n_points_paper=6400, seed=seed),
-             HARDER: gen.evolution(harder_networks, layer="conv1", k_paper=k, p=p, n_points_paper=6400, seed=seed)}
-series = {d: ([r["h1_top"] for r in rows], [r["test_accuracy"][0] for r in rows]) for d, rows in evolution.items()}
-correlations = {d: gen.correlation(x, y) for d, (x, y) in series.items()}
-rule_g4 = gen.g4_rule(series, seed=seed)
-gen.curves_figure({f"{d}: top H1": dict(iterations=[r["iteration"] for r in rows], mean=[r["h1_top"] for r in rows],
-                                         sd=np.zeros(len(rows))) for d, rows in evolution.items()}
-                  | {f"{d}: test accuracy": dict(iterations=[r["iteration"] for r in rows],
-                                                  mean=[r["test_accuracy"][0] for r in rows],
-                                                  sd=[r["test_accuracy"][1] for r in rows]) for d, rows in evolution.items()},
-                  title="Top H1 lifetime and test accuracy (fraction) vs iterations", y_title="value", percent=False)
+chapter.g4_figure()
 
 # %% tags=["remove-input"]
-g4_verdict, g4_reasons = rule_g4.verdict, f"{rule_g4.reasons[0]}; {gen.tests_text(rule_g4)}"
-tb.caption(f"Top $H_1$ lifetime of $\\rho(k, {p:g})$ of the pooled first-layer filters and test accuracy (fraction, "
-           f"mean +- sd over networks) against batch iterations, for MNIST (real, {mnist_networks.networks} networks) "
-           f"and the harder domain ({harder_networks.networks} networks).",
-           cloud=tb.cloud_label(networks=harder_networks.networks, layer=1, iterations=harder_iterations, widths=WIDTHS,
-                                k=evolution[HARDER][-1]["k"], p=p),
-           profile=profile, accuracy=list(gen.accuracy_summary(harder_networks)["values"]), figure="12")
+chapter.g4_caption()
 
 # %% tags=["remove-input"]
-gen.g4_reading(g4_reasons, g4_verdict)
+chapter.g4_reading()
 
 # %%
-gen.scatter_figure({d: ([r["h1_top"] for r in rows], [r["test_accuracy"][0] for r in rows],
-                        [r["iteration"] for r in rows]) for d, rows in evolution.items()},
-                   title="Test accuracy against top H1 lifetime, one point per snapshot")
+chapter.g4_scatter_figure()
 
 # %% tags=["remove-input"]
-tb.caption("The same snapshots as Figure 12, test accuracy against top $H_1$ lifetime (hover: the iteration).",
-           cloud=tb.cloud_label(networks=harder_networks.networks, layer=1, iterations=harder_iterations, widths=WIDTHS,
-                                k=evolution[HARDER][-1]["k"], p=p),
-           profile=profile, accuracy=list(gen.accuracy_summary(harder_networks)["values"]), figure="12b")
+chapter.g4_scatter_caption()
 
 # %% [markdown]
 # **What to see**: a cloud of points rising to the right is what a positive $r$ in Figure 12 means;
@@ -296,37 +206,22 @@ tb.caption("The same snapshots as Figure 12, test accuracy against top $H_1$ lif
 # construction), linearly interpolated between snapshots.
 
 # %%
-g5_curves, g5_speedups, g5_fastest, g5_runs, g5_full_curves = {}, {}, {}, {}, {}
-for domain, arm_names in NAMES["append"].items():
-    runs = {kind: (gen.load_or_train(name, profile, device=device) if kind != "none"
-                   else (arms["trained"] if domain == "mnist" else harder_networks))
-            for kind, name in arm_names.items()}
-    last_iteration = min(r.iterations[-1] for kind, r in runs.items() if kind != "none")
-    curves = {kind: gen.accuracy_curve(r, max_iteration=last_iteration) for kind, r in runs.items()}
-    g5_full_curves[domain] = {kind: gen.accuracy_curve(r) for kind, r in runs.items()}
-    target_accuracy = float(curves["none"]["mean"][-1])
-    g5_curves[domain], g5_runs[domain] = curves, runs
-    g5_speedups[domain] = gen.speedup(curves["none"], curves["circle"], target_accuracy)
-    g5_fastest[domain] = gen.fastest_arm(curves, target_accuracy)
-rule_g5 = gen.g5_rule(g5_full_curves, fastest=g5_fastest, seed=seed)
-gen.curves_figure(g5_curves["mnist"], target=g5_speedups["mnist"]["target"], title="MNIST (real): appended features")
+chapter.g5_figure("mnist")
 
 # %% tags=["remove-input"]
-gen.g5_caption(DOMAIN_LABELS["mnist"], g5_curves["mnist"], g5_speedups["mnist"], g5_runs["mnist"],
-               g5_fastest["mnist"], profile=profile, widths=WIDTHS)
+chapter.g5_caption("mnist")
 
 # %% tags=["remove-input"]
-gen.g5_reading(DOMAIN_LABELS["mnist"], g5_curves["mnist"], g5_speedups["mnist"], g5_fastest["mnist"])
+chapter.g5_reading("mnist")
 
 # %%
-gen.curves_figure(g5_curves[HARDER], target=g5_speedups[HARDER]["target"], title=f"{HARDER}: appended features")
+chapter.g5_figure(chapter.harder)
 
 # %% tags=["remove-input"]
-gen.g5_caption(SHORT_LABELS[HARDER], g5_curves[HARDER], g5_speedups[HARDER], g5_runs[HARDER], g5_fastest[HARDER],
-               profile=profile, widths=WIDTHS)
+chapter.g5_caption(chapter.harder)
 
 # %% tags=["remove-input"]
-gen.g5_reading(SHORT_LABELS[HARDER], g5_curves[HARDER], g5_speedups[HARDER], g5_fastest[HARDER])
+chapter.g5_reading(chapter.harder)
 
 # %% [markdown]
 # The rule (`toponet.chapters.generalization.g5_rule`): per network, the mean test accuracy over the
@@ -342,49 +237,7 @@ gen.g5_reading(SHORT_LABELS[HARDER], g5_curves[HARDER], g5_speedups[HARDER], g5_
 # ## Verdicts
 
 # %% tags=["remove-input"]
-g1_scale = f"{gen.nets_per_arm(arms)} x {arm_iterations} iterations ({profile})"
-g1_data = f"trained on MNIST (real); evaluated on {DOMAIN_LABELS[HARDER]}; also {DOMAIN_LABELS['digits8x8']}"
-CHAPTER = "05_generalization"
-NO_NULL = "; no null clouds: the tests permute networks (G4: snapshots), not filters"
-rows = [
-    Verdict.from_rule(rule_g1, claim_id="G1", claim="a first layer fixed to the primary circle transfers best (MNIST -> SVHN)",
-                      paper="SVHN, 3 x 40K: (i) circle 28 %, (ii) gaussian 12 %, (iii) trained 11 %",
-                      ours=f"on {HARDER}: {g1_reasons}; on 8x8 digits ({g1_digits_verdict}): {g1_digits_reasons}{NO_NULL}",
-                      scale=g1_scale, data=g1_data,
-                      chapter=CHAPTER, networks=min(a.networks for a in arms.values()), iterations=arm_iterations),
-    Verdict.from_rule(rule_g2, claim_id="G2", claim="trained on SVHN, a network transfers to MNIST (better than the reverse)",
-                      paper="SVHN -> MNIST 54 % (SVHN test ~85 %); MNIST -> SVHN 11 %",
-                      ours=(f"{g2_reasons}; own test accuracy {100 * harder_accuracy['mean']:.1f} "
-                            f"+- {100 * harder_accuracy['sd']:.1f} %{NO_NULL}"),
-                      scale=(f"{harder_networks.networks} x {harder_iterations} on {HARDER}, "
-                             f"{arms['trained'].networks} x {arm_iterations} on MNIST ({profile})"),
-                      data=f"{DOMAIN_LABELS[HARDER]} <-> MNIST (real)", chapter=CHAPTER,
-                      networks=min(harder_networks.networks, arms["trained"].networks), iterations=harder_iterations),
-    Verdict.from_rule(rule_g3, claim_id="G3", claim="the harder domain's layer-1 circle is stronger (longer top H1 bar)",
-                      paper="rho(100, 0.1), 40K: SVHN 1.27 > MNIST 1.10", ours=g3_reasons,
-                      scale=(f"{harder_simplicity['values'].size} groups of {group_size} nets ({HARDER}) and "
-                             f"{mnist_simplicity['values'].size} groups "
-                             f"of {group_size} (MNIST) at iteration {common_iteration} ({profile})"),
-                      data=f"{DOMAIN_LABELS[HARDER]} vs MNIST (real)", chapter=CHAPTER,
-                      networks=harder_networks.networks, iterations=common_iteration),
-    Verdict.from_rule(rule_g4, claim_id="G4", claim="top H1 lifetime and test accuracy rise together during training (Fig. 12)",
-                      paper="they rise together (no coefficient given)", ours=g4_reasons + NO_NULL,
-                      scale=(f"MNIST {mnist_networks.networks} x {mnist_networks.iterations[-1]}, "
-                             f"{HARDER} {harder_networks.networks} x {harder_iterations} ({profile})"),
-                      data=f"MNIST (real); {DOMAIN_LABELS[HARDER]}", chapter=CHAPTER,
-                      networks=harder_networks.networks, iterations=harder_iterations),
-    Verdict.from_rule(rule_g5, claim_id="G5", claim="appended primary-circle features speed up training (Fig. 13)",
-                      paper="circle > Klein > gaussian > none; 2x (MNIST), 3.5x (SVHN)",
-                      ours=(gen.speedup_words(g5_speedups, g5_fastest) + f"; {rule_g5.reasons[0]}; {gen.tests_text(rule_g5)}"
-                            + NO_NULL),
-                      scale=", ".join(f"{d}: {gen.nets_per_arm(g5_runs[d])} x "
-                                      f"{g5_runs[d]['circle'].iterations[-1]}" for d in g5_runs) + f" ({profile})",
-                      data=f"MNIST (real); {DOMAIN_LABELS[HARDER]}", chapter=CHAPTER,
-                      # the tested arms (circle vs none); klein and gaussian are reported beside the test
-                      networks=min(g5_runs[d][arm].networks for d in g5_runs for arm in ("circle", "none")),
-                      iterations=min(g5_runs[d]["circle"].iterations[-1] for d in g5_runs)),
-]
-for row in rows:
+for row in chapter.rows:
     record(row)
     print(row.claim_id, row.verdict)
 
@@ -395,27 +248,20 @@ for row in rows:
 # the judgements below change with the profile and the data.
 
 # %% tags=["remove-input"]
-gen.findings_markdown(
-    HARDER,
-    g1=tuple(gen.transfer_accuracy(arms[a], HARDER) for a in ("circle", "gaussian", "trained")),
-    g1_digits=tuple(gen.transfer_accuracy(arms[a], "digits8x8") for a in ("circle", "gaussian", "trained")),
-    g1_own=(arms["circle"].test_accuracy(), arms["trained"].test_accuracy()),
-    g2=(harder_to_mnist, mnist_to_harder), g3=(harder_simplicity, mnist_simplicity), g4=correlations,
-    g5_speedups=g5_speedups, g5_fastest=g5_fastest,
-    rules={"G1": rule_g1, "G1-digits": rule_g1_digits, "G2": rule_g2, "G4": rule_g4, "G5": rule_g5})
+chapter.findings()
 
 # %% [markdown]
 # ## Exercises
 #
 # ```{admonition} Exercise 1: transfer per arm
-# For each arm (`arms`: first layer fixed to circle filters, to gaussian filters, or trained),
+# For each arm (`chapter.arms`: first layer fixed to circle filters, to gaussian filters, or trained),
 # print the mean and sd over networks of the accuracy on the 8x8 digits
 # (`gen.transfer_accuracy(arm, "digits8x8")`). Is the difference between arms larger than the
 # spread within an arm?
 # ```
 
 # %% tags=["hide-cell"]
-for name, arm in arms.items():
+for name, arm in chapter.arms.items():
     transfer = gen.transfer_accuracy(arm, "digits8x8")
     print(f"{name:>9}: {100 * transfer.mean():.1f} +- {100 * (transfer.std(ddof=1) if transfer.size > 1 else 0):.1f} % "
           f"over {transfer.size} network(s)")
@@ -429,13 +275,13 @@ for name, arm in arms.items():
 # ```
 #
 # ```{admonition} Exercise 2: topology against accuracy
-# The correlation between top $H_1$ and test accuracy over training (`correlations`) pools snapshots of
+# The correlation between top $H_1$ and test accuracy over training (`chapter.correlations`) pools snapshots of
 # the same run. Print it, with its interval, for both data sets, and say why the interval is
 # optimistic.
 # ```
 
 # %% tags=["hide-cell"]
-for d, c in correlations.items():
+for d, c in chapter.correlations.items():
     print(f"{d}: r = {c.r:.2f}, 95 % interval {c.low:.2f} to {c.high:.2f}, {c.n} snapshots")
 
 # %% [markdown]

@@ -39,6 +39,10 @@ Verdict rules (stated in the chapter):
   than half would be; **inconclusive** otherwise (layers without power could change it).
   With each layer's false-positive rate at most about 5 %, chance passes among 16 layers
   (expected under one) cannot reach the "partly" bar of half.
+
+The notebook calls :func:`run_chapter` once: a frozen :class:`DeepChapter` with every analysis,
+the quantization tables and the verdict rows; its methods show the tables and draw the figures
+with their captions and readings.
 """
 from __future__ import annotations
 
@@ -56,8 +60,10 @@ from toponet.density import density_filtration
 from toponet.filters import normalize, subsample
 from toponet.ideal import distance_to_model
 from toponet.pretrained.layers import ConvLayer
-from toponet.pretrained.networks import find_vgg_weights, load_layers
+from toponet.pretrained.networks import NETWORK_LABELS, find_vgg_weights, inception_quantization, load_layers
+from toponet import book as tb
 from toponet import group_tests as gt
+from toponet import plots
 from toponet.rules import ALPHA, EXISTENCE_KINDS, combined_record, second_order_null
 from toponet.verdicts import Verdict
 
@@ -68,7 +74,8 @@ __all__ = ["DeepConfig", "subsample", "layer_k", "layer_p", "initialization_filt
            "run_network", "vgg_availability", "depth_verdict", "record_fields", "verdict_rows", "layer_table", "best_layer", "criteria",
            "findings_markdown", "dither_summary",
            "pretrained_caption", "quantization_rows", "dither_rows", "stored_bound_rows", "run_vgg",
-           "vgg_verdicts", "depth_reading", "layer_mapper_reading", "layer_barcode_reading"]
+           "vgg_verdicts", "depth_reading", "layer_mapper_reading", "layer_barcode_reading",
+           "DeepChapter", "run_chapter", "STAND_INS", "CLOUDS"]
 
 
 @dataclass(frozen=True)
@@ -843,3 +850,494 @@ def layer_barcode_reading(analysis) -> Reading:
     return what_to_see("a circle is one $H_1$ bar far longer than every other. Here the longest are {bars}; no null "
                        "clouds were drawn at this profile, so nothing says whether they exceed chance.",
                        bars=", ".join(f"{v:.2f}" for v in life[:3]) or "none")
+
+
+# --- the chapter in one call: its results, figures, captions, readings and verdict rows --------
+
+#: The chapter's stand-ins: short name (the notebook's argument) -> registry name.
+STAND_INS = {"inception": "inception-v3-nsfwjs", "efficientnet": "efficientnet-lite0"}
+#: The clouds the chapter draws Mapper graphs and barcodes of (:meth:`DeepChapter.mapper_figure`).
+CLOUDS = ("inception layer 2", "inception strongest", "efficientnet pooled")
+#: The label of EfficientNet-Lite0's pooled depthwise layer.
+_POOLED = "all 3x3 depthwise"
+
+
+@dataclass(frozen=True)
+class _Markdown:
+    """Markdown a notebook cell shows (a paragraph of findings, not a caption)."""
+
+    text: str
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class DeepChapter:
+    """Everything chapter 04 computed at one build, and its verdict rows (:func:`run_chapter`).
+
+    Attributes
+    ----------
+    profile : str
+        The build profile (:data:`PROFILE_SCALE`).
+    config : DeepConfig
+        The per-layer analysis' parameters (sample size, nulls, k, p, Mapper, seed).
+    selection : dict or None
+        Network ("inception", "efficientnet") -> the analysed layer indices; None: every layer.
+    vgg : dict
+        "vgg16", "vgg19" -> list of :class:`LayerAnalysis`, or None without ImageNet weights (:func:`run_vgg`).
+    vgg_verdicts : dict
+        "F10", "F11" -> (verdict, words) (:func:`vgg_verdicts`).
+    vgg_found : dict
+        "vgg16", "vgg19" -> the weights file found, or None (:func:`vgg_availability`).
+    inception_layers, efficientnet_layers : list of toponet.pretrained.layers.ConvLayer
+        Every 3x3 layer of each stand-in, input to output.
+    inception, efficientnet : list of LayerAnalysis
+        The analysed layers of each stand-in.
+    efficientnet_pooled : LayerAnalysis
+        EfficientNet-Lite0's 3x3 depthwise filters of every layer pooled.
+    inception_quantization : dict
+        InceptionV3's uint8 storage: weight name -> the manifest's quantization entry.
+    stored_bounds, dither, requantized : list of dict
+        The quantization tables: the stated bound per InceptionV3 layer, stored against dithered
+        InceptionV3 layers, float against re-quantized EfficientNet-Lite0 layers.
+    rows : tuple of toponet.verdicts.Verdict
+        F10, F11, F10-inception, F10-efficientnet.
+    """
+
+    profile: str
+    config: DeepConfig
+    selection: dict | None
+    vgg: dict
+    vgg_verdicts: dict
+    vgg_found: dict
+    inception_layers: list
+    inception: list
+    efficientnet_layers: list
+    efficientnet: list
+    efficientnet_pooled: LayerAnalysis
+    inception_quantization: dict
+    stored_bounds: list
+    dither: list
+    requantized: list
+    rows: tuple
+
+    @property
+    def inception_layer2(self) -> LayerAnalysis:
+        """InceptionV3's layer 2 (the paper's first analysed VGG layer)."""
+        return [a for a in self.inception if a.layer.index == 2][0]
+
+    @property
+    def inception_strongest(self) -> LayerAnalysis:
+        """InceptionV3's layer with the largest effect size over its null (:func:`best_layer`)."""
+        return best_layer(self.inception)
+
+    @property
+    def depthwise_layers(self) -> list:
+        """EfficientNet-Lite0's 3x3 depthwise layers (:class:`toponet.pretrained.layers.ConvLayer`)."""
+        return [L for L in self.efficientnet_layers if L.kind == "depthwise"]
+
+    def _mapper(self) -> str:
+        return f"Mapper({self.config.resolution}, {self.config.gain:g})"
+
+    # what was run -----------------------------------------------------------------------------
+    def scale_summary(self) -> str:
+        """The profile's scale in one line: filters per layer, null clouds, subsample seeds, layers.
+
+        Returns
+        -------
+        str
+        """
+        cfg = self.config
+        return (f"profile {self.profile}: at most {cfg.sample_size} filters per layer (seed {cfg.seed}), "
+                f"{cfg.null_repeats} null clouds per kind, {cfg.subsample_seeds} subsample seeds, layers: "
+                f"{'all' if self.selection is None else self.selection}")
+
+    def vgg_summary(self) -> str:
+        """Whether the ImageNet VGG weights are on this machine, one line per network.
+
+        Returns
+        -------
+        str
+        """
+        return "\n".join(f"{name}: {'ImageNet weights at ' + str(found) if found else 'no ImageNet weights on this machine'}"
+                         for name, found in self.vgg_found.items())
+
+    def inception_summary(self) -> str:
+        """InceptionV3's 3x3 layers and spatial filters, in one line.
+
+        Returns
+        -------
+        str
+        """
+        layers = self.inception_layers
+        return f"{len(layers)} regular 3x3 conv layers, {sum(L.n_filters for L in layers):,} spatial filters"
+
+    def efficientnet_summary(self) -> str:
+        """EfficientNet-Lite0's stem and 3x3 depthwise layers, in one line.
+
+        Returns
+        -------
+        str
+        """
+        dw = self.depthwise_layers
+        return (f"stem: {self.efficientnet_layers[0].n_filters} filters; {len(dw)} 3x3 depthwise layers, "
+                f"{sum(L.n_filters for L in dw):,} filters")
+
+    # tables -----------------------------------------------------------------------------------
+    def vgg_table(self):
+        """The VGG layers' table, or a sentence saying no VGG weights are here.
+
+        Returns
+        -------
+        IPython.display.HTML or Markdown (:func:`toponet.book.show_table`)
+        """
+        return tb.show_table(layer_table([a for v in self.vgg.values() if v for a in v]),
+                             empty="*No VGG16 or VGG19 weights on this machine: no VGG layer analysed.*")
+
+    def layer_table(self, network: str):
+        """A stand-in's per-layer table (EfficientNet-Lite0's with its pooled depthwise row last).
+
+        Parameters
+        ----------
+        network : str
+            "inception" or "efficientnet".
+
+        Returns
+        -------
+        IPython.display.HTML (:func:`toponet.book.show_table`)
+        """
+        if self._analyses(network) is self.efficientnet:
+            return tb.show_table(layer_table([*self.efficientnet, self.efficientnet_pooled]))
+        return tb.show_table(layer_table(self.inception))
+
+    def stored_bound_table(self):
+        """The stated bound of InceptionV3's uint8 storage per layer (:func:`stored_bound_rows`).
+
+        Returns
+        -------
+        IPython.display.HTML
+        """
+        return tb.show_table(self.stored_bounds)
+
+    def dither_table(self):
+        """InceptionV3's stored layers against dithered copies (:func:`dither_rows`).
+
+        Returns
+        -------
+        IPython.display.HTML
+        """
+        return tb.show_table(self.dither)
+
+    def dither_findings(self) -> _Markdown:
+        """Which layers' top bar dithering moves, in words (:func:`dither_summary`).
+
+        Returns
+        -------
+        Markdown for the notebook (``_repr_markdown_``)
+        """
+        return _Markdown(dither_summary(self.dither))
+
+    def requantized_table(self):
+        """EfficientNet-Lite0's float layers against re-quantized ones (:func:`quantization_rows`).
+
+        Returns
+        -------
+        IPython.display.HTML
+        """
+        return tb.show_table(self.requantized)
+
+    def verdict_table(self):
+        """The four claims side by side: network, claim, our words, verdict.
+
+        Returns
+        -------
+        IPython.display.HTML
+        """
+        inc_v, inc_text = depth_verdict(self.inception)
+        eff_v, eff_text = depth_verdict(self.efficientnet)
+        v = self.vgg_verdicts
+        return tb.show_table([
+            dict(network="VGG16 (paper)", claim="circle dominant in layers 2-12, not 13", ours=v["F10"][1],
+                 verdict=v["F10"][0]),
+            dict(network="VGG19 (paper)", claim="layer 5: the circle of VGG16's layer 13", ours=v["F11"][1],
+                 verdict=v["F11"][0]),
+            dict(network=NETWORK_LABELS[STAND_INS["inception"]], claim="(stand-in) circle dominant by depth",
+                 ours=inc_text, verdict=inc_v),
+            dict(network=NETWORK_LABELS[STAND_INS["efficientnet"]], claim="(stand-in) circle dominant by depth",
+                 ours=eff_text, verdict=eff_v)])
+
+    def findings(self, network: str) -> _Markdown:
+        """What a stand-in's per-layer table says, in words (:func:`findings_markdown`).
+
+        Parameters
+        ----------
+        network : str
+            "inception" or "efficientnet".
+
+        Returns
+        -------
+        Markdown for the notebook (``_repr_markdown_``)
+        """
+        name = {"inception": "InceptionV3 (nsfwjs)", "efficientnet": "EfficientNet-Lite0"}
+        return _Markdown(findings_markdown(self._analyses(network), name[network]))
+
+    def _analyses(self, network: str) -> list:
+        if network not in STAND_INS:
+            raise ValueError(f"network must be one of {sorted(STAND_INS)}; got {network!r}")
+        return self.inception if network == "inception" else self.efficientnet
+
+    # Fig. 10 on the stand-ins: the top bar by depth --------------------------------------------
+    def depth_figure(self, network: str):
+        """A stand-in's top H1 lifetime by layer, against nulls and initialization-like filters.
+
+        Parameters
+        ----------
+        network : str
+            "inception" or "efficientnet".
+
+        Returns
+        -------
+        plotly.graph_objects.Figure (:func:`depth_figure`)
+        """
+        title = {"inception": "InceptionV3 (nsfwjs): top H1 lifetime by layer",
+                 "efficientnet": "EfficientNet-Lite0: top H1 lifetime by layer"}
+        return depth_figure(self._analyses(network), title=title[network])
+
+    def depth_caption(self, network: str) -> Caption:
+        """The depth figure's caption; the cloud named is InceptionV3's strongest layer, or
+        EfficientNet-Lite0's pooled depthwise filters.
+
+        Parameters
+        ----------
+        network : str
+            "inception" or "efficientnet".
+
+        Returns
+        -------
+        toponet.book.notebook.Caption
+        """
+        self._analyses(network)
+        if network == "inception":
+            best = self.inception_strongest
+            return pretrained_caption(
+                f"Top $H_1$ lifetime of $\\rho(k, p)$ of each analysed 3x3 layer (line), the more conservative matched "
+                f"null (mean $\\pm$ 2 sd) and initialization-like filters (open circles); the cloud named is layer "
+                f"{best.layer.index}'s, the largest effect size.", best, profile=self.profile,
+                data=NETWORK_LABELS[STAND_INS[network]], figure="10a (stand-in)")
+        return pretrained_caption(
+            "Top $H_1$ lifetime of $\\rho(k, p)$ of each analysed 3x3 layer (line) against the more conservative "
+            "matched null (mean $\\pm$ 2 sd) and initialization-like filters (open circles); the cloud named is the "
+            "pooled one.", self.efficientnet_pooled, profile=self.profile, data=NETWORK_LABELS[STAND_INS[network]],
+            figure="10f (stand-in)")
+
+    def depth_reading(self, network: str) -> Reading:
+        """The depth figure's reading (:func:`depth_reading` of the stand-in's layers).
+
+        Parameters
+        ----------
+        network : str
+            "inception" or "efficientnet".
+
+        Returns
+        -------
+        toponet.book.notebook.Reading
+        """
+        return depth_reading(self._analyses(network))
+
+    # Mapper graphs and barcodes of single clouds ----------------------------------------------
+    def cloud(self, name: str) -> LayerAnalysis:
+        """One of the clouds the chapter draws (:data:`CLOUDS`).
+
+        Parameters
+        ----------
+        name : str
+            "inception layer 2", "inception strongest" or "efficientnet pooled".
+
+        Returns
+        -------
+        LayerAnalysis
+        """
+        if name not in CLOUDS:
+            raise ValueError(f"cloud must be one of {CLOUDS}; got {name!r}")
+        return {"inception layer 2": lambda: self.inception_layer2, "inception strongest": lambda: self.inception_strongest,
+                "efficientnet pooled": lambda: self.efficientnet_pooled}[name]()
+
+    def _data(self, name: str) -> str:
+        return NETWORK_LABELS[STAND_INS[name.split()[0]]]
+
+    def mapper_figure(self, name: str):
+        """The Mapper graph of one cloud: layer 2 with a filter in every node, the others with
+        their filters by angle below (:func:`toponet.plots.mapper_overview`).
+
+        Parameters
+        ----------
+        name : str
+            A cloud of :data:`CLOUDS`.
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+        """
+        a = self.cloud(name)
+        if name == "inception layer 2":
+            return plots.mapper_figure(a.result.mapper, title=f"InceptionV3 layer 2: {self._mapper()}")
+        title = (f"InceptionV3 layer {a.layer.index}" if name == "inception strongest" else "EfficientNet-Lite0 depthwise")
+        return plots.mapper_overview(a.result.mapper, title=f"{title}: {self._mapper()}")
+
+    def mapper_caption(self, name: str) -> Caption:
+        """The Mapper figure's caption (:func:`pretrained_caption`).
+
+        Parameters
+        ----------
+        name : str
+            A cloud of :data:`CLOUDS`.
+
+        Returns
+        -------
+        toponet.book.notebook.Caption
+        """
+        a, m = self.cloud(name), self._mapper()
+        text, figure = {
+            "inception layer 2": (f"{m} of the dense core of layer 2 ({a.layer.name}); node colour = cluster size, "
+                                  "each node's mean 3x3 filter drawn inside it.", "10b (stand-in)"),
+            "inception strongest": (f"{m} of layer {a.layer.index} ({a.layer.name}), the layer whose top $H_1$ bar "
+                                    "stands furthest above its null; below the graph, the mean filters by angle "
+                                    "around it.", "10d (stand-in)"),
+            "efficientnet pooled": (f"{m} of the dense core of all 3x3 depthwise filters pooled; mean filters on "
+                                    "nodes spread along the graph, and by angle around it below.", "10g (stand-in)"),
+        }[name]
+        return pretrained_caption(text, a, profile=self.profile, data=self._data(name), figure=figure)
+
+    def mapper_reading(self, name: str) -> Reading:
+        """The Mapper figure's reading, with the rule's answer for that cloud (:func:`layer_mapper_reading`).
+
+        Parameters
+        ----------
+        name : str
+            A cloud of :data:`CLOUDS`.
+
+        Returns
+        -------
+        toponet.book.notebook.Reading
+        """
+        return layer_mapper_reading(self.cloud(name))
+
+    def barcode_figure(self, name: str):
+        """The barcodes (H0, H1) of one cloud (:func:`toponet.plots.barcode_plot`).
+
+        Parameters
+        ----------
+        name : str
+            A cloud of :data:`CLOUDS`.
+
+        Returns
+        -------
+        matplotlib or plotly figure of :func:`toponet.plots.barcode_plot`
+        """
+        a = self.cloud(name)
+        title = {"inception layer 2": "InceptionV3 layer 2: barcodes",
+                 "inception strongest": f"InceptionV3 layer {a.layer.index}: barcodes",
+                 "efficientnet pooled": "EfficientNet-Lite0: all 3x3 depthwise filters"}[name]
+        return plots.barcode_plot(a.result.persistence, title=title)
+
+    def barcode_caption(self, name: str) -> Caption:
+        """The barcode figure's caption (:func:`pretrained_caption`).
+
+        Parameters
+        ----------
+        name : str
+            A cloud of :data:`CLOUDS`.
+
+        Returns
+        -------
+        toponet.book.notebook.Caption
+        """
+        a = self.cloud(name)
+        method = a.result.persistence.method
+        text, figure = {
+            "inception layer 2": (f"Barcodes ($H_0$, $H_1$) of the same cloud ({method}).", "10c (stand-in)"),
+            "inception strongest": (f"Barcodes ($H_0$, $H_1$) of layer {a.layer.index} ({method}).", "10e (stand-in)"),
+            "efficientnet pooled": (f"Barcodes ($H_0$, $H_1$) of all 3x3 depthwise filters pooled ({method}).",
+                                    "10h (stand-in)"),
+        }[name]
+        return pretrained_caption(text, a, profile=self.profile, data=self._data(name), figure=figure)
+
+    def barcode_reading(self, name: str) -> Reading:
+        """The barcode figure's reading: the circle rule's numbers (:func:`layer_barcode_reading`).
+
+        Parameters
+        ----------
+        name : str
+            A cloud of :data:`CLOUDS`.
+
+        Returns
+        -------
+        toponet.book.notebook.Reading
+        """
+        return layer_barcode_reading(self.cloud(name))
+
+
+def run_chapter(*, profile: str, k: int, p: float, resolution: int, gain: float, seed: int = 0,
+                progress: bool = True) -> DeepChapter:
+    """Chapter 04 in one call: VGG when its weights are here, both stand-ins layer by layer, the
+    quantization checks and the verdict rows (nothing is trained: the chapter's ``networks``,
+    ``iterations`` and ``device`` parameters are unused).
+
+    Parameters
+    ----------
+    profile : str
+        Analysis scale (:data:`PROFILE_SCALE`): filters per layer, null clouds, layers.
+    k : int
+        The paper's k for VGG's full layers, rescaled to each subsample.
+    p : float
+        The paper's p for layers 3 and up (layer 2 keeps 0.4).
+    resolution, gain : int, float
+        Mapper(resolution, gain).
+    seed : int
+        Seed of the subsampling, the null clouds, the landmarks and the Mapper layout.
+    progress : bool
+        Show a progress bar per network.
+
+    Returns
+    -------
+    DeepChapter
+
+    Raises
+    ------
+    ValueError
+        An unknown profile or a parameter out of range (:class:`DeepConfig`), before anything loads.
+    """
+    config, selection = profile_config(profile, k=k, p=p, resolution=resolution, gain=gain, seed=seed)
+    vgg = run_vgg(config, progress=progress)
+    vgg_v = vgg_verdicts(vgg)
+    vgg_found = vgg_availability()
+
+    def chosen(network):
+        return None if selection is None else selection[network]
+
+    inception_layers, inception = run_network(STAND_INS["inception"], config, chosen("inception"), progress=progress)
+    efficientnet_layers, efficientnet = run_network(STAND_INS["efficientnet"], config, chosen("efficientnet"),
+                                                    progress=progress)
+    depthwise = [L for L in efficientnet_layers if L.kind == "depthwise"]
+    efficientnet_pooled = analyze_layer(pooled_layer(depthwise, _POOLED), config)
+
+    # does the uint8 storage matter? the stated bound, dithering, another layer type re-quantized
+    quantization = inception_quantization()
+    stored_bounds = stored_bound_rows(inception_layers, quantization)
+    dither = dither_rows(select_layers(inception_layers, [a.layer.index for a in inception]), quantization, config)
+    requantized = quantization_rows([L for L in efficientnet_layers if L.n_filters >= config.min_filters], config,
+                                    pooled=f"{_POOLED} (>= 200 per layer)")
+
+    rows = verdict_rows(vgg=vgg, vgg_verdicts=vgg_v, inception=inception, efficientnet=efficientnet,
+                        efficientnet_pooled=efficientnet_pooled, config=config, profile=profile, seed=seed,
+                        inception_label=NETWORK_LABELS[STAND_INS["inception"]],
+                        efficientnet_label=NETWORK_LABELS[STAND_INS["efficientnet"]])
+    return DeepChapter(profile=profile, config=config, selection=selection, vgg=vgg, vgg_verdicts=vgg_v,
+                       vgg_found=vgg_found, inception_layers=inception_layers, inception=inception,
+                       efficientnet_layers=efficientnet_layers, efficientnet=efficientnet,
+                       efficientnet_pooled=efficientnet_pooled, inception_quantization=quantization,
+                       stored_bounds=stored_bounds, dither=dither, requantized=requantized, rows=tuple(rows))
