@@ -689,3 +689,14 @@ def test_the_findings_template_renders_each_part_strictly():
                     "step from the untrained network to a trained one, not on the two rising together during "
                     "training. The test had 49% power against the paper's effect for MNIST: r > 0, so a "
                     "non-significant result there is not evidence against the paper.")
+    # a significant correlation that does not rest on the untrained snapshot: the bullet says so and
+    # nothing after it denies it (the f-strings this template replaced appended "no correlation is
+    # significant" to it, without a space)
+    found = dict(g4, together=["MNIST"], apart=[], loose=[], rests=[], power=dict(kind="", power="", label="",
+                                                                                   floor=""))
+    text = render("generalization_findings", part="G4", g4=found)
+    assert text.endswith("Top $H_1$ lifetime and test accuracy rise together for MNIST.")
+    assert "no correlation is significant" not in text and "For no domain" not in text
+    none = dict(found, together=[], all_positive=False)
+    assert render("generalization_findings", part="G4", g4=none).endswith(
+        "(9999 draws). For no domain is the correlation significant: this build does not show them rising together.")

@@ -1,6 +1,8 @@
 """The chapters' prose templates (``toponet/chapters/templates``): filled from a result, one paragraph."""
 from __future__ import annotations
 
+import re
+
 import jinja2
 import numpy as np
 import pytest
@@ -8,8 +10,13 @@ import pytest
 from toponet.chapters._templates import TEMPLATES, render
 
 
-def test_every_template_renders_with_strict_values():
-    assert sorted(p.name for p in TEMPLATES.glob("*.md")) == ["u1_findings.md", "u2_findings.md"]
+def test_every_template_is_rendered_by_a_chapter_and_with_strict_values():
+    shipped = {p.stem for p in TEMPLATES.glob("*.md")}
+    code = "".join(p.read_text(encoding="utf-8") for p in (TEMPLATES.parent).rglob("*.py"))
+    named = set(re.findall(r"""render\(\s*["']([\w]+)["']""", code))
+    assert shipped == named, f"templates without a chapter rendering them: {sorted(shipped - named)}; " \
+                             f"rendered but missing: {sorted(named - shipped)}"
+    assert {"u1_findings", "u2_findings", "generalization_findings"} <= shipped
     with pytest.raises(jinja2.UndefinedError, match="seeds"):
         render("u1_findings", verdict="partly")
 
