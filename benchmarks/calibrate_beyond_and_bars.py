@@ -5,7 +5,7 @@
    and the answer on a noisy primary circle (:func:`toponet.calibration.calibrate_beyond`).
 2. The circle rule at the curve's sizes not yet calibrated (2,048 and 4,096 filters).
 3. The multi-bar counts' power on two-circle, three-circle and Klein models along the curve
-   (:func:`toponet.claims.bars_power`).
+   (:func:`toponet.paper_claims.bars_power`).
 
 Usage: TOPONET_CALIBRATION=results/calibration python benchmarks/calibrate_beyond_and_bars.py [--quick]
 Every step is cached (sealed) and resumes from what is stored.
@@ -17,7 +17,7 @@ import time
 
 from toponet.analysis import scaled_k
 from toponet.calibration import BEYOND_MODELS, calibrate_beyond, calibrate_circle
-from toponet.claims import bars_power
+from toponet.paper_claims import bars_power
 from toponet.ideal import BAR_MODELS
 
 K_PAPER, N_PAPER, P = 200, 6400, 0.3

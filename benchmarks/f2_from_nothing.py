@@ -15,7 +15,7 @@ tmp = tempfile.mkdtemp(prefix="f2-")
 os.environ["TOPONET_NULL_TESTS"] = tmp
 from toponet.store import Store
 from toponet.filters import pooled_filters
-from toponet.rules import circle_test
+from toponet.circle_decision import circle_test
 from toponet.calibration import GaussianTops
 art = Store(ROOT / "artifacts").open("62e2846c415a4571")
 X = pooled_filters(art.conv_weights("conv1"))

@@ -20,7 +20,7 @@ approximation against the exact answer on that cloud:
   exact; ``measured_diff`` then says how far it was from the anchor's number; ``exact`` says which).
 * density: ``knn_distance(X, 15)`` and ``density_filtration(X, 15, 0.1)`` against
   scikit-learn ``NearestNeighbors`` (plus the same sort for rho) on 204,800 points.
-* decision: the whole circle test behind a verdict, ``toponet.rules.circle_test`` (observed
+* decision: the whole circle test behind a verdict, ``toponet.circle_decision.circle_test`` (observed
   top bars exact by bounds, 99 null clouds of each kind, gaussian, shuffled and
   second-order (directions), each answered exactly; no cache; ``--threads`` worker processes), against
   the same decision made the
@@ -130,13 +130,13 @@ _IMPORTS = {
     "toponet_knn": ("pykdtree.kdtree", "toponet.density"), "toponet_rho": ("pykdtree.kdtree", "toponet.density"),
     "sklearn_knn": ("sklearn.neighbors",), "sklearn_rho": ("sklearn.neighbors",),
     "toponet_mapper": ("gtda.mapper", "toponet.mapper"), "giotto_mapper": ("gtda.mapper", "sklearn.decomposition"),
-    "toponet_decision": ("gph", "toponet.rules"), "giotto_decision": ("gtda.homology", "toponet.rules"),
+    "toponet_decision": ("gph", "toponet.circle_decision"), "giotto_decision": ("gtda.homology", "toponet.circle_decision"),
 }
 
 
 def _decision_k(n: int) -> int:
     """The book's k for ``n`` raw filters: the paper's k = 200 at 6,400, scaled (>= 5)."""
-    from toponet.rules import floor_k
+    from toponet.circle_decision import floor_k
 
     return floor_k(round(CORE_K * n / 6400), n)
 
@@ -224,7 +224,7 @@ def measure(method: str, cloud: str, n: int, threads: int = 1, out: str | None =
         seconds = time.perf_counter() - t
         note = f"{g.vcount()} nodes, {g.ecount()} edges (DBSCAN)"
     elif method == "toponet_decision":
-        from toponet.rules import BOOK_KINDS, circle_test
+        from toponet.circle_decision import BOOK_KINDS, circle_test
 
         test = circle_test(X, k=_decision_k(n), p=CORE_P, draws=DECISION_DRAWS, cache=False, n_jobs=threads)
         seconds = time.perf_counter() - t
@@ -238,7 +238,7 @@ def measure(method: str, cloud: str, n: int, threads: int = 1, out: str | None =
         from toponet.density import density_filtration
         from toponet.filters import normalize
         from toponet.nulls import null_cloud
-        from toponet.rules import BOOK_KINDS, null_seed, p_value
+        from toponet.circle_decision import BOOK_KINDS, null_seed, p_value
 
         vr = VietorisRipsPersistence(homology_dimensions=(1,), n_jobs=threads)
 

@@ -156,7 +156,7 @@ assert top_h1["primary circle"] > 2 * top_h1["gaussian"], "the pipeline failed o
 # %% [markdown]
 # ## Opening the box: the same pipeline on trained MNIST filters
 #
-# The later chapters call helpers (`mnist.circle_evidence`, `claims.circle_claim`, ...) that run
+# The later chapters call helpers (`mnist.circle_evidence`, `paper_claims.circle_claim`, ...) that run
 # these steps and the null models around them. Here they are once, as the plain calls a reader
 # could type, on the first-layer filters of the MNIST networks committed in the artifact store
 # (the `default` profile's networks of {doc}`01_mnist`; read from the store, whatever profile

@@ -62,7 +62,7 @@ from toponet.chapters import mnist
 from toponet.analysis import PAPER_POINTS_FIG2, analyze_filters, scaled_k
 from toponet.filters import pooled_filters
 from toponet.ideal import distance_to_model, gaussian_filters
-from toponet.verdicts import load, record
+from toponet.verdict_record import load, record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 mnist.validate(globals())          # the chapter's own: k below the paper's 6,400 points, p keeps enough filters
@@ -301,7 +301,7 @@ mnist.mapper_reading(layer2_pipeline.mapper, layer2_test, layer2_comparison["cla
 # %% [markdown]
 # ## Verdicts
 #
-# One rule for every circle claim (`toponet.rules`, stated on the method page): a circle
+# One rule for every circle claim (`toponet.circle_decision`, stated on the method page): a circle
 # **exists** when the top $H_1$ bar of the dense core beats both the gaussian and the shuffled
 # nulls (p < 0.05 with 99 draws each); Fig. 2's "one long bar" also needs the second bar *not* to
 # beat them. **reproduced**: both; **partly**: a circle but more than one long bar; without a

@@ -69,13 +69,13 @@ device = "auto"  # torch device for any training this chapter has to do
 import numpy as np
 
 import toponet.book as tb
-from toponet import claims, plots
+from toponet import paper_claims, plots
 from toponet.chapters import cifar_gray
 from toponet.filters import pooled_filters
 from toponet.analysis import analyze_filters
 from toponet.mapper import Mapper
-from toponet.rules import dense_core
-from toponet.verdicts import record
+from toponet.circle_decision import dense_core
+from toponet.verdict_record import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 cifar_gray.validate(globals())     # the chapter's own: k below the paper's 3,072 points, p keeps enough filters
@@ -96,7 +96,7 @@ print("paper (70K iterations, CIFAR-10): C(64,32,64) 77.0 %, C(64,0,64) 69.2 %")
 # %% [markdown]
 # ## How the claims are tested
 #
-# Every verdict below comes from a named rule in `toponet.claims`, calibrated at the size
+# Every verdict below comes from a named rule in `toponet.paper_claims`, calibrated at the size
 # of the cloud it is applied to (the method and **Calibration** pages):
 #
 # - **a circle** exists when the top $H_1$ bar of the dense core $\rho(k, p)$ beats 99 gaussian and
@@ -119,14 +119,14 @@ print("paper (70K iterations, CIFAR-10): C(64,32,64) 77.0 %, C(64,0,64) 69.2 %")
 # All first-layer filters of each architecture, pooled; $\rho(k, 0.5)$ with the paper's $k = 200$
 # rescaled from its cloud (100 x 64 = 6,400 filters for $C(64,32,64)$, 48 x 64 = 3,072 for
 # $C(64,0,64)$); Mapper$(30, 3)$. A *cluster* is a connected component of the Mapper graph holding at
-# least 2% of the points (`toponet.claims.count_clusters`).
+# least 2% of the points (`toponet.paper_claims.count_clusters`).
 
 # %%
 fig3_layer1 = {}
 for label, trained, n_paper in (("C(64,32,64)", c64_32_64, 6400), ("C(64,0,64)", c64_0_64, 3072)):
     layer1_filters = pooled_filters(trained.conv_weights("conv1"))
-    circle = claims.circle_claim(layer1_filters, k_paper=k, n_points_paper=n_paper, p=p, seed=seed, label=label)
-    clusters = claims.cluster_test(layer1_filters, k=circle.test.k, p=p, resolution=resolution, gain=gain, seed=seed)
+    circle = paper_claims.circle_claim(layer1_filters, k_paper=k, n_points_paper=n_paper, p=p, seed=seed, label=label)
+    clusters = paper_claims.cluster_test(layer1_filters, k=circle.test.k, p=p, resolution=resolution, gain=gain, seed=seed)
     result = analyze_filters(layer1_filters, k=circle.test.k, p=p, resolution=resolution, gain=gain, null_repeats=0,
                              seed=seed, n_landmarks=None)
     fig3_layer1[label] = dict(circle=circle, clusters=clusters, result=result, art=trained)
@@ -185,20 +185,20 @@ tb.show_table([dict(arch=arch, filters=analysis["clusters"].n_points, k=analysis
 # accurate one) at $\rho(75, 0.37)$ and Mapper$(30, 3)$, as in the paper (one network has 2,048
 # second-layer filters, the paper's count). Both clouds are tested by the circle rule on a random
 # subsample whose dense core holds at most the book's multi-bar budget
-# (`toponet.claims.MULTI_BAR_CORE` points; the captions give the sizes).
+# (`toponet.paper_claims.MULTI_BAR_CORE` points; the captions give the sizes).
 
 # %%
 layer2_pooled_filters = pooled_filters(c64_32_64.conv_weights("conv2"))
-layer2_pooled_claim = claims.circle_claim(layer2_pooled_filters, k_paper=15, n_points_paper=204_800, p=0.1, seed=seed,
-                                          label="pooled layer 2", max_core=claims.MULTI_BAR_CORE)
+layer2_pooled_claim = paper_claims.circle_claim(layer2_pooled_filters, k_paper=15, n_points_paper=204_800, p=0.1, seed=seed,
+                                          label="pooled layer 2", max_core=paper_claims.MULTI_BAR_CORE)
 # the most accurate network (the paper does not say which it used)
 most_accurate = int(np.argmax(c64_32_64_accuracy["values"]))
 layer2_one_network_filters = pooled_filters(c64_32_64.conv_weights("conv2")[most_accurate:most_accurate + 1])
-layer2_one_network_claim = claims.circle_claim(layer2_one_network_filters, k_paper=75, n_points_paper=2048, p=0.37,
-                                               seed=seed, label="one network's layer 2", max_core=claims.MULTI_BAR_CORE)
+layer2_one_network_claim = paper_claims.circle_claim(layer2_one_network_filters, k_paper=75, n_points_paper=2048, p=0.37,
+                                               seed=seed, label="one network's layer 2", max_core=paper_claims.MULTI_BAR_CORE)
 for claim in (layer2_pooled_claim, layer2_one_network_claim):
     print(claim.describe(), "->", claim.rule.verdict)
-layer2_barcodes = claims.claim_persistence(layer2_pooled_claim, seed=seed)
+layer2_barcodes = paper_claims.claim_persistence(layer2_pooled_claim, seed=seed)
 plots.barcode_plot(layer2_barcodes, title="Barcodes, second layer, pooled")
 
 # %% tags=["remove-input"]
@@ -275,15 +275,15 @@ tb.caption("Every stored snapshot of the grid above, same layers and Mapper para
 # points), against 99 gaussian and 99 shuffled null clouds at each snapshot (the second-order null is
 # left out here for time: it does not decide existence). Every snapshot has the same size, so one
 # calibration serves them all. Tested snapshots: the paper's key iterations and a few around
-# them (`toponet.claims.pick_snapshots`), not all 20, for the time budget.
+# them (`toponet.paper_claims.pick_snapshots`), not all 20, for the time budget.
 
 # %%
-layer1_circle_tests, layer2_circle_tests = claims.snapshot_circle_tests(c64_32_64, {
+layer1_circle_tests, layer2_circle_tests = paper_claims.snapshot_circle_tests(c64_32_64, {
     "conv1": ((200, 300, 400, 500, 600, 1000, 2000), k, 1.0, 6400),
     "conv2": ((1000, 1500, 2000), 15, 0.5, 204_800)}, seed=seed).values()
 
 # %%
-layer1_tested_iterations, layer1_curves = claims.snapshot_series(layer1_circle_tests)
+layer1_tested_iterations, layer1_curves = paper_claims.snapshot_series(layer1_circle_tests)
 plots.curves_plot(layer1_tested_iterations, layer1_curves, xlabel="batch iterations", ylabel="$H_1$ lifetime",
                   title="layer 1: top bar vs null clouds")
 
@@ -298,7 +298,7 @@ tb.caption(f"Layer 1 (all {layer1_circle_tests[0].claim.test.n_points} filters, 
 cifar_gray.snapshot_reading(layer1_circle_tests, layer="layer 1")
 
 # %%
-layer2_tested_iterations, layer2_curves = claims.snapshot_series(layer2_circle_tests)
+layer2_tested_iterations, layer2_curves = paper_claims.snapshot_series(layer2_circle_tests)
 plots.curves_plot(layer2_tested_iterations, layer2_curves, xlabel="batch iterations", ylabel="$H_1$ lifetime",
                   title="layer 2: top bar vs null clouds")
 
@@ -335,7 +335,7 @@ cifar_gray.evolution_reading(layer1_evolution)
 # %% [markdown]
 # ## Verdicts
 #
-# Each claim's rule (`toponet.claims`): **F3** `f3_rule` (per architecture, "no significant
+# Each claim's rule (`toponet.paper_claims`): **F3** `f3_rule` (per architecture, "no significant
 # circle" fails when the circle rule finds one, a *partly* included, and "4-6 clusters" counts only
 # where its false-positive rate is at most 5 %); **F4** `f4_rule` (the circle rule on the pooled
 # second layer and on one network's); **F5** `f5_rule` (the circle rule at 400 and 500 in layer 1 and
@@ -343,9 +343,9 @@ cifar_gray.evolution_reading(layer1_evolution)
 # claim is *reproduced* when every testable criterion passes, *partly* when some do.
 
 # %% tags=["remove-input"]
-f3_rule = claims.f3_rule({lab: dict(circle=v["circle"], clusters=v["clusters"]) for lab, v in fig3_layer1.items()})
-f4_rule = claims.f4_rule(layer2_pooled_claim, layer2_one_network_claim)
-f5_rule = claims.f5_rule(layer1_circle_tests, layer2_circle_tests)
+f3_rule = paper_claims.f3_rule({lab: dict(circle=v["circle"], clusters=v["clusters"]) for lab, v in fig3_layer1.items()})
+f4_rule = paper_claims.f4_rule(layer2_pooled_claim, layer2_one_network_claim)
+f5_rule = paper_claims.f5_rule(layer1_circle_tests, layer2_circle_tests)
 rows = cifar_gray.gray_verdicts(profile=profile, data=data, art=c64_32_64, art0=c64_0_64,
                                 acc=c64_32_64_accuracy, acc0=c64_0_64_accuracy,
                                 f3_parts={lab: dict(circle=v["circle"], clusters=v["clusters"])
@@ -379,7 +379,7 @@ cifar_gray.gray_findings(profile=profile, data=data, real=data == cifar_gray.REA
 #
 # ```{admonition} Exercise 1: clusters and the Mapper resolution
 # The cluster count of Fig. 3 is read from a Mapper graph. Fit `Mapper(r, gain)` on the dense
-# core of the first-layer filters of $C(64, 32, 64)$ (`toponet.rules.dense_core`) for
+# core of the first-layer filters of $C(64, 32, 64)$ (`toponet.circle_decision.dense_core`) for
 # $r = 10, 20, 30, 40$ and print the number of nodes and of connected components.
 # ```
 

@@ -65,14 +65,14 @@ device = "auto"  # torch device for any training this chapter has to do
 import numpy as np
 
 import toponet.book as tb
-from toponet import claims, plots, signature
+from toponet import paper_claims, plots, signature
 from toponet.chapters import cifar_color
 from toponet.filters import pooled_filters
 from toponet.analysis import analyze_filters, scaled_k
 from toponet.ideal import gaussian_filters
 from toponet.mapper import Mapper
-from toponet.rules import dense_core
-from toponet.verdicts import record
+from toponet.circle_decision import dense_core
+from toponet.verdict_record import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 cifar_color.validate(globals())    # the chapter's own: k below the paper's 3,840 points, p keeps enough filters
@@ -95,7 +95,7 @@ print("paper (CIFAR-10): C(64,32,64) 81.2 % at 100K; C(48,0,64) without max-pool
 # ## How the claims are tested
 #
 # As in the grayscale chapter, every verdict comes from a named, calibrated rule
-# (`toponet.claims`): **a circle** exists when the top $H_1$ bar of the dense core beats 99
+# (`toponet.paper_claims`): **a circle** exists when the top $H_1$ bar of the dense core beats 99
 # gaussian and 99 coordinate-shuffled null clouds of the same size (p < 0.05); the
 # second-order null of the directions (gaussian filters whose normalized draws have the cloud's
 # second moment $E[v v^T]$) asks whether there is
@@ -114,7 +114,7 @@ print("paper (CIFAR-10): C(64,32,64) 81.2 % at 100K; C(48,0,64) without max-pool
 # %%
 clouds = cifar_color.channel_clouds(c64_32_64.conv_weights("conv1"))
 untrained_clouds = cifar_color.channel_clouds(c64_32_64.conv_weights("conv1", 0))
-fig6_claims = {channel: claims.circle_claim(filters, k_paper=k, n_points_paper=11_520 if channel == "all" else 3_840,
+fig6_claims = {channel: paper_claims.circle_claim(filters, k_paper=k, n_points_paper=11_520 if channel == "all" else 3_840,
                                             p=p, seed=seed, label=channel)
                for channel, filters in clouds.items()}
 for channel, claim in fig6_claims.items():
@@ -183,20 +183,20 @@ cifar_color.mapper_reading(layer2_one_network_mapper,
 # $C(48, 0, 64)$ without max-pooling; $\rho(200, 0.32)$ with $k$ rescaled from the paper's
 # 82 x 48 x 3 = 11,808 filters. Two circles meeting in two points have three independent loops, so
 # the paper sees three long $H_1$ bars. We test the four longest bars, each against the top bars of
-# 99 gaussian and 99 shuffled null clouds (`toponet.rules.CircleTest.long_bars`), and measure how
+# 99 gaussian and 99 shuffled null clouds (`toponet.circle_decision.CircleTest.long_bars`), and measure how
 # often "exactly three bars" is seen at this size on a noisy two-circle model
-# (`toponet.claims.bars_power`: the primary circle and one secondary circle, which meet in two
+# (`toponet.paper_claims.bars_power`: the primary circle and one secondary circle, which meet in two
 # points, half the filters, noise 0.25, the rest gaussian).
 
 # %%
 fig7_filters = pooled_filters(c48_0_64_nopool.conv_weights("conv1"))
-fig7_claim = claims.circle_claim(fig7_filters, k_paper=200, n_points_paper=11_808, p=0.32, seed=seed, ranks=4,
-                                 one_bar=False, label="no max-pool layer 1", max_core=claims.MULTI_BAR_CORE)
-fig7_bars_power = claims.bars_power(fig7_claim.calibration, model="two-circle", seed=seed)
-f7_rule = claims.f7_rule(fig7_claim, power=fig7_bars_power)
+fig7_claim = paper_claims.circle_claim(fig7_filters, k_paper=200, n_points_paper=11_808, p=0.32, seed=seed, ranks=4,
+                                 one_bar=False, label="no max-pool layer 1", max_core=paper_claims.MULTI_BAR_CORE)
+fig7_bars_power = paper_claims.bars_power(fig7_claim.calibration, model="two-circle", seed=seed)
+f7_rule = paper_claims.f7_rule(fig7_claim, power=fig7_bars_power)
 print(fig7_claim.describe())
 print(f7_rule.verdict, *f7_rule.reasons, sep="\n  ")
-plots.barcode_plot(claims.claim_persistence(fig7_claim), title="Barcodes, C(48,0,64) without max-pooling")
+plots.barcode_plot(paper_claims.claim_persistence(fig7_claim), title="Barcodes, C(48,0,64) without max-pooling")
 
 # %% tags=["remove-input"]
 tb.caption("Barcodes ($H_0$, $H_1$) of the dense core of the first layer of C(48,0,64) without max-pooling.",
@@ -228,14 +228,14 @@ cifar_color.mapper_reading(fig7_analysis.mapper, fig7_claim.test, fig7_claim.rul
 # dense core, its distance to the three-circle model (primary circle and the two secondary circles,
 # `toponet.ideal`) and to the primary circle alone; "near" = nearer than 95% of random (gaussian)
 # filters. Two statistics, each set against 99 gaussian, 99 shuffled and 99 second-order (directions) null
-# clouds of the same size pushed through the same pipeline (`toponet.claims.model_fit_test`):
+# clouds of the same size pushed through the same pipeline (`toponet.paper_claims.model_fit_test`):
 # the core's median distance to the model, and its share on the secondary circles only (near the
 # model, not near the primary circle). Their power is measured on a noisy three-circle model.
 
 # %%
 fig8_k = scaled_k(100, clouds["all"].shape[0], 11_520)
-fig8_test = claims.model_fit_test(clouds["all"], k=fig8_k, p=0.35, seed=seed)
-f8_rule = claims.f8_rule(fig8_test)
+fig8_test = paper_claims.model_fit_test(clouds["all"], k=fig8_k, p=0.35, seed=seed)
+f8_rule = paper_claims.f8_rule(fig8_test)
 print(f8_rule.verdict, *f8_rule.reasons, sep="\n  ")
 fig8_core = dense_core(clouds["all"], fig8_test.k, 0.35)
 fig8_fit = cifar_color.model_fit(fig8_core, seed=seed)
@@ -313,12 +313,12 @@ tb.caption("Every stored snapshot of the grid above, same layers and Mapper para
 # iterations and a few around them, for the time budget; one calibration serves every snapshot).
 
 # %%
-layer1_circle_tests, layer2_circle_tests = claims.snapshot_circle_tests(c64_32_64, {
+layer1_circle_tests, layer2_circle_tests = paper_claims.snapshot_circle_tests(c64_32_64, {
     "conv1": ((200, 300, 400, 500, 600, 1000, 1500), k, 1.0, 11_520),
     "conv2": ((500, 1000, 1500), 100, 0.3, 122_880)}, seed=seed).values()
 
 # %%
-layer1_tested_iterations, layer1_curves = claims.snapshot_series(layer1_circle_tests)
+layer1_tested_iterations, layer1_curves = paper_claims.snapshot_series(layer1_circle_tests)
 plots.curves_plot(layer1_tested_iterations, layer1_curves, xlabel="batch iterations", ylabel="$H_1$ lifetime",
                   title="layer 1: top bar vs null clouds")
 
@@ -333,7 +333,7 @@ tb.caption(f"Layer 1 ({layer1_circle_tests[0].claim.cloud.shape[0]} of the {laye
 cifar_color.snapshot_reading(layer1_circle_tests, layer="layer 1")
 
 # %%
-layer2_tested_iterations, layer2_curves = claims.snapshot_series(layer2_circle_tests)
+layer2_tested_iterations, layer2_curves = paper_claims.snapshot_series(layer2_circle_tests)
 plots.curves_plot(layer2_tested_iterations, layer2_curves, xlabel="batch iterations", ylabel="$H_1$ lifetime",
                   title="layer 2: top bar vs null clouds")
 
@@ -365,15 +365,15 @@ cifar_color.evolution_reading(layer1_evolution)
 # %% [markdown]
 # ## Verdicts
 #
-# Each claim's rule (`toponet.claims`): **F6** `f6_rule` (the circle rule on all channels and
+# Each claim's rule (`toponet.paper_claims`): **F6** `f6_rule` (the circle rule on all channels and
 # on R, G, B alone); **F7** `f7_rule` (exactly three bars surely beat both nulls; a circle with
 # another count is *partly*); **F8** `f8_rule` (nearer the three-circle model and more on the
 # secondary circles than the gaussian and shuffled nulls; the second-order null reported beside);
 # **F9** `f9_rule` (the circle rule at 300, 500 and 1,500 in layer 1 and at 1,000 in layer 2).
 
 # %% tags=["remove-input"]
-f6_rule = claims.f6_rule(fig6_claims)
-f9_rule = claims.f9_rule(layer1_circle_tests, layer2_circle_tests)
+f6_rule = paper_claims.f6_rule(fig6_claims)
+f9_rule = paper_claims.f9_rule(layer1_circle_tests, layer2_circle_tests)
 rows = cifar_color.color_verdicts(profile=profile, data=data, art=c64_32_64, art_np=c48_0_64_nopool,
                                   acc=c64_32_64_accuracy, acc_np=c48_0_64_nopool_accuracy, f6_claims=fig6_claims,
                                   f6=f6_rule, f7_claim=fig7_claim, f7=f7_rule, f8_test=fig8_test, f8=f8_rule,
@@ -406,7 +406,7 @@ cifar_color.color_findings(profile=profile, data=data, real=data == cifar_color.
 #
 # ```{admonition} Exercise 1: which channel is nearest the circle?
 # For the pooled cloud and each colour channel (`clouds`), compute the dense core
-# (`toponet.rules.dense_core` with the chapter's $k$ rescaled by `scaled_k`) and the median
+# (`toponet.circle_decision.dense_core` with the chapter's $k$ rescaled by `scaled_k`) and the median
 # distance of its filters to the primary circle (`toponet.ideal.distance_to_model`).
 # ```
 

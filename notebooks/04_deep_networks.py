@@ -83,7 +83,7 @@ device = "auto"  # unused: no training
 # %%
 import toponet.book as tb
 from toponet.chapters import deep_networks as deep
-from toponet.verdicts import load, record
+from toponet.verdict_record import load, record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()

@@ -69,7 +69,7 @@ device = "auto"  # torch device for any training this chapter has to do
 # %%
 import toponet.book as tb
 from toponet.chapters import generalization as gen
-from toponet.verdicts import record
+from toponet.verdict_record import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
@@ -134,7 +134,7 @@ chapter.g2_reading()
 # into disjoint groups of the same number of networks (half the harder domain's networks, so that it
 # gives at least 2 independent groups), every cloud the same size. Each group's top bar is tested
 # against 99 gaussian and 99 coordinate-shuffled null clouds of the same size
-# (`toponet.rules.circle_test`), and the domains are compared over groups (one-sided Welch t-test,
+# (`toponet.circle_decision.circle_test`), and the domains are compared over groups (one-sided Welch t-test,
 # Mann-Whitney beside it; `toponet.chapters.generalization.g3_rule`). Fewer than 2 groups in a domain: inconclusive.
 
 # %%

@@ -60,7 +60,7 @@ import toponet.book as tb
 from toponet.chapters import learning_graphs as lg
 from toponet.chapters import registry
 from toponet import plots
-from toponet.verdicts import record
+from toponet.verdict_record import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()

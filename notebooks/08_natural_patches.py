@@ -74,7 +74,7 @@ from toponet.chapters import natural_patches as ch
 from toponet.homology import persistence
 from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.mapper import Mapper
-from toponet.verdicts import record
+from toponet.verdict_record import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 chapter_parameters = ch.validate(globals())  # the chapter's own: k above 15, p leaves enough points

@@ -14,7 +14,7 @@
 # %% [markdown]
 # # Calibration: what the circle rule can see at each cloud size
 #
-# Every circle verdict in this book comes from one rule (`toponet.rules`, see the method page):
+# Every circle verdict in this book comes from one rule (`toponet.circle_decision`, see the method page):
 # the top $H_1$ bar of the dense core $\rho(k, p)$ must beat 99 gaussian and 99 coordinate-shuffled
 # null clouds of the same size. Whether "no circle" means *not reproduced* or merely
 # *inconclusive* depends on what the rule could have seen at that size, so we measure it

@@ -1,5 +1,5 @@
 """A verdict row for page and tally tests (tests/test_book_pages.py, tests/test_answer.py)."""
-from toponet.verdicts import Verdict
+from toponet.verdict_record import Verdict
 
 
 def row(claim_id, verdict="reproduced", data="MNIST (real)", **kw):

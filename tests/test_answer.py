@@ -16,10 +16,10 @@ import pytest
 from _rows import row
 import yaml
 
-from toponet import verdicts
+from toponet import verdict_record
 from toponet.book import pages, sphinx_ext
 from toponet.book.build import tidy_executed, toc_files
-from toponet.verdicts import (CLAIM_ORDER, DATA_KINDS, GROUPS, SOURCES, answer, claims, read_record,
+from toponet.verdict_record import (CLAIM_ORDER, DATA_KINDS, GROUPS, SOURCES, answer, claims, read_record,
                               readme_results, split)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,7 +38,7 @@ def test_every_row_gets_its_source_from_one_table():
               "L2": "Gabella", "NP1": "Carlsson 2008", "NP2": "Carlsson 2008"}
     for cid, source in expect.items():
         assert row(cid).source == source, cid
-    assert {verdicts.claim_source(c) for c in CLAIM_ORDER} == set(SOURCES)
+    assert {verdict_record.claim_source(c) for c in CLAIM_ORDER} == set(SOURCES)
     assert row("U3", source="paper").source == "paper"              # an explicit value wins
     assert row("F3", data_kind="none").data_kind == "none"
     with pytest.raises(ValueError, match="source must be one of"):
@@ -49,7 +49,7 @@ def test_every_row_gets_its_source_from_one_table():
 
 def test_the_written_record_carries_source_and_data_kind(tmp_path, record):
     path = tmp_path / "verdicts.json"
-    verdicts.write_record([row("F2"), row("NP1"), row("F10", "not tested", data="none: no weights"),
+    verdict_record.write_record([row("F2"), row("NP1"), row("F10", "not tested", data="none: no weights"),
                            row("F10-x", "not reproduced", data="InceptionV3 (npm)", claim="stand-in, NOT VGG")], path)
     written = {r["claim_id"]: r for r in json.loads(path.read_text())}
     assert {k: (r["source"], r["data_kind"]) for k, r in written.items()} == {
@@ -79,9 +79,9 @@ def test_the_split_sums_to_the_distinct_claims_and_f10s_stand_ins_are_evidence(r
     assert "F10" in by["paper-none"] and {"F2", "F2c"} <= set(by["paper-real"])
     assert {"F3", "F8", "G2"} <= set(by["paper-stand-in"])
     assert set(by["peers"]) == {"U1", "U2", "U3", "L1", "L2"} and set(by["ground-truth"]) == {"NP1", "NP2"}
-    assert verdicts.tally(record).count("not reproduced") == 1
+    assert verdict_record.tally(record).count("not reproduced") == 1
     n_not = sum(c.verdict == "not reproduced" for c in claims(record))
-    assert f"{n_not} not reproduced" in verdicts.tally(record)         # the stand-in rows are not counted
+    assert f"{n_not} not reproduced" in verdict_record.tally(record)         # the stand-in rows are not counted
 
 
 def test_every_group_of_source_and_data_kind_has_one_line():
@@ -105,7 +105,7 @@ def test_the_answer_is_read_from_the_record(record):
         assert f"{c.id} ({c.name})" in text
     assert f"{len(by['paper-stand-in'])} more of its claims ran, wholly or in part, on stand-ins for " \
            "CIFAR-10 and SVHN: they show what the method finds there, not whether the paper holds" in text
-    assert f"{verdicts._and([verdicts.named(c) for c in by['paper-none']])} could not be tested here." in text
+    assert f"{verdict_record._and([verdict_record.named(c) for c in by['paper-none']])} could not be tested here." in text
     # U3: UMass's negative result about F2; "not reproduced" is good news for the paper
     assert next(v for v in record if v.claim_id == "U3").verdict == "not reproduced"
     assert 'U3 "not reproduced" means UMass\'s negative result about the paper\'s F2 did not hold: ' \
@@ -143,18 +143,18 @@ def test_every_code_appears_with_its_name_on_the_first_screen_and_in_the_readme(
         assert f'<a class="claim-code" href="#claim-{c.id}">{c.id}</a> <span class="claim-name">' in table, c.id
         assert f"**{c.id}** *{c.name}*" in block, c.id
         for e in c.evidence:
-            assert f"{e.claim_id} *{verdicts.short_name(e)}*: {e.verdict}" in block
-    assert set(verdicts.CLAIM_NAMES) >= {v.claim_id for v in record}
+            assert f"{e.claim_id} *{verdict_record.short_name(e)}*: {e.verdict}" in block
+    assert set(verdict_record.CLAIM_NAMES) >= {v.claim_id for v in record}
 
 
 def test_the_readme_block_starts_with_the_answer_and_the_split(record):
     block = readme_results(record)
     lines = block.splitlines()
-    assert lines[0] == verdicts.README_START and lines[2] == f"**In one minute.** {answer(record)}"
+    assert lines[0] == verdict_record.README_START and lines[2] == f"**In one minute.** {answer(record)}"
     assert lines[4].startswith("| whose claim, what data | claims |")
     counts = [int(m) for m in re.findall(r"^\| [^|]+ \| (\d+) \|", block, re.M)]
     assert counts == [len(cs) for _, cs in split(record)]
-    assert f"| **every claim, counted once** | **{len(claims(record))}** | {verdicts.tally(record)} |" in block
+    assert f"| **every claim, counted once** | **{len(claims(record))}** | {verdict_record.tally(record)} |" in block
 
 
 def test_the_verdict_page_opens_with_the_tally_the_answer_and_the_split(record):
@@ -171,7 +171,7 @@ def test_the_record_downloads_as_json_and_csv(tmp_path, record):
     json_path, csv_path = pages.write_downloads(tmp_path)
     assert json_path.read_bytes() == RECORD.read_bytes()
     table = list(csv.DictReader(io.StringIO(csv_path.read_text())))
-    assert [r["claim_id"] for r in table] == [v.claim_id for v in verdicts.paper_order(record)]
+    assert [r["claim_id"] for r in table] == [v.claim_id for v in verdict_record.paper_order(record)]
     f2 = next(r for r in table if r["claim_id"] == "F2")
     v2 = next(v for v in record if v.claim_id == "F2")
     assert f2["source"] == "paper" and f2["data_kind"] == "real" and f2["verdict"] == v2.verdict

@@ -12,8 +12,8 @@ import pytest
 from _rows import row
 
 from toponet.book import pages, sphinx_ext
-from toponet import verdicts
-from toponet.verdicts import CLAIM_ORDER, VERDICTS, base_id, claims, paper_order, read_record, tally
+from toponet import verdict_record
+from toponet.verdict_record import CLAIM_ORDER, VERDICTS, base_id, claims, paper_order, read_record, tally
 
 REPO = Path(__file__).resolve().parents[1]
 GLOSSARY = REPO / "book" / "glossary.md"
@@ -88,7 +88,7 @@ def test_data_kind_is_read_from_the_data_field_when_the_row_is_made():
     assert row("G4", data="MNIST (real); MNIST-M-style stand-in for SVHN (blend)").data_kind == "stand-in"
     assert row("F10", verdict="not tested", data="none: no VGG16 weights").data_kind == "none"
     assert row("F10-x", data="InceptionV3 (nsfwjs)", claim="stand-in, NOT VGG: ...").data_kind == "stand-in"
-    assert not hasattr(pages, "data_kind")   # one place: toponet.verdicts
+    assert not hasattr(pages, "data_kind")   # one place: toponet.verdict_record
 
 
 def test_a_stand_in_is_described_once_in_the_legend(record, table):
@@ -197,7 +197,7 @@ def test_results_at_a_glance_answers_then_splits_the_claims(record):
     assert box.index('<p class="glance-answer">') < box.index('<table class="glance-split">')
     split = re.search(r'<table class="glance-split">.*?</table>', box).group(0)
     lines = re.findall(r'<tr class="glance-([a-z-]+)"><th scope="row">(.*?)</th><td>(.*?)</td></tr>', split)
-    assert [key for key, _, _ in lines] == [g.key for g in verdicts.GROUPS] + ["total"]
+    assert [key for key, _, _ in lines] == [g.key for g in verdict_record.GROUPS] + ["total"]
     total = lines.pop()
     assert f'<span class="glance-n">({len(claims(record))})</span>' in total[1]
     assert re.findall(r">(\d+ [a-z ]+)</span>", total[2]) == tally(record).split(" / ")
@@ -248,7 +248,7 @@ def test_chapter_times_come_from_papermills_record(tmp_path):
 # --- writing everything, and the primer's figures --------------------------------------------------------
 
 def test_write_generated_reads_rows_record_and_notebooks(tmp_path):
-    from toponet.verdicts import record as record_row, write_record
+    from toponet.verdict_record import record as record_row, write_record
 
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "notebooks" / "01_a.py").write_text(
@@ -316,7 +316,7 @@ def test_a_chapters_verdicts_are_one_line_each_with_the_details_collapsed(record
     table, details = out.split("<details", 1)
     assert table.count("<tr>") == len(rows) + 1                      # a header, one line per claim
     for v in rows:
-        assert f'href="../verdicts.html#claim-{v.claim_id}"' in table and html.escape(verdicts.short_name(v)) in table
+        assert f'href="../verdicts.html#claim-{v.claim_id}"' in table and html.escape(verdict_record.short_name(v)) in table
         assert html.escape(v.claim) in details                       # the long claim only in the details
     assert "(99 draws each)" in table and "power" in table
     assert "rule" not in table.split("</thead>")[1]                  # the rules' reasons only in the details
@@ -392,7 +392,7 @@ def test_a_default_build_records_each_chapters_time_and_machine(tmp_path):
 def test_rerun_costs_read_every_number_from_a_record(tmp_path):
     from toponet.book.build import TIMES_RECORD
     from toponet.store import Store
-    from toponet.verdicts import write_record
+    from toponet.verdict_record import write_record
 
     (tmp_path / "notebooks").mkdir()
     for name, title in (("01_mnist", "MNIST"), ("06_umass", "UMass"), ("00_ideal_filters", "Ideal filters")):

@@ -27,7 +27,7 @@ def _book(root: Path, names) -> None:
 @pytest.fixture
 def fake_execute(monkeypatch):
     """Executing a chapter copies its notebook and records the claims ``CLAIMS[name]``."""
-    from toponet.verdicts import Verdict, record
+    from toponet.verdict_record import Verdict, record
 
     claims = {"00_a": ["A1", "A2"], "01_b": ["B1"]}
     runs = []
@@ -92,7 +92,7 @@ def test_clear_outputs_of_one_chapter(tmp_path):
 
 
 def test_rows_of_an_older_flat_layout_count_unless_a_chapter_has_them(tmp_path):
-    from toponet.verdicts import Verdict, record
+    from toponet.verdict_record import Verdict, record
 
     flat = tmp_path / "_build" / "verdicts"
     record(Verdict("A1", "c", "p", "old", "s", "d", "partly", "00_a"), flat)

@@ -69,7 +69,7 @@ def test_beyond_calibration_is_cached_checked_and_refuses_unknown_models(tmp_pat
 
 
 def test_group_test_rows_read_the_tested_claims():
-    from toponet.verdicts import Verdict
+    from toponet.verdict_record import Verdict
 
     row = Verdict("G2", "transfer", "54 %", "ours", "3 nets", "MNIST (real)", "reproduced", "05_generalization",
                   networks=3, nulls={"harder -> MNIST > MNIST -> harder (permutation test)":

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from toponet import claims
+from toponet import paper_claims
 from toponet.chapters import _cifar, cifar_color, cifar_gray
 from toponet.data import registry
 from toponet.ideal import gaussian_filters, klein_bottle, primary_circle_sample
@@ -22,25 +22,25 @@ def blobs(n_blobs, per_blob, seed=0, spread=0.02):
 def test_count_clusters_counts_separated_blobs():
     X = blobs(5, 80)
     m = Mapper(resolution=10, gain=3.0).fit(X)
-    out = claims.count_clusters(m)
+    out = paper_claims.count_clusters(m)
     assert out["n_clusters"] == 5 and len(out["sizes"]) == 5 and sum(out["sizes"]) == 400
 
 
 def test_count_clusters_ignores_tiny_components():
     X = np.concatenate([blobs(2, 150), np.full((2, 9), -5.0)])  # a 2-point outlier pair
     m = Mapper(resolution=10, gain=3.0).fit(X)
-    assert claims.count_clusters(m, min_fraction=0.05)["n_clusters"] == 2
-    assert claims.count_clusters(m, min_fraction=0.001)["n_clusters"] == 3
+    assert paper_claims.count_clusters(m, min_fraction=0.05)["n_clusters"] == 2
+    assert paper_claims.count_clusters(m, min_fraction=0.001)["n_clusters"] == 3
 
 
 def test_count_clusters_needs_a_fitted_mapper():
     with pytest.raises(ValueError, match="fitted"):
-        claims.count_clusters(Mapper())
+        paper_claims.count_clusters(Mapper())
 
 
 def test_a_circle_is_one_cluster():
     m = Mapper(resolution=15, gain=3.0).fit(primary_circle_sample(600, noise=0.02, seed=1))
-    assert claims.count_clusters(m)["n_clusters"] == 1
+    assert paper_claims.count_clusters(m)["n_clusters"] == 1
 
 
 def test_channel_clouds_split_by_input_channel():
@@ -141,7 +141,7 @@ def _null_test(p):
 
 
 def _claim(exists, verdict=None, power=0.9, note=None, bars=((0.5, 0.5), (0.1, 0.1))):
-    from toponet.rules import RuleResult
+    from toponet.circle_decision import RuleResult
 
     verdict = verdict or ("reproduced" if exists else "not reproduced")
     p = 0.01 if exists else 0.4
@@ -150,12 +150,12 @@ def _claim(exists, verdict=None, power=0.9, note=None, bars=((0.5, 0.5), (0.1, 0
                            long_bars=lambda: (sum(b[0] > 0.3 for b in bars),) * 2, describe=lambda: "test")
     rule = RuleResult(verdict=verdict, reasons=("r",), nulls={"gaussian": {"p": p, "draws": 99, "effect_size": 1.0}},
                       power=power, false_positive_rate=0.03, cloud_points=128)
-    return claims.CircleClaim(label="c", n_raw=8192 if note else 256, note=note, test=test, calibration=None,
+    return paper_claims.CircleClaim(label="c", n_raw=8192 if note else 256, note=note, test=test, calibration=None,
                                    rule=rule, cloud=np.zeros((256, 9)))
 
 
 def _clusters(observed, hits):
-    return claims.ClusterTest(observed=observed, claimed=(4, 6),
+    return paper_claims.ClusterTest(observed=observed, claimed=(4, 6),
                                    null_counts={"gaussian": (5,) * hits + (9,) * (99 - hits), "shuffled": (9,) * 99},
                                    power_counts=(5,) * 40, n_points=256, n_core=128, k=8, p=0.5, resolution=30,
                                    gain=3.0, draws=99)
@@ -169,10 +169,10 @@ def _gray_inputs():
              "C(64,0,64)": dict(circle=_claim(True, "partly"), clusters=_clusters(8, 3))}
     pooled, one = _claim(True, note="subsampled at random to 3,000 of 8,192 filters"), _claim(False, power=0.5,
                                                                                             verdict="inconclusive")
-    rows1 = [claims.SnapshotCircle(it, _claim(it == 400)) for it in (300, 400, 500)]
-    rows2 = [claims.SnapshotCircle(2000, _claim(False, power=0.4, verdict="inconclusive"))]
-    return dict(f3_parts=parts, f3=claims.f3_rule(parts), pooled2=pooled, one2=one,
-                f4=claims.f4_rule(pooled, one), f5=claims.f5_rule(rows1, rows2), evo1=rows1, evo2=rows2)
+    rows1 = [paper_claims.SnapshotCircle(it, _claim(it == 400)) for it in (300, 400, 500)]
+    rows2 = [paper_claims.SnapshotCircle(2000, _claim(False, power=0.4, verdict="inconclusive"))]
+    return dict(f3_parts=parts, f3=paper_claims.f3_rule(parts), pooled2=pooled, one2=one,
+                f4=paper_claims.f4_rule(pooled, one), f5=paper_claims.f5_rule(rows1, rows2), evo1=rows1, evo2=rows2)
 
 
 def test_gray_verdict_rows_carry_the_rules_record():
@@ -207,7 +207,7 @@ def test_gray_findings_text():
 
 
 def test_color_verdict_rows_and_findings():
-    from toponet.rules import RuleResult
+    from toponet.circle_decision import RuleResult
 
     f6c = {ch: _claim(ch == "all", verdict=None if ch == "all" else "inconclusive", power=0.3) for ch in
            ("all", "R", "G", "B")}
@@ -218,13 +218,13 @@ def test_color_verdict_rows_and_findings():
     f8 = RuleResult(verdict="not reproduced", reasons=("r",), nulls={"directions": {"p": 0.3, "draws": 99,
                                                                                    "effect_size": 0.1}},
                     power=0.9, false_positive_rate=0.02, cloud_points=269, extra={"beyond_second_order": False})
-    rows1 = [claims.SnapshotCircle(it, _claim(False)) for it in (300, 500, 1500)]
-    rows2 = [claims.SnapshotCircle(1000, _claim(True))]
-    f9 = claims.f9_rule(rows1, rows2)
+    rows1 = [paper_claims.SnapshotCircle(it, _claim(False)) for it in (300, 500, 1500)]
+    rows2 = [paper_claims.SnapshotCircle(1000, _claim(True))]
+    f9 = paper_claims.f9_rule(rows1, rows2)
     art = SimpleNamespace(networks=4, iterations=[0, 1500])
     rows = cifar_color.color_verdicts(profile="default", data="stand-in", art=art, art_np=SimpleNamespace(networks=4,
                                 iterations=[0, 500]), acc=_ACC, acc_np=_ACC, f6_claims=f6c,
-                                f6=claims.f6_rule(f6c), f7_claim=c7, f7=f7, f8_test=t8, f8=f8, evo1=rows1,
+                                f6=paper_claims.f6_rule(f6c), f7_claim=c7, f7=f7, f8_test=t8, f8=f8, evo1=rows1,
                                 evo2=rows2, f9=f9)
     assert [r.claim_id for r in rows] == ["F6", "F7", "F8", "F9"]
     assert rows[0].verdict == "partly" and rows[0].power == 0.3

@@ -4,7 +4,7 @@ import pytest
 
 from toponet.chapters import mnist
 from toponet.filters import pooled_filters
-from toponet.rules import aggregate_verdict
+from toponet.circle_decision import aggregate_verdict
 from toponet.analysis import analyze_filters, scaled_k
 from toponet.ideal import gaussian_filters, primary_circle_sample
 from toponet.store import Store

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "toponet"
-CORE = ("filters", "ideal", "density", "homology", "mapper", "nulls", "analysis", "rules", "calibration",
-        "group_tests", "claims", "patches", "signature", "plots", "surface")
+CORE = ("filters", "ideal", "density", "homology", "mapper", "nulls", "analysis", "circle_decision", "calibration",
+        "group_tests", "paper_claims", "patches", "signature", "plots", "surface")
 
 
 def _public_functions(module: str):

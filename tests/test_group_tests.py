@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from toponet import group_tests as gt
-from toponet.rules import MIN_POWER
+from toponet.circle_decision import MIN_POWER
 
 RNG = np.random.default_rng
 

@@ -5,9 +5,9 @@ Top to bottom (README, "Layout"):
 4. ``cli``, ``commands/``, ``book/``: what a user runs;
 3. ``chapters/``: one module per notebook;
 2. ``train``, ``shards``, ``store``, ``experiments``, ``data/``, ``models``, ``pretrained/``,
-   ``verdicts``, ``report``: training, storage, data and records;
+   ``verdict_record``, ``report``: training, storage, data and records;
 1. the maths core (``filters``, ``ideal``, ``density``, ``homology``, ``mapper``, ``nulls``,
-   ``analysis``, ``rules``, ``calibration``, ``claims``, ``patches``, ``signature``), ``plots`` and the small
+   ``analysis``, ``circle_decision``, ``calibration``, ``paper_claims``, ``patches``, ``signature``), ``plots`` and the small
    helpers.
 
 A module may import its own layer and the layers below, never above, with one exception: a
@@ -34,13 +34,13 @@ _PREFIXES = (
     ("toponet.chapters", CHAPTERS),
     ("toponet.train", MIDDLE), ("toponet.shards", MIDDLE), ("toponet.store", MIDDLE),
     ("toponet.experiments", MIDDLE), ("toponet.data", MIDDLE), ("toponet.models", MIDDLE),
-    ("toponet.pretrained", MIDDLE), ("toponet.verdicts", MIDDLE), ("toponet.report", MIDDLE),
+    ("toponet.pretrained", MIDDLE), ("toponet.verdict_record", MIDDLE), ("toponet.report", MIDDLE),
     ("toponet.integrity", MIDDLE), ("toponet.store_index", MIDDLE), ("toponet.checkpoints", MIDDLE),
     ("toponet.layerwise", MIDDLE),
 )
-CORE_MODULES = {"filters", "ideal", "density", "homology", "mapper", "nulls", "analysis", "rules", "calibration",
+CORE_MODULES = {"filters", "ideal", "density", "homology", "mapper", "nulls", "analysis", "circle_decision", "calibration",
                 "group_tests",
-                "claims", "patches", "signature", "plots", "_validation", "_io", "_custom", "provenance", "workers",
+                "paper_claims", "patches", "signature", "plots", "_validation", "_io", "_custom", "provenance", "workers",
                 "surface"}
 #: What a chapter module may take from the book: its notebook helpers (captions, labels, tables).
 NOTEBOOK_HELPERS = {"toponet.book", "toponet.book.notebook", "toponet.book.profiles"}

@@ -380,7 +380,7 @@ def test_l1_rule_over_several_runs():
 
 def test_l2_verdict_row_states_the_jumps_in_epochs_and_the_untested_surface():
     from toponet.chapters.learning_graphs import l2_verdict_row
-    from toponet.rules import RuleResult
+    from toponet.circle_decision import RuleResult
 
     rule = RuleResult(verdict="inconclusive", reasons=("no jump",), power=None, false_positive_rate=None)
     row = l2_verdict_row(rule, surface=None, accuracy_levels="10% -> 40%", jumps=[{"start": 600, "end": 1200}],

@@ -160,7 +160,7 @@ def test_layer_mappers_one_graph_per_kind_and_layer():
 
 def test_u2_verdict_row_states_the_numbers_and_the_rules_reasons():
     from toponet.chapters.umass.memorization import u2_verdict_row
-    from toponet.rules import RuleResult
+    from toponet.circle_decision import RuleResult
 
     rule = RuleResult(verdict="partly", reasons=("premise", "(B) holds", "(C) fails"), power=0.9,
                       false_positive_rate=0.05)

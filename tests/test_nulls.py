@@ -227,7 +227,7 @@ def test_gaussian_clouds_are_not_beyond_second_order_in_95_percent():
     """A gaussian cloud of any covariance lies in the directions null's family: over 100 such
     clouds (each its own random covariance), the top bar beats the directions null (p < 0.05,
     99 draws) in at most 9 (the binomial 95 % bound for a 5 % rate over 100 clouds)."""
-    from toponet.rules import circle_test
+    from toponet.circle_decision import circle_test
 
     hits = 0
     for c in range(100):

@@ -199,7 +199,7 @@ def test_every_book_profile_has_a_patch_scale():
 
 def _fake_claim(bars, exceed_per_rank, draws=99):
     """A circle test whose ranks beat (exceed 0) or do not beat (exceed draws) the nulls."""
-    from toponet.rules import CircleTest, NullTest
+    from toponet.circle_decision import CircleTest, NullTest
 
     nulls = {k: NullTest(kind=k, draws=draws, exceed=exceed_per_rank[0], p=(1 + exceed_per_rank[0]) / (1 + draws),
                          null_values=np.full(draws, 0.3), effect_size=5.0) for k in ("gaussian", "shuffled")}

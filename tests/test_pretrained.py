@@ -17,7 +17,7 @@ import torch
 
 from toponet.chapters import deep_networks
 from toponet.pretrained import efficientnet, fetch, layers, tfjs
-from toponet.rules import K_MIN
+from toponet.circle_decision import K_MIN
 
 
 # --------------------------------------------------------------------------- JS literal parsing
@@ -428,7 +428,7 @@ def test_cli_fetch_weights_uses_the_cache(tmp_path, monkeypatch, capsys):
 def _fake_analysis(index, verdict, reasons=(), power=0.95):
     from types import SimpleNamespace
 
-    from toponet.rules import RuleResult
+    from toponet.circle_decision import RuleResult
     L = _layer(np.zeros((300, 9)), index)
     claim = None if verdict is None else SimpleNamespace(
         rule=RuleResult(verdict=verdict, reasons=tuple(reasons), power=power, false_positive_rate=0.05),

@@ -1,7 +1,7 @@
 """The record proves itself: sealed stored results, the ledger, and ``toponet verify``'s chain.
 
 Every test tampers with one link of a chain built in tmp_path by the code that builds the real
-one (circle_test, calibrate_circle, the store's writers, verdicts.record / write_record) and
+one (circle_test, calibrate_circle, the store's writers, verdict_record.record / write_record) and
 checks that the tamper is named, and that a tampered stored test never changes a verdict.
 """
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pytest
 from toponet import integrity, provenance
 from toponet.calibration import calibrate_circle
 from toponet.ideal import primary_circle_sample
-from toponet.rules import circle_rule, circle_test
-from toponet.verdicts import Verdict, load, read_record, record, write_record
+from toponet.circle_decision import circle_rule, circle_test
+from toponet.verdict_record import Verdict, load, read_record, record, write_record
 
 ROOT = Path(__file__).resolve().parent.parent
 KW = dict(k=10, p=0.5, draws=19, seed=0)
@@ -128,9 +128,9 @@ def test_a_tampered_stored_test_is_named_and_recomputed(results, capsys, tamper)
 
 
 def test_a_chapter_claim_on_a_tampered_test_keeps_the_true_verdict(results, capsys):
-    """The circle claim (claims.circle_claim, every chapter's entry point) on a stored test whose counts
+    """The circle claim (paper_claims.circle_claim, every chapter's entry point) on a stored test whose counts
     were set to 0 and resealed (the G3 attack): the test is recomputed, the verdict unchanged."""
-    from toponet.claims import circle_claim
+    from toponet.paper_claims import circle_claim
 
     X = np.random.default_rng(0).normal(size=(120, 9))          # no circle: "not reproduced"
     first = circle_claim(X, k=5, p=0.3, draws=19, seed=0, calibrate=False, max_core=None)
@@ -336,7 +336,7 @@ def test_the_committed_record_chain_is_intact():
     """results/verdicts.json -> results/calibration -> clouds -> artifacts/ of this checkout:
     every row names its inputs and every link holds (``toponet verify`` without --recompute)."""
     from toponet.store_index import verify_index
-    from toponet.verdicts import RECORD
+    from toponet.verdict_record import RECORD
 
     artifacts = ROOT / "artifacts"
     problems, counts = integrity.check_chain(RECORD, ROOT / "results" / "calibration", artifacts_root=artifacts,

@@ -94,7 +94,7 @@ def test_prepare_run_starts_from_the_profile_and_names_its_folder_by_the_values(
 
 def test_captions_and_verdict_rows_of_a_custom_run_name_the_changed_values(tmp_path, monkeypatch):
     from toponet.book import caption
-    from toponet.verdicts import Verdict, load, record
+    from toponet.verdict_record import Verdict, load, record
 
     row = Verdict("F1", "claim", "paper", "ours", "16 x 2K (default)", "MNIST", "reproduced", "01_mnist")
     assert "custom" not in caption("x", cloud="c", profile="default").text  # a book build: no note
@@ -215,7 +215,7 @@ def test_a_run_writes_its_own_folder_and_never_the_main_builds_outputs(book, cap
 def test_verdict_rows_of_a_run_go_to_its_folder_with_the_note(book, monkeypatch):
     import os
 
-    from toponet.verdicts import Verdict, load, record
+    from toponet.verdict_record import Verdict, load, record
 
     def execute(notebook, output, parameters, **kw):  # stands for the kernel: same environment
         shutil.copy(notebook, output)

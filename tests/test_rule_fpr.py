@@ -92,7 +92,7 @@ def test_a_calibration_computed_on_demand_goes_to_the_directory_asked(tmp_path, 
 
 def test_a_test_without_existence_nulls_shows_no_circle():
     from toponet.ideal import primary_circle_sample
-    from toponet.rules import circle_test
+    from toponet.circle_decision import circle_test
 
     t = circle_test(primary_circle_sample(150, noise=0.05, seed=0), k=10, p=0.5, kinds=("directions",), draws=9,
                     cache=False)

@@ -16,10 +16,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from toponet import verdicts
+from toponet import verdict_record
 from toponet.book import agreement
-from toponet.rules import MIN_POWER
-from toponet.verdicts import Verdict
+from toponet.circle_decision import MIN_POWER
+from toponet.verdict_record import Verdict
 
 REPO = Path(__file__).resolve().parent.parent
 ROOT = Path(os.environ.get("TOPONET_BOOK_ROOT", REPO))
@@ -105,7 +105,7 @@ def test_a_peers_negative_result_counts_by_its_own_meaning():
     assert agreement.row_problems(_row(claim_id="U3", power=None), 0.8) == []
 
 
-@pytest.mark.parametrize("row", verdicts.read_record(RECORD) if RECORD.is_file() else [],
+@pytest.mark.parametrize("row", verdict_record.read_record(RECORD) if RECORD.is_file() else [],
                          ids=lambda v: v.claim_id)
 def test_every_row_of_the_record_agrees_with_the_glossary(row, request):
     if row.claim_id in KNOWN:
@@ -174,4 +174,4 @@ def test_executed_chapters_state_their_rows_verdicts(chapter, request):
     nb = agreement.read_notebook(path)
     if path.stem in KNOWN_CHAPTERS:
         request.applymarker(pytest.mark.xfail(strict=False, reason=KNOWN_CHAPTERS[path.stem]))
-    assert agreement.chapter_problems(nb, verdicts.load(rows), name=path.stem) == []
+    assert agreement.chapter_problems(nb, verdict_record.load(rows), name=path.stem) == []

@@ -35,8 +35,8 @@ _API = {
     # the whole pipeline on one cloud
     "analyze_filters": "analysis", "AnalysisConfig": "analysis", "AnalysisResult": "analysis", "scaled_k": "analysis",
     # the calibrated circle rule
-    "circle_test": "rules", "compute_circle_test": "rules", "circle_rule": "rules", "RuleResult": "rules",
-    "aggregate_verdict": "rules",
+    "circle_test": "circle_decision", "compute_circle_test": "circle_decision", "circle_rule": "circle_decision", "RuleResult": "circle_decision",
+    "aggregate_verdict": "circle_decision",
     "calibrate_circle": "calibration",
 }
 

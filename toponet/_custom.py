@@ -1,7 +1,7 @@
 """The parameters a chapter takes and the note a run with custom values adds to its captions and
 verdict rows ("custom parameters: p=0.9 (profile: 0.5)").
 
-Low in the layers so that :mod:`toponet.verdicts` (which stamps the note on a recorded row)
+Low in the layers so that :mod:`toponet.verdict_record` (which stamps the note on a recorded row)
 need not import the book; :mod:`toponet.book.profiles` re-exports every name.
 """
 from __future__ import annotations

@@ -17,7 +17,7 @@ from toponet.homology import PersistenceResult, persistence
 from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.mapper import Mapper
 from toponet.nulls import null_comparison
-from toponet.rules import floor_k
+from toponet.circle_decision import floor_k
 
 __all__ = ["PAPER_POINTS_FIG2", "scaled_k", "AnalysisConfig", "AnalysisResult", "filtered_top_h1", "GroupTopH1", "group_top_h1",
            "analyze_filters"]
@@ -31,10 +31,10 @@ def scaled_k(k_paper: int, n_points: int, n_points_paper: int) -> int:
 
     The one place a chapter's k is scaled: the k-th neighbour distance probes a ball holding a
     fraction ``k / n`` of the cloud, and keeping that fraction fixed keeps the density estimate
-    at the same scale. The result goes through :func:`toponet.rules.floor_k`, the one floor: k
-    never falls below :data:`toponet.rules.K_MIN` (k = 1 or 2 measures nearest-neighbour noise,
+    at the same scale. The result goes through :func:`toponet.circle_decision.floor_k`, the one floor: k
+    never falls below :data:`toponet.circle_decision.K_MIN` (k = 1 or 2 measures nearest-neighbour noise,
     not density) and never reaches the cloud's size. Call it alone: its k needs no second
-    :func:`~toponet.rules.floor_k`.
+    :func:`~toponet.circle_decision.floor_k`.
 
     Parameters
     ----------

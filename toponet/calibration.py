@@ -21,7 +21,7 @@ cloud would cost ``power_draws`` times more), which is stated beside every numbe
 Results are cached as JSON in ``results/calibration/`` (committed: the book reads them
 instead of recomputing), keyed by every parameter and :data:`CALIBRATION_VERSION`. Exact
 top bars of gaussian null clouds, which depend only on (n_points, k, p, seed), are cached
-there too (:class:`GaussianTops`) and shared with :func:`toponet.rules.circle_test`.
+there too (:class:`GaussianTops`) and shared with :func:`toponet.circle_decision.circle_test`.
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ from toponet.homology import NULL_DIRECT_EDGES, h1_bounds
 from toponet.ideal import gaussian_filters, model_sample, primary_circle_sample
 from toponet.nulls import null_cloud
 from toponet.provenance import DamagedEntry, read_sealed, warn_damaged, write_sealed
-from toponet.rules import ALPHA, DRAWS, EXISTENCE_KINDS, circle_test, floor_k, gaussian_top, null_seed
+from toponet.circle_decision import ALPHA, DRAWS, EXISTENCE_KINDS, circle_test, floor_k, gaussian_top, null_seed
 from toponet.workers import parallel_map
 
 __all__ = ["CALIBRATION_VERSION", "default_directory", "read_cached", "write_cached", "GaussianTops", "exceed_limit",
@@ -190,7 +190,7 @@ def threshold(values, alpha: float = ALPHA) -> float:
     values : array-like of shape (draws,)
         The null clouds' top H1 lifetimes, in distance units of the normalized filters.
     alpha : float
-        The level (default :data:`toponet.rules.ALPHA`, 0.05).
+        The level (default :data:`toponet.circle_decision.ALPHA`, 0.05).
 
     Returns
     -------
@@ -421,7 +421,7 @@ def calibrate_circle(n_points: int, k: int, p: float, *, draws: int = DRAWS, fpr
                      progress: bool = False) -> Calibration:
     """Calibrate the circle rule at ``n_points`` filters, rho(k, p), ``draws`` nulls per kind.
 
-    ``k`` is passed through :func:`toponet.rules.floor_k` (as the rule does). Cached: a second
+    ``k`` is passed through :func:`toponet.circle_decision.floor_k` (as the rule does). Cached: a second
     call with the same arguments reads ``results/calibration/circle-...json`` (the file
     ``circle-...json`` in ``directory``, else in the committed results). An interrupted
     calibration resumes from a partial file beside it (every draw is seeded).
@@ -431,7 +431,7 @@ def calibrate_circle(n_points: int, k: int, p: float, *, draws: int = DRAWS, fpr
     n_points : int >= 2
         Filters in the cloud the rule is applied to (after normalization).
     k : int >= 1
-        Neighbours of rho(k, p), before :func:`toponet.rules.floor_k`.
+        Neighbours of rho(k, p), before :func:`toponet.circle_decision.floor_k`.
     p : float in (0, 1]
         Fraction kept by rho(k, p).
     draws : int >= 2
@@ -449,7 +449,7 @@ def calibrate_circle(n_points: int, k: int, p: float, *, draws: int = DRAWS, fpr
         Share of circle filters in the model clouds.
     seed : int
         Seeds the reference model cloud (``seed``; the shuffled nulls are made from it), the
-        reference nulls (:func:`toponet.rules.null_seed` of ``seed``), the fresh nulls (of
+        reference nulls (:func:`toponet.circle_decision.null_seed` of ``seed``), the fresh nulls (of
         ``seed + 1``) and model cloud r (``seed + 1 + r``).
     directory : path-like, optional
         Where calibrations are read and written; default :func:`default_directory`.
@@ -689,7 +689,7 @@ def rule_false_positives(cal: Calibration, *, sims: int = FPR_DRAWS_DECIDING, se
     clouds per kind where the null holds (fresh gaussian clouds and fresh coordinate shuffles
     of the power model, the clouds :func:`calibrate_circle` draws for its estimate).
 
-    Each cloud goes through :func:`toponet.rules.circle_test` itself (``draws`` null clouds,
+    Each cloud goes through :func:`toponet.circle_decision.circle_test` itself (``draws`` null clouds,
     seed ``seed``): its gaussian nulls are the book's fixed gaussian clouds (seeded), its
     shuffled nulls are shuffles *of that cloud*; the rule fires when both p < ALPHA. So this is
     the rate of the whole test, not of one fixed threshold (:func:`extended_false_positives`
@@ -710,7 +710,7 @@ def rule_false_positives(cal: Calibration, *, sims: int = FPR_DRAWS_DECIDING, se
         Null clouds per kind (gaussian, shuffled).
     seed : int
         Seeds the power model the shuffles are made from (``seed``), the null clouds
-        (:func:`toponet.rules.null_seed` of ``seed + 1``) and each test's own nulls (``seed``).
+        (:func:`toponet.circle_decision.null_seed` of ``seed + 1``) and each test's own nulls (``seed``).
     directory : path-like, optional
         Where to read and write (and the gaussian tops' cache); default :func:`default_directory`.
     compute : bool
@@ -822,7 +822,7 @@ def grid_sizes(draws: int = DRAWS, directory=None) -> list[int]:
     Parameters
     ----------
     draws : int
-        Null clouds per kind of the calibrations (default :data:`toponet.rules.DRAWS`).
+        Null clouds per kind of the calibrations (default :data:`toponet.circle_decision.DRAWS`).
     directory : path-like, optional
         The write folder searched first (default :func:`default_directory`), then the committed
         results.
@@ -849,7 +849,7 @@ class RuleCalibration:
     come from: calibrated at this size, or borrowed from the grid's neighbours (power from the
     next smaller calibrated size, the false-positive rate from the worse of the two).
 
-    ``n_points``, ``k``, ``p``, ``draws`` are the test's (what :func:`toponet.rules.circle_rule`
+    ``n_points``, ``k``, ``p``, ``draws`` are the test's (what :func:`toponet.circle_decision.circle_rule`
     checks); ``source`` says in one line which calibrations gave the numbers.
     """
 
@@ -927,7 +927,7 @@ def rule_calibration(n_points: int, k: int, p: float, *, draws: int = DRAWS, cal
     n_points : int >= 2
         Filters the test ran on (after normalization).
     k : int >= 1
-        Neighbours of rho(k, p), passed through :func:`toponet.rules.floor_k`.
+        Neighbours of rho(k, p), passed through :func:`toponet.circle_decision.floor_k`.
     p : float in (0, 1]
         Fraction kept by rho(k, p).
     draws : int
@@ -1153,7 +1153,7 @@ def calibrate_beyond(model: str, n_points: int, k: int, p: float, *, draws: int 
     """How often "beyond second order?" answers yes on clouds of ``model`` (:data:`BEYOND_MODELS`).
 
     ``model_draws`` clouds of ``n_points`` filters through rho(k, p) (k through
-    :func:`toponet.rules.floor_k`); each top bar against ``draws`` clouds of the directions null
+    :func:`toponet.circle_decision.floor_k`); each top bar against ``draws`` clouds of the directions null
     made from that cloud (p = (1 + exceed) / (1 + draws); 39 draws floor p at 0.025). On the
     anisotropic gaussian the share of "yes" is the test's false-positive rate; on the three-circle
     model and the Klein bottle its power; on the primary circle it should stay low (a noisy
@@ -1170,7 +1170,7 @@ def calibrate_beyond(model: str, n_points: int, k: int, p: float, *, draws: int 
     n_points : int >= 10
         Filters per model cloud.
     k : int >= 1
-        Neighbours of rho(k, p), before :func:`toponet.rules.floor_k`.
+        Neighbours of rho(k, p), before :func:`toponet.circle_decision.floor_k`.
     p : float in (0, 1]
         Fraction kept by rho(k, p).
     draws : int >= 2
@@ -1182,7 +1182,7 @@ def calibrate_beyond(model: str, n_points: int, k: int, p: float, *, draws: int 
         filters in (0, 1]).
     seed : int
         Model cloud r has seed ``seed + 1 + r``; every model cloud's directions nulls are
-        seeded by :func:`toponet.rules.null_seed` of ``seed``.
+        seeded by :func:`toponet.circle_decision.null_seed` of ``seed``.
     directory : path-like, optional
         Where to read and write; default :func:`default_directory`.
     compute : bool

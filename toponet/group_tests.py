@@ -3,7 +3,7 @@
 Used by chapters 05 (G1, G2, G4, G5), 06 (U1) and 07 (L1). Every accuracy, transfer or speed
 claim compares per-network numbers (one number per trained network: a test accuracy, a
 transfer accuracy, an area under an accuracy curve) between arms, or two series over
-snapshots. The circle rule of :mod:`toponet.rules` tests one cloud against null clouds; these
+snapshots. The circle rule of :mod:`toponet.circle_decision` tests one cloud against null clouds; these
 tests do the same for arms of networks, with the same conventions:
 
 - **One-sided, as the claim is**: the alternative is always "arm ``a`` is larger" (or "r > 0").
@@ -22,7 +22,7 @@ tests do the same for arms of networks, with the same conventions:
 Typed results (:class:`GroupTest`, :class:`Power`, :class:`Interval`) with ``record()`` for
 verdict rows and ``describe()`` for prose; :func:`part_outcome` and :func:`combine_parts` turn
 tested parts of a claim into one verdict with the book's rules (``inconclusive`` below
-:data:`toponet.rules.MIN_POWER`, Bonferroni over parts for ``partly``).
+:data:`toponet.circle_decision.MIN_POWER`, Bonferroni over parts for ``partly``).
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from typing import Callable
 
 import numpy as np
 
-from toponet.rules import ALPHA, MIN_POWER
+from toponet.circle_decision import ALPHA, MIN_POWER
 
 __all__ = ["GroupTest", "Power", "Interval", "Part", "permutation_test", "paired_permutation_test",
            "correlation_test", "sign_test", "sign_test_power", "benjamini_hochberg", "bootstrap_interval", "power_by_simulation", "normal_arms", "normal_pairs",
@@ -222,7 +222,7 @@ class Power:
 
     @property
     def decides(self) -> bool:
-        """Power at least :data:`toponet.rules.MIN_POWER`: a negative result here is evidence."""
+        """Power at least :data:`toponet.circle_decision.MIN_POWER`: a negative result here is evidence."""
         return self.power >= MIN_POWER
 
     def record(self) -> dict:
@@ -829,7 +829,7 @@ def combine_parts(parts, *, alpha: float = ALPHA) -> tuple[str, list[str]]:
     ``alpha`` / (number of parts) (Bonferroni: with m parts, one chance hit is up to m times
     likelier), the others not; a part significant only at the uncorrected level gives
     inconclusive; not reproduced: no part significant and every part with power >=
-    :data:`toponet.rules.MIN_POWER`; inconclusive otherwise (some part could not have seen the
+    :data:`toponet.circle_decision.MIN_POWER`; inconclusive otherwise (some part could not have seen the
     paper's effect at its size).
 
     Parameters

@@ -282,7 +282,7 @@ def distance_to_model(X, model: str = "primary_circle", *, threshold: float = 0.
     return ModelDistance(distances=d, threshold=float(threshold),
                          fraction_within=float(np.mean(d <= threshold)), model=model)
 
-# --- the models behind the book's power calculations (toponet.claims, toponet.calibration) ---------
+# --- the models behind the book's power calculations (toponet.paper_claims, toponet.calibration) ---------
 
 #: The calibration models' noise: sd per entry of unit-norm filters, before re-normalizing.
 MODEL_NOISE = 0.25
@@ -368,8 +368,8 @@ def clusters_sample(n: int, *, noise: float = MODEL_NOISE, seed: int = 0) -> np.
 
     Filter i starts at centre ``i % 5``, gets gaussian noise of sd ``noise`` per entry and is
     normalized again; the filters are returned in a random order. The model behind F3's
-    cluster-count power (:func:`toponet.claims.calibrate_clusters` mixes it with gaussian filters,
-    :func:`toponet.claims.mixed_model`).
+    cluster-count power (:func:`toponet.paper_claims.calibrate_clusters` mixes it with gaussian filters,
+    :func:`toponet.paper_claims.mixed_model`).
 
     Parameters
     ----------
@@ -395,7 +395,7 @@ def clusters_sample(n: int, *, noise: float = MODEL_NOISE, seed: int = 0) -> np.
 
 
 
-#: Models of :func:`toponet.claims.bars_power`: how many H1 bars each has (over Z/2, the field giotto-ph uses):
+#: Models of :func:`toponet.paper_claims.bars_power`: how many H1 bars each has (over Z/2, the field giotto-ph uses):
 #: two circles meeting in two points 3, the three-circle model 5, the Klein bottle 2.
 BAR_MODELS = {"two-circle": 3, "three-circle": 5, "klein": 2}
 

@@ -28,9 +28,9 @@ from toponet._io import committed_results_directory, isolated_results
 from toponet.calibration import (GaussianTops, _check_fprx, _check_rule_sim, _check_tops, _FIELDS, calibrate_circle,
                                  check_calibration)
 from toponet.filters import normalize
-from toponet.rules import _bounds_record, check_stored_test, circle_test, cloud_sha256
+from toponet.circle_decision import _bounds_record, check_stored_test, circle_test, cloud_sha256
 from toponet.surface import _check as _check_surface
-from toponet.verdicts import RECORD, Verdict, read_record  # noqa: F401  (read_record: for commands)
+from toponet.verdict_record import RECORD, Verdict, read_record  # noqa: F401  (read_record: for commands)
 
 __all__ = ["load_cloud", "check_chain", "recompute_tests", "recompute_calibration", "settle_inputs", "seal_legacy"]
 

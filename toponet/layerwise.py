@@ -6,14 +6,14 @@ For each layer (a :class:`toponet.checkpoints.ConvKernel`):
    seeded sample of at most ``sample_size`` of the rest is drawn, so that time is bounded
    whatever the layer's size (the default, 2,048, is a size the calibration grid holds);
 2. rho(k, p) with the book's k scaling: the paper's rho(200, 0.3) on 6,400 MNIST filters,
-   k = n / 32 (at least :data:`toponet.rules.K_MIN`), p = 0.3; ``k`` / ``p`` override it;
-3. the book's circle test (:func:`toponet.rules.circle_test`: the two longest H1 bars against
+   k = n / 32 (at least :data:`toponet.circle_decision.K_MIN`), p = 0.3; ``k`` / ``p`` override it;
+3. the book's circle test (:func:`toponet.circle_decision.circle_test`: the two longest H1 bars against
    ``draws`` gaussian, shuffled and directions null clouds each) and its rule
-   (:func:`toponet.rules.circle_rule`, "one long bar" not required) with the calibration that
+   (:func:`toponet.circle_decision.circle_rule`, "one long bar" not required) with the calibration that
    :func:`toponet.calibration.rule_calibration` finds for this size (stored, borrowed from the
    grid's neighbours, or computed with ``calibrate``), named in the row.
 
-Tests are stored by the cloud's content hash (``toponet.rules``' null-test store, in the user
+Tests are stored by the cloud's content hash (``toponet.circle_decision``' null-test store, in the user
 cache), so a rerun or an interrupted run resumes layer by layer.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ from toponet.checkpoints import ConvKernel
 from toponet.density import density_filtration
 from toponet.filters import normalize, subsample
 from toponet.ideal import distance_to_model
-from toponet.rules import ANALYZE_KINDS, DRAWS, beyond_answer, circle_answer, circle_rule, circle_test, floor_k
+from toponet.circle_decision import ANALYZE_KINDS, DRAWS, beyond_answer, circle_answer, circle_rule, circle_test, floor_k
 
 __all__ = ["LayerwiseConfig", "LayerReport", "analyze_kernel", "analyze_network", "MIN_FILTERS"]
 

@@ -8,7 +8,7 @@ consistency check fails, with a :class:`DamagedEntry` that names the file and th
 the callers then recompute it (or refuse, where they may not write).
 
 The **ledger** lists, per process, every sealed file read or written (by its seal), every
-cloud file (by its bytes' sha256) and every artifact opened (by its manifest's sha256). A chapter's verdict rows record it (:mod:`toponet.verdicts`), so that
+cloud file (by its bytes' sha256) and every artifact opened (by its manifest's sha256). A chapter's verdict rows record it (:mod:`toponet.verdict_record`), so that
 ``toponet verify`` can walk record -> stored tests and calibrations -> clouds -> artifacts and
 notice any link that changed.
 """

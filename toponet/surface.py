@@ -21,7 +21,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from toponet._validation import check_int
 from toponet.calibration import clopper_pearson, default_directory, read_cached, write_cached
-from toponet.rules import ALPHA, DRAWS, p_value
+from toponet.circle_decision import ALPHA, DRAWS, p_value
 
 __all__ = ["surface_stats", "time_shuffled", "SurfaceTest", "surface_test", "neuron_subsample",
            "SurfaceCalibration", "surface_calibration", "check_surface_doc", "SURFACE_VERSION"]
@@ -330,7 +330,7 @@ def surface_calibration(W, *, sims: int = SURFACE_SIMS, draws: int = DRAWS, mode
     sims : int >= 1
         Null simulations (default :data:`SURFACE_SIMS`).
     draws : int >= 2
-        Null clouds per simulation (the test's own; default :data:`toponet.rules.DRAWS`).
+        Null clouds per simulation (the test's own; default :data:`toponet.circle_decision.DRAWS`).
     models : int >= 1
         Power models (default :data:`SURFACE_MODELS`).
     model_draws : int >= 2

@@ -1,6 +1,6 @@
 """Worker processes that end with their parent: :func:`parallel_map`.
 
-Used by :func:`toponet.rules.circle_test` for its null clouds (``$TOPONET_JOBS`` workers).
+Used by :func:`toponet.circle_decision.circle_test` for its null clouds (``$TOPONET_JOBS`` workers).
 
 Why not joblib: its loky workers and their resource tracker outlive a parent killed with
 ``kill -9`` (issue 23: two workers and two trackers, about 390 MB, stayed alive). Here every

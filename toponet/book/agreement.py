@@ -7,7 +7,7 @@ glossary (``book/glossary.md``: what each verdict and *power* mean). This module
 and names every disagreement, one sentence each:
 
 * :func:`glossary_problems`: the glossary defines every verdict, and its *power* entry states the
-  rules' threshold (:data:`toponet.rules.MIN_POWER`);
+  rules' threshold (:data:`toponet.circle_decision.MIN_POWER`);
 * :func:`row_problems`: a "not reproduced" row has power at least that threshold for the claim as
   stated, or says in one clause what decided it instead ("decided by ... 92 %"); an
   "inconclusive" row (or part of a row) did not have that power; a part of a row that says
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from toponet.verdicts import NEGATIVE_RESULTS, VERDICTS, Verdict, load, split_top, without_details
+from toponet.verdict_record import NEGATIVE_RESULTS, VERDICTS, Verdict, load, split_top, without_details
 
 __all__ = ["glossary_entries", "power_threshold", "glossary_problems", "row_problems", "decided_by",
            "chapter_blocks", "stated_verdicts", "undecided_sentences", "chapter_problems", "Statement",
@@ -105,7 +105,7 @@ def glossary_problems(entries: dict[str, str], *, min_power: float) -> list[str]
         out.append("glossary: the entry 'power' names no threshold ('at least N %')")
     elif abs(threshold - min_power) > 1e-9:
         out.append(f"glossary: the entry 'power' says at least {100 * threshold:g} %; the rules use "
-                   f"{100 * min_power:g} % (toponet.rules.MIN_POWER)")
+                   f"{100 * min_power:g} % (toponet.circle_decision.MIN_POWER)")
     if "inconclusive" not in entries.get("power", ""):
         out.append("glossary: the entry 'power' does not say what a low power makes a result (inconclusive)")
     return out

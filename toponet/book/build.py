@@ -17,7 +17,7 @@ One call, :func:`build_book`, does all of it, in this order:
    what ``_toc.yml`` points at; Jupyter Book itself never executes (``execute_notebooks: off``);
 6. writes the generated parts of the prose pages into ``_build/generated/``
    (:func:`toponet.book.pages.write_generated`): the verdict table the chapters recorded
-   (:mod:`toponet.verdicts`; each chapter records into its own ``_build/verdicts/<name>/``),
+   (:mod:`toponet.verdict_record`; each chapter records into its own ``_build/verdicts/<name>/``),
    which ``book/verdicts.md`` includes; the intro's results at a glance (from the committed
    record); the teaching guide's chapter times (from papermill's metadata in each executed
    notebook) and what a rerun costs (:func:`toponet.book.pages.rerun_costs`: the committed
@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from toponet import integrity, verdicts
+from toponet import integrity, verdict_record
 from toponet.book.notebook import BUILD_ENV
 from toponet.book.offline import PageReport, check_html_dir
 from toponet.book.pages import prose_words, sources_line, time_sentence, write_generated
@@ -198,7 +198,7 @@ def execute(notebook: str | os.PathLike, output: str | os.PathLike, parameters: 
         raise ChapterFailed(f"{Path(notebook).stem}: execution failed ({type(exc).__name__}: {exc}); "
                             f"see {output}") from exc
     seconds = time.perf_counter() - start
-    rows = verdicts.load(rows_dir) if rows_dir is not None and Path(rows_dir).is_dir() else []
+    rows = verdict_record.load(rows_dir) if rows_dir is not None and Path(rows_dir).is_dir() else []
     tidy_executed(output, book_dir=Path(cwd) / "book", rows=rows)
     return seconds
 
@@ -235,11 +235,11 @@ PRESENTED = "toponet-verdict-table"
 
 def _verdict_block(text: str) -> tuple[str, str, str] | None:
     """(verdict, what was printed before the block, the block) when ``text`` holds a printed
-    verdict block: a line that is just a verdict (:data:`toponet.verdicts.VERDICTS`), maybe under
+    verdict block: a line that is just a verdict (:data:`toponet.verdict_record.VERDICTS`), maybe under
     a line that is just a claim id, with the rule's reasons indented below; else None."""
     lines = text.splitlines()
     for i, line in enumerate(lines):
-        if line.strip() in verdicts.VERDICTS and (i + 1 == len(lines) or lines[i + 1][:1].isspace()):
+        if line.strip() in verdict_record.VERDICTS and (i + 1 == len(lines) or lines[i + 1][:1].isspace()):
             start = i - 1 if i and _ID_LINE.match(lines[i - 1].strip()) else i
             return line.strip(), "\n".join(lines[:start]), "\n".join(lines[start:])
     return None
@@ -398,10 +398,10 @@ def write_record(root: str | os.PathLike = ".") -> Path:
 
     # each row names its inputs by the hashes of the stored results as this build leaves them
     rows = integrity.settle_inputs(load_verdicts(root), Path(root) / "results" / "calibration")
-    path = verdicts.write_record(rows, Path(root) / "results" / "verdicts.json")
+    path = verdict_record.write_record(rows, Path(root) / "results" / "verdicts.json")
     readme = Path(root) / "README.md"
-    if readme.is_file() and verdicts.README_START in readme.read_text(encoding="utf-8"):
-        verdicts.update_readme(readme, path)   # the README's results come from the same record
+    if readme.is_file() and verdict_record.README_START in readme.read_text(encoding="utf-8"):
+        verdict_record.update_readme(readme, path)   # the README's results come from the same record
     return path
 
 

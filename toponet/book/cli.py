@@ -10,7 +10,7 @@ from toponet.book.build import BuildError, build_book, discover_chapters
 from toponet.book.offline import check_html_dir
 from toponet.book.profiles import PROFILES
 from toponet.book.rerun import describe, execute_run, prepare_run, training_needs
-from toponet.verdicts import update_readme
+from toponet.verdict_record import update_readme
 
 __all__ = ["add_arguments", "run", "main"]
 

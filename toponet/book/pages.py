@@ -18,7 +18,7 @@ this build or from the committed record ``results/verdicts.json``, never typed i
   ``make`` commands with the repository of ``_config.yml`` (:func:`run_it_yourself`);
 * ``downloads/verdicts.json`` and ``downloads/verdicts.csv`` (``book/verdicts.md``, by the
   ``{download}`` role): the committed record as written and as CSV
-  (:func:`toponet.verdicts.record_csv`);
+  (:func:`toponet.verdict_record.record_csv`);
 * ``chapter_times.md`` (``book/teaching.md``): the wall time papermill measured executing
   each chapter, with the profile it ran at;
 * ``rerun_costs.md`` (``book/teaching.md``): what a rerun costs per chapter (:func:`rerun_costs`):
@@ -47,14 +47,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from toponet import verdicts
+from toponet import verdict_record
 from toponet.book.notebook import cloud_label
 from toponet.book.primer import primer_figures
 from toponet.book.profiles import PROFILES, experiment_scale, get_profile
 from toponet.book.rates import store_rates
 from toponet.book.sources import CHAPTERS, discover_chapters, load_verdicts, toc_files
 from toponet.book.sources import VERDICTS as ROWS_FOLDER   # the folder; VERDICTS below are the verdict words
-from toponet.verdicts import (CLAIM_SOURCES, DATA_KINDS, VERDICTS, Claim, Verdict, base_id, claims, count_verdicts,
+from toponet.verdict_record import (CLAIM_SOURCES, DATA_KINDS, VERDICTS, Claim, Verdict, base_id, claims, count_verdicts,
                               data_parts, paper_order, short_name, split, split_top, without_details)
 
 __all__ = ["GENERATED", "VERDICT_TABLE", "RESULTS_GLANCE", "SOURCES_LINE", "RUN_IT_YOURSELF", "DOWNLOADS",
@@ -142,7 +142,7 @@ def shorten_series(text: str, keep: int = 3) -> str:
 
 
 def _clauses(text: str) -> list[str]:
-    """``text`` split at ";" outside parentheses (:func:`toponet.verdicts.split_top`)."""
+    """``text`` split at ";" outside parentheses (:func:`toponet.verdict_record.split_top`)."""
     return [c.strip() for c in split_top(text, (";",))[::2] if c.strip()]
 
 
@@ -290,7 +290,7 @@ def chapter_link(v: Verdict, page: ChapterPage | None) -> str:
 # --- the verdict page --------------------------------------------------------------------------
 
 def counts(rows: Iterable[Verdict]) -> dict[str, int]:
-    """Claims per verdict (each counted once, :func:`toponet.verdicts.claims`), in the order of
+    """Claims per verdict (each counted once, :func:`toponet.verdict_record.claims`), in the order of
     VERDICTS (zeros included)."""
     found = count_verdicts(claims(list(rows)))
     return {v: found.get(v, 0) for v in VERDICTS}
@@ -327,7 +327,7 @@ def _claim_html(c: Claim, href: str) -> str:
 
 
 def split_html(rows: Sequence[Verdict], *, href: str = "verdicts.html", total: bool = False) -> str:
-    """The split tally (:func:`toponet.verdicts.split`) as a table: per line, its count, then
+    """The split tally (:func:`toponet.verdict_record.split`) as a table: per line, its count, then
     each verdict's badge with the claims it holds, every code beside its short name.
     ``href``: the verdict page, relative to the page showing the table ("" on that page);
     ``total``: a last line with every claim's verdict counted once."""
@@ -346,9 +346,9 @@ def split_html(rows: Sequence[Verdict], *, href: str = "verdicts.html", total: b
 
 
 def answer_html(rows: Sequence[Verdict], *, lead: str = "In one minute.") -> str:
-    """The answer in one paragraph (:func:`toponet.verdicts.answer`) as HTML, after ``lead`` in bold."""
+    """The answer in one paragraph (:func:`toponet.verdict_record.answer`) as HTML, after ``lead`` in bold."""
     strong = f"<strong>{html.escape(lead)}</strong> " if lead else ""
-    return f'<p class="glance-answer">{strong}{text_html(verdicts.answer(list(rows)))}</p>'
+    return f'<p class="glance-answer">{strong}{text_html(verdict_record.answer(list(rows)))}</p>'
 
 
 def _percent(x: float | None) -> str:
@@ -405,7 +405,7 @@ def verdict_table(rows: Sequence[Verdict], chapters: dict[str, ChapterPage] | No
 
     Parameters
     ----------
-    rows : sequence of Verdict, any order (rendered in :func:`toponet.verdicts.paper_order`)
+    rows : sequence of Verdict, any order (rendered in :func:`toponet.verdict_record.paper_order`)
     chapters : dict, claim_id -> ChapterPage, optional; rows without one name their chapter unlinked
     label : str, appended to the tally's "N claims" (e.g. " in this build (profile default)")
     """
@@ -457,7 +457,7 @@ KEY_CHARS = 90
 
 def key_number(v: Verdict, limit: int = KEY_CHARS) -> str:
     """The row's key number in a few words: the first clause of ``ours`` without its parenthesized
-    details (:func:`toponet.verdicts.without_details`), long series shortened, cut at a word."""
+    details (:func:`toponet.verdict_record.without_details`), long series shortened, cut at a word."""
     clauses = _clauses(shorten_series(v.ours))
     first = without_details(clauses[0]) if clauses else ""
     if len(first) > limit:
@@ -551,7 +551,7 @@ def results_glance(rows: Sequence[Verdict], *, source: str = str(RECORD)) -> str
 # --- links out: the papers, and running the book yourself ------------------------------------------
 
 def sources_line(*, prefix: str = "", book_dir: str | os.PathLike | None = None) -> str:
-    """One MyST line linking the paper and its peers (:data:`toponet.verdicts.CLAIM_SOURCES`),
+    """One MyST line linking the paper and its peers (:data:`toponet.verdict_record.CLAIM_SOURCES`),
     with the references and the verdicts; ``prefix`` is the path from the page to ``book/``
     ("../" on a chapter page). With ``book_dir``, a page link is made only to a page that
     folder holds (a book without a References page gets no dangling link)."""
@@ -912,7 +912,7 @@ def rerun_costs(root: str | os.PathLike = ".", *, store=None) -> str:
         record = json.loads((root / TIMES_RECORD).read_text(encoding="utf-8")).get("chapters", {})
     except (OSError, ValueError):
         record = {}
-    rows = verdicts.read_record(root / RECORD) if (root / RECORD).is_file() else []
+    rows = verdict_record.read_record(root / RECORD) if (root / RECORD).is_file() else []
     tests = null_test_seconds(rows, pages, root / "results" / "calibration")
     rates = store_rates(Store() if store is None else store)
     lines = ["| chapter | a rerun at `default` | training | doubling the networks | a new $k$ or $p$ |",
@@ -964,7 +964,7 @@ def _claim_chapters(root: Path, pages: dict[str, ChapterPage]) -> dict[str, Chap
     folder = root / ROWS_FOLDER
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []:
         if sub.name in pages:
-            out.update({v.claim_id: pages[sub.name] for v in verdicts.load(sub)})
+            out.update({v.claim_id: pages[sub.name] for v in verdict_record.load(sub)})
     return out
 
 
@@ -988,8 +988,8 @@ def write_downloads(root: str | os.PathLike = ".") -> list[Path]:
     record = root / RECORD
     data = record.read_bytes() if record.is_file() else b"[]\n"
     (folder / "verdicts.json").write_bytes(data)
-    rows = verdicts.read_record(record) if record.is_file() else []
-    (folder / "verdicts.csv").write_text(verdicts.record_csv(rows), encoding="utf-8")
+    rows = verdict_record.read_record(record) if record.is_file() else []
+    (folder / "verdicts.csv").write_text(verdict_record.record_csv(rows), encoding="utf-8")
     return [folder / "verdicts.json", folder / "verdicts.csv"]
 
 
@@ -1018,7 +1018,7 @@ def write_generated(root: str | os.PathLike = ".", *, figures: bool = True) -> l
 
     record = root / RECORD
     path = root / RESULTS_GLANCE
-    path.write_text(results_glance(verdicts.read_record(record) if record.is_file() else []), encoding="utf-8")
+    path.write_text(results_glance(verdict_record.read_record(record) if record.is_file() else []), encoding="utf-8")
     written.append(path)
 
     order = [Path(f).name for f in toc_files(root) if f.startswith(CHAPTERS.as_posix() + "/")]

@@ -49,7 +49,7 @@ from toponet.book.rates import store_rates, study_units
 from toponet.book.profiles import (CUSTOM_ENV, EVERY_PARAMETER, TYPES, chapter_parameters, custom_note, format_value,
                                    get_profile, validate_parameters)
 from toponet.store import Store, config_dict, config_key
-from toponet.verdicts import load
+from toponet.verdict_record import load
 
 __all__ = ["DEFAULT_SECONDS_PER_STEP", "CHAPTER_CHECKS", "parse_value",
            "prepare_run", "store_rates", "training_needs", "describe", "run_results_directory", "execute_run"]

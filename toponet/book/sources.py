@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from toponet import verdicts
+from toponet import verdict_record
 
 __all__ = ["NOTEBOOKS", "CHAPTERS", "BUILD", "HTML", "PAPERMILL", "VERDICTS", "VERDICT_TABLE",
            "discover_chapters", "toc_files", "load_verdicts"]
@@ -70,7 +70,7 @@ def load_verdicts(root: str | os.PathLike = ".") -> list:
     folder = Path(root) / VERDICTS
     if not folder.is_dir():
         return []
-    rows = [row for sub in sorted(p for p in folder.iterdir() if p.is_dir()) for row in verdicts.load(sub)]
+    rows = [row for sub in sorted(p for p in folder.iterdir() if p.is_dir()) for row in verdict_record.load(sub)]
     have = {row.claim_id for row in rows}
-    rows += [row for row in verdicts.load(folder) if row.claim_id not in have]
+    rows += [row for row in verdict_record.load(folder) if row.claim_id not in have]
     return sorted(rows, key=lambda v: v.claim_id)

@@ -22,7 +22,7 @@ import numpy as np
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import scaled_k
 from toponet.book.notebook import cloud_label
-from toponet.claims import circle_summary, count_clusters
+from toponet.paper_claims import circle_summary, count_clusters
 from toponet.data.registry import real_or_standin
 from toponet.data.natural import describe
 from toponet.density import density_filtration
@@ -241,7 +241,7 @@ def _closing(real: bool, profile: str) -> str:
 
 
 
-# --- verdict rows: every verdict from a named rule of toponet.claims ---------------------
+# --- verdict rows: every verdict from a named rule of toponet.paper_claims ---------------------
 
 def _outcome_list(rule) -> str:
     parts = rule.extra.get("parts", {})

@@ -21,8 +21,8 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from toponet.book.notebook import Reading, what_to_see
-from toponet.claims import circle_summary
-from toponet.rules import ALPHA, EXISTENCE_KINDS, MIN_POWER, second_order_null
+from toponet.paper_claims import circle_summary
+from toponet.circle_decision import ALPHA, EXISTENCE_KINDS, MIN_POWER, second_order_null
 
 
 def _ps(test) -> str:
@@ -56,8 +56,8 @@ def rule_outcome(test, rule) -> str:
 
 
 def barcode_reading(test, rule) -> Reading:
-    """The reading of a barcode of a cloud the circle rule tested (``test``: :class:`toponet.rules.CircleTest`,
-    ``rule``: its :class:`toponet.rules.RuleResult`)."""
+    """The reading of a barcode of a cloud the circle rule tested (``test``: :class:`toponet.circle_decision.CircleTest`,
+    ``rule``: its :class:`toponet.circle_decision.RuleResult`)."""
     second = f" and the next {test.second[0]:.2f}" if len(test.bars) > 1 else ""
     return what_to_see(
         "a circle is one $H_1$ bar far longer than every other (one long $H_0$ bar: the cloud is one piece); "
@@ -81,7 +81,7 @@ def mapper_reading(mapper, test=None, rule=None, *, look: str = "a primary circl
 
 
 def snapshot_reading(rows, *, layer: str) -> Reading:
-    """The reading of :func:`toponet.claims.snapshot_series` drawn by ``curves_plot``: where the
+    """The reading of :func:`toponet.paper_claims.snapshot_series` drawn by ``curves_plot``: where the
     top bar rises above the null lines, the rule finds a circle at that snapshot."""
     return what_to_see(
         "at each tested snapshot, the top-bar line is the longest $H_1$ bar of {layer} and the null lines the 95 % "

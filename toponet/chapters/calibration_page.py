@@ -17,17 +17,17 @@ from dataclasses import dataclass
 import numpy as np
 from IPython.display import Markdown
 
-from toponet import calibration, verdicts
+from toponet import calibration, verdict_record
 from toponet._io import results_search_path
 from toponet.analysis import PAPER_POINTS_FIG2, scaled_k
 from toponet.book.notebook import Reading, what_to_see
 from toponet.book.profiles import get_profile
 from toponet.chapters._cifar import load_trained
-from toponet.claims import bars_power
+from toponet.paper_claims import bars_power
 from toponet.ideal import BAR_MODELS
 from toponet.filters import normalize, pooled_filters
 from toponet.nulls import null_cloud, second_moment
-from toponet.rules import DRAWS
+from toponet.circle_decision import DRAWS
 
 __all__ = ["SMALLEST", "curve_k", "size_plan", "plan_note", "curve_cloud", "curve_reading", "second_moment_rows",
            "beyond_rows", "bars_rows", "mnist_filters", "group_test_rows"]
@@ -282,10 +282,10 @@ def group_test_rows(rows=None) -> list[dict]:
     effect (its weakest part's) and false-positive rate (the largest exact size of its tests, checked
     by simulation on null data), the row's networks (its smallest arm) and the verdict.
 
-    rows : :class:`toponet.verdicts.Verdict` s (default: this build's, :func:`toponet.verdicts.load`).
+    rows : :class:`toponet.verdict_record.Verdict` s (default: this build's, :func:`toponet.verdict_record.load`).
     Returns [] when none of those claims was recorded.
     """
-    rows = verdicts.load() if rows is None else rows
+    rows = verdict_record.load() if rows is None else rows
     out = []
     for v in rows:
         if v.claim_id not in GROUP_TEST_CLAIMS:

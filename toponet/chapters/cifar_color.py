@@ -2,7 +2,7 @@
 in colour, what the chapter calls beyond the core.
 
 - :func:`color_verdicts`: the chapter's verdict rows F6-F9, from the calibrated rules of
-  :mod:`toponet.claims`;
+  :mod:`toponet.paper_claims`;
 - :func:`color_findings`: the chapter's "what we found", from the same results;
 - :func:`validate`: the chapter's own bounds on its parameters (k, p), checked by its first cell
   and by ``python -m toponet.book run`` before anything runs;
@@ -24,10 +24,10 @@ from toponet.chapters._cifar import data_name  # noqa: F401
 from toponet.chapters._common import accuracy_summary, check_kept, check_paper_k, evolution  # noqa: F401
 from toponet.chapters._readings import (barcode_reading, distance_reading, evolution_reading,  # noqa: F401
                                         grid_reading, mapper_reading, rule_outcome, snapshot_reading)
-from toponet.claims import describe_claim
+from toponet.paper_claims import describe_claim
 from toponet.experiments import experiment, load_or_train
 from toponet.mapper import Mapper
-from toponet.verdicts import Verdict
+from toponet.verdict_record import Verdict
 
 __all__ = ["color_verdicts", "color_findings", "validate", "pick_experiment", "channel_clouds", "model_fit",
            "evolution_mappers", "cloud_label_of", "REAL_DATA", "accuracy_summary", "evolution", "load_or_train",
@@ -65,8 +65,8 @@ def validate(params) -> dict:
 
 def color_verdicts(*, profile: str, data: str, art, art_np, acc: dict, acc_np: dict, f6_claims: dict, f6,
                    f7_claim, f7, f8_test, f8, evo1, evo2, f9, evo_desc=("", "")) -> list:
-    """The colour chapter's rows F6, F7, F8, F9 (:class:`toponet.verdicts.Verdict`), from
-    :func:`toponet.claims.f6_rule`, ``f7_rule``, ``f8_rule``, ``f9_rule``."""
+    """The colour chapter's rows F6, F7, F8, F9 (:class:`toponet.verdict_record.Verdict`), from
+    :func:`toponet.paper_claims.f6_rule`, ``f7_rule``, ``f8_rule``, ``f9_rule``."""
     T, T_np = art.iterations[-1], art_np.iterations[-1]
     chapter = "CIFAR-10 colour"
     scale = f"{art.networks} x {T} iterations ({profile})"
@@ -111,7 +111,7 @@ def color_verdicts(*, profile: str, data: str, art, art_np, acc: dict, acc_np: d
 def color_findings(*, profile: str, data: str, real: bool, runs, f6_claims: dict, f6, f7_claim, f7, f8_test, f8,
                    f9):
     """The colour chapter's "what we found" (Figs. 6-9), picked by this build's results
-    (RuleResults of :mod:`toponet.claims` and what they rest on)."""
+    (RuleResults of :mod:`toponet.paper_claims` and what they rest on)."""
     if not f6_claims:
         raise ValueError("f6_claims must hold at least one circle claim")
     s = _scale_head(profile, data, runs) + ": "
@@ -136,7 +136,7 @@ def color_findings(*, profile: str, data: str, real: bool, runs, f6_claims: dict
 
 def channel_reading(mapper, claims: dict) -> Reading:
     """Fig. 6b's reading: the red channel's Mapper graph, and the circle rule on each channel alone
-    (``claims``: channel -> :class:`toponet.claims.CircleClaim`, as ``F6``)."""
+    (``claims``: channel -> :class:`toponet.paper_claims.CircleClaim`, as ``F6``)."""
     per = "; ".join(f"{ch}: {rule_outcome(c.test, c.rule)}" for ch, c in claims.items() if ch != "all")
     return what_to_see(
         "the paper sees the primary circle in each colour channel alone. This graph (red) has {nodes} nodes and "
@@ -148,8 +148,8 @@ def channel_reading(mapper, claims: dict) -> Reading:
 def f7_reading(claim, power: dict) -> Reading:
     """Fig. 7a's reading: how many $H_1$ bars surely beat both nulls against the paper's three,
     and how often "exactly three" is seen on a two-circle model of this size (``power``:
-    :func:`toponet.claims.bars_power`); when no bar beats the nulls, the power to see at least one
-    bar decides (as :func:`toponet.claims.f7_rule`)."""
+    :func:`toponet.paper_claims.bars_power`); when no bar beats the nulls, the power to see at least one
+    bar decides (as :func:`toponet.paper_claims.f7_rule`)."""
     sure, most = claim.test.long_bars()
     bars = ", ".join(f"{b[0]:.2f}" for b in claim.test.bars)
     seen = power["power"]
@@ -172,7 +172,7 @@ def f7_reading(claim, power: dict) -> Reading:
 def f8_reading(fit: dict, fit_untrained: dict, test, rule) -> Reading:
     """Fig. 8's reading: the shares near the three-circle model (trained, untrained, gaussian), then
     the two statistics against the null clouds and the verdict (``test``:
-    :class:`toponet.claims.ModelFitTest`, ``rule``: F8's :class:`toponet.rules.RuleResult`)."""
+    :class:`toponet.paper_claims.ModelFitTest`, ``rule``: F8's :class:`toponet.circle_decision.RuleResult`)."""
     near = distance_reading({"trained": fit["near_three"], "untrained": fit_untrained["near_three"],
                              "gaussian": fit["null_near_three"]}, fit["threshold"], model="the three-circle model")
     nulls = "; ".join(f"{k} {-v[:, 0].mean():.2f} and {v[:, 1].mean():.1%} (p = {test.pval(k, 0):.2g}, "

@@ -2,7 +2,7 @@
 in grayscale, what the chapter calls beyond the core.
 
 - :func:`gray_verdicts`: the chapter's verdict rows F3, F4, F5, from the calibrated rules of
-  :mod:`toponet.claims` (one named function per claim);
+  :mod:`toponet.paper_claims` (one named function per claim);
 - :func:`gray_findings`: the chapter's "what we found", from the same results;
 - :func:`validate`: the chapter's own bounds on its parameters (k, p), checked by its first cell
   and by ``python -m toponet.book run`` before anything runs;
@@ -21,11 +21,11 @@ from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evo
 from toponet.chapters._common import accuracy_summary, check_kept, check_paper_k, evolution  # noqa: F401
 from toponet.chapters._readings import (barcode_reading, evolution_reading, grid_reading,  # noqa: F401
                                         mapper_reading, rule_outcome, snapshot_reading)
-from toponet.claims import count_clusters, describe_claim  # noqa: F401
-from toponet.rules import MIN_POWER
+from toponet.paper_claims import count_clusters, describe_claim  # noqa: F401
+from toponet.circle_decision import MIN_POWER
 from toponet.experiments import experiment, load_or_train
 from toponet.mapper import Mapper
-from toponet.verdicts import Verdict
+from toponet.verdict_record import Verdict
 
 __all__ = ["gray_verdicts", "gray_findings", "validate", "pick_experiment", "evolution_mappers", "cloud_label_of",
            "REAL_DATA", "accuracy_summary", "evolution", "load_or_train", "load_trained", "count_clusters",
@@ -86,11 +86,11 @@ def _f3_ours(parts: dict) -> str:
 
 def gray_verdicts(*, profile: str, data: str, art, art0, acc: dict, acc0: dict, f3_parts: dict, f3, pooled2, one2,
                   f4, evo1, evo2, f5, evo_desc=("", "")) -> list:
-    """The grayscale chapter's rows F3, F4, F5 (:class:`toponet.verdicts.Verdict`).
+    """The grayscale chapter's rows F3, F4, F5 (:class:`toponet.verdict_record.Verdict`).
 
-    f3 / f4 / f5 : RuleResults of :func:`toponet.claims.f3_rule`, ``f4_rule``, ``f5_rule``;
+    f3 / f4 / f5 : RuleResults of :func:`toponet.paper_claims.f3_rule`, ``f4_rule``, ``f5_rule``;
     f3_parts : label -> dict(circle, clusters); pooled2, one2 : the F4 circle claims;
-    evo1, evo2 : rows of :func:`toponet.claims.evolution_circles`; evo_desc : how each
+    evo1, evo2 : rows of :func:`toponet.paper_claims.evolution_circles`; evo_desc : how each
     layer's snapshot clouds were made, in words.
     """
     T, T0 = art.iterations[-1], art0.iterations[-1]
@@ -126,7 +126,7 @@ def gray_findings(*, profile: str, data: str, real: bool, runs, f3_parts: dict, 
 
     runs : list of (label, networks, iterations, accuracy) (:func:`run_sentence`);
     f3_parts : label -> dict(circle=CircleClaim, clusters=ClusterTest); f3, f4, f5 : the
-    RuleResults of :mod:`toponet.claims`; pooled2, one2 : F4's circle claims.
+    RuleResults of :mod:`toponet.paper_claims`; pooled2, one2 : F4's circle claims.
     Returns a :class:`toponet.book.notebook.Caption`.
     """
     if not f3_parts:
@@ -155,8 +155,8 @@ def gray_findings(*, profile: str, data: str, real: bool, runs, f3_parts: dict, 
 
 def clusters_reading(mapper, clusters, claim) -> Reading:
     """Fig. 3's reading: the paper's five clusters against this graph's count and its null clouds,
-    and the circle rule on the same cloud (``clusters``: :class:`toponet.claims.ClusterTest`,
-    ``claim``: :class:`toponet.claims.CircleClaim`)."""
+    and the circle rule on the same cloud (``clusters``: :class:`toponet.paper_claims.ClusterTest`,
+    ``claim``: :class:`toponet.paper_claims.CircleClaim`)."""
     lo, hi = clusters.claimed
     nulls = " and ".join(f"{clusters.hits(k)} of {clusters.draws} {k}" for k in clusters.null_counts)
     use = ("so the criterion can be evidence at this size" if clusters.usable else

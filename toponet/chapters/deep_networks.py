@@ -9,10 +9,10 @@ For each 3x3 conv layer (:class:`toponet.pretrained.layers.ConvLayer`):
    every large layer is tested at the same cloud size;
 2. rho(k, p) with the paper's VGG values (k = 100; p = 0.4 for layer 2, 0.3 otherwise) and k
    rescaled to the subsample (``toponet.analysis.scaled_k``: the k-th neighbour probes the same
-   fraction of the cloud), floored at ``toponet.rules.K_MIN`` (a 1st-neighbour density is mostly
+   fraction of the cloud), floored at ``toponet.circle_decision.K_MIN`` (a 1st-neighbour density is mostly
    noise) and capped at a tenth of the subsample (the paper used k/n <= 2.4 %; a larger k turns an
    evenly sampled circle into its densest arc);
-3. the book's calibrated circle rule (:func:`toponet.claims.circle_claim`: the two longest H1
+3. the book's calibrated circle rule (:func:`toponet.paper_claims.circle_claim`: the two longest H1
    bars against ``null_repeats`` gaussian, shuffled and second-order (directions) null clouds each,
    the rule calibrated at this cloud size, k and p); "one long bar" is part of the claim
    (Fig. 10: the circle is the *dominant* structure);
@@ -28,8 +28,8 @@ re-quantized the same way say how much that storage moves the results.
 
 Verdict rules (stated in the chapter):
 
-- per layer: the book's calibrated circle rule with "one long bar" (:func:`toponet.rules.circle_rule`
-  via :func:`toponet.claims.circle_claim`, book/method.md), run by
+- per layer: the book's calibrated circle rule with "one long bar" (:func:`toponet.circle_decision.circle_rule`
+  via :func:`toponet.paper_claims.circle_claim`, book/method.md), run by
   :func:`analyze_layer`;
 - per network, :func:`depth_verdict`: the paper's F10 claim is "the primary circle is the
   dominant structure in layers 2-12, not in 13". Over the analysed layers of a network (layer
@@ -55,7 +55,7 @@ from toponet.analysis import analyze_filters, filtered_top_h1, scaled_k
 from toponet.book.notebook import Caption, Reading, what_to_see
 from toponet.chapters._common import null_distance_threshold
 from toponet.chapters._readings import barcode_reading, mapper_reading
-from toponet.claims import circle_claim
+from toponet.paper_claims import circle_claim
 from toponet.density import density_filtration
 from toponet.filters import normalize, subsample
 from toponet.ideal import distance_to_model
@@ -64,8 +64,8 @@ from toponet.pretrained.networks import NETWORK_LABELS, find_vgg_weights, incept
 from toponet import book as tb
 from toponet import group_tests as gt
 from toponet import plots
-from toponet.rules import ALPHA, EXISTENCE_KINDS, combined_record, second_order_null
-from toponet.verdicts import Verdict
+from toponet.circle_decision import ALPHA, EXISTENCE_KINDS, combined_record, second_order_null
+from toponet.verdict_record import Verdict
 
 __all__ = ["DeepConfig", "subsample", "layer_k", "layer_p", "initialization_filters", "LayerAnalysis",
            "live_filters", "analyze_layer", "analyze_layers", "pooled_layer", "quantize_per_tensor", "quantized_layer",
@@ -122,7 +122,7 @@ def layer_k(n_used: int, n_filters: int, config: DeepConfig) -> int:
     """k (neighbours) for a cloud of ``n_used`` filters drawn from a layer of ``n_filters``.
 
     ``scaled_k(k_paper, n_used, n_filters)`` (the paper's k when nothing is subsampled, floored
-    at :data:`toponet.rules.K_MIN` there), then the chapter's own cap: at most a tenth of the
+    at :data:`toponet.circle_decision.K_MIN` there), then the chapter's own cap: at most a tenth of the
     cloud, ``n_used // 10``, and at least 1 (the cap wins over the floor on clouds under 50).
     """
 
@@ -156,7 +156,7 @@ class LayerAnalysis:
     untrained_top_h1 : the same pipeline on :func:`initialization_filters` of ``n_used``
     subsample_top_h1, subsample_near_core : top H1 lifetime and the dense core's share within
         ``threshold`` of the primary circle, one per subsample seed (the first is ``result``'s)
-    claim : :class:`toponet.claims.CircleClaim` of :func:`toponet.claims.circle_claim`, or None
+    claim : :class:`toponet.paper_claims.CircleClaim` of :func:`toponet.paper_claims.circle_claim`, or None
         (no nulls asked for: ``null_repeats=0``)
     n_constant : constant filters of the whole layer (dropped before subsampling)
     min_filters : the threshold a layer without ``result`` fell below
@@ -176,13 +176,13 @@ class LayerAnalysis:
 
     @property
     def verdict(self):
-        """The layer's :class:`toponet.rules.RuleResult` (None without a claim)."""
+        """The layer's :class:`toponet.circle_decision.RuleResult` (None without a claim)."""
         return None if self.claim is None else self.claim.rule
 
     @property
     def headline(self):
         """The more conservative existence null (gaussian or shuffled: the smaller effect size),
-        a :class:`toponet.rules.NullTest`; None without a claim."""
+        a :class:`toponet.circle_decision.NullTest`; None without a claim."""
         if self.claim is None:
             return None
 
@@ -548,7 +548,7 @@ def _fdr_discoveries(main) -> list[bool] | None:
 
 
 def record_fields(analyses, verdict: str | None = None) -> dict:
-    """The statistical fields of a per-network verdict row (:class:`toponet.verdicts.Verdict`).
+    """The statistical fields of a per-network verdict row (:class:`toponet.verdict_record.Verdict`).
 
     ``verdict``: the network's (:func:`depth_verdict`); the fields are those of the layers the
     decision rests on: for "not reproduced" the layers without a circle (each tested with
@@ -598,7 +598,7 @@ def verdict_rows(*, vgg: dict, vgg_verdicts: dict, inception: list, efficientnet
 
     Returns
     -------
-    list of :class:`toponet.verdicts.Verdict`, in the order F10, F11, F10-inception,
+    list of :class:`toponet.verdict_record.Verdict`, in the order F10, F11, F10-inception,
     F10-efficientnet.
     """
     inception_verdict, inception_text = depth_verdict(inception)
@@ -904,7 +904,7 @@ class DeepChapter:
     stored_bounds, dither, requantized : list of dict
         The quantization tables: the stated bound per InceptionV3 layer, stored against dithered
         InceptionV3 layers, float against re-quantized EfficientNet-Lite0 layers.
-    rows : tuple of toponet.verdicts.Verdict
+    rows : tuple of toponet.verdict_record.Verdict
         F10, F11, F10-inception, F10-efficientnet.
     """
 

@@ -49,8 +49,8 @@ from toponet.filters import group_clouds
 from toponet.nulls import compare_groups
 from toponet import group_tests as gt
 from toponet import plots
-from toponet.rules import ALPHA, RuleResult, circle_test
-from toponet.verdicts import Verdict
+from toponet.circle_decision import ALPHA, RuleResult, circle_test
+from toponet.verdict_record import Verdict
 
 __all__ = ["harder_domain", "nets_per_arm", "DOMAIN_LABELS", "SHORT_LABELS", "experiment_names", "load_or_train",
            "transfer_accuracy", "summary", "significance", "iterations_to_accuracy", "speedup",
@@ -312,7 +312,7 @@ def simplicity_test(weights, *, group_size: int, k_paper: int = 100, p: float = 
                     draws: int = 99, seed: int = 0) -> dict:
     """G3's statistic with its nulls: the top H1 bar of rho(k, p) of each disjoint group of
     networks, tested against ``draws`` gaussian and shuffled null clouds of the same size
-    (:func:`toponet.rules.circle_test`, exact p-values).
+    (:func:`toponet.circle_decision.circle_test`, exact p-values).
 
     weights : (n_networks, out, in, 3, 3) conv-1 kernels; groups of ``group_size`` networks in
     seed order (``n_networks // group_size`` groups; fewer than 2 is allowed and reported: the
@@ -352,7 +352,7 @@ def g3_rule(harder: dict, mnist: dict, *, alpha: float = 0.05):
     harder > MNIST at ``alpha`` and every harder group's top bar beats its gaussian and
     shuffled nulls (a circle to be stronger); partly when harder > MNIST only; not reproduced
     when MNIST > harder at ``alpha`` and some MNIST group's bar beats its nulls at
-    ``alpha`` / (number of groups) (else both are noise: inconclusive). Returns a :class:`toponet.rules.RuleResult`.
+    ``alpha`` / (number of groups) (else both are noise: inconclusive). Returns a :class:`toponet.circle_decision.RuleResult`.
     """
     from scipy import stats
 
@@ -484,7 +484,7 @@ def _floor_note(parts, alpha: float) -> str:
 
 
 def group_rule(parts, *, words: str, alpha: float = ALPHA, extra_reasons=()) -> RuleResult:
-    """A :class:`toponet.rules.RuleResult` from tested parts (:func:`toponet.group_tests.combine_parts`).
+    """A :class:`toponet.circle_decision.RuleResult` from tested parts (:func:`toponet.group_tests.combine_parts`).
 
     ``words``: our numbers (first reason); nulls: one entry per part, named "label (test)";
     power: the smallest of the parts (the claim is only as testable as its weakest part);
@@ -1007,8 +1007,8 @@ class GeneralizationChapter:
     g5_fastest : dict
         Dataset -> the arm reaching the target accuracy first (:func:`fastest_arm`).
     rules : dict
-        "G1", "G1-digits", "G2", "G3", "G4", "G5" -> :class:`toponet.rules.RuleResult`.
-    rows : tuple of toponet.verdicts.Verdict
+        "G1", "G1-digits", "G2", "G3", "G4", "G5" -> :class:`toponet.circle_decision.RuleResult`.
+    rows : tuple of toponet.verdict_record.Verdict
         The verdict rows G1-G5, in that order.
     """
 

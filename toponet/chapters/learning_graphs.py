@@ -28,9 +28,9 @@ from toponet._validation import check_cloud, check_int
 from toponet.book.notebook import Caption, Reading, what_to_see
 from toponet.chapters._common import study_arrays
 from toponet.mapper import Mapper
-from toponet.rules import ALPHA, DRAWS, RuleResult
+from toponet.circle_decision import ALPHA, DRAWS, RuleResult
 from toponet.surface import SurfaceCalibration, SurfaceTest, surface_calibration, surface_test, time_shuffled
-from toponet.verdicts import Verdict
+from toponet.verdict_record import Verdict
 
 __all__ = ["l1_verdict_row", "l2_verdict_row", "LearningConfig", "SigmoidMLP", "train_recording", "learning_trajectories", "trajectory_cloud",
            "pca_projection", "l2_norm_lens", "pca_lens", "learning_graph", "neuron_groups",

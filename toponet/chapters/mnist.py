@@ -9,7 +9,7 @@ experiment at a profile, trained if missing) and :func:`toponet.filters.pooled_f
 - :func:`group_statistics`: the top H1 lifetime of rho(k, p) over disjoint groups of
   networks (independent seeds), for trained and untrained networks and a gaussian null.
 - :func:`parameter_sweep`: how the top H1 bar and the Mapper graph respond to k and p.
-- :func:`circle_claim`: the calibrated circle rule (:mod:`toponet.rules`) on one cloud, with
+- :func:`circle_claim`: the calibrated circle rule (:mod:`toponet.circle_decision`) on one cloud, with
   its calibration at that size (:mod:`toponet.calibration`); :func:`circle_evidence` and
   :func:`variant_table` apply it to artifacts (F2, F2b), :func:`layer_comparison` to F2c.
 - the readings of its figures (:func:`groups_reading`, :func:`sweep_reading`, :func:`layer2_reading`,
@@ -28,7 +28,7 @@ from toponet.chapters._common import (NULL_DISTANCE_QUANTILE, accuracy_summary, 
                                       null_distance_threshold)  # chapter 01 calls these as mnist.<name>
 from toponet.chapters._readings import (barcode_reading, distance_reading, evolution_reading,  # noqa: F401
                                         mapper_reading, rule_outcome)  # chapter 01 calls these as mnist.<name>
-from toponet.claims import circle_claim
+from toponet.paper_claims import circle_claim
 from toponet.density import density_filtration
 from toponet.experiments import experiment, load_or_train
 from toponet.filters import normalize, pooled_filters
@@ -36,8 +36,8 @@ from toponet.homology import persistence
 from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.mapper import Mapper
 from toponet.nulls import compare_groups
-from toponet.rules import DRAWS, RuleResult, aggregate_verdict, combined_record, second_order_null
-from toponet.verdicts import Verdict
+from toponet.circle_decision import DRAWS, RuleResult, aggregate_verdict, combined_record, second_order_null
+from toponet.verdict_record import Verdict
 
 __all__ = ["validate", "group_statistics", "parameter_sweep", "circle_evidence", "variant_table", "layer_comparison",
            "mnist_verdicts", "groups_reading", "sweep_reading", "layer2_reading"]
@@ -152,7 +152,7 @@ def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n
 
     Pools the layer's filters, rescales k from the paper's cloud of ``n_points_paper``
     (:func:`toponet.analysis.scaled_k`, floored at 5), and returns
-    a dict with ``claim`` (:class:`toponet.claims.CircleClaim`: test, calibration, rule), ``result`` (the
+    a dict with ``claim`` (:class:`toponet.paper_claims.CircleClaim`: test, calibration, rule), ``result`` (the
     exact persistence and Mapper of the same dense core for the figures,
     :func:`toponet.analysis.analyze_filters` without its own nulls), ``groups`` (top H1 over
     disjoint seed groups, trained / untrained / gaussian: reported, not in the rule),

@@ -2,7 +2,7 @@
 
 The maths lives in :mod:`toponet.patches` (patch extraction, the three-circle power model);
 this module fixes the chapter's scale per profile, runs the book's calibrated circle rule
-(:mod:`toponet.rules`, :mod:`toponet.calibration`) on the density cores X(300, 30) and
+(:mod:`toponet.circle_decision`, :mod:`toponet.calibration`) on the density cores X(300, 30) and
 X(15, 30), and builds the verdict rows NP1 and NP2 and the comparison with learned filters,
 and the readings of the figures that depend on results (:func:`cores_mapper_reading`,
 :func:`five_bars_reading`, and the shared :func:`distance_reading`, :func:`barcode_reading`).
@@ -36,10 +36,10 @@ from toponet.homology import h1_bounds
 from toponet.ideal import distance_to_model
 from toponet.patches import (CIRCLES, PatchSample, klein_bars_power, matched_noise, matched_shares, natural_patches,
                              sample_rows, three_circle_bars_power)
-from toponet.claims import MULTI_BAR_CORE
+from toponet.paper_claims import MULTI_BAR_CORE
 from toponet.signature import CORE_LANDMARKS, klein_answer
-from toponet.rules import ALPHA, DRAWS, EXISTENCE_KINDS, K_MIN, MIN_POWER, RuleResult, circle_rule, circle_test
-from toponet.verdicts import Verdict
+from toponet.circle_decision import ALPHA, DRAWS, EXISTENCE_KINDS, K_MIN, MIN_POWER, RuleResult, circle_rule, circle_test
+from toponet.verdict_record import Verdict
 
 __all__ = ["CHAPTER", "PAPER_SAMPLE", "TEST_SIZES", "TEST_POINTS", "MAPPER_POINTS", "SCALES", "scale", "validate",
            "load_patches", "test_points", "cores", "display_sample", "core_claim", "display_calibration",
@@ -54,7 +54,7 @@ PAPER_P = 0.3
 #: Share of each photograph's patches kept by contrast (the paper: top 20 % by D-norm).
 CONTRAST_FRACTION = 0.2
 #: Points of a core the circle test runs on, per profile: the multi-bar budget of the book
-#: (:data:`toponet.claims.MULTI_BAR_CORE`, 1,500 points: 3 x 99 null clouds in about 5 minutes on
+#: (:data:`toponet.paper_claims.MULTI_BAR_CORE`, 1,500 points: 3 x 99 null clouds in about 5 minutes on
 #: 2 cores, the observed six bars in 7-33 s). At 300 points a three-circle cloud matched to
 #: X(15, 30) showed its five bars in only 22 % of draws; counting bars needs points on every loop.
 #: The smoke profile keeps 300 (a code check; its calibration is committed). The calibration

@@ -44,7 +44,7 @@ from toponet import plots
 from toponet.pretrained.fetch import fetch_weights, weights_path
 from toponet.pretrained.networks import NETWORK_LABELS
 from toponet.report import network_table_rows
-from toponet.rules import ALPHA, DRAWS, EXISTENCE_KINDS, MIN_POWER
+from toponet.circle_decision import ALPHA, DRAWS, EXISTENCE_KINDS, MIN_POWER
 
 __all__ = ["DEFAULT_NETWORK", "SUFFIXES", "WeightsFile", "NetworkRun", "validate", "resolve_weights",
            "select_layers", "analyze", "close_up", "table_rows", "answer_rows", "answer_reason",

@@ -87,16 +87,16 @@ def _check_null_repeats(n: int) -> int:
 
 
 def _rule_keys(X, args, k: int) -> dict:
-    """The book's calibrated circle rule on the same filters (toponet.rules, toponet.calibration)."""
+    """The book's calibrated circle rule on the same filters (toponet.circle_decision, toponet.calibration)."""
     # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (scipy, ripser: 0.3 s)
-    from toponet.rules import summary_keys
+    from toponet.circle_decision import summary_keys
 
     if not args.null_repeats:
         return {"nulls": {}, "circle": "inconclusive", "beyond_second_order": "inconclusive", "power": None,
                 "false_positive_rate": None, "rule_reasons": ["--null-repeats 0: no null test was run"]}
     # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports (scipy, ripser: 0.3 s)
     from toponet.calibration import GaussianTops, rule_calibration
-    from toponet.rules import ANALYZE_KINDS, circle_rule, circle_test
+    from toponet.circle_decision import ANALYZE_KINDS, circle_rule, circle_test
 
     test = circle_test(X, k=k, p=args.p, kinds=ANALYZE_KINDS, draws=args.null_repeats, seed=args.seed,
                        gaussian_cache=GaussianTops(), progress=not args.json, n_jobs=args.jobs)

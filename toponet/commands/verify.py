@@ -37,10 +37,10 @@ def register(sub) -> None:
 def run(args) -> int:
     # deferred: `toponet --help` starts in 0.1 s; a command loads its own imports
     from toponet import integrity
-    from toponet.rules import default_jobs
+    from toponet.circle_decision import default_jobs
     from toponet.store import Store
     from toponet.store_index import verify_index
-    from toponet.verdicts import RECORD
+    from toponet.verdict_record import RECORD
 
     if args.recompute < 0:
         raise ValueError(f"--recompute must be a number of tests >= 0; got {args.recompute}")

@@ -28,9 +28,9 @@ from toponet.book.notebook import Caption
 from toponet.chapters._common import study_arrays
 from toponet.chapters._templates import render
 from toponet.mapper import Mapper
-from toponet.rules import RuleResult
+from toponet.circle_decision import RuleResult
 from toponet.store import Store
-from toponet.verdicts import Verdict
+from toponet.verdict_record import Verdict
 
 __all__ = ["u2_verdict_row", "MemorizationConfig", "MemorizationCNN", "permuted_labels", "train_memorization",
            "memorization_run", "label_agreement", "u2_verdict", "u2_rule", "digit_test", "softmax_test",

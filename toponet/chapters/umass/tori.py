@@ -23,8 +23,8 @@ from toponet.book.notebook import Caption
 from toponet.chapters._common import study_arrays
 from toponet.chapters._templates import render
 from toponet.homology import persistence
-from toponet.rules import ALPHA, RuleResult
-from toponet.verdicts import Verdict
+from toponet.circle_decision import ALPHA, RuleResult
+from toponet.verdict_record import Verdict
 
 __all__ = ["u1_verdict_row", "ToriConfig", "ToriRun", "ToriStudyConfig", "tori_study", "linked_tori", "split_tori", "tori_network", "train_tori",
            "first_hidden", "long_h0_bars", "h0_components", "u1_rule", "u1_verdict", "PAPER_ACCURACY_GAP", "study_long_bars", "best_run", "u1_findings", "PAPER_ACCURACY"]

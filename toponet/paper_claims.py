@@ -1,13 +1,14 @@
-"""Calibrated claim rules (used by chapters 02 and 03, Figs. 3-9: F3-F9), one named function per claim.
+"""The paper's claims as calibrated decision rules: one named function per claim (F3-F9, Figs. 3-9)
+and the one entry point of the circle claim every chapter uses (:func:`circle_claim`).
 
 Part of the maths core: it imports nothing from the chapters, which call it
 (:mod:`toponet.chapters.cifar_gray`, :mod:`toponet.chapters.cifar_color`).
 
-Every claim function returns a :class:`toponet.rules.RuleResult`; the chapters only call them
+Every claim function returns a :class:`toponet.circle_decision.RuleResult`; the chapters only call them
 and display what they return. The statistics (issue 12):
 
 - **Circles** (F3's "no circle", F4, F5, F6, F9): the calibrated circle rule of
-  :mod:`toponet.rules` (top H1 bar of rho(k, p) against 99 gaussian, shuffled and
+  :mod:`toponet.circle_decision` (top H1 bar of rho(k, p) against 99 gaussian, shuffled and
   second-order (directions) null clouds; power and false-positive rate at the same
   size from :mod:`toponet.calibration`, cached in ``results/calibration``), through
   :func:`circle_claim`, which also subsamples a cloud whose dense core would exceed
@@ -47,7 +48,7 @@ from toponet.ideal import (BAR_MODELS, MODEL_NOISE, circles_sample, clusters_sam
                            gaussian_filters, model_sample)
 from toponet.mapper import Mapper
 from toponet.nulls import null_cloud
-from toponet.rules import (ALPHA, BOOK_KINDS, DRAWS, EXISTENCE_KINDS, MIN_POWER, SECOND_ORDER_KINDS, RuleResult,
+from toponet.circle_decision import (ALPHA, BOOK_KINDS, DRAWS, EXISTENCE_KINDS, MIN_POWER, SECOND_ORDER_KINDS, RuleResult,
                            aggregate_verdict, circle_rule, circle_test, combined_record, dense_core, floor_k,
                            null_seed, p_value)
 
@@ -143,7 +144,7 @@ def part_outcome(found: bool, *, expect: bool, power: float | None) -> str:
     -------
     outcome : {"pass", "fail", "inconclusive"}
         ``found``: "pass" when ``expect``, else "fail". Nothing found, with ``power`` >=
-        :data:`toponet.rules.MIN_POWER`: "fail" when ``expect``, else "pass". Nothing found
+        :data:`toponet.circle_decision.MIN_POWER`: "fail" when ``expect``, else "pass". Nothing found
         otherwise (power below MIN_POWER or None): "inconclusive".
     """
     if found:
@@ -230,11 +231,11 @@ class CircleClaim:
         Filters before any subsampling.
     note : str or None
         The subsampling sentence, or None when the whole cloud was tested.
-    test : toponet.rules.CircleTest
+    test : toponet.circle_decision.CircleTest
         The top bars of rho(k, p) against the matched nulls (its ``k``, ``p``, ``n_core``).
     calibration : toponet.calibration.Calibration or None
         The rule's false-positive rate and power at this size, k, p and draws (None: not asked).
-    rule : toponet.rules.RuleResult
+    rule : toponet.circle_decision.RuleResult
         The verdict, its reasons, power and p-values with their draws.
     cloud : ndarray of shape (n, 9)
         The raw filters tested (after the subsampling ``note`` describes).
@@ -296,10 +297,10 @@ def circle_claim(X_raw, *, p: float, k: int | None = None, k_paper: int | None =
                  progress: bool = False, label: str = "") -> CircleClaim:
     """The one entry point of the circle claim: the calibrated circle rule on raw filters.
 
-    Runs :func:`toponet.rules.circle_test` (the ``kinds`` of null, ``draws`` each; gaussian tops
+    Runs :func:`toponet.circle_decision.circle_test` (the ``kinds`` of null, ``draws`` each; gaussian tops
     cached), calibrates the rule at the cloud's size, k, p and draws
     (:func:`toponet.calibration.calibrate_circle`, cached in ``results/calibration``) and applies
-    :func:`toponet.rules.circle_rule`.
+    :func:`toponet.circle_decision.circle_rule`.
 
     Parameters
     ----------
@@ -320,7 +321,7 @@ def circle_claim(X_raw, *, p: float, k: int | None = None, k_paper: int | None =
     one_bar : bool
         The claim is one circle (the rule also asks the second bar to be short).
     kinds : sequence of str
-        Null kinds (:data:`toponet.rules.BOOK_KINDS` by default).
+        Null kinds (:data:`toponet.circle_decision.BOOK_KINDS` by default).
     ranks : int
         Longest H1 bars tested (at least 2 with ``one_bar``).
     max_core : int or None
@@ -354,7 +355,7 @@ def claim_persistence(claim: CircleClaim, *, seed: int = 0):
     """Exact persistence (H0, H1) of the dense core the claim tested, for its barcode figure.
 
     The core is rho(k, p) of the claim's normalized cloud at its test's ``k`` and ``p``
-    (:func:`toponet.rules.dense_core`). A core above :data:`toponet.homology.EXACT_MAX_POINTS`
+    (:func:`toponet.circle_decision.dense_core`). A core above :data:`toponet.homology.EXACT_MAX_POINTS`
     points is drawn from a seeded sample of that many (every bar of a 1,500-point core would hold
     its whole Rips complex, several GB; the test itself settles its bars with capped complexes):
     the result's ``n_points`` says how many, for the caption.
@@ -393,7 +394,7 @@ def describe_claim(label: str, claim: CircleClaim) -> str:
     str
         The top H1 bar (its lower bound, in distance units of the normalized filters) and the
         core's size; the p-value of each existence null that was run
-        (:data:`toponet.rules.EXISTENCE_KINDS`); "a circle" or "no circle"
+        (:data:`toponet.circle_decision.EXISTENCE_KINDS`); "a circle" or "no circle"
         (:attr:`CircleClaim.exists`); the rule's verdict, its power when calibrated, and, when
         the calibration's false-positive rate is too high (its ``fpr_too_high``), that the rule
         is not usable at this size.
@@ -412,7 +413,7 @@ def describe_claim(label: str, claim: CircleClaim) -> str:
 
 def _claim_record(claims) -> tuple[dict, float | None, float | None, int | None]:
     """nulls (of the first claim), min power, max false-positive rate, min cloud size
-    (:func:`toponet.rules.combined_record` of the claims' rules)."""
+    (:func:`toponet.circle_decision.combined_record` of the claims' rules)."""
     rec = combined_record(c.rule for c in claims)
     return rec["nulls"], rec["power"], rec["false_positive_rate"], rec["cloud_points"]
 
@@ -617,7 +618,7 @@ def cluster_test(X_raw, *, k: int, p: float, resolution: int = 30, gain: float =
     X_raw : array-like of shape (n_points, 9)
         Raw (un-normalized) spatial filters; normalized here (constant filters dropped).
     k : int
-        The density's neighbour, through :func:`toponet.rules.floor_k` (clipped to
+        The density's neighbour, through :func:`toponet.circle_decision.floor_k` (clipped to
         [K_MIN, n - 1], n the filters after normalization).
     p : float in (0, 1]
         Fraction of the densest points rho(k, p) keeps.
@@ -633,7 +634,7 @@ def cluster_test(X_raw, *, k: int, p: float, resolution: int = 30, gain: float =
         Model clouds behind the power: :data:`MODEL_FRACTION` of their filters from
         :func:`clusters_sample`, the rest gaussian.
     seed : int
-        Seed of the null clouds (:func:`toponet.rules.null_seed`), of the model clouds
+        Seed of the null clouds (:func:`toponet.circle_decision.null_seed`), of the model clouds
         (``seed + 1 + r``) and the Mapper's layout seed.
 
     Returns
@@ -703,7 +704,7 @@ def f3_rule(parts: dict) -> RuleResult:
 
     Returns
     -------
-    toponet.rules.RuleResult
+    toponet.circle_decision.RuleResult
         ``nulls``: the first architecture's circle nulls plus its cluster-count nulls
         (``clusters-<kind>``); ``cloud_points``: the smallest circle core; ``extra``: ``parts``
         (criterion -> outcome) and ``cluster_fpr`` (label -> the cluster criterion's
@@ -748,7 +749,7 @@ def circles_rule(claims: dict, *, require_all: bool = True) -> RuleResult:
     reproduced: every cloud's rule says reproduced; partly: at least one reproduced or partly
     whose existence p-values survive Bonferroni over the clouds (else inconclusive); not
     reproduced: every cloud's rule says not reproduced; inconclusive otherwise
-    (:func:`toponet.rules.aggregate_verdict`).
+    (:func:`toponet.circle_decision.aggregate_verdict`).
     """
 
     if not claims:
@@ -788,7 +789,7 @@ def f4_rule(pooled: CircleClaim, one: CircleClaim) -> RuleResult:
 
     Returns
     -------
-    toponet.rules.RuleResult
+    toponet.circle_decision.RuleResult
         :func:`circles_rule` of the two claims.
     """
     return circles_rule({"pooled layer 2": pooled, "one network's layer 2": one})
@@ -806,7 +807,7 @@ def f6_rule(claims: dict) -> RuleResult:
 
     Returns
     -------
-    toponet.rules.RuleResult
+    toponet.circle_decision.RuleResult
         :func:`circles_rule` of the claims.
     """
     return circles_rule(claims)
@@ -830,7 +831,7 @@ def bars_power(calibration, *, expected: int | None = None, circles: int = 2, po
     (:func:`mixed_model`: half model filters with noise MODEL_NOISE, half gaussian) at the
     calibration's size, k and p; a bar counts when it exceeds the calibration's larger
     threshold (the (1 - ALPHA) quantile of the gaussian and shuffled nulls' *top* bars, as
-    :meth:`toponet.rules.CircleTest.long_bars` counts: every bar is held to the null
+    :meth:`toponet.circle_decision.CircleTest.long_bars` counts: every bar is held to the null
     distribution of the top bar, so a null cloud shows one or more bars with probability at
     most the rule's false-positive rate, a family-wise error over all ranks). Cached in
     ``results/calibration/bars-...json``.
@@ -925,7 +926,7 @@ def f7_rule(claim: CircleClaim, *, expected: int = 3, power: dict | None = None)
 
     Returns
     -------
-    toponet.rules.RuleResult
+    toponet.circle_decision.RuleResult
         Nulls, false-positive rate and cloud size of the claim's rule; ``extra``:
         ``bars_sure``, ``bars_at_most``, ``circle_power``, ``bar_power`` (``power["power"]``)
         and ``power_any``.
@@ -1103,7 +1104,7 @@ class ModelFitTest:
     @property
     def beyond_second_order(self) -> bool | None:
         """Both statistics beat the second-order null (the first of
-        :data:`toponet.rules.SECOND_ORDER_KINDS` that was run; None when none was)."""
+        :data:`toponet.circle_decision.SECOND_ORDER_KINDS` that was run; None when none was)."""
         kind = next((k for k in SECOND_ORDER_KINDS if k in self.null_values), None)
         if kind is None:
             return None
@@ -1138,15 +1139,15 @@ def model_fit_test(X_raw, *, k: int, p: float, draws: int = DRAWS, seed: int = 0
     X_raw : array-like of shape (n_points, 9)
         Raw (un-normalized) spatial filters; normalized here (constant filters dropped).
     k : int
-        The density's neighbour, through :func:`toponet.rules.floor_k`.
+        The density's neighbour, through :func:`toponet.circle_decision.floor_k`.
     p : float in (0, 1]
         Fraction of the densest points rho(k, p) keeps.
     draws : int
         Null clouds per kind.
     seed : int
-        Seed of the null clouds (:func:`toponet.rules.null_seed`) and of the calibration.
+        Seed of the null clouds (:func:`toponet.circle_decision.null_seed`) and of the calibration.
     kinds : sequence of str
-        Null kinds (:data:`toponet.rules.BOOK_KINDS` by default), drawn from the normalized cloud.
+        Null kinds (:data:`toponet.circle_decision.BOOK_KINDS` by default), drawn from the normalized cloud.
 
     Returns
     -------
@@ -1189,7 +1190,7 @@ def f8_rule(test: ModelFitTest) -> RuleResult:
 
     Returns
     -------
-    toponet.rules.RuleResult
+    toponet.circle_decision.RuleResult
         Power and false-positive rate: the criterion's calibration; ``nulls``: the closeness
         statistic's per kind; ``cloud_points``: the core's size; ``extra``:
         ``beyond_second_order``, ``near``, ``secondary``.
@@ -1290,7 +1291,7 @@ def evolution_circles(artifact, *, layer: str, iterations, k_paper: int, p: floa
         Most points in the dense core (:func:`budget_cloud`); None passes through to
         :func:`circle_claim` (the whole cloud).
     kinds : sequence of str
-        Null kinds (:data:`toponet.rules.EXISTENCE_KINDS` by default).
+        Null kinds (:data:`toponet.circle_decision.EXISTENCE_KINDS` by default).
     progress : bool
         A progress bar over the snapshots.
 
@@ -1395,7 +1396,7 @@ def evolution_rule(layers: dict, events) -> RuleResult:
 
     Returns
     -------
-    toponet.rules.RuleResult
+    toponet.circle_decision.RuleResult
         ``nulls``: those of the first event's snapshot (the claim's key moment; the first row's
         when that snapshot was not tested); power, false-positive rate and cloud size: the
         smallest power, largest rate and smallest core over every snapshot; ``extra``:
@@ -1440,7 +1441,7 @@ def f5_rule(evo1, evo2) -> RuleResult:
 
     Returns
     -------
-    toponet.rules.RuleResult
+    toponet.circle_decision.RuleResult
     """
     return evolution_rule({"layer 1": evo1, "layer 2": evo2},
                           [("layer 1 shows a circle at 400", "layer 1", 400, True, None),
@@ -1461,7 +1462,7 @@ def f9_rule(evo1, evo2) -> RuleResult:
 
     Returns
     -------
-    toponet.rules.RuleResult
+    toponet.circle_decision.RuleResult
     """
     return evolution_rule({"layer 1": evo1, "layer 2": evo2},
                           [("layer 1 shows a circle at 300", "layer 1", 300, True, None),

@@ -1,4 +1,4 @@
-"""Calibrated decision rules: from a cloud of filters to a verdict that a referee can check.
+"""The circle rule: from a cloud of filters to a verdict that a referee can check.
 
 One verdict shape for every claim (:class:`RuleResult`), and the rule every "circle" claim
 uses (:func:`circle_test` + :func:`circle_rule`):
@@ -1053,7 +1053,7 @@ def combined_record(results, *, nulls: bool = True) -> dict:
     -------
     dict
         dict(nulls, power, false_positive_rate, cloud_points) for
-        :class:`toponet.verdicts.Verdict`: the nulls of the first result (a copy, kind ->
+        :class:`toponet.verdict_record.Verdict`: the nulls of the first result (a copy, kind ->
         {"p", "draws", "effect_size"}; empty when ``nulls`` is False or there are no results),
         the smallest power (the claim is only as testable as its weakest part), the largest
         false-positive rate and the smallest cloud (points). None where no part has the field.

@@ -1,7 +1,7 @@
 import pytest
 
 from toponet.book.pages import verdict_table
-from toponet.verdicts import Verdict, load, record
+from toponet.verdict_record import Verdict, load, record
 
 
 def make(claim_id="F2", verdict="reproduced"):
@@ -32,7 +32,7 @@ def test_bad_verdicts_are_refused():
 
 
 def test_rows_carry_the_second_order_answer_of_their_nulls():
-    from toponet.verdicts import beyond_of
+    from toponet.verdict_record import beyond_of
 
     base = dict(claim_id="F2", claim="c", paper="p", ours="o", scale="s", data="MNIST (real)", verdict="reproduced",
                 chapter="MNIST")

@@ -12,7 +12,7 @@ from toponet.density import density_filtration
 from toponet.homology import birth_scales, capped_h1, enclosing_radius, h1_bounds, persistence
 from toponet.ideal import gaussian_filters, klein_bottle_sample, primary_circle_sample
 from toponet.nulls import covariance_matched, null_cloud
-from toponet.rules import (K_MIN, NullTest, RuleResult, circle_answer, circle_rule, circle_test,
+from toponet.circle_decision import (K_MIN, NullTest, RuleResult, circle_answer, circle_rule, circle_test,
                            compute_circle_test, dense_core, floor_k, p_value)
 
 
@@ -137,7 +137,7 @@ def test_certified_caps_contain_the_exact_lifetimes_and_settle_early(name):
 
 def test_certified_null_test_gives_the_same_numbers_as_the_plain_one(monkeypatch, tmp_path):
     X = primary_circle_sample(1200, noise=0.3, seed=7)
-    import toponet.rules as rules
+    import toponet.circle_decision as rules
     certified = circle_test(X, k=15, p=0.3, kinds=("shuffled", "covariance"), draws=4, cache=False)
     plain_bounds = rules.h1_bounds
     monkeypatch.setattr(rules, "h1_bounds", lambda *a, **kw: plain_bounds(*a, **{**kw, "certify": False}))
@@ -352,7 +352,7 @@ def test_computed_test_is_the_stored_test_without_the_store(tmp_path, monkeypatc
 
 
 def test_circle_test_resumes_an_interrupted_null_kind(tmp_path, monkeypatch):
-    import toponet.rules as rules
+    import toponet.circle_decision as rules
 
     monkeypatch.setenv("TOPONET_NULL_TESTS", str(tmp_path))
     X = primary_circle_sample(400, noise=0.3, seed=6)
@@ -410,7 +410,7 @@ def test_interrupted_calibration_resumes_to_the_same_numbers(tmp_path, monkeypat
 
 
 def test_combined_record_takes_the_weakest_part():
-    from toponet.rules import RuleResult, combined_record
+    from toponet.circle_decision import RuleResult, combined_record
 
     a = RuleResult(verdict="reproduced", reasons=(), nulls={"gaussian": {"p": 0.01}}, power=0.9,
                    false_positive_rate=0.02, cloud_points=300)

@@ -1,4 +1,5 @@
-"""The front page's verdict table: one row per claim, written by the chapters as they run.
+"""The verdict record: one row per claim (:class:`Verdict`), written by the chapters as they run,
+and the committed record ``results/verdicts.json`` the front page's verdict table reads.
 
 A chapter calls :func:`record` with its numbers; the book build collects the rows of all
 chapters it executed and renders them (:func:`toponet.book.pages.verdict_table`) into the
@@ -20,7 +21,7 @@ from typing import Sequence
 from toponet._custom import custom_note
 from toponet._io import atomic_write_text
 from toponet.provenance import ledger
-from toponet.rules import ALPHA, SECOND_ORDER_KINDS
+from toponet.circle_decision import ALPHA, SECOND_ORDER_KINDS
 
 __all__ = ["VERDICTS", "CLAIM_SOURCES", "SOURCES", "DATA_KINDS", "NEGATIVE_RESULTS", "CLAIM_NAMES", "base_id",
            "claim_source", "split_top", "without_details", "data_parts", "short_name", "beyond_of", "Verdict", "record",
@@ -209,7 +210,7 @@ class Verdict:
     paper : the paper's figure/number; ours : our number(s), "mean +- sd (n = ...)";
     scale : networks x iterations and profile, in the paper's notation;
     data : the data actually used ("MNIST (real)" or a named stand-in);
-    verdict : one of VERDICTS (:data:`toponet.rules.VERDICTS`); chapter : the chapter that
+    verdict : one of VERDICTS (:data:`toponet.circle_decision.VERDICTS`); chapter : the chapter that
     computed it. The statistical record (None / empty where a claim has no such test yet):
     networks, iterations : the training scale; cloud_points : points the test ran on;
     nulls : kind -> {"p", "draws", "effect_size"}; power, false_positive_rate : of the
@@ -247,7 +248,7 @@ class Verdict:
 
     @classmethod
     def from_rule(cls, rule, **fields) -> "Verdict":
-        """A row from a :class:`toponet.rules.RuleResult`: its verdict, nulls, power, false-positive
+        """A row from a :class:`toponet.circle_decision.RuleResult`: its verdict, nulls, power, false-positive
         rate and cloud size; ``fields`` give the rest (claim_id, claim, paper, ours, ...)."""
         return cls(verdict=rule.verdict, nulls=dict(rule.nulls), power=rule.power,
                    false_positive_rate=rule.false_positive_rate, cloud_points=rule.cloud_points, **fields)

@@ -1,15 +1,15 @@
-"""toponet.claims: the calibrated verdicts of the CIFAR chapters (F3-F9), one named function per claim."""
+"""toponet.paper_claims: the calibrated verdicts of the CIFAR chapters (F3-F9), one named function per claim."""
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from toponet import claims as cr
+from toponet import paper_claims as cr
 from toponet import ideal
 from toponet.homology import h1_bounds
 from toponet.ideal import gaussian_filters, primary_circle_sample
 from toponet.mapper import Mapper
-from toponet.rules import RuleResult
+from toponet.circle_decision import RuleResult
 
 
 @pytest.fixture(autouse=True)
