@@ -54,23 +54,15 @@ seed = 0  # seed of the Mapper layouts only: another seed moves the drawings, ev
 device = "auto"  # unused: this chapter trains on the CPU
 
 # %%
-import numpy as np
-
 import toponet.book as tb
-from toponet import plots
-from toponet.chapters import registry
-from toponet.chapters.umass import memorization, tori
-from toponet.verdict_record import record
+from toponet.chapters.umass import chapter as umass, tori
+from toponet.verdicts import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()
-study = registry.study("u1-tori").load(profile, seeds=networks, iterations=iterations)
-long_bars = tori.study_long_bars(study)
-relu_runs, abs_runs = study["activation"] == 0, study["activation"] == 1
-relu_accuracy, abs_accuracy = study["test_accuracy"][relu_runs], study["test_accuracy"][abs_runs]
-print(f"N_ReLU test accuracy {100 * relu_accuracy.mean():.1f} +- {100 * relu_accuracy.std(ddof=1):.1f}% "
-      f"over {relu_runs.sum()} seeds; N_abs {100 * abs_accuracy.mean():.1f} +- {100 * abs_accuracy.std(ddof=1):.1f}%; "
-      f"N_abs at 100%: {int(np.sum(abs_accuracy >= 0.995))} of {abs_runs.sum()}")
+chapter = umass.run_chapter(profile=profile, networks=networks, iterations=iterations, k=k, resolution=resolution,
+                            gain=gain, seed=seed)
+print(chapter.u1_accuracy_summary())
 
 # %% [markdown]
 # ## U1: accuracy over seeds
@@ -80,24 +72,13 @@ print(f"N_ReLU test accuracy {100 * relu_accuracy.mean():.1f} +- {100 * relu_acc
 # `iterations` steps.
 
 # %%
-plots.statistic_strip({"N_ReLU train": study["train_accuracy"][relu_runs], "N_ReLU test": relu_accuracy,
-                       "N_abs train": study["train_accuracy"][abs_runs], "N_abs test": abs_accuracy},
-                      title="U1: accuracy per seed", ylabel="accuracy")
+chapter.u1_accuracy_figure()
 
 # %% tags=["remove-input"]
-DATA_U1 = "two linked tori (synthetic, as the paper)"
-hidden_cloud = r"\text{first hidden layer, 1,000 test points}"
-tb.caption(f"Train and test accuracy of $N_\\text{{ReLU}}$ and $N_{{|\\cdot|}}$ for {networks} seeds, "
-           f"{iterations} full-batch Adam iterations; data: {DATA_U1}. Bars: means.",
-           cloud=hidden_cloud, profile=profile, accuracy=[float(a) for a in study["test_accuracy"]], figure="U1a")
+chapter.u1_accuracy_caption()
 
 # %% tags=["remove-input"]
-tb.what_to_see("one dot per seed. The paper: $N_\\text{{ReLU}}$ 98 %, $N_{{|\\cdot|}}$ 100 % but sensitive to its "
-               "initialization, so look at the spread of each network's dots, not only their mean. Here "
-               "$N_{{|\\cdot|}}$ reaches 100 % (99.5 % or more) on {perfect} of {n} seeds and has mean {abs_mean:.1%}; "
-               "$N_\\text{{ReLU}}$'s best seed reaches {relu_max:.1%}, its mean {relu_mean:.1%}.",
-               perfect=int(np.sum(abs_accuracy >= 0.995)), n=int(abs_runs.sum()), abs_mean=float(abs_accuracy.mean()),
-               relu_max=float(relu_accuracy.max()), relu_mean=float(relu_accuracy.mean()))
+chapter.u1_accuracy_reading()
 
 # %% [markdown]
 # ## U1: the first hidden activations
@@ -107,15 +88,10 @@ tb.what_to_see("one dot per seed. The paper: $N_\\text{{ReLU}}$ 98 %, $N_{{|\\cd
 # Fig. 3.
 
 # %%
-all_points, all_labels = tori.linked_tori(2000, seed=0)
-_, _, test_points, test_labels = tori.split_tori(all_points, all_labels, 3000, seed=0)
-best_abs, best_relu = tori.best_run(study, "abs"), tori.best_run(study, "relu")
-plots.scatter3d_figure(test_points, test_labels, title="input: two linked tori (test points)", color_title="torus",
-                       categorical=True)
+chapter.u1_input_figure()
 
 # %% tags=["remove-input"]
-tb.caption(f"The input: the {len(test_labels):,} test points of the two linked tori in $\\mathbb{{R}}^3$, coloured by torus "
-           "(drag to turn it).", cloud=r"\text{two linked tori, test points}", profile=profile, figure="U1b")
+chapter.u1_input_caption()
 
 # %% [markdown]
 # **What to see**: each torus passes through the other's hole, like two links of a chain: no
@@ -124,13 +100,10 @@ tb.caption(f"The input: the {len(test_labels):,} test points of the two linked t
 # network's first layer puts the points.
 
 # %%
-plots.scatter3d_figure(study["hidden_test"][best_abs], test_labels, categorical=True, color_title="torus",
-                       title=f"N_abs, first hidden layer (seed {study['seed'][best_abs]})")
+chapter.u1_hidden_figure("abs")
 
 # %% tags=["remove-input"]
-tb.caption(f"First hidden activations $|L_{{3\\to 3}}(x)|$ of $N_{{|\\cdot|}}$ (seed {study['seed'][best_abs]}, its best "
-           "run), coloured by torus.", cloud=hidden_cloud, profile=profile, accuracy=float(study["test_accuracy"][best_abs]),
-           paper_accuracy=1.0, figure="U1c")
+chapter.u1_hidden_caption("abs")
 
 # %% [markdown]
 # **What to see**: whether the two colours now lie apart, each torus a piece of its own. The
@@ -138,13 +111,10 @@ tb.caption(f"First hidden activations $|L_{{3\\to 3}}(x)|$ of $N_{{|\\cdot|}}$ (
 # other; the $H_0$ barcodes below count the pieces instead of judging by eye.
 
 # %%
-plots.scatter3d_figure(study["hidden_test"][best_relu], test_labels, categorical=True, color_title="torus",
-                       title=f"N_ReLU, first hidden layer (seed {study['seed'][best_relu]})")
+chapter.u1_hidden_figure("relu")
 
 # %% tags=["remove-input"]
-tb.caption(f"First hidden activations $\\mathrm{{ReLU}}(L_{{3\\to 3}}(x))$ of $N_\\text{{ReLU}}$ (seed "
-           f"{study['seed'][best_relu]}, its best run), coloured by torus.", cloud=hidden_cloud, profile=profile,
-           accuracy=float(study["test_accuracy"][best_relu]), paper_accuracy=0.98, figure="U1d")
+chapter.u1_hidden_caption("relu")
 
 # %% [markdown]
 # **What to see**: ReLU cannot fold; it flattens whatever lies outside a half-space onto a
@@ -159,56 +129,31 @@ tb.caption(f"First hidden activations $\\mathrm{{ReLU}}(L_{{3\\to 3}}(x))$ of $N
 # the linked tori themselves give 2).
 
 # %%
-input_barcode, input_long_bars = tori.h0_components(test_points)
-best_abs_barcode, best_abs_long_bars = tori.h0_components(study["hidden_test"][best_abs])
-best_relu_barcode, best_relu_long_bars = tori.h0_components(study["hidden_test"][best_relu])
-plots.barcode_plot(best_abs_barcode, dims=(0,),
-                   title=f"N_abs, seed {study['seed'][best_abs]}: {best_abs_long_bars} long H0 bar(s)")
+chapter.u1_barcode_figure("abs")
 
 # %% tags=["remove-input"]
-tb.caption(f"$H_0$ barcode of the first hidden activations of the best $N_{{|\\cdot|}}$ (seed {study['seed'][best_abs]}).",
-           cloud=hidden_cloud, profile=profile, accuracy=float(study["test_accuracy"][best_abs]), figure="U1e")
+chapter.u1_barcode_caption("abs")
 
 # %% tags=["remove-input"]
-tb.what_to_see("each bar is a piece of the cloud that stays separate up to that scale; the long ones (over 3 times the "
-               "95 % quantile of all $H_0$ lifetimes, the infinite one included) count the pieces. Two long bars: the "
-               "tori lie apart, as the paper says $N_{{|\\cdot|}}$ makes them. Here: {n} long bar(s); the input has "
-               "{n_in}; over every $N_{{|\\cdot|}}$ seed: {all}.", n=best_abs_long_bars, n_in=input_long_bars,
-               all=long_bars[abs_runs].tolist())
+chapter.u1_barcode_reading("abs")
 
 # %%
-plots.barcode_plot(best_relu_barcode, dims=(0,),
-                   title=f"N_ReLU, seed {study['seed'][best_relu]}: {best_relu_long_bars} long H0 bar(s)")
+chapter.u1_barcode_figure("relu")
 
 # %% tags=["remove-input"]
-tb.caption(f"$H_0$ barcode of the first hidden activations of the best $N_\\text{{ReLU}}$ (seed {study['seed'][best_relu]}).",
-           cloud=hidden_cloud, profile=profile, accuracy=float(study["test_accuracy"][best_relu]), figure="U1f")
+chapter.u1_barcode_caption("relu")
 
 # %% tags=["remove-input"]
-tb.what_to_see("the same count for ReLU: the paper says its squashing leaves one piece, a single long bar. Here: {n} "
-               "long bar(s); over every $N_\\text{{ReLU}}$ seed: {all}.", n=best_relu_long_bars,
-               all=long_bars[relu_runs].tolist())
+chapter.u1_barcode_reading("relu")
 
 # %% [markdown]
 # ## U1: our numbers beside the paper's
 
 # %%
-rule_u1 = tori.u1_rule(study["activation"], study["test_accuracy"], long_bars, seeds=study["seed"], seed=seed)
-u1_verdict, u1_reasons = tori.u1_verdict(study["activation"], study["test_accuracy"], long_bars, seeds=study["seed"])
-perfect_abs_runs = abs_runs & (study["test_accuracy"] >= 0.995)
-tb.show_table([
-    {"": "N_ReLU train / test", "paper": "98% / 98%",
-     "ours": f"{100 * study['train_accuracy'][relu_runs].mean():.1f}% / {100 * relu_accuracy.mean():.1f}% "
-             f"(mean of {relu_runs.sum()})"},
-    {"": "N_abs train / test", "paper": "100% / 100% (init-sensitive)",
-     "ours": f"{100 * study['train_accuracy'][abs_runs].mean():.1f}% / {100 * abs_accuracy.mean():.1f}% (mean); "
-             f"100% in {int(perfect_abs_runs.sum())} of {abs_runs.sum()} seeds"},
-    {"": "long H0 bars, first hidden layer", "paper": "N_abs 2, N_ReLU 1",
-     "ours": f"N_abs runs at 100%: {long_bars[perfect_abs_runs].tolist()}; N_ReLU: {long_bars[relu_runs].tolist()}"},
-])
+chapter.u1_table()
 
 # %%
-print(u1_verdict, *u1_reasons, sep="\n  ")
+print(chapter.u1_verdict_block())
 
 # %% [markdown]
 # **Rule** (`toponet.chapters.umass.tori.u1_rule`). Each seed starts both networks, so each part is a
@@ -221,12 +166,8 @@ print(u1_verdict, *u1_reasons, sep="\n  ")
 # two), *not reproduced* when neither passes although both had 80 % power, *inconclusive* otherwise.
 # The table's "100 % in k of n seeds" and bar counts are the paper's reading of the runs, shown beside.
 
-# %% tags=["remove-cell"]
-record(tori.u1_verdict_row(rule_u1, study, long_bars, seeds=networks, iterations=iterations, profile=profile,
-                           data=DATA_U1));
-
 # %% tags=["remove-input"]
-tori.u1_findings(study["activation"], study["test_accuracy"], long_bars, seeds=study["seed"])
+chapter.u1_findings()
 
 # %% [markdown]
 # ## U2: true vs permuted labels
@@ -237,46 +178,25 @@ tori.u1_findings(study["activation"], study["test_accuracy"], long_bars, seeds=s
 # build follow.
 
 # %%
-u2_configs = {kind: registry.study(f"u2-{kind}").config(profile) for kind in ("true", "permuted")}
-runs = {kind: registry.study(f"u2-{kind}").load(profile) for kind in u2_configs}
-n_train, n_test = u2_configs["true"].n_train, u2_configs["true"].n_test
-epochs_true, epochs_permuted = u2_configs["true"].epochs, u2_configs["permuted"].epochs
-SCALE_U2 = (f"{n_train:,} training / {n_test:,} test images of MNIST (random subsets), {epochs_true} epochs (true labels) "
-            f"and {epochs_permuted} (permuted); the paper: 60,000 / 10,000, 20 and 100 epochs")
-print(SCALE_U2)
+print(chapter.u2_scale())
 
 # %%
-plots.curves_plot(np.arange(1, epochs_permuted + 1),
-                  {"N' train (assigned labels)": runs["permuted"]["train_accuracy"],
-                   "N' test (assigned labels)": runs["permuted"]["test_accuracy"]},
-                  xlabel="epoch", ylabel="accuracy", title="N': permuted labels")
+chapter.u2_curves_figure("permuted")
 
 # %% tags=["remove-input"]
-u2_cloud = r"\text{final hidden layer / softmax of the training images labelled 1 or 2}"
-tb.caption("Train and test accuracy per epoch of $N'$, trained on permuted labels (accuracy against its assigned "
-           "labels).", cloud=u2_cloud, profile=profile, accuracy=float(runs["permuted"]["test_accuracy"][-1]),
-           paper_accuracy=0.0962, figure="U2a")
+chapter.u2_curves_caption("permuted")
 
 # %% tags=["remove-input"]
-tb.what_to_see("permuted labels carry no rule that holds beyond the images seen, so test accuracy stays at chance "
-               "(10 %) whatever happens; a train line that climbs above it is memorization. The paper after 100 epochs: "
-               "88.25 % train, 9.62 % test. Here after {ep} epochs: {train:.1%} train, {test:.1%} test.",
-               ep=epochs_permuted, train=float(runs["permuted"]["train_accuracy"][-1]),
-               test=float(runs["permuted"]["test_accuracy"][-1]))
+chapter.u2_curves_reading("permuted")
 
 # %%
-plots.curves_plot(np.arange(1, epochs_true + 1),
-                  {"N train": runs["true"]["train_accuracy"], "N test": runs["true"]["test_accuracy"]},
-                  xlabel="epoch", ylabel="accuracy", title="N: true labels")
+chapter.u2_curves_figure("true")
 
 # %% tags=["remove-input"]
-tb.caption("Train and test accuracy per epoch of $N$, trained on the true labels.", cloud=u2_cloud, profile=profile,
-           accuracy=float(runs["true"]["test_accuracy"][-1]), paper_accuracy=0.9877, figure="U2b")
+chapter.u2_curves_caption("true")
 
 # %% tags=["remove-input"]
-tb.what_to_see("a network that learns the digits: train and test rise together. The paper after 20 epochs: 99.57 % "
-               "train, 98.77 % test. Here after {ep} epochs: {train:.1%} train, {test:.1%} test.", ep=epochs_true,
-               train=float(runs["true"]["train_accuracy"][-1]), test=float(runs["true"]["test_accuracy"][-1]))
+chapter.u2_curves_reading("true")
 
 # %% [markdown]
 # ## U2: Mapper of the final hidden layer and of the softmax outputs
@@ -287,17 +207,10 @@ tb.what_to_see("a network that learns the digits: train and test rise together. 
 # is 2 and, for $N'$, by the share whose assigned label is 2 (1 = all 2s, 0 = all 1s).
 
 # %%
-mappers = memorization.layer_mappers(runs, resolution=resolution, gain=gain, seed=seed)
-is_true_2 = {kind: (runs[kind]["true_digit"] == 2).astype(float) for kind in runs}
-is_assigned_2 = {kind: (runs[kind]["assigned"] == 2).astype(float) for kind in runs}
-plots.mapper_figure(mappers["true", "hidden"], filter_shape=None,
-                    color=mappers["true", "hidden"].node_average(is_true_2["true"]),
-                    color_title="share of 2s", title="N, final hidden layer")
+chapter.u2_mapper_figure("true", "hidden")
 
 # %% tags=["remove-input"]
-tb.caption(f"Mapper({resolution}, {gain:g}) of $N$'s final hidden layer for the {len(is_true_2['true'])} training images "
-           "labelled 1 or 2, coloured by the share of 2s per node.", cloud=u2_cloud, profile=profile,
-           accuracy=float(runs["true"]["test_accuracy"][-1]), figure="U2c")
+chapter.u2_mapper_caption("true", "hidden")
 
 # %% [markdown]
 # **What to see**: nodes at the two ends of the colour scale are all 1s or all 2s. A network
@@ -305,13 +218,10 @@ tb.caption(f"Mapper({resolution}, {gain:g}) of $N$'s final hidden layer for the 
 # between. The table after these graphs measures it (label agreement).
 
 # %%
-plots.mapper_figure(mappers["true", "softmax"], filter_shape=None,
-                    color=mappers["true", "softmax"].node_average(is_true_2["true"]),
-                    color_title="share of 2s", title="N, softmax outputs")
+chapter.u2_mapper_figure("true", "softmax")
 
 # %% tags=["remove-input"]
-tb.caption(f"Mapper({resolution}, {gain:g}) of $N$'s softmax outputs for the same images, coloured the same way.",
-           cloud=u2_cloud, profile=profile, accuracy=float(runs["true"]["test_accuracy"][-1]), figure="U2d")
+chapter.u2_mapper_caption("true", "softmax")
 
 # %% [markdown]
 # **What to see**: the softmax outputs of confident predictions sit near the corners "surely 1"
@@ -319,14 +229,10 @@ tb.caption(f"Mapper({resolution}, {gain:g}) of $N$'s softmax outputs for the sam
 # the few images the network is unsure of.
 
 # %%
-plots.mapper_figure(mappers["permuted", "hidden"], filter_shape=None,
-                    color=mappers["permuted", "hidden"].node_average(is_true_2["permuted"]),
-                    color_title="share of true 2s", title="N', final hidden layer, by true digit")
+chapter.u2_mapper_figure("permuted", "hidden", colour="digit")
 
 # %% tags=["remove-input"]
-tb.caption(f"Mapper({resolution}, {gain:g}) of $N'$'s final hidden layer for the {len(is_assigned_2['permuted'])} "
-           "training images it was taught to call 1 or 2 (labels permuted), coloured by the share of true 2s.",
-           cloud=u2_cloud, profile=profile, accuracy=float(runs["permuted"]["test_accuracy"][-1]), figure="U2e")
+chapter.u2_mapper_caption("permuted", "hidden", colour="digit")
 
 # %% [markdown]
 # **What to see**: the paper's claim is that $N'$ still sorts its hidden layer by the true digit:
@@ -334,13 +240,10 @@ tb.caption(f"Mapper({resolution}, {gain:g}) of $N'$'s final hidden layer for the
 # are 2s (these images carry all ten digits; only the true 2s count here).
 
 # %%
-plots.mapper_figure(mappers["permuted", "hidden"], filter_shape=None,
-                    color=mappers["permuted", "hidden"].node_average(is_assigned_2["permuted"]),
-                    color_title="share assigned 2", title="N', final hidden layer, by assigned label")
+chapter.u2_mapper_figure("permuted", "hidden", colour="assigned")
 
 # %% tags=["remove-input"]
-tb.caption("The same graph coloured by the label $N'$ was taught (share of images assigned 2).", cloud=u2_cloud,
-           profile=profile, accuracy=float(runs["permuted"]["test_accuracy"][-1]), figure="U2f")
+chapter.u2_mapper_caption("permuted", "hidden", colour="assigned")
 
 # %% [markdown]
 # **What to see**: if memorization lives in the fully connected layers, the hidden layer is not
@@ -348,13 +251,10 @@ tb.caption("The same graph coloured by the label $N'$ was taught (share of image
 # the hidden layer itself holds the memorized labels.
 
 # %%
-plots.mapper_figure(mappers["permuted", "softmax"], filter_shape=None,
-                    color=mappers["permuted", "softmax"].node_average(is_assigned_2["permuted"]),
-                    color_title="share assigned 2", title="N', softmax outputs, by assigned label")
+chapter.u2_mapper_figure("permuted", "softmax", colour="assigned")
 
 # %% tags=["remove-input"]
-tb.caption("Mapper of $N'$'s softmax outputs for the same images, coloured by the assigned label.", cloud=u2_cloud,
-           profile=profile, accuracy=float(runs["permuted"]["test_accuracy"][-1]), figure="U2g")
+chapter.u2_mapper_caption("permuted", "softmax", colour="assigned")
 
 # %% [markdown]
 # **What to see**: the outputs must follow whatever labels $N'$ memorized; the paper sees two tails
@@ -368,23 +268,10 @@ tb.caption("Mapper of $N'$'s softmax outputs for the same images, coloured by th
 # assigned 1 or 2 by $N'$ carry ten true digits but only two assigned labels.
 
 # %%
-rule_u2 = memorization.u2_rule(runs["true"], runs["permuted"], k=k, seed=seed)
-u2_verdict, u2_reasons, u2_numbers = memorization.u2_verdict(runs["true"], runs["permuted"], k=k, rule=rule_u2)
-tb.show_table([
-    {"": "N (true labels) train / test", "paper": "99.57% / 98.77% (20 epochs)",
-     "ours": f"{100 * u2_numbers['N_train']:.1f}% / {100 * u2_numbers['N_test']:.1f}% ({epochs_true} epochs)"},
-    {"": "N' (permuted) train / test", "paper": "88.25% / 9.62% (100 epochs)",
-     "ours": f"{100 * u2_numbers['Np_train']:.1f}% / {100 * u2_numbers['Np_test']:.1f}% ({epochs_permuted} epochs)"},
-    {"": "N, hidden: label agreement", "paper": "1s and 2s in two components",
-     "ours": f"{u2_numbers['N_hidden_label']:.2f}"},
-    {"": "N', hidden: agreement true digit / assigned label", "paper": "organized by digit, not by assigned label",
-     "ours": f"{u2_numbers['Np_hidden_true']:.2f} / {u2_numbers['Np_hidden_assigned']:.2f}"},
-    {"": "N', softmax: agreement assigned label", "paper": "two tails by assigned label",
-     "ours": f"{u2_numbers['Np_softmax_assigned']:.2f}"},
-])
+chapter.u2_table()
 
 # %%
-print(u2_verdict, *u2_reasons, sep="\n  ")
+print(chapter.u2_verdict_block())
 
 # %% [markdown]
 # **Rule** (`toponet.chapters.umass.memorization.u2_rule`). First the premise: $N'$ must have memorized
@@ -399,12 +286,11 @@ print(u2_verdict, *u2_reasons, sep="\n  ")
 # paper's 100 and memorizes only a little, so the premise fails and the verdict is inconclusive.
 
 # %% tags=["remove-cell"]
-record(memorization.u2_verdict_row(rule_u2, u2_numbers, k=k, n_train=n_train, epochs_true=epochs_true,
-                                   epochs_permuted=epochs_permuted, profile=profile));
+for row in chapter.rows:  # U1, U2
+    record(row)
 
 # %% tags=["remove-input"]
-memorization.u2_findings(u2_numbers, epochs_true=epochs_true, epochs_permuted=epochs_permuted, n_train=n_train,
-                         rule=rule_u2)
+chapter.u2_findings()
 
 # %% [markdown]
 # ## Exercises
@@ -433,13 +319,13 @@ for activation in ("abs", "relu"):
 # ```{admonition} Exercise 2: the threshold of a long bar
 # `tori.h0_components(points, ratio=r)` counts an $H_0$ bar as long when it is `r` times the 95 %
 # quantile of all bars. Count the long bars of the best $N_{|\cdot|}$ run's hidden activations
-# (`study["hidden_test"][best_abs]`) and of the input `test_points` for $r = 2, 3, 5$.
+# (`chapter.best_hidden("abs")`) and of the input `chapter.test_points` for $r = 2, 3, 5$.
 # ```
 
 # %% tags=["hide-cell"]
 for r in (2.0, 3.0, 5.0):
-    print(f"ratio {r:g}: N_abs hidden layer {tori.h0_components(study['hidden_test'][best_abs], ratio=r)[1]}, "
-          f"input {tori.h0_components(test_points, ratio=r)[1]} long H0 bar(s)")
+    print(f"ratio {r:g}: N_abs hidden layer {tori.h0_components(chapter.best_hidden('abs'), ratio=r)[1]}, "
+          f"input {tori.h0_components(chapter.test_points, ratio=r)[1]} long H0 bar(s)")
 
 # %% [markdown]
 # ```{dropdown} Solution 2

@@ -19,14 +19,16 @@ components before Mapper.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Mapping
 
 import numpy as np
 
 from toponet import data
 from toponet import group_tests as gt
 from toponet._validation import check_cloud, check_int
-from toponet.book.notebook import Caption, Reading, what_to_see
+from toponet.book.notebook import Caption, Reading, caption, show_table, what_to_see
 from toponet.chapters._common import study_arrays
+from toponet.experiments import SCALES
 from toponet.mapper import Mapper
 from toponet.circle_decision import ALPHA, DRAWS, RuleResult
 from toponet.surface import SurfaceCalibration, SurfaceTest, surface_calibration, surface_test, time_shuffled
@@ -40,7 +42,7 @@ __all__ = ["l1_verdict_row", "l2_verdict_row", "LearningConfig", "SigmoidMLP", "
            "graph_separation_step", "SurfaceTest", "surface_test", "time_shuffled", "l1_rule", "l2_rule",
            "layer_surface_cloud", "layer_surface_test", "layer_surface_calibration",
            "L1_NORMAL_STD", "L1_RATE", "L1Run", "l1_run", "l1_parts_hold", "graph_reading", "confusion_reading",
-           "surface_reading", "jumps_reading"]
+           "surface_reading", "jumps_reading", "CLOUDS", "LearningGraphsChapter", "run_chapter"]
 
 #: The paper's numbers: branches at the end of training, accuracy levels of L2.
 PAPER = {"branches_output": 10, "branches_hidden": 12, "accuracy_levels_l2": (0.10, 0.40, 0.80)}
@@ -684,7 +686,7 @@ def l1_findings(*, output_branches: int, output_branches_5: int, hidden_sizes, s
         conf = "The 9-vs-7 link cannot be confirmed: " + conf[0].lower() + conf[1:]
     else:
         gap = (confusion_end_step - separation) / steps_per_epoch
-        conf = ("The 9-vs-7 link disagrees. " + conf + f" In our run the confusion "
+        conf = ("The 9-vs-7 link disagrees. " + conf + " In our run the confusion "
                 + (f"outlasts the branching by about {gap:.0f} epochs." if gap > 0 else
                    f"ends about {-gap:.0f} epochs before the branching."))
     verdict = ""
@@ -837,7 +839,7 @@ def graph_branches(mapper, *, min_levels: int | None = None) -> Branches:
 
     added = np.zeros(n, dtype=bool)
     adj = g.get_adjlist()
-    bars, tips, low = [], [], {}
+    bars, low = [], {}
     for v in order:
         v = int(v)
         added[v] = True
@@ -1173,3 +1175,655 @@ def jumps_reading(jumps: list[dict], *, steps_per_epoch: int) -> Reading:
         "vertical lines mark the ends of the jumps found here (a rise of at least 15 points within 5 recordings): "
         "{found}.{compare}", found=found,
         compare=" Compare their epochs with the bends of the weight norms in the figure above." if jumps else "")
+
+
+# --- the chapter in one call: run_chapter and its result ------------------------------------------
+
+#: The point clouds of the chapter's figures (TeX, for :func:`toponet.book.caption`).
+CLOUDS = {
+    "hidden1": r"\text{L1: incoming weights of the 100 hidden neurons} \in \mathbb{R}^{784}\text{, all recordings}",
+    "output": r"\text{L1: incoming weights of the 10 output neurons} \in \mathbb{R}^{100}\text{, all recordings}",
+    "L2": r"\text{L2: incoming weights of the 100 first-layer neurons} \in \mathbb{R}^{784}\text{, all kept recordings}",
+}
+#: L1's learning-graph figures: (layer, init) -> figure label.
+_L1_GRAPHS = {("hidden1", "zero"): "L1c", ("output", "zero"): "L1d", ("output", "normal"): "L1e"}
+
+
+def _with_inputs(row: Verdict) -> Verdict:
+    """``row`` with the stored inputs read so far as its ``inputs``, as :func:`toponet.verdicts.record`
+    fills them when it records a row: a row built before it is recorded names what it rests on."""
+    from toponet.provenance import ledger  # deferred: used only when the chapter builds its rows
+
+    return row if row.inputs else replace(row, inputs={s: v for s, v in ledger().items() if v})
+
+
+@dataclass(frozen=True)
+class LearningGraphsChapter:
+    """Everything chapter 07 computed: L1's and L2's recorded runs, their learning graphs, rules and rows.
+
+    Attributes
+    ----------
+    profile : str
+        The build profile.
+    networks : int
+        L1's zero-init runs (seeds 0 .. networks - 1); the figures read seed 0.
+    resolution : int
+        Mapper resolution of the learning graphs (L2's PCA-lens graph: ``max(4, resolution // 4)``).
+    gain : float
+        Mapper gain of the learning graphs.
+    seed : int
+        Seed of the layouts and of L2's surface test.
+    configs : mapping of str to LearningConfig
+        "L1", "L1-normal", "L2" -> the configuration recorded at ``profile``.
+    scales : dict of str to str
+        The same names -> the run's scale in words (images, batch, learning rate, epochs, recordings).
+    l1, l1_normal, l2 : dict of ndarray
+        :func:`learning_trajectories` of the zero-init L1 run (seed 0), of L1 from N(0, 1e-3) and
+        of L2: weights per recording (``w_<layer>``, float16), ``steps``, ``test_accuracy``,
+        ``pred_of_9`` (recordings, 10), norms per neuron, ...
+    l1_weights, l1_steps : mapping of str to ndarray
+        "hidden1", "output" -> :func:`trajectory_cloud` of L1: points of shape
+        (n_recordings x n_neurons, n_inputs) and each point's training step, shape (n_points,).
+    l1_graphs : mapping of str to Mapper
+        "hidden1", "output" -> L1's learning graph (lens L2 norm) as the figures draw it.
+    branches : mapping of str to mapping of str to tuple
+        "zero", "normal" -> "output", "hidden1" -> :func:`layer_branches` (Branches, Mapper, step, neuron).
+    old_counts : mapping of (str, str) to int
+        (init, layer) -> neurons within 10 % of each other at the last recording.
+    output_groups_10pct, hidden_groups_10pct : int
+        The same for the zero-init run's output and hidden layer (the verdict row's).
+    output_groups_5pct : int
+        Output neurons within 5 % of each other at the last recording.
+    separation_step : int or None
+        Batch step from which output neurons 7 and 9 never share a node (None: never).
+    confusion_end_step : int or None
+        Batch step where the 9-as-7 confusion falls below half its peak (None: never).
+    confusion_peak_share : float
+        Peak share of test nines taken for sevens (fraction); ``confusion_peak_step`` its step.
+    confusion_peak_step : int
+    more_runs : tuple of L1Run
+        The zero-init runs of seeds 1 .. networks - 1 (:func:`l1_run`).
+    l1_rule : RuleResult
+        :func:`l1_rule`.
+    l2_weights, l2_steps : ndarray
+        :func:`trajectory_cloud` of L2's first hidden layer: (n_points, 784) and (n_points,).
+    surface_graph : Mapper
+        L2's first hidden layer, Mapper with PCA 1-3 lenses.
+    jumps : list of dict
+        :func:`accuracy_jumps` of L2 (``before``, ``after`` fractions; ``start``, ``end`` steps).
+    surface_test : SurfaceTest or None
+        :func:`layer_surface_test` after the first jump (None: no jump).
+    surface_calibration : SurfaceCalibration or None
+        Its false-positive rate and power (:func:`layer_surface_calibration`).
+    l2_rule : RuleResult
+        :func:`l2_rule`.
+    rows : tuple of Verdict
+        L1's and L2's verdict rows, each with the inputs read when it was built.
+    """
+
+    profile: str
+    networks: int
+    resolution: int
+    gain: float
+    seed: int
+    configs: Mapping[str, LearningConfig]
+    scales: dict
+    l1: Mapping[str, np.ndarray]
+    l1_normal: Mapping[str, np.ndarray]
+    l2: Mapping[str, np.ndarray]
+    l1_weights: Mapping[str, np.ndarray]
+    l1_steps: Mapping[str, np.ndarray]
+    l1_graphs: Mapping[str, Mapper]
+    branches: Mapping[str, Mapping[str, tuple]]
+    old_counts: Mapping[tuple[str, str], int]
+    output_groups_10pct: int
+    hidden_groups_10pct: int
+    output_groups_5pct: int
+    separation_step: int | None
+    confusion_end_step: int | None
+    confusion_peak_share: float
+    confusion_peak_step: int
+    more_runs: tuple
+    l1_rule: RuleResult
+    l2_weights: np.ndarray
+    l2_steps: np.ndarray
+    surface_graph: Mapper
+    jumps: list
+    surface_test: SurfaceTest | None
+    surface_calibration: SurfaceCalibration | None
+    l2_rule: RuleResult
+    rows: tuple[Verdict, ...]
+
+    # --- numbers the figures and tables share -------------------------------------------------------
+
+    def _per_epoch(self, run: str) -> int:
+        return int((self.l1 if run == "L1" else self.l2)["steps_per_epoch"])
+
+    def _accuracy(self, run: str) -> float:
+        return float({"L1": self.l1, "L1-normal": self.l1_normal, "L2": self.l2}[run]["final_test_accuracy"])
+
+    def _total_steps(self, run: str) -> int:
+        return int((self.l1 if run == "L1" else self.l2)["steps"][-1])
+
+    def _counts(self) -> dict:
+        """init -> layer -> Branches."""
+        return {init: {layer: b[0] for layer, b in d.items()} for init, d in self.branches.items()}
+
+    def row(self, claim_id: str) -> Verdict:
+        """The verdict row of ``claim_id``.
+
+        Parameters
+        ----------
+        claim_id : {"L1", "L2"}
+
+        Returns
+        -------
+        Verdict
+        """
+        for row in self.rows:
+            if row.claim_id == claim_id:
+                return row
+        raise KeyError(f"no row {claim_id!r}; the chapter records {[r.claim_id for r in self.rows]}")
+
+    def scale_summary(self) -> str:
+        """The runs' scales and final test accuracies, as the chapter prints them first.
+
+        Returns
+        -------
+        str
+        """
+        return (f"{self.scales} ; final test accuracy L1 {100 * self._accuracy('L1'):.1f}%, "
+                f"L2 {100 * self._accuracy('L2'):.1f}%")
+
+    # --- L1 -----------------------------------------------------------------------------------------
+
+    def l1_projection_figure(self, layer: str):
+        """Figures L1a (hidden1), L1b (output): PCA 1-2 of L1's weight trajectories, coloured by step.
+
+        Parameters
+        ----------
+        layer : {"hidden1", "output"}
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            :func:`toponet.plots.projection_plot`.
+        """
+        from toponet import plots  # deferred: the registry imports this module; plots only draw
+
+        title = {"hidden1": "L1 hidden layer", "output": "L1 output layer"}[layer]
+        return plots.projection_plot(pca_projection(self.l1_weights[layer]), self.l1_steps[layer], title=title,
+                                     color_label="training step")
+
+    def l1_projection_caption(self, layer: str) -> Caption:
+        """The caption of :meth:`l1_projection_figure`.
+
+        Parameters
+        ----------
+        layer : {"hidden1", "output"}
+
+        Returns
+        -------
+        Caption
+        """
+        if layer == "hidden1":
+            text = (f"PCA 1-2 of the hidden layer's weight trajectories of L1 (784-100-10 sigmoid MLP, zero init), "
+                    f"coloured by step, at {len(self.l1['steps_hidden1'])} recordings.")
+        else:
+            text = "PCA 1-2 of the output layer's weight trajectories of L1, coloured by step."
+        return caption(text, cloud=CLOUDS[layer], profile=self.profile, accuracy=self._accuracy("L1"),
+                       figure={"hidden1": "L1a", "output": "L1b"}[layer])
+
+    def _graph(self, layer: str, init: str):
+        """(Mapper, step per point) of an L1 learning graph the chapter draws."""
+        if (layer, init) not in _L1_GRAPHS:
+            raise ValueError(f"no L1 learning-graph figure of {(layer, init)}; the chapter draws {sorted(_L1_GRAPHS)}")
+        if init == "zero":
+            return self.l1_graphs[layer], self.l1_steps[layer]
+        _, graph, step, _ = self.branches[init][layer]
+        return graph, step
+
+    def l1_graph_figure(self, layer: str, init: str = "zero"):
+        """Figures L1c, L1d, L1e: an L1 learning graph (lens L2 norm), nodes coloured by mean training step.
+
+        Parameters
+        ----------
+        layer : {"hidden1", "output"}
+        init : {"zero", "normal"}
+            The paper's zero-init run, or the run from N(0, 1e-3) (output layer only).
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+            :func:`toponet.plots.mapper_figure`.
+        """
+        from toponet import plots  # deferred: the registry imports this module; plots only draw
+
+        graph, step = self._graph(layer, init)
+        name = {"hidden1": "hidden", "output": "output"}[layer]
+        title = (f"L1 {name} layer: learning graph" if init == "zero"
+                 else f"L1 {name} layer, N(0, {L1_NORMAL_STD:g}^2) init: learning graph")
+        return plots.mapper_figure(graph, filter_shape=None, color=graph.node_average(step), color_title="step",
+                                   title=title)
+
+    def l1_graph_caption(self, layer: str, init: str = "zero") -> Caption:
+        """The caption of :meth:`l1_graph_figure`.
+
+        Parameters
+        ----------
+        layer, init : as :meth:`l1_graph_figure`
+
+        Returns
+        -------
+        Caption
+        """
+        graph, _ = self._graph(layer, init)
+        figure = _L1_GRAPHS[layer, init]
+        text = {"L1c": f"Learning graph of L1's hidden layer: Mapper({self.resolution}, {self.gain:g}), lens = L2 norm, "
+                       f"DBSCAN (eps {graph.dbscan_eps_:.3g} in PCA-20 units); node colour = mean training step.",
+                "L1d": f"Learning graph of L1's output layer, as above (eps {graph.dbscan_eps_:.3g}).",
+                "L1e": f"Learning graph of the output layer of the same network started from N(0, {L1_NORMAL_STD:g}^2) "
+                       "instead of zeros, as above."}[figure]
+        return caption(text, cloud=CLOUDS[layer], profile=self.profile,
+                       accuracy=self._accuracy("L1" if init == "zero" else "L1-normal"), figure=figure)
+
+    def l1_graph_reading(self, layer: str, init: str = "zero") -> Reading:
+        """What to see in :meth:`l1_graph_figure` (:func:`graph_reading`; the N(0, 1e-3) graph with its branches).
+
+        Parameters
+        ----------
+        layer, init : as :meth:`l1_graph_figure`
+
+        Returns
+        -------
+        Reading
+        """
+        graph, _ = self._graph(layer, init)
+        if init == "zero":
+            return graph_reading(graph)
+        return graph_reading(graph, self._counts()[init][layer], paper="10 (zero init)")
+
+    def branch_table(self):
+        """The branches of the four learning graphs (two inits x two layers) and the old 10 % count.
+
+        Returns
+        -------
+        IPython.display.HTML
+            :func:`toponet.book.show_table`.
+        """
+        return show_table([{"run": f"{init} init", "layer": layer, "learning-graph branches": b.count,
+                            "tips in all": len(b.bars), "components": b.components,
+                            "neurons within 10% (old count)": self.old_counts[init, layer]}
+                           for init, counts in self._counts().items() for layer, b in counts.items()])
+
+    def branch_caption(self) -> Caption:
+        """The caption of :meth:`branch_table`.
+
+        Returns
+        -------
+        Caption
+        """
+        zero_output = self._counts()["zero"]["output"]
+        return caption(f"Branches of the learning graphs (Mapper({self.resolution}, {self.gain:g}), lens L2 norm, "
+                       f"DBSCAN), counted as tips persisting at least {zero_output.min_levels} cover intervals, for "
+                       f"the paper's zero init and N(0, {L1_NORMAL_STD:g}^2) init (paper, zero init: 10 output and "
+                       f"about 12 hidden branches). Test accuracy {100 * self._accuracy('L1'):.1f}% (zero) and "
+                       f"{100 * self._accuracy('L1-normal'):.1f}% (N(0, {L1_NORMAL_STD:g}^2)).",
+                       cloud=CLOUDS["output"], profile=self.profile, accuracy=self._accuracy("L1"))
+
+    def nines_figure(self):
+        """Figure L1f: how the test nines are classified over training, with the confusion's end and
+        the epoch output neurons 7 and 9 branch apart.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            :func:`toponet.plots.curves_plot`.
+        """
+        from toponet import plots  # deferred: the registry imports this module; plots only draw
+
+        nines, per_epoch = self.l1["pred_of_9"], self._per_epoch("L1")
+        epoch = {name: None if step is None else step / per_epoch for name, step in
+                 (("separation", self.separation_step), ("end", self.confusion_end_step))}
+        return plots.curves_plot(self.l1["steps"] / per_epoch,
+                                 {"9 classified as 9": nines[:, 9] / nines.sum(1),
+                                  "9 classified as 7": nines[:, 7] / nines.sum(axis=1),
+                                  "9 classified as 1": nines[:, 1] / nines.sum(1)},
+                                 xlabel="epoch", ylabel="share of test nines",
+                                 vlines={"7 and 9 branch apart": epoch["separation"],
+                                         "9-as-7 confusion ends": epoch["end"]})
+
+    def nines_caption(self) -> Caption:
+        """The caption of :meth:`nines_figure`.
+
+        Returns
+        -------
+        Caption
+        """
+        return caption("Classification of the test nines over training (share classified as 9, 7 and 1), with the "
+                       "epoch at which the 9-as-7 confusion ends (below half its peak) and the one at which output "
+                       "neurons 7 and 9 branch apart.", cloud=CLOUDS["output"], profile=self.profile,
+                       accuracy=self._accuracy("L1"), figure="L1f")
+
+    def nines_reading(self) -> Reading:
+        """What to see in :meth:`nines_figure` (:func:`confusion_reading`).
+
+        Returns
+        -------
+        Reading
+        """
+        return confusion_reading(self.confusion_peak_share, self.confusion_peak_step, self.confusion_end_step,
+                                 self.separation_step, steps_per_epoch=self._per_epoch("L1"),
+                                 total_steps=self._total_steps("L1"))
+
+    def l1_table(self):
+        """L1's numbers beside the paper's: branches, the 9-vs-7 timing, final accuracy.
+
+        Returns
+        -------
+        IPython.display.HTML
+            :func:`toponet.book.show_table` of four rows (paper, ours).
+        """
+        counts, per_epoch = self._counts(), self._per_epoch("L1")
+        return show_table([
+            {"": "output layer branches (learning graph)", "paper": "10",
+             "ours": f"zero init {counts['zero']['output'].count}; N(0, 1e-3) init {counts['normal']['output'].count}"},
+            {"": "hidden layer branches (learning graph)", "paper": "about 12",
+             "ours": f"zero init {counts['zero']['hidden1'].count}; N(0, 1e-3) init {counts['normal']['hidden1'].count}"},
+            {"": "9-as-7 confusion ends / 7 and 9 branch apart", "paper": "at the same time",
+             "ours": f"epoch {_epoch(self.confusion_end_step, per_epoch)} / {_epoch(self.separation_step, per_epoch)}"},
+            {"": "final test accuracy", "paper": "not given",
+             "ours": f"{100 * self._accuracy('L1'):.1f}% (zero), {100 * self._accuracy('L1-normal'):.1f}% (N(0, 1e-3))"},
+        ])
+
+    def l1_verdict_block(self) -> str:
+        """L1's verdict and its reasons, one indented reason a line (as the book collapses them).
+
+        Returns
+        -------
+        str
+        """
+        return "\n  ".join([self.l1_rule.verdict, *self.l1_rule.reasons])
+
+    def l1_findings(self) -> Caption:
+        """L1's "What we found" (:func:`l1_findings`), read from the first zero-init run and the rule.
+
+        Returns
+        -------
+        Caption
+        """
+        return l1_findings(output_branches=self._counts()["zero"]["output"].count,
+                           output_branches_5=int(self.output_groups_5pct),
+                           hidden_sizes=final_branch_sizes(self.l1, "hidden1"), separation=self.separation_step,
+                           confusion_end_step=self.confusion_end_step, peak_share=self.confusion_peak_share,
+                           peak_step=self.confusion_peak_step, final_accuracy=self._accuracy("L1"),
+                           total_steps=self._total_steps("L1"), steps_per_epoch=self._per_epoch("L1"), rule=self.l1_rule)
+
+    # --- L2 -----------------------------------------------------------------------------------------
+
+    def l2_projection_figure(self):
+        """Figure L2a: PCA 1-2 of L2's first hidden layer, coloured by step.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            :func:`toponet.plots.projection_plot`.
+        """
+        from toponet import plots  # deferred: the registry imports this module; plots only draw
+
+        return plots.projection_plot(pca_projection(self.l2_weights), self.l2_steps, title="L2 first hidden layer",
+                                     color_label="training step")
+
+    def l2_projection_caption(self) -> Caption:
+        """The caption of :meth:`l2_projection_figure`.
+
+        Returns
+        -------
+        Caption
+        """
+        return caption(f"PCA 1-2 of the first hidden layer's weights of L2 (784-100-100-10 sigmoid, init N(0, 1e-6)), "
+                       f"coloured by step, at {len(self.l2['steps_hidden1'])} recordings.", cloud=CLOUDS["L2"],
+                       profile=self.profile, accuracy=self._accuracy("L2"), figure="L2a")
+
+    def surface_graph_figure(self):
+        """Figure L2b: L2's first hidden layer, Mapper with PCA 1-3 lenses, coloured by mean step.
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+            :func:`toponet.plots.mapper_figure`.
+        """
+        from toponet import plots  # deferred: the registry imports this module; plots only draw
+
+        return plots.mapper_figure(self.surface_graph, filter_shape=None,
+                                   color=self.surface_graph.node_average(self.l2_steps), color_title="step",
+                                   title="L2 first hidden layer: Mapper with PCA 1-3 lenses")
+
+    def surface_graph_caption(self) -> Caption:
+        """The caption of :meth:`surface_graph_figure`.
+
+        Returns
+        -------
+        Caption
+        """
+        return caption(f"Learning graph of L2's first hidden layer: Mapper({max(4, self.resolution // 4)}, "
+                       f"{self.gain:g}) with lenses PCA 1-3, DBSCAN; node colour = mean training step.",
+                       cloud=CLOUDS["L2"], profile=self.profile, accuracy=self._accuracy("L2"), figure="L2b")
+
+    def surface_graph_reading(self) -> Reading:
+        """What to see in :meth:`surface_graph_figure` (:func:`surface_reading`).
+
+        Returns
+        -------
+        Reading
+        """
+        return surface_reading(self.surface_graph, self.surface_test)
+
+    def norms_figure(self):
+        """Figure L2c: the weight norm of every neuron of L2 over training, one panel per layer.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            :func:`toponet.plots.curves_plot`.
+        """
+        from toponet import plots  # deferred: the registry imports this module; plots only draw
+
+        return plots.curves_plot(self.l2["steps"] / self._per_epoch("L2"),
+                                 {"hidden layer 1": self.l2["norm_hidden1"], "hidden layer 2": self.l2["norm_hidden2"],
+                                  "output layer": self.l2["norm_output"]},
+                                 xlabel="epoch", ylabel="L2 norm of incoming weights", panels=True)
+
+    def norms_caption(self) -> Caption:
+        """The caption of :meth:`norms_figure`.
+
+        Returns
+        -------
+        Caption
+        """
+        return caption("Weight norm of every neuron of L2 over training, one panel per layer, one line per neuron.",
+                       cloud=CLOUDS["L2"], profile=self.profile, accuracy=self._accuracy("L2"), figure="L2c")
+
+    def accuracy_figure(self):
+        """Figure L2d: L2's test accuracy over training, the end of each jump marked.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            :func:`toponet.plots.curves_plot`.
+        """
+        from toponet import plots  # deferred: the registry imports this module; plots only draw
+
+        per_epoch = self._per_epoch("L2")
+        return plots.curves_plot(self.l2["steps"] / per_epoch, {"test accuracy": self.l2["test_accuracy"]},
+                                 xlabel="epoch", ylabel="test accuracy (2,000 images)",
+                                 vlines={f"jump {i + 1}": j["end"] / per_epoch for i, j in enumerate(self.jumps)})
+
+    def accuracy_caption(self) -> Caption:
+        """The caption of :meth:`accuracy_figure`.
+
+        Returns
+        -------
+        Caption
+        """
+        return caption("Test accuracy of L2 over training (a fixed 2,000-image test subset), the end of each jump "
+                       "marked.", cloud=CLOUDS["L2"], profile=self.profile, accuracy=self._accuracy("L2"), figure="L2d")
+
+    def accuracy_reading(self) -> Reading:
+        """What to see in :meth:`accuracy_figure` (:func:`jumps_reading`).
+
+        Returns
+        -------
+        Reading
+        """
+        return jumps_reading(self.jumps, steps_per_epoch=self._per_epoch("L2"))
+
+    def accuracy_levels(self) -> str:
+        """L2's accuracy levels through its jumps ("10% -> 39% -> 81%"), or "no jump".
+
+        Returns
+        -------
+        str
+        """
+        if not self.jumps:
+            return "no jump"
+        return " -> ".join([f"{100 * self.jumps[0]['before']:.0f}%"] + [f"{100 * j['after']:.0f}%" for j in self.jumps])
+
+    def l2_table(self):
+        """L2's numbers beside the paper's: accuracy levels and jumps, final accuracy, the surface test.
+
+        Returns
+        -------
+        IPython.display.HTML
+            :func:`toponet.book.show_table` of three rows (paper, ours).
+        """
+        per_epoch = self._per_epoch("L2")
+        return show_table([
+            {"": "accuracy levels", "paper": "10% -> 40% -> 80% (jumps at epochs 28, 45; 70 epochs)",
+             "ours": self.accuracy_levels() + "".join(f"; jump {i + 1} at epochs {j['start'] / per_epoch:.0f}-"
+                                                      f"{j['end'] / per_epoch:.0f}" for i, j in enumerate(self.jumps))},
+            {"": "final test accuracy", "paper": "about 80% when stopped (96% with more training)",
+             "ours": f"{100 * self._accuracy('L2'):.1f}%"},
+            {"": "first hidden layer", "paper": "a smooth 2-D learning surface",
+             "ours": "no jump, not tested" if self.surface_test is None else self.surface_test.describe()},
+        ])
+
+    def l2_verdict_block(self) -> str:
+        """L2's verdict and its reasons, one indented reason a line.
+
+        Returns
+        -------
+        str
+        """
+        return "\n  ".join([self.l2_rule.verdict, *self.l2_rule.reasons])
+
+    def l2_findings(self) -> Caption:
+        """L2's "What we found" (:func:`l2_findings`).
+
+        Returns
+        -------
+        Caption
+        """
+        dimension = float("nan") if self.surface_test is None else self.surface_test.dimension
+        return l2_findings(self.jumps, dimension, self.l2["test_accuracy"], self.l2["steps"],
+                           steps_per_epoch=self._per_epoch("L2"), surface=self.surface_test,
+                           calibration=self.surface_calibration)
+
+
+def _check_chapter(profile: str, networks, resolution, gain, seed) -> None:
+    """Reject a bad parameter before anything is loaded or trained, naming it."""
+    if profile not in SCALES:
+        raise ValueError(f"unknown profile {profile!r}; known: {list(SCALES)}")
+    for name, value in (("networks", networks), ("resolution", resolution)):
+        check_int(value, name=name, low=1)
+    check_int(seed, name="seed", low=0)
+    if not (isinstance(gain, (int, float)) and np.isfinite(gain) and gain > 1):
+        raise ValueError(f"gain must be a finite number > 1 (the cover's overlap); got {gain!r}")
+
+
+def run_chapter(*, profile: str, networks: int, resolution: int, gain: float, seed: int) -> LearningGraphsChapter:
+    """Load (else train) L1's and L2's recorded runs at ``profile`` and compute everything chapter 07 shows.
+
+    In the order the chapter reads it: L1's trajectories, its learning graphs, the branches of
+    the zero-init and N(0, 1e-3) runs, the 9-as-7 confusion and the 7/9 branching, the further
+    zero-init runs, L1's rule and row; then L2's trajectory, its PCA-lens graph, the accuracy
+    jumps, the surface test and its calibration, L2's rule and row. Each row takes the inputs
+    read up to it. The chapter's ``iterations``, ``k``, ``p`` and ``device`` are not taken: the
+    profile's configurations set the recordings, and nothing here filters by density or trains
+    on an accelerator.
+
+    Parameters
+    ----------
+    profile : str
+        The build profile (``smoke``, ``default``, ``paper``).
+    networks : int
+        L1's zero-init runs (seeds 0 .. networks - 1), >= 1.
+    resolution : int
+        Mapper resolution of the learning graphs, >= 1.
+    gain : float
+        Mapper gain, > 1.
+    seed : int
+        Seed of the layouts and of L2's surface test, >= 0.
+
+    Returns
+    -------
+    LearningGraphsChapter
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming a bad parameter, before anything is loaded.
+    """
+    from toponet.chapters import registry  # deferred: the registry imports this module (L1's and L2's studies)
+
+    _check_chapter(profile, networks, resolution, gain, seed)
+    configs = {name: registry.study(name.lower()).config(profile) for name in ("L1", "L1-normal", "L2")}
+    l1, l2 = registry.study("l1").load(profile), registry.study("l2").load(profile)
+    scales = {name: f"{c.n_train:,} MNIST training images, batch {c.batch_size}, SGD lr {c.lr:g}, {c.epochs} epochs, "
+                    f"{c.records} recordings (float16)" for name, c in configs.items()}
+    clouds = {layer: trajectory_cloud(l1, layer) for layer in ("hidden1", "output")}
+    graphs = {layer: learning_graph(clouds[layer][0], lens="l2", resolution=resolution, gain=gain, seed=seed)
+              for layer in ("hidden1", "output")}
+    l1_normal = registry.study("l1-normal").load(profile)
+    branches = {init: {layer: layer_branches(traj, layer, resolution=resolution, gain=gain, seed=seed)
+                       for layer in ("output", "hidden1")} for init, traj in (("zero", l1), ("normal", l1_normal))}
+    counts = {init: {layer: b[0] for layer, b in d.items()} for init, d in branches.items()}
+    hidden_10pct, output_10pct = groups_over_time(l1, "hidden1"), groups_over_time(l1, "output")
+    output_5pct = groups_over_time(l1, "output", rtol=0.05)[-1]
+    old_counts = {(init, layer): int(groups_over_time(traj, layer)[-1])
+                  for init, traj in (("zero", l1), ("normal", l1_normal)) for layer in counts[init]}
+    nines = l1["pred_of_9"]
+    one_class = nines.max(axis=1) == nines.sum(axis=1)
+    _, zero_output_graph, zero_output_steps, zero_output_neurons = branches["zero"]["output"]
+    separation = graph_separation_step(zero_output_graph, zero_output_steps, zero_output_neurons, 7, 9)
+    end, peak_share, peak_step = confusion_end(nines[:, 7] / nines.sum(axis=1), l1["steps"], valid=~one_class)
+    total_steps = int(l1["steps"][-1])
+    more_runs = tuple(l1_run(registry.study("l1").load(profile, seed=s), resolution=resolution, gain=gain, seed=seed,
+                             run_seed=s) for s in range(1, networks))
+    rule_1 = l1_rule(counts["zero"], counts["normal"], separation, end, total_steps, more_runs=more_runs)
+    row_1 = _with_inputs(l1_verdict_row(
+        rule_1, counts=counts, output_groups=output_10pct[-1], hidden_groups=hidden_10pct[-1], separation_step=separation,
+        confusion_end_step=end, steps_per_epoch=int(l1["steps_per_epoch"]),
+        zero_accuracy=float(l1["final_test_accuracy"]), normal_accuracy=float(l1_normal["final_test_accuracy"]),
+        runs=networks, more_runs=more_runs, scale=scales["L1"], profile=profile, total_steps=total_steps))
+
+    l2_weights, l2_steps, _ = trajectory_cloud(l2, "hidden1")
+    surface_graph = learning_graph(l2_weights, lens="pca3", resolution=max(4, resolution // 4), gain=gain, seed=seed)
+    jumps = accuracy_jumps(l2["test_accuracy"], l2["steps"])
+    surface = layer_surface_test(l2, jumps, seed=seed)
+    calibration = layer_surface_calibration(l2, jumps, seed=seed)
+    rule_2 = l2_rule(jumps, surface, calibration)
+    chapter = LearningGraphsChapter(
+        profile=profile, networks=networks, resolution=resolution, gain=gain, seed=seed, configs=configs, scales=scales,
+        l1=l1, l1_normal=l1_normal, l2=l2, l1_weights={layer: c[0] for layer, c in clouds.items()},
+        l1_steps={layer: c[1] for layer, c in clouds.items()}, l1_graphs=graphs, branches=branches,
+        old_counts=old_counts, output_groups_10pct=int(output_10pct[-1]), hidden_groups_10pct=int(hidden_10pct[-1]),
+        output_groups_5pct=int(output_5pct), separation_step=separation, confusion_end_step=end,
+        confusion_peak_share=peak_share, confusion_peak_step=peak_step, more_runs=more_runs, l1_rule=rule_1,
+        l2_weights=l2_weights, l2_steps=l2_steps, surface_graph=surface_graph, jumps=jumps, surface_test=surface,
+        surface_calibration=calibration, l2_rule=rule_2, rows=(row_1,))
+    row_2 = _with_inputs(l2_verdict_row(
+        rule_2, surface=surface, accuracy_levels=chapter.accuracy_levels(), jumps=jumps,
+        steps_per_epoch=int(l2["steps_per_epoch"]), final_accuracy=float(l2["final_test_accuracy"]),
+        scale=scales["L2"], profile=profile, total_steps=int(l2["steps"][-1])))
+    return replace(chapter, rows=(row_1, row_2))
