@@ -58,7 +58,7 @@ device = "auto"  # unused: this chapter trains on the CPU
 # %%
 import toponet.book as tb
 from toponet.chapters import learning_graphs as lg
-from toponet.verdicts import record
+from toponet.verdict_record import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 tb.setup_notebook()

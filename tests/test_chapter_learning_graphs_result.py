@@ -5,8 +5,8 @@ import pytest
 
 from toponet.chapters import learning_graphs as lg
 from toponet.chapters import registry
-from toponet.rules import RuleResult
-from toponet.verdicts import Verdict
+from toponet.circle_decision import RuleResult
+from toponet.verdict_record import Verdict
 
 PARAMETERS = dict(profile="default", networks=8, resolution=30, gain=3.0, seed=0)
 

@@ -5,7 +5,6 @@ import pytest
 
 from toponet.chapters.umass import chapter as umass
 from toponet.chapters.umass.memorization import MemorizationConfig
-from toponet.verdicts import Verdict
 
 PARAMETERS = dict(profile="default", networks=20, iterations=800, k=10, resolution=15, gain=3.0, seed=0)
 
@@ -109,12 +108,3 @@ def test_u2_scale_curves_and_mapper_captions():
     assert chapter.u2_mapper_caption("permuted", "hidden", "assigned").text.startswith("**Figure U2f.** The same graph")
     with pytest.raises(ValueError, match="no U2 figure"):
         chapter.u2_mapper_figure("true", "hidden", "assigned")
-
-
-def test_a_row_takes_the_inputs_read_when_it_was_built(monkeypatch):
-    row = Verdict(claim_id="U1", claim="c", paper="p", ours="o", scale="s", data="two linked tori (synthetic)",
-                  verdict="partly", chapter="UMass")
-    monkeypatch.setattr(umass, "ledger", lambda: {"artifacts": {"abc": "sha"}, "clouds": {}})
-    assert umass.with_inputs(row).inputs == {"artifacts": {"abc": "sha"}}
-    stamped = Verdict(**{**row.__dict__, "inputs": {"artifacts": {"old": "sha0"}}})
-    assert umass.with_inputs(stamped) is stamped

@@ -11,7 +11,7 @@ import plotly.graph_objects as go  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from toponet import plots # noqa: E402
+from toponet import plots  # noqa: E402
 from toponet.ideal import gaussian_filters, primary_circle_sample  # noqa: E402
 from toponet.mapper import Mapper  # noqa: E402
 

@@ -1,6 +1,7 @@
 import pytest
 
 from toponet.book.pages import verdict_table
+from toponet import verdict_record
 from toponet.verdict_record import Verdict, load, record
 
 
@@ -43,3 +44,12 @@ def test_rows_carry_the_second_order_answer_of_their_nulls():
     assert Verdict(**base, nulls={"gaussian": {"p": 0.01, "draws": 99}}).beyond_second_order is None
     with pytest.raises(ValueError, match="beyond_second_order"):
         Verdict(**base, beyond_second_order="maybe")
+
+
+def test_a_row_built_before_it_is_recorded_takes_the_inputs_read_until_then(monkeypatch):
+    row = Verdict(claim_id="U1", claim="c", paper="p", ours="o", scale="s", data="two linked tori (synthetic)",
+                  verdict="partly", chapter="UMass")
+    monkeypatch.setattr(verdict_record, "ledger", lambda: {"artifacts": {"abc": "sha"}, "clouds": {}})
+    assert verdict_record.with_inputs(row).inputs == {"artifacts": {"abc": "sha"}}
+    stamped = Verdict(**{**row.__dict__, "inputs": {"artifacts": {"old": "sha0"}}})
+    assert verdict_record.with_inputs(stamped) is stamped

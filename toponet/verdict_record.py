@@ -25,7 +25,7 @@ from toponet.circle_decision import ALPHA, SECOND_ORDER_KINDS
 
 __all__ = ["VERDICTS", "CLAIM_SOURCES", "SOURCES", "DATA_KINDS", "NEGATIVE_RESULTS", "CLAIM_NAMES", "base_id",
            "claim_source", "split_top", "without_details", "data_parts", "short_name", "beyond_of", "Verdict", "record",
-           "load", "RECORD", "CLAIM_ORDER", "paper_order", "Claim", "claims", "GROUPS", "split", "count_verdicts",
+           "with_inputs", "load", "RECORD", "CLAIM_ORDER", "paper_order", "Claim", "claims", "GROUPS", "split", "count_verdicts",
            "write_record", "read_record", "README_START", "README_END", "tally", "named", "answer", "readme_results",
            "record_csv", "update_readme"]
 
@@ -277,6 +277,27 @@ def verdicts_dir() -> Path:
     return Path(os.environ.get("TOPONET_VERDICTS_DIR", "_build/verdicts"))
 
 
+def with_inputs(verdict: Verdict) -> Verdict:
+    """``verdict`` with the stored inputs read so far (:func:`toponet.provenance.ledger`) as its
+    ``inputs``, unless it has some.
+
+    :func:`record` stamps a row without inputs when it records it; a chapter that builds its rows
+    first (its ``run_chapter``) and records them later stamps each row as it is built, so the row
+    names what it rests on, not what the chapter read after it.
+
+    Parameters
+    ----------
+    verdict : Verdict
+        A verdict row; one that already has inputs is returned unchanged.
+
+    Returns
+    -------
+    Verdict
+        The row with ``inputs``: {section: {name: sha256}} of the ledger's non-empty sections.
+    """
+    return verdict if verdict.inputs else replace(verdict, inputs={s: v for s, v in ledger().items() if v})
+
+
 def record(verdict: Verdict, directory: str | os.PathLike | None = None) -> Path:
     """Store one row (overwriting an earlier row with the same claim_id); returns its path.
 
@@ -287,8 +308,7 @@ def record(verdict: Verdict, directory: str | os.PathLike | None = None) -> Path
     note = custom_note()
     if note and note not in verdict.scale:
         verdict = replace(verdict, scale=f"{verdict.scale}; {note}")
-    if not verdict.inputs:
-        verdict = replace(verdict, inputs={s: v for s, v in ledger().items() if v})
+    verdict = with_inputs(verdict)
     d = Path(directory) if directory is not None else verdicts_dir()
     d.mkdir(parents=True, exist_ok=True)
     path = d / f"{verdict.claim_id}.json"

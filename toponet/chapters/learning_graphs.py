@@ -25,14 +25,16 @@ import numpy as np
 
 from toponet import data
 from toponet import group_tests as gt
+from toponet import plots
 from toponet._validation import check_cloud, check_int
 from toponet.book.notebook import Caption, Reading, caption, show_table, what_to_see
+from toponet.chapters import registry
 from toponet.chapters._common import study_arrays
 from toponet.experiments import SCALES
 from toponet.mapper import Mapper
 from toponet.circle_decision import ALPHA, DRAWS, RuleResult
 from toponet.surface import SurfaceCalibration, SurfaceTest, surface_calibration, surface_test, time_shuffled
-from toponet.verdict_record import Verdict
+from toponet.verdict_record import Verdict, with_inputs
 
 __all__ = ["l1_verdict_row", "l2_verdict_row", "LearningConfig", "SigmoidMLP", "train_recording", "learning_trajectories", "trajectory_cloud",
            "pca_projection", "l2_norm_lens", "pca_lens", "learning_graph", "neuron_groups",
@@ -1189,14 +1191,6 @@ CLOUDS = {
 _L1_GRAPHS = {("hidden1", "zero"): "L1c", ("output", "zero"): "L1d", ("output", "normal"): "L1e"}
 
 
-def _with_inputs(row: Verdict) -> Verdict:
-    """``row`` with the stored inputs read so far as its ``inputs``, as :func:`toponet.verdicts.record`
-    fills them when it records a row: a row built before it is recorded names what it rests on."""
-    from toponet.provenance import ledger  # deferred: used only when the chapter builds its rows
-
-    return row if row.inputs else replace(row, inputs={s: v for s, v in ledger().items() if v})
-
-
 @dataclass(frozen=True)
 class LearningGraphsChapter:
     """Everything chapter 07 computed: L1's and L2's recorded runs, their learning graphs, rules and rows.
@@ -1349,8 +1343,6 @@ class LearningGraphsChapter:
         matplotlib.figure.Figure
             :func:`toponet.plots.projection_plot`.
         """
-        from toponet import plots  # deferred: the registry imports this module; plots only draw
-
         title = {"hidden1": "L1 hidden layer", "output": "L1 output layer"}[layer]
         return plots.projection_plot(pca_projection(self.l1_weights[layer]), self.l1_steps[layer], title=title,
                                      color_label="training step")
@@ -1397,8 +1389,6 @@ class LearningGraphsChapter:
         plotly.graph_objects.Figure
             :func:`toponet.plots.mapper_figure`.
         """
-        from toponet import plots  # deferred: the registry imports this module; plots only draw
-
         graph, step = self._graph(layer, init)
         name = {"hidden1": "hidden", "output": "output"}[layer]
         title = (f"L1 {name} layer: learning graph" if init == "zero"
@@ -1480,8 +1470,6 @@ class LearningGraphsChapter:
         matplotlib.figure.Figure
             :func:`toponet.plots.curves_plot`.
         """
-        from toponet import plots  # deferred: the registry imports this module; plots only draw
-
         nines, per_epoch = self.l1["pred_of_9"], self._per_epoch("L1")
         epoch = {name: None if step is None else step / per_epoch for name, step in
                  (("separation", self.separation_step), ("end", self.confusion_end_step))}
@@ -1569,8 +1557,6 @@ class LearningGraphsChapter:
         matplotlib.figure.Figure
             :func:`toponet.plots.projection_plot`.
         """
-        from toponet import plots  # deferred: the registry imports this module; plots only draw
-
         return plots.projection_plot(pca_projection(self.l2_weights), self.l2_steps, title="L2 first hidden layer",
                                      color_label="training step")
 
@@ -1593,8 +1579,6 @@ class LearningGraphsChapter:
         plotly.graph_objects.Figure
             :func:`toponet.plots.mapper_figure`.
         """
-        from toponet import plots  # deferred: the registry imports this module; plots only draw
-
         return plots.mapper_figure(self.surface_graph, filter_shape=None,
                                    color=self.surface_graph.node_average(self.l2_steps), color_title="step",
                                    title="L2 first hidden layer: Mapper with PCA 1-3 lenses")
@@ -1627,8 +1611,6 @@ class LearningGraphsChapter:
         matplotlib.figure.Figure
             :func:`toponet.plots.curves_plot`.
         """
-        from toponet import plots  # deferred: the registry imports this module; plots only draw
-
         return plots.curves_plot(self.l2["steps"] / self._per_epoch("L2"),
                                  {"hidden layer 1": self.l2["norm_hidden1"], "hidden layer 2": self.l2["norm_hidden2"],
                                   "output layer": self.l2["norm_output"]},
@@ -1652,8 +1634,6 @@ class LearningGraphsChapter:
         matplotlib.figure.Figure
             :func:`toponet.plots.curves_plot`.
         """
-        from toponet import plots  # deferred: the registry imports this module; plots only draw
-
         per_epoch = self._per_epoch("L2")
         return plots.curves_plot(self.l2["steps"] / per_epoch, {"test accuracy": self.l2["test_accuracy"]},
                                  xlabel="epoch", ylabel="test accuracy (2,000 images)",
@@ -1774,8 +1754,6 @@ def run_chapter(*, profile: str, networks: int, resolution: int, gain: float, se
     ValueError, TypeError
         Naming a bad parameter, before anything is loaded.
     """
-    from toponet.chapters import registry  # deferred: the registry imports this module (L1's and L2's studies)
-
     _check_chapter(profile, networks, resolution, gain, seed)
     configs = {name: registry.study(name.lower()).config(profile) for name in ("L1", "L1-normal", "L2")}
     l1, l2 = registry.study("l1").load(profile), registry.study("l2").load(profile)
@@ -1801,7 +1779,7 @@ def run_chapter(*, profile: str, networks: int, resolution: int, gain: float, se
     more_runs = tuple(l1_run(registry.study("l1").load(profile, seed=s), resolution=resolution, gain=gain, seed=seed,
                              run_seed=s) for s in range(1, networks))
     rule_1 = l1_rule(counts["zero"], counts["normal"], separation, end, total_steps, more_runs=more_runs)
-    row_1 = _with_inputs(l1_verdict_row(
+    row_1 = with_inputs(l1_verdict_row(
         rule_1, counts=counts, output_groups=output_10pct[-1], hidden_groups=hidden_10pct[-1], separation_step=separation,
         confusion_end_step=end, steps_per_epoch=int(l1["steps_per_epoch"]),
         zero_accuracy=float(l1["final_test_accuracy"]), normal_accuracy=float(l1_normal["final_test_accuracy"]),
@@ -1822,7 +1800,7 @@ def run_chapter(*, profile: str, networks: int, resolution: int, gain: float, se
         confusion_peak_share=peak_share, confusion_peak_step=peak_step, more_runs=more_runs, l1_rule=rule_1,
         l2_weights=l2_weights, l2_steps=l2_steps, surface_graph=surface_graph, jumps=jumps, surface_test=surface,
         surface_calibration=calibration, l2_rule=rule_2, rows=(row_1,))
-    row_2 = _with_inputs(l2_verdict_row(
+    row_2 = with_inputs(l2_verdict_row(
         rule_2, surface=surface, accuracy_levels=chapter.accuracy_levels(), jumps=jumps,
         steps_per_epoch=int(l2["steps_per_epoch"]), final_accuracy=float(l2["final_test_accuracy"]),
         scale=scales["L2"], profile=profile, total_steps=int(l2["steps"][-1])))

@@ -11,7 +11,7 @@ part of the package's ``__init__``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
@@ -24,11 +24,10 @@ from toponet.chapters import registry
 from toponet.chapters.umass import memorization, tori
 from toponet.experiments import SCALES
 from toponet.homology import PersistenceResult
-from toponet.provenance import ledger
-from toponet.rules import RuleResult
-from toponet.verdicts import Verdict
+from toponet.circle_decision import RuleResult
+from toponet.verdict_record import Verdict, with_inputs
 
-__all__ = ["UmassChapter", "run_chapter", "with_inputs", "DATA_U1", "U1_CLOUD", "U2_CLOUD"]
+__all__ = ["UmassChapter", "run_chapter", "DATA_U1", "U1_CLOUD", "U2_CLOUD"]
 
 #: U1's data in words (captions and the verdict row).
 DATA_U1 = "two linked tori (synthetic, as the paper)"
@@ -47,25 +46,6 @@ _U2_MAPPERS = {
     ("permuted", "hidden", "assigned"): ("U2f", "N', final hidden layer, by assigned label", "share assigned 2"),
     ("permuted", "softmax", "assigned"): ("U2g", "N', softmax outputs, by assigned label", "share assigned 2"),
 }
-
-
-def with_inputs(row: Verdict) -> Verdict:
-    """``row`` with the stored inputs read so far (:func:`toponet.provenance.ledger`) as its ``inputs``.
-
-    :func:`toponet.verdicts.record` fills a row without inputs from the ledger when it records
-    it; a chapter that builds its rows first and records them later stamps each row when it is
-    built, so the row names what it rests on, not what the chapter read after it.
-
-    Parameters
-    ----------
-    row : Verdict
-        A verdict row; one that already has inputs is returned unchanged.
-
-    Returns
-    -------
-    Verdict
-    """
-    return row if row.inputs else replace(row, inputs={s: v for s, v in ledger().items() if v})
 
 
 def _activation(activation: str) -> str:
@@ -585,7 +565,7 @@ def run_chapter(*, profile: str, networks: int, iterations: int, k: int, resolut
     In the order the chapter reads it: U1's study and its long H0 bars, the tori's test points,
     the best runs and their barcodes, U1's rule and verdict row; then U2's runs, their Mapper
     graphs, U2's rule and verdict row. Each row takes the inputs read up to it
-    (:func:`with_inputs`). The chapter's parameters ``p`` and ``device`` are not taken: nothing
+    (:func:`toponet.verdict_record.with_inputs`). The chapter's parameters ``p`` and ``device`` are not taken: nothing
     here filters by density, and everything trains on the CPU.
 
     Parameters
