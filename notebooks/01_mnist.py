@@ -54,25 +54,15 @@ seed = 0  # null clouds, landmarks and layouts (training seeds are 0..networks-1
 device = "auto"  # torch device for any training this chapter has to do
 
 # %%
-import numpy as np
-
 import toponet.book as tb
-from toponet import plots
 from toponet.chapters import mnist
-from toponet.analysis import PAPER_POINTS_FIG2, analyze_filters, scaled_k
-from toponet.filters import pooled_filters
-from toponet.ideal import distance_to_model, gaussian_filters
-from toponet.verdict_record import load, record
+from toponet.verdicts import load, record
 
-tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
-mnist.validate(globals())          # the chapter's own: k below the paper's 6,400 points, p keeps enough filters
+parameters = tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
+mnist.validate(globals())  # the chapter's own: k below the paper's 6,400 points, p keeps enough filters
 tb.setup_notebook()
-art = mnist.load_or_train("mnist", profile, networks=networks, iterations=iterations, device=device)
-acc = mnist.accuracy_summary(art)
-T = art.iterations[-1]
-WIDTHS = (64, 32, 64)
-print(f"{art.networks} networks {art.arch}, {T} iterations; test accuracy "
-      f"{100 * acc['mean']:.2f} +- {100 * acc['sd']:.2f} % (n = {acc['n']}); paper: about 99.0 % at 40K")
+chapter = mnist.run_chapter(**parameters)
+print(chapter.summary())
 
 # %% [markdown]
 # ## Figure 2: Mapper and barcodes of the first layer
@@ -83,42 +73,22 @@ print(f"{art.networks} networks {art.arch}, {T} iterations; test accuracy "
 # landmarks with a stated error bound for large clouds).
 
 # %%
-layer1_evidence = mnist.circle_evidence(art, k_paper=k, p=p, n_points_paper=PAPER_POINTS_FIG2, resolution=resolution,
-                             gain=gain, seed=seed)
-layer1_pipeline, groups = layer1_evidence["result"], layer1_evidence["groups"]
-layer1_verdict, layer1_k = layer1_evidence["verdict"], layer1_evidence["k"]
-layer1_test, layer1_calibration = layer1_evidence["claim"].test, layer1_evidence["claim"].calibration
-layer1_filters = pooled_filters(art.conv_weights("conv1"))
-layer1_cloud = tb.cloud_label(networks=art.networks, layer=1, iterations=T, widths=WIDTHS, k=layer1_k, p=p)
-layer1_summary = layer1_pipeline.summary()
-print(f"{layer1_summary['n_points']} filters, k = {layer1_k} (paper: {k} for {PAPER_POINTS_FIG2}), "
-      f"{layer1_summary['n_kept']} kept; persistence: {layer1_summary['persistence_method']}")
+chapter.layer1_mapper_figure()
+
+# %% tags=["remove-input"]
+chapter.caption("2a")
+
+# %% tags=["remove-input"]
+chapter.reading("2a")
 
 # %%
-plots.mapper_overview(layer1_pipeline.mapper,
-                      title=f"Mapper({resolution}, {gain:g}): {layer1_pipeline.mapper.n_nodes_} nodes")
+chapter.layer1_barcode_figure()
 
 # %% tags=["remove-input"]
-tb.caption(f"Mapper({resolution}, {gain:g}) of the dense core of the first-layer filters; node colour = "
-           "cluster size; the mean 3x3 filter drawn on nodes spread along the graph, and below the graph "
-           "the mean filters by angle around the loop.",
-           cloud=layer1_cloud, profile=profile, accuracy=list(acc["values"]), paper_accuracy=0.99, figure="2a")
+chapter.caption("2b")
 
 # %% tags=["remove-input"]
-mnist.mapper_reading(layer1_pipeline.mapper, layer1_test, layer1_evidence["claim"].rule, look=(
-    "whether the graph closes into a loop whose nodes carry edge filters turning through all angles; the strip "
-    "under it reads the loop left to right, and for a primary circle the edge turns once through every orientation. "
-    f"With a few hundred points under a {resolution} x {resolution} cover the ring can show gaps"))
-
-# %%
-plots.barcode_plot(layer1_pipeline.persistence, title="Barcodes, first layer")
-
-# %% tags=["remove-input"]
-tb.caption(f"Barcodes ($H_0$, $H_1$) of the same cloud ({layer1_summary['persistence_method']}).",
-           cloud=layer1_cloud, profile=profile, accuracy=list(acc["values"]), paper_accuracy=0.99, figure="2b")
-
-# %% tags=["remove-input"]
-mnist.barcode_reading(layer1_test, layer1_evidence["claim"].rule)
+chapter.reading("2b")
 
 # %% [markdown]
 # ## Is the circle real? Null models
@@ -140,26 +110,20 @@ mnist.barcode_reading(layer1_test, layer1_evidence["claim"].rule)
 # ideal filters, so this comparison is conservative.
 
 # %%
-print(layer1_test.describe())
-print("calibration at this size:", layer1_calibration.describe())
+print(chapter.circle_test_description())
 
 # %% [markdown]
 # The rule is calibrated at this cloud size, $k$ and $p$ (the **Calibration** page has the
 # tables): its false-positive rate on fresh null clouds, and its power on a noisy ideal model.
 
 # %%
-group_size, points_per_group, group_k = groups.group_size, groups.points_per_group, groups.k
-plots.statistic_strip(groups.values, title=f"top $H_1$ per group of {group_size} networks")
+chapter.groups_figure()
 
 # %% tags=["remove-input"]
-tb.caption(f"Top $H_1$ lifetime of $\\rho({group_k}, {p:g})$ for disjoint groups of {group_size} networks "
-           f"({points_per_group} filters each): trained, the same networks untrained, and gaussian clouds of "
-           "that size.",
-           cloud=tb.cloud_label(networks=group_size, layer=1, iterations=T, widths=WIDTHS, k=group_k, p=p),
-           profile=profile, accuracy=list(acc["values"]), figure="2c")
+chapter.caption("2c")
 
 # %% tags=["remove-input"]
-mnist.groups_reading(groups)
+chapter.reading("2c")
 
 # %% [markdown]
 # ## How much of the cloud lies on the primary circle?
@@ -170,24 +134,13 @@ mnist.groups_reading(groups)
 # step edges rather than exact linear ramps, so look at the whole distribution, not one threshold.
 
 # %%
-untrained_filters = pooled_filters(art.conv_weights("conv1", 0))
-dists = {"trained": layer1_pipeline.distance_primary,
-         "untrained": distance_to_model(untrained_filters).distances,
-         "gaussian": distance_to_model(gaussian_filters(layer1_filters.shape[0], seed=seed)).distances}
-near_threshold = mnist.null_distance_threshold()
-plots.distance_histogram(dists, threshold=near_threshold, title="distance to the primary circle")
+chapter.distance_figure()
 
 # %% tags=["remove-input"]
-near = {name: float(np.mean(d <= near_threshold)) for name, d in dists.items()}
-core_distances = layer1_pipeline.distance_primary[layer1_pipeline.kept_index]
-tb.caption("Distance of every first-layer filter to the primary circle: trained, the same networks untrained, "
-           "and gaussian filters; dotted: the 5% quantile of the gaussian filters' distances.",
-           cloud=tb.cloud_label(networks=art.networks, layer=1, iterations=T, widths=WIDTHS),
-           profile=profile, accuracy=list(acc["values"]), figure="2d")
+chapter.caption("2d")
 
 # %% tags=["remove-input"]
-mnist.distance_reading({**near, "dense core (trained)": float(np.mean(core_distances <= near_threshold))},
-                       near_threshold)
+chapter.reading("2d")
 
 # %% [markdown]
 # Few learned filters are *exact* linear ramps: learned edges are blurred, partly step-like, so
@@ -200,20 +153,13 @@ mnist.distance_reading({**near, "dense core (trained)": float(np.mean(core_dista
 # The same statistics at every stored snapshot of training (iteration 0 = initialization).
 
 # %%
-evolution_rows = mnist.evolution(art, layer="conv1", k_paper=k, p=p, n_points_paper=PAPER_POINTS_FIG2, seed=seed)
-plots.evolution_plot(evolution_rows, keys=("h1_top", "frac_near_circle_core", "test_accuracy"),
-                     labels={"h1_top": "top $H_1$ lifetime", "frac_near_circle_core": "dense core near circle",
-                             "test_accuracy": "test accuracy"})
+chapter.evolution_figure()
 
 # %% tags=["remove-input"]
-tb.caption("Top $H_1$ lifetime of the dense core, its share within 0.3 of the primary circle, and test "
-           "accuracy (mean and sd over networks; before the last snapshot on a fixed 2,000-image test "
-           "subset) against training iterations.",
-           cloud=tb.cloud_label(networks=art.networks, layer=1, iterations=T, widths=WIDTHS, k=layer1_k, p=p),
-           profile=profile, accuracy=list(acc["values"]), figure="2e")
+chapter.caption("2e")
 
 # %% tags=["remove-input"]
-mnist.evolution_reading(evolution_rows)
+chapter.reading("2e")
 
 # %% [markdown]
 # ## Does it survive other choices of $k$ and $p$?
@@ -223,30 +169,22 @@ mnist.evolution_reading(evolution_rows)
 # is the ratio of the top to the second $H_1$ lifetime (a circle gives a large ratio).
 
 # %%
-ks = sorted({max(2, int(round(layer1_k * f))) for f in (0.25, 0.5, 1, 2, 4)} - {0} )
-ks = [kk for kk in ks if kk < layer1_filters.shape[0] // 2]
-sweep = mnist.parameter_sweep(layer1_filters, ks, [0.1, 0.2, 0.3, 0.5, 0.7, 1.0], resolution=resolution, gain=gain,
-                                seed=seed)
-plots.sweep_heatmap(sweep, "h1_ratio", title="top / second $H_1$ lifetime")
+chapter.sweep_figure("h1_ratio")
 
 # %% tags=["remove-input"]
-tb.caption(f"Top/second $H_1$ ratio over {len(sweep)} choices of (k, p) of the same cloud.",
-           cloud=tb.cloud_label(networks=art.networks, layer=1, iterations=T, widths=WIDTHS),
-           profile=profile, accuracy=list(acc["values"]), figure="2f")
+chapter.caption("2f")
 
 # %% tags=["remove-input"]
-mnist.sweep_reading(sweep, "h1_ratio")
+chapter.reading("2f")
 
 # %%
-plots.sweep_heatmap(sweep, "frac_near_circle", title="dense core within 0.3 of the circle", cap=None)
+chapter.sweep_figure("frac_near_circle")
 
 # %% tags=["remove-input"]
-tb.caption("Share of the dense core within 0.3 of the primary circle over the same choices of (k, p).",
-           cloud=tb.cloud_label(networks=art.networks, layer=1, iterations=T, widths=WIDTHS),
-           profile=profile, accuracy=list(acc["values"]), figure="2g")
+chapter.caption("2g")
 
 # %% tags=["remove-input"]
-mnist.sweep_reading(sweep, "frac_near_circle")
+chapter.reading("2g")
 
 # %% [markdown]
 # ## Other architectures (Sec. V.A, robustness)
@@ -255,10 +193,7 @@ mnist.sweep_reading(sweep, "frac_near_circle")
 # $M(64, 16, 512)$ and $M(256, 32, 512)$ too.
 
 # %%
-variants = mnist.variant_table(["mnist-M64-0-64", "mnist-M64-8-512", "mnist-M64-16-512", "mnist-M256-32-512"],
-                                 profile, iterations=iterations, k_paper=k, p=p, resolution=resolution,
-                                 gain=gain, seed=seed, device=device)
-tb.show_table([{key: val for key, val in r.items() if key != "rule"} for r in variants])
+tb.show_table(chapter.variant_rows())
 
 # %% [markdown]
 # ## The second layer (Sec. V.A)
@@ -267,36 +202,22 @@ tb.show_table([{key: val for key, val in r.items() if key != "rule"} for r in va
 # "a very weak primary circle, significantly weaker than in the first layer".
 
 # %%
-layer2_filters = pooled_filters(art.conv_weights("conv2"))
-layer2_comparison = mnist.layer_comparison(layer1_evidence["claim"], layer2_filters, k_paper=10, p=0.1, seed=seed)
-layer2_test, layer2_k = layer2_comparison["claim"].test, layer2_comparison["k"]
-layer2_drawn = np.sort(np.random.default_rng(seed).choice(layer2_filters.shape[0], layer2_comparison["n"],
-                                                          replace=False))
-layer2_pipeline = analyze_filters(layer2_filters[layer2_drawn], k=layer2_k, p=0.1, resolution=resolution, gain=gain,
-                                  null_repeats=0, seed=seed, n_landmarks=None)
-layer2_summary = layer2_pipeline.summary()
-layer2_cloud = tb.cloud_label(networks=art.networks, layer=2, iterations=T, widths=WIDTHS, k=layer2_k, p=0.1)
-plots.barcode_plot(layer2_pipeline.persistence, title="Barcodes, second layer")
+chapter.layer2_barcode_figure()
 
 # %% tags=["remove-input"]
-tb.caption(f"Second-layer barcodes of {layer2_comparison['n']:,} filters drawn at random from the "
-           f"{layer2_filters.shape[0]:,} ({layer2_summary['persistence_method']}).", cloud=layer2_cloud,
-           profile=profile, accuracy=list(acc["values"]), figure="2h")
+chapter.caption("2h")
 
 # %% tags=["remove-input"]
-mnist.layer2_reading(layer2_comparison, layer1_summary["frac_near_primary_circle_filtered"],
-                     layer2_summary["frac_near_primary_circle_filtered"])
+chapter.reading("2h")
 
 # %%
-plots.mapper_figure(layer2_pipeline.mapper, title=f"Mapper({resolution}, {gain:g}), second layer")
+chapter.layer2_mapper_figure()
 
 # %% tags=["remove-input"]
-tb.caption(f"Mapper({resolution}, {gain:g}) of the same second-layer cloud's dense core; node colour = cluster size, "
-           "each node's mean 3x3 filter drawn inside it.", cloud=layer2_cloud, profile=profile,
-           accuracy=list(acc["values"]), figure="2i")
+chapter.caption("2i")
 
 # %% tags=["remove-input"]
-mnist.mapper_reading(layer2_pipeline.mapper, layer2_test, layer2_comparison["claim"].rule)
+chapter.reading("2i")
 
 # %% [markdown]
 # ## Verdicts
@@ -312,13 +233,10 @@ mnist.mapper_reading(layer2_pipeline.mapper, layer2_test, layer2_comparison["cla
 # a few hundred points).
 
 # %% tags=["remove-input"]
-print(layer1_verdict.verdict, *layer1_verdict.reasons, sep="\n  ")
+print(chapter.verdict_block())
 
 # %% tags=["remove-input"]
-scale = f"{art.networks} x {T} iterations ({profile}); test acc {100 * acc['mean']:.1f}%"
-rows = mnist.mnist_verdicts(layer1=layer1_evidence, variants=variants, layer2=layer2_comparison, art=art, acc=acc,
-                            profile=profile)
-for row in rows:
+for row in chapter.rows:
     record(row)
 print(*(f"{v.claim_id}: {v.verdict}" for v in load()), sep="\n")
 
@@ -333,18 +251,14 @@ print(*(f"{v.claim_id}: {v.verdict}" for v in load()), sep="\n")
 # ```
 
 # %% tags=["hide-cell"]
-from toponet.analysis import filtered_top_h1
-from toponet.nulls import null_cloud
+import numpy as np
+from toponet import analysis, nulls
 
-filter_subsample = layer1_filters[np.random.default_rng(seed).choice(layer1_filters.shape[0],
-                                                                    min(640, layer1_filters.shape[0]), replace=False)]
-k_sub = scaled_k(k, filter_subsample.shape[0], PAPER_POINTS_FIG2)
-observed = filtered_top_h1(filter_subsample, k=k_sub, p=p, seed=seed, n_landmarks=None)
-second_order_tops = np.array([filtered_top_h1(null_cloud(filter_subsample, "directions", s), k=k_sub, p=p, seed=seed,
-                                              n_landmarks=None) for s in range(10)])
-print(f"{filter_subsample.shape[0]} filters, k = {k_sub}: top H1 {observed:.3f}; second-order nulls "
-      f"{second_order_tops.mean():.3f} +- {second_order_tops.std(ddof=1):.3f} (max {second_order_tops.max():.3f}); "
-      f"beaten by {int(np.sum(second_order_tops >= observed))} of 10")
+sample, k_sample = chapter.filter_sample(640)  # drawn with the chapter's seed; k rescaled to the 640 filters
+tops = np.array([analysis.filtered_top_h1(X, k=k_sample, p=p, seed=seed, n_landmarks=None)
+                 for X in [sample, *(nulls.null_cloud(sample, "directions", s) for s in range(10))]])
+print(f"{len(sample)} filters, k = {k_sample}: top H1 {tops[0]:.3f}; second-order nulls {tops[1:].mean():.3f} "
+      f"+- {tops[1:].std(ddof=1):.3f} (max {tops[1:].max():.3f}); beaten by {int(np.sum(tops[1:] >= tops[0]))} of 10")
 
 # %% [markdown]
 # ```{dropdown} Solution 1
@@ -357,14 +271,13 @@ print(f"{filter_subsample.shape[0]} filters, k = {k_sub}: top H1 {observed:.3f};
 # ```
 #
 # ```{admonition} Exercise 2: where does the circle break?
-# From the $(k, p)$ sweep above (`sweep`, one dict per cell), list the cells where the top bar is
+# From the $(k, p)$ sweep above (`chapter.sweep`, one dict per cell), list the cells where the top bar is
 # less than twice the second. Are they at small $p$, at small $k$, or both?
 # ```
 
 # %% tags=["hide-cell"]
-for r in sorted(sweep, key=lambda r: (r["k"], r["p"])):
-    if r["h1_ratio"] < 2:
-        print(f"k = {r['k']}, p = {r['p']}: top / second H1 = {r['h1_ratio']:.2f}")
+for cell in [r for r in chapter.sweep if r["h1_ratio"] < 2]:  # the sweep's cells run in order of k, then p
+    print(f"k = {cell['k']}, p = {cell['p']}: top / second H1 = {cell['h1_ratio']:.2f}")
 
 # %% [markdown]
 # ```{dropdown} Solution 2
@@ -380,8 +293,8 @@ for r in sorted(sweep, key=lambda r: (r["k"], r["p"])):
 # ```
 
 # %% tags=["hide-cell"]
-print(f"trained {filtered_top_h1(layer1_filters, k=layer1_k, p=p, seed=seed):.3f}, "
-      f"untrained {filtered_top_h1(untrained_filters, k=layer1_k, p=p, seed=seed):.3f}")
+print(f"trained {analysis.filtered_top_h1(chapter.layer1_filters, k=chapter.layer1_k, p=p, seed=seed):.3f}, "
+      f"untrained {analysis.filtered_top_h1(chapter.untrained_filters, k=chapter.layer1_k, p=p, seed=seed):.3f}")
 
 # %% [markdown]
 # ```{dropdown} Solution 3

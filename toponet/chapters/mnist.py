@@ -1,6 +1,11 @@
 """Chapter 01 (``notebooks/01_mnist.py``; paper Sec. V.A, Fig. 2 and its robustness
 variants, claims F2, F2b, F2c and UMass's U3): what the chapter calls, so the notebook holds no logic.
 
+The notebook makes one call, :func:`run_chapter`, which returns a frozen :class:`MnistChapter`
+(every computed result and the verdict rows); its methods draw the figures
+(``layer1_mapper_figure``, ...), and write the captions (:meth:`MnistChapter.caption`) and
+readings (:meth:`MnistChapter.reading`) of Fig. 2a-2i from it.
+
 Shared with other chapters (re-exported here, defined in :mod:`toponet.chapters._common`):
 :func:`accuracy_summary`, :func:`evolution`, :func:`circle_claim`, :func:`null_distance_threshold`;
 from the layers below: :func:`toponet.experiments.load_or_train` (the stored artifact of an
@@ -23,12 +28,12 @@ import numpy as np
 
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import PAPER_POINTS_FIG2, analyze_filters, filtered_top_h1, group_top_h1, scaled_k
-from toponet.book.notebook import Reading, what_to_see
-from toponet.chapters._common import (NULL_DISTANCE_QUANTILE, accuracy_summary, evolution,  # noqa: F401
-                                      null_distance_threshold)  # chapter 01 calls these as mnist.<name>
-from toponet.chapters._readings import (barcode_reading, distance_reading, evolution_reading,  # noqa: F401
-                                        mapper_reading, rule_outcome)  # chapter 01 calls these as mnist.<name>
-from toponet.paper_claims import circle_claim
+from toponet import plots
+from toponet.book.notebook import Caption, Reading, caption, cloud_label, what_to_see
+from toponet.chapters._common import accuracy_summary, evolution, null_distance_threshold
+from toponet.chapters._readings import (barcode_reading, distance_reading, evolution_reading, mapper_reading,
+                                        rule_outcome)
+from toponet.claims import circle_claim
 from toponet.density import density_filtration
 from toponet.experiments import experiment, load_or_train
 from toponet.filters import normalize, pooled_filters
@@ -40,7 +45,8 @@ from toponet.circle_decision import DRAWS, RuleResult, aggregate_verdict, combin
 from toponet.verdict_record import Verdict
 
 __all__ = ["validate", "group_statistics", "parameter_sweep", "circle_evidence", "variant_table", "layer_comparison",
-           "mnist_verdicts", "groups_reading", "sweep_reading", "layer2_reading"]
+           "mnist_verdicts", "groups_reading", "sweep_reading", "layer2_reading", "MnistChapter", "run_chapter",
+           "sweep_ks", "WIDTHS", "VARIANTS"]
 
 
 def validate(params) -> dict:
@@ -335,3 +341,442 @@ def layer2_reading(layer2: dict, near1: float, near2: float) -> Reading:
         "within 0.3 of the circle lie {near2:.1%} of its dense core against {near1:.1%} in layer 1.",
         n=layer2["n"], outcome=rule_outcome(test, rule), e2=layer2["effect2"], e1=layer2["effect1"],
         weaker="weaker" if layer2["weaker"] else "not weaker", near2=near2, near1=near1)
+
+
+# --- the chapter in one call: its result, figures, captions and readings ---------------------------
+
+#: The widths of the paper's MNIST network M(64, 32, 64), as every caption names its cloud.
+WIDTHS = (64, 32, 64)
+#: The robustness architectures of Sec. V.A (claim F2b), in the order of their table.
+VARIANTS = ("mnist-M64-0-64", "mnist-M64-8-512", "mnist-M64-16-512", "mnist-M256-32-512")
+#: The sweep's p values, and its k values as multiples of the rescaled paper k.
+SWEEP_PS = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
+SWEEP_K_FACTORS = (0.25, 0.5, 1, 2, 4)
+#: Fig. 2's second layer: the paper's rho(10, 0.1) of the second-layer filters.
+LAYER2_K, LAYER2_P = 10, 0.1
+#: The paper's test accuracy of M(64, 32, 64) at 40K iterations (Fig. 2's captions quote it).
+PAPER_ACCURACY = 0.99
+
+_MAPPER_LOOK = (
+    "whether the graph closes into a loop whose nodes carry edge filters turning through all angles; the strip "
+    "under it reads the loop left to right, and for a primary circle the edge turns once through every orientation. "
+    "With a few hundred points under a {resolution} x {resolution} cover the ring can show gaps")
+
+
+@dataclass(frozen=True)
+class MnistChapter:
+    """Everything chapter 01 computed, in the order the notebook shows it (Fig. 2a-2i, the verdicts).
+
+    Attributes
+    ----------
+    profile : str
+        The build profile the networks come from.
+    k, p : int, float
+        The paper's k (for its 6,400 filters) and the fraction rho(k, p) keeps.
+    resolution, gain : int, float
+        Mapper(resolution, gain) of the pictures.
+    seed : int
+        Seed of the null clouds, landmarks, subsamples and layouts.
+    artifact : toponet.store.Artifact
+        The stored networks M(64, 32, 64) of Fig. 2.
+    accuracy : dict
+        :func:`accuracy_summary` of ``artifact`` at its last snapshot (mean, sd, n, values).
+    layer1 : dict
+        :func:`circle_evidence` of the first layer (claim, result, groups, k, untrained_top_h1, verdict).
+    layer1_filters, untrained_filters : ndarray of shape (n_networks * 64, 9)
+        The pooled raw first-layer filters at the last snapshot and at iteration 0.
+    distances : dict str -> ndarray of shape (n_networks * 64,)
+        Distance of each normalized filter to the primary circle (0 to 2): "trained",
+        "untrained", "gaussian" (as many gaussian filters).
+    near_threshold : float
+        "Near the circle": the 5 % quantile of gaussian filters' distances (:func:`null_distance_threshold`).
+    evolution : list of dict
+        :func:`evolution` rows, one per stored snapshot.
+    sweep : list of dict
+        :func:`parameter_sweep` rows, one per (k, p), in order of k then p.
+    variants : list of dict
+        :func:`variant_table` rows, one per architecture of :data:`VARIANTS`.
+    layer2_filters : ndarray of shape (n_networks * 64 * 32, 9)
+        The pooled raw second-layer filters.
+    layer2 : dict
+        :func:`layer_comparison` of the second layer against the first (F2c).
+    layer2_analysis : toponet.analysis.AnalysisResult
+        Exact persistence and Mapper of the second-layer subsample the comparison tested.
+    rows : tuple of toponet.verdicts.Verdict
+        The verdict rows F2, F2b, F2c, U3 (:func:`mnist_verdicts`).
+    """
+
+    profile: str
+    k: int
+    p: float
+    resolution: int
+    gain: float
+    seed: int
+    artifact: object
+    accuracy: dict
+    layer1: dict
+    layer1_filters: np.ndarray
+    untrained_filters: np.ndarray
+    distances: dict
+    near_threshold: float
+    evolution: list
+    sweep: list
+    variants: list
+    layer2_filters: np.ndarray
+    layer2: dict
+    layer2_analysis: object
+    rows: tuple
+
+    # -- what the figures and captions share ----------------------------------------------------
+    @property
+    def iterations(self) -> int:
+        """Batch iterations of the last snapshot (Fig. 2's networks)."""
+        return int(self.artifact.iterations[-1])
+
+    @property
+    def layer1_analysis(self):
+        """:func:`toponet.analysis.analyze_filters` of the first layer's dense core (Fig. 2a, 2b)."""
+        return self.layer1["result"]
+
+    @property
+    def layer1_k(self) -> int:
+        """The paper's k rescaled to the first layer's cloud."""
+        return self.layer1["k"]
+
+    def summary(self) -> str:
+        """What was analysed and how well the networks learned, as printed under the parameters.
+
+        Returns
+        -------
+        str
+            Two lines: networks, architecture, iterations and test accuracy (mean +- sd, in %) beside
+            the paper's; the first layer's cloud (filters, k, filters kept, persistence method).
+        """
+        acc, summary = self.accuracy, self.layer1_analysis.summary()
+        return (f"{self.artifact.networks} networks {self.artifact.arch}, {self.iterations} iterations; test accuracy "
+                f"{100 * acc['mean']:.2f} +- {100 * acc['sd']:.2f} % (n = {acc['n']}); paper: about 99.0 % at 40K\n"
+                f"{summary['n_points']} filters, k = {self.layer1_k} (paper: {self.k} for {PAPER_POINTS_FIG2}), "
+                f"{summary['n_kept']} kept; persistence: {summary['persistence_method']}")
+
+    def circle_test_description(self) -> str:
+        """The first layer's circle test against its nulls and the rule's calibration at its size.
+
+        Returns
+        -------
+        str
+            Two lines: :meth:`toponet.rules.CircleTest.describe` and the calibration's description.
+        """
+        claim = self.layer1["claim"]
+        return f"{claim.test.describe()}\ncalibration at this size: {claim.calibration.describe()}"
+
+    def verdict_block(self) -> str:
+        """Fig. 2's verdict (claim F2) and the rule's reasons, indented under it.
+
+        Returns
+        -------
+        str
+            The verdict on the first line, each reason on its own line indented by two spaces.
+        """
+        rule = self.layer1["verdict"]
+        return "\n  ".join((rule.verdict, *rule.reasons))
+
+    def variant_rows(self) -> list[dict]:
+        """The robustness table: :attr:`variants` without the rule objects.
+
+        Returns
+        -------
+        list of dict
+            One row per architecture, the columns :func:`toponet.book.show_table` shows.
+        """
+        return [{key: val for key, val in r.items() if key != "rule"} for r in self.variants]
+
+    def _cloud(self, layer: int = 1, *, networks: int | None = None, k: int | None = None,
+               p: float | None = None) -> str:
+        return cloud_label(networks=networks or self.artifact.networks, layer=layer, iterations=self.iterations,
+                           widths=WIDTHS, k=k, p=p)
+
+    # -- figures ---------------------------------------------------------------------------------
+    def layer1_mapper_figure(self):
+        """Fig. 2a: Mapper of the first layer's dense core, with the mean filters along its loop.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        mapper = self.layer1_analysis.mapper
+        return plots.mapper_overview(mapper, title=f"Mapper({self.resolution}, {self.gain:g}): {mapper.n_nodes_} nodes")
+
+    def layer1_barcode_figure(self):
+        """Fig. 2b: barcodes (H0, H1) of the first layer's dense core.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return plots.barcode_plot(self.layer1_analysis.persistence, title="Barcodes, first layer")
+
+    def groups_figure(self):
+        """Fig. 2c: top H1 lifetime per disjoint seed group, trained / untrained / gaussian.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        groups = self.layer1["groups"]
+        return plots.statistic_strip(groups.values, title=f"top $H_1$ per group of {groups.group_size} networks")
+
+    def distance_figure(self):
+        """Fig. 2d: distance of every first-layer filter to the primary circle.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return plots.distance_histogram(self.distances, threshold=self.near_threshold,
+                                        title="distance to the primary circle")
+
+    def evolution_figure(self):
+        """Fig. 2e: top H1 bar, share of the core near the circle and test accuracy over training.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return plots.evolution_plot(self.evolution, keys=("h1_top", "frac_near_circle_core", "test_accuracy"),
+                                    labels={"h1_top": "top $H_1$ lifetime",
+                                            "frac_near_circle_core": "dense core near circle",
+                                            "test_accuracy": "test accuracy"})
+
+    def sweep_figure(self, key: str):
+        """Fig. 2f (``key="h1_ratio"``) or 2g (``key="frac_near_circle"``): the (k, p) sweep as a heat map.
+
+        Parameters
+        ----------
+        key : {"h1_ratio", "frac_near_circle"}
+            The top / second H1 ratio, or the dense core's share within 0.3 of the circle.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        if key == "h1_ratio":
+            return plots.sweep_heatmap(self.sweep, "h1_ratio", title="top / second $H_1$ lifetime")
+        if key == "frac_near_circle":
+            return plots.sweep_heatmap(self.sweep, "frac_near_circle", title="dense core within 0.3 of the circle",
+                                       cap=None)
+        raise ValueError(f"key={key!r}: the sweep's figures are 'h1_ratio' and 'frac_near_circle'")
+
+    def layer2_barcode_figure(self):
+        """Fig. 2h: barcodes of the second-layer subsample's dense core.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return plots.barcode_plot(self.layer2_analysis.persistence, title="Barcodes, second layer")
+
+    def layer2_mapper_figure(self):
+        """Fig. 2i: Mapper of the second-layer subsample's dense core.
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+        """
+        return plots.mapper_figure(self.layer2_analysis.mapper,
+                                   title=f"Mapper({self.resolution}, {self.gain:g}), second layer")
+
+    # -- captions and readings -------------------------------------------------------------------
+    def caption(self, figure: str) -> Caption:
+        """The caption of Fig. ``figure`` ("2a" to "2i"): what it shows, its cloud, profile and accuracy.
+
+        Parameters
+        ----------
+        figure : str
+            One of "2a", ..., "2i" (the figures in the notebook's order).
+
+        Returns
+        -------
+        toponet.book.Caption
+        """
+        res, gain, p = self.resolution, self.gain, self.p
+        layer1 = self._cloud(1, k=self.layer1_k, p=p)
+        layer2 = self._cloud(2, k=self.layer2["k"], p=LAYER2_P)
+        if figure == "2a":
+            text, cloud = (f"Mapper({res}, {gain:g}) of the dense core of the first-layer filters; node colour = "
+                           "cluster size; the mean 3x3 filter drawn on nodes spread along the graph, and below the "
+                           "graph the mean filters by angle around the loop.", layer1)
+        elif figure == "2b":
+            text, cloud = (f"Barcodes ($H_0$, $H_1$) of the same cloud "
+                           f"({self.layer1_analysis.summary()['persistence_method']}).", layer1)
+        elif figure == "2c":
+            g = self.layer1["groups"]
+            text = (f"Top $H_1$ lifetime of $\\rho({g.k}, {p:g})$ for disjoint groups of {g.group_size} networks "
+                    f"({g.points_per_group} filters each): trained, the same networks untrained, and gaussian "
+                    "clouds of that size.")
+            cloud = self._cloud(1, networks=g.group_size, k=g.k, p=p)
+        elif figure == "2d":
+            text, cloud = ("Distance of every first-layer filter to the primary circle: trained, the same networks "
+                           "untrained, and gaussian filters; dotted: the 5% quantile of the gaussian filters' "
+                           "distances.", self._cloud(1))
+        elif figure == "2e":
+            text, cloud = ("Top $H_1$ lifetime of the dense core, its share within 0.3 of the primary circle, and test "
+                           "accuracy (mean and sd over networks; before the last snapshot on a fixed 2,000-image test "
+                           "subset) against training iterations.", layer1)
+        elif figure == "2f":
+            text, cloud = f"Top/second $H_1$ ratio over {len(self.sweep)} choices of (k, p) of the same cloud.", \
+                self._cloud(1)
+        elif figure == "2g":
+            text, cloud = ("Share of the dense core within 0.3 of the primary circle over the same choices of (k, p).",
+                           self._cloud(1))
+        elif figure == "2h":
+            method = self.layer2_analysis.summary()["persistence_method"]
+            text, cloud = (f"Second-layer barcodes of {self.layer2['n']:,} filters drawn at random from the "
+                           f"{self.layer2_filters.shape[0]:,} ({method}).", layer2)
+        elif figure == "2i":
+            text, cloud = (f"Mapper({res}, {gain:g}) of the same second-layer cloud's dense core; node colour = "
+                           "cluster size, each node's mean 3x3 filter drawn inside it.", layer2)
+        else:
+            raise ValueError(f"figure={figure!r}: chapter 01 shows figures 2a to 2i")
+        paper = PAPER_ACCURACY if figure in ("2a", "2b") else None
+        return caption(text, cloud=cloud, profile=self.profile, accuracy=list(self.accuracy["values"]),
+                       paper_accuracy=paper, figure=figure)
+
+    def reading(self, figure: str) -> Reading:
+        """The "What to see" of Fig. ``figure`` ("2a" to "2i"), filled from this build's results.
+
+        Parameters
+        ----------
+        figure : str
+            One of "2a", ..., "2i".
+
+        Returns
+        -------
+        toponet.book.Reading
+        """
+        if figure in ("2a", "2b"):
+            test, rule = self.layer1["claim"].test, self.layer1["claim"].rule
+            return (mapper_reading(self.layer1_analysis.mapper, test, rule,
+                                   look=_MAPPER_LOOK.format(resolution=self.resolution)) if figure == "2a"
+                    else barcode_reading(test, rule))
+        if figure == "2c":
+            return groups_reading(self.layer1["groups"])
+        if figure == "2d":
+            near = {name: float(np.mean(d <= self.near_threshold)) for name, d in self.distances.items()}
+            core = self.layer1_analysis.distance_primary[self.layer1_analysis.kept_index]
+            return distance_reading({**near, "dense core (trained)": float(np.mean(core <= self.near_threshold))},
+                                    self.near_threshold)
+        if figure == "2e":
+            return evolution_reading(self.evolution)
+        if figure in ("2f", "2g"):
+            return sweep_reading(self.sweep, "h1_ratio" if figure == "2f" else "frac_near_circle")
+        if figure == "2h":
+            near = "frac_near_primary_circle_filtered"
+            return layer2_reading(self.layer2, self.layer1_analysis.summary()[near],
+                                  self.layer2_analysis.summary()[near])
+        if figure == "2i":
+            claim = self.layer2["claim"]
+            return mapper_reading(self.layer2_analysis.mapper, claim.test, claim.rule)
+        raise ValueError(f"figure={figure!r}: chapter 01 shows figures 2a to 2i")
+
+    # -- for the exercises -----------------------------------------------------------------------
+    def filter_sample(self, n: int = 640) -> tuple[np.ndarray, int]:
+        """A seeded random sample of the first-layer filters and the paper's k rescaled to it.
+
+        Parameters
+        ----------
+        n : int
+            Filters drawn (at most all of them), without replacement, with the chapter's seed.
+
+        Returns
+        -------
+        sample : ndarray of shape (min(n, n_filters), 9)
+            Raw first-layer filters.
+        k : int
+            :func:`toponet.analysis.scaled_k` of the chapter's k to the sample's size.
+        """
+        X = self.layer1_filters
+        sample = X[np.random.default_rng(self.seed).choice(X.shape[0], min(n, X.shape[0]), replace=False)]
+        return sample, scaled_k(self.k, sample.shape[0], PAPER_POINTS_FIG2)
+
+
+def sweep_ks(k: int, n_points: int) -> list[int]:
+    """The sweep's k values: :data:`SWEEP_K_FACTORS` times ``k``, at least 2 and below half the cloud.
+
+    Parameters
+    ----------
+    k : int
+        The paper's k rescaled to the cloud.
+    n_points : int
+        Filters in the cloud.
+
+    Returns
+    -------
+    list of int
+        Distinct values, ascending.
+    """
+    ks = sorted({max(2, int(round(k * f))) for f in SWEEP_K_FACTORS} - {0})
+    return [kk for kk in ks if kk < n_points // 2]
+
+
+def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: float, resolution: int = 30,
+                gain: float = 3.0, seed: int = 0, device: str = "auto") -> MnistChapter:
+    """Chapter 01 in one call: load (or train) the networks, run every analysis, build the verdict rows.
+
+    Parameters
+    ----------
+    profile : str
+        Training scale (smoke | default | paper).
+    networks : int
+        Networks M(64, 32, 64) pooled into Fig. 2's cloud.
+    iterations : int
+        Batch iterations of training (a value the store lacks trains networks first).
+    k : int
+        The paper's k for its 6,400 filters, rescaled to each cloud (below 6,400).
+    p : float
+        Fraction of the densest filters rho(k, p) keeps, in (0, 1].
+    resolution : int
+        Mapper's intervals per lens (pictures only).
+    gain : float
+        Mapper's overlap: 1 - 1/gain.
+    seed : int
+        Null clouds, landmarks, subsamples and layouts.
+    device : str
+        Torch device of any training this chapter has to do.
+
+    Returns
+    -------
+    MnistChapter
+
+    Raises
+    ------
+    ValueError
+        From :func:`validate`, naming a bad ``k``, ``p`` or ``networks`` before anything is loaded.
+    """
+    validate(dict(k=k, p=p, networks=networks, resolution=resolution, gain=gain))
+    art = load_or_train("mnist", profile, networks=networks, iterations=iterations, device=device)
+    acc = accuracy_summary(art)
+    layer1 = circle_evidence(art, k_paper=k, p=p, n_points_paper=PAPER_POINTS_FIG2, resolution=resolution,
+                             gain=gain, seed=seed)
+    layer1_filters = pooled_filters(art.conv_weights("conv1"))
+    untrained_filters = pooled_filters(art.conv_weights("conv1", 0))
+    distances = {"trained": layer1["result"].distance_primary,
+                 "untrained": distance_to_model(untrained_filters).distances,
+                 "gaussian": distance_to_model(gaussian_filters(layer1_filters.shape[0], seed=seed)).distances}
+    near_threshold = null_distance_threshold()
+    rows_evolution = evolution(art, layer="conv1", k_paper=k, p=p, n_points_paper=PAPER_POINTS_FIG2, seed=seed)
+    sweep = parameter_sweep(layer1_filters, sweep_ks(layer1["k"], layer1_filters.shape[0]), list(SWEEP_PS),
+                            resolution=resolution, gain=gain, seed=seed)
+    variants = variant_table(list(VARIANTS), profile, iterations=iterations, k_paper=k, p=p, resolution=resolution,
+                             gain=gain, seed=seed, device=device)
+    layer2_filters = pooled_filters(art.conv_weights("conv2"))
+    layer2 = layer_comparison(layer1["claim"], layer2_filters, k_paper=LAYER2_K, p=LAYER2_P, seed=seed)
+    # the very subsample layer_comparison tested (same seed, same size), for its figures
+    drawn = np.sort(np.random.default_rng(seed).choice(layer2_filters.shape[0], layer2["n"], replace=False))
+    layer2_analysis = analyze_filters(layer2_filters[drawn], k=layer2["k"], p=LAYER2_P, resolution=resolution,
+                                      gain=gain, null_repeats=0, seed=seed, n_landmarks=None)
+    rows = mnist_verdicts(layer1=layer1, variants=variants, layer2=layer2, art=art, acc=acc, profile=profile)
+    return MnistChapter(profile=profile, k=k, p=p, resolution=resolution, gain=gain, seed=seed, artifact=art,
+                        accuracy=acc, layer1=layer1, layer1_filters=layer1_filters, untrained_filters=untrained_filters,
+                        distances=distances, near_threshold=near_threshold, evolution=rows_evolution, sweep=sweep,
+                        variants=variants, layer2_filters=layer2_filters, layer2=layer2,
+                        layer2_analysis=layer2_analysis, rows=tuple(rows))
