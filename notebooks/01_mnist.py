@@ -56,7 +56,7 @@ device = "auto"  # torch device for any training this chapter has to do
 # %%
 import toponet.book as tb
 from toponet.chapters import mnist
-from toponet.verdicts import load, record
+from toponet.verdict_record import load, record
 
 parameters = tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 mnist.validate(globals())  # the chapter's own: k below the paper's 6,400 points, p keeps enough filters

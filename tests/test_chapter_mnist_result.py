@@ -8,7 +8,7 @@ import pytest
 
 from toponet.chapters import mnist
 from toponet.ideal import primary_circle_sample
-from toponet.rules import RuleResult
+from toponet.circle_decision import RuleResult
 
 SWEEP = [dict(k=5, p=0.3, h1_ratio=3.0, frac_near_circle=0.7), dict(k=5, p=1.0, h1_ratio=1.5, frac_near_circle=0.4),
          dict(k=10, p=0.3, h1_ratio=2.5, frac_near_circle=0.6)]

@@ -33,7 +33,7 @@ from toponet.book.notebook import Caption, Reading, caption, cloud_label, what_t
 from toponet.chapters._common import accuracy_summary, evolution, null_distance_threshold
 from toponet.chapters._readings import (barcode_reading, distance_reading, evolution_reading, mapper_reading,
                                         rule_outcome)
-from toponet.claims import circle_claim
+from toponet.paper_claims import circle_claim
 from toponet.density import density_filtration
 from toponet.experiments import experiment, load_or_train
 from toponet.filters import normalize, pooled_filters
@@ -402,7 +402,7 @@ class MnistChapter:
         :func:`layer_comparison` of the second layer against the first (F2c).
     layer2_analysis : toponet.analysis.AnalysisResult
         Exact persistence and Mapper of the second-layer subsample the comparison tested.
-    rows : tuple of toponet.verdicts.Verdict
+    rows : tuple of toponet.verdict_record.Verdict
         The verdict rows F2, F2b, F2c, U3 (:func:`mnist_verdicts`).
     """
 
@@ -464,7 +464,7 @@ class MnistChapter:
         Returns
         -------
         str
-            Two lines: :meth:`toponet.rules.CircleTest.describe` and the calibration's description.
+            Two lines: :meth:`toponet.circle_decision.CircleTest.describe` and the calibration's description.
         """
         claim = self.layer1["claim"]
         return f"{claim.test.describe()}\ncalibration at this size: {claim.calibration.describe()}"
