@@ -65,25 +65,18 @@ seed = 0  # patch positions, the sample, the core samples and the null clouds; a
 device = "auto"  # unused: nothing is trained in this chapter
 
 # %%
-import numpy as np
-from IPython.display import display
-
 import toponet.book as tb
-from toponet import patches, plots, signature
 from toponet.chapters import natural_patches as ch
-from toponet.homology import persistence
-from toponet.ideal import distance_to_model, gaussian_filters
-from toponet.mapper import Mapper
-from toponet.verdict_record import record
+from toponet.verdicts import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
-chapter_parameters = ch.validate(globals())  # the chapter's own: k above 15, p leaves enough points
+ch.validate(globals())  # the chapter's own: k above 15, p leaves enough points
 tb.setup_notebook()
 
 # %%
-patch_sample = ch.load_patches(profile, seed=seed)
-print(patch_sample.describe())
-print("high-contrast patches per photograph:", dict(zip(patch_sample.names, patch_sample.high_contrast)))
+chapter = ch.run_chapter(profile=profile, networks=networks, iterations=iterations, k=k, p=p, resolution=resolution,
+                         gain=gain, seed=seed, device=device)
+print(chapter.sample_text())
 
 # %% [markdown]
 # ## The patches
@@ -93,15 +86,10 @@ print("high-contrast patches per photograph:", dict(zip(patch_sample.names, patc
 # and textures.
 
 # %%
-plots.filter_grid(patches.sample_rows(patch_sample.patches, 48, seed=seed), ncols=12,
-                  title="48 high-contrast patches")
+chapter.patches_figure()
 
 # %% tags=["remove-input"]
-PATCH_CLOUD = (rf"{patch_sample.patches.shape[0]:,} \text{{ patches of {patch_sample.n_photos} photographs}}"
-               .replace(",", "{,}"))
-tb.caption(f"48 of the {patch_sample.patches.shape[0]:,} sampled patches (log intensity, "
-           f"top {100 * patch_sample.fraction:g} % by "
-           "D-norm, mean-centred, unit D-norm).", cloud=PATCH_CLOUD, profile=profile, figure="P1")
+chapter.patches_caption()
 
 # %% [markdown]
 # **What to see**: what a high-contrast $3 \times 3$ patch of a photograph looks like. Sort them by
@@ -119,28 +107,16 @@ tb.caption(f"48 of the {patch_sample.patches.shape[0]:,} sampled patches (log in
 # the $k$-th neighbour probes the same share of the cloud (at least 5).
 
 # %%
-core_maps = ch.cores(patch_sample.patches, chapter_parameters["k"], p, seed=seed, points=ch.test_points(profile))
-first_core_k, second_core_k = chapter_parameters["k"]
-for c in core_maps.values():
-    print(f"{c.label}: k = {c.k}, {c.points.shape[0]:,} patches")
+print(chapter.cores_text())
 
 # %%
-near_threshold = ch.null_distance_threshold()
-circle_distances = {
-    "all patches": distance_to_model(patch_sample.patches).distances,
-    **{core_maps[kp].label: distance_to_model(core_maps[kp].points).distances for kp in chapter_parameters["k"]},
-    "gaussian filters": distance_to_model(gaussian_filters(patch_sample.patches.shape[0], seed=seed)).distances}
-plots.distance_histogram(circle_distances, threshold=near_threshold, xlabel="distance to the primary circle")
+chapter.distance_figure()
 
 # %% tags=["remove-input"]
-percent_near = {name: 100 * float(np.mean(d <= near_threshold)) for name, d in circle_distances.items()}
-tb.caption("Distance of each patch to the nearest ideal primary-circle filter (unit sphere, 0 to 2): all patches, "
-           f"the two cores and gaussian directions; dotted: {near_threshold:.2f}, the 5 % quantile of the gaussian "
-           "directions.",
-           cloud=PATCH_CLOUD, profile=profile, figure="P2")
+chapter.distance_caption()
 
 # %% tags=["remove-input"]
-ch.distance_reading({n: v / 100 for n, v in percent_near.items()}, near_threshold)
+chapter.distance_reading()
 
 # %% [markdown]
 # A core far nearer the circle than the patches as a whole is the 2008 paper's picture: the
@@ -149,11 +125,7 @@ ch.distance_reading({n: v / 100 for n, v in percent_near.items()}, near_threshol
 # lines), printed below, says whether it is.
 
 # %%
-three_circle_distances = {c.label: distance_to_model(c.points, "three_circles").distances for c in core_maps.values()}
-print("median distance to the three-circle model: "
-      + ", ".join(f"{n} {np.median(d):.3f}" for n, d in three_circle_distances.items())
-      + "; to the primary circle: " + ", ".join(f"{c.label} {np.median(circle_distances[c.label]):.3f}"
-                                                for c in core_maps.values()))
+print(chapter.three_circle_text())
 
 # %% [markdown]
 # ## Mapper of the two cores
@@ -164,23 +136,13 @@ print("median distance to the three-circle model: "
 # line-like patches.
 
 # %%
-mappers = {kp: Mapper(resolution, gain, layout_seed=seed).fit(
-    patches.sample_rows(core_maps[kp].points, min(ch.MAPPER_POINTS, core_maps[kp].points.shape[0]), seed=seed))
-    for kp in chapter_parameters["k"]}
-for i, (kp, mapper) in enumerate(mappers.items()):
-    title = f"{core_maps[kp].label}: {mapper.n_nodes_} nodes, nerve Betti number {mapper.betti1_}"
-    # the first core interactive (hover a node for its mean patch), the second as a readable overview
-    display(plots.mapper_figure(mapper, title=title) if i == 0 else plots.mapper_overview(mapper, title=title))
+chapter.cores_mapper_figure()
 
 # %% tags=["remove-input"]
-tb.caption("Mapper graphs of samples of the two cores (top, interactive: " + core_maps[first_core_k].label
-           + "; bottom: " + core_maps[second_core_k].label
-           + f"; {min(ch.MAPPER_POINTS, core_maps[second_core_k].points.shape[0]):,} patches each); "
-           "node colour = cluster size, each node's mean patch drawn inside it.", cloud=PATCH_CLOUD, profile=profile,
-           figure="P3")
+chapter.cores_mapper_caption()
 
 # %% tags=["remove-input"]
-ch.cores_mapper_reading(core_maps, mappers)
+chapter.cores_mapper_reading()
 
 # %% [markdown]
 # ## NP1: one circle in $X(300, 30)$
@@ -195,28 +157,16 @@ ch.cores_mapper_reading(core_maps, mappers)
 # class" also needs the second bar *not* to beat the nulls.
 
 # %%
-claims = {kp: ch.core_claim(core_maps[kp], seed=seed) for kp in chapter_parameters["k"]}
-first_core_test, first_core_calibration = claims[first_core_k]["test"], claims[first_core_k]["calibration"]
-print(first_core_test.describe())
-print("calibration at this size:", first_core_calibration.describe())
+print(chapter.np1_text())
 
 # %%
-diagrams = {kp: persistence(ch.display_sample(core_maps[kp], seed=seed), n_landmarks=None, seed=seed)
-            for kp in chapter_parameters["k"]}
-n_tested, n_shown = core_maps[first_core_k].test_sample.shape[0], diagrams[first_core_k].n_points
-plots.barcode_plot(diagrams[first_core_k], title=f"{core_maps[first_core_k].label}, {n_shown} of the {n_tested} tested",
-                   max_bars=40)
+chapter.np1_barcode_figure()
 
 # %% tags=["remove-input"]
-rule_np1 = ch.np1_rule(claims[first_core_k])
-tb.caption(f"Barcodes ($H_0$, $H_1$, 40 longest bars) of {n_shown} patches drawn from the {n_tested} of "
-           f"{core_maps[first_core_k].label} the test ran on ({diagrams[first_core_k].method}; "
-           f"all bars of {n_tested} points would hold the "
-           "whole Rips complex in memory: the test settles its bars with capped complexes instead).",
-           cloud=PATCH_CLOUD, profile=profile, figure="P4")
+chapter.np1_barcode_caption()
 
 # %% tags=["remove-input"]
-ch.barcode_reading(first_core_test, rule_np1)
+chapter.np1_barcode_reading()
 
 # %% [markdown]
 # ## NP2: three circles in $X(15, 30)$
@@ -231,26 +181,16 @@ ch.barcode_reading(first_core_test, rule_np1)
 # resolve circles that hold few of its points.
 
 # %%
-second_core_test = claims[second_core_k]["test"]
-five_bar_power = ch.five_bar_power(core_maps[second_core_k], claims[second_core_k]["calibration"], seed=seed)
-klein_power = ch.klein_power(core_maps[second_core_k], claims[second_core_k]["calibration"], seed=seed)
-rule_np2 = ch.np2_rule(claims[second_core_k], five_bar_power, klein=klein_power)
-print(second_core_test.describe())
-print(*rule_np2.reasons[:4], sep="\n")
+print(chapter.np2_text())
 
 # %%
-plots.barcode_plot(diagrams[second_core_k],
-                   title=f"{core_maps[second_core_k].label}, {diagrams[second_core_k].n_points} of the {n_tested} tested",
-                   max_bars=40)
+chapter.np2_barcode_figure()
 
 # %% tags=["remove-input"]
-tb.caption(f"Barcodes ($H_0$, $H_1$, 40 longest bars) of {diagrams[second_core_k].n_points} patches drawn from "
-           f"the {n_tested} of "
-           f"{core_maps[second_core_k].label} the test ran on.",
-           cloud=PATCH_CLOUD, profile=profile, figure="P5")
+chapter.np2_barcode_caption()
 
 # %% tags=["remove-input"]
-ch.five_bars_reading(second_core_test, rule_np2, five_bar_power)
+chapter.np2_barcode_reading()
 
 # %% [markdown]
 # ## The Klein bottle's signature
@@ -266,20 +206,14 @@ ch.five_bars_reading(second_core_test, rule_np2, five_bar_power)
 # this is reported beside NP1 and NP2, never in their verdicts.
 
 # %%
-signatures = {kp: signature.core_signature(core_maps[kp].points, seed=seed) for kp in chapter_parameters["k"]}
-for kp, sig in signatures.items():
-    print(f"{core_maps[kp].label}: {signature.signature_text(sig)}")
+print(chapter.signatures_text())
 
 # %% [markdown]
 # Is the count a property of the core or of one sample? The same count (bars longer than the
 # calibrated threshold) on independent samples of each core:
 
 # %%
-long_bar_counts = {kp: ch.resampled_bars(core_maps[kp], claims[kp]["calibration"], seed=seed)
-                   for kp in chapter_parameters["k"]}
-for kp, counts in long_bar_counts.items():
-    print(f"{core_maps[kp].label}: long bars in {len(counts)} samples of {claims[kp]['calibration'].n_points}: "
-          f"{counts}")
+print(chapter.resampled_text())
 
 # %% [markdown]
 # ## Networks beside natural images
@@ -290,32 +224,21 @@ for kp, counts in long_bar_counts.items():
 # circle, and the same two cores with $k$ rescaled to each cloud's size.
 
 # %%
-learned = ch.learned_clouds(profile, networks=networks, iterations=iterations)
-if learned["missing"]:
-    print("not in the store, left out:", *learned["missing"], sep="\n  ")
-NATURAL, RANDOM = f"natural patches ({patch_sample.n_photos} photographs)", "gaussian filters"
-clouds = {NATURAL: (patch_sample.patches, patch_sample.describe().split(" (")[0]), **learned["clouds"],
-          RANDOM: (gaussian_filters(2000, seed=seed), "2,000 random directions")}
-plots.distance_histogram({name: distance_to_model(X).distances for name, (X, _) in clouds.items()},
-                         threshold=near_threshold, xlabel="distance to the primary circle")
+if chapter.missing_networks:
+    print("not in the store, left out:", *chapter.missing_networks, sep="\n  ")
+chapter.networks_distance_figure()
 
 # %% tags=["remove-input"]
-tb.caption("Distance to the primary circle of natural patches, the first-layer filters of trained networks and "
-           f"random filters (dotted: {near_threshold:.2f}, the 5 % quantile of random directions). "
-           + "; ".join(f"{name}: {desc}" for name, (_, desc) in clouds.items()) + ".",
-           cloud=PATCH_CLOUD + r",\ \text{first-layer filters}", profile=profile, figure="P6")
+chapter.networks_distance_caption()
 
 # %% tags=["remove-input"]
-ch.distance_reading({name: float(np.mean(distance_to_model(X).distances <= near_threshold))
-                     for name, (X, _) in clouds.items()}, near_threshold)
+chapter.networks_distance_reading()
 
 # %%
-display_calibration = ch.display_calibration()
-tb.show_table(ch.comparison_rows(clouds, p=p, threshold=near_threshold, calibration=display_calibration, seed=seed))
+tb.show_table(chapter.comparison_table())
 
 # %% tags=["remove-input"]
-print(ch.closeness_text(ch.closeness(clouds, p=p, reference=NATURAL, null=RANDOM, k_paper=first_core_k),
-                        reference=NATURAL, null=RANDOM, k_paper=first_core_k, p=p))
+print(chapter.closeness_text())
 
 # %% [markdown]
 # How close do networks come? The line above puts each network's dense core on one scale, from
@@ -331,32 +254,23 @@ print(ch.closeness_text(ch.closeness(clouds, p=p, reference=NATURAL, null=RANDOM
 # ## Verdicts
 
 # %% tags=["remove-input"]
-rows = ch.verdict_rows(S=patch_sample, core_maps=core_maps, claims=claims,
-                       rules={first_core_k: rule_np1, second_core_k: rule_np2}, bars=long_bar_counts,
-                       profile=profile, signatures=signatures)
-for row in rows:
+for row in chapter.rows:
     record(row)
-for row, rule in zip(rows, (rule_np1, rule_np2)):
-    print(f"{row.claim_id}: {row.verdict}", *rule.reasons, sep="\n  ")
+print(chapter.verdicts_text())
 
 # %% [markdown]
 # ## Exercises
 #
 # ```{admonition} Exercise 1: the contrast threshold
-# Keep the top 50 % of patches by D-norm instead of 20 % (`patches.natural_patches(..., fraction=0.5)`).
+# Keep the top 50 % of patches by D-norm instead of 20 % (`ch.load_patches(..., fraction=0.5)`).
 # Does the median distance of $X(300, 30)$ to the primary circle grow or shrink, and why?
 # ```
 
 # %% tags=["hide-cell"]
-from toponet.data import natural
-
-photos = [natural.read_photo(ph) for ph in natural.SOURCES]
 for fraction in (0.2, 0.5):
-    sample_at_fraction = patches.natural_patches(photos, per_photo=ch.scale(profile)[0], sample=5000, fraction=fraction,
-                                                 seed=seed)
-    core = ch.cores(sample_at_fraction.patches, [first_core_k], p, seed=seed)[first_core_k]
-    print(f"top {100 * fraction:g} %: median distance of {core.label} to the circle "
-          f"{np.median(distance_to_model(core.points).distances):.3f}")
+    sample_at_fraction = ch.load_patches(profile, seed=seed, fraction=fraction, sample=5000)
+    core = ch.cores(sample_at_fraction.patches, [chapter.first_k], p, seed=seed)[chapter.first_k]
+    print(f"top {100 * fraction:g} %: median distance of {core.label} to the circle {core.median_distance():.3f}")
 # Low-contrast patches are dominated by noise and quantization of the grey levels, not by
 # edges: letting them in moves the core away from the circle.
 
@@ -368,9 +282,9 @@ for fraction in (0.2, 0.5):
 # ```
 
 # %% tags=["hide-cell"]
-for kp in (15, 50, 100, 300):
-    core = ch.cores(patch_sample.patches, [kp], p, seed=seed)[kp]
+for paper_k in (15, 50, 100, 300):
+    core = ch.cores(chapter.patch_sample.patches, [paper_k], p, seed=seed)[paper_k]
     print(f"{core.label} (k = {core.k}): long bars in 3 samples:",
-          ch.resampled_bars(core, display_calibration, samples=3, seed=seed))
+          ch.resampled_bars(core, chapter.display_calibration, samples=3, seed=seed))
 # A large k averages the density over a neighbourhood wider than the secondary circles, so
 # only the primary circle, dense everywhere, stays in the core.

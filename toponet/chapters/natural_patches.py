@@ -1,5 +1,10 @@
 """Chapter 08, natural image patches (``notebooks/08_natural_patches.py``): the glue.
 
+The notebook makes one call, :func:`run_chapter`, which returns a frozen
+:class:`PatchesChapter` holding everything the chapter computed and its verdict rows; the
+figures, captions and readings are that result's methods (``chapter.distance_figure()``,
+``chapter.distance_caption()``, ``chapter.distance_reading()``, ...).
+
 The maths lives in :mod:`toponet.patches` (patch extraction, the three-circle power model);
 this module fixes the chapter's scale per profile, runs the book's calibrated circle rule
 (:mod:`toponet.circle_decision`, :mod:`toponet.calibration`) on the density cores X(300, 30) and
@@ -22,9 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from toponet import plots
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import scaled_k
-from toponet.book.notebook import Reading, what_to_see
+from toponet.book.notebook import Caption, Reading, caption, what_to_see
 from toponet.calibration import GaussianTops, calibrate_circle, default_directory, read_cached, write_cached
 from toponet.chapters._cifar import dropped_note, load_trained, pick_experiment
 from toponet.chapters._common import null_distance_threshold  # noqa: F401  (re-exported for chapter 08)
@@ -32,19 +38,21 @@ from toponet.chapters._readings import barcode_reading, distance_reading  # noqa
 from toponet.data import natural
 from toponet.density import density_filtration
 from toponet.filters import normalize, pooled_filters
-from toponet.homology import h1_bounds
-from toponet.ideal import distance_to_model
+from toponet.homology import h1_bounds, persistence
+from toponet.ideal import distance_to_model, gaussian_filters
+from toponet.mapper import Mapper
 from toponet.patches import (CIRCLES, PatchSample, klein_bars_power, matched_noise, matched_shares, natural_patches,
                              sample_rows, three_circle_bars_power)
-from toponet.paper_claims import MULTI_BAR_CORE
-from toponet.signature import CORE_LANDMARKS, klein_answer
-from toponet.circle_decision import ALPHA, DRAWS, EXISTENCE_KINDS, K_MIN, MIN_POWER, RuleResult, circle_rule, circle_test
-from toponet.verdict_record import Verdict
+from toponet.claims import MULTI_BAR_CORE
+from toponet.signature import CORE_LANDMARKS, core_signature, klein_answer, signature_text
+from toponet.rules import ALPHA, DRAWS, EXISTENCE_KINDS, K_MIN, MIN_POWER, RuleResult, circle_rule, circle_test
+from toponet.verdicts import Verdict
 
 __all__ = ["CHAPTER", "PAPER_SAMPLE", "TEST_SIZES", "TEST_POINTS", "MAPPER_POINTS", "SCALES", "scale", "validate",
            "load_patches", "test_points", "cores", "display_sample", "core_claim", "display_calibration",
            "resampled_bars", "np1_rule", "np2_rule", "five_bar_power", "klein_power", "verdict_rows", "learned_clouds",
-           "comparison_rows", "closeness", "closeness_text", "cores_mapper_reading", "five_bars_reading"]
+           "comparison_rows", "closeness", "closeness_text", "cores_mapper_reading", "five_bars_reading",
+           "RANDOM_FILTERS", "PatchesChapter", "run_chapter"]
 
 CHAPTER = "08_natural_patches"
 #: The paper's sample and cores: 50,000 patches, X(300, 30) and X(15, 30).
@@ -108,14 +116,32 @@ def validate(params: dict) -> dict:
     return dict(per_photo=per_photo, sample=sample, k=(k, PAPER_K[1]), p=p)
 
 
-def load_patches(profile: str, *, seed: int = 0) -> PatchSample:
+def load_patches(profile: str, *, seed: int = 0, fraction: float = CONTRAST_FRACTION,
+                 sample: int | None = None) -> PatchSample:
     """The chapter's patch sample: every photograph of :mod:`toponet.data.natural` (checked
-    against its sha256), at the profile's scale."""
+    against its sha256), at the profile's scale.
 
-    per_photo, sample = scale(profile)
+    Parameters
+    ----------
+    profile : str
+        Build profile: the patches drawn per photograph and the sample size (:data:`SCALES`).
+    seed : int
+        Patch positions and the sample.
+    fraction : float
+        Share of each photograph's patches kept by D-norm (the paper's 20 %; exercise 1 tries others).
+    sample : int, optional
+        Patches in the sample; default the profile's.
+
+    Returns
+    -------
+    PatchSample
+        ``patches`` of shape (sample, 9), from :func:`toponet.patches.natural_patches`.
+    """
+
+    per_photo, profile_sample = scale(profile)
     images = [natural.read_photo(p) for p in natural.SOURCES]
-    return natural_patches(images, per_photo=per_photo, sample=sample, fraction=CONTRAST_FRACTION, seed=seed,
-                           names=natural.CLASSES)
+    return natural_patches(images, per_photo=per_photo, sample=profile_sample if sample is None else sample,
+                           fraction=fraction, seed=seed, names=natural.CLASSES)
 
 
 @dataclass(frozen=True)
@@ -135,6 +161,21 @@ class Core:
     @property
     def label(self) -> str:
         return f"X({self.k_paper}, {100 * self.p:g})"
+
+    def median_distance(self, model: str = "primary_circle") -> float:
+        """The median distance of the core's points to an ideal model.
+
+        Parameters
+        ----------
+        model : str
+            A model of :func:`toponet.ideal.distance_to_model`: "primary_circle", "three_circles", ...
+
+        Returns
+        -------
+        float
+            On the unit sphere, 0 to 2.
+        """
+        return float(np.median(distance_to_model(self.points, model).distances))
 
 
 def test_points(profile: str) -> int:
@@ -233,7 +274,7 @@ def np2_rule(claim: dict, power: dict, *, expected: int = 5, klein: dict | None 
                + " (both matched to the core: toponet.patches.matched_noise, matched_shares); bars found: "
                + ", ".join(map(str, power["counts"])),
                "bars are counted family-wise: each bar against the null distribution of the *top* bar, so a null "
-               f"cloud shows one or more long bars with probability at most the rule's false-positive rate"]
+               "cloud shows one or more long bars with probability at most the rule's false-positive rate"]
     if klein is not None:
         reasons.append(f"beside the verdict, a Klein-bottle cloud at the same size and noise ({klein['noise']:g}) "
                        f"shows 2 bars (its Z/2 rank) in {klein['power']:.0%} of {len(klein['counts'])} draws; bars "
@@ -426,3 +467,520 @@ def five_bars_reading(test, rule: RuleResult, power: dict, *, expected: int = 5)
         "**{verdict}**.", expected=expected, bars=bars, sure=sure, most=most, draws=test.draws,
         power=power["power"], weight=("evidence" if power["power"] >= MIN_POWER else "inconclusive"),
         verdict=rule.verdict)
+
+
+# --- the chapter in one call: its result, figures, captions and readings -------------------------
+
+#: Label of the random filters in the networks' comparison (:meth:`PatchesChapter.network_clouds`).
+RANDOM_FILTERS = "gaussian filters"
+
+
+@dataclass(frozen=True)
+class PatchesChapter:
+    """Everything chapter 08 computed, in the order the notebook shows it (:func:`run_chapter`).
+
+    Attributes
+    ----------
+    profile : str
+        The build profile.
+    seed : int
+        The seed of every random step (patch positions, samples, null clouds, Mapper layouts).
+    p : float
+        Share of the patches each core keeps, in (0, 1].
+    k_paper : tuple of int
+        The paper's k of the two cores, (first, second): (300, 15) by default.
+    patch_sample : PatchSample
+        The high-contrast patches; ``patch_sample.patches`` has shape (n_sample, 9).
+    cores : dict of int to Core
+        Paper k -> the density core X(k, p) and its test sample.
+    near_threshold : float
+        The 5 % quantile of gaussian directions' distance to the primary circle (unit sphere, 0 to 2).
+    circle_distances : dict of str to ndarray of shape (n,)
+        Distance to the primary circle of all patches, of each core and of as many gaussian filters.
+    three_circle_distances : dict of str to ndarray of shape (n,)
+        Core label -> distance of each core point to the three-circle model.
+    mappers : dict of int to Mapper
+        Paper k -> Mapper fitted on a sample of at most :data:`MAPPER_POINTS` points of the core.
+    claims : dict of int to dict
+        Paper k -> {"test": CircleTest, "calibration": the rule's calibration at the test size}.
+    diagrams : dict of int to PersistenceResult
+        Paper k -> exact persistence of a :data:`DISPLAY_POINTS` sample of the core's test sample.
+    rules : dict of int to RuleResult
+        Paper k -> the verdict's rule: NP1 for the first core, NP2 for the second.
+    five_bar_power : dict
+        :func:`five_bar_power` of the second core ("power", "counts", "noise", "shares").
+    klein_power : dict
+        :func:`klein_power` of the second core ("power", "counts", "noise").
+    signatures : dict of int to Signature
+        Paper k -> the core's H1 ranks over Z/2 and Z/3 (beside the verdicts).
+    long_bar_counts : dict of int to list of int
+        Paper k -> long bars in :data:`RESAMPLES` independent test-size samples of the core.
+    missing_networks : tuple of str
+        Learned filters the store lacks, each with its reason (left out of the comparison).
+    network_clouds : dict of str to (ndarray of shape (n, 9), str)
+        Label -> (raw filters, description): the patches, the networks' first layers, random filters.
+    network_distances : dict of str to ndarray of shape (n,)
+        Label of ``network_clouds`` -> distance of each filter to the primary circle.
+    display_calibration : object
+        The circle rule's calibration at :data:`DISPLAY_POINTS` points (:func:`display_calibration`).
+    comparison : tuple of dict
+        :func:`comparison_rows` of ``network_clouds``: one table row per cloud.
+    closeness : dict of str to (float, float)
+        :func:`closeness` of ``network_clouds``: label -> (median core distance, share of the way).
+    rows : tuple of Verdict
+        The verdict rows NP1 and NP2.
+    """
+
+    profile: str
+    seed: int
+    p: float
+    k_paper: tuple
+    patch_sample: PatchSample
+    cores: dict
+    near_threshold: float
+    circle_distances: dict
+    three_circle_distances: dict
+    mappers: dict
+    claims: dict
+    diagrams: dict
+    rules: dict
+    five_bar_power: dict
+    klein_power: dict
+    signatures: dict
+    long_bar_counts: dict
+    missing_networks: tuple
+    network_clouds: dict
+    network_distances: dict
+    display_calibration: object
+    comparison: tuple
+    closeness: dict
+    rows: tuple
+
+    # -- names the figures share --
+
+    @property
+    def first_k(self) -> int:
+        """The paper's k of the first (large-k) core."""
+        return self.k_paper[0]
+
+    @property
+    def second_k(self) -> int:
+        """The paper's k of the second (small-k) core."""
+        return self.k_paper[1]
+
+    @property
+    def patch_cloud(self) -> str:
+        """The patch cloud in TeX, for the captions: "50{,}000 \\text{ patches of 10 photographs}"."""
+        S = self.patch_sample
+        return rf"{S.patches.shape[0]:,} \text{{ patches of {S.n_photos} photographs}}".replace(",", "{,}")
+
+    @property
+    def natural_label(self) -> str:
+        """The patches' label in the networks' comparison."""
+        return f"natural patches ({self.patch_sample.n_photos} photographs)"
+
+    def _caption(self, text: str, figure: str, *, cloud: str | None = None) -> Caption:
+        return caption(text, cloud=self.patch_cloud if cloud is None else cloud, profile=self.profile, figure=figure)
+
+    # -- the patches --
+
+    def sample_text(self) -> str:
+        """What was sampled, and the high-contrast patches of each photograph (two lines).
+
+        Returns
+        -------
+        str
+            :meth:`toponet.patches.PatchSample.describe`, then the per-photograph counts.
+        """
+        S = self.patch_sample
+        return f"{S.describe()}\nhigh-contrast patches per photograph: {dict(zip(S.names, S.high_contrast))}"
+
+    def patches_figure(self, n: int = 48):
+        """A seeded sample of ``n`` patches, each drawn as a 3 x 3 grey image (figure P1).
+
+        Parameters
+        ----------
+        n : int
+            Patches drawn, 12 per row.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return plots.filter_grid(sample_rows(self.patch_sample.patches, n, seed=self.seed), ncols=12,
+                                 title=f"{n} high-contrast patches")
+
+    def patches_caption(self, n: int = 48) -> Caption:
+        """Caption of :meth:`patches_figure`.
+
+        Parameters
+        ----------
+        n : int
+            Patches drawn.
+
+        Returns
+        -------
+        Caption
+        """
+        S = self.patch_sample
+        return self._caption(f"{n} of the {S.patches.shape[0]:,} sampled patches (log intensity, top "
+                             f"{100 * S.fraction:g} % by D-norm, mean-centred, unit D-norm).", "P1")
+
+    # -- the cores and their distance to the circles --
+
+    def cores_text(self) -> str:
+        """One line per core: its label, the k used (rescaled to the sample) and its size.
+
+        Returns
+        -------
+        str
+        """
+        return "\n".join(f"{c.label}: k = {c.k}, {c.points.shape[0]:,} patches" for c in self.cores.values())
+
+    def distance_figure(self):
+        """Histograms of the distance to the primary circle of the patches, the cores and
+        gaussian filters (figure P2).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return plots.distance_histogram(self.circle_distances, threshold=self.near_threshold,
+                                        xlabel="distance to the primary circle")
+
+    def distance_caption(self) -> Caption:
+        """Caption of :meth:`distance_figure`.
+
+        Returns
+        -------
+        Caption
+        """
+        return self._caption("Distance of each patch to the nearest ideal primary-circle filter (unit sphere, 0 to "
+                             f"2): all patches, the two cores and gaussian directions; dotted: "
+                             f"{self.near_threshold:.2f}, the 5 % quantile of the gaussian directions.", "P2")
+
+    def distance_reading(self) -> Reading:
+        """Reading of :meth:`distance_figure`: the share of each cloud within the threshold.
+
+        Returns
+        -------
+        Reading
+        """
+        # the share as a percentage and back, exactly as the chapter computed it before (same float bits)
+        percent = {name: 100 * float(np.mean(d <= self.near_threshold)) for name, d in self.circle_distances.items()}
+        return distance_reading({name: v / 100 for name, v in percent.items()}, self.near_threshold)
+
+    def three_circle_text(self) -> str:
+        """The median distance of each core to the three-circle model and to the primary circle.
+
+        Returns
+        -------
+        str
+            One line.
+        """
+        return ("median distance to the three-circle model: "
+                + ", ".join(f"{n} {np.median(d):.3f}" for n, d in self.three_circle_distances.items())
+                + "; to the primary circle: " + ", ".join(f"{c.label} {np.median(self.circle_distances[c.label]):.3f}"
+                                                          for c in self.cores.values()))
+
+    # -- Mapper of the cores --
+
+    def cores_mapper_figure(self) -> None:
+        """Display the Mapper graphs of the two cores (figure P3): the first interactive (hover a
+        node for its mean patch), the second as a readable overview.
+
+        Returns
+        -------
+        None
+            Both figures are displayed (one cell, one figure with two panels).
+        """
+        from IPython.display import display   # deferred: IPython only where a notebook shows the figures
+
+        for i, (kp, mapper) in enumerate(self.mappers.items()):
+            title = f"{self.cores[kp].label}: {mapper.n_nodes_} nodes, nerve Betti number {mapper.betti1_}"
+            display(plots.mapper_figure(mapper, title=title) if i == 0 else plots.mapper_overview(mapper, title=title))
+
+    def cores_mapper_caption(self) -> Caption:
+        """Caption of :meth:`cores_mapper_figure`.
+
+        Returns
+        -------
+        Caption
+        """
+        first, second = self.cores[self.first_k], self.cores[self.second_k]
+        return self._caption(f"Mapper graphs of samples of the two cores (top, interactive: {first.label}; bottom: "
+                             f"{second.label}; {min(MAPPER_POINTS, second.points.shape[0]):,} patches each); node "
+                             "colour = cluster size, each node's mean patch drawn inside it.", "P3")
+
+    def cores_mapper_reading(self) -> Reading:
+        """Reading of :meth:`cores_mapper_figure` (:func:`cores_mapper_reading`).
+
+        Returns
+        -------
+        Reading
+        """
+        return cores_mapper_reading(self.cores, self.mappers)
+
+    # -- NP1 and NP2: the barcodes --
+
+    def np1_text(self) -> str:
+        """The first core's circle test and the rule's calibration at its size (two lines).
+
+        Returns
+        -------
+        str
+        """
+        claim = self.claims[self.first_k]
+        return f"{claim['test'].describe()}\ncalibration at this size: {claim['calibration'].describe()}"
+
+    def _barcode(self, kp: int):
+        core, diagram = self.cores[kp], self.diagrams[kp]
+        return plots.barcode_plot(diagram, title=f"{core.label}, {diagram.n_points} of the "
+                                  f"{core.test_sample.shape[0]} tested", max_bars=40)
+
+    def np1_barcode_figure(self):
+        """Barcodes of a display sample of the first core (figure P4).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return self._barcode(self.first_k)
+
+    def np1_barcode_caption(self) -> Caption:
+        """Caption of :meth:`np1_barcode_figure`.
+
+        Returns
+        -------
+        Caption
+        """
+        core, diagram = self.cores[self.first_k], self.diagrams[self.first_k]
+        n_tested = core.test_sample.shape[0]
+        return self._caption(f"Barcodes ($H_0$, $H_1$, 40 longest bars) of {diagram.n_points} patches drawn from the "
+                             f"{n_tested} of {core.label} the test ran on ({diagram.method}; all bars of {n_tested} "
+                             "points would hold the whole Rips complex in memory: the test settles its bars with "
+                             "capped complexes instead).", "P4")
+
+    def np1_barcode_reading(self) -> Reading:
+        """Reading of :meth:`np1_barcode_figure`: the circle rule's answer on the first core.
+
+        Returns
+        -------
+        Reading
+        """
+        return barcode_reading(self.claims[self.first_k]["test"], self.rules[self.first_k])
+
+    def np2_text(self) -> str:
+        """The second core's circle test and the first four reasons of NP2's rule.
+
+        Returns
+        -------
+        str
+        """
+        return "\n".join([self.claims[self.second_k]["test"].describe(), *self.rules[self.second_k].reasons[:4]])
+
+    def np2_barcode_figure(self):
+        """Barcodes of a display sample of the second core (figure P5).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return self._barcode(self.second_k)
+
+    def np2_barcode_caption(self) -> Caption:
+        """Caption of :meth:`np2_barcode_figure`.
+
+        Returns
+        -------
+        Caption
+        """
+        core, diagram = self.cores[self.second_k], self.diagrams[self.second_k]
+        return self._caption(f"Barcodes ($H_0$, $H_1$, 40 longest bars) of {diagram.n_points} patches drawn from the "
+                             f"{core.test_sample.shape[0]} of {core.label} the test ran on.", "P5")
+
+    def np2_barcode_reading(self) -> Reading:
+        """Reading of :meth:`np2_barcode_figure` (:func:`five_bars_reading`).
+
+        Returns
+        -------
+        Reading
+        """
+        return five_bars_reading(self.claims[self.second_k]["test"], self.rules[self.second_k], self.five_bar_power)
+
+    # -- beside the verdicts --
+
+    def signatures_text(self) -> str:
+        """Each core's H1 ranks over Z/2 and Z/3 (:func:`toponet.signature.signature_text`), one line each.
+
+        Returns
+        -------
+        str
+        """
+        return "\n".join(f"{self.cores[kp].label}: {signature_text(sig)}" for kp, sig in self.signatures.items())
+
+    def resampled_text(self) -> str:
+        """The long bars of each core's independent samples, one line each.
+
+        Returns
+        -------
+        str
+        """
+        return "\n".join(f"{self.cores[kp].label}: long bars in {len(counts)} samples of "
+                         f"{self.claims[kp]['calibration'].n_points}: {counts}"
+                         for kp, counts in self.long_bar_counts.items())
+
+    # -- the networks beside the patches --
+
+    def networks_distance_figure(self):
+        """Histograms of the distance to the primary circle of the patches, the networks'
+        first-layer filters and random filters (figure P6).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return plots.distance_histogram(self.network_distances, threshold=self.near_threshold,
+                                        xlabel="distance to the primary circle")
+
+    def networks_distance_caption(self) -> Caption:
+        """Caption of :meth:`networks_distance_figure`.
+
+        Returns
+        -------
+        Caption
+        """
+        return self._caption("Distance to the primary circle of natural patches, the first-layer filters of trained "
+                             f"networks and random filters (dotted: {self.near_threshold:.2f}, the 5 % quantile of "
+                             "random directions). " + "; ".join(f"{name}: {desc}" for name, (_, desc)
+                                                                in self.network_clouds.items()) + ".",
+                             "P6", cloud=self.patch_cloud + r",\ \text{first-layer filters}")
+
+    def networks_distance_reading(self) -> Reading:
+        """Reading of :meth:`networks_distance_figure`: the share of each cloud within the threshold.
+
+        Returns
+        -------
+        Reading
+        """
+        return distance_reading({name: float(np.mean(d <= self.near_threshold))
+                                 for name, d in self.network_distances.items()}, self.near_threshold)
+
+    def comparison_table(self) -> list[dict]:
+        """The comparison of the clouds (:func:`comparison_rows`), for :func:`toponet.book.show_table`.
+
+        Returns
+        -------
+        list of dict
+            One row per cloud, the same keys in each.
+        """
+        return list(self.comparison)
+
+    def closeness_text(self) -> str:
+        """How far each network's first core has come from random filters towards the patches
+        (:func:`closeness_text`).
+
+        Returns
+        -------
+        str
+            One sentence.
+        """
+        return closeness_text(self.closeness, reference=self.natural_label, null=RANDOM_FILTERS,
+                              k_paper=self.first_k, p=self.p)
+
+    # -- the verdicts --
+
+    def verdicts_text(self) -> str:
+        """Each row's claim id and verdict, with its rule's reasons indented below.
+
+        Returns
+        -------
+        str
+            What the recording cell prints (the book build turns it into the verdict table).
+        """
+        rules = (self.rules[self.first_k], self.rules[self.second_k])
+        return "\n".join("\n  ".join([f"{row.claim_id}: {row.verdict}", *rule.reasons])
+                         for row, rule in zip(self.rows, rules))
+
+
+def run_chapter(*, profile: str, networks: int, iterations: int, k: int = PAPER_K[0], p: float = PAPER_P,
+                resolution: int = 30, gain: float = 3.0, seed: int = 0, device: str = "auto") -> PatchesChapter:
+    """Chapter 08 in one call: the patches, their cores, NP1 and NP2, and the networks beside them.
+
+    Nothing is trained: the patches come from the shipped photographs, the network filters from
+    the store (:func:`learned_clouds`), and the slow tests from their caches where present.
+
+    Parameters
+    ----------
+    profile : str
+        Build profile ("smoke", "default", "paper"): the patch sample (:data:`SCALES`) and the
+        test size (:data:`TEST_SIZES`).
+    networks, iterations : int
+        The MNIST networks whose first layers are compared with the patches (read from the store;
+        a value the store lacks leaves them out, see ``missing_networks``).
+    k : int
+        The paper's k of the first core X(k, p), above 15 and below 50,000 (rescaled to the sample).
+    p : float
+        Share of the patches each core keeps, in (0, 1]; enough for :data:`TEST_POINTS` points.
+    resolution : int
+        Mapper's resolution (the pictures only).
+    gain : float
+        Mapper's gain.
+    seed : int
+        Patch positions, samples, null clouds and Mapper layouts.
+    device : str
+        Unused (nothing is trained); accepted like every chapter's.
+
+    Returns
+    -------
+    PatchesChapter
+        Every result of the chapter, the verdict rows NP1 and NP2 included.
+
+    Raises
+    ------
+    ValueError
+        From :func:`validate`: an unknown profile, k not above 15, or a p that keeps too few patches.
+    """
+    del device  # nothing is trained here
+    parameters = validate(dict(profile=profile, k=k, p=p))
+    first_k, second_k = k_paper = parameters["k"]
+    patch_sample = load_patches(profile, seed=seed)
+    core_maps = cores(patch_sample.patches, k_paper, p, seed=seed, points=test_points(profile))
+    near_threshold = null_distance_threshold()
+    circle_distances = {
+        "all patches": distance_to_model(patch_sample.patches).distances,
+        **{core_maps[kp].label: distance_to_model(core_maps[kp].points).distances for kp in k_paper},
+        RANDOM_FILTERS: distance_to_model(gaussian_filters(patch_sample.patches.shape[0], seed=seed)).distances}
+    three_circle_distances = {c.label: distance_to_model(c.points, "three_circles").distances
+                              for c in core_maps.values()}
+    mappers = {kp: Mapper(resolution, gain, layout_seed=seed).fit(
+        sample_rows(core_maps[kp].points, min(MAPPER_POINTS, core_maps[kp].points.shape[0]), seed=seed))
+        for kp in k_paper}
+    claims = {kp: core_claim(core_maps[kp], seed=seed) for kp in k_paper}
+    diagrams = {kp: persistence(display_sample(core_maps[kp], seed=seed), n_landmarks=None, seed=seed)
+                for kp in k_paper}
+    rule_np1 = np1_rule(claims[first_k])
+    bars_power = five_bar_power(core_maps[second_k], claims[second_k]["calibration"], seed=seed)
+    klein = klein_power(core_maps[second_k], claims[second_k]["calibration"], seed=seed)
+    rule_np2 = np2_rule(claims[second_k], bars_power, klein=klein)
+    signatures = {kp: core_signature(core_maps[kp].points, seed=seed) for kp in k_paper}
+    long_bar_counts = {kp: resampled_bars(core_maps[kp], claims[kp]["calibration"], seed=seed) for kp in k_paper}
+    learned = learned_clouds(profile, networks=networks, iterations=iterations)
+    natural_label = f"natural patches ({patch_sample.n_photos} photographs)"
+    clouds = {natural_label: (patch_sample.patches, patch_sample.describe().split(" (")[0]), **learned["clouds"],
+              RANDOM_FILTERS: (gaussian_filters(2000, seed=seed), "2,000 random directions")}
+    network_distances = {name: distance_to_model(X).distances for name, (X, _) in clouds.items()}
+    calibration_300 = display_calibration()
+    comparison = comparison_rows(clouds, p=p, threshold=near_threshold, calibration=calibration_300, seed=seed)
+    near = closeness(clouds, p=p, reference=natural_label, null=RANDOM_FILTERS, k_paper=first_k)
+    rules = {first_k: rule_np1, second_k: rule_np2}
+    rows = verdict_rows(S=patch_sample, core_maps=core_maps, claims=claims, rules=rules, bars=long_bar_counts,
+                        profile=profile, signatures=signatures)
+    return PatchesChapter(
+        profile=profile, seed=seed, p=p, k_paper=k_paper, patch_sample=patch_sample, cores=core_maps,
+        near_threshold=near_threshold, circle_distances=circle_distances,
+        three_circle_distances=three_circle_distances, mappers=mappers, claims=claims, diagrams=diagrams,
+        rules=rules, five_bar_power=bars_power, klein_power=klein, signatures=signatures,
+        long_bar_counts=long_bar_counts, missing_networks=tuple(learned["missing"]), network_clouds=clouds,
+        network_distances=network_distances, display_calibration=calibration_300, comparison=tuple(comparison),
+        closeness=near, rows=tuple(rows))
