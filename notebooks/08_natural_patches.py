@@ -67,7 +67,7 @@ device = "auto"  # unused: nothing is trained in this chapter
 # %%
 import toponet.book as tb
 from toponet.chapters import natural_patches as ch
-from toponet.verdicts import record
+from toponet.verdict_record import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
 ch.validate(globals())  # the chapter's own: k above 15, p leaves enough points

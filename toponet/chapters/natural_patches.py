@@ -43,10 +43,10 @@ from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.mapper import Mapper
 from toponet.patches import (CIRCLES, PatchSample, klein_bars_power, matched_noise, matched_shares, natural_patches,
                              sample_rows, three_circle_bars_power)
-from toponet.claims import MULTI_BAR_CORE
+from toponet.paper_claims import MULTI_BAR_CORE
 from toponet.signature import CORE_LANDMARKS, core_signature, klein_answer, signature_text
-from toponet.rules import ALPHA, DRAWS, EXISTENCE_KINDS, K_MIN, MIN_POWER, RuleResult, circle_rule, circle_test
-from toponet.verdicts import Verdict
+from toponet.circle_decision import ALPHA, DRAWS, EXISTENCE_KINDS, K_MIN, MIN_POWER, RuleResult, circle_rule, circle_test
+from toponet.verdict_record import Verdict
 
 __all__ = ["CHAPTER", "PAPER_SAMPLE", "TEST_SIZES", "TEST_POINTS", "MAPPER_POINTS", "SCALES", "scale", "validate",
            "load_patches", "test_points", "cores", "display_sample", "core_claim", "display_calibration",
