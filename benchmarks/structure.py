@@ -71,8 +71,9 @@ def atomic_writes() -> list[str]:
 
 
 #: The maths core and its helpers (``tests/test_layers.py``'s ``CORE_MODULES``).
-CORE = ("filters", "ideal", "density", "homology", "mapper", "nulls", "analysis", "rules", "calibration",
-        "group_tests", "claims", "patches", "signature", "plots", "surface")
+CORE = ("filters", "ideal", "density", "homology", "mapper", "nulls", "analysis", "circle_decision", "calibration",
+        "group_tests", "paper_claims", "patches", "signature", "plots", "surface",
+        "rules", "claims")   # the last two: their names before issue 28, so an older checkout reads too
 
 
 def numpydoc_coverage() -> tuple[int, int, list[str]]:
@@ -80,6 +81,8 @@ def numpydoc_coverage() -> tuple[int, int, list[str]]:
     ``__all__``) whose docstring has a numpydoc ``Parameters`` section (or takes no parameter)."""
     done, missing = 0, []
     for name in CORE:
+        if not (PACKAGE / f"{name}.py").is_file():
+            continue
         tree = ast.parse((PACKAGE / f"{name}.py").read_text())
         public = next((set(ast.literal_eval(n.value)) for n in tree.body if isinstance(n, ast.Assign)
                        and any(getattr(t, "id", "") == "__all__" for t in n.targets)), None)

@@ -4,12 +4,13 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from toponet import paper_claims as cr
 from toponet import ideal
+from toponet import paper_claims as cr
+from toponet.analysis import analyze_filters
+from toponet.circle_decision import RuleResult, dense_core
 from toponet.homology import h1_bounds
 from toponet.ideal import gaussian_filters, primary_circle_sample
 from toponet.mapper import Mapper
-from toponet.circle_decision import RuleResult
 
 
 @pytest.fixture(autouse=True)
@@ -96,6 +97,15 @@ def test_circle_claim_finds_a_noisy_circle_and_not_gaussian_noise():
     # the figures read the tested core from the claim: its persistence and its Mapper graph
     core = circ.core()
     assert core.shape == (circ.test.n_core, 9)
+    # the test keeps its core's indices: the claim and a figure read that core, not a new filtration
+    assert circ.test.core_index is not None and circ.test.core_index.shape == (circ.test.n_core,)
+    assert np.array_equal(core, dense_core(circ.cloud, circ.test.k, circ.test.p))
+    figure = analyze_filters(circ.cloud, kept_index=circ.test.core_index, k=circ.test.k, p=circ.test.p,
+                             null_repeats=0, mapper=False, n_landmarks=None)
+    assert np.array_equal(figure.filtered, core)
+    with pytest.raises(ValueError, match="kept_index must hold"):
+        analyze_filters(circ.cloud, kept_index=circ.test.core_index[:-1], k=circ.test.k, p=circ.test.p,
+                        null_repeats=0, mapper=False)
     graph = circ.mapper(resolution=10, gain=3.0, seed=0)
     assert graph.n_nodes_ > 0 and graph.n_components_ >= 1
     assert graph.n_nodes_ == Mapper(resolution=10, gain=3.0, layout_seed=0).fit(core).n_nodes_

@@ -257,7 +257,7 @@ def group_top_h1(weights, *, group_size: int, k: int, p: float, gaussian: bool =
     return GroupTopH1(values=values, gaussian=null, points_per_group=int(per_group), k=int(k), p=p)
 
 
-def analyze_filters(X, config: AnalysisConfig | None = None, **overrides) -> AnalysisResult:
+def analyze_filters(X, config: AnalysisConfig | None = None, *, kept_index=None, **overrides) -> AnalysisResult:
     """Run the paper's pipeline on raw spatial filters.
 
     Parameters
@@ -265,6 +265,18 @@ def analyze_filters(X, config: AnalysisConfig | None = None, **overrides) -> Ana
     X : array-like of shape (n_points, 9) or (n_points, 3, 3)
         Raw (un-normalized) spatial filters.
     config : AnalysisConfig, optional; ``overrides`` replace its fields.
+    kept_index : array-like of int, shape (n_core,), optional
+        rho(k, p) of the normalized cloud as indices, where a circle test already computed it
+        with the same k and p (:attr:`toponet.circle_decision.CircleTest.core_index`): the core
+        is not filtered again. Its size must be the filtration's, ``max(1, round(p * n))``.
+    **overrides
+        Fields of :class:`AnalysisConfig` (``k``, ``p``, ``resolution``, ``gain``, ...).
+
+    Returns
+    -------
+    AnalysisResult
+        The normalized cloud, its dense core (``kept_index``), persistence, distances to the
+        models, nulls (when ``null_repeats``) and Mapper graph (when ``mapper``).
     """
     cfg = config or AnalysisConfig()
     if overrides:
@@ -277,7 +289,15 @@ def analyze_filters(X, config: AnalysisConfig | None = None, **overrides) -> Ana
     if cfg.k >= points.shape[0]:
         raise ValueError(f"k={cfg.k} but only {points.shape[0]} filters remain after normalization; "
                          "choose k < number of points (see toponet.analysis.scaled_k)")
-    _, kept_index = density_filtration(points, cfg.k, cfg.p, return_index=True)
+    if kept_index is None:
+        _, kept_index = density_filtration(points, cfg.k, cfg.p, return_index=True)
+    else:
+        kept_index = np.asarray(kept_index, dtype=np.int64)
+        n = points.shape[0]
+        if kept_index.ndim != 1 or kept_index.size != max(1, min(n, round(cfg.p * n))) or kept_index.min() < 0 \
+                or kept_index.max() >= n:
+            raise ValueError(f"kept_index must hold rho(k, p)'s max(1, round(p * n)) = {max(1, round(cfg.p * n))} "
+                             f"indices of the {n} normalized filters; got {kept_index.size}")
     filtered = points[kept_index]
     ph = persistence(filtered, maxdim=1, n_landmarks=cfg.n_landmarks, seed=cfg.seed)
     nulls = {}

@@ -32,7 +32,7 @@ import io
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -208,6 +208,8 @@ class CircleTest:
     exceed : kind -> ((at lower, at upper), ...) per rank: null clouds whose top bar is at
         least that long, at the bar's lower and at its upper bound
     bounds : the observed cloud's H1Bounds
+    core_index : indices of rho(k, p) in the normalized cloud (shape (n_core,)), so a figure
+        reads the core the test measured instead of filtering again (None: not kept)
     """
 
     n_points: int
@@ -219,6 +221,7 @@ class CircleTest:
     exceed: dict
     draws: int
     bounds: H1Bounds = field(repr=False)
+    core_index: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def top(self) -> tuple[float, float]:
@@ -569,11 +572,13 @@ def _in_process(jobs):
 
 
 def _prepared(X_raw, k: int, p: float):
-    """(the checked raw cloud, its normalized cloud, k floored, the dense core rho(k, p))."""
+    """(the checked raw cloud, its normalized cloud, k floored, the dense core rho(k, p), the
+    core's indices in the normalized cloud)."""
     X_raw = check_cloud(X_raw, name="filters", min_points=2)
     Xn, _ = normalize(X_raw)
     kk = floor_k(k, Xn.shape[0])
-    return X_raw, Xn, kk, density_filtration(Xn, kk, check_fraction(p, name="p"))
+    core, index = density_filtration(Xn, kk, check_fraction(p, name="p"), return_index=True)
+    return X_raw, Xn, kk, core, index
 
 
 def compute_circle_test(X_raw, *, k: int, p: float, kinds=BOOK_KINDS, draws: int = DRAWS, seed: int = 0,
@@ -622,9 +627,10 @@ def compute_circle_test(X_raw, *, k: int, p: float, kinds=BOOK_KINDS, draws: int
     """
     draws = check_int(draws, name="draws", low=2)
     ranks = check_int(ranks, name="ranks", low=1)
-    _, Xn, kk, core = _prepared(X_raw, k, p)
-    return _circle_test(Xn, core, kk, p, kinds=tuple(kinds), draws=draws, seed=seed, ranks=ranks,
+    _, Xn, kk, core, index = _prepared(X_raw, k, p)
+    test = _circle_test(Xn, core, kk, p, kinds=tuple(kinds), draws=draws, seed=seed, ranks=ranks,
                         gaussian_cache=gaussian_cache, run_jobs=run_jobs, record=record, on_update=on_update)
+    return replace(test, core_index=index)
 
 
 def _circle_test(Xn, core, kk, p, *, kinds, draws, seed, ranks, gaussian_cache, run_jobs, record, on_update):
@@ -764,7 +770,7 @@ def circle_test(X_raw, *, k: int, p: float, kinds=BOOK_KINDS, draws: int = DRAWS
     draws = check_int(draws, name="draws", low=2)
     ranks = check_int(ranks, name="ranks", low=1)
     n_jobs = default_jobs() if n_jobs is None else check_int(n_jobs, name="n_jobs", low=1)
-    X_raw, Xn, kk, core = _prepared(X_raw, k, p)
+    X_raw, Xn, kk, core, index = _prepared(X_raw, k, p)
     kinds = tuple(kinds)
     path, stored = None, None
     if cache:
@@ -806,7 +812,7 @@ def circle_test(X_raw, *, k: int, p: float, kinds=BOOK_KINDS, draws: int = DRAWS
                             record=stored, on_update=update)
     if path is not None:
         _note_test(stored, path)
-    return test
+    return replace(test, core_index=index)
 
 
 def _null_test_folders() -> list[Path]:

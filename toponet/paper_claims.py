@@ -259,7 +259,11 @@ class CircleClaim:
         return self.rule.verdict
 
     def core(self) -> np.ndarray:
-        """The dense core the test measured: rho(k, p) of the normalized cloud, shape (n_core, 9)."""
+        """The dense core the test measured: rho(k, p) of the normalized cloud, shape (n_core, 9)
+        (the test's own core where it kept its indices; filtered again otherwise)."""
+        index = getattr(self.test, "core_index", None)
+        if index is not None:
+            return normalize(np.asarray(self.cloud, dtype=np.float64))[0][index]
         return dense_core(self.cloud, self.test.k, self.test.p)
 
     def persistence(self, *, seed: int = 0):

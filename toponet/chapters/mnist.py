@@ -169,8 +169,11 @@ def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n
     X = pooled_filters(W)
     k = scaled_k(k_paper, X.shape[0], n_points_paper)
     claim = circle_claim(X, k=k, p=p, draws=draws, seed=seed, max_core=None)
-    result = analyze_filters(X, k=k, p=p, resolution=resolution, gain=gain, null_repeats=0, seed=seed,
-                             n_landmarks=None, mapper=mapper)
+    # the figures draw the core the test measured (the whole cloud, the same k and p): not filtered again
+    same_core = claim.test.k == k and claim.cloud.shape[0] == X.shape[0]
+    result = analyze_filters(X, kept_index=claim.test.core_index if same_core else None, k=k, p=p,
+                             resolution=resolution, gain=gain, null_repeats=0, seed=seed, n_landmarks=None,
+                             mapper=mapper)
     group_size = max(1, artifact.networks // n_groups)
     per_group = X.shape[0] // artifact.networks * group_size
     kg = scaled_k(k_paper, per_group, n_points_paper)
