@@ -164,10 +164,9 @@ def test_the_dry_run_prints_and_runs_nothing(book, capsys, no_execution):
 CHAPTER_CALLS = {
     "01_mnist": ['load_or_train("mnist", profile, networks=networks, iterations=iterations',
                  *(f'"{v}"' for v in MNIST_VARIANTS)],
-    # 02 loads in run_chapter (tests/test_chapter_cifar_result.py checks which experiments it loads)
+    # 02 and 03 load in run_chapter (tests/test_chapter_cifar_result.py checks which experiments it loads)
     "02_cifar_gray": ["cifar_gray.run_chapter(profile=profile, networks=networks, iterations=iterations"],
-    "03_cifar_color": ['pick_experiment("cifar-color")', 'pick_experiment("cifar-color-C48-0-64-nopool")',
-                       "load_trained(name, profile, networks=networks, iterations=iterations"],
+    "03_cifar_color": ["cifar_color.run_chapter(profile=profile, networks=networks, iterations=iterations"],
     "05_generalization": ['load_or_train(NAMES[arm], profile, networks=networks, iterations=iterations',
                           'load_or_train(NAMES["harder"], profile', 'load_or_train("mnist", profile',
                           'NAMES["append"]'],
