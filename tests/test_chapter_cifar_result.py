@@ -163,3 +163,25 @@ def test_run_chapter_loads_what_the_rerun_tool_trains(module, chapter, monkeypat
     needs = CHAPTER_TRAINING[chapter](params)
     assert loaded == [(t.experiment, t.networks, t.iterations) for t in needs]
     assert loaded[0][1:] == (8, 1500) and loaded[1][1:] == (None, None)
+
+
+def test_color_findings_template_glues_each_verdict_to_its_clause():
+    f6c = {ch: _claim(False, verdict="inconclusive", power=0.3) for ch in ("all", "R")}
+    c7 = _claim(False, bars=((0.1, 0.1),) * 4)
+    f7 = RuleResult(verdict="inconclusive", reasons=("r",), nulls={}, power=0.1, false_positive_rate=0.0,
+                    cloud_points=184, extra={})
+    f8 = RuleResult(verdict="partly", reasons=("r",), nulls={}, power=0.9, false_positive_rate=0.0, cloud_points=9,
+                    extra={"beyond_second_order": None})
+    rows = [claims.SnapshotCircle(300, _claim(False))]
+    kw = dict(profile="default", data="stand-in", real=False, runs=[("C(64,32,64)", 4, 1500, _ACC)], f6_claims=f6c,
+              f6=claims.f6_rule(f6c), f7_claim=c7, f7=f7, f8_test=SimpleNamespace(describe=lambda: "far"), f8=f8,
+              f9=claims.f9_rule(rows, rows))
+    s = cifar_color.color_findings(**kw).text
+    assert "the circle rule finds a circle in none of the clouds (" in s
+    assert "**F6: inconclusive**: with power below 80% a missing circle is no evidence of absence. Without" in s
+    assert "0 $H_1$ bar(s) surely beat both nulls (at most 0; the paper: 3); **F7: inconclusive**." in s
+    assert "Three-circle model: far. **F8: partly**. During training" in s and "  " not in s
+    with pytest.raises(ValueError, match="beyond_second_order"):
+        cifar_color.color_findings(**{**kw, "f8": RuleResult(verdict="partly", reasons=(), nulls={}, power=0.9,
+                                                            false_positive_rate=0.0, cloud_points=9,
+                                                            extra={"beyond_second_order": "maybe"})})

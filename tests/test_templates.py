@@ -9,7 +9,8 @@ from toponet.chapters._templates import TEMPLATES, render
 
 
 def test_every_template_renders_with_strict_values():
-    assert sorted(p.name for p in TEMPLATES.glob("*.md")) == ["u1_findings.md", "u2_findings.md"]
+    assert sorted(p.name for p in TEMPLATES.glob("*.md")) == ["color_findings.md", "gray_findings.md", "u1_findings.md",
+                                                           "u2_findings.md"]
     with pytest.raises(jinja2.UndefinedError, match="seeds"):
         render("u1_findings", verdict="partly")
 

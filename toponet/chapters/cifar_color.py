@@ -6,7 +6,8 @@ in colour, what the chapter calls beyond the core.
   result's methods (``chapter.fig6a_figure()``, ``chapter.fig6a_caption()``, ...);
 - :func:`color_verdicts`: the chapter's verdict rows F6-F9, from the calibrated rules of
   :mod:`toponet.claims`;
-- :func:`color_findings`: the chapter's "what we found", from the same results;
+- :func:`color_findings`: the chapter's "what we found", the template ``templates/color_findings.md``
+  filled from the same results;
 - :func:`validate`: the chapter's own bounds on its parameters (k, p), checked by its first cell
   and by ``python -m toponet.book run`` before anything runs;
 - the readings of its figures that depend on results: :func:`channel_reading` (Fig. 6b),
@@ -27,6 +28,7 @@ from toponet._validation import check_fraction, check_int
 from toponet.analysis import analyze_filters, scaled_k
 from toponet.book.notebook import Caption, Reading, caption, show_table, what_to_see
 from toponet.chapters import _readings
+from toponet.chapters._templates import render
 from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evolution_ours, _notes,  # noqa: F401
                                      _scale_head, load_trained, channel_clouds, cloud_label_of, evolution_mappers, model_fit,
                                      pick_experiment)
@@ -126,26 +128,38 @@ def color_verdicts(*, profile: str, data: str, art, art_np, acc: dict, acc_np: d
 
 def color_findings(*, profile: str, data: str, real: bool, runs, f6_claims: dict, f6, f7_claim, f7, f8_test, f8,
                    f9):
-    """The colour chapter's "what we found" (Figs. 6-9), picked by this build's results
-    (RuleResults of :mod:`toponet.claims` and what they rest on)."""
+    """The colour chapter's "what we found" (Figs. 6-9), picked by this build's results.
+
+    The text is the template ``toponet/chapters/templates/color_findings.md``; this function only
+    computes its values.
+
+    Parameters
+    ----------
+    profile, data : the training scale and the data, in words
+    real : whether the data is CIFAR-10 itself
+    runs : list of (label, networks, iterations, accuracy) (:func:`toponet.chapters._cifar.run_sentence`)
+    f6_claims : cloud -> :class:`toponet.claims.CircleClaim` (F6)
+    f6, f7, f8, f9 : the RuleResults of :mod:`toponet.claims`
+    f7_claim : F7's circle claim (its four longest bars)
+    f8_test : F8's :class:`toponet.claims.ModelFitTest`
+
+    Returns
+    -------
+    Caption
+    """
     if not f6_claims:
         raise ValueError("f6_claims must hold at least one circle claim")
-    s = _scale_head(profile, data, runs) + ": "
-    circ = [ch for ch, c in f6_claims.items() if c.exists]
-    s += ("the circle rule finds a circle in " + (", ".join(circ) if circ else "none of the clouds") + " ("
-          + "; ".join(describe_claim(ch, c) for ch, c in f6_claims.items()) + f"). **F6: {f6.verdict}**"
-          + (": with power below 80% a missing circle is no evidence of absence." if f6.verdict == "inconclusive"
-             else "."))
+    beyond = f8.extra.get("beyond_second_order")
+    if beyond not in (True, False, None):
+        raise ValueError(f"F8's beyond_second_order must be True, False or None; got {beyond!r}")
     sure, most = f7_claim.test.long_bars()
-    s += (f" Without max-pooling, {sure} $H_1$ bar(s) surely beat both nulls (at most {most}; the paper: 3); "
-          f"**F7: {f7.verdict}**.")
-    s += (f" Three-circle model: {f8_test.describe()}. **F8: {f8.verdict}**"
-          + {True: "; the second-order null of the directions does not produce it (beyond second order).",
-             False: "; the second-order null of the directions does as well (no evidence beyond second order).",
-             None: "."}[f8.extra.get("beyond_second_order")])
-    s += _events_sentence(f9, "a circle in layer 1 at 300, broken at 500, back at 1500; in layer 2 at 1000")
-    s += _closing(real, profile)
-    return Caption(s)
+    return Caption(render(
+        "color_findings", scale=_scale_head(profile, data, runs),
+        found=", ".join(ch for ch, c in f6_claims.items() if c.exists),
+        claims="; ".join(describe_claim(ch, c) for ch, c in f6_claims.items()), f6=f6.verdict, sure=sure, most=most,
+        f7=f7.verdict, model=f8_test.describe(), f8=f8.verdict, beyond=beyond,
+        events=_events_sentence(f9, "a circle in layer 1 at 300, broken at 500, back at 1500; in layer 2 at 1000"),
+        closing=_closing(real, profile)))
 
 
 # --- readings: what to see in the figures, from this build's results ------------------------------

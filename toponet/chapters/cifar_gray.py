@@ -6,7 +6,8 @@ in grayscale, what the chapter calls beyond the core.
   result's methods (``chapter.fig3a_figure()``, ``chapter.fig3a_caption()``, ...);
 - :func:`gray_verdicts`: the chapter's verdict rows F3, F4, F5, from the calibrated rules of
   :mod:`toponet.claims` (one named function per claim);
-- :func:`gray_findings`: the chapter's "what we found", from the same results;
+- :func:`gray_findings`: the chapter's "what we found", the template ``templates/gray_findings.md``
+  filled from the same results;
 - :func:`validate`: the chapter's own bounds on its parameters (k, p), checked by its first cell
   and by ``python -m toponet.book run`` before anything runs;
 - :func:`clusters_reading`: Fig. 3's reading, the cluster count against its null clouds (the other
@@ -26,6 +27,7 @@ from toponet._validation import check_fraction, check_int
 from toponet.analysis import analyze_filters
 from toponet.book.notebook import Caption, Reading, caption, show_table, what_to_see
 from toponet.chapters import _readings
+from toponet.chapters._templates import render
 from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evolution_ours, _notes,  # noqa: F401
                                      _scale_head, load_trained, cloud_label_of, evolution_mappers, pick_experiment)
 from toponet.chapters._cifar import Run, Training, load_run, runs_text, training_series, verdict_text
@@ -137,31 +139,34 @@ def gray_verdicts(*, profile: str, data: str, art, art0, acc: dict, acc0: dict, 
 def gray_findings(*, profile: str, data: str, real: bool, runs, f3_parts: dict, f3, pooled2, one2, f4, f5):
     """The grayscale chapter's "what we found" (Figs. 3-5), picked by this build's results.
 
-    runs : list of (label, networks, iterations, accuracy) (:func:`run_sentence`);
-    f3_parts : label -> dict(circle=CircleClaim, clusters=ClusterTest); f3, f4, f5 : the
-    RuleResults of :mod:`toponet.claims`; pooled2, one2 : F4's circle claims.
-    Returns a :class:`toponet.book.notebook.Caption`.
+    The text is the template ``toponet/chapters/templates/gray_findings.md``; this function only
+    computes its values.
+
+    Parameters
+    ----------
+    profile, data : the training scale and the data, in words
+    real : whether the data is CIFAR-10 itself
+    runs : list of (label, networks, iterations, accuracy) (:func:`run_sentence`)
+    f3_parts : label -> dict(circle=CircleClaim, clusters=ClusterTest)
+    f3, f4, f5 : the RuleResults of :mod:`toponet.claims`
+    pooled2, one2 : F4's circle claims
+
+    Returns
+    -------
+    Caption
     """
     if not f3_parts:
         raise ValueError("f3_parts must name at least one architecture")
-    s = _scale_head(profile, data, runs) + ": "
-    counts = ", ".join(f"${lab}$ {v['clusters'].observed}" for lab, v in f3_parts.items())
-    s += f"the first layer falls into Mapper clusters: {counts} (the paper: 5). "
     unusable = [lab for lab, v in f3_parts.items() if not v["clusters"].usable]
-    if unusable:
-        worst = max(v["clusters"].false_positive_rate for v in f3_parts.values())
-        s += (f"At this size the cluster count cannot tell trained filters from noise: up to {worst:.0%} of gaussian or "
-              "shuffled null clouds of the same size also fall into 4-6 clusters, so the criterion is not used "
-              f"({', '.join('$' + u + '$' for u in unusable)}). ")
-    else:
-        s += "The cluster criterion is usable here (at most 5% of null clouds pass it). "
-    s += "Circles: " + "; ".join(describe_claim(f"${lab}$", v["circle"]) for lab, v in f3_parts.items())
-    s += f". **F3: {f3.verdict}**."
-    s += (" Second layer: " + describe_claim("pooled", pooled2) + "; " + describe_claim("one network", one2)
-          + f". **F4: {f4.verdict}** (the Mapper picture of one network is shown, not counted).")
-    s += _events_sentence(f5, "a circle in layer 1 at 400, broken at 500, in layer 2 at 2000")
-    s += _closing(real, profile)
-    return Caption(s)
+    worst = max(v["clusters"].false_positive_rate for v in f3_parts.values()) if unusable else None
+    return Caption(render(
+        "gray_findings", scale=_scale_head(profile, data, runs),
+        counts=", ".join(f"${lab}$ {v['clusters'].observed}" for lab, v in f3_parts.items()),
+        unusable=", ".join(f"${lab}$" for lab in unusable), worst=None if worst is None else f"{worst:.0%}",
+        circles="; ".join(describe_claim(f"${lab}$", v["circle"]) for lab, v in f3_parts.items()),
+        f3=f3.verdict, pooled=describe_claim("pooled", pooled2), one_network=describe_claim("one network", one2),
+        f4=f4.verdict, events=_events_sentence(f5, "a circle in layer 1 at 400, broken at 500, in layer 2 at 2000"),
+        closing=_closing(real, profile)))
 
 
 # --- readings: what to see in the figures, from this build's results ------------------------------
