@@ -72,6 +72,7 @@ from toponet.chapters import generalization as gen
 from toponet.verdict_record import record
 
 tb.validate_parameters(globals())  # papermill parameters: unknown names, types, ranges
+gen.validate(globals())            # the chapter's own: k below the paper's 6,400 points, p keeps enough filters
 tb.setup_notebook()
 chapter = gen.run_chapter(profile=profile, networks=networks, iterations=iterations, k=k, p=p, seed=seed,
                           device=device)

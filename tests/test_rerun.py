@@ -162,14 +162,13 @@ def test_the_dry_run_prints_and_runs_nothing(book, capsys, no_execution):
 
 # Each name training_needs lists must be what the chapter itself loads, in its notebook or in the
 # chapter module whose run_chapter the notebook calls (a drift check, d2l's trap).
-# (chapters 02 and 03 load through _cifar.load_trained, which calls load_or_train and drops collapsed networks)
+# (chapters 02 and 03 load in run_chapter through _cifar.load_run; tests/test_chapter_cifar_result.py checks
+# which experiments it loads against the registry)
 CHAPTER_CALLS = {
     "01_mnist": ['load_or_train("mnist", profile, networks=networks, iterations=iterations',
                  *(f'"{v}"' for v in MNIST_VARIANTS)],
-    "02_cifar_gray": ['pick_experiment("cifar-gray")', 'pick_experiment("cifar-gray-C64-0-64")',
-                      "load_trained(name64, profile, networks=networks, iterations=iterations"],
-    "03_cifar_color": ['pick_experiment("cifar-color")', 'pick_experiment("cifar-color-C48-0-64-nopool")',
-                       "load_trained(name, profile, networks=networks, iterations=iterations"],
+    "02_cifar_gray": ['cifar_gray.run_chapter(profile=profile, networks=networks, iterations=iterations'],
+    "03_cifar_color": ['cifar_color.run_chapter(profile=profile, networks=networks, iterations=iterations'],
     "05_generalization": ['load_or_train(names[arm], profile, networks=networks, iterations=iterations',
                           'load_or_train(names["harder"], profile', 'load_or_train("mnist", profile',
                           'names["append"]'],

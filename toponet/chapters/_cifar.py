@@ -9,6 +9,10 @@ the CIFAR-10 analyses of Sec. V.B (Figs. 3-9) that the generic pipeline does not
   drawn as one grid by :func:`toponet.plots.mapper_grid`.
 - :func:`model_fit`: each filter's distance to the primary circle and the three-circle model
   against gaussian filters (Fig. 8's histogram).
+- :class:`Run` (a trained run with its accuracy) and :func:`runs_text`, the chapters' first lines;
+- :func:`verdict_text`: what a recording cell prints, each rule's verdict and reasons;
+- :class:`Training` and :func:`training_series`: how the structure forms during training (Figs. 5 and
+  9), computed in one call, drawn, captioned and read by its methods;
 - the pieces of the verdict rows and "what we found" sentences both chapters use; the rows
   themselves are :func:`toponet.chapters.cifar_gray.gray_verdicts` and
   :func:`toponet.chapters.cifar_color.color_verdicts`.
@@ -16,13 +20,17 @@ the CIFAR-10 analyses of Sec. V.B (Figs. 3-9) that the generic pipeline does not
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 
+from toponet import plots
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import scaled_k
-from toponet.book.notebook import cloud_label
-from toponet.paper_claims import circle_summary, count_clusters
+from toponet.book.notebook import Caption, Reading, caption, cloud_label
+from toponet.chapters import _readings
+from toponet.chapters._common import accuracy_summary, evolution
+from toponet.paper_claims import circle_summary, count_clusters, snapshot_circle_tests, snapshot_series
 from toponet.data.registry import real_or_standin
 from toponet.data.natural import describe
 from toponet.density import density_filtration
@@ -269,3 +277,343 @@ def _events_sentence(rule, paper: str) -> str:
     return s + f"; verdict **{rule.verdict}**."
 
 
+# --- the trained runs and the training series, shared by both chapters' results ---------------
+
+@dataclass(frozen=True)
+class Run:
+    """One trained run of a chapter and its test accuracy.
+
+    Attributes
+    ----------
+    label : str
+        The architecture in the paper's words, e.g. "C(64,32,64)".
+    artifact : toponet.store.Artifact
+        The trained networks (:func:`load_trained`: those that collapsed to chance left out).
+    accuracy : dict
+        :func:`toponet.chapters._common.accuracy_summary` at the last iteration (fractions in [0, 1];
+        ``values`` has shape (n_networks,)).
+    paper_accuracy : float
+        The paper's test accuracy for this architecture, a fraction.
+    """
+
+    label: str
+    artifact: object
+    accuracy: dict
+    paper_accuracy: float
+
+    @property
+    def accuracies(self) -> list:
+        """Each network's test accuracy (fractions), as a caption takes them."""
+        return list(self.accuracy["values"])
+
+    @property
+    def last_iteration(self) -> int:
+        """The run's last batch iteration."""
+        return self.artifact.iterations[-1]
+
+    def findings_run(self) -> tuple:
+        """The run as :func:`run_sentence` and the chapters' findings take it.
+
+        Returns
+        -------
+        tuple (label, networks, iterations, accuracy)
+        """
+        return (self.label, self.artifact.networks, self.last_iteration, self.accuracy)
+
+    def summary_line(self) -> str:
+        """The run's printed line.
+
+        Returns
+        -------
+        str, e.g. "16 x C(64,32,64), 2000 iterations: test accuracy 41.2 +- 3.0 % (n = 16)", then
+        the seeds left out, if any
+        """
+        art, acc = self.artifact, self.accuracy
+        return (f"{art.networks} x {art.arch}, {art.iterations[-1]} iterations: test accuracy "
+                f"{100 * acc['mean']:.1f} +- {100 * acc['sd']:.1f} % (n = {acc['n']})"
+                + (f"; left out, collapsed to chance: seeds {list(art.dropped)}" if art.dropped else ""))
+
+
+def load_run(base: str, label: str, profile: str, *, paper_accuracy: float, **kw) -> tuple[Run, str]:
+    """The run of CIFAR experiment ``base`` (:func:`pick_experiment`, :func:`load_trained`).
+
+    Parameters
+    ----------
+    base : one of :data:`CIFAR_EXPERIMENTS`
+    label : the architecture in the paper's words
+    profile : the training scale
+    paper_accuracy : the paper's test accuracy, a fraction
+    **kw : to :func:`toponet.experiments.load_or_train` (networks, iterations, device)
+
+    Returns
+    -------
+    (Run, data label)
+    """
+    name, data = pick_experiment(base)
+    artifact = load_trained(name, profile, **kw)
+    return Run(label=label, artifact=artifact, accuracy=accuracy_summary(artifact), paper_accuracy=paper_accuracy), data
+
+
+def runs_text(data: str, runs, paper: str) -> str:
+    """The chapter's first printed lines: the data, each run's accuracy, the paper's.
+
+    Parameters
+    ----------
+    data : the data label (:func:`pick_experiment`)
+    runs : sequence of :class:`Run`
+    paper : the paper's accuracies, in words
+
+    Returns
+    -------
+    str, one line each
+    """
+    return "\n".join([f"data: {data}", *(run.summary_line() for run in runs), paper])
+
+
+#: Fig. 5d / 9d: the orientation curves and their labels.
+EVOLUTION_KEYS = ("h1_top", "frac_near_circle_core", "test_accuracy")
+EVOLUTION_LABELS = {"h1_top": "layer 1: top $H_1$", "frac_near_circle_core": "layer 1: core near circle",
+                    "test_accuracy": "test accuracy"}
+
+
+@dataclass(frozen=True)
+class Training:
+    """How the structure forms during training (Figs. 5 and 9): the Mapper grid, the circle rule per
+    tested snapshot, and the orientation curves of layer 1.
+
+    Attributes
+    ----------
+    figure : str
+        The paper's figure number, "5" or "9"; the panels are "5", "5 (all)", "5b", "5c", "5d".
+    profile : str
+        The training scale, named in every caption.
+    run : Run
+        The trained networks and their accuracy.
+    layer1_mappers, layer2_mappers : list of EvolutionMapper
+        One per stored snapshot after 0 (:func:`evolution_mappers`).
+    layer1_tests, layer2_tests : list of toponet.paper_claims.SnapshotCircle
+        The circle rule at each tested snapshot (:func:`toponet.paper_claims.snapshot_circle_tests`).
+    report : str
+        The lines :func:`toponet.paper_claims.snapshot_circle_tests` reported (summary and calibration).
+    evolution : list of dict
+        Layer 1 at every snapshot (:func:`toponet.chapters._common.evolution`, no nulls).
+    p : float
+        The density filtration of the orientation curves.
+    captions : mapping of str to str
+        Caption templates ("grid", "layer 1", "layer 2", "evolution"), ``str.format`` fields
+        ``layer2_k`` (the last grid snapshot's k), ``layer1``, ``layer2`` (the first tested
+        snapshot's :class:`toponet.paper_claims.CircleClaim`), ``evolution_k`` and ``p``.
+    evolution_core : bool
+        Whether the orientation caption's cloud names rho(k, p) (else the whole layer).
+    """
+
+    figure: str
+    profile: str
+    run: Run
+    layer1_mappers: list
+    layer2_mappers: list
+    layer1_tests: list
+    layer2_tests: list
+    report: str
+    evolution: list
+    p: float
+    captions: Mapping[str, str]
+    evolution_core: bool = False
+
+    def _tests(self, layer: str) -> list:
+        if layer not in ("layer 1", "layer 2"):
+            raise ValueError(f"layer must be 'layer 1' or 'layer 2'; got {layer!r}")
+        return self.layer1_tests if layer == "layer 1" else self.layer2_tests
+
+    def _caption(self, key: str, cloud: str, figure: str) -> Caption:
+        text = self.captions[key].format(layer2_k=self.layer2_mappers[-1].k, layer1=self.layer1_tests[0].claim,
+                                         layer2=self.layer2_tests[0].claim, evolution_k=self.evolution[-1]["k"],
+                                         p=self.p)
+        return caption(text, cloud=cloud, profile=self.profile, accuracy=self.run.accuracies, figure=figure)
+
+    def grid(self) -> dict:
+        """The snapshot grid's panels.
+
+        Returns
+        -------
+        dict {"layer 1": [(iteration, mapper), ...], "layer 2": [...]}, as
+        :func:`toponet.plots.mapper_grid` takes it
+        """
+        return {"layer 1": [(r.iteration, r.mapper) for r in self.layer1_mappers],
+                "layer 2": [(r.iteration, r.mapper) for r in self.layer2_mappers]}
+
+    def grid_figure(self):
+        """Five columns of the snapshot grid (:func:`toponet.plots.mapper_grid`).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return plots.mapper_grid(self.grid(), columns=5, panel=1.45, fontsize=10)
+
+    def grid_caption(self) -> Caption:
+        """The grid's caption (template ``captions["grid"]``).
+
+        Returns
+        -------
+        Caption
+        """
+        return self._caption("grid", cloud_label_of(self.run.artifact, 1), self.figure)
+
+    def grid_reading(self) -> Reading:
+        """The grid's reading (:func:`toponet.chapters._readings.grid_reading`).
+
+        Returns
+        -------
+        Reading
+        """
+        return _readings.grid_reading({"layer 1": self.layer1_mappers, "layer 2": self.layer2_mappers})
+
+    def every_snapshot_figure(self):
+        """The grid of every stored snapshot.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return plots.mapper_grid(self.grid(), title="Every stored snapshot")
+
+    def every_snapshot_caption(self) -> Caption:
+        """The caption of :meth:`every_snapshot_figure`.
+
+        Returns
+        -------
+        Caption
+        """
+        return caption("Every stored snapshot of the grid above, same layers and Mapper parameters.",
+                       cloud=cloud_label_of(self.run.artifact, 1), profile=self.profile,
+                       accuracy=self.run.accuracies, figure=f"{self.figure} (all)")
+
+    def curves_figure(self, layer: str):
+        """The top $H_1$ bar against the null clouds' 95% quantiles at each tested snapshot.
+
+        Parameters
+        ----------
+        layer : "layer 1" or "layer 2"
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        iterations, curves = snapshot_series(self._tests(layer))
+        return plots.curves_plot(iterations, curves, xlabel="batch iterations", ylabel="$H_1$ lifetime",
+                                 title=f"{layer}: top bar vs null clouds")
+
+    def curves_caption(self, layer: str) -> Caption:
+        """The caption of :meth:`curves_figure` (template ``captions[layer]``).
+
+        Parameters
+        ----------
+        layer : "layer 1" or "layer 2"
+
+        Returns
+        -------
+        Caption
+        """
+        self._tests(layer)
+        number = 1 if layer == "layer 1" else 2
+        return self._caption(layer, cloud_label_of(self.run.artifact, number),
+                             f"{self.figure}{'b' if number == 1 else 'c'}")
+
+    def snapshot_reading(self, layer: str) -> Reading:
+        """The reading of :meth:`curves_figure` (:func:`toponet.chapters._readings.snapshot_reading`).
+
+        Parameters
+        ----------
+        layer : "layer 1" or "layer 2"
+
+        Returns
+        -------
+        Reading
+        """
+        return _readings.snapshot_reading(self._tests(layer), layer=layer)
+
+    def evolution_figure(self):
+        """Layer 1's orientation curves (top $H_1$, share of the core near the circle, accuracy).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return plots.evolution_plot(self.evolution, keys=EVOLUTION_KEYS, labels=EVOLUTION_LABELS)
+
+    def evolution_caption(self) -> Caption:
+        """The caption of :meth:`evolution_figure` (template ``captions["evolution"]``).
+
+        Returns
+        -------
+        Caption
+        """
+        core = (self.evolution[-1]["k"], self.p) if self.evolution_core else ()
+        return self._caption("evolution", cloud_label_of(self.run.artifact, 1, *core), f"{self.figure}d")
+
+    def evolution_reading(self) -> Reading:
+        """The reading of :meth:`evolution_figure` (:func:`toponet.chapters._readings.evolution_reading`).
+
+        Returns
+        -------
+        Reading
+        """
+        return _readings.evolution_reading(self.evolution)
+
+
+def training_series(run: Run, *, figure: str, profile: str, grid: Mapping[str, dict], tests: Mapping[str, tuple],
+                    orientation: dict, captions: Mapping[str, str], seed: int = 0,
+                    evolution_core: bool = False) -> Training:
+    """Figs. 5 and 9 in one call: the Mapper grid, the circle rule per tested snapshot, the curves.
+
+    Parameters
+    ----------
+    run : the trained networks (with snapshots of conv1 and conv2)
+    figure : the paper's figure number ("5", "9")
+    profile : the training scale, for the captions
+    grid : {"conv1": kwargs, "conv2": kwargs} of :func:`evolution_mappers` (all but the layer and seed)
+    tests : {"conv1": (iterations, k_paper, p, n_points_paper), "conv2": ...} for
+        :func:`toponet.paper_claims.snapshot_circle_tests`
+    orientation : k_paper, p, n_points_paper of layer 1's :func:`toponet.chapters._common.evolution`
+    captions : caption templates, see :class:`Training`
+    seed : every Mapper layout and circle claim
+    evolution_core : see :class:`Training`
+
+    Returns
+    -------
+    Training
+    """
+    missing = {"grid", "layer 1", "layer 2", "evolution"} - set(captions)
+    if missing:
+        raise ValueError(f"captions lacks the templates {sorted(missing)}")
+    if set(grid) != {"conv1", "conv2"} or set(tests) != {"conv1", "conv2"}:
+        raise ValueError(f"grid and tests must name conv1 and conv2; got {sorted(grid)} and {sorted(tests)}")
+    layer1_mappers = evolution_mappers(run.artifact, layer="conv1", seed=seed, **grid["conv1"])
+    layer2_mappers = evolution_mappers(run.artifact, layer="conv2", seed=seed, **grid["conv2"])
+    report = []
+    tested = snapshot_circle_tests(run.artifact, {"conv1": tests["conv1"], "conv2": tests["conv2"]}, seed=seed,
+                                   report=report.append)
+    layer1_evolution = evolution(run.artifact, layer="conv1", seed=seed, **orientation)
+    return Training(figure=figure, profile=profile, run=run, layer1_mappers=layer1_mappers,
+                    layer2_mappers=layer2_mappers, layer1_tests=tested["conv1"], layer2_tests=tested["conv2"],
+                    report="\n".join(report), evolution=layer1_evolution, p=orientation["p"], captions=dict(captions),
+                    evolution_core=evolution_core)
+
+
+def verdict_text(rows, rules) -> str:
+    """Each row's claim id, then its rule's verdict and reasons indented by two spaces.
+
+    Parameters
+    ----------
+    rows : sequence of toponet.verdict_record.Verdict
+    rules : sequence of toponet.circle_decision.RuleResult, one per row
+
+    Returns
+    -------
+    str, the blocks one after another (what the book turns into the verdict table)
+    """
+    rows, rules = list(rows), list(rules)
+    if len(rows) != len(rules):
+        raise ValueError(f"one rule per row: got {len(rows)} rows and {len(rules)} rules")
+    return "\n".join("\n  ".join([row.claim_id, rule.verdict, *rule.reasons]) for row, rule in zip(rows, rules))

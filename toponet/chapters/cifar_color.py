@@ -1,9 +1,13 @@
 """Chapter 03 (``notebooks/03_cifar_color.py``; paper Sec. V.B, Figs. 6-9, claims F6-F9): CIFAR-10
 in colour, what the chapter calls beyond the core.
 
+- :func:`run_chapter`: everything the chapter computes, in one call, as a :class:`ColorChapter`
+  (its verdict rows included); the notebook draws, captions and reads its figures with the
+  result's methods (``chapter.fig6a_figure()``, ``chapter.fig6a_caption()``, ...);
 - :func:`color_verdicts`: the chapter's verdict rows F6-F9, from the calibrated rules of
   :mod:`toponet.paper_claims`;
-- :func:`color_findings`: the chapter's "what we found", from the same results;
+- :func:`color_findings`: the chapter's "what we found", the template ``templates/color_findings.md``
+  filled from the same results;
 - :func:`validate`: the chapter's own bounds on its parameters (k, p), checked by its first cell
   and by ``python -m toponet.book run`` before anything runs;
 - the readings of its figures that depend on results: :func:`channel_reading` (Fig. 6b),
@@ -15,21 +19,35 @@ in colour, what the chapter calls beyond the core.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
+from toponet import paper_claims, plots, signature
 from toponet._validation import check_fraction, check_int
-from toponet.book.notebook import Caption, Reading, what_to_see
+from toponet.analysis import analyze_filters, scaled_k
+from toponet.book.notebook import Caption, Reading, caption, show_table, what_to_see
+from toponet.chapters import _readings
+from toponet.chapters._templates import render
 from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evolution_ours, _notes,  # noqa: F401
                                      _scale_head, load_trained, channel_clouds, cloud_label_of, evolution_mappers, model_fit,
                                      pick_experiment)
 from toponet.chapters._cifar import data_name  # noqa: F401
+from toponet.chapters._cifar import Training, load_run, runs_text, training_series, verdict_text
 from toponet.chapters._common import accuracy_summary, check_kept, check_paper_k, evolution  # noqa: F401
 from toponet.chapters._readings import (barcode_reading, distance_reading, evolution_reading,  # noqa: F401
                                         grid_reading, mapper_reading, rule_outcome, snapshot_reading)
 from toponet.paper_claims import describe_claim
 from toponet.experiments import experiment, load_or_train
+from toponet.filters import pooled_filters
+from toponet.ideal import gaussian_filters
 from toponet.mapper import Mapper
+from toponet.circle_decision import dense_core
 from toponet.verdict_record import Verdict
 
-__all__ = ["color_verdicts", "color_findings", "validate", "pick_experiment", "channel_clouds", "model_fit",
+__all__ = ["ColorChapter", "run_chapter", "channel_rows", "TRAINING_CAPTIONS", "PAPER_ACCURACY",
+           "SECOND_LAYER_LOOK", "TWO_CIRCLES_LOOK", "color_verdicts", "color_findings", "validate", "pick_experiment",
+           "channel_clouds", "model_fit",
            "evolution_mappers", "cloud_label_of", "REAL_DATA", "accuracy_summary", "evolution", "load_or_train",
            "load_trained", "PAPER_POINTS", "data_name", "channel_reading", "f7_reading", "f8_reading",
            "barcode_reading", "distance_reading", "evolution_reading", "grid_reading", "mapper_reading",
@@ -110,26 +128,38 @@ def color_verdicts(*, profile: str, data: str, art, art_np, acc: dict, acc_np: d
 
 def color_findings(*, profile: str, data: str, real: bool, runs, f6_claims: dict, f6, f7_claim, f7, f8_test, f8,
                    f9):
-    """The colour chapter's "what we found" (Figs. 6-9), picked by this build's results
-    (RuleResults of :mod:`toponet.paper_claims` and what they rest on)."""
+    """The colour chapter's "what we found" (Figs. 6-9), picked by this build's results.
+
+    The text is the template ``toponet/chapters/templates/color_findings.md``; this function only
+    computes its values.
+
+    Parameters
+    ----------
+    profile, data : the training scale and the data, in words
+    real : whether the data is CIFAR-10 itself
+    runs : list of (label, networks, iterations, accuracy) (:func:`toponet.chapters._cifar.run_sentence`)
+    f6_claims : cloud -> :class:`toponet.paper_claims.CircleClaim` (F6)
+    f6, f7, f8, f9 : the RuleResults of :mod:`toponet.paper_claims`
+    f7_claim : F7's circle claim (its four longest bars)
+    f8_test : F8's :class:`toponet.paper_claims.ModelFitTest`
+
+    Returns
+    -------
+    Caption
+    """
     if not f6_claims:
         raise ValueError("f6_claims must hold at least one circle claim")
-    s = _scale_head(profile, data, runs) + ": "
-    circ = [ch for ch, c in f6_claims.items() if c.exists]
-    s += ("the circle rule finds a circle in " + (", ".join(circ) if circ else "none of the clouds") + " ("
-          + "; ".join(describe_claim(ch, c) for ch, c in f6_claims.items()) + f"). **F6: {f6.verdict}**"
-          + (": with power below 80% a missing circle is no evidence of absence." if f6.verdict == "inconclusive"
-             else "."))
+    beyond = f8.extra.get("beyond_second_order")
+    if beyond not in (True, False, None):
+        raise ValueError(f"F8's beyond_second_order must be True, False or None; got {beyond!r}")
     sure, most = f7_claim.test.long_bars()
-    s += (f" Without max-pooling, {sure} $H_1$ bar(s) surely beat both nulls (at most {most}; the paper: 3); "
-          f"**F7: {f7.verdict}**.")
-    s += (f" Three-circle model: {f8_test.describe()}. **F8: {f8.verdict}**"
-          + {True: "; the second-order null of the directions does not produce it (beyond second order).",
-             False: "; the second-order null of the directions does as well (no evidence beyond second order).",
-             None: "."}[f8.extra.get("beyond_second_order")])
-    s += _events_sentence(f9, "a circle in layer 1 at 300, broken at 500, back at 1500; in layer 2 at 1000")
-    s += _closing(real, profile)
-    return Caption(s)
+    return Caption(render(
+        "color_findings", scale=_scale_head(profile, data, runs),
+        found=", ".join(ch for ch, c in f6_claims.items() if c.exists),
+        claims="; ".join(describe_claim(ch, c) for ch, c in f6_claims.items()), f6=f6.verdict, sure=sure, most=most,
+        f7=f7.verdict, model=f8_test.describe(), f8=f8.verdict, beyond=beyond,
+        events=_events_sentence(f9, "a circle in layer 1 at 300, broken at 500, back at 1500; in layer 2 at 1000"),
+        closing=_closing(real, profile)))
 
 
 # --- readings: what to see in the figures, from this build's results ------------------------------
@@ -137,7 +167,7 @@ def color_findings(*, profile: str, data: str, real: bool, runs, f6_claims: dict
 def channel_reading(mapper, claims: dict) -> Reading:
     """Fig. 6b's reading: the red channel's Mapper graph, and the circle rule on each channel alone
     (``claims``: channel -> :class:`toponet.paper_claims.CircleClaim`, as ``F6``)."""
-    per = "; ".join(f"{ch}: {rule_outcome(c.test, c.rule)}" for ch, c in claims.items() if ch != "all")
+    per = "; ".join(f"{ch}: {rule_outcome(c.test, c.rule)}" for ch, c in paper_claims.items() if ch != "all")
     return what_to_see(
         "the paper sees the primary circle in each colour channel alone. This graph (red) has {nodes} nodes and "
         "{loops} large loop(s), a picture. The circle rule on each channel's cloud ({n} points of dense core each; "
@@ -182,3 +212,456 @@ def f8_reading(fit: dict, fit_untrained: dict, test, rule) -> Reading:
         f"{-test.observed[0]:.2f} and its share on the secondary circles only {test.observed[1]:.1%}; the nulls' "
         f"means: {nulls}. Nearer the model and more on the secondary circles than the gaussian and shuffled nulls "
         f"is the paper's three-circle picture: verdict F8 **{rule.verdict}**."))
+
+
+# --- the chapter's result: run_chapter computes it, its methods draw, caption and read it ------------
+
+#: Fig. 9's caption templates (:class:`toponet.chapters._cifar.Training`).
+TRAINING_CAPTIONS = {
+    "grid": "Mapper graphs over training iterations: layer 1 (top; Mapper(33, 2), no filtration) and layer 2 (bottom; "
+            "$\\rho({layer2_k}, 0.3)$, Mapper(60, 2)).",
+    "layer 1": "Layer 1 ({layer1.cloud.shape[0]} of the {layer1.n_raw} filters, no filtration): the top $H_1$ bar and "
+               "the null clouds' 95% quantiles at each tested snapshot ({layer1.test.draws} draws per kind).",
+    "layer 2": "Layer 2 ($\\rho({layer2.test.k}, 0.3)$ of {layer2.cloud.shape[0]:,} of the {layer2.n_raw:,} pooled "
+               "filters) at each tested snapshot, as above.",
+    "evolution": "Layer 1 at every snapshot, for orientation (no nulls): top $H_1$ lifetime, share of the dense core "
+                 "within 0.3 of the primary circle, and test accuracy (mean and sd over networks).",
+}
+#: The paper's reported accuracies, as the chapter's first lines print them.
+PAPER_ACCURACY = "paper (CIFAR-10): C(64,32,64) 81.2 % at 100K; C(48,0,64) without max-pooling 71.8 % at 30K"
+#: Fig. 6c's reading: what to look for in one network's second layer, which no verdict tests.
+SECOND_LAYER_LOOK = ("the paper draws this graph and reads a circle in it; no verdict of this chapter tests it, so "
+                     "look at the mean filters on the nodes: edges at many angles along a ring, or blobs and lines")
+#: Fig. 7b's reading: what two circles meeting in two points look like in Mapper.
+TWO_CIRCLES_LOOK = ("two circles meeting in two points would be two rings of edge filters sharing two places; one ring "
+                    "is one circle")
+
+
+@dataclass(frozen=True)
+class ColorChapter:
+    """Everything chapter 03 computes (:func:`run_chapter`), and its figures, captions and readings.
+
+    Attributes
+    ----------
+    profile, data : str
+        The training scale and the data, in words (:func:`pick_experiment`).
+    p : float
+        Fig. 6's density filtration.
+    resolution : int
+    gain : float
+        The Mapper(resolution, gain) of Figs. 6-8.
+    runs : dict of str to Run
+        "C(64,32,64)" (colour) and "C(48,0,64)" (no max-pooling): networks and test accuracy.
+    clouds, untrained_clouds : dict of str to ndarray of shape (n, 9)
+        C(64,32,64)'s first-layer filters, trained and at iteration 0: "all" channels pooled,
+        and "R", "G", "B" alone (:func:`channel_clouds`), raw.
+    channel_claims : dict of str to toponet.paper_claims.CircleClaim
+        F6's circle rule per cloud of ``clouds`` at rho(200, 0.14) (k rescaled).
+    channel_analysis : dict of str to toponet.analysis.AnalysisResult
+        The Mapper graphs of the "all" and "R" clouds (Figs. 6a, 6b).
+    most_accurate : int
+        Index of C(64,32,64)'s most accurate network (Fig. 6c).
+    layer2_one_network_mapper : toponet.mapper.Mapper
+        Fig. 6c: Mapper of rho(10, 0.32) of that network's second layer.
+    no_pool_claim : toponet.paper_claims.CircleClaim
+        F7: the four longest bars of C(48,0,64)'s first layer at rho(200, 0.32) (k rescaled).
+    no_pool_bars_power : dict
+        :func:`toponet.paper_claims.bars_power` of "exactly three bars" on a two-circle model.
+    no_pool_barcodes : object
+        Exact persistence of the claim's tested core (Fig. 7a).
+    no_pool_analysis : toponet.analysis.AnalysisResult
+        Fig. 7b's Mapper graph of the same cloud.
+    model_test : toponet.paper_claims.ModelFitTest
+        F8: fit to the three-circle model at rho(100, 0.35) against null clouds.
+    model_core : ndarray of shape (n_core, 9)
+        That dense core of the pooled first layer, normalized.
+    model_fits : dict of str to dict
+        :func:`model_fit` of the "trained" core, the "untrained" one and "gaussian" filters as many.
+    core_signature : toponet.signature.Signature
+        $H_1$ of the core over Z/2 and Z/3 (descriptive).
+    training : toponet.chapters._cifar.Training
+        Fig. 9: Mapper grid, circle rule per snapshot, orientation curves.
+    f6, f7, f8, f9 : toponet.circle_decision.RuleResult
+        The claims' rules (:func:`toponet.paper_claims.f6_rule`, ...).
+    rows : tuple of toponet.verdict_record.Verdict
+        The rows F6, F7, F8, F9 (:func:`color_verdicts`).
+    """
+
+    profile: str
+    data: str
+    p: float
+    resolution: int
+    gain: float
+    runs: dict
+    clouds: dict
+    untrained_clouds: dict
+    channel_claims: dict
+    channel_analysis: dict
+    most_accurate: int
+    layer2_one_network_mapper: object
+    no_pool_claim: object
+    no_pool_bars_power: dict
+    no_pool_barcodes: object
+    no_pool_analysis: object
+    model_test: object
+    model_core: np.ndarray
+    model_fits: dict
+    core_signature: object
+    training: Training
+    f6: object
+    f7: object
+    f8: object
+    f9: object
+    rows: tuple
+
+    def runs_text(self) -> str:
+        """The data, each run's test accuracy and the paper's, one line each.
+
+        Returns
+        -------
+        str
+        """
+        return runs_text(self.data, self.runs.values(), PAPER_ACCURACY)
+
+    def _caption(self, text: str, arch: str, layer: int, k=None, p=None, *, figure: str, networks=None,
+                 accuracy=None) -> Caption:
+        run = self.runs[arch]
+        return caption(text, cloud=cloud_label_of(run.artifact, layer, k, p, networks=networks), profile=self.profile,
+                       accuracy=run.accuracies if accuracy is None else accuracy,
+                       paper_accuracy=run.paper_accuracy, figure=figure)
+
+    def _mapper(self, what: str) -> str:
+        return f"Mapper({self.resolution}, {self.gain:g}){what}"
+
+    # -- Figure 6 --
+    def channel_text(self) -> str:
+        """Each cloud's circle rule and its calibration, two lines per cloud.
+
+        Returns
+        -------
+        str
+        """
+        return "\n".join(f"{claim.describe()} -> {claim.rule.verdict}\n   calibration: {claim.calibration.describe()}"
+                         for claim in self.channel_claims.values())
+
+    def fig6a_figure(self):
+        """Fig. 6a: the Mapper graph of all channels pooled.
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+        """
+        return plots.mapper_figure(self.channel_analysis["all"].mapper, title=f"All channels, {self._mapper('')}")
+
+    def fig6a_caption(self) -> Caption:
+        """Fig. 6a's caption.
+
+        Returns
+        -------
+        Caption
+        """
+        return self._caption(f"Layer 1, all three input channels pooled: {self._mapper(' of the dense core.')}",
+                             "C(64,32,64)", 1, self.channel_claims["all"].test.k, self.p, figure="6a")
+
+    def fig6a_reading(self) -> Reading:
+        """Fig. 6a's reading (:func:`toponet.chapters._readings.mapper_reading`).
+
+        Returns
+        -------
+        Reading
+        """
+        claim = self.channel_claims["all"]
+        return _readings.mapper_reading(self.channel_analysis["all"].mapper, claim.test, claim.rule)
+
+    def channel_table(self):
+        """F6's table: per cloud the circle rule's numbers.
+
+        Returns
+        -------
+        IPython.display.HTML
+        """
+        return show_table(channel_rows(self.channel_claims))
+
+    def fig6b_figure(self):
+        """Fig. 6b: the red channel's Mapper graph.
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+        """
+        return plots.mapper_figure(self.channel_analysis["R"].mapper, title="Red channel only")
+
+    def fig6b_caption(self) -> Caption:
+        """Fig. 6b's caption.
+
+        Returns
+        -------
+        Caption
+        """
+        return self._caption(f"Layer 1, red-channel filters only: {self._mapper(' of the dense core.')}",
+                             "C(64,32,64)", 1, self.channel_claims["R"].test.k, self.p, figure="6b")
+
+    def channel_reading(self) -> Reading:
+        """Fig. 6b's reading (:func:`channel_reading`).
+
+        Returns
+        -------
+        Reading
+        """
+        return channel_reading(self.channel_analysis["R"].mapper, self.channel_claims)
+
+    def fig6c_figure(self):
+        """Fig. 6c: one network's second layer, a picture.
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+        """
+        return plots.mapper_figure(self.layer2_one_network_mapper, title="One network's second layer")
+
+    def fig6c_caption(self) -> Caption:
+        """Fig. 6c's caption.
+
+        Returns
+        -------
+        Caption
+        """
+        values = self.runs["C(64,32,64)"].accuracy["values"]
+        return self._caption(f"Second layer of network {self.most_accurate}, the most accurate: "
+                             f"{self._mapper(' of')} $\\rho(10, 0.32)$.", "C(64,32,64)", 2, 10, 0.32, figure="6c",
+                             networks=1, accuracy=[float(values[self.most_accurate])])
+
+    def fig6c_reading(self) -> Reading:
+        """Fig. 6c's reading: what to look for; no verdict tests this graph.
+
+        Returns
+        -------
+        Reading
+        """
+        return _readings.mapper_reading(self.layer2_one_network_mapper, look=SECOND_LAYER_LOOK)
+
+    # -- Figure 7 --
+    def fig7a_figure(self):
+        """Fig. 7a: barcodes of the no-max-pool first layer's tested core.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return plots.barcode_plot(self.no_pool_barcodes, title="Barcodes, C(48,0,64) without max-pooling")
+
+    def fig7a_caption(self) -> Caption:
+        """Fig. 7a's caption.
+
+        Returns
+        -------
+        Caption
+        """
+        return self._caption("Barcodes ($H_0$, $H_1$) of the dense core of the first layer of C(48,0,64) without "
+                             "max-pooling.", "C(48,0,64)", 1, self.no_pool_claim.test.k, 0.32, figure="7a")
+
+    def f7_reading(self) -> Reading:
+        """Fig. 7a's reading (:func:`f7_reading`).
+
+        Returns
+        -------
+        Reading
+        """
+        return f7_reading(self.no_pool_claim, self.no_pool_bars_power)
+
+    def fig7b_figure(self):
+        """Fig. 7b: Mapper of the same cloud.
+
+        Returns
+        -------
+        plotly.graph_objects.Figure
+        """
+        return plots.mapper_figure(self.no_pool_analysis.mapper, title="C(48,0,64) without max-pooling")
+
+    def fig7b_caption(self) -> Caption:
+        """Fig. 7b's caption.
+
+        Returns
+        -------
+        Caption
+        """
+        return self._caption(f"{self._mapper(' of the same cloud.')}", "C(48,0,64)", 1, self.no_pool_claim.test.k,
+                             0.32, figure="7b")
+
+    def fig7b_reading(self) -> Reading:
+        """Fig. 7b's reading (:func:`toponet.chapters._readings.mapper_reading`).
+
+        Returns
+        -------
+        Reading
+        """
+        return _readings.mapper_reading(self.no_pool_analysis.mapper, self.no_pool_claim.test, self.no_pool_claim.rule,
+                                        look=TWO_CIRCLES_LOOK)
+
+    # -- Figure 8 --
+    def fig8_figure(self):
+        """Fig. 8: distances to the three-circle model, trained, untrained and gaussian.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return plots.distance_histogram({"trained core": self.model_fits["trained"]["distances_three"],
+                                         "untrained core": self.model_fits["untrained"]["distances_three"],
+                                         "gaussian": self.model_fits["gaussian"]["distances_three"]},
+                                        threshold=self.model_fits["trained"]["threshold"],
+                                        title="distance to the three-circle model")
+
+    def fig8_caption(self) -> Caption:
+        """Fig. 8's caption.
+
+        Returns
+        -------
+        Caption
+        """
+        return self._caption(f"Distance of each filter of the dense core ({self.model_core.shape[0]:,} filters) to the "
+                             "three-circle model: trained, the same networks untrained, and gaussian filters.",
+                             "C(64,32,64)", 1, self.model_test.k, 0.35, figure="8")
+
+    def f8_reading(self) -> Reading:
+        """Fig. 8's reading (:func:`f8_reading`).
+
+        Returns
+        -------
+        Reading
+        """
+        return f8_reading(self.model_fits["trained"], self.model_fits["untrained"], self.model_test, self.f8)
+
+    def signature_text(self) -> str:
+        """The core's $H_1$ signature over Z/2 and Z/3, one sentence (:func:`toponet.signature.signature_text`).
+
+        Returns
+        -------
+        str
+        """
+        return signature.signature_text(self.core_signature)
+
+    # -- verdicts and findings --
+    def verdict_text(self) -> str:
+        """Each row's claim id, its rule's verdict and reasons (indented), as the recording cell prints them.
+
+        Returns
+        -------
+        str
+        """
+        return verdict_text(self.rows, (self.f6, self.f7, self.f8, self.f9))
+
+    def findings(self) -> Caption:
+        """The chapter's "What we found" (:func:`color_findings`).
+
+        Returns
+        -------
+        Caption
+        """
+        return color_findings(profile=self.profile, data=self.data, real=self.data == REAL_DATA,
+                              runs=[run.findings_run() for run in self.runs.values()], f6_claims=self.channel_claims,
+                              f6=self.f6, f7_claim=self.no_pool_claim, f7=self.f7, f8_test=self.model_test, f8=self.f8,
+                              f9=self.f9)
+
+
+def channel_rows(channel_claims: dict) -> list[dict]:
+    """F6's table rows: per cloud its size, k, core, top $H_1$ bar, p-values, power and verdict.
+
+    Parameters
+    ----------
+    channel_claims : dict of str to toponet.paper_claims.CircleClaim
+
+    Returns
+    -------
+    list of dict, one per cloud, as :func:`toponet.book.show_table` takes them
+    """
+    return [dict(channels=channel, filters=claim.test.n_points, k=claim.test.k, kept=claim.test.n_core,
+                 top_h1=round(claim.test.top[0], 3),
+                 **{f"p {kind}": claim.test.nulls[kind].describe() for kind in claim.test.nulls},
+                 power=f"{claim.rule.power:.0%}", false_positives=f"{claim.rule.false_positive_rate:.0%}",
+                 circle=claim.rule.verdict) for channel, claim in channel_claims.items()]
+
+
+def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: float, resolution: int, gain: float,
+                seed: int = 0, device: str = "auto") -> ColorChapter:
+    """Chapter 03 in one call: train or load, Figs. 6-9, the rules F6-F9 and their verdict rows.
+
+    Parameters
+    ----------
+    profile : the training scale (smoke, default, paper)
+    networks, iterations : C(64,32,64)'s networks and batch iterations (C(48,0,64)'s: the profile's)
+    k, p : the paper's k for Fig. 6's clouds (rescaled to ours) and the density filtration
+    resolution, gain : the Mapper of Figs. 6-8
+    seed : null clouds, landmarks and layouts
+    device : torch device for any training needed
+
+    Returns
+    -------
+    ColorChapter
+
+    Raises
+    ------
+    ValueError
+        When :func:`validate` rejects a parameter (before anything loads or trains).
+    """
+    validate(dict(profile=profile, networks=networks, iterations=iterations, k=k, p=p, resolution=resolution,
+                  gain=gain))
+    color, data = load_run("cifar-color", "C(64,32,64)", profile, paper_accuracy=0.812, networks=networks,
+                           iterations=iterations, device=device)
+    no_pool, _ = load_run("cifar-color-C48-0-64-nopool", "C(48,0,64)", profile, paper_accuracy=0.718, device=device)
+    mapper = dict(resolution=resolution, gain=gain, null_repeats=0, seed=seed, n_landmarks=None)
+    # Fig. 6: all channels pooled and each alone
+    clouds = channel_clouds(color.artifact.conv_weights("conv1"))
+    untrained_clouds = channel_clouds(color.artifact.conv_weights("conv1", 0))
+    channel_claims = {channel: paper_claims.circle_claim(filters, k_paper=k, p=p, seed=seed, label=channel,
+                                                   n_points_paper=PAPER_POINTS["all channels" if channel == "all"
+                                                                               else "one channel"])
+                      for channel, filters in clouds.items()}
+    channel_analysis = {channel: analyze_filters(clouds[channel], k=channel_claims[channel].test.k, p=p, **mapper)
+                        for channel in ("all", "R")}
+    # Fig. 6c: the most accurate network's second layer (the paper does not say which it used)
+    most_accurate = int(np.argmax(color.accuracy["values"]))
+    one_network = pooled_filters(color.artifact.conv_weights("conv2")[most_accurate:most_accurate + 1])
+    one_network_mapper = Mapper(resolution=resolution, gain=gain, layout_seed=seed).fit(
+        dense_core(one_network, 10, 0.32))
+    # Fig. 7: no max-pooling, the four longest bars
+    no_pool_filters = pooled_filters(no_pool.artifact.conv_weights("conv1"))
+    no_pool_claim = paper_claims.circle_claim(no_pool_filters, k_paper=200, n_points_paper=11_808, p=0.32, seed=seed, ranks=4,
+                                        one_bar=False, label="no max-pool layer 1", max_core=paper_claims.MULTI_BAR_CORE)
+    bars_power = paper_claims.bars_power(no_pool_claim.calibration, model="two-circle", seed=seed)
+    f7 = paper_claims.f7_rule(no_pool_claim, power=bars_power)
+    no_pool_barcodes = paper_claims.claim_persistence(no_pool_claim)
+    no_pool_analysis = analyze_filters(no_pool_filters, k=no_pool_claim.test.k, p=0.32, **mapper)
+    # Fig. 8: the three-circle model
+    model_k = scaled_k(100, clouds["all"].shape[0], PAPER_POINTS["all channels"])
+    model_test = paper_claims.model_fit_test(clouds["all"], k=model_k, p=0.35, seed=seed)
+    f8 = paper_claims.f8_rule(model_test)
+    model_core = dense_core(clouds["all"], model_test.k, 0.35)
+    fits = {"trained": model_fit(model_core, seed=seed),
+            "untrained": model_fit(dense_core(untrained_clouds["all"], model_test.k, 0.35), seed=seed),
+            "gaussian": model_fit(gaussian_filters(model_core.shape[0], seed=seed), seed=seed)}
+    core_signature = signature.core_signature(model_core, seed=seed)
+    training = training_series(
+        color, figure="9", profile=profile, seed=seed, captions=TRAINING_CAPTIONS, evolution_core=True,
+        grid={"conv1": dict(p=1.0, resolution=33, gain=2.0),
+              "conv2": dict(k_paper=100, p=0.3, n_points_paper=122_880, resolution=60, gain=2.0)},
+        tests={"conv1": ((200, 300, 400, 500, 600, 1000, 1500), k, 1.0, 11_520),
+               "conv2": ((500, 1000, 1500), 100, 0.3, 122_880)},
+        orientation=dict(k_paper=k, p=p, n_points_paper=11_520))
+    f6, f9 = paper_claims.f6_rule(channel_claims), paper_claims.f9_rule(training.layer1_tests, training.layer2_tests)
+    first1, first2 = training.layer1_tests[0].claim, training.layer2_tests[0].claim
+    rows = color_verdicts(profile=profile, data=data, art=color.artifact, art_np=no_pool.artifact, acc=color.accuracy,
+                          acc_np=no_pool.accuracy, f6_claims=channel_claims, f6=f6, f7_claim=no_pool_claim, f7=f7,
+                          f8_test=model_test, f8=f8, evo1=training.layer1_tests, evo2=training.layer2_tests, f9=f9,
+                          evo_desc=(f"{first1.cloud.shape[0]} of {first1.n_raw} filters, no filtration",
+                                    f"rho({first2.test.k}, 0.3) of {first2.cloud.shape[0]:,} of "
+                                    f"{first2.n_raw:,} filters"))
+    return ColorChapter(profile=profile, data=data, p=p, resolution=resolution, gain=gain,
+                        runs={"C(64,32,64)": color, "C(48,0,64)": no_pool}, clouds=clouds,
+                        untrained_clouds=untrained_clouds, channel_claims=channel_claims,
+                        channel_analysis=channel_analysis, most_accurate=most_accurate,
+                        layer2_one_network_mapper=one_network_mapper, no_pool_claim=no_pool_claim,
+                        no_pool_bars_power=bars_power, no_pool_barcodes=no_pool_barcodes,
+                        no_pool_analysis=no_pool_analysis, model_test=model_test, model_core=model_core,
+                        model_fits=fits, core_signature=core_signature, training=training, f6=f6, f7=f7, f8=f8,
+                        f9=f9, rows=tuple(rows))
