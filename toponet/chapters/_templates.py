@@ -2,9 +2,10 @@
 
 A "What we found" paragraph is written once, as markdown with Jinja2 placeholders and
 conditions (``{{ seeds }}``, ``{% if verdict == "partly" %}``), beside the chapter module
-that computes its values; the module decides nothing about wording. Used by chapter 06
-(``notebooks/06_umass.py``: :func:`toponet.chapters.umass.tori.u1_findings`,
-:func:`toponet.chapters.umass.memorization.u2_findings`).
+that computes its values; the module decides nothing about wording. The "What we found" of
+chapters 02 and 03 (``gray_findings``, ``color_findings``), 05 (``generalization_findings``)
+and 06 (``u1_findings``, ``u2_findings``); ``tests/test_templates.py`` checks that every template
+shipped is rendered by a chapter.
 """
 from __future__ import annotations
 
