@@ -195,6 +195,9 @@ chapter.training.every_snapshot_caption()
 # calibration serves them all. Tested snapshots: the paper's key iterations and a few around
 # them (`toponet.paper_claims.pick_snapshots`), not all 20, for the time budget.
 
+# %% tags=["hide-output"]
+print(chapter.training.report)  # each tested snapshot: its top bar, p-values with their draws
+
 # %%
 chapter.training.curves_figure("layer 1")
 

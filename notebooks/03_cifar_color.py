@@ -220,6 +220,9 @@ chapter.training.every_snapshot_caption()
 # against 99 gaussian and 99 shuffled null clouds at each tested snapshot (the paper's key
 # iterations and a few around them, for the time budget; one calibration serves every snapshot).
 
+# %% tags=["hide-output"]
+print(chapter.training.report)  # each tested snapshot: its top bar, p-values with their draws
+
 # %%
 chapter.training.curves_figure("layer 1")
 
