@@ -167,7 +167,7 @@ def color_findings(*, profile: str, data: str, real: bool, runs, f6_claims: dict
 def channel_reading(mapper, claims: dict) -> Reading:
     """Fig. 6b's reading: the red channel's Mapper graph, and the circle rule on each channel alone
     (``claims``: channel -> :class:`toponet.paper_claims.CircleClaim`, as ``F6``)."""
-    per = "; ".join(f"{ch}: {rule_outcome(c.test, c.rule)}" for ch, c in paper_claims.items() if ch != "all")
+    per = "; ".join(f"{ch}: {rule_outcome(c.test, c.rule)}" for ch, c in claims.items() if ch != "all")
     return what_to_see(
         "the paper sees the primary circle in each colour channel alone. This graph (red) has {nodes} nodes and "
         "{loops} large loop(s), a picture. The circle rule on each channel's cloud ({n} points of dense core each; "

@@ -21,7 +21,7 @@ import numpy as np
 import plotly.graph_objects as go
 from gph import ripser_parallel
 from gtda.mapper import CubicalCover, make_mapper_pipeline, plot_static_mapper_graph
-from IPython.display import Markdown, display
+from IPython.display import display
 from sklearn.cluster import DBSCAN
 from sklearn.decomposition import PCA
 from sklearn.neighbors import NearestNeighbors
@@ -277,7 +277,8 @@ class IdealChapter:
         None
         """
         load = 'W = art.conv_weights("conv1")                       # (networks, 64 filters, 1 input channel, 3, 3)'
-        display(Markdown("```python\n" + "\n".join([load, _body(plain_pipeline), "", _body(plain_mapper)]) + "\n```"))
+        # printed, not Markdown: a chapter's Markdown outputs are its captions and readings
+        print("\n".join([load, _body(plain_pipeline), "", _body(plain_mapper)]), end="\n\n")
         pl = self.plain
         print(f"{len(pl.X):,} filters of {self.mnist.networks} networks -> rho({pl.k}, {pl.p:g}) keeps "
               f"{len(pl.core):,}; H1 of {len(pl.sample)} of them: longest bars "
