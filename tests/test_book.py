@@ -623,3 +623,15 @@ def test_a_chapter_using_plotlys_own_renderer_fails_the_build(tmp_path):
     with pytest.raises(BuildError, match="inline cop"):
         build_book("smoke", root=tmp_path, quiet=True)
     assert not (tmp_path / "_build" / "html").exists() and (tmp_path / "_build" / "html.failed").exists()
+
+
+def test_a_printed_verdict_block_is_the_form_the_build_collapses():
+    from toponet.book.build import _verdict_block
+    from toponet.book.notebook import verdict_block
+
+    block = verdict_block("partly", ["(A) yes", "(B) no"], claim_id="F3")
+    assert block == "F3\n  partly\n  (A) yes\n  (B) no"
+    assert _verdict_block("printed before\n" + block) == ("partly", "printed before", block)
+    assert verdict_block("reproduced") == "reproduced"
+    assert _verdict_block(verdict_block("not reproduced", ["power 92%"])) == ("not reproduced", "",
+                                                                              "not reproduced\n  power 92%")

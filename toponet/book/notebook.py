@@ -21,7 +21,7 @@ from toponet._custom import custom_note
 from toponet._validation import check_int
 
 __all__ = ["RENDERER", "FIGURE_DPI", "BUILD_ENV", "setup_notebook", "cloud_label", "Caption", "caption", "READING_LEAD",
-           "Reading", "what_to_see", "show_table"]
+           "Reading", "what_to_see", "show_table", "verdict_block"]
 
 #: Name of the plotly renderer :func:`setup_notebook` registers and makes the default.
 RENDERER = "toponet_book"
@@ -246,6 +246,27 @@ class Reading:
 
     def __str__(self) -> str:
         return self._repr_markdown_()
+
+
+def verdict_block(verdict: str, reasons=(), *, claim_id: str | None = None) -> str:
+    """A rule's verdict as a chapter prints it in its recording cell, in the form the book build
+    reads (:func:`toponet.book.build.present_verdicts` collapses it into the verdict table).
+
+    Parameters
+    ----------
+    verdict : str
+        The verdict line ("partly"; or a line that names the claim too, "NP1: partly").
+    reasons : iterable of str
+        The rule's reasons, one line each, indented by two spaces under the verdict.
+    claim_id : str, optional
+        A line of its own before the verdict ("F3"), so the build links the block to its row.
+
+    Returns
+    -------
+    str
+        The lines joined, every one after the first indented by two spaces.
+    """
+    return "\n  ".join([*([claim_id] if claim_id else []), verdict, *reasons])
 
 
 def what_to_see(template: str, /, **values) -> Reading:

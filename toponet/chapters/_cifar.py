@@ -27,7 +27,7 @@ import numpy as np
 from toponet import plots
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import scaled_k
-from toponet.book.notebook import Caption, Reading, caption, cloud_label
+from toponet.book.notebook import Caption, Reading, caption, cloud_label, verdict_block
 from toponet.chapters import _readings
 from toponet.chapters._common import accuracy_summary, evolution
 from toponet.paper_claims import circle_summary, count_clusters, snapshot_circle_tests, snapshot_series
@@ -616,4 +616,4 @@ def verdict_text(rows, rules) -> str:
     rows, rules = list(rows), list(rules)
     if len(rows) != len(rules):
         raise ValueError(f"one rule per row: got {len(rows)} rows and {len(rules)} rules")
-    return "\n".join("\n  ".join([row.claim_id, rule.verdict, *rule.reasons]) for row, rule in zip(rows, rules))
+    return "\n".join(verdict_block(rule.verdict, rule.reasons, claim_id=row.claim_id) for row, rule in zip(rows, rules))

@@ -27,7 +27,7 @@ from toponet import data
 from toponet import group_tests as gt
 from toponet import plots
 from toponet._validation import check_cloud, check_int
-from toponet.book.notebook import Caption, Reading, caption, show_table, what_to_see
+from toponet.book.notebook import Caption, Reading, caption, show_table, verdict_block, what_to_see
 from toponet.chapters import registry
 from toponet.chapters._common import study_arrays
 from toponet.experiments import SCALES
@@ -1531,7 +1531,7 @@ class LearningGraphsChapter:
         -------
         str
         """
-        return "\n  ".join([self.l1_rule.verdict, *self.l1_rule.reasons])
+        return verdict_block(self.l1_rule.verdict, self.l1_rule.reasons)
 
     def l1_findings(self) -> Caption:
         """L1's "What we found" (:func:`l1_findings`), read from the first zero-init run and the rule.
@@ -1695,7 +1695,7 @@ class LearningGraphsChapter:
         -------
         str
         """
-        return "\n  ".join([self.l2_rule.verdict, *self.l2_rule.reasons])
+        return verdict_block(self.l2_rule.verdict, self.l2_rule.reasons)
 
     def l2_findings(self) -> Caption:
         """L2's "What we found" (:func:`l2_findings`).

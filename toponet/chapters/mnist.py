@@ -29,7 +29,7 @@ import numpy as np
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import PAPER_POINTS_FIG2, analyze_filters, filtered_top_h1, group_top_h1, scaled_k
 from toponet import plots
-from toponet.book.notebook import Caption, Reading, caption, cloud_label, what_to_see
+from toponet.book.notebook import Caption, Reading, caption, cloud_label, verdict_block, what_to_see
 from toponet.chapters._common import accuracy_summary, evolution, null_distance_threshold
 from toponet.chapters._readings import (barcode_reading, distance_reading, evolution_reading, mapper_reading,
                                         rule_outcome)
@@ -481,7 +481,7 @@ class MnistChapter:
             The verdict on the first line, each reason on its own line indented by two spaces.
         """
         rule = self.layer1["verdict"]
-        return "\n  ".join((rule.verdict, *rule.reasons))
+        return verdict_block(rule.verdict, rule.reasons)
 
     def variant_rows(self) -> list[dict]:
         """The robustness table: :attr:`variants` without the rule objects.

@@ -30,7 +30,7 @@ import numpy as np
 from toponet import plots
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import scaled_k
-from toponet.book.notebook import Caption, Reading, caption, what_to_see
+from toponet.book.notebook import Caption, Reading, caption, verdict_block, what_to_see
 from toponet.calibration import GaussianTops, calibrate_circle, default_directory, read_cached, write_cached
 from toponet.chapters._cifar import dropped_note, load_trained, pick_experiment
 from toponet.chapters._common import null_distance_threshold  # noqa: F401  (re-exported for chapter 08)
@@ -899,7 +899,7 @@ class PatchesChapter:
             What the recording cell prints (the book build turns it into the verdict table).
         """
         rules = (self.rules[self.first_k], self.rules[self.second_k])
-        return "\n".join("\n  ".join([f"{row.claim_id}: {row.verdict}", *rule.reasons])
+        return "\n".join(verdict_block(f"{row.claim_id}: {row.verdict}", rule.reasons)
                          for row, rule in zip(self.rows, rules))
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import toponet.book as tb
 from toponet import plots
 from toponet._validation import check_int
-from toponet.book.notebook import Caption, Reading
+from toponet.book.notebook import Caption, Reading, verdict_block
 from toponet.chapters import registry
 from toponet.chapters.umass import memorization, tori
 from toponet.experiments import SCALES
@@ -362,7 +362,7 @@ class UmassChapter:
         -------
         str
         """
-        return "\n  ".join([self.u1_verdict, *self.u1_reasons])
+        return verdict_block(self.u1_verdict, self.u1_reasons)
 
     def u1_findings(self) -> Caption:
         """U1's "What we found" (:func:`toponet.chapters.umass.tori.u1_findings`).
@@ -533,7 +533,7 @@ class UmassChapter:
         -------
         str
         """
-        return "\n  ".join([self.u2_verdict, *self.u2_reasons])
+        return verdict_block(self.u2_verdict, self.u2_reasons)
 
     def u2_findings(self) -> Caption:
         """U2's "What we found" (:func:`toponet.chapters.umass.memorization.u2_findings`).
