@@ -41,6 +41,8 @@ __all__ = ["IdealChapter", "PlainPipeline", "run_chapter", "ideal_clouds", "plai
 
 #: Standard deviation of the gaussian noise added to every entry of an ideal filter.
 NOISE = 0.1
+#: The profile whose committed MNIST networks the chapter opens (whatever profile builds the book).
+MNIST_PROFILE = "default"
 #: The chapter's figures, in the notebook's order (the keys of :meth:`IdealChapter.caption`).
 FIGURES = ("distances", "mapper", "barcodes", "mnist barcode", "mnist mapper")
 #: "Near the circle" in the distance histogram.
@@ -317,11 +319,11 @@ class IdealChapter:
         if figure == "mnist barcode":
             return caption(f"Barcode of a random sample of {len(self.plain.sample)} points of the dense core, computed "
                            "by giotto-ph's `ripser_parallel` (30 longest bars per dimension).",
-                           cloud=self._mnist_cloud(), profile="default", accuracy=accuracy)
+                           cloud=self._mnist_cloud(), profile=MNIST_PROFILE, accuracy=accuracy)
         cover = self.mapper_cover
         return caption(f"giotto-tda's Mapper graph of the dense core: PCA lens, {cover.n_intervals} intervals per "
                        f"lens overlapping by {cover.overlap_frac:g}, DBSCAN clusters; node colour = the mean angle "
-                       "of its filters' edge.", cloud=self._mnist_cloud(), profile="default", accuracy=accuracy)
+                       "of its filters' edge.", cloud=self._mnist_cloud(), profile=MNIST_PROFILE, accuracy=accuracy)
 
     def reading(self, figure: str) -> Reading:
         """The "What to see" of one of the chapter's figures (:data:`FIGURES`), filled from its results.
@@ -418,7 +420,7 @@ def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: floa
     diagrams = {name: persistence(density_filtration(clouds[name], k, p), seed=seed)
                 for name in ["primary circle", "gaussian"]}
     top_h1 = {name: d.top_lifetime(1) for name, d in diagrams.items()}
-    art = Store().get(experiment("mnist").plan("default").config)   # the committed networks, or None
+    art = Store().get(experiment("mnist").plan(MNIST_PROFILE).config)   # the committed networks, or None
     if art is None:
         raise ValueError("no MNIST networks in the artifact store: run `toponet train mnist --profile default`")
     plain = plain_pipeline(art.conv_weights("conv1"), seed=seed)
