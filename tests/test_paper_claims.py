@@ -103,6 +103,7 @@ def test_circle_claim_finds_a_noisy_circle_and_not_gaussian_noise():
     figure = analyze_filters(circ.cloud, kept_index=circ.test.core_index, k=circ.test.k, p=circ.test.p,
                              null_repeats=0, mapper=False, n_landmarks=None)
     assert np.array_equal(figure.filtered, core)
+    assert np.array_equal(circ.analysis(mapper=False).filtered, core)      # the figures' pipeline reads it too
     with pytest.raises(ValueError, match="kept_index must hold"):
         analyze_filters(circ.cloud, kept_index=circ.test.core_index[:-1], k=circ.test.k, p=circ.test.p,
                         null_repeats=0, mapper=False)

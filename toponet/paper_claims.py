@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from toponet._validation import check_fraction, check_int
-from toponet.analysis import scaled_k
+from toponet.analysis import analyze_filters, scaled_k
 from toponet.calibration import GaussianTops, calibrate_circle, default_directory, read_cached, threshold, write_cached
 from toponet.density import density_filtration
 from toponet.filters import normalize, pooled_filters
@@ -220,8 +220,9 @@ def mixed_model(sample, n: int, *, fraction: float = MODEL_FRACTION, seed: int =
 @dataclass(frozen=True)
 class CircleClaim:
     """The calibrated circle rule on one cloud: what :func:`circle_claim`, the one entry point of
-    the circle claim, returns. Its dense core (:meth:`core`), persistence (:meth:`persistence`)
-    and Mapper graph (:meth:`mapper`) are computed from the tested cloud when a figure asks.
+    the circle claim, returns. Its dense core (:meth:`core`), persistence (:meth:`persistence`),
+    Mapper graph (:meth:`mapper`) and the figures' whole pipeline (:meth:`analysis`) are computed
+    from the tested cloud when a figure asks.
 
     Attributes
     ----------
@@ -269,6 +270,31 @@ class CircleClaim:
     def persistence(self, *, seed: int = 0):
         """Exact persistence (H0, H1) of the core for a barcode figure (:func:`claim_persistence`)."""
         return claim_persistence(self, seed=seed)
+
+    def analysis(self, *, resolution: int = 30, gain: float = 3.0, seed: int = 0, mapper: bool = True):
+        """The figures' pipeline on the core the rule tested (no nulls of its own, exact persistence).
+
+        Parameters
+        ----------
+        resolution : int >= 1
+            Intervals of the Mapper cover.
+        gain : float > 1
+            Overlap of the cover's intervals.
+        seed : int
+            Seeds the persistence and the graph's layout.
+        mapper : bool
+            Fit the Mapper graph too.
+
+        Returns
+        -------
+        toponet.analysis.AnalysisResult
+            :func:`toponet.analysis.analyze_filters` of the tested cloud with the test's k and p,
+            its core read from the test (:attr:`toponet.circle_decision.CircleTest.core_index`), not
+            filtered again.
+        """
+        return analyze_filters(self.cloud, kept_index=self.test.core_index, k=self.test.k, p=self.test.p,
+                               resolution=resolution, gain=gain, null_repeats=0, seed=seed, n_landmarks=None,
+                               mapper=mapper)
 
     def mapper(self, *, resolution: int = 30, gain: float = 3.0, seed: int = 0) -> Mapper:
         """The Mapper graph of the core the rule tested, for a figure (a picture, not evidence).

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from toponet._validation import check_fraction, check_int
-from toponet.analysis import PAPER_POINTS_FIG2, analyze_filters, filtered_top_h1, group_top_h1, scaled_k
+from toponet.analysis import PAPER_POINTS_FIG2, filtered_top_h1, group_top_h1, scaled_k
 from toponet import plots
 from toponet.book.notebook import Caption, Reading, caption, cloud_label, verdict_block, what_to_see
 from toponet.chapters._common import accuracy_summary, evolution, null_distance_threshold
@@ -169,11 +169,7 @@ def circle_evidence(artifact, *, layer: str = "conv1", k_paper: int, p: float, n
     X = pooled_filters(W)
     k = scaled_k(k_paper, X.shape[0], n_points_paper)
     claim = circle_claim(X, k=k, p=p, draws=draws, seed=seed, max_core=None)
-    # the figures draw the core the test measured (the whole cloud, the same k and p): not filtered again
-    same_core = claim.test.k == k and claim.cloud.shape[0] == X.shape[0]
-    result = analyze_filters(X, kept_index=claim.test.core_index if same_core else None, k=k, p=p,
-                             resolution=resolution, gain=gain, null_repeats=0, seed=seed, n_landmarks=None,
-                             mapper=mapper)
+    result = claim.analysis(resolution=resolution, gain=gain, seed=seed, mapper=mapper)   # the core it tested
     group_size = max(1, artifact.networks // n_groups)
     per_group = X.shape[0] // artifact.networks * group_size
     kg = scaled_k(k_paper, per_group, n_points_paper)
@@ -773,10 +769,7 @@ def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: floa
                              gain=gain, seed=seed, device=device)
     layer2_filters = pooled_filters(art.conv_weights("conv2"))
     layer2 = layer_comparison(layer1["claim"], layer2_filters, k_paper=LAYER2_K, p=LAYER2_P, seed=seed)
-    # the very subsample layer_comparison tested (same seed, same size), for its figures
-    drawn = np.sort(np.random.default_rng(seed).choice(layer2_filters.shape[0], layer2["n"], replace=False))
-    layer2_analysis = analyze_filters(layer2_filters[drawn], k=layer2["k"], p=LAYER2_P, resolution=resolution,
-                                      gain=gain, null_repeats=0, seed=seed, n_landmarks=None)
+    layer2_analysis = layer2["claim"].analysis(resolution=resolution, gain=gain, seed=seed)   # the subsample it tested
     rows = mnist_verdicts(layer1=layer1, variants=variants, layer2=layer2, art=art, acc=acc, profile=profile)
     return MnistChapter(profile=profile, k=k, p=p, resolution=resolution, gain=gain, seed=seed, artifact=art,
                         accuracy=acc, layer1=layer1, layer1_filters=layer1_filters, untrained_filters=untrained_filters,
