@@ -266,8 +266,8 @@ def test_g2_g3_g4_g5_rules():
     r = g.g2_rule([0.55, 0.53, 0.54, 0.56], [0.11, 0.12, 0.10])
     assert r.verdict == "reproduced" and r.power == 1.0 and 0 <= r.false_positive_rate <= 0.05
     assert "permutation test, p = 0.029 (34 draws, exact" in g.tests_text(r)
-    assert g.g2_verdict([0.10, 0.11, 0.12, 0.13], [0.55, 0.53, 0.54])[0] == "not reproduced"
-    assert g.g2_verdict([0.55, 0.53, 0.54], [0.11, 0.12, 0.10])[0] == "inconclusive"   # 20 splits: p >= 0.05
+    assert g.g2_rule([0.10, 0.11, 0.12, 0.13], [0.55, 0.53, 0.54]).verdict == "not reproduced"
+    assert g.g2_rule([0.55, 0.53, 0.54], [0.11, 0.12, 0.10]).verdict == "inconclusive"   # 20 splits: p >= 0.05
     # one group of the harder domain: inconclusive, whatever the numbers
     hard = dict(mean=1.3, sd=0.0, values=np.array([1.3]), gaussian=np.array([0.3]), k=4, p=0.1, points_per_group=256)
     mn = dict(mean=1.1, sd=0.05, values=np.array([1.05, 1.1, 1.15]), k=4, p=0.1, points_per_group=256)

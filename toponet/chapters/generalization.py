@@ -296,18 +296,6 @@ def _pct(s: dict) -> str:
     return f"{100 * s['mean']:.1f} +- {100 * s['sd']:.1f} % (n = {s['n']})"
 
 
-def g1_verdict(circle, gaussian, trained, *, alpha: float = ALPHA) -> tuple[str, str]:
-    """(verdict, words) of :func:`g1_rule`."""
-    r = g1_rule(circle, gaussian, trained, alpha=alpha)
-    return r.verdict, r.reasons[0]
-
-
-def g2_verdict(harder_to_mnist, mnist_to_harder, *, alpha: float = ALPHA) -> tuple[str, str]:
-    """(verdict, words) of :func:`g2_rule`."""
-    r = g2_rule(harder_to_mnist, mnist_to_harder, alpha=alpha)
-    return r.verdict, r.reasons[0]
-
-
 def simplicity_test(weights, *, group_size: int, k_paper: int = 100, p: float = 0.1, n_points_paper: int = 6400,
                     draws: int = 99, seed: int = 0) -> dict:
     """G3's statistic with its nulls: the top H1 bar of rho(k, p) of each disjoint group of
