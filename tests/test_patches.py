@@ -1,4 +1,5 @@
 """toponet.patches (natural image patches, chapter 08) and the chapter's glue, on known answers."""
+import math
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -55,6 +56,30 @@ def test_contrast_normalize_gives_mean_zero_unit_d_norm_and_rejects_flat_patches
     np.testing.assert_allclose(patches.d_norm(X), 1)
     with pytest.raises(ValueError, match="constant.*row 1"):
         patches.contrast_normalize(np.vstack([rng.standard_normal(9), np.ones(9)]))
+
+
+def test_log_intensity_is_exact_luminance_then_the_c_librarys_log1p():
+    """The grey level of an integer colour is the exact BT.709 sum rounded once (what a BLAS
+    product with fused multiply-adds is not, on some pixels and some CPUs), and its log is
+    math.log1p's, bit for bit: the cloud's bytes, which stored tests are keyed by, do not depend
+    on the CPU."""
+    from fractions import Fraction
+
+    rng = np.random.default_rng(3)
+    rgb = rng.integers(0, 256, size=(40, 50, 3), dtype=np.uint8)
+    rgb[0, 0] = 255
+    grey = patches._luminance(rgb)
+    for r, g, b in rgb.reshape(-1, 3)[:400].tolist():
+        exact = Fraction(2125 * r + 7154 * g + 721 * b, 10_000)
+        assert patches._luminance(np.array([[[r, g, b]]], dtype=np.uint8))[0, 0] == float(exact)
+    assert grey[0, 0] == 255.0
+    np.testing.assert_allclose(grey, rgb.astype(float) @ [0.2125, 0.7154, 0.0721], rtol=1e-15, atol=0)
+    logs = patches.log_intensity(rgb)
+    assert np.array_equal(logs.ravel(), [math.log1p(v) for v in grey.ravel().tolist()])
+    np.testing.assert_array_max_ulp(logs, np.log1p(grey), maxulp=1)
+    floats = patches.log_intensity(rgb.astype(np.float64))             # float colours: IEEE sums in order
+    np.testing.assert_array_max_ulp(floats, logs, maxulp=2)
+    assert patches.log_intensity(rgb.astype(np.float64)).tobytes() == floats.tobytes()
 
 
 def test_seeded_sampling_is_reproducible_and_checks_its_size():

@@ -24,6 +24,7 @@ differ by bounded factors.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,9 @@ from toponet.ideal import _unit, distance_to_model, klein_bottle, klein_bottle_s
 __all__ = ["CIRCLES", "D_PAIRS", "PatchSample", "circle_shares", "contrast_normalize", "d_norm",
            "extract_patches", "log_intensity", "matched_noise", "matched_shares", "natural_patches", "sample_rows",
            "select_high_contrast", "three_circle_bars_power", "three_circle_sample"]
+
+#: BT.709 luminance weights (those of ``skimage.color.rgb2gray``) in units of 1/10,000.
+_LUMA = np.array([2125, 7154, 721], dtype=np.int64)
 
 #: The 12 pairs of 4-adjacent pixels of a 3x3 patch (indices into its row-major flattening).
 D_PAIRS = tuple([(3 * i + j, 3 * i + j + 1) for i in range(3) for j in range(2)]
@@ -63,7 +67,8 @@ def log_intensity(image) -> np.ndarray:
     Returns
     -------
     ndarray of shape (H, W), float64
-        ``log(1 + I)``, in [0, log 256].
+        ``log(1 + I)``, in [0, log 256]; the same bits on every machine (no BLAS product, no
+        SIMD logarithm: see ``_luminance`` and ``_log1p``).
 
     Raises
     ------
@@ -74,8 +79,7 @@ def log_intensity(image) -> np.ndarray:
     if img.ndim == 3 and img.shape[2] in (3, 4):
         if np.issubdtype(img.dtype, np.number) and (np.min(img[..., :3]) < 0 or np.max(img[..., :3]) > 255):
             raise ValueError(f"image grey levels must lie in [0, 255]; got [{np.min(img):g}, {np.max(img):g}]")
-        # the weights sum to 1 up to rounding: clip so that white stays 255
-        img = np.clip(img[..., :3].astype(np.float64) @ np.array([0.2125, 0.7154, 0.0721]), 0.0, 255.0)
+        img = _luminance(img[..., :3])
     elif img.ndim != 2:
         raise ValueError(f"image must have shape (H, W) or (H, W, 3); got shape {img.shape}")
     img = img.astype(np.float64)
@@ -85,7 +89,36 @@ def log_intensity(image) -> np.ndarray:
         raise ValueError("image contains NaN or infinite values")
     if img.min() < 0 or img.max() > 255:
         raise ValueError(f"image grey levels must lie in [0, 255]; got [{img.min():g}, {img.max():g}]")
-    return np.log1p(img)
+    return _log1p(img)
+
+
+def _luminance(rgb: np.ndarray) -> np.ndarray:
+    """``0.2125 R + 0.7154 G + 0.0721 B`` of an (H, W, 3) image, float64 in [0, 255], the same
+    bits on every machine.
+
+    Integer colours: the exact integer sum ``2125 R + 7154 G + 721 B`` (the weights in units of
+    1/10,000; they sum to 10,000, so white is 255), divided by 10,000 (one IEEE division, rounded
+    once). Float colours: elementwise products and sums in a fixed order, clipped to [0, 255]. No
+    matrix product: BLAS picks its kernel (fused multiply-adds or not) by CPU, and the last bit
+    of a grey level reaches the bytes a stored test is keyed by.
+    """
+    if np.issubdtype(rgb.dtype, np.integer) or rgb.dtype == bool:
+        return (rgb.astype(np.int64) @ _LUMA) / float(_LUMA.sum())
+    f = rgb.astype(np.float64)
+    return np.clip((f[..., 0] * 0.2125 + f[..., 1] * 0.7154) + f[..., 2] * 0.0721, 0.0, 255.0)
+
+
+def _log1p(x: np.ndarray) -> np.ndarray:
+    """``log(1 + x)`` elementwise through the C library (:func:`math.log1p`), the same bits on
+    every CPU; shape and float64 dtype of ``x``.
+
+    Not :func:`numpy.log1p`: on CPUs with AVX-512 numpy computes float64 ``log1p`` with SIMD code
+    (Intel's SVML) whose last bit can differ from the C library's, so the patch clouds, and the
+    stored tests keyed by their bytes, would depend on the machine. Evaluated once per distinct
+    value (an image has far fewer grey levels than pixels).
+    """
+    values, inverse = np.unique(x, return_inverse=True)
+    return np.fromiter(map(math.log1p, values.tolist()), dtype=np.float64, count=values.size)[inverse].reshape(x.shape)
 
 
 def extract_patches(image, n: int | None, *, seed: int = 0) -> np.ndarray:
