@@ -137,6 +137,23 @@ def test_gray_verdict_text_follows_the_rows():
 
 
 
+def test_color_core_distances_are_the_exercises_core_at_the_pooled_clouds_k():
+    from toponet.analysis import scaled_k
+    from toponet.circle_decision import dense_core
+    from toponet.ideal import distance_to_model, primary_circle_sample
+
+    clouds = {"all": primary_circle_sample(900, noise=0.05, seed=1), "R": primary_circle_sample(300, noise=0.05, seed=2)}
+    chapter = cifar_color.ColorChapter(**{**{f.name: None for f in fields(cifar_color.ColorChapter)},
+                                          "clouds": clouds, "k": 200, "p": 0.5})
+    for cloud, filters in clouds.items():
+        core = dense_core(filters, scaled_k(200, filters.shape[0], 11_520), 0.5)   # 11,520 for every cloud
+        for model in ("primary_circle", "klein_bottle"):
+            distances = chapter.core_distances(cloud, model)
+            assert distances.shape == (core.shape[0],)
+            np.testing.assert_array_equal(distances, distance_to_model(core, model).distances)
+    assert np.median(chapter.core_distances("R")) < 0.3
+
+
 class _Loaded(Exception):
     pass
 

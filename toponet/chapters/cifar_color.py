@@ -40,7 +40,7 @@ from toponet.chapters._readings import (barcode_reading, distance_reading, evolu
 from toponet.paper_claims import describe_claim
 from toponet.experiments import experiment, load_or_train
 from toponet.filters import pooled_filters
-from toponet.ideal import gaussian_filters
+from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.mapper import Mapper
 from toponet.circle_decision import dense_core
 from toponet.verdict_record import Verdict
@@ -245,6 +245,8 @@ class ColorChapter:
     ----------
     profile, data : str
         The training scale and the data, in words (:func:`pick_experiment`).
+    k : int
+        The paper's k for Fig. 6's clouds, before it is rescaled to ours (:data:`PAPER_POINTS`).
     p : float
         Fig. 6's density filtration.
     resolution : int
@@ -289,6 +291,7 @@ class ColorChapter:
 
     profile: str
     data: str
+    k: int
     p: float
     resolution: int
     gain: float
@@ -541,6 +544,27 @@ class ColorChapter:
         """
         return signature.signature_text(self.core_signature)
 
+    def core_distances(self, cloud: str = "all", model: str = "primary_circle") -> np.ndarray:
+        """Each filter of a cloud's dense core, its distance to an ideal model (the exercises').
+
+        The core is :func:`toponet.circle_decision.dense_core` of ``clouds[cloud]`` at rho(k, p), k
+        rescaled from the paper's 11,520 pooled filters (:data:`PAPER_POINTS`, "all channels") for
+        every cloud; the distances are :func:`toponet.ideal.distance_to_model`'s.
+
+        Parameters
+        ----------
+        cloud : "all", "R", "G" or "B"
+            A key of :attr:`clouds`.
+        model : "primary_circle", "klein_bottle" or "three_circles"
+
+        Returns
+        -------
+        ndarray of shape (n_core,)
+        """
+        filters = self.clouds[cloud]
+        core = dense_core(filters, scaled_k(self.k, filters.shape[0], PAPER_POINTS["all channels"]), self.p)
+        return distance_to_model(core, model).distances
+
     # -- verdicts and findings --
     def verdict_text(self) -> str:
         """Each row's claim id, its rule's verdict and reasons (indented), as the recording cell prints them.
@@ -656,7 +680,7 @@ def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: floa
                           evo_desc=(f"{first1.cloud.shape[0]} of {first1.n_raw} filters, no filtration",
                                     f"rho({first2.test.k}, 0.3) of {first2.cloud.shape[0]:,} of "
                                     f"{first2.n_raw:,} filters"))
-    return ColorChapter(profile=profile, data=data, p=p, resolution=resolution, gain=gain,
+    return ColorChapter(profile=profile, data=data, k=k, p=p, resolution=resolution, gain=gain,
                         runs={"C(64,32,64)": color, "C(48,0,64)": no_pool}, clouds=clouds,
                         untrained_clouds=untrained_clouds, channel_claims=channel_claims,
                         channel_analysis=channel_analysis, most_accurate=most_accurate,
