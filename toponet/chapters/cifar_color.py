@@ -33,7 +33,7 @@ from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evo
                                      _scale_head, load_trained, channel_clouds, cloud_label_of, evolution_mappers, model_fit,
                                      pick_experiment)
 from toponet.chapters._cifar import data_name  # noqa: F401
-from toponet.chapters._cifar import Training, load_run, runs_text, training_series, verdict_text
+from toponet.chapters._cifar import Training, load_runs, runs_text, training_series, verdict_text
 from toponet.chapters._common import accuracy_summary, check_kept, check_paper_k, evolution  # noqa: F401
 from toponet.chapters._readings import (barcode_reading, distance_reading, evolution_reading,  # noqa: F401
                                         grid_reading, mapper_reading, rule_outcome, snapshot_reading)
@@ -630,9 +630,10 @@ def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: floa
     """
     validate(dict(profile=profile, networks=networks, iterations=iterations, k=k, p=p, resolution=resolution,
                   gain=gain))
-    color, data = load_run("cifar-color", "C(64,32,64)", profile, paper_accuracy=0.812, networks=networks,
+    runs, data = load_runs(profile, ("cifar-color", "C(64,32,64)", 0.812),
+                           ("cifar-color-C48-0-64-nopool", "C(48,0,64)", 0.718), networks=networks,
                            iterations=iterations, device=device)
-    no_pool, _ = load_run("cifar-color-C48-0-64-nopool", "C(48,0,64)", profile, paper_accuracy=0.718, device=device)
+    color, no_pool = runs.values()
     mapper = dict(resolution=resolution, gain=gain, null_repeats=0, seed=seed, n_landmarks=None)
     # Fig. 6: all channels pooled and each alone
     clouds = channel_clouds(color.artifact.conv_weights("conv1"))
@@ -681,8 +682,7 @@ def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: floa
                                     f"rho({first2.test.k}, 0.3) of {first2.cloud.shape[0]:,} of "
                                     f"{first2.n_raw:,} filters"))
     return ColorChapter(profile=profile, data=data, k=k, p=p, resolution=resolution, gain=gain,
-                        runs={"C(64,32,64)": color, "C(48,0,64)": no_pool}, clouds=clouds,
-                        untrained_clouds=untrained_clouds, channel_claims=channel_claims,
+                        runs=runs, clouds=clouds, untrained_clouds=untrained_clouds, channel_claims=channel_claims,
                         channel_analysis=channel_analysis, most_accurate=most_accurate,
                         layer2_one_network_mapper=one_network_mapper, no_pool_claim=no_pool_claim,
                         no_pool_bars_power=bars_power, no_pool_barcodes=no_pool_barcodes,
