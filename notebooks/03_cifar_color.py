@@ -281,19 +281,15 @@ chapter.findings()
 # ```{admonition} Exercise 1: which channel is nearest the circle?
 # For the pooled cloud and each colour channel (`chapter.clouds`), compute the dense core
 # (`toponet.circle_decision.dense_core` with the chapter's $k$ rescaled by `scaled_k`) and the median
-# distance of its filters to the primary circle (`toponet.ideal.distance_to_model`).
+# distance of its filters to the primary circle (`toponet.ideal.distance_to_model`; `chapter.core_distances` does both).
 # ```
 
 # %% tags=["hide-cell"]
 import numpy as np
-from toponet.analysis import scaled_k
-from toponet.ideal import distance_to_model
-from toponet.circle_decision import dense_core
 
-for channel, filters in chapter.clouds.items():
-    core = dense_core(filters, scaled_k(k, filters.shape[0], 11_520), p)
-    print(f"{channel}: {core.shape[0]} core filters, median distance to the primary circle "
-          f"{np.median(distance_to_model(core).distances):.3f}")
+for channel in chapter.clouds:
+    distances = chapter.core_distances(channel)
+    print(f"{channel}: {distances.size} core filters, median distance to the primary circle {np.median(distances):.3f}")
 
 # %% [markdown]
 # ```{dropdown} Solution 1
@@ -310,9 +306,8 @@ for channel, filters in chapter.clouds.items():
 # ```
 
 # %% tags=["hide-cell"]
-core = dense_core(chapter.clouds["all"], scaled_k(k, chapter.clouds["all"].shape[0], 11_520), p)
 for model in ("primary_circle", "klein_bottle"):
-    print(f"{model}: median distance {np.median(distance_to_model(core, model).distances):.3f}")
+    print(f"{model}: median distance {np.median(chapter.core_distances('all', model)):.3f}")
 
 # %% [markdown]
 # ```{dropdown} Solution 2

@@ -26,7 +26,7 @@ def test_run_chapter_rejects_a_bad_parameter_before_loading(module, bad, match, 
     def no_loading(*args, **kw):
         raise AssertionError("run_chapter loaded a run before checking its parameters")
 
-    monkeypatch.setattr(module, "load_run", no_loading)
+    monkeypatch.setattr(_cifar, "load_run", no_loading)
     with pytest.raises(ValueError, match=match):
         module.run_chapter(**{**_PARAMS, **bad})
 
@@ -137,6 +137,39 @@ def test_gray_verdict_text_follows_the_rows():
 
 
 
+def test_load_runs_loads_the_main_run_at_the_chapters_scale_then_the_other(monkeypatch):
+    loaded = []
+
+    def fake_load(base, label, profile, *, paper_accuracy, **kw):
+        loaded.append((base, profile, kw))
+        return _cifar.Run(label, None, _ACC, paper_accuracy), f"data of {base}"
+
+    monkeypatch.setattr(_cifar, "load_run", fake_load)
+    runs, data = _cifar.load_runs("smoke", ("cifar-gray", "C(64,32,64)", 0.77), ("cifar-gray-C64-0-64", "C(64,0,64)", 0.69),
+                                  networks=3, iterations=400, device="cpu")
+    assert loaded == [("cifar-gray", "smoke", dict(networks=3, iterations=400, device="cpu")),
+                      ("cifar-gray-C64-0-64", "smoke", dict(device="cpu"))]
+    assert list(runs) == ["C(64,32,64)", "C(64,0,64)"] and data == "data of cifar-gray"
+    assert [run.paper_accuracy for run in runs.values()] == [0.77, 0.69]
+
+
+def test_color_core_distances_are_the_exercises_core_at_the_pooled_clouds_k():
+    from toponet.analysis import scaled_k
+    from toponet.circle_decision import dense_core
+    from toponet.ideal import distance_to_model, primary_circle_sample
+
+    clouds = {"all": primary_circle_sample(900, noise=0.05, seed=1), "R": primary_circle_sample(300, noise=0.05, seed=2)}
+    chapter = cifar_color.ColorChapter(**{**{f.name: None for f in fields(cifar_color.ColorChapter)},
+                                          "clouds": clouds, "k": 200, "p": 0.5})
+    for cloud, filters in clouds.items():
+        core = dense_core(filters, scaled_k(200, filters.shape[0], 11_520), 0.5)   # 11,520 for every cloud
+        for model in ("primary_circle", "klein_bottle"):
+            distances = chapter.core_distances(cloud, model)
+            assert distances.shape == (core.shape[0],)
+            np.testing.assert_array_equal(distances, distance_to_model(core, model).distances)
+    assert np.median(chapter.core_distances("R")) < 0.3
+
+
 class _Loaded(Exception):
     pass
 
@@ -156,7 +189,7 @@ def test_run_chapter_loads_what_the_rerun_tool_trains(module, chapter, monkeypat
             raise _Loaded
         return _cifar.Run(label, None, _ACC, paper_accuracy), "data"
 
-    monkeypatch.setattr(module, "load_run", record_load)
+    monkeypatch.setattr(_cifar, "load_run", record_load)
     params = {**_PARAMS, "p": 0.14 if module is cifar_color else 0.5, "networks": 8, "iterations": 1500}
     with pytest.raises(_Loaded):
         module.run_chapter(**params)

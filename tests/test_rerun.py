@@ -162,8 +162,8 @@ def test_the_dry_run_prints_and_runs_nothing(book, capsys, no_execution):
 
 # Each name training_needs lists must be what the chapter itself loads, in its notebook or in the
 # chapter module whose run_chapter the notebook calls (a drift check, d2l's trap).
-# (chapters 02 and 03 load in run_chapter through _cifar.load_run; tests/test_chapter_cifar_result.py checks
-# which experiments it loads against the registry)
+# (chapters 02 and 03 load in run_chapter through _cifar.load_runs, each run by _cifar.load_run;
+# tests/test_chapter_cifar_result.py checks which experiments it loads against the registry)
 CHAPTER_CALLS = {
     "01_mnist": ['load_or_train("mnist", profile, networks=networks, iterations=iterations',
                  *(f'"{v}"' for v in MNIST_VARIANTS)],

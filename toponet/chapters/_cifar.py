@@ -9,7 +9,8 @@ the CIFAR-10 analyses of Sec. V.B (Figs. 3-9) that the generic pipeline does not
   drawn as one grid by :func:`toponet.plots.mapper_grid`.
 - :func:`model_fit`: each filter's distance to the primary circle and the three-circle model
   against gaussian filters (Fig. 8's histogram).
-- :class:`Run` (a trained run with its accuracy) and :func:`runs_text`, the chapters' first lines;
+- :class:`Run` (a trained run with its accuracy), :func:`load_run`, :func:`load_runs` (a chapter's
+  two runs) and :func:`runs_text`, the chapters' first lines;
 - :func:`verdict_text`: what a recording cell prints, each rule's verdict and reasons;
 - :class:`Training` and :func:`training_series`: how the structure forms during training (Figs. 5 and
   9), computed in one call, drawn, captioned and read by its methods;
@@ -352,6 +353,34 @@ def load_run(base: str, label: str, profile: str, *, paper_accuracy: float, **kw
     name, data = pick_experiment(base)
     artifact = load_trained(name, profile, **kw)
     return Run(label=label, artifact=artifact, accuracy=accuracy_summary(artifact), paper_accuracy=paper_accuracy), data
+
+
+def load_runs(profile: str, main: tuple[str, str, float], other: tuple[str, str, float], *, networks: int,
+              iterations: int, device: str = "auto") -> tuple[dict[str, Run], str]:
+    """A CIFAR chapter's two runs (:func:`load_run`): its main architecture at the chapter's
+    ``networks`` and ``iterations``, then the one it is compared with at the profile's.
+
+    Parameters
+    ----------
+    profile : the training scale
+    main, other : (experiment base, label, paper accuracy)
+        Base one of :data:`CIFAR_EXPERIMENTS`, the architecture in the paper's words, the paper's
+        test accuracy as a fraction; ``main`` is loaded (or trained) first.
+    networks, iterations : the main run's networks and batch iterations
+    device : torch device for any training needed
+
+    Returns
+    -------
+    runs : dict of str to Run
+        ``{main label: main run, other label: other run}``, in that order; each run's
+        ``accuracy["values"]`` has shape (n_networks,).
+    data : str
+        The data both runs train on, in words (:func:`pick_experiment`).
+    """
+    first, data = load_run(main[0], main[1], profile, paper_accuracy=main[2], networks=networks,
+                           iterations=iterations, device=device)
+    second, _ = load_run(other[0], other[1], profile, paper_accuracy=other[2], device=device)
+    return {first.label: first, second.label: second}, data
 
 
 def runs_text(data: str, runs, paper: str) -> str:

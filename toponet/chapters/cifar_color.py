@@ -33,14 +33,14 @@ from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evo
                                      _scale_head, load_trained, channel_clouds, cloud_label_of, evolution_mappers, model_fit,
                                      pick_experiment)
 from toponet.chapters._cifar import data_name  # noqa: F401
-from toponet.chapters._cifar import Training, load_run, runs_text, training_series, verdict_text
+from toponet.chapters._cifar import Training, load_runs, runs_text, training_series, verdict_text
 from toponet.chapters._common import accuracy_summary, check_kept, check_paper_k, evolution  # noqa: F401
 from toponet.chapters._readings import (barcode_reading, distance_reading, evolution_reading,  # noqa: F401
                                         grid_reading, mapper_reading, rule_outcome, snapshot_reading)
 from toponet.paper_claims import describe_claim
 from toponet.experiments import experiment, load_or_train
 from toponet.filters import pooled_filters
-from toponet.ideal import gaussian_filters
+from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.mapper import Mapper
 from toponet.circle_decision import dense_core
 from toponet.verdict_record import Verdict
@@ -245,6 +245,8 @@ class ColorChapter:
     ----------
     profile, data : str
         The training scale and the data, in words (:func:`pick_experiment`).
+    k : int
+        The paper's k for Fig. 6's clouds, before it is rescaled to ours (:data:`PAPER_POINTS`).
     p : float
         Fig. 6's density filtration.
     resolution : int
@@ -289,6 +291,7 @@ class ColorChapter:
 
     profile: str
     data: str
+    k: int
     p: float
     resolution: int
     gain: float
@@ -541,6 +544,27 @@ class ColorChapter:
         """
         return signature.signature_text(self.core_signature)
 
+    def core_distances(self, cloud: str = "all", model: str = "primary_circle") -> np.ndarray:
+        """Each filter of a cloud's dense core, its distance to an ideal model (the exercises').
+
+        The core is :func:`toponet.circle_decision.dense_core` of ``clouds[cloud]`` at rho(k, p), k
+        rescaled from the paper's 11,520 pooled filters (:data:`PAPER_POINTS`, "all channels") for
+        every cloud; the distances are :func:`toponet.ideal.distance_to_model`'s.
+
+        Parameters
+        ----------
+        cloud : "all", "R", "G" or "B"
+            A key of :attr:`clouds`.
+        model : "primary_circle", "klein_bottle" or "three_circles"
+
+        Returns
+        -------
+        ndarray of shape (n_core,)
+        """
+        filters = self.clouds[cloud]
+        core = dense_core(filters, scaled_k(self.k, filters.shape[0], PAPER_POINTS["all channels"]), self.p)
+        return distance_to_model(core, model).distances
+
     # -- verdicts and findings --
     def verdict_text(self) -> str:
         """Each row's claim id, its rule's verdict and reasons (indented), as the recording cell prints them.
@@ -606,9 +630,10 @@ def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: floa
     """
     validate(dict(profile=profile, networks=networks, iterations=iterations, k=k, p=p, resolution=resolution,
                   gain=gain))
-    color, data = load_run("cifar-color", "C(64,32,64)", profile, paper_accuracy=0.812, networks=networks,
+    runs, data = load_runs(profile, ("cifar-color", "C(64,32,64)", 0.812),
+                           ("cifar-color-C48-0-64-nopool", "C(48,0,64)", 0.718), networks=networks,
                            iterations=iterations, device=device)
-    no_pool, _ = load_run("cifar-color-C48-0-64-nopool", "C(48,0,64)", profile, paper_accuracy=0.718, device=device)
+    color, no_pool = runs.values()
     mapper = dict(resolution=resolution, gain=gain, null_repeats=0, seed=seed, n_landmarks=None)
     # Fig. 6: all channels pooled and each alone
     clouds = channel_clouds(color.artifact.conv_weights("conv1"))
@@ -656,9 +681,8 @@ def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: floa
                           evo_desc=(f"{first1.cloud.shape[0]} of {first1.n_raw} filters, no filtration",
                                     f"rho({first2.test.k}, 0.3) of {first2.cloud.shape[0]:,} of "
                                     f"{first2.n_raw:,} filters"))
-    return ColorChapter(profile=profile, data=data, p=p, resolution=resolution, gain=gain,
-                        runs={"C(64,32,64)": color, "C(48,0,64)": no_pool}, clouds=clouds,
-                        untrained_clouds=untrained_clouds, channel_claims=channel_claims,
+    return ColorChapter(profile=profile, data=data, k=k, p=p, resolution=resolution, gain=gain,
+                        runs=runs, clouds=clouds, untrained_clouds=untrained_clouds, channel_claims=channel_claims,
                         channel_analysis=channel_analysis, most_accurate=most_accurate,
                         layer2_one_network_mapper=one_network_mapper, no_pool_claim=no_pool_claim,
                         no_pool_bars_power=bars_power, no_pool_barcodes=no_pool_barcodes,

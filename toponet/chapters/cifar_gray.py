@@ -30,7 +30,7 @@ from toponet.chapters import _readings
 from toponet.chapters._templates import render
 from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evolution_ours, _notes,  # noqa: F401
                                      _scale_head, load_trained, cloud_label_of, evolution_mappers, pick_experiment)
-from toponet.chapters._cifar import Run, Training, load_run, runs_text, training_series, verdict_text
+from toponet.chapters._cifar import Run, Training, load_runs, runs_text, training_series, verdict_text
 from toponet.chapters._common import accuracy_summary, check_kept, check_paper_k, evolution  # noqa: F401
 from toponet.chapters._readings import (barcode_reading, evolution_reading, grid_reading,  # noqa: F401
                                         mapper_reading, rule_outcome, snapshot_reading)
@@ -524,10 +524,9 @@ def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: floa
     """
     validate(dict(profile=profile, networks=networks, iterations=iterations, k=k, p=p, resolution=resolution,
                   gain=gain))
-    c64_32_64, data = load_run("cifar-gray", "C(64,32,64)", profile, paper_accuracy=0.770, networks=networks,
-                               iterations=iterations, device=device)
-    c64_0_64, _ = load_run("cifar-gray-C64-0-64", "C(64,0,64)", profile, paper_accuracy=0.692, device=device)
-    runs = {"C(64,32,64)": c64_32_64, "C(64,0,64)": c64_0_64}
+    runs, data = load_runs(profile, ("cifar-gray", "C(64,32,64)", 0.770), ("cifar-gray-C64-0-64", "C(64,0,64)", 0.692),
+                           networks=networks, iterations=iterations, device=device)
+    c64_32_64, c64_0_64 = runs.values()
     layer1 = {arch: _first_layer(run, n_paper=PAPER_POINTS[arch], k=k, p=p, resolution=resolution, gain=gain,
                                  seed=seed) for arch, run in runs.items()}
     # Fig. 4: the pooled second layer, and the most accurate network's (the paper does not say which it used)
