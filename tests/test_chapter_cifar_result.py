@@ -168,6 +168,8 @@ def test_color_core_distances_are_the_exercises_core_at_the_pooled_clouds_k():
             assert distances.shape == (core.shape[0],)
             np.testing.assert_array_equal(distances, distance_to_model(core, model).distances)
     assert np.median(chapter.core_distances("R")) < 0.3
+    with pytest.raises(ValueError, match="cloud must be one of"):
+        chapter.core_distances("gray")
 
 
 class _Loaded(Exception):

@@ -560,7 +560,14 @@ class ColorChapter:
         Returns
         -------
         ndarray of shape (n_core,)
+
+        Raises
+        ------
+        ValueError
+            ``cloud`` is not a key of :attr:`clouds` (the message lists them), or ``model`` is unknown.
         """
+        if cloud not in self.clouds:
+            raise ValueError(f"cloud must be one of {list(self.clouds)}; got {cloud!r}")
         filters = self.clouds[cloud]
         core = dense_core(filters, scaled_k(self.k, filters.shape[0], PAPER_POINTS["all channels"]), self.p)
         return distance_to_model(core, model).distances
