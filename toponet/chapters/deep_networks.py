@@ -42,7 +42,9 @@ Verdict rules (stated in the chapter):
 
 The notebook calls :func:`run_chapter` once: a frozen :class:`DeepChapter` with every analysis,
 the quantization tables and the verdict rows; its methods show the tables and draw the figures
-with their captions and readings.
+with their captions and readings. The chapter's "What we found" paragraphs (:func:`findings_markdown`
+for each stand-in's per-layer table, :func:`dither_summary` for the dithering check) are the
+template ``toponet/chapters/templates/deep_findings.md`` filled from the results.
 """
 from __future__ import annotations
 
@@ -55,6 +57,7 @@ from toponet.analysis import analyze_filters, filtered_top_h1, scaled_k
 from toponet.book.notebook import Caption, Reading, what_to_see
 from toponet.chapters._common import null_distance_threshold
 from toponet.chapters._readings import barcode_reading, mapper_reading
+from toponet.chapters._templates import render
 from toponet.paper_claims import circle_claim
 from toponet.density import density_filtration
 from toponet.filters import normalize, subsample
@@ -777,39 +780,59 @@ def criteria(analysis: LayerAnalysis) -> dict | None:
 
 
 def findings_markdown(analyses, name: str) -> str:
-    """What the per-layer table of one network says, in words, with the layer indices."""
+    """What the per-layer table of one network says, in words, with the layer indices: the
+    template ``toponet/chapters/templates/deep_findings.md`` (part "layers", its wording) filled
+    from :func:`criteria` of the layers judged (2 and up, analysed).
+
+    Parameters
+    ----------
+    analyses : list of LayerAnalysis
+        One network's analysed layers.
+    name : str
+        The network's name, as the paragraph opens with it.
+
+    Returns
+    -------
+    str
+        One markdown paragraph.
+    """
     judged = [(a, criteria(a)) for a in analyses if a.layer.index >= 2]
     judged = [(a, c) for a, c in judged if c is not None]
-    if not judged:
-        return f"**{name}**: no layer with enough filters was analysed."
 
-    def which(key):
+    def indices(hits) -> str:
+        return ", ".join(map(str, hits))
+
+    def which(key) -> dict:
         hits = [a.layer.index for a, c in judged if c[key]]
-        return f"{len(hits)} of {len(judged)}" + (f" (layers {', '.join(map(str, hits))})" if hits else "")
+        return dict(n=len(hits), layers=indices(hits))
 
+    keys = ("beats_nulls", "dominant_bar", "mapper_loop", "near_circle")
     strong = [a.layer.index for a, c in judged if c["beats_nulls"] and c["dominant_bar"]]
     elsewhere = [a.layer.index for a, c in judged if c["beats_nulls"] and c["dominant_bar"] and not c["near_circle"]]
-    return (f"**{name}**, {len(judged)} layers analysed: the top $H_1$ bar beats the gaussian and shuffled "
-            f"nulls (p < 0.05) and the initialization-like filters in {which('beats_nulls')}; the second bar does "
-            f"not beat them (one long bar) in {which('dominant_bar')}; the Mapper graph has a large loop in "
-            f"{which('mapper_loop')} (descriptive: not calibrated); the dense core lies nearer the primary circle "
-            f"than 95 % of random filters in {which('near_circle')}. One bar that beats its nulls *and* stands "
-            f"alone: layers {', '.join(map(str, strong)) or 'none'}"
-            + (f"; of these, the dense core is *not* near the primary circle in layers {', '.join(map(str, elsewhere))}: "
-               "a loop, but not the paper's circle." if elsewhere else "."))
+    return render("deep_findings", part="layers", network=name, n=len(judged), **{k: which(k) for k in keys},
+                  strong=indices(strong), elsewhere=indices(elsewhere))
 
 
 def dither_summary(rows, *, tolerance: float = 0.1) -> str:
     """Which layers' top H1 bar moves by more than ``tolerance`` (a fraction of its stored
-    length) under dithering (rows of :func:`dither_rows`), in words."""
-    moved = [(r["index"], r["top_h1_change"], r["top_h1_stored"]) for r in rows
-             if r["top_h1_stored"] > 0 and abs(r["top_h1_change"]) > tolerance * r["top_h1_stored"]]
-    if not moved:
-        return (f"Dithering moves no layer's top $H_1$ bar by more than {100 * tolerance:.0f} % of its length: "
-                "the uint8 storage does not drive these results.")
-    return (f"Dithering moves the top $H_1$ bar by more than {100 * tolerance:.0f} % of its length in layers "
-            + ", ".join(f"{i} ({d:+.3f} on {t:.3f})" for i, d, t in moved)
-            + ": there the result depends on what the uint8 storage threw away; the other layers' bars move less.")
+    length) under dithering (rows of :func:`dither_rows`), in words: the template
+    ``toponet/chapters/templates/deep_findings.md`` (part "dither") filled from the rows.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of :func:`dither_rows` (``index``, ``top_h1_stored``, ``top_h1_change``).
+    tolerance : float
+        The largest change, as a fraction of the stored bar, that does not count as a move.
+
+    Returns
+    -------
+    str
+        One markdown paragraph.
+    """
+    moved = [dict(index=r["index"], change=f"{r['top_h1_change']:+.3f}", stored=f"{r['top_h1_stored']:.3f}")
+             for r in rows if r["top_h1_stored"] > 0 and abs(r["top_h1_change"]) > tolerance * r["top_h1_stored"]]
+    return render("deep_findings", part="dither", tolerance=f"{100 * tolerance:.0f}", moved=moved)
 
 
 # --- readings: what to see in the figures, from this build's results ------------------------------
