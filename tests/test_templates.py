@@ -16,7 +16,8 @@ def test_every_template_is_rendered_by_a_chapter_and_with_strict_values():
     named = set(re.findall(r"""render\(\s*["']([\w]+)["']""", code))
     assert shipped == named, f"templates without a chapter rendering them: {sorted(shipped - named)}; " \
                              f"rendered but missing: {sorted(named - shipped)}"
-    assert {"u1_findings", "u2_findings", "generalization_findings"} <= shipped
+    assert {"u1_findings", "u2_findings", "generalization_findings", "deep_findings", "learning_findings",
+            "your_network_findings"} <= shipped
     with pytest.raises(jinja2.UndefinedError, match="seeds"):
         render("u1_findings", verdict="partly")
 
@@ -78,3 +79,82 @@ def test_deep_findings_reads_the_layers_and_the_dithering(monkeypatch):
     assert deep.dither_summary(rows[:1], tolerance=0.05) == (
         "Dithering moves no layer's top $H_1$ bar by more than 5 % of its length: the uint8 storage does not drive "
         "these results.")
+
+
+L1 = dict(part="l1", output_branches=9, output_branches_5=10, output_ok=False, output_ok_5=True, n_hidden=2,
+          hidden_sizes=["84", "16"], hidden_ok=False, stalls=True, final_accuracy="63%", confused=True, peak="41%",
+          peak_epoch="3", confusion_end="5.0", separation="4.5", link="agrees", gap=None, outlasts=None, rule=None)
+L2 = dict(part="l2", verdict="partly", tested=False, jumps=[], first="10%", last="12%", last_epoch="7", min_rise="15",
+          paper=["10%", "40%", "80%"], tol="15", jumps_ok=False, gradual=False, surface=None, calibration=None,
+          dimension="none", local_dimension="nan")
+
+
+def test_learning_findings_words_each_branch():
+    one = render("learning_findings", **L1)
+    first, second = one.split("\n\n")
+    assert first.startswith("**What we found.** The output layer starts as the paper says")
+    assert "ends in 9 branches at our 10% threshold, not 10; some neurons stay within 10% of each other" in first
+    assert "(sizes 84, 16), not about 12. With only 2 distinct hidden feature(s), the network stalls at 63% test" in first
+    assert second == ("The 9-vs-7 link agrees: the share of nines taken for sevens peaks at 41% around epoch 3, and "
+                      "fades below half of that peak at epoch 5.0; output neurons 7 and 9 branch apart at epoch 4.5. "
+                      "The two coincide within our tolerance.")
+    rule = dict(runs=3, several=True, held=[dict(label="tree", observed=2), dict(label="link", observed=1)],
+                power="12%", min_p="0.25", need=7, short=True, verdict="inconclusive")
+    ruled = render("learning_findings", **{**L1, "output_ok": True, "hidden_ok": True, "n_hidden": 12,
+                                           "confused": False, "link": "disagrees", "gap": "4", "outlasts": False,
+                                           "rule": rule})
+    assert "branch into 10. The hidden layer agrees with the paper: it ends in 12 branches (paper: about 12)." in ruled
+    assert ("The 9-vs-7 link disagrees. No test nine is taken for a seven at any recording where the network tells "
+            "classes apart; output neurons 7 and 9 branch apart at epoch 4.5. In our run the confusion ends about 4 "
+            "epochs before the branching.") in ruled
+    assert ruled.endswith("The rule reads 3 zero-init runs (the part holds in tree: 2 of 3; link: 1 of 3). Each part, "
+                          "tested over runs by the sign test, has 12% power at this size (its smallest p is 0.25); 7 "
+                          "runs would give it 80 % or more. Verdict L1: **inconclusive**: the disagreements above are "
+                          "what one run shows, not yet a finding.")
+    assert "The 9-vs-7 link cannot be confirmed: the share" in render("learning_findings", **{**L1, "link": "unconfirmed"})
+
+    flat = render("learning_findings", **L2)
+    assert flat == ("**What we found.** One part agrees with the paper. The accuracy shows no jump: it goes from 10% to "
+                    "12% at epoch 7 without a rise of 15 points within a few recordings; the paper's 10% -> 40% -> 80% "
+                    "is not what we see. Without a jump there is no phase after it in which to measure the learning "
+                    "surface.")
+    jumps = [dict(before="11%", start="1", after="42%", end="2"), dict(before="42%", start="5", after="79%", end="6")]
+    tested = render("learning_findings", **{**L2, "verdict": "inconclusive", "tested": True, "jumps": jumps,
+                                            "jumps_ok": True, "gradual": True, "last": "95%",
+                                            "surface": dict(is_surface=False, describe="median local dimension 3",
+                                                            two_dimensional=False, smooth=True),
+                                            "calibration": "false positives 3/100"})
+    assert tested.startswith("**What we found.** Neither part can be decided at this scale. The accuracy jumps 2 "
+                             "time(s): from 11% at epoch 1 to 42% by epoch 2; from 42% at epoch 5 to 79% by epoch 6.")
+    assert "The climb from there to 95% at epoch 7 comes gradually, not as a jump." in tested
+    assert "That matches the paper's 10% -> 40% -> 80% within 15 points on this one run;" in tested
+    assert tested.endswith("the first hidden layer is not shown to be a smooth 2-D surface: median local dimension 3. "
+                           "A surface needs local dimension 2. The surface rule's false positives 3/100.")
+    fails = render("learning_findings", **{**L2, "verdict": "not reproduced", "jumps": jumps[:1],
+                                           "dimension": "above", "local_dimension": "3.5"})
+    assert "(within 15 points), so this part fails. The first hidden layer is not on a surface" in fails
+    assert fails.startswith("**What we found.** Neither part agrees with the paper. ") and "dimension 3.5, more" in fails
+
+
+def test_your_network_findings_words_each_branch():
+    values = dict(network="ResNet-18", n_tested=3, n_chosen=4, untested=[dict(name="fc", note="1x1 kernels")],
+                  tally=[dict(answer="yes", n=1), dict(answer="inconclusive", n=2)], yes=["conv1"], beyond=[],
+                  threshold="0.3", shares=[dict(name="conv1", share="71%")], alpha="5%", min_power="80%",
+                  inconclusive=[dict(names=["a", "b"], why="fpr", value="7.0%", source="stored"),
+                                dict(names=["c"], why="power", value="40%", source="borrowed")])
+    text = render("your_network_findings", **values)
+    assert text.startswith("**What this run found.** In ResNet-18, 3 of the 4 layers chosen were tested (not tested: "
+                           "`fc`, 1x1 kernels). The calibrated rule answers: **yes** in 1 layer, **inconclusive** in "
+                           "2 layers. The layers with a circle: `conv1`. Whether")
+    assert "within 0.3 of it: `conv1` 71%. In none of them does the top bar beat the directions null" in text
+    assert ("Inconclusive, each for the reason its calibration gives: `a`, `b` (the rule's false-positive rate 7.0% "
+            "is above 5%; calibration: stored); `c` (no circle, power 40%, below 80%; calibration: borrowed). A *no* "
+            "counts as evidence only where the rule's power at that layer's size is at least 80%;") in text
+    none = render("your_network_findings", **{**values, "untested": [], "tally": [], "yes": [], "inconclusive": []})
+    assert ("were tested. The calibrated rule answers: nothing (no layer was tested). No tested layer's top $H_1$ bar "
+            "beats both the gaussian and the shuffled nulls. A *no* counts") in none
+    beyond = render("your_network_findings", **{**values, "beyond": ["conv1"],
+                                                "inconclusive": [dict(names=["d"], why="unknown", value=None,
+                                                                      source="below the grid")]})
+    assert "beyond the filters' second moment) in `conv1`. Inconclusive" in beyond
+    assert "`d` (no circle, power unknown; calibration: below the grid)." in beyond

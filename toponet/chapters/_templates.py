@@ -4,9 +4,9 @@ A "What we found" paragraph is written once, as markdown with Jinja2 placeholder
 conditions (``{{ seeds }}``, ``{% if verdict == "partly" %}``), beside the chapter module
 that computes its values; the module decides nothing about wording. The "What we found" of
 chapters 02 and 03 (``gray_findings``, ``color_findings``), 04 (``deep_findings``: each stand-in's
-per-layer table and the dithering check), 05 (``generalization_findings``) and 06
-(``u1_findings``, ``u2_findings``); ``tests/test_templates.py`` checks that every template
-shipped is rendered by a chapter.
+per-layer table and the dithering check), 05 (``generalization_findings``), 06 (``u1_findings``,
+``u2_findings``), 07 (``learning_findings``) and 09 (``your_network_findings``);
+``tests/test_templates.py`` checks that every template shipped is rendered by a chapter.
 """
 from __future__ import annotations
 

@@ -30,6 +30,7 @@ from toponet._validation import check_cloud, check_int
 from toponet.book.notebook import Caption, Reading, caption, show_table, verdict_block, what_to_see
 from toponet.chapters import registry
 from toponet.chapters._common import study_arrays
+from toponet.chapters._templates import render
 from toponet.experiments import SCALES
 from toponet.mapper import Mapper
 from toponet.circle_decision import ALPHA, DRAWS, RuleResult
@@ -636,7 +637,8 @@ def l2_verdict_row(rule: RuleResult, *, surface: SurfaceTest | None, accuracy_le
 def l1_findings(*, output_branches: int, output_branches_5: int, hidden_sizes, separation: int | None,
                 confusion_end_step: int | None, peak_share: float, peak_step: int, final_accuracy: float,
                 total_steps: int, steps_per_epoch: int, tolerance: float = 0.1, rule: RuleResult | None = None):
-    """The chapter's "what we found" for L1, picked by the numbers (none stored in the text).
+    """The chapter's "what we found" for L1: the template
+    ``toponet/chapters/templates/learning_findings.md`` (part "l1", its wording) filled with the run's numbers.
 
     Parameters
     ----------
@@ -658,59 +660,38 @@ def l1_findings(*, output_branches: int, output_branches_5: int, hidden_sizes, s
     if not sizes:
         raise ValueError("hidden_sizes must hold at least one branch size")
     n_hid = len(sizes)
-    if output_branches == 10:
-        out = ("The output layer behaves as the paper says: all ten weight vectors start at 0, move together and "
-               "then branch into 10.")
-    else:
-        out = (f"The output layer starts as the paper says (all ten weight vectors at 0, moving together, then "
-               f"branching), but ends in {output_branches} branches at our 10% threshold, not 10"
-               + ("; some neurons stay within 10% of each other, and a 5% threshold gives 10." if output_branches_5 == 10
-                  else f" ({output_branches_5} at a 5% threshold)."))
-    if 9 <= n_hid <= 15:
-        hid = f"The hidden layer agrees with the paper: it ends in {n_hid} branches (paper: about 12)."
-    else:
-        hid = (f"The hidden layer disagrees with the paper. It ends in {n_hid} group(s) of identical neurons "
-               f"(sizes {', '.join(map(str, sizes))}), not about 12."
-               + (f" With only {n_hid} distinct hidden feature(s), the network stalls at "
-                  f"{100 * final_accuracy:.0f}% test accuracy." if n_hid < 9 else ""))
     ok = (separation is not None and confusion_end_step is not None
           and abs(confusion_end_step - separation) <= tolerance * total_steps)
-    if peak_share > 0:
-        conf = (f"The share of nines taken for sevens peaks at {100 * peak_share:.0f}% around epoch "
-                f"{peak_step / steps_per_epoch:.0f}, and fades below half of that peak at epoch "
-                f"{_epoch(confusion_end_step, steps_per_epoch)}; ")
-    else:
-        conf = "No test nine is taken for a seven at any recording where the network tells classes apart; "
-    conf += f"output neurons 7 and 9 branch apart at epoch {_epoch(separation, steps_per_epoch)}."
     if ok:
-        conf = "The 9-vs-7 link agrees: " + conf[0].lower() + conf[1:] + " The two coincide within our tolerance."
+        link, gap, outlasts = "agrees", None, None
     elif separation is None or confusion_end_step is None:
-        conf = "The 9-vs-7 link cannot be confirmed: " + conf[0].lower() + conf[1:]
+        link, gap, outlasts = "unconfirmed", None, None
     else:
+        link = "disagrees"
         gap = (confusion_end_step - separation) / steps_per_epoch
-        conf = ("The 9-vs-7 link disagrees. " + conf + " In our run the confusion "
-                + (f"outlasts the branching by about {gap:.0f} epochs." if gap > 0 else
-                   f"ends about {-gap:.0f} epochs before the branching."))
-    verdict = ""
+        outlasts = gap > 0
+        gap = f"{gap:.0f}" if outlasts else f"{-gap:.0f}"
+    ruled = None
     if rule is not None:
         runs = rule.extra["parts"][0].test.n_per_arm[0]
         need = rule.extra["runs_needed"]
-        held = "; ".join(f"{p.label}: {int(p.test.observed)} of {runs}" for p in rule.extra["parts"])
-        verdict = (f"\n\nThe paragraphs above read the first zero-init run (seed 0). The rule reads {runs} "
-                   f"zero-init run{'s' * (runs != 1)}" + (f" (the part holds in {held})" if runs > 1 else "")
-                   + f". Each part, tested over runs by the sign test, has {rule.power:.0%} power at this size (its "
-                   f"smallest p is {rule.extra['parts'][0].test.min_p:.2g})"
-                   + (f"; {need} runs would give it 80 % or more" if runs < need else "")
-                   + f". Verdict L1: **{rule.verdict}**"
-                   + (": the disagreements above are what one run shows, not yet a finding."
-                      if rule.verdict == "inconclusive" and runs < need else "."))
-    return Caption(f"**What we found.** {out} {hid}\n\n{conf}{verdict}")
+        ruled = dict(runs=runs, several=runs > 1, need=need, short=runs < need, verdict=rule.verdict,
+                     held=[dict(label=p.label, observed=int(p.test.observed)) for p in rule.extra["parts"]],
+                     power=f"{rule.power:.0%}", min_p=f"{rule.extra['parts'][0].test.min_p:.2g}")
+    return Caption(render(
+        "learning_findings", part="l1", output_branches=output_branches, output_branches_5=output_branches_5,
+        output_ok=output_branches == 10, output_ok_5=output_branches_5 == 10, n_hidden=n_hid,
+        hidden_sizes=[str(s) for s in sizes], hidden_ok=9 <= n_hid <= 15, stalls=n_hid < 9,
+        final_accuracy=f"{100 * final_accuracy:.0f}%", confused=peak_share > 0, peak=f"{100 * peak_share:.0f}%",
+        peak_epoch=f"{peak_step / steps_per_epoch:.0f}", confusion_end=_epoch(confusion_end_step, steps_per_epoch),
+        separation=_epoch(separation, steps_per_epoch), link=link, gap=gap, outlasts=outlasts, rule=ruled))
 
 
 def l2_findings(jumps: list[dict], surface_dimension: float, accuracy, steps, *, steps_per_epoch: int,
                 levels=(0.10, 0.40, 0.80), tol: float = 0.15, min_rise: float = 0.15, surface=None,
                 calibration: SurfaceCalibration | None = None):
-    """The chapter's "what we found" for L2, picked by the numbers (none stored in the text).
+    """The chapter's "what we found" for L2: the template
+    ``toponet/chapters/templates/learning_findings.md`` (part "l2", its wording) filled with the run's numbers.
 
     Parameters
     ----------
@@ -734,50 +715,29 @@ def l2_findings(jumps: list[dict], surface_dimension: float, accuracy, steps, *,
     steps_per_epoch = check_int(steps_per_epoch, name="steps_per_epoch", low=1)
     verdict = (l2_rule(jumps, surface, calibration, levels=levels, tol=tol).verdict if surface is not None
                else l2_verdict(jumps, surface_dimension, levels=levels, tol=tol)[0])
+    if verdict not in ("reproduced", "partly", "not reproduced", "inconclusive"):
+        raise ValueError(f"unknown L2 verdict {verdict!r}")
     chain = [jumps[0]["before"]] + [j["after"] for j in jumps] if jumps else []
     jumps_ok = len(jumps) >= 2 and all(abs(x - y) <= tol for x, y in zip(chain, levels))
     ep = lambda st: f"{st / steps_per_epoch:.0f}"  # noqa: E731
-    paper = " -> ".join(f"{100 * v:.0f}%" for v in levels)
-    if not jumps:
-        acc = (f"The accuracy shows no jump: it goes from {100 * a[0]:.0f}% to {100 * a[-1]:.0f}% at epoch "
-               f"{ep(s[-1])} without a rise of {100 * min_rise:.0f} points within a few recordings; the paper's "
-               f"{paper} is not what we see.")
-    else:
-        items = "; ".join(f"from {100 * j['before']:.0f}% at epoch {ep(j['start'])} to {100 * j['after']:.0f}% by epoch "
-                          f"{ep(j['end'])}" for j in jumps)
-        acc = f"The accuracy jumps {len(jumps)} time(s): {items}."
-        rest = a[-1] - jumps[-1]["after"]
-        if rest >= min_rise:
-            acc += (f" The climb from there to {100 * a[-1]:.0f}% at epoch {ep(s[-1])} comes gradually, not as a jump.")
-        acc += (f" That matches the paper's {paper} within {100 * tol:.0f} points" if jumps_ok else
-                f" That is not the paper's two jumps through {paper} (within {100 * tol:.0f} points)")
-        acc += (" on this one run; a curve's shape on one run has no spread to test against (the sign test over "
-                "runs has no power at one run), so this part is not decided." if surface is not None else
-                "." if jumps_ok else ", so this part fails.")
+    pct = lambda v: f"{100 * v:.0f}%"  # noqa: E731
     if surface is not None:
-        surf = (f"After the first jump the first hidden layer {'is' if surface.is_surface else 'is not shown to be'} "
-                f"a smooth 2-D surface: {surface.describe()}."
-                + ("" if surface.two_dimensional else " A surface needs local dimension 2.")
-                + ("" if surface.smooth else " It is not smoother than its time-shuffled trajectories.")
-                + ("" if calibration is None else f" The surface rule's {calibration.describe()}."))
-    elif np.isfinite(surface_dimension) and surface_dimension <= 2:
-        surf = (f"The first hidden layer does spread along a surface (or thinner): after the first jump its recordings "
-                f"have median local dimension {surface_dimension:g}.")
+        dimension = "tested"
     elif np.isfinite(surface_dimension):
-        surf = (f"The first hidden layer is not on a surface: after the first jump its recordings have median local "
-                f"dimension {surface_dimension:g}, more than 2.")
+        dimension = "surface" if surface_dimension <= 2 else "above"
     else:
-        surf = "Without a jump there is no phase after it in which to measure the learning surface."
-    if surface is not None:
-        head = {"reproduced": "Both parts agree with the paper.",
-                "partly": "One part agrees with the paper; the other is not decided at this scale.",
-                "not reproduced": "Neither part agrees with the paper, and the tests had the power to see it.",
-                "inconclusive": "Neither part can be decided at this scale."}[verdict]
-    else:
-        head = {"reproduced": "Both parts agree with the paper.", "partly": "One part agrees with the paper.",
-                "not reproduced": "Neither part agrees with the paper.",
-                "inconclusive": "The surface could not be tested, and the jumps do not match the paper."}[verdict]
-    return Caption(f"**What we found.** {head} {acc} {surf}")
+        dimension = "none"
+    return Caption(render(
+        "learning_findings", part="l2", verdict=verdict, tested=surface is not None,
+        jumps=[dict(before=pct(j["before"]), start=ep(j["start"]), after=pct(j["after"]), end=ep(j["end"]))
+               for j in jumps],
+        first=pct(a[0]), last=pct(a[-1]), last_epoch=ep(s[-1]), min_rise=f"{100 * min_rise:.0f}",
+        paper=[pct(v) for v in levels], tol=f"{100 * tol:.0f}", jumps_ok=jumps_ok,
+        gradual=bool(jumps) and a[-1] - jumps[-1]["after"] >= min_rise,
+        surface=None if surface is None else dict(is_surface=surface.is_surface, describe=surface.describe(),
+                                                  two_dimensional=surface.two_dimensional, smooth=surface.smooth),
+        calibration=None if calibration is None or surface is None else calibration.describe(),
+        dimension=dimension, local_dimension=f"{surface_dimension:g}"))
 
 
 # --- branches counted on the learning graph (L1) -------------------------------------------

@@ -19,8 +19,8 @@ touched). It renders what ``toponet analyze MODEL --layers all`` answers for a w
    their Mapper graph and barcodes for the close-ups (:func:`close_up`);
 3. the page: :func:`table_rows` (:func:`toponet.report.network_table_rows`, the report's table),
    :func:`answer_rows` (why each answer, from its calibration), :func:`depth_figure`, captions
-   (:func:`network_caption`), readings, and :func:`findings_markdown`, the closing paragraph filled
-   from the rows (:data:`FINDINGS`).
+   (:func:`network_caption`), readings, and :func:`findings_markdown`, the closing paragraph: the
+   template ``toponet/chapters/templates/your_network_findings.md`` filled from the rows.
 """
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ from toponet.book.notebook import Caption, Reading, what_to_see
 from toponet.calibration import GRID_N_PAPER, GaussianTops, grid_sizes
 from toponet.chapters._common import check_paper_k
 from toponet.chapters._readings import barcode_reading, mapper_reading
+from toponet.chapters._templates import render
 from toponet.checkpoints import TORCH_SUFFIXES, ConvKernel, model_kernels, select_kernels
 from toponet.filters import normalize
 from toponet.layerwise import MIN_FILTERS, LayerReport, LayerwiseConfig, analyze_kernel
@@ -50,7 +51,7 @@ __all__ = ["DEFAULT_NETWORK", "SUFFIXES", "WeightsFile", "NetworkRun", "validate
            "select_layers", "analyze", "close_up", "table_rows", "answer_rows", "answer_reason",
            "weights_markdown", "depth_figure", "depth_reading", "network_caption", "close_up_markdown",
            "barcode_figure", "mapper_figure", "layer_barcode_reading", "layer_mapper_reading",
-           "findings_markdown", "FINDINGS", "barcode_reading", "mapper_reading"]
+           "findings_markdown", "barcode_reading", "mapper_reading"]
 
 #: What ``weights = ""`` analyses: the pretrained network chapter 04 uses (:mod:`toponet.pretrained`).
 DEFAULT_NETWORK = "efficientnet-lite0"
@@ -409,68 +410,38 @@ def layer_mapper_reading(run: NetworkRun, role: str) -> Reading:
 
 # --- the closing paragraph ---------------------------------------------------------------------------------
 
-#: The closing paragraph; every field is filled from the run's rows (:func:`findings_markdown`).
-FINDINGS = (
-    "**What this run found.** In {network}, {n_tested} of the {n_chosen} layers chosen were tested{untested}. The "
-    "calibrated rule answers: {tally}. {details}A *no* counts as evidence only where the rule's "
-    "power at that layer's size is at least {min_power:.0%}; an *inconclusive* says the test could not have seen a "
-    "circle there, not that there is none.")
-#: The parts of :data:`FINDINGS`, chosen by what the rows hold.
-CIRCLES = {
-    "some": "The layers with a circle: {layers}. {primary} {beyond}",
-    "none": "No tested layer's top $H_1$ bar beats both the gaussian and the shuffled nulls.",
-}
-PRIMARY = ("Whether their loop is the primary circle is the share of their dense core within {threshold:g} of it: "
-           "{shares}.")
-BEYOND = {
-    "some": "The top bar also beats the directions null (structure beyond the filters' second moment) in {layers}.",
-    "none": "In none of them does the top bar beat the directions null: the filters' second moment alone makes bars "
-            "as long.",
-}
-INCONCLUSIVE = "Inconclusive, each for the reason its calibration gives: {reasons}."
-#: One group of inconclusive layers in :data:`INCONCLUSIVE`: the layers, why, and their calibration's source.
-INCONCLUSIVE_GROUP = "{layers} ({why}; calibration: {source})"
-
-
-def _why_inconclusive(report: LayerReport) -> str:
-    """Why an inconclusive layer is one, in a few words, from its calibration (no p-values: they are in the table)."""
+def _why_inconclusive(report: LayerReport) -> tuple[str, str | None]:
+    """Why an inconclusive layer is one, from its calibration: ("fpr", its false-positive rate),
+    ("unknown", None) or ("power", its power); the template words it (no p-values: they are in the table)."""
     c = report.calibration
     if c.fpr_too_high:
-        return f"the rule's false-positive rate {c.false_positive_rate:.1%} is above {ALPHA:.0%}"
+        return "fpr", f"{c.false_positive_rate:.1%}"
     if c.power is None:
-        return "no circle, power unknown"
-    return f"no circle, power {c.power:.0%}, below {MIN_POWER:.0%}"
+        return "unknown", None
+    return "power", f"{c.power:.0%}"
 
 
 def findings_markdown(run: NetworkRun) -> str:
-    """The closing paragraph, :data:`FINDINGS` filled from the run's rows: the tally of answers,
-    the layers with a circle (their share near the primary circle, beyond second order or not),
-    and each inconclusive layer with the calibration ``source`` that made it so."""
+    """The closing paragraph: the template ``toponet/chapters/templates/your_network_findings.md``
+    (its wording) filled from the run's rows: the tally of answers, the layers with a circle (their
+    share near the primary circle, beyond second order or not), and each inconclusive layer with
+    the calibration ``source`` that made it so."""
     tested = run.tested
     counts: dict[str, list] = {}
     for r in tested:
         counts.setdefault(r.circle, []).append(r)
-    tally = ", ".join(f"**{answer}** in {len(rs)} layer{'s' if len(rs) != 1 else ''}"
-                      for answer in ("yes", "partly", "no", "inconclusive") if (rs := counts.get(answer)))
     yes = counts.get("yes", [])
-    if yes:
-        beyond = [r for r in yes if r.test.beyond_second_order]
-        circles = CIRCLES["some"].format(
-            layers=_names(yes, "{}"),
-            primary=PRIMARY.format(threshold=run.config.threshold,
-                                   shares=", ".join(f"`{r.kernel.name}` {r.near_circle_core:.0%}" for r in yes)),
-            beyond=BEYOND["some"].format(layers=_names(beyond, "{}")) if beyond else BEYOND["none"])
-    else:
-        circles = CIRCLES["none"]
-    groups: dict[tuple[str, str], list] = {}
+    groups: dict[tuple, list] = {}
     for r in counts.get("inconclusive", []):
-        groups.setdefault((_why_inconclusive(r), r.calibration.source), []).append(r)
-    inconclusive = INCONCLUSIVE.format(reasons="; ".join(
-        INCONCLUSIVE_GROUP.format(layers=_names(rs, "{}"), why=why, source=source)
-        for (why, source), rs in groups.items())) if groups else ""
-    left = [r for r in run.reports if r.rule is None]
-    untested = (" (not tested: " + "; ".join(f"`{r.kernel.name}`, {r.note}" for r in left) + ")") if left else ""
-    details = "".join(f"{part} " for part in (circles, inconclusive) if part)
-    return FINDINGS.format(network=run.weights.label, n_tested=len(tested), n_chosen=len(run.reports),
-                           untested=untested, tally=tally or "nothing (no layer was tested)", details=details,
-                           min_power=MIN_POWER)
+        groups.setdefault((*_why_inconclusive(r), r.calibration.source), []).append(r)
+    return render(
+        "your_network_findings", network=run.weights.label, n_tested=len(tested), n_chosen=len(run.reports),
+        untested=[dict(name=r.kernel.name, note=r.note) for r in run.reports if r.rule is None],
+        tally=[dict(answer=answer, n=len(counts[answer])) for answer in ("yes", "partly", "no", "inconclusive")
+               if counts.get(answer)],
+        yes=[r.kernel.name for r in yes], beyond=[r.kernel.name for r in yes if r.test.beyond_second_order],
+        threshold=f"{run.config.threshold:g}",
+        shares=[dict(name=r.kernel.name, share=f"{r.near_circle_core:.0%}") for r in yes],
+        inconclusive=[dict(names=[r.kernel.name for r in rs], why=why, value=value, source=source)
+                      for (why, value, source), rs in groups.items()],
+        alpha=f"{ALPHA:.0%}", min_power=f"{MIN_POWER:.0%}")
