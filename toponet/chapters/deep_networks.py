@@ -44,7 +44,9 @@ The notebook calls :func:`run_chapter` once: a frozen :class:`DeepChapter` with 
 the quantization tables and the verdict rows; its methods show the tables and draw the figures
 with their captions and readings. The chapter's "What we found" paragraphs (:func:`findings_markdown`
 for each stand-in's per-layer table, :func:`dither_summary` for the dithering check) are the
-template ``toponet/chapters/templates/deep_findings.md`` filled from the results.
+template ``toponet/chapters/templates/deep_findings.md`` filled from the results; the figures'
+captions are the template ``toponet/chapters/templates/deep_captions.md`` (the methods pass it
+their numbers, :func:`pretrained_caption` adds the frame).
 """
 from __future__ import annotations
 
@@ -647,15 +649,32 @@ def pretrained_caption(text: str, analysis: LayerAnalysis, *, profile: str, data
     """A caption for a figure of a pretrained network's layer (a :class:`toponet.book.notebook.Caption`).
 
     States the cloud (:func:`cloud_tex`), the profile and that the weights are pretrained (not
-    trained here, no accuracy measured here). ``data``, what the weights are, is described once
-    in the chapter (its opening), not in every caption; the argument is kept for callers.
+    trained here, no accuracy measured here: the part "weights" of the template
+    ``templates/deep_captions.md``). ``data``, what the weights are, is described once in the
+    chapter (its opening), not in every caption; the argument is kept for callers.
+
+    Parameters
+    ----------
+    text : str
+        What the figure shows, in words (the chapter's figures render it from ``deep_captions.md``).
+    analysis : LayerAnalysis
+        The cloud the caption names (its layer's network and :func:`cloud_tex`).
+    profile : str
+        The build profile the numbers come from.
+    data : str
+        What the weights are; not printed (see above).
+    figure : str, optional
+        The figure's label, printed as "**Figure 10b (stand-in).**"; none when ``None``.
+
+    Returns
+    -------
+    toponet.book.notebook.Caption
     """
 
     if not text or not text.strip():
         raise ValueError("caption text must say what the figure shows")
     parts = [f"**Figure {figure}.**" if figure else "", text.strip(), f"Point cloud ${cloud_tex(analysis)}$.",
-             f"Profile `{profile}`.", f"Pretrained weights of {analysis.layer.network}, not trained here (no training "
-             "iterations, no test accuracy)."]
+             f"Profile `{profile}`.", render("deep_captions", figure="weights", network=analysis.layer.network)]
     return Caption(" ".join(p for p in parts if p))
 
 
@@ -883,6 +902,13 @@ STAND_INS = {"inception": "inception-v3-nsfwjs", "efficientnet": "efficientnet-l
 CLOUDS = ("inception layer 2", "inception strongest", "efficientnet pooled")
 #: The label of EfficientNet-Lite0's pooled depthwise layer.
 _POOLED = "all 3x3 depthwise"
+#: The figures' labels, the keys of ``templates/deep_captions.md``: by stand-in (depth figure) and
+#: by cloud of :data:`CLOUDS` (Mapper graph, barcodes).
+_DEPTH_FIGURES = {"inception": "10a (stand-in)", "efficientnet": "10f (stand-in)"}
+_MAPPER_FIGURES = {"inception layer 2": "10b (stand-in)", "inception strongest": "10d (stand-in)",
+                   "efficientnet pooled": "10g (stand-in)"}
+_BARCODE_FIGURES = {"inception layer 2": "10c (stand-in)", "inception strongest": "10e (stand-in)",
+                    "efficientnet pooled": "10h (stand-in)"}
 
 
 @dataclass(frozen=True)
@@ -1144,18 +1170,11 @@ class DeepChapter:
         toponet.book.notebook.Caption
         """
         self._analyses(network)
-        if network == "inception":
-            best = self.inception_strongest
-            return pretrained_caption(
-                f"Top $H_1$ lifetime of $\\rho(k, p)$ of each analysed 3x3 layer (line), the more conservative matched "
-                f"null (mean $\\pm$ 2 sd) and initialization-like filters (open circles); the cloud named is layer "
-                f"{best.layer.index}'s, the largest effect size.", best, profile=self.profile,
-                data=NETWORK_LABELS[STAND_INS[network]], figure="10a (stand-in)")
-        return pretrained_caption(
-            "Top $H_1$ lifetime of $\\rho(k, p)$ of each analysed 3x3 layer (line) against the more conservative "
-            "matched null (mean $\\pm$ 2 sd) and initialization-like filters (open circles); the cloud named is the "
-            "pooled one.", self.efficientnet_pooled, profile=self.profile, data=NETWORK_LABELS[STAND_INS[network]],
-            figure="10f (stand-in)")
+        figure = _DEPTH_FIGURES[network]
+        named = self.inception_strongest if network == "inception" else self.efficientnet_pooled
+        text = render("deep_captions", figure=figure, layer=named.layer.index)
+        return pretrained_caption(text, named, profile=self.profile, data=NETWORK_LABELS[STAND_INS[network]],
+                                  figure=figure)
 
     def depth_reading(self, network: str) -> Reading:
         """The depth figure's reading (:func:`depth_reading` of the stand-in's layers).
@@ -1223,16 +1242,10 @@ class DeepChapter:
         -------
         toponet.book.notebook.Caption
         """
-        a, m = self.cloud(name), self._mapper()
-        text, figure = {
-            "inception layer 2": (f"{m} of the dense core of layer 2 ({a.layer.name}); node colour = cluster size, "
-                                  "each node's mean 3x3 filter drawn inside it.", "10b (stand-in)"),
-            "inception strongest": (f"{m} of layer {a.layer.index} ({a.layer.name}), the layer whose top $H_1$ bar "
-                                    "stands furthest above its null; below the graph, the mean filters by angle "
-                                    "around it.", "10d (stand-in)"),
-            "efficientnet pooled": (f"{m} of the dense core of all 3x3 depthwise filters pooled; mean filters on "
-                                    "nodes spread along the graph, and by angle around it below.", "10g (stand-in)"),
-        }[name]
+        a = self.cloud(name)
+        figure = _MAPPER_FIGURES[name]
+        text = render("deep_captions", figure=figure, resolution=self.config.resolution, gain=self.config.gain,
+                      layer=a.layer.index, layer_name=a.layer.name)
         return pretrained_caption(text, a, profile=self.profile, data=self._data(name), figure=figure)
 
     def mapper_reading(self, name: str) -> Reading:
@@ -1280,13 +1293,8 @@ class DeepChapter:
         toponet.book.notebook.Caption
         """
         a = self.cloud(name)
-        method = a.result.persistence.method
-        text, figure = {
-            "inception layer 2": (f"Barcodes ($H_0$, $H_1$) of the same cloud ({method}).", "10c (stand-in)"),
-            "inception strongest": (f"Barcodes ($H_0$, $H_1$) of layer {a.layer.index} ({method}).", "10e (stand-in)"),
-            "efficientnet pooled": (f"Barcodes ($H_0$, $H_1$) of all 3x3 depthwise filters pooled ({method}).",
-                                    "10h (stand-in)"),
-        }[name]
+        figure = _BARCODE_FIGURES[name]
+        text = render("deep_captions", figure=figure, layer=a.layer.index, method=a.result.persistence.method)
         return pretrained_caption(text, a, profile=self.profile, data=self._data(name), figure=figure)
 
     def barcode_reading(self, name: str) -> Reading:

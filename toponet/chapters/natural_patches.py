@@ -3,7 +3,8 @@
 The notebook makes one call, :func:`run_chapter`, which returns a frozen
 :class:`PatchesChapter` holding everything the chapter computed and its verdict rows; the
 figures, captions and readings are that result's methods (``chapter.distance_figure()``,
-``chapter.distance_caption()``, ``chapter.distance_reading()``, ...).
+``chapter.distance_caption()``, ``chapter.distance_reading()``, ...). The captions' words are
+the template ``toponet/chapters/templates/patches_captions.md``, filled with the result's numbers.
 
 The maths lives in :mod:`toponet.patches` (patch extraction, the three-circle power model);
 this module fixes the chapter's scale per profile, runs the book's calibrated circle rule
@@ -35,6 +36,7 @@ from toponet.calibration import GaussianTops, calibrate_circle, default_director
 from toponet.chapters._cifar import dropped_note, load_trained, pick_experiment
 from toponet.chapters._common import null_distance_threshold  # noqa: F401  (re-exported for chapter 08)
 from toponet.chapters._readings import barcode_reading, distance_reading  # noqa: F401  (re-exported for chapter 08)
+from toponet.chapters._templates import render
 from toponet.data import natural
 from toponet.density import density_filtration
 from toponet.filters import normalize, pooled_filters
@@ -473,6 +475,8 @@ def five_bars_reading(test, rule: RuleResult, power: dict, *, expected: int = 5)
 
 #: Label of the random filters in the networks' comparison (:meth:`PatchesChapter.network_clouds`).
 RANDOM_FILTERS = "gaussian filters"
+#: The chapter's figures, the keys of ``templates/patches_captions.md``.
+_FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6")
 
 
 @dataclass(frozen=True)
@@ -579,8 +583,12 @@ class PatchesChapter:
         """The patches' label in the networks' comparison."""
         return f"natural patches ({self.patch_sample.n_photos} photographs)"
 
-    def _caption(self, text: str, figure: str, *, cloud: str | None = None) -> Caption:
-        return caption(text, cloud=self.patch_cloud if cloud is None else cloud, profile=self.profile, figure=figure)
+    def _caption(self, figure: str, *, cloud: str | None = None, **values) -> Caption:
+        # the figure's words from the template, in the frame of toponet.book.notebook.caption
+        if figure not in _FIGURES:
+            raise ValueError(f"figure must be one of {_FIGURES}; got {figure!r}")
+        return caption(render("patches_captions", figure=figure, **values),
+                       cloud=self.patch_cloud if cloud is None else cloud, profile=self.profile, figure=figure)
 
     # -- the patches --
 
@@ -623,8 +631,7 @@ class PatchesChapter:
         Caption
         """
         S = self.patch_sample
-        return self._caption(f"{n} of the {S.patches.shape[0]:,} sampled patches (log intensity, top "
-                             f"{100 * S.fraction:g} % by D-norm, mean-centred, unit D-norm).", "P1")
+        return self._caption("P1", n=n, n_sample=S.patches.shape[0], percent=100 * S.fraction)
 
     # -- the cores and their distance to the circles --
 
@@ -655,9 +662,7 @@ class PatchesChapter:
         -------
         Caption
         """
-        return self._caption("Distance of each patch to the nearest ideal primary-circle filter (unit sphere, 0 to "
-                             f"2): all patches, the two cores and gaussian directions; dotted: "
-                             f"{self.near_threshold:.2f}, the 5 % quantile of the gaussian directions.", "P2")
+        return self._caption("P2", threshold=self.near_threshold)
 
     def distance_reading(self) -> Reading:
         """Reading of :meth:`distance_figure`: the share of each cloud within the threshold.
@@ -708,9 +713,8 @@ class PatchesChapter:
         Caption
         """
         first, second = self.cores[self.first_k], self.cores[self.second_k]
-        return self._caption(f"Mapper graphs of samples of the two cores (top, interactive: {first.label}; bottom: "
-                             f"{second.label}; {min(MAPPER_POINTS, second.points.shape[0]):,} patches each); node "
-                             "colour = cluster size, each node's mean patch drawn inside it.", "P3")
+        return self._caption("P3", first=first.label, second=second.label,
+                             points=min(MAPPER_POINTS, second.points.shape[0]))
 
     def cores_mapper_reading(self) -> Reading:
         """Reading of :meth:`cores_mapper_figure` (:func:`cores_mapper_reading`).
@@ -755,11 +759,8 @@ class PatchesChapter:
         Caption
         """
         core, diagram = self.cores[self.first_k], self.diagrams[self.first_k]
-        n_tested = core.test_sample.shape[0]
-        return self._caption(f"Barcodes ($H_0$, $H_1$, 40 longest bars) of {diagram.n_points} patches drawn from the "
-                             f"{n_tested} of {core.label} the test ran on ({diagram.method}; all bars of {n_tested} "
-                             "points would hold the whole Rips complex in memory: the test settles its bars with "
-                             "capped complexes instead).", "P4")
+        return self._caption("P4", n_points=diagram.n_points, n_tested=core.test_sample.shape[0], core=core.label,
+                             method=diagram.method)
 
     def np1_barcode_reading(self) -> Reading:
         """Reading of :meth:`np1_barcode_figure`: the circle rule's answer on the first core.
@@ -796,8 +797,7 @@ class PatchesChapter:
         Caption
         """
         core, diagram = self.cores[self.second_k], self.diagrams[self.second_k]
-        return self._caption(f"Barcodes ($H_0$, $H_1$, 40 longest bars) of {diagram.n_points} patches drawn from the "
-                             f"{core.test_sample.shape[0]} of {core.label} the test ran on.", "P5")
+        return self._caption("P5", n_points=diagram.n_points, n_tested=core.test_sample.shape[0], core=core.label)
 
     def np2_barcode_reading(self) -> Reading:
         """Reading of :meth:`np2_barcode_figure` (:func:`five_bars_reading`).
@@ -850,11 +850,9 @@ class PatchesChapter:
         -------
         Caption
         """
-        return self._caption("Distance to the primary circle of natural patches, the first-layer filters of trained "
-                             f"networks and random filters (dotted: {self.near_threshold:.2f}, the 5 % quantile of "
-                             "random directions). " + "; ".join(f"{name}: {desc}" for name, (_, desc)
-                                                                in self.network_clouds.items()) + ".",
-                             "P6", cloud=self.patch_cloud + r",\ \text{first-layer filters}")
+        return self._caption("P6", cloud=self.patch_cloud + r",\ \text{first-layer filters}",
+                             threshold=self.near_threshold,
+                             clouds=[(name, desc) for name, (_, desc) in self.network_clouds.items()])
 
     def networks_distance_reading(self) -> Reading:
         """Reading of :meth:`networks_distance_figure`: the share of each cloud within the threshold.
