@@ -13,7 +13,8 @@ the CIFAR-10 analyses of Sec. V.B (Figs. 3-9) that the generic pipeline does not
   two runs) and :func:`runs_text`, the chapters' first lines;
 - :func:`verdict_text`: what a recording cell prints, each rule's verdict and reasons;
 - :class:`Training` and :func:`training_series`: how the structure forms during training (Figs. 5 and
-  9), computed in one call, drawn, captioned and read by its methods;
+  9), computed in one call, drawn, captioned (the template ``templates/cifar_captions.md``) and read
+  by its methods;
 - the pieces of the verdict rows and "what we found" sentences both chapters use; the rows
   themselves are :func:`toponet.chapters.cifar_gray.gray_verdicts` and
   :func:`toponet.chapters.cifar_color.color_verdicts`.
@@ -31,6 +32,7 @@ from toponet.analysis import scaled_k
 from toponet.book.notebook import Caption, Reading, caption, cloud_label, verdict_block
 from toponet.chapters import _readings
 from toponet.chapters._common import accuracy_summary, evolution
+from toponet.chapters._templates import render
 from toponet.paper_claims import circle_summary, count_clusters, snapshot_circle_tests, snapshot_series
 from toponet.data.registry import real_or_standin
 from toponet.data.natural import describe
@@ -403,6 +405,11 @@ def runs_text(data: str, runs, paper: str) -> str:
 EVOLUTION_KEYS = ("h1_top", "frac_near_circle_core", "test_accuracy")
 EVOLUTION_LABELS = {"h1_top": "layer 1: top $H_1$", "frac_near_circle_core": "layer 1: core near circle",
                     "test_accuracy": "test accuracy"}
+#: The training figures the caption template ``cifar_captions.md`` words: 5 (chapter 02) and 9 (chapter 03).
+TRAINING_FIGURES = ("5", "9")
+#: Their panels' labels after the figure number: the grid, every snapshot, the curves of layers 1 and 2, the
+#: orientation curves.
+TRAINING_PANELS = ("", " (all)", "b", "c", "d")
 
 
 @dataclass(frozen=True)
@@ -413,7 +420,8 @@ class Training:
     Attributes
     ----------
     figure : str
-        The paper's figure number, "5" or "9"; the panels are "5", "5 (all)", "5b", "5c", "5d".
+        The paper's figure number, "5" or "9" (:data:`TRAINING_FIGURES`); the panels are "5", "5 (all)",
+        "5b", "5c", "5d". It picks the captions' wording in the template ``cifar_captions.md``.
     profile : str
         The training scale, named in every caption.
     run : Run
@@ -428,10 +436,6 @@ class Training:
         Layer 1 at every snapshot (:func:`toponet.chapters._common.evolution`, no nulls).
     p : float
         The density filtration of the orientation curves.
-    captions : mapping of str to str
-        Caption templates ("grid", "layer 1", "layer 2", "evolution"), ``str.format`` fields
-        ``layer2_k`` (the last grid snapshot's k), ``layer1``, ``layer2`` (the first tested
-        snapshot's :class:`toponet.paper_claims.CircleClaim`), ``evolution_k`` and ``p``.
     evolution_core : bool
         Whether the orientation caption's cloud names rho(k, p) (else the whole layer).
     """
@@ -446,7 +450,6 @@ class Training:
     report: str
     evolution: list
     p: float
-    captions: Mapping[str, str]
     evolution_core: bool = False
 
     def _tests(self, layer: str) -> list:
@@ -454,10 +457,16 @@ class Training:
             raise ValueError(f"layer must be 'layer 1' or 'layer 2'; got {layer!r}")
         return self.layer1_tests if layer == "layer 1" else self.layer2_tests
 
-    def _caption(self, key: str, cloud: str, figure: str) -> Caption:
-        text = self.captions[key].format(layer2_k=self.layer2_mappers[-1].k, layer1=self.layer1_tests[0].claim,
-                                         layer2=self.layer2_tests[0].claim, evolution_k=self.evolution[-1]["k"],
-                                         p=self.p)
+    def _caption(self, panel: str, cloud: str) -> Caption:
+        """The caption of panel ``self.figure + panel``: the template ``cifar_captions.md`` in the frame of
+        :func:`toponet.book.notebook.caption` (``cloud``: the point cloud, TeX)."""
+        figure = f"{self.figure}{panel}"
+        known = [f"{number}{label}" for number in TRAINING_FIGURES for label in TRAINING_PANELS]
+        if figure not in known:
+            raise ValueError(f"no training caption for figure {figure!r}; known: {known}")
+        text = render("cifar_captions", figure=figure, layer2_k=self.layer2_mappers[-1].k,
+                      layer1=self.layer1_tests[0].claim, layer2=self.layer2_tests[0].claim,
+                      evolution_k=self.evolution[-1]["k"], p=self.p)
         return caption(text, cloud=cloud, profile=self.profile, accuracy=self.run.accuracies, figure=figure)
 
     def grid(self) -> dict:
@@ -481,13 +490,13 @@ class Training:
         return plots.mapper_grid(self.grid(), columns=5, panel=1.45, fontsize=10)
 
     def grid_caption(self) -> Caption:
-        """The grid's caption (template ``captions["grid"]``).
+        """The grid's caption (template ``cifar_captions.md``, figure "5" or "9").
 
         Returns
         -------
         Caption
         """
-        return self._caption("grid", cloud_label_of(self.run.artifact, 1), self.figure)
+        return self._caption("", cloud_label_of(self.run.artifact, 1))
 
     def grid_reading(self) -> Reading:
         """The grid's reading (:func:`toponet.chapters._readings.grid_reading`).
@@ -508,15 +517,14 @@ class Training:
         return plots.mapper_grid(self.grid(), title="Every stored snapshot")
 
     def every_snapshot_caption(self) -> Caption:
-        """The caption of :meth:`every_snapshot_figure`.
+        """The caption of :meth:`every_snapshot_figure` (template ``cifar_captions.md``, figure "5 (all)" or
+        "9 (all)").
 
         Returns
         -------
         Caption
         """
-        return caption("Every stored snapshot of the grid above, same layers and Mapper parameters.",
-                       cloud=cloud_label_of(self.run.artifact, 1), profile=self.profile,
-                       accuracy=self.run.accuracies, figure=f"{self.figure} (all)")
+        return self._caption(" (all)", cloud_label_of(self.run.artifact, 1))
 
     def curves_figure(self, layer: str):
         """The top $H_1$ bar against the null clouds' 95% quantiles at each tested snapshot.
@@ -534,7 +542,8 @@ class Training:
                                  title=f"{layer}: top bar vs null clouds")
 
     def curves_caption(self, layer: str) -> Caption:
-        """The caption of :meth:`curves_figure` (template ``captions[layer]``).
+        """The caption of :meth:`curves_figure` (template ``cifar_captions.md``, figure "5b"/"9b" for layer 1,
+        "5c"/"9c" for layer 2).
 
         Parameters
         ----------
@@ -546,8 +555,7 @@ class Training:
         """
         self._tests(layer)
         number = 1 if layer == "layer 1" else 2
-        return self._caption(layer, cloud_label_of(self.run.artifact, number),
-                             f"{self.figure}{'b' if number == 1 else 'c'}")
+        return self._caption("b" if number == 1 else "c", cloud_label_of(self.run.artifact, number))
 
     def snapshot_reading(self, layer: str) -> Reading:
         """The reading of :meth:`curves_figure` (:func:`toponet.chapters._readings.snapshot_reading`).
@@ -572,14 +580,14 @@ class Training:
         return plots.evolution_plot(self.evolution, keys=EVOLUTION_KEYS, labels=EVOLUTION_LABELS)
 
     def evolution_caption(self) -> Caption:
-        """The caption of :meth:`evolution_figure` (template ``captions["evolution"]``).
+        """The caption of :meth:`evolution_figure` (template ``cifar_captions.md``, figure "5d" or "9d").
 
         Returns
         -------
         Caption
         """
         core = (self.evolution[-1]["k"], self.p) if self.evolution_core else ()
-        return self._caption("evolution", cloud_label_of(self.run.artifact, 1, *core), f"{self.figure}d")
+        return self._caption("d", cloud_label_of(self.run.artifact, 1, *core))
 
     def evolution_reading(self) -> Reading:
         """The reading of :meth:`evolution_figure` (:func:`toponet.chapters._readings.evolution_reading`).
@@ -592,20 +600,19 @@ class Training:
 
 
 def training_series(run: Run, *, figure: str, profile: str, grid: Mapping[str, dict], tests: Mapping[str, tuple],
-                    orientation: dict, captions: Mapping[str, str], seed: int = 0,
-                    evolution_core: bool = False) -> Training:
+                    orientation: dict, seed: int = 0, evolution_core: bool = False) -> Training:
     """Figs. 5 and 9 in one call: the Mapper grid, the circle rule per tested snapshot, the curves.
 
     Parameters
     ----------
     run : the trained networks (with snapshots of conv1 and conv2)
-    figure : the paper's figure number ("5", "9")
+    figure : the paper's figure number, "5" or "9" (:data:`TRAINING_FIGURES`): it picks the captions'
+        wording (template ``cifar_captions.md``)
     profile : the training scale, for the captions
     grid : {"conv1": kwargs, "conv2": kwargs} of :func:`evolution_mappers` (all but the layer and seed)
     tests : {"conv1": (iterations, k_paper, p, n_points_paper), "conv2": ...} for
         :func:`toponet.paper_claims.snapshot_circle_tests`
     orientation : k_paper, p, n_points_paper of layer 1's :func:`toponet.chapters._common.evolution`
-    captions : caption templates, see :class:`Training`
     seed : every Mapper layout and circle claim
     evolution_core : see :class:`Training`
 
@@ -613,9 +620,9 @@ def training_series(run: Run, *, figure: str, profile: str, grid: Mapping[str, d
     -------
     Training
     """
-    missing = {"grid", "layer 1", "layer 2", "evolution"} - set(captions)
-    if missing:
-        raise ValueError(f"captions lacks the templates {sorted(missing)}")
+    if figure not in TRAINING_FIGURES:
+        raise ValueError(f"figure must be one of {TRAINING_FIGURES} (the captions of cifar_captions.md); "
+                         f"got {figure!r}")
     if set(grid) != {"conv1", "conv2"} or set(tests) != {"conv1", "conv2"}:
         raise ValueError(f"grid and tests must name conv1 and conv2; got {sorted(grid)} and {sorted(tests)}")
     layer1_mappers = evolution_mappers(run.artifact, layer="conv1", seed=seed, **grid["conv1"])
@@ -626,7 +633,7 @@ def training_series(run: Run, *, figure: str, profile: str, grid: Mapping[str, d
     layer1_evolution = evolution(run.artifact, layer="conv1", seed=seed, **orientation)
     return Training(figure=figure, profile=profile, run=run, layer1_mappers=layer1_mappers,
                     layer2_mappers=layer2_mappers, layer1_tests=tested["conv1"], layer2_tests=tested["conv2"],
-                    report="\n".join(report), evolution=layer1_evolution, p=orientation["p"], captions=dict(captions),
+                    report="\n".join(report), evolution=layer1_evolution, p=orientation["p"],
                     evolution_core=evolution_core)
 
 

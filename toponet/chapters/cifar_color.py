@@ -3,7 +3,9 @@ in colour, what the chapter calls beyond the core.
 
 - :func:`run_chapter`: everything the chapter computes, in one call, as a :class:`ColorChapter`
   (its verdict rows included); the notebook draws, captions and reads its figures with the
-  result's methods (``chapter.fig6a_figure()``, ``chapter.fig6a_caption()``, ...);
+  result's methods (``chapter.fig6a_figure()``, ``chapter.fig6a_caption()``, ...); the captions'
+  wording is the template ``templates/color_captions.md`` (Fig. 9's: ``templates/cifar_captions.md``), filled
+  from the result;
 - :func:`color_verdicts`: the chapter's verdict rows F6-F9, from the calibrated rules of
   :mod:`toponet.paper_claims`;
 - :func:`color_findings`: the chapter's "what we found", the template ``templates/color_findings.md``
@@ -45,7 +47,7 @@ from toponet.mapper import Mapper
 from toponet.circle_decision import dense_core
 from toponet.verdict_record import Verdict
 
-__all__ = ["ColorChapter", "run_chapter", "channel_rows", "TRAINING_CAPTIONS", "PAPER_ACCURACY",
+__all__ = ["ColorChapter", "run_chapter", "channel_rows", "CAPTION_FIGURES", "PAPER_ACCURACY",
            "SECOND_LAYER_LOOK", "TWO_CIRCLES_LOOK", "color_verdicts", "color_findings", "validate", "pick_experiment",
            "channel_clouds", "model_fit",
            "evolution_mappers", "cloud_label_of", "REAL_DATA", "accuracy_summary", "evolution", "load_or_train",
@@ -216,17 +218,8 @@ def f8_reading(fit: dict, fit_untrained: dict, test, rule) -> Reading:
 
 # --- the chapter's result: run_chapter computes it, its methods draw, caption and read it ------------
 
-#: Fig. 9's caption templates (:class:`toponet.chapters._cifar.Training`).
-TRAINING_CAPTIONS = {
-    "grid": "Mapper graphs over training iterations: layer 1 (top; Mapper(33, 2), no filtration) and layer 2 (bottom; "
-            "$\\rho({layer2_k}, 0.3)$, Mapper(60, 2)).",
-    "layer 1": "Layer 1 ({layer1.cloud.shape[0]} of the {layer1.n_raw} filters, no filtration): the top $H_1$ bar and "
-               "the null clouds' 95% quantiles at each tested snapshot ({layer1.test.draws} draws per kind).",
-    "layer 2": "Layer 2 ($\\rho({layer2.test.k}, 0.3)$ of {layer2.cloud.shape[0]:,} of the {layer2.n_raw:,} pooled "
-               "filters) at each tested snapshot, as above.",
-    "evolution": "Layer 1 at every snapshot, for orientation (no nulls): top $H_1$ lifetime, share of the dense core "
-                 "within 0.3 of the primary circle, and test accuracy (mean and sd over networks).",
-}
+#: The figures the caption template ``color_captions.md`` words (Fig. 9's are ``cifar_captions.md``).
+CAPTION_FIGURES = ("6a", "6b", "6c", "7a", "7b", "8")
 #: The paper's reported accuracies, as the chapter's first lines print them.
 PAPER_ACCURACY = "paper (CIFAR-10): C(64,32,64) 81.2 % at 100K; C(48,0,64) without max-pooling 71.8 % at 30K"
 #: Fig. 6c's reading: what to look for in one network's second layer, which no verdict tests.
@@ -326,9 +319,14 @@ class ColorChapter:
         """
         return runs_text(self.data, self.runs.values(), PAPER_ACCURACY)
 
-    def _caption(self, text: str, arch: str, layer: int, k=None, p=None, *, figure: str, networks=None,
-                 accuracy=None) -> Caption:
+    def _caption(self, figure: str, arch: str, layer: int, k=None, p=None, *, networks=None, accuracy=None,
+                 **values) -> Caption:
+        """The caption of ``figure``: the template ``color_captions.md`` filled with ``values`` (and k, p), in the
+        frame of :func:`toponet.book.notebook.caption` (the cloud rho(k, p) of ``layer``)."""
+        if figure not in CAPTION_FIGURES:
+            raise ValueError(f"no caption for figure {figure!r}; known: {list(CAPTION_FIGURES)}")
         run = self.runs[arch]
+        text = render("color_captions", figure=figure, resolution=self.resolution, gain=self.gain, k=k, p=p, **values)
         return caption(text, cloud=cloud_label_of(run.artifact, layer, k, p, networks=networks), profile=self.profile,
                        accuracy=run.accuracies if accuracy is None else accuracy,
                        paper_accuracy=run.paper_accuracy, figure=figure)
@@ -363,8 +361,7 @@ class ColorChapter:
         -------
         Caption
         """
-        return self._caption(f"Layer 1, all three input channels pooled: {self._mapper(' of the dense core.')}",
-                             "C(64,32,64)", 1, self.channel_claims["all"].test.k, self.p, figure="6a")
+        return self._caption("6a", "C(64,32,64)", 1, self.channel_claims["all"].test.k, self.p)
 
     def fig6a_reading(self) -> Reading:
         """Fig. 6a's reading (:func:`toponet.chapters._readings.mapper_reading`).
@@ -401,8 +398,7 @@ class ColorChapter:
         -------
         Caption
         """
-        return self._caption(f"Layer 1, red-channel filters only: {self._mapper(' of the dense core.')}",
-                             "C(64,32,64)", 1, self.channel_claims["R"].test.k, self.p, figure="6b")
+        return self._caption("6b", "C(64,32,64)", 1, self.channel_claims["R"].test.k, self.p)
 
     def channel_reading(self) -> Reading:
         """Fig. 6b's reading (:func:`channel_reading`).
@@ -430,9 +426,8 @@ class ColorChapter:
         Caption
         """
         values = self.runs["C(64,32,64)"].accuracy["values"]
-        return self._caption(f"Second layer of network {self.most_accurate}, the most accurate: "
-                             f"{self._mapper(' of')} $\\rho(10, 0.32)$.", "C(64,32,64)", 2, 10, 0.32, figure="6c",
-                             networks=1, accuracy=[float(values[self.most_accurate])])
+        return self._caption("6c", "C(64,32,64)", 2, 10, 0.32, networks=1, accuracy=[float(values[self.most_accurate])],
+                             network=self.most_accurate)
 
     def fig6c_reading(self) -> Reading:
         """Fig. 6c's reading: what to look for; no verdict tests this graph.
@@ -460,8 +455,7 @@ class ColorChapter:
         -------
         Caption
         """
-        return self._caption("Barcodes ($H_0$, $H_1$) of the dense core of the first layer of C(48,0,64) without "
-                             "max-pooling.", "C(48,0,64)", 1, self.no_pool_claim.test.k, 0.32, figure="7a")
+        return self._caption("7a", "C(48,0,64)", 1, self.no_pool_claim.test.k, 0.32)
 
     def f7_reading(self) -> Reading:
         """Fig. 7a's reading (:func:`f7_reading`).
@@ -488,8 +482,7 @@ class ColorChapter:
         -------
         Caption
         """
-        return self._caption(f"{self._mapper(' of the same cloud.')}", "C(48,0,64)", 1, self.no_pool_claim.test.k,
-                             0.32, figure="7b")
+        return self._caption("7b", "C(48,0,64)", 1, self.no_pool_claim.test.k, 0.32)
 
     def fig7b_reading(self) -> Reading:
         """Fig. 7b's reading (:func:`toponet.chapters._readings.mapper_reading`).
@@ -522,9 +515,7 @@ class ColorChapter:
         -------
         Caption
         """
-        return self._caption(f"Distance of each filter of the dense core ({self.model_core.shape[0]:,} filters) to the "
-                             "three-circle model: trained, the same networks untrained, and gaussian filters.",
-                             "C(64,32,64)", 1, self.model_test.k, 0.35, figure="8")
+        return self._caption("8", "C(64,32,64)", 1, self.model_test.k, 0.35, n_core=self.model_core.shape[0])
 
     def f8_reading(self) -> Reading:
         """Fig. 8's reading (:func:`f8_reading`).
@@ -674,7 +665,7 @@ def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: floa
             "gaussian": model_fit(gaussian_filters(model_core.shape[0], seed=seed), seed=seed)}
     core_signature = signature.core_signature(model_core, seed=seed)
     training = training_series(
-        color, figure="9", profile=profile, seed=seed, captions=TRAINING_CAPTIONS, evolution_core=True,
+        color, figure="9", profile=profile, seed=seed, evolution_core=True,
         grid={"conv1": dict(p=1.0, resolution=33, gain=2.0),
               "conv2": dict(k_paper=100, p=0.3, n_points_paper=122_880, resolution=60, gain=2.0)},
         tests={"conv1": ((200, 300, 400, 500, 600, 1000, 1500), k, 1.0, 11_520),

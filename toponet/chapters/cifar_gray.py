@@ -3,7 +3,9 @@ in grayscale, what the chapter calls beyond the core.
 
 - :func:`run_chapter`: everything the chapter computes, in one call, as a :class:`GrayChapter`
   (its verdict rows included); the notebook draws, captions and reads its figures with the
-  result's methods (``chapter.fig3a_figure()``, ``chapter.fig3a_caption()``, ...);
+  result's methods (``chapter.fig3a_figure()``, ``chapter.fig3a_caption()``, ...); the captions'
+  wording is the template ``templates/gray_captions.md`` (Fig. 5's: ``templates/cifar_captions.md``), filled
+  from the result;
 - :func:`gray_verdicts`: the chapter's verdict rows F3, F4, F5, from the calibrated rules of
   :mod:`toponet.paper_claims` (one named function per claim);
 - :func:`gray_findings`: the chapter's "what we found", the template ``templates/gray_findings.md``
@@ -41,7 +43,7 @@ from toponet.experiments import experiment, load_or_train
 from toponet.mapper import Mapper
 from toponet.verdict_record import Verdict
 
-__all__ = ["GrayChapter", "FirstLayer", "run_chapter", "cluster_rows", "TRAINING_CAPTIONS", "PAPER_ACCURACY",
+__all__ = ["GrayChapter", "FirstLayer", "run_chapter", "cluster_rows", "CAPTION_FIGURES", "PAPER_ACCURACY",
            "gray_verdicts", "gray_findings", "validate", "pick_experiment", "evolution_mappers", "cloud_label_of",
            "REAL_DATA", "accuracy_summary", "evolution", "load_or_train", "load_trained", "count_clusters",
            "PAPER_POINTS", "clusters_reading", "barcode_reading", "evolution_reading", "grid_reading", "mapper_reading",
@@ -190,18 +192,8 @@ def clusters_reading(mapper, clusters, claim) -> Reading:
 
 # --- the chapter's result: run_chapter computes it, its methods draw, caption and read it ------------
 
-#: Fig. 5's caption templates (:class:`toponet.chapters._cifar.Training`).
-TRAINING_CAPTIONS = {
-    "grid": "Mapper graphs over training iterations: layer 1 (top; Mapper(30, 3), no filtration) and layer 2 "
-            "(bottom; $\\rho({layer2_k}, 0.5)$, Mapper(70, 2)).",
-    "layer 1": "Layer 1 (all {layer1.test.n_points} filters, no filtration): the top $H_1$ bar and the null clouds' "
-               "95% quantiles at each tested snapshot ({layer1.test.draws} draws per kind).",
-    "layer 2": "Layer 2 ($\\rho({layer2.test.k}, 0.5)$ of {layer2.cloud.shape[0]:,} of the {layer2.n_raw:,} pooled "
-               "filters) at each tested snapshot, as above.",
-    "evolution": "Layer 1 at $\\rho({evolution_k}, {p:g})$: top $H_1$ lifetime and share of the dense core within 0.3 "
-                 "of the primary circle, and test accuracy (mean and sd over networks; before the last snapshot on a "
-                 "fixed 2,000-image test subset), against training iterations.",
-}
+#: The figures the caption template ``gray_captions.md`` words (Fig. 5's are ``cifar_captions.md``).
+CAPTION_FIGURES = ("3a", "3b", "4a", "4b")
 #: The paper's reported accuracies (70K iterations), as the chapter's first lines print them.
 PAPER_ACCURACY = "paper (70K iterations, CIFAR-10): C(64,32,64) 77.0 %, C(64,0,64) 69.2 %"
 
@@ -297,8 +289,13 @@ class GrayChapter:
     def _mapper_title(self, what: str) -> str:
         return f"{what}, Mapper({self.resolution}, {self.gain:g})"
 
-    def _caption(self, text: str, run: Run, layer: int, k=None, p=None, *, figure: str, networks=None,
-                 accuracy=None) -> Caption:
+    def _caption(self, figure: str, run: Run, layer: int, k=None, p=None, *, networks=None, accuracy=None,
+                 **values) -> Caption:
+        """The caption of ``figure``: the template ``gray_captions.md`` filled with ``values`` (and k, p), in the
+        frame of :func:`toponet.book.notebook.caption` (the cloud rho(k, p) of ``layer``)."""
+        if figure not in CAPTION_FIGURES:
+            raise ValueError(f"no caption for figure {figure!r}; known: {list(CAPTION_FIGURES)}")
+        text = render("gray_captions", figure=figure, k=k, p=p, **values)
         return caption(text, cloud=cloud_label_of(run.artifact, layer, k, p, networks=networks), profile=self.profile,
                        accuracy=run.accuracies if accuracy is None else accuracy,
                        paper_accuracy=run.paper_accuracy, figure=figure)
@@ -330,9 +327,8 @@ class GrayChapter:
         -------
         Caption
         """
-        return self._caption(f"Layer 1 of C(64,32,64): Mapper({self.resolution}, {self.gain:g}) of the dense core; "
-                             "node colour = cluster size, mean filters on nodes spread along the graph.",
-                             self.runs["C(64,32,64)"], 1, self.layer1["C(64,32,64)"].clusters.k, self.p, figure="3a")
+        return self._caption("3a", self.runs["C(64,32,64)"], 1, self.layer1["C(64,32,64)"].clusters.k, self.p,
+                             resolution=self.resolution, gain=self.gain)
 
     def fig3b_figure(self):
         """Fig. 3b: C(64,0,64)'s first-layer Mapper graph (:func:`toponet.plots.mapper_figure`).
@@ -350,9 +346,8 @@ class GrayChapter:
         -------
         Caption
         """
-        return self._caption(f"Layer 1 of C(64,0,64): the same analysis (Mapper({self.resolution}, {self.gain:g}) of "
-                             "the dense core).", self.runs["C(64,0,64)"], 1, self.layer1["C(64,0,64)"].clusters.k,
-                             self.p, figure="3b")
+        return self._caption("3b", self.runs["C(64,0,64)"], 1, self.layer1["C(64,0,64)"].clusters.k, self.p,
+                             resolution=self.resolution, gain=self.gain)
 
     def clusters_reading(self, arch: str) -> Reading:
         """Fig. 3's reading for one architecture (:func:`clusters_reading`).
@@ -394,11 +389,10 @@ class GrayChapter:
         -------
         Caption
         """
-        claim, n = self.layer2_pooled, self.layer2_barcodes.n_points
-        drawn = "the" if n == claim.test.n_core else f"{n} points of the"
-        return self._caption(f"Barcodes of {drawn} dense core the rule tested ({claim.test.n_core} points of "
-                             f"{claim.cloud.shape[0]:,} filters drawn from the {claim.n_raw:,} pooled second-layer "
-                             "filters).", self.runs["C(64,32,64)"], 2, claim.test.k, 0.1, figure="4a")
+        claim = self.layer2_pooled
+        return self._caption("4a", self.runs["C(64,32,64)"], 2, claim.test.k, 0.1,
+                             n_drawn=self.layer2_barcodes.n_points, n_core=claim.test.n_core,
+                             n_tested=claim.cloud.shape[0], n_raw=claim.n_raw)
 
     def barcode_reading(self) -> Reading:
         """Fig. 4a's reading (:func:`toponet.chapters._readings.barcode_reading`).
@@ -427,11 +421,9 @@ class GrayChapter:
         Caption
         """
         run = self.runs["C(64,32,64)"]
-        return self._caption(f"Second layer of network {self.most_accurate}, the most accurate: Mapper("
-                             f"{self.resolution}, {self.gain:g}) of $\\rho({self.layer2_one_network_k}, 0.37)$ of all "
-                             f"its {self.layer2_one_network.n_raw:,} filters.", run, 2, self.layer2_one_network_k,
-                             0.37, figure="4b", networks=1,
-                             accuracy=[float(run.accuracy["values"][self.most_accurate])])
+        return self._caption("4b", run, 2, self.layer2_one_network_k, 0.37, networks=1,
+                             accuracy=[float(run.accuracy["values"][self.most_accurate])], network=self.most_accurate,
+                             resolution=self.resolution, gain=self.gain, n_raw=self.layer2_one_network.n_raw)
 
     def mapper_reading(self) -> Reading:
         """Fig. 4b's reading (:func:`toponet.chapters._readings.mapper_reading`).
@@ -542,7 +534,7 @@ def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: floa
     one_network_mapper = Mapper(resolution=resolution, gain=gain, layout_seed=seed).fit(
         dense_core(one_network_filters, one_network_k, 0.37))
     training = training_series(
-        c64_32_64, figure="5", profile=profile, seed=seed, captions=TRAINING_CAPTIONS,
+        c64_32_64, figure="5", profile=profile, seed=seed,
         grid={"conv1": dict(p=1.0, resolution=30, gain=3.0),
               "conv2": dict(k_paper=15, p=0.5, n_points_paper=204_800, resolution=70, gain=2.0)},
         tests={"conv1": ((200, 300, 400, 500, 600, 1000, 2000), k, 1.0, 6400),
