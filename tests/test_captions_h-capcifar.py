@@ -11,14 +11,15 @@ from toponet.chapters import _cifar, cifar_color, cifar_gray
 from toponet.chapters._templates import render
 
 
-def _claim(n_points=256, draws=99, k=8, tested=600, n_raw=4096):
-    return SimpleNamespace(test=SimpleNamespace(n_points=n_points, draws=draws, k=k), cloud=np.zeros((tested, 9)),
+def _claim(n_points=256, draws=99, k=8, tested=600, n_raw=4096, p=0.5):
+    return SimpleNamespace(test=SimpleNamespace(n_points=n_points, draws=draws, k=k, p=p), cloud=np.zeros((tested, 9)),
                            n_raw=n_raw)
 
 
 def _training_caption(figure, **values):
+    grid = cifar_color.TRAINING_GRID if figure.startswith("9") else cifar_gray.TRAINING_GRID
     base = dict(layer2_k=13, layer1=_claim(n_points=128, tested=300, n_raw=384), layer2=_claim(k=5),
-                evolution_k=11, p=0.5)
+                evolution_k=11, p=0.5, grid=grid)
     return render("cifar_captions", figure=figure, **{**base, **values})
 
 
@@ -28,6 +29,10 @@ def test_training_captions_word_each_panel_of_figs_5_and_9():
     assert _training_caption("9") == ("Mapper graphs over training iterations: layer 1 (top; Mapper(33, 2), no "
                                       "filtration) and layer 2 (bottom; $\\rho(13, 0.3)$, Mapper(60, 2)).")
     assert _training_caption("5", layer2_k=None).endswith("(bottom; $\\rho(None, 0.5)$, Mapper(70, 2)).")
+    # the caption states the grid it is given, not numbers of its own
+    wider = {"conv1": dict(p=1.0, resolution=12, gain=2.5), "conv2": dict(p=0.25, resolution=40, gain=4.0)}
+    assert _training_caption("5", grid=wider).endswith(
+        "layer 1 (top; Mapper(12, 2.5), no filtration) and layer 2 (bottom; $\\rho(13, 0.25)$, Mapper(40, 4)).")
     every = "Every stored snapshot of the grid above, same layers and Mapper parameters."
     assert _training_caption("5 (all)") == _training_caption("9 (all)") == every
     assert _training_caption("5b") == ("Layer 1 (all 128 filters, no filtration): the top $H_1$ bar and the null "
@@ -35,7 +40,7 @@ def test_training_captions_word_each_panel_of_figs_5_and_9():
     assert _training_caption("9b").startswith("Layer 1 (300 of the 384 filters, no filtration): the top $H_1$ bar")
     assert _training_caption("5c") == ("Layer 2 ($\\rho(5, 0.5)$ of 600 of the 4,096 pooled filters) at each tested "
                                        "snapshot, as above.")
-    assert _training_caption("9c", layer2=_claim(k=7, tested=12_000, n_raw=122_880)).startswith(
+    assert _training_caption("9c", layer2=_claim(k=7, tested=12_000, n_raw=122_880, p=0.3)).startswith(
         "Layer 2 ($\\rho(7, 0.3)$ of 12,000 of the 122,880 pooled filters)")
     assert _training_caption("5d", p=0.25) == (
         "Layer 1 at $\\rho(11, 0.25)$: top $H_1$ lifetime and share of the dense core within 0.3 of the primary "
@@ -48,11 +53,12 @@ def test_training_captions_word_each_panel_of_figs_5_and_9():
 
 
 def _training(figure):
-    tests = [SimpleNamespace(iteration=100, claim=_claim())]
+    tests = [SimpleNamespace(iteration=100, claim=_claim(p=0.3 if figure == "9" else 0.5))]
     run = _cifar.Run("C(64,32,64)", SimpleNamespace(networks=4, arch="C(64,32,64)", iterations=[0, 2000], dropped=(),
                                                     config={"widths": (64, 32, 64)}), {"values": [0.4, 0.5]}, 0.8)
     return _cifar.Training(figure=figure, profile="default", run=run, layer1_mappers=[], layer2_mappers=[
-        SimpleNamespace(k=13)], layer1_tests=tests, layer2_tests=tests, report="", evolution=[{"k": 11}], p=0.5)
+        SimpleNamespace(k=13)], layer1_tests=tests, layer2_tests=tests, report="", evolution=[{"k": 11}],
+        mapper_settings=cifar_color.TRAINING_GRID if figure == "9" else cifar_gray.TRAINING_GRID, p=0.5)
 
 
 def test_training_methods_fill_the_template_and_refuse_an_unknown_figure():

@@ -145,7 +145,7 @@ def _claim(exists, verdict=None, power=0.9, note=None, bars=((0.5, 0.5), (0.1, 0
 
     verdict = verdict or ("reproduced" if exists else "not reproduced")
     p = 0.01 if exists else 0.4
-    test = SimpleNamespace(exists=exists, top=bars[0], bars=bars, n_core=128, n_points=256, k=8, draws=99,
+    test = SimpleNamespace(exists=exists, top=bars[0], bars=bars, n_core=128, n_points=256, k=8, p=0.5, draws=99,
                            nulls={"gaussian": _null_test(p), "shuffled": _null_test(p)}, beyond_second_order=None,
                            long_bars=lambda: (sum(b[0] > 0.3 for b in bars),) * 2, describe=lambda: "test")
     rule = RuleResult(verdict=verdict, reasons=("r",), nulls={"gaussian": {"p": p, "draws": 99, "effect_size": 1.0}},

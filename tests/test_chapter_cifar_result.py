@@ -82,7 +82,7 @@ def _training(module, figure):
     tests = [paper_claims.SnapshotCircle(it, claim) for it in (100, 200)]
     return _cifar.Training(figure=figure, profile="default", run=_cifar.Run("C(64,32,64)", _artifact(), _ACC, 0.8),
                            layer1_mappers=mappers[:2], layer2_mappers=mappers[2:], layer1_tests=tests,
-                           layer2_tests=tests, report="", evolution=[{"k": 11}], p=0.5,
+                           layer2_tests=tests, report="", evolution=[{"k": 11}], mapper_settings=module.TRAINING_GRID, p=0.5,
                            evolution_core=module is cifar_color)
 
 

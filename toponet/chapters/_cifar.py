@@ -434,6 +434,9 @@ class Training:
         The lines :func:`toponet.paper_claims.snapshot_circle_tests` reported (summary and calibration).
     evolution : list of dict
         Layer 1 at every snapshot (:func:`toponet.chapters._common.evolution`, no nulls).
+    mapper_settings : mapping
+        The grid's Mapper settings, ``{"conv1": kwargs, "conv2": kwargs}`` of :func:`evolution_mappers`
+        (:func:`training_series`'s ``grid``); the grid's caption states them.
     p : float
         The density filtration of the orientation curves.
     evolution_core : bool
@@ -449,6 +452,7 @@ class Training:
     layer2_tests: list
     report: str
     evolution: list
+    mapper_settings: Mapping[str, dict]
     p: float
     evolution_core: bool = False
 
@@ -466,7 +470,7 @@ class Training:
             raise ValueError(f"no training caption for figure {figure!r}; known: {known}")
         text = render("cifar_captions", figure=figure, layer2_k=self.layer2_mappers[-1].k,
                       layer1=self.layer1_tests[0].claim, layer2=self.layer2_tests[0].claim,
-                      evolution_k=self.evolution[-1]["k"], p=self.p)
+                      evolution_k=self.evolution[-1]["k"], p=self.p, grid=self.mapper_settings)
         return caption(text, cloud=cloud, profile=self.profile, accuracy=self.run.accuracies, figure=figure)
 
     def grid(self) -> dict:
@@ -633,7 +637,7 @@ def training_series(run: Run, *, figure: str, profile: str, grid: Mapping[str, d
     layer1_evolution = evolution(run.artifact, layer="conv1", seed=seed, **orientation)
     return Training(figure=figure, profile=profile, run=run, layer1_mappers=layer1_mappers,
                     layer2_mappers=layer2_mappers, layer1_tests=tested["conv1"], layer2_tests=tested["conv2"],
-                    report="\n".join(report), evolution=layer1_evolution, p=orientation["p"],
+                    report="\n".join(report), evolution=layer1_evolution, mapper_settings=grid, p=orientation["p"],
                     evolution_core=evolution_core)
 
 

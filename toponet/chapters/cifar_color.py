@@ -22,6 +22,7 @@ in colour, what the chapter calls beyond the core.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -47,7 +48,7 @@ from toponet.mapper import Mapper
 from toponet.circle_decision import dense_core
 from toponet.verdict_record import Verdict
 
-__all__ = ["ColorChapter", "run_chapter", "channel_rows", "CAPTION_FIGURES", "PAPER_ACCURACY",
+__all__ = ["ColorChapter", "run_chapter", "channel_rows", "CAPTION_FIGURES", "TRAINING_GRID", "PAPER_ACCURACY",
            "SECOND_LAYER_LOOK", "TWO_CIRCLES_LOOK", "color_verdicts", "color_findings", "validate", "pick_experiment",
            "channel_clouds", "model_fit",
            "evolution_mappers", "cloud_label_of", "REAL_DATA", "accuracy_summary", "evolution", "load_or_train",
@@ -220,6 +221,11 @@ def f8_reading(fit: dict, fit_untrained: dict, test, rule) -> Reading:
 
 #: The figures the caption template ``color_captions.md`` words (Fig. 9's are ``cifar_captions.md``).
 CAPTION_FIGURES = ("6a", "6b", "6c", "7a", "7b", "8")
+#: Fig. 9's Mapper grid (the paper's settings; its caption states them): layer 1's pooled filters
+#: unfiltered, Mapper(33, 2); layer 2's at rho(k, 0.3), k rescaled from 100 for the paper's
+#: 122,880 filters, Mapper(60, 2). Keyword arguments of :func:`evolution_mappers` per layer.
+TRAINING_GRID = MappingProxyType({"conv1": dict(p=1.0, resolution=33, gain=2.0),
+                                  "conv2": dict(k_paper=100, p=0.3, n_points_paper=122_880, resolution=60, gain=2.0)})
 #: The paper's reported accuracies, as the chapter's first lines print them.
 PAPER_ACCURACY = "paper (CIFAR-10): C(64,32,64) 81.2 % at 100K; C(48,0,64) without max-pooling 71.8 % at 30K"
 #: Fig. 6c's reading: what to look for in one network's second layer, which no verdict tests.
@@ -666,8 +672,7 @@ def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: floa
     core_signature = signature.core_signature(model_core, seed=seed)
     training = training_series(
         color, figure="9", profile=profile, seed=seed, evolution_core=True,
-        grid={"conv1": dict(p=1.0, resolution=33, gain=2.0),
-              "conv2": dict(k_paper=100, p=0.3, n_points_paper=122_880, resolution=60, gain=2.0)},
+        grid=TRAINING_GRID,
         tests={"conv1": ((200, 300, 400, 500, 600, 1000, 1500), k, 1.0, 11_520),
                "conv2": ((500, 1000, 1500), 100, 0.3, 122_880)},
         orientation=dict(k_paper=k, p=p, n_points_paper=11_520))

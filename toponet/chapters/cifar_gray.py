@@ -21,6 +21,7 @@ in grayscale, what the chapter calls beyond the core.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -43,7 +44,7 @@ from toponet.experiments import experiment, load_or_train
 from toponet.mapper import Mapper
 from toponet.verdict_record import Verdict
 
-__all__ = ["GrayChapter", "FirstLayer", "run_chapter", "cluster_rows", "CAPTION_FIGURES", "PAPER_ACCURACY",
+__all__ = ["GrayChapter", "FirstLayer", "run_chapter", "cluster_rows", "CAPTION_FIGURES", "TRAINING_GRID", "PAPER_ACCURACY",
            "gray_verdicts", "gray_findings", "validate", "pick_experiment", "evolution_mappers", "cloud_label_of",
            "REAL_DATA", "accuracy_summary", "evolution", "load_or_train", "load_trained", "count_clusters",
            "PAPER_POINTS", "clusters_reading", "barcode_reading", "evolution_reading", "grid_reading", "mapper_reading",
@@ -194,6 +195,11 @@ def clusters_reading(mapper, clusters, claim) -> Reading:
 
 #: The figures the caption template ``gray_captions.md`` words (Fig. 5's are ``cifar_captions.md``).
 CAPTION_FIGURES = ("3a", "3b", "4a", "4b")
+#: Fig. 5's Mapper grid (the paper's settings; its caption states them): layer 1's pooled filters
+#: unfiltered, Mapper(30, 3); layer 2's at rho(k, 0.5), k rescaled from 15 for the paper's
+#: 204,800 filters, Mapper(70, 2). Keyword arguments of :func:`evolution_mappers` per layer.
+TRAINING_GRID = MappingProxyType({"conv1": dict(p=1.0, resolution=30, gain=3.0),
+                                  "conv2": dict(k_paper=15, p=0.5, n_points_paper=204_800, resolution=70, gain=2.0)})
 #: The paper's reported accuracies (70K iterations), as the chapter's first lines print them.
 PAPER_ACCURACY = "paper (70K iterations, CIFAR-10): C(64,32,64) 77.0 %, C(64,0,64) 69.2 %"
 
@@ -535,8 +541,7 @@ def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: floa
         dense_core(one_network_filters, one_network_k, 0.37))
     training = training_series(
         c64_32_64, figure="5", profile=profile, seed=seed,
-        grid={"conv1": dict(p=1.0, resolution=30, gain=3.0),
-              "conv2": dict(k_paper=15, p=0.5, n_points_paper=204_800, resolution=70, gain=2.0)},
+        grid=TRAINING_GRID,
         tests={"conv1": ((200, 300, 400, 500, 600, 1000, 2000), k, 1.0, 6400),
                "conv2": ((1000, 1500, 2000), 15, 0.5, 204_800)},
         orientation=dict(k_paper=k, p=p, n_points_paper=6400))
