@@ -26,7 +26,8 @@ digit domains and appended topological features.
   :func:`run_chapter` and by ``python -m toponet.book run`` before anything runs.
 - :func:`run_chapter`: the whole chapter in one call, a frozen :class:`GeneralizationChapter`
   (the runs, the claims' inputs, the rules, the verdict rows) whose methods draw the figures and
-  write the captions and readings; :func:`findings_markdown` ("What we found") fills the template
+  write the captions (their words: the template ``templates/generalization_captions.md``) and
+  readings; :func:`findings_markdown` ("What we found") fills the template
   ``templates/generalization_findings.md``.
 """
 from __future__ import annotations
@@ -856,7 +857,7 @@ def _power_values(rule: RuleResult, alpha: float) -> dict:
 def g5_caption(label: str, curves: dict, speed: dict, runs: dict, fastest: str, *, profile: str,
                widths=(64, 32, 64)):
     """Fig. 13's caption for one dataset: what is drawn and the networks per arm (the target and
-    the speed-ups are in :func:`g5_reading`).
+    the speed-ups are in :func:`g5_reading`); the words are ``templates/generalization_captions.md``.
 
     Parameters
     ----------
@@ -866,6 +867,10 @@ def g5_caption(label: str, curves: dict, speed: dict, runs: dict, fastest: str, 
     runs : arm -> Artifact of that arm
     fastest : the fastest arm's name
     profile : the build profile
+
+    Returns
+    -------
+    toponet.book.notebook.Caption
     """
 
     missing = {"none", "circle", "klein", "gaussian"} - set(curves) | ({"circle"} - set(runs))
@@ -877,9 +882,8 @@ def g5_caption(label: str, curves: dict, speed: dict, runs: dict, fastest: str, 
     circle = runs["circle"]
     del others, fastest  # the speed-ups are read in g5_reading, under the figure
     return tb.caption(
-        f"Test accuracy (mean +- sd over networks) against batch iterations on {label}, with 64 appended "
-        f"circle / Klein / gaussian features per pixel or none; dotted: the target accuracy. Networks: "
-        + ", ".join(f"{kind} {r.networks}" for kind, r in runs.items()) + ".",
+        render("generalization_captions", figure="13", label=label,
+               networks={kind: r.networks for kind, r in runs.items()}),
         cloud=tb.cloud_label(networks=circle.networks, layer=1, iterations=circle.iterations[-1], widths=widths),
         profile=profile, accuracy=list(accuracy_summary(circle)["values"]), figure="13")
 
@@ -1072,9 +1076,7 @@ class GeneralizationChapter:
         """
         trained = self.arms["trained"]
         return tb.caption(
-            "Accuracy of networks trained on MNIST with the first layer fixed to circle filters, fixed to gaussian "
-            "filters, or trained, on MNIST's test set and on two other digit domains. Bars: mean, error bars: sd "
-            "over networks.",
+            render("generalization_captions", figure="G1"),
             cloud=tb.cloud_label(networks=trained.networks, layer=1, iterations=self.arm_iterations, widths=WIDTHS),
             profile=self.profile, accuracy=self._accuracy(trained), paper_accuracy=0.99, figure="G1")
 
@@ -1121,9 +1123,9 @@ class GeneralizationChapter:
         """
         harder = self.harder_networks
         return tb.caption(
-            f"Networks trained on the harder domain ({harder.networks} x {self.harder_iterations} iterations) "
-            f"and on MNIST ({self.arms['trained'].networks} x {self.arm_iterations}), each evaluated on its own "
-            "test set and on the other domains.",
+            render("generalization_captions", figure="G2", harder_networks=harder.networks,
+                   harder_iterations=self.harder_iterations, trained_networks=self.arms["trained"].networks,
+                   trained_iterations=self.arm_iterations),
             cloud=tb.cloud_label(networks=harder.networks, layer=1, iterations=self.harder_iterations, widths=WIDTHS),
             profile=self.profile, accuracy=self._accuracy(harder), paper_accuracy=0.85, figure="G2")
 
@@ -1161,9 +1163,8 @@ class GeneralizationChapter:
         toponet.book.notebook.Caption
         """
         return tb.caption(
-            f"Top $H_1$ lifetime of the first-layer filters per group of {self.group_size} networks at iteration "
-            f"{self.common_iteration}: the harder domain, MNIST (real) and the harder domain's gaussian nulls. "
-            "Paper (SVHN vs MNIST): 1.27 vs 1.10.",
+            render("generalization_captions", figure="G3", group_size=self.group_size,
+                   iteration=self.common_iteration),
             cloud=tb.cloud_label(networks=self.group_size, layer=1, iterations=self.common_iteration, widths=WIDTHS,
                                  k=self.harder_simplicity["k"], p=self.p),
             profile=self.profile,
@@ -1216,10 +1217,8 @@ class GeneralizationChapter:
         toponet.book.notebook.Caption
         """
         return tb.caption(
-            f"Top $H_1$ lifetime of $\\rho(k, {self.p:g})$ of the pooled first-layer filters and test accuracy "
-            f"(fraction, mean +- sd over networks) against batch iterations, for MNIST (real, "
-            f"{self.mnist_networks.networks} networks) and the harder domain ({self.harder_networks.networks} "
-            "networks).",
+            render("generalization_captions", figure="12", p=self.p, mnist_networks=self.mnist_networks.networks,
+                   harder_networks=self.harder_networks.networks),
             cloud=self._g4_cloud(), profile=self.profile, accuracy=self._accuracy(self.harder_networks), figure="12")
 
     def g4_reading(self) -> Reading:
@@ -1250,9 +1249,8 @@ class GeneralizationChapter:
         -------
         toponet.book.notebook.Caption
         """
-        return tb.caption("The same snapshots as Figure 12, test accuracy against top $H_1$ lifetime (hover: the "
-                          "iteration).", cloud=self._g4_cloud(), profile=self.profile,
-                          accuracy=self._accuracy(self.harder_networks), figure="12b")
+        return tb.caption(render("generalization_captions", figure="12b"), cloud=self._g4_cloud(),
+                          profile=self.profile, accuracy=self._accuracy(self.harder_networks), figure="12b")
 
     # G5 (Fig. 13) ---------------------------------------------------------------------------------
     def _g5_check(self, dataset: str) -> str:

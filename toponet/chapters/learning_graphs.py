@@ -1147,6 +1147,8 @@ CLOUDS = {
     "output": r"\text{L1: incoming weights of the 10 output neurons} \in \mathbb{R}^{100}\text{, all recordings}",
     "L2": r"\text{L2: incoming weights of the 100 first-layer neurons} \in \mathbb{R}^{784}\text{, all kept recordings}",
 }
+#: L1's PCA projections: layer -> figure label.
+_L1_PROJECTIONS = {"hidden1": "L1a", "output": "L1b"}
 #: L1's learning-graph figures: (layer, init) -> figure label.
 _L1_GRAPHS = {("hidden1", "zero"): "L1c", ("output", "zero"): "L1d", ("output", "normal"): "L1e"}
 
@@ -1317,14 +1319,18 @@ class LearningGraphsChapter:
         Returns
         -------
         Caption
+            Its words: ``templates/learning_captions.md``.
+
+        Raises
+        ------
+        ValueError
+            If ``layer`` is not one the chapter projects.
         """
-        if layer == "hidden1":
-            text = (f"PCA 1-2 of the hidden layer's weight trajectories of L1 (784-100-10 sigmoid MLP, zero init), "
-                    f"coloured by step, at {len(self.l1['steps_hidden1'])} recordings.")
-        else:
-            text = "PCA 1-2 of the output layer's weight trajectories of L1, coloured by step."
-        return caption(text, cloud=CLOUDS[layer], profile=self.profile, accuracy=self._accuracy("L1"),
-                       figure={"hidden1": "L1a", "output": "L1b"}[layer])
+        if layer not in _L1_PROJECTIONS:
+            raise ValueError(f"no L1 projection figure of {layer!r}; the chapter draws {sorted(_L1_PROJECTIONS)}")
+        figure = _L1_PROJECTIONS[layer]
+        text = render("learning_captions", figure=figure, recordings=len(self.l1["steps_hidden1"]))
+        return caption(text, cloud=CLOUDS[layer], profile=self.profile, accuracy=self._accuracy("L1"), figure=figure)
 
     def _graph(self, layer: str, init: str):
         """(Mapper, step per point) of an L1 learning graph the chapter draws."""
@@ -1366,14 +1372,12 @@ class LearningGraphsChapter:
         Returns
         -------
         Caption
+            Its words: ``templates/learning_captions.md``.
         """
         graph, _ = self._graph(layer, init)
         figure = _L1_GRAPHS[layer, init]
-        text = {"L1c": f"Learning graph of L1's hidden layer: Mapper({self.resolution}, {self.gain:g}), lens = L2 norm, "
-                       f"DBSCAN (eps {graph.dbscan_eps_:.3g} in PCA-20 units); node colour = mean training step.",
-                "L1d": f"Learning graph of L1's output layer, as above (eps {graph.dbscan_eps_:.3g}).",
-                "L1e": f"Learning graph of the output layer of the same network started from N(0, {L1_NORMAL_STD:g}^2) "
-                       "instead of zeros, as above."}[figure]
+        text = render("learning_captions", figure=figure, resolution=self.resolution, gain=self.gain,
+                      eps=graph.dbscan_eps_, std=L1_NORMAL_STD)
         return caption(text, cloud=CLOUDS[layer], profile=self.profile,
                        accuracy=self._accuracy("L1" if init == "zero" else "L1-normal"), figure=figure)
 
@@ -1412,13 +1416,12 @@ class LearningGraphsChapter:
         Returns
         -------
         Caption
+            Its words: ``templates/learning_captions.md``.
         """
         zero_output = self._counts()["zero"]["output"]
-        return caption(f"Branches of the learning graphs (Mapper({self.resolution}, {self.gain:g}), lens L2 norm, "
-                       f"DBSCAN), counted as tips persisting at least {zero_output.min_levels} cover intervals, for "
-                       f"the paper's zero init and N(0, {L1_NORMAL_STD:g}^2) init (paper, zero init: 10 output and "
-                       f"about 12 hidden branches). Test accuracy {100 * self._accuracy('L1'):.1f}% (zero) and "
-                       f"{100 * self._accuracy('L1-normal'):.1f}% (N(0, {L1_NORMAL_STD:g}^2)).",
+        return caption(render("learning_captions", figure="branches", resolution=self.resolution, gain=self.gain,
+                              min_levels=zero_output.min_levels, std=L1_NORMAL_STD,
+                              zero_accuracy=self._accuracy("L1"), normal_accuracy=self._accuracy("L1-normal")),
                        cloud=CLOUDS["output"], profile=self.profile, accuracy=self._accuracy("L1"))
 
     def nines_figure(self):
@@ -1447,10 +1450,9 @@ class LearningGraphsChapter:
         Returns
         -------
         Caption
+            Its words: ``templates/learning_captions.md``.
         """
-        return caption("Classification of the test nines over training (share classified as 9, 7 and 1), with the "
-                       "epoch at which the 9-as-7 confusion ends (below half its peak) and the one at which output "
-                       "neurons 7 and 9 branch apart.", cloud=CLOUDS["output"], profile=self.profile,
+        return caption(render("learning_captions", figure="L1f"), cloud=CLOUDS["output"], profile=self.profile,
                        accuracy=self._accuracy("L1"), figure="L1f")
 
     def nines_reading(self) -> Reading:
@@ -1526,10 +1528,10 @@ class LearningGraphsChapter:
         Returns
         -------
         Caption
+            Its words: ``templates/learning_captions.md``.
         """
-        return caption(f"PCA 1-2 of the first hidden layer's weights of L2 (784-100-100-10 sigmoid, init N(0, 1e-6)), "
-                       f"coloured by step, at {len(self.l2['steps_hidden1'])} recordings.", cloud=CLOUDS["L2"],
-                       profile=self.profile, accuracy=self._accuracy("L2"), figure="L2a")
+        return caption(render("learning_captions", figure="L2a", recordings=len(self.l2["steps_hidden1"])),
+                       cloud=CLOUDS["L2"], profile=self.profile, accuracy=self._accuracy("L2"), figure="L2a")
 
     def surface_graph_figure(self):
         """Figure L2b: L2's first hidden layer, Mapper with PCA 1-3 lenses, coloured by mean step.
@@ -1549,9 +1551,10 @@ class LearningGraphsChapter:
         Returns
         -------
         Caption
+            Its words: ``templates/learning_captions.md``.
         """
-        return caption(f"Learning graph of L2's first hidden layer: Mapper({max(4, self.resolution // 4)}, "
-                       f"{self.gain:g}) with lenses PCA 1-3, DBSCAN; node colour = mean training step.",
+        return caption(render("learning_captions", figure="L2b", resolution=max(4, self.resolution // 4),
+                              gain=self.gain),
                        cloud=CLOUDS["L2"], profile=self.profile, accuracy=self._accuracy("L2"), figure="L2b")
 
     def surface_graph_reading(self) -> Reading:
@@ -1582,9 +1585,10 @@ class LearningGraphsChapter:
         Returns
         -------
         Caption
+            Its words: ``templates/learning_captions.md``.
         """
-        return caption("Weight norm of every neuron of L2 over training, one panel per layer, one line per neuron.",
-                       cloud=CLOUDS["L2"], profile=self.profile, accuracy=self._accuracy("L2"), figure="L2c")
+        return caption(render("learning_captions", figure="L2c"), cloud=CLOUDS["L2"], profile=self.profile,
+                       accuracy=self._accuracy("L2"), figure="L2c")
 
     def accuracy_figure(self):
         """Figure L2d: L2's test accuracy over training, the end of each jump marked.
@@ -1605,9 +1609,10 @@ class LearningGraphsChapter:
         Returns
         -------
         Caption
+            Its words: ``templates/learning_captions.md``.
         """
-        return caption("Test accuracy of L2 over training (a fixed 2,000-image test subset), the end of each jump "
-                       "marked.", cloud=CLOUDS["L2"], profile=self.profile, accuracy=self._accuracy("L2"), figure="L2d")
+        return caption(render("learning_captions", figure="L2d"), cloud=CLOUDS["L2"], profile=self.profile,
+                       accuracy=self._accuracy("L2"), figure="L2d")
 
     def accuracy_reading(self) -> Reading:
         """What to see in :meth:`accuracy_figure` (:func:`jumps_reading`).
