@@ -59,13 +59,12 @@ def test_generalization_fig13_caption_frame_and_errors():
     curves = {k: _curve([0.1, 0.5, 0.9]) for k in ("none", "circle", "klein", "gaussian")}
     speed = gen.speedup(curves["none"], curves["circle"], 0.5)
     runs = {"circle": _Run(2, (0, 200)), "none": _Run(3, (0, 200))}
-    text = gen.g5_caption("MNIST (real)", curves, speed, runs, "circle", profile="smoke").text
+    text = gen.g5_caption("MNIST (real)", curves, runs, profile="smoke").text
     assert text.startswith("**Figure 13.** Test accuracy (mean +- sd over networks) against batch iterations on "
                            "MNIST (real), with 64 appended")
     assert "Networks: circle 2, none 3. Point cloud $2 \\times M^{1}_{200}(64, 32, 64)$. Profile `smoke`." in text
     with pytest.raises(ValueError, match="klein"):
-        gen.g5_caption("MNIST", {k: v for k, v in curves.items() if k != "klein"}, speed, runs, "circle",
-                       profile="smoke")
+        gen.g5_caption("MNIST", {k: v for k, v in curves.items() if k != "klein"}, runs, profile="smoke")
     chapter = NS(g5_curves={"mnist": curves}, g5_speedups={"mnist": speed}, g5_runs={"mnist": runs},
                  g5_fastest={"mnist": "circle"}, profile="smoke")
     chapter._g5_check = lambda dataset: gen.GeneralizationChapter._g5_check(chapter, dataset)

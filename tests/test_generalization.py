@@ -513,15 +513,15 @@ def test_g5_caption_and_reading_state_every_arm_and_the_target():
     curves = {"none": curve([0.1, 0.5, 0.9]), "circle": curve([0.1, 0.9, 0.95]),
               "klein": curve([0.1, 0.6, 0.92]), "gaussian": curve([0.1, 0.45, 0.9])}
     speed = gen.speedup(curves["none"], curves["circle"], 0.9)
-    text = str(gen.g5_caption("MNIST (real)", curves, speed, {"circle": circle}, "circle", profile="default"))
+    text = str(gen.g5_caption("MNIST (real)", curves, {"circle": circle}, profile="default"))
     assert "**Figure 13.**" in text and "dotted: the target accuracy" in text and f"Networks: circle {n}" in text
     # the target and the speed-ups are the reading's, under the figure
     reading = gen.g5_reading("MNIST (real)", curves, speed, "circle")._repr_markdown_()
     assert reading.startswith("**What to see**") and "the target is 90.0 %" in reading and "at 200 iterations" in reading
     assert "circle 2.00x" in reading and "gaussian 1.00x" in reading and "fastest: circle" in reading
     with pytest.raises(ValueError, match="klein"):
-        gen.g5_caption("MNIST", {k: v for k, v in curves.items() if k != "klein"}, speed,
-                       {"circle": circle}, "circle", profile="default")
+        gen.g5_caption("MNIST", {k: v for k, v in curves.items() if k != "klein"}, {"circle": circle},
+                       profile="default")
 
 
 def test_g3_counts_a_group_circle_only_after_bonferroni():

@@ -854,33 +854,28 @@ def _power_values(rule: RuleResult, alpha: float) -> dict:
                 floor=f"{t.min_p:.2g}" if t.min_p >= alpha else "")
 
 
-def g5_caption(label: str, curves: dict, speed: dict, runs: dict, fastest: str, *, profile: str,
-               widths=(64, 32, 64)):
+def g5_caption(label: str, curves: dict, runs: dict, *, profile: str, widths=(64, 32, 64)):
     """Fig. 13's caption for one dataset: what is drawn and the networks per arm (the target and
     the speed-ups are in :func:`g5_reading`); the words are ``templates/generalization_captions.md``.
 
     Parameters
     ----------
     label : the dataset's name as captions print it (e.g. ``DOMAIN_LABELS[name]``)
-    curves : arm ("none", "circle", "klein", "gaussian") -> accuracy curve, as :func:`speedup` takes
-    speed : :func:`speedup` of the circle arm (keys "target", "base_iterations")
-    runs : arm -> Artifact of that arm
-    fastest : the fastest arm's name
+    curves : arm ("none", "circle", "klein", "gaussian") -> accuracy curve, as :func:`speedup` takes;
+        the caption checks that every arm is drawn
+    runs : arm -> Artifact of that arm (the circle arm's names the point cloud and the accuracy)
     profile : the build profile
+    widths : the network's widths, for the point cloud's label
 
     Returns
     -------
     toponet.book.notebook.Caption
     """
-
     missing = {"none", "circle", "klein", "gaussian"} - set(curves) | ({"circle"} - set(runs))
     if missing:
         raise ValueError(f"g5_caption needs curves for none/circle/klein/gaussian and the circle run; "
                          f"missing {sorted(missing)}")
-    others = {kind: speedup(curves["none"], curves[kind], speed["target"])["speedup"]
-              for kind in ("circle", "klein", "gaussian")}
     circle = runs["circle"]
-    del others, fastest  # the speed-ups are read in g5_reading, under the figure
     return tb.caption(
         render("generalization_captions", figure="13", label=label,
                networks={kind: r.networks for kind, r in runs.items()}),
@@ -1288,8 +1283,7 @@ class GeneralizationChapter:
         toponet.book.notebook.Caption
         """
         label = self._g5_check(dataset)
-        return g5_caption(label, self.g5_curves[dataset], self.g5_speedups[dataset], self.g5_runs[dataset],
-                          self.g5_fastest[dataset], profile=self.profile, widths=WIDTHS)
+        return g5_caption(label, self.g5_curves[dataset], self.g5_runs[dataset], profile=self.profile, widths=WIDTHS)
 
     def g5_reading(self, dataset: str) -> Reading:
         """Fig. 13's reading for one dataset (:func:`g5_reading`): the target and the speed-ups.
