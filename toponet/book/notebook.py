@@ -176,7 +176,8 @@ class Caption:
 
 
 def caption(text: str, *, cloud: str, profile: str, accuracy=None,
-            paper_accuracy: float | None = None, figure: str | None = None) -> Caption:
+            paper_accuracy: float | None = None, figure: str | None = None,
+            weights: str | None = None) -> Caption:
     r"""A caption stating the point cloud, the build profile and the test accuracy.
 
     Parameters
@@ -194,6 +195,10 @@ def caption(text: str, *, cloud: str, profile: str, accuracy=None,
         The paper's accuracy for the same model, as a fraction.
     figure : str, optional
         A label such as "1" or "2b", printed as "**Figure 1.**".
+    weights : str, optional
+        For weights trained elsewhere (a pretrained network, a user's file): the sentence saying
+        where they come from, printed last instead of the accuracy sentence (``accuracy`` must
+        then be None).
 
     Returns
     -------
@@ -206,9 +211,13 @@ def caption(text: str, *, cloud: str, profile: str, accuracy=None,
         raise ValueError("cloud must name the point cloud (TeX), e.g. cloud_label(...)")
     if not isinstance(profile, str) or not profile:
         raise ValueError(f"profile must be the build profile's name; got {profile!r}")
+    if weights is not None and (accuracy is not None or not isinstance(weights, str) or not weights.strip()):
+        raise ValueError("weights must be a non-empty sentence, and only for a figure without a test accuracy")
     parts = [f"**Figure {figure}.**" if figure else "", text.strip(),
              f"Point cloud ${cloud.strip()}$.", f"Profile `{profile}`."]
-    if accuracy is None:
+    if weights is not None:
+        parts.append(weights.strip())
+    elif accuracy is None:
         parts.append("No trained network (no test accuracy).")
     else:
         acc = f"Test accuracy {_accuracy_text(accuracy)}"

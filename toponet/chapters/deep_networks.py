@@ -56,7 +56,7 @@ import numpy as np
 
 from toponet._validation import check_fraction, check_int
 from toponet.analysis import analyze_filters, filtered_top_h1, scaled_k
-from toponet.book.notebook import Caption, Reading, what_to_see
+from toponet.book.notebook import Caption, Reading, caption, what_to_see
 from toponet.chapters._common import null_distance_threshold
 from toponet.chapters._readings import barcode_reading, mapper_reading
 from toponet.chapters._templates import render
@@ -671,11 +671,8 @@ def pretrained_caption(text: str, analysis: LayerAnalysis, *, profile: str, data
     toponet.book.notebook.Caption
     """
 
-    if not text or not text.strip():
-        raise ValueError("caption text must say what the figure shows")
-    parts = [f"**Figure {figure}.**" if figure else "", text.strip(), f"Point cloud ${cloud_tex(analysis)}$.",
-             f"Profile `{profile}`.", render("deep_captions", figure="weights", network=analysis.layer.network)]
-    return Caption(" ".join(p for p in parts if p))
+    return caption(text, cloud=cloud_tex(analysis), profile=profile, figure=figure,
+                   weights=render("deep_captions", figure="weights", network=analysis.layer.network))
 
 
 def _comparison_row(name: str, n_filters: int, out: dict, a: str, b: str) -> dict:

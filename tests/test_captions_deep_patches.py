@@ -89,7 +89,7 @@ def test_deep_captions_reject_an_unknown_figure(deep_chapter):
         deep_chapter.mapper_caption("inception layer 3")
     with pytest.raises(ValueError, match="cloud must be one of"):
         deep_chapter.barcode_caption("vgg layer 2")
-    with pytest.raises(ValueError, match="caption text must say"):
+    with pytest.raises(ValueError, match="caption text must be a non-empty string"):
         deep.pretrained_caption("  ", deep_chapter.efficientnet_pooled, profile="smoke", data="x")
 
 
