@@ -1,5 +1,5 @@
-"""The caption templates of chapters 00, 01 and 06 (``ideal_captions``, ``mnist_captions``,
-``umass_captions``): each branch on known values, and the chapters'
+"""The caption templates of chapters 00, 01, 06 and 09 (``ideal_captions``, ``mnist_captions``,
+``umass_captions``, ``your_network_captions``): each branch on known values, and the chapters'
 caption methods around them (an unknown figure still raises ValueError before rendering)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from toponet.chapters import ideal_filters, mnist
+from toponet.chapters import ideal_filters, mnist, your_network
 from toponet.chapters._templates import render
 from toponet.chapters.umass import chapter as umass
 
@@ -145,3 +145,30 @@ def test_umass_chapter_captions_frame_the_template():
     with pytest.raises(ValueError, match="no U2 figure of"):
         chapter.u2_mapper_caption("true", "hidden", "assigned")
 
+
+# --- chapter 09: your_network_captions -----------------------------------------------------------
+
+def test_your_network_captions_word_each_figure():
+    def text(figure, **values):
+        return _one_paragraph(render("your_network_captions", figure=figure, **values))
+
+    assert text("depth").startswith("Per tested layer, from input to output: the longest $H_1$ bar of its dense core "
+                                    "(blue) and the 95 % quantile of the top bars of its null clouds")
+    assert text("barcode") == "Barcodes ($H_0$, $H_1$) of the dense core of this layer, longest bars first."
+    assert text("mapper", resolution=30, gain=3.0) == (
+        "Mapper(30, 3) of the same dense core; node colour = cluster size, each node's mean 3x3 filter drawn inside it.")
+
+
+def test_network_caption_frames_the_template():
+    cfg = SimpleNamespace(p=0.3, sample_size=2048, seed=0, resolution=25, gain=2.5)
+    run = SimpleNamespace(config=cfg, weights=SimpleNamespace(label="your weights file `net.pt`"))
+    report = SimpleNamespace(k=10, p=0.3, n_used=320, kernel=SimpleNamespace(index=1))
+    depth = your_network.network_caption("depth", run, profile="smoke").text
+    assert depth.startswith("Per tested layer") and "at most 2,048 of its filters, seed 0" in depth
+    mapper = your_network.network_caption("mapper", run, report, profile="smoke").text
+    assert mapper.startswith("Mapper(25, 2.5) of the same dense core;")
+    assert r"\rho(10, 0.3,\ 320 \text{ filters of conv weight 1" in mapper
+    assert mapper.endswith("Weights: your weights file `net.pt`, trained elsewhere (no training here, no test "
+                           "accuracy measured here).")
+    with pytest.raises(ValueError, match="figure must be one of"):
+        your_network.network_caption("Barcodes.", run, report, profile="smoke")
