@@ -119,9 +119,7 @@ tb.show_table(yours.answer_rows(run))
 yours.depth_figure(run)
 
 # %% tags=["remove-input"]
-yours.network_caption("Per tested layer, from input to output: the longest $H_1$ bar of its dense core (blue) and "
-                      "the 95 % quantile of the top bars of its null clouds, one line per null kind; a star marks "
-                      "the layers where the calibrated rule finds a circle.", run, profile=profile)
+yours.network_caption("depth", run, profile=profile)
 
 # %% tags=["remove-input"]
 yours.depth_reading(run)
@@ -138,8 +136,7 @@ Markdown(yours.close_up_markdown(run, "strongest"))
 yours.barcode_figure(run, "strongest")
 
 # %% tags=["remove-input"]
-yours.network_caption("Barcodes ($H_0$, $H_1$) of the dense core of this layer, longest bars first.", run,
-                      yours.close_up(run, "strongest"), profile=profile)
+yours.network_caption("barcode", run, yours.close_up(run, "strongest"), profile=profile)
 
 # %% tags=["remove-input"]
 yours.layer_barcode_reading(run, "strongest")
@@ -148,9 +145,7 @@ yours.layer_barcode_reading(run, "strongest")
 yours.mapper_figure(run, "strongest")
 
 # %% tags=["remove-input"]
-yours.network_caption(f"Mapper({resolution}, {gain:g}) of the same dense core; node colour = cluster size, each "
-                      "node's mean 3x3 filter drawn inside it.", run, yours.close_up(run, "strongest"),
-                      profile=profile)
+yours.network_caption("mapper", run, yours.close_up(run, "strongest"), profile=profile)
 
 # %% tags=["remove-input"]
 yours.layer_mapper_reading(run, "strongest")
@@ -165,8 +160,7 @@ Markdown(yours.close_up_markdown(run, "contrast"))
 yours.barcode_figure(run, "contrast")
 
 # %% tags=["remove-input"]
-yours.network_caption("Barcodes ($H_0$, $H_1$) of the dense core of this layer, longest bars first.", run,
-                      yours.close_up(run, "contrast"), profile=profile)
+yours.network_caption("barcode", run, yours.close_up(run, "contrast"), profile=profile)
 
 # %% tags=["remove-input"]
 yours.layer_barcode_reading(run, "contrast")
@@ -175,9 +169,7 @@ yours.layer_barcode_reading(run, "contrast")
 yours.mapper_figure(run, "contrast")
 
 # %% tags=["remove-input"]
-yours.network_caption(f"Mapper({resolution}, {gain:g}) of the same dense core; node colour = cluster size, each "
-                      "node's mean 3x3 filter drawn inside it.", run, yours.close_up(run, "contrast"),
-                      profile=profile)
+yours.network_caption("mapper", run, yours.close_up(run, "contrast"), profile=profile)
 
 # %% tags=["remove-input"]
 yours.layer_mapper_reading(run, "contrast")

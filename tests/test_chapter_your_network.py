@@ -71,7 +71,7 @@ def test_close_ups_show_the_strongest_layer_and_one_without_a_circle(run):
     for reading in (yours.layer_barcode_reading(run, "strongest"), yours.layer_mapper_reading(run, "contrast"),
                     yours.depth_reading(run)):
         assert isinstance(reading, Reading)
-    caption = yours.network_caption("Barcodes.", run, strongest, profile="smoke")
+    caption = yours.network_caption("barcode", run, strongest, profile="smoke")
     assert isinstance(caption, Caption) and r"\rho(10, 0.3,\ 320 \text{ filters of conv weight 1" in caption.text
     assert "your weights file `net.pt`" in caption.text and "Profile `smoke`" in caption.text
     with pytest.raises(ValueError, match="role must be one of"):

@@ -28,6 +28,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from toponet import plots
 from toponet.book.notebook import Caption, Reading, caption, cloud_label, what_to_see
+from toponet.chapters._templates import render
 from toponet.density import density_filtration
 from toponet.experiments import experiment
 from toponet.homology import persistence
@@ -298,32 +299,34 @@ class IdealChapter:
         Returns
         -------
         toponet.book.Caption
+            The wording of ``templates/ideal_captions.md`` in :func:`toponet.book.caption`'s frame.
+
+        Raises
+        ------
+        ValueError
+            For a figure not in :data:`FIGURES`.
         """
-        k, p, n = self.k, self.p, self.networks * 64
-        if figure == "distances":
-            return caption("Distance of each filter to the nearest primary-circle filter (left: density, right: "
-                           "cumulative fraction); dashed: the 0.3 threshold.",
-                           cloud=rf"3 \times {n}" + r"\text{ ideal and gaussian filters}", profile=self.profile)
-        if figure == "mapper":
-            return caption(f"Mapper({self.resolution}, {self.gain:g}) graph of the primary-circle filters; node colour "
-                           "= cluster size, each node's mean filter drawn inside it.",
-                           cloud=self._cloud("primary circle"), profile=self.profile)
-        if figure == "barcodes":
-            return caption("Barcodes, 40 longest bars per dimension (top: primary circle; bottom: gaussian null); "
-                           + self.diagrams["primary circle"].method + ".",
-                           cloud=rf"\rho({k}, {p:g}, " + self._cloud("primary circle") + r"),\ "
-                           + rf"\rho({k}, {p:g}, " + self._cloud("gaussian") + ")", profile=self.profile)
         if figure not in FIGURES:
             raise ValueError(f"figure={figure!r}: chapter 00's figures are {', '.join(FIGURES)}")
-        accuracy = np.asarray(self.mnist.test_accuracy(), float).tolist()
-        if figure == "mnist barcode":
-            return caption(f"Barcode of a random sample of {len(self.plain.sample)} points of the dense core, computed "
-                           "by giotto-ph's `ripser_parallel` (30 longest bars per dimension).",
-                           cloud=self._mnist_cloud(), profile=MNIST_PROFILE, accuracy=accuracy)
-        cover = self.mapper_cover
-        return caption(f"giotto-tda's Mapper graph of the dense core: PCA lens, {cover.n_intervals} intervals per "
-                       f"lens overlapping by {cover.overlap_frac:g}, DBSCAN clusters; node colour = the mean angle "
-                       "of its filters' edge.", cloud=self._mnist_cloud(), profile=MNIST_PROFILE, accuracy=accuracy)
+        k, p, n = self.k, self.p, self.networks * 64
+        values, frame = {}, {"profile": self.profile}
+        if figure == "distances":
+            frame["cloud"] = rf"3 \times {n}" + r"\text{ ideal and gaussian filters}"
+        elif figure == "mapper":
+            values = {"resolution": self.resolution, "gain": self.gain}
+            frame["cloud"] = self._cloud("primary circle")
+        elif figure == "barcodes":
+            values = {"method": self.diagrams["primary circle"].method}
+            frame["cloud"] = (rf"\rho({k}, {p:g}, " + self._cloud("primary circle") + r"),\ "
+                              + rf"\rho({k}, {p:g}, " + self._cloud("gaussian") + ")")
+        else:
+            frame = {"cloud": self._mnist_cloud(), "profile": MNIST_PROFILE,
+                     "accuracy": np.asarray(self.mnist.test_accuracy(), float).tolist()}
+            if figure == "mnist barcode":
+                values = {"sample": len(self.plain.sample)}
+            else:
+                values = {"intervals": self.mapper_cover.n_intervals, "overlap": self.mapper_cover.overlap_frac}
+        return caption(render("ideal_captions", figure=figure, **values), **frame)
 
     def reading(self, figure: str) -> Reading:
         """The "What to see" of one of the chapter's figures (:data:`FIGURES`), filled from its results.

@@ -33,6 +33,7 @@ from toponet.book.notebook import Caption, Reading, caption, cloud_label, verdic
 from toponet.chapters._common import accuracy_summary, evolution, null_distance_threshold
 from toponet.chapters._readings import (barcode_reading, distance_reading, evolution_reading, mapper_reading,
                                         rule_outcome)
+from toponet.chapters._templates import render
 from toponet.paper_claims import circle_claim
 from toponet.density import density_filtration
 from toponet.experiments import experiment, load_or_train
@@ -46,7 +47,7 @@ from toponet.verdict_record import Verdict
 
 __all__ = ["validate", "group_statistics", "parameter_sweep", "circle_evidence", "variant_table", "layer_comparison",
            "mnist_verdicts", "groups_reading", "sweep_reading", "layer2_reading", "MnistChapter", "run_chapter",
-           "sweep_ks", "WIDTHS", "VARIANTS"]
+           "sweep_ks", "WIDTHS", "VARIANTS", "FIGURES"]
 
 
 def validate(params) -> dict:
@@ -355,6 +356,8 @@ SWEEP_K_FACTORS = (0.25, 0.5, 1, 2, 4)
 LAYER2_K, LAYER2_P = 10, 0.1
 #: The paper's test accuracy of M(64, 32, 64) at 40K iterations (Fig. 2's captions quote it).
 PAPER_ACCURACY = 0.99
+#: Fig. 2's panels, in the notebook's order (the keys of :meth:`MnistChapter.caption`).
+FIGURES = ("2a", "2b", "2c", "2d", "2e", "2f", "2g", "2h", "2i")
 
 _MAPPER_LOOK = (
     "whether the graph closes into a loop whose nodes carry edge filters turning through all angles; the strip "
@@ -591,54 +594,41 @@ class MnistChapter:
         Parameters
         ----------
         figure : str
-            One of "2a", ..., "2i" (the figures in the notebook's order).
+            One of "2a", ..., "2i" (the figures in the notebook's order, :data:`FIGURES`).
 
         Returns
         -------
         toponet.book.Caption
+            The wording of ``templates/mnist_captions.md`` in :func:`toponet.book.caption`'s frame.
+
+        Raises
+        ------
+        ValueError
+            For a figure not in :data:`FIGURES`.
         """
-        res, gain, p = self.resolution, self.gain, self.p
+        if figure not in FIGURES:
+            raise ValueError(f"figure={figure!r}: chapter 01 shows figures 2a to 2i")
+        p = self.p
         layer1 = self._cloud(1, k=self.layer1_k, p=p)
         layer2 = self._cloud(2, k=self.layer2["k"], p=LAYER2_P)
-        if figure == "2a":
-            text, cloud = (f"Mapper({res}, {gain:g}) of the dense core of the first-layer filters; node colour = "
-                           "cluster size; the mean 3x3 filter drawn on nodes spread along the graph, and below the "
-                           "graph the mean filters by angle around the loop.", layer1)
+        cloud = {"2a": layer1, "2b": layer1, "2e": layer1, "2h": layer2, "2i": layer2}.get(figure, self._cloud(1))
+        values = {}
+        if figure in ("2a", "2i"):
+            values = {"resolution": self.resolution, "gain": self.gain}
         elif figure == "2b":
-            text, cloud = (f"Barcodes ($H_0$, $H_1$) of the same cloud "
-                           f"({self.layer1_analysis.summary()['persistence_method']}).", layer1)
+            values = {"method": self.layer1_analysis.summary()["persistence_method"]}
         elif figure == "2c":
             g = self.layer1["groups"]
-            text = (f"Top $H_1$ lifetime of $\\rho({g.k}, {p:g})$ for disjoint groups of {g.group_size} networks "
-                    f"({g.points_per_group} filters each): trained, the same networks untrained, and gaussian "
-                    "clouds of that size.")
+            values = {"k": g.k, "p": p, "group_size": g.group_size, "points": g.points_per_group}
             cloud = self._cloud(1, networks=g.group_size, k=g.k, p=p)
-        elif figure == "2d":
-            text, cloud = ("Distance of every first-layer filter to the primary circle: trained, the same networks "
-                           "untrained, and gaussian filters; dotted: the 5% quantile of the gaussian filters' "
-                           "distances.", self._cloud(1))
-        elif figure == "2e":
-            text, cloud = ("Top $H_1$ lifetime of the dense core, its share within 0.3 of the primary circle, and test "
-                           "accuracy (mean and sd over networks; before the last snapshot on a fixed 2,000-image test "
-                           "subset) against training iterations.", layer1)
         elif figure == "2f":
-            text, cloud = f"Top/second $H_1$ ratio over {len(self.sweep)} choices of (k, p) of the same cloud.", \
-                self._cloud(1)
-        elif figure == "2g":
-            text, cloud = ("Share of the dense core within 0.3 of the primary circle over the same choices of (k, p).",
-                           self._cloud(1))
+            values = {"choices": len(self.sweep)}
         elif figure == "2h":
-            method = self.layer2_analysis.summary()["persistence_method"]
-            text, cloud = (f"Second-layer barcodes of {self.layer2['n']:,} filters drawn at random from the "
-                           f"{self.layer2_filters.shape[0]:,} ({method}).", layer2)
-        elif figure == "2i":
-            text, cloud = (f"Mapper({res}, {gain:g}) of the same second-layer cloud's dense core; node colour = "
-                           "cluster size, each node's mean 3x3 filter drawn inside it.", layer2)
-        else:
-            raise ValueError(f"figure={figure!r}: chapter 01 shows figures 2a to 2i")
+            values = {"n": self.layer2["n"], "total": self.layer2_filters.shape[0],
+                      "method": self.layer2_analysis.summary()["persistence_method"]}
         paper = PAPER_ACCURACY if figure in ("2a", "2b") else None
-        return caption(text, cloud=cloud, profile=self.profile, accuracy=list(self.accuracy["values"]),
-                       paper_accuracy=paper, figure=figure)
+        return caption(render("mnist_captions", figure=figure, **values), cloud=cloud, profile=self.profile,
+                       accuracy=list(self.accuracy["values"]), paper_accuracy=paper, figure=figure)
 
     def reading(self, figure: str) -> Reading:
         """The "What to see" of Fig. ``figure`` ("2a" to "2i"), filled from this build's results.

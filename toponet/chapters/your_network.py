@@ -19,8 +19,9 @@ touched). It renders what ``toponet analyze MODEL --layers all`` answers for a w
    their Mapper graph and barcodes for the close-ups (:func:`close_up`);
 3. the page: :func:`table_rows` (:func:`toponet.report.network_table_rows`, the report's table),
    :func:`answer_rows` (why each answer, from its calibration), :func:`depth_figure`, captions
-   (:func:`network_caption`), readings, and :func:`findings_markdown`, the closing paragraph: the
-   template ``toponet/chapters/templates/your_network_findings.md`` filled from the rows.
+   (:func:`network_caption`: the template ``toponet/chapters/templates/your_network_captions.md``),
+   readings, and :func:`findings_markdown`, the closing paragraph: the template
+   ``toponet/chapters/templates/your_network_findings.md`` filled from the rows.
 """
 from __future__ import annotations
 
@@ -49,8 +50,8 @@ from toponet.circle_decision import ALPHA, DRAWS, EXISTENCE_KINDS, MIN_POWER
 
 __all__ = ["DEFAULT_NETWORK", "SUFFIXES", "WeightsFile", "NetworkRun", "validate", "resolve_weights",
            "select_layers", "analyze", "close_up", "table_rows", "answer_rows", "answer_reason",
-           "weights_markdown", "depth_figure", "depth_reading", "network_caption", "close_up_markdown",
-           "barcode_figure", "mapper_figure", "layer_barcode_reading", "layer_mapper_reading",
+           "weights_markdown", "depth_figure", "depth_reading", "network_caption", "CAPTIONS",
+           "close_up_markdown", "barcode_figure", "mapper_figure", "layer_barcode_reading", "layer_mapper_reading",
            "findings_markdown", "barcode_reading", "mapper_reading"]
 
 #: What ``weights = ""`` analyses: the pretrained network chapter 04 uses (:mod:`toponet.pretrained`).
@@ -59,6 +60,9 @@ DEFAULT_NETWORK = "efficientnet-lite0"
 SUFFIXES = (*TORCH_SUFFIXES, ".safetensors", ".npy")
 #: The close-ups: the layer whose top bar stands furthest above its nulls, and one without a circle.
 ROLES = ("strongest", "contrast")
+#: The figures :func:`network_caption` words (``templates/your_network_captions.md``): the depth
+#: figure of every tested layer, and a close-up's barcodes and Mapper graph.
+CAPTIONS = ("depth", "barcode", "mapper")
 
 
 # --- the parameters ---------------------------------------------------------------------------------
@@ -318,19 +322,43 @@ def depth_figure(run: NetworkRun, *, title: str = "Top $H_1$ bar of each 3x3 lay
     return fig
 
 
-def network_caption(text: str, run: NetworkRun, report: LayerReport | None = None, *, profile: str) -> Caption:
-    """A caption for a figure of ``run`` (of one layer, ``report``, or of all tested layers): the
-    cloud, the profile, and that the weights were trained elsewhere (no accuracy measured here)."""
-    if not text or not text.strip():
-        raise ValueError("caption text must say what the figure shows")
+def network_caption(figure: str, run: NetworkRun, report: LayerReport | None = None, *, profile: str) -> Caption:
+    """A caption for a figure of ``run`` (of one layer, ``report``, or of all tested layers).
+
+    Parameters
+    ----------
+    figure : str
+        Which figure (:data:`CAPTIONS`): "depth" (:func:`depth_figure`), "barcode"
+        (:func:`barcode_figure`) or "mapper" (:func:`mapper_figure`, at the run's Mapper(resolution, gain)).
+    run : NetworkRun
+        What :func:`analyze` computed.
+    report : toponet.layerwise.LayerReport, optional
+        The layer the figure shows (a close-up); None for a figure of every tested layer.
+    profile : str
+        The build profile.
+
+    Returns
+    -------
+    Caption
+        The wording of ``templates/your_network_captions.md``, then the cloud, the profile, and that
+        the weights were trained elsewhere (no accuracy measured here).
+
+    Raises
+    ------
+    ValueError
+        For a figure not in :data:`CAPTIONS`.
+    """
+    if figure not in CAPTIONS:
+        raise ValueError(f"figure must be one of {CAPTIONS}; got {figure!r}")
     cfg = run.config
+    text = render("your_network_captions", figure=figure, resolution=cfg.resolution, gain=cfg.gain)
     if report is None:
         cloud = (rf"\rho(k, {cfg.p:g}, \text{{each tested layer, at most {cfg.sample_size:,} of its filters, seed "
                  rf"{cfg.seed}}})")
     else:
         cloud = (rf"\rho({report.k}, {report.p:g},\ {report.n_used:,} \text{{ filters of conv weight "
                  rf"{report.kernel.index} of the file}})")
-    parts = [text.strip(), f"Point cloud ${cloud}$.", f"Profile `{profile}`.",
+    parts = [text, f"Point cloud ${cloud}$.", f"Profile `{profile}`.",
              f"Weights: {run.weights.label}, trained elsewhere (no training here, no test accuracy measured here)."]
     return Caption(" ".join(parts))
 

@@ -21,6 +21,7 @@ from toponet import plots
 from toponet._validation import check_int
 from toponet.book.notebook import Caption, Reading, verdict_block
 from toponet.chapters import registry
+from toponet.chapters._templates import render
 from toponet.chapters.umass import memorization, tori
 from toponet.experiments import SCALES
 from toponet.homology import PersistenceResult
@@ -38,6 +39,8 @@ U2_CLOUD = r"\text{final hidden layer / softmax of the training images labelled 
 PERFECT = 0.995
 #: Run kind -> the network's name in the captions and the paper's final accuracy of it.
 _NETWORK = {"true": ("N", memorization.PAPER["true"]["test"]), "permuted": ("N'", memorization.PAPER["permuted"]["test"])}
+#: U2's accuracy curves: run kind -> figure label.
+_U2_CURVES = {"permuted": "U2a", "true": "U2b"}
 #: U2's Mapper figures: (run kind, layer, colouring) -> (figure label, title, colour bar title).
 _U2_MAPPERS = {
     ("true", "hidden", "digit"): ("U2c", "N, final hidden layer", "share of 2s"),
@@ -190,9 +193,10 @@ class UmassChapter:
         Returns
         -------
         Caption
+            The wording of ``templates/umass_captions.md`` in :func:`toponet.book.caption`'s frame.
         """
-        return tb.caption(f"Train and test accuracy of $N_\\text{{ReLU}}$ and $N_{{|\\cdot|}}$ for {self.networks} seeds, "
-                          f"{self.iterations} full-batch Adam iterations; data: {DATA_U1}. Bars: means.",
+        return tb.caption(render("umass_captions", figure="U1a", seeds=self.networks, iterations=self.iterations,
+                                 data=DATA_U1),
                           cloud=U1_CLOUD, profile=self.profile,
                           accuracy=[float(a) for a in self.u1_study["test_accuracy"]], figure="U1a")
 
@@ -229,9 +233,9 @@ class UmassChapter:
         Returns
         -------
         Caption
+            The wording of ``templates/umass_captions.md`` in :func:`toponet.book.caption`'s frame.
         """
-        return tb.caption(f"The input: the {len(self.test_labels):,} test points of the two linked tori in "
-                          "$\\mathbb{R}^3$, coloured by torus (drag to turn it).",
+        return tb.caption(render("umass_captions", figure="U1b", n=len(self.test_labels)),
                           cloud=r"\text{two linked tori, test points}", profile=self.profile, figure="U1b")
 
     def u1_hidden_figure(self, activation: str):
@@ -266,16 +270,17 @@ class UmassChapter:
         Returns
         -------
         Caption
+            The wording of ``templates/umass_captions.md`` in :func:`toponet.book.caption`'s frame.
+
+        Raises
+        ------
+        ValueError
+            For another activation.
         """
-        if _activation(activation) == "abs":
-            return tb.caption(f"First hidden activations $|L_{{3\\to 3}}(x)|$ of $N_{{|\\cdot|}}$ (seed "
-                              f"{self._best_seed('abs')}, its best run), coloured by torus.", cloud=U1_CLOUD,
-                              profile=self.profile, accuracy=self._best_accuracy("abs"),
-                              paper_accuracy=tori.PAPER_ACCURACY["abs"], figure="U1c")
-        return tb.caption(f"First hidden activations $\\mathrm{{ReLU}}(L_{{3\\to 3}}(x))$ of $N_\\text{{ReLU}}$ (seed "
-                          f"{self._best_seed('relu')}, its best run), coloured by torus.", cloud=U1_CLOUD,
-                          profile=self.profile, accuracy=self._best_accuracy("relu"),
-                          paper_accuracy=tori.PAPER_ACCURACY["relu"], figure="U1d")
+        figure = {"abs": "U1c", "relu": "U1d"}[_activation(activation)]
+        return tb.caption(render("umass_captions", figure=figure, seed=self._best_seed(activation)), cloud=U1_CLOUD,
+                          profile=self.profile, accuracy=self._best_accuracy(activation),
+                          paper_accuracy=tori.PAPER_ACCURACY[activation], figure=figure)
 
     def u1_barcode_figure(self, activation: str):
         """Figures U1e (abs), U1f (relu): the H0 barcode of the best run's first hidden activations.
@@ -304,11 +309,16 @@ class UmassChapter:
         Returns
         -------
         Caption
+            The wording of ``templates/umass_captions.md`` in :func:`toponet.book.caption`'s frame.
+
+        Raises
+        ------
+        ValueError
+            For another activation.
         """
-        network, figure = {"abs": ("$N_{|\\cdot|}$", "U1e"), "relu": ("$N_\\text{ReLU}$", "U1f")}[_activation(activation)]
-        return tb.caption(f"$H_0$ barcode of the first hidden activations of the best {network} (seed "
-                          f"{self._best_seed(activation)}).", cloud=U1_CLOUD, profile=self.profile,
-                          accuracy=self._best_accuracy(activation), figure=figure)
+        figure = {"abs": "U1e", "relu": "U1f"}[_activation(activation)]
+        return tb.caption(render("umass_captions", figure=figure, seed=self._best_seed(activation)), cloud=U1_CLOUD,
+                          profile=self.profile, accuracy=self._best_accuracy(activation), figure=figure)
 
     def u1_barcode_reading(self, activation: str) -> Reading:
         """What to see in :meth:`u1_barcode_figure`: its long bars beside the input's and every run's.
@@ -424,12 +434,18 @@ class UmassChapter:
         Returns
         -------
         Caption
+            The wording of ``templates/umass_captions.md`` in :func:`toponet.book.caption`'s frame.
+
+        Raises
+        ------
+        ValueError
+            For another kind.
         """
-        text, figure = {"permuted": ("Train and test accuracy per epoch of $N'$, trained on permuted labels (accuracy "
-                                     "against its assigned labels).", "U2a"),
-                        "true": ("Train and test accuracy per epoch of $N$, trained on the true labels.", "U2b")}[kind]
-        return tb.caption(text, cloud=U2_CLOUD, profile=self.profile, accuracy=self._final(kind, "test"),
-                          paper_accuracy=_NETWORK[kind][1], figure=figure)
+        if kind not in _U2_CURVES:
+            raise ValueError(f"kind must be one of {sorted(_U2_CURVES)}; got {kind!r}")
+        figure = _U2_CURVES[kind]
+        return tb.caption(render("umass_captions", figure=figure), cloud=U2_CLOUD, profile=self.profile,
+                          accuracy=self._final(kind, "test"), paper_accuracy=_NETWORK[kind][1], figure=figure)
 
     def u2_curves_reading(self, kind: str) -> Reading:
         """What to see in :meth:`u2_curves_figure`: the final accuracies beside the paper's.
@@ -489,19 +505,18 @@ class UmassChapter:
         Returns
         -------
         Caption
+            The wording of ``templates/umass_captions.md`` in :func:`toponet.book.caption`'s frame.
+
+        Raises
+        ------
+        ValueError
+            For a combination the chapter does not draw.
         """
+        if (kind, layer, colour) not in _U2_MAPPERS:
+            raise ValueError(f"no U2 figure of {(kind, layer, colour)}; the chapter draws {sorted(_U2_MAPPERS)}")
         figure = _U2_MAPPERS[kind, layer, colour][0]
-        mapper = f"Mapper({self.resolution}, {self.gain:g})"
-        n_images = len(self._share_of_2s(kind, colour))
-        text = {
-            "U2c": f"{mapper} of $N$'s final hidden layer for the {n_images} training images labelled 1 or 2, coloured "
-                   "by the share of 2s per node.",
-            "U2d": f"{mapper} of $N$'s softmax outputs for the same images, coloured the same way.",
-            "U2e": f"{mapper} of $N'$'s final hidden layer for the {n_images} training images it was taught to call "
-                   "1 or 2 (labels permuted), coloured by the share of true 2s.",
-            "U2f": "The same graph coloured by the label $N'$ was taught (share of images assigned 2).",
-            "U2g": "Mapper of $N'$'s softmax outputs for the same images, coloured by the assigned label.",
-        }[figure]
+        text = render("umass_captions", figure=figure, resolution=self.resolution, gain=self.gain,
+                      n_images=len(self._share_of_2s(kind, colour)))
         return tb.caption(text, cloud=U2_CLOUD, profile=self.profile, accuracy=self._final(kind, "test"), figure=figure)
 
     def u2_table(self):
