@@ -34,7 +34,7 @@ import numpy as np
 
 from toponet._validation import check_int
 from toponet.analysis import scaled_k
-from toponet.book.notebook import Caption, Reading, what_to_see
+from toponet.book.notebook import Caption, Reading, caption, what_to_see
 from toponet.calibration import GRID_N_PAPER, GaussianTops, grid_sizes
 from toponet.chapters._common import check_paper_k
 from toponet.chapters._readings import barcode_reading, mapper_reading
@@ -358,9 +358,8 @@ def network_caption(figure: str, run: NetworkRun, report: LayerReport | None = N
     else:
         cloud = (rf"\rho({report.k}, {report.p:g},\ {report.n_used:,} \text{{ filters of conv weight "
                  rf"{report.kernel.index} of the file}})")
-    parts = [text, f"Point cloud ${cloud}$.", f"Profile `{profile}`.",
-             f"Weights: {run.weights.label}, trained elsewhere (no training here, no test accuracy measured here)."]
-    return Caption(" ".join(parts))
+    return caption(text, cloud=cloud, profile=profile,
+                   weights=render("your_network_captions", figure="weights", label=run.weights.label))
 
 
 def depth_reading(run: NetworkRun) -> Reading:
