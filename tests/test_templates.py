@@ -1,6 +1,7 @@
 """The chapters' prose templates (``toponet/chapters/templates``): filled from a result, one paragraph."""
 from __future__ import annotations
 
+import ast
 import re
 
 import jinja2
@@ -18,6 +19,8 @@ def test_every_template_is_rendered_by_a_chapter_and_with_strict_values():
                              f"rendered but missing: {sorted(named - shipped)}"
     assert {"u1_findings", "u2_findings", "generalization_findings", "deep_findings", "learning_findings",
             "your_network_findings"} <= shipped
+    assert {f"{name}_captions" for name in ("ideal", "mnist", "gray", "color", "cifar", "deep", "generalization",
+                                            "umass", "learning", "patches", "your_network")} <= shipped
     with pytest.raises(jinja2.UndefinedError, match="seeds"):
         render("u1_findings", verdict="partly")
 
@@ -158,3 +161,44 @@ def test_your_network_findings_words_each_branch():
                                                                       source="below the grid")]})
     assert "beyond the filters' second moment) in `conv1`. Inconclusive" in beyond
     assert "`d` (no circle, power unknown; calibration: below the grid)." in beyond
+
+
+def _caption_functions():
+    """(module, function) for every function or method of the chapters whose name says caption."""
+    for path in sorted(TEMPLATES.parent.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and "caption" in node.name:
+                yield path.relative_to(TEMPLATES.parent), node
+
+
+def test_caption_functions_word_nothing_themselves():
+    """A caption's words come from a ``*_captions`` template: a caption function renders one or
+    hands over to another caption function, and writes no sentence of its own (only the cloud's TeX
+    label, keys and error messages)."""
+    found, wording = 0, []
+    for path, fn in _caption_functions():
+        found += 1
+        calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call)]
+        renders = any(isinstance(c.func, ast.Name) and c.func.id == "render" and c.args
+                      and isinstance(c.args[0], ast.Constant) and str(c.args[0].value).endswith("_captions")
+                      for c in calls)
+        hands_over = any("caption" in (c.func.attr if isinstance(c.func, ast.Attribute) else
+                                       getattr(c.func, "id", "")) for c in calls)
+        assert renders or hands_over, f"{path}:{fn.name} neither renders a *_captions template nor calls a caption"
+        skip = {id(n) for r in ast.walk(fn) if isinstance(r, ast.Raise) for n in ast.walk(r)}
+        if fn.body and isinstance(fn.body[0], ast.Expr):
+            skip.add(id(fn.body[0].value))
+        for node in ast.walk(fn):
+            if id(node) in skip:
+                continue
+            if isinstance(node, ast.JoinedStr):
+                text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value
+            else:
+                continue
+            if "\\" not in text and len(re.findall(r"[A-Za-z]{3,}", text)) >= 4:
+                wording.append(f"{path}:{node.lineno} {fn.name}: {text[:60]!r}")
+    assert found >= 50, f"only {found} caption functions found: has the naming changed?"
+    assert not wording, "caption words written in Python, not in a template:\n" + "\n".join(wording)
