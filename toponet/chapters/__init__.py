@@ -24,7 +24,8 @@ evolution, the studies' load-or-train engine), ``_cifar.py`` (chapters 02 and 03
 ``_templates.py`` (the prose templates of ``templates/``); a chapter module re-exports the shared
 names its notebook calls. What every chapter trains, at every profile, is
 :mod:`toponet.chapters.registry`. A new chapter ``NN_name`` gets ``toponet/chapters/name.py``
-(docstring: its notebook and paper figures), its tests and, if it trains, its registry entries.
+(docstring: its notebook and paper figures), its prose templates in ``templates/``, its tests, a
+row in the table above and, if it trains, its registry entries (the README's "To add").
 
 Layering (``tests/test_layers.py``): chapter modules may import the book helpers
 (:mod:`toponet.book`) and everything below; nothing below imports a chapter.
