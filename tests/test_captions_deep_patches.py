@@ -78,7 +78,7 @@ def test_deep_caption_methods_fill_the_template_in_their_frame(deep_chapter):
         "**Figure 10h (stand-in).** Barcodes ($H_0$, $H_1$) of all 3x3 depthwise filters pooled (exact). Point cloud")
     assert "Pretrained weights of EfficientNet-Lite0, not trained" in deep_chapter.barcode_caption("efficientnet pooled").text
     # the frame on any text: stripped, no figure label when none is given
-    assert deep.pretrained_caption("  Some figure. ", deep_chapter.efficientnet_pooled, profile="smoke", data="x").text \
+    assert deep.pretrained_caption("  Some figure. ", deep_chapter.efficientnet_pooled, profile="smoke").text \
         .startswith("Some figure. Point cloud $")
 
 
@@ -90,7 +90,7 @@ def test_deep_captions_reject_an_unknown_figure(deep_chapter):
     with pytest.raises(ValueError, match="cloud must be one of"):
         deep_chapter.barcode_caption("vgg layer 2")
     with pytest.raises(ValueError, match="caption text must be a non-empty string"):
-        deep.pretrained_caption("  ", deep_chapter.efficientnet_pooled, profile="smoke", data="x")
+        deep.pretrained_caption("  ", deep_chapter.efficientnet_pooled, profile="smoke")
 
 
 # --- chapter 08 ----------------------------------------------------------------------------------

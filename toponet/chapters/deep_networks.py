@@ -644,14 +644,13 @@ def best_layer(analyses, *, min_index: int = 2):
     return max(judged, key=lambda a: a.headline.effect_size)
 
 
-def pretrained_caption(text: str, analysis: LayerAnalysis, *, profile: str, data: str,
-                       figure: str | None = None):
+def pretrained_caption(text: str, analysis: LayerAnalysis, *, profile: str, figure: str | None = None):
     """A caption for a figure of a pretrained network's layer (a :class:`toponet.book.notebook.Caption`).
 
     States the cloud (:func:`cloud_tex`), the profile and that the weights are pretrained (not
     trained here, no accuracy measured here: the part "weights" of the template
-    ``templates/deep_captions.md``). ``data``, what the weights are, is described once in the
-    chapter (its opening), not in every caption; the argument is kept for callers.
+    ``templates/deep_captions.md``). What the weights are is described once in the chapter (its
+    opening), not in every caption.
 
     Parameters
     ----------
@@ -661,8 +660,6 @@ def pretrained_caption(text: str, analysis: LayerAnalysis, *, profile: str, data
         The cloud the caption names (its layer's network and :func:`cloud_tex`).
     profile : str
         The build profile the numbers come from.
-    data : str
-        What the weights are; not printed (see above).
     figure : str, optional
         The figure's label, printed as "**Figure 10b (stand-in).**"; none when ``None``.
 
@@ -670,7 +667,6 @@ def pretrained_caption(text: str, analysis: LayerAnalysis, *, profile: str, data
     -------
     toponet.book.notebook.Caption
     """
-
     return caption(text, cloud=cloud_tex(analysis), profile=profile, figure=figure,
                    weights=render("deep_captions", figure="weights", network=analysis.layer.network))
 
@@ -1170,8 +1166,7 @@ class DeepChapter:
         figure = _DEPTH_FIGURES[network]
         named = self.inception_strongest if network == "inception" else self.efficientnet_pooled
         text = render("deep_captions", figure=figure, layer=named.layer.index)
-        return pretrained_caption(text, named, profile=self.profile, data=NETWORK_LABELS[STAND_INS[network]],
-                                  figure=figure)
+        return pretrained_caption(text, named, profile=self.profile, figure=figure)
 
     def depth_reading(self, network: str) -> Reading:
         """The depth figure's reading (:func:`depth_reading` of the stand-in's layers).
@@ -1204,9 +1199,6 @@ class DeepChapter:
             raise ValueError(f"cloud must be one of {CLOUDS}; got {name!r}")
         return {"inception layer 2": lambda: self.inception_layer2, "inception strongest": lambda: self.inception_strongest,
                 "efficientnet pooled": lambda: self.efficientnet_pooled}[name]()
-
-    def _data(self, name: str) -> str:
-        return NETWORK_LABELS[STAND_INS[name.split()[0]]]
 
     def mapper_figure(self, name: str):
         """The Mapper graph of one cloud: layer 2 with a filter in every node, the others with
@@ -1243,7 +1235,7 @@ class DeepChapter:
         figure = _MAPPER_FIGURES[name]
         text = render("deep_captions", figure=figure, resolution=self.config.resolution, gain=self.config.gain,
                       layer=a.layer.index, layer_name=a.layer.name)
-        return pretrained_caption(text, a, profile=self.profile, data=self._data(name), figure=figure)
+        return pretrained_caption(text, a, profile=self.profile, figure=figure)
 
     def mapper_reading(self, name: str) -> Reading:
         """The Mapper figure's reading, with the rule's answer for that cloud (:func:`layer_mapper_reading`).
@@ -1292,7 +1284,7 @@ class DeepChapter:
         a = self.cloud(name)
         figure = _BARCODE_FIGURES[name]
         text = render("deep_captions", figure=figure, layer=a.layer.index, method=a.result.persistence.method)
-        return pretrained_caption(text, a, profile=self.profile, data=self._data(name), figure=figure)
+        return pretrained_caption(text, a, profile=self.profile, figure=figure)
 
     def barcode_reading(self, name: str) -> Reading:
         """The barcode figure's reading: the circle rule's numbers (:func:`layer_barcode_reading`).
