@@ -124,6 +124,7 @@ def _lg_chapter():
     graph = NS(dbscan_eps_=0.012345)
     ch = NS(profile="default", resolution=30, gain=3.0, l1={"steps_hidden1": np.arange(2)},
             l2={"steps_hidden1": np.arange(4)}, l1_graphs={"hidden1": graph, "output": graph},
+            surface_graph=NS(resolution=7, gain=3.0),
             l1_steps={"hidden1": None, "output": None},
             branches={i: {layer: (NS(min_levels=3), graph, None, None) for layer in ("hidden1", "output")}
                       for i in ("zero", "normal")})

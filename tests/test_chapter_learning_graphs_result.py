@@ -16,6 +16,7 @@ class _Graph:
 
     dbscan_eps_ = 0.012345
     n_nodes_, n_edges_, n_components_ = 40, 45, 1
+    resolution, gain = 7, 3.0  # L2's surface graph at resolution 30: Mapper(max(4, 30 // 4), 3)
 
 
 def _branches(count: int) -> lg.Branches:

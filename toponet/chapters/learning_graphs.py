@@ -1553,8 +1553,8 @@ class LearningGraphsChapter:
         Caption
             Its words: ``templates/learning_captions.md``.
         """
-        return caption(render("learning_captions", figure="L2b", resolution=max(4, self.resolution // 4),
-                              gain=self.gain),
+        return caption(render("learning_captions", figure="L2b", resolution=self.surface_graph.resolution,
+                              gain=self.surface_graph.gain),
                        cloud=CLOUDS["L2"], profile=self.profile, accuracy=self._accuracy("L2"), figure="L2b")
 
     def surface_graph_reading(self) -> Reading:
