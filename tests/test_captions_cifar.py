@@ -122,3 +122,11 @@ def test_the_chapters_fill_their_templates_and_refuse_an_unknown_figure():
                                                 "filters) to the three-circle model")
     with pytest.raises(ValueError, match="no caption for figure '9'; known: \\['6a', '6b', '6c', '7a', '7b', '8'\\]"):
         color._caption("9", "C(64,32,64)", 1)
+
+
+def test_each_chapter_tests_layer_2_on_the_cloud_its_grid_draws():
+    # Fig. 5: rho(15, 0.5) rescaled from the paper's 204,800 filters; Fig. 9: rho(100, 0.3) from 122,880
+    assert _cifar.grid_cloud(cifar_gray.TRAINING_GRID["conv2"]) == (15, 0.5, 204_800)
+    assert _cifar.grid_cloud(cifar_color.TRAINING_GRID["conv2"]) == (100, 0.3, 122_880)
+    with pytest.raises(KeyError):
+        _cifar.grid_cloud(cifar_gray.TRAINING_GRID["conv1"])  # layer 1's grid is unfiltered: no k

@@ -12,7 +12,7 @@ the CIFAR-10 analyses of Sec. V.B (Figs. 3-9) that the generic pipeline does not
 - :class:`Run` (a trained run with its accuracy), :func:`load_run`, :func:`load_runs` (a chapter's
   two runs) and :func:`runs_text`, the chapters' first lines;
 - :func:`verdict_text`: what a recording cell prints, each rule's verdict and reasons;
-- :class:`Training` and :func:`training_series`: how the structure forms during training (Figs. 5 and
+- :class:`Training`, :func:`training_series` and :func:`grid_cloud`: how the structure forms during training (Figs. 5 and
   9), computed in one call, drawn, captioned (the template ``templates/cifar_captions.md``) and read
   by its methods;
 - the pieces of the verdict rows and "what we found" sentences both chapters use; the rows
@@ -601,6 +601,24 @@ class Training:
         Reading
         """
         return _readings.evolution_reading(self.evolution)
+
+
+def grid_cloud(settings: Mapping[str, object]) -> tuple[int, float, int]:
+    """One layer's grid cloud as :func:`training_series`'s ``tests`` name it, so that the layer's
+    circle tests run on the cloud its Mapper grid draws.
+
+    Parameters
+    ----------
+    settings : mapping
+        Keyword arguments of :func:`evolution_mappers` for one layer, with ``k_paper``, ``p`` and
+        ``n_points_paper`` (a chapter's ``TRAINING_GRID["conv2"]``).
+
+    Returns
+    -------
+    tuple
+        ``(k_paper, p, n_points_paper)``.
+    """
+    return settings["k_paper"], settings["p"], settings["n_points_paper"]
 
 
 def training_series(run: Run, *, figure: str, profile: str, grid: Mapping[str, dict], tests: Mapping[str, tuple],

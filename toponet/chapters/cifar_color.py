@@ -36,7 +36,7 @@ from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evo
                                      _scale_head, load_trained, channel_clouds, cloud_label_of, evolution_mappers, model_fit,
                                      pick_experiment)
 from toponet.chapters._cifar import data_name  # noqa: F401
-from toponet.chapters._cifar import Training, load_runs, runs_text, training_series, verdict_text
+from toponet.chapters._cifar import Training, grid_cloud, load_runs, runs_text, training_series, verdict_text
 from toponet.chapters._common import accuracy_summary, check_kept, check_paper_k, evolution  # noqa: F401
 from toponet.chapters._readings import (barcode_reading, distance_reading, evolution_reading,  # noqa: F401
                                         grid_reading, mapper_reading, rule_outcome, snapshot_reading)
@@ -674,7 +674,7 @@ def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: floa
         color, figure="9", profile=profile, seed=seed, evolution_core=True,
         grid=TRAINING_GRID,
         tests={"conv1": ((200, 300, 400, 500, 600, 1000, 1500), k, 1.0, 11_520),
-               "conv2": ((500, 1000, 1500), 100, 0.3, 122_880)},
+               "conv2": ((500, 1000, 1500), *grid_cloud(TRAINING_GRID["conv2"]))},
         orientation=dict(k_paper=k, p=p, n_points_paper=11_520))
     f6, f9 = paper_claims.f6_rule(channel_claims), paper_claims.f9_rule(training.layer1_tests, training.layer2_tests)
     first1, first2 = training.layer1_tests[0].claim, training.layer2_tests[0].claim

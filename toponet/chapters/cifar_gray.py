@@ -33,7 +33,7 @@ from toponet.chapters import _readings
 from toponet.chapters._templates import render
 from toponet.chapters._cifar import (REAL_DATA, _closing, _events_sentence, _evolution_ours, _notes,  # noqa: F401
                                      _scale_head, load_trained, cloud_label_of, evolution_mappers, pick_experiment)
-from toponet.chapters._cifar import Run, Training, load_runs, runs_text, training_series, verdict_text
+from toponet.chapters._cifar import Run, Training, grid_cloud, load_runs, runs_text, training_series, verdict_text
 from toponet.chapters._common import accuracy_summary, check_kept, check_paper_k, evolution  # noqa: F401
 from toponet.chapters._readings import (barcode_reading, evolution_reading, grid_reading,  # noqa: F401
                                         mapper_reading, rule_outcome, snapshot_reading)
@@ -543,7 +543,7 @@ def run_chapter(*, profile: str, networks: int, iterations: int, k: int, p: floa
         c64_32_64, figure="5", profile=profile, seed=seed,
         grid=TRAINING_GRID,
         tests={"conv1": ((200, 300, 400, 500, 600, 1000, 2000), k, 1.0, 6400),
-               "conv2": ((1000, 1500, 2000), 15, 0.5, 204_800)},
+               "conv2": ((1000, 1500, 2000), *grid_cloud(TRAINING_GRID["conv2"]))},
         orientation=dict(k_paper=k, p=p, n_points_paper=6400))
     parts = {arch: dict(circle=layer.circle, clusters=layer.clusters) for arch, layer in layer1.items()}
     f3, f4 = paper_claims.f3_rule(parts), paper_claims.f4_rule(pooled, one_network)
