@@ -9,6 +9,7 @@ import pytest
 
 from toponet.chapters import _cifar, cifar_color, cifar_gray
 from toponet.chapters._templates import render
+from toponet.train import TEST_EVAL_SIZE
 
 
 def _claim(n_points=256, draws=99, k=8, tested=600, n_raw=4096, p=0.5):
@@ -19,7 +20,7 @@ def _claim(n_points=256, draws=99, k=8, tested=600, n_raw=4096, p=0.5):
 def _training_caption(figure, **values):
     grid = cifar_color.TRAINING_GRID if figure.startswith("9") else cifar_gray.TRAINING_GRID
     base = dict(layer2_k=13, layer1=_claim(n_points=128, tested=300, n_raw=384), layer2=_claim(k=5),
-                evolution_k=11, p=0.5, grid=grid)
+                evolution_k=11, p=0.5, grid=grid, test_subset=TEST_EVAL_SIZE)
     return render("cifar_captions", figure=figure, **{**base, **values})
 
 

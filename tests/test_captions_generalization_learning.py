@@ -116,7 +116,7 @@ def test_learning_captions_render_each_figure():
     assert r("L2b", resolution=7, gain=3.0) == ("Learning graph of L2's first hidden layer: Mapper(7, 3) with "
                                                 "lenses PCA 1-3, DBSCAN; node colour = mean training step.")
     assert r("L2c") == "Weight norm of every neuron of L2 over training, one panel per layer, one line per neuron."
-    assert r("L2d") == ("Test accuracy of L2 over training (a fixed 2,000-image test subset), the end of each jump "
+    assert r("L2d", test_subset=lg.EVAL_IMAGES) == ("Test accuracy of L2 over training (a fixed 2,000-image test subset), the end of each jump "
                         "marked.")
 
 

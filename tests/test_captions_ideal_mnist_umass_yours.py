@@ -11,6 +11,7 @@ import pytest
 
 from toponet.chapters import ideal_filters, mnist, your_network
 from toponet.chapters._templates import render
+from toponet.train import TEST_EVAL_SIZE
 from toponet.chapters.umass import chapter as umass
 
 EXACT = "Vietoris-Rips on all 1,024 points (exact)"
@@ -75,7 +76,7 @@ def test_mnist_captions_word_each_figure():
         "the same networks untrained, and gaussian clouds of that size.")
     assert text("2d").endswith("dotted: the 5% quantile of the gaussian filters' distances.")
     assert "(mean and sd over networks; before the last snapshot on a fixed 2,000-image test subset) against" in \
-        text("2e")
+        text("2e", test_subset=TEST_EVAL_SIZE)
     assert text("2f", choices=30) == "Top/second $H_1$ ratio over 30 choices of (k, p) of the same cloud."
     assert text("2g") == "Share of the dense core within 0.3 of the primary circle over the same choices of (k, p)."
     assert text("2h", n=2000, total=204800, method="exact") == (

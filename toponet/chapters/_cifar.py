@@ -38,6 +38,7 @@ from toponet.data.registry import real_or_standin
 from toponet.data.natural import describe
 from toponet.density import density_filtration
 from toponet.experiments import load_or_train
+from toponet.train import TEST_EVAL_SIZE
 from toponet.filters import normalize, pooled_filters
 from toponet.ideal import distance_to_model, gaussian_filters
 from toponet.mapper import Mapper
@@ -470,7 +471,8 @@ class Training:
             raise ValueError(f"no training caption for figure {figure!r}; known: {known}")
         text = render("cifar_captions", figure=figure, layer2_k=self.layer2_mappers[-1].k,
                       layer1=self.layer1_tests[0].claim, layer2=self.layer2_tests[0].claim,
-                      evolution_k=self.evolution[-1]["k"], p=self.p, grid=self.mapper_settings)
+                      evolution_k=self.evolution[-1]["k"], p=self.p, grid=self.mapper_settings,
+                      test_subset=TEST_EVAL_SIZE)
         return caption(text, cloud=cloud, profile=self.profile, accuracy=self.run.accuracies, figure=figure)
 
     def grid(self) -> dict:

@@ -49,6 +49,9 @@ __all__ = ["l1_verdict_row", "l2_verdict_row", "LearningConfig", "SigmoidMLP", "
 
 #: The paper's numbers: branches at the end of training, accuracy levels of L2.
 PAPER = {"branches_output": 10, "branches_hidden": 12, "accuracy_levels_l2": (0.10, 0.40, 0.80)}
+#: Test images the recorded accuracy curves are evaluated on (the test set's first ones; the final
+#: accuracy uses all of them): :func:`train_recording`'s ``n_eval``, stated in L2d's caption.
+EVAL_IMAGES = 2000
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ def _linears(net):
 
 
 def train_recording(config: LearningConfig, X_train, y_train, X_test, y_test, *, progress: bool = True,
-                    n_eval: int = 2000) -> dict[str, np.ndarray]:
+                    n_eval: int = EVAL_IMAGES) -> dict[str, np.ndarray]:
     """Train ``config`` on the given data while recording every neuron's incoming weights.
 
     Parameters
@@ -1611,8 +1614,8 @@ class LearningGraphsChapter:
         Caption
             Its words: ``templates/learning_captions.md``.
         """
-        return caption(render("learning_captions", figure="L2d"), cloud=CLOUDS["L2"], profile=self.profile,
-                       accuracy=self._accuracy("L2"), figure="L2d")
+        return caption(render("learning_captions", figure="L2d", test_subset=EVAL_IMAGES), cloud=CLOUDS["L2"],
+                       profile=self.profile, accuracy=self._accuracy("L2"), figure="L2d")
 
     def accuracy_reading(self) -> Reading:
         """What to see in :meth:`accuracy_figure` (:func:`jumps_reading`).

@@ -37,6 +37,7 @@ from toponet.chapters._templates import render
 from toponet.paper_claims import circle_claim
 from toponet.density import density_filtration
 from toponet.experiments import experiment, load_or_train
+from toponet.train import TEST_EVAL_SIZE
 from toponet.filters import normalize, pooled_filters
 from toponet.homology import persistence
 from toponet.ideal import distance_to_model, gaussian_filters
@@ -621,6 +622,8 @@ class MnistChapter:
             g = self.layer1["groups"]
             values = {"k": g.k, "p": p, "group_size": g.group_size, "points": g.points_per_group}
             cloud = self._cloud(1, networks=g.group_size, k=g.k, p=p)
+        elif figure == "2e":
+            values = {"test_subset": TEST_EVAL_SIZE}
         elif figure == "2f":
             values = {"choices": len(self.sweep)}
         elif figure == "2h":
