@@ -104,7 +104,7 @@ def test_learning_captions_render_each_figure():
     assert r("L1e", std=1e-3) == ("Learning graph of the output layer of the same network started from "
                                   "N(0, 0.001^2) instead of zeros, as above.")
     assert r("branches", resolution=12, gain=2.5, min_levels=3, std=1e-3, zero_accuracy=0.9125,
-             normal_accuracy=0.95) == (
+             normal_accuracy=0.95, paper=lg.PAPER) == (
         "Branches of the learning graphs (Mapper(12, 2.5), lens L2 norm, DBSCAN), counted as tips persisting at "
         "least 3 cover intervals, for the paper's zero init and N(0, 0.001^2) init (paper, zero init: 10 output "
         "and about 12 hidden branches). Test accuracy 91.2% (zero) and 95.0% (N(0, 0.001^2)).")

@@ -1424,7 +1424,8 @@ class LearningGraphsChapter:
         zero_output = self._counts()["zero"]["output"]
         return caption(render("learning_captions", figure="branches", resolution=self.resolution, gain=self.gain,
                               min_levels=zero_output.min_levels, std=L1_NORMAL_STD,
-                              zero_accuracy=self._accuracy("L1"), normal_accuracy=self._accuracy("L1-normal")),
+                              zero_accuracy=self._accuracy("L1"), normal_accuracy=self._accuracy("L1-normal"),
+                              paper=PAPER),
                        cloud=CLOUDS["output"], profile=self.profile, accuracy=self._accuracy("L1"))
 
     def nines_figure(self):
